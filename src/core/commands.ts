@@ -1,0 +1,251 @@
+import { MAX_TEXT, isRecord, type Message, type PageInfo, type Profile } from '../protocol';
+import type { VariableValue } from '../protocol';
+import { isHexColor } from './config';
+import type { AutoMessage, Theme } from './state';
+
+/** Events a page can subscribe to with `on` (Smartsupp's first three, then ours). */
+export interface WidgetEvents {
+  /** The visitor sent a message (accepted into the outbox; delivery follows). */
+  message_sent: Message;
+  /** A message arrived from an agent, a bot or the system. */
+  message_received: Message;
+  /** The chat window was closed. */
+  messenger_close: true;
+  ready: { vid: string };
+  chat_open: true;
+  /** Unread count changed. */
+  unread: number;
+  auto_message: AutoMessage;
+  blocked: true;
+  unblocked: true;
+  error: { code: string; message: string };
+}
+
+export type EventName = keyof WidgetEvents;
+export type Listener<K extends EventName = EventName> = (payload: WidgetEvents[K]) => void;
+
+/** A variable value, or Smartsupp's `{label, value}` form (flattened to `value`). */
+export type VariableInput = VariableValue | { label: string; value: VariableValue };
+
+/** Argument of `identify`. */
+export interface IdentifyInput extends Profile {
+  variables?: Record<string, VariableInput>;
+  /** The site's server-side HMAC-SHA256 that lets the server mark the identity verified. */
+  userHash?: string;
+}
+
+/** Argument of `theme:color`. */
+export type ThemeInput = string | { color: string; color2?: string; colorGradient?: boolean };
+
+/** Every command by its public name, with its arguments. */
+export interface Commands {
+  name: [name: string];
+  email: [email: string];
+  phone: [phone: string];
+  variables: [variables: Record<string, VariableInput>];
+  group: [group: string];
+  language: [code: string];
+  'chat:open': [];
+  'chat:close': [];
+  'chat:show': [];
+  'chat:hide': [];
+  'chat:message': [text: string];
+  'chat:send': [text: string];
+  'theme:color': [theme: ThemeInput];
+  analyticsConsent: [consent: boolean];
+  marketingConsent: [consent: boolean];
+  logout: [];
+  on: { [K in EventName]: [event: K, listener: Listener<K>] }[EventName];
+  off: { [K in EventName]: [event: K, listener: Listener<K>] }[EventName];
+  identify: [identity: IdentifyInput];
+  page: [page?: Partial<PageInfo>];
+  trigger: [event: string];
+}
+
+export type CommandName = keyof Commands;
+
+/** What the widget does for each command, with arguments already validated and cleaned. */
+export interface Actions {
+  identify(profile: Profile, variables: Record<string, VariableValue> | null, userHash?: string): string | void;
+  group(group: string): string | void;
+  language(code: string): string | void;
+  open(): string | void;
+  close(): string | void;
+  show(visible: boolean): string | void;
+  prefill(text: string): string | void;
+  send(text: string): string | void;
+  theme(theme: Theme): string | void;
+  consent(kind: 'analytics' | 'marketing', value: boolean): string | void;
+  logout(): string | void;
+  on(event: EventName, fn: Listener): string | void;
+  off(event: EventName, fn: Listener): string | void;
+  page(page: Partial<PageInfo>): string | void;
+  trigger(name: string): string | void;
+}
+
+const EVENTS: EventName[] = [
+  'message_sent',
+  'message_received',
+  'messenger_close',
+  'ready',
+  'chat_open',
+  'unread',
+  'auto_message',
+  'blocked',
+  'unblocked',
+  'error',
+];
+
+/** Keys that would reach Object.prototype if copied naively. */
+export const isUnsafeKey = (k: string) =>
+  k === '__proto__' || k === 'constructor' || k === 'prototype';
+
+const str = (v: unknown, max: number): v is string =>
+  typeof v == 'string' && v.trim().length > 0 && v.length <= max;
+
+function checkProfile(input: Record<string, unknown>): Profile | string {
+  const out: Profile = {};
+  const { name, email, phone } = input;
+  if (name !== undefined) {
+    if (!str(name, 200)) return 'name must be a non-empty string of at most 200 characters';
+    out.name = name.trim();
+  }
+  if (email !== undefined) {
+    if (!str(email, 254) || !/^[^\s@]+@[^\s@]+$/.test(email.trim()))
+      return 'email must look like name@example.com';
+    out.email = email.trim();
+  }
+  if (phone !== undefined) {
+    if (!str(phone, 50) || !/^[+\d\s().-]+$/.test(phone))
+      return 'phone may hold only digits, spaces and + ( ) . -';
+    out.phone = phone.trim();
+  }
+  return out;
+}
+
+/** Validates custom variables; flattens `{label, value}`; refuses prototype keys. */
+export function checkVariables(input: unknown): Record<string, VariableValue> | string {
+  if (!isRecord(input)) return 'variables must be an object like {plan: "pro"}';
+  const out: Record<string, VariableValue> = {};
+  const keys = Object.keys(input);
+  if (keys.length > 50) return 'variables accept at most 50 keys';
+  for (const k of keys) {
+    if (isUnsafeKey(k) || k.length > 100) return 'variables key "' + k.slice(0, 100) + '" is not allowed';
+    let v = input[k];
+    if (isRecord(v)) v = v.value;
+    if (typeof v == 'string' ? v.length > 1000 : typeof v != 'boolean' && !(typeof v == 'number' && isFinite(v)))
+      return 'variables.' + k + ' must be a string (up to 1000 characters), a number or a boolean';
+    out[k] = v as VariableValue;
+  }
+  return out;
+}
+
+function checkTheme(input: unknown): Theme | string {
+  if (isHexColor(input)) return { color: input as string, gradient: false };
+  if (isRecord(input) && isHexColor(input.color)) {
+    if (input.color2 !== undefined && !isHexColor(input.color2)) return 'theme:color color2 must be like "#1a73e8"';
+    return { color: input.color as string, color2: input.color2 as string | undefined, gradient: input.colorGradient === true };
+  }
+  return 'theme:color needs "#rrggbb" or {color, color2?, colorGradient?}';
+}
+
+const textCheck = (name: string) => (v: unknown) =>
+  str(v, MAX_TEXT) ? undefined : name + ' needs a non-empty text of at most ' + MAX_TEXT + ' characters';
+
+type Handler = (a: Actions, args: unknown[]) => string | void;
+
+const profileCommand =
+  (field: keyof Profile): Handler =>
+  (a, [v]) => {
+    const p = checkProfile({ [field]: v === undefined ? null : v });
+    if (typeof p == 'string') return p;
+    a.identify(p, null);
+  };
+
+const consentCommand =
+  (kind: 'analytics' | 'marketing'): Handler =>
+  (a, [v]) => {
+    if (typeof v != 'boolean') return kind + 'Consent needs true or false';
+    a.consent(kind, v);
+  };
+
+const listenerCommand =
+  (off: boolean): Handler =>
+  (a, [event, fn]) => {
+    if (!EVENTS.includes(event as EventName))
+      return 'unknown event "' + String(event) + '"; use one of ' + EVENTS.join(', ');
+    if (typeof fn != 'function') return (off ? 'off' : 'on') + ' needs a function';
+    (off ? a.off : a.on)(event as EventName, fn as Listener);
+  };
+
+/** The command table, keyed by public name: validates arguments, then calls an action. */
+export const COMMANDS: Record<CommandName, Handler> = {
+  name: profileCommand('name'),
+  email: profileCommand('email'),
+  phone: profileCommand('phone'),
+  variables: (a, [v]) => {
+    const vars = checkVariables(v);
+    if (typeof vars == 'string') return vars;
+    a.identify({}, vars);
+  },
+  group: (a, [g]) => (str(g, 100) ? a.group(g) : 'group needs a group key (string)'),
+  language: (a, [code]) =>
+    typeof code == 'string' && /^[a-z]{2,3}([-_][a-z0-9]{2,8})?$/i.test(code)
+      ? a.language(code)
+      : 'language needs a code like "en", "fr" or "cs"',
+  'chat:open': (a) => a.open(),
+  'chat:close': (a) => a.close(),
+  'chat:show': (a) => a.show(true),
+  'chat:hide': (a) => a.show(false),
+  'chat:message': (a, [t]) =>
+    typeof t == 'string' && t.length <= MAX_TEXT
+      ? a.prefill(t)
+      : 'chat:message needs a text of at most ' + MAX_TEXT + ' characters',
+  'chat:send': (a, [t]) => textCheck('chat:send')(t) || a.send(t as string),
+  'theme:color': (a, [t]) => {
+    const theme = checkTheme(t);
+    if (typeof theme == 'string') return theme;
+    a.theme(theme);
+  },
+  analyticsConsent: consentCommand('analytics'),
+  marketingConsent: consentCommand('marketing'),
+  logout: (a) => a.logout(),
+  on: listenerCommand(false),
+  off: listenerCommand(true),
+  identify: (a, [input]) => {
+    if (!isRecord(input)) return 'identify needs an object like {name, email}';
+    const p = checkProfile(input);
+    if (typeof p == 'string') return p;
+    let vars = null;
+    if (input.variables !== undefined) {
+      const v = checkVariables(input.variables);
+      if (typeof v == 'string') return v;
+      vars = v;
+    }
+    const hash = input.userHash;
+    if (hash !== undefined && !str(hash, 200)) return 'identify userHash must be a string';
+    a.identify(p, vars, hash as string | undefined);
+  },
+  page: (a, [page]) => {
+    if (page === undefined) return a.page({});
+    if (!isRecord(page)) return 'page needs nothing or {url?, title?, referrer?}';
+    const out: Partial<PageInfo> = {};
+    for (const k of ['url', 'title', 'referrer'] as const) {
+      if (page[k] === undefined) continue;
+      if (typeof page[k] != 'string') return 'page ' + k + ' must be a string';
+      out[k] = page[k] as string;
+    }
+    a.page(out);
+  },
+  trigger: (a, [name]) => (str(name, 100) ? a.trigger(name) : 'trigger needs an event name (string)'),
+};
+
+/**
+ * Runs one command. Returns an error message for an unknown command or a bad argument (the
+ * caller warns or rejects); never throws.
+ */
+export function runCommand(actions: Actions, name: unknown, args: unknown[]): string | void {
+  if (typeof name != 'string' || !Object.prototype.hasOwnProperty.call(COMMANDS, name))
+    return 'unknown command "' + String(name).slice(0, 50) + '"';
+  return COMMANDS[name as CommandName](actions, args);
+}

@@ -1,0 +1,144 @@
+import type { Transport } from '../transport/types';
+import type { Warn } from './log';
+
+/** Options a site owner sets on `window._smartsupp` (Smartsupp's names) plus ours. */
+export interface Config {
+  /** Account key (required). */
+  key: string;
+  /** Base URL of the server (ours). The transport follows from the scheme or `transport`. */
+  server?: string;
+  /** `'websocket' | 'http'`, or a transport object of your own (ours). */
+  transport?: 'websocket' | 'http' | Transport;
+  orientation?: 'left' | 'right';
+  offsetX?: number;
+  offsetY?: number;
+  zIndex?: number;
+  /** Brand colour, `#rrggbb`. */
+  color?: string;
+  lang?: string;
+  hideWidget?: boolean;
+  hideMobileWidget?: boolean;
+  /** Show the contact form before chatting. */
+  requireLogin?: boolean;
+  privacyNoticeEnabled?: boolean;
+  privacyNoticeUrl?: string;
+  privacyNoticeCheckRequired?: boolean;
+  /** Mirror the visitor id in a cookie for this domain, to share it across sub-domains. */
+  cookieDomain?: string;
+  /** Open the chat window directly when an auto message fires (desktop). */
+  openOnTrigger?: boolean;
+  /** Element (or its id) to render the widget into instead of the page corner. */
+  renderTo?: string | HTMLElement;
+  /** Store nothing on the device until `marketingConsent` is given. */
+  consentModeEnabled?: boolean;
+  /** Activity heartbeat interval in ms (ours; default 30000). */
+  heartbeatMs?: number;
+  /** Auto-message rules used until the server sends its own (ours); see core/rules.ts. */
+  rules?: unknown[];
+}
+
+/** Config after validation: every key has a value of the right type. */
+export interface ResolvedConfig extends Required<
+  Omit<Config, 'server' | 'transport' | 'privacyNoticeUrl' | 'cookieDomain' | 'renderTo' | 'color'>
+> {
+  server?: string;
+  transport?: Config['transport'];
+  privacyNoticeUrl?: string;
+  cookieDomain?: string;
+  renderTo?: string | HTMLElement;
+  color?: string;
+}
+
+/** Defaults, Smartsupp's where it has them. */
+export const DEFAULTS: Omit<ResolvedConfig, 'key'> = {
+  orientation: 'right',
+  offsetX: 12,
+  offsetY: 24,
+  zIndex: 10000000,
+  lang: 'en',
+  hideWidget: false,
+  hideMobileWidget: false,
+  requireLogin: false,
+  privacyNoticeEnabled: false,
+  privacyNoticeCheckRequired: false,
+  openOnTrigger: false,
+  consentModeEnabled: false,
+  heartbeatMs: 30000,
+  rules: [],
+};
+
+type Check = (value: unknown) => boolean;
+
+const bool: Check = (v) => typeof v == 'boolean';
+const str: Check = (v) => typeof v == 'string' && v.length > 0 && v.length < 2048;
+const num: Check = (v) => typeof v == 'number' && isFinite(v);
+/** Full six-digit hex colour, as Smartsupp requires (`#f00` is refused). */
+export const isHexColor: Check = (v) => typeof v == 'string' && /^#[0-9a-f]{6}$/i.test(v);
+const isTransport: Check = (v) =>
+  v === 'websocket' ||
+  v === 'http' ||
+  (typeof v == 'object' &&
+    v !== null &&
+    typeof (v as Transport).open == 'function' &&
+    typeof (v as Transport).send == 'function' &&
+    typeof (v as Transport).close == 'function');
+
+/** Each known key with its check and a human description of the expected type. */
+const SCHEMA: Record<string, [Check, string]> = {
+  key: [str, 'a non-empty string'],
+  server: [(v) => str(v) && /^(https?|wss?):\/\//.test(v as string), 'an http(s) or ws(s) URL'],
+  transport: [isTransport, "'websocket', 'http' or a transport object"],
+  orientation: [(v) => v === 'left' || v === 'right', "'left' or 'right'"],
+  offsetX: [num, 'a number'],
+  offsetY: [num, 'a number'],
+  zIndex: [num, 'a number'],
+  color: [isHexColor, "a colour like '#1a73e8'"],
+  lang: [str, 'a language code'],
+  hideWidget: [bool, 'a boolean'],
+  hideMobileWidget: [bool, 'a boolean'],
+  requireLogin: [bool, 'a boolean'],
+  privacyNoticeEnabled: [bool, 'a boolean'],
+  privacyNoticeUrl: [(v) => str(v) && /^https?:\/\//.test(v as string), 'an http(s) URL'],
+  privacyNoticeCheckRequired: [bool, 'a boolean'],
+  cookieDomain: [str, 'a domain string'],
+  openOnTrigger: [bool, 'a boolean'],
+  renderTo: [
+    (v) => str(v) || (typeof v == 'object' && v !== null && (v as Node).nodeType === 1),
+    'an element or an element id',
+  ],
+  consentModeEnabled: [bool, 'a boolean'],
+  heartbeatMs: [(v) => num(v) && (v as number) >= 1000, 'a number of ms, at least 1000'],
+  rules: [Array.isArray, 'a list of rules'],
+};
+
+/** Keys that npm options may carry besides the config (not warned about). */
+const OPTION_KEYS = ['storage', 'ui', 'window', 'logger', 'now', 'indexedDB'];
+
+/**
+ * Validates raw config (from `window._smartsupp` or `createWidget` options). Wrong types warn
+ * and fall back to the default; unknown keys get one warning together. Never throws; returns
+ * `undefined` config `key` as an empty string (the caller decides what a missing key means).
+ */
+export function resolveConfig(raw: unknown, warn: Warn): ResolvedConfig {
+  const out: Record<string, unknown> = { ...DEFAULTS, key: '' };
+  if (typeof raw != 'object' || raw === null) {
+    if (raw !== undefined) warn('config must be an object; using defaults');
+    return out as unknown as ResolvedConfig;
+  }
+  const unknown: string[] = [];
+  // Own keys only: a polluted Object.prototype must not configure the widget.
+  for (const k of Object.keys(raw)) {
+    const value = (raw as Record<string, unknown>)[k];
+    const rule = Object.prototype.hasOwnProperty.call(SCHEMA, k) ? SCHEMA[k] : undefined;
+    if (!rule) {
+      if (!OPTION_KEYS.includes(k)) unknown.push(k);
+      continue;
+    }
+    if (value === undefined) continue;
+    if (rule[0](value)) out[k] = value;
+    else warn('config "' + k + '" must be ' + rule[1] + '; using the default');
+  }
+  if (unknown.length) warn('ignoring unknown config keys: ' + unknown.join(', '));
+  if (!out.key) warn('config "key" is missing');
+  return out as unknown as ResolvedConfig;
+}

@@ -1,0 +1,63 @@
+import type { Message, Profile, QuickReply, VariableValue } from '../protocol';
+import type { ConnectionStatus } from '../transport/types';
+import type { ResolvedConfig } from './config';
+
+/** Delivery state of a visitor message: in the outbox, acknowledged, or not acknowledged in time. */
+export type Delivery = 'sending' | 'sent' | 'failed';
+
+/** A message in the widget's state; visitor messages carry their delivery state. */
+export interface ChatMessage extends Message {
+  status?: Delivery;
+}
+
+/** The auto message (or proactive first message) currently offered as a popup. */
+export interface AutoMessage {
+  /** Rule id, or the message id for a proactive agent message. */
+  rule: string;
+  text: string;
+  name?: string;
+  replies?: QuickReply[];
+}
+
+/** Theme set by `color` or `theme:color`. */
+export interface Theme {
+  color?: string;
+  color2?: string;
+  gradient: boolean;
+}
+
+/** Everything a UI needs, as one plain, immutable snapshot. */
+export interface WidgetState {
+  /** Storage is loaded and queued commands have run. */
+  ready: boolean;
+  /** Visitor id, once known. */
+  vid: string | null;
+  connection: ConnectionStatus;
+  /** The widget should be shown (config, `chat:show`/`chat:hide`, not blocked, not hidden on mobile). */
+  visible: boolean;
+  /** The chat window is open. */
+  open: boolean;
+  /** An agent blocked this visitor: the widget disappears and chat is refused. */
+  blocked: boolean;
+  agentsOnline: boolean;
+  agentTyping: boolean;
+  messages: ChatMessage[];
+  /** Messages from agents, bots and auto messages not yet seen with the window open. */
+  unread: number;
+  /** Composer text (`chat:message` pre-fills it). */
+  draft: string;
+  profile: Profile;
+  variables: Record<string, VariableValue>;
+  /** Identified by name, email, phone, the contact form or `identify`. */
+  customer: boolean;
+  group?: string;
+  lang: string;
+  theme: Theme;
+  autoMessage: AutoMessage | null;
+  consent: { analytics: boolean; marketing: boolean };
+  /** `requireLogin` is set and the visitor is not identified yet: show the contact form first. */
+  needsContactForm: boolean;
+  /** Visit number and whether this is a returning visitor. */
+  visits: number;
+  config: ResolvedConfig;
+}

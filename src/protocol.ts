@@ -1,0 +1,347 @@
+/**
+ * The wire protocol between the widget and a server, version 1.
+ *
+ * Every frame is a JSON object with a short tag `t`. Each field is documented once, here.
+ * The server must validate client frames; the widget validates server frames with
+ * {@link parseServerFrame} before it uses them, so a bad frame is dropped with a reason and
+ * changes nothing.
+ */
+
+/** Version of this protocol, sent in `hello` and answered in `welcome`. */
+export const PROTOCOL_VERSION = 1;
+
+/** Longest message text, in UTF-16 code units, either way. */
+export const MAX_TEXT = 4000;
+
+/** Who wrote a message. `trigger` is an auto message, `bot` a chatbot's line. */
+export type Author = 'visitor' | 'agent' | 'bot' | 'trigger' | 'system';
+
+/** A quick-reply button carried by a bot or auto message. */
+export interface QuickReply {
+  /** What the button shows. */
+  label: string;
+  /** What is sent as the visitor's message when picked (defaults to the label). */
+  value: string;
+}
+
+/** A chat message as it travels on the wire and lives in the widget's state. */
+export interface Message {
+  /** Server id; for a visitor message not yet acknowledged, the client id. */
+  id: string;
+  /** Client id of a visitor message (unique per visitor), used for acks and de-duplication. */
+  cid?: string;
+  from: Author;
+  text: string;
+  /** Creation time, ms since the epoch. */
+  at: number;
+  /** Display name of the agent or bot, when known. */
+  name?: string;
+  /** Quick replies offered with this message (bot and auto messages). */
+  replies?: QuickReply[];
+}
+
+/** Page information sent with `hello` and `page`. */
+export interface PageInfo {
+  url: string;
+  title: string;
+  referrer: string;
+}
+
+/** Identity fields a visitor can have. */
+export interface Profile {
+  name?: string;
+  email?: string;
+  phone?: string;
+}
+
+export type Device = 'desktop' | 'mobile' | 'tablet';
+
+/** Values a custom variable can hold. */
+export type VariableValue = string | number | boolean;
+
+// ---- client → server ----
+
+/** First frame on every (re)connection. */
+export interface HelloFrame {
+  t: 'hello';
+  /** Protocol version. */
+  v: number;
+  /** Account key from the snippet. */
+  key: string;
+  /** Visitor id (nanoid, 21 chars). */
+  vid: string;
+  /** Token the server issued for this vid in an earlier welcome; absent on the first hello. */
+  token?: string;
+  /** Visit number (1 on the first visit) and when the visitor was first seen. */
+  visits: number;
+  firstSeenAt: number;
+  page: PageInfo;
+  device: Device;
+  lang: string;
+  /** Last real interaction, ms since the epoch (0 when none yet). */
+  activeAt: number;
+  profile?: Profile;
+  variables?: Record<string, VariableValue>;
+  group?: string;
+}
+
+/** Activity heartbeat: at most one per interval while the visitor interacts. */
+export interface HeartbeatFrame {
+  t: 'hb';
+  /** Last real interaction, ms since the epoch. */
+  activeAt: number;
+  /** True on the last heartbeat sent as the page is hidden. */
+  hidden?: boolean;
+}
+
+/** A page view (first load, SPA navigation or the `page` command). */
+export interface PageFrame extends PageInfo {
+  t: 'page';
+}
+
+/** A visitor message; the server answers with `ack` and must de-duplicate by `cid`. */
+export interface SendFrame {
+  t: 'msg';
+  cid: string;
+  text: string;
+  at: number;
+}
+
+/** Identity change. `form: true` when it came from the contact form. */
+export interface IdentifyFrame extends Profile {
+  t: 'id';
+  /** Site's HMAC-SHA256 of the visitor's email (or id), checked by the server. */
+  userHash?: string;
+  form?: boolean;
+}
+
+/** Changed custom variables only. */
+export interface VariablesFrame {
+  t: 'vars';
+  vars: Record<string, VariableValue>;
+}
+
+export interface GroupFrame {
+  t: 'group';
+  group: string;
+}
+
+/** An auto message was shown to the visitor. */
+export interface AutoMessageShownFrame {
+  t: 'am';
+  /** Rule id. */
+  rule: string;
+  text: string;
+}
+
+/** The visitor opened or closed the chat window. */
+export interface ChatStateFrame {
+  t: 'chat';
+  open: boolean;
+}
+
+/** The visitor read everything up to this time. */
+export interface ReadFrame {
+  t: 'read';
+  at: number;
+}
+
+export interface TypingFrame {
+  t: 'typing';
+  on: boolean;
+}
+
+export type ClientFrame =
+  | HelloFrame
+  | HeartbeatFrame
+  | PageFrame
+  | SendFrame
+  | IdentifyFrame
+  | VariablesFrame
+  | GroupFrame
+  | AutoMessageShownFrame
+  | ChatStateFrame
+  | ReadFrame
+  | TypingFrame;
+
+// ---- server → client ----
+
+/** Answer to `hello`. */
+export interface WelcomeFrame {
+  t: 'welcome';
+  v: number;
+  /** The visitor id the server accepted (normally the one sent). */
+  vid: string;
+  /** Token to send in later hellos for this vid. */
+  token?: string;
+  blocked?: boolean;
+  /** Whether an agent is online. */
+  online?: boolean;
+  /** The open conversation's messages, oldest first (replaces what the widget shows). */
+  messages?: Message[];
+  /** Auto-message rules for this site; see core/rules.ts for their shape. */
+  rules?: unknown[];
+}
+
+/** A visitor message was stored: `cid` is now known as `id`. */
+export interface AckFrame {
+  t: 'ack';
+  cid: string;
+  id: string;
+  at: number;
+}
+
+/** A message for the visitor (agent, bot, system) or an echo of its own from another tab. */
+export interface MessageFrame {
+  t: 'msg';
+  m: Message;
+}
+
+export interface BlockedFrame {
+  t: 'blocked';
+}
+
+export interface UnblockedFrame {
+  t: 'unblocked';
+}
+
+export interface AgentTypingFrame {
+  t: 'typing';
+  on: boolean;
+}
+
+/** Agents came online or went offline. */
+export interface StatusFrame {
+  t: 'status';
+  online: boolean;
+}
+
+/** The server refused a frame. */
+export interface ErrorFrame {
+  t: 'err';
+  code: string;
+  message?: string;
+}
+
+export type ServerFrame =
+  | WelcomeFrame
+  | AckFrame
+  | MessageFrame
+  | BlockedFrame
+  | UnblockedFrame
+  | AgentTypingFrame
+  | StatusFrame
+  | ErrorFrame;
+
+// ---- validation ----
+
+const AUTHORS: readonly string[] = ['visitor', 'agent', 'bot', 'trigger', 'system'];
+
+/** True for a plain (non-array, non-null) object. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value == 'object' && value !== null && !Array.isArray(value);
+}
+
+const isStr = (v: unknown, max = MAX_TEXT): v is string => typeof v == 'string' && v.length <= max;
+const isNum = (v: unknown): v is number => typeof v == 'number' && isFinite(v);
+
+function parseReplies(value: unknown): QuickReply[] | undefined | false {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length > 10) return false;
+  const out: QuickReply[] = [];
+  for (const r of value) {
+    if (!isRecord(r) || !isStr(r.label, 200) || !r.label) return false;
+    const v = r.value === undefined ? r.label : r.value;
+    if (!isStr(v)) return false;
+    out.push({ label: r.label, value: v });
+  }
+  return out;
+}
+
+/** Validates a message; returns a clean copy (only known fields) or a reason string. */
+export function parseMessage(value: unknown): Message | string {
+  if (!isRecord(value)) return 'message is not an object';
+  const { id, cid, from, text, at, name } = value;
+  if (!isStr(id, 100) || !id) return 'message id must be a non-empty string';
+  if (cid !== undefined && !isStr(cid, 100)) return 'message cid must be a string';
+  if (!AUTHORS.includes(from as string)) return 'message from must be one of ' + AUTHORS.join(', ');
+  if (!isStr(text)) return 'message text must be a string of at most ' + MAX_TEXT;
+  if (!isNum(at)) return 'message at must be a number';
+  if (name !== undefined && !isStr(name, 200)) return 'message name must be a string';
+  const replies = parseReplies(value.replies);
+  if (replies === false) return 'message replies must be a list of {label, value}';
+  const m: Message = { id, from: from as Author, text, at };
+  if (cid !== undefined) m.cid = cid;
+  if (name !== undefined) m.name = name;
+  if (replies) m.replies = replies;
+  return m;
+}
+
+/**
+ * Validates a frame from the server. Returns a clean frame, or a string saying why it was
+ * refused. Accepts a JSON string or an already parsed value.
+ */
+export function parseServerFrame(input: unknown): ServerFrame | string {
+  let f = input;
+  if (typeof f == 'string') {
+    try {
+      f = JSON.parse(f);
+    } catch {
+      return 'frame is not JSON';
+    }
+  }
+  if (!isRecord(f)) return 'frame is not an object';
+  switch (f.t) {
+    case 'welcome': {
+      if (!isStr(f.vid, 100) || !f.vid) return 'welcome.vid must be a string';
+      if (f.token !== undefined && !isStr(f.token, 500)) return 'welcome.token must be a string';
+      const out: WelcomeFrame = {
+        t: 'welcome',
+        v: isNum(f.v) ? f.v : PROTOCOL_VERSION,
+        vid: f.vid,
+        blocked: f.blocked === true,
+        online: f.online !== false,
+      };
+      if (f.token !== undefined) out.token = f.token;
+      if (f.messages !== undefined) {
+        if (!Array.isArray(f.messages)) return 'welcome.messages must be a list';
+        const list: Message[] = [];
+        for (const raw of f.messages) {
+          const m = parseMessage(raw);
+          if (typeof m == 'string') return 'welcome.messages: ' + m;
+          list.push(m);
+        }
+        out.messages = list;
+      }
+      if (f.rules !== undefined) {
+        if (!Array.isArray(f.rules)) return 'welcome.rules must be a list';
+        out.rules = f.rules;
+      }
+      return out;
+    }
+    case 'ack':
+      if (!isStr(f.cid, 100) || !isStr(f.id, 100) || !f.id || !isNum(f.at))
+        return 'ack needs cid, id and at';
+      return { t: 'ack', cid: f.cid, id: f.id, at: f.at };
+    case 'msg': {
+      const m = parseMessage(f.m);
+      return typeof m == 'string' ? 'msg: ' + m : { t: 'msg', m };
+    }
+    case 'blocked':
+    case 'unblocked':
+      return { t: f.t };
+    case 'typing':
+      return typeof f.on == 'boolean' ? { t: 'typing', on: f.on } : 'typing.on must be a boolean';
+    case 'status':
+      return typeof f.online == 'boolean'
+        ? { t: 'status', online: f.online }
+        : 'status.online must be a boolean';
+    case 'err':
+      if (!isStr(f.code, 100)) return 'err.code must be a string';
+      return f.message === undefined || isStr(f.message, 1000)
+        ? { t: 'err', code: f.code, message: f.message as string | undefined }
+        : 'err.message must be a string';
+    default:
+      return 'unknown frame type ' + JSON.stringify(String(f.t).slice(0, 20));
+  }
+}
