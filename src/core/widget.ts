@@ -64,7 +64,8 @@ export interface Widget {
    * an unknown command or a bad argument.
    * @example await widget.run('name', 'Ada');
    */
-  run<K extends CommandName>(command: K, ...args: Commands[K]): Promise<void>;
+  run<E extends EventName>(command: 'on' | 'off', event: E, listener: Listener<E>): Promise<void>;
+  run<K extends Exclude<CommandName, 'on' | 'off'>>(command: K, ...args: Commands[K]): Promise<void>;
   /** Runs snippet-style arguments (`['name', 'Ada']` or `[fn]`); never throws, warns instead. */
   exec(args: ArrayLike<unknown>): void;
   /** Resolves once storage is loaded and queued commands have run. */
@@ -679,7 +680,7 @@ export function createWidget(options: WidgetOptions): Widget {
     },
     on: (event, fn) => emitter.on(event, fn),
     off: (event, fn) => emitter.off(event, fn),
-    run: (command, ...args) => run(command, args),
+    run: (command: string, ...args: unknown[]) => run(command, args),
     exec(args) {
       try {
         const list = Array.prototype.slice.call(args);

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_TEXT, parseMessage, parseServerFrame } from '../src/protocol';
+
+describe('parseServerFrame', () => {
+  it('accepts each server frame and keeps only known fields', () => {
+    expect(parseServerFrame('{"t":"ack","cid":"c1","id":"s1","at":5,"extra":1}')).toEqual({
+      t: 'ack',
+      cid: 'c1',
+      id: 's1',
+      at: 5,
+    });
+    expect(parseServerFrame({ t: 'blocked', x: 1 })).toEqual({ t: 'blocked' });
+    expect(parseServerFrame({ t: 'status', online: false })).toEqual({ t: 'status', online: false });
+    expect(parseServerFrame({ t: 'typing', on: true })).toEqual({ t: 'typing', on: true });
+    expect(
+      parseServerFrame({ t: 'welcome', v: 1, vid: 'v', token: 'tk', messages: [], rules: [] }),
+    ).toEqual({ t: 'welcome', v: 1, vid: 'v', token: 'tk', blocked: false, online: true, messages: [], rules: [] });
+  });
+
+  it('refuses malformed frames with a reason', () => {
+    expect(parseServerFrame('{oops')).toBe('frame is not JSON');
+    expect(parseServerFrame(null)).toBe('frame is not an object');
+    expect(parseServerFrame([1])).toBe('frame is not an object');
+    expect(parseServerFrame({ t: 'zap' })).toBe('unknown frame type "zap"');
+    expect(parseServerFrame({ t: 'ack', cid: 'c' })).toBe('ack needs cid, id and at');
+    expect(parseServerFrame({ t: 'welcome' })).toBe('welcome.vid must be a string');
+    expect(parseServerFrame({ t: 'welcome', vid: 'v', messages: [{}] })).toBe(
+      'welcome.messages: message id must be a non-empty string',
+    );
+    expect(parseServerFrame({ t: 'status', online: 'yes' })).toBe('status.online must be a boolean');
+  });
+
+  it('refuses messages with unknown authors, oversize text or bad replies', () => {
+    const ok = { id: 'm', from: 'agent', text: 'hi', at: 1 };
+    expect(parseMessage(ok)).toEqual(ok);
+    expect(parseMessage({ ...ok, from: 'root' })).toMatch(/from must be one of/);
+    expect(parseMessage({ ...ok, text: 'x'.repeat(MAX_TEXT + 1) })).toMatch(/at most/);
+    expect(parseMessage({ ...ok, at: Infinity })).toBe('message at must be a number');
+    expect(parseMessage({ ...ok, replies: [{ label: '' }] })).toMatch(/replies/);
+    expect(parseMessage({ ...ok, replies: [{ label: 'Yes' }] })).toEqual({
+      ...ok,
+      replies: [{ label: 'Yes', value: 'Yes' }],
+    });
+  });
+
+  it('does not carry __proto__ from a frame into the result', () => {
+    const f = parseServerFrame('{"t":"msg","m":{"id":"a","from":"agent","text":"x","at":1,"__proto__":{"evil":1}}}');
+    expect(f).toEqual({ t: 'msg', m: { id: 'a', from: 'agent', text: 'x', at: 1 } });
+    expect(({} as Record<string, unknown>).evil).toBeUndefined();
+  });
+});
