@@ -153,6 +153,8 @@ export function createWidget(options: WidgetOptions): Widget {
   let store = createConsentStore(backing, !config.consentModeEnabled);
   const getStore = () => store;
   const save = (key: string, value: unknown) => void store.set(key, value);
+  const vidCookie =
+    config.cookieDomain && doc ? createVidCookie(doc, config.cookieDomain) : undefined;
   const deps: IdentityDeps = {
     get store() {
       return store;
@@ -160,7 +162,10 @@ export function createWidget(options: WidgetOptions): Widget {
     now,
     newId: nanoid,
     warn,
-    cookie: config.cookieDomain && doc ? createVidCookie(doc, config.cookieDomain) : undefined,
+    // Consent mode writes no cookie either until consent is given.
+    get cookie() {
+      return store.persisting ? vidCookie : undefined;
+    },
   };
   const outbox = createOutbox(getStore, warn);
 

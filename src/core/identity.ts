@@ -1,0 +1,143 @@
+import type { Warn } from './log';
+import type { KeyValueStore } from './storage';
+
+/** A new visit starts after 30 idle minutes (the usual analytics session gap). */
+export const VISIT_GAP_MS = 30 * 60_000;
+
+/** Who the visitor is, as kept on the device. Times are ms since the epoch. */
+export interface Identity {
+  vid: string;
+  /** Issued by the server for this vid; proves the vid is ours on the next hello. */
+  token?: string;
+  visits: number;
+  firstSeenAt: number;
+  visitStartedAt: number;
+  lastSeenAt: number;
+}
+
+/** What the identity functions need, injected so tests fake time, ids and storage. */
+export interface IdentityDeps {
+  store: KeyValueStore;
+  now: () => number;
+  newId: () => string;
+  warn: Warn;
+  /** Mirrors the vid in a cookie (the `cookieDomain` option) to share it across sub-domains. */
+  cookie?: { read(): string | undefined; write(vid: string): void; clear(): void };
+}
+
+const KEY = 'identity';
+
+const isVid = (v: unknown): v is string => typeof v == 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(v);
+const isTime = (v: unknown): v is number => typeof v == 'number' && isFinite(v);
+
+/** Cookies throw in sandboxed iframes, and the adapter may be the host's own: never let it out. */
+const attempt = <T>(f: () => T): T | undefined => {
+  try {
+    return f();
+  } catch {}
+};
+
+/** Stored data is outside input: returns a clean copy, or undefined when the shape is wrong. */
+function parse(raw: unknown): Identity | undefined {
+  if (typeof raw != 'object' || !raw) return;
+  // A null-prototype copy reads own fields only, so a polluted Object.prototype adds nothing.
+  const o = Object.assign(Object.create(null), raw) as Record<string, unknown>;
+  const { vid, token, visits, firstSeenAt, visitStartedAt, lastSeenAt } = o;
+  if (
+    isVid(vid) &&
+    Number.isInteger(visits) &&
+    (visits as number) >= 1 &&
+    isTime(firstSeenAt) &&
+    isTime(visitStartedAt) &&
+    isTime(lastSeenAt) &&
+    (token === undefined || (typeof token == 'string' && token.length < 2048))
+  )
+    return { vid, token, visits: visits as number, firstSeenAt, visitStartedAt, lastSeenAt };
+}
+
+const fresh = (vid: string, t: number): Identity => ({
+  vid,
+  visits: 1,
+  firstSeenAt: t,
+  visitStartedAt: t,
+  lastSeenAt: t,
+});
+
+/** Marks the visitor seen at `t`, starting a new visit when the gap has passed. */
+const seen = (id: Identity, t: number): Identity =>
+  t - id.lastSeenAt >= VISIT_GAP_MS
+    ? { ...id, visits: id.visits + 1, visitStartedAt: t, lastSeenAt: t }
+    : { ...id, lastSeenAt: t };
+
+async function save(deps: IdentityDeps, id: Identity): Promise<Identity> {
+  if (id.token === undefined) delete id.token;
+  try {
+    await deps.store.set(KEY, id);
+  } catch {
+    // Our stores never reject; a custom one might, and the visitor still has an id for this page.
+    deps.warn('could not save the visitor identity');
+  }
+  attempt(() => deps.cookie?.write(id.vid));
+  return id;
+}
+
+/** Loads (or creates) the visitor's identity and counts a new visit after 30 idle minutes; saves it. */
+export async function loadIdentity(deps: IdentityDeps): Promise<Identity> {
+  const t = deps.now();
+  let raw: unknown;
+  try {
+    raw = await deps.store.get(KEY);
+  } catch {}
+  let id = parse(raw);
+  if (raw !== undefined && !id) deps.warn('stored identity was invalid; starting a new visitor');
+  const fromCookie = attempt(() => deps.cookie?.read());
+  // The cookie is shared by sub-domains, so its vid wins; counts (and the token) belong to the
+  // stored vid, so they are kept only when the two agree.
+  if (isVid(fromCookie) && fromCookie != id?.vid) id = fresh(fromCookie, t);
+  return save(deps, id ? seen(id, t) : fresh(deps.newId(), t));
+}
+
+/** Records that the visitor was seen now (called at most every heartbeat); saves. Returns the updated identity (may start a new visit if the gap passed). */
+export function touchIdentity(deps: IdentityDeps, identity: Identity): Promise<Identity> {
+  return save(deps, seen(identity, deps.now()));
+}
+
+/** Saves a server-issued token. */
+export function saveToken(
+  deps: IdentityDeps,
+  identity: Identity,
+  token: string,
+): Promise<Identity> {
+  return save(deps, { ...identity, token });
+}
+
+/** Forgets everything stored under `keys` plus the identity, then creates a new identity (logout). */
+export async function resetIdentity(deps: IdentityDeps, keys: string[]): Promise<Identity> {
+  attempt(() => deps.cookie?.clear());
+  // The identity key itself is overwritten by the save below.
+  await Promise.all(keys.map((k) => deps.store.del(k).catch(() => {})));
+  return save(deps, fresh(deps.newId(), deps.now()));
+}
+
+/** A returning visitor is on their second visit or later. */
+export function isReturning(identity: Identity): boolean {
+  return identity.visits > 1;
+}
+
+/**
+ * Cookie adapter for `cookieDomain`: `vc_vid`, path `/`, that domain, two years, SameSite=Lax.
+ * Built from `document` at the edge; its calls may throw (sandboxed iframes), which
+ * the identity functions absorb.
+ */
+export function createVidCookie(
+  doc: Document,
+  domain: string,
+): NonNullable<IdentityDeps['cookie']> {
+  // Only domain characters: a `;` in the config must not add cookie attributes.
+  const attrs = '; path=/; domain=' + domain.replace(/[^\w.-]/g, '') + '; SameSite=Lax; max-age=';
+  return {
+    read: () => /(?:^|;\s*)vc_vid=([^;]*)/.exec(doc.cookie)?.[1],
+    write: (vid) => void (doc.cookie = 'vc_vid=' + vid + attrs + 63072000),
+    clear: () => void (doc.cookie = 'vc_vid=' + attrs + 0),
+  };
+}
