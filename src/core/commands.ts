@@ -60,6 +60,8 @@ export interface Commands {
   identify: [identity: IdentifyInput];
   page: [page?: Partial<PageInfo>];
   trigger: [event: string];
+  /** Overrides UI strings, e.g. `{ title: 'Need help?' }` (keys are listed in the README). */
+  translations: [strings: Record<string, string>];
 }
 
 export type CommandName = keyof Commands;
@@ -81,6 +83,7 @@ export interface Actions {
   off(event: EventName, fn: Listener): string | void;
   page(page: Partial<PageInfo>): string | void;
   trigger(name: string): string | void;
+  translations(strings: Record<string, string>): string | void;
 }
 
 const EVENTS: EventName[] = [
@@ -238,6 +241,17 @@ export const COMMANDS: Record<CommandName, Handler> = {
     a.page(out);
   },
   trigger: (a, [name]) => (str(name, 100) ? a.trigger(name) : 'trigger needs an event name (string)'),
+  translations: (a, [input]) => {
+    if (!isRecord(input)) return 'translations needs an object like {title: "Need help?"}';
+    const out: Record<string, string> = {};
+    for (const k of Object.keys(input)) {
+      const v = input[k];
+      if (isUnsafeKey(k) || typeof v != 'string' || v.length > 500)
+        return 'translations.' + k.slice(0, 50) + ' must be a string of at most 500 characters';
+      out[k] = v;
+    }
+    a.translations(out);
+  },
 };
 
 /**

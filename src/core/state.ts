@@ -52,6 +52,8 @@ export interface WidgetState {
   customer: boolean;
   group?: string;
   lang: string;
+  /** UI strings overridden with the `translations` command. */
+  translations: Record<string, string>;
   theme: Theme;
   autoMessage: AutoMessage | null;
   consent: { analytics: boolean; marketing: boolean };

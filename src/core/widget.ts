@@ -46,8 +46,11 @@ export interface WidgetOptions extends Config {
   logger?: Logger;
   /** Clock (default: Date.now). */
   now?: () => number;
-  /** `false` runs headless; a function mounts a UI of your own once the core is ready. */
-  ui?: false | ((widget: Widget) => void);
+  /**
+   * `false` (or nothing) runs headless. A function mounts a UI: the core calls it once, after
+   * the page's `load` event on idle time, or at once when a message arrives or the chat opens.
+   */
+  ui?: false | ((widget: Widget) => void | Promise<void>);
 }
 
 /** The headless widget: state, events, commands and actions. */
@@ -189,6 +192,7 @@ export function createWidget(options: WidgetOptions): Widget {
     variables: {},
     customer: false,
     lang: config.lang,
+    translations: {},
     theme: { color: config.color, gradient: false },
     autoMessage: null,
     consent: { analytics: false, marketing: false },
@@ -331,6 +335,7 @@ export function createWidget(options: WidgetOptions): Widget {
           if (!state.open || doc?.visibilityState == 'hidden') patch.unread = state.unread + 1;
           if (!state.open && !hasConversation(m.id)) patch.autoMessage = { rule: m.id, text: m.text, name: m.name, replies: m.replies };
           set(patch);
+          startUI();
           emitter.emit('message_received', m);
         }
         saveMessages();
@@ -476,6 +481,7 @@ export function createWidget(options: WidgetOptions): Widget {
         const openIt = config.openOnTrigger && device == 'desktop' && !state.blocked;
         set({ autoMessage: openIt ? null : auto, open: openIt || state.open, unread: openIt ? state.unread : state.unread + 1 });
         send({ t: 'am', rule: rule.id, text: rule.text });
+        startUI();
         emitter.emit('auto_message', auto);
       },
     });
@@ -518,6 +524,7 @@ export function createWidget(options: WidgetOptions): Widget {
       shownByApi = true;
       if (state.open) return;
       set({ open: true, autoMessage: null });
+      startUI();
       markRead();
       send({ t: 'chat', open: true });
       emitter.emit('chat_open', true);
@@ -586,6 +593,9 @@ export function createWidget(options: WidgetOptions): Widget {
     trigger(name) {
       rules?.event(name);
     },
+    translations(strings) {
+      set({ translations: { ...state.translations, ...strings } });
+    },
   };
 
   function persistAll() {
@@ -652,7 +662,29 @@ export function createWidget(options: WidgetOptions): Widget {
     emitter.emit('ready', { vid: identity.vid });
     for (const fn of readyFns.splice(0)) fn(state);
     rules?.check();
-    if (options.ui) options.ui(widget);
+    scheduleUI();
+  }
+
+  // ---- the UI loads late: after `load`, on idle, unless something needs it sooner ----
+  let uiStarted = false;
+  function startUI() {
+    if (uiStarted || !options.ui || destroyed) return;
+    uiStarted = true;
+    const fail = (e: unknown) => warn('the chat UI failed to load: ' + String(e));
+    try {
+      Promise.resolve(options.ui(widget)).catch(fail);
+    } catch (e) {
+      fail(e);
+    }
+  }
+
+  function scheduleUI() {
+    if (!options.ui) return;
+    if (!win || !doc) return startUI();
+    const idle = () =>
+      win.requestIdleCallback ? win.requestIdleCallback(startUI, { timeout: 2000 }) : setTimeout(startUI, 50);
+    if (doc.readyState == 'complete') idle();
+    else win.addEventListener('load', idle, { once: true });
   }
 
   /** Runs `fn` now if ready, else after boot, in call order. */

@@ -523,3 +523,60 @@ describe('config', () => {
     expect(frames('id').at(-1)).toMatchObject({ form: true, name: 'Ada' });
   });
 });
+
+describe('lazy UI', () => {
+  it('mounts the UI after the page has loaded, on idle time, not during boot', async () => {
+    vi.useFakeTimers();
+    const ui = vi.fn();
+    const { widget } = make({ ui });
+    await widget.ready();
+    expect(document.readyState).toBe('complete');
+    expect(ui).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(ui).toHaveBeenCalledTimes(1);
+    expect(ui).toHaveBeenCalledWith(widget);
+  });
+
+  it('mounts the UI at once when an agent message arrives', async () => {
+    vi.useFakeTimers();
+    const ui = vi.fn();
+    const { widget, server } = make({ ui });
+    await widget.ready();
+    await flush();
+    expect(ui).not.toHaveBeenCalled();
+    server.say('Hello there');
+    await flush();
+    expect(ui).toHaveBeenCalledTimes(1);
+  });
+
+  it('mounts the UI at once when chat:open is called, only once', async () => {
+    vi.useFakeTimers();
+    const ui = vi.fn();
+    const { widget } = make({ ui });
+    await widget.run('chat:open');
+    await widget.run('chat:close');
+    await widget.run('chat:open');
+    expect(ui).toHaveBeenCalledTimes(1);
+  });
+
+  it('a UI that fails to load warns and leaves the core working', async () => {
+    vi.useFakeTimers();
+    const { widget, warnings } = make({ ui: () => Promise.reject(new Error('404 ui.js')) });
+    await widget.run('chat:open');
+    await flush();
+    expect(warnings()).toContain('[visitor-chat] the chat UI failed to load: Error: 404 ui.js');
+    await expect(widget.send('still works')).resolves.toMatchObject({ text: 'still works' });
+  });
+});
+
+describe('translations', () => {
+  it('overrides UI strings and refuses non-string values', async () => {
+    const { widget, warnings } = make();
+    await widget.run('translations', { title: 'Besoin d’aide ?' });
+    expect(widget.state.translations).toEqual({ title: 'Besoin d’aide ?' });
+    widget.exec(['translations', { title: 5 }]);
+    await flush();
+    expect(warnings()).toContain('[visitor-chat] translations.title must be a string of at most 500 characters');
+    expect(widget.state.translations.title).toBe('Besoin d’aide ?');
+  });
+});
