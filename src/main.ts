@@ -1,19 +1,46 @@
 /**
- * The script-tag entry: the one module with top-level effects. It boots the widget from
- * `window._smartsupp`, runs the commands the snippet queued in `smartsupp._` in order, then
- * makes later `smartsupp(...)` calls run at once — without replacing the `window.smartsupp`
- * function object the page already holds (Smartsupp's loader does the same).
+ * The script-tag entry: the one module with top-level effects.
+ *
+ * Before the page's `load` event only the presence kernel runs (identity, activity, page views,
+ * the connection). The chat layer (`chat.js`: commands, outbox, rules) loads after `load` on idle
+ * time — or at once when a message arrives or a command is called after load — and then runs the
+ * commands the snippet queued in `smartsupp._`, in order. Later `smartsupp(...)` calls run at once,
+ * without replacing the `window.smartsupp` function object the page already holds.
  */
-import { createWidget } from './core/widget';
+import { isRecord } from './protocol';
+import { createKernel } from './core/kernel';
+import type { Widget } from './core/widget';
+import type { Transport } from './transport/types';
+import { createWebSocketTransport } from './transport/websocket';
 
 interface Stub {
   (...args: unknown[]): void;
-  _?: unknown[] & { push(args: unknown): number };
+  _?: unknown[];
   vid?: string | null;
 }
 
 const w = window as unknown as { smartsupp?: Stub; _smartsupp?: unknown };
 const BOOTED = '__visitorChat';
+// Chunks sit next to this script: captured now, `currentScript` is null once we return.
+const base = (document.currentScript as HTMLScriptElement | null)?.src || location.href;
+const chunk = (name: string) => import(/* @vite-ignore */ new URL(name, base).href);
+
+/** A transport whose code is still loading: it connects once the chunk has arrived. */
+function lazyTransport(load: Promise<Transport>): Transport {
+  let t: Transport | undefined;
+  return {
+    open: (l) =>
+      void load.then(
+        (real) => (t = real).open(l),
+        (e) => {
+          console.warn('[visitor-chat] the HTTP transport failed to load: ' + String(e));
+          l.status('stopped');
+        },
+      ),
+    send: (frame, final) => !!t && t.send(frame, final),
+    close: () => t?.close(),
+  };
+}
 
 (function boot() {
   try {
@@ -28,23 +55,66 @@ const BOOTED = '__visitorChat';
         // eslint-disable-next-line prefer-rest-params
         o._!.push(arguments);
       };
-      o._ = [] as unknown as Stub['_'];
+      o._ = [];
       stub = w.smartsupp = o;
     }
-    const raw = w._smartsupp;
-    const widget = createWidget({
-      ...(typeof raw == 'object' && raw !== null ? raw : {}),
-      key: (raw as { key?: string } | undefined)?.key as string,
+    const s = stub;
+    Object.defineProperty(s, BOOTED, { value: true });
+    const raw = isRecord(w._smartsupp) ? w._smartsupp : {};
+    const server = typeof raw.server == 'string' ? raw.server : '';
+    let transport = raw.transport as Transport | string | undefined;
+    if (server && typeof transport != 'object') {
+      const options = { url: server, key: String(raw.key) };
+      transport =
+        transport == 'http'
+          ? lazyTransport(
+              chunk('http.js').then((m: typeof import('./http')) => m.createHttpTransport(options)),
+            )
+          : createWebSocketTransport(options);
+    }
+    const k = createKernel({
+      ...raw,
+      key: raw.key as string,
+      transport: transport as Transport | undefined,
       window,
     });
-    Object.defineProperty(stub, BOOTED, { value: true });
-    stub.vid = null;
-    widget.subscribe((s) => (stub!.vid = s.vid));
-    let queue = stub._;
-    if (!Array.isArray(queue)) queue = stub._ = [] as unknown as Stub['_'];
-    for (const args of queue!.splice(0)) widget.exec(args as ArrayLike<unknown>);
-    // Later calls still do `o._.push(arguments)`: run them at once instead of queueing.
-    queue!.push = (args: unknown) => (widget.exec(args as ArrayLike<unknown>), 0);
+    s.vid = null;
+    k.subscribers.add((state) => (s.vid = state.vid));
+    void k.booted.then(() => (s.vid = k.state.vid));
+
+    let queue = s._;
+    if (!Array.isArray(queue)) queue = s._ = [];
+    const q = queue;
+    let widget: Widget | undefined;
+    let loading: Promise<void> | undefined;
+    const loadChat = () =>
+      (loading ||= chunk('chat.js').then(
+        (m: { installChat: typeof import('./core/widget').installChat }) => {
+          const wd = (widget = m.installChat(k, (wd) =>
+            chunk('ui.js').then((ui: { mount(w: Widget): unknown }) => void ui.mount(wd)),
+          ));
+          for (const args of q.splice(0)) wd.exec(args as ArrayLike<unknown>);
+        },
+        (e) => k.warn('the chat layer failed to load: ' + String(e)),
+      ));
+    k.needChat = loadChat;
+    // Later calls still do `o._.push(arguments)`: after load they run at once.
+    q.push = (...items: unknown[]) => {
+      for (const args of items) {
+        if (widget) widget.exec(args as ArrayLike<unknown>);
+        else {
+          Array.prototype.push.call(q, args);
+          if (document.readyState == 'complete') loadChat();
+        }
+      }
+      return q.length;
+    };
+    const idle = () =>
+      'requestIdleCallback' in window
+        ? requestIdleCallback(loadChat, { timeout: 2000 })
+        : setTimeout(loadChat, 50);
+    if (document.readyState == 'complete') idle();
+    else addEventListener('load', idle, { once: true });
   } catch (e) {
     console.warn('[visitor-chat] failed to start: ' + String(e));
   }

@@ -230,11 +230,12 @@ export const COMMANDS: Record<CommandName, Handler> = {
     a.identify(p, vars, hash as string | undefined);
   },
   page: (a, [page]) => {
-    if (page === undefined) return a.page({});
+    if (page === undefined) return a.page(Object.create(null));
     if (!isRecord(page)) return 'page needs nothing or {url?, title?, referrer?}';
-    const out: Partial<PageInfo> = {};
+    const out: Partial<PageInfo> = Object.create(null);
     for (const k of ['url', 'title', 'referrer'] as const) {
-      if (page[k] === undefined) continue;
+      // Own fields only: a polluted Object.prototype must not supply a url or title.
+      if (!Object.prototype.hasOwnProperty.call(page, k) || page[k] === undefined) continue;
       if (typeof page[k] != 'string') return 'page ' + k + ' must be a string';
       out[k] = page[k] as string;
     }

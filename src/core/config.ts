@@ -35,6 +35,10 @@ export interface Config {
   heartbeatMs?: number;
   /** Auto-message rules used until the server sends its own (ours); see core/rules.ts. */
   rules?: unknown[];
+  /** Blink the page title while the tab is hidden and messages are unread (ours; default off). */
+  titleBlink?: boolean;
+  /** Play a short beep when a message arrives (ours; default off). */
+  sound?: boolean;
 }
 
 /** Config after validation: every key has a value of the right type. */
@@ -49,29 +53,29 @@ export interface ResolvedConfig extends Required<
   color?: string;
 }
 
+/** Boolean keys; all default to false. One list, because bytes matter in the core bundle. */
+const BOOLEANS =
+  'hideWidget hideMobileWidget requireLogin privacyNoticeEnabled privacyNoticeCheckRequired openOnTrigger consentModeEnabled titleBlink sound'.split(
+    ' ',
+  );
+
 /** Defaults, Smartsupp's where it has them. */
-export const DEFAULTS: Omit<ResolvedConfig, 'key'> = {
+export const DEFAULTS = {
   orientation: 'right',
   offsetX: 12,
   offsetY: 24,
   zIndex: 10000000,
   lang: 'en',
-  hideWidget: false,
-  hideMobileWidget: false,
-  requireLogin: false,
-  privacyNoticeEnabled: false,
-  privacyNoticeCheckRequired: false,
-  openOnTrigger: false,
-  consentModeEnabled: false,
   heartbeatMs: 30000,
   rules: [],
-};
+} as unknown as Omit<ResolvedConfig, 'key'>;
+for (const k of BOOLEANS) (DEFAULTS as unknown as Record<string, boolean>)[k] = false;
 
 type Check = (value: unknown) => boolean;
 
-const bool: Check = (v) => typeof v == 'boolean';
 const str: Check = (v) => typeof v == 'string' && v.length > 0 && v.length < 2048;
 const num: Check = (v) => typeof v == 'number' && isFinite(v);
+const url = (schemes: RegExp): Check => (v) => str(v) && schemes.test(v as string);
 /** Full six-digit hex colour, as Smartsupp requires (`#f00` is refused). */
 export const isHexColor: Check = (v) => typeof v == 'string' && /^#[0-9a-f]{6}$/i.test(v);
 const isTransport: Check = (v) =>
@@ -86,7 +90,7 @@ const isTransport: Check = (v) =>
 /** Each known key with its check and a human description of the expected type. */
 const SCHEMA: Record<string, [Check, string]> = {
   key: [str, 'a non-empty string'],
-  server: [(v) => str(v) && /^(https?|wss?):\/\//.test(v as string), 'an http(s) or ws(s) URL'],
+  server: [url(/^(https?|wss?):\/\//), 'an http(s) or ws(s) URL'],
   transport: [isTransport, "'websocket', 'http' or a transport object"],
   orientation: [(v) => v === 'left' || v === 'right', "'left' or 'right'"],
   offsetX: [num, 'a number'],
@@ -94,22 +98,16 @@ const SCHEMA: Record<string, [Check, string]> = {
   zIndex: [num, 'a number'],
   color: [isHexColor, "a colour like '#1a73e8'"],
   lang: [str, 'a language code'],
-  hideWidget: [bool, 'a boolean'],
-  hideMobileWidget: [bool, 'a boolean'],
-  requireLogin: [bool, 'a boolean'],
-  privacyNoticeEnabled: [bool, 'a boolean'],
-  privacyNoticeUrl: [(v) => str(v) && /^https?:\/\//.test(v as string), 'an http(s) URL'],
-  privacyNoticeCheckRequired: [bool, 'a boolean'],
+  privacyNoticeUrl: [url(/^https?:\/\//), 'an http(s) URL'],
   cookieDomain: [str, 'a domain string'],
-  openOnTrigger: [bool, 'a boolean'],
   renderTo: [
     (v) => str(v) || (typeof v == 'object' && v !== null && (v as Node).nodeType === 1),
     'an element or an element id',
   ],
-  consentModeEnabled: [bool, 'a boolean'],
   heartbeatMs: [(v) => num(v) && (v as number) >= 1000, 'a number of ms, at least 1000'],
   rules: [Array.isArray, 'a list of rules'],
 };
+for (const k of BOOLEANS) SCHEMA[k] = [(v) => typeof v == 'boolean', 'a boolean'];
 
 /** Keys that npm options may carry besides the config (not warned about). */
 const OPTION_KEYS = ['storage', 'ui', 'window', 'logger', 'now', 'indexedDB'];

@@ -1,14 +1,12 @@
-import { isRecord, type PageInfo } from '../protocol';
+import type { PageInfo } from '../protocol';
 
 /** Page views of this tab: the first load, single-page-app navigations and manual ones. */
 export interface PageTracker {
   current(): PageInfo;
-  /** record a page view by hand (the `page` command); fields default to the current location/title */
+  /** Records a page view by hand (the `page` command, which validates `page` first); fields default to the current location and title. */
   record(page?: Partial<PageInfo>): void;
   stop(): void;
 }
-
-const str = (v: unknown, fallback: string) => (typeof v == 'string' ? v : fallback);
 
 /**
  * Reports the first page view at once, then every URL change made through `history`,
@@ -81,20 +79,13 @@ export function createPageTracker(options: {
 
   return {
     current: () => cur,
-    record(page) {
-      try {
-        if (page !== undefined && !isRecord(page)) return;
-        // Own fields only, so a polluted Object.prototype cannot supply a url or title.
-        const p = { __proto__: null, ...page } as Partial<PageInfo>;
-        if (p.url !== undefined && typeof p.url != 'string') return;
-        const url = str(p.url, loc.href);
-        const title = str(p.title, d.title);
-        // Repeating the current page (an automatic view followed by the `page` command) would
-        // count one view twice.
-        if (url != cur.url || title != cur.title) report(url, title, str(p.referrer, cur.url));
-      } catch {
-        // A hostile getter on the argument; nothing to record.
-      }
+    record(page = {}) {
+      // The `page` command has validated `page` (own string fields only) before it gets here.
+      const url = page.url || loc.href;
+      const title = page.title ?? d.title;
+      // Repeating the current page (an automatic view followed by the `page` command) would
+      // count one view twice.
+      if (url != cur.url || title != cur.title) report(url, title, page.referrer ?? cur.url);
     },
     stop() {
       live = false;

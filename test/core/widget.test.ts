@@ -96,20 +96,24 @@ describe('commands', () => {
     ]);
   });
 
-  it('identity set before the connection travels in the hello frame', async () => {
+  it('identity set before the connection reaches the server, in order', async () => {
     const { widget, frames } = make();
     widget.exec(['name', 'Ada']);
     widget.exec(['variables', { plan: 'pro' }]);
     widget.exec(['group', 'sales']);
     await widget.ready();
     await flush();
-    expect(frames('hello')[0]).toMatchObject({
-      profile: { name: 'Ada' },
-      variables: { plan: 'pro' },
-      group: 'sales',
-      key: 'test-key',
-      v: 1,
-    });
+    expect(frames('hello')[0]).toMatchObject({ key: 'test-key', v: 1 });
+    // Whatever the hello did not carry follows right after it.
+    const seen = frames().reduce<Record<string, unknown>>((acc, f) => {
+      if (f.t == 'hello') return { ...acc, ...f.profile, ...f.variables, group: f.group };
+      if (f.t == 'id') return { ...acc, name: f.name };
+      if (f.t == 'vars') return { ...acc, ...f.vars };
+      if (f.t == 'group') return { ...acc, group: f.group };
+      return acc;
+    }, {});
+    expect(seen).toMatchObject({ name: 'Ada', plan: 'pro', group: 'sales' });
+    expect(frames()[0].t).toBe('hello');
   });
 
   it('variables flattens {label, value} and sends only changed keys', async () => {
@@ -188,6 +192,33 @@ describe('commands', () => {
     await widget.run('page', { url: 'https://shop.test/checkout', title: 'Checkout' });
     await flush();
     expect(frames('page').at(-1)).toMatchObject({ url: 'https://shop.test/checkout', title: 'Checkout' });
+  });
+
+  it('page refuses bad input with a warning, survives hostile getters, ignores a polluted prototype', async () => {
+    const { widget, frames, warnings } = make();
+    await widget.ready();
+    await flush();
+    const before = frames('page').length;
+    const hostile = Object.defineProperty({}, 'url', {
+      enumerable: true,
+      get() {
+        throw new Error('trap');
+      },
+    });
+    for (const bad of [{ url: 42 }, null, '/as-a-string', [], hostile]) widget.exec(['page', bad]);
+    await flush();
+    expect(frames('page')).toHaveLength(before);
+    expect(warnings()).toContain('[visitor-chat] page url must be a string');
+    expect(warnings().some((w) => w.includes('trap'))).toBe(true);
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.url = 'https://evil.example/';
+    try {
+      await widget.run('page', { title: 'Real title' });
+    } finally {
+      delete proto.url;
+    }
+    await flush();
+    expect(frames('page').at(-1)).toMatchObject({ url: location.href, title: 'Real title' });
   });
 
   it('exposes the visitor id and fires ready', async () => {

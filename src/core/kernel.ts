@@ -1,0 +1,382 @@
+import { nanoid } from 'nanoid';
+import {
+  PROTOCOL_VERSION,
+  isRecord,
+  type ClientFrame,
+  type Device,
+  type Profile,
+  type VariableValue,
+} from '../protocol';
+import type { ConnectionStatus, Transport, TransportListener } from '../transport/types';
+import { createActivityTracker, type ActivityTracker } from './activity';
+import type { WidgetEvents } from './commands';
+import { resolveConfig, type Config, type ResolvedConfig } from './config';
+import { detectDevice } from './device';
+import { createEmitter, type Emitter } from './emitter';
+import { createHeartbeat, type Heartbeat } from './heartbeat';
+import {
+  createVidCookie,
+  loadIdentity,
+  saveToken,
+  touchIdentity,
+  type Identity,
+  type IdentityDeps,
+} from './identity';
+import { createWarn, type Logger, type Warn } from './log';
+import { createPageTracker, type PageTracker } from './pageviews';
+import type { WidgetState } from './state';
+import {
+  createConsentStore,
+  createIdbStore,
+  type ConsentStore,
+  type KeyValueStore,
+} from './storage';
+
+/** Options of the presence kernel: the config keys plus the injectable environment. */
+export interface KernelOptions extends Config {
+  /** The page's window (default: the global one, if any). Pass nothing in Node to run headless. */
+  window?: Window;
+  /** Where to persist (default: IndexedDB in the widget's own database, memory as fallback). */
+  storage?: KeyValueStore;
+  /** Where warnings go (default: console). */
+  logger?: Logger;
+  /** Clock (default: Date.now). */
+  now?: () => number;
+}
+
+/** What the device keeps about the visitor besides identity and the conversation. */
+export interface StoredVisitor {
+  profile: Profile;
+  variables: Record<string, VariableValue>;
+  customer: boolean;
+  blocked: boolean;
+  group?: string;
+  /** Rule id → visit number it was last shown in. */
+  shown: Record<string, number>;
+}
+
+/**
+ * The presence kernel: what must run before the page's `load` event — config, storage,
+ * identity, activity, heartbeats, page views, the connection and the blocked state. The chat
+ * layer (commands, outbox, messages, rules: core/widget.ts) plugs in through `chat`, later in
+ * the script-tag build. Internal: its shape may change between versions.
+ */
+export interface Kernel {
+  config: ResolvedConfig;
+  warn: Warn;
+  now: () => number;
+  win?: Window;
+  doc?: Document;
+  device: Device;
+  language: string;
+  emitter: Emitter<WidgetEvents>;
+  state: WidgetState;
+  set(patch: Partial<WidgetState>): void;
+  subscribers: Set<(state: WidgetState) => void>;
+  /** The consent-gated store in use (replaced when consent is withdrawn). */
+  store: ConsentStore;
+  backing: KeyValueStore;
+  save(key: string, value: unknown): void;
+  visitor: StoredVisitor;
+  saveVisitor(): void;
+  identity?: Identity;
+  deps: IdentityDeps;
+  /** Sends while connected; frames that miss the connection are covered by the next hello. */
+  send(frame: ClientFrame, final?: boolean): unknown;
+  hello(): void;
+  /** A `welcome` arrived on this connection (the outbox may be flushed). */
+  welcomed: boolean;
+  pages?: PageTracker;
+  pageStartedAt: number;
+  transport: Transport;
+  listener: TransportListener;
+  /** Resolves once identity is loaded and presence has started. */
+  booted: Promise<void>;
+  /** The chat layer: every server frame after the kernel's own handling (raw: the chat layer
+   * validates `welcome`, `ack` and `msg` in full), and page views. */
+  chat?: { frame(f: unknown): void; page(): void };
+  /** Frames for the chat layer that arrived before it was installed (parsed JSON). */
+  pending: unknown[];
+  /** Called when a frame needs the chat layer and it is not there yet. */
+  needChat?: () => void;
+  destroyed?: boolean;
+  destroy(): void;
+}
+
+/** Timer functions called unbound: a browser refuses `setTimeout` called as another object's method. */
+export const timers = {
+  setTimeout: ((fn: () => void, ms?: number) => setTimeout(fn, ms)) as typeof setTimeout,
+  clearTimeout: ((h?: ReturnType<typeof setTimeout>) => clearTimeout(h)) as typeof clearTimeout,
+};
+
+/** A transport that never connects: messages wait in the outbox until one is configured. */
+const offline: Transport = {
+  open: (l) => l.status('closed'),
+  send: () => false,
+  close() {},
+};
+
+/** Creates and boots the presence kernel. Never throws for bad options: it warns instead. */
+export function createKernel(options: KernelOptions): Kernel {
+  const warn = createWarn(options.logger === undefined ? globalThis.console : options.logger);
+  const config = resolveConfig(options, warn);
+  const win = options.window || (typeof window == 'object' ? window : undefined);
+  const doc = win?.document;
+  const nav = win?.navigator;
+  const now = options.now || Date.now;
+  const t = config.transport;
+  if (typeof t != 'object' && (t || config.server))
+    warn('pass a transport object (createWebSocketTransport, ...) to use a server; running offline');
+  const transport = typeof t == 'object' ? t : offline;
+  const backing = options.storage || createIdbStore({ indexedDB: win?.indexedDB, warn });
+  const vidCookie =
+    config.cookieDomain && doc ? createVidCookie(doc, config.cookieDomain) : undefined;
+  let shownByApi = !config.hideWidget;
+  let activity: ActivityTracker | undefined;
+  let heartbeat: Heartbeat | undefined;
+  let lastTouch = 0;
+
+  const k: Kernel = {
+    config,
+    warn,
+    now,
+    win,
+    doc,
+    device: nav ? detectDevice(nav.userAgent, nav.maxTouchPoints) : 'desktop',
+    language: nav?.language || config.lang,
+    emitter: createEmitter<WidgetEvents>(warn),
+    state: {
+      ready: false,
+      vid: null,
+      connection: 'connecting',
+      visible: false,
+      open: false,
+      blocked: false,
+      agentsOnline: false,
+      agentTyping: false,
+      messages: [],
+      unread: 0,
+      draft: '',
+      profile: {},
+      variables: {},
+      customer: false,
+      lang: config.lang,
+      translations: {},
+      theme: { color: config.color, gradient: false },
+      autoMessage: null,
+      consent: { analytics: false, marketing: false },
+      needsContactForm: config.requireLogin,
+      visits: 0,
+      config,
+    },
+    subscribers: new Set(),
+    set(patch) {
+      const prevUnread = k.state.unread;
+      const v = k.visitor;
+      if ('visible' in patch) shownByApi = !!patch.visible;
+      const s = (k.state = { ...k.state, ...patch });
+      s.visible = shownByApi && !s.blocked && !(config.hideMobileWidget && k.device == 'mobile');
+      s.customer = v.customer;
+      s.profile = v.profile;
+      s.variables = v.variables;
+      s.group = v.group;
+      s.needsContactForm = config.requireLogin && !v.customer;
+      for (const fn of k.subscribers) {
+        try {
+          fn(s);
+        } catch (e) {
+          warn('a state subscriber threw: ' + String(e));
+        }
+      }
+      if (s.unread != prevUnread) k.emitter.emit('unread', s.unread);
+    },
+    store: createConsentStore(backing, !config.consentModeEnabled),
+    backing,
+    save: (key, value) => void k.store.set(key, value),
+    visitor: { profile: {}, variables: {}, customer: false, blocked: false, shown: {} },
+    saveVisitor: () => k.save('visitor', k.visitor),
+    deps: {
+      get store() {
+        return k.store;
+      },
+      now,
+      newId: nanoid,
+      warn,
+      // Consent mode writes no cookie either until consent is given.
+      get cookie() {
+        return k.store.persisting ? vidCookie : undefined;
+      },
+    },
+    send: (frame, final) => k.state.connection == 'open' && transport.send(frame, final),
+    hello() {
+      const id = k.identity!;
+      const v = k.visitor;
+      const frame: ClientFrame = {
+        t: 'hello',
+        v: PROTOCOL_VERSION,
+        key: config.key,
+        vid: id.vid,
+        visits: id.visits,
+        firstSeenAt: id.firstSeenAt,
+        page: k.pages ? k.pages.current() : { url: '', title: '', referrer: '' },
+        device: k.device,
+        lang: k.state.lang,
+        activeAt: activity ? activity.lastActivityAt : 0,
+        profile: v.profile,
+        variables: v.variables,
+      };
+      if (id.token) frame.token = id.token;
+      if (v.group) frame.group = v.group;
+      k.welcomed = false;
+      transport.send(frame);
+    },
+    welcomed: false,
+    pending: [],
+    pageStartedAt: now(),
+    transport,
+    listener: { frame: onFrame, status: onStatus },
+    booted: Promise.resolve(),
+    destroy() {
+      k.destroyed = true;
+      activity?.stop();
+      heartbeat?.stop();
+      k.pages?.stop();
+      transport.close();
+      k.subscribers.clear();
+    },
+  };
+
+  /**
+   * Validates only what the kernel acts on; `welcome`, `ack` and `msg` are checked in full by
+   * the chat layer (parseServerFrame), which keeps that validator out of the pre-`load` bundle.
+   */
+  function onFrame(raw: unknown) {
+    const bad = (why: string) => warn('ignored a server frame: ' + why);
+    let f = raw;
+    try {
+      if (typeof f == 'string') f = JSON.parse(f);
+    } catch {
+      return bad('frame is not JSON');
+    }
+    if (!isRecord(f)) return bad('frame is not an object');
+    const t = f.t;
+    const str = (v: unknown) => typeof v == 'string' && v.length > 0 && v.length < 500;
+    try {
+      if (t == 'welcome') {
+        if (!str(f.vid) || (f.token !== undefined && !str(f.token)))
+          return bad('welcome needs a vid and an optional token (strings)');
+        k.welcomed = true;
+        const id = k.identity;
+        const vid = f.vid as string;
+        const token = f.token as string | undefined;
+        if (id && (vid != id.vid || token)) {
+          k.identity = { ...id, vid };
+          if (token) void saveToken(k.deps, k.identity, token).then((i) => (k.identity = i));
+        }
+        setBlocked(f.blocked === true);
+        k.set({ agentsOnline: f.online !== false, vid });
+      } else if (t == 'blocked' || t == 'unblocked') setBlocked(t == 'blocked');
+      else if (t == 'typing' || t == 'status') {
+        const on = t == 'typing' ? f.on : f.online;
+        if (typeof on != 'boolean') return bad(t + ' needs a boolean');
+        k.set(t == 'typing' ? { agentTyping: on } : { agentsOnline: on });
+      } else if (t == 'err') {
+        if (!str(f.code)) return bad('err.code must be a string');
+        const message = typeof f.message == 'string' ? f.message.slice(0, 1000) : '';
+        k.emitter.emit('error', { code: f.code as string, message: message || (f.code as string) });
+      } else if (t != 'ack' && t != 'msg') return bad('unknown frame type ' + JSON.stringify(String(t).slice(0, 20)));
+      if (t == 'welcome' || t == 'ack' || t == 'msg') {
+        if (k.chat) k.chat.frame(f);
+        else {
+          k.pending.push(f);
+          if (t == 'msg') k.needChat?.();
+        }
+      } else k.chat?.frame(f);
+    } catch (e) {
+      warn('failed to handle a "' + String(t) + '" frame: ' + String(e));
+    }
+  }
+
+  function setBlocked(blocked: boolean) {
+    if (blocked == k.state.blocked) return;
+    k.visitor = { ...k.visitor, blocked };
+    k.saveVisitor();
+    k.set(blocked ? { blocked, open: false, autoMessage: null } : { blocked });
+    k.emitter.emit(blocked ? 'blocked' : 'unblocked', true);
+  }
+
+  function onStatus(status: ConnectionStatus) {
+    if (status != 'open') k.welcomed = false;
+    k.set({ connection: status });
+    // The first frame of every connection says who we are; the server answers `welcome`.
+    if (status == 'open' && k.identity) k.hello();
+  }
+
+  function startPresence(w: Window, d: Document) {
+    const hb = (heartbeat = createHeartbeat({
+      intervalMs: config.heartbeatMs,
+      lastActivityAt: () => activity!.lastActivityAt,
+      send(frame, final) {
+        k.send(frame, final);
+        // Keeps the visit alive for the 30-minute session rule, at most every 10 s.
+        const id = k.identity;
+        if (id && now() - lastTouch > 10000) {
+          lastTouch = now();
+          void touchIdentity(k.deps, id).then((i) => (k.identity = i));
+        }
+      },
+      now,
+      ...timers,
+    }));
+    activity = createActivityTracker({
+      window: w,
+      document: d,
+      now,
+      onActivity: () => hb.poke(),
+      onVisibility: (visible) => visible || hb.hide(),
+      onPageShow: (persisted) => {
+        // Restored from the back/forward cache: timers and sockets may be gone.
+        if (persisted && k.state.connection != 'open' && k.state.connection != 'stopped')
+          transport.open(k.listener);
+      },
+    });
+    k.pages = createPageTracker({
+      window: w,
+      document: d,
+      onPage(page) {
+        k.pageStartedAt = now();
+        k.send({ t: 'page', ...page });
+        k.chat?.page();
+      },
+    });
+  }
+
+  async function boot() {
+    if (config.consentModeEnabled) {
+      const consent = await backing.get('consent');
+      if (isRecord(consent) && consent.marketing === true) {
+        await k.store.persist();
+        k.state.consent = { analytics: consent.analytics === true, marketing: true };
+      }
+    }
+    const id = (k.identity = await loadIdentity(k.deps));
+    const v = await k.store.get('visitor');
+    if (isRecord(v) && isRecord(v.profile) && isRecord(v.variables) && isRecord(v.shown))
+      k.visitor = {
+        profile: v.profile as Profile,
+        variables: v.variables as Record<string, VariableValue>,
+        customer: v.customer === true,
+        blocked: v.blocked === true,
+        group: typeof v.group == 'string' ? v.group : undefined,
+        shown: v.shown as Record<string, number>,
+      };
+    else if (v !== undefined) warn('dropped invalid stored visitor data');
+    if (k.destroyed) return;
+    k.set({ vid: id.vid, visits: id.visits, blocked: k.visitor.blocked });
+    if (win && doc) startPresence(win, doc);
+    transport.open(k.listener);
+  }
+
+  k.booted = boot().catch((e) => warn('failed to start: ' + String(e)));
+  return k;
+}

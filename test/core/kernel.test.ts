@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createKernel } from '../../src/core/kernel';
+import { installChat } from '../../src/core/widget';
+import { createMemoryTransport } from '../../src/transport/memory';
+import { createSpyStore, flush } from '../helpers/widget';
+
+const kernels: Array<{ destroy(): void }> = [];
+afterEach(() => kernels.splice(0).forEach((k) => k.destroy()));
+
+function make() {
+  const transport = createMemoryTransport();
+  const logger = { warn: vi.fn() };
+  const k = createKernel({ key: 'k', transport, storage: createSpyStore(), logger });
+  kernels.push(k);
+  return { k, server: transport.server, logger };
+}
+
+describe('presence kernel (before the chat layer loads)', () => {
+  it('connects, says hello and reports page views on its own', async () => {
+    const { k, server } = make();
+    await k.booted;
+    await flush();
+    expect(server.received[0]).toMatchObject({ t: 'hello', key: 'k', vid: k.state.vid });
+    expect(k.state).toMatchObject({ connection: 'open', ready: false });
+    history.pushState({}, '', '/kernel-page');
+    await flush();
+    expect(server.received.at(-1)).toMatchObject({ t: 'page' });
+    expect((server.received.at(-1) as { url: string }).url).toMatch(/\/kernel-page$/);
+  });
+
+  it('applies the blocked state without the chat layer', async () => {
+    const { k, server } = make();
+    await k.booted;
+    await flush();
+    server.block();
+    await flush();
+    expect(k.state).toMatchObject({ blocked: true, visible: false });
+  });
+
+  it('asks for the chat layer when a message arrives, then hands it the frames in order', async () => {
+    const { k, server } = make();
+    const needChat = vi.fn();
+    k.needChat = needChat;
+    await k.booted;
+    await flush();
+    server.say('first');
+    server.say('second');
+    await flush();
+    expect(needChat).toHaveBeenCalled();
+    expect(k.state.messages).toEqual([]);
+    const widget = installChat(k);
+    await widget.ready();
+    expect(widget.state.messages.map((m) => m.text)).toEqual(['first', 'second']);
+    expect(widget.state.unread).toBe(2);
+  });
+
+  it('queued visitor messages are delivered once the chat layer is installed late', async () => {
+    const { k, server } = make();
+    await k.booted;
+    await flush();
+    const widget = installChat(k);
+    widget.exec(['chat:send', 'hello late']);
+    await widget.ready();
+    await flush();
+    expect(server.messages.map((m) => m.text)).toEqual(['hello late']);
+  });
+});
