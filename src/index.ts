@@ -23,6 +23,8 @@ export { createMemoryStore } from './core/storage';
 export type { AutoMessageRule, Condition } from './core/rules';
 export { createMemoryTransport } from './transport/memory';
 export type { MemoryServer, MemoryServerOptions, MemoryTransport } from './transport/memory';
+export { createWebSocketTransport, type WebSocketTransportOptions } from './transport/websocket';
+export { createHttpTransport, type HttpTransportOptions } from './transport/http';
 export type { ConnectionStatus, Transport, TransportListener } from './transport/types';
 export { PROTOCOL_VERSION, parseServerFrame } from './protocol';
 export type * from './protocol';

@@ -64,7 +64,7 @@ function lazyTransport(load: Promise<Transport>): Transport {
     const server = typeof raw.server == 'string' ? raw.server : '';
     let transport = raw.transport as Transport | string | undefined;
     if (server && typeof transport != 'object') {
-      const options = { url: server, key: String(raw.key) };
+      const options = { url: server, key: String(raw.key), window };
       transport =
         transport == 'http'
           ? lazyTransport(
