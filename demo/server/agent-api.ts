@@ -1,0 +1,189 @@
+/**
+ * The agent API (DESIGN.md §6), behind `Authorization: Bearer <AGENT_TOKEN>`. Errors are JSON
+ * `{error, message}`. Our additions are marked "ours" (demo/server/README.md lists them).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isRecord, MAX_TEXT } from '../../src/protocol';
+import type { AgentFeed } from './agent-feed';
+import type { Plan } from './config';
+import { readBody, sendError, sendJson, sendTooLarge } from './http-json';
+import type { Hub } from './hub';
+import { FILTERS, LIST_LIMIT, visitorJson, type Filter, type LiveVisitor } from './presence';
+import { safeEqual } from './secrets';
+
+/** Largest request body of the agent API. */
+const MAX_BODY = 64 * 1024;
+
+/** What the API needs. */
+export interface AgentApiOptions {
+  hub: Hub;
+  feed: AgentFeed;
+  token: string;
+  plan: Plan;
+}
+
+type Route = (v: LiveVisitor, req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** Reads `{text, name?}`; answers 400/413 and returns undefined when it is not right. */
+async function readText(req: IncomingMessage, res: ServerResponse) {
+  const raw = await readBody(req, MAX_BODY);
+  if (raw === null) return void sendTooLarge(res, MAX_BODY);
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    return void sendError(res, 400, 'bad_request', 'the body must be JSON: {"text": "…"}');
+  }
+  if (!isRecord(body) || typeof body.text != 'string' || !body.text.trim())
+    return void sendError(res, 400, 'bad_request', 'text must be a non-empty string');
+  if (body.text.length > MAX_TEXT)
+    return void sendError(res, 400, 'bad_request', `text must be at most ${MAX_TEXT} characters`);
+  if (body.name !== undefined && (typeof body.name != 'string' || body.name.length > 200))
+    return void sendError(res, 400, 'bad_request', 'name must be a string of at most 200');
+  return { text: body.text, name: (body.name as string | undefined)?.trim() || undefined };
+}
+
+/** `extra` plus `visitor`, as JSON, from the cached visitor string. */
+const withVisitor = (v: LiveVisitor, extra: Record<string, unknown>) =>
+  JSON.stringify(extra).slice(0, -1) +
+  (Object.keys(extra).length ? ',' : '') +
+  '"visitor":' +
+  visitorJson(v) +
+  '}';
+
+const notAllowed = (res: ServerResponse, allow: string[]) =>
+  sendError(res, 405, 'method_not_allowed', 'use ' + allow.join(' or '), {
+    allow: allow.join(', '),
+  });
+
+/** Creates the API; `handle` answers every request under `/api/`. */
+export function createAgentApi(o: AgentApiOptions) {
+  const { hub } = o;
+  /** Routes of `/api/visitors/:id/<action>`, by action then method. */
+  const actions: Record<string, Record<string, Route>> = {
+    '': { GET: (v, _q, res) => sendJson(res, 200, hub.detail(v)) },
+    conversation: {
+      async POST(v, req, res) {
+        if (o.plan == 'free')
+          return sendError(
+            res,
+            403,
+            'plan_required',
+            'Opening a conversation needs the STANDARD or PRO plan (PLAN=standard or PLAN=pro).',
+          );
+        const body = await readText(req, res);
+        if (!body) return;
+        if (v.blockedAt != null)
+          return sendError(res, 409, 'blocked', 'unblock the visitor before writing to it');
+        const r = hub.agentMessage(v, body.text, body.name, true)!;
+        sendJson(
+          res,
+          r.opened ? 201 : 200,
+          withVisitor(v, { message: r.message, opened: r.opened }),
+        );
+      },
+      DELETE(v, _q, res) {
+        if (!hub.closeConversation(v))
+          return sendError(res, 409, 'no_conversation', 'the visitor has no open conversation');
+        sendJson(res, 200, withVisitor(v, {}));
+      },
+    },
+    messages: {
+      async POST(v, req, res) {
+        const body = await readText(req, res);
+        if (!body) return;
+        const r = hub.agentMessage(v, body.text, body.name, false);
+        if (!r)
+          return sendError(
+            res,
+            409,
+            'no_conversation',
+            'the visitor has no open conversation: open one with POST …/conversation',
+          );
+        sendJson(res, 201, withVisitor(v, { message: r.message }));
+      },
+    },
+    block: {
+      POST(v, _q, res) {
+        hub.setBlocked(v, true);
+        sendJson(res, 200, withVisitor(v, {}));
+      },
+      DELETE(v, _q, res) {
+        hub.setBlocked(v, false);
+        sendJson(res, 200, withVisitor(v, {}));
+      },
+    },
+    typing: {
+      async POST(v, req, res) {
+        const raw = await readBody(req, MAX_BODY);
+        if (raw === null) return sendTooLarge(res, MAX_BODY);
+        let body: unknown;
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          body = undefined;
+        }
+        if (!isRecord(body) || typeof body.on != 'boolean')
+          return sendError(res, 400, 'bad_request', 'the body must be {"on": true|false}');
+        hub.agentTyping(v, body.on);
+        sendJson(res, 200, { ok: true });
+      },
+    },
+  };
+
+  function authorized(req: IncomingMessage): boolean {
+    const m = /^Bearer ([^\s]+)\s*$/i.exec(req.headers.authorization || '');
+    return !!m && safeEqual(m[1]!, o.token);
+  }
+
+  return {
+    /** Answers a request under `/api/`. */
+    async handle(req: IncomingMessage, res: ServerResponse, url: URL) {
+      if (!authorized(req))
+        return sendError(
+          res,
+          401,
+          'unauthorized',
+          'send Authorization: Bearer <AGENT_TOKEN> (the token printed by the server)',
+          { 'www-authenticate': 'Bearer' },
+        );
+      const method = req.method || 'GET';
+      const path = url.pathname;
+      if (path == '/api/events') {
+        if (method != 'GET') return notAllowed(res, ['GET']);
+        return o.feed.open(res);
+      }
+      if (path == '/api/visitors') {
+        if (method != 'GET') return notAllowed(res, ['GET']);
+        const filter = url.searchParams.get('filter') || 'all';
+        const q = url.searchParams.get('q') || '';
+        if (!FILTERS.includes(filter as Filter))
+          return sendError(res, 400, 'bad_request', 'filter must be one of ' + FILTERS.join(', '));
+        if (q.length > 200) return sendError(res, 400, 'bad_request', 'q is longer than 200');
+        const rawLimit = url.searchParams.get('limit');
+        const limit = rawLimit === null ? LIST_LIMIT : Number(rawLimit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
+          return sendError(
+            res,
+            400,
+            'bad_request',
+            'limit must be a whole number from 1 to 100000',
+          );
+        return sendJson(res, 200, hub.list(filter as Filter, q, limit));
+      }
+      const m = /^\/api\/visitors\/([^/]+)(?:\/([a-z]+))?\/?$/.exec(path);
+      const routes = m && Object.hasOwn(actions, m[2] ?? '') ? actions[m[2] ?? ''] : undefined;
+      if (!m || !routes) return sendError(res, 404, 'not_found', 'no such endpoint');
+      if (!Object.hasOwn(routes, method)) return notAllowed(res, Object.keys(routes));
+      let id = '';
+      try {
+        id = decodeURIComponent(m[1]!);
+      } catch {
+        id = '';
+      }
+      const v = id && id.length <= 100 ? hub.get(id) : undefined;
+      if (!v) return sendError(res, 404, 'not_found', 'no visitor with this id');
+      return routes[method]!(v, req, res);
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The server's settings from the environment (DESIGN.md §6), validated: a bad value throws an
+ * error that names the variable and says what it must be, so `main.ts` can print it and exit.
+ */
+
+/** The plans: proactive conversations need `standard` or `pro`. */
+export type Plan = 'free' | 'standard' | 'pro';
+
+/** Everything `startServer` reads from the environment. */
+export interface Settings {
+  port: number;
+  host: string;
+  /** Bearer token of the agent API; generated when AGENT_TOKEN is unset. */
+  agentToken: string;
+  /** SQLite file, or `:memory:`. */
+  db: string;
+  plan: Plan;
+  activeWindowMs: number;
+  heartbeatMs: number;
+  /** Secret of the `userHash` HMAC; without it no identity is ever verified. */
+  userHashSecret?: string;
+  /** Origins allowed on the visitor endpoints; unset = any. */
+  allowedOrigins?: string[];
+  /** Account keys the visitor endpoints accept. */
+  keys: string[];
+}
+
+const PLANS: readonly string[] = ['free', 'standard', 'pro'];
+
+/** Reads `Settings` from `env`; throws `Error('NAME must be …')` on a bad value. */
+export function readSettings(env: Record<string, string | undefined>): Settings {
+  const get = (name: string) => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max)
+      throw new Error(
+        `${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(raw)}`,
+      );
+    return n;
+  };
+  const list = (name: string) =>
+    get(name)
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+
+  const plan = get('PLAN') ?? 'pro';
+  if (!PLANS.includes(plan))
+    throw new Error(`PLAN must be free, standard or pro, not ${JSON.stringify(plan)}`);
+  const agentToken = get('AGENT_TOKEN');
+  if (agentToken !== undefined && !/^[\x21-\x7e]{16,200}$/.test(agentToken))
+    throw new Error('AGENT_TOKEN must be 16 to 200 printable characters without spaces');
+  const keys = list('KEYS') ?? ['demo'];
+  for (const k of keys)
+    if (!/^[\w-]{1,100}$/.test(k))
+      throw new Error(
+        `KEYS must be a comma list of keys made of letters, digits, _ and -, not ${JSON.stringify(k)}`,
+      );
+  const allowedOrigins = list('ALLOWED_ORIGINS')?.map((o) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(o);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin != o.replace(/\/$/, ''))
+      throw new Error(
+        `ALLOWED_ORIGINS must be a comma list of origins like https://shop.example.com, not ${JSON.stringify(o)}`,
+      );
+    return url.origin;
+  });
+  return {
+    port: int('PORT', 8080, 0, 65535),
+    host: get('HOST') ?? '127.0.0.1',
+    agentToken: agentToken ?? '',
+    db: get('DB') ?? './visitor-chat.db',
+    plan: plan as Plan,
+    activeWindowMs: int('ACTIVE_WINDOW_MS', 600_000, 1000, 7 * 86_400_000),
+    heartbeatMs: int('HEARTBEAT_MS', 30_000, 1000, 3_600_000),
+    userHashSecret: get('USER_HASH_SECRET'),
+    allowedOrigins,
+    keys,
+  };
+}

@@ -1,0 +1,58 @@
+/** Small helpers of the HTTP endpoints: JSON answers and bounded bodies. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** Sends a JSON answer; `body` may be an object or an already serialized string. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = typeof body == 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** Sends `{error, message}`. */
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  error: string,
+  message: string,
+  headers?: Record<string, string>,
+): void {
+  sendJson(res, status, { error, message }, headers);
+}
+
+/**
+ * Reads a request body of at most `max` bytes. Resolves the text, or null when it was larger
+ * (the rest is not read; the caller answers 413 and the connection is closed).
+ */
+export function readBody(req: IncomingMessage, max: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length']) > max) return resolve(null);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        req.removeAllListeners('data');
+        req.pause();
+        resolve(null);
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    req.on('error', reject);
+  });
+}
+
+/** Answers 413 and closes the connection, so an oversized body is never read. */
+export function sendTooLarge(res: ServerResponse, max: number): void {
+  res.shouldKeepAlive = false;
+  sendError(res, 413, 'too_large', `the body is larger than ${max} bytes`, { connection: 'close' });
+}

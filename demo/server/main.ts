@@ -1,0 +1,50 @@
+/**
+ * `node dist/server.js` (what `npm start` runs): reads the settings from the environment
+ * (DESIGN.md §6; demo/server/README.md), starts the server, prints the two URLs, and stops
+ * cleanly on SIGINT / SIGTERM.
+ */
+import { fileURLToPath } from 'node:url';
+import { readSettings, type Settings } from './config';
+import { startServer } from './server';
+
+let settings: Settings;
+try {
+  settings = readSettings(process.env);
+} catch (e) {
+  console.error(`visitor-chat: ${(e as Error).message}`);
+  process.exit(2);
+}
+
+// This file is built to dist/server.js: the project root is one level up.
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+try {
+  const server = await startServer({ ...settings, root });
+  const s = server.settings;
+  console.log(`visitor-chat reference server (plan ${s.plan}, database ${s.db})`);
+  console.log(`  Demo site:  ${server.url}/`);
+  console.log(`  Agent page: ${server.agentUrl}`);
+  if (!process.env.AGENT_TOKEN?.trim())
+    console.log('  (AGENT_TOKEN was not set: this token is new; set AGENT_TOKEN to keep one.)');
+  console.log('Press Ctrl+C to stop.');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`${signal}: stopping…`);
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+} catch (e) {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code == 'EADDRINUSE' || err.code == 'EACCES' || err.code == 'EADDRNOTAVAIL')
+    console.error(
+      `visitor-chat: cannot listen on ${settings.host}:${settings.port} (${err.code}). Set PORT to a free port or HOST to a local address.`,
+    );
+  else console.error(`visitor-chat: cannot start: ${err.message}`);
+  process.exit(1);
+}

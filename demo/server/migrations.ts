@@ -1,0 +1,101 @@
+/**
+ * The database schema as numbered migrations. `PRAGMA user_version` holds how many have run;
+ * on start the missing ones run in one transaction each. Never edit a shipped migration: add one.
+ */
+import type { Database } from 'better-sqlite3';
+
+export const MIGRATIONS: string[] = [
+  // 1: the first schema.
+  `CREATE TABLE visitors (
+     id TEXT PRIMARY KEY,
+     token_hash TEXT NOT NULL,
+     name TEXT, email TEXT, phone TEXT,
+     variables TEXT NOT NULL DEFAULT '{}',
+     grp TEXT,
+     customer INTEGER NOT NULL DEFAULT 0,
+     verified INTEGER NOT NULL DEFAULT 0,
+     blocked_at INTEGER,
+     first_seen_at INTEGER NOT NULL,
+     last_seen_at INTEGER NOT NULL,
+     last_activity_at INTEGER NOT NULL DEFAULT 0,
+     visits INTEGER NOT NULL DEFAULT 1,
+     visit_started_at INTEGER NOT NULL,
+     page_views INTEGER NOT NULL DEFAULT 0,
+     page_url TEXT NOT NULL DEFAULT '', page_title TEXT NOT NULL DEFAULT '',
+     referrer TEXT NOT NULL DEFAULT '',
+     device TEXT, browser TEXT, os TEXT, language TEXT,
+     am_visit INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE visits (
+     id INTEGER PRIMARY KEY,
+     visitor_id TEXT NOT NULL REFERENCES visitors(id),
+     number INTEGER NOT NULL,
+     started_at INTEGER NOT NULL,
+     referrer TEXT NOT NULL DEFAULT '',
+     UNIQUE (visitor_id, number)
+   );
+   CREATE TABLE page_views (
+     id INTEGER PRIMARY KEY,
+     visitor_id TEXT NOT NULL REFERENCES visitors(id),
+     visit INTEGER NOT NULL,
+     url TEXT NOT NULL, title TEXT NOT NULL, referrer TEXT NOT NULL,
+     at INTEGER NOT NULL
+   );
+   CREATE INDEX page_views_visitor ON page_views (visitor_id, id);
+   CREATE TABLE conversations (
+     id INTEGER PRIMARY KEY,
+     visitor_id TEXT NOT NULL REFERENCES visitors(id),
+     opened_by TEXT NOT NULL,
+     opened_at INTEGER NOT NULL,
+     closed_at INTEGER,
+     last_visitor_at INTEGER NOT NULL DEFAULT 0,
+     last_agent_at INTEGER NOT NULL DEFAULT 0,
+     bot TEXT NOT NULL DEFAULT 'new'
+   );
+   CREATE UNIQUE INDEX conversations_open ON conversations (visitor_id) WHERE closed_at IS NULL;
+   CREATE INDEX conversations_visitor ON conversations (visitor_id, id);
+   CREATE TABLE messages (
+     id INTEGER PRIMARY KEY,
+     conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+     visitor_id TEXT NOT NULL REFERENCES visitors(id),
+     cid TEXT,
+     author TEXT NOT NULL,
+     name TEXT,
+     text TEXT NOT NULL,
+     replies TEXT,
+     at INTEGER NOT NULL
+   );
+   CREATE UNIQUE INDEX messages_cid ON messages (visitor_id, cid) WHERE cid IS NOT NULL;
+   CREATE INDEX messages_conversation ON messages (conversation_id, id);
+   CREATE TABLE blocks (
+     id INTEGER PRIMARY KEY,
+     visitor_id TEXT NOT NULL REFERENCES visitors(id),
+     blocked_at INTEGER NOT NULL,
+     unblocked_at INTEGER
+   );
+   CREATE INDEX blocks_visitor ON blocks (visitor_id, id);
+   CREATE TABLE auto_message_shows (
+     id INTEGER PRIMARY KEY,
+     visitor_id TEXT NOT NULL REFERENCES visitors(id),
+     visit INTEGER NOT NULL,
+     rule TEXT NOT NULL,
+     text TEXT NOT NULL,
+     at INTEGER NOT NULL
+   );
+   CREATE INDEX auto_message_shows_visitor ON auto_message_shows (visitor_id, id);`,
+];
+
+/** Runs the migrations the database has not seen yet; returns the resulting version. */
+export function migrate(db: Database): number {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length)
+    throw new Error(
+      `the database is at schema version ${version}, newer than this server (${MIGRATIONS.length})`,
+    );
+  for (let i = version; i < MIGRATIONS.length; i++)
+    db.transaction(() => {
+      db.exec(MIGRATIONS[i]!);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  return MIGRATIONS.length;
+}

@@ -1,0 +1,202 @@
+/**
+ * The reference server (DESIGN.md §2, §5, §6; docs/PROTOCOL.md): `node:http` + `ws` +
+ * better-sqlite3. `startServer` runs it in-process (tests use port 0 and `:memory:`);
+ * main.ts is the command-line entry.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parseRules, type AutoMessageRule } from '../../src/core/rules';
+import { createAgentApi } from './agent-api';
+import { createAgentFeed } from './agent-feed';
+import { readSettings, type Settings } from './config';
+import { sendError } from './http-json';
+import { createHub, type Hub } from './hub';
+import { consoleLogger, type Logger } from './log';
+import { createPages } from './pages';
+import type { RateOptions } from './rate-limit';
+import { newToken } from './secrets';
+import { openStore } from './store';
+import { createVisitorHttp } from './visitor-http';
+import { createVisitorSockets } from './visitor-ws';
+
+/** Options of {@link startServer}: the settings (defaults as DESIGN.md §6) plus test knobs. */
+export interface ServerOptions extends Partial<Settings> {
+  /** Project root (dist/, demo/site/, demo/server/rules.json). Default: the working directory. */
+  root?: string;
+  /** Auto-message rules; default: demo/server/rules.json under `root`. */
+  rules?: unknown[];
+  log?: Logger;
+  /** Per-connection frame rate (default 20 frames/s, burst 40). */
+  rate?: RateOptions;
+  botDelayMs?: number;
+  sweepMs?: number;
+  /** WebSocket ping interval (default 30 s). */
+  pingMs?: number;
+  /** Long-poll wait (default 25 s). */
+  pollMs?: number;
+  /** Comment interval of event streams (default 25 s). */
+  streamPingMs?: number;
+  /** Strict CSP on the demo pages (default true). */
+  csp?: boolean;
+  /** The presence clock (tests). */
+  now?: () => number;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** The agent page with its token in the fragment: `…/agent#token=…`. */
+  agentUrl: string;
+  agentToken: string;
+  port: number;
+  settings: Settings;
+  hub: Hub;
+  /** Stops accepting, closes every connection, writes what is pending, closes the database. */
+  close(): Promise<void>;
+}
+
+function loadRules(root: string, log: Logger): unknown {
+  const file = join(root, 'demo', 'server', 'rules.json');
+  if (!existsSync(file)) {
+    log.warn(`no ${file}: no auto-message rules`);
+    return [];
+  }
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    log.warn(`${file} is not valid JSON (${(e as Error).message}): no auto-message rules`);
+    return [];
+  }
+}
+
+/** Starts the server and resolves once it listens. */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const defaults = readSettings({});
+  const settings: Settings = { ...defaults };
+  for (const k of Object.keys(defaults) as (keyof Settings)[])
+    if (options[k] !== undefined) (settings as unknown as Record<string, unknown>)[k] = options[k];
+  for (const k of ['userHashSecret', 'allowedOrigins'] as const)
+    if (options[k] !== undefined) (settings as unknown as Record<string, unknown>)[k] = options[k];
+  if (!settings.agentToken) settings.agentToken = newToken();
+  const log = options.log ?? consoleLogger;
+  const root = options.root ?? process.cwd();
+  const rate = options.rate ?? { rate: 20, burst: 40 };
+  const rules: AutoMessageRule[] = parseRules(options.rules ?? loadRules(root, log), (m) =>
+    log.warn('rules.json: ' + m),
+  );
+
+  const store = openStore(settings.db);
+  let hub: Hub | undefined;
+  const feed = createAgentFeed({ log, onCount: (n) => hub?.agentsChanged(n) });
+  hub = createHub({
+    ...settings,
+    store,
+    feed,
+    rules,
+    log,
+    botDelayMs: options.botDelayMs,
+    sweepMs: options.sweepMs,
+    now: options.now,
+  });
+  const common = { hub, log, keys: settings.keys, allowedOrigins: settings.allowedOrigins, rate };
+  const sockets = createVisitorSockets({ ...common, pingMs: options.pingMs ?? 30_000 });
+  const visitorHttp = createVisitorHttp({
+    ...common,
+    pollMs: options.pollMs,
+    pingMs: options.streamPingMs,
+  });
+  const api = createAgentApi({ hub, feed, token: settings.agentToken, plan: settings.plan });
+  let base = '';
+  const pages = createPages({
+    root,
+    siteKey: settings.keys[0]!,
+    baseUrl: () => base,
+    csp: options.csp,
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse) {
+    let url: URL;
+    try {
+      url = new URL(req.url || '/', 'http://localhost');
+    } catch {
+      return sendError(res, 400, 'bad_request', 'bad URL');
+    }
+    const path = url.pathname;
+    if (path.startsWith('/v1/')) return visitorHttp.handle(req, res, url);
+    if (path == '/api' || path.startsWith('/api/')) return api.handle(req, res, url);
+    if ((req.method == 'GET' || req.method == 'HEAD') && (await pages.handle(req, res, url)))
+      return;
+    if (req.method != 'GET' && req.method != 'HEAD')
+      return sendError(res, 405, 'method_not_allowed', 'use GET', { allow: 'GET, HEAD' });
+    res.writeHead(404, {
+      'content-type': 'text/plain; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+    });
+    res.end('Not found');
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((e) => {
+      log.error(`${req.method} ${req.url?.split('?')[0]}: ${(e as Error)?.stack || String(e)}`);
+      if (!res.headersSent) sendError(res, 500, 'server_error', 'something went wrong');
+      else res.destroy();
+    });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(req.url || '/', 'http://localhost');
+    } catch {
+      url = undefined;
+    }
+    if (url?.pathname == '/v1/ws') return sockets.upgrade(req, socket, head, url);
+    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+  server.on('clientError', (_e, socket) => socket.destroy());
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(settings.port, settings.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    hub.close();
+    feed.close();
+    store.close();
+    throw e;
+  }
+  server.on('error', (e) => log.error('http server: ' + e.message));
+
+  const port = (server.address() as AddressInfo).port;
+  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  base = `http://${host}:${port}`;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: base,
+    agentUrl: `${base}/agent#token=${encodeURIComponent(settings.agentToken)}`,
+    agentToken: settings.agentToken,
+    port,
+    settings,
+    hub,
+    close() {
+      return (closing ??= new Promise<void>((resolve) => {
+        sockets.close();
+        visitorHttp.close();
+        feed.close();
+        hub!.close();
+        server.close(() => {
+          store.close();
+          resolve();
+        });
+        server.closeAllConnections();
+      }));
+    },
+  };
+}

@@ -1,0 +1,305 @@
+/**
+ * The visitor HTTP endpoints (docs/PROTOCOL.md, "HTTP transport"): `POST /v1/frames`,
+ * `GET /v1/events` (Server-Sent Events) and `GET /v1/poll` (long-poll). Each visitor on HTTP has
+ * one downlink: a numbered queue of its last server frames that streams and polls read.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isRecord, parseClientFrame, type ClientFrame, type ServerFrame } from '../../src/protocol';
+import { readBody, sendError, sendJson, sendTooLarge } from './http-json';
+import type { Hub } from './hub';
+import type { Logger } from './log';
+import { originAllowed } from './origin';
+import type { Conn, LiveVisitor } from './presence';
+import { createBucket, type Bucket, type RateOptions } from './rate-limit';
+import { hashToken, safeEqual } from './secrets';
+import { MAX_FRAME } from './visitor-ws';
+
+/** Largest `POST /v1/frames` body. */
+const MAX_BODY = 64 * 1024;
+/** Frames a downlink keeps for `Last-Event-ID` / `after` resumes. */
+const KEEP = 200;
+/** A stream with more unsent bytes than this is too slow: it is closed. */
+const MAX_BUFFERED = 1 << 20;
+
+/** A visitor's HTTP downlink. */
+interface Downlink extends Conn {
+  seq: number;
+  /** `seq` at the last hello: a stream or poll without a position starts after it. */
+  helloSeq: number;
+  queue: { seq: number; data: string }[];
+  streams: Set<ServerResponse>;
+  wakers: Set<() => void>;
+}
+
+function writeEvent(res: ServerResponse, seq: number, data: string) {
+  if (res.writableLength > MAX_BUFFERED) return void res.destroy();
+  res.write('id: ' + seq + '\ndata: ' + data + '\n\n');
+}
+
+function createDownlink(): Downlink {
+  const d: Downlink = {
+    seq: 0,
+    helloSeq: 0,
+    queue: [],
+    streams: new Set(),
+    wakers: new Set(),
+    send(frame: ServerFrame) {
+      const data = JSON.stringify(frame);
+      const seq = ++d.seq;
+      d.queue.push({ seq, data });
+      if (d.queue.length > KEEP) d.queue.shift();
+      for (const res of d.streams) writeEvent(res, seq, data);
+      for (const wake of d.wakers) wake();
+    },
+  };
+  return d;
+}
+
+/** Where a stream or poll starts: after `pos` when it is a sequence number of this downlink. */
+function start(d: Downlink, pos: string | null | undefined): number {
+  const n = pos == null || pos === '' ? NaN : Number(pos);
+  return Number.isInteger(n) && n >= 0 && n <= d.seq ? n : d.helloSeq;
+}
+
+/** What the endpoints need. */
+export interface VisitorHttpOptions {
+  hub: Hub;
+  log: Logger;
+  keys: string[];
+  allowedOrigins?: string[];
+  rate: RateOptions;
+  /** How long a poll waits for frames (default 25 s). */
+  pollMs?: number;
+  /** Comment interval of event streams (default 25 s). */
+  pingMs?: number;
+}
+
+/** Creates the endpoints; `handle` answers every request under `/v1/` (except the WebSocket). */
+export function createVisitorHttp(o: VisitorHttpOptions) {
+  const { hub, log } = o;
+  const downlinks = new WeakMap<LiveVisitor, Downlink>();
+  const buckets = new Map<string, { bucket: Bucket; at: number }>();
+  const open = new Set<ServerResponse>();
+
+  const downlink = (v: LiveVisitor): Downlink => {
+    let d = downlinks.get(v);
+    if (!d || v.http !== d) {
+      d = createDownlink();
+      downlinks.set(v, d);
+      v.http = d;
+    }
+    return d;
+  };
+
+  /** Takes `n` tokens from the bucket of `id`; false when empty. */
+  function limited(res: ServerResponse, id: string, n: number, cors: Record<string, string>) {
+    let b = buckets.get(id);
+    if (!b) buckets.set(id, (b = { bucket: createBucket(o.rate), at: 0 }));
+    b.at = Date.now();
+    if (b.bucket.take(n)) return false;
+    const wait = Math.max(1, Math.ceil(b.bucket.waitMs(Math.min(n, o.rate.burst)) / 1000));
+    sendError(res, 429, 'rate_limited', 'too many requests', {
+      ...cors,
+      'retry-after': String(wait),
+    });
+    return true;
+  }
+
+  const timer = setInterval(() => {
+    const old = Date.now() - 60_000;
+    for (const [id, b] of buckets) if (b.at < old) buckets.delete(id);
+    for (const res of open) if (!res.destroyed) res.write(': ping\n\n');
+  }, o.pingMs ?? 25_000);
+  timer.unref();
+
+  /** The visitor of `vid` when `token` is its token; otherwise answers and returns undefined. */
+  function authorize(
+    res: ServerResponse,
+    vid: unknown,
+    token: unknown,
+    cors: Record<string, string>,
+  ): LiveVisitor | undefined {
+    const v = typeof vid == 'string' && vid.length <= 100 ? hub.get(vid) : undefined;
+    if (!v) {
+      sendError(res, 400, 'bad_request', 'unknown visitor: send hello first', cors);
+      return undefined;
+    }
+    if (typeof token != 'string' || !safeEqual(hashToken(token), v.tokenHash)) {
+      sendError(res, 401, 'invalid_token', 'wrong visitor token', cors);
+      return undefined;
+    }
+    return v;
+  }
+
+  async function frames(
+    req: IncomingMessage,
+    res: ServerResponse,
+    key: string,
+    cors: Record<string, string>,
+  ) {
+    const type = (req.headers['content-type'] || '').split(';')[0]!.trim().toLowerCase();
+    if (type != 'application/json' && type != 'text/plain')
+      return sendError(
+        res,
+        400,
+        'bad_request',
+        'Content-Type must be application/json or text/plain',
+        cors,
+      );
+    const raw = await readBody(req, MAX_BODY);
+    if (raw === null) return sendTooLarge(res, MAX_BODY);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return sendError(res, 400, 'bad_request', 'the body is not JSON', cors);
+    }
+    if (!isRecord(body) || typeof body.vid != 'string' || !Array.isArray(body.frames))
+      return sendError(res, 400, 'bad_request', 'the body must be {vid, token?, frames: []}', cors);
+    if (!body.frames.length || body.frames.length > 100)
+      return sendError(res, 400, 'bad_request', 'frames must hold 1 to 100 frames', cors);
+    const list: ClientFrame[] = [];
+    for (const item of body.frames) {
+      if (Buffer.byteLength(JSON.stringify(item) ?? '') > MAX_FRAME)
+        return sendError(res, 413, 'too_large', `a frame is larger than ${MAX_FRAME} bytes`, cors);
+      const f = parseClientFrame(item);
+      if (typeof f == 'string') {
+        log.warn(`http ${req.socket.remoteAddress} ${body.vid}: batch refused: ${f}`);
+        return sendError(res, 400, 'bad_request', f, cors);
+      }
+      if (f.t == 'hello' && list.length)
+        return sendError(res, 400, 'bad_request', 'hello must be the first frame', cors);
+      list.push(f);
+    }
+    if (limited(res, 'v ' + body.vid, list.length, cors)) return;
+    const out: ServerFrame[] = [];
+    const reply: Conn = { send: (f) => out.push(f) };
+    let v: LiveVisitor | undefined;
+    const first = list[0]!;
+    if (first.t == 'hello') {
+      if (first.vid != body.vid)
+        return sendError(res, 400, 'bad_request', 'hello.vid is not vid', cors);
+      if (first.key != key)
+        return sendError(res, 404, 'unknown_key', 'hello.key is not the key of the URL', cors);
+      const r = hub.hello(first, req.headers['user-agent']);
+      if (r == 'unknown_key')
+        return sendError(res, 404, 'unknown_key', 'unknown account key', cors);
+      if (r == 'invalid_token')
+        return sendError(res, 401, 'invalid_token', 'wrong visitor token', cors);
+      v = r.visitor;
+      const d = downlink(v);
+      d.helloSeq = d.seq;
+      out.push(r.welcome);
+    } else if (!(v = authorize(res, body.vid, body.token, cors))) return;
+    for (const f of list) if (f.t != 'hello') hub.frame(v, f, reply);
+    hub.touchHttp(v);
+    sendJson(res, 200, { frames: out }, cors);
+  }
+
+  function events(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    cors: Record<string, string>,
+  ) {
+    const vid = url.searchParams.get('vid') || '';
+    if (limited(res, 'v ' + vid, 1, cors)) return;
+    const v = authorize(res, vid, url.searchParams.get('token'), cors);
+    if (!v) return;
+    const d = downlink(v);
+    res.writeHead(200, {
+      ...cors,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+      'x-content-type-options': 'nosniff',
+    });
+    res.write(': open\n\n');
+    const after = start(d, req.headers['last-event-id'] as string | undefined);
+    for (const e of d.queue) if (e.seq > after) writeEvent(res, e.seq, e.data);
+    d.streams.add(res);
+    open.add(res);
+    hub.touchHttp(v, 1);
+    res.on('close', () => {
+      d.streams.delete(res);
+      open.delete(res);
+      hub.touchHttp(v, -1);
+    });
+  }
+
+  function poll(req: IncomingMessage, res: ServerResponse, url: URL, cors: Record<string, string>) {
+    const vid = url.searchParams.get('vid') || '';
+    if (limited(res, 'v ' + vid, 1, cors)) return;
+    const v = authorize(res, vid, url.searchParams.get('token'), cors);
+    if (!v) return;
+    const d = downlink(v);
+    const after = start(d, url.searchParams.get('after'));
+    const answer = () => {
+      const list = d.queue.filter((e) => e.seq > after).map((e) => e.data);
+      sendJson(res, 200, '{"frames":[' + list.join(',') + '],"seq":' + d.seq + '}', cors);
+    };
+    if (d.seq > after) {
+      hub.touchHttp(v);
+      return answer();
+    }
+    hub.touchHttp(v, 1);
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(t);
+      d.wakers.delete(wake);
+      hub.touchHttp(v, -1);
+    };
+    const wake = () => {
+      finish();
+      answer();
+    };
+    const t = setTimeout(wake, o.pollMs ?? 25_000);
+    d.wakers.add(wake);
+    req.on('close', finish);
+  }
+
+  return {
+    /** Answers a request under `/v1/`. */
+    async handle(req: IncomingMessage, res: ServerResponse, url: URL) {
+      const origin = req.headers.origin;
+      const cors: Record<string, string> = origin
+        ? { 'access-control-allow-origin': origin, vary: 'Origin' }
+        : {};
+      if (!originAllowed(origin, o.allowedOrigins))
+        return sendError(res, 403, 'origin', 'this Origin may not use the chat');
+      if (req.method == 'OPTIONS') {
+        res.writeHead(204, {
+          ...cors,
+          'access-control-allow-methods': 'GET, POST',
+          'access-control-allow-headers': 'content-type, last-event-id',
+          'access-control-max-age': '600',
+        });
+        return res.end();
+      }
+      const key = url.searchParams.get('key') || '';
+      const route = url.pathname;
+      const method = route == '/v1/frames' ? 'POST' : 'GET';
+      if (!['/v1/frames', '/v1/events', '/v1/poll', '/v1/ws'].includes(route))
+        return sendError(res, 404, 'not_found', 'no such endpoint', cors);
+      if (route == '/v1/ws')
+        return sendError(res, 426, 'upgrade_required', 'this endpoint is a WebSocket', cors);
+      if (req.method != method)
+        return sendError(res, 405, 'method_not_allowed', `use ${method}`, {
+          ...cors,
+          allow: method,
+        });
+      if (!o.keys.includes(key))
+        return sendError(res, 404, 'unknown_key', 'unknown account key', cors);
+      if (route == '/v1/frames') return frames(req, res, key, cors);
+      if (route == '/v1/events') return events(req, res, url, cors);
+      return poll(req, res, url, cors);
+    },
+    close() {
+      clearInterval(timer);
+      for (const res of open) res.end();
+      for (const v of hub.visitors.values()) downlinks.get(v)?.wakers.forEach((wake) => wake());
+    },
+  };
+}

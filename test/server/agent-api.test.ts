@@ -1,0 +1,188 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest';
+import { api, serve, sse, until, visit } from './helpers';
+
+describe('agent API: errors', () => {
+  it('answers 401 JSON without the token, with a wrong one, or with another scheme', async () => {
+    const s = await serve();
+    for (const token of [null, 'wrong-token', s.agentToken + 'x']) {
+      const r = await api(s, 'GET', '/api/visitors', undefined, token);
+      expect(r.status).toBe(401);
+      expect(r.json).toMatchObject({ error: 'unauthorized', message: expect.any(String) });
+    }
+    const basic = await fetch(s.url + '/api/visitors', {
+      headers: { authorization: 'Basic ' + s.agentToken },
+    });
+    expect(basic.status).toBe(401);
+    expect((await api(s, 'GET', '/api/nope', undefined, null)).status).toBe(401);
+  });
+
+  it('answers 400 for a bad filter, bad JSON, a missing, empty or oversize text', async () => {
+    const s = await serve();
+    const { vid } = await visit(s.url);
+    expect((await api(s, 'GET', '/api/visitors?filter=nope')).json.error).toBe('bad_request');
+    const path = `/api/visitors/${vid}/conversation`;
+    for (const body of [
+      '{oops',
+      '[]',
+      {},
+      { text: 5 },
+      { text: '   ' },
+      { text: 'x'.repeat(4001) },
+    ]) {
+      const r = await api(s, 'POST', path, body);
+      expect(r.status, JSON.stringify(body).slice(0, 40)).toBe(400);
+      expect(r.json).toMatchObject({ error: 'bad_request', message: expect.any(String) });
+    }
+    const huge = await api(s, 'POST', path, { text: 'x'.repeat(70_000) });
+    expect(huge.status).toBe(413);
+  });
+
+  it('answers 404 for an unknown visitor or route and 405 for a wrong method', async () => {
+    const s = await serve();
+    const { vid } = await visit(s.url);
+    expect((await api(s, 'GET', '/api/visitors/nobody')).json).toMatchObject({
+      error: 'not_found',
+    });
+    expect((await api(s, 'POST', '/api/visitors/nobody/block')).status).toBe(404);
+    expect((await api(s, 'GET', '/api/nothing')).status).toBe(404);
+    expect((await api(s, 'GET', `/api/visitors/${vid}/nothing`)).status).toBe(404);
+    expect((await api(s, 'GET', '/api/visitors/%E0%A4%A')).status).toBe(404);
+    const wrong = await api(s, 'PUT', `/api/visitors/${vid}/block`);
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST, DELETE');
+    expect((await api(s, 'POST', '/api/visitors')).status).toBe(405);
+  });
+
+  it('refuses proactive conversations on the free plan with 403 plan_required', async () => {
+    const s = await serve({ plan: 'free' });
+    const { vid } = await visit(s.url);
+    const r = await api(s, 'POST', `/api/visitors/${vid}/conversation`, { text: 'Hi!' });
+    expect(r.status).toBe(403);
+    expect(r.json).toMatchObject({ error: 'plan_required', message: expect.any(String) });
+    expect((await api(s, 'GET', '/api/visitors')).json.plan).toBe('free');
+  });
+
+  it('answers 409 no_conversation for a message without an open conversation', async () => {
+    const s = await serve();
+    const { vid } = await visit(s.url);
+    const r = await api(s, 'POST', `/api/visitors/${vid}/messages`, { text: 'Hello?' });
+    expect(r.status).toBe(409);
+    expect(r.json.error).toBe('no_conversation');
+    expect((await api(s, 'DELETE', `/api/visitors/${vid}/conversation`)).status).toBe(409);
+  });
+});
+
+describe('agent API: conversations and blocking', () => {
+  it('opens a proactive conversation that reaches the visitor socket, then writes into it', async () => {
+    const s = await serve({ plan: 'standard' });
+    const { c, vid } = await visit(s.url);
+    const open = await api(s, 'POST', `/api/visitors/${vid}/conversation`, {
+      text: 'Can I help?',
+      name: 'Eva',
+    });
+    expect(open.status).toBe(201);
+    expect(open.json).toMatchObject({ opened: true, visitor: { id: vid, chatting: true } });
+    expect((await c.next('msg')).m).toMatchObject({
+      id: open.json.message.id,
+      from: 'agent',
+      name: 'Eva',
+      text: 'Can I help?',
+    });
+    // Opening again appends to the open conversation (200, opened: false).
+    const again = await api(s, 'POST', `/api/visitors/${vid}/conversation`, {
+      text: 'Still there?',
+    });
+    expect(again.status).toBe(200);
+    expect(again.json.opened).toBe(false);
+    await c.next('msg');
+    const sent = await api(s, 'POST', `/api/visitors/${vid}/messages`, {
+      text: 'Plans start at $0',
+    });
+    expect(sent.status).toBe(201);
+    expect((await c.next('msg')).m).toMatchObject({ from: 'agent', text: 'Plans start at $0' });
+    const detail = await api(s, 'GET', '/api/visitors/' + vid);
+    expect(detail.json.messages.map((m: { text: string }) => m.text)).toEqual([
+      'Can I help?',
+      'Still there?',
+      'Plans start at $0',
+    ]);
+    expect(detail.json).toMatchObject({ status: 'served', pages: [{ url: 'http://shop.test/' }] });
+    // Closing (ours) ends with a system message; the next hello has no conversation.
+    expect((await api(s, 'DELETE', `/api/visitors/${vid}/conversation`)).status).toBe(200);
+    expect((await c.next('msg')).m.from).toBe('system');
+    expect((await api(s, 'GET', '/api/visitors/' + vid)).json.chatting).toBe(false);
+  });
+
+  it('blocks live: the socket gets blocked, its messages are refused, presence goes on', async () => {
+    const s = await serve();
+    const { c, vid } = await visit(s.url);
+    const blocked = await api(s, 'POST', `/api/visitors/${vid}/block`);
+    expect(blocked.status).toBe(200);
+    expect(blocked.json.visitor).toMatchObject({ id: vid, blocked: true });
+    expect((await c.next('blocked')).t).toBe('blocked');
+    c.send({ t: 'msg', cid: 'x1', text: 'let me in', at: Date.now() });
+    expect(await c.next('err')).toMatchObject({ code: 'blocked' });
+    c.send({ t: 'page', url: 'http://shop.test/pricing', title: 'Pricing', referrer: '' });
+    const list = await until(async () => {
+      const r = (await api(s, 'GET', '/api/visitors?filter=blocked')).json;
+      return r.visitors[0]?.currentPage.title == 'Pricing' && r;
+    });
+    expect(list.counts).toMatchObject({ all: 1, blocked: 1 });
+    expect(list.visitors[0]).toMatchObject({ id: vid, online: true, blocked: true });
+    const r = await api(s, 'POST', `/api/visitors/${vid}/conversation`, { text: 'hi' });
+    expect(r.status).toBe(409);
+    await api(s, 'DELETE', `/api/visitors/${vid}/block`);
+    expect((await c.next('unblocked')).t).toBe('unblocked');
+    c.send({ t: 'msg', cid: 'x2', text: 'thanks', at: Date.now() });
+    expect((await c.next('ack')).cid).toBe('x2');
+    expect((await api(s, 'GET', '/api/visitors?filter=blocked')).json.counts.blocked).toBe(0);
+  });
+
+  it('welcomes a blocked visitor as blocked after a reload', async () => {
+    const s = await serve();
+    const { vid, token } = await visit(s.url);
+    await api(s, 'POST', `/api/visitors/${vid}/block`);
+    expect((await visit(s.url, { vid, token })).welcome.blocked).toBe(true);
+  });
+
+  it('streams visitor, message and typing events to the agent feed', async () => {
+    const s = await serve();
+    const feed = await sse(s.url + '/api/events', { authorization: 'Bearer ' + s.agentToken });
+    expect(feed.res.status).toBe(200);
+    expect(feed.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const { c, vid } = await visit(s.url, { profile: { name: 'Ada' } });
+    expect(await feed.next('visitor', (v) => v.id == vid)).toMatchObject({
+      id: vid,
+      name: 'Ada',
+      online: true,
+    });
+    c.send({ t: 'typing', on: true });
+    expect(await feed.next('typing')).toMatchObject({ visitorId: vid, on: true });
+    c.send({ t: 'msg', cid: 'f1', text: 'Hi there', at: Date.now() });
+    expect(await feed.next('message')).toMatchObject({
+      visitorId: vid,
+      message: { from: 'visitor', text: 'Hi there', cid: 'f1' },
+    });
+    expect(await feed.next('visitor', (v) => v.status == 'unserved')).toMatchObject({
+      chatting: true,
+      lastMessage: { text: expect.any(String) },
+    });
+    c.close();
+    expect(await feed.next('visitor', (v) => v.id == vid && !v.online)).toMatchObject({
+      online: false,
+    });
+    const denied = await fetch(s.url + '/api/events');
+    expect(denied.status).toBe(401);
+  });
+
+  it('tells visitors when agents come online (welcome.online and status frames)', async () => {
+    const s = await serve();
+    const { c } = await visit(s.url);
+    const feed = await sse(s.url + '/api/events', { authorization: 'Bearer ' + s.agentToken });
+    expect(await c.next('status')).toEqual({ t: 'status', online: true });
+    const later = await visit(s.url);
+    expect(later.welcome.online).toBe(true);
+    feed.close();
+  });
+});

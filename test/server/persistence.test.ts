@@ -1,0 +1,64 @@
+// @vitest-environment node
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../demo/server/store';
+import { MIGRATIONS } from '../../demo/server/migrations';
+import { api, connect, hello, serve, visit } from './helpers';
+
+const dir = mkdtempSync(join(tmpdir(), 'visitor-chat-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('persistence', () => {
+  it('keeps visitors, conversations, blocks and tokens across a restart', async () => {
+    const db = join(dir, 'restart.db');
+    const first = await serve({ db });
+    const { c, vid, token } = await visit(first.url, {
+      profile: { name: 'Ada' },
+      variables: { plan: 'pro' },
+    });
+    c.send({ t: 'msg', cid: 'p1', text: 'Remember me', at: Date.now() });
+    const ack = await c.next('ack');
+    c.send({ t: 'page', url: 'http://shop.test/pricing', title: 'Pricing', referrer: '' });
+    c.send({ t: 'hb', activeAt: Date.now() });
+    await api(first, 'POST', `/api/visitors/${vid}/block`);
+    await c.next('blocked');
+    await first.close();
+
+    const second = await serve({ db });
+    const thief = await connect(second.url);
+    thief.send(hello({ vid }));
+    expect((await thief.closed).code).toBe(4001);
+    const back = await visit(second.url, { vid, token, visits: 2 });
+    expect(back.welcome).toMatchObject({ blocked: true, vid });
+    expect(back.welcome.messages.find((m: { cid?: string }) => m.cid == 'p1')).toMatchObject({
+      id: ack.id,
+    });
+    const v = (await api(second, 'GET', '/api/visitors/' + vid)).json;
+    expect(v).toMatchObject({
+      name: 'Ada',
+      variables: { plan: 'pro' },
+      blocked: true,
+      chatting: true,
+      visits: 2,
+      pageViews: 3,
+      customer: true,
+    });
+    expect(v.pages.map((p: { title: string }) => p.title)).toEqual(['Home', 'Pricing', 'Home']);
+    // The de-duplication survives too.
+    await api(second, 'DELETE', `/api/visitors/${vid}/block`);
+    back.c.send({ t: 'msg', cid: 'p1', text: 'Remember me', at: Date.now() });
+    expect((await back.c.next('ack')).id).toBe(ack.id);
+  });
+
+  it('migrates a new database to the latest schema version, once', () => {
+    const file = join(dir, 'schema.db');
+    const a = openStore(file);
+    expect(a.version).toBe(MIGRATIONS.length);
+    a.close();
+    const b = openStore(file);
+    expect(b.version).toBe(MIGRATIONS.length);
+    b.close();
+  });
+});

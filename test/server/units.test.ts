@@ -1,0 +1,169 @@
+// @vitest-environment node
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { botReply } from '../../demo/server/bot';
+import { readSettings } from '../../demo/server/config';
+import { createBucket } from '../../demo/server/rate-limit';
+import { checkUserHash } from '../../demo/server/secrets';
+import { parseUserAgent } from '../../demo/server/user-agent';
+import { parseClientFrame } from '../../src/protocol';
+import { hello } from './helpers';
+
+describe('parseClientFrame', () => {
+  it('accepts each client frame and keeps only known fields', () => {
+    const h = hello({ profile: { name: 'Ada' }, variables: { a: 1 }, group: 'sales', token: 't' });
+    expect(parseClientFrame(JSON.stringify({ ...h, extra: 1 }))).toEqual(h);
+    expect(parseClientFrame({ t: 'hb', activeAt: 5, x: 1 })).toEqual({ t: 'hb', activeAt: 5 });
+    expect(parseClientFrame({ t: 'hb', activeAt: 5, hidden: true })).toEqual({
+      t: 'hb',
+      activeAt: 5,
+      hidden: true,
+    });
+    expect(parseClientFrame({ t: 'page', url: 'u', title: 't', referrer: '' })).toEqual({
+      t: 'page',
+      url: 'u',
+      title: 't',
+      referrer: '',
+    });
+    expect(parseClientFrame({ t: 'msg', cid: 'c_1-x', text: 'hi', at: 1 })).toEqual({
+      t: 'msg',
+      cid: 'c_1-x',
+      text: 'hi',
+      at: 1,
+    });
+    expect(parseClientFrame({ t: 'id', email: 'a@b.c', userHash: 'ff', form: true })).toEqual({
+      t: 'id',
+      email: 'a@b.c',
+      userHash: 'ff',
+      form: true,
+    });
+    expect(parseClientFrame({ t: 'vars', vars: { a: 'x', b: 2, c: false } })).toEqual({
+      t: 'vars',
+      vars: { a: 'x', b: 2, c: false },
+    });
+    expect(parseClientFrame({ t: 'group', group: 'g' })).toEqual({ t: 'group', group: 'g' });
+    expect(parseClientFrame({ t: 'am', rule: 'r 1', text: 'x' })).toEqual({
+      t: 'am',
+      rule: 'r 1',
+      text: 'x',
+    });
+    expect(parseClientFrame({ t: 'chat', open: true })).toEqual({ t: 'chat', open: true });
+    expect(parseClientFrame({ t: 'read', at: 3 })).toEqual({ t: 'read', at: 3 });
+    expect(parseClientFrame({ t: 'typing', on: false })).toEqual({ t: 'typing', on: false });
+  });
+
+  it('refuses malformed frames with a reason and never throws', () => {
+    expect(parseClientFrame('{oops')).toBe('frame is not JSON');
+    expect(parseClientFrame([1])).toBe('frame is not an object');
+    expect(parseClientFrame({ t: 'zap' })).toBe('unknown frame type "zap"');
+    expect(parseClientFrame('{"t":{"toString":1,"valueOf":1}}')).toBe('unknown frame type object');
+    expect(parseClientFrame({ t: 'msg', cid: 'c', text: '', at: 1 })).toMatch(/^msg.text/);
+    expect(parseClientFrame({ t: 'msg', cid: 'c', text: 'x'.repeat(4001), at: 1 })).toMatch(
+      /^msg.text/,
+    );
+    expect(parseClientFrame({ ...hello(), vid: '../x' })).toBe('hello.vid must be an id');
+    expect(parseClientFrame({ ...hello(), device: 'tv' })).toMatch(/^hello.device/);
+    expect(parseClientFrame({ ...hello(), visits: 0 })).toMatch(/^hello.visits/);
+    expect(
+      parseClientFrame({ ...hello(), page: { url: 'x'.repeat(3000), title: '', referrer: '' } }),
+    ).toMatch(/^hello.page/);
+    expect(parseClientFrame(JSON.parse('{"t":"vars","vars":{"__proto__":{"x":1}}}'))).toMatch(
+      /bad key/,
+    );
+    expect(
+      parseClientFrame({
+        t: 'vars',
+        vars: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [i, 1])),
+      }),
+    ).toMatch(/more than 50/);
+    expect(parseClientFrame({ t: 'id', phone: 'x'.repeat(51) })).toMatch(/^id.phone/);
+    expect(parseClientFrame({ t: 'hb', activeAt: Infinity })).toMatch(/^hb/);
+  });
+});
+
+describe('readSettings', () => {
+  it('has the defaults of DESIGN.md §6', () => {
+    expect(readSettings({})).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      agentToken: '',
+      db: './visitor-chat.db',
+      plan: 'pro',
+      activeWindowMs: 600000,
+      heartbeatMs: 30000,
+      userHashSecret: undefined,
+      allowedOrigins: undefined,
+      keys: ['demo'],
+    });
+    expect(
+      readSettings({
+        PORT: '0',
+        PLAN: 'free',
+        ALLOWED_ORIGINS: 'https://a.test, http://b.test:8080/',
+        KEYS: 'a,b',
+      }),
+    ).toMatchObject({
+      port: 0,
+      plan: 'free',
+      allowedOrigins: ['https://a.test', 'http://b.test:8080'],
+      keys: ['a', 'b'],
+    });
+  });
+
+  it('says which variable is wrong', () => {
+    expect(() => readSettings({ PORT: '80a' })).toThrow(/^PORT must be/);
+    expect(() => readSettings({ PORT: '70000' })).toThrow(/^PORT/);
+    expect(() => readSettings({ PLAN: 'gold' })).toThrow(/^PLAN must be free, standard or pro/);
+    expect(() => readSettings({ ACTIVE_WINDOW_MS: '-5' })).toThrow(/^ACTIVE_WINDOW_MS/);
+    expect(() => readSettings({ HEARTBEAT_MS: '1.5' })).toThrow(/^HEARTBEAT_MS/);
+    expect(() => readSettings({ AGENT_TOKEN: 'short' })).toThrow(/^AGENT_TOKEN/);
+    expect(() => readSettings({ ALLOWED_ORIGINS: 'shop.example.com' })).toThrow(/^ALLOWED_ORIGINS/);
+    expect(() => readSettings({ ALLOWED_ORIGINS: 'https://a.test/path' })).toThrow(
+      /^ALLOWED_ORIGINS/,
+    );
+    expect(() => readSettings({ KEYS: 'a b' })).toThrow(/^KEYS/);
+  });
+});
+
+describe('small parts', () => {
+  it('refills the token bucket at its rate', () => {
+    let t = 0;
+    const b = createBucket({ rate: 10, burst: 2 }, () => t);
+    expect([b.take(), b.take(), b.take()]).toEqual([true, true, false]);
+    expect(b.waitMs()).toBe(100);
+    t += 100;
+    expect(b.take()).toBe(true);
+  });
+
+  it('checks userHash only for the right length and value', () => {
+    const good = createHmac('sha256', 's').update('x').digest('hex');
+    expect(checkUserHash('s', 'x', good)).toBe(true);
+    expect(checkUserHash('s', 'x', good.toUpperCase())).toBe(true);
+    expect(checkUserHash('s', 'y', good)).toBe(false);
+    expect(checkUserHash('s', 'x', good.slice(2))).toBe(false);
+    expect(checkUserHash('s', 'x', 'zz'.repeat(32))).toBe(false);
+  });
+
+  it('names browsers and systems', () => {
+    expect(
+      parseUserAgent(
+        'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 Edg/120.0',
+      ),
+    ).toEqual({ browser: 'Edge', os: 'Windows' });
+    expect(
+      parseUserAgent(
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1',
+      ),
+    ).toEqual({ browser: 'Safari', os: 'iOS' });
+    expect(parseUserAgent(undefined)).toEqual({ browser: null, os: null });
+  });
+
+  it('walks the bot script to the hand-over', () => {
+    expect(botReply('new', 'hello')).toMatchObject({ next: 'menu', replies: expect.any(Array) });
+    expect(botReply('menu', 'shipping?')!.text).toMatch(/ship/);
+    expect(botReply('menu', 'gibberish')!.next).toBe('lost');
+    expect(botReply('lost', 'gibberish')!.next).toBe('handover');
+    expect(botReply('menu', 'Talk to a human')!.next).toBe('handover');
+    expect(botReply('handover', 'pricing')).toBeNull();
+  });
+});
