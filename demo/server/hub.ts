@@ -30,6 +30,7 @@ import {
   type LiveVisitor,
   type PresenceOptions,
 } from './presence';
+import { randomBytes } from 'node:crypto';
 import { checkUserHash, hashToken, newToken, safeEqual } from './secrets';
 import type { PageView, Store, StoredConversation, StoredVisitor } from './store';
 import { parseUserAgent } from './user-agent';
@@ -191,6 +192,13 @@ export function createHub(o: HubOptions) {
     let v = get(f.vid);
     let token: string | undefined;
     let created = false;
+    if (v && !f.token) {
+      // A known id without any token: a page that never got (or lost) the token, e.g. one opened
+      // before the first welcome was stored. It starts as a new visitor under a new id (welcome
+      // carries it) instead of a dead end; acting as the old visitor still needs its token.
+      f = { ...f, vid: randomBytes(16).toString('base64url').slice(0, 21) };
+      v = undefined;
+    }
     if (v) {
       if (!f.token || !safeEqual(hashToken(f.token), v.tokenHash)) return 'invalid_token';
     } else {

@@ -65,3 +65,20 @@ describe('presence kernel (before the chat layer loads)', () => {
     expect(server.messages.map((m) => m.text)).toEqual(['hello late']);
   });
 });
+
+describe('visitor id reassigned by the server', () => {
+  it('adopts the id and token of a welcome that names another visitor, and keeps them', async () => {
+    const transport = createMemoryTransport({ server: { welcome: false } });
+    const storage = createSpyStore();
+    const k = createKernel({ key: 'k', transport, storage, logger: { warn: vi.fn() } });
+    kernels.push(k);
+    await k.booted;
+    await flush();
+    const old = k.state.vid;
+    transport.server.push({ t: 'welcome', v: 1, vid: 'server-given-id-0001', token: 'tok' });
+    await flush();
+    expect(k.state.vid).toBe('server-given-id-0001');
+    expect(old).not.toBe('server-given-id-0001');
+    expect(storage.data.get('identity')).toMatchObject({ vid: 'server-given-id-0001', token: 'tok' });
+  });
+});

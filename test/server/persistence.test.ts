@@ -28,7 +28,7 @@ describe('persistence', () => {
 
     const second = await serve({ db });
     const thief = await connect(second.url);
-    thief.send(hello({ vid }));
+    thief.send(hello({ vid, token: 'not-the-token' }));
     expect((await thief.closed).code).toBe(4001);
     const back = await visit(second.url, { vid, token, visits: 2 });
     expect(back.welcome).toMatchObject({ blocked: true, vid });

@@ -112,7 +112,11 @@ describe('visitor HTTP transport', () => {
     ).toMatchObject({
       error: 'invalid_token',
     });
-    expect((await post(s, { vid, frames: [hello({ vid })] })).status).toBe(401);
+    expect((await post(s, { vid, frames: [hello({ vid, token: 'bad' })] })).status).toBe(401);
+    // No token at all: a new visitor under a new id, never the old one.
+    const fresh = await post(s, { vid, frames: [hello({ vid })] });
+    expect(fresh.status).toBe(200);
+    expect(fresh.json.frames[0].vid).not.toBe(vid);
     expect((await post(s, { vid, frames: [] }, { key: 'nope' })).json.error).toBe('unknown_key');
     expect(
       (

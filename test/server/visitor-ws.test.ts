@@ -13,12 +13,16 @@ describe('visitor WebSocket: sessions', () => {
     expect(welcome.online).toBe(false);
   });
 
-  it('requires the token for a known visitor id and closes 4001 without it', async () => {
+  it('requires the token for a known visitor id: none gives a new visitor, a wrong one closes 4001', async () => {
     const s = await serve();
     const { vid, token } = await visit(s.url);
-    const thief = await connect(s.url);
-    thief.send(hello({ vid }));
-    expect((await thief.closed).code).toBe(4001);
+    const stranger = await connect(s.url);
+    stranger.send(hello({ vid }));
+    const fresh = await stranger.next('welcome');
+    expect(fresh.vid).not.toBe(vid);
+    expect(fresh.token).toEqual(expect.any(String));
+    expect(fresh.messages).toEqual([]);
+    stranger.close();
     const wrong = await connect(s.url);
     wrong.send(hello({ vid, token: token.slice(0, -2) + 'xx' }));
     expect((await wrong.closed).code).toBe(4001);
