@@ -1,0 +1,24 @@
+/** The badges beside a visitor's name: customer, verified, blocked, returning, device. */
+import type { Visitor } from './types';
+
+const DEVICES: Record<string, string> = { desktop: 'Desktop', mobile: 'Mobile', tablet: 'Tablet' };
+
+/** Text badges (readable without colour). */
+export function Badges({ v }: { v: Visitor }) {
+  const list: [cls: string, text: string, title: string][] = [];
+  if (v.blocked) list.push(['blocked', 'Blocked', 'Blocked by an agent']);
+  if (v.customer) list.push(['customer', 'Customer', 'Identified by the contact form or the API']);
+  if (v.verified) list.push(['verified', '✓ Verified', 'Identity verified with a user hash']);
+  if (v.visits > 1) list.push(['returning', 'Returning', 'Visit number ' + v.visits]);
+  const device = v.device && DEVICES[v.device];
+  if (device) list.push(['device', device, device + ' device']);
+  return (
+    <span class="badges">
+      {list.map(([cls, text, title]) => (
+        <span key={cls} class={'badge badge-' + cls} title={title}>
+          {text}
+        </span>
+      ))}
+    </span>
+  );
+}

@@ -1,0 +1,274 @@
+/**
+ * The panel of one visitor: identity and variables, pages visited, the conversation, the
+ * composer (which opens a conversation when none is open) and block / unblock.
+ */
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { Badges } from './Badges';
+import {
+  displayName,
+  formatDuration,
+  formatTime,
+  safeHref,
+  variableEntries,
+  visitStart,
+} from './format';
+import { STATUS_INFO, StateIcon } from './icons';
+import { PLAN_EXPLANATION, type Store } from './store';
+import type { Message, VisitorDetail } from './types';
+
+/** A URL as a link when it is http(s), else as plain text. */
+export function UrlText({ url, text }: { url: string | null | undefined; text?: string }) {
+  const href = safeHref(url);
+  const shown = text || url || '';
+  return href ? (
+    <a href={href} target="_blank" rel="noopener noreferrer">
+      {shown}
+    </a>
+  ) : (
+    <span class="unlinked">{shown}</span>
+  );
+}
+
+function author(m: Message, d: VisitorDetail): string {
+  if (m.from == 'visitor') return displayName(d);
+  if (m.from == 'agent') return m.name || 'Agent';
+  if (m.from == 'bot') return m.name || 'Bot';
+  if (m.from == 'trigger') return 'Auto message';
+  return 'System';
+}
+
+function Identity({ d, now }: { d: VisitorDetail; now: number }) {
+  const rows: [string, ComponentChildren][] = [
+    ['Name', d.name || '—'],
+    ['Email', d.email || '—'],
+    ['Phone', d.phone || '—'],
+    ['Visitor id', <code>{d.id}</code>],
+    ['On site', formatDuration(now - visitStart(d))],
+    ['Visits', String(d.visits)],
+    ['Page views', String(d.pageViews)],
+    ['Device', [d.device, d.browser, d.os].filter(Boolean).join(' · ') || '—'],
+    ['Language', d.language || '—'],
+    ['Referrer', d.referrer ? <UrlText url={d.referrer} /> : '—'],
+  ];
+  if (d.group) rows.push(['Group', d.group]);
+  const vars = variableEntries(d.variables);
+  return (
+    <>
+      <section aria-labelledby="d-identity">
+        <h3 id="d-identity">Identity</h3>
+        <dl>
+          {rows.map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{v}</dd>
+            </div>
+          ))}
+        </dl>
+      </section>
+      <section aria-labelledby="d-vars">
+        <h3 id="d-vars">Variables</h3>
+        {vars.length ? (
+          <dl>
+            {vars.map(([k, v], i) => (
+              <div key={i}>
+                <dt>{k}</dt>
+                <dd>{v}</dd>
+              </div>
+            ))}
+          </dl>
+        ) : (
+          <p class="muted">None set.</p>
+        )}
+      </section>
+    </>
+  );
+}
+
+function Pages({ d, now }: { d: VisitorDetail; now: number }) {
+  const pages = d.pages.length ? d.pages : d.currentPage ? [d.currentPage] : [];
+  return (
+    <section aria-labelledby="d-pages">
+      <h3 id="d-pages">Pages visited</h3>
+      {pages.length ? (
+        <ol class="pages" reversed>
+          {pages
+            .slice()
+            .reverse()
+            .map((p, i) => (
+              <li key={i}>
+                <UrlText url={p.url} text={p.title || p.url} />
+                <span class="page-url">{p.url}</span>
+                {'at' in p && typeof p.at == 'number' && (
+                  <time dateTime={new Date(p.at).toISOString()}>{formatTime(p.at, now)}</time>
+                )}
+              </li>
+            ))}
+        </ol>
+      ) : (
+        <p class="muted">No page view recorded.</p>
+      )}
+    </section>
+  );
+}
+
+function Conversation({ d, store }: { d: VisitorDetail; store: Store }) {
+  const now = store.now.value;
+  const end = useRef<HTMLLIElement>(null);
+  const count = d.messages.length;
+  useEffect(() => end.current?.scrollIntoView?.({ block: 'nearest' }), [count]);
+  return (
+    <section aria-labelledby="d-chat" class="chat">
+      <h3 id="d-chat">Conversation {d.chatting ? '' : '(none open)'}</h3>
+      {count ? (
+        <ol class="messages">
+          {d.messages.map((m, i) => (
+            <li key={m.id} class={'msg from-' + m.from} ref={i == count - 1 ? end : undefined}>
+              <span class="msg-head">
+                <strong>{author(m, d)}</strong>{' '}
+                <time dateTime={new Date(m.at).toISOString()}>{formatTime(m.at, now)}</time>
+              </span>
+              <span class="msg-text">{m.text}</span>
+            </li>
+          ))}
+        </ol>
+      ) : (
+        <p class="muted">No messages yet.</p>
+      )}
+      {(store.typing.value[d.id] ?? d.typing) && <p class="typing">{displayName(d)} is typing…</p>}
+    </section>
+  );
+}
+
+function Composer({ d, store }: { d: VisitorDetail; store: Store }) {
+  const [hint, setHint] = useState('');
+  const input = useRef<HTMLTextAreaElement>(null);
+  const opening = !d.chatting;
+  const offline = !d.online;
+  const refused = d.blocked
+    ? 'This visitor is blocked: unblock to chat.'
+    : opening && !store.canOpen.value
+      ? PLAN_EXPLANATION
+      : offline && opening
+        ? 'This visitor has left the website.'
+        : '';
+  async function submit(e: Event) {
+    e.preventDefault();
+    const el = input.current;
+    const t = (el?.value || '').trim();
+    if (!t) {
+      setHint('Write a message first.');
+      el?.focus();
+      return;
+    }
+    setHint('');
+    if ((await store.send(t)) && el) el.value = '';
+  }
+  return (
+    <form class="composer" onSubmit={submit} aria-labelledby="d-compose">
+      <label id="d-compose" for="composer-text">
+        {opening ? 'Open a conversation with a first message' : 'Reply'}
+      </label>
+      <textarea
+        id="composer-text"
+        ref={input}
+        rows={3}
+        maxLength={4000}
+        disabled={!!refused}
+        aria-describedby={refused || hint ? 'composer-why' : undefined}
+        placeholder={opening ? 'Hi! Can I help you find something?' : 'Write a reply…'}
+        onKeyDown={(e) => {
+          if (e.key == 'Enter' && (e.ctrlKey || e.metaKey)) void submit(e);
+        }}
+      />
+      <div class="composer-bar">
+        {(refused || hint) && (
+          <p id="composer-why" class="why">
+            {refused || hint}
+          </p>
+        )}
+        <button type="submit" class="primary" disabled={!!refused || store.busy.value}>
+          {opening ? 'Open a conversation' : 'Send'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The panel, for the selected visitor; Escape or "Close" goes back to the list. */
+export function DetailPanel({ store }: { store: Store }) {
+  const d = store.detail.value;
+  const heading = useRef<HTMLHeadingElement>(null);
+  const id = d?.id;
+  useEffect(() => {
+    if (id) heading.current?.focus();
+  }, [id]);
+  if (!d) return null;
+  const now = store.now.value;
+  function close() {
+    const rows = heading.current?.ownerDocument.querySelectorAll<HTMLElement>('.row[data-id]');
+    const row = [...(rows || [])].find((r) => r.dataset.id == d!.id);
+    store.select(null);
+    // Back to the row this panel came from, when it is still listed.
+    row?.focus();
+  }
+  return (
+    <aside
+      class="detail"
+      aria-labelledby="d-title"
+      onKeyDown={(e) => {
+        if (e.key == 'Escape') close();
+      }}
+    >
+      <header class="detail-head">
+        <StateIcon status={d.status} />
+        <h2 id="d-title" tabIndex={-1} ref={heading}>
+          {displayName(d)}
+        </h2>
+        <Badges v={d} />
+        <button
+          type="button"
+          class={'block' + (d.blocked ? '' : ' danger')}
+          disabled={store.busy.value}
+          onClick={() => store.toggleBlock()}
+        >
+          {d.blocked ? 'Unblock' : 'Block'}
+        </button>
+        <button type="button" class="close" onClick={close}>
+          <span class="back">← Back to the list</span>
+          <span class="shut">Close</span>
+        </button>
+      </header>
+      <p class="status-line">
+        {(STATUS_INFO[d.status] || STATUS_INFO.idle)[0]}
+        {d.online ? '' : ' · left the website'}
+        {d.currentPage && (
+          <>
+            {' · on '}
+            <UrlText url={d.currentPage.url} text={d.currentPage.title || d.currentPage.url} />
+          </>
+        )}
+      </p>
+      {store.detailError.value && (
+        <p class="error" role="alert">
+          {store.detailError.value}
+        </p>
+      )}
+      <div class="detail-body">
+        <div class="detail-chat">
+          <Conversation d={d} store={store} />
+          {store.actionError.value && (
+            <p class="error" role="alert">
+              {store.actionError.value}
+            </p>
+          )}
+          <Composer key={d.id} d={d} store={store} />
+        </div>
+        <div class="detail-info">
+          <Identity d={d} now={now} />
+          <Pages d={d} now={now} />
+        </div>
+      </div>
+    </aside>
+  );
+}

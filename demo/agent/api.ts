@@ -1,0 +1,79 @@
+/**
+ * The agent REST API (DESIGN.md §6) over `fetch`, with the bearer token on every request.
+ */
+import type { Filter, Message, Visitor, VisitorDetail, VisitorList } from './types';
+
+/** An API answer that was not 2xx, or a network failure (`status` 0). */
+export class ApiError extends Error {
+  constructor(
+    /** HTTP status; 0 when the request never got an answer. */
+    readonly status: number,
+    /** The server's `error` code, e.g. `plan_required`, `not_found`, `network`. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the page needs from `window`: fetch, bound. */
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** The answer to the write calls: the server may send the message, the visitor, or nothing useful. */
+export type WriteAnswer = { message?: Message; visitor?: Visitor } & Partial<Message>;
+
+/** Agent API client. */
+export interface Api {
+  list(filter: Filter, q: string): Promise<VisitorList>;
+  get(id: string): Promise<VisitorDetail>;
+  openConversation(id: string, text: string): Promise<WriteAnswer>;
+  send(id: string, text: string): Promise<WriteAnswer>;
+  block(id: string): Promise<WriteAnswer>;
+  unblock(id: string): Promise<WriteAnswer>;
+}
+
+const v = (id: string) => '/api/visitors/' + encodeURIComponent(id);
+
+/** Creates the client. `base` is the server's origin ('' for the page's own). */
+export function createApi(fetchFn: Fetch, token: string, base = ''): Api {
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { authorization: 'Bearer ' + token };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetchFn(base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new ApiError(0, 'network', 'Cannot reach the server (' + String(e) + ').');
+    }
+    let data: unknown = null;
+    try {
+      data = await res.json();
+    } catch {
+      // An empty or non-JSON body: the status alone says what happened.
+    }
+    if (!res.ok) {
+      const d = (data || {}) as { error?: unknown; message?: unknown };
+      const code = typeof d.error == 'string' ? d.error : 'http_' + res.status;
+      // The reference server always explains; a proxy's bare error page does not.
+      const message =
+        typeof d.message == 'string' && d.message
+          ? d.message
+          : 'The server answered ' + res.status + ' (' + code + ').';
+      throw new ApiError(res.status, code, message);
+    }
+    return (data ?? {}) as T;
+  }
+  return {
+    list: (filter, q) =>
+      call('GET', '/api/visitors?' + new URLSearchParams(q ? { filter, q } : { filter })),
+    get: (id) => call('GET', v(id)),
+    openConversation: (id, text) => call('POST', v(id) + '/conversation', { text }),
+    send: (id, text) => call('POST', v(id) + '/messages', { text }),
+    block: (id) => call('POST', v(id) + '/block'),
+    unblock: (id) => call('DELETE', v(id) + '/block'),
+  };
+}

@@ -1,0 +1,450 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mountAgentPage } from '../../demo/agent/mount';
+import type { Counts, Visitor, VisitorDetail } from '../../demo/agent/types';
+import { createFakeApi, fakeMedia, memoryStorage, visitor, type Call } from './fake-api';
+
+const COUNTS: Counts = {
+  all: 3,
+  active: 2,
+  chatting: 1,
+  customers: 1,
+  autoMessage: 1,
+  blocked: 0,
+};
+
+const ADA = visitor({
+  id: 'ada-id',
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  customer: true,
+  verified: true,
+  chatting: true,
+  status: 'unserved',
+  visits: 3,
+  device: 'mobile',
+  variables: { plan: 'gold', orders: { label: 'Orders', value: 7 } },
+  currentPage: { url: 'https://shop.example/pricing', title: 'Pricing' },
+  lastMessage: { id: 'm1', from: 'visitor', text: 'Is there a discount?', at: Date.now() },
+});
+const ANON = visitor({ id: 'anon-id', status: 'triggered', autoMessageReceived: true });
+const IDLE = visitor({ id: 'idle-id', active: false, status: 'idle', device: 'tablet' });
+
+interface Setup {
+  visitors?: Visitor[];
+  counts?: Counts;
+  plan?: string;
+  detail?: (id: string) => Partial<VisitorDetail>;
+  handle?: (c: Call) => { status?: number; body?: unknown } | undefined;
+  hash?: string;
+  narrow?: boolean;
+  storage?: ReturnType<typeof memoryStorage>;
+}
+
+let unmount: (() => void) | undefined;
+
+function start(o: Setup = {}) {
+  // A little server state, so that a reload after an action sees its effect.
+  const list = (o.visitors || [ADA, ANON, IDLE]).map((v) => ({ ...v }));
+  const api = createFakeApi((c) => {
+    const custom = o.handle?.(c);
+    if (custom) return custom;
+    const p = c.url.pathname;
+    if (c.method == 'GET' && p == '/api/visitors')
+      return { body: { visitors: list, counts: o.counts || COUNTS, plan: o.plan } };
+    const m = /^\/api\/visitors\/([^/]+)(\/.*)?$/.exec(p);
+    if (!m) return undefined;
+    const id = decodeURIComponent(m[1]);
+    const v = list.find((x) => x.id == id);
+    if (!v) return { status: 404, body: { error: 'not_found', message: 'No such visitor' } };
+    if (c.method == 'GET' && !m[2])
+      return { body: { messages: [], pages: [], ...v, ...o.detail?.(id) } };
+    if (m[2] == '/conversation') Object.assign(v, { chatting: true, status: 'served' });
+    if (m[2] == '/block') v.blocked = c.method == 'POST';
+    return { body: { ok: true } };
+  });
+  const media = fakeMedia(!!o.narrow);
+  const history = { state: null, replaceState: vi.fn() };
+  const storage = o.storage || memoryStorage();
+  const page = mountAgentPage({
+    document,
+    location: { hash: o.hash ?? '#token=secret', pathname: '/agent', search: '' },
+    history,
+    storage,
+    fetch: api.fetch,
+    matchMedia: media.matchMedia,
+  });
+  unmount = page.unmount;
+  return { api, media, history, storage, store: page.store! };
+}
+
+const $ = <E extends Element = HTMLElement>(sel: string) => document.querySelector<E>(sel);
+const $$ = <E extends Element = HTMLElement>(sel: string) => [...document.querySelectorAll<E>(sel)];
+const text = (sel: string) => $(sel)?.textContent || '';
+const rowOf = (id: string) => $<HTMLButtonElement>(`.row[data-id="${id}"]`);
+const tab = (label: string) => $$('[role=tab]').find((t) => t.textContent!.startsWith(label))!;
+
+function type(el: HTMLInputElement | HTMLTextAreaElement, value: string) {
+  el.value = value;
+  el.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+async function openDetail(id: string) {
+  await vi.waitFor(() => expect(rowOf(id)).toBeTruthy());
+  rowOf(id)!.click();
+  await vi.waitFor(() => expect($('.detail h2')).toBeTruthy());
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+  document.body.innerHTML = '<div id="app"></div>';
+});
+
+afterEach(() => {
+  unmount?.();
+  unmount = undefined;
+  vi.useRealTimers();
+});
+
+describe('the Visitors page', () => {
+  it('takes the token from the URL fragment, hides it and keeps it for a reload', async () => {
+    const { api, history, storage } = start({ hash: '#token=s3cret' });
+    expect(history.replaceState).toHaveBeenCalledWith(null, '', '/agent');
+    expect([...storage.data.values()]).toEqual(['s3cret']);
+    await vi.waitFor(() => expect(api.calls.length).toBeGreaterThanOrEqual(2));
+    for (const c of api.calls) expect(c.headers.authorization).toBe('Bearer s3cret');
+    unmount!();
+
+    document.body.innerHTML = '';
+    const again = start({ hash: '', storage });
+    await vi.waitFor(() => expect(again.api.calls.length).toBeGreaterThan(0));
+    expect(again.api.calls[0].headers.authorization).toBe('Bearer s3cret');
+    expect(again.history.replaceState).not.toHaveBeenCalled();
+    // No #app in this document: the page made its own container.
+    expect($('body > #app')).toBeTruthy();
+  });
+
+  it('explains how to get the agent URL when there is no token', () => {
+    const { api } = start({ hash: '' });
+    expect(text('#app')).toContain('needs the agent token');
+    expect(text('#app')).toContain('npm start');
+    expect(text('#app')).toContain('#token=');
+    expect(api.calls).toEqual([]);
+  });
+
+  it('lists the visitors with state icons, badges and readable labels', async () => {
+    start();
+    await vi.waitFor(() => expect($$('.row[data-id]')).toHaveLength(3));
+    const ada = rowOf('ada-id')!;
+    expect(ada.querySelector('.name')!.textContent).toBe('Ada Lovelace');
+    expect(ada.querySelector('svg[role=img]')!.getAttribute('aria-label')).toBe('Waiting');
+    expect(ada.querySelector('svg title')!.textContent).toContain('waits for an agent');
+    const badges = [...ada.querySelectorAll('.badge')].map((b) => b.textContent);
+    expect(badges).toEqual(['Customer', '✓ Verified', 'Returning', 'Mobile']);
+    expect(ada.textContent).toContain('Pricing');
+    expect(ada.textContent).toContain('https://shop.example/pricing');
+    expect(ada.textContent).toContain('3 visits');
+    expect(ada.textContent).toMatch(/On site \d+ min/);
+    expect(ada.textContent).toContain('Is there a discount?');
+
+    const anon = rowOf('anon-id')!;
+    expect(anon.querySelector('.name')!.textContent).toMatch(/^Visitor #[0-9A-F]{4}$/);
+    expect(anon.querySelector('svg')!.getAttribute('aria-label')).toBe('Auto message');
+    expect(rowOf('idle-id')!.querySelector('svg')!.getAttribute('aria-label')).toBe('Idle');
+    expect(rowOf('idle-id')!.textContent).toContain('Tablet');
+    // Most urgent first: waiting for an agent, auto message, then idle.
+    expect($$('.row[data-id]').map((r) => r.dataset.id)).toEqual(['ada-id', 'anon-id', 'idle-id']);
+    // Each icon shape is explained in the legend.
+    const legend = $$('.legend li svg').map((s) => s.getAttribute('aria-label'));
+    expect(legend).toEqual(['Waiting', 'Served', 'Auto message', 'Active', 'Idle']);
+  });
+
+  it('shows the filter tabs with counts and asks the API for the chosen filter', async () => {
+    const { api } = start();
+    await vi.waitFor(() => expect(tab('All').textContent).toBe('All 3'));
+    expect($('[role=tablist]')!.getAttribute('aria-label')).toBe('Filter visitors');
+    expect($$('[role=tab]').map((t) => t.textContent)).toEqual([
+      'All 3',
+      'Active 2',
+      'In chat 1',
+      'Customers 1',
+      'Auto message received 1',
+      'Blocked 0',
+    ]);
+    expect(tab('All').getAttribute('aria-selected')).toBe('true');
+    expect(api.listParams()).toEqual([['all', null]]);
+
+    tab('In chat').click();
+    await vi.waitFor(() => expect(api.listParams()).toHaveLength(2));
+    expect(api.listParams()[1]).toEqual(['chatting', null]);
+    expect(tab('In chat').getAttribute('aria-selected')).toBe('true');
+    expect(tab('In chat').tabIndex).toBe(0);
+    expect(tab('All').tabIndex).toBe(-1);
+    expect($('[role=tabpanel]')!.getAttribute('aria-labelledby')).toBe('tab-chatting');
+
+    // Arrow keys move through the tabs (and select them), one request for a quick run.
+    const list = $('[role=tablist]')!;
+    list.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+    list.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+    await vi.waitFor(() => expect(api.listParams()).toHaveLength(3));
+    expect(api.listParams()[2]).toEqual(['auto-message', null]);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(api.listParams()).toHaveLength(3);
+  });
+
+  it('searches through the API with q, debounced', async () => {
+    const { api } = start();
+    await vi.waitFor(() => expect(api.listParams()).toHaveLength(1));
+    const search = $<HTMLInputElement>('input[type=search]')!;
+    expect(search.getAttribute('aria-label')).toBe('Search visitors');
+    type(search, 'a');
+    type(search, 'ad');
+    type(search, 'ada');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(api.listParams()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(api.listParams()).toEqual([
+      ['all', null],
+      ['all', 'ada'],
+    ]);
+  });
+
+  it('updates a row live from the feed and drops a visitor that goes offline', async () => {
+    const { api } = start();
+    await vi.waitFor(() => expect(rowOf('anon-id')).toBeTruthy());
+    await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+    api.push('visitor', { ...ANON, name: 'Grace', status: 'served', chatting: true });
+    await vi.waitFor(() => expect(rowOf('anon-id')!.textContent).toContain('Grace'));
+    expect(rowOf('anon-id')!.querySelector('svg')!.getAttribute('aria-label')).toBe('Served');
+
+    api.push('visitor', visitor({ id: 'new-id', name: 'Linus' }));
+    await vi.waitFor(() => expect(rowOf('new-id')).toBeTruthy());
+
+    api.push('visitor', { ...IDLE, online: false });
+    await vi.waitFor(() => expect(rowOf('idle-id')).toBeNull());
+
+    api.push('typing', { visitorId: 'ada-id', on: true });
+    await vi.waitFor(() => expect(rowOf('ada-id')!.textContent).toContain('typing…'));
+    api.push('message', {
+      visitorId: 'ada-id',
+      message: { id: 'm2', from: 'visitor', text: 'Hello?', at: Date.now() },
+    });
+    await vi.waitFor(() => expect(rowOf('ada-id')!.textContent).toContain('Hello?'));
+    expect(text('[aria-live=polite]')).toContain('New message from Ada Lovelace: Hello?');
+
+    // The counts follow, with one refresh for the whole burst of events.
+    expect(api.listParams()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(api.listParams()).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(api.listParams()).toHaveLength(2);
+  });
+
+  it('keeps a live visitor out of a filter it does not match', async () => {
+    const { api } = start();
+    await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+    tab('Blocked').click();
+    await vi.waitFor(() => expect(api.listParams()).toHaveLength(2));
+    api.push('visitor', visitor({ id: 'free-id', blocked: false }));
+    api.push('visitor', visitor({ id: 'banned-id', blocked: true }));
+    await vi.waitFor(() => expect(rowOf('banned-id')).toBeTruthy());
+    expect(rowOf('free-id')).toBeNull();
+  });
+
+  it('shows a reconnecting banner while the feed is down, then reloads the list', async () => {
+    const { api } = start();
+    await vi.waitFor(() => expect(text('.feed')).toBe('Live'));
+    api.setFeedStatus(503);
+    api.dropFeed();
+    await vi.waitFor(() => expect(text('.banner')).toContain('reconnecting'));
+    expect($('.banner')!.getAttribute('role')).toBe('status');
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(api.connections()).toBeGreaterThan(2);
+    api.setFeedStatus(200);
+    const before = api.listParams().length;
+    $<HTMLButtonElement>('.banner button')!.click();
+    await vi.waitFor(() => expect($('.banner')).toBeNull());
+    await vi.waitFor(() => expect(api.listParams().length).toBe(before + 1));
+  });
+
+  it('opens a detail panel with identity, variables, pages and the conversation', async () => {
+    start({
+      detail: () => ({
+        pages: [
+          { url: 'https://shop.example/', title: 'Home', at: Date.now() - 60_000 },
+          { url: 'https://shop.example/pricing', title: 'Pricing', at: Date.now() },
+        ],
+        messages: [
+          { id: 'm0', from: 'trigger', text: 'Need help?', at: Date.now() - 30_000 },
+          { id: 'm1', from: 'visitor', text: 'Is there a discount?', at: Date.now() },
+        ],
+      }),
+    });
+    await openDetail('ada-id');
+    expect(text('.detail h2')).toBe('Ada Lovelace');
+    // Focus moves to the panel's heading so a screen reader announces it.
+    expect(document.activeElement).toBe($('.detail h2'));
+    await vi.waitFor(() => expect($$('.messages li')).toHaveLength(2));
+    const dl = $$('.detail dl div').map((d) => d.textContent);
+    expect(dl).toContain('Emailada@example.com');
+    expect(dl).toContain('Visitor idada-id');
+    expect(dl).toContain('plangold');
+    expect(dl).toContain('Orders7');
+    expect($$('.pages li a').map((a) => a.textContent)).toEqual(['Pricing', 'Home']);
+    const home = $$<HTMLAnchorElement>('.pages li a')[1];
+    expect(home.href).toBe('https://shop.example/');
+    expect(home.rel).toBe('noopener noreferrer');
+    expect($$('.msg strong').map((s) => s.textContent)).toEqual(['Auto message', 'Ada Lovelace']);
+    expect($$('.msg time')).toHaveLength(2);
+
+    // Escape closes it and gives the focus back to the row.
+    $('.detail')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    await vi.waitFor(() => expect($('.detail')).toBeNull());
+    expect(document.activeElement).toBe(rowOf('ada-id'));
+  });
+
+  it('opens a conversation, then sends into it', async () => {
+    const { api } = start({ plan: 'pro' });
+    await openDetail('anon-id');
+    const submit = $<HTMLButtonElement>('.composer button[type=submit]')!;
+    expect(submit.textContent).toBe('Open a conversation');
+    type($<HTMLTextAreaElement>('#composer-text')!, '  Hi there!  ');
+    submit.click();
+    await vi.waitFor(() =>
+      expect(api.requests()).toContain('POST /api/visitors/anon-id/conversation'),
+    );
+    const open = api.calls.find((c) => c.url.pathname.endsWith('/conversation'))!;
+    expect(open.body).toEqual({ text: 'Hi there!' });
+    // It is now a chat: the button sends, and the text box is empty again.
+    await vi.waitFor(() => expect(text('.composer button[type=submit]')).toBe('Send'));
+    expect($<HTMLTextAreaElement>('#composer-text')!.value).toBe('');
+
+    type($<HTMLTextAreaElement>('#composer-text')!, 'Anything else?');
+    $<HTMLButtonElement>('.composer button[type=submit]')!.click();
+    await vi.waitFor(() => expect(api.requests()).toContain('POST /api/visitors/anon-id/messages'));
+    const sent = api.calls.find((c) => c.url.pathname.endsWith('/messages'))!;
+    expect(sent.body).toEqual({ text: 'Anything else?' });
+  });
+
+  it('shows an agent message from the feed in the open conversation', async () => {
+    const { api } = start();
+    await openDetail('ada-id');
+    await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+    api.push('message', {
+      visitorId: 'ada-id',
+      message: { id: 'a1', from: 'agent', name: 'Sam', text: 'Yes: 10% off', at: Date.now() },
+    });
+    await vi.waitFor(() => expect(text('.messages')).toContain('Yes: 10% off'));
+    expect(text('.messages strong')).toBe('Sam');
+  });
+
+  it('explains and disables "Open a conversation" after a 403 plan_required', async () => {
+    const { api } = start({
+      handle: (c) =>
+        c.url.pathname.endsWith('/conversation')
+          ? { status: 403, body: { error: 'plan_required', message: 'Upgrade to open chats.' } }
+          : undefined,
+    });
+    await openDetail('anon-id');
+    type($<HTMLTextAreaElement>('#composer-text')!, 'Hello');
+    $<HTMLButtonElement>('.composer button[type=submit]')!.click();
+    await vi.waitFor(() => expect(text('#composer-why')).toContain('STANDARD and PRO'));
+    expect($<HTMLButtonElement>('.composer button[type=submit]')!.disabled).toBe(true);
+    expect($<HTMLTextAreaElement>('#composer-text')!.getAttribute('aria-describedby')).toBe(
+      'composer-why',
+    );
+    expect(api.requests().filter((r) => r.endsWith('/conversation'))).toHaveLength(1);
+    // A visitor already in a chat can still be answered.
+    await openDetail('ada-id');
+    expect($<HTMLButtonElement>('.composer button[type=submit]')!.disabled).toBe(false);
+  });
+
+  it('knows the free plan from the list answer before any click', async () => {
+    start({ plan: 'free' });
+    await openDetail('anon-id');
+    expect($<HTMLButtonElement>('.composer button[type=submit]')!.disabled).toBe(true);
+    expect(text('#composer-why')).toContain('PLAN=standard');
+  });
+
+  it('blocks and unblocks, with the result visible at once', async () => {
+    const { api } = start();
+    await openDetail('anon-id');
+    const button = () => $<HTMLButtonElement>('.detail-head .block')!;
+    expect(button().textContent).toBe('Block');
+    button().click();
+    await vi.waitFor(() => expect(api.requests()).toContain('POST /api/visitors/anon-id/block'));
+    await vi.waitFor(() => expect(button().textContent).toBe('Unblock'));
+    expect(rowOf('anon-id')!.textContent).toContain('Blocked');
+    expect(text('.detail .badges')).toContain('Blocked');
+    expect($<HTMLTextAreaElement>('#composer-text')!.disabled).toBe(true);
+    expect(text('[aria-live=polite]')).toMatch(/is blocked/);
+
+    button().click();
+    await vi.waitFor(() => expect(api.requests()).toContain('DELETE /api/visitors/anon-id/block'));
+    await vi.waitFor(() => expect(button().textContent).toBe('Block'));
+    expect(rowOf('anon-id')!.textContent).not.toContain('Blocked');
+  });
+
+  it('shows API errors with their message', async () => {
+    start({
+      handle: (c) =>
+        c.url.pathname.endsWith('/block')
+          ? { status: 500, body: { error: 'internal', message: 'Database is locked' } }
+          : undefined,
+    });
+    await openDetail('anon-id');
+    $<HTMLButtonElement>('.detail-head .block')!.click();
+    await vi.waitFor(() => expect(text('.detail [role=alert]')).toBe('Database is locked'));
+  });
+
+  it('tells the agent when the token is refused', async () => {
+    start({ handle: () => ({ status: 401, body: { error: 'unauthorized' } }) });
+    await vi.waitFor(() => expect(text('[role=alert]')).toContain('token was refused'));
+  });
+
+  it('renders visitor-supplied text as text and links only http(s) URLs', async () => {
+    const evil = visitor({
+      id: 'evil-id',
+      name: '<img src=x onerror=alert(1)>',
+      currentPage: { url: 'javascript:alert(1)', title: '<b>bold</b>' },
+      referrer: 'javascript:alert(2)',
+      variables: { '<i>k</i>': '<script>alert(3)</script>' },
+    });
+    start({
+      visitors: [evil],
+      detail: () => ({
+        pages: [{ url: 'javascript:alert(1)', title: '<b>bold</b>', at: Date.now() }],
+        messages: [{ id: 'x', from: 'visitor', text: '<img src=y onerror=alert(4)>', at: 1 }],
+      }),
+    });
+    await openDetail('evil-id');
+    await vi.waitFor(() => expect($$('.messages li')).toHaveLength(1));
+    expect($$('img, b, i, script')).toEqual([]);
+    expect(text('.row .name')).toBe('<img src=x onerror=alert(1)>');
+    expect(text('.detail h2')).toBe('<img src=x onerror=alert(1)>');
+    expect(text('.row .page-title')).toBe('<b>bold</b>');
+    expect(text('.msg-text')).toBe('<img src=y onerror=alert(4)>');
+    expect(text('.detail')).toContain('<script>alert(3)</script>');
+    expect(text('.detail')).toContain('javascript:alert(1)');
+    expect($$('a').filter((a) => !/^https?:/.test(a.getAttribute('href') || ''))).toEqual([]);
+    expect($$('.detail .unlinked').map((s) => s.textContent)).toContain('<b>bold</b>');
+  });
+
+  it('shows only active visitors in the compact view, automatic on narrow screens', async () => {
+    const { media } = start({ narrow: true });
+    await vi.waitFor(() => expect($$('.row[data-id]')).toHaveLength(2));
+    expect($('.list')!.classList.contains('compact')).toBe(true);
+    expect(rowOf('idle-id')).toBeNull();
+    expect(text('.note')).toContain('1 idle hidden');
+    const toggle = $<HTMLInputElement>('input[role=switch]')!;
+    expect(toggle.checked).toBe(true);
+
+    media.set(false);
+    await vi.waitFor(() => expect($$('.row[data-id]')).toHaveLength(3));
+    expect(toggle.checked).toBe(false);
+
+    // The agent's own choice wins over the screen width.
+    toggle.checked = true;
+    toggle.dispatchEvent(new Event('change', { bubbles: true }));
+    await vi.waitFor(() => expect($$('.row[data-id]')).toHaveLength(2));
+  });
+});
