@@ -1,0 +1,215 @@
+// Builds every artefact in dist/ (see DESIGN.md §2 and §7):
+//   index.js + index.d.ts     npm entry: ES module, dependencies external, declarations
+//   loader.js + loader.d.ts   the snippet's source, importable from Node (demo server, README)
+//   snippet.js, snippet.html  the paste-in one-liner, generated from loader.js (never hand-copied)
+//   widget.js                 script-tag core: classic IIFE, everything bundled, minified, no Preact
+//   chat.js, http.js, ui.js   ES-module chunks widget.js imports by URL after `load` (src/main.ts)
+//   playground.js, agent.js   the demo pages' scripts (skipped while their source does not exist)
+//
+// dist/ is not emptied first (a running `npm start` or test run may be reading it); `npm pack`
+// builds from an empty dist/ (the `prepack` script), so a removed entry never ships.
+//
+// TypeScript only transpiles here, file by file (`isolatedModules` is on), which keeps the build
+// to a few seconds; type errors are `npm run typecheck`'s job. Declarations come from one
+// TypeScript program over the npm entry points.
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import resolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import ts from 'typescript';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const deps = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
+
+const tsconfig = ts.getParsedCommandLineOfConfigFile(
+  'tsconfig.json',
+  {},
+  {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => {
+      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    },
+  },
+);
+
+/** Strips types from .ts/.tsx files (and compiles JSX for Preact) without type-checking. */
+const transpile = () => ({
+  name: 'transpile-ts',
+  transform(code, id) {
+    if (!/\.[cm]?tsx?$/.test(id) || id.includes('/node_modules/')) return null;
+    const out = ts.transpileModule(code, {
+      fileName: id,
+      compilerOptions: {
+        ...tsconfig.options,
+        module: ts.ModuleKind.ESNext,
+        declaration: false,
+        sourceMap: true,
+        inlineSourceMap: false,
+        inlineSources: false,
+      },
+    });
+    return {
+      code: out.outputText.replace(/\n\/\/# sourceMappingURL=\S*\s*$/, '\n'),
+      map: out.sourceMapText,
+    };
+  },
+});
+
+/** Emits dist/*.d.ts for the npm entry points (and what they import) from one TS program. */
+const declarations = (entries) => ({
+  name: 'declarations',
+  async writeBundle() {
+    const options = {
+      ...tsconfig.options,
+      declaration: true,
+      emitDeclarationOnly: true,
+      noEmit: false,
+      rootDir: 'src',
+      declarationDir: 'dist',
+    };
+    const program = ts.createProgram(entries, options);
+    const files = [];
+    const { emitSkipped, diagnostics } = program.emit(
+      undefined,
+      (file, text) => files.push([file, text]),
+      undefined,
+      true,
+    );
+    if (emitSkipped || diagnostics.length) {
+      const host = {
+        getCanonicalFileName: (f) => f,
+        getCurrentDirectory: () => process.cwd(),
+        getNewLine: () => '\n',
+      };
+      this.error('declarations: ' + ts.formatDiagnostics(diagnostics, host));
+    }
+    // Node16/NodeNext consumers need extensions on relative specifiers, even in .d.ts files.
+    const emitted = new Set(files.map(([file]) => resolvePath(file)));
+    const withExtension = (file, spec) => {
+      const base = resolvePath(dirname(file), spec);
+      if (emitted.has(base + '.d.ts')) return spec + '.js';
+      if (emitted.has(join(base, 'index.d.ts'))) return spec + '/index.js';
+      return spec;
+    };
+    await Promise.all(
+      files.map(async ([file, text]) => {
+        await mkdir(dirname(file), { recursive: true });
+        await writeFile(
+          file,
+          text.replace(
+            /((?:\bfrom|\bimport)\s*\(?\s*)(['"])(\.\.?\/[^'"]*)\2/g,
+            (_, before, q, spec) => before + q + withExtension(file, spec) + q,
+          ),
+        );
+      }),
+    );
+  },
+});
+
+/** Resolves extensionless imports of .ts files; `browser: true` because nanoid's default
+ * export condition is its Node build (node:crypto). */
+const resolveTs = () =>
+  resolve({ browser: true, extensions: ['.ts', '.tsx', '.mjs', '.js', '.json'] });
+
+const minify = () => terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: false } });
+
+/** Writes dist/snippet.js and dist/snippet.html from the freshly built dist/loader.js. */
+const snippet = () => ({
+  name: 'snippet',
+  async writeBundle() {
+    const url = pathToFileURL('dist/loader.js').href + '?t=' + Date.now();
+    const { CDN_URL, buildSnippet, buildSnippetHtml } = await import(url);
+    const config = { key: 'YOUR_KEY' };
+    await writeFile('dist/snippet.js', buildSnippet(CDN_URL, config) + '\n');
+    await writeFile('dist/snippet.html', buildSnippetHtml(CDN_URL, config));
+  },
+});
+
+/** @type {import('rollup').RollupOptions[]} */
+const configs = [
+  {
+    input: { index: 'src/index.ts', loader: 'src/loader.ts' },
+    external: (id) => deps.some((d) => id == d || id.startsWith(d + '/')),
+    plugins: [
+      resolveTs(),
+      transpile(),
+      snippet(),
+      declarations(['src/index.ts', 'src/loader.ts', 'src/ui/index.tsx']),
+    ],
+    output: {
+      dir: 'dist',
+      format: 'es',
+      sourcemap: true,
+      entryFileNames: '[name].js',
+      chunkFileNames: 'chunks/[name]-[hash].js',
+    },
+  },
+  {
+    input: 'src/main.ts',
+    plugins: [resolveTs(), transpile(), minify()],
+    output: { file: 'dist/widget.js', format: 'iife', sourcemap: true },
+  },
+  {
+    // The chat layer widget.js imports after the page's `load` event (see src/main.ts).
+    input: 'src/chat.ts',
+    plugins: [resolveTs(), transpile(), minify()],
+    output: { file: 'dist/chat.js', format: 'es', sourcemap: true },
+  },
+  {
+    // The HTTP transport, loaded by widget.js only for sites that choose it.
+    input: 'src/http.ts',
+    plugins: [resolveTs(), transpile(), minify()],
+    output: { file: 'dist/http.js', format: 'es', sourcemap: true },
+  },
+  {
+    // The chat UI (Preact + signals bundled, nowhere else): imported by URL next to widget.js,
+    // and by npm consumers as 'visitor-chat/ui'.
+    input: 'src/ui/index.tsx',
+    plugins: [resolveTs(), transpile(), minify()],
+    output: { file: 'dist/ui.js', format: 'es', sourcemap: true },
+  },
+];
+
+if (existsSync('demo/playground.ts')) {
+  configs.push({
+    input: 'demo/playground.ts',
+    plugins: [resolveTs(), transpile(), minify()],
+    output: { file: 'dist/playground.js', format: 'iife', sourcemap: true },
+  });
+}
+
+/** The agent Visitors page (demo/agent): script plus its stylesheet, copied as dist/agent.css. */
+if (existsSync('demo/agent/main.tsx')) {
+  const agentCss = {
+    name: 'agent-css',
+    buildStart() {
+      this.addWatchFile('demo/agent/agent.css');
+    },
+    generateBundle() {
+      const source = readFileSync('demo/agent/agent.css', 'utf8');
+      this.emitFile({ type: 'asset', fileName: 'agent.css', source });
+    },
+  };
+  configs.push({
+    input: 'demo/agent/main.tsx',
+    plugins: [resolveTs(), transpile(), agentCss, minify()],
+    output: { file: 'dist/agent.js', format: 'iife', sourcemap: true },
+  });
+}
+
+/** The reference server (demo/server) for Node: its dependencies and Node's builtins stay external. */
+if (existsSync('demo/server/main.ts')) {
+  configs.push({
+    input: 'demo/server/main.ts',
+    external: (id) => id.startsWith('node:') || /^(ws|better-sqlite3)(\/|$)/.test(id),
+    plugins: [
+      resolve({ preferBuiltins: true, extensions: ['.ts', '.mjs', '.js', '.json'] }),
+      transpile(),
+    ],
+    output: { file: 'dist/server.js', format: 'es', sourcemap: true },
+  });
+}
+
+export default configs;

@@ -1,0 +1,98 @@
+/**
+ * The paste-in snippet, twice: `loader` is its readable form (a pure function of its globals),
+ * `buildSnippet` prints the minified one-liner a site owner pastes. test/loader.test.ts runs
+ * both in the same documents and requires the same effects, so the two cannot drift apart.
+ */
+
+/** Where the published snippet loads the widget from (dist/snippet.js, README). */
+export const CDN_URL = 'https://cdn.jsdelivr.net/npm/visitor-chat/dist/widget.js';
+
+/** The queue stub the snippet installs as `window.smartsupp`: it only records its calls. */
+export interface SmartsuppStub {
+  (...args: unknown[]): void;
+  /** Calls made before the widget script ran, in call order. */
+  _: IArguments[];
+}
+
+/** The globals the snippet reads and writes (not a global augmentation: main.ts owns that). */
+type SnippetWindow = Window & { smartsupp?: SmartsuppStub };
+
+/**
+ * Installs the queue stub and starts loading the widget script, unless `w.smartsupp` exists.
+ * Same shape as Smartsupp's snippet; additionally works on a page without any `<script>`.
+ *
+ * @example loader(window, document, 'https://cdn.jsdelivr.net/npm/visitor-chat/dist/widget.js')
+ */
+export function loader(win: Window, d: Document, src: string): void {
+  const w = win as SnippetWindow;
+  if (w.smartsupp) return;
+  const o = (w.smartsupp = function () {
+    // `arguments`, not rest args: the queue holds what Smartsupp's own snippet pushes.
+    o._.push(arguments);
+  } as SmartsuppStub);
+  o._ = [];
+  // The first script in the page, as in Smartsupp's snippet; `d.scripts` is the short way.
+  const s = d.scripts[0];
+  const c = d.createElement('script');
+  c.type = 'text/javascript';
+  c.charset = 'utf-8';
+  c.async = true;
+  c.src = src;
+  // A script injected by a tag manager or run from the console may find no <script> to sit before.
+  (s ? s.parentNode! : d.head || d.documentElement).insertBefore(c, s || null);
+}
+
+/**
+ * A JavaScript literal for `value` that is also safe inside an HTML `<script>` element:
+ * `<` is escaped so `</script>` and `<!--` cannot end or confuse the element, and U+2028/U+2029
+ * are escaped for older parsers.
+ */
+function literal(value: unknown, what: string): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    json = undefined;
+  }
+  if (json === undefined) throw new TypeError(`visitor-chat: ${what} cannot be written as JSON`);
+  return json.replace(
+    /[<>&\u2028\u2029]/g,
+    (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'),
+  );
+}
+
+/**
+ * The one-liner a site owner pastes inside `<script>…</script>`: the `_smartsupp` config
+ * (`key` first) then the queue stub that loads `src` async. Keys whose value is `undefined` are
+ * left out; values that JSON cannot express (functions, elements…) throw a `TypeError`.
+ *
+ * @example buildSnippet('https://cdn.jsdelivr.net/npm/visitor-chat/dist/widget.js', { key: 'YOUR_KEY' })
+ */
+export function buildSnippet(src: string, config: Record<string, unknown> = {}): string {
+  let js = 'var _smartsupp=_smartsupp||{};';
+  const keys = Object.keys(config).filter((k) => k != 'key');
+  if ('key' in config) keys.unshift('key');
+  for (const k of keys) {
+    if (config[k] === undefined) continue;
+    // `_smartsupp.__proto__ = …` would replace the config object's prototype, not add a key.
+    if (k == '__proto__') throw new TypeError('visitor-chat: "__proto__" is not a config key');
+    const target = /^[A-Za-z_$][\w$]*$/.test(k) ? '.' + k : '[' + literal(k, 'a key') + ']';
+    js += `_smartsupp${target}=${literal(config[k], `config.${k}`)};`;
+  }
+  // Byte budget (≤ 400 B with a CDN URL): Smartsupp's shape, `d.scripts[0]` for its
+  // `getElementsByTagName('script')[0]`, `!0` for `true`, and `insertBefore(c, undefined)`, which
+  // appends (WebIDL turns `undefined` into `null`), for the page without any script.
+  return (
+    js +
+    'window.smartsupp||(function(d){var s,c,o=smartsupp=function(){o._.push(arguments)};o._=[];' +
+    "s=d.scripts[0];c=d.createElement('script');c.type='text/javascript';c.charset='utf-8';" +
+    'c.async=!0;c.src=' +
+    literal(src, 'src') +
+    ';(s?s.parentNode:d.head||d.documentElement).insertBefore(c,s)})(document);'
+  );
+}
+
+/** `buildSnippet` wrapped in the `<script>` element, ready to paste into a page's HTML. */
+export function buildSnippetHtml(src: string, config?: Record<string, unknown>): string {
+  return `<script type="text/javascript">\n${buildSnippet(src, config)}\n</script>\n`;
+}

@@ -1,0 +1,143 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describeBrowser, launchBrowser, requireBuilt } from './harness';
+
+/**
+ * The whole loop in real Chromium: the reference server (in-process, in-memory database), a
+ * visitor on the demo site, and the agent Visitors page in the same browser.
+ */
+const SERVER = resolve(import.meta.dirname, '../../demo/server/server.ts');
+const TOKEN = 'agent-test-token-0123456789';
+
+// The reference server is a separate piece of work; until it exists this file says so loudly.
+const hasServer = existsSync(SERVER);
+if (!hasServer)
+  console.warn('\n!!! AGENT BROWSER TEST SKIPPED: demo/server/server.ts is missing !!!\n');
+const describeLoop = hasServer ? describeBrowser : describeBrowser.skip;
+
+interface Running {
+  url: string;
+  close(): Promise<void>;
+}
+
+type VisitorWindow = Window & {
+  smartsupp: ((...args: unknown[]) => void) & { vid?: string | null };
+  got: { event: string; text?: string }[];
+};
+
+describeLoop('the agent Visitors page against the reference server, in Chromium', () => {
+  let browser: Browser;
+  let server: Running;
+  const contexts: BrowserContext[] = [];
+  const problems: string[] = [];
+
+  async function open(url: string): Promise<Page> {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => problems.push(url + ': ' + e.message));
+    // Failed loads are reported with their URL below; the browser's own favicon probe is not ours.
+    page.on('console', (m) => {
+      if (m.type() == 'error' && !m.text().startsWith('Failed to load resource'))
+        problems.push(url + ': ' + m.text());
+    });
+    page.on('response', (r) => {
+      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico'))
+        problems.push(r.status() + ' ' + r.url());
+    });
+    await page.goto(url);
+    return page;
+  }
+
+  beforeAll(async () => {
+    requireBuilt('agent.js', 'agent.css', 'widget.js');
+    const { startServer } = await import(SERVER);
+    const { quietLogger } = await import('../../demo/server/log');
+    server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      db: ':memory:',
+      agentToken: TOKEN,
+      plan: 'pro',
+      log: quietLogger,
+    });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('shows a live visitor, chats with it both ways and blocks it', async () => {
+    // The visitor browses the demo site and does something (activity makes it "Active").
+    const visitor = await open(server.url + '/');
+    await visitor.waitForFunction(() => !!(window as unknown as VisitorWindow).smartsupp?.vid);
+    const vid = await visitor.evaluate(() => {
+      const w = window as unknown as VisitorWindow;
+      w.got = [];
+      w.smartsupp('on', 'message_received', (m: { text: string }) =>
+        w.got.push({ event: 'message_received', text: m.text }),
+      );
+      w.smartsupp('on', 'blocked', () => w.got.push({ event: 'blocked' }));
+      w.smartsupp('on', 'unblocked', () => w.got.push({ event: 'unblocked' }));
+      return w.smartsupp.vid as string;
+    });
+    await visitor.mouse.click(5, 5);
+    await visitor.keyboard.press('Shift');
+
+    // The agent page takes the token from the fragment, then hides it.
+    const agent = await open(server.url + '/agent#token=' + TOKEN);
+    await agent.waitForSelector('[role=tablist]');
+    expect(agent.url()).toBe(server.url + '/agent');
+
+    const row = agent.locator(`.row[data-id="${vid}"]`);
+    await agent.getByRole('tab', { name: /^Active/ }).click();
+    await row.waitFor();
+    await expect
+      .poll(() => agent.getByRole('tab', { name: /^Active/ }).textContent())
+      .toMatch(/Active\s*[1-9]/);
+
+    // The agent opens a conversation from the page; the visitor's widget receives it.
+    await row.click();
+    await agent.locator('.detail h2').waitFor();
+    await agent.locator('#composer-text').fill('Hello from the agent page');
+    await agent.getByRole('button', { name: 'Open a conversation' }).click();
+    await visitor.waitForFunction(() =>
+      (window as unknown as VisitorWindow).got.some((e) => e.text == 'Hello from the agent page'),
+    );
+    await agent.getByRole('button', { name: 'Send' }).waitFor();
+
+    // The visitor replies; the agent sees it in the conversation and in the row.
+    await visitor.evaluate(() =>
+      (window as unknown as VisitorWindow).smartsupp('chat:send', 'Thanks, agent!'),
+    );
+    await agent.locator('.messages', { hasText: 'Thanks, agent!' }).waitFor();
+    await agent.locator(`.row[data-id="${vid}"]`, { hasText: 'Thanks, agent!' }).waitFor();
+
+    // Block: the widget hears it, and the visitor is listed under Blocked.
+    await agent.locator('.detail-head .block').click();
+    await visitor.waitForFunction(() =>
+      (window as unknown as VisitorWindow).got.some((e) => e.event == 'blocked'),
+    );
+    await agent.locator('.detail-head .block', { hasText: 'Unblock' }).waitFor();
+    await agent.getByRole('tab', { name: /^Blocked/ }).click();
+    await agent.locator(`.row[data-id="${vid}"]`, { hasText: 'Blocked' }).waitFor();
+    await expect
+      .poll(() => agent.getByRole('tab', { name: /^Blocked/ }).textContent())
+      .toMatch(/Blocked\s*1/);
+
+    // Unblock brings the widget back.
+    await agent.locator('.detail-head .block').click();
+    await visitor.waitForFunction(() =>
+      (window as unknown as VisitorWindow).got.some((e) => e.event == 'unblocked'),
+    );
+    await agent.locator(`.row[data-id="${vid}"]`).waitFor({ state: 'detached' });
+
+    // Under the server's strict CSP nothing was refused, and nothing threw.
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, ConsoleMessage } from 'playwright-core';
+import { buildSnippetHtml } from '../../src/loader';
+import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
+
+/**
+ * A shop page with the real generated snippet, then a page script that uses the command API
+ * before the widget has loaded (/widget.js is answered 300 ms late to make that certain).
+ */
+const PAGE = `<!doctype html>
+<html>
+<head>
+<meta charset="utf-8">
+<title>Shop</title>
+${buildSnippetHtml('/widget.js', { key: 'test-key' })}
+<script>
+  window.log = [];
+  window.stub = window.smartsupp;
+  smartsupp('on', 'message_sent', function (m) { log.push({ sent: m }); });
+  smartsupp('name', 'Ada');
+  smartsupp(function () { log.push('ready'); });
+  smartsupp('chat:send', 'hello');
+  smartsupp('chat:opne');
+  window.before = { queued: smartsupp._.length, log: log.length, async: document.scripts[0].async, scripts: [].map.call(document.scripts, function (s) { return s.getAttribute('src'); }) };
+</script>
+</head>
+<body><h1>Shop</h1></body>
+</html>`;
+
+interface Sent {
+  sent: { id: string; cid: string; from: string; text: string; at: number };
+}
+type Page = Window & {
+  log: (string | Sent)[];
+  stub: unknown;
+  before: { queued: number; log: number; async: boolean; scripts: (string | null)[] };
+  smartsupp: ((...args: unknown[]) => void) & { vid?: unknown; _: unknown };
+};
+
+describeBrowser('the snippet queue, in Chromium', () => {
+  let browser: Browser;
+  let site: Served;
+
+  beforeAll(async () => {
+    requireBuilt('widget.js');
+    site = await serve({ '/': PAGE, '/widget.js': { file: 'widget.js', delay: 300 } });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  it('runs the calls queued before load in call order, then live calls at once', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const consoleMessages: ConsoleMessage[] = [];
+    const pageErrors: Error[] = [];
+    page.on('console', (m) => consoleMessages.push(m));
+    page.on('pageerror', (e) => pageErrors.push(e));
+
+    await page.goto(site.url + '/');
+    await page.waitForFunction(() => (window as unknown as Page).log.includes('ready'));
+    // Let anything the widget does right after boot (timers, storage) settle before checking.
+    await page.waitForLoadState('load');
+    await page.waitForTimeout(200);
+
+    const result = await page.evaluate(() => {
+      const w = window as unknown as Page;
+      const afterLoad = w.log.length;
+      w.smartsupp('chat:send', 'again');
+      const sentAtOnce = w.log.length == afterLoad + 1;
+      let ranAtOnce = false;
+      w.smartsupp(() => (ranAtOnce = true));
+      return {
+        before: w.before,
+        sameFunction: w.smartsupp === w.stub,
+        vid: w.smartsupp.vid,
+        log: w.log,
+        sentAtOnce,
+        ranAtOnce,
+      };
+    });
+
+    // Before /widget.js arrived, every call was only queued (and the script sat first, async).
+    expect(result.before).toEqual({
+      queued: 5,
+      log: 0,
+      async: true,
+      scripts: ['/widget.js', null, null],
+    });
+    expect(result.sameFunction).toBe(true);
+    expect(typeof result.vid).toBe('string');
+    expect(result.vid).not.toBe('');
+
+    const texts = result.log.map((e) => (typeof e == 'string' ? e : 'sent:' + e.sent.text));
+    expect(texts).toEqual(['ready', 'sent:hello', 'sent:again']);
+    for (const e of result.log.slice(1) as Sent[]) {
+      expect(e.sent).toMatchObject({
+        from: 'visitor',
+        id: expect.any(String),
+        cid: expect.any(String),
+      });
+      expect(typeof e.sent.at).toBe('number');
+    }
+    expect((result.log[1] as Sent).sent.cid).not.toBe((result.log[2] as Sent).sent.cid);
+    expect(result.sentAtOnce).toBe(true);
+    expect(result.ranAtOnce).toBe(true);
+
+    const ours = consoleMessages.filter((m) => m.text().includes('[visitor-chat]'));
+    const unknown = ours.filter((m) => m.text().includes('chat:opne'));
+    expect(unknown.map((m) => [m.type(), m.text().startsWith('[visitor-chat]')])).toEqual([
+      ['warning', true],
+    ]);
+    // Nothing else in this page deserves a warning: the unknown command is the only one.
+    expect(ours.map((m) => m.text())).toEqual(unknown.map((m) => m.text()));
+    expect(pageErrors).toEqual([]);
+    expect(consoleMessages.filter((m) => m.type() == 'error').map((m) => m.text())).toEqual([]);
+    expect(site.requests.filter((r) => r.path == '/widget.js')).toHaveLength(1);
+
+    await context.close();
+  });
+});

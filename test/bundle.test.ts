@@ -1,0 +1,173 @@
+/**
+ * Checks of the built files (run after `npm run build`, by vitest.browser.config.ts): the
+ * script-tag core carries no Preact, is a classic script, and the npm entry type-checks for a
+ * consumer. A missing dist/ file fails: these checks never pass by not running.
+ */
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Script } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { rollup } from 'rollup';
+import nodeResolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import ts from 'typescript';
+import { requireBuilt } from './browser/harness';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const read = (file: string) => (requireBuilt(file), readFileSync(join(ROOT, 'dist', file), 'utf8'));
+
+/**
+ * Traces that survive bundling and minification (strings and unmangled property names), read
+ * from Preact's own dist files: the vnode shape of preact and preact/jsx-runtime (10 and 11),
+ * Preact 11's vnode brand, the hooks' per-component state and the signals' brand.
+ */
+const PREACT_MARKERS: [string, RegExp][] = [
+  ['preact vnode shape (__k:null)', /__k:null/],
+  ['preact 11 vnode brand Symbol.for("pv")', /Symbol\.for\((["'`])pv\1\)/],
+  ['preact/hooks state (.__H)', /\.__H\b/],
+  ['@preact/signals brand', /(["'`])preact-signals\1/],
+];
+
+/** The Preact traces found in `code`, by name; empty when there is none. */
+function preactIn(code: string): string[] {
+  return PREACT_MARKERS.filter(([, re]) => re.test(code)).map(([name]) => name);
+}
+
+/** Bundles `entry` the way dist/widget.js is built (browser resolution, IIFE, terser). */
+async function bundleLikeWidget(entry: string): Promise<string> {
+  const bundle = await rollup({
+    input: 'entry',
+    plugins: [
+      {
+        name: 'entry',
+        resolveId: (id) => (id == 'entry' ? id : null),
+        load: (id) => (id == 'entry' ? entry : null),
+      },
+      nodeResolve({ browser: true, rootDir: ROOT }),
+      terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: false } }),
+    ],
+  });
+  const { output } = await bundle.generate({ format: 'iife' });
+  await bundle.close();
+  return output[0].code;
+}
+
+describe('the Preact detector', () => {
+  it('finds each part of Preact in a minified bundle that uses it', async () => {
+    const uses = {
+      'preact vnode shape (__k:null)': `import { h, render } from 'preact'; render(h('p', null, 'x'), document.body);`,
+      'preact 11 vnode brand Symbol.for("pv")': `import { jsx } from 'preact/jsx-runtime'; window.v = jsx('p', {});`,
+      'preact/hooks state (.__H)': `import { useState } from 'preact/hooks'; window.u = useState;`,
+      '@preact/signals brand': `import { signal } from '@preact/signals-core'; window.s = signal(1);`,
+    };
+    for (const [marker, entry] of Object.entries(uses)) {
+      expect(preactIn(await bundleLikeWidget(entry)), entry).toContain(marker);
+    }
+  }, 60_000);
+
+  it('finds nothing in a bundle without Preact', async () => {
+    const code = await bundleLikeWidget(`import { nanoid } from 'nanoid'; window.id = nanoid();`);
+    expect(preactIn(code)).toEqual([]);
+  });
+});
+
+describe('dist/widget.js (the script-tag core)', () => {
+  it('contains no Preact: the UI must stay out of what loads before the page', () => {
+    const found = preactIn(read('widget.js'));
+    expect(found, 'Preact was bundled into dist/widget.js: ' + found.join(', ')).toEqual([]);
+  });
+
+  // The chunks widget.js imports after `load`: only the UI chunk may carry Preact.
+  for (const file of ['chat.js', 'http.js']) {
+    it.runIf(existsSync(join(ROOT, 'dist', file)))(`leaves Preact out of dist/${file} too`, () => {
+      const found = preactIn(read(file));
+      expect(found, `Preact was bundled into dist/${file}: ` + found.join(', ')).toEqual([]);
+    });
+  }
+
+  it.runIf(existsSync(join(ROOT, 'dist', 'ui.js')))(
+    'puts Preact in dist/ui.js instead (the detector sees the real UI bundle)',
+    () => {
+      const ui = read('ui.js');
+      expect(preactIn(ui)).toContain('preact vnode shape (__k:null)');
+      // Two copies of the signals would not see each other's updates.
+      expect(ui.match(/(["'`])preact-signals\1/g)?.length ?? 0).toBeLessThanOrEqual(1);
+    },
+  );
+
+  it('is a classic script: no import or export statement', () => {
+    expect(() => new Script(read('widget.js'), { filename: 'widget.js' })).not.toThrow();
+  });
+
+  it("uses nanoid's browser build, not Node's crypto", () => {
+    expect(read('widget.js')).not.toMatch(/node:|randomFillSync|require\(/);
+  });
+});
+
+describe('dist/index.js (the npm entry)', () => {
+  it('keeps dependencies out: no Preact code and no copy of nanoid inside', () => {
+    const code = read('index.js');
+    expect(preactIn(code)).toEqual([]);
+    expect(code).not.toContain('useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict');
+  });
+
+  for (const [name, options] of [
+    [
+      'bundler',
+      { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler },
+    ],
+    ['node16', { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 }],
+  ] as const) {
+    it(`type-checks for a consumer using moduleResolution ${name}`, () => {
+      requireBuilt('index.d.ts');
+      const dir = mkdtempSync(join(tmpdir(), 'visitor-chat-consumer-'));
+      try {
+        mkdirSync(join(dir, 'node_modules'));
+        symlinkSync(ROOT, join(dir, 'node_modules', 'visitor-chat'), 'dir');
+        writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+        const file = join(dir, 'consumer.ts');
+        writeFileSync(
+          file,
+          [
+            `import { createWidget, createMemoryTransport } from 'visitor-chat';`,
+            `import type { Widget } from 'visitor-chat';`,
+            `// @ts-expect-error: proves the types were found (an untyped module would accept it)`,
+            `import { notAnExport } from 'visitor-chat';`,
+            `export const make: (typeof createWidget)[] = [createWidget];`,
+            `export const transport: typeof createMemoryTransport = createMemoryTransport;`,
+            `export type W = Widget;`,
+            `void notAnExport;`,
+          ].join('\n'),
+        );
+        const program = ts.createProgram([file], {
+          ...options,
+          target: ts.ScriptTarget.ES2022,
+          lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+          strict: true,
+          noEmit: true,
+          types: [],
+          // Checks our .d.ts files too: skipLibCheck would hide a broken declaration.
+          skipLibCheck: false,
+          skipDefaultLibCheck: true,
+          preserveSymlinks: false,
+        });
+        const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => {
+          const where = d.file ? d.file.fileName.replace(ROOT, '<pkg>').replace(dir, '<app>') : '';
+          return where + ': ' + ts.flattenDiagnosticMessageText(d.messageText, '\n');
+        });
+        expect(diagnostics).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
