@@ -1,0 +1,276 @@
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { ChatMessage, WidgetState } from '../core/state';
+import type { Widget } from '../core/widget';
+import { AutoMessagePreview } from './AutoMessagePreview';
+import { ChatWindow } from './ChatWindow';
+import { Composer } from './Composer';
+import { ContactForm, FIELDS } from './ContactForm';
+import { contrast, DARK, textOn } from './contrast';
+import { isRtl, strings } from './i18n';
+import { Launcher } from './Launcher';
+
+/** Brand colour when the site sets none (white text on it: 5.2:1). */
+export const DEFAULT_COLOR = '#2563eb';
+/** What Tab can reach inside the dialog, for the focus trap of the full-screen (modal) window. */
+const FOCUSABLE = 'button:not(:disabled),textarea,input,a[href],[tabindex="0"]';
+const noop = () => {};
+
+/** Props of {@link App}. */
+export interface AppProps {
+  widget: Widget;
+  /** The shadow root the app renders into. */
+  root: ShadowRoot;
+  win: Window;
+}
+
+/** True while the media query matches. */
+function useMedia(win: Window, query: string): boolean {
+  const [matches, setMatches] = useState(() => !!win.matchMedia?.(query).matches);
+  useEffect(() => {
+    const mq = win.matchMedia?.(query);
+    if (!mq) return;
+    const update = () => setMatches(mq.matches);
+    mq.addEventListener('change', update);
+    return () => mq.removeEventListener('change', update);
+  }, []);
+  return matches;
+}
+
+/**
+ * The core's state snapshot, re-rendering on every change. (One immutable snapshot from the
+ * core needs no signals: @preact/signals would add 3 KB brotli to this chunk for nothing.)
+ */
+function useWidgetState(widget: Widget): WidgetState {
+  const [state, setState] = useState(widget.state);
+  useEffect(() => {
+    // Read `widget.state`, not the argument: a subscriber that changes state from inside the
+    // notification loop makes the core hand the older snapshot to the subscribers after it.
+    const update = () => setState(widget.state);
+    update();
+    return widget.subscribe(update);
+  }, []);
+  return state;
+}
+
+/**
+ * The whole widget: launcher, auto-message preview and chat window, positioned and themed from
+ * the config and `theme:color`, in the visitor's language and direction.
+ */
+export function App({ widget, root, win }: AppProps) {
+  const s = useWidgetState(widget);
+  const cfg = s.config;
+  const doc = win.document;
+  const t = useMemo(() => strings(s.lang, s.translations), [s.lang, s.translations]);
+  const rtl = isRtl(s.lang);
+  const inline = !!cfg.renderTo;
+  const modal = useMedia(win, '(max-width: 480px)') && !inline;
+  const launcher = useRef<HTMLButtonElement>(null);
+  const dialog = useRef<HTMLDivElement>(null);
+  const list = useRef<HTMLOListElement>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const [held, setHeld] = useState<string | null>(null);
+  const [announce, setAnnounce] = useState('');
+  const [viewport, setViewport] = useState<[height: number, top: number] | null>(null);
+  const seen = useRef<Set<string>>(null);
+  const wasOpen = useRef(s.open);
+  const focusBack = useRef(false);
+  const hadForm = useRef(false);
+  const connected = useRef(false);
+
+  // ---- contact form: asked on send while needed; the message waits for it ----
+  const fields = FIELDS.filter((f) => !s.profile[f]);
+  const offline = !s.agentsOnline;
+  const needForm =
+    !s.customer &&
+    (s.needsContactForm || offline) &&
+    (fields.length > 0 || cfg.privacyNoticeCheckRequired);
+  const showForm = held !== null && needForm;
+
+  // The held message goes out as soon as the form is no longer needed (submitted, an
+  // `identify` call, or an agent came online).
+  useEffect(() => {
+    if (held !== null && !needForm) {
+      setHeld(null);
+      widget.send(held).catch(noop);
+    }
+  }, [held, needForm]);
+
+  const send = (text: string) => {
+    if (needForm) setHeld(text);
+    else widget.send(text).catch(noop);
+    widget.setDraft('');
+  };
+  const reply = (m: ChatMessage, value: string) =>
+    needForm ? setHeld(value) : widget.pickQuickReply(m.id, value).catch(noop);
+
+  // ---- announcements: new agent, bot, auto and system messages, not the whole list ----
+  seen.current ||= new Set(s.messages.map((m) => m.id));
+  useEffect(() => {
+    for (const m of s.messages) {
+      if (seen.current!.has(m.id)) continue;
+      seen.current!.add(m.id);
+      if (m.from != 'visitor')
+        setAnnounce((m.from == 'system' ? '' : (m.name || t.agent) + ': ') + m.text);
+    }
+  }, [s.messages]);
+
+  // ---- focus: opening moves it to the composer; closing from inside returns it to the launcher ----
+  if (wasOpen.current && !s.open && root.activeElement) focusBack.current = true;
+  useEffect(() => {
+    if (s.open && !wasOpen.current) {
+      const a = doc.activeElement as HTMLElement | null;
+      // Opened by the site or a rule while the visitor types in the page: do not steal focus.
+      const busy =
+        a && a != root.host && (a.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName));
+      if (!busy) dialog.current?.querySelector<HTMLElement>('textarea,input')?.focus();
+    } else if (!s.open && focusBack.current) {
+      focusBack.current = false;
+      launcher.current?.focus();
+    }
+    wasOpen.current = s.open;
+  }, [s.open]);
+  useEffect(() => {
+    if (hadForm.current && !showForm) input.current?.focus();
+    hadForm.current = showForm;
+  }, [showForm]);
+
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [s.messages.length, s.agentTyping, s.open, showForm]);
+
+  useEffect(() => {
+    if (s.open && s.unread && doc.visibilityState != 'hidden') widget.markRead();
+  });
+
+  // ---- the on-screen keyboard shrinks the visual viewport: keep the composer above it ----
+  useEffect(() => {
+    const vv = win.visualViewport;
+    if (!vv || !modal || !s.open) return;
+    const update = () => setViewport([vv.height, vv.offsetTop]);
+    update();
+    vv.addEventListener('resize', update);
+    vv.addEventListener('scroll', update);
+    return () => {
+      vv.removeEventListener('resize', update);
+      vv.removeEventListener('scroll', update);
+      setViewport(null);
+    };
+  }, [modal, s.open]);
+
+  if (!s.visible) return null;
+
+  if (s.connection == 'open') connected.current = true;
+  const banner =
+    s.connection == 'stopped'
+      ? t.stopped
+      : s.connection != 'open' && connected.current
+        ? t.reconnecting
+        : null;
+
+  const close = () => {
+    focusBack.current = true;
+    widget.close().catch(noop);
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key == 'Escape') {
+      if (s.open) close();
+      else if (s.autoMessage) widget.dismissAutoMessage();
+      else return;
+      e.stopPropagation();
+    } else if (e.key == 'Tab' && modal && s.open && dialog.current) {
+      const els = dialog.current.querySelectorAll<HTMLElement>(FOCUSABLE);
+      const first = els[0];
+      const last = els[els.length - 1];
+      const a = root.activeElement;
+      if (e.shiftKey ? a == first : a == last) {
+        e.preventDefault();
+        (e.shiftKey ? last : first).focus();
+      }
+    }
+  };
+
+  // ---- theme and position, as custom properties set through the CSSOM ----
+  const c1 = s.theme.color || cfg.color || DEFAULT_COLOR;
+  const c2 = s.theme.gradient && s.theme.color2;
+  const style: Record<string, string | undefined> = {
+    '--c': c2 ? 'linear-gradient(135deg,' + c1 + ',' + c2 + ')' : c1,
+    '--f': textOn(c2 ? [c1, c2] : [c1]),
+    '--a': contrast(c1, '#ffffff') >= 4.5 ? c1 : DARK,
+    '--x': cfg.offsetX + 'px',
+    '--y': cfg.offsetY + 'px',
+    '--z': String(cfg.zIndex),
+    '--vh': viewport ? viewport[0] + 'px' : undefined,
+    '--vt': viewport ? viewport[1] + 'px' : undefined,
+  };
+  const right = (cfg.orientation == 'right') != rtl;
+
+  return (
+    <div
+      class={'vc ' + (inline ? 'in ' : 'fx ') + (right ? 'r' : 'l') + (s.open ? ' o' : '')}
+      dir={rtl ? 'rtl' : 'ltr'}
+      lang={s.lang}
+      style={style}
+      onKeyDown={onKeyDown}
+    >
+      {s.autoMessage && !s.open && (
+        <AutoMessagePreview
+          message={s.autoMessage}
+          t={t}
+          onOpen={() => widget.open().catch(noop)}
+          onDismiss={() => widget.dismissAutoMessage()}
+        />
+      )}
+      {s.open && (
+        <ChatWindow
+          t={t}
+          lang={s.lang}
+          messages={s.messages}
+          agentsOnline={s.agentsOnline}
+          agentTyping={s.agentTyping}
+          banner={banner}
+          modal={modal}
+          dialogRef={dialog}
+          listRef={list}
+          onClose={close}
+          onRetry={(cid) => widget.retry(cid)}
+          onReply={reply}
+        >
+          {showForm ? (
+            <ContactForm
+              t={t}
+              fields={fields}
+              consent={
+                (cfg.privacyNoticeEnabled || cfg.privacyNoticeCheckRequired) && {
+                  required: cfg.privacyNoticeCheckRequired,
+                  url: cfg.privacyNoticeUrl,
+                }
+              }
+              offline={offline && !s.needsContactForm}
+              held={held}
+              onSubmit={(f) => widget.submitContactForm(f)}
+            />
+          ) : (
+            <Composer
+              draft={s.draft}
+              t={t}
+              inputRef={input}
+              onDraft={(text) => widget.setDraft(text)}
+              onSend={send}
+            />
+          )}
+        </ChatWindow>
+      )}
+      <Launcher
+        open={s.open}
+        unread={s.unread}
+        t={t}
+        buttonRef={launcher}
+        onClick={() => (s.open ? close() : widget.open().catch(noop))}
+      />
+      <div class="sr" aria-live="polite">
+        {announce}
+      </div>
+    </div>
+  );
+}

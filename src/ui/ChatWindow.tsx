@@ -1,0 +1,99 @@
+import type { ComponentChildren, Ref } from 'preact';
+import type { ChatMessage } from '../core/state';
+import type { Strings } from './i18n';
+import { CloseIcon, ChatIcon } from './icons';
+import { MessageList } from './MessageList';
+
+/** Props of {@link ChatWindow}. */
+export interface ChatWindowProps {
+  t: Strings;
+  lang: string;
+  messages: ChatMessage[];
+  agentsOnline: boolean;
+  agentTyping: boolean;
+  /** Connection notice, or null when connected. */
+  banner: string | null;
+  /** A full-screen modal (small screens) rather than a floating, non-modal dialog. */
+  modal: boolean;
+  dialogRef: Ref<HTMLDivElement>;
+  listRef: Ref<HTMLOListElement>;
+  onClose(): void;
+  onRetry(cid: string): void;
+  onReply(message: ChatMessage, value: string): void;
+  /** The composer or the contact form. */
+  children: ComponentChildren;
+}
+
+/** Up to two initials of a display name: "Eva Nováková" → "EN". */
+export const initials = (name: string) =>
+  name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0].toUpperCase())
+    .join('');
+
+/**
+ * Who the visitor is talking to: the name on the latest agent message, or while no agent has
+ * written, on the latest bot message (a bot chiming in does not hide the human serving the chat).
+ */
+export function lastAgentName(messages: ChatMessage[]): string | undefined {
+  let bot: string | undefined;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m.from == 'agent' && m.name) return m.name;
+    if (m.from == 'bot') bot ||= m.name;
+  }
+  return bot;
+}
+
+/**
+ * The chat window: a labelled dialog with a header (who answers, online or away, close), a
+ * connection banner, the conversation and, below it, the composer or the contact form.
+ */
+export function ChatWindow(p: ChatWindowProps) {
+  const { t } = p;
+  const agent = lastAgentName(p.messages);
+  return (
+    <div
+      id="vc-w"
+      class="win"
+      role="dialog"
+      aria-labelledby="vc-t"
+      aria-modal={p.modal || undefined}
+      ref={p.dialogRef}
+    >
+      <header class="hd">
+        <span class="av" aria-hidden="true">
+          {agent ? initials(agent) : <ChatIcon />}
+        </span>
+        <div class="tt">
+          <h2 id="vc-t">{agent || t.title}</h2>
+          <p class="st">
+            <i class={p.agentsOnline ? 'on' : undefined} />
+            {p.agentsOnline ? t.online : t.offline}
+          </p>
+        </div>
+        <button type="button" class="x" aria-label={t.close} onClick={p.onClose}>
+          <CloseIcon />
+        </button>
+      </header>
+      {p.banner && (
+        <p class="bn" role="status">
+          {p.banner}
+        </p>
+      )}
+      <MessageList
+        messages={p.messages}
+        typing={p.agentTyping ? agent || t.agent : null}
+        t={t}
+        lang={p.lang}
+        now={Date.now()}
+        listRef={p.listRef}
+        onRetry={p.onRetry}
+        onReply={p.onReply}
+      />
+      {p.children}
+    </div>
+  );
+}

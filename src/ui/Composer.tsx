@@ -1,0 +1,59 @@
+import type { Ref } from 'preact';
+import { MAX_TEXT } from '../protocol';
+import { fill, type Strings } from './i18n';
+import { SendIcon } from './icons';
+
+/** Characters left below which the counter shows. */
+const COUNTER_FROM = 500;
+
+/** Props of {@link Composer}. */
+export interface ComposerProps {
+  draft: string;
+  t: Strings;
+  inputRef: Ref<HTMLTextAreaElement>;
+  onDraft(text: string): void;
+  onSend(text: string): void;
+}
+
+/**
+ * The message box: Enter sends, Shift+Enter adds a line (and Enter while an IME composes
+ * does nothing), at most {@link MAX_TEXT} characters with a counter near the limit.
+ */
+export function Composer({ draft, t, inputRef, onDraft, onSend }: ComposerProps) {
+  const left = MAX_TEXT - draft.length;
+  const near = left <= COUNTER_FROM;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const text = draft.trim();
+    if (text) onSend(text);
+  };
+  return (
+    <form class="cp" onSubmit={submit}>
+      <label class="sr" for="vc-in">
+        {t.input}
+      </label>
+      <textarea
+        id="vc-in"
+        ref={inputRef}
+        rows={1}
+        dir="auto"
+        maxLength={MAX_TEXT}
+        placeholder={t.placeholder}
+        value={draft}
+        aria-describedby={near ? 'vc-cn' : undefined}
+        onInput={(e) => onDraft(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key == 'Enter' && !e.shiftKey && !e.isComposing) submit(e);
+        }}
+      />
+      <button class="sd" type="submit" aria-label={t.send} disabled={!draft.trim()}>
+        <SendIcon />
+      </button>
+      {near && (
+        <p class="cn" id="vc-cn">
+          {fill(t.left, { n: left })}
+        </p>
+      )}
+    </form>
+  );
+}

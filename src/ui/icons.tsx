@@ -1,0 +1,30 @@
+/** Inline SVG icons (drawn as elements, never parsed from markup), hidden from assistive tech. */
+const icon = (d: string, stroke?: boolean) => (
+  <svg
+    viewBox="0 0 24 24"
+    aria-hidden="true"
+    focusable="false"
+    fill={stroke ? 'none' : 'currentColor'}
+    stroke={stroke ? 'currentColor' : undefined}
+    stroke-width={stroke ? 2.2 : undefined}
+    stroke-linecap="round"
+    stroke-linejoin="round"
+  >
+    <path d={d} />
+  </svg>
+);
+
+/** Speech bubble: the launcher while the window is closed. */
+export const ChatIcon = () =>
+  icon(
+    'M12 3C6.5 3 2 6.6 2 11c0 2.4 1.3 4.6 3.4 6l-.9 3.3c-.1.5.4.9.8.6L9.6 19c.8.2 1.6.3 2.4.3 5.5 0 10-3.7 10-8.2S17.5 3 12 3z',
+  );
+/** A cross: close and dismiss buttons. */
+export const CloseIcon = () => icon('M6 6l12 12M18 6L6 18', true);
+/** A chevron: the launcher while the window is open (it minimises). */
+export const DownIcon = () => icon('M6 9l6 6 6-6', true);
+/** A paper plane: the send button. */
+export const SendIcon = () =>
+  icon(
+    'M3.4 20.4l17.5-7.5a1 1 0 0 0 0-1.8L3.4 3.6A1 1 0 0 0 2 4.5v4.6c0 .5.4.9.9 1L17 12 2.9 13.9c-.5.1-.9.5-.9 1v4.6a1 1 0 0 0 1.4.9z',
+  );

@@ -1,0 +1,108 @@
+/**
+ * The widget's whole stylesheet, adopted by the shadow root as a constructable stylesheet: no
+ * `<style>` element and no style attribute, so a strict CSP (`style-src 'self'`) allows it.
+ * Dynamic values (brand colours, offsets, z-index, viewport height) arrive as custom
+ * properties set through the CSSOM on the root element:
+ * `--c` brand background (colour or gradient), `--f` text on it, `--a` brand colour readable
+ * on white (or dark text), `--x`/`--y` offsets, `--z` z-index, `--vh`/`--vt` visual viewport.
+ *
+ * Class names are short on purpose (bytes): vc root, fx fixed corner, in inline (renderTo),
+ * l/r side, o open, ln launcher, bd badge, pv preview, win window, hd header, bn banner,
+ * ls list, m message (v visitor, a agent, b bot, t trigger, s system), bb bubble, mt meta,
+ * qr quick replies, ty typing, cp composer, fm contact form, sr screen-reader only.
+ */
+export const CSS = `
+:host{all:initial!important;display:block!important}
+*{box-sizing:border-box;margin:0;padding:0}
+button,input,textarea{font:inherit;color:inherit}
+button{cursor:pointer;background:none;border:0}
+svg{width:22px;height:22px;display:block}
+.vc{font:15px/1.45 system-ui,sans-serif;color:#1f2937;display:flex;flex-direction:column;align-items:flex-end;gap:14px;text-align:start}
+.fx{position:fixed;bottom:var(--y);z-index:var(--z)}
+.r{right:var(--x)}
+.l{left:var(--x);align-items:flex-start}
+.in{position:relative}
+:focus-visible{outline:2px solid var(--a);outline-offset:2px}
+.ln{width:56px;height:56px;border-radius:50%;background:var(--c);color:var(--f);display:grid;place-items:center;position:relative;box-shadow:0 4px 16px rgba(0,0,0,.22);transition:transform .15s}
+.ln:hover{transform:scale(1.06)}
+.ln svg{width:28px;height:28px}
+.ln:focus-visible{outline:0;box-shadow:0 0 0 3px #fff,0 0 0 5px #111827}
+.bd{position:absolute;top:-4px;inset-inline-end:-4px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;line-height:22px;text-align:center;box-shadow:0 0 0 2px #fff}
+.pv{position:relative;width:300px;max-width:calc(100vw - 24px);background:#fff;border-radius:14px;box-shadow:0 8px 32px rgba(0,0,0,.2);animation:vc-in .2s ease-out}
+.pvb{display:block;width:100%;padding:14px 16px;padding-inline-end:44px;text-align:start;border-radius:14px}
+.pvb .nm{display:block;margin:0 0 4px;font-weight:600;color:#374151}
+.pvt{display:-webkit-box;-webkit-line-clamp:4;-webkit-box-orient:vertical;overflow:hidden;overflow-wrap:anywhere}
+.pvx{position:absolute;top:8px;inset-inline-end:8px;width:28px;height:28px;border-radius:50%;background:#f3f4f6;color:#374151;display:grid;place-items:center}
+.pvx svg,.x svg{width:18px;height:18px}
+.win{width:376px;max-width:calc(100vw - 24px);height:640px;max-height:calc(100dvh - var(--y) - 96px);background:#fff;border-radius:16px;box-shadow:0 12px 48px rgba(0,0,0,.24);display:flex;flex-direction:column;overflow:hidden;animation:vc-in .18s ease-out}
+.in .win{max-height:none;height:560px}
+@keyframes vc-in{from{opacity:0;transform:translateY(10px)}}
+.hd{background:var(--c);color:var(--f);display:flex;align-items:center;gap:12px;padding:14px;padding-inline:16px 10px;flex:none}
+.av{width:40px;height:40px;border-radius:50%;flex:none;display:grid;place-items:center;font-weight:600;background:rgba(255,255,255,.24);box-shadow:inset 0 0 0 1px rgba(255,255,255,.35)}
+.tt{flex:1;min-width:0}
+.tt h2{font-size:16px;font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.st{font-size:13px;display:flex;align-items:center;gap:6px}
+.st i{width:8px;height:8px;border-radius:50%;background:#d1d5db}
+.st i.on{background:#4ade80}
+.x{width:36px;height:36px;border-radius:8px;color:inherit;display:grid;place-items:center}
+.x:hover{background:rgba(127,127,127,.25)}
+.hd :focus-visible{outline-color:var(--f)}
+.bn{background:#fef3c7;color:#78350f;font-size:13px;padding:6px 16px;text-align:center;flex:none}
+.ls{flex:1 1 0;min-height:0;overflow-y:auto;overscroll-behavior:contain;list-style:none;padding:12px 14px 16px;display:flex;flex-direction:column;gap:2px}
+.ls:empty{padding:0}
+.dy{align-self:center;font-size:12px;color:#6b7280;margin:10px 0 4px}
+.m{display:flex;flex-direction:column;align-items:flex-start;max-width:85%;margin-top:4px}
+.m.v{align-self:flex-end;align-items:flex-end}
+.nm{font-size:12px;color:#6b7280;margin:8px 6px 2px}
+.tg{font-size:10px;font-weight:700;letter-spacing:.04em;text-transform:uppercase;background:#e5e7eb;color:#374151;border-radius:4px;padding:1px 5px;margin-inline-start:6px}
+.bb{padding:8px 12px;border-radius:18px;background:#f1f3f5;white-space:pre-wrap;overflow-wrap:anywhere}
+.bb a{color:inherit;text-decoration:underline}
+.v .bb{background:var(--c);color:var(--f);border-end-end-radius:6px}
+.a .bb,.b .bb,.t .bb{border-end-start-radius:6px}
+.b .bb{background:#eef2ff}
+.t .bb{background:#fff;box-shadow:inset 0 0 0 1px #d1d5db}
+.m.s{align-self:center;align-items:center;max-width:90%;text-align:center;color:#4b5563;font-size:13px;font-style:italic}
+.s .bb{background:none;padding:2px}
+.mt{font-size:11px;color:#6b7280;margin:3px 6px 0;display:flex;align-items:center;gap:4px}
+.fl .mt{color:#b91c1c}
+.rt{min-height:24px;padding:0 4px;color:#b91c1c;font-size:12px;font-weight:600;text-decoration:underline}
+.qr{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}
+.qr button{min-height:32px;padding:5px 14px;border-radius:16px;background:#fff;color:var(--a);box-shadow:inset 0 0 0 1.5px var(--a);font-size:14px;font-weight:500}
+.qr button:hover{background:var(--c);color:var(--f);box-shadow:none}
+.ty .bb{display:flex;gap:4px;padding:13px 14px}
+.ty i{width:7px;height:7px;border-radius:50%;background:#9ca3af;animation:vc-b 1.2s infinite}
+.ty i:nth-child(3){animation-delay:.15s}
+.ty i:nth-child(4){animation-delay:.3s}
+@keyframes vc-b{30%{transform:translateY(-4px);opacity:.6}}
+.cp{border-top:1px solid #e5e7eb;padding:10px;padding-inline-start:14px;display:flex;flex-wrap:wrap;align-items:flex-end;gap:8px;flex:none}
+.cp textarea{flex:1;min-width:0;min-height:40px;max-height:132px;field-sizing:content;resize:none;border:0;border-radius:20px;background:#f3f4f6;padding:9px 14px;line-height:1.45}
+.cp textarea::placeholder{color:#6b7280}
+.sd{width:40px;height:40px;border-radius:50%;flex:none;background:var(--c);color:var(--f);display:grid;place-items:center}
+.sd:disabled{opacity:.45;cursor:default}
+.sd svg{width:20px;height:20px}
+[dir=rtl] .sd svg{transform:scaleX(-1)}
+.cn{width:100%;font-size:12px;color:#6b7280;text-align:end;padding-inline-end:50px}
+.fm{border-top:1px solid #e5e7eb;padding:14px 16px 16px;display:flex;flex-direction:column;gap:10px;overflow-y:auto;flex:0 1 auto;min-height:0}
+.fm>*{flex:none}
+.fm h3{font-size:16px;font-weight:600}
+.fm p{font-size:13px;color:#4b5563}
+.fm .hq{background:#f3f4f6;border-radius:10px;padding:8px 12px;color:#1f2937;white-space:pre-wrap;overflow-wrap:anywhere;max-height:5.4em;overflow:hidden}
+.fd label{display:block;font-size:13px;font-weight:600;margin-bottom:4px}
+.fd input:not([type=checkbox]){width:100%;height:40px;border:1px solid #6b7280;border-radius:8px;padding:0 12px;background:#fff}
+.fd input[aria-invalid=true]{border-color:#b91c1c;outline-color:#b91c1c}
+.fm .er{color:#b91c1c;font-size:12px;margin-top:4px}
+.ck{display:flex;gap:8px;align-items:flex-start}
+.ck label{font-weight:400;margin:0}
+.ck input{width:20px;height:20px;flex:none;margin-top:1px;accent-color:var(--a)}
+.ck a{color:var(--a);font-size:13px}
+.bt{min-height:44px;border-radius:10px;background:var(--c);color:var(--f);font-weight:600;padding:0 16px}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+@media (max-width:480px){
+.fx .win{position:fixed;left:0;right:0;top:var(--vt,0);width:auto;max-width:none;height:100vh;height:var(--vh,100dvh);max-height:none;border-radius:0;padding:0 env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left);animation:none}
+.fx .hd{padding-top:calc(14px + env(safe-area-inset-top))}
+.fx.o .ln,.fx.o .pv{display:none}
+.cp textarea{font-size:16px}
+}
+@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}
+@media (forced-colors:active){.ln,.sd,.bt,.bb,.pv,.win{border:1px solid CanvasText}}
+`;

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
+import { buildFixture, chat, shopPage, snippetFor, uiMounted } from './ui-harness';
+
+/** Records every CSP violation from the very start of the page. */
+const RECORD = `<script src="/record-csp.js"></script>`;
+const RECORDER = `window.violations = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.violations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || ''));
+});`;
+
+describeBrowser('the chat UI under a strict Content-Security-Policy, in Chromium', () => {
+  let browser: Browser;
+  let site: Served;
+
+  beforeAll(async () => {
+    requireBuilt('widget.js', 'chat.js', 'ui.js');
+    const csp =
+      "default-src 'self'; script-src 'self' " + snippetFor({}).hash + "; style-src 'self'";
+    site = await serve({
+      '/': { body: shopPage({}, RECORD), headers: { 'content-security-policy': csp } },
+      '/record-csp.js': { body: RECORDER, contentType: 'text/javascript' },
+      '/fixture.js': { body: await buildFixture(), contentType: 'text/javascript' },
+      '/shop.css': { body: 'body{font-family:sans-serif}', contentType: 'text/css' },
+    });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  it('mounts, opens and chats with zero securitypolicyviolation events', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() == 'error' && errors.push(m.text()));
+    await page.goto(site.url + '/');
+    await uiMounted(page);
+    await chat.say(page, 'Hello from a locked-down page', { name: 'Eva' });
+    await page.locator('.ln').click();
+    await page.locator('[role=dialog]').waitFor();
+    await page.locator('#vc-in').fill('Styles and scripts still work?');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => chat.received(page)).toEqual(['Styles and scripts still work?']);
+    await page.evaluate(() =>
+      (window as unknown as { smartsupp(...a: unknown[]): void }).smartsupp(
+        'theme:color',
+        '#0f766e',
+      ),
+    );
+    await chat.say(page, 'Yes: https://example.com', { name: 'Eva' });
+    await expect.poll(() => page.locator('.m.a').count()).toBe(2);
+    // The stylesheet really applies (a blocked sheet would leave the launcher unstyled).
+    const launcher = await page.locator('.ln').evaluate((el) => {
+      const cs = getComputedStyle(el);
+      return [cs.width, cs.borderRadius, cs.backgroundColor];
+    });
+    expect(launcher).toEqual(['56px', '50%', 'rgb(15, 118, 110)']);
+    await page.locator('.x').click();
+    await page.waitForTimeout(100);
+    expect(
+      await page.evaluate(() => (window as unknown as { violations: string[] }).violations),
+    ).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * Browser-side fixture for the UI tests (bundled as /fixture.js by ui-harness.ts): an in-memory
+ * server handed to the widget through `_smartsupp.transport`, exposed as `window.chat` so a test
+ * can script the agent (say, typing, block, unblock) from the page.
+ */
+import { createMemoryTransport } from '../../src/transport/memory';
+
+const transport = createMemoryTransport({
+  latencyMs: 20,
+  server: {
+    rules: [
+      {
+        id: 'tour',
+        text: 'Hi! Want a quick tour of our plans?',
+        name: 'Eva from Sales',
+        frequency: 'visit',
+        conditions: [{ type: 'event', name: 'tour' }],
+        replies: [
+          { label: 'Yes, please', value: 'Yes, show me around' },
+          { label: 'No thanks', value: 'No thanks' },
+        ],
+      },
+    ],
+  },
+});
+
+const w = window as unknown as {
+  chat: unknown;
+  _smartsupp?: Record<string, unknown>;
+};
+w.chat = { server: transport.server };
+w._smartsupp = w._smartsupp || {};
+w._smartsupp.transport = transport;

@@ -1,0 +1,76 @@
+import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
+import { buildFixture, chat, shopPage, SHOP_CSS, uiMounted } from './ui-harness';
+
+const SHOTS = resolve(import.meta.dirname, 'artifacts');
+
+describeBrowser('the chat UI on a 375 px phone, in Chromium', () => {
+  let browser: Browser;
+  let site: Served;
+
+  beforeAll(async () => {
+    requireBuilt('widget.js', 'chat.js', 'ui.js');
+    mkdirSync(SHOTS, { recursive: true });
+    site = await serve({
+      '/': shopPage(),
+      '/fixture.js': { body: await buildFixture(), contentType: 'text/javascript' },
+      '/shop.css': { body: SHOP_CSS, contentType: 'text/css' },
+    });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  it('opens full-screen as a modal dialog with the composer in view', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 375, height: 667 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(site.url + '/');
+    await uiMounted(page);
+    await chat.say(page, 'Hi! How can we help you today?', { name: 'Eva Novak' });
+    await page.locator('.ln').click();
+    await page.locator('[role=dialog]').waitFor();
+    await page.locator('#vc-in').fill('Do you ship to Brno?');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => chat.received(page)).toEqual(['Do you ship to Brno?']);
+    await chat.say(page, 'Yes, in 2 days.', { name: 'Eva Novak' });
+    await expect.poll(() => page.locator('.m.a').count()).toBe(2);
+
+    const box = await page.locator('[role=dialog]').boundingBox();
+    expect(box).toEqual({ x: 0, y: 0, width: 375, height: 667 });
+    expect(await page.locator('[role=dialog]').getAttribute('aria-modal')).toBe('true');
+    const composer = (await page.locator('.cp').boundingBox())!;
+    expect(composer.y + composer.height).toBeLessThanOrEqual(667);
+    expect(composer.y).toBeGreaterThan(400);
+    expect(await page.locator('#vc-in').isVisible()).toBe(true);
+    // The launcher hides behind the full-screen window; Escape brings it back.
+    expect(await page.locator('.ln').isVisible()).toBe(false);
+    await page.screenshot({ path: resolve(SHOTS, 'ui-mobile.png') });
+    // A modal: Tab and Shift+Tab cycle inside the window, never into the page behind it.
+    const inDialog = () =>
+      page.evaluate(() => {
+        const root = document.querySelector('[data-visitor-chat]')!.shadowRoot!;
+        return !!root.activeElement && !!root.activeElement.closest('[role=dialog]');
+      });
+    for (const key of ['Tab', 'Tab', 'Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+      await page.keyboard.press(key);
+      expect(await inDialog(), key).toBe(true);
+    }
+    await page.keyboard.press('Escape');
+    await page.locator('.ln').waitFor({ state: 'visible' });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});

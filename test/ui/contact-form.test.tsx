@@ -1,0 +1,166 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../../src/core/storage';
+import { cleanup, flush, mountUI } from './setup';
+
+afterEach(cleanup);
+
+const fieldIds = (root: ShadowRoot) =>
+  Array.from(root.querySelectorAll('.fm input')).map((i) => i.id);
+
+describe('the contact form', () => {
+  it('asks for name, email and phone on send with requireLogin, holding the message', async () => {
+    const ui = await mountUI({ requireLogin: true });
+    await ui.open();
+    await ui.type('#vc-in', 'Where is my order?');
+    await ui.key('#vc-in', 'Enter');
+    expect(ui.sent()).toEqual([]);
+    expect(ui.$('form.cp')).toBeNull();
+    expect(fieldIds(ui.root)).toEqual(['vc-f-name', 'vc-f-email', 'vc-f-phone']);
+    expect(ui.text('.fm .hq')).toBe('Your message: Where is my order?');
+    expect(ui.root.activeElement?.id).toBe('vc-f-name');
+  });
+
+  it('shows inline errors tied to their fields and focuses the first one', async () => {
+    const ui = await mountUI({ requireLogin: true });
+    await ui.open();
+    await ui.type('#vc-in', 'hi');
+    await ui.key('#vc-in', 'Enter');
+    await ui.type('#vc-f-email', 'not-an-email');
+    await ui.type('#vc-f-phone', 'call me');
+    await ui.click('.fm .bt');
+    const check = (field: string, message: string) => {
+      const input = ui.$('#vc-f-' + field)!;
+      expect(input.getAttribute('aria-invalid')).toBe('true');
+      const described = ui.root.getElementById(input.getAttribute('aria-describedby')!);
+      expect(described?.textContent).toBe(message);
+    };
+    check('name', 'Please fill in this field.');
+    check('email', 'Please enter a valid email address.');
+    check('phone', 'Please enter a valid phone number.');
+    expect(ui.root.activeElement?.id).toBe('vc-f-name');
+    expect(ui.sent()).toEqual([]);
+    // Fixing a field clears its error at once.
+    await ui.type('#vc-f-name', 'Ada');
+    expect(ui.$('#vc-f-name')!.hasAttribute('aria-invalid')).toBe(false);
+    expect(ui.$('#vc-e-name')).toBeNull();
+  });
+
+  it('sends the held message after a valid submit and makes the visitor a customer', async () => {
+    const ui = await mountUI({ requireLogin: true });
+    await ui.open();
+    await ui.type('#vc-in', 'Where is my order?');
+    await ui.key('#vc-in', 'Enter');
+    await ui.type('#vc-f-name', 'Ada Lovelace');
+    await ui.type('#vc-f-email', 'ada@example.com');
+    await ui.click('.fm .bt');
+    await flush();
+    expect(ui.widget.state.customer).toBe(true);
+    expect(ui.widget.state.profile).toMatchObject({
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+    });
+    expect(ui.sent()).toEqual(['Where is my order?']);
+    expect(ui.server.received.some((f) => f.t == 'id' && f.form === true)).toBe(true);
+    expect(ui.$('.fm')).toBeNull();
+    expect(ui.root.activeElement?.id).toBe('vc-in');
+    // Later messages go straight out.
+    await ui.type('#vc-in', 'Thanks');
+    await ui.key('#vc-in', 'Enter');
+    expect(ui.sent()).toEqual(['Where is my order?', 'Thanks']);
+  });
+
+  it('asks only for the fields still unknown', async () => {
+    const storage = createMemoryStore();
+    await storage.set('visitor', {
+      profile: { name: 'Ada' },
+      variables: {},
+      customer: false,
+      blocked: false,
+      shown: {},
+    });
+    const ui = await mountUI({ requireLogin: true, storage });
+    await ui.open();
+    await ui.type('#vc-in', 'hi');
+    await ui.key('#vc-in', 'Enter');
+    expect(fieldIds(ui.root)).toEqual(['vc-f-email', 'vc-f-phone']);
+  });
+
+  it('requires the privacy consent when privacyNoticeCheckRequired, with the policy link', async () => {
+    const ui = await mountUI({
+      requireLogin: true,
+      privacyNoticeEnabled: true,
+      privacyNoticeCheckRequired: true,
+      privacyNoticeUrl: 'https://example.com/privacy',
+    });
+    await ui.open();
+    await ui.type('#vc-in', 'hi');
+    await ui.key('#vc-in', 'Enter');
+    const link = ui.$<HTMLAnchorElement>('.ck a')!;
+    expect(link.href).toBe('https://example.com/privacy');
+    expect(link.rel).toBe('noopener noreferrer');
+    await ui.type('#vc-f-name', 'Ada');
+    await ui.type('#vc-f-email', 'ada@example.com');
+    await ui.click('.fm .bt');
+    expect(ui.$('#vc-f-consent')!.getAttribute('aria-invalid')).toBe('true');
+    expect(ui.text('#vc-e-consent')).toBe('Please agree to continue.');
+    expect(ui.root.activeElement?.id).toBe('vc-f-consent');
+    expect(ui.sent()).toEqual([]);
+    await ui.click('#vc-f-consent');
+    await ui.click('.fm .bt');
+    await flush();
+    expect(ui.sent()).toEqual(['hi']);
+  });
+
+  it('shows an optional consent checkbox with privacyNoticeEnabled alone', async () => {
+    const ui = await mountUI({ requireLogin: true, privacyNoticeEnabled: true });
+    await ui.open();
+    await ui.type('#vc-in', 'hi');
+    await ui.key('#vc-in', 'Enter');
+    expect(ui.$('#vc-f-consent')).not.toBeNull();
+    expect(ui.$('.ck a')).toBeNull();
+    await ui.type('#vc-f-name', 'Ada');
+    await ui.type('#vc-f-email', 'ada@example.com');
+    await ui.click('.fm .bt');
+    await flush();
+    expect(ui.sent()).toEqual(['hi']);
+  });
+
+  it('shows when no agent is online and the visitor is not a customer', async () => {
+    const ui = await mountUI({ online: false });
+    await ui.open();
+    expect(ui.text('.st')).toBe('Away – leave us a message');
+    await ui.type('#vc-in', 'Anyone?');
+    await ui.key('#vc-in', 'Enter');
+    expect(ui.text('.fm p')).toBe(
+      'We are away right now. Leave your details and we will get back to you.',
+    );
+    expect(ui.sent()).toEqual([]);
+  });
+
+  it('is skipped for a visitor the site already identified', async () => {
+    const ui = await mountUI({ online: false });
+    await ui.widget.run('identify', { name: 'Ada', email: 'ada@example.com' });
+    await ui.open();
+    await ui.type('#vc-in', 'Anyone?');
+    await ui.key('#vc-in', 'Enter');
+    expect(ui.$('.fm')).toBeNull();
+    expect(ui.sent()).toEqual(['Anyone?']);
+  });
+
+  it('holds a quick reply picked before the form, then sends it', async () => {
+    const ui = await mountUI({ requireLogin: true });
+    await ui.open();
+    ui.server.say('Pick one', {
+      from: 'bot',
+      replies: [{ label: 'Sales', value: 'I want sales' }],
+    });
+    await flush();
+    await ui.click('.qr button');
+    expect(ui.text('.fm .hq')).toBe('Your message: I want sales');
+    await ui.type('#vc-f-name', 'Ada');
+    await ui.type('#vc-f-email', 'ada@example.com');
+    await ui.click('.fm .bt');
+    await flush();
+    expect(ui.sent()).toEqual(['I want sales']);
+  });
+});

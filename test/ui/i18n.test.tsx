@@ -1,0 +1,95 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { fill, isRtl, strings } from '../../src/ui/i18n';
+import { cleanup, flush, mountUI } from './setup';
+
+afterEach(cleanup);
+
+describe('strings', () => {
+  it('uses the primary language subtag and falls back to English', () => {
+    expect(strings('fr', {}).send).toBe('Envoyer');
+    expect(strings('fr-CA', {}).send).toBe('Envoyer');
+    expect(strings('cs', {}).send).toBe('Odeslat');
+    expect(strings('de', {}).send).toBe('Send');
+    expect(strings('', {}).send).toBe('Send');
+    // A language table may leave a key out: English fills it in.
+    expect(strings('fr', {}).bot).toBe('Bot');
+  });
+
+  it('applies translations over the table, for known keys only', () => {
+    const t = strings('fr', { title: 'Besoin d’aide ?', nope: 'x', __proto__: 'y' });
+    expect(t.title).toBe('Besoin d’aide ?');
+    expect('nope' in t).toBe(false);
+  });
+
+  it('knows the right-to-left languages', () => {
+    expect(['ar', 'he', 'fa', 'ar-EG', 'en', 'fr'].map(isRtl)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+
+  it('fills placeholders', () => {
+    expect(fill('{name} is typing… ({n})', { name: 'Eva', n: 2 })).toBe('Eva is typing… (2)');
+  });
+});
+
+describe('the UI language', () => {
+  it('follows the lang config', async () => {
+    const ui = await mountUI({ lang: 'fr' });
+    expect(ui.$('.ln')!.getAttribute('aria-label')).toBe('Ouvrir le chat');
+    await ui.open();
+    expect(ui.text('#vc-t')).toBe('Discutez avec nous');
+    expect(ui.$<HTMLTextAreaElement>('#vc-in')!.placeholder).toBe('Écrivez un message…');
+    expect(ui.$('.vc')!.getAttribute('lang')).toBe('fr');
+  });
+
+  it('switches live with the language command (fr-CA → fr, cs, unknown → en)', async () => {
+    const ui = await mountUI();
+    const label = () => ui.$('.ln')!.getAttribute('aria-label');
+    await ui.widget.run('language', 'fr-CA');
+    await flush();
+    expect(label()).toBe('Ouvrir le chat');
+    await ui.widget.run('language', 'cs');
+    await flush();
+    expect(label()).toBe('Otevřít chat');
+    await ui.widget.run('language', 'xx');
+    await flush();
+    expect(label()).toBe('Open chat');
+  });
+
+  it('uses the translations command over the built-in strings', async () => {
+    const ui = await mountUI({ lang: 'cs' });
+    await ui.widget.run('translations', { title: 'Jak můžeme pomoci?', send: 'Poslat' });
+    await ui.open();
+    expect(ui.text('#vc-t')).toBe('Jak můžeme pomoci?');
+    expect(ui.$('.sd')!.getAttribute('aria-label')).toBe('Poslat');
+    expect(ui.$('.x')!.getAttribute('aria-label')).toBe('Zavřít chat');
+  });
+
+  it('lays out right-to-left for Arabic, mirroring the corner', async () => {
+    const ui = await mountUI({ lang: 'ar' });
+    const vc = ui.$('.vc')!;
+    expect(vc.getAttribute('dir')).toBe('rtl');
+    // orientation "right" is the inline end: the left corner in a right-to-left page.
+    expect(vc.className).toBe('vc fx l');
+    await ui.widget.run('language', 'he');
+    await flush();
+    expect(ui.$('.vc')!.getAttribute('dir')).toBe('rtl');
+    await ui.widget.run('language', 'en');
+    await flush();
+    expect(ui.$('.vc')!.getAttribute('dir')).toBe('ltr');
+    expect(ui.$('.vc')!.className).toBe('vc fx r');
+  });
+
+  it('formats day separators in the visitor language', async () => {
+    const ui = await mountUI({ lang: 'fr' });
+    ui.server.say('Bonjour');
+    await flush();
+    await ui.open();
+    expect(ui.text('.dy')).toBe("Aujourd'hui");
+  });
+});

@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, flush, mountUI } from './setup';
+
+afterEach(cleanup);
+
+describe('mount', () => {
+  it('renders into an open shadow root on a data-visitor-chat host appended to body', async () => {
+    const ui = await mountUI();
+    expect(ui.host.parentElement).toBe(document.body);
+    expect(ui.host.shadowRoot?.mode).toBe('open');
+    expect(ui.root.adoptedStyleSheets).toHaveLength(1);
+    expect(ui.root.querySelectorAll('style')).toHaveLength(0);
+    expect(ui.$('.ln')).not.toBeNull();
+  });
+
+  it('renders inside config.renderTo (an element id) in the page flow', async () => {
+    const box = document.createElement('section');
+    box.id = 'chat-box';
+    document.body.append(box);
+    const ui = await mountUI({ renderTo: 'chat-box' });
+    expect(ui.host.parentElement).toBe(box);
+    expect(ui.$('.vc')!.className).toContain('in');
+    expect(ui.$('.vc')!.className).not.toContain('fx');
+    box.remove();
+  });
+
+  it('unmounts: the host is removed and state changes render nothing', async () => {
+    const ui = await mountUI();
+    ui.unmount();
+    expect(document.querySelector('[data-visitor-chat]')).toBeNull();
+    ui.server.say('still there?');
+    await flush();
+    expect(document.querySelector('[data-visitor-chat]')).toBeNull();
+  });
+});
+
+describe('the launcher', () => {
+  it('shows an unread badge and says the count in its accessible name', async () => {
+    const ui = await mountUI();
+    expect(ui.$('.bd')).toBeNull();
+    expect(ui.$('.ln')!.getAttribute('aria-label')).toBe('Open chat');
+    ui.server.say('Hello!', { name: 'Eva' });
+    ui.server.say('Anyone there?', { name: 'Eva' });
+    await flush();
+    expect(ui.text('.bd')).toBe('2');
+    expect(ui.$('.bd')!.getAttribute('aria-hidden')).toBe('true');
+    expect(ui.$('.ln')!.getAttribute('aria-label')).toBe('Open chat, unread messages: 2');
+  });
+
+  it('caps the badge at 99+', async () => {
+    const ui = await mountUI();
+    for (let i = 0; i < 120; i++) ui.server.say('m' + i);
+    await flush(10);
+    expect(ui.text('.bd')).toBe('99+');
+  });
+
+  it('opens and closes the chat, with aria-expanded', async () => {
+    const ui = await mountUI();
+    await ui.click('.ln');
+    expect(ui.widget.state.open).toBe(true);
+    expect(ui.$('.ln')!.getAttribute('aria-expanded')).toBe('true');
+    expect(ui.$('.ln')!.getAttribute('aria-label')).toBe('Close chat');
+    expect(ui.$('[role=dialog]')).not.toBeNull();
+    await ui.click('.ln');
+    expect(ui.widget.state.open).toBe(false);
+    expect(ui.$('[role=dialog]')).toBeNull();
+  });
+
+  it('sits in the right corner by default with the configured offsets and z-index', async () => {
+    const ui = await mountUI({ offsetX: 30, offsetY: 40, zIndex: 77 });
+    const vc = ui.$('.vc')!;
+    expect(vc.className).toBe('vc fx r');
+    expect(vc.style.getPropertyValue('--x')).toBe('30px');
+    expect(vc.style.getPropertyValue('--y')).toBe('40px');
+    expect(vc.style.getPropertyValue('--z')).toBe('77');
+  });
+
+  it('moves to the left with orientation: left', async () => {
+    const ui = await mountUI({ orientation: 'left' });
+    expect(ui.$('.vc')!.className).toBe('vc fx l');
+  });
+
+  it('picks white or dark text by WCAG contrast with the brand colour', async () => {
+    const ui = await mountUI({ color: '#1a237e' });
+    const vc = () => ui.$('.vc')!.style;
+    expect(vc().getPropertyValue('--c')).toBe('#1a237e');
+    expect(vc().getPropertyValue('--f')).toBe('#ffffff');
+    await ui.widget.run('theme:color', '#ffeb3b');
+    await flush();
+    expect(vc().getPropertyValue('--f')).toBe('#111827');
+    // A yellow brand is not readable as text on white: accents fall back to dark.
+    expect(vc().getPropertyValue('--a')).toBe('#111827');
+  });
+
+  it('uses a gradient when theme:color sets color2 with colorGradient', async () => {
+    const ui = await mountUI();
+    await ui.widget.run('theme:color', {
+      color: '#0d47a1',
+      color2: '#7b1fa2',
+      colorGradient: true,
+    });
+    await flush();
+    const style = ui.$('.vc')!.style;
+    expect(style.getPropertyValue('--c')).toBe('linear-gradient(135deg,#0d47a1,#7b1fa2)');
+    expect(style.getPropertyValue('--f')).toBe('#ffffff');
+  });
+
+  it('is hidden with hideWidget, and chat:show / chat:hide toggle it live', async () => {
+    const ui = await mountUI({ hideWidget: true });
+    expect(ui.$('.ln')).toBeNull();
+    await ui.widget.run('chat:show');
+    await flush();
+    expect(ui.$('.ln')).not.toBeNull();
+    await ui.widget.run('chat:hide');
+    await flush();
+    expect(ui.$('.ln')).toBeNull();
+  });
+});
