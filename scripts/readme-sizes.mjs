@@ -9,7 +9,9 @@ const out = execFileSync(process.execPath, [bin, '--config', 'size-limit.json', 
 });
 const results = JSON.parse(out.slice(out.indexOf('[')));
 const fmt = (bytes) => (bytes < 1000 ? bytes + ' B' : (bytes / 1000).toFixed(2) + ' kB');
-const rows = results.map((r) => `| ${r.name} | ${fmt(r.size)} | ${r.passed ? 'within budget' : '**over budget**'} |`);
+const rows = results.map(
+  (r) => `| ${r.name} | ${fmt(r.size)} | ${r.passed ? 'within budget' : '**over budget**'} |`,
+);
 const table = ['| artefact | size | budget |', '| --- | --- | --- |', ...rows].join('\n');
 const start = '<!-- sizes:start -->';
 const end = '<!-- sizes:end -->';
@@ -17,5 +19,8 @@ const readme = readFileSync('README.md', 'utf8');
 const i = readme.indexOf(start);
 const j = readme.indexOf(end);
 if (i < 0 || j < i) throw new Error('README.md has no sizes markers');
-writeFileSync('README.md', readme.slice(0, i + start.length) + '\n' + table + '\n' + readme.slice(j));
+writeFileSync(
+  'README.md',
+  readme.slice(0, i + start.length) + '\n' + table + '\n' + readme.slice(j),
+);
 console.log(table);

@@ -46,7 +46,9 @@ function lazyTransport(load: Promise<Transport>): Transport {
   try {
     let stub = w.smartsupp;
     if (stub && (stub as unknown as Record<string, unknown>)[BOOTED]) {
-      console.warn('[visitor-chat] the widget script was loaded twice; the second copy does nothing');
+      console.warn(
+        '[visitor-chat] the widget script was loaded twice; the second copy does nothing',
+      );
       return;
     }
     if (typeof stub != 'function') {
@@ -90,8 +92,8 @@ function lazyTransport(load: Promise<Transport>): Transport {
     const loadChat = () =>
       (loading ||= chunk('chat.js').then(
         (m: { installChat: typeof import('./core/widget').installChat }) => {
-          const wd = (widget = m.installChat(k, (wd) =>
-            chunk('ui.js').then((ui: { mount(w: Widget): unknown }) => void ui.mount(wd)),
+          const wd = (widget = m.installChat(k, (uw) =>
+            chunk('ui.js').then((ui: { mount(w: Widget): unknown }) => void ui.mount(uw)),
           ));
           for (const args of q.splice(0)) wd.exec(args as ArrayLike<unknown>);
         },

@@ -10,11 +10,23 @@ describe('parseServerFrame', () => {
       at: 5,
     });
     expect(parseServerFrame({ t: 'blocked', x: 1 })).toEqual({ t: 'blocked' });
-    expect(parseServerFrame({ t: 'status', online: false })).toEqual({ t: 'status', online: false });
+    expect(parseServerFrame({ t: 'status', online: false })).toEqual({
+      t: 'status',
+      online: false,
+    });
     expect(parseServerFrame({ t: 'typing', on: true })).toEqual({ t: 'typing', on: true });
     expect(
       parseServerFrame({ t: 'welcome', v: 1, vid: 'v', token: 'tk', messages: [], rules: [] }),
-    ).toEqual({ t: 'welcome', v: 1, vid: 'v', token: 'tk', blocked: false, online: true, messages: [], rules: [] });
+    ).toEqual({
+      t: 'welcome',
+      v: 1,
+      vid: 'v',
+      token: 'tk',
+      blocked: false,
+      online: true,
+      messages: [],
+      rules: [],
+    });
   });
 
   it('refuses malformed frames with a reason', () => {
@@ -27,7 +39,9 @@ describe('parseServerFrame', () => {
     expect(parseServerFrame({ t: 'welcome', vid: 'v', messages: [{}] })).toBe(
       'welcome.messages: message id must be a non-empty string',
     );
-    expect(parseServerFrame({ t: 'status', online: 'yes' })).toBe('status.online must be a boolean');
+    expect(parseServerFrame({ t: 'status', online: 'yes' })).toBe(
+      'status.online must be a boolean',
+    );
   });
 
   it('refuses messages with unknown authors, oversize text or bad replies', () => {
@@ -44,7 +58,9 @@ describe('parseServerFrame', () => {
   });
 
   it('does not carry __proto__ from a frame into the result', () => {
-    const f = parseServerFrame('{"t":"msg","m":{"id":"a","from":"agent","text":"x","at":1,"__proto__":{"evil":1}}}');
+    const f = parseServerFrame(
+      '{"t":"msg","m":{"id":"a","from":"agent","text":"x","at":1,"__proto__":{"evil":1}}}',
+    );
     expect(f).toEqual({ t: 'msg', m: { id: 'a', from: 'agent', text: 'x', at: 1 } });
     expect(({} as Record<string, unknown>).evil).toBeUndefined();
   });

@@ -9,10 +9,24 @@
     li.appendChild(document.createTextNode(text));
     log.appendChild(li);
   }
-  ['message_sent', 'message_received', 'auto_message', 'unread', 'chat_open', 'messenger_close',
-    'blocked', 'unblocked', 'error'].forEach(function (name) {
+  [
+    'message_sent',
+    'message_received',
+    'auto_message',
+    'unread',
+    'chat_open',
+    'messenger_close',
+    'blocked',
+    'unblocked',
+    'error',
+  ].forEach(function (name) {
     smartsupp('on', name, function (p) {
-      line(name, typeof p == 'object' ? (p.name ? p.name + ': ' : '') + (p.text || JSON.stringify(p)) : String(p));
+      line(
+        name,
+        typeof p == 'object'
+          ? (p.name ? p.name + ': ' : '') + (p.text || JSON.stringify(p))
+          : String(p),
+      );
     });
   });
   smartsupp(function () {
@@ -20,13 +34,16 @@
   });
   document.addEventListener('click', function (e) {
     var cmd = e.target && e.target.getAttribute && e.target.getAttribute('data-cmd');
-    if (cmd == 'identify') smartsupp('identify', { name: 'Ada Lovelace', email: 'ada@example.com' });
+    if (cmd == 'identify')
+      smartsupp('identify', { name: 'Ada Lovelace', email: 'ada@example.com' });
     if (cmd == 'open') smartsupp('chat:open');
     if (cmd == 'trigger') smartsupp('trigger', 'demo');
     if (cmd == 'spa') history.pushState({}, '', '/pricing?spa=' + Date.now());
     if (cmd == 'logout') {
       smartsupp('logout');
-      setTimeout(function () { document.getElementById('vid').textContent = smartsupp.vid; }, 100);
+      setTimeout(function () {
+        document.getElementById('vid').textContent = smartsupp.vid;
+      }, 100);
     }
   });
   document.getElementById('send').addEventListener('submit', function (e) {

@@ -68,7 +68,11 @@ export type CommandName = keyof Commands;
 
 /** What the widget does for each command, with arguments already validated and cleaned. */
 export interface Actions {
-  identify(profile: Profile, variables: Record<string, VariableValue> | null, userHash?: string): string | void;
+  identify(
+    profile: Profile,
+    variables: Record<string, VariableValue> | null,
+    userHash?: string,
+  ): string | void;
   group(group: string): string | void;
   language(code: string): string | void;
   open(): string | void;
@@ -133,10 +137,15 @@ export function checkVariables(input: unknown): Record<string, VariableValue> | 
   const keys = Object.keys(input);
   if (keys.length > 50) return 'variables accept at most 50 keys';
   for (const k of keys) {
-    if (isUnsafeKey(k) || k.length > 100) return 'variables key "' + k.slice(0, 100) + '" is not allowed';
+    if (isUnsafeKey(k) || k.length > 100)
+      return 'variables key "' + k.slice(0, 100) + '" is not allowed';
     let v = input[k];
     if (isRecord(v)) v = v.value;
-    if (typeof v == 'string' ? v.length > 1000 : typeof v != 'boolean' && !(typeof v == 'number' && isFinite(v)))
+    if (
+      typeof v == 'string'
+        ? v.length > 1000
+        : typeof v != 'boolean' && !(typeof v == 'number' && isFinite(v))
+    )
       return 'variables.' + k + ' must be a string (up to 1000 characters), a number or a boolean';
     out[k] = v as VariableValue;
   }
@@ -146,14 +155,21 @@ export function checkVariables(input: unknown): Record<string, VariableValue> | 
 function checkTheme(input: unknown): Theme | string {
   if (isHexColor(input)) return { color: input as string, gradient: false };
   if (isRecord(input) && isHexColor(input.color)) {
-    if (input.color2 !== undefined && !isHexColor(input.color2)) return 'theme:color color2 must be like "#1a73e8"';
-    return { color: input.color as string, color2: input.color2 as string | undefined, gradient: input.colorGradient === true };
+    if (input.color2 !== undefined && !isHexColor(input.color2))
+      return 'theme:color color2 must be like "#1a73e8"';
+    return {
+      color: input.color as string,
+      color2: input.color2 as string | undefined,
+      gradient: input.colorGradient === true,
+    };
   }
   return 'theme:color needs "#rrggbb" or {color, color2?, colorGradient?}';
 }
 
 const textCheck = (name: string) => (v: unknown) =>
-  str(v, MAX_TEXT) ? undefined : name + ' needs a non-empty text of at most ' + MAX_TEXT + ' characters';
+  str(v, MAX_TEXT)
+    ? undefined
+    : name + ' needs a non-empty text of at most ' + MAX_TEXT + ' characters';
 
 type Handler = (a: Actions, args: unknown[]) => string | void;
 
@@ -241,7 +257,8 @@ export const COMMANDS: Record<CommandName, Handler> = {
     }
     a.page(out);
   },
-  trigger: (a, [name]) => (str(name, 100) ? a.trigger(name) : 'trigger needs an event name (string)'),
+  trigger: (a, [name]) =>
+    str(name, 100) ? a.trigger(name) : 'trigger needs an event name (string)',
   translations: (a, [input]) => {
     if (!isRecord(input)) return 'translations needs an object like {title: "Need help?"}';
     const out: Record<string, string> = {};

@@ -75,7 +75,10 @@ type Check = (value: unknown) => boolean;
 
 const str: Check = (v) => typeof v == 'string' && v.length > 0 && v.length < 2048;
 const num: Check = (v) => typeof v == 'number' && isFinite(v);
-const url = (schemes: RegExp): Check => (v) => str(v) && schemes.test(v as string);
+const url =
+  (schemes: RegExp): Check =>
+  (v) =>
+    str(v) && schemes.test(v as string);
 /** Full six-digit hex colour, as Smartsupp requires (`#f00` is refused). */
 export const isHexColor: Check = (v) => typeof v == 'string' && /^#[0-9a-f]{6}$/i.test(v);
 const isTransport: Check = (v) =>

@@ -11,9 +11,7 @@ export interface Emitter<Events extends object> {
  * Creates an emitter (mitt-style). A listener that throws is reported with `warn` and the
  * remaining listeners still run.
  */
-export function createEmitter<Events extends object>(
-  warn: Warn,
-): Emitter<Events> {
+export function createEmitter<Events extends object>(warn: Warn): Emitter<Events> {
   const all = new Map<keyof Events, Array<(payload: never) => void>>();
   return {
     on(type, fn) {
@@ -24,7 +22,11 @@ export function createEmitter<Events extends object>(
     },
     off(type, fn) {
       const list = all.get(type);
-      if (list) all.set(type, list.filter((f) => f !== fn));
+      if (list)
+        all.set(
+          type,
+          list.filter((f) => f !== fn),
+        );
     },
     emit(type, payload) {
       for (const fn of all.get(type) || []) {

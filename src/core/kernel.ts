@@ -116,6 +116,9 @@ const offline: Transport = {
   close() {},
 };
 
+/** A short non-empty string (ids, tokens, codes in server frames). */
+const str = (v: unknown) => typeof v == 'string' && v.length > 0 && v.length < 500;
+
 /** Creates and boots the presence kernel. Never throws for bad options: it warns instead. */
 export function createKernel(options: KernelOptions): Kernel {
   const warn = createWarn(options.logger === undefined ? globalThis.console : options.logger);
@@ -124,10 +127,12 @@ export function createKernel(options: KernelOptions): Kernel {
   const doc = win?.document;
   const nav = win?.navigator;
   const now = options.now || Date.now;
-  const t = config.transport;
-  if (typeof t != 'object' && (t || config.server))
-    warn('pass a transport object (createWebSocketTransport, ...) to use a server; running offline');
-  const transport = typeof t == 'object' ? t : offline;
+  const given = config.transport;
+  if (typeof given != 'object' && (given || config.server))
+    warn(
+      'pass a transport object (createWebSocketTransport, ...) to use a server; running offline',
+    );
+  const transport = typeof given == 'object' ? given : offline;
   const backing = options.storage || createIdbStore({ indexedDB: win?.indexedDB, warn });
   const vidCookie =
     config.cookieDomain && doc ? createVidCookie(doc, config.cookieDomain) : undefined;
@@ -183,7 +188,8 @@ export function createKernel(options: KernelOptions): Kernel {
       s.needsContactForm = config.requireLogin && !v.customer;
       for (const fn of k.subscribers) {
         try {
-          fn(s);
+          // The newest state: a subscriber before this one may have changed it again.
+          fn(k.state);
         } catch (e) {
           warn('a state subscriber threw: ' + String(e));
         }
@@ -250,8 +256,8 @@ export function createKernel(options: KernelOptions): Kernel {
    * Validates only what the kernel acts on; `welcome`, `ack` and `msg` are checked in full by
    * the chat layer (parseServerFrame), which keeps that validator out of the pre-`load` bundle.
    */
+  const bad = (why: string) => warn('ignored a server frame: ' + why);
   function onFrame(raw: unknown) {
-    const bad = (why: string) => warn('ignored a server frame: ' + why);
     let f = raw;
     try {
       if (typeof f == 'string') f = JSON.parse(f);
@@ -260,7 +266,6 @@ export function createKernel(options: KernelOptions): Kernel {
     }
     if (!isRecord(f)) return bad('frame is not an object');
     const t = f.t;
-    const str = (v: unknown) => typeof v == 'string' && v.length > 0 && v.length < 500;
     try {
       if (t == 'welcome') {
         if (!str(f.vid) || (f.token !== undefined && !str(f.token)))
@@ -284,7 +289,8 @@ export function createKernel(options: KernelOptions): Kernel {
         if (!str(f.code)) return bad('err.code must be a string');
         const message = typeof f.message == 'string' ? f.message.slice(0, 1000) : '';
         k.emitter.emit('error', { code: f.code as string, message: message || (f.code as string) });
-      } else if (t != 'ack' && t != 'msg') return bad('unknown frame type ' + JSON.stringify(String(t).slice(0, 20)));
+      } else if (t != 'ack' && t != 'msg')
+        return bad('unknown frame type ' + JSON.stringify(String(t).slice(0, 20)));
       if (t == 'welcome' || t == 'ack' || t == 'msg') {
         if (k.chat) k.chat.frame(f);
         else {

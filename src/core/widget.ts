@@ -27,8 +27,10 @@ export interface WidgetOptions extends KernelOptions {
   /**
    * `false` (or nothing) runs headless. A function mounts a UI: the core calls it once, after
    * the page's `load` event on idle time, or at once when a message arrives or the chat opens.
+   * What it returns is ignored (a rejected promise is warned about).
+   * @example ui: (w) => import('visitor-chat/ui').then((m) => m.mount(w))
    */
-  ui?: false | ((widget: Widget) => void | Promise<void>);
+  ui?: false | ((widget: Widget) => unknown);
 }
 
 /** The headless widget: state, events, commands and actions. */
@@ -46,7 +48,10 @@ export interface Widget {
    * @example await widget.run('name', 'Ada');
    */
   run<E extends EventName>(command: 'on' | 'off', event: E, listener: Listener<E>): Promise<void>;
-  run<K extends Exclude<CommandName, 'on' | 'off'>>(command: K, ...args: Commands[K]): Promise<void>;
+  run<K extends Exclude<CommandName, 'on' | 'off'>>(
+    command: K,
+    ...args: Commands[K]
+  ): Promise<void>;
   /** Runs snippet-style arguments (`['name', 'Ada']` or `[fn]`); never throws, warns instead. */
   exec(args: ArrayLike<unknown>): void;
   /** Resolves once storage is loaded and queued commands have run. */
@@ -120,7 +125,11 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
     return true;
   }
 
-  const markStatus = (from: ChatMessage['status'], to: ChatMessage['status'], only?: Set<unknown>) =>
+  const markStatus = (
+    from: ChatMessage['status'],
+    to: ChatMessage['status'],
+    only?: Set<unknown>,
+  ) =>
     set({
       messages: k.state.messages.map((m) =>
         m.status == from && (!only || only.has(m.cid)) ? { ...m, status: to } : m,
@@ -227,12 +236,13 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       ...timers,
       wasShown: (rule: AutoMessageRule) => {
         const visit = k.visitor.shown[rule.id];
-        return (
-          visit !== undefined && (rule.frequency == 'visitor' || visit == k.identity?.visits)
-        );
+        return visit !== undefined && (rule.frequency == 'visitor' || visit == k.identity?.visits);
       },
       fire: (rule: AutoMessageRule) => {
-        k.visitor = { ...k.visitor, shown: { ...k.visitor.shown, [rule.id]: k.identity?.visits || 1 } };
+        k.visitor = {
+          ...k.visitor,
+          shown: { ...k.visitor.shown, [rule.id]: k.identity?.visits || 1 },
+        };
         k.saveVisitor();
         const auto = { rule: rule.id, text: rule.text, name: rule.name, replies: rule.replies };
         const m: ChatMessage = {
@@ -289,7 +299,8 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       };
       k.saveVisitor();
       set({});
-      if (changedProfile || userHash) k.send({ t: 'id', ...profile, ...(userHash ? { userHash } : {}) });
+      if (changedProfile || userHash)
+        k.send({ t: 'id', ...profile, ...(userHash ? { userHash } : {}) });
       if (changed) k.send({ t: 'vars', vars: changed });
     },
     group(group) {
@@ -373,7 +384,12 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       if (k.pages) k.pages.record(page);
       else if (page.url) {
         k.pageStartedAt = now();
-        k.send({ t: 'page', url: page.url, title: page.title || '', referrer: page.referrer || '' });
+        k.send({
+          t: 'page',
+          url: page.url,
+          title: page.title || '',
+          referrer: page.referrer || '',
+        });
       }
     },
     trigger(name) {
@@ -385,10 +401,10 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
   };
 
   // ---- the UI loads late: after `load`, on idle, unless something needs it sooner ----
+  const fail = (e: unknown) => warn('the chat UI failed to load: ' + String(e));
   function startUI() {
     if (uiStarted || !ui || k.destroyed) return;
     uiStarted = true;
-    const fail = (e: unknown) => warn('the chat UI failed to load: ' + String(e));
     try {
       Promise.resolve(ui(widget)).catch(fail);
     } catch (e) {
@@ -499,9 +515,10 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       new Promise((resolve, reject) =>
         whenReady(() => {
           const t = typeof text == 'string' ? text.trim() : '';
-          const m = !t || t.length > MAX_TEXT
-            ? 'send needs a non-empty text of at most ' + MAX_TEXT + ' characters'
-            : sendMessage(t);
+          const m =
+            !t || t.length > MAX_TEXT
+              ? 'send needs a non-empty text of at most ' + MAX_TEXT + ' characters'
+              : sendMessage(t);
           if (typeof m == 'string') reject(new Error('[visitor-chat] ' + m));
           else resolve(m);
         }),
@@ -521,7 +538,9 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       const reply = m?.replies?.find((r) => r.value == value);
       return reply
         ? widget.send(reply.value)
-        : Promise.reject(new Error('[visitor-chat] no quick reply "' + value + '" on that message'));
+        : Promise.reject(
+            new Error('[visitor-chat] no quick reply "' + value + '" on that message'),
+          );
     },
     retry(cid) {
       const m = k.state.messages.find((x) => x.cid == cid && x.status == 'failed');

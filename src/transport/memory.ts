@@ -108,7 +108,14 @@ export function createMemoryTransport(
     } else if (frame.t == 'msg') {
       if (blocked) return deliver({ t: 'err', code: 'blocked' });
       let m = messages.find((x) => x.cid == frame.cid);
-      if (!m) m = store({ id: 's' + ++seq, cid: frame.cid, from: 'visitor', text: frame.text, at: Date.now() });
+      if (!m)
+        m = store({
+          id: 's' + ++seq,
+          cid: frame.cid,
+          from: 'visitor',
+          text: frame.text,
+          at: Date.now(),
+        });
       if (server.options.ack) deliver({ t: 'ack', cid: frame.cid, id: m.id, at: m.at });
     }
   }

@@ -79,6 +79,24 @@ describe('visitor id reassigned by the server', () => {
     await flush();
     expect(k.state.vid).toBe('server-given-id-0001');
     expect(old).not.toBe('server-given-id-0001');
-    expect(storage.data.get('identity')).toMatchObject({ vid: 'server-given-id-0001', token: 'tok' });
+    expect(storage.data.get('identity')).toMatchObject({
+      vid: 'server-given-id-0001',
+      token: 'tok',
+    });
+  });
+});
+
+describe('state subscribers', () => {
+  it('every subscriber sees the newest state when an earlier one changes it', async () => {
+    const { k } = make();
+    await k.booted;
+    const seen: number[] = [];
+    k.subscribers.add((s) => {
+      if (s.unread == 1) k.set({ unread: 0 });
+    });
+    k.subscribers.add((s) => seen.push(s.unread));
+    k.set({ unread: 1 });
+    expect(seen.at(-1)).toBe(0);
+    expect(k.state.unread).toBe(0);
   });
 });

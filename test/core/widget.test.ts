@@ -142,7 +142,12 @@ describe('commands', () => {
     const { widget, frames } = make();
     await widget.ready();
     await flush();
-    await widget.run('identify', { name: 'Bo', email: 'bo@x.io', variables: { vip: true }, userHash: 'abc' });
+    await widget.run('identify', {
+      name: 'Bo',
+      email: 'bo@x.io',
+      variables: { vip: true },
+      userHash: 'abc',
+    });
     await flush();
     expect(widget.state.customer).toBe(true);
     expect(frames('id')).toEqual([{ t: 'id', name: 'Bo', email: 'bo@x.io', userHash: 'abc' }]);
@@ -191,7 +196,10 @@ describe('commands', () => {
     await flush();
     await widget.run('page', { url: 'https://shop.test/checkout', title: 'Checkout' });
     await flush();
-    expect(frames('page').at(-1)).toMatchObject({ url: 'https://shop.test/checkout', title: 'Checkout' });
+    expect(frames('page').at(-1)).toMatchObject({
+      url: 'https://shop.test/checkout',
+      title: 'Checkout',
+    });
   });
 
   it('page refuses bad input with a warning, survives hostile getters, ignores a polluted prototype', async () => {
@@ -305,7 +313,9 @@ describe('delivery', () => {
     await flush();
     expect(second.widget.state.vid).toBe(first.widget.state.vid);
     expect(second.server.messages.map((m) => m.text)).toEqual(['survives']);
-    expect(second.widget.state.messages.map((m) => [m.text, m.status])).toEqual([['survives', 'sent']]);
+    expect(second.widget.state.messages.map((m) => [m.text, m.status])).toEqual([
+      ['survives', 'sent'],
+    ]);
   });
 
   it('marks a message failed when no ack comes in time, and retry resends it', async () => {
@@ -383,7 +393,10 @@ describe('delivery', () => {
     const { widget, server } = make();
     await widget.ready();
     await flush();
-    const m = server.say('Pick one', { from: 'bot', replies: [{ label: 'Pricing', value: 'pricing' }] });
+    const m = server.say('Pick one', {
+      from: 'bot',
+      replies: [{ label: 'Pricing', value: 'pricing' }],
+    });
     await flush();
     await widget.pickQuickReply(m.id, 'pricing');
     await flush();
@@ -460,16 +473,27 @@ describe('auto messages', () => {
     await vi.advanceTimersByTimeAsync(19000);
     expect(fired).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(2000);
-    expect(fired).toHaveBeenCalledWith(expect.objectContaining({ rule: 'pricing', text: 'Any questions about plans?' }));
+    expect(fired).toHaveBeenCalledWith(
+      expect.objectContaining({ rule: 'pricing', text: 'Any questions about plans?' }),
+    );
     expect(widget.state.autoMessage?.text).toBe('Any questions about plans?');
     expect(widget.state.unread).toBe(1);
     await flush();
-    expect(frames('am')).toEqual([{ t: 'am', rule: 'pricing', text: 'Any questions about plans?' }]);
+    expect(frames('am')).toEqual([
+      { t: 'am', rule: 'pricing', text: 'Any questions about plans?' },
+    ]);
   });
 
   it('fires a rule on a custom trigger event', async () => {
     const { widget } = make({
-      rules: [{ id: 'cart', text: 'Need help with your cart?', frequency: 'visitor', conditions: [{ type: 'event', name: 'cart' }] }],
+      rules: [
+        {
+          id: 'cart',
+          text: 'Need help with your cart?',
+          frequency: 'visitor',
+          conditions: [{ type: 'event', name: 'cart' }],
+        },
+      ],
     });
     await widget.run('trigger', 'other');
     expect(widget.state.autoMessage).toBeNull();
@@ -479,7 +503,9 @@ describe('auto messages', () => {
 
   it('never fires while a conversation is open', async () => {
     const { widget } = make({
-      rules: [{ id: 'r', text: 'Hi', frequency: 'visitor', conditions: [{ type: 'event', name: 'go' }] }],
+      rules: [
+        { id: 'r', text: 'Hi', frequency: 'visitor', conditions: [{ type: 'event', name: 'go' }] },
+      ],
     });
     await widget.send('I already wrote');
     await widget.run('trigger', 'go');
@@ -534,7 +560,11 @@ describe('storage and consent', () => {
 
 describe('config', () => {
   it('warns about wrong types and unknown keys and uses defaults', async () => {
-    const { widget, warnings } = make({ orientation: 'top' as 'left', zIndex: '9' as unknown as number, bogus: 1 } as object);
+    const { widget, warnings } = make({
+      orientation: 'top' as 'left',
+      zIndex: '9' as unknown as number,
+      bogus: 1,
+    } as object);
     await widget.ready();
     expect(widget.state.config).toMatchObject({ orientation: 'right', zIndex: 10000000 });
     expect(warnings()).toEqual([
@@ -607,7 +637,9 @@ describe('translations', () => {
     expect(widget.state.translations).toEqual({ title: 'Besoin d’aide ?' });
     widget.exec(['translations', { title: 5 }]);
     await flush();
-    expect(warnings()).toContain('[visitor-chat] translations.title must be a string of at most 500 characters');
+    expect(warnings()).toContain(
+      '[visitor-chat] translations.title must be a string of at most 500 characters',
+    );
     expect(widget.state.translations.title).toBe('Besoin d’aide ?');
   });
 });

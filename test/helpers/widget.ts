@@ -38,9 +38,15 @@ export function setup(options: Partial<WidgetOptions> & { transport?: MemoryTran
   const transport = options.transport || createMemoryTransport();
   const storage = options.storage || createSpyStore();
   const logger = { warn: vi.fn() };
-  const widget = createWidget({ key: 'test-key', ui: false, logger, ...options, transport, storage });
-  const frames = (t?: ClientFrame['t']) =>
-    transport.server.received.filter((f) => !t || f.t == t);
+  const widget = createWidget({
+    key: 'test-key',
+    ui: false,
+    logger,
+    ...options,
+    transport,
+    storage,
+  });
+  const frames = (t?: ClientFrame['t']) => transport.server.received.filter((f) => !t || f.t == t);
   const warnings = () => logger.warn.mock.calls.map((c) => String(c[0]));
   return { widget, transport, server: transport.server, storage, logger, frames, warnings };
 }

@@ -10,7 +10,10 @@ function open() {
   const transport = createMemoryTransport();
   const statuses: ConnectionStatus[] = [];
   const frames: unknown[] = [];
-  transport.open({ status: (s) => statuses.push(s), frame: (f) => frames.push(JSON.parse(f as string)) });
+  transport.open({
+    status: (s) => statuses.push(s),
+    frame: (f) => frames.push(JSON.parse(f as string)),
+  });
   return { transport, server: transport.server, statuses, frames };
 }
 
@@ -19,7 +22,18 @@ describe('memory transport', () => {
     const { transport, server, statuses, frames } = open();
     await settle();
     expect(statuses).toEqual(['connecting', 'open']);
-    transport.send({ t: 'hello', v: 1, key: 'k', vid: 'visitor-1', visits: 1, firstSeenAt: 0, page: { url: '', title: '', referrer: '' }, device: 'desktop', lang: 'en', activeAt: 0 });
+    transport.send({
+      t: 'hello',
+      v: 1,
+      key: 'k',
+      vid: 'visitor-1',
+      visits: 1,
+      firstSeenAt: 0,
+      page: { url: '', title: '', referrer: '' },
+      device: 'desktop',
+      lang: 'en',
+      activeAt: 0,
+    });
     transport.send({ t: 'msg', cid: 'c1', text: 'hi', at: 1 });
     transport.send({ t: 'msg', cid: 'c1', text: 'hi', at: 1 });
     await settle();

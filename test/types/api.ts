@@ -7,7 +7,12 @@ const widget: Widget = createWidget({ key: 'k', transport: createMemoryTransport
 // Correct calls compile.
 void widget.run('name', 'Ada');
 void widget.run('chat:open');
-void widget.run('variables', { plan: 'pro', seats: 3, vip: true, tier: { label: 'Tier', value: 2 } });
+void widget.run('variables', {
+  plan: 'pro',
+  seats: 3,
+  vip: true,
+  tier: { label: 'Tier', value: 2 },
+});
 void widget.run('theme:color', { color: '#112233', colorGradient: true });
 void widget.run('on', 'message_received', (m) => m.text.toUpperCase());
 void widget.run('on', 'unread', (n) => n.toFixed());
