@@ -277,11 +277,8 @@ export function parseMessage(value: unknown): Message | string {
   return m;
 }
 
-/**
- * Validates a frame from the server. Returns a clean frame, or a string saying why it was
- * refused. Accepts a JSON string or an already parsed value.
- */
-export function parseServerFrame(input: unknown): ServerFrame | string {
+/** A frame as a plain object: parses a JSON string; a reason string when it is not one. */
+export function toRecord(input: unknown): Record<string, unknown> | string {
   let f = input;
   if (typeof f == 'string') {
     try {
@@ -290,7 +287,16 @@ export function parseServerFrame(input: unknown): ServerFrame | string {
       return 'frame is not JSON';
     }
   }
-  if (!isRecord(f)) return 'frame is not an object';
+  return isRecord(f) ? f : 'frame is not an object';
+}
+
+/**
+ * Validates a frame from the server. Returns a clean frame, or a string saying why it was
+ * refused. Accepts a JSON string or an already parsed value.
+ */
+export function parseServerFrame(input: unknown): ServerFrame | string {
+  const f = toRecord(input);
+  if (typeof f == 'string') return f;
   switch (f.t) {
     case 'welcome': {
       if (!isStr(f.vid, 100) || !f.vid) return 'welcome.vid must be a string';
@@ -395,15 +401,8 @@ function parseVars(v: unknown, what: string): Record<string, VariableValue> | st
  * @example parseClientFrame('{"t":"typing","on":true}') // { t: 'typing', on: true }
  */
 export function parseClientFrame(input: unknown): ClientFrame | string {
-  let f = input;
-  if (typeof f == 'string') {
-    try {
-      f = JSON.parse(f);
-    } catch {
-      return 'frame is not JSON';
-    }
-  }
-  if (!isRecord(f)) return 'frame is not an object';
+  const f = toRecord(input);
+  if (typeof f == 'string') return f;
   switch (f.t) {
     case 'hello': {
       if (!isNum(f.v)) return 'hello.v must be a number';

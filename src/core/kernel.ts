@@ -2,6 +2,7 @@ import { nanoid } from 'nanoid';
 import {
   PROTOCOL_VERSION,
   isRecord,
+  toRecord,
   type ClientFrame,
   type Device,
   type Profile,
@@ -258,13 +259,8 @@ export function createKernel(options: KernelOptions): Kernel {
    */
   const bad = (why: string) => warn('ignored a server frame: ' + why);
   function onFrame(raw: unknown) {
-    let f = raw;
-    try {
-      if (typeof f == 'string') f = JSON.parse(f);
-    } catch {
-      return bad('frame is not JSON');
-    }
-    if (!isRecord(f)) return bad('frame is not an object');
+    const f = toRecord(raw);
+    if (typeof f == 'string') return bad(f);
     const t = f.t;
     try {
       if (t == 'welcome') {
