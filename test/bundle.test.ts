@@ -20,6 +20,7 @@ import { rollup } from 'rollup';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import ts from 'typescript';
+import { CDN_URL, buildSnippet, buildSnippetHtml } from '../src/loader';
 import { requireBuilt } from './browser/harness';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -77,6 +78,15 @@ describe('the Preact detector', () => {
   it('finds nothing in a bundle without Preact', async () => {
     const code = await bundleLikeWidget(`import { nanoid } from 'nanoid'; window.id = nanoid();`);
     expect(preactIn(code)).toEqual([]);
+  });
+});
+
+describe('dist/snippet.js and dist/snippet.html (the paste-in snippet)', () => {
+  it('are the one-liner buildSnippet generates, within the 400-byte budget', () => {
+    const js = buildSnippet(CDN_URL, { key: 'YOUR_KEY' });
+    expect(read('snippet.js')).toBe(js + '\n');
+    expect(Buffer.byteLength(read('snippet.js'))).toBeLessThanOrEqual(400);
+    expect(read('snippet.html')).toBe(buildSnippetHtml(CDN_URL, { key: 'YOUR_KEY' }));
   });
 });
 
