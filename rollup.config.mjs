@@ -4,7 +4,7 @@
 //   snippet.js, snippet.html  the paste-in one-liner, generated from loader.js (never hand-copied)
 //   widget.js                 script-tag core: classic IIFE, everything bundled, minified, no Preact
 //   chat.js, http.js, ui.js   ES-module chunks widget.js imports by URL after `load` (src/main.ts)
-//   playground.js, agent.js   the demo pages' scripts (skipped while their source does not exist)
+//   agent.js                  the agent Visitors page (skipped while its source does not exist)
 //
 // dist/ is not emptied first (a running `npm start` or test run may be reading it); `npm pack`
 // builds from an empty dist/ (the `prepack` script), so a removed entry never ships.
@@ -164,21 +164,13 @@ const configs = [
     output: { file: 'dist/http.js', format: 'es', sourcemap: true },
   },
   {
-    // The chat UI (Preact + signals bundled, nowhere else): imported by URL next to widget.js,
+    // The chat UI (Preact bundled, nowhere else): imported by URL next to widget.js,
     // and by npm consumers as 'visitor-chat/ui'.
     input: 'src/ui/index.tsx',
     plugins: [resolveTs(), transpile(), minify()],
     output: { file: 'dist/ui.js', format: 'es', sourcemap: true },
   },
 ];
-
-if (existsSync('demo/playground.ts')) {
-  configs.push({
-    input: 'demo/playground.ts',
-    plugins: [resolveTs(), transpile(), minify()],
-    output: { file: 'dist/playground.js', format: 'iife', sourcemap: true },
-  });
-}
 
 /** The agent Visitors page (demo/agent): script plus its stylesheet, copied as dist/agent.css. */
 if (existsSync('demo/agent/main.tsx')) {
