@@ -1,0 +1,213 @@
+// The targets the figures are held to (DESIGN.md §7 and issue 5): target / measured / met?,
+// and for a missed one by how much, why, and what would close it. Size budgets are read from
+// size-limit.json (what CI enforces), with size-limit's meaning of KB (1000 bytes).
+import { readFileSync } from 'node:fs';
+import { bytes, num, table } from './markdown.mjs';
+
+const LIMITS = JSON.parse(readFileSync(new URL('../size-limit.json', import.meta.url), 'utf8'));
+
+/** A size-limit budget in bytes (`'6 KB'` → 6000). */
+function limit(path) {
+  const entry = LIMITS.find((l) => l.path == path);
+  const m = entry && /^([\d.]+)\s*(B|KB|kB)$/.exec(entry.limit);
+  if (!m) throw new Error(`size-limit.json has no budget in B or KB for ${path}`);
+  return Math.round(Number(m[1]) * (m[2] == 'B' ? 1 : 1000));
+}
+
+/** The three largest parts of a bundle, for a missed size budget. */
+const largest = (file) =>
+  (file.groups || [])
+    .slice(0, 3)
+    .map((g) => `${g.name} ≈ ${bytes(g.brotli)}`)
+    .join(', ');
+
+function sizeTarget(results, file, kind, label) {
+  const f = results.bytes?.files.find((x) => x.file == file);
+  const budget = limit('dist/' + file);
+  if (!f) return { target: label, goal: bytes(budget), measured: null };
+  const value = f[kind];
+  const met = value <= budget;
+  return {
+    target: label,
+    goal: `≤ ${bytes(budget)}`,
+    measured: bytes(value),
+    met,
+    ...(!met && {
+      missedBy: bytes(value - budget),
+      why: `largest parts: ${largest(f)}`,
+      fix: 'move the largest part behind the `load` boundary, or trim it; see the composition table',
+    }),
+  };
+}
+
+/** The server figures at the largest size measured (10,000 visitors unless limited). */
+const atLargest = (results) => results.server?.sizes.at(-1);
+
+/** Evaluates every target that has figures; unmeasured ones are listed as such. */
+export function evaluate(results) {
+  const out = [
+    sizeTarget(results, 'snippet.js', 'raw', 'paste-in snippet, raw'),
+    sizeTarget(results, 'widget.js', 'brotli', 'before `load` (widget.js), brotli'),
+    sizeTarget(results, 'ui.js', 'brotli', 'UI chunk (ui.js), brotli'),
+  ];
+
+  const core = results.hostPage?.scenarios.find((s) => s.name == 'core');
+  const ui = results.hostPage?.scenarios.find((s) => s.name == 'ui');
+  out.push(
+    core && ui
+      ? {
+          target: 'boot: long tasks (core, then UI mount)',
+          goal: '0',
+          measured: `${core.diffFromBaseline.longTasks}, ${ui.diffFromBaseline.longTasks}`,
+          met: core.diffFromBaseline.longTasks <= 0 && ui.diffFromBaseline.longTasks <= 0,
+          missedBy: `${Math.max(core.diffFromBaseline.longTasks, ui.diffFromBaseline.longTasks)} long tasks`,
+          why: 'a task over 50 ms while the widget boots',
+          fix: 'split the work with the idle callback the UI already waits for',
+        }
+      : { target: 'boot: long tasks', goal: '0', measured: null },
+    core && ui
+      ? {
+          target: 'boot: layout shift (core, then UI mount)',
+          goal: '0',
+          measured: `${num(core.median.cls, 3)}, ${num(ui.median.cls, 3)}`,
+          met: core.median.cls <= 0 && ui.median.cls <= 0,
+          missedBy: `CLS ${num(Math.max(core.median.cls, ui.median.cls), 3)}`,
+          why: 'the widget moved page content while mounting',
+          fix: 'keep the widget out of the page flow (fixed position, shadow root)',
+        }
+      : { target: 'boot: layout shift', goal: '0', measured: null },
+  );
+
+  const s = atLargest(results);
+  const n = s ? `${s.connected.toLocaleString('en')} visitors` : '10,000 visitors';
+  const server = (label, goal, value, fix, why) => {
+    if (!s) return { target: label, goal: `≤ ${goal} ms`, measured: null };
+    const met = value <= goal && s.connected >= 10_000;
+    return {
+      target: `${label} at ${n}`,
+      goal: `≤ ${goal} ms at 10,000`,
+      measured: `${num(value, 1)} ms`,
+      met,
+      ...(!met && {
+        missedBy:
+          value > goal ? `${num(value - goal, 1)} ms` : `${10_000 - s.connected} visitors short`,
+        why:
+          value > goal
+            ? why
+            : `only ${s.connected} visitors could be connected (${s.limitedBy || 'see failures'})`,
+        fix:
+          value > goal
+            ? fix
+            : 'raise `ulimit -n` (hard limit) or run the clients on a second machine',
+      }),
+    };
+  };
+  out.push(
+    server(
+      'agent list query p95 (filter + search)',
+      25,
+      s?.listSearch.p95,
+      'index the searched fields, or keep a per-filter in-memory index instead of scanning',
+      'the query scans every online visitor for the filter and the search',
+    ),
+    server(
+      'agent → visitor delivery p99',
+      100,
+      s?.delivery.p99,
+      'answer the POST before writing to SQLite, batch feed events',
+      'the message is stored and fanned out to the feed before it is sent to the socket',
+    ),
+  );
+
+  const states = Object.fromEntries((results.activity?.states || []).map((x) => [x.name, x]));
+  for (const name of ['idle', 'hidden']) {
+    const st = states[name];
+    out.push(
+      st
+        ? {
+            target: `${name} page: frames sent per minute`,
+            goal: '0',
+            measured: num(st.framesPerMin, 1),
+            met: st.frames == 0,
+            ...(st.frames && {
+              missedBy: `${num(st.framesPerMin, 1)} frames/min`,
+              why: `frames seen: ${Object.entries(st.types)
+                .map(([t, k]) => `${t}×${k}`)
+                .join(', ')}`,
+              fix: 'arm the heartbeat only from activity, never from a timer of its own',
+            }),
+          }
+        : { target: `${name} page: frames sent per minute`, goal: '0', measured: null },
+    );
+  }
+  const idle = states.idle;
+  if (idle)
+    out.push({
+      target: 'idle page: timers armed',
+      goal: '0',
+      measured: String(idle.timersArmed),
+      met: idle.timersArmed == 0,
+      ...(idle.timersArmed && {
+        missedBy: `${idle.timersArmed} timers in ${idle.windowMs / 1000} s`,
+        why: 'a timer keeps running while nobody interacts',
+        fix: 'arm timers from activity only',
+      }),
+    });
+  return out;
+}
+
+/** Findings with no target of their own, worded from the figures. */
+function observations(results) {
+  const notes = [];
+  const long = results.hostPage?.scenarios.find((s) => s.name == 'messages');
+  if (long?.liveMessageTaskMs > 16)
+    notes.push(
+      `A live agent message into an open window that already shows ${results.hostPage.messages.toLocaleString('en')} ` +
+        `messages costs ${num(long.liveMessageTaskMs, 1)} ms of main-thread time (more than a ` +
+        '60 Hz frame): every update rebuilds every row of `src/ui/MessageList.tsx` (links, ' +
+        'ISO and formatted times per message). Memoized rows (a row component that skips ' +
+        'unchanged messages) or a windowed list would make it independent of the length.',
+    );
+  if (long?.median.cls > 0.1)
+    notes.push(
+      `Opening the chat by command over ${results.hostPage.messages.toLocaleString('en')} messages scores CLS ` +
+        `${num(long.median.cls, 3)} (the window grows as it opens, inside the widget). Opened ` +
+        'by a click it is excluded as recent input; `openOnTrigger` and `chat:open` from a ' +
+        'timer are not: a fixed window height from the first frame would avoid it.',
+    );
+  const core = results.hostPage?.scenarios.find((s) => s.name == 'core');
+  if (core)
+    notes.push(
+      `The core (before anyone chats) adds ${num(core.diffFromBaseline.scriptMs, 1)} ms of ` +
+        `script and ${num(core.diffFromBaseline.taskMs, 1)} ms of task time per page view on ` +
+        'this machine, none of it in a long task.',
+    );
+  return notes;
+}
+
+const mark = (r) => (r.measured == null ? 'not measured' : r.met ? 'yes' : '**no**');
+
+/** The target table, then a line per missed target. */
+export function renderTargets(results) {
+  const rows = evaluate(results);
+  const out = [
+    '### Targets',
+    '',
+    table(
+      ['target', 'goal', 'measured', 'met?'],
+      rows.map((r) => [r.target, r.goal, r.measured ?? '–', mark(r)]),
+      'llrl',
+    ),
+  ];
+  const missed = rows.filter((r) => r.measured != null && !r.met);
+  if (missed.length) {
+    out.push('', 'Missed:');
+    for (const r of missed)
+      out.push(
+        `- ${r.target}: over by ${r.missedBy ?? '?'}. Why: ${r.why}. To close it: ${r.fix}.`,
+      );
+  }
+  const notes = observations(results);
+  if (notes.length) out.push('', 'Beyond the targets:', ...notes.map((n) => '- ' + n));
+  return out.join('\n');
+}

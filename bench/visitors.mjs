@@ -1,0 +1,133 @@
+// Simulated visitors for bench/server.mjs, in their own process (so their CPU is not the
+// server's): WebSocket clients from the `ws` package that say hello like the widget, send
+// activity heartbeats and a few messages, and stop by themselves.
+//
+// Driven over IPC by the parent:
+//   {cmd: 'connect', url, count}   open `count` visitors, CONCURRENCY handshakes at a time;
+//                                  answers {connected, failed, ms}
+//   {cmd: 'steady', heartbeatMs}   every visitor sends a heartbeat per interval (random phase),
+//                                  and one in ten a message per two intervals; answers {ok}
+//   {cmd: 'stop'}                  closes every socket and exits
+// The process also exits on its own after LIFETIME_MS, or when the parent goes away.
+import { WebSocket } from 'ws';
+
+const CONCURRENCY = 200;
+const CONNECT_TIMEOUT_MS = 90_000;
+const LIFETIME_MS = 240_000;
+
+const lifetime = setTimeout(() => process.exit(3), LIFETIME_MS);
+lifetime.unref();
+process.on('disconnect', () => process.exit(0));
+
+/** Visitors: {ws, vid, n, chatty}. */
+const visitors = [];
+const timers = [];
+
+/** The widget's first frame (src/protocol.ts), for visitor number `n`. */
+function hello(vid, n) {
+  const now = Date.now();
+  return {
+    t: 'hello',
+    v: 1,
+    key: 'demo',
+    vid,
+    visits: 1 + (n % 3),
+    firstSeenAt: now - (n % 3) * 86_400_000,
+    page: {
+      url: `https://shop.example/products/${n % 1000}`,
+      title: `Product ${n % 1000} – Acme shop`,
+      referrer: n % 2 ? 'https://www.google.com/' : '',
+    },
+    device: n % 4 ? 'desktop' : 'mobile',
+    lang: 'en',
+    activeAt: now,
+  };
+}
+
+/** Opens one visitor; resolves true once `welcome` arrived, false on failure or after 30 s. */
+function open(url, n) {
+  return new Promise((resolve) => {
+    const vid = 'bench' + process.pid + 'v' + String(n).padStart(6, '0');
+    const ws = new WebSocket(url + '/v1/ws?key=demo');
+    const done = (ok) => {
+      clearTimeout(t);
+      resolve(ok);
+    };
+    const t = setTimeout(() => {
+      ws.terminate();
+      done(false);
+    }, 30_000);
+    ws.on('open', () => ws.send(JSON.stringify(hello(vid, n))));
+    ws.on('error', () => done(false));
+    ws.on('message', (data) => {
+      const f = JSON.parse(String(data));
+      if (f.t != 'welcome') return;
+      const v = { ws, vid, n, chatty: n % 10 == 0, sent: 0 };
+      visitors.push(v);
+      if (v.chatty) message(v);
+      done(true);
+    });
+  });
+}
+
+function message(v) {
+  if (v.ws.readyState != WebSocket.OPEN) return;
+  v.sent++;
+  const cid = `${v.vid}m${v.sent}`;
+  v.ws.send(
+    JSON.stringify({ t: 'msg', cid, text: `Question ${v.sent} from ${v.vid}`, at: Date.now() }),
+  );
+}
+
+async function connect({ url, count }) {
+  const started = Date.now();
+  let next = 0;
+  let connected = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (next < count && Date.now() - started < CONNECT_TIMEOUT_MS) {
+      const n = next++;
+      if (await open(url, n)) connected++;
+      else failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return { connected, failed, ms: Date.now() - started, concurrency: CONCURRENCY };
+}
+
+/** One heartbeat of visitor `v` (and every second one, a message from a chatty visitor). */
+function beat(v) {
+  if (v.ws.readyState != WebSocket.OPEN) return;
+  v.ws.send(JSON.stringify({ t: 'hb', activeAt: Date.now() }));
+  v.beats = (v.beats || 0) + 1;
+  if (v.chatty && v.beats % 2 == 0) message(v);
+}
+
+function steady({ heartbeatMs }) {
+  for (const v of visitors) {
+    const phase = Math.random() * heartbeatMs;
+    timers.push(
+      setTimeout(() => {
+        beat(v);
+        timers.push(setInterval(() => beat(v), heartbeatMs));
+      }, phase),
+    );
+  }
+  return { ok: true };
+}
+
+function stop() {
+  for (const t of timers) clearTimeout(t);
+  for (const v of visitors) v.ws.terminate();
+  process.exit(0);
+}
+
+process.on('message', async (m) => {
+  try {
+    if (m.cmd == 'connect') process.send(await connect(m));
+    else if (m.cmd == 'steady') process.send(steady(m));
+    else if (m.cmd == 'stop') stop();
+  } catch (e) {
+    process.send({ error: String(e?.stack || e) });
+  }
+});
