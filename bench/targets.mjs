@@ -164,9 +164,9 @@ function observations(results) {
     notes.push(
       `A live agent message into an open window that already shows ${results.hostPage.messages.toLocaleString('en')} ` +
         `messages costs ${num(long.liveMessageTaskMs, 1)} ms of main-thread time (more than a ` +
-        '60 Hz frame): every update rebuilds every row of `src/ui/MessageList.tsx` (links, ' +
-        'ISO and formatted times per message). Memoized rows (a row component that skips ' +
-        'unchanged messages) or a windowed list would make it independent of the length.',
+        '60 Hz frame). Rows skip re-rendering when their message is unchanged, but ' +
+        '`src/ui/MessageList.tsx` still walks and diffs every row of the list on each update; ' +
+        'a windowed list (render only the rows in view) would make it independent of the length.',
     );
   if (long?.median.cls > 0.1)
     notes.push(
