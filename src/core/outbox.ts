@@ -18,21 +18,46 @@ export interface Outbox {
 /**
  * Creates the outbox. Every change is written through to `store` so a reload or crash loses
  * nothing; stored entries are validated on load (bad ones are dropped with a warning).
+ *
+ * Other tabs of the same visitor share the stored list: a save merges what they stored (minus
+ * what this page saw acknowledged) instead of overwriting it, so two tabs writing at once do
+ * not drop each other's unsent messages.
  */
 export function createOutbox(getStore: () => KeyValueStore, warn: Warn): Outbox {
   let list: Message[] = [];
-  const save = () => void getStore().set(KEY, list);
+  const acked = new Set<string>();
+  let saving = Promise.resolve();
+  const parse = (raw: unknown): Message[] => {
+    const out: Message[] = [];
+    for (const item of Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]) {
+      const m = parseMessage(item);
+      if (typeof m == 'string' || !m.cid) warn('dropped an invalid stored outbox entry');
+      else out.push(m);
+    }
+    return out;
+  };
+  const save = (wipe?: boolean) => {
+    // One save at a time, in order; each reads what other tabs stored and keeps it.
+    saving = saving
+      .then(async () => {
+        const store = getStore();
+        const mine = new Set(list.map((m) => m.cid));
+        const others = wipe
+          ? []
+          : parse(await store.get(KEY)).filter((m) => !mine.has(m.cid) && !acked.has(m.cid!));
+        await store.set(
+          KEY,
+          others.concat(list).sort((a, b) => a.at - b.at),
+        );
+      })
+      .catch(() => {});
+  };
   return {
     async load() {
-      const raw = await getStore().get(KEY);
-      if (raw === undefined) return list;
-      const loaded: Message[] = [];
-      for (const item of Array.isArray(raw) ? raw : [raw]) {
-        const m = parseMessage(item);
-        if (typeof m == 'string' || !m.cid) warn('dropped an invalid stored outbox entry');
-        else if (!list.some((x) => x.cid === m.cid)) loaded.push(m);
-      }
-      list = loaded.concat(list);
+      const known = new Set(list.map((m) => m.cid));
+      list = parse(await getStore().get(KEY))
+        .filter((m) => !known.has(m.cid))
+        .concat(list);
       return list;
     },
     add(message) {
@@ -41,6 +66,7 @@ export function createOutbox(getStore: () => KeyValueStore, warn: Warn): Outbox 
     },
     ack(cid) {
       const found = list.find((m) => m.cid === cid);
+      acked.add(cid);
       if (found) {
         list = list.filter((m) => m !== found);
         save();
@@ -50,7 +76,7 @@ export function createOutbox(getStore: () => KeyValueStore, warn: Warn): Outbox 
     pending: () => list,
     clear() {
       list = [];
-      save();
+      save(true);
     },
   };
 }
