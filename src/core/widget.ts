@@ -108,6 +108,8 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
   let ackTimer: ReturnType<typeof setTimeout> | undefined;
   let rules: RuleEngine | undefined;
   let uiStarted = false;
+  /** `trigger` events fired before the first `welcome` (and its rules) reached this layer. */
+  let early: string[] | undefined = [];
 
   const set = k.set;
   const saveMessages = () => k.save('messages', k.state.messages.slice(-KEEP_MESSAGES));
@@ -171,6 +173,9 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
     if (typeof f == 'string') return warn('ignored a server frame: ' + f);
     if (f.t == 'welcome') {
       if (f.rules) rules?.setRules(parseRules(f.rules, warn));
+      // Events fired before the server's rules arrived still count for them.
+      for (const name of early || []) rules?.event(name);
+      early = undefined;
       if (f.messages) {
         // The server's conversation replaces ours; messages still in the outbox stay on top.
         const pending = outbox.pending();
@@ -394,6 +399,7 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
     },
     trigger(name) {
       rules?.event(name);
+      if (early && early.length < 20) early.push(name);
     },
     translations(strings) {
       set({ translations: { ...k.state.translations, ...strings } });

@@ -643,3 +643,33 @@ describe('translations', () => {
     expect(widget.state.translations.title).toBe('Besoin d’aide ?');
   });
 });
+
+describe('custom triggers and server rules', () => {
+  it('a trigger fired before the welcome counts for the rules the welcome brings', async () => {
+    const transport = createMemoryTransport({ server: { welcome: false } });
+    const { widget, server } = make({ transport });
+    await widget.ready();
+    await flush();
+    await widget.run('trigger', 'tour');
+    expect(widget.state.autoMessage).toBeNull();
+    server.push({
+      t: 'welcome',
+      v: 1,
+      vid: widget.state.vid,
+      rules: [
+        {
+          id: 'tour',
+          text: 'Want a tour?',
+          frequency: 'visit',
+          conditions: [{ type: 'event', name: 'tour' }],
+        },
+      ],
+    });
+    await flush();
+    expect(widget.state.autoMessage?.text).toBe('Want a tour?');
+    // A second welcome (a reconnect) does not replay old events.
+    server.push({ t: 'welcome', v: 1, vid: widget.state.vid });
+    await flush();
+    expect(widget.state.messages.filter((m) => m.from == 'trigger')).toHaveLength(1);
+  });
+});
