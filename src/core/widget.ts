@@ -172,10 +172,6 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
     const f = parseServerFrame(raw);
     if (typeof f == 'string') return warn('ignored a server frame: ' + f);
     if (f.t == 'welcome') {
-      if (f.rules) rules?.setRules(parseRules(f.rules, warn));
-      // Events fired before the server's rules arrived still count for them.
-      for (const name of early || []) rules?.event(name);
-      early = undefined;
       if (f.messages) {
         // The server's conversation replaces ours; messages still in the outbox stay on top.
         const pending = outbox.pending();
@@ -192,6 +188,11 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
         });
         saveMessages();
       }
+      // Rules after the conversation: "never while a conversation is open" needs the server's.
+      if (f.rules) rules?.setRules(parseRules(f.rules, warn));
+      // Events fired before the server's rules arrived still count for them.
+      for (const name of early || []) rules?.event(name);
+      early = undefined;
       flushOutbox();
       rules?.check();
     } else if (f.t == 'ack') {

@@ -672,4 +672,32 @@ describe('custom triggers and server rules', () => {
     await flush();
     expect(widget.state.messages.filter((m) => m.from == 'trigger')).toHaveLength(1);
   });
+
+  it('judges "a conversation is open" on the server's conversation, not an old stored one', async () => {
+    const storage = createSpyStore();
+    const first = make({ storage });
+    await first.widget.send('an old chat');
+    await flush();
+    first.widget.destroy();
+    const transport = createMemoryTransport({ server: { welcome: false } });
+    const { widget, server } = make({ storage, transport });
+    await widget.ready();
+    await widget.run('trigger', 'tour');
+    server.push({
+      t: 'welcome',
+      v: 1,
+      vid: widget.state.vid,
+      messages: [],
+      rules: [
+        {
+          id: 'tour',
+          text: 'Want a tour?',
+          frequency: 'visit',
+          conditions: [{ type: 'event', name: 'tour' }],
+        },
+      ],
+    });
+    await flush();
+    expect(widget.state.autoMessage?.text).toBe('Want a tour?');
+  });
 });
