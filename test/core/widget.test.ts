@@ -673,7 +673,7 @@ describe('custom triggers and server rules', () => {
     expect(widget.state.messages.filter((m) => m.from == 'trigger')).toHaveLength(1);
   });
 
-  it('judges "a conversation is open" on the server's conversation, not an old stored one', async () => {
+  it("judges an open conversation by the server's messages, not an old stored chat", async () => {
     const storage = createSpyStore();
     const first = make({ storage });
     await first.widget.send('an old chat');
