@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -11,12 +10,6 @@ import { describeBrowser, launchBrowser, requireBuilt } from './harness';
 const SERVER = resolve(import.meta.dirname, '../../demo/server/server.ts');
 const TOKEN = 'agent-test-token-0123456789';
 
-// The reference server is a separate piece of work; until it exists this file says so loudly.
-const hasServer = existsSync(SERVER);
-if (!hasServer)
-  console.warn('\n!!! AGENT BROWSER TEST SKIPPED: demo/server/server.ts is missing !!!\n');
-const describeLoop = hasServer ? describeBrowser : describeBrowser.skip;
-
 interface Running {
   url: string;
   close(): Promise<void>;
@@ -27,7 +20,7 @@ type VisitorWindow = Window & {
   got: { event: string; text?: string }[];
 };
 
-describeLoop('the agent Visitors page against the reference server, in Chromium', () => {
+describeBrowser('the agent Visitors page against the reference server, in Chromium', () => {
   let browser: Browser;
   let server: Running;
   const contexts: BrowserContext[] = [];

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,11 +19,6 @@ const SERVER = resolve(import.meta.dirname, '../../demo/server/server.ts');
 const TOKEN = 'e2e-agent-token-0123456789abcdef';
 /** Longest wait on any condition. */
 const WAIT = 10_000;
-
-const hasServer = existsSync(SERVER);
-if (!hasServer)
-  console.warn('\n!!! E2E BROWSER TEST SKIPPED: demo/server/server.ts is missing !!!\n');
-const describeE2e = hasServer ? describeBrowser : describeBrowser.skip;
 
 interface Running {
   url: string;
@@ -48,7 +42,7 @@ interface ApiMessage {
 
 type StartServer = (options: Record<string, unknown>) => Promise<Running>;
 
-describeE2e('issue 4 end to end: widget UI, agent page, real server, restart', () => {
+describeBrowser('issue 4 end to end: widget UI, agent page, real server, restart', () => {
   let browser: Browser;
   let server: Running;
   let startServer: StartServer;

@@ -44,14 +44,11 @@ export function chromiumAvailable(): boolean {
 type Suite = (name: string, fn: () => void) => void;
 
 /**
- * `describe`, or `describe.skip` (with a loud notice) when no Chromium is installed; checked when
- * called, so a file that only imports the harness does not need a browser.
- * `describeBrowser.skip` skips unconditionally (for suites that need more than a browser).
+ * `describe`, or a skipped `describe` (with a loud notice) when no Chromium is installed outside
+ * CI; checked when called, so a file that only imports the harness does not need a browser.
  */
-export const describeBrowser: Suite & { skip: Suite } = Object.assign(
-  (name: string, fn: () => void) => (chromiumAvailable() ? describe : describe.skip)(name, fn),
-  { skip: (name: string, fn: () => void) => describe.skip(name, fn) },
-);
+export const describeBrowser: Suite = (name, fn) =>
+  (chromiumAvailable() ? describe : describe.skip)(name, fn);
 
 /**
  * Launches headless Chromium (the system one: `npx playwright install` is not used). Playwright
