@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRecord, MAX_TEXT } from '../../src/protocol';
 import type { AgentFeed } from './agent-feed';
 import type { Plan } from './config';
-import { readBody, sendError, sendJson, sendTooLarge } from './http-json';
+import { TOO_LARGE, readJson, sendError, sendJson, sendTooLarge } from './http-json';
 import type { Hub } from './hub';
 import { FILTERS, LIST_LIMIT, visitorJson, type Filter, type LiveVisitor } from './presence';
 import { safeEqual } from './secrets';
@@ -26,14 +26,10 @@ type Route = (v: LiveVisitor, req: IncomingMessage, res: ServerResponse) => void
 
 /** Reads `{text, name?}`; answers 400/413 and returns undefined when it is not right. */
 async function readText(req: IncomingMessage, res: ServerResponse) {
-  const raw = await readBody(req, MAX_BODY);
-  if (raw === null) return void sendTooLarge(res, MAX_BODY);
-  let body: unknown;
-  try {
-    body = JSON.parse(raw);
-  } catch {
+  const body = await readJson(req, MAX_BODY);
+  if (body === TOO_LARGE) return void sendTooLarge(res, MAX_BODY);
+  if (body === undefined)
     return void sendError(res, 400, 'bad_request', 'the body must be JSON: {"text": "…"}');
-  }
   if (!isRecord(body) || typeof body.text != 'string' || !body.text.trim())
     return void sendError(res, 400, 'bad_request', 'text must be a non-empty string');
   if (body.text.length > MAX_TEXT)
@@ -115,14 +111,8 @@ export function createAgentApi(o: AgentApiOptions) {
     },
     typing: {
       async POST(v, req, res) {
-        const raw = await readBody(req, MAX_BODY);
-        if (raw === null) return sendTooLarge(res, MAX_BODY);
-        let body: unknown;
-        try {
-          body = JSON.parse(raw);
-        } catch {
-          body = undefined;
-        }
+        const body = await readJson(req, MAX_BODY);
+        if (body === TOO_LARGE) return sendTooLarge(res, MAX_BODY);
         if (!isRecord(body) || typeof body.on != 'boolean')
           return sendError(res, 400, 'bad_request', 'the body must be {"on": true|false}');
         hub.agentTyping(v, body.on);

@@ -51,6 +51,23 @@ export function readBody(req: IncomingMessage, max: number): Promise<string | nu
   });
 }
 
+/** What {@link readJson} resolves for a body over the limit. */
+export const TOO_LARGE = Symbol('too large');
+
+/**
+ * Reads a JSON request body of at most `max` bytes: the parsed value, `undefined` when it is not
+ * JSON, or {@link TOO_LARGE} (the caller answers 413 with {@link sendTooLarge}).
+ */
+export async function readJson(req: IncomingMessage, max: number): Promise<unknown> {
+  const raw = await readBody(req, max);
+  if (raw === null) return TOO_LARGE;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Answers 413 and closes the connection, so an oversized body is never read. */
 export function sendTooLarge(res: ServerResponse, max: number): void {
   res.shouldKeepAlive = false;

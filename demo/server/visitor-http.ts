@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRecord, parseClientFrame, type ClientFrame, type ServerFrame } from '../../src/protocol';
-import { readBody, sendError, sendJson, sendTooLarge } from './http-json';
+import { TOO_LARGE, readJson, sendError, sendJson, sendTooLarge } from './http-json';
 import type { Hub } from './hub';
 import type { Logger } from './log';
 import { originAllowed } from './origin';
@@ -146,14 +146,9 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
         'Content-Type must be application/json or text/plain',
         cors,
       );
-    const raw = await readBody(req, MAX_BODY);
-    if (raw === null) return sendTooLarge(res, MAX_BODY);
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return sendError(res, 400, 'bad_request', 'the body is not JSON', cors);
-    }
+    const body = await readJson(req, MAX_BODY);
+    if (body === TOO_LARGE) return sendTooLarge(res, MAX_BODY);
+    if (body === undefined) return sendError(res, 400, 'bad_request', 'the body is not JSON', cors);
     if (!isRecord(body) || typeof body.vid != 'string' || !Array.isArray(body.frames))
       return sendError(res, 400, 'bad_request', 'the body must be {vid, token?, frames: []}', cors);
     if (!body.frames.length || body.frames.length > 100)
