@@ -18,7 +18,15 @@ export function sendJson(
   res.end(text);
 }
 
-/** Sends `{error, message}`. */
+/** Where {@link sendError} reports each refusal, per response (set by the server). */
+const refusalLogs = new WeakMap<ServerResponse, (line: string) => void>();
+
+/** Makes every {@link sendError} on `res` call `log` with the status and reason first. */
+export function logRefusals(res: ServerResponse, log: (line: string) => void): void {
+  refusalLogs.set(res, log);
+}
+
+/** Sends `{error, message}` (and logs it, see {@link logRefusals}). */
 export function sendError(
   res: ServerResponse,
   status: number,
@@ -26,6 +34,7 @@ export function sendError(
   message: string,
   headers?: Record<string, string>,
 ): void {
+  refusalLogs.get(res)?.(`${status} ${error}: ${message}`);
   sendJson(res, status, { error, message }, headers);
 }
 

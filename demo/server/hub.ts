@@ -279,8 +279,10 @@ export function createHub(o: HubOptions) {
         warnedSecret = true;
         v.verified = false;
       } else v.verified = checkUserHash(o.userHashSecret, v.email || v.id, f.userHash);
-      if (!v.verified)
+      if (!v.verified) {
+        log.warn(`visitor ${v.id}: identity not verified: userHash does not match`);
         reply.send({ t: 'err', code: 'user_hash', message: 'userHash does not match' });
+      }
     } else if (emailChanged) v.verified = false;
     save(v);
     emit(v);
@@ -334,6 +336,7 @@ export function createHub(o: HubOptions) {
   /** A visitor message: refused when blocked, acked (same id for a known cid), echoed to other tabs. */
   function visitorMessage(v: LiveVisitor, f: Extract<ClientFrame, { t: 'msg' }>, reply: Conn) {
     if (v.blockedAt != null) {
+      log.warn(`visitor ${v.id}: message refused: the visitor is blocked`);
       reply.send({ t: 'err', code: 'blocked', message: 'blocked visitors cannot send messages' });
       return false;
     }

@@ -9,6 +9,8 @@ import type { StoredConversation, StoredVisitor } from './store';
 /** Where frames for one visitor go: a WebSocket, or the visitor's HTTP downlink. */
 export interface Conn {
   send(frame: ServerFrame): void;
+  /** Bytes sent but not yet written to the network (WebSockets), to watch slow consumers. */
+  buffered?(): number;
 }
 
 /** A visitor in memory: what is stored plus what only lives while the process runs. */

@@ -11,7 +11,7 @@ import { parseRules, type AutoMessageRule } from '../../src/core/rules';
 import { createAgentApi } from './agent-api';
 import { createAgentFeed } from './agent-feed';
 import { readSettings, type Settings } from './config';
-import { sendError } from './http-json';
+import { logRefusals, sendError } from './http-json';
 import { createHub, type Hub } from './hub';
 import { consoleLogger, type Logger } from './log';
 import { createPages } from './pages';
@@ -34,6 +34,8 @@ export interface ServerOptions extends Partial<Settings> {
   sweepMs?: number;
   /** WebSocket ping interval (default 30 s). */
   pingMs?: number;
+  /** Unsent bytes after which a WebSocket or event stream is too slow and closed (1 MiB). */
+  maxBuffered?: number;
   /** Long-poll wait (default 25 s). */
   pollMs?: number;
   /** Comment interval of event streams (default 25 s). */
@@ -102,9 +104,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     now: options.now,
   });
   const common = { hub, log, keys: settings.keys, allowedOrigins: settings.allowedOrigins, rate };
-  const sockets = createVisitorSockets({ ...common, pingMs: options.pingMs ?? 30_000 });
+  const sockets = createVisitorSockets({
+    ...common,
+    pingMs: options.pingMs ?? 30_000,
+    maxBuffered: options.maxBuffered,
+  });
   const visitorHttp = createVisitorHttp({
     ...common,
+    maxBuffered: options.maxBuffered,
     pollMs: options.pollMs,
     pingMs: options.streamPingMs,
   });
@@ -139,6 +146,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   const server = createServer((req, res) => {
+    // Every refusal (4xx/5xx JSON) is logged with its reason; never the query (it may hold a token).
+    const where = `http ${req.socket.remoteAddress} ${req.method} ${(req.url || '').split('?')[0]!.slice(0, 200)}`;
+    logRefusals(res, (m) => log.warn(`${where}: ${m}`));
     route(req, res).catch((e) => {
       log.error(`${req.method} ${req.url?.split('?')[0]}: ${(e as Error)?.stack || String(e)}`);
       if (!res.headersSent) sendError(res, 500, 'server_error', 'something went wrong');
@@ -153,9 +163,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       url = undefined;
     }
     if (url?.pathname == '/v1/ws') return sockets.upgrade(req, socket, head, url);
+    log.warn(
+      `ws ${req.socket.remoteAddress}: upgrade of ${url?.pathname.slice(0, 200)} refused: 404`,
+    );
     socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
-  server.on('clientError', (_e, socket) => socket.destroy());
+  server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
+    // A request Node could not parse; a peer that went away is not worth a line.
+    if (e.code != 'ECONNRESET') log.warn(`http: bad request refused: ${e.code ?? e.message}`);
+    socket.destroy();
+  });
 
   try {
     await new Promise<void>((resolve, reject) => {

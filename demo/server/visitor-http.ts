@@ -18,8 +18,10 @@ import { MAX_FRAME } from './visitor-ws';
 const MAX_BODY = 64 * 1024;
 /** Frames a downlink keeps for `Last-Event-ID` / `after` resumes. */
 const KEEP = 200;
-/** A stream with more unsent bytes than this is too slow: it is closed. */
+/** A stream with more unsent bytes than this is too slow: it is closed (default). */
 const MAX_BUFFERED = 1 << 20;
+/** A visitor id (as `parseClientFrame` checks `hello.vid`); also bounds the rate-limit keys. */
+const VID = /^[\w-]{1,100}$/;
 
 /** A visitor's HTTP downlink. */
 interface Downlink extends Conn {
@@ -31,12 +33,9 @@ interface Downlink extends Conn {
   wakers: Set<() => void>;
 }
 
-function writeEvent(res: ServerResponse, seq: number, data: string) {
-  if (res.writableLength > MAX_BUFFERED) return void res.destroy();
-  res.write('id: ' + seq + '\ndata: ' + data + '\n\n');
-}
+type WriteEvent = (res: ServerResponse, seq: number, data: string) => void;
 
-function createDownlink(): Downlink {
+function createDownlink(writeEvent: WriteEvent): Downlink {
   const d: Downlink = {
     seq: 0,
     helloSeq: 0,
@@ -72,6 +71,8 @@ export interface VisitorHttpOptions {
   pollMs?: number;
   /** Comment interval of event streams (default 25 s). */
   pingMs?: number;
+  /** Unsent bytes after which an event stream is too slow and closed (default 1 MiB). */
+  maxBuffered?: number;
 }
 
 /** Creates the endpoints; `handle` answers every request under `/v1/` (except the WebSocket). */
@@ -80,11 +81,23 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
   const downlinks = new WeakMap<LiveVisitor, Downlink>();
   const buckets = new Map<string, { bucket: Bucket; at: number }>();
   const open = new Set<ServerResponse>();
+  const maxBuffered = o.maxBuffered ?? MAX_BUFFERED;
+
+  const writeEvent: WriteEvent = (res, seq, data) => {
+    if (res.destroyed) return;
+    if (res.writableLength > maxBuffered) {
+      log.warn(
+        `http ${res.req.socket.remoteAddress}: event stream too slow (${res.writableLength} bytes waiting), closed`,
+      );
+      return void res.destroy();
+    }
+    res.write('id: ' + seq + '\ndata: ' + data + '\n\n');
+  };
 
   const downlink = (v: LiveVisitor): Downlink => {
     let d = downlinks.get(v);
     if (!d || v.http !== d) {
-      d = createDownlink();
+      d = createDownlink(writeEvent);
       downlinks.set(v, d);
       v.http = d;
     }
@@ -151,6 +164,14 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
     if (body === undefined) return sendError(res, 400, 'bad_request', 'the body is not JSON', cors);
     if (!isRecord(body) || typeof body.vid != 'string' || !Array.isArray(body.frames))
       return sendError(res, 400, 'bad_request', 'the body must be {vid, token?, frames: []}', cors);
+    if (!VID.test(body.vid))
+      return sendError(
+        res,
+        400,
+        'bad_request',
+        'vid must be an id (1 to 100 of A-Z a-z 0-9 _ -)',
+        cors,
+      );
     if (!body.frames.length || body.frames.length > 100)
       return sendError(res, 400, 'bad_request', 'frames must hold 1 to 100 frames', cors);
     const list: ClientFrame[] = [];
@@ -158,10 +179,8 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
       if (Buffer.byteLength(JSON.stringify(item) ?? '') > MAX_FRAME)
         return sendError(res, 413, 'too_large', `a frame is larger than ${MAX_FRAME} bytes`, cors);
       const f = parseClientFrame(item);
-      if (typeof f == 'string') {
-        log.warn(`http ${req.socket.remoteAddress} ${body.vid}: batch refused: ${f}`);
-        return sendError(res, 400, 'bad_request', f, cors);
-      }
+      // sendError logs the reason (logRefusals).
+      if (typeof f == 'string') return sendError(res, 400, 'bad_request', f, cors);
       if (f.t == 'hello' && list.length)
         return sendError(res, 400, 'bad_request', 'hello must be the first frame', cors);
       list.push(f);
@@ -198,6 +217,7 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
     cors: Record<string, string>,
   ) {
     const vid = url.searchParams.get('vid') || '';
+    if (!VID.test(vid)) return void authorize(res, undefined, undefined, cors);
     if (limited(res, 'v ' + vid, 1, cors)) return;
     const v = authorize(res, vid, url.searchParams.get('token'), cors);
     if (!v) return;
@@ -224,6 +244,7 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
 
   function poll(req: IncomingMessage, res: ServerResponse, url: URL, cors: Record<string, string>) {
     const vid = url.searchParams.get('vid') || '';
+    if (!VID.test(vid)) return void authorize(res, undefined, undefined, cors);
     if (limited(res, 'v ' + vid, 1, cors)) return;
     const v = authorize(res, vid, url.searchParams.get('token'), cors);
     if (!v) return;

@@ -16,8 +16,8 @@ import { createBucket, type RateOptions } from './rate-limit';
 /** Largest frame, in bytes (docs/PROTOCOL.md). */
 export const MAX_FRAME = 16 * 1024;
 
-/** A socket with more unsent bytes than this is too slow: it is dropped. */
-const MAX_BUFFERED = 1 << 20;
+/** A socket with more unsent bytes than this is too slow: it is dropped (default). */
+export const MAX_BUFFERED = 1 << 20;
 
 /** Refused messages a blocked visitor may send on one connection before it is closed (4003). */
 const BLOCKED_TRIES = 20;
@@ -31,6 +31,8 @@ export interface VisitorSocketOptions {
   rate: RateOptions;
   /** Ping interval; a socket that did not answer the previous ping is terminated. */
   pingMs: number;
+  /** Unsent bytes after which a socket is too slow and terminated (default {@link MAX_BUFFERED}). */
+  maxBuffered?: number;
 }
 
 /** Refusals of parseClientFrame that mean the peer does not speak the protocol (close 4000). */
@@ -42,6 +44,7 @@ const text = (data: RawData) =>
 /** Creates the endpoint; the HTTP server hands it its `upgrade` requests for `/v1/ws`. */
 export function createVisitorSockets(o: VisitorSocketOptions) {
   const { hub, log } = o;
+  const maxBuffered = o.maxBuffered ?? MAX_BUFFERED;
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_FRAME,
@@ -59,13 +62,14 @@ export function createVisitorSockets(o: VisitorSocketOptions) {
     const conn: Conn = {
       send(frame: ServerFrame) {
         if (ws.readyState != WebSocket.OPEN) return;
-        if (ws.bufferedAmount > MAX_BUFFERED) {
+        if (ws.bufferedAmount > maxBuffered) {
           log.warn(`ws ${who}: too slow (${ws.bufferedAmount} bytes waiting), dropped`);
           ws.terminate();
           return;
         }
         ws.send(JSON.stringify(frame));
       },
+      buffered: () => ws.bufferedAmount,
     };
 
     function refuse(code: number, reason: string) {
@@ -141,7 +145,10 @@ export function createVisitorSockets(o: VisitorSocketOptions) {
           return ws.close(1008, 'origin not allowed');
         }
         const key = url.searchParams.get('key') || '';
-        if (!o.keys.includes(key)) return ws.close(4004, 'unknown account key');
+        if (!o.keys.includes(key)) {
+          log.warn(`ws ${req.socket.remoteAddress}: closed 4004: unknown account key`);
+          return ws.close(4004, 'unknown account key');
+        }
         connection(ws, req, key);
       });
     },

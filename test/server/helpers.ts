@@ -3,6 +3,8 @@
  * `:memory:`), real `ws` clients that collect frames, `fetch` against the agent API, and an
  * SSE reader for both event streams.
  */
+import { randomBytes } from 'node:crypto';
+import { createConnection } from 'node:net';
 import { nanoid } from 'nanoid';
 import { afterEach } from 'vitest';
 import WebSocket from 'ws';
@@ -257,4 +259,151 @@ export async function until<T>(
     if (Date.now() > end) throw new Error('condition not met within ' + ms + ' ms');
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A seeded PRNG (mulberry32): the same seed gives the same numbers in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A WebSocket frame as raw bytes, masked unless told otherwise (RFC 6455 §5.2). */
+export function wsFrame(
+  opcode: number,
+  payload: Buffer,
+  opts: { fin?: boolean; rsv?: number; mask?: boolean; length?: bigint } = {},
+): Buffer {
+  const { fin = true, rsv = 0, mask = true } = opts;
+  const len = opts.length ?? BigInt(payload.length);
+  const head = [(fin ? 0x80 : 0) | (rsv << 4) | opcode];
+  const m = mask ? 0x80 : 0;
+  let ext = Buffer.alloc(0);
+  if (len < 126n) head.push(m | Number(len));
+  else if (len < 65536n) {
+    head.push(m | 126);
+    ext = Buffer.alloc(2);
+    ext.writeUInt16BE(Number(len));
+  } else {
+    head.push(m | 127);
+    ext = Buffer.alloc(8);
+    ext.writeBigUInt64BE(len);
+  }
+  const key = mask ? Buffer.from([0x12, 0x34, 0x56, 0x78]) : Buffer.alloc(0);
+  const body = Buffer.from(payload);
+  if (mask) for (let i = 0; i < body.length; i++) body[i]! ^= key[i % 4]!;
+  return Buffer.concat([Buffer.from(head), ext, key, body]);
+}
+
+/**
+ * A WebSocket client on a bare TCP socket, for what `ws` will not send (bad framing), for peers
+ * that stop reading, and for floods (it costs less than a `ws` client). `frames` collects the
+ * server's text frames; `closeCode` resolves the code of its close frame (null when the socket
+ * ended without one).
+ */
+export async function rawWs(
+  base: string,
+  path = '/v1/ws?key=demo',
+  headers: Record<string, string> = {},
+) {
+  const url = new URL(base);
+  const sock = createConnection({ host: url.hostname, port: Number(url.port) });
+  sock.setNoDelay(true);
+  running.add({ close: () => sock.destroy() });
+  sock.on('error', () => {});
+  const frames: Frame[] = [];
+  let buf: Buffer = Buffer.alloc(0);
+  let upgraded = false;
+  let resolveOpen!: (ok: boolean) => void;
+  const open = new Promise<boolean>((r) => (resolveOpen = r));
+  let resolveClose!: (code: number | null) => void;
+  const closeCode = new Promise<number | null>((r) => (resolveClose = r));
+  sock.on('data', (d: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
+    if (!upgraded) {
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      upgraded = true;
+      resolveOpen(buf.subarray(0, end).toString().startsWith('HTTP/1.1 101'));
+      buf = buf.subarray(end + 4);
+    }
+    // Server frames are unmasked and not fragmented.
+    while (buf.length >= 2) {
+      let len = buf[1]! & 0x7f;
+      let at = 2;
+      if (len == 126) {
+        if (buf.length < 4) return;
+        len = buf.readUInt16BE(2);
+        at = 4;
+      } else if (len == 127) {
+        if (buf.length < 10) return;
+        len = Number(buf.readBigUInt64BE(2));
+        at = 10;
+      }
+      if (buf.length < at + len) return;
+      const payload = buf.subarray(at, at + len);
+      const op = buf[0]! & 0x0f;
+      if (op == 1) frames.push(JSON.parse(payload.toString()));
+      if (op == 8) resolveClose(len >= 2 ? payload.readUInt16BE(0) : 1005);
+      buf = buf.subarray(at + len);
+    }
+  });
+  sock.on('close', () => {
+    resolveOpen(false);
+    resolveClose(null);
+  });
+  sock.write(
+    `GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+      Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('') +
+      '\r\n',
+  );
+  if (!(await open)) throw new Error('the WebSocket upgrade failed');
+  return {
+    sock,
+    frames,
+    closeCode,
+    /** Writes raw bytes. */
+    write: (b: Buffer) => sock.write(b),
+    /** Sends a frame: text (a string, or bytes sent as text) or binary. */
+    send: (data: string | Buffer | object, binary = false) =>
+      sock.write(
+        wsFrame(
+          binary ? 2 : 1,
+          Buffer.isBuffer(data)
+            ? data
+            : Buffer.from(typeof data == 'string' ? data : JSON.stringify(data)),
+        ),
+      ),
+  };
+}
+
+/** Runs `fn` over `items`, `n` at a time. */
+export async function pool<T>(items: T[], n: number, fn: (item: T, i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!, i);
+      }
+    }),
+  );
+}
+
+/** Counts the items of `list` by `key`. */
+export function tally<T>(list: T[], key: (item: T) => string | number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of list) {
+    const k = String(key(item));
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
 }
