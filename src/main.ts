@@ -62,7 +62,11 @@ function lazyTransport(load: Promise<Transport>): Transport {
     }
     const s = stub;
     Object.defineProperty(s, BOOTED, { value: true });
-    const raw = isRecord(w._smartsupp) ? w._smartsupp : {};
+    // Own keys only (no prototype): a polluted Object.prototype must not configure the widget.
+    const raw: Record<string, unknown> = Object.assign(
+      Object.create(null),
+      isRecord(w._smartsupp) && w._smartsupp,
+    );
     const server = typeof raw.server == 'string' ? raw.server : '';
     let transport = raw.transport as Transport | string | undefined;
     if (server && typeof transport != 'object') {

@@ -277,15 +277,21 @@ export function parseMessage(value: unknown): Message | string {
   return m;
 }
 
-/** A frame as a plain object: parses a JSON string; a reason string when it is not one. */
+/** Rebuilds every object without a prototype: a polluted `Object.prototype` (a host page's, or
+ * a server's) adds no fields to a frame, and `__proto__` keys stay plain data. */
+const bare = (_: string, v: unknown) =>
+  isRecord(v) ? Object.assign(Object.create(null) as object, v) : v;
+
+/**
+ * A frame as a prototype-free object (its nested objects too): parses a JSON string, copies a
+ * value through JSON; a reason string when it is not one.
+ */
 export function toRecord(input: unknown): Record<string, unknown> | string {
-  let f = input;
-  if (typeof f == 'string') {
-    try {
-      f = JSON.parse(f);
-    } catch {
-      return 'frame is not JSON';
-    }
+  let f;
+  try {
+    f = JSON.parse(typeof input == 'string' ? input : JSON.stringify(input), bare);
+  } catch {
+    return 'frame is not JSON';
   }
   return isRecord(f) ? f : 'frame is not an object';
 }

@@ -121,7 +121,8 @@ const OPTION_KEYS = ['storage', 'ui', 'window', 'logger', 'now', 'indexedDB'];
  * `undefined` config `key` as an empty string (the caller decides what a missing key means).
  */
 export function resolveConfig(raw: unknown, warn: Warn): ResolvedConfig {
-  const out: Record<string, unknown> = { ...DEFAULTS, key: '' };
+  // No prototype: a key left unset reads undefined even where a host polluted Object.prototype.
+  const out: Record<string, unknown> = Object.assign(Object.create(null), DEFAULTS, { key: '' });
   if (typeof raw != 'object' || raw === null) {
     if (raw !== undefined) warn('config must be an object; using defaults');
     return out as unknown as ResolvedConfig;

@@ -5,6 +5,7 @@ import {
   toRecord,
   type ClientFrame,
   type Device,
+  type PageInfo,
   type Profile,
   type VariableValue,
 } from '../protocol';
@@ -24,7 +25,8 @@ import {
   type IdentityDeps,
 } from './identity';
 import { createWarn, type Logger, type Warn } from './log';
-import { createPageTracker, type PageTracker } from './pageviews';
+import { pageInfo } from './pageviews';
+import { shareTransport } from './tabs';
 import type { WidgetState } from './state';
 import {
   createConsentStore,
@@ -87,15 +89,16 @@ export interface Kernel {
   hello(): void;
   /** A `welcome` arrived on this connection (the outbox may be flushed). */
   welcomed: boolean;
-  pages?: PageTracker;
+  /** The page this tab shows, as last reported (the chat layer tracks single-page-app views). */
+  page: PageInfo;
   pageStartedAt: number;
   transport: Transport;
   listener: TransportListener;
   /** Resolves once identity is loaded and presence has started. */
   booted: Promise<void>;
   /** The chat layer: every server frame after the kernel's own handling (raw: the chat layer
-   * validates `welcome`, `ack` and `msg` in full), and page views. */
-  chat?: { frame(f: unknown): void; page(): void };
+   * validates it in full). */
+  chat?: { frame(f: unknown): void };
   /** Frames for the chat layer that arrived before it was installed (parsed JSON). */
   pending: unknown[];
   /** Called when a frame needs the chat layer and it is not there yet. */
@@ -133,14 +136,17 @@ export function createKernel(options: KernelOptions): Kernel {
     warn(
       'pass a transport object (createWebSocketTransport, ...) to use a server; running offline',
     );
-  const transport = typeof given == 'object' ? given : offline;
-  const backing = options.storage || createIdbStore({ indexedDB: win?.indexedDB, warn });
+  let transport = typeof given == 'object' ? given : offline;
+  const backing = options.storage || createIdbStore({ indexedDB: () => win?.indexedDB, warn });
   const vidCookie =
     config.cookieDomain && doc ? createVidCookie(doc, config.cookieDomain) : undefined;
   let shownByApi = !config.hideWidget;
   let activity: ActivityTracker | undefined;
   let heartbeat: Heartbeat | undefined;
   let lastTouch = 0;
+  /** The newest activity other tabs of this visitor reported (this tab leads their connection). */
+  let remoteAt = 0;
+  const activeAt = () => Math.max(activity ? activity.lastActivityAt : 0, remoteAt);
 
   const k: Kernel = {
     config,
@@ -179,7 +185,8 @@ export function createKernel(options: KernelOptions): Kernel {
     set(patch) {
       const prevUnread = k.state.unread;
       const v = k.visitor;
-      if ('visible' in patch) shownByApi = !!patch.visible;
+      // Own keys only: `in` would see a `visible` a host added to Object.prototype.
+      if (Object.prototype.hasOwnProperty.call(patch, 'visible')) shownByApi = !!patch.visible;
       const s = (k.state = { ...k.state, ...patch });
       s.visible = shownByApi && !s.blocked && !(config.hideMobileWidget && k.device == 'mobile');
       s.customer = v.customer;
@@ -225,10 +232,10 @@ export function createKernel(options: KernelOptions): Kernel {
         vid: id.vid,
         visits: id.visits,
         firstSeenAt: id.firstSeenAt,
-        page: k.pages ? k.pages.current() : { url: '', title: '', referrer: '' },
+        page: k.page,
         device: k.device,
         lang: k.state.lang,
-        activeAt: activity ? activity.lastActivityAt : 0,
+        activeAt: activeAt(),
         profile: v.profile,
         variables: v.variables,
       };
@@ -239,6 +246,7 @@ export function createKernel(options: KernelOptions): Kernel {
     },
     welcomed: false,
     pending: [],
+    page: doc ? pageInfo(doc.URL, doc.title, doc.referrer) : pageInfo('', '', ''),
     pageStartedAt: now(),
     transport,
     listener: { frame: onFrame, status: onStatus },
@@ -247,15 +255,15 @@ export function createKernel(options: KernelOptions): Kernel {
       k.destroyed = true;
       activity?.stop();
       heartbeat?.stop();
-      k.pages?.stop();
       transport.close();
       k.subscribers.clear();
     },
   };
 
   /**
-   * Validates only what the kernel acts on; `welcome`, `ack` and `msg` are checked in full by
-   * the chat layer (parseServerFrame), which keeps that validator out of the pre-`load` bundle.
+   * Validates only what the kernel acts on (`welcome`, `blocked`, `unblocked`); every frame then
+   * goes to the chat layer, which validates it in full (parseServerFrame) — that validator stays
+   * out of the pre-`load` bundle. Before the chat layer is there, frames wait in `pending`.
    */
   const bad = (why: string) => warn('ignored a server frame: ' + why);
   function onFrame(raw: unknown) {
@@ -277,23 +285,11 @@ export function createKernel(options: KernelOptions): Kernel {
         setBlocked(f.blocked === true);
         k.set({ agentsOnline: f.online !== false, vid });
       } else if (t == 'blocked' || t == 'unblocked') setBlocked(t == 'blocked');
-      else if (t == 'typing' || t == 'status') {
-        const on = t == 'typing' ? f.on : f.online;
-        if (typeof on != 'boolean') return bad(t + ' needs a boolean');
-        k.set(t == 'typing' ? { agentTyping: on } : { agentsOnline: on });
-      } else if (t == 'err') {
-        if (!str(f.code)) return bad('err.code must be a string');
-        const message = typeof f.message == 'string' ? f.message.slice(0, 1000) : '';
-        k.emitter.emit('error', { code: f.code as string, message: message || (f.code as string) });
-      } else if (t != 'ack' && t != 'msg')
-        return bad('unknown frame type ' + JSON.stringify(String(t).slice(0, 20)));
-      if (t == 'welcome' || t == 'ack' || t == 'msg') {
-        if (k.chat) k.chat.frame(f);
-        else {
-          k.pending.push(f);
-          if (t == 'msg') k.needChat?.();
-        }
-      } else k.chat?.frame(f);
+      if (k.chat) k.chat.frame(f);
+      else if (k.pending.length < 1000) {
+        k.pending.push(f);
+        if (t == 'msg') k.needChat?.();
+      }
     } catch (e) {
       warn('failed to handle a "' + String(t) + '" frame: ' + String(e));
     }
@@ -317,7 +313,7 @@ export function createKernel(options: KernelOptions): Kernel {
   function startPresence(w: Window, d: Document) {
     const hb = (heartbeat = createHeartbeat({
       intervalMs: config.heartbeatMs,
-      lastActivityAt: () => activity!.lastActivityAt,
+      lastActivityAt: activeAt,
       send(frame, final) {
         k.send(frame, final);
         // Keeps the visit alive for the 30-minute session rule, at most every 10 s.
@@ -342,15 +338,6 @@ export function createKernel(options: KernelOptions): Kernel {
           transport.open(k.listener);
       },
     });
-    k.pages = createPageTracker({
-      window: w,
-      document: d,
-      onPage(page) {
-        k.pageStartedAt = now();
-        k.send({ t: 'page', ...page });
-        k.chat?.page();
-      },
-    });
   }
 
   async function boot() {
@@ -361,7 +348,12 @@ export function createKernel(options: KernelOptions): Kernel {
         k.state.consent = { analytics: consent.analytics === true, marketing: true };
       }
     }
-    const id = (k.identity = await loadIdentity(k.deps));
+    // One tab at a time: two tabs opened at once on a first visit must not make two visitors.
+    const locks = nav?.locks;
+    const load = () => loadIdentity(k.deps);
+    const id = (k.identity = await (locks
+      ? locks.request('visitor-chat:id', load).catch(load)
+      : load()));
     const v = await k.store.get('visitor');
     if (isRecord(v) && isRecord(v.profile) && isRecord(v.variables) && isRecord(v.shown))
       k.visitor = {
@@ -376,6 +368,11 @@ export function createKernel(options: KernelOptions): Kernel {
     if (k.destroyed) return;
     k.set({ vid: id.vid, visits: id.visits, blocked: k.visitor.blocked });
     if (win && doc) startPresence(win, doc);
+    if (given == transport)
+      k.transport = transport = shareTransport(transport, 'visitor-chat:' + id.vid, win, (at) => {
+        remoteAt = Math.max(remoteAt, at);
+        heartbeat?.poke();
+      });
     transport.open(k.listener);
   }
 

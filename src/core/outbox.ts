@@ -23,7 +23,12 @@ export interface Outbox {
  * what this page saw acknowledged) instead of overwriting it, so two tabs writing at once do
  * not drop each other's unsent messages.
  */
-export function createOutbox(getStore: () => KeyValueStore, warn: Warn): Outbox {
+export function createOutbox(
+  getStore: () => KeyValueStore,
+  warn: Warn,
+  /** Runs a save alone among the tabs (a Web Lock), so two tabs saving at once both keep theirs. */
+  exclusive: (save: () => Promise<void>) => Promise<void> = (save) => save(),
+): Outbox {
   let list: Message[] = [];
   const acked = new Set<string>();
   let saving = Promise.resolve();
@@ -39,17 +44,19 @@ export function createOutbox(getStore: () => KeyValueStore, warn: Warn): Outbox 
   const save = (wipe?: boolean) => {
     // One save at a time, in order; each reads what other tabs stored and keeps it.
     saving = saving
-      .then(async () => {
-        const store = getStore();
-        const mine = new Set(list.map((m) => m.cid));
-        const others = wipe
-          ? []
-          : parse(await store.get(KEY)).filter((m) => !mine.has(m.cid) && !acked.has(m.cid!));
-        await store.set(
-          KEY,
-          others.concat(list).sort((a, b) => a.at - b.at),
-        );
-      })
+      .then(() =>
+        exclusive(async () => {
+          const store = getStore();
+          const mine = new Set(list.map((m) => m.cid));
+          const others = wipe
+            ? []
+            : parse(await store.get(KEY)).filter((m) => !mine.has(m.cid) && !acked.has(m.cid!));
+          await store.set(
+            KEY,
+            others.concat(list).sort((a, b) => a.at - b.at),
+          );
+        }),
+      )
       .catch(() => {});
   };
   return {

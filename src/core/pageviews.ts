@@ -8,16 +8,25 @@ export interface PageTracker {
   stop(): void;
 }
 
+/** The page as the hello reports it, capped so a data-heavy URL cannot exceed the frame limit. */
+export const pageInfo = (url: string, title: string, referrer: string): PageInfo => ({
+  url: url.slice(0, 2048),
+  title: title.slice(0, 512),
+  referrer: referrer.slice(0, 2048),
+});
+
 /**
- * Reports the first page view at once, then every URL change made through `history`,
- * `popstate` or `hashchange`, with the previous URL as referrer. Never throws into the host.
+ * Reports the first page view at once — or, given the view already reported (`initial`, the
+ * hello's), only a change since — then every URL change made through `history`, `popstate` or
+ * `hashchange`, with the previous URL as referrer. Never throws into the host.
  */
 export function createPageTracker(options: {
   window: Window;
   document: Document;
   onPage: (page: PageInfo) => void;
+  initial?: PageInfo;
 }): PageTracker {
-  const { window: w, document: d, onPage } = options;
+  const { window: w, document: d, onPage, initial } = options;
   const h = w.history;
   const loc = w.location;
   let cur: PageInfo;
@@ -29,12 +38,7 @@ export function createPageTracker(options: {
 
   const report = (url: string, title: string, referrer: string) => {
     seen = loc.href;
-    // Capped so a data-heavy URL cannot exceed the server's frame limit.
-    cur = {
-      url: url.slice(0, 2048),
-      title: title.slice(0, 512),
-      referrer: referrer.slice(0, 2048),
-    };
+    cur = pageInfo(url, title, referrer);
     try {
       onPage(cur);
     } catch {
@@ -54,7 +58,11 @@ export function createPageTracker(options: {
     }
   };
 
-  report(loc.href, d.title, d.referrer);
+  if (initial) {
+    cur = initial;
+    seen = initial.url;
+    check();
+  } else report(loc.href, d.title, d.referrer);
   const restore = (['pushState', 'replaceState'] as const).map((name) => {
     const orig = h[name];
     // A plain function so the host's `this` and arguments pass through; a throw from the

@@ -19,8 +19,12 @@ export function createMemoryStore(): KeyValueStore {
 
 /** Options of {@link createIdbStore}. */
 export interface IdbStoreOptions {
-  /** The IndexedDB factory (`window.indexedDB` at the edge); missing means memory only. */
-  indexedDB?: IDBFactory | undefined;
+  /**
+   * The IndexedDB factory, or a function returning it (`() => window.indexedDB` at the edge: read
+   * inside the guarded open, since the getter itself throws where storage is blocked); missing
+   * means memory only.
+   */
+  indexedDB?: IDBFactory | (() => IDBFactory | undefined) | undefined;
   warn: Warn;
   /** How long an open or a transaction may take before we give up on IndexedDB (ms). */
   timeoutMs?: number;
@@ -34,7 +38,7 @@ export interface IdbStoreOptions {
  * of everything this page wrote or read, for the rest of the page.
  */
 export function createIdbStore({
-  indexedDB,
+  indexedDB: factory,
   warn,
   timeoutMs = 1500,
   dbName = 'visitor-chat',
@@ -76,6 +80,7 @@ export function createIdbStore({
   // Opened on first use, so a consent-mode page creates no database before consent.
   const open = () =>
     (opened ||= within<IDBDatabase>((ok, ko) => {
+      const indexedDB = typeof factory == 'function' ? factory() : factory;
       if (!indexedDB) return ko('missing');
       // on* handlers rather than addEventListener: fewer bytes, one listener per request.
       const req = indexedDB.open(dbName);
@@ -147,11 +152,11 @@ export function createConsentStore(backing: KeyValueStore, persisting: boolean):
       return persisting;
     },
     async get(key) {
-      if (memory.has(key)) {
-        const v = memory.get(key);
-        return v === GONE ? undefined : v;
-      }
+      // Once persisting, the backing is the truth: other tabs write there too (the outbox
+      // merges their entries), so this page's own copy must not hide theirs.
       if (persisting) return backing.get(key);
+      const v = memory.get(key);
+      return v === GONE ? undefined : v;
     },
     async set(key, value) {
       memory.set(key, value);

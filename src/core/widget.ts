@@ -18,6 +18,7 @@ import {
 import { resetIdentity } from './identity';
 import { createKernel, timers, type Kernel, type KernelOptions } from './kernel';
 import { createOutbox } from './outbox';
+import { createPageTracker } from './pageviews';
 import { createRuleEngine, parseRules, type AutoMessageRule, type RuleEngine } from './rules';
 import type { ChatMessage, WidgetState } from './state';
 import { createConsentStore } from './storage';
@@ -76,8 +77,21 @@ export interface Widget {
   destroy(): void;
 }
 
-/** How long a sent visitor message waits for its ack before it shows as failed. */
+/** What the chat layer tells the other tabs of the visitor (see `share`). */
+interface TabSync {
+  open?: boolean;
+  read?: 1;
+  m?: Message;
+}
+
+/** How long a sent visitor message waits for its ack before it shows as failed (and is resent). */
 const ACK_TIMEOUT = 15000;
+/**
+ * Where a message sorts: the server's order (an ack brings the server's time); messages it has
+ * not stored yet go last, in send order: their `at` is the device's clock, and with one in
+ * flight at a time the server stores them after everything it has.
+ */
+const order = (m: ChatMessage) => (m.status == 'sending' || m.status == 'failed' ? 9e15 : m.at);
 const STORE_KEYS = ['identity', 'outbox', 'messages', 'visitor', 'consent'];
 /** Messages kept on the device to show the conversation right away after a reload. */
 const KEEP_MESSAGES = 100;
@@ -102,10 +116,17 @@ export function createWidget(options: WidgetOptions): Widget {
  */
 export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
   const { config, warn, now, emitter, win, doc } = k;
-  const outbox = createOutbox(() => k.store, warn);
+  const locks = win?.navigator.locks;
+  const outbox = createOutbox(
+    () => k.store,
+    warn,
+    locks ? (save) => locks.request('visitor-chat:outbox', save).catch(save) : undefined,
+  );
   const queue: Array<() => void> = [];
   const readyFns: Array<(s: WidgetState) => void> = [];
   let ackTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Client id of the visitor message sent and not yet acknowledged. */
+  let inflight: string | undefined;
   let rules: RuleEngine | undefined;
   let uiStarted = false;
   /** `trigger` events fired before the first `welcome` (and its rules) reached this layer. */
@@ -117,14 +138,11 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
   function upsert(m: ChatMessage): boolean {
     const list = k.state.messages;
     const i = list.findIndex((x) => x.id == m.id || (m.cid !== undefined && x.cid == m.cid));
-    if (i >= 0) {
-      const copy = list.slice();
-      copy[i] = { ...list[i], ...m };
-      set({ messages: copy });
-      return false;
-    }
-    set({ messages: list.concat(m).sort((a, b) => a.at - b.at) });
-    return true;
+    const copy = list.slice();
+    if (i >= 0) copy[i] = { ...list[i], ...m };
+    else copy.push(m);
+    set({ messages: copy.sort((a, b) => order(a) - order(b)) });
+    return i < 0;
   }
 
   const markStatus = (
@@ -138,16 +156,22 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       ),
     });
 
-  function flushOutbox() {
-    if (!k.welcomed || k.state.blocked) return;
-    for (const m of outbox.pending()) {
-      if (!k.send({ t: 'msg', cid: m.cid!, text: m.text, at: m.at })) break;
-      upsert({ ...m, status: 'sending' });
-    }
-    if (ackTimer || !outbox.pending().length) return;
+  /**
+   * Sends the oldest unacknowledged message; the next one goes after its ack. One in flight at a
+   * time keeps the server's order (it stores in receipt order, de-duplicating by `cid`) the send
+   * order whatever the transport does to frames. `again` resends the one in flight: after a
+   * `welcome` (a new connection), an unblock, a retry, or when its ack is late.
+   */
+  function flushOutbox(again?: boolean) {
+    const m = outbox.pending()[0];
+    if (!m || !k.welcomed || k.state.blocked || (m.cid == inflight && !again)) return;
+    if (!k.send({ t: 'msg', cid: m.cid!, text: m.text, at: m.at })) return;
+    inflight = m.cid;
+    clearTimeout(ackTimer);
     ackTimer = setTimeout(() => {
-      ackTimer = undefined;
-      markStatus('sending', 'failed', new Set(outbox.pending().map((m) => m.cid)));
+      // No ack in time: show what waits as failed (the UI offers retry), and resend anyway.
+      markStatus('sending', 'failed', new Set(outbox.pending().map((x) => x.cid)));
+      flushOutbox(true);
     }, ACK_TIMEOUT);
   }
 
@@ -159,6 +183,7 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
     upsert({ ...m, status: 'sending' });
     saveMessages();
     if (k.state.autoMessage) set({ autoMessage: null });
+    share({ m });
     emitter.emit('message_sent', m);
     flushOutbox();
     return m;
@@ -193,22 +218,23 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       // Events fired before the server's rules arrived still count for them.
       for (const name of early || []) rules?.event(name);
       early = undefined;
-      flushOutbox();
+      flushOutbox(true);
       rules?.check();
     } else if (f.t == 'ack') {
       const m = outbox.ack(f.cid) || k.state.messages.find((x) => x.cid == f.cid);
       if (m) upsert({ ...m, id: f.id, at: f.at, status: 'sent' });
+      // Another tab's message whose copy has not reached this tab yet (see onTab).
+      else if (tabAcks.size < 100) tabAcks.set(f.cid, f);
       saveMessages();
-      if (!outbox.pending().length && ackTimer) {
-        clearTimeout(ackTimer);
-        ackTimer = undefined;
-      }
+      if (!outbox.pending().length) clearTimeout(ackTimer);
+      flushOutbox();
     } else if (f.t == 'msg') {
       const m = f.m;
       if (m.from == 'visitor') {
         // An echo of our own message (from this or another tab): it counts as an ack.
         if (m.cid) outbox.ack(m.cid);
         upsert({ ...m, status: 'sent' });
+        flushOutbox();
       } else if (upsert(m)) {
         const patch: Partial<WidgetState> = { agentTyping: false };
         if (!k.state.open || doc?.visibilityState == 'hidden') patch.unread = k.state.unread + 1;
@@ -219,17 +245,20 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
         emitter.emit('message_received', m);
       }
       saveMessages();
-    } else if (f.t == 'unblocked') flushOutbox();
+    } else if (f.t == 'unblocked') flushOutbox(true);
+    else if (f.t == 'typing') set({ agentTyping: f.on });
+    else if (f.t == 'status') set({ agentsOnline: f.online });
+    else if (f.t == 'err') emitter.emit('error', { code: f.code, message: f.message || f.code });
   }
 
   function startRules() {
     rules = createRuleEngine({
       rules: parseRules(config.rules, warn),
       context: () => {
-        const page = k.pages?.current();
+        const page = k.page;
         return {
-          url: page?.url || '',
-          referrer: page?.referrer || '',
+          url: page.url,
+          referrer: page.referrer,
           pageStartedAt: k.pageStartedAt,
           visitStartedAt: k.identity?.visitStartedAt || k.pageStartedAt,
           visits: k.identity?.visits || 1,
@@ -279,6 +308,7 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
   function markRead() {
     if (k.state.unread) set({ unread: 0 });
     k.send({ t: 'read', at: now() });
+    share({ read: 1 });
   }
 
   function persistAll() {
@@ -322,6 +352,7 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       if (k.state.blocked) return BLOCKED;
       if (k.state.open) return set({ visible: true });
       set({ open: true, visible: true, autoMessage: null });
+      share({ open: true });
       startUI();
       markRead();
       k.send({ t: 'chat', open: true });
@@ -330,6 +361,7 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
     close() {
       if (!k.state.open) return;
       set({ open: false });
+      share({ open: false });
       k.send({ t: 'chat', open: false });
       emitter.emit('messenger_close', true);
     },
@@ -387,7 +419,7 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       emitter.off(event, fn);
     },
     page(page) {
-      if (k.pages) k.pages.record(page);
+      if (pages) pages.record(page);
       else if (page.url) {
         k.pageStartedAt = now();
         k.send({
@@ -431,8 +463,41 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
   }
 
   // ---- boot: after the kernel, load the conversation, then run what was queued, in order ----
+  // ---- other tabs of this visitor mirror the window, what was read and what was sent ----
+  let tabs: BroadcastChannel | undefined;
+  /** Acks of messages sent from another tab that arrived before that tab's copy did. */
+  const tabAcks = new Map<string, { id: string; at: number }>();
+  function share(d: TabSync) {
+    try {
+      // oxlint-disable-next-line unicorn/require-post-message-target-origin
+      tabs?.postMessage(d);
+    } catch {}
+  }
+  function onTab({ data: d }: MessageEvent<TabSync>) {
+    if (typeof d != 'object' || !d) return;
+    if (typeof d.open == 'boolean') {
+      set(d.open ? { open: true, autoMessage: null, unread: 0 } : { open: false });
+      if (d.open) startUI();
+    }
+    if (d.read) set({ unread: 0 });
+    const m = d.m && parseMessage(d.m);
+    // Shown as on its way; the server's ack (every tab gets it) marks it sent.
+    if (m && typeof m != 'string' && m.cid && m.from == 'visitor') {
+      const ack = tabAcks.get(m.cid);
+      if (!k.state.messages.some((x) => x.cid == m.cid))
+        upsert(
+          ack ? { ...m, id: ack.id, at: ack.at, status: 'sent' } : { ...m, status: 'sending' },
+        );
+      if (k.state.autoMessage) set({ autoMessage: null });
+    }
+  }
+
   async function boot() {
     await k.booted;
+    const BC = (win as (Window & typeof globalThis) | undefined)?.BroadcastChannel;
+    try {
+      if (BC) (tabs = new BC('visitor-chat:' + k.state.vid + ':chat')).onmessage = onTab;
+    } catch {}
     const stored = await k.store.get('messages');
     const messages: ChatMessage[] = [];
     if (Array.isArray(stored))
@@ -449,10 +514,7 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       ),
     });
     startRules();
-    k.chat = {
-      frame: onFrame,
-      page: () => rules?.check(),
-    };
+    k.chat = { frame: onFrame };
     // Frames that arrived while the chat layer was loading, in order.
     for (const f of k.pending.splice(0)) onFrame(f);
     set({ ready: true });
@@ -553,7 +615,7 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       const m = k.state.messages.find((x) => x.cid == cid && x.status == 'failed');
       if (!m) return;
       upsert({ ...m, status: 'sending' });
-      flushOutbox();
+      flushOutbox(true);
     },
     markRead: () => whenReady(markRead),
     dismissAutoMessage: () => set({ autoMessage: null }),
@@ -564,11 +626,29 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       set({ draft: text.slice(0, MAX_TEXT) });
     },
     destroy() {
+      tabs?.close();
       rules?.stop();
+      pages?.stop();
       if (ackTimer) clearTimeout(ackTimer);
       k.destroy();
     },
   };
+
+  // Single-page-app navigations from now on (and one made while this layer was loading).
+  const pages =
+    win && doc
+      ? createPageTracker({
+          window: win,
+          document: doc,
+          initial: k.page,
+          onPage(page) {
+            k.page = page;
+            k.pageStartedAt = now();
+            k.send({ t: 'page', ...page });
+            rules?.check();
+          },
+        })
+      : undefined;
 
   boot().catch((e) => warn('failed to start: ' + String(e)));
   return widget;

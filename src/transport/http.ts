@@ -101,10 +101,12 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     const g = gen;
     // Under the server's 100 frames and 64 KiB per POST: at most 50 frames, added while they
     // hold under 10 000 UTF-16 units (30 KB of UTF-8) — the last may add its 16 KiB. A long
-    // outbox resent after a reconnect takes several POSTs.
+    // outbox resent after a reconnect takes several POSTs. A `hello` must come first in its
+    // POST: one relayed from another tab (README, "Many tabs") starts the next one.
     let n = 0;
     let size = 0;
-    while (n < queue.length && n < 50 && size < 1e4) size += JSON.stringify(queue[n++]).length;
+    while (n < queue.length && n < 50 && size < 1e4 && !(n && queue[n]!.t == 'hello'))
+      size += JSON.stringify(queue[n++]).length;
     const batch = queue.splice(0, n);
     // (Empty when a final send took the queue while the timer ran.)
     if (batch.length)
@@ -118,7 +120,9 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
           for (const f of (await res.json()).frames)
             if (g == gen) {
               if (f?.t == 'welcome') {
-                retry.reset();
+                // The backoff starts over only once this "connection" has held for 10 s: a
+                // server that welcomes and then drops the stream every time is not hammered.
+                wait(() => g == gen && retry.reset(), 1e4);
                 vid = f.vid || vid;
                 token = f.token || token;
                 listen();
@@ -176,8 +180,9 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     send(frame, final) {
       if (!up) return false;
       if (frame.t == 'hello') {
-        // A new session (or a logout's new visitor): earlier frames belong to the old one.
-        queue = [];
+        // A logout's new visitor: earlier frames belong to the old one. (Another tab's hello,
+        // relayed by this one, is the same visitor: what is queued still goes.)
+        if (frame.vid != vid) queue = [];
         vid = frame.vid;
         token = frame.token;
       }

@@ -19,7 +19,7 @@ const WELCOME = /"t"\s*:\s*"welcome"/;
 
 /**
  * A transport over one WebSocket (docs/PROTOCOL.md): JSON text frames, reconnects with
- * full-jitter backoff (reset by each `welcome`), stops for good on the "do not reconnect" close
+ * full-jitter backoff (reset when a welcomed connection held 10 s), stops for good on the "do not reconnect" close
  * codes. Never throws: a constructor that throws (bad URL, CSP) counts as a failed attempt.
  *
  * @example
@@ -33,6 +33,8 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
     encodeURIComponent(options.key);
   let listener: TransportListener | undefined;
   let socket: WebSocket | undefined;
+  /** When this connection's `welcome` came (0: not yet). */
+  let welcomedAt = 0;
   const report = (s: Parameters<TransportListener['status']>[0]) => listener?.status(s);
   const retry = createRetry(connect, options);
 
@@ -42,7 +44,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
       const ws = (socket = new WS(url));
       ws.onopen = () => report('open');
       ws.onmessage = (e) => {
-        if (WELCOME.test(e.data)) retry.reset();
+        if (WELCOME.test(e.data)) welcomedAt ||= Date.now();
         listener?.frame(e.data);
       };
       // Node's `ws` throws an 'error' event nobody listens to; browsers follow it with `close`.
@@ -50,6 +52,10 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
       ws.onclose = (e) => {
         if (socket != ws) return;
         socket = undefined;
+        // The backoff starts over only after a connection that held 10 s: a server that
+        // welcomes and then drops every connection is not hammered.
+        if (welcomedAt && Date.now() - welcomedAt >= 1e4) retry.reset();
+        welcomedAt = 0;
         if (STOP_CODES.includes(e.code)) report('stopped');
         else {
           report('closed');

@@ -16,16 +16,33 @@ function make() {
 }
 
 describe('presence kernel (before the chat layer loads)', () => {
-  it('connects, says hello and reports page views on its own', async () => {
+  it('connects and says hello with the page; the chat layer reports navigations made meanwhile', async () => {
+    history.pushState({}, '', '/kernel-start');
     const { k, server } = make();
     await k.booted;
     await flush();
     expect(server.received[0]).toMatchObject({ t: 'hello', key: 'k', vid: k.state.vid });
+    expect((server.received[0] as { page: { url: string } }).page.url).toMatch(/\/kernel-start$/);
     expect(k.state).toMatchObject({ connection: 'open', ready: false });
+    // A single-page-app navigation before the chat layer is there: nothing is sent yet...
     history.pushState({}, '', '/kernel-page');
     await flush();
-    expect(server.received.at(-1)).toMatchObject({ t: 'page' });
-    expect((server.received.at(-1) as { url: string }).url).toMatch(/\/kernel-page$/);
+    expect(server.received.filter((f) => f.t == 'page')).toEqual([]);
+    // ...and exactly one page view once it installs, with the previous page as referrer.
+    const widget = installChat(k);
+    await widget.ready();
+    await flush();
+    const pages = server.received.filter((f) => f.t == 'page') as Array<{
+      url: string;
+      referrer: string;
+    }>;
+    expect(pages).toHaveLength(1);
+    expect(pages[0].url).toMatch(/\/kernel-page$/);
+    expect(pages[0].referrer).toMatch(/\/kernel-start$/);
+    history.pushState({}, '', '/kernel-next');
+    await flush();
+    expect(server.received.filter((f) => f.t == 'page')).toHaveLength(2);
+    expect(k.page.url).toMatch(/\/kernel-next$/);
   });
 
   it('applies the blocked state without the chat layer', async () => {

@@ -31,6 +31,29 @@ afterEach(() => {
 });
 
 describe('page tracker', () => {
+  test('given the view already reported (the hello), reports nothing while the URL is the same', () => {
+    const initial = { url: ORIGIN + '/start', title: 'Start', referrer: '' };
+    const t = (tracker = createPageTracker({
+      window,
+      document,
+      initial,
+      onPage: (p) => void pages.push(p),
+    }));
+    expect(pages).toEqual([]);
+    expect(t.current()).toEqual(initial);
+    history.pushState(null, '', '/next');
+    vi.runAllTimers();
+    expect(pages).toEqual([{ url: ORIGIN + '/next', title: 'Start', referrer: ORIGIN + '/start' }]);
+  });
+
+  test('given the view already reported, reports at once a navigation made since', () => {
+    const initial = { url: ORIGIN + '/before', title: 'Before', referrer: 'https://r.example/' };
+    createPageTracker({ window, document, initial, onPage: (p) => void pages.push(p) }).stop();
+    expect(pages).toEqual([
+      { url: ORIGIN + '/start', title: 'Start', referrer: ORIGIN + '/before' },
+    ]);
+  });
+
   test('reports the first page view', () => {
     Object.defineProperty(document, 'referrer', {
       configurable: true,

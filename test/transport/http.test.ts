@@ -145,6 +145,22 @@ describe('HTTP transport', () => {
     expect(posts()[1].body).toEqual({ vid: 'V', token: 'T', frames: [msg('c1'), msg('c2')] });
   });
 
+  it("starts a new POST at a hello queued after other frames (another tab's, relayed)", async () => {
+    const { transport, posts, welcomed } = setup();
+    await welcomed();
+    transport.send(msg('c1'));
+    transport.send(hello());
+    transport.send(msg('c2'));
+    await vi.advanceTimersByTimeAsync(50);
+    posts()[1].resolve(answer(200, { frames: [] }));
+    await vi.advanceTimersByTimeAsync(50);
+    expect(
+      posts()
+        .slice(1)
+        .map((p) => p.body!.frames.map((f) => f.t)),
+    ).toEqual([['msg'], ['hello', 'msg']]);
+  });
+
   it('splits a long queue into POSTs the server accepts (≤ 50 frames, ~30 KB), in order', async () => {
     const { transport, posts, welcomed } = setup();
     await welcomed();

@@ -130,7 +130,7 @@ describe('WebSocket transport', () => {
     },
   );
 
-  it('grows the delay while attempts fail and starts again after a welcome', () => {
+  it('grows the delay while attempts fail and starts again after a welcomed connection held 10 s', () => {
     setup();
     const gaps: number[] = [];
     let t = Date.now();
@@ -148,10 +148,17 @@ describe('WebSocket transport', () => {
     last().accept();
     last().receive('{"t":"msg","m":{"text":"\\"t\\":\\"welcome\\""}}');
     failAndWait();
+    // Welcomed, then dropped at once: not a connection that held, the backoff keeps growing.
     last().accept();
     last().receive('{"t":"welcome","v":1,"vid":"v"}');
     failAndWait();
-    expect(gaps).toEqual([500, 1000, 2000, 4000, 500]);
+    // Welcomed and held for 10 s: the next drop starts from the first window again.
+    last().accept();
+    last().receive('{"t":"welcome","v":1,"vid":"v"}');
+    vi.advanceTimersByTime(10_000);
+    t = Date.now();
+    failAndWait();
+    expect(gaps).toEqual([500, 1000, 2000, 4000, 8000, 500]);
   });
 
   it('reconnects at once when opened again while waiting for a retry (back/forward cache)', () => {

@@ -1,0 +1,283 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createKernel, type Kernel } from '../../src/core/kernel';
+import { createWidget } from '../../src/core/widget';
+import { shareTransport } from '../../src/core/tabs';
+import type { ConnectionStatus } from '../../src/transport/types';
+import { createMemoryTransport } from '../../src/transport/memory';
+import { createSpyStore } from '../helpers/widget';
+import {
+  createFakeLocks,
+  createRecordingTransport,
+  createTabWindow,
+  settle,
+} from '../helpers/tabs';
+
+const closers: Array<() => void> = [];
+afterEach(() => closers.splice(0).forEach((c) => c()));
+
+let channel = 0;
+
+/** `n` tabs of one visitor sharing a fresh channel name, each with its own real transport. */
+function tabs(n: number, locks = createFakeLocks()) {
+  const name = 'visitor-chat:test-' + ++channel;
+  return Array.from({ length: n }, () => {
+    const win = createTabWindow(locks);
+    const inner = createRecordingTransport();
+    const activity: number[] = [];
+    const statuses: ConnectionStatus[] = [];
+    const frames: unknown[] = [];
+    const shared = shareTransport(inner, name, win as unknown as Window, (at) => activity.push(at));
+    const tab = {
+      win,
+      inner,
+      shared,
+      activity,
+      statuses,
+      frames,
+      open: () => shared.open({ status: (s) => statuses.push(s), frame: (f) => frames.push(f) }),
+      get status() {
+        return statuses.at(-1);
+      },
+    };
+    closers.push(() => shared.close());
+    return tab;
+  });
+}
+
+describe('one connection per visitor across tabs', () => {
+  it('only the first tab connects; the others see its status and every server frame', async () => {
+    const [a, b, c] = tabs(3);
+    a.open();
+    await settle();
+    b.open();
+    c.open();
+    await settle();
+    expect([a.inner.opened, b.inner.opened, c.inner.opened]).toEqual([1, 0, 0]);
+    expect([a.status, b.status, c.status]).toEqual(['open', 'open', 'open']);
+    a.inner.listener!.frame('{"t":"typing","on":true}');
+    await settle();
+    for (const t of [a, b, c]) expect(t.frames).toEqual(['{"t":"typing","on":true}']);
+  });
+
+  it("relays the other tabs' frames through the leader's connection, in order", async () => {
+    const [a, b, c] = tabs(3);
+    a.open();
+    b.open();
+    c.open();
+    await settle();
+    expect(b.shared.send({ t: 'page', url: 'https://s.test/b', title: 'B', referrer: '' })).toBe(
+      true,
+    );
+    expect(c.shared.send({ t: 'msg', cid: 'c1', text: 'one', at: 1 })).toBe(true);
+    expect(c.shared.send({ t: 'msg', cid: 'c2', text: 'two', at: 2 }, true)).toBe(true);
+    expect(a.shared.send({ t: 'read', at: 3 })).toBe(true);
+    await settle();
+    expect(a.inner.sent.map((s) => s.frame.t)).toEqual(['read', 'page', 'msg', 'msg']);
+    expect(a.inner.sent.filter((s) => s.frame.t == 'msg').map((s) => s.final)).toEqual([
+      undefined,
+      true,
+    ]);
+    expect(b.inner.sent).toEqual([]);
+    expect(c.inner.sent).toEqual([]);
+  });
+
+  it("feeds the other tabs' heartbeats into the leader's activity instead of sending them", async () => {
+    const [a, b] = tabs(2);
+    a.open();
+    b.open();
+    await settle();
+    b.shared.send({ t: 'hb', activeAt: 1234 });
+    b.shared.send({ t: 'hb', activeAt: 1300, hidden: true }, true);
+    await settle();
+    expect(a.activity).toEqual([1234, 1300]);
+    expect(a.inner.sent).toEqual([]);
+  });
+
+  it('a follower refuses to send while the leader is not connected', async () => {
+    const [a, b] = tabs(2);
+    a.open();
+    b.open();
+    await settle();
+    a.inner.listener!.status('closed');
+    await settle();
+    expect(b.status).toBe('closed');
+    expect(b.shared.send({ t: 'read', at: 1 })).toBe(false);
+  });
+
+  it('another tab takes over at once when the leader closes, and the rest follow it', async () => {
+    const [a, b, c] = tabs(3);
+    a.open();
+    await settle();
+    b.open();
+    c.open();
+    await settle();
+    a.shared.close();
+    await settle();
+    expect(a.inner.closed).toBe(1);
+    expect(b.inner.opened + c.inner.opened).toBe(1);
+    const leader = b.inner.opened ? b : c;
+    const follower = leader == b ? c : b;
+    expect(follower.statuses.slice(-2)).toEqual(['connecting', 'open']);
+    follower.shared.send({ t: 'read', at: 9 });
+    await settle();
+    expect(leader.inner.sent.map((s) => s.frame)).toEqual([{ t: 'read', at: 9 }]);
+  });
+
+  it('gives up the lead when the page enters the back/forward cache, and rejoins after', async () => {
+    const [a, b] = tabs(2);
+    a.open();
+    await settle();
+    b.open();
+    await settle();
+    a.win.fire('pagehide', { persisted: true });
+    await settle();
+    expect(a.status).toBe('closed');
+    expect(a.inner.closed).toBe(1);
+    expect(b.inner.opened).toBe(1);
+    // Restored: the kernel opens the transport again; `a` now follows `b`.
+    a.open();
+    await settle();
+    expect(a.inner.opened).toBe(1);
+    expect(a.status).toBe('open');
+    b.inner.listener!.frame('{"t":"blocked"}');
+    await settle();
+    expect(a.frames).toContain('{"t":"blocked"}');
+  });
+
+  it('a plain pagehide (no back/forward cache) keeps the lead', async () => {
+    const [a, b] = tabs(2);
+    a.open();
+    b.open();
+    await settle();
+    a.win.fire('pagehide', { persisted: false });
+    await settle();
+    expect(a.inner.closed).toBe(0);
+    expect(b.inner.opened).toBe(0);
+  });
+
+  it('without Web Locks every tab keeps its own connection (the fallback)', () => {
+    const inner = createRecordingTransport();
+    const win = createTabWindow(null);
+    expect(shareTransport(inner, 'x', win as unknown as Window, () => {})).toBe(inner);
+    expect(shareTransport(inner, 'x', undefined, () => {})).toBe(inner);
+  });
+
+  it('connects on its own when the lock manager refuses (an opaque origin)', async () => {
+    const inner = createRecordingTransport();
+    const win = createTabWindow({
+      requests: [],
+      request: () => Promise.reject(new DOMException('opaque origin', 'SecurityError')),
+    } as unknown as ReturnType<typeof createFakeLocks>);
+    const statuses: string[] = [];
+    const t = shareTransport(inner, 'visitor-chat:opaque-' + ++channel, win as never, () => {});
+    closers.push(() => t.close());
+    t.open({ status: (s) => statuses.push(s), frame: () => {} });
+    await settle();
+    expect(inner.opened).toBe(1);
+    expect(statuses.at(-1)).toBe('open');
+  });
+});
+
+describe('kernels in three tabs', () => {
+  /** Three kernels of one browser: one store, one lock manager, each its own transport. */
+  async function browserTabs(n = 3) {
+    const locks = createFakeLocks();
+    const storage = createSpyStore();
+    const made: Array<{ k: Kernel; transport: ReturnType<typeof createMemoryTransport> }> = [];
+    for (let i = 0; i < n; i++) {
+      const transport = createMemoryTransport();
+      const k = createKernel({
+        key: 'tabs-key',
+        transport,
+        storage,
+        window: createTabWindow(locks) as unknown as Window,
+        logger: { warn: vi.fn() },
+      });
+      closers.push(() => k.destroy());
+      made.push({ k, transport });
+    }
+    await Promise.all(made.map((m) => m.k.booted));
+    await settle(50);
+    return { made, locks };
+  }
+
+  it('share one visitor id even on a first visit opened in three tabs at once', async () => {
+    const { made, locks } = await browserTabs();
+    const vids = new Set(made.map((m) => m.k.state.vid));
+    expect(vids.size).toBe(1);
+    expect(locks.requests.filter((r) => r == 'visitor-chat:id')).toHaveLength(3);
+  });
+
+  it('open one connection: every hello goes through the leader, every tab is welcomed', async () => {
+    const { made } = await browserTabs();
+    const used = made.filter((m) => m.transport.server.received.length > 0);
+    expect(used).toHaveLength(1);
+    const hellos = used[0].transport.server.received.filter((f) => f.t == 'hello');
+    expect(hellos).toHaveLength(3);
+    for (const { k } of made) {
+      expect(k.state.connection).toBe('open');
+      expect(k.welcomed).toBe(true);
+    }
+    // The blocked state reaches every tab through the one connection.
+    used[0].transport.server.block();
+    await settle();
+    for (const { k } of made) expect(k.state.blocked).toBe(true);
+  });
+});
+
+describe('the chat layer mirrored across tabs', () => {
+  async function twoWidgets() {
+    const locks = createFakeLocks();
+    const storage = createSpyStore();
+    const made = [0, 1].map(() => {
+      const transport = createMemoryTransport();
+      const widget = createWidget({
+        key: 'tabs-chat',
+        ui: false,
+        transport,
+        storage,
+        window: createTabWindow(locks) as unknown as Window,
+        logger: { warn: vi.fn() },
+      });
+      closers.push(() => widget.destroy());
+      return { widget, transport };
+    });
+    await Promise.all(made.map((m) => m.widget.ready()));
+    await settle(50);
+    const server = made.find((m) => m.transport.server.received.length)!.transport.server;
+    return { a: made[0].widget, b: made[1].widget, server };
+  }
+
+  it('opening and closing the window in one tab does the same in the other', async () => {
+    const { a, b } = await twoWidgets();
+    await a.open();
+    await settle();
+    expect(b.state.open).toBe(true);
+    await b.close();
+    await settle();
+    expect(a.state.open).toBe(false);
+  });
+
+  it('an agent message counts unread in both tabs; reading it in one clears both', async () => {
+    const { a, b, server } = await twoWidgets();
+    server.say('Hi there');
+    await settle();
+    expect([a.state.unread, b.state.unread]).toEqual([1, 1]);
+    a.markRead();
+    await settle();
+    expect([a.state.unread, b.state.unread]).toEqual([0, 0]);
+  });
+
+  it('a message sent in one tab shows in the other, then sent once the server acks it', async () => {
+    const { a, b, server } = await twoWidgets();
+    const m = await b.send('from tab b');
+    await settle();
+    expect(server.messages.filter((x) => x.from == 'visitor').map((x) => x.text)).toEqual([
+      'from tab b',
+    ]);
+    for (const w of [a, b])
+      expect(w.state.messages.map((x) => [x.cid, x.text, x.status])).toEqual([
+        [m.cid, 'from tab b', 'sent'],
+      ]);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * Fakes for the cross-tab tests in Node: a Web Locks manager (exclusive locks, queued requests,
+ * released when the callback's promise settles) and a window that has it plus Node's own
+ * BroadcastChannel, which delivers between instances of one process like tabs of one browser.
+ */
+import type { ClientFrame } from '../../src/protocol';
+import type { Transport, TransportListener } from '../../src/transport/types';
+
+export function createFakeLocks() {
+  const held = new Set<string>();
+  const waiting = new Map<string, Array<() => void>>();
+  const next = (name: string) => {
+    const run = waiting.get(name)?.shift();
+    if (run) run();
+    else held.delete(name);
+  };
+  return {
+    /** Names requested, in order (to see who asked for what). */
+    requests: [] as string[],
+    request<T>(name: string, cb: (lock: { name: string }) => T | Promise<T>): Promise<T> {
+      this.requests.push(name);
+      return new Promise<T>((resolve, reject) => {
+        const run = () => {
+          held.add(name);
+          Promise.resolve()
+            .then(() => cb({ name }))
+            .then(resolve, reject)
+            .finally(() => next(name));
+        };
+        if (held.has(name)) waiting.set(name, [...(waiting.get(name) || []), run]);
+        else run();
+      });
+    },
+  };
+}
+
+/** A window with locks and BroadcastChannel; `fire('pagehide', {persisted})` dispatches. */
+export function createTabWindow(locks: ReturnType<typeof createFakeLocks> | null) {
+  const listeners = new Map<string, Set<(e: unknown) => void>>();
+  const win = {
+    navigator: { locks, userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', language: 'en' },
+    BroadcastChannel: globalThis.BroadcastChannel,
+    addEventListener(type: string, fn: (e: unknown) => void) {
+      if (!listeners.has(type)) listeners.set(type, new Set());
+      listeners.get(type)!.add(fn);
+    },
+    removeEventListener(type: string, fn: (e: unknown) => void) {
+      listeners.get(type)?.delete(fn);
+    },
+    fire(type: string, event: Record<string, unknown> = {}) {
+      for (const fn of listeners.get(type) || []) fn(event);
+    },
+  };
+  return win;
+}
+
+/** A transport that records what it is asked to do; `open` reports `connecting`, then `open` a tick later. */
+export function createRecordingTransport() {
+  const t = {
+    opened: 0,
+    closed: 0,
+    sent: [] as Array<{ frame: ClientFrame; final?: boolean }>,
+    listener: undefined as TransportListener | undefined,
+    open(l: TransportListener) {
+      t.opened++;
+      t.listener = l;
+      l.status('connecting');
+      setTimeout(() => t.listener == l && l.status('open'), 0);
+    },
+    send(frame: ClientFrame, final?: boolean) {
+      if (!t.listener) return false;
+      t.sent.push({ frame, final });
+      return true;
+    },
+    close() {
+      t.closed++;
+      t.listener = undefined;
+    },
+  };
+  return t satisfies Transport;
+}
+
+/** Resolves after BroadcastChannel messages and timers queued now have been delivered. */
+export const settle = (ms = 30) => new Promise((r) => setTimeout(r, ms));
