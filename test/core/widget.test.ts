@@ -327,11 +327,13 @@ describe('delivery', () => {
     const m = await widget.send('slow');
     await vi.advanceTimersByTimeAsync(15000);
     expect(widget.state.messages[0].status).toBe('failed');
+    // The timeout resent it too (unacknowledged again here).
+    expect(frames('msg')).toHaveLength(2);
     server.options.ack = true;
     widget.retry(m.cid!);
     await flush();
     expect(widget.state.messages[0].status).toBe('sent');
-    expect(frames('msg')).toHaveLength(2);
+    expect(frames('msg')).toHaveLength(3);
     expect(server.messages.filter((x) => x.from == 'visitor')).toHaveLength(1);
   });
 
