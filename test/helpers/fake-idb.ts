@@ -18,6 +18,16 @@ export interface FakeIdb {
   databases: Map<string, Map<string, Map<unknown, unknown>>>;
   /** Like the user clearing site data: the data goes and open connections are closed. */
   wipe(): void;
+  /**
+   * Like another tab calling `indexedDB.deleteDatabase(name)` (also on `indexedDB` itself):
+   * `versionchange` goes to every open connection; when they all close, the database goes,
+   * otherwise the delete is blocked (recorded in `blockedDeletes`) and nothing is deleted.
+   */
+  deleteDatabase(name: string): Promise<'deleted' | 'blocked'>;
+  /** Deletes requested while a connection stayed open, in call order. */
+  blockedDeletes: string[];
+  /** Like another tab calling `objectStore.clear()`: the data goes, connections stay open. */
+  clear(dbName?: string, storeName?: string): void;
 }
 
 type Handler = (() => void) | null;
@@ -45,10 +55,31 @@ export function createFakeIdb(): FakeIdb {
   const switches: FakeIdbSwitches = { open: 'ok', hangTransactions: false };
   const opened: string[] = [];
   const databases: FakeIdb['databases'] = new Map();
-  const connections: { closed: boolean; onclose: Handler }[] = [];
+  const connections: {
+    name: string;
+    closed: boolean;
+    onclose: Handler;
+    onversionchange: Handler;
+  }[] = [];
+  const blockedDeletes: string[] = [];
+
+  const deleteDatabase = (name: string) =>
+    new Promise<'deleted' | 'blocked'>((resolve) =>
+      queueMicrotask(() => {
+        const open = connections.filter((c) => c.name == name && !c.closed);
+        for (const c of open) c.onversionchange?.();
+        if (open.some((c) => !c.closed)) {
+          blockedDeletes.push(name);
+          return resolve('blocked');
+        }
+        databases.delete(name);
+        resolve('deleted');
+      }),
+    );
 
   function connect(name: string) {
     const conn = {
+      name,
       closed: false,
       onclose: null as Handler,
       onversionchange: null as Handler,
@@ -135,6 +166,13 @@ export function createFakeIdb(): FakeIdb {
       });
       return req;
     },
+    deleteDatabase(name: string) {
+      const req = { ...request(), onblocked: null as Handler };
+      void deleteDatabase(name).then((how) =>
+        (how == 'deleted' ? req.onsuccess : req.onblocked)?.(),
+      );
+      return req;
+    },
   };
 
   return {
@@ -148,6 +186,11 @@ export function createFakeIdb(): FakeIdb {
         conn.closed = true;
         conn.onclose?.();
       }
+    },
+    deleteDatabase,
+    blockedDeletes,
+    clear(dbName = 'visitor-chat', storeName = 'kv') {
+      databases.get(dbName)?.get(storeName)?.clear();
     },
   };
 }
