@@ -58,7 +58,8 @@ function useWidgetState(widget: Widget): WidgetState {
  */
 export function App({ widget, root, win }: AppProps) {
   const s = useWidgetState(widget);
-  const cfg = s.config;
+  // Own keys only: a host page's polluted Object.prototype must not set `renderTo`, `color`…
+  const cfg: WidgetState['config'] = Object.assign(Object.create(null), s.config);
   const doc = win.document;
   const t = useMemo(() => strings(s.lang, s.translations), [s.lang, s.translations]);
   const rtl = isRtl(s.lang);
@@ -200,8 +201,9 @@ export function App({ widget, root, win }: AppProps) {
     '--x': cfg.offsetX + 'px',
     '--y': cfg.offsetY + 'px',
     '--z': String(cfg.zIndex),
-    '--vh': viewport ? viewport[0] + 'px' : undefined,
-    '--vt': viewport ? viewport[1] + 'px' : undefined,
+    // `initial`, not unset: the host page's own `--vh` would be inherited into the shadow root.
+    '--vh': viewport ? viewport[0] + 'px' : 'initial',
+    '--vt': viewport ? viewport[1] + 'px' : 'initial',
   };
   const right = (cfg.orientation == 'right') != rtl;
 

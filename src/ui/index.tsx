@@ -5,11 +5,13 @@
  * import { createWidget } from 'visitor-chat';
  * createWidget({ key, transport, ui: (w) => import('visitor-chat/ui').then((m) => m.mount(w)) });
  */
-import { render } from 'preact';
+import { options, render } from 'preact';
 import type { Widget } from '../core/widget';
 import { App } from './App';
 import { startNotifications } from './notify';
 import { CSS } from './styles';
+
+let hooked = false;
 
 /**
  * Renders the widget's UI into an open shadow root on a `<div data-visitor-chat>` host,
@@ -18,6 +20,17 @@ import { CSS } from './styles';
  * removes the UI again (the widget itself keeps running).
  */
 export function mount(widget: Widget): () => void {
+  // Preact reads props with for-in, which also walks Object.prototype: on a host page where a
+  // library added enumerable keys to it, an inherited `class` or `dangerouslySetInnerHTML` would
+  // reach every element (a prototype-pollution gadget). Props get a null prototype instead.
+  if (!hooked) {
+    hooked = true;
+    const prev = options.vnode;
+    options.vnode = (v) => {
+      if (v.type) v.props = Object.assign(Object.create(null), v.props);
+      prev?.(v);
+    };
+  }
   const doc = document;
   const win = doc.defaultView || window;
   const host = doc.createElement('div');
@@ -33,7 +46,8 @@ export function mount(widget: Widget): () => void {
   const attach = () => {
     if (attached) return;
     attached = true;
-    const to = widget.state.config.renderTo;
+    const cfg = widget.state.config;
+    const to = Object.prototype.hasOwnProperty.call(cfg, 'renderTo') ? cfg.renderTo : undefined;
     const target = typeof to == 'string' ? doc.getElementById(to) : to;
     if (to && !target)
       console.warn('[visitor-chat] renderTo "' + to + '" not found; using the page corner');

@@ -12,10 +12,10 @@ import ts from 'typescript';
 import { buildSnippetHtml } from '../../src/loader';
 import { DIST } from './harness';
 
-/** Bundles ui-fixture.ts (and the memory transport it imports) into a classic script. */
-export async function buildFixture(): Promise<string> {
+/** Bundles ui-fixture.ts (or another fixture here, and what it imports) into a classic script. */
+export async function buildFixture(file = 'ui-fixture.ts'): Promise<string> {
   const bundle = await rollup({
-    input: resolve(import.meta.dirname, 'ui-fixture.ts'),
+    input: resolve(import.meta.dirname, file),
     plugins: [
       nodeResolve({ browser: true, extensions: ['.ts', '.js'], rootDir: resolve(DIST, '..') }),
       {

@@ -1,0 +1,374 @@
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { PWN_RECORDER, XSS, auditDom, upTo } from '../helpers/xss-corpus';
+import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
+import { buildFixture, chat, snippetFor } from './ui-harness';
+
+/**
+ * The XSS corpus (test/helpers/xss-corpus.ts) through every text sink, in real Chromium: the
+ * widget's (agent, bot, system and auto messages, author names, quick-reply labels and values,
+ * the typing line, the visitor's own text, the contact form) and the agent Visitors page's
+ * (visitor names, emails, phones, variables, page titles and URLs, referrers, groups, messages
+ * both ways, agent names, the search box). Nothing may execute (`window.__pwned`), no dialog may
+ * open, and the DOM may hold no element, `on*` attribute or link scheme the audit refuses; each
+ * vector must also be visible as the exact text it was, which proves the sink was exercised.
+ */
+const SERVER = resolve(import.meta.dirname, '../../demo/server/server.ts');
+const TOKEN = 'xss-agent-token-0123456789abcdef';
+
+type Smartsupp = (...args: unknown[]) => void;
+
+/** Runs the DOM audit in the page, over the document and every open shadow root. */
+const audit = (page: Page, allow: string[]) =>
+  page.evaluate(
+    `(${auditDom.toString()})(document, ${JSON.stringify(['head', 'head *', ...allow])})`,
+  ) as Promise<string[]>;
+
+const pwned = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __pwned?: number[] }).__pwned);
+
+/** Rules that show each vector as an auto message (text, author, quick reply) on `x<id>`. */
+const RULES = XSS.map((v) => ({
+  id: 'r' + v.id,
+  text: v.text,
+  name: v.text.slice(0, 200),
+  frequency: 'visit',
+  conditions: [{ type: 'event', name: 'x' + v.id }],
+  replies: [{ label: v.text.slice(0, 200), value: v.text }],
+}));
+
+function widgetPage(config: Record<string, unknown>): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
+<script>${PWN_RECORDER}
+window.__rules = ${JSON.stringify(RULES).replace(/</g, '\\u003c')};</script>
+<script src="/fixture.js"></script>
+${snippetFor(config).html}
+</head><body><h1>Shop</h1></body></html>`;
+}
+
+/** Locates inside the widget's shadow root. */
+const w = (page: Page) => (sel: string) => page.locator('[data-visitor-chat] ' + sel);
+
+/** Widget elements that are the widget's own (the contact form is a form). */
+const WIDGET_OWN = ['form.fm', 'form.cp'];
+
+describeBrowser('the XSS corpus through every widget text sink, in Chromium', () => {
+  let browser: Browser;
+  let site: Served;
+  let context: BrowserContext;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    requireBuilt('widget.js', 'chat.js', 'ui.js');
+    site = await serve({
+      '/': widgetPage({}),
+      '/form': widgetPage({
+        requireLogin: true,
+        privacyNoticeEnabled: true,
+        privacyNoticeUrl: 'javascript:__pwn(900)',
+      }),
+      '/fixture.js': {
+        body: await buildFixture('hostile-fixture.ts'),
+        contentType: 'text/javascript',
+      },
+    });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await site?.close();
+  });
+
+  async function open(path: string): Promise<Page> {
+    context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('dialog', (d) => {
+      problems.push('dialog: ' + d.message());
+      void d.dismiss();
+    });
+    await page.goto(site.url + path);
+    await page.locator('[data-visitor-chat] .ln').waitFor();
+    return page;
+  }
+
+  it('auto messages, agent, bot and system messages, names, quick replies, typing, visitor text', async () => {
+    const page = await open('/');
+    const $ = w(page);
+    const smartsupp = (...args: unknown[]) =>
+      page.evaluate((a) => (window as unknown as { smartsupp: Smartsupp }).smartsupp(...a), args);
+
+    // Auto messages in the closed-chat preview: author and text, one vector after the other.
+    for (const v of XSS) {
+      await smartsupp('trigger', 'x' + v.id);
+      await expect.poll(() => $('.pv .pvt').textContent()).toBe(v.text);
+      expect(await $('.pv .nm').textContent()).toBe(v.text.slice(0, 200));
+      expect(await audit(page, WIDGET_OWN)).toEqual([]);
+    }
+
+    await $('.ln').click();
+    await $('[role=dialog]').waitFor();
+    // Every auto message is in the conversation, as text.
+    expect(await $('.m.t .bb').allTextContents()).toEqual(XSS.map((v) => v.text));
+
+    // Agent, bot and system messages with hostile authors.
+    for (const v of XSS) {
+      await chat.say(page, v.text, { name: v.text.slice(0, 200) });
+      await chat.say(page, v.text, { from: 'system' });
+    }
+    await expect.poll(() => $('.m.a .bb').count()).toBe(XSS.length);
+    await expect.poll(() => $('.m.s .bb').count()).toBe(XSS.length);
+    expect(await $('.m.a .bb').allTextContents()).toEqual(XSS.map((v) => v.text));
+    expect(await $('.m.s .bb').allTextContents()).toEqual(XSS.map((v) => v.text));
+    // The header shows the latest agent's name; the typing line names them too.
+    const lastName = XSS[XSS.length - 1].text.slice(0, 200);
+    expect(await $('#vc-t').textContent()).toBe(lastName);
+    await chat.push(page, { t: 'typing', on: true });
+    await expect.poll(() => $('.ty .sr').textContent()).toContain(lastName);
+    await chat.push(page, { t: 'typing', on: false });
+
+    // Bot messages with a hostile quick reply each: its label shows, its value is sent.
+    for (const v of XSS) {
+      await chat.say(page, v.text, {
+        from: 'bot',
+        name: v.text.slice(0, 200),
+        replies: [{ label: v.text.slice(0, 200), value: v.text }],
+      });
+      const button = $('.qr button');
+      await expect.poll(() => button.textContent()).toBe(v.text.slice(0, 200));
+      expect(await audit(page, WIDGET_OWN)).toEqual([]);
+      await button.click();
+      await expect.poll(() => $('.m.v .bb').count()).toBe(v.id);
+    }
+    expect(await $('.m.b .bb').allTextContents()).toEqual(XSS.map((v) => v.text));
+    // A quick reply's value is sent trimmed, like all visitor text.
+    expect(await $('.m.v .bb').allTextContents()).toEqual(XSS.map((v) => v.text.trim()));
+
+    // The visitor's own text: the composer, `chat:message` (draft) and `chat:send`.
+    for (const v of upTo(1000)) {
+      await $('#vc-in').fill(v.text);
+      await page.keyboard.press('Enter');
+      await smartsupp('chat:message', v.text);
+      expect(await $('#vc-in').inputValue()).toBe(v.text);
+      await smartsupp('chat:send', v.text);
+    }
+    // Both trim the text, as the core does for every visitor message.
+    const sent = upTo(1000).flatMap((v) => [v.text.trim(), v.text.trim()]);
+    await expect.poll(async () => (await chat.received(page)).slice(XSS.length)).toEqual(sent);
+
+    // Links in all of that: only safe schemes (the audit); some http(s) ones do exist.
+    expect(await $('.bb a[href]').count()).toBeGreaterThan(5);
+    expect(await audit(page, WIDGET_OWN)).toEqual([]);
+    expect(await pwned(page)).toBeUndefined();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('the contact form: every field and the held message, and a javascript: privacy link', async () => {
+    const page = await open('/form');
+    const $ = w(page);
+    await $('.ln').click();
+    const held = XSS[0].text;
+    await $('#vc-in').fill(held);
+    await page.keyboard.press('Enter');
+    await $('form.fm').waitFor();
+    expect(await $('.hq').textContent()).toContain(held);
+    // The privacy link from a `javascript:` privacyNoticeUrl is refused by the config.
+    expect(await $('form.fm a').count()).toBe(0);
+    for (const v of upTo(255)) {
+      await $('#vc-f-name').fill(v.text);
+      await $('#vc-f-email').fill(v.text);
+      // An invalid phone keeps the form up (some vectors are valid email addresses).
+      await $('#vc-f-phone').fill('x' + v.text.slice(0, 31));
+      await $('form.fm .bt').click();
+      await $('#vc-e-phone').waitFor();
+      expect(await audit(page, WIDGET_OWN)).toEqual([]);
+    }
+    const name = XSS[2].text;
+    await $('#vc-f-name').fill(name);
+    await $('#vc-f-email').fill('ada@example.com');
+    await $('#vc-f-phone').fill('');
+    await $('#vc-f-consent').check();
+    await $('form.fm .bt').click();
+    await expect.poll(() => chat.received(page)).toEqual([held]);
+    const ids = await page.evaluate(() =>
+      (
+        window as unknown as { chat: { server: { received: { t: string }[] } } }
+      ).chat.server.received.filter((f) => f.t == 'id'),
+    );
+    expect(ids).toContainEqual(expect.objectContaining({ name, email: 'ada@example.com' }));
+    expect(await audit(page, WIDGET_OWN)).toEqual([]);
+    expect(await pwned(page)).toBeUndefined();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+interface Running {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A raw visitor on the reference server's WebSocket endpoint, from Node. */
+async function rawVisitor(url: string, frames: unknown[]): Promise<WebSocket> {
+  const ws = new WebSocket(url.replace(/^http/, 'ws') + '/v1/ws?key=demo');
+  await new Promise((ok, ko) => {
+    ws.once('open', ok);
+    ws.once('error', ko);
+  });
+  const welcome = new Promise((ok) =>
+    ws.on('message', (d) => String(d).includes('"welcome"') && ok(null)),
+  );
+  ws.send(JSON.stringify(frames[0]));
+  await welcome;
+  for (const f of frames.slice(1)) ws.send(JSON.stringify(f));
+  return ws;
+}
+
+describeBrowser('the XSS corpus through every agent-page text sink, in Chromium', () => {
+  let browser: Browser;
+  let server: Running;
+  const sockets: WebSocket[] = [];
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    requireBuilt('agent.js', 'agent.css', 'widget.js');
+    const { startServer } = await import(SERVER);
+    const { quietLogger } = await import('../../demo/server/log');
+    server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      db: ':memory:',
+      agentToken: TOKEN,
+      plan: 'pro',
+      log: quietLogger,
+      // The demo bot answers the first visitor message at once, before the agent writes.
+      botDelayMs: 0,
+    });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function api(path: string, body: unknown) {
+    const res = await fetch(server.url + path, {
+      method: 'POST',
+      headers: { authorization: 'Bearer ' + TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status, path).toBeLessThan(300);
+  }
+
+  it('visitor identity, variables, pages, referrers and messages both ways render as text', async () => {
+    // One raw visitor per vector, each carrying it in every field the agent page shows.
+    const vids: string[] = [];
+    for (const v of XSS) {
+      const vid = 'xss-' + v.id;
+      vids.push(vid);
+      const now = Date.now();
+      sockets.push(
+        await rawVisitor(server.url, [
+          {
+            t: 'hello',
+            v: 1,
+            key: 'demo',
+            vid,
+            visits: 2,
+            firstSeenAt: now - 1000,
+            activeAt: now,
+            device: 'desktop',
+            lang: 'en',
+            page: {
+              url: v.text.slice(0, 2048),
+              title: v.text.slice(0, 1000),
+              referrer: v.text.slice(0, 2048),
+            },
+            profile: {
+              name: v.text.slice(0, 200),
+              email: v.text.slice(0, 254),
+              phone: v.text.slice(0, 50),
+            },
+            variables: {
+              ['k' + v.id]: v.text.slice(0, 1000),
+              [v.text.slice(0, 100)]: 'value',
+              constructor: v.text.slice(0, 1000),
+            },
+            group: v.text.slice(0, 100),
+          },
+          { t: 'msg', cid: 'c' + v.id, text: v.text, at: now },
+        ]),
+      );
+    }
+
+    const context = await browser.newContext();
+    const agent = await context.newPage();
+    agent.on('pageerror', (e) => problems.push(e.message));
+    agent.on('dialog', (d) => {
+      problems.push('dialog: ' + d.message());
+      void d.dismiss();
+    });
+    await agent.addInitScript(PWN_RECORDER);
+    await agent.goto(server.url + '/agent#token=' + TOKEN);
+    await agent.locator('[role=tablist]').waitFor();
+    await expect.poll(() => agent.locator('.row[data-id^="xss-"]').count()).toBe(XSS.length);
+    const own = ['form.composer', 'details.legend', 'body > script', 'body > noscript'];
+    expect(await audit(agent, own)).toEqual([]);
+
+    for (const v of XSS) {
+      const row = agent.locator(`.row[data-id="xss-${v.id}"]`);
+      expect(await row.locator('.name').textContent()).toBe(v.text.slice(0, 200).trim());
+      expect(await row.locator('.page-title').textContent()).toBe(v.text.slice(0, 1000));
+      // The agent answers with a hostile name and text (the visitor's message is the vector).
+      await api(`/api/visitors/xss-${v.id}/messages`, {
+        text: v.text,
+        name: v.text.slice(0, 200),
+      });
+      await expect.poll(() => row.locator('.last').textContent()).toBe('Agent: ' + v.text);
+      await row.click();
+      const detail = agent.locator('.detail');
+      // The visitor's message, the demo bot's answer, the agent's message.
+      await expect
+        .poll(async () =>
+          (await detail.locator('.msg-text').allTextContents()).filter((t) => t == v.text),
+        )
+        .toEqual([v.text, v.text]);
+      expect(await detail.locator('.msg-head strong').allTextContents()).toContain(
+        v.text.slice(0, 200).trim(),
+      );
+      const dd = await detail.locator('dd').allTextContents();
+      expect(dd).toContain(v.text.slice(0, 254)); // email
+      expect(dd).toContain(v.text.slice(0, 50)); // phone
+      expect(dd).toContain(v.text.slice(0, 1000)); // variable value
+      expect(dd).toContain(v.text.slice(0, 100)); // group
+      expect(await detail.locator('dt').allTextContents()).toContain(v.text.slice(0, 100));
+      expect(await detail.locator('.pages li').first().textContent()).toContain(
+        v.text.slice(0, 1000),
+      );
+      expect(await audit(agent, own)).toEqual([]);
+    }
+
+    // The search box echoes what was typed when nothing matches.
+    for (const v of upTo(300)) await agent.locator('input[type=search]').fill(v.text + ' zz');
+    await agent.locator('.empty').waitFor();
+    expect(await audit(agent, own)).toEqual([]);
+    expect(await pwned(agent)).toBeUndefined();
+    expect(await agent.evaluate(vidsCheck)).toBe(true);
+    expect(problems).toEqual([]);
+    expect(vids.length).toBe(XSS.length);
+    await context.close();
+  });
+});
+
+/** Evaluated in the agent page: nothing was added to Object.prototype by the hostile data. */
+function vidsCheck(): boolean {
+  const o = {} as Record<string, unknown>;
+  return o.polluted === undefined && Object.keys(Object.prototype).length == 0;
+}
