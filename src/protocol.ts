@@ -290,8 +290,10 @@ export function toRecord(input: unknown): Record<string, unknown> | string {
   let f;
   try {
     f = JSON.parse(typeof input == 'string' ? input : JSON.stringify(input), bare);
-  } catch {
-    return 'frame is not JSON';
+  } catch (e) {
+    // The reviver recurses: thousands of nested levels overflow the stack (no valid frame
+    // nests more than a few).
+    return e instanceof RangeError ? 'frame is nested too deeply' : 'frame is not JSON';
   }
   return isRecord(f) ? f : 'frame is not an object';
 }
