@@ -114,7 +114,18 @@ describeBrowser('many tabs: one connection, mirrored state, takeover (Chromium)'
       signal: feed.signal,
     });
     expect(events.status).toBe(200);
-    site = await serve({ '/': page('Home'), '/pricing': page('Pricing'), '/cart': page('Cart') });
+    const httpPage = (title: string) =>
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>` +
+      buildSnippetHtml('/widget.js', { key: KEY, server: server.url, transport: 'http' }) +
+      `</head><body><h1>${title}</h1></body></html>`;
+    site = await serve({
+      '/': page('Home'),
+      '/pricing': page('Pricing'),
+      '/cart': page('Cart'),
+      '/http/a': httpPage('HTTP A'),
+      '/http/b': httpPage('HTTP B'),
+      '/http/c': httpPage('HTTP C'),
+    });
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   });
@@ -313,6 +324,50 @@ describeBrowser('many tabs: one connection, mirrored state, takeover (Chromium)'
           { timeout: WAIT },
         )
         .toEqual(['Sent without a lock manager']);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('over the HTTP transport too: one tab makes every request, a message from another arrives once', async () => {
+    const own = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+    try {
+      const pages: Page[] = [];
+      /** Requests to the server's visitor endpoints, by page index. */
+      const calls: number[] = [];
+      for (const path of ['/http/a', '/http/b', '/http/c']) {
+        const page = await own.newPage();
+        page.setDefaultTimeout(WAIT);
+        const index = pages.length;
+        page.on('request', (r) => r.url().includes('/v1/') && calls.push(index));
+        page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+        await page.goto(site.url + path);
+        await w(page, '.ln').waitFor({ state: 'visible' });
+        pages.push(page);
+      }
+      await w(pages[2], '.ln').click();
+      for (const p of pages) await w(p, '[role=dialog]').waitFor({ state: 'visible' });
+      await w(pages[2], '#vc-in').click();
+      await pages[2].keyboard.type('Sent over HTTP from the third tab');
+      await pages[2].keyboard.press('Enter');
+      for (const p of pages)
+        await expect
+          .poll(() => bubbles(p, 'v'), { timeout: WAIT })
+          .toEqual(['Sent over HTTP from the third tab']);
+      const id = await pages[0].evaluate(
+        () => (window as unknown as { smartsupp: { vid: string } }).smartsupp.vid,
+      );
+      await expect
+        .poll(
+          async () =>
+            (await api<{ messages: ApiMessage[] }>('/api/visitors/' + id)).messages.map(
+              (m) => m.text,
+            ),
+          { timeout: WAIT },
+        )
+        .toEqual(['Sent over HTTP from the third tab']);
+      // Every frame POST and the event stream came from one tab.
+      expect(new Set(calls).size).toBe(1);
     } finally {
       await own.close();
     }
