@@ -229,7 +229,8 @@ describeBrowser('the chat UI, in Chromium', () => {
           document.querySelector('[data-visitor-chat]')!.shadowRoot!.activeElement?.id ||
           document.querySelector('[data-visitor-chat]')!.shadowRoot!.activeElement?.className,
       );
-    expect(await active()).toBe('vc-in');
+    // Focus moves after the window has rendered: wait for it rather than race it.
+    await expect.poll(active).toBe('vc-in');
     await page.keyboard.type('Hi, keyboard only here');
     await page.keyboard.press('Shift+Enter');
     await page.keyboard.type('second line');
@@ -237,6 +238,6 @@ describeBrowser('the chat UI, in Chromium', () => {
     await expect.poll(() => chat.received(page)).toEqual(['Hi, keyboard only here\nsecond line']);
     await page.keyboard.press('Escape');
     await page.locator('[role=dialog]').waitFor({ state: 'detached' });
-    expect(await active()).toBe('ln');
+    await expect.poll(active).toBe('ln');
   });
 });
