@@ -22,17 +22,7 @@ import type { ClientFrame } from '../../src/protocol';
 import { createMemoryTransport, type MemoryServer } from '../../src/transport/memory';
 import type { ConnectionStatus, Transport, TransportListener } from '../../src/transport/types';
 
-/** A small, fast, seedable PRNG (mulberry32): the same seed gives the same run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from './random';
 
 /** The faults applied to each frame; change them at any time (`heal()` zeroes them). */
 export interface FaultOptions {

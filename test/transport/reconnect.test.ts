@@ -5,6 +5,7 @@ import { BACKOFF_CAP } from '../../src/transport/backoff';
 import { createHttpTransport } from '../../src/transport/http';
 import { createWebSocketTransport } from '../../src/transport/websocket';
 import type { Transport } from '../../src/transport/types';
+import { seededRandom } from '../helpers/random';
 import { setVisibility } from '../helpers/visibility';
 
 /**
@@ -36,18 +37,6 @@ interface Behaviour {
 }
 
 type Frame = { t: string; [k: string]: unknown };
-
-/** A seeded PRNG (mulberry32), so a "random" schedule is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Server-side bookkeeping common to both fake servers. */
 function serverState(behaviour: Behaviour) {
@@ -244,7 +233,7 @@ describe('backoff against a server that keeps refusing (10 simulated minutes)', 
     'WebSocket, seed %i: exponential, jittered, capped at 30 s, never gives up',
     async (seed) => {
       const server = webSocketServer({ refuse: true });
-      const { w } = widget(server.transport(seeded(seed)));
+      const { w } = widget(server.transport(seededRandom(seed)));
       await vi.advanceTimersByTimeAsync(TEN_MINUTES);
       const n = server.attempts.length;
       // Full jitter averages 15 s once capped: about 40 attempts in 10 minutes, never a storm,
@@ -278,7 +267,7 @@ describe('backoff against a server that keeps refusing (10 simulated minutes)', 
 
   it('HTTP, network errors: the same bounded schedule of hello POSTs', async () => {
     const server = httpServer({ refuse: true });
-    const { w } = widget(server.transport(seeded(7)));
+    const { w } = widget(server.transport(seededRandom(7)));
     await vi.advanceTimersByTimeAsync(TEN_MINUTES);
     expect(server.attempts.length).toBeGreaterThanOrEqual(25);
     expect(server.attempts.length).toBeLessThanOrEqual(70);
@@ -288,7 +277,7 @@ describe('backoff against a server that keeps refusing (10 simulated minutes)', 
 
   it('HTTP, 503 on every POST: bounded too', async () => {
     const server = httpServer({ status: 503 });
-    widget(server.transport(seeded(8)));
+    widget(server.transport(seededRandom(8)));
     await vi.advanceTimersByTimeAsync(TEN_MINUTES);
     expect(server.attempts.length).toBeGreaterThanOrEqual(25);
     expect(server.attempts.length).toBeLessThanOrEqual(70);
@@ -300,7 +289,7 @@ describe('"do not reconnect" stops the widget for good', () => {
     'WebSocket close %i: one connection in 10 minutes, whatever the page does',
     async (code) => {
       const server = webSocketServer({ closeAfterWelcome: code });
-      const { w } = widget(server.transport(seeded(code)));
+      const { w } = widget(server.transport(seededRandom(code)));
       await vi.advanceTimersByTimeAsync(1000);
       expect(w.state.connection).toBe('stopped');
       // online, the tab shown again, a back/forward-cache restore: none of them reconnects.
@@ -320,7 +309,7 @@ describe('"do not reconnect" stops the widget for good', () => {
     'WebSocket close %i before any frame (refused at the upgrade): one connection',
     async (code) => {
       const server = webSocketServer({ closeOnOpen: code });
-      const { w } = widget(server.transport(seeded(code)));
+      const { w } = widget(server.transport(seededRandom(code)));
       await vi.advanceTimersByTimeAsync(TEN_MINUTES);
       nudge();
       await vi.advanceTimersByTimeAsync(1000);
@@ -333,7 +322,7 @@ describe('"do not reconnect" stops the widget for good', () => {
     'HTTP %i: one request in 10 minutes, whatever the page does',
     async (status) => {
       const server = httpServer({ status });
-      const { w } = widget(server.transport(seeded(status)));
+      const { w } = widget(server.transport(seededRandom(status)));
       await vi.advanceTimersByTimeAsync(1000);
       expect(w.state.connection).toBe('stopped');
       nudge();
@@ -350,7 +339,7 @@ describe('"do not reconnect" stops the widget for good', () => {
 describe('a blocked visitor makes no reconnect storm', () => {
   it('WebSocket: the server keeps it connected; one connection, presence only, no message resent', async () => {
     const server = webSocketServer({ blocked: true });
-    const { w } = widget(server.transport(seeded(1)));
+    const { w } = widget(server.transport(seededRandom(1)));
     await w.ready();
     await w.send('written before the block').catch(() => {});
     await vi.advanceTimersByTimeAsync(TEN_MINUTES);
@@ -361,7 +350,7 @@ describe('a blocked visitor makes no reconnect storm', () => {
 
   it('WebSocket: a blocked visitor closed with 4003 stops after one connection', async () => {
     const server = webSocketServer({ blocked: true, closeAfterWelcome: 4003 });
-    const { w } = widget(server.transport(seeded(2)));
+    const { w } = widget(server.transport(seededRandom(2)));
     await vi.advanceTimersByTimeAsync(TEN_MINUTES);
     nudge();
     await vi.advanceTimersByTimeAsync(1000);
@@ -371,7 +360,7 @@ describe('a blocked visitor makes no reconnect storm', () => {
 
   it('HTTP: a blocked visitor whose event stream stays up makes one hello and no resends', async () => {
     const server = httpServer({ blocked: true });
-    const { w } = widget(server.transport(seeded(3)));
+    const { w } = widget(server.transport(seededRandom(3)));
     await w.ready();
     await w.send('written before the block').catch(() => {});
     await vi.advanceTimersByTimeAsync(TEN_MINUTES);
@@ -383,7 +372,7 @@ describe('a blocked visitor makes no reconnect storm', () => {
 
   it('HTTP: a server that welcomes and then drops the event stream every time is not hammered', async () => {
     const server = httpServer({ blocked: true, streamFails: true });
-    widget(server.transport(seeded(4)));
+    widget(server.transport(seededRandom(4)));
     await vi.advanceTimersByTimeAsync(TEN_MINUTES);
     // Without a stability window on the backoff reset, every welcome restarts the backoff at
     // 0–1 s: over 1,000 hello POSTs in 10 minutes. With it, the schedule stays capped.
@@ -424,7 +413,7 @@ describe('a blocked visitor makes no reconnect storm', () => {
   // (it was about 1,180 connections in 10 minutes when every welcome reset the backoff).
   it('WebSocket: a server that welcomes and then closes every connection is not hammered', async () => {
     const server = webSocketServer({ blocked: true, closeAfterWelcome: 1011 });
-    widget(server.transport(seeded(5)));
+    widget(server.transport(seededRandom(5)));
     await vi.advanceTimersByTimeAsync(TEN_MINUTES);
     expect(server.attempts.length).toBeLessThanOrEqual(70);
   });
