@@ -8,7 +8,7 @@
  * without replacing the `window.smartsupp` function object the page already holds.
  */
 import { isRecord } from './protocol';
-import { createKernel } from './core/kernel';
+import { createKernel, type KernelOptions } from './core/kernel';
 import type { Widget } from './core/widget';
 import type { Transport } from './transport/types';
 import { createWebSocketTransport } from './transport/websocket';
@@ -78,12 +78,8 @@ function lazyTransport(load: Promise<Transport>): Transport {
             )
           : createWebSocketTransport(options);
     }
-    const k = createKernel({
-      ...raw,
-      key: raw.key as string,
-      transport: transport as Transport | undefined,
-      window,
-    });
+    // Still no prototype: the kernel reads options such as `storage` and `now` from it too.
+    const k = createKernel(Object.assign(raw, { transport, window }) as unknown as KernelOptions);
     s.vid = null;
     k.subscribers.add((state) => (s.vid = state.vid));
     void k.booted.then(() => (s.vid = k.state.vid));

@@ -14,7 +14,7 @@ import {
   visitStart,
 } from './format';
 import { STATUS_INFO, StateIcon } from './icons';
-import { PLAN_EXPLANATION, type Store } from './store';
+import { PLAN_EXPLANATION, typingOf, type Store } from './store';
 import type { Message, VisitorDetail } from './types';
 
 /** A URL as a link when it is http(s), else as plain text. */
@@ -135,7 +135,9 @@ function Conversation({ d, store }: { d: VisitorDetail; store: Store }) {
       ) : (
         <p class="muted">No messages yet.</p>
       )}
-      {(store.typing.value[d.id] ?? d.typing) && <p class="typing">{displayName(d)} is typing…</p>}
+      {(typingOf(store.typing.value, d.id) ?? d.typing) && (
+        <p class="typing">{displayName(d)} is typing…</p>
+      )}
     </section>
   );
 }

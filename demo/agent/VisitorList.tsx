@@ -5,7 +5,7 @@
 import { Badges } from './Badges';
 import { displayName, formatDuration, visitStart } from './format';
 import { StateIcon } from './icons';
-import type { Store } from './store';
+import { typingOf, type Store } from './store';
 import { FILTERS } from './Tabs';
 import type { Message, Visitor } from './types';
 
@@ -20,7 +20,7 @@ function lastMessageText(m: Message | null | undefined): string {
 function Row({ v, store }: { v: Visitor; store: Store }) {
   const page = v.currentPage;
   const selected = store.selectedId.value == v.id;
-  const typing = store.typing.value[v.id] ?? v.typing;
+  const typing = typingOf(store.typing.value, v.id) ?? v.typing;
   const onSite = formatDuration(store.now.value - visitStart(v));
   const last = typing ? 'typing…' : lastMessageText(v.lastMessage);
   return (

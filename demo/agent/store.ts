@@ -18,6 +18,14 @@ import type {
 } from './types';
 
 /** Wait after a keystroke in the search box before asking the server. */
+/**
+ * Whether the live feed says this visitor is typing (undefined when it has said nothing): own
+ * keys only, so a visitor whose id is `constructor` or `toString` is not "typing".
+ */
+export function typingOf(typing: Record<string, boolean>, id: string): boolean | undefined {
+  return Object.prototype.hasOwnProperty.call(typing, id) ? typing[id] : undefined;
+}
+
 export const SEARCH_DEBOUNCE_MS = 300;
 /** Wait after a tab change (arrow keys go through tabs quickly). */
 export const FILTER_DEBOUNCE_MS = 120;

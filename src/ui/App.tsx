@@ -8,6 +8,7 @@ import { ContactForm, FIELDS } from './ContactForm';
 import { contrast, DARK, textOn } from './contrast';
 import { isRtl, strings } from './i18n';
 import { Launcher } from './Launcher';
+import { clean } from './clean';
 
 /** Brand colour when the site sets none (white text on it: 5.2:1). */
 export const DEFAULT_COLOR = '#2563eb';
@@ -57,9 +58,10 @@ function useWidgetState(widget: Widget): WidgetState {
  * the config and `theme:color`, in the visitor's language and direction.
  */
 export function App({ widget, root, win }: AppProps) {
-  const s = useWidgetState(widget);
-  // Own keys only: a host page's polluted Object.prototype must not set `renderTo`, `color`…
-  const cfg: WidgetState['config'] = Object.assign(Object.create(null), s.config);
+  // Own keys only, everywhere: a host page's polluted Object.prototype must not set `renderTo`,
+  // `color`, a message's `name` or `replies`…
+  const s = clean(useWidgetState(widget));
+  const cfg = s.config;
   const doc = win.document;
   const t = useMemo(() => strings(s.lang, s.translations), [s.lang, s.translations]);
   const rtl = isRtl(s.lang);

@@ -11,6 +11,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Smartsupp's phone pattern (smartsupp-api.md §6). */
 const PHONE = /^\+*\(?[0-9]{1,4}\)?[-\s./0-9]*$/;
 const MAX = { name: 255, email: 255, phone: 32 };
+const bare = (): Record<string, string> => Object.create(null);
 
 /** Props of {@link ContactForm}. */
 export interface ContactFormProps {
@@ -32,7 +33,8 @@ export interface ContactFormProps {
  * invalid field gets focus. Name and email are required; the phone is optional.
  */
 export function ContactForm({ t, fields, consent, offline, held, onSubmit }: ContactFormProps) {
-  const [values, setValues] = useState<Record<string, string>>({});
+  // No prototypes: a key a host page added to Object.prototype (`name`…) is not a value or an error.
+  const [values, setValues] = useState<Record<string, string>>(bare);
   const [agreed, setAgreed] = useState(false);
   const [tried, setTried] = useState(false);
   const [failed, setFailed] = useState(false);
@@ -40,7 +42,7 @@ export function ContactForm({ t, fields, consent, offline, held, onSubmit }: Con
 
   useEffect(() => form.current?.querySelector('input')?.focus(), []);
 
-  const errors: Record<string, string> = {};
+  const errors: Record<string, string> = bare();
   for (const f of fields) {
     const v = (values[f] || '').trim();
     if (!v) {
@@ -49,7 +51,7 @@ export function ContactForm({ t, fields, consent, offline, held, onSubmit }: Con
     else if (f == 'phone' && !PHONE.test(v)) errors[f] = t.badPhone;
   }
   if (consent && consent.required && !agreed) errors.consent = t.needConsent;
-  const shown = tried ? errors : {};
+  const shown = tried ? errors : bare();
 
   const submit = (e: Event) => {
     e.preventDefault();
@@ -91,7 +93,9 @@ export function ContactForm({ t, fields, consent, offline, held, onSubmit }: Con
             maxLength={MAX[f]}
             required={f != 'phone'}
             value={values[f] || ''}
-            onInput={(e) => setValues({ ...values, [f]: e.currentTarget.value })}
+            onInput={(e) =>
+              setValues(Object.assign(bare(), values, { [f]: e.currentTarget.value }))
+            }
             aria-invalid={shown[f] ? true : undefined}
             aria-describedby={shown[f] && 'vc-e-' + f}
           />

@@ -1,0 +1,29 @@
+/** Copies made so far: the core's snapshots are immutable, so a copy stays valid. */
+const made = new WeakMap<object, unknown>();
+
+/**
+ * `value` with every plain object in it copied to an object without a prototype (arrays are
+ * copied too): the UI then reads only what the core put there, even on a page whose
+ * `Object.prototype` was given keys like `name`, `replies` or `status`. Each object is copied
+ * once, so an unchanged message keeps its identity (rows compare messages with `!==`).
+ * Other objects (elements, class instances, prototype-free objects such as the resolved config,
+ * whose own values the UI reads at the top level only) are returned as they are.
+ */
+export function clean<T>(value: T): T {
+  if (typeof value != 'object' || !value) return value;
+  const proto = Object.getPrototypeOf(value);
+  const list = Array.isArray(value);
+  // Objects without a prototype (the resolved config) are read as they are.
+  if (!list && proto != Object.prototype) return value;
+  let copy = made.get(value);
+  if (!copy) {
+    if (list) copy = value.map(clean);
+    else {
+      const o: Record<string, unknown> = Object.create(null);
+      for (const k of Object.keys(value)) o[k] = clean((value as Record<string, unknown>)[k]);
+      copy = o;
+    }
+    made.set(value, copy);
+  }
+  return copy as T;
+}

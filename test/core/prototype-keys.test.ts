@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseServerFrame, toRecord } from '../../src/protocol';
+import { resolveConfig } from '../../src/core/config';
+import { clean } from '../../src/ui/clean';
+import { typingOf } from '../../demo/agent/store';
+
+/** The keys an attacker puts in JSON; merged carelessly, each pollutes Object.prototype. */
+const EVIL =
+  '"__proto__":{"polluted":1,"t":"blocked"},"constructor":{"prototype":{"polluted":2}},"prototype":{"polluted":3}';
+/** `json` with the evil keys added to every object in it. */
+const evil = (json: string) => json.replace(/\{(?!\})/g, '{' + EVIL + ',');
+
+const P = Object.prototype as Record<string, unknown>;
+
+afterEach(() => {
+  expect(Object.keys(Object.prototype)).toEqual([]);
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+});
+
+describe('__proto__, constructor and prototype keys', () => {
+  // Rules keep their keys (the chat layer validates them: test/core/rules.test.ts).
+  it('in every object of every server frame: parsed, nothing polluted, frames still valid', () => {
+    const frames = [
+      '{"t":"welcome","v":1,"vid":"v1","token":"k","online":true,"messages":[{"id":"a","from":"agent","text":"Hi","at":1,"replies":[{"label":"Yes","value":"y"}]}]}',
+      '{"t":"ack","cid":"c","id":"s","at":2}',
+      '{"t":"msg","m":{"id":"b","from":"bot","text":"x","at":3,"name":"Bot"}}',
+      '{"t":"status","online":false}',
+      '{"t":"typing","on":true}',
+      '{"t":"blocked"}',
+      '{"t":"err","code":"nope"}',
+    ];
+    for (const json of frames) {
+      const raw = toRecord(evil(json));
+      expect(typeof raw).toBe('object');
+      // The keys stay plain data on prototype-free objects.
+      expect(Object.getPrototypeOf(raw)).toBe(null);
+      expect(Object.keys(raw)).toContain('__proto__');
+      const f = parseServerFrame(evil(json));
+      expect(f).toEqual(parseServerFrame(json));
+    }
+  });
+
+  it('in the config: ignored as unknown keys, the rest resolved', () => {
+    const warnings: string[] = [];
+    const c = resolveConfig(JSON.parse(evil('{"key":"k","color":"#123456"}')), (m) =>
+      warnings.push(m),
+    );
+    expect(c.key).toBe('k');
+    expect(c.color).toBe('#123456');
+    expect(warnings).toEqual(['ignoring unknown config keys: __proto__, constructor, prototype']);
+  });
+});
+
+describe('a polluted Object.prototype', () => {
+  afterEach(() => {
+    delete P.name;
+    delete P.replies;
+  });
+
+  it('the UI reads state through prototype-free copies made once per object', () => {
+    const m = { id: 'a', from: 'agent', text: 'Hi', at: 1 };
+    const state = { messages: [m], config: Object.create(null), theme: { gradient: false } };
+    P.name = 'Polluted';
+    P.replies = [{ label: 'x', value: 'x' }];
+    const s = clean(state);
+    expect(s.messages[0]).toEqual(m);
+    expect((s.messages[0] as Record<string, unknown>).name).toBeUndefined();
+    expect((s.messages[0] as Record<string, unknown>).replies).toBeUndefined();
+    // Same copy for the same object: rows that compare messages by identity still work.
+    expect(clean({ ...state }).messages).toBe(s.messages);
+    delete P.name;
+    delete P.replies;
+  });
+
+  it('the agent page: a visitor whose id is `constructor` or `toString` is not typing', () => {
+    expect(typingOf({}, 'constructor')).toBeUndefined();
+    expect(typingOf({}, 'toString')).toBeUndefined();
+    expect(typingOf({}, '__proto__')).toBeUndefined();
+    expect(typingOf({ ada: true }, 'ada')).toBe(true);
+    expect(typingOf({ ada: false }, 'ada')).toBe(false);
+  });
+});
