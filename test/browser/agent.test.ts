@@ -1,19 +1,13 @@
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describeBrowser, launchBrowser, requireBuilt } from './harness';
+import { startRealServer, type RealServer } from './real-server';
 
 /**
  * The whole loop in real Chromium: the reference server (in-process, in-memory database), a
  * visitor on the demo site, and the agent Visitors page in the same browser.
  */
-const SERVER = resolve(import.meta.dirname, '../../demo/server/server.ts');
 const TOKEN = 'agent-test-token-0123456789';
-
-interface Running {
-  url: string;
-  close(): Promise<void>;
-}
 
 type VisitorWindow = Window & {
   smartsupp: ((...args: unknown[]) => void) & { vid?: string | null };
@@ -22,7 +16,7 @@ type VisitorWindow = Window & {
 
 describeBrowser('the agent Visitors page against the reference server, in Chromium', () => {
   let browser: Browser;
-  let server: Running;
+  let server: RealServer;
   const contexts: BrowserContext[] = [];
   const problems: string[] = [];
 
@@ -46,15 +40,8 @@ describeBrowser('the agent Visitors page against the reference server, in Chromi
 
   beforeAll(async () => {
     requireBuilt('agent.js', 'agent.css', 'widget.js');
-    const { startServer } = await import(SERVER);
-    const { quietLogger } = await import('../../demo/server/log');
-    server = await startServer({
-      port: 0,
-      host: '127.0.0.1',
-      db: ':memory:',
+    server = await startRealServer({
       agentToken: TOKEN,
-      plan: 'pro',
-      log: quietLogger,
     });
     browser = await launchBrowser();
   });

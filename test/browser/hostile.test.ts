@@ -1,9 +1,9 @@
-import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
+import { connectAgent, startRealServer, type RealServer } from './real-server';
 import { snippetFor } from './ui-harness';
 import { PWN_RECORDER } from '../helpers/xss-corpus';
 
@@ -17,7 +17,6 @@ import { PWN_RECORDER } from '../helpers/xss-corpus';
  * Then `__proto__`, `constructor` and `prototype` keys in the config, in commands and at every
  * level of every server frame: nothing reaches `Object.prototype` and the widget still chats.
  */
-const SERVER = resolve(import.meta.dirname, '../../demo/server/server.ts');
 const TOKEN = 'hostile-agent-token-0123456789abcdef';
 
 const MSG = "{ id: 'p1', from: 'agent', text: 'polluted', at: 1, name: 'Polluted' }";
@@ -182,11 +181,6 @@ ${snippetFor(config).html}
 </head><body><main><h1>Plans</h1><p>Questions? Ask us in the chat.</p></main></body></html>`;
 }
 
-interface Running {
-  url: string;
-  close(): Promise<void>;
-}
-
 type Win = Window & {
   smartsupp: ((...a: unknown[]) => void) & { vid?: string | null };
   __pwned?: number[];
@@ -195,7 +189,7 @@ type Win = Window & {
 
 describeBrowser('a hostile host page changes nothing, in Chromium', () => {
   let browser: Browser;
-  let server: Running;
+  let server: RealServer;
   let site: Served;
   let feed: AbortController;
   let wss: WebSocketServer;
@@ -203,15 +197,8 @@ describeBrowser('a hostile host page changes nothing, in Chromium', () => {
 
   beforeAll(async () => {
     requireBuilt('widget.js', 'chat.js', 'ui.js');
-    const { startServer } = await import(SERVER);
-    const { quietLogger } = await import('../../demo/server/log');
-    server = await startServer({
-      port: 0,
-      host: '127.0.0.1',
-      db: ':memory:',
+    server = await startRealServer({
       agentToken: TOKEN,
-      plan: 'pro',
-      log: quietLogger,
       rules: [],
     });
     // A server whose every frame carries prototype keys at every level (see the last test).
@@ -250,12 +237,7 @@ describeBrowser('a hostile host page changes nothing, in Chromium', () => {
     });
     // An agent is connected (its live feed is open), so the widget chats instead of asking for
     // contact details first.
-    feed = new AbortController();
-    const res = await fetch(server.url + '/api/events', {
-      headers: { authorization: 'Bearer ' + TOKEN },
-      signal: feed.signal,
-    });
-    expect(res.status).toBe(200);
+    feed = await connectAgent(server, TOKEN);
     browser = await launchBrowser();
   });
 

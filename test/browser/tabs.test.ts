@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { buildSnippetHtml } from '../../src/loader';
 import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
+import { connectAgent, startRealServer, type RealServer } from './real-server';
 
 /**
  * Issue 6, "Many tabs", in real Chromium against the real reference server: three tabs of one
@@ -12,16 +13,11 @@ import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from
  *
  * The steps are one story and run in order: each `it` starts where the previous one ended.
  */
-const SERVER = '../../demo/server/server.ts';
 const TOKEN = 'tabs-agent-token-0123456789abcdef';
 const KEY = 'tabs-key';
 const HEARTBEAT_MS = 1000;
 const WAIT = 10_000;
 
-interface Running {
-  url: string;
-  close(): Promise<void>;
-}
 interface ApiMessage {
   from: string;
   text: string;
@@ -33,11 +29,11 @@ const w = (page: Page, sel: string): Locator => page.locator('[data-visitor-chat
 describeBrowser('many tabs: one connection, mirrored state, takeover (Chromium)', () => {
   let browser: Browser;
   let context: BrowserContext;
-  let server: Running;
+  let server: RealServer;
   let site: Served;
   let vid: string;
   /** The agent's live feed: while it is open an agent is online (no contact form first). */
-  const feed = new AbortController();
+  let feed: AbortController | undefined;
   const tabs: Page[] = [];
   /** WebSockets each page opened to the server, with the frames they sent. */
   const sockets = new Map<Page, Array<{ at: number; sent: string[]; closed: boolean }>>();
@@ -91,29 +87,17 @@ describeBrowser('many tabs: one connection, mirrored state, takeover (Chromium)'
 
   beforeAll(async () => {
     requireBuilt('widget.js', 'chat.js', 'ui.js');
-    const { startServer } = (await import(SERVER)) as {
-      startServer(o: Record<string, unknown>): Promise<Running>;
-    };
-    const { quietLogger } = await import('../../demo/server/log');
-    server = await startServer({
-      port: 0,
-      host: '127.0.0.1',
-      db: ':memory:',
+    server = await startRealServer({
       agentToken: TOKEN,
       keys: [KEY],
       heartbeatMs: HEARTBEAT_MS,
       botDelayMs: 60_000,
-      log: quietLogger,
     });
     const page = (title: string) =>
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>` +
       buildSnippetHtml('/widget.js', { key: KEY, server: server.url, heartbeatMs: HEARTBEAT_MS }) +
       `</head><body><h1>${title}</h1><p style="height:2000px">Shop</p></body></html>`;
-    const events = await fetch(server.url + '/api/events', {
-      headers: { authorization: 'Bearer ' + TOKEN },
-      signal: feed.signal,
-    });
-    expect(events.status).toBe(200);
+    feed = await connectAgent(server, TOKEN);
     const httpPage = (title: string) =>
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>` +
       buildSnippetHtml('/widget.js', { key: KEY, server: server.url, transport: 'http' }) +
@@ -131,7 +115,7 @@ describeBrowser('many tabs: one connection, mirrored state, takeover (Chromium)'
   });
 
   afterAll(async () => {
-    feed.abort();
+    feed?.abort();
     await context?.close().catch(() => {});
     await browser?.close();
     await site?.close();

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { request, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
+import { startRealServer, type RealServer } from './real-server';
 import { buildSnippet } from '../../src/loader';
 
 /**
@@ -23,7 +23,6 @@ import { buildSnippet } from '../../src/loader';
  * Security Policy"). The last test proves the snippet is refused there, so the README's advice
  * stays true.
  */
-const SERVER = resolve(import.meta.dirname, '../../demo/server/server.ts');
 const TOKEN = 'tt-agent-token-0123456789abcdef0123';
 const TT = "require-trusted-types-for 'script'; trusted-types 'none'";
 
@@ -34,11 +33,6 @@ document.addEventListener('securitypolicyviolation', function (e) {
   window.violations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || ''));
 });`;
 
-interface Running {
-  url: string;
-  close(): Promise<void>;
-}
-
 type Win = Window & {
   violations: string[];
   smartsupp: ((...a: unknown[]) => void) & { vid?: string | null };
@@ -46,7 +40,7 @@ type Win = Window & {
 
 describeBrowser('Trusted Types and a nonce-only CSP, in Chromium', () => {
   let browser: Browser;
-  let server: Running;
+  let server: RealServer;
   let site: Served;
   let proxy: Server;
   let proxyUrl: string;
@@ -54,15 +48,8 @@ describeBrowser('Trusted Types and a nonce-only CSP, in Chromium', () => {
 
   beforeAll(async () => {
     requireBuilt('widget.js', 'chat.js', 'ui.js', 'agent.js');
-    const { startServer } = await import(SERVER);
-    const { quietLogger } = await import('../../demo/server/log');
-    server = await startServer({
-      port: 0,
-      host: '127.0.0.1',
-      db: ':memory:',
+    server = await startRealServer({
       agentToken: TOKEN,
-      plan: 'pro',
-      log: quietLogger,
       rules: [],
     });
     const ws = server.url.replace(/^http/, 'ws');

@@ -1,9 +1,9 @@
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { PWN_RECORDER, XSS, auditDom, upTo } from '../helpers/xss-corpus';
 import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
+import { startRealServer, type RealServer } from './real-server';
 import { buildFixture, chat, snippetFor } from './ui-harness';
 
 /**
@@ -15,7 +15,6 @@ import { buildFixture, chat, snippetFor } from './ui-harness';
  * open, and the DOM may hold no element, `on*` attribute or link scheme the audit refuses; each
  * vector must also be visible as the exact text it was, which proves the sink was exercised.
  */
-const SERVER = resolve(import.meta.dirname, '../../demo/server/server.ts');
 const TOKEN = 'xss-agent-token-0123456789abcdef';
 
 type Smartsupp = (...args: unknown[]) => void;
@@ -143,6 +142,9 @@ describeBrowser('the XSS corpus through every widget text sink, in Chromium', ()
       expect(await audit(page, WIDGET_OWN)).toEqual([]);
       await button.click();
       await expect.poll(() => $('.m.v .bb').count()).toBe(v.id);
+      // The answer reaches the server before the bot says the next thing: the conversation
+      // shows the server's order, and quick replies only on a last, unanswered message.
+      await expect.poll(async () => (await chat.received(page)).length).toBe(v.id);
     }
     expect(await $('.m.b .bb').allTextContents()).toEqual(XSS.map((v) => v.text));
     // A quick reply's value is sent trimmed, like all visitor text.
@@ -208,11 +210,6 @@ describeBrowser('the XSS corpus through every widget text sink, in Chromium', ()
   });
 });
 
-interface Running {
-  url: string;
-  close(): Promise<void>;
-}
-
 /** A raw visitor on the reference server's WebSocket endpoint, from Node. */
 async function rawVisitor(url: string, frames: unknown[]): Promise<WebSocket> {
   const ws = new WebSocket(url.replace(/^http/, 'ws') + '/v1/ws?key=demo');
@@ -231,21 +228,14 @@ async function rawVisitor(url: string, frames: unknown[]): Promise<WebSocket> {
 
 describeBrowser('the XSS corpus through every agent-page text sink, in Chromium', () => {
   let browser: Browser;
-  let server: Running;
+  let server: RealServer;
   const sockets: WebSocket[] = [];
   const problems: string[] = [];
 
   beforeAll(async () => {
     requireBuilt('agent.js', 'agent.css', 'widget.js');
-    const { startServer } = await import(SERVER);
-    const { quietLogger } = await import('../../demo/server/log');
-    server = await startServer({
-      port: 0,
-      host: '127.0.0.1',
-      db: ':memory:',
+    server = await startRealServer({
       agentToken: TOKEN,
-      plan: 'pro',
-      log: quietLogger,
       // The demo bot answers the first visitor message at once, before the agent writes.
       botDelayMs: 0,
     });

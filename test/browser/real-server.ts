@@ -1,0 +1,42 @@
+/**
+ * The reference server (demo/server) started in-process for a browser test: a free port on
+ * 127.0.0.1, an in-memory SQLite database, the `pro` plan and a quiet logger unless `options`
+ * say otherwise. Imported lazily, so a file skipped for want of Chromium never loads SQLite.
+ */
+export interface RealServer {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** The agent page with its token in the fragment. */
+  agentUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startRealServer(options: Record<string, unknown> = {}): Promise<RealServer> {
+  const { startServer } = await import('../../demo/server/server');
+  const { quietLogger } = await import('../../demo/server/log');
+  return startServer({
+    port: 0,
+    host: '127.0.0.1',
+    db: ':memory:',
+    plan: 'pro',
+    log: quietLogger,
+    ...options,
+  });
+}
+
+/**
+ * Connects an agent: opens the live feed (`GET /api/events`) so the server counts an agent
+ * online and the widget chats instead of asking for contact details first. The feed is read to
+ * the end — one nobody reads fills up and the server drops it as a slow consumer, which would
+ * take the agent offline mid-test. Call `abort()` on the result to disconnect.
+ */
+export async function connectAgent(server: RealServer, token: string): Promise<AbortController> {
+  const feed = new AbortController();
+  const res = await fetch(server.url + '/api/events', {
+    headers: { authorization: 'Bearer ' + token },
+    signal: feed.signal,
+  });
+  if (res.status != 200) throw new Error('the agent feed answered ' + res.status);
+  void res.body!.pipeTo(new WritableStream()).catch(() => {});
+  return feed;
+}
