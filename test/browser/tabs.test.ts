@@ -26,6 +26,13 @@ interface ApiMessage {
 /** An element inside the widget's shadow root (Playwright's CSS locators pierce it). */
 const w = (page: Page, sel: string): Locator => page.locator('[data-visitor-chat] ' + sel);
 
+/** Types `text` in the page's composer and sends it with Enter, as a visitor does. */
+async function write(page: Page, text: string) {
+  await w(page, '#vc-in').click();
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+}
+
 describeBrowser('many tabs: one connection, mirrored state, takeover (Chromium)', () => {
   let browser: Browser;
   let context: BrowserContext;
@@ -60,8 +67,9 @@ describeBrowser('many tabs: one connection, mirrored state, takeover (Chromium)'
     if (!res.ok) throw new Error(`${init.method || 'GET'} ${path}: ${res.status} ${body}`);
     return JSON.parse(body) as T;
   }
-  const serverMessages = async () =>
-    (await api<{ messages: ApiMessage[] }>('/api/visitors/' + vid)).messages;
+  /** Texts of the conversation the server stored for visitor `id`, in order. */
+  const storedTexts = async (id: string) =>
+    (await api<{ messages: ApiMessage[] }>('/api/visitors/' + id)).messages.map((m) => m.text);
 
   async function openTab(path: string): Promise<Page> {
     const page = await context.newPage();
@@ -176,16 +184,14 @@ describeBrowser('many tabs: one connection, mirrored state, takeover (Chromium)'
     await w(a, '.ln').click();
     for (const p of tabs) await w(p, '[role=dialog]').waitFor({ state: 'visible' });
 
-    await w(b, '#vc-in').click();
-    await b.keyboard.type('Hello from the pricing tab');
-    await b.keyboard.press('Enter');
+    await write(b, 'Hello from the pricing tab');
     for (const p of tabs)
       await expect
         .poll(() => bubbles(p, 'v'), { timeout: WAIT })
         .toEqual(['Hello from the pricing tab']);
     // Delivered once, and marked sent in every tab (the ack reaches all of them).
     await expect
-      .poll(async () => (await serverMessages()).map((m) => m.text), { timeout: WAIT })
+      .poll(() => storedTexts(vid), { timeout: WAIT })
       .toEqual(['Hello from the pricing tab']);
     for (const p of [a, c])
       await expect
@@ -243,11 +249,9 @@ describeBrowser('many tabs: one connection, mirrored state, takeover (Chromium)'
     // Blocking closed the window; opening it in this tab opens it in the other one too.
     await w(sender, '.ln').click();
     for (const p of remaining) await w(p, '[role=dialog]').waitFor({ state: 'visible' });
-    await w(sender, '#vc-in').click();
-    await sender.keyboard.type('Still here after the takeover');
-    await sender.keyboard.press('Enter');
+    await write(sender, 'Still here after the takeover');
     await expect
-      .poll(async () => (await serverMessages()).map((m) => m.text), { timeout: WAIT })
+      .poll(() => storedTexts(vid), { timeout: WAIT })
       .toEqual([
         'Hello from the pricing tab',
         'Agent here: how can I help?',
@@ -292,21 +296,13 @@ describeBrowser('many tabs: one connection, mirrored state, takeover (Chromium)'
       const id = vids[0];
       await w(one, '.ln').click();
       await w(two, '[role=dialog]').waitFor({ state: 'visible' });
-      await w(two, '#vc-in').click();
-      await two.keyboard.type('Sent without a lock manager');
-      await two.keyboard.press('Enter');
+      await write(two, 'Sent without a lock manager');
       for (const p of pages)
         await expect
           .poll(() => bubbles(p, 'v'), { timeout: WAIT })
           .toEqual(['Sent without a lock manager']);
       await expect
-        .poll(
-          async () =>
-            (await api<{ messages: ApiMessage[] }>('/api/visitors/' + id)).messages.map(
-              (m) => m.text,
-            ),
-          { timeout: WAIT },
-        )
+        .poll(() => storedTexts(id), { timeout: WAIT })
         .toEqual(['Sent without a lock manager']);
     } finally {
       await own.close();
@@ -331,9 +327,7 @@ describeBrowser('many tabs: one connection, mirrored state, takeover (Chromium)'
       }
       await w(pages[2], '.ln').click();
       for (const p of pages) await w(p, '[role=dialog]').waitFor({ state: 'visible' });
-      await w(pages[2], '#vc-in').click();
-      await pages[2].keyboard.type('Sent over HTTP from the third tab');
-      await pages[2].keyboard.press('Enter');
+      await write(pages[2], 'Sent over HTTP from the third tab');
       for (const p of pages)
         await expect
           .poll(() => bubbles(p, 'v'), { timeout: WAIT })
@@ -342,13 +336,7 @@ describeBrowser('many tabs: one connection, mirrored state, takeover (Chromium)'
         () => (window as unknown as { smartsupp: { vid: string } }).smartsupp.vid,
       );
       await expect
-        .poll(
-          async () =>
-            (await api<{ messages: ApiMessage[] }>('/api/visitors/' + id)).messages.map(
-              (m) => m.text,
-            ),
-          { timeout: WAIT },
-        )
+        .poll(() => storedTexts(id), { timeout: WAIT })
         .toEqual(['Sent over HTTP from the third tab']);
       // Every frame POST and the event stream came from one tab.
       expect(new Set(calls).size).toBe(1);
