@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { describeBrowser, launchBrowser, requireBuilt } from './harness';
+import { agentApi } from './real-server';
 
 /**
  * Issue 4's loop end to end, through the real widget UI and the real agent page: the reference
@@ -69,18 +70,7 @@ describeBrowser('issue 4 end to end: widget UI, agent page, real server, restart
   /** Texts of the agent page's conversation in the detail panel. */
   const agentMessages = () => agent.locator('.detail .messages .msg-text').allTextContents();
 
-  async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-    const res = await fetch(server.url + path, {
-      ...init,
-      headers: {
-        authorization: 'Bearer ' + TOKEN,
-        ...(init.body ? { 'content-type': 'application/json' } : {}),
-      },
-    });
-    const body = await res.text();
-    if (!res.ok) throw new Error(`${init.method || 'GET'} ${path}: ${res.status} ${body}`);
-    return JSON.parse(body) as T;
-  }
+  const api = agentApi(() => server.url, TOKEN);
 
   /** Starts a server on `db`; with `port`, retries a few times while the port is still taken. */
   async function start(port = 0): Promise<Running> {

@@ -40,3 +40,22 @@ export async function connectAgent(server: RealServer, token: string): Promise<A
   void res.body!.pipeTo(new WritableStream()).catch(() => {});
   return feed;
 }
+
+/**
+ * Calls the agent API of the server at `base()` (a function: a test may restart it) with the
+ * Bearer token; resolves with the parsed JSON, throws with the status and body on an error.
+ */
+export const agentApi =
+  (base: () => string, token: string) =>
+  async <T>(path: string, init: RequestInit = {}): Promise<T> => {
+    const res = await fetch(base() + path, {
+      ...init,
+      headers: {
+        authorization: 'Bearer ' + token,
+        ...(init.body ? { 'content-type': 'application/json' } : {}),
+      },
+    });
+    const body = await res.text();
+    if (!res.ok) throw new Error(`${init.method || 'GET'} ${path}: ${res.status} ${body}`);
+    return JSON.parse(body) as T;
+  };

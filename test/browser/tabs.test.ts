@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { buildSnippetHtml } from '../../src/loader';
 import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
-import { connectAgent, startRealServer, type RealServer } from './real-server';
+import { agentApi, connectAgent, startRealServer, type RealServer } from './real-server';
 
 /**
  * Issue 6, "Many tabs", in real Chromium against the real reference server: three tabs of one
@@ -55,18 +55,7 @@ describeBrowser('many tabs: one connection, mirrored state, takeover (Chromium)'
       .flatMap((p) => sockets.get(p)!)
       .filter((s) => !s.closed && s.sent.length > 0);
 
-  async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-    const res = await fetch(server.url + path, {
-      ...init,
-      headers: {
-        authorization: 'Bearer ' + TOKEN,
-        ...(init.body ? { 'content-type': 'application/json' } : {}),
-      },
-    });
-    const body = await res.text();
-    if (!res.ok) throw new Error(`${init.method || 'GET'} ${path}: ${res.status} ${body}`);
-    return JSON.parse(body) as T;
-  }
+  const api = agentApi(() => server.url, TOKEN);
   /** Texts of the conversation the server stored for visitor `id`, in order. */
   const storedTexts = async (id: string) =>
     (await api<{ messages: ApiMessage[] }>('/api/visitors/' + id)).messages.map((m) => m.text);
