@@ -118,8 +118,11 @@ export function App({ widget, root, win }: AppProps) {
   }, [s.messages]);
 
   // ---- focus: opening moves it to the composer; closing from inside returns it to the launcher ----
+  // Layout effects: focus moves in the same update that opens or closes the window. A plain
+  // effect runs after the next frame, which a busy or hidden page delays by hundreds of ms, and
+  // a keyboard user (or a test) would meanwhile find focus nowhere.
   if (wasOpen.current && !s.open && root.activeElement) focusBack.current = true;
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (s.open && !wasOpen.current) {
       const a = doc.activeElement as HTMLElement | null;
       // Opened by the site or a rule while the visitor types in the page: do not steal focus.
@@ -132,7 +135,7 @@ export function App({ widget, root, win }: AppProps) {
     }
     wasOpen.current = s.open;
   }, [s.open]);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (hadForm.current && !showForm) input.current?.focus();
     hadForm.current = showForm;
   }, [showForm]);
