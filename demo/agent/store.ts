@@ -63,7 +63,7 @@ function isVisitor(x: unknown): x is Visitor {
   return !!v && typeof v.id == 'string' && typeof v.online == 'boolean';
 }
 
-/** Why "Open a conversation" is not available on the free plan (DESIGN.md §1). */
+/** Why "Open a conversation" is not available on the free plan (README, agent page). */
 export const PLAN_EXPLANATION =
   'Opening a conversation is a STANDARD and PRO plan feature; this server runs the Free plan ' +
   '(start it with PLAN=standard or PLAN=pro). You can still answer visitors who write first.';

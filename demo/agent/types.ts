@@ -1,5 +1,5 @@
 /**
- * Shapes of the agent API (DESIGN.md §6) as the Visitors page reads them. Fields the server may
+ * Shapes of the agent API (docs/AGENT-API.md) as the Visitors page reads them. Fields the server may
  * add later are optional, and every visitor-supplied value is treated as untrusted text.
  */
 import type { Device, Message, VariableValue } from '../../src/protocol';
@@ -9,7 +9,7 @@ export type { Device, Message };
 /** The list filters, as sent in `?filter=`. */
 export type Filter = 'all' | 'active' | 'chatting' | 'customers' | 'auto-message' | 'blocked';
 
-/** The state an icon shows (DESIGN.md §5). */
+/** The state an icon shows (docs/AGENT-API.md, "Visitor states"). */
 export type Status = 'served' | 'unserved' | 'triggered' | 'active' | 'idle';
 
 /** The plan the server runs; proactive conversations need `standard` or `pro`. */

@@ -1,5 +1,5 @@
 /**
- * The live presence index: every visitor this process has seen, in a Map, with what DESIGN.md §5
+ * The live presence index: every visitor this process has seen, in a Map, with what docs/AGENT-API.md
  * derives from it (online, active, status, filters, search). The agent list is computed here,
  * from memory, without touching the database.
  */
@@ -38,7 +38,7 @@ export interface LiveVisitor extends StoredVisitor {
   dirty: boolean;
 }
 
-/** What presence depends on (DESIGN.md §6 settings). */
+/** What presence depends on (the settings in demo/server/README.md). */
 export interface PresenceOptions {
   activeWindowMs: number;
   heartbeatMs: number;
@@ -55,7 +55,7 @@ export const FILTERS = [
 ] as const;
 export type Filter = (typeof FILTERS)[number];
 
-/** Icon status (DESIGN.md §5). */
+/** Icon status (docs/AGENT-API.md, "Visitor states"). */
 export type Status = 'served' | 'unserved' | 'triggered' | 'active' | 'idle';
 
 /** List order: new chats first, then chatting, triggered, active, idle (as Smartsupp's list). */
@@ -94,7 +94,7 @@ export function status(v: LiveVisitor): Status {
   return v.active ? 'active' : 'idle';
 }
 
-/** The visitor as the agent API answers it (DESIGN.md §6), as a cached JSON string. */
+/** The visitor as the agent API answers it (docs/AGENT-API.md), as a cached JSON string. */
 export function visitorJson(v: LiveVisitor): string {
   if (v.json) return v.json;
   return (v.json = JSON.stringify({
