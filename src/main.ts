@@ -59,7 +59,7 @@ function lazyTransport(load: Promise<Transport>): Transport {
     const chunk = createChunkLoader({
       base,
       import: (url) => import(/* @vite-ignore */ url),
-
+      window,
       failed(name, e) {
         const message = name + ' failed to load, retrying: ' + e;
         if (!k) return;

@@ -46,6 +46,7 @@ export const createChunkLoader =
             retry.later();
           },
         );
-      const retry = createRetry(attempt, o);
+      // Own keys only: an option left out must not be read from a polluted Object.prototype.
+      const retry = createRetry(attempt, Object.assign(Object.create(null), o));
       attempt();
     });

@@ -91,4 +91,21 @@ describe('createChunkLoader', () => {
     await vi.advanceTimersByTimeAsync(500);
     expect(done.sort()).toEqual(['chat.js', 'ui.js']);
   });
+
+  it('reads no option from a polluted Object.prototype', async () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.window = {};
+    proto.random = 'polluted';
+    try {
+      const { chunk, urls } = setup(1);
+      let loaded: unknown;
+      void chunk('chat.js').then((m) => (loaded = m));
+      await vi.advanceTimersByTimeAsync(500);
+      expect(urls).toHaveLength(2);
+      expect(loaded).toEqual({ name: 'chat.js' });
+    } finally {
+      delete proto.window;
+      delete proto.random;
+    }
+  });
 });
