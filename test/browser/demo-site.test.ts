@@ -42,7 +42,6 @@ describeBrowser('the demo site at 390 px, in Chromium', () => {
         await page.goto(server.url + path);
         await page.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
         const layout = await page.evaluate(() => {
-          const right = (e: Element) => Math.round(e.getBoundingClientRect().right);
           const ln = document
             .querySelector('[data-visitor-chat]')!
             .shadowRoot!.querySelector('.ln')!;
@@ -51,8 +50,15 @@ describeBrowser('the demo site at 390 px, in Chromium', () => {
             width: document.documentElement.scrollWidth,
             // What sticks out, to say what to fix when this fails.
             wider: Array.from(document.querySelectorAll('body *'))
-              .filter((e) => right(e) > 390)
-              .map((e) => e.localName + (e.id ? '#' + e.id : '') + ' ' + right(e) + 'px'),
+              .filter((e) => e.getBoundingClientRect().right > 390)
+              .map(
+                (e) =>
+                  e.localName +
+                  (e.id ? '#' + e.id : '') +
+                  ' ' +
+                  Math.round(e.getBoundingClientRect().right) +
+                  'px',
+              ),
             launcher: { left: box.left, right: box.right, bottom: box.bottom },
             viewport: { width: innerWidth, height: innerHeight },
           };
