@@ -82,6 +82,15 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
     await server?.close();
   });
 
+  /** The visitor's name, as the agent API reports it. */
+  const nameOf = async (vid: string) =>
+    (await api<{ name: string | null }>('/api/visitors/' + vid)).name;
+  /** The visitor's conversation as the agent API reports it, `author: text` each. */
+  const messagesOf = async (vid: string) =>
+    (await api<{ messages: ApiMessage[] }>('/api/visitors/' + vid)).messages.map(
+      (m) => m.from + ': ' + m.text,
+    );
+
   /** Opens `url` in a fresh context, recording console messages and page errors. */
   async function open(url: string) {
     const context = await browser.newContext();
@@ -110,19 +119,11 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
     await page.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
     const vid = await vidOf(page);
     // The queued `name` ran: the agent sees the visitor under that name.
-    await expect
-      .poll(async () => (await api<{ name: string | null }>('/api/visitors/' + vid)).name, {
-        timeout: WAIT,
-      })
-      .toBe('Ada Lovelace');
+    await expect.poll(() => nameOf(vid), { timeout: WAIT }).toBe('Ada Lovelace');
 
     // Visitor → agent.
     await page.evaluate(() => (window as unknown as ShopWindow).smartsupp('chat:send', 'Hi!'));
-    const texts = async () =>
-      (await api<{ messages: ApiMessage[] }>('/api/visitors/' + vid)).messages.map(
-        (m) => m.from + ': ' + m.text,
-      );
-    await expect.poll(texts, { timeout: WAIT }).toContain('visitor: Hi!');
+    await expect.poll(() => messagesOf(vid), { timeout: WAIT }).toContain('visitor: Hi!');
 
     // Agent → visitor: the queued `on('message_received')` hears it and the window shows it.
     await api('/api/visitors/' + vid + '/messages', {
@@ -173,20 +174,8 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
 
     // The commands queued before the failure ran once the chunk arrived.
     const vid = await vidOf(page);
-    await expect
-      .poll(async () => (await api<{ name: string | null }>('/api/visitors/' + vid)).name, {
-        timeout: WAIT,
-      })
-      .toBe('Ada Lovelace');
+    await expect.poll(() => nameOf(vid), { timeout: WAIT }).toBe('Ada Lovelace');
     await page.evaluate(() => (window as unknown as ShopWindow).smartsupp('chat:send', 'Back'));
-    await expect
-      .poll(
-        async () =>
-          (await api<{ messages: ApiMessage[] }>('/api/visitors/' + vid)).messages.map(
-            (m) => m.text,
-          ),
-        { timeout: WAIT },
-      )
-      .toContain('Back');
+    await expect.poll(() => messagesOf(vid), { timeout: WAIT }).toContain('visitor: Back');
   });
 });
