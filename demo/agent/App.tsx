@@ -74,6 +74,9 @@ export function App({ store, onRetry }: { store: Store; onRetry?: () => void }) 
           placeholder="Search name, email, phone, id, page, variables"
           value={store.query.value}
           onInput={(e) => store.setQuery(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key == 'Enter') store.setQuery(e.currentTarget.value, true);
+          }}
         />
         <label class="switch">
           <input

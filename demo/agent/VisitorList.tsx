@@ -199,6 +199,7 @@ export function VisitorList({ store }: { store: Store }) {
       id="visitor-panel"
       role="tabpanel"
       aria-labelledby={'tab-' + filter}
+      aria-busy={store.listBusy.value}
       class={'list' + (compact ? ' compact' : '')}
     >
       {compact && (

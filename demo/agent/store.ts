@@ -78,6 +78,8 @@ export function createStore(api: Api, clock: () => number = Date.now) {
   const planRequired = signal(false);
   const loaded = signal(false);
   const loadingMore = signal(false);
+  /** A list request is waiting (debounce) or out: the list shows the previous answer. */
+  const listBusy = signal(false);
   const listError = signal('');
   const unauthorized = signal(false);
   const selectedId = signal<string | null>(null);
@@ -143,6 +145,7 @@ export function createStore(api: Api, clock: () => number = Date.now) {
     try {
       const res = await api.list(f, query.value.trim(), { limit: PAGE_SIZE, offset: 0 });
       if (seq != listSeq) return;
+      listBusy.value = false;
       const list = Array.isArray(res.visitors) ? res.visitors.filter(isVisitor) : [];
       const came = sinceRequest || [];
       sinceRequest = null;
@@ -167,6 +170,7 @@ export function createStore(api: Api, clock: () => number = Date.now) {
     } catch (e) {
       if (seq == listSeq) {
         sinceRequest = null;
+        listBusy.value = false;
         fail(e, listError);
       }
     }
@@ -202,7 +206,9 @@ export function createStore(api: Api, clock: () => number = Date.now) {
 
   function scheduleLoad(delay: number) {
     clearTimeout(loadTimer);
-    loadTimer = setTimeout(load, delay);
+    listBusy.value = true;
+    if (delay > 0) loadTimer = setTimeout(load, delay);
+    else void load();
   }
 
   async function loadDetail(id: string) {
@@ -316,6 +322,7 @@ export function createStore(api: Api, clock: () => number = Date.now) {
     canOpen,
     loaded,
     loadingMore,
+    listBusy,
     listError,
     unauthorized,
     selectedId,
@@ -339,16 +346,18 @@ export function createStore(api: Api, clock: () => number = Date.now) {
     /** The last feed event applied (where a reconnecting feed resumes). */
     lastEventId: () => lastEventId,
 
-    setFilter(f: Filter) {
+    /** Shows a filter: at once for a click, after FILTER_DEBOUNCE_MS for arrow keys (`debounce`). */
+    setFilter(f: Filter, debounce = false) {
       if (f == filter.value) return;
       filter.value = f;
-      scheduleLoad(FILTER_DEBOUNCE_MS);
+      scheduleLoad(debounce ? FILTER_DEBOUNCE_MS : 0);
     },
 
-    setQuery(q: string) {
-      if (q == query.value) return;
+    /** Searches after SEARCH_DEBOUNCE_MS of no typing, or at once (`now`: Enter). */
+    setQuery(q: string, now = false) {
+      if (q == query.value && !now) return;
       query.value = q;
-      scheduleLoad(SEARCH_DEBOUNCE_MS);
+      scheduleLoad(now ? 0 : SEARCH_DEBOUNCE_MS);
     },
 
     /** Opens the detail panel of a visitor (with what the list knows until the API answers). */

@@ -200,7 +200,7 @@ describe('the Visitors page', () => {
   });
 
   it('searches through the API with q, debounced', async () => {
-    const { api } = start();
+    const { api, store } = start();
     await vi.waitFor(() => expect(api.listParams()).toHaveLength(1));
     const search = $<HTMLInputElement>('input[type=search]')!;
     expect(search.getAttribute('aria-label')).toBe('Search visitors');
@@ -214,6 +214,13 @@ describe('the Visitors page', () => {
       ['all', null],
       ['all', 'ada'],
     ]);
+    // Enter does not wait; the list says it is busy until the answer is in.
+    type(search, 'lovelace');
+    search.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    expect(store.listBusy.value).toBe(true);
+    await vi.waitFor(() => expect(api.listParams()).toHaveLength(3));
+    expect(api.listParams()[2]).toEqual(['all', 'lovelace']);
+    await vi.waitFor(() => expect($('[role=tabpanel]')!.getAttribute('aria-busy')).toBe('false'));
   });
 
   it('updates a row live from the feed and drops a visitor that goes offline', async () => {
