@@ -32,6 +32,13 @@ export const FILTER_DEBOUNCE_MS = 120;
 /** The selected visitor's detail (pages, messages) is refreshed at most this often on feed events. */
 export const DETAIL_REFRESH_MS = 1000;
 
+/**
+ * Feed events are applied at most this often: a quiet feed's first event at once, a busy feed's
+ * in one batch per interval (one render instead of one per network chunk). Whole server
+ * batches only, so rows and counts still change together.
+ */
+export const APPLY_INTERVAL_MS = 500;
+
 /** Rows asked for at a time: a page of the list, more when the agent scrolls to its end. */
 export const PAGE_SIZE = 200;
 
@@ -124,6 +131,10 @@ export function createStore(api: Api, clock: () => number = Date.now) {
   let sinceRequest: FeedEvent[] | null = null;
   /** Feed events up to this id are already in the list answer just applied. */
   let skipThrough = '';
+  /** Feed events waiting for the next apply, and when the last apply was. */
+  let queued: FeedEvent[] = [];
+  let applyTimer: ReturnType<typeof setTimeout> | undefined;
+  let appliedAt = -Infinity;
 
   function fail(e: unknown, target: typeof listError) {
     if (e instanceof ApiError && e.status == 401) unauthorized.value = true;
@@ -292,6 +303,30 @@ export function createStore(api: Api, clock: () => number = Date.now) {
     return v ? displayName(v) : 'a visitor';
   }
 
+  function applyQueued() {
+    applyTimer = undefined;
+    appliedAt = clock();
+    const events = queued;
+    queued = [];
+    let reset = false;
+    batch(() => {
+      for (const e of events) {
+        if (e.id) lastEventId = e.id;
+        if (skipThrough) {
+          if (e.id == skipThrough) skipThrough = '';
+          continue;
+        }
+        sinceRequest?.push(e);
+        if (e.type == 'reset') reset = true;
+        else apply(e);
+      }
+    });
+    if (reset) {
+      void load();
+      if (selectedId.value) void loadDetail(selectedId.value);
+    }
+  }
+
   /** Applies one feed event (inside a batch). */
   function apply(e: FeedEvent) {
     if (e.type == 'visitor' && isVisitor(e.data)) {
@@ -302,10 +337,16 @@ export function createStore(api: Api, clock: () => number = Date.now) {
       counts.value = e.data;
     } else if (e.type == 'message' && e.data && isMessage(e.data.message)) {
       const { visitorId, message } = e.data;
+      const row = visitors.value.find((v) => v.id == visitorId);
+      // Announced: the open conversation's messages, and the first of a new chat in the list
+      // (not every message of a thousand chats).
+      const announce =
+        message.from == 'visitor' && (visitorId == selectedId.value || (row && !row.chatting));
       addMessage(visitorId, message);
       if (message.from == 'visitor') {
-        typing.value = { ...typing.value, [visitorId]: false };
-        say('New message from ' + nameOf(visitorId) + ': ' + message.text);
+        if (typingOf(typing.value, visitorId))
+          typing.value = { ...typing.value, [visitorId]: false };
+        if (announce) say('New message from ' + nameOf(visitorId) + ': ' + message.text);
       }
     } else if (e.type == 'typing' && e.data && typeof e.data.visitorId == 'string') {
       typing.value = { ...typing.value, [e.data.visitorId]: !!e.data.on };
@@ -381,27 +422,16 @@ export function createStore(api: Api, clock: () => number = Date.now) {
     },
 
     /**
-     * Applies a batch of feed events at once (rows and the counts that go with them). `reset`
-     * means the feed could not resume: the list is fetched again.
+     * Takes a batch of feed events (rows and the counts that go with them), applied whole, at
+     * most every APPLY_INTERVAL_MS. `reset` means the feed could not resume: the list is fetched
+     * again.
      */
     onFeedEvents(events: FeedEvent[]) {
-      let reset = false;
-      batch(() => {
-        for (const e of events) {
-          if (e.id) lastEventId = e.id;
-          if (skipThrough) {
-            if (e.id == skipThrough) skipThrough = '';
-            continue;
-          }
-          sinceRequest?.push(e);
-          if (e.type == 'reset') reset = true;
-          else apply(e);
-        }
-      });
-      if (reset) {
-        void load();
-        if (selectedId.value) void loadDetail(selectedId.value);
-      }
+      queued.push(...events);
+      if (applyTimer) return;
+      const wait = appliedAt + APPLY_INTERVAL_MS - clock();
+      if (wait <= 0) applyQueued();
+      else applyTimer = setTimeout(applyQueued, wait);
     },
 
     /** Sends an agent message; opens a conversation first when none is open. True when sent. */
@@ -453,6 +483,7 @@ export function createStore(api: Api, clock: () => number = Date.now) {
     dispose() {
       clearTimeout(loadTimer);
       clearTimeout(detailTimer);
+      clearTimeout(applyTimer);
     },
   };
 }

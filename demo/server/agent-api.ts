@@ -155,7 +155,7 @@ export function createAgentApi(o: AgentApiOptions) {
         const after = (typeof last == 'string' ? last : url.searchParams.get('lastEventId')) || '';
         if (after.length > 200)
           return sendError(res, 400, 'bad_request', 'Last-Event-ID is longer than 200');
-        return o.feed.open(res, after.trim() || undefined);
+        return o.feed.open(res, after.trim() || undefined, req.headers['accept-encoding']);
       }
       if (path == '/api/visitors') {
         if (method != 'GET') return notAllowed(res, ['GET']);

@@ -7,6 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import type { EventLog, LoggedEvent } from './event-log';
 import type { Logger } from './log';
+import { compressedOut, pickEncoding, type StreamOut } from './stream-compression';
 
 /** A stream whose unsent output exceeds this is too slow: it is closed, not buffered forever. */
 const MAX_BUFFERED = 1 << 20;
@@ -19,8 +20,11 @@ export const MAX_REPLAY_CHARS = 512 * 1024;
 
 /** The set of open agent feeds. */
 export interface AgentFeed {
-  /** Starts an event stream on an authorized request's response, after `lastEventId` if given. */
-  open(res: ServerResponse, lastEventId?: string): Promise<void>;
+  /**
+   * Starts an event stream on an authorized request's response, after `lastEventId` if given,
+   * compressed as `acceptEncoding` allows.
+   */
+  open(res: ServerResponse, lastEventId?: string, acceptEncoding?: string): Promise<void>;
   /** Open feeds. */
   count(): number;
   close(): void;
@@ -37,37 +41,41 @@ export function createAgentFeed(o: {
   pingMs?: number;
   onCount?: (n: number) => void;
 }): AgentFeed {
-  const streams = new Set<ServerResponse>();
-  const write = (res: ServerResponse, chunk: string) => {
-    if (res.writableLength > MAX_BUFFERED) {
+  const streams = new Map<ServerResponse, StreamOut>();
+  const write = (res: ServerResponse, out: StreamOut, chunk: string) => {
+    if (out.buffered() > MAX_BUFFERED) {
       o.log.warn('agent feed too slow: closed');
       res.destroy();
       return;
     }
-    res.write(chunk);
+    out.write(chunk);
   };
   const ping = setInterval(() => {
-    for (const res of streams) write(res, ': ping\n\n');
+    for (const [res, out] of streams) write(res, out, ': ping\n\n');
   }, o.pingMs ?? 25_000);
   ping.unref();
   // One write per batch: the rows of a flush and their counts reach the page together.
   const unsubscribe = o.events.subscribe((batch) => {
     if (!streams.size) return;
     const chunk = batch.map(frameOf).join('');
-    for (const res of streams) write(res, chunk);
+    for (const [res, out] of streams) write(res, out, chunk);
   });
 
   /** `reset`: the page starts again from a fresh list; its id is where the log stands now. */
   const reset = () => frameOf({ id: o.events.lastId(), event: 'reset', data: '{}' });
 
   return {
-    async open(res, lastEventId) {
+    async open(res, lastEventId, acceptEncoding) {
+      const encoding = pickEncoding(acceptEncoding);
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
         'x-accel-buffering': 'no',
         'x-content-type-options': 'nosniff',
+        vary: 'accept-encoding',
+        ...(encoding && { 'content-encoding': encoding }),
       });
+      const out = compressedOut(res, encoding);
       // Events appended while the log answers are held, then sent after the replay.
       let held: LoggedEvent[] | null = [];
       const hold = o.events.subscribe((batch) => held?.push(...batch));
@@ -91,9 +99,9 @@ export function createAgentFeed(o: {
       }
       hold();
       if (res.destroyed) return;
-      res.write(replay + held.map(frameOf).join(''));
+      out.write(replay + held.map(frameOf).join(''));
       held = null;
-      streams.add(res);
+      streams.set(res, out);
       o.onCount?.(streams.size);
       res.on('close', () => {
         if (streams.delete(res)) o.onCount?.(streams.size);
@@ -103,7 +111,7 @@ export function createAgentFeed(o: {
     close() {
       clearInterval(ping);
       unsubscribe();
-      for (const res of streams) res.end();
+      for (const out of streams.values()) out.end();
       streams.clear();
     },
   };

@@ -244,7 +244,15 @@ describe('the Visitors page', () => {
       message: { id: 'm2', from: 'visitor', text: 'Hello?', at: Date.now() },
     });
     await vi.waitFor(() => expect(rowOf('ada-id')!.textContent).toContain('Hello?'));
-    expect(text('[aria-live=polite]')).toContain('New message from Ada Lovelace: Hello?');
+    // Ada was already in a chat (and is not open): not announced. A new chat is.
+    expect(text('[aria-live=polite]')).toBe('');
+    api.push('message', {
+      visitorId: 'new-id',
+      message: { id: 'm3', from: 'visitor', text: 'First question', at: Date.now() },
+    });
+    await vi.waitFor(() =>
+      expect(text('[aria-live=polite]')).toContain('New message from Linus: First question'),
+    );
 
     // The counts come from the feed too: no list request for any of it.
     api.push('counts', { ...COUNTS, active: 3, chatting: 2 });

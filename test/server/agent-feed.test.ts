@@ -161,4 +161,24 @@ describe('the agent feed', () => {
     // A little slack for the reader's own delays on a busy machine.
     for (const g of gaps) expect(g).toBeGreaterThan(900);
   });
+
+  it('compresses the stream as the client accepts, and still delivers each event at once', async () => {
+    const s = await serve();
+    for (const encoding of ['br', 'gzip']) {
+      const feed = await sse(s.url + '/api/events', {
+        ...AUTH(s.agentToken),
+        'accept-encoding': encoding,
+      });
+      expect(feed.res.headers.get('content-encoding')).toBe(encoding);
+      const v = await visit(s.url, { profile: { name: 'Zed ' + encoding } });
+      expect(await feed.next('visitor', (x) => x.id == v.vid)).toMatchObject({
+        name: 'Zed ' + encoding,
+      });
+    }
+    const plain = await sse(s.url + '/api/events', {
+      ...AUTH(s.agentToken),
+      'accept-encoding': 'identity',
+    });
+    expect(plain.res.headers.get('content-encoding')).toBeNull();
+  });
 });
