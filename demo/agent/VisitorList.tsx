@@ -4,7 +4,8 @@
  * (`aria-posinset`/`aria-setsize`), one tab stop, arrow keys, Page Up/Down, Home and End to move,
  * Enter or a click to open the detail panel. Full or compact ("active only") layout.
  */
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { memo } from './memo';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { TargetedKeyboardEvent } from 'preact';
 import { Badges } from './Badges';
 import { displayName, formatDuration, visitStart } from './format';
@@ -49,8 +50,12 @@ interface RowProps {
   onPick(id: string): void;
 }
 
-/** One visitor: an option of the listbox. */
-function Row({ v, store, index, setSize, top, focusable, onPick }: RowProps) {
+/**
+ * One visitor: an option of the listbox. Memoized: a feed batch re-renders only the rows whose
+ * visitor (or place) changed; selection, typing and the clock are signals read here, so they
+ * still reach the row.
+ */
+const Row = memo(function Row({ v, store, index, setSize, top, focusable, onPick }: RowProps) {
   const page = v.currentPage;
   const selected = store.selectedId.value == v.id;
   const typing = typingOf(store.typing.value, v.id) ?? v.typing;
@@ -90,7 +95,7 @@ function Row({ v, store, index, setSize, top, focusable, onPick }: RowProps) {
       <span class={'last' + (typing ? ' typing' : '')}>{last}</span>
     </div>
   );
-}
+});
 
 /** The indices to render: the view plus OVERSCAN each side, and `keep` (focus, selection). */
 export function windowOf(
@@ -189,10 +194,13 @@ export function VisitorList({ store }: { store: Store }) {
     }
   }
 
-  function pick(id: string) {
-    setActiveId(id);
-    store.select(id);
-  }
+  const pick = useCallback(
+    (id: string) => {
+      setActiveId(id);
+      store.select(id);
+    },
+    [store],
+  );
 
   return (
     <section

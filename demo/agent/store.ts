@@ -40,7 +40,7 @@ export const DETAIL_REFRESH_MS = 1000;
 export const APPLY_INTERVAL_MS = 500;
 
 /** Rows asked for at a time: a page of the list, more when the agent scrolls to its end. */
-export const PAGE_SIZE = 200;
+export const PAGE_SIZE = 100;
 
 /** Where `row` goes in a list sorted by `compareRows` (after its equals). */
 function insertionPoint(list: Visitor[], row: Visitor): number {
@@ -394,11 +394,11 @@ export function createStore(api: Api, clock: () => number = Date.now) {
       scheduleLoad(debounce ? FILTER_DEBOUNCE_MS : 0);
     },
 
-    /** Searches after SEARCH_DEBOUNCE_MS of no typing, or at once (`now`: Enter). */
-    setQuery(q: string, now = false) {
-      if (q == query.value && !now) return;
+    /** Searches after SEARCH_DEBOUNCE_MS of no typing, or at once (`atOnce`: Enter). */
+    setQuery(q: string, atOnce = false) {
+      if (q == query.value && !atOnce) return;
       query.value = q;
-      scheduleLoad(now ? 0 : SEARCH_DEBOUNCE_MS);
+      scheduleLoad(atOnce ? 0 : SEARCH_DEBOUNCE_MS);
     },
 
     /** Opens the detail panel of a visitor (with what the list knows until the API answers). */

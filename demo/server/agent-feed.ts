@@ -18,6 +18,12 @@ const MAX_BUFFERED = 1 << 20;
  */
 export const MAX_REPLAY_CHARS = 512 * 1024;
 
+/**
+ * A busy feed is written at most this often (a quiet feed's first event goes at once): the
+ * page is woken twice a second instead of for every message among a thousand chats.
+ */
+export const FEED_WRITE_MS = 500;
+
 /** The set of open agent feeds. */
 export interface AgentFeed {
   /**
@@ -39,6 +45,8 @@ export function createAgentFeed(o: {
   log: Logger;
   events: EventLog;
   pingMs?: number;
+  /** Least time between two writes to the feeds (default FEED_WRITE_MS). */
+  writeMs?: number;
   onCount?: (n: number) => void;
 }): AgentFeed {
   const streams = new Map<ServerResponse, StreamOut>();
@@ -54,11 +62,26 @@ export function createAgentFeed(o: {
     for (const [res, out] of streams) write(res, out, ': ping\n\n');
   }, o.pingMs ?? 25_000);
   ping.unref();
-  // One write per batch: the rows of a flush and their counts reach the page together.
+  // Whole batches, several per write: the rows of a flush and their counts reach the page in
+  // one write, and a busy feed wakes the page (and the compressor) at most every writeMs.
+  const writeMs = o.writeMs ?? FEED_WRITE_MS;
+  let pending = '';
+  let writeTimer: ReturnType<typeof setTimeout> | undefined;
+  let wroteAt = -Infinity;
+  const writeAll = () => {
+    writeTimer = undefined;
+    wroteAt = Date.now();
+    const chunk = pending;
+    pending = '';
+    for (const [res, out] of streams) write(res, out, chunk);
+  };
   const unsubscribe = o.events.subscribe((batch) => {
     if (!streams.size) return;
-    const chunk = batch.map(frameOf).join('');
-    for (const [res, out] of streams) write(res, out, chunk);
+    pending += batch.map(frameOf).join('');
+    if (writeTimer) return;
+    const wait = wroteAt + writeMs - Date.now();
+    if (wait <= 0) writeAll();
+    else writeTimer = setTimeout(writeAll, wait);
   });
 
   /** `reset`: the page starts again from a fresh list; its id is where the log stands now. */
@@ -99,6 +122,11 @@ export function createAgentFeed(o: {
       }
       hold();
       if (res.destroyed) return;
+      // What waits for the other feeds is older than this one's replay: send it to them first.
+      if (pending) {
+        clearTimeout(writeTimer);
+        writeAll();
+      }
       out.write(replay + held.map(frameOf).join(''));
       held = null;
       streams.set(res, out);
@@ -110,6 +138,7 @@ export function createAgentFeed(o: {
     count: () => streams.size,
     close() {
       clearInterval(ping);
+      clearTimeout(writeTimer);
       unsubscribe();
       for (const out of streams.values()) out.end();
       streams.clear();
