@@ -11,24 +11,11 @@ import {
   sameCounts,
   type ListRow,
 } from '../../demo/shared/visitor-list';
+import { visitor } from '../agent/fake-api';
 
-const row = (over: Partial<ListRow> = {}): ListRow => ({
-  id: 'v1',
-  online: true,
-  active: true,
-  chatting: false,
-  customer: false,
-  verified: false,
-  autoMessageReceived: false,
-  blocked: false,
-  status: 'active',
-  visits: 1,
-  pageViews: 1,
-  firstSeenAt: 1000,
-  visitStartedAt: 1000,
-  lastActivityAt: 1000,
-  ...over,
-});
+/** A row with fixed times, so only what a test sets decides the order. */
+const row = (over: Partial<ListRow> = {}): ListRow =>
+  visitor({ firstSeenAt: 1000, visitStartedAt: 1000, lastActivityAt: 1000, ...over });
 
 describe('the list semantics shared by server and page', () => {
   it('lists an online row under every filter it matches and counts it once per filter', () => {
