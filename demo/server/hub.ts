@@ -16,17 +16,22 @@ import {
   type VariableValue,
   type WelcomeFrame,
 } from '../../src/protocol';
+import { countMask, countRow, noCounts, type Counts, type ListRow } from '../shared/visitor-list';
 import type { AgentFeed } from './agent-feed';
 import { BOT_NAME, botReply } from './bot';
 import type { Plan } from './config';
+import type { EventLog, FeedEventInput } from './event-log';
 import type { Logger } from './log';
 import {
   changed,
   listJson,
   refresh,
+  rowOf,
+  shownKey,
   visitorJson,
   type Conn,
   type Filter,
+  type ListPage,
   type LiveVisitor,
   type PresenceOptions,
 } from './presence';
@@ -39,6 +44,8 @@ import { parseUserAgent } from './user-agent';
 export interface HubOptions extends PresenceOptions {
   store: Store;
   feed: AgentFeed;
+  /** Where the agent feed's events go (and are kept for `Last-Event-ID`). */
+  events: EventLog;
   keys: string[];
   plan: Plan;
   userHashSecret?: string;
@@ -59,6 +66,9 @@ const CLOSED_TEXT = 'The conversation was closed. Write again any time.';
 
 /** Offline visitors are dropped from memory after this long (they stay in the database). */
 const EVICT_MS = 3_600_000;
+
+/** The feed's `counts` event goes at most once per this interval (docs/PROTOCOL.md, "Agent live feed"). */
+export const COUNTS_INTERVAL_MS = 1000;
 
 /** Agents going offline is told to visitors after this grace (an agent page reloading). */
 const OFFLINE_GRACE_MS = 5000;
@@ -95,11 +105,17 @@ export type Hub = ReturnType<typeof createHub>;
 
 /** Creates the hub. Call `close()` to stop its timers (the store is closed by its owner). */
 export function createHub(o: HubOptions) {
-  const { store, feed, log } = o;
+  const { store, feed, events, log } = o;
   const now = o.now ?? Date.now;
   const visitors = new Map<string, LiveVisitor>();
   const pending = new Set<LiveVisitor>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
+  /** What the feed last said about each visitor, and the counts of those rows. */
+  const shown = new Map<LiveVisitor, { key: string; row: ListRow }>();
+  const shownCounts: Counts = noCounts();
+  let countsJson = JSON.stringify(shownCounts);
+  let countsAt = -Infinity;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let flushQueued = false;
   let agentsOnline = feed.count() > 0;
   let offlineTimer: ReturnType<typeof setTimeout> | undefined;
@@ -118,15 +134,51 @@ export function createHub(o: HubOptions) {
     pending.add(v);
     if (flushQueued) return;
     flushQueued = true;
-    setImmediate(() => {
-      flushQueued = false;
-      const t = now();
-      for (const p of pending) {
-        refresh(p, t, o);
-        feed.send('visitor', visitorJson(p));
-      }
-      pending.clear();
-    });
+    setImmediate(flush);
+  }
+
+  /**
+   * Sends what changed since the last flush as one batch: a `visitor` event per row the list
+   * shows differently (none for a change it does not show), then `counts` when they moved. A
+   * batch that moves the counts waits until COUNTS_INTERVAL_MS after the last `counts`, so the
+   * rows and the counts that go with them always arrive together.
+   */
+  function flush() {
+    flushQueued = false;
+    flushTimer = undefined;
+    const t = now();
+    const changes: { v: LiveVisitor; key: string; prev?: { key: string; row: ListRow } }[] = [];
+    let countsMove = false;
+    for (const v of pending) {
+      refresh(v, t, o);
+      const prev = shown.get(v);
+      if (!prev && !v.online) continue;
+      const key = shownKey(v);
+      if (prev?.key == key) continue;
+      changes.push({ v, key, prev });
+      if (countMask(rowOf(v)) != (prev ? countMask(prev.row) : 0)) countsMove = true;
+    }
+    if (countsMove && t - countsAt < COUNTS_INTERVAL_MS) {
+      flushQueued = true;
+      flushTimer = setTimeout(flush, countsAt + COUNTS_INTERVAL_MS - t);
+      return;
+    }
+    pending.clear();
+    const batch: FeedEventInput[] = [];
+    for (const { v, key, prev } of changes) {
+      const row = rowOf(v);
+      if (prev) countRow(shownCounts, prev.row, -1);
+      countRow(shownCounts, row, 1);
+      shown.set(v, { key, row });
+      batch.push({ event: 'visitor', data: visitorJson(v) });
+    }
+    const json = JSON.stringify(shownCounts);
+    if (json != countsJson) {
+      countsJson = json;
+      countsAt = t;
+      batch.push({ event: 'counts', data: json });
+    }
+    events.append(batch);
   }
 
   function live(s: StoredVisitor): LiveVisitor {
@@ -141,6 +193,7 @@ export function createHub(o: HubOptions) {
       typing: false,
       online: false,
       active: false,
+      row: null,
       json: null,
       haystack: null,
       dirty: false,
@@ -167,6 +220,8 @@ export function createHub(o: HubOptions) {
     v.pageViews++;
     v.pageUrl = page.url;
     v.pageTitle = page.title;
+    // Arriving on a page is activity: a visitor who just came is active, not idle.
+    setActivity(v, t, t);
     changed(v);
   }
 
@@ -302,7 +357,9 @@ export function createHub(o: HubOptions) {
     v.lastMessage = stored;
     changed(v);
     deliver(v, { t: 'msg', m: stored }, except);
-    feed.send('message', JSON.stringify({ visitorId: v.id, message: stored }));
+    events.append([
+      { event: 'message', data: JSON.stringify({ visitorId: v.id, message: stored }) },
+    ]);
     emit(v);
     return stored;
   }
@@ -330,7 +387,7 @@ export function createHub(o: HubOptions) {
     if (v.typing == on) return;
     v.typing = on;
     changed(v);
-    feed.send('typing', JSON.stringify({ visitorId: v.id, on }));
+    events.append([{ event: 'typing', data: JSON.stringify({ visitorId: v.id, on }) }]);
   }
 
   /** A visitor message: refused when blocked, acked (same id for a known cid), echoed to other tabs. */
@@ -488,8 +545,13 @@ export function createHub(o: HubOptions) {
     );
   }
 
-  function list(filter: Filter, q: string, limit?: number): string {
-    return listJson(visitors.values(), filter, q, now(), o, { plan: o.plan }, limit);
+  /**
+   * `GET /api/visitors`: a page of the list, with `lastEventId`, the feed event the answer is
+   * current with (a page resumes the feed after it, so nothing falls between list and feed).
+   */
+  function list(filter: Filter, q: string, page: ListPage): string {
+    const extra = { plan: o.plan, lastEventId: events.lastId() };
+    return listJson(visitors.values(), filter, q, now(), o, extra, page, emit);
   }
 
   /** Tells every online visitor whether agents are online. */
@@ -523,8 +585,10 @@ export function createHub(o: HubOptions) {
     const t = now();
     for (const v of visitors.values()) {
       if (refresh(v, t, o)) emit(v);
-      else if (!v.online && !v.dirty && !pending.has(v) && t - v.lastSeenAt > EVICT_MS)
+      else if (!v.online && !v.dirty && !pending.has(v) && t - v.lastSeenAt > EVICT_MS) {
         visitors.delete(v.id);
+        shown.delete(v);
+      }
     }
     flushDirty();
   }
@@ -555,6 +619,7 @@ export function createHub(o: HubOptions) {
     close() {
       clearInterval(sweeper);
       clearTimeout(offlineTimer);
+      clearTimeout(flushTimer);
       for (const t of timers) clearTimeout(t);
       timers.clear();
       flushDirty();

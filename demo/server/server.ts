@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseRules, type AutoMessageRule } from '../../src/core/rules';
 import { createAgentApi } from './agent-api';
 import { createAgentFeed } from './agent-feed';
+import { createMemoryEventLog, type EventLog } from './event-log';
 import { readSettings, type Settings } from './config';
 import { logRefusals, sendError } from './http-json';
 import { createHub, type Hub } from './hub';
@@ -44,6 +45,8 @@ export interface ServerOptions extends Partial<Settings> {
   csp?: boolean;
   /** The presence clock (tests). */
   now?: () => number;
+  /** The agent feed's retention log (default: in memory, 15 min; a cluster passes a shared one). */
+  events?: EventLog;
 }
 
 /** A running server. */
@@ -92,11 +95,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   const store = openStore(settings.db);
   let hub: Hub | undefined;
-  const feed = createAgentFeed({ log, onCount: (n) => hub?.agentsChanged(n) });
+  const events = options.events ?? createMemoryEventLog();
+  const feed = createAgentFeed({ log, events, onCount: (n) => hub?.agentsChanged(n) });
   hub = createHub({
     ...settings,
     store,
     feed,
+    events,
     rules,
     log,
     botDelayMs: options.botDelayMs,
@@ -208,6 +213,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         visitorHttp.close();
         feed.close();
         hub!.close();
+        events.close();
         server.close(() => {
           store.close();
           resolve();
