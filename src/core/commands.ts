@@ -1,6 +1,6 @@
 import { MAX_TEXT, isRecord, type Message, type PageInfo, type Profile } from '../protocol';
 import type { VariableValue } from '../protocol';
-import { isHexColor } from './config';
+import { isHexColor } from './color';
 import type { AutoMessage, Theme } from './state';
 
 /** Events a page can subscribe to with `on` (Smartsupp's first three, then ours). */

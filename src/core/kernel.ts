@@ -66,6 +66,8 @@ export interface StoredVisitor {
  */
 export interface Kernel {
   config: ResolvedConfig;
+  /** Config keys resolveConfig did not know; the chat layer warns about the non-Smartsupp ones. */
+  unknownKeys: string[];
   warn: Warn;
   now: () => number;
   win?: Window;
@@ -126,7 +128,8 @@ const str = (v: unknown) => typeof v == 'string' && v.length > 0 && v.length < 5
 /** Creates and boots the presence kernel. Never throws for bad options: it warns instead. */
 export function createKernel(options: KernelOptions): Kernel {
   const warn = createWarn(options.logger === undefined ? globalThis.console : options.logger);
-  const config = resolveConfig(options, warn);
+  const unknownKeys: string[] = [];
+  const config = resolveConfig(options, warn, unknownKeys);
   const win = options.window || (typeof window == 'object' ? window : undefined);
   const doc = win?.document;
   const nav = win?.navigator;
@@ -150,6 +153,7 @@ export function createKernel(options: KernelOptions): Kernel {
 
   const k: Kernel = {
     config,
+    unknownKeys,
     warn,
     now,
     win,

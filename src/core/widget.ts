@@ -21,6 +21,7 @@ import { createOutbox } from './outbox';
 import { createPageTracker } from './pageviews';
 import { createRuleEngine, parseRules, type AutoMessageRule, type RuleEngine } from './rules';
 import type { ChatMessage, WidgetState } from './state';
+import { warnUnknownKeys } from './smartsupp-keys';
 import { createConsentStore } from './storage';
 
 /** Options of {@link createWidget}: the config keys plus injectable environment. */
@@ -116,6 +117,7 @@ export function createWidget(options: WidgetOptions): Widget {
  */
 export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
   const { config, warn, now, emitter, win, doc } = k;
+  warnUnknownKeys(k.unknownKeys, warn);
   const locks = win?.navigator.locks;
   const outbox = createOutbox(
     () => k.store,
@@ -379,8 +381,8 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       set({ theme });
     },
     consent(kind, value) {
-      if (!config.consentModeEnabled)
-        warn(kind + 'Consent has no effect unless consentModeEnabled is set');
+      // Without consent mode the switches are recorded and change nothing: Smartsupp's plugins call
+      // them on every page, so that is normal use and not worth a warning.
       set({ consent: { ...k.state.consent, [kind]: value } });
       if (kind == 'marketing' && value && !k.store.persisting) {
         // Consent given: what lived in memory is written to the device from now on.

@@ -576,6 +576,74 @@ describe('config', () => {
     ]);
   });
 
+  it("accepts every key Smartsupp's generator, plugins and docs write, without a warning", async () => {
+    const { widget, warnings } = make({
+      // ChatGenerator::render with every option (tests/chat_code.txt) …
+      cookieDomain: '.foo.bar',
+      sendEmailTanscript: false,
+      ratingEnabled: true,
+      ratingType: 'advanced',
+      ratingComment: true,
+      alignX: 'left',
+      alignY: 'side',
+      widget: 'button',
+      offsetX: 20,
+      offsetY: 120,
+      sitePlatform: 'Smartsupp CMS 5.1',
+      gaKey: 'UA-123456',
+      gaOptions: { cookieDomain: '.foo.bar' },
+      hideWidget: true,
+      // … the Shopware 6 plugin, the documented snippet and the npm SDK.
+      pluginVersion: '1.0.1',
+      color: '#ff0000',
+      gaName: 'tracker',
+      cookiePath: '/',
+      hideOfflineChat: true,
+      transcriptEnabled: false,
+      _loaderUrl: 'https://example.com/loader.js',
+    });
+    await widget.ready();
+    expect(warnings()).toEqual([]);
+    expect(widget.state.config).toMatchObject({
+      orientation: 'left',
+      offsetX: 20,
+      hideWidget: true,
+    });
+  });
+
+  it('maps alignX to the side, unless orientation is set too', async () => {
+    const a = make({ alignX: 'left' });
+    const b = make({ alignX: 'left', orientation: 'right' });
+    await Promise.all([a.widget.ready(), b.widget.ready()]);
+    expect(a.widget.state.config.orientation).toBe('left');
+    expect(b.widget.state.config.orientation).toBe('right');
+  });
+
+  it("keeps the default offsetY with alignY 'side' (Smartsupp measured it from the top)", async () => {
+    const side = make({ alignY: 'side', offsetY: 120 });
+    const bottom = make({ alignY: 'bottom', offsetY: 120 });
+    await Promise.all([side.widget.ready(), bottom.widget.ready()]);
+    expect(side.widget.state.config.offsetY).toBe(24);
+    expect(bottom.widget.state.config.offsetY).toBe(120);
+  });
+
+  it('checks alignX like orientation', async () => {
+    const { widget, warnings } = make({ alignX: 'top' } as object);
+    await widget.ready();
+    expect(widget.state.config.orientation).toBe('right');
+    expect(warnings()).toEqual([
+      "[visitor-chat] config \"alignX\" must be 'left' or 'right'; using the default",
+    ]);
+  });
+
+  it('records consent switches without consent mode and logs nothing', async () => {
+    const { widget, warnings } = make();
+    await widget.run('analyticsConsent', true);
+    await widget.run('marketingConsent', false);
+    expect(widget.state.consent).toEqual({ analytics: true, marketing: false });
+    expect(warnings()).toEqual([]);
+  });
+
   it('requireLogin asks for the contact form until the visitor is identified', async () => {
     const { widget, frames } = make({ requireLogin: true });
     await widget.ready();
