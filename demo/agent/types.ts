@@ -30,6 +30,8 @@ export interface Visitor {
   email?: string | null;
   phone?: string | null;
   variables?: Record<string, Variable> | null;
+  /** Labels of some variables, by key ("Spending" for `spending`). */
+  variableLabels?: Record<string, string> | null;
   online: boolean;
   active: boolean;
   chatting: boolean;

@@ -3,7 +3,7 @@
  * derives from it (online, active, status, filters, search). The agent list is computed here,
  * from memory, without touching the database.
  */
-import type { Message, ServerFrame } from '../../src/protocol';
+import type { Message, ServerFrame, Variable, VariableValue } from '../../src/protocol';
 import type { StoredConversation, StoredVisitor } from './store';
 
 /** Where frames for one visitor go: a WebSocket, or the visitor's HTTP downlink. */
@@ -94,6 +94,26 @@ export function status(v: LiveVisitor): Status {
   return v.active ? 'active' : 'idle';
 }
 
+/**
+ * Variables as the agent API answers them: `variables` keeps plain values (as before labels
+ * existed) and `variableLabels` adds the labels of those that have one.
+ */
+export function variablesJson(stored: Record<string, Variable>): {
+  variables: Record<string, VariableValue>;
+  variableLabels: Record<string, string>;
+} {
+  const variables: Record<string, VariableValue> = {};
+  const variableLabels: Record<string, string> = {};
+  for (const k of Object.keys(stored)) {
+    const x = stored[k];
+    if (typeof x == 'object') {
+      variables[k] = x.value;
+      variableLabels[k] = x.label;
+    } else variables[k] = x;
+  }
+  return { variables, variableLabels };
+}
+
 /** The visitor as the agent API answers it (DESIGN.md §6), as a cached JSON string. */
 export function visitorJson(v: LiveVisitor): string {
   if (v.json) return v.json;
@@ -102,7 +122,7 @@ export function visitorJson(v: LiveVisitor): string {
     name: v.name,
     email: v.email,
     phone: v.phone,
-    variables: v.variables,
+    ...variablesJson(v.variables),
     group: v.group,
     online: v.online,
     active: v.active,
@@ -145,7 +165,8 @@ const MATCH: Record<Filter, (v: LiveVisitor) => boolean> = {
 function haystack(v: LiveVisitor): string {
   if (v.haystack != null) return v.haystack;
   const parts = [v.name, v.email, v.phone, v.id, v.pageUrl, v.pageTitle];
-  for (const k in v.variables) parts.push(String(v.variables[k]));
+  const { variables } = variablesJson(v.variables);
+  for (const k in variables) parts.push(String(variables[k]));
   return (v.haystack = parts
     .filter((p) => p != null)
     .join('\n')

@@ -90,7 +90,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     log.warn('rules.json: ' + m),
   );
 
-  const store = openStore(settings.db);
+  const store = openStore(settings.db, log);
   let hub: Hub | undefined;
   const feed = createAgentFeed({ log, onCount: (n) => hub?.agentsChanged(n) });
   hub = createHub({

@@ -51,6 +51,8 @@ export interface KernelOptions extends Config {
 export interface StoredVisitor {
   profile: Profile;
   variables: Record<string, VariableValue>;
+  /** Labels of some variables, by key (Smartsupp's `{label, value}`). */
+  labels?: Record<string, string>;
   customer: boolean;
   blocked: boolean;
   group?: string;
@@ -242,6 +244,7 @@ export function createKernel(options: KernelOptions): Kernel {
         activeAt: activeAt(),
         profile: v.profile,
         variables: v.variables,
+        variableLabels: v.labels,
       };
       if (id.token) frame.token = id.token;
       if (v.group) frame.group = v.group;
@@ -363,6 +366,12 @@ export function createKernel(options: KernelOptions): Kernel {
       k.visitor = {
         profile: v.profile as Profile,
         variables: v.variables as Record<string, VariableValue>,
+        // Labels the server would refuse (a tampered device) must not cost the connection.
+        labels:
+          isRecord(v.labels) &&
+          Object.values(v.labels).every((l) => str(l) && (l as string).length <= 200)
+            ? (v.labels as Record<string, string>)
+            : {},
         customer: v.customer === true,
         blocked: v.blocked === true,
         group: typeof v.group == 'string' ? v.group : undefined,

@@ -8,7 +8,6 @@ export type IgnoredSmartsuppKey =
   | 'alignY'
   | 'widget'
   | 'sendEmailTanscript'
-  | 'transcriptEnabled'
   | 'ratingEnabled'
   | 'ratingType'
   | 'ratingComment'
@@ -21,12 +20,14 @@ export type IgnoredSmartsuppKey =
   | 'hideOfflineChat'
   | '_loaderUrl';
 
-/** The same keys, plus the npm options `createWidget` takes besides the config. */
+/** The same keys, plus `window`, which the script-tag entry passes with them. */
 const ACCEPTED = (
-  'alignY widget sendEmailTanscript transcriptEnabled ratingEnabled ratingType ratingComment ' +
-  'gaKey gaOptions gaName sitePlatform pluginVersion cookiePath hideOfflineChat _loaderUrl ' +
-  'storage ui window logger now indexedDB'
+  'alignY widget sendEmailTanscript ratingEnabled ratingType ratingComment ' +
+  'gaKey gaOptions gaName sitePlatform pluginVersion cookiePath hideOfflineChat _loaderUrl window'
 ).split(' ');
+
+/** Options `createWidget` (npm) takes besides the config; never in the script-tag bundle. */
+export const NPM_OPTIONS = 'storage ui logger now indexedDB'.split(' ');
 
 /**
  * The one warning about config keys nobody knows, given the keys config.ts did not resolve.

@@ -21,7 +21,7 @@ import { createOutbox } from './outbox';
 import { createPageTracker } from './pageviews';
 import { createRuleEngine, parseRules, type AutoMessageRule, type RuleEngine } from './rules';
 import type { ChatMessage, WidgetState } from './state';
-import { warnUnknownKeys } from './smartsupp-keys';
+import { NPM_OPTIONS, warnUnknownKeys } from './smartsupp-keys';
 import { createConsentStore } from './storage';
 
 /** Options of {@link createWidget}: the config keys plus injectable environment. */
@@ -108,7 +108,9 @@ const BLOCKED = 'you were blocked by the site; chat is unavailable';
  * await widget.send('Hello');
  */
 export function createWidget(options: WidgetOptions): Widget {
-  return installChat(createKernel(options), options.ui);
+  const k = createKernel(options);
+  k.unknownKeys = k.unknownKeys.filter((key) => !NPM_OPTIONS.includes(key));
+  return installChat(k, options.ui);
 }
 
 /**
@@ -325,21 +327,31 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
     identify(profile, variables, userHash) {
       const changedProfile = Object.keys(profile).length > 0;
       const v = k.visitor;
+      const labels = { ...v.labels };
       let changed: Record<string, VariableValue> | undefined;
+      let changedLabels: Record<string, string> | undefined;
       if (variables)
-        for (const key of Object.keys(variables))
-          if (v.variables[key] !== variables[key]) (changed ||= {})[key] = variables[key];
+        for (const key of Object.keys(variables)) {
+          const x = variables[key];
+          const [value, label] = typeof x == 'object' ? [x.value, x.label] : [x];
+          if (v.variables[key] === value && labels[key] === label) continue;
+          (changed ||= {})[key] = value;
+          // A key set again without a label loses the one it had (on the server too).
+          if (label) (changedLabels ||= {})[key] = labels[key] = label;
+          else delete labels[key];
+        }
       k.visitor = {
         ...v,
         profile: { ...v.profile, ...profile },
         variables: changed ? { ...v.variables, ...changed } : v.variables,
+        labels,
         customer: v.customer || changedProfile,
       };
       k.saveVisitor();
       set({});
       if (changedProfile || userHash)
         k.send({ t: 'id', ...profile, ...(userHash ? { userHash } : {}) });
-      if (changed) k.send({ t: 'vars', vars: changed });
+      if (changed) k.send({ t: 'vars', vars: changed, labels: changedLabels });
     },
     group(group) {
       k.visitor = { ...k.visitor, group };

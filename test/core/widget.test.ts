@@ -116,19 +116,51 @@ describe('commands', () => {
     expect(frames()[0].t).toBe('hello');
   });
 
-  it('variables flattens {label, value} and sends only changed keys', async () => {
+  it('variables keeps {label, value} labels and sends only changed keys', async () => {
     const { widget, frames } = make();
     await widget.ready();
     await flush();
     await widget.run('variables', { plan: 'pro', orders: { label: 'Orders', value: 3 } });
+    await widget.run('variables', { plan: 'pro', orders: { label: 'Orders', value: 3 } });
+    await widget.run('variables', { orders: { label: 'Orders paid', value: 3 } });
     await widget.run('variables', { plan: 'pro', orders: 4 });
     await flush();
     expect(widget.state.variables).toEqual({ plan: 'pro', orders: 4 });
     expect(widget.state.customer).toBe(false);
     expect(frames('vars')).toEqual([
-      { t: 'vars', vars: { plan: 'pro', orders: 3 } },
+      { t: 'vars', vars: { plan: 'pro', orders: 3 }, labels: { orders: 'Orders' } },
+      // A new label alone is a change.
+      { t: 'vars', vars: { orders: 3 }, labels: { orders: 'Orders paid' } },
+      // Set again without a label: it has none any more.
       { t: 'vars', vars: { orders: 4 } },
     ]);
+  });
+
+  it('sends the labels again with the variables in the next hello', async () => {
+    const storage = createSpyStore();
+    const a = make({ storage });
+    await a.widget.run('variables', { spending: { label: 'Spending', value: '1234.5' } });
+    await flush();
+    a.widget.destroy();
+    const b = make({ storage });
+    await b.widget.ready();
+    await flush();
+    expect(b.frames('hello')[0]).toMatchObject({
+      variables: { spending: '1234.5' },
+      variableLabels: { spending: 'Spending' },
+    });
+  });
+
+  it('refuses a label that is not a short text', async () => {
+    const { widget, frames } = make();
+    await widget.ready();
+    // A snippet page passes anything; the typed API would not compile this.
+    const bad = { a: { label: 7, value: 1 } } as unknown as Record<string, string>;
+    await expect(widget.run('variables', bad)).rejects.toThrow(/variables\.a must be/);
+    await expect(
+      widget.run('variables', { a: { label: 'x'.repeat(201), value: 1 } }),
+    ).rejects.toThrow(/variables\.a must be/);
+    expect(frames('vars')).toEqual([]);
   });
 
   it('refuses __proto__ keys in variables without polluting Object.prototype', async () => {
@@ -599,7 +631,6 @@ describe('config', () => {
       gaName: 'tracker',
       cookiePath: '/',
       hideOfflineChat: true,
-      transcriptEnabled: false,
       _loaderUrl: 'https://example.com/loader.js',
     });
     await widget.ready();
