@@ -22,7 +22,8 @@ interface Stub {
 const w = window as unknown as { smartsupp?: Stub; _smartsupp?: unknown };
 const BOOTED = '__visitorChat';
 // Chunks sit next to this script: captured now, `currentScript` is null once we return.
-const base = (document.currentScript as HTMLScriptElement | null)?.src || location.href;
+const src = (document.currentScript as HTMLScriptElement | null)?.src;
+const base = src || location.href;
 const chunk = (name: string) => import(/* @vite-ignore */ new URL(name, base).href);
 
 /** A transport whose code is still loading: it connects once the chunk has arrived. */
@@ -67,7 +68,12 @@ function lazyTransport(load: Promise<Transport>): Transport {
       Object.create(null),
       isRecord(w._smartsupp) && w._smartsupp,
     );
-    const server = typeof raw.server == 'string' ? raw.server : '';
+    // A Smartsupp snippet switches with one URL: the server may ride on this script's own URL
+    // (never the page's: a link must not point a visitor's chat elsewhere).
+    const server =
+      typeof raw.server == 'string'
+        ? raw.server
+        : (src && new URL(src).searchParams.get('server')) || '';
     let transport = raw.transport as Transport | string | undefined;
     if (server && typeof transport != 'object') {
       const options = { url: server, key: String(raw.key), window };

@@ -145,11 +145,11 @@ export function resolveConfig(raw: unknown, warn: Warn, unknown: string[] = []):
     if (raw !== undefined) warn('config must be an object; using defaults');
     return out as unknown as ResolvedConfig;
   }
-  const has = (k: string) => Object.prototype.hasOwnProperty.call(raw, k);
+  const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
   // Own keys only: a polluted Object.prototype must not configure the widget.
   for (const k of Object.keys(raw)) {
     const value = (raw as Record<string, unknown>)[k];
-    const rule = Object.prototype.hasOwnProperty.call(SCHEMA, k) ? SCHEMA[k] : undefined;
+    const rule = has(SCHEMA, k) ? SCHEMA[k] : undefined;
     if (!rule) {
       unknown.push(k);
       continue;
@@ -159,9 +159,9 @@ export function resolveConfig(raw: unknown, warn: Warn, unknown: string[] = []):
     else warn('config "' + k + '" must be ' + rule[1] + '; using the default');
   }
   // Smartsupp's chat-code generator writes alignX for the side; orientation is today's name.
-  if (out.alignX && !has('orientation')) out.orientation = out.alignX;
+  if (out.alignX && !has(raw, 'orientation')) out.orientation = out.alignX;
   // alignY 'side' measured offsetY from the top; ours counts from the bottom, so it would misplace.
-  if (has('alignY') && (raw as Config).alignY == 'side') out.offsetY = DEFAULTS.offsetY;
+  if (has(raw, 'alignY') && (raw as Config).alignY == 'side') out.offsetY = 24;
   if (!out.key) warn('config "key" is missing');
   return out as unknown as ResolvedConfig;
 }

@@ -366,12 +366,8 @@ export function createKernel(options: KernelOptions): Kernel {
       k.visitor = {
         profile: v.profile as Profile,
         variables: v.variables as Record<string, VariableValue>,
-        // Labels the server would refuse (a tampered device) must not cost the connection.
-        labels:
-          isRecord(v.labels) &&
-          Object.values(v.labels).every((l) => str(l) && (l as string).length <= 200)
-            ? (v.labels as Record<string, string>)
-            : {},
+        // Checked like the variables beside them: what this widget stored (labels: commands.ts).
+        labels: isRecord(v.labels) ? (v.labels as Record<string, string>) : {},
         customer: v.customer === true,
         blocked: v.blocked === true,
         group: typeof v.group == 'string' ? v.group : undefined,
