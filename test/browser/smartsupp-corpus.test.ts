@@ -27,6 +27,27 @@ interface ApiVisitor {
   variableLabels: Record<string, string>;
 }
 
+/** The visitor id the widget publishes on `window.smartsupp.vid`. */
+async function vidOf(page: Page): Promise<string> {
+  const vid = await page.waitForFunction(
+    () => (window as unknown as { smartsupp?: { vid?: string } }).smartsupp?.vid,
+  );
+  return (await vid.jsonValue()) as string;
+}
+
+/** The launcher's box: distance from the left and right edges and from the bottom. */
+async function launcherBox(page: Page) {
+  const launcher = page.locator('[data-visitor-chat] .ln');
+  await launcher.waitFor({ state: 'visible' });
+  const b = (await launcher.boundingBox())!;
+  return {
+    left: Math.round(b.x),
+    right: Math.round(VIEWPORT.width - b.x - b.width),
+    bottom: Math.round(VIEWPORT.height - b.y - b.height),
+    background: await launcher.evaluate((e) => getComputedStyle(e).backgroundColor),
+  };
+}
+
 describeBrowser("Smartsupp's generated code and plugins, unchanged but for the loader URL", () => {
   let browser: Browser;
   let server: RealServer;
@@ -77,14 +98,6 @@ describeBrowser("Smartsupp's generated code and plugins, unchanged but for the l
     return { page, logs };
   }
 
-  /** The visitor id the widget publishes on `window.smartsupp.vid`. */
-  async function vidOf(page: Page): Promise<string> {
-    const vid = await page.waitForFunction(
-      () => (window as unknown as { smartsupp?: { vid?: string } }).smartsupp?.vid,
-    );
-    return (await vid.jsonValue()) as string;
-  }
-
   /** The visitor as the agent API shows it, once it matches `expected`. */
   async function reachesAgent(vid: string, expected: Partial<ApiVisitor>) {
     await expect
@@ -92,19 +105,6 @@ describeBrowser("Smartsupp's generated code and plugins, unchanged but for the l
         timeout: WAIT,
       })
       .toMatchObject(expected);
-  }
-
-  /** The launcher's box: distance from the left and right edges and from the bottom. */
-  async function launcherBox(page: Page) {
-    const launcher = page.locator('[data-visitor-chat] .ln');
-    await launcher.waitFor({ state: 'visible' });
-    const b = (await launcher.boundingBox())!;
-    return {
-      left: Math.round(b.x),
-      right: Math.round(VIEWPORT.width - b.x - b.width),
-      bottom: Math.round(VIEWPORT.height - b.y - b.height),
-      background: await launcher.evaluate((e) => getComputedStyle(e).backgroundColor),
-    };
   }
 
   it('the chat-code generator with every option: hidden, then on the left when shown', async () => {
