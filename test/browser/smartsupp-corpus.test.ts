@@ -27,6 +27,16 @@ interface ApiVisitor {
   variableLabels: Record<string, string>;
 }
 
+/** The logged-in customer the Shopware fixtures' shop code identifies. */
+const SHOP_CUSTOMER: Partial<ApiVisitor> = {
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  phone: '+420 777 123 456',
+  customer: true,
+  variables: { spending: '1234.5', orders: '3' },
+  variableLabels: { spending: 'Spending', orders: 'Orders' },
+};
+
 /** The visitor id the widget publishes on `window.smartsupp.vid`. */
 async function vidOf(page: Page): Promise<string> {
   const vid = await page.waitForFunction(
@@ -130,14 +140,7 @@ describeBrowser("Smartsupp's generated code and plugins, unchanged but for the l
   it('the Shopware 6 template without cookie consent: right side, 65 px up, its colour', async () => {
     const { page, logs } = await open('/shopware6');
     const vid = await vidOf(page);
-    await reachesAgent(vid, {
-      name: 'Ada Lovelace',
-      email: 'ada@example.com',
-      phone: '+420 777 123 456',
-      customer: true,
-      variables: { spending: '1234.5', orders: '3' },
-      variableLabels: { spending: 'Spending', orders: 'Orders' },
-    });
+    await reachesAgent(vid, SHOP_CUSTOMER);
     expect(await launcherBox(page)).toEqual({
       left: VIEWPORT.width - 12 - 56,
       right: 12,
@@ -159,13 +162,7 @@ describeBrowser("Smartsupp's generated code and plugins, unchanged but for the l
       cookieSmartsuppStatistics: '1',
     });
     const vid = await vidOf(page);
-    await reachesAgent(vid, {
-      name: 'Ada Lovelace',
-      email: 'ada@example.com',
-      phone: '+420 777 123 456',
-      variables: { spending: '1234.5', orders: '3' },
-      variableLabels: { spending: 'Spending', orders: 'Orders' },
-    });
+    await reachesAgent(vid, SHOP_CUSTOMER);
     expect(await launcherBox(page)).toMatchObject({ right: 12, bottom: 65 });
     // analyticsConsent(true) and marketingConsent(false) without consent mode: no warning.
     expect(logs).toEqual([]);
