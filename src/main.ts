@@ -24,7 +24,8 @@ interface Stub {
 const w = window as unknown as { smartsupp?: Stub; _smartsupp?: unknown };
 const BOOTED = '__visitorChat';
 // Chunks sit next to this script: captured now, `currentScript` is null once we return.
-const base = (document.currentScript as HTMLScriptElement | null)?.src || location.href;
+const src = (document.currentScript as HTMLScriptElement | null)?.src;
+const base = src || location.href;
 
 /** A transport whose code is still loading: it connects once the chunk has arrived. */
 function lazyTransport(load: Promise<Transport>): Transport {
@@ -77,7 +78,12 @@ function lazyTransport(load: Promise<Transport>): Transport {
       Object.create(null),
       isRecord(w._smartsupp) && w._smartsupp,
     );
-    const server = typeof raw.server == 'string' ? raw.server : '';
+    // A Smartsupp snippet switches with one URL: the server may ride on this script's own URL
+    // (never the page's: a link must not point a visitor's chat elsewhere).
+    const server =
+      typeof raw.server == 'string'
+        ? raw.server
+        : (src && new URL(src).searchParams.get('server')) || '';
     let transport = raw.transport as Transport | string | undefined;
     if (server && typeof transport != 'object') {
       const options = { url: server, key: String(raw.key), window };

@@ -59,6 +59,15 @@ export type Device = 'desktop' | 'mobile' | 'tablet';
 /** Values a custom variable can hold. */
 export type VariableValue = string | number | boolean;
 
+/** A custom variable with the label agents see ("Spending: 1234.5"), as Smartsupp takes it. */
+export interface LabelledVariable {
+  label: string;
+  value: VariableValue;
+}
+
+/** A custom variable as a server stores it: its value, or its value and label. */
+export type Variable = VariableValue | LabelledVariable;
+
 // ---- client → server ----
 
 /** First frame on every (re)connection. */
@@ -82,6 +91,8 @@ export interface HelloFrame {
   activeAt: number;
   profile?: Profile;
   variables?: Record<string, VariableValue>;
+  /** Labels of some of `variables`, by key (since 0.2; a server that predates them ignores them). */
+  variableLabels?: Record<string, string>;
   group?: string;
 }
 
@@ -115,10 +126,15 @@ export interface IdentifyFrame extends Profile {
   form?: boolean;
 }
 
-/** Changed custom variables only. */
+/**
+ * Changed custom variables only. A changed key without a label in `labels` has none any more.
+ * Labels travel beside the values, so a server that predates them still reads the values.
+ */
 export interface VariablesFrame {
   t: 'vars';
   vars: Record<string, VariableValue>;
+  /** Labels of some of `vars`, by key. */
+  labels?: Record<string, string>;
 }
 
 export interface GroupFrame {
@@ -384,18 +400,63 @@ function parseProfile(f: Record<string, unknown>, out: Profile, what: string): s
   }
 }
 
-/** Custom variables: at most 50, keys of at most 100 (never `__proto__`), values at most 1000. */
-function parseVars(v: unknown, what: string): Record<string, VariableValue> | string {
+/** Longest variable label, in UTF-16 code units. */
+const LABEL_MAX = 200;
+
+/**
+ * Custom variables: at most 50, keys of at most 100 (never `__proto__`), values at most 1000;
+ * with `labelled`, a value may also be `{label, value}` (a label of at most 200).
+ */
+function parseVars(v: unknown, what: string): Record<string, VariableValue> | string;
+function parseVars(v: unknown, what: string, labelled: true): Record<string, Variable> | string;
+function parseVars(
+  v: unknown,
+  what: string,
+  labelled?: boolean,
+): Record<string, Variable> | string {
   if (!isRecord(v)) return what + ' must be an object';
   const keys = Object.keys(v);
   if (keys.length > 50) return what + ' has more than 50 keys';
-  const out: Record<string, VariableValue> = {};
+  const out: Record<string, Variable> = {};
   for (const k of keys) {
-    const x = v[k];
+    let x = v[k];
     if (!k || k.length > 100 || k == '__proto__') return what + ' has a bad key';
+    const label = labelled && isRecord(x) ? x.label : undefined;
+    if (label !== undefined) {
+      if (!isStr(label, LABEL_MAX) || !label)
+        return what + '.' + k + '.label must be a non-empty string of at most ' + LABEL_MAX;
+      x = (x as Record<string, unknown>).value;
+    }
     if (!(isStr(x, 1000) || isNum(x) || isBool(x)))
       return what + '.' + k + ' must be a string (at most 1000), a number or a boolean';
-    out[k] = x;
+    out[k] = label === undefined ? x : { label, value: x };
+  }
+  return out;
+}
+
+/**
+ * Validates custom variables as a server stores them (values, or `{label, value}`): for data
+ * read back from storage. Returns a clean copy or a reason string.
+ */
+export const parseStoredVariables = (v: unknown): Record<string, Variable> | string =>
+  parseVars(v, 'variables', true);
+
+/**
+ * Labels of `vars`: non-empty strings of at most 200. A label for a key `vars` does not set is
+ * dropped (it labels nothing).
+ */
+function parseLabels(
+  v: unknown,
+  vars: Record<string, VariableValue>,
+  what: string,
+): Record<string, string> | string {
+  if (!isRecord(v)) return what + ' must be an object';
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(v)) {
+    const label = v[k];
+    if (!isStr(label, LABEL_MAX) || !label)
+      return what + '.' + k.slice(0, 100) + ' must be a non-empty string of at most ' + LABEL_MAX;
+    if (Object.prototype.hasOwnProperty.call(vars, k)) out[k] = label;
   }
   return out;
 }
@@ -449,6 +510,11 @@ export function parseClientFrame(input: unknown): ClientFrame | string {
         const vars = parseVars(f.variables, 'hello.variables');
         if (isStr(vars)) return vars;
         out.variables = vars;
+        if (f.variableLabels !== undefined) {
+          const labels = parseLabels(f.variableLabels, vars, 'hello.variableLabels');
+          if (isStr(labels)) return labels;
+          out.variableLabels = labels;
+        }
       }
       return out;
     }
@@ -480,7 +546,10 @@ export function parseClientFrame(input: unknown): ClientFrame | string {
     }
     case 'vars': {
       const vars = parseVars(f.vars, 'vars.vars');
-      return isStr(vars) ? vars : { t: 'vars', vars };
+      if (isStr(vars)) return vars;
+      if (f.labels === undefined) return { t: 'vars', vars };
+      const labels = parseLabels(f.labels, vars, 'vars.labels');
+      return isStr(labels) ? labels : { t: 'vars', vars, labels };
     }
     case 'group':
       return isStr(f.group, 100) ? { t: 'group', group: f.group } : 'group.group must be a string';

@@ -225,8 +225,17 @@ export function createHub(o: HubOptions) {
     changed(v);
   }
 
-  function mergeVariables(v: LiveVisitor, vars: Record<string, VariableValue>) {
-    const next = { ...v.variables, ...vars };
+  /** Merges changed variables; each takes its label from `labels` or has none any more. */
+  function mergeVariables(
+    v: LiveVisitor,
+    vars: Record<string, VariableValue>,
+    labels: Record<string, string> = {},
+  ) {
+    const next = { ...v.variables };
+    for (const k of Object.keys(vars))
+      next[k] = Object.prototype.hasOwnProperty.call(labels, k)
+        ? { label: labels[k], value: vars[k] }
+        : vars[k];
     // A visitor cannot grow its stored variables without bound either.
     if (Object.keys(next).length <= 100) v.variables = next;
     else log.warn(`visitor ${v.id}: more than 100 variables, change ignored`);
@@ -307,7 +316,7 @@ export function createHub(o: HubOptions) {
     if (ua.os) v.os = ua.os;
     if (f.group !== undefined) v.group = f.group || null;
     if (f.profile && applyProfile(v, f.profile)) v.verified = false;
-    if (f.variables) mergeVariables(v, f.variables);
+    if (f.variables) mergeVariables(v, f.variables, f.variableLabels);
     setActivity(v, f.activeAt, t);
     changed(v);
     save(v);
@@ -438,7 +447,7 @@ export function createHub(o: HubOptions) {
         identify(v, f, reply);
         break;
       case 'vars':
-        mergeVariables(v, f.vars);
+        mergeVariables(v, f.vars, f.labels);
         save(v);
         emit(v);
         break;

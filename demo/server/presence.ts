@@ -3,7 +3,7 @@
  * derives from it (online, active, status, filters, search). The agent list is computed here,
  * from memory, without touching the database.
  */
-import type { Message, ServerFrame } from '../../src/protocol';
+import type { Message, ServerFrame, Variable, VariableValue } from '../../src/protocol';
 import {
   MATCH,
   compareRows,
@@ -92,6 +92,26 @@ export function status(v: LiveVisitor): Status {
   return v.active ? 'active' : 'idle';
 }
 
+/**
+ * Variables as the agent API answers them: `variables` keeps plain values (as before labels
+ * existed) and `variableLabels` adds the labels of those that have one.
+ */
+export function variablesJson(stored: Record<string, Variable>): {
+  variables: Record<string, VariableValue>;
+  variableLabels: Record<string, string>;
+} {
+  const variables: Record<string, VariableValue> = {};
+  const variableLabels: Record<string, string> = {};
+  for (const k of Object.keys(stored)) {
+    const x = stored[k];
+    if (typeof x == 'object') {
+      variables[k] = x.value;
+      variableLabels[k] = x.label;
+    } else variables[k] = x;
+  }
+  return { variables, variableLabels };
+}
+
 /** The visitor as a list row (docs/AGENT-API.md), cached until something changes. */
 export function rowOf(v: LiveVisitor): ListRow {
   if (v.row) return v.row;
@@ -100,7 +120,7 @@ export function rowOf(v: LiveVisitor): ListRow {
     name: v.name,
     email: v.email,
     phone: v.phone,
-    variables: v.variables,
+    ...variablesJson(v.variables),
     group: v.group,
     online: v.online,
     active: v.active,

@@ -93,7 +93,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     log.warn('rules.json: ' + m),
   );
 
-  const store = openStore(settings.db);
+  const store = openStore(settings.db, log);
   let hub: Hub | undefined;
   const events = options.events ?? createMemoryEventLog();
   const feed = createAgentFeed({ log, events, onCount: (n) => hub?.agentsChanged(n) });

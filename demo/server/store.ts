@@ -3,7 +3,15 @@
  * The live presence index is in memory (presence.ts); this is what survives a restart.
  */
 import Database from 'better-sqlite3';
-import type { Author, Device, Message, PageInfo, VariableValue } from '../../src/protocol';
+import {
+  parseStoredVariables,
+  type Author,
+  type Device,
+  type Message,
+  type PageInfo,
+  type Variable,
+} from '../../src/protocol';
+import { consoleLogger, type Logger } from './log';
 import { migrate } from './migrations';
 
 /** A visitor as the database keeps it. */
@@ -13,7 +21,8 @@ export interface StoredVisitor {
   name: string | null;
   email: string | null;
   phone: string | null;
-  variables: Record<string, VariableValue>;
+  /** Custom variables; a labelled one as `{label, value}`. */
+  variables: Record<string, Variable>;
   group: string | null;
   customer: boolean;
   verified: boolean;
@@ -69,14 +78,27 @@ const toParams = (v: StoredVisitor) => ({
   verified: v.verified ? 1 : 0,
 });
 
-function toVisitor(r: Row): StoredVisitor {
+/** Stored variables, validated as they are read back: a bad column reads as none. */
+function readVariables(json: unknown, id: string, log: Logger): Record<string, Variable> {
+  let vars;
+  try {
+    vars = parseStoredVariables(JSON.parse(json as string));
+  } catch {
+    vars = 'not JSON';
+  }
+  if (typeof vars != 'string') return vars;
+  log.warn(`visitor ${id}: stored variables dropped (${vars})`);
+  return {};
+}
+
+function toVisitor(r: Row, log: Logger): StoredVisitor {
   return {
     id: r.id as string,
     tokenHash: r.token_hash as string,
     name: r.name as string | null,
     email: r.email as string | null,
     phone: r.phone as string | null,
-    variables: JSON.parse(r.variables as string),
+    variables: readVariables(r.variables, r.id as string, log),
     group: r.grp as string | null,
     customer: !!r.customer,
     verified: !!r.verified,
@@ -125,7 +147,7 @@ const toConversation = (r: Row | undefined): StoredConversation | undefined =>
 export type Store = ReturnType<typeof openStore>;
 
 /** Opens (or creates) the database at `file` (`:memory:` allowed) and migrates it. */
-export function openStore(file: string) {
+export function openStore(file: string, log: Logger = consoleLogger) {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   // WAL + NORMAL: a commit survives a process crash; only a power cut may lose the last ones.
@@ -191,7 +213,7 @@ export function openStore(file: string) {
     version,
     loadVisitor(id: string): StoredVisitor | undefined {
       const r = q.visitor.get(id) as Row | undefined;
-      return r && toVisitor(r);
+      return r && toVisitor(r, log);
     },
     insertVisitor(v: StoredVisitor) {
       db.transaction(() => {

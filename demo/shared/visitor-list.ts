@@ -40,6 +40,8 @@ export interface ListRow {
   email?: string | null;
   phone?: string | null;
   variables?: Record<string, Variable> | null;
+  /** Labels of some variables, by key ("Spending" for `spending`). */
+  variableLabels?: Record<string, string> | null;
   group?: string | null;
   online: boolean;
   active: boolean;

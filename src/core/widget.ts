@@ -21,6 +21,7 @@ import { createOutbox } from './outbox';
 import { createPageTracker } from './pageviews';
 import { createRuleEngine, parseRules, type AutoMessageRule, type RuleEngine } from './rules';
 import type { ChatMessage, WidgetState } from './state';
+import { NPM_OPTIONS, warnUnknownKeys } from './smartsupp-keys';
 import { createConsentStore } from './storage';
 
 /** Options of {@link createWidget}: the config keys plus injectable environment. */
@@ -107,7 +108,9 @@ const BLOCKED = 'you were blocked by the site; chat is unavailable';
  * await widget.send('Hello');
  */
 export function createWidget(options: WidgetOptions): Widget {
-  return installChat(createKernel(options), options.ui);
+  const k = createKernel(options);
+  k.unknownKeys = k.unknownKeys.filter((key) => !NPM_OPTIONS.includes(key));
+  return installChat(k, options.ui);
 }
 
 /**
@@ -116,6 +119,7 @@ export function createWidget(options: WidgetOptions): Widget {
  */
 export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
   const { config, warn, now, emitter, win, doc } = k;
+  warnUnknownKeys(k.unknownKeys, warn);
   const locks = win?.navigator.locks;
   const outbox = createOutbox(
     () => k.store,
@@ -324,21 +328,31 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
     identify(profile, variables, userHash) {
       const changedProfile = Object.keys(profile).length > 0;
       const v = k.visitor;
+      const labels = { ...v.labels };
       let changed: Record<string, VariableValue> | undefined;
+      let changedLabels: Record<string, string> | undefined;
       if (variables)
-        for (const key of Object.keys(variables))
-          if (v.variables[key] !== variables[key]) (changed ||= {})[key] = variables[key];
+        for (const key of Object.keys(variables)) {
+          const x = variables[key];
+          const [value, label] = typeof x == 'object' ? [x.value, x.label] : [x];
+          if (v.variables[key] === value && labels[key] === label) continue;
+          (changed ||= {})[key] = value;
+          // A key set again without a label loses the one it had (on the server too).
+          if (label) (changedLabels ||= {})[key] = labels[key] = label;
+          else delete labels[key];
+        }
       k.visitor = {
         ...v,
         profile: { ...v.profile, ...profile },
         variables: changed ? { ...v.variables, ...changed } : v.variables,
+        labels,
         customer: v.customer || changedProfile,
       };
       k.saveVisitor();
       set({});
       if (changedProfile || userHash)
         k.send({ t: 'id', ...profile, ...(userHash ? { userHash } : {}) });
-      if (changed) k.send({ t: 'vars', vars: changed });
+      if (changed) k.send({ t: 'vars', vars: changed, labels: changedLabels });
     },
     group(group) {
       k.visitor = { ...k.visitor, group };
@@ -380,8 +394,8 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       set({ theme });
     },
     consent(kind, value) {
-      if (!config.consentModeEnabled)
-        warn(kind + 'Consent has no effect unless consentModeEnabled is set');
+      // Without consent mode the switches are recorded and change nothing: Smartsupp's plugins call
+      // them on every page, so that is normal use and not worth a warning.
       set({ consent: { ...k.state.consent, [kind]: value } });
       if (kind == 'marketing' && value && !k.store.persisting) {
         // Consent given: what lived in memory is written to the device from now on.

@@ -298,6 +298,26 @@ describe('the Visitors page', () => {
     await vi.waitFor(() => expect(api.listParams()).toHaveLength(2));
   });
 
+  it('shows each variable under its label from the agent API ("Spending: 1234.5")', async () => {
+    start({
+      detail: () => ({
+        variables: { spending: '1234.5', plan: 'gold' },
+        variableLabels: { spending: 'Spending' },
+      }),
+    });
+    await openDetail('ada-id');
+    await vi.waitFor(() =>
+      expect($$('.detail dl div').map((d) => d.textContent)).toContain('Spending1234.5'),
+    );
+    const pairs = $$('.detail dl div').map((d) => [
+      d.querySelector('dt')?.textContent,
+      d.querySelector('dd')?.textContent,
+    ]);
+    expect(pairs).toContainEqual(['Spending', '1234.5']);
+    // A variable without a label shows its key.
+    expect(pairs).toContainEqual(['plan', 'gold']);
+  });
+
   it('opens a detail panel with identity, variables, pages and the conversation', async () => {
     start({
       detail: () => ({
