@@ -144,9 +144,16 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
     const list = k.state.messages;
     const i = list.findIndex((x) => x.id == m.id || (m.cid !== undefined && x.cid == m.cid));
     const copy = list.slice();
+    const last = list[list.length - 1];
     if (i >= 0) copy[i] = { ...list[i], ...m };
     else copy.push(m);
-    set({ messages: copy.sort((a, b) => order(a) - order(b)) });
+    // A new message after the last one (the usual live case) needs no sort of a long list.
+    set({
+      messages:
+        i < 0 && (!last || order(last) <= order(m))
+          ? copy
+          : copy.sort((a, b) => order(a) - order(b)),
+    });
     return i < 0;
   }
 

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ChatMessage, WidgetState } from '../core/state';
 import type { Widget } from '../core/widget';
 import { AutoMessagePreview } from './AutoMessagePreview';
@@ -69,7 +69,6 @@ export function App({ widget, root, win }: AppProps) {
   const modal = useMedia(win, '(max-width: 480px)') && !inline;
   const launcher = useRef<HTMLButtonElement>(null);
   const dialog = useRef<HTMLDivElement>(null);
-  const list = useRef<HTMLOListElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const [held, setHeld] = useState<string | null>(null);
   const [announce, setAnnounce] = useState('');
@@ -136,11 +135,6 @@ export function App({ widget, root, win }: AppProps) {
     if (hadForm.current && !showForm) input.current?.focus();
     hadForm.current = showForm;
   }, [showForm]);
-
-  useLayoutEffect(() => {
-    const el = list.current;
-    if (el) el.scrollTop = el.scrollHeight;
-  }, [s.messages.length, s.agentTyping, s.open, showForm]);
 
   useEffect(() => {
     if (s.open && s.unread && doc.visibilityState != 'hidden') widget.markRead();
@@ -235,7 +229,9 @@ export function App({ widget, root, win }: AppProps) {
           banner={banner}
           modal={modal}
           dialogRef={dialog}
-          listRef={list}
+          older={s.older}
+          loadingOlder={s.loadingOlder}
+          onOlder={() => widget.loadOlder()}
           onClose={close}
           onRetry={(cid) => widget.retry(cid)}
           onReply={reply}

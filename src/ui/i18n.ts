@@ -44,6 +44,9 @@ const en = {
   formFailed: 'Something went wrong. Please try again.',
   dismiss: 'Dismiss',
   newMessage: 'New message',
+  earlier: 'Earlier messages',
+  loadingOlder: 'Loading earlier messages…',
+  below: 'New messages: {n} ↓',
 };
 
 /** The UI strings of one language. */
@@ -90,6 +93,9 @@ const TABLES: Record<string, Partial<Strings>> = {
     formFailed: "Une erreur s'est produite. Veuillez réessayer.",
     dismiss: 'Fermer',
     newMessage: 'Nouveau message',
+    earlier: 'Messages précédents',
+    loadingOlder: 'Chargement des messages précédents…',
+    below: 'Nouveaux messages : {n} ↓',
   },
   cs: {
     title: 'Napište nám',
@@ -131,6 +137,9 @@ const TABLES: Record<string, Partial<Strings>> = {
     formFailed: 'Něco se pokazilo. Zkuste to znovu.',
     dismiss: 'Zavřít',
     newMessage: 'Nová zpráva',
+    earlier: 'Starší zprávy',
+    loadingOlder: 'Načítám starší zprávy…',
+    below: 'Nové zprávy: {n} ↓',
   },
 };
 

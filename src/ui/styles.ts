@@ -8,7 +8,8 @@
  *
  * Class names are short on purpose (bytes): vc root, fx fixed corner, in inline (renderTo),
  * l/r side, o open, ln launcher, bd badge, pv preview, win window, hd header, bn banner,
- * ls list, m message (v visitor, a agent, b bot, t trigger, s system), bb bubble, mt meta,
+ * lw list wrapper, ls list, sp spacer (rows left out), ld older messages, nw new-messages
+ * button, m message (v visitor, a agent, b bot, t trigger, s system), bb bubble, mt meta,
  * qr quick replies, ty typing, cp composer, fm contact form, sr screen-reader only.
  */
 export const CSS = `
@@ -48,8 +49,12 @@ svg{width:22px;height:22px;display:block}
 .x:hover{background:rgba(127,127,127,.25)}
 .hd :focus-visible{outline-color:var(--f)}
 .bn{background:#fef3c7;color:#78350f;font-size:13px;padding:6px 16px;text-align:center;flex:none}
-.ls{flex:1 1 0;min-height:0;overflow-y:auto;overscroll-behavior:contain;list-style:none;padding:12px 14px 16px;display:flex;flex-direction:column;gap:2px}
-.ls:empty{padding:0}
+.lw{flex:1 1 0;min-height:0;position:relative;display:flex;flex-direction:column}
+.ls{flex:1 1 0;min-height:0;overflow-y:auto;overflow-anchor:none;overscroll-behavior:contain;list-style:none;padding:12px 14px 16px;display:flex;flex-direction:column;gap:2px;position:relative}
+.sp{flex:none}
+.ld{align-self:center;font-size:13px;color:#4b5563;margin:4px 0}
+.ld button{min-height:32px;padding:0 12px;border-radius:16px;color:var(--a);text-decoration:underline}
+.nw{position:absolute;bottom:12px;left:50%;transform:translateX(-50%);min-height:36px;padding:0 16px;border-radius:18px;background:var(--c);color:var(--f);font-size:13px;font-weight:600;box-shadow:0 4px 12px rgba(0,0,0,.2);white-space:nowrap}
 .dy{align-self:center;font-size:12px;color:#6b7280;margin:10px 0 4px}
 .m{display:flex;flex-direction:column;align-items:flex-start;max-width:85%;margin-top:4px}
 .m.v{align-self:flex-end;align-items:flex-end}
