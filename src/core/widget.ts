@@ -117,9 +117,16 @@ export function createWidget(options: WidgetOptions): Widget {
 
 /**
  * Adds the chat layer (commands, outbox, messages, auto-message rules, the UI hook) to a
- * presence kernel. The script-tag build loads it after the page's `load` event.
+ * presence kernel. The script-tag build loads it after the page's `load` event. With
+ * `onDemand`, the UI is not loaded on idle time: `onDemand` runs once ready instead (the
+ * script-tag build draws the launcher shell there), and `ui` runs only when the chat opens or a
+ * message or auto message arrives.
  */
-export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
+export function installChat(
+  k: Kernel,
+  ui?: WidgetOptions['ui'],
+  onDemand?: (widget: Widget) => void,
+): Widget {
   const { config, warn, now, emitter, win, doc } = k;
   const locks = win?.navigator.locks;
   const outbox = createOutbox(
@@ -558,7 +565,8 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
     emitter.emit('ready', { vid: k.state.vid! });
     for (const fn of readyFns.splice(0)) fn(k.state);
     rules?.check();
-    scheduleUI();
+    if (!onDemand) scheduleUI();
+    else if (!uiStarted) onDemand(widget);
   }
 
   /** Runs `fn` now if ready, else after boot, in call order. */

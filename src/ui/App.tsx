@@ -5,13 +5,12 @@ import { AutoMessagePreview } from './AutoMessagePreview';
 import { ChatWindow } from './ChatWindow';
 import { Composer } from './Composer';
 import { ContactForm, FIELDS } from './ContactForm';
-import { contrast, DARK, textOn } from './contrast';
 import { isRtl, strings } from './i18n';
 import { Launcher } from './Launcher';
 import { clean } from './clean';
+import { rootClass, themeVars } from './theme';
 
-/** Brand colour when the site sets none (white text on it: 5.2:1). */
-export const DEFAULT_COLOR = '#2563eb';
+export { DEFAULT_COLOR } from './theme';
 /** What Tab can reach inside the dialog, for the focus trap of the full-screen (modal) window. */
 const FOCUSABLE = 'button:not(:disabled),textarea,input,a[href],[tabindex="0"]';
 const noop = () => {};
@@ -74,7 +73,9 @@ export function App({ widget, root, win }: AppProps) {
   const [announce, setAnnounce] = useState('');
   const [viewport, setViewport] = useState<[height: number, top: number] | null>(null);
   const seen = useRef<Set<string>>(null);
-  const wasOpen = useRef(s.open);
+  // False at first: a UI that mounts on an open chat (the launcher shell was clicked, or
+  // `chat:open` loaded it) moves the focus to the composer as an opening does.
+  const wasOpen = useRef(false);
   const focusBack = useRef(false);
   const hadForm = useRef(false);
   const connected = useRef(false);
@@ -188,24 +189,16 @@ export function App({ widget, root, win }: AppProps) {
   };
 
   // ---- theme and position, as custom properties set through the CSSOM ----
-  const c1 = s.theme.color || cfg.color || DEFAULT_COLOR;
-  const c2 = s.theme.gradient && s.theme.color2;
   const style: Record<string, string | undefined> = {
-    '--c': c2 ? 'linear-gradient(135deg,' + c1 + ',' + c2 + ')' : c1,
-    '--f': textOn(c2 ? [c1, c2] : [c1]),
-    '--a': contrast(c1, '#ffffff') >= 4.5 ? c1 : DARK,
-    '--x': cfg.offsetX + 'px',
-    '--y': cfg.offsetY + 'px',
-    '--z': String(cfg.zIndex),
+    ...themeVars(s),
     // `initial`, not unset: the host page's own `--vh` would be inherited into the shadow root.
     '--vh': viewport ? viewport[0] + 'px' : 'initial',
     '--vt': viewport ? viewport[1] + 'px' : 'initial',
   };
-  const right = (cfg.orientation == 'right') != rtl;
 
   return (
     <div
-      class={'vc ' + (inline ? 'in ' : 'fx ') + (right ? 'r' : 'l') + (s.open ? ' o' : '')}
+      class={rootClass(s)}
       dir={rtl ? 'rtl' : 'ltr'}
       lang={s.lang}
       style={style}

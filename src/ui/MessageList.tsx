@@ -197,6 +197,7 @@ export class MessageList extends Component<MessageListProps> {
       items.push(
         <Row
           key={keys[i]}
+          pos={i + 1}
           m={m}
           who={who}
           tag={tag}
@@ -299,6 +300,8 @@ export class MessageList extends Component<MessageListProps> {
 }
 
 interface RowProps {
+  /** Place in the conversation as loaded (1 for the oldest): rows out of view are not in the DOM. */
+  pos: number;
   m: ChatMessage;
   who: string;
   tag: string;
@@ -319,6 +322,7 @@ class Row extends Component<RowProps> {
   shouldComponentUpdate(n: RowProps) {
     const p = this.props;
     return (
+      n.pos !== p.pos ||
       n.m !== p.m ||
       n.who !== p.who ||
       n.tag !== p.tag ||
@@ -329,11 +333,12 @@ class Row extends Component<RowProps> {
     );
   }
 
-  render({ m, who, tag, showName, replies, time, t, onRetry, onReply }: RowProps) {
+  render({ pos, m, who, tag, showName, replies, time, t, onRetry, onReply }: RowProps) {
     const mine = m.from == 'visitor';
     const failed = m.status == 'failed';
     return (
-      <li class={'m ' + m.from[0] + (failed ? ' fl' : '')}>
+      // The list's length is unknown to assistive tech (older pages, rows left out): -1.
+      <li class={'m ' + m.from[0] + (failed ? ' fl' : '')} aria-posinset={pos} aria-setsize={-1}>
         {showName ? (
           <span class="nm">
             {who}

@@ -77,6 +77,16 @@ describeBrowser('a long conversation in the chat window, in Chromium', () => {
     await expect
       .poll(async () => (await view(page)).numbers.at(-1), { timeout: 15_000 })
       .toBe(history);
+    // The window slides in (a transform): positions on screen are compared once it is still.
+    await page.evaluate(() =>
+      Promise.all(
+        document
+          .querySelector('[data-visitor-chat]')!
+          .shadowRoot!.querySelector('.win')!
+          .getAnimations()
+          .map((a) => a.finished),
+      ),
+    );
     return page;
   }
 
