@@ -109,8 +109,13 @@ export function App({ widget, root, win }: AppProps) {
   // ---- announcements: new agent, bot, auto and system messages, not the whole list ----
   seen.current ||= new Set(s.messages.map((m) => m.id));
   useEffect(() => {
-    for (const m of s.messages) {
-      if (seen.current!.has(m.id)) continue;
+    // From the end back to the first message already seen: new messages arrive at the end (a
+    // long chat is not walked whole on every message), and older pages loaded at the top are
+    // history, not news.
+    const list = s.messages;
+    let i = list.length;
+    while (i > 0 && !seen.current!.has(list[i - 1]!.id)) i--;
+    for (const m of list.slice(i)) {
       seen.current!.add(m.id);
       if (m.from != 'visitor')
         setAnnounce((m.from == 'system' ? '' : (m.name || t.agent) + ': ') + m.text);

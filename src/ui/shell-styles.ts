@@ -2,7 +2,9 @@
  * The part of the widget's stylesheet the launcher shell needs (the launcher, its badge, the
  * auto-message preview): chat.js draws them before the UI chunk loads, with these rules; the UI
  * chunk's stylesheet (ui/styles.ts) starts with them, so both draw the same pixels. Class names
- * are explained there.
+ * are explained there. In the page corner (`.fx`) the preview and the window sit above the
+ * launcher out of the flow: the fixed box keeps its size and place as they come and go, so
+ * opening the chat shifts no layout (CLS 0).
  */
 export const SHELL_CSS = `
 :host{all:initial!important;display:block!important}
@@ -15,6 +17,9 @@ svg{width:22px;height:22px;display:block}
 .r{right:var(--x)}
 .l{left:var(--x);align-items:flex-start}
 .in{position:relative}
+.fx .pv,.fx .win{position:absolute;bottom:70px}
+.fx.r .pv,.fx.r .win{right:0}
+.fx.l .pv,.fx.l .win{left:0}
 :focus-visible{outline:2px solid var(--a);outline-offset:2px}
 .ln{width:56px;height:56px;border-radius:50%;background:var(--c);color:var(--f);display:grid;place-items:center;position:relative;box-shadow:0 4px 16px rgba(0,0,0,.22);transition:transform .15s}
 .ln:hover{transform:scale(1.06)}
