@@ -111,15 +111,15 @@ async function longChat(browser, site, n) {
     // The same 20 × 100 ms with and without messages: the open window costs task time even
     // when nothing arrives (a blinking caret, frames, other processes on a shared machine), and
     // that baseline, measured in the same page just before, is not the messages' cost.
-    const period = (say) =>
+    const period = (withMessages) =>
       p.evaluate(
-        async ([live, say]) => {
+        async ([live, send]) => {
           for (let i = 1; i <= live; i++) {
-            if (say) window.chat.say(`Live message ${i}`, { name: 'Eva' });
+            if (send) window.chat.say(`Live message ${i}`, { name: 'Eva' });
             await new Promise((r) => setTimeout(r, 100));
           }
         },
-        [LIVE, say],
+        [LIVE, withMessages],
       );
     const before = await metrics(cdp);
     await period(false);
