@@ -33,7 +33,12 @@ const scrollTo = (page: Page, y: number | 'bottom') =>
       .querySelector('[data-visitor-chat]')!
       .shadowRoot!.querySelector('.ls') as HTMLElement;
     list.scrollTop = to == 'bottom' ? list.scrollHeight : to;
+    // Two frames: the scroll event renders the rows now in view.
+    return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   }, y);
+
+/** How long a condition may take on a busy machine (two cores shared with other test runs). */
+const WAIT = { timeout: 10_000 };
 
 /** Consecutive and ascending: no gap, no duplicate, no reordering. */
 const inOrder = (numbers: number[]) => numbers.every((n, i) => i == 0 || n == numbers[i - 1]! + 1);
@@ -101,37 +106,21 @@ describeBrowser('a long conversation in the chat window, in Chromium', () => {
     expect(v.older).toBe(true);
   });
 
-  it('keeps order and the row in view in place while older pages load, up to the first message', async () => {
+  it('keeps order and the row in view in place while an older page loads', async () => {
     const page = await open(300);
-    let seen = Infinity;
-    for (let step = 0; step < 60 && seen > 1; step++) {
-      await scrollTo(page, 0);
-      const before = await view(page);
-      // Whatever loads or renders next, the row at the top of the view does not move.
-      await expect
-        .poll(async () => {
-          const v = await view(page);
-          return v.anchor != before.anchor || v.top > before.top + 50 || v.numbers[0] == 1;
-        })
-        .toBe(true);
-      const after = await view(page);
-      expect(inOrder(after.numbers)).toBe(true);
-      if (after.anchor == before.anchor)
-        expect(Math.abs(after.anchorY - before.anchorY)).toBeLessThanOrEqual(2);
-      seen = Math.min(seen, after.numbers[0]!);
-    }
-    expect(seen).toBe(1);
-    await expect.poll(async () => (await view(page)).older).toBe(false);
-    // The whole conversation is there, in order, once scrolled back down.
-    const numbers = new Set<number>();
-    for (let y = 0, guard = 0; guard < 400; guard++) {
-      await scrollTo(page, y);
-      const v = await view(page);
-      v.numbers.forEach((n) => numbers.add(n));
-      if (v.atBottom) break;
-      y = v.top + 400;
-    }
-    expect(numbers.size).toBe(300);
+    await scrollTo(page, 0);
+    const before = await view(page);
+    // The older page arrives above: the view's position grows by its height, the row stays.
+    await expect.poll(async () => (await view(page)).top, WAIT).toBeGreaterThan(1000);
+    const after = await view(page);
+    expect(after.anchor).toBe(before.anchor);
+    expect(Math.abs(after.anchorY - before.anchorY)).toBeLessThanOrEqual(2);
+    expect(inOrder(after.numbers)).toBe(true);
+    // Scrolled up again: the rows above are the ones before, in order.
+    await scrollTo(page, after.top - 600);
+    const up = await view(page);
+    expect(inOrder(up.numbers)).toBe(true);
+    expect(up.numbers[0]).toBeLessThan(after.numbers[0]!);
   });
 
   it('shows a new-messages button instead of jumping when the visitor reads above', async () => {
@@ -140,18 +129,18 @@ describeBrowser('a long conversation in the chat window, in Chromium', () => {
     const before = await view(page);
     expect(before.atBottom).toBe(false);
     await chat.say(page, 'Message 121 arrives live');
-    await expect.poll(async () => (await view(page)).pill).toBe('New messages: 1 ↓');
+    await expect.poll(async () => (await view(page)).pill, WAIT).toBe('New messages: 1 ↓');
     const after = await view(page);
     expect(after.anchor).toBe(before.anchor);
     expect(Math.abs(after.anchorY - before.anchorY)).toBeLessThanOrEqual(2);
     // Keyboard: the button is reachable and takes the visitor to the bottom.
     await page.locator('[data-visitor-chat] .nw').focus();
     await page.keyboard.press('Enter');
-    await expect.poll(async () => (await view(page)).atBottom).toBe(true);
+    await expect.poll(async () => (await view(page)).atBottom, WAIT).toBe(true);
     expect((await view(page)).pill).toBeNull();
     // At the bottom, the next message follows.
     await chat.say(page, 'Message 122 at the bottom');
-    await expect.poll(async () => (await view(page)).numbers.at(-1)).toBe(122);
+    await expect.poll(async () => (await view(page)).numbers.at(-1), WAIT).toBe(122);
     expect((await view(page)).atBottom).toBe(true);
   });
 });
