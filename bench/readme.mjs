@@ -9,6 +9,7 @@ import { render as renderBytes } from './bytes.mjs';
 import { renderEnv } from './env.mjs';
 import { formatAs } from './format.mjs';
 import { render as renderHostPage } from './host-page.mjs';
+import { render as renderLongChat } from './long-chat.mjs';
 import { isMain, readResults } from './results.mjs';
 import { render as renderServer } from './server.mjs';
 import { renderTargets } from './targets.mjs';
@@ -22,6 +23,7 @@ export function renderSection(results) {
   const parts = [
     ['bytes', renderBytes],
     ['hostPage', renderHostPage],
+    ['longChat', renderLongChat],
     ['activity', renderActivity],
     ['server', renderServer],
     ['agentPage', renderAgentPage],
@@ -35,7 +37,7 @@ export function renderSection(results) {
   return [
     'Measured by `npm run bench` (builds `dist/` if it is missing, then a few minutes; ' +
       'one part alone: `npm run bench:bytes`, `bench:host-page`, `bench:activity`, ' +
-      '`bench:server`, `bench:agent-page`). It prints these tables, writes the figures to ' +
+      '`bench:server`, `bench:agent-page`, `bench:long-chat`). It prints these tables, writes the figures to ' +
       '`bench/results/latest.json` and regenerates this section from it. Measured on ' +
       `${when.join(', ') || '–'}${total}, on:`,
     '',

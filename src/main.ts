@@ -2,9 +2,10 @@
  * The script-tag entry: the one module with top-level effects.
  *
  * Before the page's `load` event only the presence kernel runs (identity, activity, page views,
- * the connection). The chat layer (`chat.js`: commands, outbox, rules) loads after `load` on idle
- * time — or at once when a message arrives or a command is called after load — and then runs the
- * commands the snippet queued in `smartsupp._`, in order. Later `smartsupp(...)` calls run at once,
+ * the connection). The chat layer (`chat.js`: commands, outbox, rules, the launcher drawn without
+ * Preact) loads after `load` on idle time — or at once when a message arrives or a command is
+ * called after load — and then runs the commands the snippet queued in `smartsupp._`, in order.
+ * The UI (`ui.js`, Preact) loads only when the chat is used (see chat.ts). Later `smartsupp(...)` calls run at once,
  * without replacing the `window.smartsupp` function object the page already holds.
  */
 import { isRecord } from './protocol';
@@ -12,6 +13,7 @@ import { createChunkLoader } from './core/chunk';
 import { createKernel, type Kernel, type KernelOptions } from './core/kernel';
 import type { Listener } from './core/commands';
 import type { Widget } from './core/widget';
+import type { UIModule } from './chat';
 import type { Transport } from './transport/types';
 import { createWebSocketTransport } from './transport/websocket';
 
@@ -107,9 +109,7 @@ function lazyTransport(load: Promise<Transport>): Transport {
     let loading: Promise<void> | undefined;
     const loadChat = () =>
       (loading ||= chunk<typeof import('./chat')>('chat.js').then((m) => {
-        const wd = (widget = m.installChat(k!, (uw) =>
-          chunk<{ mount(w: Widget): unknown }>('ui.js').then((ui) => void ui.mount(uw)),
-        ));
+        const wd = (widget = m.startChat(k!, () => chunk<UIModule>('ui.js')));
         for (const args of q.splice(0)) wd.exec(args as ArrayLike<unknown>);
       }));
     k.needChat = loadChat;

@@ -1,5 +1,6 @@
 /**
- * The wire protocol between the widget and a server, version 1.
+ * The wire protocol between the widget and a server, version 2 (version 1 plus the `hist`
+ * frames and `welcome.more`: a long conversation arrives a page at a time).
  *
  * Every frame is a JSON object with a short tag `t`. Each field is documented once, here.
  * The server must validate client frames; the widget validates server frames with
@@ -8,7 +9,13 @@
  */
 
 /** Version of this protocol, sent in `hello` and answered in `welcome`. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+/** Messages a `welcome` carries at most: the newest of the conversation (older ones by `hist`). */
+export const WELCOME_MESSAGES = 50;
+
+/** Most messages one `hist` answer carries (and the default a `hist` request asks for). */
+export const HISTORY_PAGE = 50;
 
 /** Longest message text, in UTF-16 code units, either way. */
 export const MAX_TEXT = 4000;
@@ -167,8 +174,21 @@ export interface TypingFrame {
   on: boolean;
 }
 
+/**
+ * Asks for older messages of the open conversation (protocol 2): the server answers `hist` with
+ * up to `limit` messages stored before the message `before`.
+ */
+export interface HistoryRequestFrame {
+  t: 'hist';
+  /** Server id of the oldest message the widget has. */
+  before: string;
+  /** How many, 1 to {@link HISTORY_PAGE} (default {@link HISTORY_PAGE}). */
+  limit?: number;
+}
+
 export type ClientFrame =
   | HelloFrame
+  | HistoryRequestFrame
   | HeartbeatFrame
   | PageFrame
   | SendFrame
@@ -193,8 +213,13 @@ export interface WelcomeFrame {
   blocked?: boolean;
   /** Whether an agent is online. */
   online?: boolean;
-  /** The open conversation's messages, oldest first (replaces what the widget shows). */
+  /**
+   * The open conversation's newest messages (at most {@link WELCOME_MESSAGES}), oldest first
+   * (replaces what the widget shows from there on).
+   */
   messages?: Message[];
+  /** Older messages than these exist: ask for them with `hist` (protocol 2). */
+  more?: boolean;
   /** Auto-message rules for this site; see core/rules.ts for their shape. */
   rules?: unknown[];
 }
@@ -232,6 +257,17 @@ export interface StatusFrame {
   online: boolean;
 }
 
+/** Answer to a `hist` request (protocol 2). */
+export interface HistoryFrame {
+  t: 'hist';
+  /** The `before` of the request this answers. */
+  before: string;
+  /** The messages stored just before it, oldest first (empty when there are none). */
+  messages: Message[];
+  /** Still older messages exist. */
+  more: boolean;
+}
+
 /** The server refused a frame. */
 export interface ErrorFrame {
   t: 'err';
@@ -247,6 +283,7 @@ export type ServerFrame =
   | UnblockedFrame
   | AgentTypingFrame
   | StatusFrame
+  | HistoryFrame
   | ErrorFrame;
 
 // ---- validation ----
@@ -293,6 +330,19 @@ export function parseMessage(value: unknown): Message | string {
   return m;
 }
 
+/** Validates a list of messages (at most 1,000); a reason naming `what` when one is bad. */
+function parseMessages(value: unknown, what: string): Message[] | string {
+  if (!Array.isArray(value) || value.length > 1000)
+    return what + ' must be a list of at most 1000 messages';
+  const list: Message[] = [];
+  for (const raw of value) {
+    const m = parseMessage(raw);
+    if (typeof m == 'string') return what + ': ' + m;
+    list.push(m);
+  }
+  return list;
+}
+
 /** Rebuilds every object without a prototype: a polluted `Object.prototype` (a host page's, or
  * a server's) adds no fields to a frame, and `__proto__` keys stay plain data. */
 const bare = (_: string, v: unknown) =>
@@ -334,15 +384,11 @@ export function parseServerFrame(input: unknown): ServerFrame | string {
       };
       if (f.token !== undefined) out.token = f.token;
       if (f.messages !== undefined) {
-        if (!Array.isArray(f.messages)) return 'welcome.messages must be a list';
-        const list: Message[] = [];
-        for (const raw of f.messages) {
-          const m = parseMessage(raw);
-          if (typeof m == 'string') return 'welcome.messages: ' + m;
-          list.push(m);
-        }
+        const list = parseMessages(f.messages, 'welcome.messages');
+        if (typeof list == 'string') return list;
         out.messages = list;
       }
+      if (f.more === true) out.more = true;
       if (f.rules !== undefined) {
         if (!Array.isArray(f.rules)) return 'welcome.rules must be a list';
         out.rules = f.rules;
@@ -356,6 +402,14 @@ export function parseServerFrame(input: unknown): ServerFrame | string {
     case 'msg': {
       const m = parseMessage(f.m);
       return typeof m == 'string' ? 'msg: ' + m : { t: 'msg', m };
+    }
+    case 'hist': {
+      if (!isStr(f.before, 100) || !f.before) return 'hist.before must be a non-empty string';
+      if (typeof f.more != 'boolean') return 'hist.more must be a boolean';
+      const list = parseMessages(f.messages, 'hist.messages');
+      return typeof list == 'string'
+        ? list
+        : { t: 'hist', before: f.before, messages: list, more: f.more };
     }
     case 'blocked':
     case 'unblocked':
@@ -560,6 +614,13 @@ export function parseClientFrame(input: unknown): ClientFrame | string {
       return isBool(f.open) ? { t: 'chat', open: f.open } : 'chat.open must be a boolean';
     case 'read':
       return isNum(f.at) ? { t: 'read', at: f.at } : 'read.at must be a number';
+    case 'hist': {
+      if (!isId(f.before)) return 'hist.before must be an id';
+      const limit = f.limit === undefined ? HISTORY_PAGE : f.limit;
+      if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > HISTORY_PAGE)
+        return 'hist.limit must be a whole number from 1 to ' + HISTORY_PAGE;
+      return { t: 'hist', before: f.before, limit: limit as number };
+    }
     case 'typing':
       return isBool(f.on) ? { t: 'typing', on: f.on } : 'typing.on must be a boolean';
     default:

@@ -5,9 +5,12 @@
  */
 import type { AutoMessageRule } from '../../src/core/rules';
 import {
+  HISTORY_PAGE,
   PROTOCOL_VERSION,
+  WELCOME_MESSAGES,
   type ClientFrame,
   type HelloFrame,
+  type HistoryFrame,
   type IdentifyFrame,
   type Message,
   type PageInfo,
@@ -327,9 +330,13 @@ export function createHub(o: HubOptions) {
       vid: v.id,
       blocked: v.blockedAt != null,
       online: agentsOnline,
-      messages: v.conversation ? store.messages(v.conversation.id) : [],
       rules: o.rules,
     };
+    // The newest page only (one more read tells whether older ones exist): a reload of a long
+    // chat does not pull the whole conversation; the widget asks with `hist` as it scrolls.
+    const recent = v.conversation ? store.messages(v.conversation.id, WELCOME_MESSAGES + 1) : [];
+    welcome.messages = recent.slice(-WELCOME_MESSAGES);
+    if (recent.length > WELCOME_MESSAGES) welcome.more = true;
     if (token) welcome.token = token;
     return { visitor: v, welcome };
   }
@@ -467,12 +474,23 @@ export function createHub(o: HubOptions) {
       case 'typing':
         if (v.blockedAt == null) setTyping(v, f.on);
         break;
+      case 'hist':
+        reply.send(history(v, f.before, f.limit || HISTORY_PAGE));
+        break;
       case 'chat':
       case 'read':
         // Nothing to derive from these yet; they still count as the visitor being there.
         break;
     }
     return true;
+  }
+
+  /** The page of the open conversation before message `before` (none for an unknown id). */
+  function history(v: LiveVisitor, before: string, limit: number): HistoryFrame {
+    const id = Number(before);
+    const c = v.conversation;
+    const page = c && Number.isSafeInteger(id) ? store.messagesBefore(c.id, id, limit + 1) : [];
+    return { t: 'hist', before, messages: page.slice(-limit), more: page.length > limit };
   }
 
   /** A WebSocket of the visitor opened (after its welcome) or closed. */

@@ -195,6 +195,9 @@ export function openStore(file: string, log: Logger = consoleLogger) {
       `SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?)
        ORDER BY id`,
     ),
+    messagesBefore: db.prepare(
+      'SELECT * FROM messages WHERE conversation_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
+    ),
     lastMessage: db.prepare('SELECT * FROM messages WHERE visitor_id = ? ORDER BY id DESC LIMIT 1'),
     block: db.prepare('INSERT INTO blocks (visitor_id, blocked_at) VALUES (?, ?)'),
     unblock: db.prepare(
@@ -276,6 +279,12 @@ export function openStore(file: string, log: Logger = consoleLogger) {
     /** The conversation's last `limit` messages, oldest first. */
     messages(conversationId: number, limit = 200): Message[] {
       return (q.messages.all(conversationId, limit) as Row[]).map(toMessage);
+    },
+    /** Up to `limit` messages of the conversation stored before message `beforeId`, oldest first. */
+    messagesBefore(conversationId: number, beforeId: number, limit: number): Message[] {
+      return (q.messagesBefore.all(conversationId, beforeId, limit) as Row[])
+        .reverse()
+        .map(toMessage);
     },
     lastMessage(vid: string): Message | null {
       const r = q.lastMessage.get(vid) as Row | undefined;

@@ -173,6 +173,8 @@ export function createKernel(options: KernelOptions): Kernel {
       agentsOnline: false,
       agentTyping: false,
       messages: [],
+      older: false,
+      loadingOlder: false,
       unread: 0,
       draft: '',
       profile: {},

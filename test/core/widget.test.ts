@@ -103,7 +103,7 @@ describe('commands', () => {
     widget.exec(['group', 'sales']);
     await widget.ready();
     await flush();
-    expect(frames('hello')[0]).toMatchObject({ key: 'test-key', v: 1 });
+    expect(frames('hello')[0]).toMatchObject({ key: 'test-key', v: 2 });
     // Whatever the hello did not carry follows right after it.
     const seen = frames().reduce<Record<string, unknown>>((acc, f) => {
       if (f.t == 'hello') return { ...acc, ...f.profile, ...f.variables, group: f.group };
