@@ -10,8 +10,12 @@ export default defineConfig({
     include: ['test/browser/**/*.test.ts', 'test/bundle.test.ts'],
     fileParallelism: false,
     maxWorkers: 1,
-    testTimeout: 30_000,
+    // Generous: these run on shared CI machines where Chromium may get a fraction of a core.
+    // Every wait is for a condition, so a longer limit costs nothing when things are fast.
+    testTimeout: 90_000,
     hookTimeout: 60_000,
+    // `expect.poll` gives up after 1 s by default: far too soon for a busy browser.
+    expect: { poll: { timeout: 10_000 } },
     restoreMocks: true,
   },
 });

@@ -1,4 +1,4 @@
-// The targets the figures are held to (DESIGN.md §7 and issue 5): target / measured / met?,
+// The targets the figures are held to (README "Targets"): target / measured / met?,
 // and for a missed one by how much, why, and what would close it. Size budgets are read from
 // size-limit.json (what CI enforces), with size-limit's meaning of KB (1000 bytes).
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The agent REST API (DESIGN.md §6) over `fetch`, with the bearer token on every request.
+ * The agent REST API (docs/AGENT-API.md) over `fetch`, with the bearer token on every request.
  */
 import type { Filter, Message, Visitor, VisitorDetail, VisitorList } from './types';
 

@@ -69,7 +69,7 @@ function isCounts(x: unknown): x is Counts {
   return !!c && Object.values(COUNT_OF).every((k) => typeof c[k] == 'number');
 }
 
-/** Why "Open a conversation" is not available on the free plan (DESIGN.md §1). */
+/** Why "Open a conversation" is not available on the free plan (README, agent page). */
 export const PLAN_EXPLANATION =
   'Opening a conversation is a STANDARD and PRO plan feature; this server runs the Free plan ' +
   '(start it with PLAN=standard or PLAN=pro). You can still answer visitors who write first.';

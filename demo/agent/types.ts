@@ -1,5 +1,5 @@
 /**
- * Shapes of the agent API (DESIGN.md §6) as the Visitors page reads them. Fields the server may
+ * Shapes of the agent API (docs/AGENT-API.md) as the Visitors page reads them. Fields the server may
  * add later are optional, and every visitor-supplied value is treated as untrusted text.
  */
 import type { Device, Message } from '../../src/protocol';

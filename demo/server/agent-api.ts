@@ -1,5 +1,5 @@
 /**
- * The agent API (DESIGN.md §6), behind `Authorization: Bearer <AGENT_TOKEN>`. Errors are JSON
+ * The agent API (docs/AGENT-API.md), behind `Authorization: Bearer <AGENT_TOKEN>`. Errors are JSON
  * `{error, message}`. Our additions are marked "ours" (demo/server/README.md lists them).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

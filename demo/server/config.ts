@@ -1,5 +1,5 @@
 /**
- * The server's settings from the environment (DESIGN.md §6), validated: a bad value throws an
+ * The server's settings from the environment (docs/AGENT-API.md), validated: a bad value throws an
  * error that names the variable and says what it must be, so `main.ts` can print it and exit.
  */
 

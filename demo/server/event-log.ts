@@ -1,6 +1,6 @@
 /**
  * The agent feed's retention log: every `/api/events` event gets an id here, and a feed that
- * reconnects with `Last-Event-ID` is replayed what followed it (DESIGN.md §8). It is also the
+ * reconnects with `Last-Event-ID` is replayed what followed it (docs/PROTOCOL.md, "Agent live feed"). It is also the
  * bus the feeds listen on, so another implementation (Redis streams for a cluster) can put
  * every node's events in one order behind the same interface.
  */
@@ -38,7 +38,7 @@ export interface EventLog {
   close(): void;
 }
 
-/** How long events are kept by default: DESIGN.md §8 asks for at least 10 minutes. */
+/** How long events are kept by default: docs/PROTOCOL.md, "Agent live feed" asks for at least 10 minutes. */
 export const RETENTION_MS = 15 * 60_000;
 
 /** Memory bound of the in-memory log, in characters of event data (about that many bytes). */

@@ -67,7 +67,7 @@ const CLOSED_TEXT = 'The conversation was closed. Write again any time.';
 /** Offline visitors are dropped from memory after this long (they stay in the database). */
 const EVICT_MS = 3_600_000;
 
-/** The feed's `counts` event goes at most once per this interval (DESIGN.md §8). */
+/** The feed's `counts` event goes at most once per this interval (docs/PROTOCOL.md, "Agent live feed"). */
 export const COUNTS_INTERVAL_MS = 1000;
 
 /** Agents going offline is told to visitors after this grace (an agent page reloading). */

@@ -1,6 +1,6 @@
 /**
  * `node dist/server.js` (what `npm start` runs): reads the settings from the environment
- * (DESIGN.md §6; demo/server/README.md), starts the server, prints the two URLs, and stops
+ * (docs/AGENT-API.md; demo/server/README.md), starts the server, prints the two URLs, and stops
  * cleanly on SIGINT / SIGTERM.
  */
 import { fileURLToPath } from 'node:url';

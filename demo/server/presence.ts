@@ -1,5 +1,5 @@
 /**
- * The live presence index: every visitor this process has seen, in a Map, with what DESIGN.md §5
+ * The live presence index: every visitor this process has seen, in a Map, with what docs/AGENT-API.md
  * derives from it (online, active, status, filters, search). The agent list is computed here,
  * from memory, without touching the database.
  */
@@ -50,7 +50,7 @@ export interface LiveVisitor extends StoredVisitor {
   dirty: boolean;
 }
 
-/** What presence depends on (DESIGN.md §6 settings). */
+/** What presence depends on (the settings in demo/server/README.md). */
 export interface PresenceOptions {
   activeWindowMs: number;
   heartbeatMs: number;
@@ -92,7 +92,7 @@ export function status(v: LiveVisitor): Status {
   return v.active ? 'active' : 'idle';
 }
 
-/** The visitor as a list row (DESIGN.md §6), cached until something changes. */
+/** The visitor as a list row (docs/AGENT-API.md), cached until something changes. */
 export function rowOf(v: LiveVisitor): ListRow {
   if (v.row) return v.row;
   return (v.row = {

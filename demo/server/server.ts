@@ -1,5 +1,5 @@
 /**
- * The reference server (DESIGN.md §2, §5, §6; docs/PROTOCOL.md): `node:http` + `ws` +
+ * The reference server (docs/AGENT-API.md, docs/PROTOCOL.md): `node:http` + `ws` +
  * better-sqlite3. `startServer` runs it in-process (tests use port 0 and `:memory:`);
  * main.ts is the command-line entry.
  */
@@ -22,7 +22,7 @@ import { openStore } from './store';
 import { createVisitorHttp } from './visitor-http';
 import { createVisitorSockets } from './visitor-ws';
 
-/** Options of {@link startServer}: the settings (defaults as DESIGN.md §6) plus test knobs. */
+/** Options of {@link startServer}: the settings (defaults: demo/server/README.md) plus test knobs. */
 export interface ServerOptions extends Partial<Settings> {
   /** Project root (dist/, demo/site/, demo/server/rules.json). Default: the working directory. */
   root?: string;

@@ -17,7 +17,7 @@ export const FILTERS = [
 ] as const;
 export type Filter = (typeof FILTERS)[number];
 
-/** The state an icon shows (DESIGN.md §5). */
+/** The state an icon shows (docs/AGENT-API.md). */
 export type Status = 'served' | 'unserved' | 'triggered' | 'active' | 'idle';
 
 /** A custom variable as stored: a plain value, or a labelled one (`{k: {label, value}}`). */
@@ -31,7 +31,7 @@ export interface PageRef {
 
 /**
  * One row of the list: a visitor as `GET /api/visitors` and the feed's `visitor` event carry it
- * (DESIGN.md §6). Optional fields are the ones a server may leave out; every visitor-supplied
+ * (docs/AGENT-API.md). Optional fields are the ones a server may leave out; every visitor-supplied
  * value is untrusted text.
  */
 export interface ListRow {
@@ -134,7 +134,7 @@ export const sameCounts = (a: Counts, b: Counts) =>
 export const listed = (r: ListRow, filter: Filter) => r.online && MATCH[filter](r);
 
 /**
- * The lowercase text `q` searches (DESIGN.md §6): name, email, phone, id, current page URL and
+ * The lowercase text `q` searches (docs/AGENT-API.md): name, email, phone, id, current page URL and
  * title, variable values (the value of a labelled one).
  */
 export function searchText(r: ListRow): string {

@@ -88,6 +88,8 @@ export interface Actions {
   page(page: Partial<PageInfo>): string | void;
   trigger(name: string): string | void;
   translations(strings: Record<string, string>): string | void;
+  /** Warns (once per text) about what a command accepted but ignored, e.g. an unknown key. */
+  warn(message: string): void;
 }
 
 const EVENTS: EventName[] = [
@@ -102,6 +104,9 @@ const EVENTS: EventName[] = [
   'unblocked',
   'error',
 ];
+
+/** What `identify` reads. */
+const IDENTIFY_KEYS = ['name', 'email', 'phone', 'variables', 'userHash'];
 
 /** Keys that would reach Object.prototype if copied naively. */
 export const isUnsafeKey = (k: string) =>
@@ -243,6 +248,16 @@ export const COMMANDS: Record<CommandName, Handler> = {
     }
     const hash = input.userHash;
     if (hash !== undefined && !str(hash, 200)) return 'identify userHash must be a string';
+    // A misspelt key (`emali`) would otherwise be dropped without a word.
+    const unknown = Object.keys(input).filter((k) => !IDENTIFY_KEYS.includes(k));
+    if (unknown.length)
+      a.warn(
+        'identify ignores unknown keys: ' +
+          unknown.join(', ').slice(0, 200) +
+          ' (it takes ' +
+          IDENTIFY_KEYS.join(', ') +
+          ')',
+      );
     a.identify(p, vars, hash as string | undefined);
   },
   page: (a, [page]) => {

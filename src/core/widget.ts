@@ -320,6 +320,7 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
   }
 
   const actions: Actions = {
+    warn,
     identify(profile, variables, userHash) {
       const changedProfile = Object.keys(profile).length > 0;
       const v = k.visitor;

@@ -15,6 +15,14 @@ export const DEFAULT_COLOR = '#2563eb';
 /** What Tab can reach inside the dialog, for the focus trap of the full-screen (modal) window. */
 const FOCUSABLE = 'button:not(:disabled),textarea,input,a[href],[tabindex="0"]';
 const noop = () => {};
+/** The UI's own warnings (unknown `translations` keys): the console, prefixed like the core's. */
+const warn = (message: string) => {
+  try {
+    console.warn('[visitor-chat] ' + message);
+  } catch {
+    // A host page whose console.warn throws must not break the UI.
+  }
+};
 
 /** Props of {@link App}. */
 export interface AppProps {
@@ -63,7 +71,7 @@ export function App({ widget, root, win }: AppProps) {
   const s = clean(useWidgetState(widget));
   const cfg = s.config;
   const doc = win.document;
-  const t = useMemo(() => strings(s.lang, s.translations), [s.lang, s.translations]);
+  const t = useMemo(() => strings(s.lang, s.translations, warn), [s.lang, s.translations]);
   const rtl = isRtl(s.lang);
   const inline = !!cfg.renderTo;
   const modal = useMedia(win, '(max-width: 480px)') && !inline;
@@ -118,8 +126,11 @@ export function App({ widget, root, win }: AppProps) {
   }, [s.messages]);
 
   // ---- focus: opening moves it to the composer; closing from inside returns it to the launcher ----
+  // Layout effects: focus moves in the same update that opens or closes the window. A plain
+  // effect runs after the next frame, which a busy or hidden page delays by hundreds of ms, and
+  // a keyboard user (or a test) would meanwhile find focus nowhere.
   if (wasOpen.current && !s.open && root.activeElement) focusBack.current = true;
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (s.open && !wasOpen.current) {
       const a = doc.activeElement as HTMLElement | null;
       // Opened by the site or a rule while the visitor types in the page: do not steal focus.
@@ -132,7 +143,7 @@ export function App({ widget, root, win }: AppProps) {
     }
     wasOpen.current = s.open;
   }, [s.open]);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (hadForm.current && !showForm) input.current?.focus();
     hadForm.current = showForm;
   }, [showForm]);

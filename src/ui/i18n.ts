@@ -137,14 +137,35 @@ const TABLES: Record<string, Partial<Strings>> = {
 /** The primary subtag of a language code: `fr-CA` → `fr`. */
 const base = (lang: string) => lang.toLowerCase().split(/[-_]/)[0];
 
+/** Unknown-key warnings already printed (each once per page). */
+const warned = new Set<string>();
+
 /**
  * The strings for `lang` (`fr-CA` uses `fr`; unknown languages use English), with the
- * `translations` command's overrides on top (only known keys, only strings).
+ * `translations` command's overrides on top (only known keys, only strings). Unknown keys are
+ * reported once through `warn` (a misspelt key would otherwise change nothing without a word).
  */
-export function strings(lang: string, overrides: Record<string, string>): Strings {
+export function strings(
+  lang: string,
+  overrides: Record<string, string>,
+  warn?: (message: string) => void,
+): Strings {
   const out: Strings = { ...en, ...TABLES[base(lang)] };
-  for (const k of Object.keys(overrides))
-    if (k in en && typeof overrides[k] == 'string') out[k as keyof Strings] = overrides[k];
+  const unknown: string[] = [];
+  for (const k of Object.keys(overrides)) {
+    if (!Object.prototype.hasOwnProperty.call(en, k)) unknown.push(k);
+    else if (typeof overrides[k] == 'string') out[k as keyof Strings] = overrides[k];
+  }
+  const message =
+    'translations ignores unknown keys: ' +
+    unknown.join(', ').slice(0, 200) +
+    ' (keys: ' +
+    Object.keys(en).join(', ') +
+    ')';
+  if (unknown.length && warn && !warned.has(message)) {
+    warned.add(message);
+    warn(message);
+  }
   return out;
 }
 

@@ -154,6 +154,20 @@ describe('commands', () => {
     expect(frames('vars')).toEqual([{ t: 'vars', vars: { vip: true } }]);
   });
 
+  it('identify with a misspelt key warns once, naming the keys it takes, and applies the rest', async () => {
+    const { widget, frames, warnings } = make();
+    await widget.ready();
+    // @ts-expect-error: the typed API refuses the misspelling; a snippet user gets the warning.
+    await widget.run('identify', { name: 'Ada', emali: 'ada@example.com' });
+    widget.exec(['identify', { name: 'Ada', emali: 'ada@example.com' }]);
+    await flush();
+    expect(widget.state.profile).toEqual({ name: 'Ada' });
+    expect(frames('id')[0]).toEqual({ t: 'id', name: 'Ada' });
+    expect(warnings()).toEqual([
+      '[visitor-chat] identify ignores unknown keys: emali (it takes name, email, phone, variables, userHash)',
+    ]);
+  });
+
   it('chat:open shows a hidden widget; chat:hide and chat:show toggle it', async () => {
     const { widget } = make({ hideWidget: true });
     await widget.ready();

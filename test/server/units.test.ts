@@ -82,7 +82,7 @@ describe('parseClientFrame', () => {
 });
 
 describe('readSettings', () => {
-  it('has the defaults of DESIGN.md §6', () => {
+  it('has the documented defaults (demo/server/README.md)', () => {
     expect(readSettings({})).toEqual({
       port: 8080,
       host: '127.0.0.1',
