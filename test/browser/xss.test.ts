@@ -355,6 +355,8 @@ describeBrowser('the XSS corpus through every agent-page text sink, in Chromium'
       void d.dismiss();
     });
     await agent.addInitScript(PWN_RECORDER);
+    // A virtual list renders the rows in view: a view tall enough for all of them.
+    await agent.setViewportSize({ width: 1280, height: 240 + 70 * (XSS.length + 4) });
     await agent.goto(server.url + '/agent#token=' + TOKEN);
     await agent.locator('[role=tablist]').waitFor();
     await expect.poll(() => agent.locator('.row[data-id^="xss-"]').count()).toBe(XSS.length);
