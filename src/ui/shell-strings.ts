@@ -38,7 +38,7 @@ export function pick<T extends Record<string, string>>(
 ): T {
   const out: T = { ...en, ...tables[base(lang)] };
   for (const k of Object.keys(overrides))
-    if (k in en && typeof overrides[k] == 'string')
+    if (Object.prototype.hasOwnProperty.call(en, k) && typeof overrides[k] == 'string')
       (out as Record<string, string>)[k] = overrides[k];
   return out;
 }
