@@ -17,7 +17,7 @@ import { consoleLogger, type Logger } from './log';
 import { createPages } from './pages';
 import type { RateOptions } from './rate-limit';
 import { newToken } from './secrets';
-import { openStore } from './store';
+import { openStore } from './open-store';
 import { createVisitorHttp } from './visitor-http';
 import { createVisitorSockets } from './visitor-ws';
 
@@ -90,7 +90,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     log.warn('rules.json: ' + m),
   );
 
-  const store = openStore(settings.db);
+  const store = await openStore({ db: settings.db, databaseUrl: settings.databaseUrl, log });
   let hub: Hub | undefined;
   const feed = createAgentFeed({ log, onCount: (n) => hub?.agentsChanged(n) });
   hub = createHub({
@@ -115,7 +115,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     pollMs: options.pollMs,
     pingMs: options.streamPingMs,
   });
-  const api = createAgentApi({ hub, feed, token: settings.agentToken, plan: settings.plan });
+  const api = createAgentApi({ hub, feed, token: settings.agentToken, plan: settings.plan, log });
   let base = '';
   const pages = createPages({
     root,
@@ -183,9 +183,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       });
     });
   } catch (e) {
-    hub.close();
+    await hub.close();
     feed.close();
-    store.close();
+    await store.close();
     throw e;
   }
   server.on('error', (e) => log.error('http server: ' + e.message));
@@ -207,10 +207,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         sockets.close();
         visitorHttp.close();
         feed.close();
-        hub!.close();
+        const flushed = hub!.close();
         server.close(() => {
-          store.close();
-          resolve();
+          flushed
+            .then(() => store.close())
+            .catch((e) => log.error('closing the store: ' + String(e)))
+            .then(resolve);
         });
         server.closeAllConnections();
       }));

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../demo/server/store';
+import { openSqliteStore } from '../../demo/server/store-sqlite';
 import { MIGRATIONS } from '../../demo/server/migrations';
 import { api, connect, hello, serve, visit } from './helpers';
 
@@ -52,13 +52,13 @@ describe('persistence', () => {
     expect((await back.c.next('ack')).id).toBe(ack.id);
   });
 
-  it('migrates a new database to the latest schema version, once', () => {
+  it('migrates a new database to the latest schema version, once', async () => {
     const file = join(dir, 'schema.db');
-    const a = openStore(file);
+    const a = openSqliteStore(file);
     expect(a.version).toBe(MIGRATIONS.length);
-    a.close();
-    const b = openStore(file);
+    await a.close();
+    const b = openSqliteStore(file);
     expect(b.version).toBe(MIGRATIONS.length);
-    b.close();
+    await b.close();
   });
 });
