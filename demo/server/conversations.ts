@@ -25,8 +25,8 @@ export interface ConversationOptions {
   deliver(v: LiveVisitor, f: Parameters<Conn['send']>[0], except?: Conn): void;
   /** The visitor changed: tell the agent feed. */
   emit(v: LiveVisitor): void;
-  /** A message was stored: tell the agent feed. */
-  messageStored(v: LiveVisitor, m: Message): void;
+  /** A message was stored and delivered (`startedAt`: performance.now() when it arrived). */
+  messageStored(v: LiveVisitor, m: Message, startedAt: number): void;
   setTyping(v: LiveVisitor, on: boolean): void;
   /** Runs `fn` after `ms` unless the hub closed. */
   later(fn: () => void, ms: number): void;
@@ -43,13 +43,14 @@ export function createConversations(o: ConversationOptions) {
     m: Omit<Message, 'id'>,
     except?: Conn,
   ): Promise<Message> {
+    const startedAt = performance.now();
     const stored = await store.addMessage(c.id, v.id, m);
     if (m.from == 'visitor') c.lastVisitorAt = m.at;
     if (m.from == 'agent') c.lastAgentAt = m.at;
     v.lastMessage = stored;
     changed(v);
     o.deliver(v, { t: 'msg', m: stored }, except);
-    o.messageStored(v, stored);
+    o.messageStored(v, stored, startedAt);
     o.emit(v);
     await store.saveConversation(c);
     return stored;

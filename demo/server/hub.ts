@@ -12,6 +12,7 @@ import type { Plan } from './config';
 import { createConversations } from './conversations';
 import { createHello } from './hello';
 import type { Logger } from './log';
+import type { Metrics } from './metrics';
 import {
   changed,
   listJson,
@@ -38,6 +39,7 @@ export interface HubOptions extends PresenceOptions {
   userHashSecret?: string;
   rules: AutoMessageRule[];
   log: Logger;
+  metrics?: Pick<Metrics, 'frame' | 'message' | 'delivered'>;
   /** How long the bot "types" before it answers (default 700 ms). */
   botDelayMs?: number;
   /** How often presence is re-derived and activity written (default 5 s). */
@@ -127,8 +129,11 @@ export function createHub(o: HubOptions) {
     botDelayMs: o.botDelayMs ?? 700,
     deliver,
     emit,
-    messageStored: (v, m: Message) =>
-      feed.send('message', JSON.stringify({ visitorId: v.id, message: m })),
+    messageStored(v, m: Message, startedAt: number) {
+      feed.send('message', JSON.stringify({ visitorId: v.id, message: m }));
+      o.metrics?.message(m.from);
+      o.metrics?.delivered((performance.now() - startedAt) / 1000);
+    },
     setTyping,
     later,
   });
@@ -280,8 +285,10 @@ export function createHub(o: HubOptions) {
      * answers (`ack`, `err`). Resolves false when the frame was refused (a blocked visitor's
      * msg). Frames of one visitor are handled one at a time, in order.
      */
-    frame: (v: LiveVisitor, f: ClientFrame, reply: Conn) =>
-      serial(v.id, () => frameNow(v, f, reply)),
+    frame(v: LiveVisitor, f: ClientFrame, reply: Conn) {
+      o.metrics?.frame();
+      return serial(v.id, () => frameNow(v, f, reply));
+    },
     /** A WebSocket of the visitor opened (after its welcome). */
     attach(v: LiveVisitor, c: Conn) {
       v.sockets.add(c);

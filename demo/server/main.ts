@@ -21,7 +21,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 try {
   const server = await startServer({ ...settings, root });
   const s = server.settings;
-  console.log(`visitor-chat reference server (plan ${s.plan}, database ${s.db})`);
+  const db = s.databaseUrl ? 'Postgres' : s.db;
+  console.log(`visitor-chat reference server (plan ${s.plan}, database ${db}, node ${s.nodeId})`);
   console.log(`  Demo site:  ${server.url}/`);
   console.log(`  Agent page: ${server.agentUrl}`);
   if (!process.env.AGENT_TOKEN?.trim())
@@ -32,6 +33,11 @@ try {
     if (stopping) process.exit(1);
     stopping = true;
     console.log(`${signal}: stopping…`);
+    // DESIGN.md §8: exit within 10 s whatever hangs (a database that does not answer).
+    setTimeout(() => {
+      console.error('visitor-chat: could not stop cleanly within 9 s');
+      process.exit(1);
+    }, 9000).unref();
     server.close().then(
       () => process.exit(0),
       () => process.exit(1),

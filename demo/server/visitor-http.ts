@@ -304,6 +304,8 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
   }
 
   return {
+    /** Open event streams. */
+    count: () => open.size,
     /** Answers a request under `/v1/`. */
     async handle(req: IncomingMessage, res: ServerResponse, url: URL) {
       const origin = req.headers.origin;
