@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { readSettings, type Settings } from './config';
+import { copySqliteToPostgres } from './copy-sqlite';
 import { startServer } from './server';
 
 let settings: Settings;
@@ -12,6 +13,28 @@ try {
   settings = readSettings(process.env);
 } catch (e) {
   console.error(`visitor-chat: ${(e as Error).message}`);
+  process.exit(2);
+}
+
+if (process.argv[2] == 'copy-sqlite') {
+  const file = process.argv[3] || settings.db;
+  if (!settings.databaseUrl) {
+    console.error('visitor-chat: copy-sqlite needs DATABASE_URL (the Postgres database to fill)');
+    process.exit(2);
+  }
+  try {
+    const report = await copySqliteToPostgres(file, settings.databaseUrl);
+    console.log(`visitor-chat: copied ${file} into Postgres:`);
+    for (const [table, n] of Object.entries(report)) console.log(`  ${table}: ${n}`);
+    process.exit(0);
+  } catch (e) {
+    console.error(`visitor-chat: copy-sqlite: ${(e as Error).message}`);
+    process.exit(1);
+  }
+} else if (process.argv[2]) {
+  console.error(
+    `visitor-chat: unknown command ${JSON.stringify(process.argv[2])} (known: copy-sqlite)`,
+  );
   process.exit(2);
 }
 

@@ -4,7 +4,7 @@
  * run. Nodes may start together: the runner holds an advisory lock, so one migrates and the
  * others find the work done. Never edit a shipped migration: add one (to both lists).
  */
-import type { PoolClient } from 'pg';
+import type { ClientBase } from 'pg';
 
 /** Times are ms epochs (BIGINT, read back as numbers); ids are identity columns. */
 export const PG_MIGRATIONS: string[] = [
@@ -96,7 +96,7 @@ const LOCK = 0x76632d6d; // "vc-m"
  * session advisory lock (a node starting at the same time waits, then finds them done).
  * Returns the resulting version.
  */
-export async function migratePostgres(c: PoolClient): Promise<number> {
+export async function migratePostgres(c: ClientBase): Promise<number> {
   await c.query('SELECT pg_advisory_lock($1)', [LOCK]);
   try {
     await c.query(

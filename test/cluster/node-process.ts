@@ -47,8 +47,9 @@ export async function startNode(env: Record<string, string>): Promise<NodeProces
 /** Runs `dist/server.js` to its end (for settings it refuses); resolves the code and output. */
 export function runNode(
   env: Record<string, string>,
+  args: string[] = [],
 ): Promise<{ code: number | null; out: string }> {
-  const proc = spawn(process.execPath, [join(process.cwd(), 'dist', 'server.js')], {
+  const proc = spawn(process.execPath, [join(process.cwd(), 'dist', 'server.js'), ...args], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -56,4 +56,13 @@ describe('the server process', () => {
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/REDIS_URL needs DATABASE_URL/);
   });
+
+  it('copy-sqlite needs DATABASE_URL, and an unknown command is refused', async () => {
+    const copy = await runNode({ DB: join(dir, 'x.db') }, ['copy-sqlite']);
+    expect(copy.code).toBe(2);
+    expect(copy.out).toMatch(/copy-sqlite needs DATABASE_URL/);
+    const other = await runNode({ DB: join(dir, 'x.db') }, ['serve-everything']);
+    expect(other.code).toBe(2);
+    expect(other.out).toMatch(/unknown command "serve-everything"/);
+  });
 });
