@@ -9,7 +9,7 @@ import { PROTOCOL_VERSION, type HelloFrame, type WelcomeFrame } from '../../src/
 import type { Logger } from './log';
 import { changed, type LiveVisitor } from './presence';
 import { hashToken, newToken, safeEqual } from './secrets';
-import type { Store, StoredVisitor } from './store';
+import { newStoredVisitor, type Store } from './store';
 import { parseUserAgent } from './user-agent';
 import { applyProfile, mergeVariables, pageViewed, setActivity } from './visitor-changes';
 import type { Registry } from './visitor-registry';
@@ -29,36 +29,6 @@ export interface HelloOptions {
   agentsOnline(): boolean;
   /** The visitor changed: tell the agent feed. */
   emit(v: LiveVisitor): void;
-}
-
-/** A new visitor's row. */
-function newVisitor(f: HelloFrame, tokenHash: string, t: number): StoredVisitor {
-  return {
-    id: f.vid,
-    tokenHash,
-    name: null,
-    email: null,
-    phone: null,
-    variables: {},
-    group: null,
-    customer: false,
-    verified: false,
-    blockedAt: null,
-    firstSeenAt: f.firstSeenAt > 0 ? Math.min(f.firstSeenAt, t) : t,
-    lastSeenAt: t,
-    lastActivityAt: 0,
-    visits: 0,
-    visitStartedAt: t,
-    pageViews: 0,
-    pageUrl: '',
-    pageTitle: '',
-    referrer: '',
-    device: null,
-    browser: null,
-    os: null,
-    language: null,
-    amVisit: 0,
-  };
 }
 
 /**
@@ -84,7 +54,8 @@ export function createHello(o: HelloOptions) {
       if (!f.token || !safeEqual(hashToken(f.token), v.tokenHash)) return 'invalid_token';
     } else {
       token = newToken();
-      v = await registry.create(newVisitor(f, hashToken(token), t));
+      const first = f.firstSeenAt > 0 ? Math.min(f.firstSeenAt, t) : t;
+      v = await registry.create(newStoredVisitor(f.vid, hashToken(token), first, t));
       created = true;
     }
     const visits = Math.min(f.visits, 1e6);

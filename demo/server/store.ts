@@ -35,6 +35,41 @@ export interface StoredVisitor {
   amVisit: number;
 }
 
+/** A visitor at its first hello: nothing known yet but its id, token and times. */
+export function newStoredVisitor(
+  id: string,
+  tokenHash: string,
+  firstSeenAt: number,
+  now: number,
+): StoredVisitor {
+  return {
+    id,
+    tokenHash,
+    name: null,
+    email: null,
+    phone: null,
+    variables: {},
+    group: null,
+    customer: false,
+    verified: false,
+    blockedAt: null,
+    firstSeenAt,
+    lastSeenAt: now,
+    lastActivityAt: 0,
+    visits: 0,
+    visitStartedAt: now,
+    pageViews: 0,
+    pageUrl: '',
+    pageTitle: '',
+    referrer: '',
+    device: null,
+    browser: null,
+    os: null,
+    language: null,
+    amVisit: 0,
+  };
+}
+
 /** A conversation; `bot` is the chatbot's state in it (bot.ts). */
 export interface StoredConversation {
   id: number;

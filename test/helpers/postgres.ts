@@ -17,6 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './free-port';
 
 /** The directory of Debian's Postgres binaries (newest version), or undefined. */
@@ -201,4 +202,20 @@ export async function startPostgres(): Promise<TestPostgres> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A test Postgres for the current file: started before its tests and stopped after them when
+ * Postgres is available. Returns whether it is, and a getter for the running server.
+ */
+export function usePostgres(): { available: boolean; server: () => TestPostgres } {
+  let running: TestPostgres | undefined;
+  const available = postgresAvailable();
+  beforeAll(async () => {
+    if (available) running = await startPostgres();
+  }, 60_000);
+  afterAll(async () => {
+    await running?.stop();
+  }, 30_000);
+  return { available, server: () => running! };
 }

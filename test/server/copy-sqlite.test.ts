@@ -3,21 +3,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { copySqliteToPostgres } from '../../demo/server/copy-sqlite';
-import { postgresAvailable, startPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { api, serve, visit } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'vc-copy-'));
-let pgServer: TestPostgres | undefined;
-const withPostgres = postgresAvailable();
-beforeAll(async () => {
-  if (withPostgres) pgServer = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await pgServer?.stop();
-  rmSync(dir, { recursive: true, force: true });
-}, 30_000);
+const postgres = usePostgres();
+const withPostgres = postgres.available;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.runIf(withPostgres)('copy-sqlite', () => {
   it('copies a SQLite database into Postgres: the same visitors, tokens, messages and ids', async () => {
@@ -32,7 +26,7 @@ describe.runIf(withPostgres)('copy-sqlite', () => {
     const before = (await api(old, 'GET', '/api/visitors/' + vid)).json!;
     await old.close();
 
-    const databaseUrl = await pgServer!.freshDatabase();
+    const databaseUrl = await postgres.server().freshDatabase();
     const report = await copySqliteToPostgres(db, databaseUrl);
     expect(report).toMatchObject({ visitors: 2, conversations: 1, blocks: 1 });
     expect(report.messages).toBe(before.messages.length);
@@ -60,7 +54,7 @@ describe.runIf(withPostgres)('copy-sqlite', () => {
     const s = await serve({ db });
     await visit(s.url);
     await s.close();
-    const databaseUrl = await pgServer!.freshDatabase();
+    const databaseUrl = await postgres.server().freshDatabase();
     await copySqliteToPostgres(db, databaseUrl);
     await expect(copySqliteToPostgres(db, databaseUrl)).rejects.toThrow(/already has visitors/);
     await expect(copySqliteToPostgres(join(dir, 'missing.db'), databaseUrl)).rejects.toThrow();

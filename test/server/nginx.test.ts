@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nginxAvailable, startNginx, type TestNginx } from '../helpers/nginx';
-import { serve, sse, visit } from './helpers';
+import { hello, serve, sse, visit } from './helpers';
 
 const withNginx = nginxAvailable();
 let proxy: TestNginx | undefined;
@@ -59,19 +59,7 @@ describe.runIf(withNginx)('nginx as docs/DEPLOY.md configures it', () => {
         body: JSON.stringify(body),
       });
     const vid = 'nginx-http-visitor';
-    const hello = {
-      t: 'hello',
-      v: 1,
-      key: 'demo',
-      vid,
-      visits: 1,
-      firstSeenAt: Date.now(),
-      page: { url: 'http://shop.test/', title: 'Home', referrer: '' },
-      device: 'desktop',
-      lang: 'en',
-      activeAt: Date.now(),
-    };
-    const welcome = (await (await post({ vid, frames: [hello] })).json()).frames[0];
+    const welcome = (await (await post({ vid, frames: [hello({ vid })] })).json()).frames[0];
     expect(welcome.t).toBe('welcome');
     const stream = await sse(
       `${proxy.url}/v1/events?key=demo&vid=${vid}&token=${encodeURIComponent(welcome.token)}`,

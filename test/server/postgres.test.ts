@@ -4,22 +4,16 @@
  * is down nothing is acknowledged that was not stored (visitor messages wait in the widget's
  * outbox, agent writes answer 503), and nothing is lost once it is back.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresAvailable, startPostgres, type TestPostgres } from '../helpers/postgres';
+import { describe, expect, it } from 'vitest';
+import { usePostgres } from '../helpers/postgres';
 import { api, connect, hello, serve, until, visit } from './helpers';
 
-let pgServer: TestPostgres | undefined;
-const withPostgres = postgresAvailable();
-beforeAll(async () => {
-  if (withPostgres) pgServer = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await pgServer?.stop();
-}, 30_000);
+const postgres = usePostgres();
+const withPostgres = postgres.available;
 
 describe.runIf(withPostgres)('the server on Postgres', () => {
   it('keeps visitors, conversations, blocks and tokens across a restart', async () => {
-    const databaseUrl = await pgServer!.freshDatabase();
+    const databaseUrl = await postgres.server().freshDatabase();
     const first = await serve({ databaseUrl });
     const { c, vid, token } = await visit(first.url, { profile: { name: 'Ada' } });
     c.send({ t: 'msg', cid: 'p1', text: 'Remember me', at: Date.now() });
@@ -48,13 +42,13 @@ describe.runIf(withPostgres)('the server on Postgres', () => {
   });
 
   it('while Postgres is down acknowledges nothing, answers agent writes 503, and loses nothing once it is back', async () => {
-    const databaseUrl = await pgServer!.freshDatabase();
+    const databaseUrl = await postgres.server().freshDatabase();
     const s = await serve({ databaseUrl });
     const { c, vid, token } = await visit(s.url);
     c.send({ t: 'msg', cid: 'before', text: 'first', at: Date.now() });
     await c.next('ack');
 
-    await pgServer!.pause();
+    await postgres.server().pause();
     c.send({ t: 'msg', cid: 'during', text: 'while down', at: Date.now() });
     expect(await c.next('err', 15_000)).toMatchObject({ code: 'unavailable' });
     expect(c.frames.filter((f) => f.t == 'ack' && f.cid == 'during')).toEqual([]);
@@ -68,7 +62,7 @@ describe.runIf(withPostgres)('the server on Postgres', () => {
     const health = await fetch(s.url + '/healthz');
     expect(health.status).toBe(503);
 
-    await pgServer!.resume();
+    await postgres.server().resume();
     // The widget sends its outbox again (same cid) until it is acknowledged.
     const ack = await until(async () => {
       c.send({ t: 'msg', cid: 'during', text: 'while down', at: Date.now() });

@@ -3,53 +3,25 @@
  * The Store interface, run against both implementations: SQLite always, Postgres when its
  * binaries are installed (CI installs them; elsewhere the suite says loudly that it skipped).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { quietLogger } from '../../demo/server/log';
 import { MIGRATIONS } from '../../demo/server/migrations';
 import { PG_MIGRATIONS } from '../../demo/server/migrations-postgres';
-import type { Store, StoredVisitor } from '../../demo/server/store';
+import { newStoredVisitor, type Store, type StoredVisitor } from '../../demo/server/store';
 import { openPostgresStore } from '../../demo/server/store-postgres';
 import { openSqliteStore } from '../../demo/server/store-sqlite';
-import { postgresAvailable, startPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 
 const visitor = (id: string, over: Partial<StoredVisitor> = {}): StoredVisitor => ({
-  id,
-  tokenHash: 'hash-' + id,
-  name: null,
-  email: null,
-  phone: null,
-  variables: {},
-  group: null,
-  customer: false,
-  verified: false,
-  blockedAt: null,
-  firstSeenAt: 1_700_000_000_000,
-  lastSeenAt: 1_700_000_000_500,
-  lastActivityAt: 0,
+  ...newStoredVisitor(id, 'hash-' + id, 1_700_000_000_000, 1_700_000_000_500),
   visits: 1,
-  visitStartedAt: 1_700_000_000_000,
-  pageViews: 0,
-  pageUrl: '',
-  pageTitle: '',
-  referrer: '',
-  device: null,
-  browser: null,
-  os: null,
-  language: null,
-  amVisit: 0,
   ...over,
 });
 
 const page = (n: number) => ({ url: `http://shop.test/${n}`, title: `Page ${n}`, referrer: '' });
 
-let pgServer: TestPostgres | undefined;
-const withPostgres = postgresAvailable();
-beforeAll(async () => {
-  if (withPostgres) pgServer = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await pgServer?.stop();
-});
+const postgres = usePostgres();
+const withPostgres = postgres.available;
 
 const engines: [string, () => Promise<Store>][] = [
   ['SQLite', async () => openSqliteStore(':memory:')],
@@ -57,7 +29,7 @@ const engines: [string, () => Promise<Store>][] = [
 if (withPostgres)
   engines.push([
     'Postgres',
-    async () => openPostgresStore(await pgServer!.freshDatabase(), quietLogger),
+    async () => openPostgresStore(await postgres.server().freshDatabase(), quietLogger),
   ]);
 
 describe.each(engines)('the %s store', (_name, open) => {
@@ -167,7 +139,7 @@ describe.each(engines)('the %s store', (_name, open) => {
 
 describe.runIf(withPostgres)('Postgres migrations', () => {
   it('migrate once when several nodes start together', async () => {
-    const url = await pgServer!.freshDatabase();
+    const url = await postgres.server().freshDatabase();
     const stores = await Promise.all(
       Array.from({ length: 4 }, () => openPostgresStore(url, quietLogger)),
     );
@@ -186,7 +158,7 @@ describe.runIf(withPostgres)('Postgres migrations', () => {
   });
 
   it('refuse a database newer than the server', async () => {
-    const url = await pgServer!.freshDatabase();
+    const url = await postgres.server().freshDatabase();
     const s = await openPostgresStore(url, quietLogger);
     await s.close();
     const c = new (await import('pg')).default.Client({ connectionString: url });
