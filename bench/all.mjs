@@ -2,6 +2,7 @@
 // writes bench/results/latest.json whole and regenerates the README's Benchmarks section.
 // A watchdog ends the run if it ever takes longer than LIMIT_MS.
 import { run as runActivity, render as renderActivity } from './activity.mjs';
+import { run as runAgentPage, render as renderAgentPage } from './agent-page.mjs';
 import { run as runBytes, render as renderBytes } from './bytes.mjs';
 import { ensureBuilt } from './dist.mjs';
 import { collectEnv, renderEnv } from './env.mjs';
@@ -11,7 +12,7 @@ import { writeResults } from './results.mjs';
 import { run as runServer, render as renderServer } from './server.mjs';
 import { evaluate, renderTargets } from './targets.mjs';
 
-const LIMIT_MS = 10 * 60_000;
+const LIMIT_MS = 16 * 60_000;
 const watchdog = setTimeout(() => {
   console.error(`bench: still running after ${LIMIT_MS / 60_000} min: stopped`);
   process.exit(1);
@@ -28,6 +29,7 @@ for (const [name, run, render] of [
   ['hostPage', runHostPage, renderHostPage],
   ['activity', runActivity, renderActivity],
   ['server', runServer, renderServer],
+  ['agentPage', runAgentPage, renderAgentPage],
 ]) {
   const t = Date.now();
   const data = await run();

@@ -4,6 +4,7 @@
 // Run by `npm run bench` at the end, or alone: `npm run bench:readme`.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { render as renderActivity } from './activity.mjs';
+import { render as renderAgentPage } from './agent-page.mjs';
 import { render as renderBytes } from './bytes.mjs';
 import { renderEnv } from './env.mjs';
 import { formatAs } from './format.mjs';
@@ -23,6 +24,7 @@ export function renderSection(results) {
     ['hostPage', renderHostPage],
     ['activity', renderActivity],
     ['server', renderServer],
+    ['agentPage', renderAgentPage],
   ];
   const when = [
     ...new Set(parts.map(([k]) => results[k]?.measuredAt?.slice(0, 10)).filter(Boolean)),
@@ -33,7 +35,7 @@ export function renderSection(results) {
   return [
     'Measured by `npm run bench` (builds `dist/` if it is missing, then a few minutes; ' +
       'one part alone: `npm run bench:bytes`, `bench:host-page`, `bench:activity`, ' +
-      '`bench:server`). It prints these tables, writes the figures to ' +
+      '`bench:server`, `bench:agent-page`). It prints these tables, writes the figures to ' +
       '`bench/results/latest.json` and regenerates this section from it. Measured on ' +
       `${when.join(', ') || '–'}${total}, on:`,
     '',

@@ -43,6 +43,98 @@ function sizeTarget(results, file, kind, label) {
 /** The server figures at the largest size measured (10,000 visitors unless limited). */
 const atLargest = (results) => results.server?.sizes.at(-1);
 
+/** Issue 11's targets for the agent Visitors page (bench/agent-page.mjs), at 10,000 online. */
+function agentPageTargets(a) {
+  const p = a?.pages.find((x) => x.page == 'new');
+  const at = a ? ` at ${a.online.toLocaleString('en')} online` : '';
+  const full = a && a.online >= 10_000;
+  const one = (label, goal, value, shown, max, why, fix) => {
+    if (!p || value == null) return { target: 'agent page: ' + label, goal, measured: null };
+    const met = value <= max && full;
+    return {
+      target: `agent page: ${label}${at}`,
+      goal,
+      measured: shown,
+      met,
+      ...(!met && {
+        missedBy:
+          value > max ? `${num(value - max, 0)} (${shown})` : `${10_000 - a.online} visitors short`,
+        why: value > max ? why : 'fewer than 10,000 visitors could be connected',
+        fix:
+          value > max
+            ? fix
+            : 'raise `ulimit -n` (hard limit) or run the clients on a second machine',
+      }),
+    };
+  };
+  const i = p?.interactions;
+  return [
+    one(
+      'downloaded per minute',
+      '≤ 300 kB',
+      p?.kbPerMin,
+      `${num(p?.kbPerMin, 1)} kB`,
+      300,
+      'the feed carries more rows than the list shows change',
+      'coalesce more on the server',
+    ),
+    one(
+      'task time per minute',
+      '≤ 1,500 ms',
+      p?.taskMsPerMin,
+      `${num(p?.taskMsPerMin, 0)} ms`,
+      1500,
+      `task time is wall time: the page's main thread used ${num(p?.cpuMsPerMin, 0)} ms of CPU ` +
+        'a minute and waited for a core the rest (the server, 10,000 visitors and Chromium ' +
+        'share the machine)',
+      'measure on a machine where the simulated crowd and the server run apart from the browser; ' +
+        'then profile the feed apply path (a batch per 500 ms) if the CPU time alone is over',
+    ),
+    one(
+      'long tasks while idle',
+      '0',
+      p?.longTasks,
+      String(p?.longTasks),
+      0,
+      'most likely tasks of a few ms of work stretched past 50 ms while the thread waited for a ' +
+        'core (the whole minute used ' +
+        num(p?.cpuMsPerMin, 0) +
+        ' ms of CPU) ' +
+        '(they come about every 500 ms, with the feed batches)',
+      'measure apart from the simulated crowd; apply a large batch in slices if they remain',
+    ),
+    one(
+      'DOM nodes',
+      '≤ 3,000',
+      p?.domNodes,
+      String(p?.domNodes),
+      3000,
+      'more rows rendered than in view',
+      'lower the overscan',
+    ),
+    one(
+      'filter switch p95',
+      '≤ 150 ms',
+      i?.filterP95,
+      `${num(i?.filterP95, 0)} ms`,
+      150,
+      `p50 is ${num(i?.filterP50, 0)} ms; the slow ones wait for the server, busy with 10,000 ` +
+        'sockets on the same two cores',
+      'measure with the crowd on another machine; compress list answers',
+    ),
+    one(
+      'search p95',
+      '≤ 150 ms',
+      i?.searchP95,
+      `${num(i?.searchP95, 0)} ms`,
+      150,
+      `p50 is ${num(i?.searchP50, 0)} ms; the slow ones wait for the server, which scans ` +
+        'every visitor per search, busy with 10,000 sockets on the same two cores',
+      'keep a search index on the server; measure with the crowd on another machine',
+    ),
+  ];
+}
+
 /** Evaluates every target that has figures; unmeasured ones are listed as such. */
 export function evaluate(results) {
   const out = [
@@ -118,6 +210,8 @@ export function evaluate(results) {
       'the message is stored and fanned out to the feed before it is sent to the socket',
     ),
   );
+
+  out.push(...agentPageTargets(results.agentPage));
 
   const states = Object.fromEntries((results.activity?.states || []).map((x) => [x.name, x]));
   for (const name of ['idle', 'hidden']) {

@@ -9,7 +9,8 @@ import type { Plan } from './config';
 import { TOO_LARGE, readJson, sendError, sendJson, sendTooLarge } from './http-json';
 import type { Hub } from './hub';
 import type { Logger } from './log';
-import { FILTERS, LIST_LIMIT, visitorJson, type Filter, type LiveVisitor } from './presence';
+import { FILTERS, LIST_LIMIT, MAX_PAGE } from '../shared/visitor-list';
+import { visitorJson, type Filter, type LiveVisitor } from './presence';
 import { safeEqual } from './secrets';
 
 /** Largest request body of the agent API. */
@@ -48,6 +49,14 @@ const withVisitor = (v: LiveVisitor, extra: Record<string, unknown>) =>
   '"visitor":' +
   visitorJson(v) +
   '}';
+
+/** A whole-number query parameter from `min` to MAX_PAGE, `fallback` when absent; undefined when bad. */
+function wholeParam(url: URL, name: string, fallback: number, min: number): number | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return fallback;
+  const n = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
+  return n >= min && n <= MAX_PAGE ? n : undefined;
+}
 
 const notAllowed = (res: ServerResponse, allow: string[]) =>
   sendError(res, 405, 'method_not_allowed', 'use ' + allow.join(' or '), {
@@ -143,7 +152,12 @@ export function createAgentApi(o: AgentApiOptions) {
       const path = url.pathname;
       if (path == '/api/events') {
         if (method != 'GET') return notAllowed(res, ['GET']);
-        return o.feed.open(res);
+        const last = req.headers['last-event-id'];
+        // EventSource sends the header; `lastEventId` in the query serves clients that cannot.
+        const after = (typeof last == 'string' ? last : url.searchParams.get('lastEventId')) || '';
+        if (after.length > 200)
+          return sendError(res, 400, 'bad_request', 'Last-Event-ID is longer than 200');
+        return o.feed.open(res, after.trim() || undefined, req.headers['accept-encoding']);
       }
       if (path == '/api/visitors') {
         if (method != 'GET') return notAllowed(res, ['GET']);
@@ -152,16 +166,16 @@ export function createAgentApi(o: AgentApiOptions) {
         if (!FILTERS.includes(filter as Filter))
           return sendError(res, 400, 'bad_request', 'filter must be one of ' + FILTERS.join(', '));
         if (q.length > 200) return sendError(res, 400, 'bad_request', 'q is longer than 200');
-        const rawLimit = url.searchParams.get('limit');
-        const limit = rawLimit === null ? LIST_LIMIT : Number(rawLimit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
+        const limit = wholeParam(url, 'limit', LIST_LIMIT, 1);
+        const offset = wholeParam(url, 'offset', 0, 0);
+        if (limit === undefined || offset === undefined)
           return sendError(
             res,
             400,
             'bad_request',
-            'limit must be a whole number from 1 to 100000',
+            `limit must be a whole number from 1 to ${MAX_PAGE}, offset from 0 to ${MAX_PAGE}`,
           );
-        return sendJson(res, 200, hub.list(filter as Filter, q, limit));
+        return sendJson(res, 200, hub.list(filter as Filter, q, { limit, offset }));
       }
       const m = /^\/api\/visitors\/([^/]+)(?:\/([a-z]+))?\/?$/.exec(path);
       const routes = m && Object.hasOwn(actions, m[2] ?? '') ? actions[m[2] ?? ''] : undefined;

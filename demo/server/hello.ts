@@ -69,7 +69,7 @@ export function createHello(o: HelloOptions) {
     // A reconnect on the same page is not a page view; a new page or a new visit is.
     if (created || newVisit || f.page.url != v.pageUrl) {
       await store.addPageView(v.id, v.visits, f.page, t);
-      pageViewed(v, f.page);
+      pageViewed(v, f.page, t);
     } else v.pageTitle = f.page.title;
     const ua = parseUserAgent(userAgent);
     v.device = f.device;

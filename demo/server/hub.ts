@@ -7,9 +7,11 @@
  */
 import type { AutoMessageRule } from '../../src/core/rules';
 import type { ClientFrame, HelloFrame, Message, ServerFrame } from '../../src/protocol';
+import { countMask, countRow, noCounts, type Counts, type ListRow } from '../shared/visitor-list';
 import type { AgentFeed } from './agent-feed';
 import type { Plan } from './config';
 import { createConversations } from './conversations';
+import type { EventLog, FeedEventInput } from './event-log';
 import { createHello } from './hello';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
@@ -17,9 +19,12 @@ import {
   changed,
   listJson,
   refresh,
+  rowOf,
+  shownKey,
   visitorJson,
   type Conn,
   type Filter,
+  type ListPage,
   type LiveVisitor,
   type PresenceOptions,
 } from './presence';
@@ -34,6 +39,8 @@ export type { HelloRefusal } from './hello';
 export interface HubOptions extends PresenceOptions {
   store: Store;
   feed: AgentFeed;
+  /** Where the agent feed's events go (and are kept for `Last-Event-ID`). */
+  events: EventLog;
   keys: string[];
   plan: Plan;
   userHashSecret?: string;
@@ -46,6 +53,9 @@ export interface HubOptions extends PresenceOptions {
   sweepMs?: number;
   now?: () => number;
 }
+
+/** The feed's `counts` event goes at most once per this interval (DESIGN.md §8). */
+export const COUNTS_INTERVAL_MS = 1000;
 
 /** Agents going offline is told to visitors after this grace (an agent page reloading). */
 const OFFLINE_GRACE_MS = 5000;
@@ -61,10 +71,16 @@ export type Hub = ReturnType<typeof createHub>;
 
 /** Creates the hub. Call `close()` to stop its timers (the store is closed by its owner). */
 export function createHub(o: HubOptions) {
-  const { store, feed, log } = o;
+  const { store, feed, events, log } = o;
   const now = o.now ?? Date.now;
   const pending = new Set<LiveVisitor>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
+  /** What the feed last said about each visitor, and the counts of those rows. */
+  const shown = new Map<LiveVisitor, { key: string; row: ListRow }>();
+  const shownCounts: Counts = noCounts();
+  let countsJson = JSON.stringify(shownCounts);
+  let countsAt = -Infinity;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let flushQueued = false;
   let agentsOnline = feed.count() > 0;
   let offlineTimer: ReturnType<typeof setTimeout> | undefined;
@@ -83,15 +99,51 @@ export function createHub(o: HubOptions) {
     pending.add(v);
     if (flushQueued) return;
     flushQueued = true;
-    setImmediate(() => {
-      flushQueued = false;
-      const t = now();
-      for (const p of pending) {
-        refresh(p, t, o);
-        feed.send('visitor', visitorJson(p));
-      }
-      pending.clear();
-    });
+    setImmediate(flush);
+  }
+
+  /**
+   * Sends what changed since the last flush as one batch: a `visitor` event per row the list
+   * shows differently (none for a change it does not show), then `counts` when they moved. A
+   * batch that moves the counts waits until COUNTS_INTERVAL_MS after the last `counts`, so the
+   * rows and the counts that go with them always arrive together.
+   */
+  function flush() {
+    flushQueued = false;
+    flushTimer = undefined;
+    const t = now();
+    const changes: { v: LiveVisitor; key: string; prev?: { key: string; row: ListRow } }[] = [];
+    let countsMove = false;
+    for (const v of pending) {
+      refresh(v, t, o);
+      const prev = shown.get(v);
+      if (!prev && !v.online) continue;
+      const key = shownKey(v);
+      if (prev?.key == key) continue;
+      changes.push({ v, key, prev });
+      if (countMask(rowOf(v)) != (prev ? countMask(prev.row) : 0)) countsMove = true;
+    }
+    if (countsMove && t - countsAt < COUNTS_INTERVAL_MS) {
+      flushQueued = true;
+      flushTimer = setTimeout(flush, countsAt + COUNTS_INTERVAL_MS - t);
+      return;
+    }
+    pending.clear();
+    const batch: FeedEventInput[] = [];
+    for (const { v, key, prev } of changes) {
+      const row = rowOf(v);
+      if (prev) countRow(shownCounts, prev.row, -1);
+      countRow(shownCounts, row, 1);
+      shown.set(v, { key, row });
+      batch.push({ event: 'visitor', data: visitorJson(v) });
+    }
+    const json = JSON.stringify(shownCounts);
+    if (json != countsJson) {
+      countsJson = json;
+      countsAt = t;
+      batch.push({ event: 'counts', data: json });
+    }
+    events.append(batch);
   }
 
   const registry = createRegistry({
@@ -101,6 +153,7 @@ export function createHub(o: HubOptions) {
     now,
     onChange: emit,
     isPending: (v) => pending.has(v),
+    onEvict: (v) => shown.delete(v),
   });
   const { visitors, serial } = registry;
 
@@ -108,7 +161,7 @@ export function createHub(o: HubOptions) {
     if (v.typing == on) return;
     v.typing = on;
     changed(v);
-    feed.send('typing', JSON.stringify({ visitorId: v.id, on }));
+    events.append([{ event: 'typing', data: JSON.stringify({ visitorId: v.id, on }) }]);
   }
 
   const hello = createHello({
@@ -130,7 +183,7 @@ export function createHub(o: HubOptions) {
     deliver,
     emit,
     messageStored(v, m: Message, startedAt: number) {
-      feed.send('message', JSON.stringify({ visitorId: v.id, message: m }));
+      events.append([{ event: 'message', data: JSON.stringify({ visitorId: v.id, message: m }) }]);
       o.metrics?.message(m.from);
       o.metrics?.delivered((performance.now() - startedAt) / 1000);
     },
@@ -173,7 +226,7 @@ export function createHub(o: HubOptions) {
         if (refresh(v, t, o)) emit(v);
         break;
       case 'page':
-        pageViewed(v, f);
+        pageViewed(v, f, t);
         await store.addPageView(v.id, v.visits, f, t);
         await saved(v);
         break;
@@ -246,8 +299,13 @@ export function createHub(o: HubOptions) {
     );
   }
 
-  function list(filter: Filter, q: string, limit?: number): string {
-    return listJson(visitors.values(), filter, q, now(), o, { plan: o.plan }, limit);
+  /**
+   * `GET /api/visitors`: a page of the list, with `lastEventId`, the feed event the answer is
+   * current with (a page resumes the feed after it, so nothing falls between list and feed).
+   */
+  function list(filter: Filter, q: string, page: ListPage): string {
+    const extra = { plan: o.plan, lastEventId: events.lastId() };
+    return listJson(visitors.values(), filter, q, now(), o, extra, page, emit);
   }
 
   /** Tells every online visitor whether agents are online. */
@@ -329,6 +387,7 @@ export function createHub(o: HubOptions) {
     close(): Promise<void> {
       clearInterval(sweeper);
       clearTimeout(offlineTimer);
+      clearTimeout(flushTimer);
       for (const t of timers) clearTimeout(t);
       timers.clear();
       return registry.flushDirty();

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseRules, type AutoMessageRule } from '../../src/core/rules';
 import { createAgentApi } from './agent-api';
 import { createAgentFeed } from './agent-feed';
+import { createMemoryEventLog, type EventLog } from './event-log';
 import { readSettings, type Settings } from './config';
 import { createHealth } from './health';
 import { logRefusals, sendError } from './http-json';
@@ -46,6 +47,8 @@ export interface ServerOptions extends Partial<Settings> {
   csp?: boolean;
   /** The presence clock (tests). */
   now?: () => number;
+  /** The agent feed's retention log (default: in memory, 15 min; a cluster passes a shared one). */
+  events?: EventLog;
 }
 
 /** A running server. */
@@ -108,11 +111,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     metrics.dbError,
   );
   const health = createHealth({ node: settings.nodeId, store, presence: 'memory' });
-  const feed = createAgentFeed({ log, onCount: (n) => hub?.agentsChanged(n) });
+  const events = options.events ?? createMemoryEventLog();
+  const feed = createAgentFeed({ log, events, onCount: (n) => hub?.agentsChanged(n) });
   hub = createHub({
     ...settings,
     store,
     feed,
+    events,
     rules,
     log,
     metrics,
@@ -247,6 +252,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         visitorHttp.close();
         feed.close();
         const flushed = hub!.close();
+        events.close();
         server.close(() => {
           flushed
             .then(() => store.close())

@@ -38,10 +38,12 @@ export function mergeVariables(v: LiveVisitor, vars: Record<string, VariableValu
   return true;
 }
 
-/** The visitor arrived on a page (the caller stores the page view). */
-export function pageViewed(v: LiveVisitor, page: PageInfo) {
+/** The visitor arrived on a page at `t` (the caller stores the page view). */
+export function pageViewed(v: LiveVisitor, page: PageInfo, t: number) {
   v.pageViews++;
   v.pageUrl = page.url;
   v.pageTitle = page.title;
+  // Arriving on a page is activity: a visitor who just came is active, not idle.
+  setActivity(v, t, t);
   changed(v);
 }

@@ -21,6 +21,8 @@ export interface RegistryOptions {
   onChange(v: LiveVisitor): void;
   /** Whether a visitor has a change still to be told (it is not evicted then). */
   isPending(v: LiveVisitor): boolean;
+  /** A visitor was dropped from memory. */
+  onEvict(v: LiveVisitor): void;
 }
 
 /** The registry; see {@link createRegistry}. */
@@ -53,6 +55,7 @@ export function createRegistry(o: RegistryOptions) {
       typing: false,
       online: false,
       active: false,
+      row: null,
       json: null,
       haystack: null,
       dirty: false,
@@ -129,8 +132,10 @@ export function createRegistry(o: RegistryOptions) {
       const t = o.now();
       for (const v of visitors.values()) {
         if (refresh(v, t, o.presence)) o.onChange(v);
-        else if (!v.online && !v.dirty && !o.isPending(v) && t - v.lastSeenAt > EVICT_MS)
+        else if (!v.online && !v.dirty && !o.isPending(v) && t - v.lastSeenAt > EVICT_MS) {
           visitors.delete(v.id);
+          o.onEvict(v);
+        }
       }
     },
   };
