@@ -8,6 +8,7 @@ import type { AgentFeed } from './agent-feed';
 import type { Plan } from './config';
 import { TOO_LARGE, readJson, sendError, sendJson, sendTooLarge } from './http-json';
 import type { Hub } from './hub';
+import type { Logger } from './log';
 import { FILTERS, LIST_LIMIT, MAX_PAGE } from '../shared/visitor-list';
 import { visitorJson, type Filter, type LiveVisitor } from './presence';
 import { safeEqual } from './secrets';
@@ -21,6 +22,7 @@ export interface AgentApiOptions {
   feed: AgentFeed;
   token: string;
   plan: Plan;
+  log?: Logger;
 }
 
 type Route = (v: LiveVisitor, req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -66,7 +68,7 @@ export function createAgentApi(o: AgentApiOptions) {
   const { hub } = o;
   /** Routes of `/api/visitors/:id/<action>`, by action then method. */
   const actions: Record<string, Record<string, Route>> = {
-    '': { GET: (v, _q, res) => sendJson(res, 200, hub.detail(v)) },
+    '': { GET: async (v, _q, res) => sendJson(res, 200, await hub.detail(v)) },
     conversation: {
       async POST(v, req, res) {
         if (o.plan == 'free')
@@ -80,15 +82,15 @@ export function createAgentApi(o: AgentApiOptions) {
         if (!body) return;
         if (v.blockedAt != null)
           return sendError(res, 409, 'blocked', 'unblock the visitor before writing to it');
-        const r = hub.agentMessage(v, body.text, body.name, true)!;
+        const r = (await hub.agentMessage(v, body.text, body.name, true))!;
         sendJson(
           res,
           r.opened ? 201 : 200,
           withVisitor(v, { message: r.message, opened: r.opened }),
         );
       },
-      DELETE(v, _q, res) {
-        if (!hub.closeConversation(v))
+      async DELETE(v, _q, res) {
+        if (!(await hub.closeConversation(v)))
           return sendError(res, 409, 'no_conversation', 'the visitor has no open conversation');
         sendJson(res, 200, withVisitor(v, {}));
       },
@@ -97,7 +99,7 @@ export function createAgentApi(o: AgentApiOptions) {
       async POST(v, req, res) {
         const body = await readText(req, res);
         if (!body) return;
-        const r = hub.agentMessage(v, body.text, body.name, false);
+        const r = await hub.agentMessage(v, body.text, body.name, false);
         if (!r)
           return sendError(
             res,
@@ -109,12 +111,12 @@ export function createAgentApi(o: AgentApiOptions) {
       },
     },
     block: {
-      POST(v, _q, res) {
-        hub.setBlocked(v, true);
+      async POST(v, _q, res) {
+        await hub.setBlocked(v, true);
         sendJson(res, 200, withVisitor(v, {}));
       },
-      DELETE(v, _q, res) {
-        hub.setBlocked(v, false);
+      async DELETE(v, _q, res) {
+        await hub.setBlocked(v, false);
         sendJson(res, 200, withVisitor(v, {}));
       },
     },
@@ -185,9 +187,18 @@ export function createAgentApi(o: AgentApiOptions) {
       } catch {
         id = '';
       }
-      const v = id && id.length <= 100 ? hub.get(id) : undefined;
-      if (!v) return sendError(res, 404, 'not_found', 'no visitor with this id');
-      return routes[method]!(v, req, res);
+      try {
+        const v = id && id.length <= 100 ? await hub.get(id) : undefined;
+        if (!v) return sendError(res, 404, 'not_found', 'no visitor with this id');
+        return await routes[method]!(v, req, res);
+      } catch (e) {
+        // The store is unreachable: nothing was changed; the agent page may try again.
+        if (res.headersSent) throw e;
+        o.log?.warn('agent api: store unreachable: ' + String(e));
+        return sendError(res, 503, 'unavailable', 'the database is unavailable, try again', {
+          'retry-after': '2',
+        });
+      }
     },
   };
 }

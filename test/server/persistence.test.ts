@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../demo/server/store';
+import { openSqliteStore } from '../../demo/server/store-sqlite';
 import { MIGRATIONS } from '../../demo/server/migrations';
 import Database from 'better-sqlite3';
 import { api, connect, hello, recordingLogger, serve, until, visit } from './helpers';
@@ -102,13 +102,13 @@ describe('persistence', () => {
     back.c.close();
   });
 
-  it('migrates a new database to the latest schema version, once', () => {
+  it('migrates a new database to the latest schema version, once', async () => {
     const file = join(dir, 'schema.db');
-    const a = openStore(file);
+    const a = openSqliteStore(file);
     expect(a.version).toBe(MIGRATIONS.length);
-    a.close();
-    const b = openStore(file);
+    await a.close();
+    const b = openSqliteStore(file);
     expect(b.version).toBe(MIGRATIONS.length);
-    b.close();
+    await b.close();
   });
 });

@@ -139,6 +139,10 @@ describe('readSettings', () => {
       userHashSecret: undefined,
       allowedOrigins: undefined,
       keys: ['demo'],
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      nodeId: expect.stringMatching(/^[\w.-]+-\d+$/),
+      metricsToken: undefined,
     });
     expect(
       readSettings({
