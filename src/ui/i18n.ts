@@ -155,15 +155,17 @@ export function strings(
   const unknown = Object.keys(overrides).filter(
     (k) => !Object.prototype.hasOwnProperty.call(en, k),
   );
-  const message =
-    'translations ignores unknown keys: ' +
-    unknown.join(', ').slice(0, 200) +
-    ' (keys: ' +
-    Object.keys(en).join(', ') +
-    ')';
-  if (unknown.length && warn && !warned.has(message)) {
-    warned.add(message);
-    warn(message);
+  if (unknown.length && warn) {
+    const message =
+      'translations ignores unknown keys: ' +
+      unknown.join(', ').slice(0, 200) +
+      ' (keys: ' +
+      Object.keys(en).join(', ') +
+      ')';
+    if (!warned.has(message)) {
+      warned.add(message);
+      warn(message);
+    }
   }
   return pick(en, TABLES, lang, overrides);
 }
