@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
-import { buildFixture, chat, shopPage, SHOP_CSS } from './ui-harness';
+import { describeBrowser, launchBrowser, requireBuilt, type Served } from './harness';
+import { chat, serveShop } from './ui-harness';
 
 /** The page's command function and what the test records there. */
 type Host = Window & { smartsupp(...args: unknown[]): void; unread: number[] };
@@ -24,11 +24,7 @@ describeBrowser('the launcher before the UI chunk, in Chromium', () => {
 
   beforeAll(async () => {
     requireBuilt('widget.js', 'chat.js', 'ui.js');
-    site = await serve({
-      '/': shopPage(),
-      '/fixture.js': { body: await buildFixture(), contentType: 'text/javascript' },
-      '/shop.css': { body: SHOP_CSS, contentType: 'text/css' },
-    });
+    site = await serveShop();
     browser = await launchBrowser();
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
-import { buildFixture, chat, shopPage, SHOP_CSS } from './ui-harness';
+import { describeBrowser, launchBrowser, requireBuilt, type Served } from './harness';
+import { chat, serveShop } from './ui-harness';
 
 /** Where message `n`'s row is on screen, or null when it is not rendered. */
 const rowY = (page: Page, n: number) =>
@@ -61,11 +61,7 @@ describeBrowser('a long conversation in the chat window, in Chromium', () => {
 
   beforeAll(async () => {
     requireBuilt('widget.js', 'chat.js', 'ui.js');
-    site = await serve({
-      '/': shopPage(),
-      '/fixture.js': { body: await buildFixture(), contentType: 'text/javascript' },
-      '/shop.css': { body: SHOP_CSS, contentType: 'text/css' },
-    });
+    site = await serveShop();
     browser = await launchBrowser();
   });
 
