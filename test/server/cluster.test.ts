@@ -51,6 +51,7 @@ const ids = (l: Frame) => l.visitors.map((v: Frame) => v.id);
 describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
   it('lists a visitor of node A on node B, with the same counts, search and order as node A', async () => {
     const [a, b] = await cluster(2);
+    const feed = await sse(b.url + '/api/events', { authorization: 'Bearer ' + b.agentToken });
     const one = await visit(a.url, { profile: { name: 'Ada Lovelace' } });
     const two = await visit(b.url, {
       page: { url: 'http://shop.test/cart', title: 'Cart', referrer: '' },
@@ -66,6 +67,11 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
     expect((await list(a, '?limit=1&offset=1')).visitors).toHaveLength(1);
     const detail = await api(b, 'GET', '/api/visitors/' + one.vid);
     expect(detail.json).toMatchObject({ id: one.vid, name: 'Ada Lovelace', online: true });
+    // The row that moved the counts and those counts came in one entry of the shared log.
+    const row = await feed.next('visitor', (d) => d.id == one.vid, 5000);
+    const entry = (id: string) => id.split('/').slice(0, 2).join('/');
+    const counts = feed.events.filter((e) => e.event == 'counts').map((e) => entry(e.id));
+    expect(counts).toContain(entry(row._id));
 
     // The visitor of A leaves: offline on B too, and the counts follow.
     one.c.close();
@@ -215,7 +221,7 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
     }, 15_000);
     expect(Date.now() - restartedAt).toBeLessThan(15_000);
     expect(ids(await list(b)).sort()).toEqual([one.vid, two.vid].sort());
-    expect((await fetch(a.url + '/healthz')).status).toBe(200);
+    await until(async () => (await fetch(a.url + '/healthz')).status == 200, 5000);
     const metrics = await fetch(a.url + '/metrics', {
       headers: { authorization: 'Bearer ' + a.agentToken },
     });
