@@ -48,6 +48,20 @@ async function list(s: Node, query = '') {
 
 const ids = (l: Frame) => l.visitors.map((v: Frame) => v.id);
 
+/** The log entry of a feed event id (`<epoch>/<entry>/<index>`). */
+const entry = (id: string) => id.split('/').slice(0, 2).join('/');
+
+/** `POST /v1/frames` to node `s`. */
+async function post(s: Node, body: unknown) {
+  const r = await fetch(s.url + '/v1/frames?key=demo', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(r.status).toBe(200);
+  return (await r.json()) as { frames: Frame[] };
+}
+
 describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
   it('lists a visitor of node A on node B, with the same counts, search and order as node A', async () => {
     const [a, b] = await cluster(2);
@@ -69,7 +83,6 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
     expect(detail.json).toMatchObject({ id: one.vid, name: 'Ada Lovelace', online: true });
     // The row that moved the counts and those counts came in one entry of the shared log.
     const row = await feed.next('visitor', (d) => d.id == one.vid, 5000);
-    const entry = (id: string) => id.split('/').slice(0, 2).join('/');
     const counts = feed.events.filter((e) => e.event == 'counts').map((e) => entry(e.id));
     expect(counts).toContain(entry(row._id));
 
@@ -138,15 +151,6 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
   it('serves an HTTP visitor whose frames go to node B and whose event stream comes from node C', async () => {
     const [a, b, c] = await cluster(3);
     const h = hello();
-    const post = async (s: Node, body: unknown) => {
-      const r = await fetch(s.url + '/v1/frames?key=demo', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      expect(r.status).toBe(200);
-      return (await r.json()) as { frames: Frame[] };
-    };
     const first = await post(b, { vid: h.vid, frames: [h] });
     const token = first.frames[0]!.token as string;
     const stream = await sse(`${c.url}/v1/events?key=demo&vid=${h.vid}&token=${token}`);
