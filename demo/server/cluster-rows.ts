@@ -139,14 +139,19 @@ export async function createClusterRows(o: {
     warned = true;
   };
 
-  const take = (json: string) => {
-    let row: ListRow;
+  /** A row from Redis (JSON), or undefined when it is not one. */
+  const parse = (json: string): ListRow | undefined => {
+    let row: ListRow | undefined;
     try {
       row = JSON.parse(json);
     } catch {
-      return;
+      return undefined;
     }
-    if (!row || typeof row.id != 'string') return;
+    return row && typeof row == 'object' && typeof row.id == 'string' ? row : undefined;
+  };
+  const take = (json: string) => {
+    const row = parse(json);
+    if (!row) return;
     index.set(row, json);
     for (const l of rowListeners) l(row);
   };
@@ -158,6 +163,7 @@ export async function createClusterRows(o: {
       else if (e.event == 'reset') index.clear();
     }
   });
+  const loaded: { row: ListRow; json: string }[] = [];
   let cursor = '0';
   do {
     const [next, flat] = (await client.hscan(P + 'rows', cursor, 'COUNT', 1000)) as [
@@ -165,8 +171,13 @@ export async function createClusterRows(o: {
       string[],
     ];
     cursor = next;
-    for (let i = 1; i < flat.length; i += 2) if (!index.has(flat[i - 1]!)) take(flat[i]!);
+    for (let i = 1; i < flat.length; i += 2) {
+      const row = parse(flat[i]!);
+      if (row) loaded.push({ row, json: flat[i]! });
+    }
   } while (cursor != '0');
+  // What the log brought meanwhile is newer than what was loaded: it stays.
+  index.load(loaded.filter((r) => !index.has(r.row.id)));
 
   const minId = () => String(Date.now() - retentionMs);
   const flushTimer = setInterval(
