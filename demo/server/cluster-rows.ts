@@ -103,6 +103,17 @@ for i = 4, #ARGV do names[i - 3] = ARGV[i] end
 return release(KEYS[5], KEYS[1], KEYS[3], KEYS[4], KEYS[2], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), names)
 `;
 
+/** A row from Redis (JSON), or undefined when it is not one. */
+function parse(json: string): ListRow | undefined {
+  let row: ListRow | undefined;
+  try {
+    row = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  return row && typeof row == 'object' && typeof row.id == 'string' ? row : undefined;
+}
+
 /** A row to write: the visitor, whether it is online, its share of the counts, its JSON. */
 export interface RowWrite {
   vid: string;
@@ -139,16 +150,6 @@ export async function createClusterRows(o: {
     warned = true;
   };
 
-  /** A row from Redis (JSON), or undefined when it is not one. */
-  const parse = (json: string): ListRow | undefined => {
-    let row: ListRow | undefined;
-    try {
-      row = JSON.parse(json);
-    } catch {
-      return undefined;
-    }
-    return row && typeof row == 'object' && typeof row.id == 'string' ? row : undefined;
-  };
   const take = (json: string) => {
     const row = parse(json);
     if (!row) return;
