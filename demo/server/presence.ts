@@ -15,6 +15,7 @@ import {
   type ListRow,
   type Status,
 } from '../shared/visitor-list';
+import { firstInOrder } from './first-in-order';
 import { rowKey } from './list-index';
 import type { StoredConversation, StoredVisitor } from './store';
 
@@ -210,11 +211,12 @@ export function listJson(
     countRow(counts, r, 1);
     if (keep(r) && (!needle || haystack(v).includes(needle))) found.push(v);
   }
-  found.sort((a, b) => compareRows(rowOf(a), rowOf(b)));
-  const end = Math.min(found.length, page.offset + page.limit);
+  const first = firstInOrder(found, page.offset + page.limit, (a, b) =>
+    compareRows(rowOf(a), rowOf(b)),
+  );
   let body = '{"visitors":[';
-  for (let i = page.offset; i < end; i++)
-    body += (i > page.offset ? ',' : '') + visitorJson(found[i]!);
+  for (let i = page.offset; i < first.length; i++)
+    body += (i > page.offset ? ',' : '') + visitorJson(first[i]!);
   const tail = JSON.stringify({ total: found.length, offset: page.offset, ...extra });
   return body + '],"counts":' + JSON.stringify(counts) + ',' + tail.slice(1);
 }
