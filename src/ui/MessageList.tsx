@@ -3,7 +3,15 @@ import type { ChatMessage } from '../core/state';
 import { fill, type Strings } from './i18n';
 import { linkify } from './linkify';
 import { dateFormat, dayKey, dayLabel } from './time';
-import { bottomTop, isAtBottom, rowAt, rowOffsets, visibleRows } from './windowing';
+import {
+  alignRows,
+  bottomTop,
+  isAtBottom,
+  rowAt,
+  rowOffsets,
+  visibleRows,
+  type Rows,
+} from './windowing';
 
 /** Props of {@link MessageList}. */
 export interface MessageListProps {
@@ -67,7 +75,10 @@ const whoOf = (m: ChatMessage, t: Strings) =>
  */
 export class MessageList extends Component<MessageListProps> {
   private el: HTMLOListElement | null = null;
+  /** Measured row heights by key (the source of truth when rows move: an older page). */
   private heights = new Map<string, number>();
+  /** The same heights by index in the messages last rendered. */
+  private rows: Rows<ChatMessage> | undefined;
   private measured = 0;
   private sum = 0;
   /** Following the bottom: the visitor is there (or has not scrolled yet). */
@@ -88,6 +99,13 @@ export class MessageList extends Component<MessageListProps> {
   private unseen = 0;
 
   private setEl = (el: HTMLOListElement | null) => void (this.el = el);
+  /**
+   * The callbacks rows and buttons get: stable, reading the latest props when called, so that a
+   * parent's new arrow functions neither re-render the list nor leave a row with a stale one.
+   */
+  private askOlder = () => this.props.onOlder();
+  private retry = (cid: string) => this.props.onRetry(cid);
+  private reply = (m: ChatMessage, value: string) => this.props.onReply(m, value);
 
   private estimate = () => (this.measured ? this.sum / this.measured : ROW_GUESS);
 
@@ -125,20 +143,28 @@ export class MessageList extends Component<MessageListProps> {
     this.el?.focus();
   };
 
-  render({
-    messages,
-    typing,
-    t,
-    lang,
-    now,
-    older,
-    loadingOlder,
-    onOlder,
-    onRetry,
-    onReply,
-  }: MessageListProps) {
+  /**
+   * Only what the list shows: the App re-renders for a live-region announcement, a draft or the
+   * unread count, and a render here costs a layout read (settle), so those must not reach it.
+   * `now` matters only for the day labels ("Today").
+   */
+  shouldComponentUpdate(n: MessageListProps) {
+    const p = this.props;
+    return (
+      n.messages !== p.messages ||
+      n.typing !== p.typing ||
+      n.t !== p.t ||
+      n.lang !== p.lang ||
+      n.older !== p.older ||
+      n.loadingOlder !== p.loadingOlder ||
+      dayKey(n.now) != dayKey(p.now)
+    );
+  }
+
+  render({ messages, typing, t, lang, now, older, loadingOlder }: MessageListProps) {
     const n = messages.length;
-    const keys = messages.map(keyOf);
+    const rows = (this.rows = alignRows(this.rows, messages, keyOf, this.heights));
+    const keys = rows.keys;
     const last = n ? keys[n - 1]! : '';
     if (last != this.last && this.last) {
       const was = keys.lastIndexOf(this.last);
@@ -147,7 +173,7 @@ export class MessageList extends Component<MessageListProps> {
       else if (!this.stick && was >= 0) this.unseen += n - 1 - was;
     }
     this.last = last;
-    const offsets = rowOffsets(keys, this.heights, this.estimate());
+    const offsets = rowOffsets(rows.heights, this.estimate());
     const total = offsets[n]!;
     let top = bottomTop(total, this.view);
     const a = this.anchor && !this.stick ? keys.indexOf(this.anchor[0]) : -1;
@@ -168,7 +194,7 @@ export class MessageList extends Component<MessageListProps> {
           {loadingOlder ? (
             <span role="status">{t.loadingOlder}</span>
           ) : (
-            <button type="button" onClick={onOlder}>
+            <button type="button" onClick={this.askOlder}>
               {t.earlier}
             </button>
           )}
@@ -205,8 +231,8 @@ export class MessageList extends Component<MessageListProps> {
           replies={m.id == withReplies}
           time={time}
           t={t}
-          onRetry={onRetry}
-          onReply={onReply}
+          onRetry={this.retry}
+          onReply={this.reply}
         />,
       );
     }
@@ -281,6 +307,7 @@ export class MessageList extends Component<MessageListProps> {
       if (old === undefined) this.measured++;
       this.sum += h - (old ?? 0);
       this.heights.set(key, h);
+      this.rows!.heights[this.start + j] = h;
     }
     // The offsets as the DOM now has them: measured rows in the window, spacers as drawn.
     const o = this.offsets;
@@ -316,9 +343,9 @@ interface RowProps {
 /**
  * One message. It re-renders only when what it shows changed: the core keeps unchanged messages
  * as the same objects, so a new message in a long chat renders one row, not the whole list
- * (`npm run bench` measures a 1,000-message chat).
+ * (`npm run bench` measures a 1,000-message chat). Exported for tests, which count its renders.
  */
-class Row extends Component<RowProps> {
+export class Row extends Component<RowProps> {
   shouldComponentUpdate(n: RowProps) {
     const p = this.props;
     return (
