@@ -83,8 +83,15 @@ export class MessageList extends Component<MessageListProps> {
   private sum = 0;
   /** Following the bottom: the visitor is there (or has not scrolled yet). */
   private stick = true;
-  /** The row at the top of the view and how far the view's top is below the row's top. */
-  private anchor: [key: string, delta: number] | null = null;
+  /**
+   * The message at the top of the view and how far the view's top is below its bubble (`dom`),
+   * or below its row's top in the model when its row was not rendered. The bubble, not the row:
+   * a row loses its day separator and its author's name when an older page brings the same
+   * day and author above it, and the text read must not move by their height.
+   */
+  private anchor: [key: string, delta: number, dom: boolean] | null = null;
+  /** The message elements last rendered, rows `start` to `end`. */
+  private rowEls: HTMLElement[] = [];
   private view = VIEW_GUESS;
   /** Scroll position (DOM) of the model's 0: the list's padding and what sits above row 0. */
   private base = 0;
@@ -118,7 +125,12 @@ export class MessageList extends Component<MessageListProps> {
     const stick = isAtBottom(top, el.clientHeight, el.scrollHeight);
     const y = top - this.base;
     const i = rowAt(this.offsets, y);
-    this.anchor = this.keys.length ? [this.keys[i]!, y - this.offsets[i]!] : null;
+    const row = this.rowEls[i - this.start];
+    this.anchor = !this.keys.length
+      ? null
+      : row
+        ? [this.keys[i]!, top - this.bubbleTop(row), true]
+        : [this.keys[i]!, y - this.offsets[i]!, false];
     const o = this.offsets;
     const n = this.keys.length;
     const nearEdge =
@@ -130,6 +142,15 @@ export class MessageList extends Component<MessageListProps> {
     if (nearEdge || changed) this.forceUpdate();
     this.maybeOlder(y, view);
   };
+
+  /** Where a message's bubble starts in the list's scrolled content. */
+  private bubbleTop(row: HTMLElement) {
+    const el = this.el!;
+    const bb = row.querySelector('.bb') || row;
+    return (
+      bb.getBoundingClientRect().top - el.getBoundingClientRect().top - el.clientTop + el.scrollTop
+    );
+  }
 
   private maybeOlder(y: number, view: number) {
     const p = this.props;
@@ -294,9 +315,12 @@ export class MessageList extends Component<MessageListProps> {
     // Children: [older button], top spacer, then per row [day separator] and the message.
     let c = this.props.older ? 2 : 1;
     const tops: number[] = [];
+    const rowEls: HTMLElement[] = (this.rowEls = []);
     for (let i = this.start; i < this.end; i++) {
+      const sep = this.seps[i - this.start];
       tops.push((kids[c] as HTMLElement | undefined)?.offsetTop ?? 0);
-      c += this.seps[i - this.start] ? 2 : 1;
+      rowEls.push(kids[sep ? c + 1 : c] as HTMLElement);
+      c += sep ? 2 : 1;
     }
     tops.push((kids[c] as HTMLElement | undefined)?.offsetTop ?? 0);
     for (let j = 0; j + 1 < tops.length; j++) {
@@ -319,8 +343,10 @@ export class MessageList extends Component<MessageListProps> {
     this.view = el.clientHeight || VIEW_GUESS;
     if (this.stick) el.scrollTop = el.scrollHeight;
     else if (this.anchor) {
-      const i = this.keys.indexOf(this.anchor[0]);
-      if (i >= this.start && i < this.end) el.scrollTop = tops[i - this.start]! + this.anchor[1];
+      const [key, delta, dom] = this.anchor;
+      const j = this.keys.indexOf(key) - this.start;
+      if (j >= 0 && j < rowEls.length)
+        el.scrollTop = (dom ? this.bubbleTop(rowEls[j]!) : tops[j]!) + delta;
     }
     if (!this.stick) this.maybeOlder(el.scrollTop - this.base, this.view);
   }
