@@ -1,12 +1,5 @@
 /** Copies made so far: the core's snapshots are immutable, so a copy stays valid. */
 const made = new WeakMap<object, unknown>();
-/**
- * The last list copied and its copy: the next list (the messages with one more) mostly holds
- * the same objects at the same places, and an identity check is far cheaper than a WeakMap
- * lookup per message (10,000 of them on every live message of a long chat).
- */
-let lastList: unknown[] = [];
-let lastCopy: unknown[] = [];
 
 /**
  * `value` with every plain object in it copied to an object without a prototype (arrays are
@@ -24,13 +17,8 @@ export function clean<T>(value: T): T {
   if (!list && proto != Object.prototype) return value;
   let copy = made.get(value);
   if (!copy) {
-    if (list) {
-      const was = lastList;
-      const wasCopy = lastCopy;
-      copy = value.map((x, i) => (x === was[i] ? wasCopy[i] : clean(x)));
-      lastList = value;
-      lastCopy = copy as unknown[];
-    } else {
+    if (list) copy = value.map(clean);
+    else {
       const o: Record<string, unknown> = Object.create(null);
       for (const k of Object.keys(value)) o[k] = clean((value as Record<string, unknown>)[k]);
       copy = o;
