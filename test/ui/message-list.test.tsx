@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MessageList, Row } from '../../src/ui/MessageList';
-import { cleanup, flush, mountUI } from './setup';
+import { cleanup, flush, mountUI, withHistory } from './setup';
 
 afterEach(() => {
   cleanup();
@@ -10,12 +10,7 @@ afterEach(() => {
 /** A mounted UI whose window is open on a conversation of `n` agent messages. */
 async function longChat(n: number) {
   const ui = await mountUI();
-  for (let i = 1; i <= n; i++)
-    ui.server.messages.push({ id: 'h' + i, from: 'agent', text: 'Message ' + i, at: i });
-  ui.server.disconnect();
-  await flush();
-  ui.server.connect();
-  await flush();
+  await withHistory(ui, n);
   await ui.open();
   return ui;
 }
