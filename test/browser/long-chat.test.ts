@@ -161,7 +161,7 @@ describeBrowser('a long conversation in the chat window, in Chromium', () => {
     const before = await view(page);
     expect(before.atBottom).toBe(false);
     await chat.say(page, 'Message 121 arrives live');
-    await expect.poll(async () => (await view(page)).pill, WAIT).toBe('New messages: 1 ↓');
+    await expect.poll(async () => (await view(page)).pill, WAIT).toBe('1 new message ↓');
     const after = await view(page);
     expect(after.anchor).toBe(before.anchor);
     expect(Math.abs(after.anchorY - before.anchorY)).toBeLessThanOrEqual(2);
