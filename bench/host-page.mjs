@@ -10,7 +10,9 @@
 //             reference server (the worst case of a long conversation)
 // Each figure is the median of RUNS runs; differences are taken from the baseline page measured
 // in the same run, then their median.
-import { pathToFileURL } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { launchChromium } from './chromium.mjs';
 import { DIST, ensureBuilt } from './dist.mjs';
 import { bytes, delta, num, table } from './markdown.mjs';
@@ -27,6 +29,10 @@ const SETTLE_MS = 1000;
 const MESSAGES = 1000;
 /** Live messages timed one by one once MESSAGES are shown. */
 const LIVE = 20;
+/** The window of issue 11's script target, from navigation, nobody touching the page. */
+const FIRST_MS = 4000;
+/** Rocket.Chat Livechat's npm release compared with (its published `build/` folder). */
+const ROCKET = '1.13.3';
 
 /** Runs in every page before its own scripts: counts long tasks and sums layout shifts. */
 const OBSERVERS = `(() => {
@@ -196,6 +202,85 @@ function within(ms, what, promise) {
   return out;
 }
 
+/**
+ * Rocket.Chat Livechat's `build/` folder from its npm tarball (`npm pack`, kept in
+ * bench/.cache), or null (with a note) when npm cannot fetch it.
+ */
+function rocketChatBuild() {
+  const dir = fileURLToPath(new URL(`./.cache/rocketchat-livechat-${ROCKET}/`, import.meta.url));
+  const build = dir + 'package/build/';
+  if (existsSync(build + 'rocketchat-livechat.min.js')) return build;
+  try {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('npm', ['pack', `@rocket.chat/livechat@${ROCKET}`, '--pack-destination', dir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 180_000,
+    });
+    execFileSync('tar', ['xzf', `rocket.chat-livechat-${ROCKET}.tgz`], { cwd: dir });
+    return build;
+  } catch (e) {
+    console.error(`Rocket.Chat Livechat ${ROCKET} could not be fetched (${e}): left out`);
+    return null;
+  }
+}
+
+/**
+ * Rocket.Chat Livechat's snippet as its build's widget-demo.html has it, pointed at this
+ * server: its script draws the launcher and an iframe whose address is the `url` given (the
+ * Livechat app, `build/index.html`, served under /livechat as a Rocket.Chat server does). No
+ * Rocket.Chat server answers its API calls: the app boots and stays offline, as a visitor who
+ * never chats would leave it.
+ */
+const rocketSnippet = `<script>(function(w, d, s, u) {
+  w.RocketChat = function(c) { w.RocketChat._.push(c) };
+  w.RocketChat._ = [];
+  w.RocketChat.url = u;
+  var h = d.getElementsByTagName(s)[0], j = d.createElement(s);
+  j.async = true;
+  j.src = '/livechat/rocketchat-livechat.min.js?_=' + Math.random();
+  h.parentNode.insertBefore(j, h);
+})(window, document, 'script', location.origin + '/livechat');</script>`;
+
+/** The pages of the first-4-s comparison. */
+const FIRST = [
+  { name: 'baseline', label: 'empty page (baseline)', path: '/empty' },
+  { name: 'ours', label: 'visitor-chat, nobody chats', path: '/snippet' },
+  { name: 'rocket', label: `Rocket.Chat Livechat ${ROCKET}, nobody chats`, path: '/rocket' },
+];
+
+/**
+ * Script and task time of one page load during its first FIRST_MS (nobody touching it), the
+ * scripts it fetched (brotli sizes, as a CDN would send them; Chromium asks for br only over
+ * HTTPS) and the bytes it received.
+ */
+async function firstSeconds(browser, site, path) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    await cdp.send('Network.enable');
+    let received = 0;
+    cdp.on('Network.loadingFinished', (e) => (received += e.encodedDataLength));
+    site.served.length = 0;
+    const started = Date.now();
+    await page.goto(site.url + path, { waitUntil: 'commit', timeout: 15_000 });
+    await page.waitForTimeout(Math.max(0, FIRST_MS - (Date.now() - started)));
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
+    const scripts = site.served.map((x) => x.path);
+    return {
+      scriptMs: m.ScriptDuration * 1000,
+      taskMs: m.TaskDuration * 1000,
+      bytes: received,
+      scriptBrotli: site.served.reduce((sum, x) => sum + x.brotli, 0),
+      scripts,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
 /** One page load of one scenario in a fresh browser context; resolves its figures. */
 async function measure(browser, site, server, scenario) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -282,16 +367,36 @@ export async function run() {
     '/empty': page,
     '/snippet': hostPage(await snippetHtml(server.url)),
   });
+  const rocket = rocketChatBuild();
+  const firstSite = await serveStatic(
+    {
+      '/empty': page,
+      '/snippet': hostPage(await snippetHtml(server.url)),
+      ...(rocket && { '/rocket': hostPage(rocketSnippet) }),
+    },
+    rocket ? { '/livechat': rocket } : {},
+  );
   const browser = await launchChromium();
   const started = Date.now();
   const runs = [];
+  const firstRuns = [];
   try {
     for (let i = 0; i < RUNS && Date.now() - started < DEADLINE_MS; i++) {
       const one = {};
       for (const s of SCENARIOS) one[s.name] = await measure(browser, site, server, s);
       runs.push(one);
     }
+    for (let i = 0; i < RUNS; i++) {
+      const one = {};
+      for (const f of FIRST)
+        if (f.name != 'rocket' || rocket)
+          one[f.name] = await firstSeconds(browser, firstSite, f.path);
+      if (one.ours.scripts.some((x) => x.endsWith('/ui.js')))
+        throw new Error('ui.js was requested before anyone used the chat');
+      firstRuns.push(one);
+    }
   } finally {
+    await firstSite.close();
     await browser.close();
     await site.close();
     await server.close();
@@ -313,7 +418,32 @@ export async function run() {
       shiftSources: [...new Set(runs.flatMap((r) => r[s.name].shiftSources || []))],
     };
   });
-  return { runs: runs.length, settleMs: SETTLE_MS, messages: MESSAGES, scenarios };
+  const first = FIRST.filter((f) => firstRuns[0]?.[f.name]).map((f) => ({
+    name: f.name,
+    label: f.label,
+    scriptMs: round(median(firstRuns.map((r) => r[f.name].scriptMs))),
+    scriptDiffMs: round(median(firstRuns.map((r) => r[f.name].scriptMs - r.baseline.scriptMs))),
+    taskDiffMs: round(median(firstRuns.map((r) => r[f.name].taskMs - r.baseline.taskMs))),
+    bytes: round(median(firstRuns.map((r) => r[f.name].bytes - r.baseline.bytes)), 0),
+    scriptBrotli: median(firstRuns.map((r) => r[f.name].scriptBrotli)),
+    scripts: firstRuns.at(-1)[f.name].scripts,
+  }));
+  return {
+    runs: runs.length,
+    settleMs: SETTLE_MS,
+    messages: MESSAGES,
+    scenarios,
+    first: { runs: firstRuns.length, ms: FIRST_MS, rocket: ROCKET, pages: first },
+  };
+}
+
+/** Issue 11's host-page targets from the first-4-s comparison; null when not measured. */
+export function firstTargets(first) {
+  const ours = first?.pages.find((p) => p.name == 'ours');
+  const rocket = first?.pages.find((p) => p.name == 'rocket');
+  if (!ours) return null;
+  const ratio = rocket && ours.scriptDiffMs > 0 ? rocket.scriptDiffMs / ours.scriptDiffMs : null;
+  return { ours, rocket, ratio };
 }
 
 const cell = (s, k, f) =>
@@ -321,6 +451,44 @@ const cell = (s, k, f) =>
 const ms = (v) => num(v, 1);
 const int = (v) => num(v, 0);
 const cls = (v) => num(v, 3);
+
+/** The first-4-s table beside Rocket.Chat Livechat. */
+function renderFirst(first) {
+  if (!first) return [];
+  const t = firstTargets(first);
+  return [
+    '',
+    `#### First ${first.ms / 1000} s, nobody chats, beside Rocket.Chat Livechat`,
+    '',
+    table(
+      [
+        'page',
+        'script ms (+ over baseline)',
+        'task ms over baseline',
+        'scripts, brotli',
+        'bytes received',
+      ],
+      first.pages.map((p) => [
+        p.label,
+        p.name == 'baseline' ? ms(p.scriptMs) : `${ms(p.scriptMs)} (${delta(p.scriptDiffMs, ms)})`,
+        p.name == 'baseline' ? '–' : delta(p.taskDiffMs, ms),
+        p.name == 'baseline' ? '–' : `${bytes(p.scriptBrotli)} (${p.scripts.length} files)`,
+        p.name == 'baseline' ? '–' : delta(p.bytes, bytes),
+      ]),
+    ),
+    '',
+    `Median of ${first.runs} runs of each page, in turn, each in a fresh context, CPU ×1; ` +
+      `CDP metrics read ${first.ms / 1000} s after navigation; differences from the baseline ` +
+      'page (one trivial inline script) of the same run. Rocket.Chat Livechat is its npm ' +
+      `release ${first.rocket}'s \`build/\` folder loaded by the snippet of its widget-demo.html, ` +
+      'served from the same 127.0.0.1 server (no Rocket.Chat server answers: it boots offline). ' +
+      '"Scripts, brotli" sums the brotli (quality 11) sizes of the scripts each page fetched ' +
+      `(visitor-chat: ${t.ours.scripts.join(', ')}; the snippet is inline in the page). ` +
+      (t.ratio
+        ? `Rocket.Chat Livechat runs ${num(t.ratio, 1)}× the script of visitor-chat here.`
+        : ''),
+  ];
+}
 
 /** The host-page table: each cell is the median and its difference from the baseline. */
 export function render(data) {
@@ -375,6 +543,7 @@ export function render(data) {
         .filter((s) => s.shiftSources?.length)
         .map((s) => ` Layout shifts on "${s.label}" come from: ${s.shiftSources.join(', ')}.`)
         .join(''),
+    ...renderFirst(data.first),
   ].join('\n');
 }
 

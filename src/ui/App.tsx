@@ -90,7 +90,7 @@ export function App({ widget, root, win, tables }: AppProps) {
   const dialog = useRef<HTMLDivElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const [held, setHeld] = useState<string | null>(null);
-  const [announce, setAnnounce] = useState('');
+  const live = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState<[height: number, top: number] | null>(null);
   const seen = useRef<Set<string>>(null);
   // False at first: a UI that mounts on an open chat (the launcher shell was clicked, or
@@ -128,7 +128,9 @@ export function App({ widget, root, win, tables }: AppProps) {
 
   // ---- announcements: new agent, bot, auto and system messages, not the whole list ----
   seen.current ||= new Set(s.messages.map((m) => m.id));
-  useEffect(() => {
+  // Layout effects here and for marking read: a plain effect waits for an animation frame, and
+  // asking for one on every live message costs a frame of its own.
+  useLayoutEffect(() => {
     // From the end back to the first message already seen: new messages arrive at the end (a
     // long chat is not walked whole on every message), and older pages loaded at the top are
     // history, not news.
@@ -137,8 +139,10 @@ export function App({ widget, root, win, tables }: AppProps) {
     while (i > 0 && !seen.current!.has(list[i - 1]!.id)) i--;
     for (const m of list.slice(i)) {
       seen.current!.add(m.id);
-      if (m.from != 'visitor')
-        setAnnounce((m.from == 'system' ? '' : (m.name || t.agent) + ': ') + m.text);
+      // Written straight into the live region (as text): as state it would re-render the
+      // whole App once more for every message.
+      if (m.from != 'visitor' && live.current)
+        live.current.textContent = (m.from == 'system' ? '' : (m.name || t.agent) + ': ') + m.text;
     }
   }, [s.messages]);
 
@@ -165,7 +169,7 @@ export function App({ widget, root, win, tables }: AppProps) {
     hadForm.current = showForm;
   }, [showForm]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (s.open && s.unread && doc.visibilityState != 'hidden') widget.markRead();
   });
 
@@ -291,9 +295,7 @@ export function App({ widget, root, win, tables }: AppProps) {
         buttonRef={launcher}
         onClick={() => (s.open ? close() : widget.open().catch(noop))}
       />
-      <div class="sr" aria-live="polite">
-        {announce}
-      </div>
+      <div class="sr" aria-live="polite" ref={live} />
     </div>
   );
 }

@@ -3,7 +3,15 @@ import type { ChatMessage } from '../core/state';
 import { count, fill, type Strings } from './i18n';
 import { linkify } from './linkify';
 import { dateFormat, dayKey, dayLabel } from './time';
-import { bottomTop, isAtBottom, rowAt, rowOffsets, visibleRows } from './windowing';
+import {
+  alignRows,
+  bottomTop,
+  isAtBottom,
+  rowAt,
+  rowOffsets,
+  visibleRows,
+  type Rows,
+} from './windowing';
 
 /** Props of {@link MessageList}. */
 export interface MessageListProps {
@@ -67,13 +75,23 @@ const whoOf = (m: ChatMessage, t: Strings) =>
  */
 export class MessageList extends Component<MessageListProps> {
   private el: HTMLOListElement | null = null;
+  /** Measured row heights by key (the source of truth when rows move: an older page). */
   private heights = new Map<string, number>();
+  /** The same heights by index in the messages last rendered. */
+  private rows: Rows<ChatMessage> | undefined;
   private measured = 0;
   private sum = 0;
   /** Following the bottom: the visitor is there (or has not scrolled yet). */
   private stick = true;
-  /** The row at the top of the view and how far the view's top is below the row's top. */
-  private anchor: [key: string, delta: number] | null = null;
+  /**
+   * The message at the top of the view and how far the view's top is below its bubble (`dom`),
+   * or below its row's top in the model when its row was not rendered. The bubble, not the row:
+   * a row loses its day separator and its author's name when an older page brings the same
+   * day and author above it, and the text read must not move by their height.
+   */
+  private anchor: [key: string, delta: number, dom: boolean] | null = null;
+  /** The message elements last rendered, rows `start` to `end`. */
+  private rowEls: HTMLElement[] = [];
   private view = VIEW_GUESS;
   /** Scroll position (DOM) of the model's 0: the list's padding and what sits above row 0. */
   private base = 0;
@@ -88,6 +106,13 @@ export class MessageList extends Component<MessageListProps> {
   private unseen = 0;
 
   private setEl = (el: HTMLOListElement | null) => void (this.el = el);
+  /**
+   * The callbacks rows and buttons get: stable, reading the latest props when called, so that a
+   * parent's new arrow functions neither re-render the list nor leave a row with a stale one.
+   */
+  private askOlder = () => this.props.onOlder();
+  private retry = (cid: string) => this.props.onRetry(cid);
+  private reply = (m: ChatMessage, value: string) => this.props.onReply(m, value);
 
   private estimate = () => (this.measured ? this.sum / this.measured : ROW_GUESS);
 
@@ -100,7 +125,12 @@ export class MessageList extends Component<MessageListProps> {
     const stick = isAtBottom(top, el.clientHeight, el.scrollHeight);
     const y = top - this.base;
     const i = rowAt(this.offsets, y);
-    this.anchor = this.keys.length ? [this.keys[i]!, y - this.offsets[i]!] : null;
+    const row = this.rowEls[i - this.start];
+    this.anchor = !this.keys.length
+      ? null
+      : row
+        ? [this.keys[i]!, top - this.bubbleTop(row), true]
+        : [this.keys[i]!, y - this.offsets[i]!, false];
     const o = this.offsets;
     const n = this.keys.length;
     const nearEdge =
@@ -112,6 +142,15 @@ export class MessageList extends Component<MessageListProps> {
     if (nearEdge || changed) this.forceUpdate();
     this.maybeOlder(y, view);
   };
+
+  /** Where a message's bubble starts in the list's scrolled content. */
+  private bubbleTop(row: HTMLElement) {
+    const el = this.el!;
+    const bb = row.querySelector('.bb') || row;
+    return (
+      bb.getBoundingClientRect().top - el.getBoundingClientRect().top - el.clientTop + el.scrollTop
+    );
+  }
 
   private maybeOlder(y: number, view: number) {
     const p = this.props;
@@ -125,20 +164,28 @@ export class MessageList extends Component<MessageListProps> {
     this.el?.focus();
   };
 
-  render({
-    messages,
-    typing,
-    t,
-    lang,
-    now,
-    older,
-    loadingOlder,
-    onOlder,
-    onRetry,
-    onReply,
-  }: MessageListProps) {
+  /**
+   * Only what the list shows: the App re-renders for a live-region announcement, a draft or the
+   * unread count, and a render here costs a layout read (settle), so those must not reach it.
+   * `now` matters only for the day labels ("Today").
+   */
+  shouldComponentUpdate(n: MessageListProps) {
+    const p = this.props;
+    return (
+      n.messages !== p.messages ||
+      n.typing !== p.typing ||
+      n.t !== p.t ||
+      n.lang !== p.lang ||
+      n.older !== p.older ||
+      n.loadingOlder !== p.loadingOlder ||
+      dayKey(n.now) != dayKey(p.now)
+    );
+  }
+
+  render({ messages, typing, t, lang, now, older, loadingOlder }: MessageListProps) {
     const n = messages.length;
-    const keys = messages.map(keyOf);
+    const rows = (this.rows = alignRows(this.rows, messages, keyOf, this.heights));
+    const keys = rows.keys;
     const last = n ? keys[n - 1]! : '';
     if (last != this.last && this.last) {
       const was = keys.lastIndexOf(this.last);
@@ -147,7 +194,7 @@ export class MessageList extends Component<MessageListProps> {
       else if (!this.stick && was >= 0) this.unseen += n - 1 - was;
     }
     this.last = last;
-    const offsets = rowOffsets(keys, this.heights, this.estimate());
+    const offsets = rowOffsets(rows.heights, this.estimate());
     const total = offsets[n]!;
     let top = bottomTop(total, this.view);
     const a = this.anchor && !this.stick ? keys.indexOf(this.anchor[0]) : -1;
@@ -168,7 +215,7 @@ export class MessageList extends Component<MessageListProps> {
           {loadingOlder ? (
             <span role="status">{t.loadingOlder}</span>
           ) : (
-            <button type="button" onClick={onOlder}>
+            <button type="button" onClick={this.askOlder}>
               {t.earlier}
             </button>
           )}
@@ -205,8 +252,8 @@ export class MessageList extends Component<MessageListProps> {
           replies={m.id == withReplies}
           time={time}
           t={t}
-          onRetry={onRetry}
-          onReply={onReply}
+          onRetry={this.retry}
+          onReply={this.reply}
         />,
       );
     }
@@ -268,9 +315,12 @@ export class MessageList extends Component<MessageListProps> {
     // Children: [older button], top spacer, then per row [day separator] and the message.
     let c = this.props.older ? 2 : 1;
     const tops: number[] = [];
+    const rowEls: HTMLElement[] = (this.rowEls = []);
     for (let i = this.start; i < this.end; i++) {
+      const sep = this.seps[i - this.start];
       tops.push((kids[c] as HTMLElement | undefined)?.offsetTop ?? 0);
-      c += this.seps[i - this.start] ? 2 : 1;
+      rowEls.push(kids[sep ? c + 1 : c] as HTMLElement);
+      c += sep ? 2 : 1;
     }
     tops.push((kids[c] as HTMLElement | undefined)?.offsetTop ?? 0);
     for (let j = 0; j + 1 < tops.length; j++) {
@@ -281,6 +331,7 @@ export class MessageList extends Component<MessageListProps> {
       if (old === undefined) this.measured++;
       this.sum += h - (old ?? 0);
       this.heights.set(key, h);
+      this.rows!.heights[this.start + j] = h;
     }
     // The offsets as the DOM now has them: measured rows in the window, spacers as drawn.
     const o = this.offsets;
@@ -292,8 +343,10 @@ export class MessageList extends Component<MessageListProps> {
     this.view = el.clientHeight || VIEW_GUESS;
     if (this.stick) el.scrollTop = el.scrollHeight;
     else if (this.anchor) {
-      const i = this.keys.indexOf(this.anchor[0]);
-      if (i >= this.start && i < this.end) el.scrollTop = tops[i - this.start]! + this.anchor[1];
+      const [key, delta, dom] = this.anchor;
+      const j = this.keys.indexOf(key) - this.start;
+      if (j >= 0 && j < rowEls.length)
+        el.scrollTop = (dom ? this.bubbleTop(rowEls[j]!) : tops[j]!) + delta;
     }
     if (!this.stick) this.maybeOlder(el.scrollTop - this.base, this.view);
   }
@@ -316,9 +369,9 @@ interface RowProps {
 /**
  * One message. It re-renders only when what it shows changed: the core keeps unchanged messages
  * as the same objects, so a new message in a long chat renders one row, not the whole list
- * (`npm run bench` measures a 1,000-message chat).
+ * (`npm run bench` measures a 1,000-message chat). Exported for tests, which count its renders.
  */
-class Row extends Component<RowProps> {
+export class Row extends Component<RowProps> {
   shouldComponentUpdate(n: RowProps) {
     const p = this.props;
     return (

@@ -32,7 +32,7 @@ export const CSS =
 .lw{flex:1 1 0;min-height:0;position:relative;display:flex;flex-direction:column}
 .ls{flex:1 1 0;min-height:0;overflow-y:auto;overflow-anchor:none;overscroll-behavior:contain;list-style:none;padding:12px 14px 16px;display:flex;flex-direction:column;gap:2px;position:relative}
 .sp{flex:none}
-.ld{align-self:center;font-size:13px;color:#4b5563;margin:4px 0}
+.ld{align-self:center;display:flex;align-items:center;min-height:32px;font-size:13px;color:#4b5563;margin:4px 0}
 .ld button{min-height:32px;padding:0 12px;border-radius:16px;color:var(--a);text-decoration:underline}
 .nw{position:absolute;bottom:12px;left:50%;transform:translateX(-50%);min-height:36px;padding:0 16px;border-radius:18px;background:var(--c);color:var(--f);font-size:13px;font-weight:600;box-shadow:0 4px 12px rgba(0,0,0,.2);white-space:nowrap}
 .dy{align-self:center;font-size:12px;color:#6b7280;margin:10px 0 4px}

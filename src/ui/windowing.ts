@@ -4,17 +4,45 @@
  * numbers: the list measures rows it renders and estimates the others.
  */
 
+/** The rows of a list as last rendered: each item's key and measured height (0: not yet). */
+export interface Rows<T> {
+  items: readonly T[];
+  keys: string[];
+  heights: Float64Array;
+}
+
+/**
+ * `items`' keys and measured heights, carried over from `prev` for every item that is the same
+ * object at the same index (a live message appended to a long chat: one identity check per row),
+ * looked up in `measured` by key for the others (an older page prepended).
+ */
+export function alignRows<T>(
+  prev: Rows<T> | undefined,
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  measured: ReadonlyMap<string, number>,
+): Rows<T> {
+  const n = items.length;
+  const keys: string[] = [];
+  const heights = new Float64Array(n);
+  const was = prev?.items;
+  for (let i = 0; i < n; i++) {
+    const item = items[i]!;
+    if (was && was[i] === item) {
+      keys[i] = prev.keys[i]!;
+      heights[i] = prev.heights[i]!;
+    } else heights[i] = measured.get((keys[i] = keyOf(item))) ?? 0;
+  }
+  return { items, keys, heights };
+}
+
 /**
  * Where each row starts, from the top of the first: `offsets[i]` for row `i` and
- * `offsets[n]` for the total height. A row not measured yet counts as `estimate`.
+ * `offsets[n]` for the total height. A row not measured yet (height 0) counts as `estimate`.
  */
-export function rowOffsets(
-  keys: readonly string[],
-  heights: ReadonlyMap<string, number>,
-  estimate: number,
-): Float64Array {
-  const out = new Float64Array(keys.length + 1);
-  for (let i = 0; i < keys.length; i++) out[i + 1] = out[i]! + (heights.get(keys[i]!) ?? estimate);
+export function rowOffsets(heights: Float64Array, estimate: number): Float64Array {
+  const out = new Float64Array(heights.length + 1);
+  for (let i = 0; i < heights.length; i++) out[i + 1] = out[i]! + (heights[i]! || estimate);
   return out;
 }
 

@@ -83,6 +83,19 @@ export async function mountUI(
   };
 }
 
+/**
+ * Gives the mounted widget a conversation of `n` agent messages ("Message 1" … "Message n") on
+ * the server, delivered by a reconnect's `welcome` (its newest page; older ones on request).
+ */
+export async function withHistory(ui: Awaited<ReturnType<typeof mountUI>>, n: number) {
+  for (let i = 1; i <= n; i++)
+    ui.server.messages.push({ id: 'h' + i, from: 'agent', text: 'Message ' + i, at: i });
+  ui.server.disconnect();
+  await flush();
+  ui.server.connect();
+  await flush();
+}
+
 /** Removes what a test mounted (each test gets a clean body). */
 export function cleanup() {
   for (const stop of mounted.splice(0)) stop();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, flush, mountUI } from './setup';
+import { cleanup, flush, mountUI, withHistory } from './setup';
 
 afterEach(() => {
   cleanup();
@@ -206,12 +206,7 @@ describe('the chat window', () => {
 
   it('offers the earlier messages of a long chat as a button that loads them', async () => {
     const ui = await mountUI();
-    for (let i = 1; i <= 70; i++)
-      ui.server.messages.push({ id: 'h' + i, from: 'agent', text: 'Message ' + i, at: i });
-    ui.server.disconnect();
-    await flush();
-    ui.server.connect();
-    await flush();
+    await withHistory(ui, 70);
     await ui.open();
     const texts = () => ui.$$('.m .bb').map((b) => b.textContent);
     expect(texts().at(-1)).toBe('Message 70');

@@ -1,7 +1,17 @@
-import { describe, expect, it } from 'vitest';
-import { bottomTop, isAtBottom, rowAt, rowOffsets, visibleRows } from '../../src/ui/windowing';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  alignRows,
+  bottomTop,
+  isAtBottom,
+  rowAt,
+  rowOffsets as offsetsOf,
+  visibleRows,
+} from '../../src/ui/windowing';
 
 const keys = (n: number) => Array.from({ length: n }, (_, i) => 'k' + i);
+/** Offsets of rows keyed `keys`, measured as in `heights`, others estimated. */
+const rowOffsets = (list: string[], heights: Map<string, number>, estimate: number) =>
+  offsetsOf(alignRows(undefined, list, (k) => k, heights).heights, estimate);
 
 describe('windowing maths', () => {
   it('puts each row after the measured or estimated heights before it', () => {
@@ -11,6 +21,30 @@ describe('windowing maths', () => {
     ]);
     expect(Array.from(rowOffsets(keys(4), heights, 20))).toEqual([0, 10, 30, 60, 80]);
     expect(Array.from(rowOffsets([], heights, 20))).toEqual([0]);
+  });
+
+  it('carries keys and heights over for the same items, and looks up the others by key', () => {
+    const a = { id: 'a' };
+    const b = { id: 'b' };
+    const c = { id: 'c' };
+    const keyOf = vi.fn((x: { id: string }) => x.id);
+    const measured = new Map([
+      ['a', 10],
+      ['c', 30],
+    ]);
+    const first = alignRows(undefined, [a, b], keyOf, measured);
+    expect(first.keys).toEqual(['a', 'b']);
+    expect(Array.from(first.heights)).toEqual([10, 0]);
+    first.heights[1] = 20;
+    keyOf.mockClear();
+    // Appended: only the new item is keyed and looked up.
+    const appended = alignRows(first, [a, b, c], keyOf, measured);
+    expect(keyOf).toHaveBeenCalledTimes(1);
+    expect(Array.from(appended.heights)).toEqual([10, 20, 30]);
+    // Prepended: every index moved, so every row comes from the measured map.
+    const prepended = alignRows(appended, [c, a, b], keyOf, measured);
+    expect(prepended.keys).toEqual(['c', 'a', 'b']);
+    expect(Array.from(prepended.heights)).toEqual([30, 10, 0]);
   });
 
   it('finds the row under a position, clamped to the list', () => {

@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MessageList, Row } from '../../src/ui/MessageList';
+import { cleanup, flush, mountUI, withHistory } from './setup';
+
+afterEach(() => {
+  cleanup();
+  vi.restoreAllMocks();
+});
+
+/** A mounted UI whose window is open on a conversation of `n` agent messages. */
+async function longChat(n: number) {
+  const ui = await mountUI();
+  await withHistory(ui, n);
+  await ui.open();
+  return ui;
+}
+
+describe('the message list of a long chat', () => {
+  it('renders the list once and only the new row for a live message', async () => {
+    const ui = await longChat(300);
+    const list = vi.spyOn(MessageList.prototype, 'render');
+    const row = vi.spyOn(Row.prototype, 'render');
+    ui.server.say('Live one', { name: 'Eva' });
+    await flush();
+    expect(ui.$$('.m .bb').at(-1)!.textContent).toBe('Live one');
+    // The live-region announcement that follows does not render the list again.
+    expect(ui.text('[aria-live=polite]')).toBe('Eva: Live one');
+    expect(list).toHaveBeenCalledTimes(1);
+    expect(row).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not render the list while the visitor types', async () => {
+    const ui = await longChat(300);
+    const list = vi.spyOn(MessageList.prototype, 'render');
+    await ui.type('textarea', 'Hello th');
+    await ui.type('textarea', 'Hello there');
+    expect(ui.widget.state.draft).toBe('Hello there');
+    expect(list).not.toHaveBeenCalled();
+  });
+});
