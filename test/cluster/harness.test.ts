@@ -1,0 +1,68 @@
+/**
+ * The cluster harness itself (test/helpers/cluster.ts), on what needs no Redis: three built
+ * server processes on one Postgres behind the documented nginx. nginx spreads requests over the
+ * nodes, what one node stores another reads, a node killed with kill -9 is passed over, and it
+ * comes back on the same port.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type Cluster } from '../helpers/cluster';
+import { nginxAvailable } from '../helpers/nginx';
+import { postgresAvailable } from '../helpers/postgres';
+import { visit } from '../server/helpers';
+
+const runs = postgresAvailable() && nginxAvailable();
+const health = async (base: string) => (await fetch(base + '/healthz')).json();
+
+describe.runIf(runs)('three nodes on one Postgres behind nginx', () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await startCluster({ nodes: 3, redis: false });
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('spreads requests over every node, each with its NODE_ID and Postgres', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 12 && seen.size < 3; i++) {
+      const h = await health(cluster.url);
+      expect(h).toMatchObject({ ok: true, db: 'postgres' });
+      seen.add(h.node);
+    }
+    expect([...seen].sort()).toEqual(['node-1', 'node-2', 'node-3']);
+  });
+
+  it('reads on one node what a visitor wrote through another', async () => {
+    const [a, b] = cluster.nodes;
+    const { c, vid } = await visit(a!.url);
+    c.send({ t: 'msg', cid: 'h1', text: 'stored on node-1', at: Date.now() });
+    await c.next('ack');
+    const res = await fetch(`${b!.url}/api/visitors/${vid}`, {
+      headers: { authorization: 'Bearer ' + cluster.agentToken },
+    });
+    expect(res.status).toBe(200);
+    const detail = await res.json();
+    expect(detail.messages.map((m: { text: string }) => m.text)).toContain('stored on node-1');
+  });
+
+  it('passes over a node killed with kill -9, and takes it back once it runs again', async () => {
+    const victim = cluster.nodes[1]!;
+    await victim.kill();
+    expect(victim.running()).toBe(false);
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(cluster.url + '/healthz');
+      expect(res.status).toBe(200);
+      expect((await res.json()).node).not.toBe(victim.id);
+    }
+    await victim.start();
+    expect(await health(victim.url)).toMatchObject({ ok: true, node: victim.id });
+  });
+
+  it('stops a node with SIGTERM: exit 0', async () => {
+    const node = cluster.nodes[2]!;
+    expect(await node.terminate()).toBe(0);
+    expect(node.output()).toMatch(/SIGTERM: stopping/);
+    await node.start();
+    expect(node.running()).toBe(true);
+  });
+});
