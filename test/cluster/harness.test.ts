@@ -2,7 +2,7 @@
  * The cluster harness itself (test/helpers/cluster.ts), on what needs no Redis: three built
  * server processes on one Postgres behind the documented nginx. nginx spreads requests over the
  * nodes, what one node stores another reads, a node killed with kill -9 is passed over, and it
- * comes back on the same port.
+ * comes back on the same port; while Postgres is down every node's 503 reaches the client.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../helpers/cluster';
@@ -56,6 +56,36 @@ describe.runIf(runs)('three nodes on one Postgres behind nginx', () => {
     }
     await victim.start();
     expect(await health(victim.url)).toMatchObject({ ok: true, node: victim.id });
+  });
+
+  it("passes every node's 503 through while Postgres is down, and serves again once it is back", async () => {
+    const { c, vid } = await visit(cluster.nodes[0]!.url);
+    c.close();
+    const write = () =>
+      fetch(`${cluster.url}/api/visitors/${vid}/conversation`, {
+        method: 'POST',
+        headers: {
+          authorization: 'Bearer ' + cluster.agentToken,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ text: 'while the database is down' }),
+      });
+    await cluster.stopPostgres();
+    try {
+      const h = await fetch(cluster.url + '/healthz');
+      expect(h.status).toBe(503);
+      expect((await h.json()).down).toEqual(['postgres']);
+      // More requests than nodes, after a health check that every node failed: each still
+      // gets the contract's answer from a node, not an error page of nginx's own.
+      for (let i = 0; i < cluster.nodes.length + 2; i++) {
+        const res = await write();
+        expect(res.status).toBe(503);
+        expect((await res.json()).error).toBe('unavailable');
+      }
+    } finally {
+      await cluster.startPostgres();
+    }
+    await expect.poll(async () => (await write()).status, { timeout: 20_000 }).toBe(201);
   });
 
   it('stops a node with SIGTERM: exit 0', async () => {
