@@ -103,6 +103,19 @@ export interface HeartbeatTiming {
   ttlMs: number;
 }
 
+/** The Redis registry: the interface plus what a cluster node and its tests need. */
+export interface RedisConnections extends Connections {
+  /**
+   * The command connection: scripts that must run after this node's connection changes (the
+   * list rows' online check) go through it, so Redis sees them in the order they were sent.
+   */
+  client: Redis;
+  /** Hears that this node wrote its connections back after Redis lost its data (or started). */
+  onRestored(listener: () => void): void;
+  /** Stops the heartbeat without leaving (see the method). */
+  freeze(): () => void;
+}
+
 /** Creates the registry for node `node`; resolves once the first heartbeat is written. */
 export async function createRedisConnections(o: {
   url: string;
@@ -111,14 +124,17 @@ export async function createRedisConnections(o: {
   timing?: Partial<HeartbeatTiming>;
   /** Counts Redis errors (metrics). */
   onError?: () => void;
-}): Promise<Connections & { freeze(): () => void }> {
+}): Promise<RedisConnections> {
   const beatMs = o.timing?.beatMs ?? 2000;
   const ttlMs = o.timing?.ttlMs ?? 6000;
   const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true };
   const redis = new Redis(o.url, options);
   const sub = new Redis(o.url, options);
-  const changeListeners = new Set<(vid: string, online: boolean) => void>();
+  const changeListeners = new Set<(vid: string, online: boolean, mine: boolean) => void>();
   const fenceListeners = new Set<() => void>();
+  const restoreListeners = new Set<() => void>();
+  /** This process, in the transitions it publishes (listeners hear whether a change was theirs). */
+  const self = randomBytes(6).toString('base64url');
   /** This node's open connections per visitor: the truth Redis mirrors. */
   const local = new Map<string, number>();
   let inc = '';
@@ -134,7 +150,7 @@ export async function createRedisConnections(o: {
     failing = true;
   };
   const publish = (vid: string, online: boolean) =>
-    redis.publish(CHANNEL, JSON.stringify({ vid, online })).catch(failed('publish'));
+    redis.publish(CHANNEL, JSON.stringify({ vid, online, by: self })).catch(failed('publish'));
 
   redis.on('error', () => {});
   sub.on('error', () => {});
@@ -142,14 +158,14 @@ export async function createRedisConnections(o: {
   // ioredis subscribes again by itself after a reconnect.
   await sub.subscribe(CHANNEL);
   sub.on('message', (_channel: string, raw: string) => {
-    let m: { vid?: unknown; online?: unknown };
+    let m: { vid?: unknown; online?: unknown; by?: unknown };
     try {
       m = JSON.parse(raw);
     } catch {
       return;
     }
     if (typeof m.vid != 'string' || typeof m.online != 'boolean') return;
-    for (const l of changeListeners) l(m.vid, m.online);
+    for (const l of changeListeners) l(m.vid, m.online, m.by === self);
   });
 
   /** Writes this node's connections back (after Redis lost them, or under a new incarnation). */
@@ -181,7 +197,10 @@ export async function createRedisConnections(o: {
       await beat();
       return;
     }
-    if (state == 'new') await restore();
+    if (state == 'new') {
+      await restore();
+      for (const l of restoreListeners) l();
+    }
     const gone = (await redis.eval(REAP, 2, P + 'nodes', P + 'online', P, now)) as string[];
     for (const vid of gone) publish(vid, false);
     if (failing) o.log.info('redis: answering again');
@@ -221,6 +240,8 @@ export async function createRedisConnections(o: {
     onlineCount: () => redis.scard(P + 'online'),
     onChange: (l) => void changeListeners.add(l),
     onFenced: (l) => void fenceListeners.add(l),
+    onRestored: (l) => void restoreListeners.add(l),
+    client: redis,
     /**
      * Stops the heartbeat without leaving, as a frozen or killed process would (tests and the
      * benchmark); returns the function that starts it again.

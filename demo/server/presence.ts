@@ -48,22 +48,33 @@ export interface LiveVisitor extends StoredVisitor {
   haystack: string | null;
   /** Activity not yet written to the database (written in batches). */
   dirty: boolean;
+  /** In a cluster: this node told the connection registry it holds the visitor. */
+  here: boolean;
 }
 
 /** What presence depends on (the settings in demo/server/README.md). */
 export interface PresenceOptions {
   activeWindowMs: number;
   heartbeatMs: number;
+  /** In a cluster: whether the visitor is online on another node (its row is listed). */
+  remote?: (v: LiveVisitor) => boolean;
 }
 
 export type { Counts, Filter, ListRow, Status } from '../shared/visitor-list';
 export { FILTERS, LIST_LIMIT } from '../shared/visitor-list';
 
-/** Online: a live WebSocket, an open event stream or poll, or an HTTP request within HEARTBEAT_MS + 60 s. */
-export const isOnline = (v: LiveVisitor, now: number, o: PresenceOptions) =>
+/**
+ * Online on this node: a live WebSocket, an open event stream or poll, or an HTTP request within
+ * HEARTBEAT_MS + 60 s.
+ */
+export const isHere = (v: LiveVisitor, now: number, o: PresenceOptions) =>
   v.sockets.size > 0 ||
   v.streams > 0 ||
   (v.httpSeenAt > 0 && now - v.httpSeenAt < o.heartbeatMs + 60_000);
+
+/** Online: here, or (in a cluster) on another node. */
+export const isOnline = (v: LiveVisitor, now: number, o: PresenceOptions) =>
+  isHere(v, now, o) || !!o.remote?.(v);
 
 /** Recomputes `online` and `active`; true when either changed (the cached JSON is then dropped). */
 export function refresh(v: LiveVisitor, now: number, o: PresenceOptions): boolean {
