@@ -5,7 +5,8 @@
  * - `masks`: hash visitor → the row's share of the counts (`countMask`), and `counts`: hash
  *   filter → count, both changed with the rows, so the counts are global and O(1);
  * - `counts:at` / `counts:dirty`: when the feed last carried `counts`, and whether they moved
- *   since (the feed carries them at most once per second).
+ *   since (the feed carries them at most once per second); `pending`: the events that wait for
+ *   moved counts (rows and their counts reach the feed together, as from one node).
  * The node where a visitor changes writes its row with one Lua script that also appends the
  * `visitor` event to the shared feed log (`vc:feed`, event-log-redis.ts): row, counts and event
  * change together. The script keeps a row only while the visitor is in the presence set
@@ -23,29 +24,39 @@ const P = 'vc:';
 /** Count names in FILTERS order, as the `counts` event carries them. */
 const NAMES = FILTERS.map((f) => COUNT_OF[f]);
 
-/** Appends a `counts` event when they moved and the last one is old enough (Lua, shared). */
-const COUNTS_EVENT = `
-local function countsEvent(countsKey, atKey, dirtyKey, now, interval, names)
-  if redis.call('EXISTS', dirtyKey) == 0 then return nil end
-  local at = tonumber(redis.call('GET', atKey) or '0')
-  if now - at < interval then return nil end
-  redis.call('SET', atKey, now)
-  redis.call('DEL', dirtyKey)
-  local parts = {}
-  for i, name in ipairs(names) do
-    table.insert(parts, '"' .. name .. '":' .. tonumber(redis.call('HGET', countsKey, name) or '0'))
+/**
+ * Appends what waits (Lua, shared): the events in `pending`, plus `counts` when they moved. While
+ * moved counts wait for their second, every event waits with them, so rows and the counts that
+ * go with them reach the feed in one entry, in the order they were written.
+ */
+const RELEASE = `
+local function release(pending, countsKey, atKey, dirtyKey, stream, minId, now, interval, names)
+  local dirty = redis.call('EXISTS', dirtyKey) == 1
+  if dirty and now - tonumber(redis.call('GET', atKey) or '0') < interval then return 0 end
+  local events = redis.call('LRANGE', pending, 0, -1)
+  if dirty then
+    redis.call('SET', atKey, now)
+    redis.call('DEL', dirtyKey)
+    local parts = {}
+    for i, name in ipairs(names) do
+      table.insert(parts, '"' .. name .. '":' .. tonumber(redis.call('HGET', countsKey, name) or '0'))
+    end
+    table.insert(events, cjson.encode({event = 'counts', data = '{' .. table.concat(parts, ',') .. '}'}))
   end
-  return cjson.encode({event = 'counts', data = '{' .. table.concat(parts, ',') .. '}'})
+  if #events == 0 then return 0 end
+  redis.call('DEL', pending)
+  redis.call('XADD', stream, 'MINID', minId, '*', 'events', '[' .. table.concat(events, ',') .. ']')
+  return #events
 end
 `;
 
 /**
- * KEYS: rows, masks, counts, online, stream, counts:at, counts:dirty.
+ * KEYS: rows, masks, counts, online, stream, counts:at, counts:dirty, pending.
  * ARGV: min stream id, now ms, counts interval ms, number of names, names…, number of rows,
- * then per row: vid, online (1/0), mask, row JSON. Returns how many rows were kept.
+ * then per row: vid, online (1/0), mask, row JSON. Returns how many events went to the feed.
  */
 const WRITE =
-  COUNTS_EVENT +
+  RELEASE +
   `
 local now = tonumber(ARGV[2])
 local nn = tonumber(ARGV[4])
@@ -53,7 +64,6 @@ local names = {}
 for i = 1, nn do names[i] = ARGV[4 + i] end
 local at = 5 + nn
 local n = tonumber(ARGV[at])
-local events = {}
 for i = 0, n - 1 do
   local vid = ARGV[at + 1 + i * 4]
   local on = ARGV[at + 2 + i * 4] == '1'
@@ -78,26 +88,19 @@ for i = 0, n - 1 do
       end
       redis.call('SET', KEYS[7], '1')
     end
-    table.insert(events, cjson.encode({event = 'visitor', data = json}))
+    redis.call('RPUSH', KEYS[8], cjson.encode({event = 'visitor', data = json}))
   end
 end
-local c = countsEvent(KEYS[3], KEYS[6], KEYS[7], now, tonumber(ARGV[3]), names)
-if c then table.insert(events, c) end
-if #events > 0 then
-  redis.call('XADD', KEYS[5], 'MINID', ARGV[1], '*', 'events', '[' .. table.concat(events, ',') .. ']')
-end
-return #events
+return release(KEYS[8], KEYS[3], KEYS[6], KEYS[7], KEYS[5], ARGV[1], now, tonumber(ARGV[3]), names)
 `;
 
-/** KEYS: counts, stream, counts:at, counts:dirty. ARGV: min id, now, interval, names… */
-const FLUSH_COUNTS =
-  COUNTS_EVENT +
+/** KEYS: counts, stream, counts:at, counts:dirty, pending. ARGV: min id, now, interval, names… */
+const FLUSH =
+  RELEASE +
   `
 local names = {}
 for i = 4, #ARGV do names[i - 3] = ARGV[i] end
-local c = countsEvent(KEYS[1], KEYS[3], KEYS[4], tonumber(ARGV[2]), tonumber(ARGV[3]), names)
-if c then redis.call('XADD', KEYS[2], 'MINID', ARGV[1], '*', 'events', '[' .. c .. ']') end
-return c and 1 or 0
+return release(KEYS[5], KEYS[1], KEYS[3], KEYS[4], KEYS[2], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), names)
 `;
 
 /** A row to write: the visitor, whether it is online, its share of the counts, its JSON. */
@@ -170,19 +173,20 @@ export async function createClusterRows(o: {
     () => {
       client
         .eval(
-          FLUSH_COUNTS,
-          4,
+          FLUSH,
+          5,
           P + 'counts',
           P + 'feed',
           P + 'counts:at',
           P + 'counts:dirty',
+          P + 'pending',
           minId(),
           Date.now(),
           o.countsMs,
           ...NAMES,
         )
         .then(() => void (warned = false))
-        .catch(failed('sending the counts'));
+        .catch(failed('sending what waits for the counts'));
     },
     Math.max(100, o.countsMs / 2),
   );
@@ -210,7 +214,7 @@ export async function createClusterRows(o: {
     return client
       .eval(
         WRITE,
-        7,
+        8,
         P + 'rows',
         P + 'masks',
         P + 'counts',
@@ -218,6 +222,7 @@ export async function createClusterRows(o: {
         P + 'feed',
         P + 'counts:at',
         P + 'counts:dirty',
+        P + 'pending',
         ...args,
       )
       .then(() => void (warned = false))

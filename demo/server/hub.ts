@@ -236,6 +236,20 @@ export function createHub(o: HubOptions) {
     if (cluster && !v.here) await registry.reload(v);
   }
 
+  /**
+   * The sweep found a visitor's presence changed (active → idle) on a cluster node. Only a node
+   * that holds the visitor tells the list, and only after reading the activity the other nodes
+   * wrote (heartbeats may arrive at another node than this one's stream).
+   */
+  function sweepChange(v: LiveVisitor) {
+    if (!v.here) return;
+    void serial(v.id, async () => {
+      await registry.reload(v);
+      refresh(v, now(), po);
+      emit(v);
+    }).catch((e) => log.warn(`visitor ${v.id}: not read again: ${e}`));
+  }
+
   /** After an action: the other nodes read the visitor again. */
   const told = (v: LiveVisitor) => cluster?.bus.changed(v.id);
   const registry = createRegistry({
@@ -243,7 +257,7 @@ export function createHub(o: HubOptions) {
     log,
     presence: po,
     now,
-    onChange: emit,
+    onChange: cluster ? sweepChange : emit,
     isPending: (v) => pending.has(v),
     onEvict: (v) => shown.delete(v),
   });

@@ -51,6 +51,7 @@ const ids = (l: Frame) => l.visitors.map((v: Frame) => v.id);
 describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
   it('lists a visitor of node A on node B, with the same counts, search and order as node A', async () => {
     const [a, b] = await cluster(2);
+    const feed = await sse(b.url + '/api/events', { authorization: 'Bearer ' + b.agentToken });
     const one = await visit(a.url, { profile: { name: 'Ada Lovelace' } });
     const two = await visit(b.url, {
       page: { url: 'http://shop.test/cart', title: 'Cart', referrer: '' },
@@ -66,6 +67,11 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
     expect((await list(a, '?limit=1&offset=1')).visitors).toHaveLength(1);
     const detail = await api(b, 'GET', '/api/visitors/' + one.vid);
     expect(detail.json).toMatchObject({ id: one.vid, name: 'Ada Lovelace', online: true });
+    // The row that moved the counts and those counts came in one entry of the shared log.
+    const row = await feed.next('visitor', (d) => d.id == one.vid, 5000);
+    const entry = (id: string) => id.split('/').slice(0, 2).join('/');
+    const counts = feed.events.filter((e) => e.event == 'counts').map((e) => entry(e.id));
+    expect(counts).toContain(entry(row._id));
 
     // The visitor of A leaves: offline on B too, and the counts follow.
     one.c.close();
@@ -169,4 +175,60 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
     const detail = await api(b, 'GET', '/api/visitors/' + vid);
     expect(detail.json.messages.filter((m: Frame) => m.from == 'bot')).toHaveLength(1);
   });
+
+  it('takes a node that stops beating for dead: its visitor goes offline on the others, and the node, fenced, closes its sockets', async () => {
+    const [a, b] = await cluster(2);
+    const { c, vid, token } = await visit(a.url);
+    c.send({ t: 'msg', cid: 'f1', text: 'before the pause', at: Date.now() });
+    await c.next('ack');
+    await until(async () => (await list(b)).counts.all == 1, 5000);
+    // A long pause (or a partition): node A's heartbeat stops, its socket stays open.
+    const resume = a.cluster!.connections.freeze();
+    const stoppedAt = Date.now();
+    await until(async () => (await list(b)).counts.all == 0, 15_000);
+    expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+    resume();
+    // Back, node A finds its registration gone: it closes its sockets so the widget moves.
+    expect((await c.closed).code).toBe(1012);
+    const again = await visit(b.url, { vid, token });
+    expect(again.welcome.messages.map((m: Frame) => m.cid)).toContain('f1');
+    // The outbox sends the message again: it is acknowledged once, with the same id.
+    again.c.send({ t: 'msg', cid: 'f1', text: 'before the pause', at: Date.now() });
+    const ack = await again.c.next('ack');
+    expect(ack.id).toBe(again.welcome.messages.find((m: Frame) => m.cid == 'f1').id);
+    await until(async () => (await list(a)).counts.all == 1, 5000);
+    const detail = await api(a, 'GET', '/api/visitors/' + vid);
+    expect(detail.json.messages.filter((m: Frame) => m.cid == 'f1')).toHaveLength(1);
+  }, 40_000);
+
+  it('shows the whole list again after Redis restarts', async () => {
+    const [a, b] = await cluster(2);
+    const one = await visit(a.url);
+    const two = await visit(b.url);
+    await until(async () => (await list(a)).counts.all == 2, 5000);
+    // Down for a while: /healthz says so and /metrics counts the failed calls.
+    const restarting = redis!.restart(1500);
+    const health = await until(async () => {
+      const r = await fetch(a.url + '/healthz');
+      return r.status == 503 && ((await r.json()) as Frame);
+    }, 5000);
+    expect(health).toMatchObject({ ok: false, presence: 'redis', down: ['redis'] });
+    await restarting;
+    const restartedAt = Date.now();
+    await until(async () => {
+      const [onA, onB] = [await list(a), await list(b)];
+      return onA.counts.all == 2 && onB.counts.all == 2 && ids(onA).length == 2;
+    }, 15_000);
+    expect(Date.now() - restartedAt).toBeLessThan(15_000);
+    expect(ids(await list(b)).sort()).toEqual([one.vid, two.vid].sort());
+    await until(async () => (await fetch(a.url + '/healthz')).status == 200, 5000);
+    const metrics = await fetch(a.url + '/metrics', {
+      headers: { authorization: 'Bearer ' + a.agentToken },
+    });
+    const errors = /^visitor_chat_redis_errors_total (\d+)/m.exec(await metrics.text());
+    expect(Number(errors?.[1])).toBeGreaterThan(0);
+    // And it goes on: a visitor leaving is seen everywhere.
+    one.c.close();
+    await until(async () => (await list(b)).counts.all == 1, 5000);
+  }, 40_000);
 });
