@@ -72,12 +72,12 @@ describe.runIf(runs)('three nodes on one Postgres behind nginx', () => {
       });
     await cluster.stopPostgres();
     try {
-      const h = await fetch(cluster.url + '/healthz');
-      expect(h.status).toBe(503);
-      expect((await h.json()).down).toEqual(['postgres']);
-      // More requests than nodes, after a health check that every node failed: each still
-      // gets the contract's answer from a node, not an error page of nginx's own.
+      // More requests than nodes, health checks (GET) and writes (POST): each gets the answer
+      // of a node, none an error page of nginx's own (502: no node left to ask).
       for (let i = 0; i < cluster.nodes.length + 2; i++) {
+        const h = await fetch(cluster.url + '/healthz');
+        expect(h.status).toBe(503);
+        expect((await h.json()).down).toEqual(['postgres']);
         const res = await write();
         expect(res.status).toBe(503);
         expect((await res.json()).error).toBe('unavailable');
