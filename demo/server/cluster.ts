@@ -43,7 +43,11 @@ export async function joinCluster(o: ClusterOptions) {
     events,
     log: o.log,
     countsMs: o.countsMs,
-    onError: o.onError,
+    onError() {
+      o.onError?.();
+      // Rows that did not reach Redis are written again with the next heartbeat.
+      connections.resync();
+    },
   });
   let localAgents = () => 0;
   const bus = await createClusterBus({

@@ -95,6 +95,19 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[2])
 return redis.call('SADD', KEYS[3], ARGV[2])`;
 
+/**
+ * KEYS: conns, inc-set, online. ARGV: inc, vid. Drops one visitor of this incarnation (Redis kept
+ * a connection whose close it did not hear). Returns 1 when the visitor went offline.
+ */
+const FORGET = `
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('SREM', KEYS[2], ARGV[2])
+if redis.call('HLEN', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[1])
+  return redis.call('SREM', KEYS[3], ARGV[2])
+end
+return 0`;
+
 /** Timing of the heartbeat: a dead node is noticed within `ttlMs + beatMs`. */
 export interface HeartbeatTiming {
   /** How often this node renews its registration and looks for dead ones (default 2 s). */
@@ -110,8 +123,13 @@ export interface RedisConnections extends Connections {
    * list rows' online check) go through it, so Redis sees them in the order they were sent.
    */
   client: Redis;
-  /** Hears that this node wrote its connections back after Redis lost its data (or started). */
+  /**
+   * Hears that this node wrote its connections back: after Redis lost its data, at start, or
+   * after calls that failed (see `resync`).
+   */
   onRestored(listener: () => void): void;
+  /** Makes the next heartbeat write this node's state again (a write to Redis failed). */
+  resync(): void;
   /** Stops the heartbeat without leaving (see the method). */
   freeze(): () => void;
 }
@@ -140,11 +158,14 @@ export async function createRedisConnections(o: {
   let inc = '';
   let closed = false;
   let failing = false;
+  /** A change did not reach Redis: the next heartbeat makes Redis what `local` says. */
+  let stale = false;
 
   const newIncarnation = () => (inc = `${o.node}:${randomBytes(6).toString('base64url')}`);
   newIncarnation();
   const keys = (vid: string) => [P + 'conns:' + vid, P + 'inc:' + inc, P + 'online'];
   const failed = (what: string) => (e: unknown) => {
+    stale = true;
     o.onError?.();
     if (!failing) o.log.warn(`redis: ${what} failed: ${(e as Error)?.message ?? e}`);
     failing = true;
@@ -177,6 +198,14 @@ export async function createRedisConnections(o: {
     for (const vid of local.keys()) if ((results[i++]?.[1] as number) == 1) publish(vid, true);
   }
 
+  /** Drops what Redis holds for this incarnation that `local` no longer has. */
+  async function forgetClosed() {
+    const held = (await redis.smembers(P + 'inc:' + inc)) as string[];
+    for (const vid of held)
+      if (!local.has(vid) && (await redis.eval(FORGET, 3, ...keys(vid), inc, vid)) == 1)
+        publish(vid, false);
+  }
+
   async function beat() {
     const now = Date.now();
     const state = (await redis.eval(
@@ -197,7 +226,9 @@ export async function createRedisConnections(o: {
       await beat();
       return;
     }
-    if (state == 'new') {
+    if (state == 'new' || stale) {
+      stale = false;
+      if (state != 'new') await forgetClosed();
       await restore();
       for (const l of restoreListeners) l();
     }
@@ -241,6 +272,7 @@ export async function createRedisConnections(o: {
     onChange: (l) => void changeListeners.add(l),
     onFenced: (l) => void fenceListeners.add(l),
     onRestored: (l) => void restoreListeners.add(l),
+    resync: () => void (stale = true),
     client: redis,
     /**
      * Stops the heartbeat without leaving, as a frozen or killed process would (tests and the

@@ -338,6 +338,9 @@ export function createHub(o: HubOptions) {
         break;
       case 'msg':
         try {
+          // An agent on another node may have opened a conversation an instant ago (its frame
+          // can come before its "changed"): a first message looks in the store first.
+          if (cluster && !v.conversation) await registry.reload(v);
           return await talk.visitorMessage(v, f, reply);
         } catch (e) {
           // Not acknowledged: the widget keeps it in its outbox and sends it again.
