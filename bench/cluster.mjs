@@ -19,13 +19,12 @@
 // Targets (issue 12): delivery p99 ≤ 50 ms, convergence ≤ 10 s, list p95 ≤ 25 ms at 100,000.
 import { availableParallelism, loadavg } from 'node:os';
 import Redis from 'ioredis';
-import { WebSocket } from 'ws';
 import { startCluster, startNode } from './cluster-services.mjs';
 import { ensureBuilt } from './dist.mjs';
 import { num, table } from './markdown.mjs';
 import { AGENT_TOKEN, fileLimits } from './reference-server.mjs';
 import { isMain, runPart } from './results.mjs';
-import { startVisitors } from './server.mjs';
+import { probe, startVisitors } from './server.mjs';
 import { median, percentile, round } from './stats.mjs';
 
 const ONLINE = 10_000;
@@ -110,53 +109,6 @@ async function addSynthetic(redis, total) {
   return total - have;
 }
 
-/** A probe visitor on `base`: resolves {vid, ws, next(pred, ms)} once welcomed. */
-async function probe(base, name) {
-  const ws = new WebSocket(base + '/v1/ws?key=demo');
-  const vid = `probe${process.pid}${name}`.replace(/[^\w-]/g, '');
-  const waiters = new Set();
-  ws.on('message', (data) => {
-    const f = JSON.parse(String(data));
-    for (const w of waiters) w(f);
-  });
-  const next = (pred, ms = 10_000) =>
-    new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        waiters.delete(w);
-        reject(new Error(`probe ${vid}: no frame within ${ms} ms`));
-      }, ms);
-      const w = (f) => {
-        if (!pred(f)) return;
-        clearTimeout(t);
-        waiters.delete(w);
-        resolve(f);
-      };
-      waiters.add(w);
-    });
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  const welcome = next((f) => f.t == 'welcome');
-  const now = Date.now();
-  ws.send(
-    JSON.stringify({
-      t: 'hello',
-      v: 1,
-      key: 'demo',
-      vid,
-      visits: 1,
-      firstSeenAt: now,
-      page: { url: 'https://shop.example/probe', title: 'Probe', referrer: '' },
-      device: 'desktop',
-      lang: 'en',
-      activeAt: now,
-    }),
-  );
-  await welcome;
-  return { vid, ws, next };
-}
-
 /** The agent feed on `base`: `next(pred, ms)` resolves the next `message` event matching. */
 async function feed(base) {
   const ac = new AbortController();
@@ -221,30 +173,29 @@ export async function delivery(a, b, name) {
   const p = await probe(a, name);
   const agentFeed = await feed(b);
   try {
-    const opened = p.next((f) => f.t == 'msg' && f.m.text == 'opening');
+    const opened = p.waitFor('opening');
     await api(b, `/api/visitors/${p.vid}/conversation`, { text: 'opening' });
     await opened;
     const toVisitor = [];
     const toAgent = [];
     for (let i = 0; i < SAMPLES; i++) {
       const text = `to visitor ${i}`;
-      const got = p.next((f) => f.t == 'msg' && f.m.text == text);
+      const got = p.waitFor(text);
       const t0 = performance.now();
       await api(b, `/api/visitors/${p.vid}/messages`, { text });
-      await got;
-      toVisitor.push(performance.now() - t0);
+      toVisitor.push((await got) - t0);
 
       const back = `to agent ${i}`;
       const seen = agentFeed.next((d) => d.visitorId == p.vid && d.message?.text == back);
       const t1 = performance.now();
-      p.ws.send(JSON.stringify({ t: 'msg', cid: `${p.vid}c${i}`, text: back, at: Date.now() }));
+      p.send({ t: 'msg', cid: `${p.vid}c${i}`, text: back, at: Date.now() });
       await seen;
       toAgent.push(performance.now() - t1);
     }
     return { toVisitor: summary(toVisitor), toAgent: summary(toAgent) };
   } finally {
     agentFeed.close();
-    p.ws.terminate();
+    p.close();
   }
 }
 
