@@ -103,6 +103,17 @@ for i = 4, #ARGV do names[i - 3] = ARGV[i] end
 return release(KEYS[5], KEYS[1], KEYS[3], KEYS[4], KEYS[2], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), names)
 `;
 
+/** A row from Redis (JSON), or undefined when it is not one. */
+function parse(json: string): ListRow | undefined {
+  let row: ListRow | undefined;
+  try {
+    row = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  return row && typeof row == 'object' && typeof row.id == 'string' ? row : undefined;
+}
+
 /** A row to write: the visitor, whether it is online, its share of the counts, its JSON. */
 export interface RowWrite {
   vid: string;
@@ -140,13 +151,8 @@ export async function createClusterRows(o: {
   };
 
   const take = (json: string) => {
-    let row: ListRow;
-    try {
-      row = JSON.parse(json);
-    } catch {
-      return;
-    }
-    if (!row || typeof row.id != 'string') return;
+    const row = parse(json);
+    if (!row) return;
     index.set(row, json);
     for (const l of rowListeners) l(row);
   };
@@ -158,6 +164,7 @@ export async function createClusterRows(o: {
       else if (e.event == 'reset') index.clear();
     }
   });
+  const loaded: { row: ListRow; json: string }[] = [];
   let cursor = '0';
   do {
     const [next, flat] = (await client.hscan(P + 'rows', cursor, 'COUNT', 1000)) as [
@@ -165,8 +172,13 @@ export async function createClusterRows(o: {
       string[],
     ];
     cursor = next;
-    for (let i = 1; i < flat.length; i += 2) if (!index.has(flat[i - 1]!)) take(flat[i]!);
+    for (let i = 1; i < flat.length; i += 2) {
+      const row = parse(flat[i]!);
+      if (row) loaded.push({ row, json: flat[i]! });
+    }
   } while (cursor != '0');
+  // What the log brought meanwhile is newer than what was loaded: it stays.
+  index.load(loaded.filter((r) => !index.has(r.row.id)));
 
   const minId = () => String(Date.now() - retentionMs);
   const flushTimer = setInterval(

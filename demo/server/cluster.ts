@@ -23,6 +23,8 @@ export interface ClusterOptions {
   onError?: () => void;
 }
 
+const noAgents = () => 0;
+
 /** A node's link; see {@link joinCluster}. */
 export type Cluster = Awaited<ReturnType<typeof joinCluster>>;
 
@@ -49,7 +51,7 @@ export async function joinCluster(o: ClusterOptions) {
       connections.resync();
     },
   });
-  let localAgents = () => 0;
+  let localAgents: () => number = noAgents;
   const bus = await createClusterBus({
     url: o.url,
     self: `${o.node}:${randomBytes(6).toString('base64url')}`,

@@ -24,10 +24,11 @@ local n = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('SADD', KEYS[2], ARGV[2])
 return redis.call('SADD', KEYS[3], ARGV[2])`;
 
-/** KEYS: conns, inc-set, online. ARGV: inc, vid. Returns 1 when the visitor went offline. */
-const CLOSE = `
-local n = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
-if n > 0 then return 0 end
+/**
+ * KEYS: conns, inc-set, online. ARGV: inc, vid. Drops one visitor of this incarnation (Redis kept
+ * a connection whose close it did not hear). Returns 1 when the visitor went offline.
+ */
+const FORGET = `
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('SREM', KEYS[2], ARGV[2])
 if redis.call('HLEN', KEYS[1]) == 0 then
@@ -35,6 +36,12 @@ if redis.call('HLEN', KEYS[1]) == 0 then
   return redis.call('SREM', KEYS[3], ARGV[2])
 end
 return 0`;
+
+/** KEYS: conns, inc-set, online. ARGV: inc, vid. Returns 1 when the visitor went offline. */
+const CLOSE =
+  `
+local n = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
+if n > 0 then return 0 end` + FORGET;
 
 /**
  * KEYS: node, nodes, dead. ARGV: inc, ttl ms, expires-at ms. Returns 'fenced' when the others
@@ -94,19 +101,6 @@ const RESTORE = `
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[2])
 return redis.call('SADD', KEYS[3], ARGV[2])`;
-
-/**
- * KEYS: conns, inc-set, online. ARGV: inc, vid. Drops one visitor of this incarnation (Redis kept
- * a connection whose close it did not hear). Returns 1 when the visitor went offline.
- */
-const FORGET = `
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('SREM', KEYS[2], ARGV[2])
-if redis.call('HLEN', KEYS[1]) == 0 then
-  redis.call('DEL', KEYS[1])
-  return redis.call('SREM', KEYS[3], ARGV[2])
-end
-return 0`;
 
 /** Timing of the heartbeat: a dead node is noticed within `ttlMs + beatMs`. */
 export interface HeartbeatTiming {

@@ -85,6 +85,21 @@ export function createListIndex() {
       countRow(counts, row, 1);
       for (const f of FILTERS) if (MATCH[f](row)) sorted[f].splice(position(sorted[f], e), 0, e);
     },
+    /**
+     * Takes many rows at once (a node loading the list at start): the rows go in unsorted, then
+     * each filter is sorted once, instead of one insertion each.
+     */
+    load(rows: { row: ListRow; json: string }[]) {
+      for (const { row, json } of rows) {
+        remove(row.id);
+        if (!row.online) continue;
+        const e: Entry = { row, json, key: rowKey(row), hay: null };
+        entries.set(row.id, e);
+        countRow(counts, row, 1);
+        for (const f of FILTERS) if (MATCH[f](row)) sorted[f].push(e);
+      }
+      for (const f of FILTERS) sorted[f].sort((a, b) => compareRows(a.row, b.row));
+    },
     remove,
     /** The row of an online visitor. */
     get: (id: string): ListRow | undefined => entries.get(id)?.row,

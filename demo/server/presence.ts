@@ -15,6 +15,7 @@ import {
   type ListRow,
   type Status,
 } from '../shared/visitor-list';
+import { rowKey } from './list-index';
 import type { StoredConversation, StoredVisitor } from './store';
 
 /** Where frames for one visitor go: a WebSocket, or the visitor's HTTP downlink. */
@@ -171,10 +172,7 @@ export function visitorJson(v: LiveVisitor): string {
  * on their own (last activity and last seen: heartbeats) or have their own event (typing).
  * Equal keys mean a change the list does not show, which sends no `visitor` event.
  */
-export function shownKey(v: LiveVisitor): string {
-  const { lastActivityAt: _a, lastSeenAt: _s, typing: _t, ...shown } = rowOf(v);
-  return JSON.stringify(shown);
-}
+export const shownKey = (v: LiveVisitor): string => rowKey(rowOf(v));
 
 /** Lowercase text `q` searches, cached. */
 const haystack = (v: LiveVisitor) => (v.haystack ??= searchText(rowOf(v)));

@@ -20,20 +20,18 @@ afterEach(async () => {
   redis = undefined;
 });
 
+let databaseUrl = '';
+
+/** Starts a node of the current cluster. */
+const node = (name: string) =>
+  serve({ databaseUrl, redisUrl: redis!.url, nodeId: name, presenceTiming: timing });
+
 /** Starts `n` nodes on a fresh database and a fresh Redis. */
 async function cluster(n: number) {
-  const databaseUrl = await postgres.server().freshDatabase();
+  databaseUrl = await postgres.server().freshDatabase();
   redis = await startRedis();
   const nodes = [];
-  for (let i = 0; i < n; i++)
-    nodes.push(
-      await serve({
-        databaseUrl,
-        redisUrl: redis.url,
-        nodeId: 'node-' + 'abc'[i],
-        presenceTiming: timing,
-      }),
-    );
+  for (let i = 0; i < n; i++) nodes.push(await node('node-' + 'abc'[i]));
   return nodes;
 }
 
@@ -85,6 +83,11 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
     const row = await feed.next('visitor', (d) => d.id == one.vid, 10_000);
     const counts = feed.events.filter((e) => e.event == 'counts').map((e) => entry(e.id));
     expect(counts).toContain(entry(row._id));
+
+    // A node that starts now loads the same list.
+    const late = await node('node-late');
+    expect(ids(await list(late))).toEqual(ids(onA));
+    expect((await list(late)).counts).toEqual(onA.counts);
 
     // The visitor of A leaves: offline on B too, and the counts follow.
     one.c.close();

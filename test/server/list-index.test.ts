@@ -74,6 +74,18 @@ describe('the sorted list of a cluster node', () => {
         }
   });
 
+  it('loads many rows at once in the order and counts one insertion at a time gives', () => {
+    const random = mulberry32(5);
+    const one = createListIndex();
+    const bulk = createListIndex();
+    const rows = Array.from({ length: 500 }, (_, i) => randomRow(random, 'r' + i));
+    for (const row of rows) one.set(row, JSON.stringify(row));
+    bulk.load(rows.map((row) => ({ row, json: JSON.stringify(row) })));
+    expect(bulk.counts()).toEqual(one.counts());
+    for (const filter of FILTERS)
+      expect(bulk.page(filter, '', 0, 1000)).toEqual(one.page(filter, '', 0, 1000));
+  });
+
   it('forgets every row on clear', () => {
     const index = createListIndex();
     const row = randomRow(mulberry32(1), 'x');
