@@ -9,7 +9,7 @@ import { collectEnv, renderEnv } from './env.mjs';
 import { run as runHostPage, render as renderHostPage } from './host-page.mjs';
 import { run as runLongChat, render as renderLongChat } from './long-chat.mjs';
 import { updateReadme } from './readme.mjs';
-import { writeResults } from './results.mjs';
+import { readResults, writeResults } from './results.mjs';
 import { run as runServer, render as renderServer } from './server.mjs';
 import { evaluate, renderTargets } from './targets.mjs';
 
@@ -23,6 +23,10 @@ watchdog.unref();
 const started = Date.now();
 ensureBuilt();
 const results = { env: collectEnv() };
+// The cluster part runs alone (`npm run bench:cluster`: Postgres, Redis, three nodes): its last
+// figures are kept.
+const cluster = readResults().cluster;
+if (cluster) results.cluster = cluster;
 console.log('## Benchmarks\n\n' + renderEnv(results.env));
 
 for (const [name, run, render] of [

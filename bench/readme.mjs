@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { render as renderActivity } from './activity.mjs';
 import { render as renderAgentPage } from './agent-page.mjs';
 import { render as renderBytes } from './bytes.mjs';
+import { render as renderCluster } from './cluster.mjs';
 import { renderEnv } from './env.mjs';
 import { formatAs } from './format.mjs';
 import { render as renderHostPage } from './host-page.mjs';
@@ -27,6 +28,7 @@ export function renderSection(results) {
     ['activity', renderActivity],
     ['server', renderServer],
     ['agentPage', renderAgentPage],
+    ['cluster', renderCluster],
   ];
   const when = [
     ...new Set(parts.map(([k]) => results[k]?.measuredAt?.slice(0, 10)).filter(Boolean)),
@@ -37,7 +39,8 @@ export function renderSection(results) {
   return [
     'Measured by `npm run bench` (builds `dist/` if it is missing, then a few minutes; ' +
       'one part alone: `npm run bench:bytes`, `bench:host-page`, `bench:activity`, ' +
-      '`bench:server`, `bench:agent-page`, `bench:long-chat`). It prints these tables, writes the figures to ' +
+      '`bench:server`, `bench:agent-page`, `bench:long-chat`; the cluster figures come from ' +
+      '`npm run bench:cluster` alone and are kept by `npm run bench`). It prints these tables, writes the figures to ' +
       '`bench/results/latest.json` and regenerates this section from it. Measured on ' +
       `${when.join(', ') || '–'}${total}, on:`,
     '',

@@ -77,8 +77,11 @@ function agentFeed(url) {
   };
 }
 
-/** A probe visitor in this process: resolves {vid, waitFor(text)} once welcomed. */
-function probe(url, i) {
+/**
+ * A probe visitor in this process: resolves {vid, waitFor(text), send(frame), close()} once
+ * welcomed; `waitFor` resolves the `performance.now()` at which a message with that text came.
+ */
+export function probe(url, i) {
   return new Promise((resolve, reject) => {
     const vid = `probe${process.pid}v${i}`;
     const ws = new WebSocket(url + '/v1/ws?key=demo');
@@ -108,6 +111,7 @@ function probe(url, i) {
         resolve({
           vid,
           close: () => ws.terminate(),
+          send: (frame) => ws.send(JSON.stringify(frame)),
           waitFor: (text) => new Promise((ok) => waiting.set(text, ok)),
         });
       } else if (f.t == 'msg' && waiting.has(f.m.text)) {

@@ -4,7 +4,9 @@
 //
 // Driven over IPC by the parent:
 //   {cmd: 'connect', url, count}   open `count` visitors, CONCURRENCY handshakes at a time;
-//                                  answers {connected, failed, ms}
+//                                  answers {connected, failed, ms, p50Ms, p99Ms} (hello → welcome)
+//                                  `urls` instead of `url` spreads them over several servers in
+//                                  turn; `perSecond` paces the starts (a storm of N in N/rate s)
 //   {cmd: 'steady', heartbeatMs, lifetimeMs?}
 //                                  every visitor sends a heartbeat per interval (random phase),
 //                                  and one in ten a message per two intervals; answers {ok};
@@ -12,6 +14,7 @@
 //   {cmd: 'stop'}                  closes every socket and exits
 // The process also exits on its own after LIFETIME_MS, or when the parent goes away.
 import { WebSocket } from 'ws';
+import { percentile } from './stats.mjs';
 
 const CONCURRENCY = 200;
 const CONNECT_TIMEOUT_MS = 90_000;
@@ -46,8 +49,12 @@ function hello(vid, n) {
   };
 }
 
+/** Hello-to-welcome times of the last `connect`, in ms. */
+let handshakes = [];
+
 /** Opens one visitor; resolves true once `welcome` arrived, false on failure or after 30 s. */
 function open(url, n) {
+  const started = performance.now();
   return new Promise((resolve) => {
     const vid = 'bench' + process.pid + 'v' + String(n).padStart(6, '0');
     const ws = new WebSocket(url + '/v1/ws?key=demo');
@@ -64,6 +71,7 @@ function open(url, n) {
     ws.on('message', (data) => {
       const f = JSON.parse(String(data));
       if (f.t != 'welcome') return;
+      handshakes.push(performance.now() - started);
       const v = { ws, vid, n, chatty: n % 10 == 0, sent: 0 };
       visitors.push(v);
       if (v.chatty) message(v);
@@ -81,20 +89,31 @@ function message(v) {
   );
 }
 
-async function connect({ url, count }) {
+async function connect({ url, urls = [url], count, perSecond }) {
   const started = Date.now();
   let next = 0;
   let connected = 0;
   let failed = 0;
+  handshakes = [];
   const worker = async () => {
     while (next < count && Date.now() - started < CONNECT_TIMEOUT_MS) {
       const n = next++;
-      if (await open(url, n)) connected++;
+      // Paced: visitor n starts n/perSecond seconds in, as in a storm of reconnects.
+      const at = perSecond ? started + (n * 1000) / perSecond : 0;
+      if (at > Date.now()) await new Promise((r) => setTimeout(r, at - Date.now()));
+      if (await open(urls[n % urls.length], n)) connected++;
       else failed++;
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return { connected, failed, ms: Date.now() - started, concurrency: CONCURRENCY };
+  return {
+    connected,
+    failed,
+    ms: Date.now() - started,
+    concurrency: CONCURRENCY,
+    p50Ms: percentile(handshakes, 50),
+    p99Ms: percentile(handshakes, 99),
+  };
 }
 
 /** One heartbeat of visitor `v` (and every second one, a message from a chatty visitor). */

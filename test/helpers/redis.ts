@@ -28,6 +28,10 @@ export interface TestRedis {
   url: string;
   /** Stops it (data gone) and starts it again on the same port after `downMs`. */
   restart(downMs?: number): Promise<void>;
+  /** Stops it (data gone), keeping its port for `resume()`. */
+  pause(): Promise<void>;
+  /** Starts it again on the same port, empty. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -88,6 +92,8 @@ export async function startRedis(): Promise<TestRedis> {
       if (downMs) await new Promise((r) => setTimeout(r, downMs));
       await start();
     },
+    pause: halt,
+    resume: start,
     async stop() {
       await halt();
       rmSync(dir, { recursive: true, force: true });

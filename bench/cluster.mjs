@@ -1,0 +1,426 @@
+// `npm run bench:cluster` — the reference server as a cluster (DESIGN.md §8): three nodes
+// (`node dist/server.js`, each its own process) on one Postgres and one Redis, all on this
+// machine (bench/cluster-services.mjs). In order:
+//   - cross-node delivery with nobody else online: an agent POST on node 2 to a probe visitor
+//     whose WebSocket is on node 1 (POST sent → frame received), and a probe visitor's message
+//     on node 1 to the agent feed (`/api/events`) open on node 2 (frame sent → event received);
+//   - a reconnect storm: ONLINE visitors (bench/visitors.mjs, another process) connect within
+//     STORM_MS, spread over the three nodes in turn: hello → welcome times, failures, and how
+//     long until node 1's agent list counts them all;
+//   - Redis memory per online visitor (INFO used_memory after the storm minus before, divided);
+//   - with them online and sending heartbeats: the same delivery figures under load, then list
+//     latency on node 2 per filter and for a search (QUERIES each, one at a time, like an agent);
+//   - 100,000 online, synthetic: rows cloned from the real ones (new ids, other pages) written
+//     into Redis the way the nodes keep the shared list (vc:rows, vc:masks, vc:counts and the
+//     presence set vc:online), then a fourth node started, which loads the list from there like
+//     any node that joins; the same list queries on it;
+//   - presence convergence: kill -9 of node 3, and the time until node 1's count drops by the
+//     visitors node 3 held.
+// Targets (issue 12): delivery p99 ≤ 50 ms, convergence ≤ 10 s, list p95 ≤ 25 ms at 100,000.
+import { availableParallelism, loadavg } from 'node:os';
+import Redis from 'ioredis';
+import { startCluster, startNode } from './cluster-services.mjs';
+import { ensureBuilt } from './dist.mjs';
+import { num, table } from './markdown.mjs';
+import { AGENT_TOKEN, fileLimits } from './reference-server.mjs';
+import { isMain, runPart } from './results.mjs';
+import { probe, startVisitors } from './server.mjs';
+import { median, percentile, round } from './stats.mjs';
+
+const ONLINE = 10_000;
+const SYNTHETIC = 100_000;
+const STORM_MS = 10_000;
+const SAMPLES = 100;
+const QUERIES = 100;
+const FILTERS = ['all', 'active', 'chatting', 'customers', 'auto-message', 'blocked'];
+/** Sockets and files a process needs besides one per visitor. */
+const SPARE_FILES = 200;
+/** bench/visitors.mjs starts no new visitor after this long (its CONNECT_TIMEOUT_MS). */
+const CONNECT_LIMIT_S = 90;
+/** Longest wait for a count to converge. */
+const CONVERGE_LIMIT_MS = 60_000;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Prints a phase's figures as soon as they are measured (a later failure keeps them). */
+const progress = (phase, data) => console.error(`cluster: ${phase}: ${JSON.stringify(data)}`);
+const auth = { authorization: 'Bearer ' + AGENT_TOKEN };
+
+async function api(base, path, body) {
+  const res = await fetch(base + path, {
+    method: body ? 'POST' : 'GET',
+    headers: { ...auth, ...(body && { 'content-type': 'application/json' }) },
+    body: body && JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Online visitors as node `base` counts them. */
+const onlineCount = async (base) =>
+  (await api(base, '/api/visitors?filter=all&limit=1')).counts.all;
+
+/** Open visitor connections on a node, from its /metrics. */
+async function connectionsOn(base) {
+  const text = await (await fetch(base + '/metrics', { headers: auth })).text();
+  return Number(/^visitor_chat_connections (\d+)/m.exec(text)?.[1] ?? NaN);
+}
+
+/** Redis INFO memory's used_memory, in bytes. */
+async function redisUsedMemory(redis) {
+  return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? NaN);
+}
+
+/** Count names in the order of the mask's bits 1… (demo/shared/visitor-list.ts). */
+const COUNT_NAMES = ['all', 'active', 'chatting', 'customers', 'autoMessage', 'blocked'];
+
+/**
+ * Fills the shared list up to `total` online visitors with clones of the rows there: each a new
+ * id and another product page, the same share of the counts (vc:masks) as its original.
+ */
+async function addSynthetic(redis, total) {
+  const rows = await redis.hgetall('vc:rows');
+  const masks = await redis.hgetall('vc:masks');
+  const models = Object.entries(rows).filter(([vid]) => vid.startsWith('bench'));
+  const have = Object.keys(rows).length;
+  const counts = Object.fromEntries(COUNT_NAMES.map((n) => [n, 0]));
+  for (let i = 0; have + i < total;) {
+    const batch = redis.pipeline();
+    for (let k = 0; k < 1000 && have + i < total; k++, i++) {
+      const [vid, json] = models[i % models.length];
+      const row = JSON.parse(json);
+      const id = `synth${String(i).padStart(6, '0')}`;
+      row.id = id;
+      if (row.currentPage) {
+        row.currentPage.url = `https://shop.example/products/${i % 1000}?s=${i}`;
+        row.currentPage.title = `Product ${i % 1000} – Acme shop`;
+      }
+      const mask = Number(masks[vid] ?? 1);
+      batch.hset('vc:rows', id, JSON.stringify(row));
+      batch.hset('vc:masks', id, mask);
+      batch.sadd('vc:online', id);
+      COUNT_NAMES.forEach((n, f) => {
+        if ((mask >> (f + 1)) & 1) counts[n]++;
+      });
+    }
+    await batch.exec();
+  }
+  for (const [n, c] of Object.entries(counts)) if (c) await redis.hincrby('vc:counts', n, c);
+  return total - have;
+}
+
+/** The agent feed on `base`: `next(pred, ms)` resolves the next `message` event matching. */
+async function feed(base) {
+  const ac = new AbortController();
+  const res = await fetch(base + '/api/events', { headers: auth, signal: ac.signal });
+  if (res.status != 200) throw new Error('the agent feed answered ' + res.status);
+  const waiters = new Set();
+  void (async () => {
+    const reader = res.body.getReader();
+    const dec = new TextDecoder();
+    let buf = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += dec.decode(value, { stream: true });
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          if (!/^event: message$/m.test(block)) continue;
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (!data) continue;
+          const d = JSON.parse(data);
+          for (const w of waiters) w(d);
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return {
+    close: () => ac.abort(),
+    next: (pred, ms = 10_000) =>
+      new Promise((resolve, reject) => {
+        const t = setTimeout(() => {
+          waiters.delete(w);
+          reject(new Error(`agent feed: no message event within ${ms} ms`));
+        }, ms);
+        const w = (d) => {
+          if (!pred(d)) return;
+          clearTimeout(t);
+          waiters.delete(w);
+          resolve(d);
+        };
+        waiters.add(w);
+      }),
+  };
+}
+
+const summary = (ms) => ({
+  samples: ms.length,
+  p50: round(percentile(ms, 50)),
+  p99: round(percentile(ms, 99)),
+  max: round(Math.max(...ms)),
+});
+
+/**
+ * Cross-node delivery, SAMPLES each way, one at a time: agent → visitor (POST on `b`, socket on
+ * `a`) and visitor → agent (socket on `a`, feed on `b`).
+ */
+export async function delivery(a, b, name) {
+  const p = await probe(a, name);
+  const agentFeed = await feed(b);
+  try {
+    const opened = p.waitFor('opening');
+    await api(b, `/api/visitors/${p.vid}/conversation`, { text: 'opening' });
+    await opened;
+    const toVisitor = [];
+    const toAgent = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      const text = `to visitor ${i}`;
+      const got = p.waitFor(text);
+      const t0 = performance.now();
+      await api(b, `/api/visitors/${p.vid}/messages`, { text });
+      toVisitor.push((await got) - t0);
+
+      const back = `to agent ${i}`;
+      const seen = agentFeed.next((d) => d.visitorId == p.vid && d.message?.text == back);
+      const t1 = performance.now();
+      p.send({ t: 'msg', cid: `${p.vid}c${i}`, text: back, at: Date.now() });
+      await seen;
+      toAgent.push(performance.now() - t1);
+    }
+    return { toVisitor: summary(toVisitor), toAgent: summary(toAgent) };
+  } finally {
+    agentFeed.close();
+    p.close();
+  }
+}
+
+/** Waits until `read()` satisfies `ok`; resolves the ms it took from `since`, or null. */
+async function convergence(read, ok, since) {
+  while (Date.now() - since < CONVERGE_LIMIT_MS) {
+    try {
+      if (ok(await read())) return Date.now() - since;
+    } catch {
+      // a node busy or restarting: ask again
+    }
+    await sleep(100);
+  }
+  return null;
+}
+
+/** List latency on `base`: QUERIES per filter, then QUERIES searches. */
+export async function listLatency(base) {
+  const rows = [];
+  const timeOf = async (path) => {
+    const t0 = performance.now();
+    await api(base, path);
+    return performance.now() - t0;
+  };
+  for (const filter of FILTERS) {
+    const ms = [];
+    for (let i = 0; i < QUERIES; i++)
+      ms.push(await timeOf(`/api/visitors?filter=${filter}&limit=200`));
+    rows.push({
+      query: filter,
+      samples: ms.length,
+      p50: round(median(ms)),
+      p95: round(percentile(ms, 95)),
+    });
+  }
+  const ms = [];
+  // Searches that match a slice of the crowd (product pages 0–999 are in their page titles).
+  for (let i = 0; i < QUERIES; i++)
+    ms.push(
+      await timeOf(
+        `/api/visitors?filter=all&limit=200&q=${encodeURIComponent(`Product ${i % 1000}`)}`,
+      ),
+    );
+  rows.push({
+    query: 'search',
+    samples: ms.length,
+    p50: round(median(ms)),
+    p95: round(percentile(ms, 95)),
+  });
+  return rows;
+}
+
+export async function run() {
+  ensureBuilt();
+  const files = fileLimits();
+  // Everything shares this machine's cores: how busy it was says how to read the figures.
+  const loadAtStart = round(loadavg()[0]);
+  const online = Math.min(ONLINE, files.raised - SPARE_FILES);
+  const cluster = await startCluster(3);
+  const [n1, n2, n3] = cluster.nodes;
+  const visitors = startVisitors();
+  const redis = new Redis(cluster.redis.url, { lazyConnect: false });
+  const extra = [];
+  try {
+    const idle = await delivery(n1.url, n2.url, 'idle');
+    progress('delivery, nobody else online', idle);
+    const memBefore = await redisUsedMemory(redis);
+    const base = await onlineCount(n1.url);
+
+    const stormStart = Date.now();
+    const storm = await visitors.ask(
+      {
+        cmd: 'connect',
+        urls: cluster.nodes.map((n) => n.url),
+        count: online,
+        perSecond: (online * 1000) / STORM_MS,
+      },
+      180_000,
+    );
+    const allListedMs = await convergence(
+      () => onlineCount(n1.url),
+      (c) => c >= base + storm.connected,
+      stormStart,
+    );
+    const memAfter = await redisUsedMemory(redis);
+    progress('storm', { ...storm, allListedMs, memBefore, memAfter });
+    await visitors.ask({ cmd: 'steady', heartbeatMs: 30_000, lifetimeMs: 600_000 }, 10_000);
+
+    const loaded = await delivery(n1.url, n2.url, 'loaded');
+    progress('delivery under load', loaded);
+    const list = await listLatency(n2.url);
+    progress('list', list);
+
+    const synthStart = Date.now();
+    const added = await addSynthetic(redis, SYNTHETIC);
+    const memSynthetic = await redisUsedMemory(redis);
+    const n4 = await startNode('node-4', cluster.env, 300_000);
+    extra.push(n4);
+    const loadedMs = Date.now() - synthStart;
+    const listed = await onlineCount(n4.url);
+    progress('synthetic', { added, listed, loadedMs, memSynthetic });
+    const list100k = await listLatency(n4.url);
+    progress('list at 100,000', list100k);
+
+    const onThree = await connectionsOn(n3.url);
+    const before = await onlineCount(n1.url);
+    const killedAt = Date.now();
+    await n3.kill();
+    const convergedMs = await convergence(
+      () => onlineCount(n1.url),
+      (c) => c <= before - onThree,
+      killedAt,
+    );
+    return {
+      nodes: 3,
+      online: storm.connected,
+      load: { start: loadAtStart, end: round(loadavg()[0]) },
+      files,
+      idle,
+      storm: { ...storm, requested: online, windowMs: STORM_MS, allListedMs },
+      redis: {
+        beforeBytes: memBefore,
+        afterBytes: memAfter,
+        perVisitorBytes: round((memAfter - memBefore) / Math.max(1, storm.connected), 0),
+      },
+      loaded,
+      list,
+      synthetic: {
+        added,
+        listed,
+        loadMs: loadedMs,
+        perRowBytes: round((memSynthetic - memAfter) / Math.max(1, added), 0),
+        list: list100k,
+      },
+      convergence: { killed: n3.id, visitorsOnIt: onThree, ms: convergedMs },
+    };
+  } finally {
+    redis.disconnect();
+    await visitors.stop();
+    for (const n of extra) await n.close().catch(() => n.kill());
+    await cluster.stop();
+  }
+}
+
+const cores = () => availableParallelism();
+
+/** A delivery summary as `p50 / p99 / max ms`. */
+const d = (s) => `${num(s.p50, 1)} / ${num(s.p99, 1)} / ${num(s.max, 1)} ms`;
+
+export function render(r) {
+  const online = r.online.toLocaleString('en');
+  return [
+    '### Cluster',
+    '',
+    `Three nodes (\`node dist/server.js\`, one process each) on one Postgres and one Redis, all on this machine; ${online} simulated visitors (\`ws\` clients in another process) connected straight to the nodes in turn, sending heartbeats every 30 s, one in ten chatting. Delivery: ${r.idle.toVisitor.samples} samples each way, one at a time, on probe visitors. List: ${r.list[0]?.samples ?? ''} sequential queries per filter on node 2 (\`limit=200\`: the first page, as the agent page asks), timed to the last byte. Convergence: kill -9 of a node, until another node's count drops by the visitors it held.${r.load ? ` Load average (1 min) ${r.load.start} at the start, ${r.load.end} at the end, on ${cores()} cores: the nodes, Postgres, Redis, the crowd and whatever else ran share them.` : ''}`,
+    '',
+    table(
+      [
+        'cross-node delivery (p50 / p99 / max)',
+        'nobody else online',
+        `${r.online.toLocaleString('en')} online`,
+      ],
+      [
+        [
+          'agent POST on node 2 → visitor socket on node 1',
+          d(r.idle.toVisitor),
+          d(r.loaded.toVisitor),
+        ],
+        ['visitor on node 1 → agent feed on node 2', d(r.idle.toAgent), d(r.loaded.toAgent)],
+      ],
+      'lrr',
+    ),
+    '',
+    table(
+      ['reconnect storm', ''],
+      [
+        [
+          'visitors started',
+          `${(r.storm.connected + r.storm.failed).toLocaleString('en')} of ${(r.storm.requested ?? ONLINE).toLocaleString('en')}, paced to start within ${r.storm.windowMs / 1000} s, over 3 nodes`,
+        ],
+        ['took', `${num(r.storm.ms / 1000, 1)} s (no new starts after ${CONNECT_LIMIT_S} s)`],
+        ['welcomed / failed', `${r.storm.connected.toLocaleString('en')} / ${r.storm.failed}`],
+        ['hello → welcome p50 / p99', `${num(r.storm.p50Ms, 0)} / ${num(r.storm.p99Ms, 0)} ms`],
+        [
+          'all listed on node 1 after',
+          r.storm.allListedMs == null
+            ? 'not within 60 s'
+            : `${num(r.storm.allListedMs / 1000, 1)} s`,
+        ],
+        ['Redis memory per online visitor', `${r.redis.perVisitorBytes.toLocaleString('en')} B`],
+      ],
+      'lr',
+    ),
+    '',
+    table(
+      [
+        'agent list (p50 / p95)',
+        `${online} online (node 2)`,
+        `${r.synthetic.listed.toLocaleString('en')} online (node 4, synthetic)`,
+      ],
+      r.list.map((x, i) => [
+        x.query,
+        `${num(x.p50, 1)} / ${num(x.p95, 1)} ms`,
+        `${num(r.synthetic.list[i]?.p50, 1)} / ${num(r.synthetic.list[i]?.p95, 1)} ms`,
+      ]),
+      'lrr',
+    ),
+    '',
+    `Synthetic: ${r.synthetic.added.toLocaleString('en')} rows cloned from the real ones into Redis (about ${r.synthetic.perRowBytes.toLocaleString('en')} B of Redis memory each: row, mask, presence), then node 4 started and loaded the whole list (${num(r.synthetic.loadMs / 1000, 1)} s from the first write to listening).`,
+    '',
+    table(
+      ['presence after kill -9', ''],
+      [
+        [
+          'node killed',
+          `${r.convergence.killed} (${r.convergence.visitorsOnIt.toLocaleString('en')} visitors)`,
+        ],
+        [
+          'offline on node 1 after',
+          r.convergence.ms == null ? 'not within 60 s' : `${num(r.convergence.ms / 1000, 1)} s`,
+        ],
+      ],
+      'lr',
+    ),
+  ].join('\n');
+}
+
+if (isMain(import.meta)) await runPart('cluster', run, render);
