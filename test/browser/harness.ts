@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { describe } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
+import { ENGINE_LOG_PATH, ENGINE_LOG_SCRIPT, isWebKit, withEngineLog } from './engine-log';
 
 /** The built files the pages load. */
 export const DIST = resolve(import.meta.dirname, '../../dist');
@@ -130,6 +131,11 @@ export async function serve(routes: Record<string, Route | string>): Promise<Ser
       const given = routes[path];
       // Browsers ask for it unprompted; a 404 would be a console error in every test.
       if (!given && path == '/favicon.ico') return void res.writeHead(204).end();
+      const webkit = isWebKit(req.headers['user-agent']);
+      if (!given && path == ENGINE_LOG_PATH && webkit)
+        return void res
+          .writeHead(200, { 'content-type': TYPES['.js'], 'cache-control': 'no-store' })
+          .end(ENGINE_LOG_SCRIPT);
       const route: Route =
         typeof given == 'string' ? { body: given } : given || { file: path.slice(1) };
       if (route.delay) await new Promise((r) => setTimeout(r, route.delay));
@@ -145,6 +151,9 @@ export async function serve(routes: Record<string, Route | string>): Promise<Ser
         type ??= TYPES[extname(file)];
       }
       type ??= TYPES[extname(path)] || TYPES['.html'];
+      // WebKit's WebDriver reports no console messages or errors: record them in the page.
+      if (webkit && typeof body == 'string' && type.startsWith('text/html'))
+        body = withEngineLog(body);
       res.writeHead(route.status || 200, {
         'content-type': type!,
         'cache-control': 'no-store',
