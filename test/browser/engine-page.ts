@@ -99,12 +99,29 @@ interface Query {
  * document order) and runs one operation on them. Kept as plain ES2017 for every engine.
  */
 const IN_PAGE = `async function (q, op, extra) {
-  var found = [];
-  var walk = function (root) {
-    root.querySelectorAll(q.sel).forEach(function (el) { found.push(el); });
-    root.querySelectorAll('*').forEach(function (el) { if (el.shadowRoot) walk(el.shadowRoot); });
+  var deep = function (root, sel, out) {
+    root.querySelectorAll(sel).forEach(function (el) { if (out.indexOf(el) < 0) out.push(el); });
+    root.querySelectorAll('*').forEach(function (el) { if (el.shadowRoot) deep(el.shadowRoot, sel, out); });
+    return out;
   };
-  walk(document);
+  var found = deep(document, q.sel, []);
+  // Like Playwright's CSS, a descendant combinator also crosses into a host's shadow root:
+  // '[data-visitor-chat] .ln' finds .ln inside the widget's root. Try every top-level space.
+  var depth = 0, quote = '';
+  for (var i = 0; i < q.sel.length; i++) {
+    var c = q.sel[i];
+    if (quote) { if (c == quote) quote = ''; continue; }
+    if (c == '"' || c == "'") quote = c;
+    else if (c == '[' || c == '(') depth++;
+    else if (c == ']' || c == ')') depth--;
+    else if (c == ' ' && depth == 0) {
+      var head = q.sel.slice(0, i).trim(), tail = q.sel.slice(i + 1).trim();
+      if (!head || !tail || /[>+~]$/.test(head) || /^[>+~]/.test(tail)) continue;
+      deep(document, head, []).forEach(function (host) {
+        if (host.shadowRoot) deep(host.shadowRoot, tail, found);
+      });
+    }
+  }
   if (q.hasText != null) {
     var norm = function (s) { return s.replace(/\\s+/g, ' ').trim().toLowerCase(); };
     found = found.filter(function (el) { return norm(el.textContent || '').indexOf(norm(q.hasText)) >= 0; });
