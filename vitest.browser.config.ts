@@ -1,16 +1,28 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
 /**
  * Tests of the built dist/ files, run after `npm run build`: the bundle checks and the
- * real-Chromium tests. One file at a time: each browser test starts its own Chromium.
+ * real-browser tests. One file at a time: each browser test starts its own browser.
+ *
+ * `ENGINES` picks the engine legs (engines.ts); scripts/browser-legs.mjs runs one process per
+ * engine. A leg without Chromium runs only the cross-engine files (those using
+ * `describeEngines`): the Chromium-only ones and the bundle checks belong to the Chromium leg.
  */
+const engines = process.env.ENGINES?.split(',').map((s) => s.trim());
+const chromiumLeg = !engines || engines.includes('chromium');
+const crossEngine = readdirSync('test/browser', { recursive: true, encoding: 'utf8' })
+  .map((f) => 'test/browser/' + f)
+  .filter((f) => f.endsWith('.test.ts') && readFileSync(f, 'utf8').includes('describeEngines('));
+
 export default defineConfig({
   test: {
     environment: 'node',
-    include: ['test/browser/**/*.test.ts', 'test/bundle.test.ts'],
+    include: chromiumLeg ? ['test/browser/**/*.test.ts', 'test/bundle.test.ts'] : crossEngine,
     fileParallelism: false,
     maxWorkers: 1,
-    testTimeout: 30_000,
+    // Firefox and WebKit start slower and run slower than Chromium on a busy machine.
+    testTimeout: chromiumLeg && engines?.length == 1 ? 30_000 : 60_000,
     hookTimeout: 60_000,
     restoreMocks: true,
   },

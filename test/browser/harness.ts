@@ -45,11 +45,19 @@ export function chromiumAvailable(): boolean {
 type Suite = (name: string, fn: () => void) => void;
 
 /**
- * `describe`, or a skipped `describe` (with a loud notice) when no Chromium is installed outside
- * CI; checked when called, so a file that only imports the harness does not need a browser.
+ * `describe` for a Chromium-only suite (it needs what only Chromium has: say why in the file),
+ * or a skipped one when no Chromium is installed outside CI (with a loud notice) or when
+ * `ENGINES` leaves Chromium out; checked when called, so importing the harness needs no browser.
  */
 export const describeBrowser: Suite = (name, fn) =>
-  (chromiumAvailable() ? describe : describe.skip)(name, fn);
+  (chromiumLeg() && chromiumAvailable() ? describe : describe.skip)(name, fn);
+
+/** False in a process that runs only other engines' legs (`ENGINES=firefox`, see engines.ts). */
+const chromiumLeg = () =>
+  !process.env.ENGINES ||
+  process.env.ENGINES.split(',')
+    .map((s) => s.trim())
+    .includes('chromium');
 
 /**
  * Launches headless Chromium (the system one: `npx playwright install` is not used). Playwright
