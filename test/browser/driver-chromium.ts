@@ -20,6 +20,10 @@ function wrap(p: Page): EnginePage {
     (log) => {
       p.on('console', (m) => log.console(m.type(), m.text()));
       p.on('pageerror', (e) => log.error(e.message));
+      p.on('dialog', (d) => {
+        log.error('dialog: ' + d.message());
+        void d.dismiss();
+      });
     },
   );
 }

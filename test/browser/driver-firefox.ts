@@ -34,6 +34,10 @@ async function wrap(p: Page, viewport: Viewport): Promise<EnginePage> {
     (log) => {
       p.on('console', (m) => log.console(m.type() == 'warn' ? 'warning' : m.type(), m.text()));
       p.on('pageerror', (e) => log.error((e as Error).message ?? String(e)));
+      p.on('dialog', (d) => {
+        log.error('dialog: ' + d.message());
+        void d.dismiss();
+      });
     },
   );
 }

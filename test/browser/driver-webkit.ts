@@ -8,7 +8,8 @@
  * storage, Web Locks and BroadcastChannel. WebDriver has one current tab per session: every
  * command takes the session's lock and switches to its tab first.
  *
- * Classic WebDriver has no console or error events and no init scripts: the fixture server
+ * A dialog (alert) left open fails the next command ("unexpected alert open"). Classic
+ * WebDriver has no console or error events and no init scripts: the fixture server
  * adds engine-log.ts's recorder to the pages WebKit loads, and every command here drains it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -217,13 +218,14 @@ async function newContext(
           const r = (await s.command('POST', '/execute/async', {
             script: `var done = arguments[arguments.length - 1];
               Promise.resolve().then(function () { return ${expression}; }).then(
-                function (v) { done({ v: v === undefined ? null : v, log: ${DRAIN} }); },
+                function (v) { done({ v: v, u: v === undefined, log: ${DRAIN} }); },
                 function (e) { done({ e: String((e && e.stack) || e), log: ${DRAIN} }); });`,
             args: [],
-          })) as { v?: unknown; e?: string; log?: Entry[] };
+          })) as { v?: unknown; u?: boolean; e?: string; log?: Entry[] };
           drain(r.log);
           if (r.e !== undefined) throw new Error('WebKit: evaluation failed: ' + r.e);
-          return r.v;
+          // WebDriver sends `undefined` as null; the flag keeps the difference, as Playwright does.
+          return r.u ? undefined : r.v;
         });
       const actions = (list: unknown[]) =>
         onTab(handle, async () => {

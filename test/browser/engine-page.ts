@@ -46,8 +46,9 @@ export type WaitState = 'attached' | 'detached' | 'visible' | 'hidden';
 export interface Locator {
   /** Waits until the element is visible, enabled, still and not covered, then clicks it. */
   click(): Promise<void>;
-  /** Focuses the field, selects its text and types `text` over it (real key events). */
+  /** Replaces the field's text with `text` as one input event (no key events), like Playwright. */
   fill(text: string): Promise<void>;
+  inputValue(): Promise<string>;
   /** Clicks a checkbox unless it is already checked. */
   check(): Promise<void>;
   waitFor(options?: { state?: WaitState; timeout?: number }): Promise<void>;
@@ -66,7 +67,8 @@ export interface Locator {
 export interface EnginePage {
   engine: Engine;
   goto(url: string): Promise<void>;
-  evaluate<R, A = undefined>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<R>;
+  /** Runs `fn(arg)` in the page (or evaluates an expression given as a string). */
+  evaluate<R, A = undefined>(fn: ((arg: A) => R | Promise<R>) | string, arg?: A): Promise<R>;
   /** Polls `fn` in the page until it returns a truthy value, and returns that value. */
   waitForFunction<R, A = undefined>(
     fn: (arg: A) => R | Promise<R>,
@@ -79,7 +81,7 @@ export interface EnginePage {
   screenshot(options: { path: string }): Promise<void>;
   on(event: 'console', listener: (m: ConsoleLine) => void): void;
   on(event: 'pageerror', listener: (e: { message: string }) => void): void;
-  /** Uncaught errors, unhandled rejections and console errors so far, as lines. */
+  /** Uncaught errors, unhandled rejections, console errors and dialogs so far, as lines. */
   problems(): string[];
   setDefaultTimeout(ms: number): void;
   waitForTimeout(ms: number): Promise<void>;
@@ -149,12 +151,20 @@ const IN_PAGE = `async function (q, op, extra) {
     return { value: { x: b.x, y: b.y, width: b.width, height: b.height } };
   }
   if (op == 'checked') return { value: !!el.checked };
+  if (op == 'value') return { value: el.value };
   if (op == 'eval') return { value: await extra(el) };
   if (!visible(el)) return { error: 'not visible' };
   if (el.disabled) return { error: 'disabled' };
-  if (op == 'focus') {
+  if (op == 'fill') {
+    // As Playwright's fill: focus, select what is there, insert the text as one input (an
+    // editing command, so Preact sees a real input event); tabs and newlines stay text.
     el.focus();
     if (el.select) el.select();
+    var done = extra ? document.execCommand('insertText', false, extra) : document.execCommand('delete');
+    if (!done || el.value != extra) {
+      el.value = extra;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    }
     return { value: true };
   }
   // op == 'point': where a real click would land, once the element is in view and still.
@@ -225,9 +235,7 @@ export function createEnginePage(
         await driver.click(p.x, p.y);
       },
       async fill(text) {
-        await single(q, 'focus', 'fill');
-        if (text) await driver.type(text);
-        else await driver.press('Backspace');
+        await single(q, 'fill', 'fill', JSON.stringify(text));
       },
       async check() {
         if (!(await single<boolean>(q, 'checked', 'check'))) await self.click();
@@ -252,6 +260,7 @@ export function createEnginePage(
         }
       },
       textContent: () => single(q, 'text', 'textContent'),
+      inputValue: () => single(q, 'value', 'inputValue'),
       getAttribute: (name) => single(q, 'attr', 'getAttribute', JSON.stringify(name)),
       count: async () => (await call(q, 'count')) as number,
       allTextContents: async () => (await call(q, 'texts')) as string[],
@@ -265,8 +274,8 @@ export function createEnginePage(
     return self;
   }
 
-  const evaluate = <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A) =>
-    driver.run(`(${fn})(${serialize(arg)})`) as Promise<R>;
+  const evaluate = <R, A>(fn: ((arg: A) => R | Promise<R>) | string, arg?: A) =>
+    driver.run(typeof fn == 'string' ? fn : `(${fn})(${serialize(arg)})`) as Promise<R>;
 
   return {
     engine,

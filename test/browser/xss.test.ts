@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describeEngines, launchEngine, type EngineBrowser, type EnginePage } from './engines';
 import WebSocket from 'ws';
 import { PWN_RECORDER, XSS, auditDom, upTo } from '../helpers/xss-corpus';
 import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
@@ -7,7 +8,7 @@ import { startRealServer, type RealServer } from './real-server';
 import { buildFixture, chat, snippetFor } from './ui-harness';
 
 /**
- * The XSS corpus (test/helpers/xss-corpus.ts) through every text sink, in real Chromium: the
+ * The XSS corpus (test/helpers/xss-corpus.ts) through every text sink, in real browsers: the
  * widget's (agent, bot, system and auto messages, author names, quick-reply labels and values,
  * the typing line, the visitor's own text, the contact form) and the agent Visitors page's
  * (visitor names, emails, phones, variables, page titles and URLs, referrers, groups, messages
@@ -19,14 +20,19 @@ const TOKEN = 'xss-agent-token-0123456789abcdef';
 
 type Smartsupp = (...args: unknown[]) => void;
 
+/** Playwright's page (Chromium-only suite) or an engines.ts page: both evaluate an expression. */
+interface Evaluates {
+  evaluate(expression: string): Promise<unknown>;
+}
+
 /** Runs the DOM audit in the page, over the document and every open shadow root. */
-const audit = (page: Page, allow: string[]) =>
+const audit = (page: Evaluates, allow: string[]) =>
   page.evaluate(
     `(${auditDom.toString()})(document, ${JSON.stringify(['head', 'head *', ...allow])})`,
   ) as Promise<string[]>;
 
-const pwned = (page: Page) =>
-  page.evaluate(() => (window as unknown as { __pwned?: number[] }).__pwned);
+/** The ids of the vectors that ran (`undefined` when none did). */
+const pwned = (page: Evaluates) => page.evaluate('window.__pwned') as Promise<number[] | undefined>;
 
 /** Rules that show each vector as an auto message (text, author, quick reply) on `x<id>`. */
 const RULES = XSS.map((v) => ({
@@ -48,15 +54,15 @@ ${snippetFor(config).html}
 }
 
 /** Locates inside the widget's shadow root. */
-const w = (page: Page) => (sel: string) => page.locator('[data-visitor-chat] ' + sel);
+const w = (page: EnginePage) => (sel: string) => page.locator('[data-visitor-chat] ' + sel);
 
 /** Widget elements that are the widget's own (the contact form is a form). */
 const WIDGET_OWN = ['form.fm', 'form.cp'];
 
-describeBrowser('the XSS corpus through every widget text sink, in Chromium', () => {
-  let browser: Browser;
+describeEngines('the XSS corpus through every widget text sink', (engine) => {
+  let browser: EngineBrowser;
   let site: Served;
-  let context: BrowserContext;
+  let page: EnginePage | undefined;
   const problems: string[] = [];
 
   beforeAll(async () => {
@@ -73,26 +79,23 @@ describeBrowser('the XSS corpus through every widget text sink, in Chromium', ()
         contentType: 'text/javascript',
       },
     });
-    browser = await launchBrowser();
+    browser = await launchEngine(engine);
   });
 
   afterAll(async () => {
-    await context?.close();
+    await page?.close();
     await browser?.close();
     await site?.close();
   });
 
-  async function open(path: string): Promise<Page> {
-    context = await browser.newContext();
-    const page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('dialog', (d) => {
-      problems.push('dialog: ' + d.message());
-      void d.dismiss();
-    });
-    await page.goto(site.url + path);
-    await page.locator('[data-visitor-chat] .ln').waitFor();
-    return page;
+  /** Opens `path` in a fresh context; page errors and dialogs (engines.ts reports both) fail. */
+  async function open(path: string): Promise<EnginePage> {
+    const opened = await browser.newPage();
+    page = opened;
+    opened.on('pageerror', (e) => problems.push(e.message));
+    await opened.goto(site.url + path);
+    await opened.locator('[data-visitor-chat] .ln').waitFor();
+    return opened;
   }
 
   it('auto messages, agent, bot and system messages, names, quick replies, typing, visitor text', async () => {
@@ -167,7 +170,7 @@ describeBrowser('the XSS corpus through every widget text sink, in Chromium', ()
     expect(await audit(page, WIDGET_OWN)).toEqual([]);
     expect(await pwned(page)).toBeUndefined();
     expect(problems).toEqual([]);
-    await context.close();
+    await page.close();
   });
 
   it('the contact form: every field and the held message, and a javascript: privacy link', async () => {
@@ -206,7 +209,7 @@ describeBrowser('the XSS corpus through every widget text sink, in Chromium', ()
     expect(await audit(page, WIDGET_OWN)).toEqual([]);
     expect(await pwned(page)).toBeUndefined();
     expect(problems).toEqual([]);
-    await context.close();
+    await page.close();
   });
 });
 
@@ -226,6 +229,8 @@ async function rawVisitor(url: string, frames: unknown[]): Promise<WebSocket> {
   return ws;
 }
 
+// Chromium only: the agent page comes from the reference server, and the recorder must run
+// before its scripts — an init script, which WebKit's classic WebDriver cannot add.
 describeBrowser('the XSS corpus through every agent-page text sink, in Chromium', () => {
   let browser: Browser;
   let server: RealServer;
