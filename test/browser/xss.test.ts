@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { describeEngines, launchEngine, type EngineBrowser, type EnginePage } from './engines';
 import WebSocket from 'ws';
 import { PWN_RECORDER, XSS, auditDom, upTo } from '../helpers/xss-corpus';
