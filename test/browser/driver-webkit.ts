@@ -4,9 +4,10 @@
  * `--headless` hangs under automation.
  *
  * Each context is its own WebKitWebDriver + MiniBrowser (an automation session is an ephemeral
- * profile, and one driver holds one session); its pages are tabs of that session, so they share
- * storage, Web Locks and BroadcastChannel. WebDriver has one current tab per session: every
- * command takes the session's lock and switches to its tab first.
+ * profile, and one driver holds one session); its pages are windows of that session, so they
+ * share storage, Web Locks and BroadcastChannel. Windows, not tabs: a MiniBrowser tab opened by
+ * WebDriver stays in the background (hidden), where clicks never arrive. WebDriver has one
+ * current window per session: every command takes the session's lock and switches first.
  *
  * A dialog (alert) left open fails the next command ("unexpected alert open"). Classic
  * WebDriver has no console or error events and no init scripts: the fixture server
@@ -200,9 +201,10 @@ async function newContext(
         handle = current;
       } else {
         const made = (await onTab([...open][0] ?? current, () =>
-          s.command('POST', '/window/new', { type: 'tab' }),
+          s.command('POST', '/window/new', { type: 'window' }),
         )) as { handle: string };
         handle = made.handle;
+        await onTab(handle, () => sizeWindow(s, viewport));
       }
       open.add(handle);
       let sink: PageLog | undefined;
