@@ -1,10 +1,13 @@
-// Builds every artefact in dist/ (see DESIGN.md §2 and §7):
+// Builds every artefact in dist/ (see README "Sizes" and docs/AGENT-API.md):
 //   index.js + index.d.ts     npm entry: ES module, dependencies external, declarations
+//   npm/ui.js                 npm `visitor-chat/ui`: the chat UI importing `preact` (external)
 //   loader.js + loader.d.ts   the snippet's source, importable from Node (demo server, README)
 //   snippet.js, snippet.html  the paste-in one-liner, generated from loader.js (never hand-copied)
 //   widget.js                 script-tag core: classic IIFE, everything bundled, minified, no Preact
-//   chat.js, http.js, ui.js   ES-module chunks widget.js imports by URL after `load` (src/main.ts)
-//   agent.js                  the agent Visitors page (skipped while its source does not exist)
+//   chat.js, http.js, ui.js   ES-module chunks widget.js imports by URL after `load` (src/main.ts);
+//                             ui.js carries its own Preact (a script-tag site has no bundler)
+//   agent.js, server.js       the demo agent page and the reference server: built here for
+//                             `npm start`, left out of the npm package (package.json `files`)
 //
 // dist/ is not emptied first (a running `npm start` or test run may be reading it); `npm pack`
 // builds from an empty dist/ (the `prepack` script), so a removed entry never ships.
@@ -130,7 +133,7 @@ const snippet = () => ({
 /** @type {import('rollup').RollupOptions[]} */
 const configs = [
   {
-    input: { index: 'src/index.ts', loader: 'src/loader.ts' },
+    input: { index: 'src/index.ts', loader: 'src/loader.ts', 'npm/ui': 'src/ui/index.tsx' },
     external: (id) => deps.some((d) => id == d || id.startsWith(d + '/')),
     plugins: [
       resolveTs(),
@@ -164,8 +167,8 @@ const configs = [
     output: { file: 'dist/http.js', format: 'es', sourcemap: true },
   },
   {
-    // The chat UI (Preact bundled, nowhere else): imported by URL next to widget.js,
-    // and by npm consumers as 'visitor-chat/ui'.
+    // The chat UI for the script tag, imported by URL next to widget.js: Preact bundled (and
+    // nowhere else in the script-tag build). npm consumers get dist/npm/ui.js instead.
     input: 'src/ui/index.tsx',
     plugins: [resolveTs(), transpile(), minify()],
     output: { file: 'dist/ui.js', format: 'es', sourcemap: true },
@@ -195,7 +198,8 @@ if (existsSync('demo/agent/main.tsx')) {
 if (existsSync('demo/server/main.ts')) {
   configs.push({
     input: 'demo/server/main.ts',
-    external: (id) => id.startsWith('node:') || /^(ws|better-sqlite3)(\/|$)/.test(id),
+    external: (id) =>
+      id.startsWith('node:') || /^(ws|better-sqlite3|pg|prom-client|ioredis)(\/|$)/.test(id),
     plugins: [
       resolve({ preferBuiltins: true, extensions: ['.ts', '.mjs', '.js', '.json'] }),
       transpile(),

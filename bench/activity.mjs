@@ -156,7 +156,7 @@ async function frameRates(browser, site) {
     const timers = (await page.evaluate(() => window.__timers)) - timers0;
     const idle = state('idle', count(t0, Date.now()), timers);
 
-    // A last heartbeat goes as the page is hidden (DESIGN §5); it is reported apart.
+    // A last heartbeat goes as the page is hidden (docs/AGENT-API.md); it is reported apart.
     t0 = Date.now();
     await page.evaluate(HIDE);
     await page.waitForTimeout(500);

@@ -4,10 +4,12 @@
 // Run by `npm run bench` at the end, or alone: `npm run bench:readme`.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { render as renderActivity } from './activity.mjs';
+import { render as renderAgentPage } from './agent-page.mjs';
 import { render as renderBytes } from './bytes.mjs';
 import { renderEnv } from './env.mjs';
 import { formatAs } from './format.mjs';
 import { render as renderHostPage } from './host-page.mjs';
+import { render as renderLongChat } from './long-chat.mjs';
 import { isMain, readResults } from './results.mjs';
 import { render as renderServer } from './server.mjs';
 import { renderTargets } from './targets.mjs';
@@ -21,8 +23,10 @@ export function renderSection(results) {
   const parts = [
     ['bytes', renderBytes],
     ['hostPage', renderHostPage],
+    ['longChat', renderLongChat],
     ['activity', renderActivity],
     ['server', renderServer],
+    ['agentPage', renderAgentPage],
   ];
   const when = [
     ...new Set(parts.map(([k]) => results[k]?.measuredAt?.slice(0, 10)).filter(Boolean)),
@@ -33,7 +37,7 @@ export function renderSection(results) {
   return [
     'Measured by `npm run bench` (builds `dist/` if it is missing, then a few minutes; ' +
       'one part alone: `npm run bench:bytes`, `bench:host-page`, `bench:activity`, ' +
-      '`bench:server`). It prints these tables, writes the figures to ' +
+      '`bench:server`, `bench:agent-page`, `bench:long-chat`). It prints these tables, writes the figures to ' +
       '`bench/results/latest.json` and regenerates this section from it. Measured on ' +
       `${when.join(', ') || '–'}${total}, on:`,
     '',

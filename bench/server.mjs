@@ -31,7 +31,7 @@ const SPARE_FILES = 200;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts bench/visitors.mjs (open-files limit raised) and returns a request/answer function. */
-function startVisitors() {
+export function startVisitors() {
   const file = fileURLToPath(new URL('./visitors.mjs', import.meta.url));
   const child = spawn('/bin/sh', ['-c', RAISE_FILES, process.execPath, file], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

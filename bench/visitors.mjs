@@ -5,8 +5,10 @@
 // Driven over IPC by the parent:
 //   {cmd: 'connect', url, count}   open `count` visitors, CONCURRENCY handshakes at a time;
 //                                  answers {connected, failed, ms}
-//   {cmd: 'steady', heartbeatMs}   every visitor sends a heartbeat per interval (random phase),
-//                                  and one in ten a message per two intervals; answers {ok}
+//   {cmd: 'steady', heartbeatMs, lifetimeMs?}
+//                                  every visitor sends a heartbeat per interval (random phase),
+//                                  and one in ten a message per two intervals; answers {ok};
+//                                  `lifetimeMs` moves the exit below to that long from now
 //   {cmd: 'stop'}                  closes every socket and exits
 // The process also exits on its own after LIFETIME_MS, or when the parent goes away.
 import { WebSocket } from 'ws';
@@ -15,7 +17,7 @@ const CONCURRENCY = 200;
 const CONNECT_TIMEOUT_MS = 90_000;
 const LIFETIME_MS = 240_000;
 
-const lifetime = setTimeout(() => process.exit(3), LIFETIME_MS);
+let lifetime = setTimeout(() => process.exit(3), LIFETIME_MS);
 lifetime.unref();
 process.on('disconnect', () => process.exit(0));
 
@@ -103,7 +105,12 @@ function beat(v) {
   if (v.chatty && v.beats % 2 == 0) message(v);
 }
 
-function steady({ heartbeatMs }) {
+function steady({ heartbeatMs, lifetimeMs }) {
+  if (lifetimeMs > 0) {
+    clearTimeout(lifetime);
+    lifetime = setTimeout(() => process.exit(3), lifetimeMs);
+    lifetime.unref();
+  }
   for (const v of visitors) {
     const phase = Math.random() * heartbeatMs;
     timers.push(

@@ -1,5 +1,40 @@
 /**
  * The chat layer of the script-tag build (`dist/chat.js`), loaded by main.ts after the page's
- * `load` event: commands, outbox, messages and auto-message rules on top of the kernel.
+ * `load` event: commands, outbox, messages and auto-message rules on top of the kernel, and the
+ * launcher shell drawn without Preact. The UI chunk (`ui.js`) loads only when it is needed.
  */
-export { installChat } from './core/widget';
+import type { Kernel } from './core/kernel';
+import { installChat, type Widget } from './core/widget';
+import { createShell, type Shell } from './ui/shell';
+
+export { installChat };
+
+/** What `ui.js` exports to the script-tag build. */
+export interface UIModule {
+  mount(widget: Widget, shell?: Shell): unknown;
+}
+
+/**
+ * Installs the chat layer with the launcher shell: `ui.js` (from `loadUI`) is imported when the
+ * visitor opens the chat, a message or auto message arrives or `chat:open` is called — or
+ * earlier, as a prefetch, when the pointer, the focus or a touch reaches the launcher.
+ */
+export function startChat(k: Kernel, loadUI: () => Promise<UIModule>): Widget {
+  let ui: Promise<UIModule> | undefined;
+  let shell: Shell | undefined;
+  const fetchUI = () => {
+    // A failed load is tried again next time, not remembered.
+    ui ||= loadUI().catch((e) => {
+      ui = undefined;
+      throw e;
+    });
+    return ui;
+  };
+  return installChat(
+    k,
+    (w) => fetchUI().then((m) => void m.mount(w, shell)),
+    (w) => {
+      if (k.doc) shell = createShell(w, k.doc, () => void fetchUI().catch(() => {}));
+    },
+  );
+}

@@ -2,14 +2,18 @@
  * The script-tag entry: the one module with top-level effects.
  *
  * Before the page's `load` event only the presence kernel runs (identity, activity, page views,
- * the connection). The chat layer (`chat.js`: commands, outbox, rules) loads after `load` on idle
- * time — or at once when a message arrives or a command is called after load — and then runs the
- * commands the snippet queued in `smartsupp._`, in order. Later `smartsupp(...)` calls run at once,
+ * the connection). The chat layer (`chat.js`: commands, outbox, rules, the launcher drawn without
+ * Preact) loads after `load` on idle time — or at once when a message arrives or a command is
+ * called after load — and then runs the commands the snippet queued in `smartsupp._`, in order.
+ * The UI (`ui.js`, Preact) loads only when the chat is used (see chat.ts). Later `smartsupp(...)` calls run at once,
  * without replacing the `window.smartsupp` function object the page already holds.
  */
 import { isRecord } from './protocol';
-import { createKernel, type KernelOptions } from './core/kernel';
+import { createChunkLoader } from './core/chunk';
+import { createKernel, type Kernel, type KernelOptions } from './core/kernel';
+import type { Listener } from './core/commands';
 import type { Widget } from './core/widget';
+import type { UIModule } from './chat';
 import type { Transport } from './transport/types';
 import { createWebSocketTransport } from './transport/websocket';
 
@@ -22,21 +26,14 @@ interface Stub {
 const w = window as unknown as { smartsupp?: Stub; _smartsupp?: unknown };
 const BOOTED = '__visitorChat';
 // Chunks sit next to this script: captured now, `currentScript` is null once we return.
-const base = (document.currentScript as HTMLScriptElement | null)?.src || location.href;
-const chunk = (name: string) => import(/* @vite-ignore */ new URL(name, base).href);
+const src = (document.currentScript as HTMLScriptElement | null)?.src;
+const base = src || location.href;
 
 /** A transport whose code is still loading: it connects once the chunk has arrived. */
 function lazyTransport(load: Promise<Transport>): Transport {
   let t: Transport | undefined;
   return {
-    open: (l) =>
-      void load.then(
-        (real) => (t = real).open(l),
-        (e) => {
-          console.warn('[visitor-chat] the HTTP transport failed to load: ' + String(e));
-          l.status('stopped');
-        },
-      ),
+    open: (l) => void load.then((real) => (t = real).open(l)),
     send: (frame, final) => !!t && t.send(frame, final),
     close: () => t?.close(),
   };
@@ -46,9 +43,7 @@ function lazyTransport(load: Promise<Transport>): Transport {
   try {
     let stub = w.smartsupp;
     if (stub && (stub as unknown as Record<string, unknown>)[BOOTED]) {
-      console.warn(
-        '[visitor-chat] the widget script was loaded twice; the second copy does nothing',
-      );
+      console.warn('[visitor-chat] the widget script was loaded twice: ignored');
       return;
     }
     if (typeof stub != 'function') {
@@ -62,27 +57,50 @@ function lazyTransport(load: Promise<Transport>): Transport {
     }
     const s = stub;
     Object.defineProperty(s, BOOTED, { value: true });
+    let k: Kernel | undefined;
+    // A chunk that fails to load says so (once) and is retried with backoff (core/chunk.ts).
+    const chunk = createChunkLoader({
+      base,
+      import: (url) => import(/* @vite-ignore */ url),
+      window,
+      failed(name, e) {
+        const message = name + ' failed to load, retrying: ' + e;
+        if (!k) return;
+        k.warn(message);
+        // The page's `on('error', fn)` calls still wait in the queue (chat.js runs it): they hear
+        // this one now (chat.js adding them again later is harmless: the emitter keeps one each).
+        for (const a of s._ as ArrayLike<unknown>[])
+          if (a[0] == 'on' && a[1] == 'error' && typeof a[2] == 'function')
+            k.emitter.on('error', a[2] as Listener<'error'>);
+        k.emitter.emit('error', { code: 'chunk_failed', message });
+      },
+    });
     // Own keys only (no prototype): a polluted Object.prototype must not configure the widget.
     const raw: Record<string, unknown> = Object.assign(
       Object.create(null),
       isRecord(w._smartsupp) && w._smartsupp,
     );
-    const server = typeof raw.server == 'string' ? raw.server : '';
+    // A Smartsupp snippet switches with one URL: the server may ride on this script's own URL
+    // (never the page's: a link must not point a visitor's chat elsewhere).
+    const server =
+      typeof raw.server == 'string'
+        ? raw.server
+        : (src && new URL(src).searchParams.get('server')) || '';
     let transport = raw.transport as Transport | string | undefined;
     if (server && typeof transport != 'object') {
       const options = { url: server, key: String(raw.key), window };
       transport =
         transport == 'http'
           ? lazyTransport(
-              chunk('http.js').then((m: typeof import('./http')) => m.createHttpTransport(options)),
+              chunk<typeof import('./http')>('http.js').then((m) => m.createHttpTransport(options)),
             )
           : createWebSocketTransport(options);
     }
     // Still no prototype: the kernel reads options such as `storage` and `now` from it too.
-    const k = createKernel(Object.assign(raw, { transport, window }) as unknown as KernelOptions);
+    k = createKernel(Object.assign(raw, { transport, window }) as unknown as KernelOptions);
     s.vid = null;
     k.subscribers.add((state) => (s.vid = state.vid));
-    void k.booted.then(() => (s.vid = k.state.vid));
+    void k.booted.then(() => (s.vid = k!.state.vid));
 
     let queue = s._;
     if (!Array.isArray(queue)) queue = s._ = [];
@@ -90,15 +108,10 @@ function lazyTransport(load: Promise<Transport>): Transport {
     let widget: Widget | undefined;
     let loading: Promise<void> | undefined;
     const loadChat = () =>
-      (loading ||= chunk('chat.js').then(
-        (m: { installChat: typeof import('./core/widget').installChat }) => {
-          const wd = (widget = m.installChat(k, (uw) =>
-            chunk('ui.js').then((ui: { mount(w: Widget): unknown }) => void ui.mount(uw)),
-          ));
-          for (const args of q.splice(0)) wd.exec(args as ArrayLike<unknown>);
-        },
-        (e) => k.warn('the chat layer failed to load: ' + String(e)),
-      ));
+      (loading ||= chunk<typeof import('./chat')>('chat.js').then((m) => {
+        const wd = (widget = m.startChat(k!, () => chunk<UIModule>('ui.js')));
+        for (const args of q.splice(0)) wd.exec(args as ArrayLike<unknown>);
+      }));
     k.needChat = loadChat;
     // Later calls still do `o._.push(arguments)`: after load they run at once.
     q.push = (...items: unknown[]) => {

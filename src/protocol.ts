@@ -1,5 +1,6 @@
 /**
- * The wire protocol between the widget and a server, version 1.
+ * The wire protocol between the widget and a server, version 2 (version 1 plus the `hist`
+ * frames and `welcome.more`: a long conversation arrives a page at a time).
  *
  * Every frame is a JSON object with a short tag `t`. Each field is documented once, here.
  * The server must validate client frames; the widget validates server frames with
@@ -8,7 +9,13 @@
  */
 
 /** Version of this protocol, sent in `hello` and answered in `welcome`. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+/** Messages a `welcome` carries at most: the newest of the conversation (older ones by `hist`). */
+export const WELCOME_MESSAGES = 50;
+
+/** Most messages one `hist` answer carries (and the default a `hist` request asks for). */
+export const HISTORY_PAGE = 50;
 
 /** Longest message text, in UTF-16 code units, either way. */
 export const MAX_TEXT = 4000;
@@ -59,6 +66,15 @@ export type Device = 'desktop' | 'mobile' | 'tablet';
 /** Values a custom variable can hold. */
 export type VariableValue = string | number | boolean;
 
+/** A custom variable with the label agents see ("Spending: 1234.5"), as Smartsupp takes it. */
+export interface LabelledVariable {
+  label: string;
+  value: VariableValue;
+}
+
+/** A custom variable as a server stores it: its value, or its value and label. */
+export type Variable = VariableValue | LabelledVariable;
+
 // ---- client → server ----
 
 /** First frame on every (re)connection. */
@@ -82,6 +98,8 @@ export interface HelloFrame {
   activeAt: number;
   profile?: Profile;
   variables?: Record<string, VariableValue>;
+  /** Labels of some of `variables`, by key (since 0.2; a server that predates them ignores them). */
+  variableLabels?: Record<string, string>;
   group?: string;
 }
 
@@ -115,10 +133,15 @@ export interface IdentifyFrame extends Profile {
   form?: boolean;
 }
 
-/** Changed custom variables only. */
+/**
+ * Changed custom variables only. A changed key without a label in `labels` has none any more.
+ * Labels travel beside the values, so a server that predates them still reads the values.
+ */
 export interface VariablesFrame {
   t: 'vars';
   vars: Record<string, VariableValue>;
+  /** Labels of some of `vars`, by key. */
+  labels?: Record<string, string>;
 }
 
 export interface GroupFrame {
@@ -151,8 +174,21 @@ export interface TypingFrame {
   on: boolean;
 }
 
+/**
+ * Asks for older messages of the open conversation (protocol 2): the server answers `hist` with
+ * up to `limit` messages stored before the message `before`.
+ */
+export interface HistoryRequestFrame {
+  t: 'hist';
+  /** Server id of the oldest message the widget has. */
+  before: string;
+  /** How many, 1 to {@link HISTORY_PAGE} (default {@link HISTORY_PAGE}). */
+  limit?: number;
+}
+
 export type ClientFrame =
   | HelloFrame
+  | HistoryRequestFrame
   | HeartbeatFrame
   | PageFrame
   | SendFrame
@@ -177,8 +213,13 @@ export interface WelcomeFrame {
   blocked?: boolean;
   /** Whether an agent is online. */
   online?: boolean;
-  /** The open conversation's messages, oldest first (replaces what the widget shows). */
+  /**
+   * The open conversation's newest messages (at most {@link WELCOME_MESSAGES}), oldest first
+   * (replaces what the widget shows from there on).
+   */
   messages?: Message[];
+  /** Older messages than these exist: ask for them with `hist` (protocol 2). */
+  more?: boolean;
   /** Auto-message rules for this site; see core/rules.ts for their shape. */
   rules?: unknown[];
 }
@@ -216,6 +257,17 @@ export interface StatusFrame {
   online: boolean;
 }
 
+/** Answer to a `hist` request (protocol 2). */
+export interface HistoryFrame {
+  t: 'hist';
+  /** The `before` of the request this answers. */
+  before: string;
+  /** The messages stored just before it, oldest first (empty when there are none). */
+  messages: Message[];
+  /** Still older messages exist. */
+  more: boolean;
+}
+
 /** The server refused a frame. */
 export interface ErrorFrame {
   t: 'err';
@@ -231,6 +283,7 @@ export type ServerFrame =
   | UnblockedFrame
   | AgentTypingFrame
   | StatusFrame
+  | HistoryFrame
   | ErrorFrame;
 
 // ---- validation ----
@@ -277,6 +330,19 @@ export function parseMessage(value: unknown): Message | string {
   return m;
 }
 
+/** Validates a list of messages (at most 1,000); a reason naming `what` when one is bad. */
+function parseMessages(value: unknown, what: string): Message[] | string {
+  if (!Array.isArray(value) || value.length > 1000)
+    return what + ' must be a list of at most 1000 messages';
+  const list: Message[] = [];
+  for (const raw of value) {
+    const m = parseMessage(raw);
+    if (typeof m == 'string') return what + ': ' + m;
+    list.push(m);
+  }
+  return list;
+}
+
 /** Rebuilds every object without a prototype: a polluted `Object.prototype` (a host page's, or
  * a server's) adds no fields to a frame, and `__proto__` keys stay plain data. */
 const bare = (_: string, v: unknown) =>
@@ -318,15 +384,11 @@ export function parseServerFrame(input: unknown): ServerFrame | string {
       };
       if (f.token !== undefined) out.token = f.token;
       if (f.messages !== undefined) {
-        if (!Array.isArray(f.messages)) return 'welcome.messages must be a list';
-        const list: Message[] = [];
-        for (const raw of f.messages) {
-          const m = parseMessage(raw);
-          if (typeof m == 'string') return 'welcome.messages: ' + m;
-          list.push(m);
-        }
+        const list = parseMessages(f.messages, 'welcome.messages');
+        if (typeof list == 'string') return list;
         out.messages = list;
       }
+      if (f.more === true) out.more = true;
       if (f.rules !== undefined) {
         if (!Array.isArray(f.rules)) return 'welcome.rules must be a list';
         out.rules = f.rules;
@@ -340,6 +402,14 @@ export function parseServerFrame(input: unknown): ServerFrame | string {
     case 'msg': {
       const m = parseMessage(f.m);
       return typeof m == 'string' ? 'msg: ' + m : { t: 'msg', m };
+    }
+    case 'hist': {
+      if (!isStr(f.before, 100) || !f.before) return 'hist.before must be a non-empty string';
+      if (typeof f.more != 'boolean') return 'hist.more must be a boolean';
+      const list = parseMessages(f.messages, 'hist.messages');
+      return typeof list == 'string'
+        ? list
+        : { t: 'hist', before: f.before, messages: list, more: f.more };
     }
     case 'blocked':
     case 'unblocked':
@@ -384,18 +454,63 @@ function parseProfile(f: Record<string, unknown>, out: Profile, what: string): s
   }
 }
 
-/** Custom variables: at most 50, keys of at most 100 (never `__proto__`), values at most 1000. */
-function parseVars(v: unknown, what: string): Record<string, VariableValue> | string {
+/** Longest variable label, in UTF-16 code units. */
+const LABEL_MAX = 200;
+
+/**
+ * Custom variables: at most 50, keys of at most 100 (never `__proto__`), values at most 1000;
+ * with `labelled`, a value may also be `{label, value}` (a label of at most 200).
+ */
+function parseVars(v: unknown, what: string): Record<string, VariableValue> | string;
+function parseVars(v: unknown, what: string, labelled: true): Record<string, Variable> | string;
+function parseVars(
+  v: unknown,
+  what: string,
+  labelled?: boolean,
+): Record<string, Variable> | string {
   if (!isRecord(v)) return what + ' must be an object';
   const keys = Object.keys(v);
   if (keys.length > 50) return what + ' has more than 50 keys';
-  const out: Record<string, VariableValue> = {};
+  const out: Record<string, Variable> = {};
   for (const k of keys) {
-    const x = v[k];
+    let x = v[k];
     if (!k || k.length > 100 || k == '__proto__') return what + ' has a bad key';
+    const label = labelled && isRecord(x) ? x.label : undefined;
+    if (label !== undefined) {
+      if (!isStr(label, LABEL_MAX) || !label)
+        return what + '.' + k + '.label must be a non-empty string of at most ' + LABEL_MAX;
+      x = (x as Record<string, unknown>).value;
+    }
     if (!(isStr(x, 1000) || isNum(x) || isBool(x)))
       return what + '.' + k + ' must be a string (at most 1000), a number or a boolean';
-    out[k] = x;
+    out[k] = label === undefined ? x : { label, value: x };
+  }
+  return out;
+}
+
+/**
+ * Validates custom variables as a server stores them (values, or `{label, value}`): for data
+ * read back from storage. Returns a clean copy or a reason string.
+ */
+export const parseStoredVariables = (v: unknown): Record<string, Variable> | string =>
+  parseVars(v, 'variables', true);
+
+/**
+ * Labels of `vars`: non-empty strings of at most 200. A label for a key `vars` does not set is
+ * dropped (it labels nothing).
+ */
+function parseLabels(
+  v: unknown,
+  vars: Record<string, VariableValue>,
+  what: string,
+): Record<string, string> | string {
+  if (!isRecord(v)) return what + ' must be an object';
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(v)) {
+    const label = v[k];
+    if (!isStr(label, LABEL_MAX) || !label)
+      return what + '.' + k.slice(0, 100) + ' must be a non-empty string of at most ' + LABEL_MAX;
+    if (Object.prototype.hasOwnProperty.call(vars, k)) out[k] = label;
   }
   return out;
 }
@@ -449,6 +564,11 @@ export function parseClientFrame(input: unknown): ClientFrame | string {
         const vars = parseVars(f.variables, 'hello.variables');
         if (isStr(vars)) return vars;
         out.variables = vars;
+        if (f.variableLabels !== undefined) {
+          const labels = parseLabels(f.variableLabels, vars, 'hello.variableLabels');
+          if (isStr(labels)) return labels;
+          out.variableLabels = labels;
+        }
       }
       return out;
     }
@@ -480,7 +600,10 @@ export function parseClientFrame(input: unknown): ClientFrame | string {
     }
     case 'vars': {
       const vars = parseVars(f.vars, 'vars.vars');
-      return isStr(vars) ? vars : { t: 'vars', vars };
+      if (isStr(vars)) return vars;
+      if (f.labels === undefined) return { t: 'vars', vars };
+      const labels = parseLabels(f.labels, vars, 'vars.labels');
+      return isStr(labels) ? labels : { t: 'vars', vars, labels };
     }
     case 'group':
       return isStr(f.group, 100) ? { t: 'group', group: f.group } : 'group.group must be a string';
@@ -491,6 +614,13 @@ export function parseClientFrame(input: unknown): ClientFrame | string {
       return isBool(f.open) ? { t: 'chat', open: f.open } : 'chat.open must be a boolean';
     case 'read':
       return isNum(f.at) ? { t: 'read', at: f.at } : 'read.at must be a number';
+    case 'hist': {
+      if (!isId(f.before)) return 'hist.before must be an id';
+      const limit = f.limit === undefined ? HISTORY_PAGE : f.limit;
+      if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > HISTORY_PAGE)
+        return 'hist.limit must be a whole number from 1 to ' + HISTORY_PAGE;
+      return { t: 'hist', before: f.before, limit: limit as number };
+    }
     case 'typing':
       return isBool(f.on) ? { t: 'typing', on: f.on } : 'typing.on must be a boolean';
     default:

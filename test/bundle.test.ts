@@ -12,6 +12,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Script } from 'node:vm';
@@ -42,6 +43,12 @@ const PREACT_MARKERS: [string, RegExp][] = [
 function preactIn(code: string): string[] {
   return PREACT_MARKERS.filter(([, re]) => re.test(code)).map(([name]) => name);
 }
+
+/** The module specifiers a built ES module imports statically, in order. */
+const importsOf = (code: string): string[] =>
+  [...code.matchAll(/(?:^|[;}\n])\s*import\s*(?:[\w$*{},\s]+from\s*)?(["'])([^"']+)\1/g)].map(
+    (m) => m[2]!,
+  );
 
 /** Bundles `entry` the way dist/widget.js is built (browser resolution, IIFE, terser). */
 async function bundleLikeWidget(entry: string): Promise<string> {
@@ -114,6 +121,13 @@ describe('dist/widget.js (the script-tag core)', () => {
     },
   );
 
+  it.runIf(existsSync(join(ROOT, 'dist', 'ui.js')))(
+    'keeps dist/ui.js self-contained for the script tag: it imports nothing',
+    () => {
+      expect(importsOf(read('ui.js'))).toEqual([]);
+    },
+  );
+
   it('is a classic script: no import or export statement', () => {
     expect(() => new Script(read('widget.js'), { filename: 'widget.js' })).not.toThrow();
   });
@@ -121,6 +135,35 @@ describe('dist/widget.js (the script-tag core)', () => {
   it("uses nanoid's browser build, not Node's crypto", () => {
     expect(read('widget.js')).not.toMatch(/node:|randomFillSync|require\(/);
   });
+});
+
+describe('the npm package', () => {
+  it("builds visitor-chat/ui against the app's preact instead of carrying a copy", () => {
+    const ui = read('npm/ui.js');
+    expect(importsOf(ui).filter((m) => !m.startsWith('.'))).toEqual([
+      'preact/jsx-runtime',
+      'preact',
+      'preact/hooks',
+    ]);
+    expect(preactIn(ui)).toEqual([]);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.exports['./ui'].import).toBe('./dist/npm/ui.js');
+    expect(Object.keys(pkg.dependencies)).toContain('preact');
+  });
+
+  it('ships the library only: no reference server, no agent page', () => {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    const files: string[] = JSON.parse(out)[0].files.map((f: { path: string }) => f.path);
+    for (const f of ['dist/widget.js', 'dist/chat.js', 'dist/ui.js', 'dist/npm/ui.js'])
+      expect(files).toContain(f);
+    expect(files.filter((f) => /server|agent/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^(dist\/|README\.md$|package\.json$|LICENSE)/.test(f))).toEqual(
+      [],
+    );
+  }, 60_000);
 });
 
 describe('dist/index.js (the npm entry)', () => {
@@ -155,6 +198,8 @@ describe('dist/index.js (the npm entry)', () => {
             `export const make: (typeof createWidget)[] = [createWidget];`,
             `export const transport: typeof createMemoryTransport = createMemoryTransport;`,
             `export type W = Widget;`,
+            `import { mount } from 'visitor-chat/ui';`,
+            `export const mountUi: (w: Widget) => unknown = mount;`,
             `void notAnExport;`,
           ].join('\n'),
         );

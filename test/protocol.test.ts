@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_TEXT, parseMessage, parseServerFrame } from '../src/protocol';
+import {
+  HISTORY_PAGE,
+  MAX_TEXT,
+  parseClientFrame,
+  parseMessage,
+  parseServerFrame,
+} from '../src/protocol';
 
 describe('parseServerFrame', () => {
   it('accepts each server frame and keeps only known fields', () => {
@@ -63,5 +69,54 @@ describe('parseServerFrame', () => {
     );
     expect(f).toEqual({ t: 'msg', m: { id: 'a', from: 'agent', text: 'x', at: 1 } });
     expect(({} as Record<string, unknown>).evil).toBeUndefined();
+  });
+});
+
+describe('history frames (protocol 2)', () => {
+  it('accepts a hist request with a default page size and refuses bad ones', () => {
+    expect(parseClientFrame({ t: 'hist', before: '42' })).toEqual({
+      t: 'hist',
+      before: '42',
+      limit: HISTORY_PAGE,
+    });
+    expect(parseClientFrame({ t: 'hist', before: '42', limit: 10, x: 1 })).toEqual({
+      t: 'hist',
+      before: '42',
+      limit: 10,
+    });
+    expect(parseClientFrame({ t: 'hist' })).toBe('hist.before must be an id');
+    expect(parseClientFrame({ t: 'hist', before: 'a b' })).toBe('hist.before must be an id');
+    for (const limit of [0, 51, 2.5, '10', null])
+      expect(parseClientFrame({ t: 'hist', before: '1', limit })).toBe(
+        'hist.limit must be a whole number from 1 to 50',
+      );
+  });
+
+  it('accepts a hist answer with clean messages and refuses a malformed one', () => {
+    const m = { id: '7', from: 'agent', text: 'Older', at: 1, junk: true };
+    expect(parseServerFrame({ t: 'hist', before: '8', messages: [m], more: true })).toEqual({
+      t: 'hist',
+      before: '8',
+      messages: [{ id: '7', from: 'agent', text: 'Older', at: 1 }],
+      more: true,
+    });
+    expect(parseServerFrame({ t: 'hist', messages: [], more: false })).toBe(
+      'hist.before must be a non-empty string',
+    );
+    expect(parseServerFrame({ t: 'hist', before: '8', messages: [] })).toBe(
+      'hist.more must be a boolean',
+    );
+    expect(parseServerFrame({ t: 'hist', before: '8', messages: {}, more: false })).toBe(
+      'hist.messages must be a list of at most 1000 messages',
+    );
+    expect(parseServerFrame({ t: 'hist', before: '8', messages: [{ id: 1 }], more: false })).toBe(
+      'hist.messages: message id must be a non-empty string',
+    );
+  });
+
+  it('reads welcome.more only when it is true', () => {
+    const w = { t: 'welcome', vid: 'v', messages: [] };
+    expect(parseServerFrame({ ...w, more: true })).toMatchObject({ more: true });
+    expect(parseServerFrame({ ...w, more: 'yes' })).not.toHaveProperty('more');
   });
 });

@@ -50,19 +50,24 @@ function FeedBanner({ store, onRetry }: { store: Store; onRetry?: () => void }) 
   );
 }
 
+/** "12 online · 3 active": its own component, so new counts re-render only this line. */
+function OnlineCounts({ store }: { store: Store }) {
+  const counts = store.counts.value;
+  return counts ? (
+    <span class="online">
+      {counts.all} online · {counts.active} active
+    </span>
+  ) : null;
+}
+
 /** The whole page for a store. `onRetry` reconnects the live feed at once. */
 export function App({ store, onRetry }: { store: Store; onRetry?: () => void }) {
-  const counts = store.counts.value;
   const live = store.feedState.value == 'live';
   return (
     <main class={'agent' + (store.detail.value ? ' has-detail' : '')}>
       <header class="top">
         <h1>Visitors</h1>
-        {counts && (
-          <span class="online">
-            {counts.all} online · {counts.active} active
-          </span>
-        )}
+        <OnlineCounts store={store} />
         <span class={'feed ' + (live ? 'live' : 'off')}>{live ? 'Live' : 'Connecting…'}</span>
       </header>
       <FeedBanner store={store} onRetry={onRetry} />
@@ -74,6 +79,9 @@ export function App({ store, onRetry }: { store: Store; onRetry?: () => void }) 
           placeholder="Search name, email, phone, id, page, variables"
           value={store.query.value}
           onInput={(e) => store.setQuery(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key == 'Enter') store.setQuery(e.currentTarget.value, true);
+          }}
         />
         <label class="switch">
           <input

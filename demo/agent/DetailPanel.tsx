@@ -52,7 +52,7 @@ function Identity({ d, now }: { d: VisitorDetail; now: number }) {
     ['Referrer', d.referrer ? <UrlText url={d.referrer} /> : '—'],
   ];
   if (d.group) rows.push(['Group', d.group]);
-  const vars = variableEntries(d.variables);
+  const vars = variableEntries(d.variables, d.variableLabels);
   return (
     <>
       <section aria-labelledby="d-identity">

@@ -36,7 +36,7 @@ export function Tabs({ store }: { store: Store }) {
               : -1;
     if (next < 0) return;
     e.preventDefault();
-    store.setFilter(FILTERS[next][0]);
+    store.setFilter(FILTERS[next][0], true);
     (e.currentTarget.children[next] as HTMLElement | undefined)?.focus();
   }
   return (

@@ -1,13 +1,37 @@
 /**
- * The visitor list: one button per visitor (Enter or a click opens the detail panel), in a full
- * or a compact ("active only", what the mobile app shows) layout.
+ * The visitor list: a virtualized listbox. Only the rows in view plus a margin are in the DOM
+ * (constant size at any crowd), each an option with its position in the whole list
+ * (`aria-posinset`/`aria-setsize`), one tab stop, arrow keys, Page Up/Down, Home and End to move,
+ * Enter or a click to open the detail panel. Full or compact ("active only") layout.
  */
+import { memo } from './memo';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { TargetedKeyboardEvent } from 'preact';
 import { Badges } from './Badges';
 import { displayName, formatDuration, visitStart } from './format';
 import { StateIcon } from './icons';
 import { typingOf, type Store } from './store';
 import { FILTERS } from './Tabs';
-import type { Message, Visitor } from './types';
+import type { Filter, Message, Visitor } from './types';
+
+/** Rows rendered beyond each edge of the view, so a quick scroll does not show blank space. */
+export const OVERSCAN = 8;
+
+/** Row height until one is measured (the stylesheet's `--row-h` decides it). */
+const DEFAULT_ROW_H = 60;
+
+/** Viewport height until one is measured (no layout, e.g. happy-dom). */
+const DEFAULT_VIEW_H = 720;
+
+/** What an empty tab means. */
+const EMPTY: Record<Filter, string> = {
+  all: 'No visitors online right now. Open the demo site in another tab to see one arrive.',
+  active: 'No active visitors: nobody online has interacted in the last 10 minutes.',
+  chatting: 'No visitors in a chat right now.',
+  customers: 'No customers online: visitors who gave a name, email or phone appear here.',
+  'auto-message': 'No visitors online have received an auto message in this visit.',
+  blocked: 'No blocked visitors.',
+};
 
 function lastMessageText(m: Message | null | undefined): string {
   if (!m || typeof m.text != 'string') return '';
@@ -16,65 +40,183 @@ function lastMessageText(m: Message | null | undefined): string {
   return who + m.text;
 }
 
-/** One visitor. */
-function Row({ v, store }: { v: Visitor; store: Store }) {
+interface RowProps {
+  v: Visitor;
+  store: Store;
+  index: number;
+  setSize: number;
+  top: number;
+  focusable: boolean;
+  onPick(id: string): void;
+}
+
+/**
+ * One visitor: an option of the listbox. Memoized: a feed batch re-renders only the rows whose
+ * visitor (or place) changed; selection, typing and the clock are signals read here, so they
+ * still reach the row.
+ */
+const Row = memo(function Row({ v, store, index, setSize, top, focusable, onPick }: RowProps) {
   const page = v.currentPage;
   const selected = store.selectedId.value == v.id;
   const typing = typingOf(store.typing.value, v.id) ?? v.typing;
   const onSite = formatDuration(store.now.value - visitStart(v));
   const last = typing ? 'typing…' : lastMessageText(v.lastMessage);
   return (
-    <li>
-      <button
-        type="button"
-        class={'row' + (selected ? ' selected' : '')}
-        data-id={v.id}
-        aria-current={selected ? 'true' : undefined}
-        onClick={() => store.select(v.id)}
-      >
-        <StateIcon status={v.status} />
-        <span class="who">
-          <span class="name">{displayName(v)}</span>
-          <Badges v={v} />
+    <div
+      role="option"
+      class={'row' + (selected ? ' selected' : '')}
+      data-id={v.id}
+      data-index={index}
+      aria-selected={selected}
+      aria-posinset={index + 1}
+      aria-setsize={setSize}
+      tabIndex={focusable ? 0 : -1}
+      style={{ top: top + 'px' }}
+      onClick={() => onPick(v.id)}
+    >
+      <StateIcon status={v.status} />
+      <span class="who">
+        <span class="name">{displayName(v)}</span>
+        <Badges v={v} />
+      </span>
+      <span class="page">
+        <span class="page-title">{page?.title || '(untitled page)'}</span>
+        <span class="page-url">{page?.url || ''}</span>
+      </span>
+      <span class="stats">
+        <span title="Time on site">
+          <span class="sr-only">On site </span>
+          {onSite}
         </span>
-        <span class="page">
-          <span class="page-title">{page?.title || '(untitled page)'}</span>
-          <span class="page-url">{page?.url || ''}</span>
+        <span class="visits" title="Visits">
+          {v.visits == 1 ? '1 visit' : v.visits + ' visits'}
         </span>
-        <span class="stats">
-          <span title="Time on site">
-            <span class="sr-only">On site </span>
-            {onSite}
-          </span>
-          <span class="visits" title="Visits">
-            {v.visits == 1 ? '1 visit' : v.visits + ' visits'}
-          </span>
-        </span>
-        <span class={'last' + (typing ? ' typing' : '')}>{last}</span>
-      </button>
-    </li>
+      </span>
+      <span class={'last' + (typing ? ' typing' : '')}>{last}</span>
+    </div>
   );
+});
+
+/** The indices to render: the view plus OVERSCAN each side, and `keep` (focus, selection). */
+export function windowOf(
+  count: number,
+  scrollTop: number,
+  viewH: number,
+  rowH: number,
+  keep: number[],
+): number[] {
+  const first = Math.max(0, Math.floor(scrollTop / rowH) - OVERSCAN);
+  const end = Math.min(count, Math.ceil((scrollTop + viewH) / rowH) + OVERSCAN);
+  const out: number[] = [];
+  for (let i = first; i < end; i++) out.push(i);
+  for (const k of keep) if (k >= 0 && k < count && (k < first || k >= end)) out.push(k);
+  return out.sort((a, b) => a - b);
 }
 
 /** The list (the tabpanel of the filter tabs). */
 export function VisitorList({ store }: { store: Store }) {
   const rows = store.rows.value;
-  const hidden = store.compact.value ? store.visitors.value.length - rows.length : 0;
-  const label = FILTERS.find(([f]) => f == store.filter.value)?.[1] || '';
+  const compact = store.compact.value;
+  const hidden = compact ? store.visitors.value.length - rows.length : 0;
+  const filter = store.filter.value;
+  const label = FILTERS.find(([f]) => f == filter)?.[1] || '';
+  const viewport = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewH, setViewH] = useState(0);
+  const [rowH, setRowH] = useState(DEFAULT_ROW_H);
+  const [activeId, setActiveId] = useState<string | null>(null);
+  const focusNext = useRef(false);
+
+  let active = activeId ? rows.findIndex((v) => v.id == activeId) : -1;
+  if (active < 0) active = 0;
+  const selectedId = store.selectedId.value;
+  const selected = selectedId ? rows.findIndex((v) => v.id == selectedId) : -1;
+  const h = rowH;
+  const shown = windowOf(rows.length, scrollTop, viewH || DEFAULT_VIEW_H, h, [active, selected]);
+  const more = store.hasMore.value && !compact;
+  const setSize = compact ? rows.length : Math.max(store.total.value, rows.length);
+
+  // Measure the view and a row (their sizes come from the stylesheet and the screen).
+  useLayoutEffect(() => {
+    const el = viewport.current;
+    if (!el) return;
+    if (el.clientHeight && el.clientHeight != viewH) setViewH(el.clientHeight);
+    const row = el.querySelector<HTMLElement>('.row[data-id]');
+    if (row && row.offsetHeight && row.offsetHeight != rowH) setRowH(row.offsetHeight);
+  });
+
+  // Near the end of the loaded rows: the next page.
+  const nearEnd = shown.length > 0 && shown[shown.length - 1]! >= rows.length - OVERSCAN;
+  useEffect(() => {
+    if (more && (nearEnd || rows.length == 0)) void store.loadMore();
+  }, [more, nearEnd, rows.length]);
+
+  // Keyboard moves focus to a row that may just have been rendered.
+  useEffect(() => {
+    if (!focusNext.current) return;
+    focusNext.current = false;
+    viewport.current?.querySelector<HTMLElement>(`.row[data-index="${active}"]`)?.focus();
+  });
+
+  function moveTo(i: number) {
+    const n = Math.max(0, Math.min(rows.length - 1, i));
+    const v = rows[n];
+    if (!v) return;
+    const el = viewport.current;
+    if (el) {
+      const vh = el.clientHeight || viewH || DEFAULT_VIEW_H;
+      if (n * h < el.scrollTop) el.scrollTop = n * h;
+      else if ((n + 1) * h > el.scrollTop + vh) el.scrollTop = (n + 1) * h - vh;
+      setScrollTop(el.scrollTop);
+    }
+    focusNext.current = true;
+    setActiveId(v.id);
+  }
+
+  function onKeyDown(e: TargetedKeyboardEvent<HTMLDivElement>) {
+    const page = Math.max(1, Math.floor((viewH || DEFAULT_VIEW_H) / h) - 1);
+    const keys: Record<string, number> = {
+      ArrowDown: active + 1,
+      ArrowUp: active - 1,
+      PageDown: active + page,
+      PageUp: active - page,
+      Home: 0,
+      End: rows.length - 1,
+    };
+    if (e.key in keys) {
+      e.preventDefault();
+      moveTo(keys[e.key]!);
+    } else if (e.key == 'Enter' || e.key == ' ') {
+      const v = rows[active];
+      if (!v) return;
+      e.preventDefault();
+      pick(v.id);
+    }
+  }
+
+  const pick = useCallback(
+    (id: string) => {
+      setActiveId(id);
+      store.select(id);
+    },
+    [store],
+  );
+
   return (
     <section
       id="visitor-panel"
       role="tabpanel"
-      aria-labelledby={'tab-' + store.filter.value}
-      class={'list' + (store.compact.value ? ' compact' : '')}
+      aria-labelledby={'tab-' + filter}
+      aria-busy={store.listBusy.value}
+      class={'list' + (compact ? ' compact' : '')}
     >
-      {store.compact.value && (
+      {compact && (
         <p class="note">
           Compact view: active visitors only
           {hidden > 0 && ` (${hidden} idle hidden)`}.
         </p>
       )}
-      {!store.compact.value && rows.length > 0 && (
+      {!compact && rows.length > 0 && (
         <div class="row head" aria-hidden="true">
           <span />
           <span>Visitor</span>
@@ -84,17 +226,45 @@ export function VisitorList({ store }: { store: Store }) {
         </div>
       )}
       {rows.length ? (
-        <ul aria-label={label + ' visitors'}>
-          {rows.map((v) => (
-            <Row key={v.id} v={v} store={store} />
-          ))}
-        </ul>
+        <div
+          class="viewport"
+          ref={viewport}
+          onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+        >
+          <div
+            role="listbox"
+            aria-label={label + ' visitors'}
+            class="vlist"
+            style={{ height: (rows.length + (more ? 1 : 0)) * h + 'px' }}
+            onKeyDown={onKeyDown}
+          >
+            {shown.map((i) => (
+              <Row
+                key={rows[i]!.id}
+                v={rows[i]!}
+                store={store}
+                index={i}
+                setSize={setSize}
+                top={i * h}
+                focusable={i == active}
+                onPick={pick}
+              />
+            ))}
+          </div>
+          {more && (
+            <p class="loading-more" style={{ top: rows.length * h + 'px' }}>
+              Loading more visitors…
+            </p>
+          )}
+        </div>
       ) : (
         store.loaded.value && (
           <p class="empty">
             {store.query.value.trim()
               ? 'No visitor matches “' + store.query.value.trim() + '”.'
-              : 'No visitors here right now. Open the demo site in another tab to see one arrive.'}
+              : compact && store.visitors.value.length
+                ? 'No active visitors here: switch the compact view off to see the idle ones.'
+                : EMPTY[filter]}
           </p>
         )
       )}

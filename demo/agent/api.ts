@@ -1,5 +1,5 @@
 /**
- * The agent REST API (DESIGN.md §6) over `fetch`, with the bearer token on every request.
+ * The agent REST API (docs/AGENT-API.md) over `fetch`, with the bearer token on every request.
  */
 import type { Filter, Message, Visitor, VisitorDetail, VisitorList } from './types';
 
@@ -24,7 +24,8 @@ export type WriteAnswer = { message?: Message; visitor?: Visitor } & Partial<Mes
 
 /** Agent API client. */
 export interface Api {
-  list(filter: Filter, q: string): Promise<VisitorList>;
+  /** A page of the list: `limit` rows from `offset` (the server's default when absent). */
+  list(filter: Filter, q: string, page?: { limit: number; offset: number }): Promise<VisitorList>;
   get(id: string): Promise<VisitorDetail>;
   openConversation(id: string, text: string): Promise<WriteAnswer>;
   send(id: string, text: string): Promise<WriteAnswer>;
@@ -68,8 +69,12 @@ export function createApi(fetchFn: Fetch, token: string, base = ''): Api {
     return (data ?? {}) as T;
   }
   return {
-    list: (filter, q) =>
-      call('GET', '/api/visitors?' + new URLSearchParams(q ? { filter, q } : { filter })),
+    list(filter, q, page) {
+      const p: Record<string, string> = { filter };
+      if (q) p.q = q;
+      if (page) Object.assign(p, { limit: String(page.limit), offset: String(page.offset) });
+      return call('GET', '/api/visitors?' + new URLSearchParams(p));
+    },
     get: (id) => call('GET', v(id)),
     openConversation: (id, text) => call('POST', v(id) + '/conversation', { text }),
     send: (id, text) => call('POST', v(id) + '/messages', { text }),

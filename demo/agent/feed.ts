@@ -13,13 +13,22 @@ export interface FeedOptions {
   fetch: Fetch;
   token: string;
   base?: string;
-  onEvent(e: FeedEvent): void;
+  /**
+   * Where to start and resume: the last event the page applied, or the list answer's
+   * `lastEventId` (so nothing falls between list and feed). Default: the last id received.
+   */
+  lastId?: () => string;
+  /**
+   * Events that arrived together: the server writes the rows of a change and their counts at
+   * once, so applying a batch at once never shows rows and counts that disagree.
+   */
+  onEvents(batch: FeedEvent[]): void;
   /** Called on every state change; `retryIn` is the delay before the next try, in ms. */
   onState(state: FeedState, retryIn?: number): void;
   random?: () => number;
 }
 
-const EVENTS = ['visitor', 'message', 'typing'];
+const EVENTS = ['visitor', 'counts', 'message', 'typing', 'reset'];
 
 /** Starts the feed at once; `close()` stops it for good. */
 export function connectFeed(o: FeedOptions) {
@@ -28,7 +37,8 @@ export function connectFeed(o: FeedOptions) {
   let closed = false;
   let controller: AbortController | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let lastId = '';
+  let received = '';
+  const lastId = () => (o.lastId ? o.lastId() : received);
 
   function retry() {
     if (closed) return;
@@ -45,17 +55,19 @@ export function connectFeed(o: FeedOptions) {
       authorization: 'Bearer ' + o.token,
       accept: 'text/event-stream',
     };
-    if (lastId) headers['last-event-id'] = lastId;
+    const resume = lastId();
+    if (resume) headers['last-event-id'] = resume;
+    let batch: FeedEvent[] = [];
     const parser = createSseParser((e) => {
       if (!EVENTS.includes(e.event)) return;
       let data: unknown;
       try {
         data = JSON.parse(e.data);
       } catch {
-        // Not JSON: not an event this page could use; the next list refresh covers it.
+        // Not JSON: not an event this page could use.
         return;
       }
-      o.onEvent({ type: e.event, data } as FeedEvent);
+      batch.push({ type: e.event, data, id: e.id } as FeedEvent);
     });
     try {
       const res = await o.fetch((o.base || '') + '/api/events', {
@@ -73,11 +85,17 @@ export function connectFeed(o: FeedOptions) {
         const { done, value } = await reader.read();
         if (done) break;
         parser.push(decoder.decode(value, { stream: true }));
+        // A chunk that ends inside an event: the rest of its batch is still on the way.
+        if (batch.length && !parser.partial()) {
+          const ready = batch;
+          batch = [];
+          o.onEvents(ready);
+        }
       }
     } catch {
       // Aborted, dropped or refused: the retry below (unless closed) is the answer to all three.
     }
-    lastId = parser.lastId() || lastId;
+    received = parser.lastId() || received;
     retry();
   }
 

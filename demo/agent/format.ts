@@ -41,14 +41,21 @@ export function visitStart(v: Visitor): number {
   return v.visitStartedAt || v.connectedAt || v.firstSeenAt;
 }
 
-/** Custom variables as `[label, value]` text pairs, whatever shape the server stored them in. */
-export function variableEntries(vars: Visitor['variables']): [string, string][] {
+/**
+ * Custom variables as `[label, value]` text pairs: the label from `labels` (the agent API's
+ * `variableLabels`) or a `{label, value}` entry, else the key.
+ */
+export function variableEntries(
+  vars: Visitor['variables'],
+  labels?: Visitor['variableLabels'],
+): [string, string][] {
   if (!vars || typeof vars != 'object') return [];
   return Object.keys(vars).map((k) => {
     const raw: Variable = vars[k];
+    const label = labels && typeof labels[k] == 'string' ? labels[k] : '';
     if (raw !== null && typeof raw == 'object')
-      return [String(raw.label || k), String(raw.value ?? '')];
-    return [k, String(raw)];
+      return [String(label || raw.label || k), String(raw.value ?? '')];
+    return [label || k, String(raw)];
   });
 }
 

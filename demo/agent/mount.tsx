@@ -40,22 +40,29 @@ export function mountAgentPage(env: AgentEnv) {
   const onMedia = () => (store.narrow.value = !!mq?.matches);
   onMedia();
   mq?.addEventListener?.('change', onMedia);
-  const feed = connectFeed({
-    fetch: env.fetch,
-    token,
-    base: env.base,
-    onEvent: store.onFeedEvent,
-    onState: store.setFeedState,
+  let feed: ReturnType<typeof connectFeed> | undefined;
+  let gone = false;
+  // The list first, then the feed from the event the list is current with: nothing between.
+  void store.load().then(() => {
+    if (gone) return;
+    feed = connectFeed({
+      fetch: env.fetch,
+      token,
+      base: env.base,
+      lastId: store.lastEventId,
+      onEvents: store.onFeedEvents,
+      onState: store.setFeedState,
+    });
   });
-  void store.load();
   // Time on site moves on its own; a coarse tick is enough for minutes.
   const tick = setInterval(() => (store.now.value = Date.now()), 10_000);
-  render(<App store={store} onRetry={feed.now} />, root);
+  render(<App store={store} onRetry={() => feed?.now()} />, root);
   return {
     store,
     unmount() {
       render(null, root);
-      feed.close();
+      gone = true;
+      feed?.close();
       clearInterval(tick);
       store.dispose();
       mq?.removeEventListener?.('change', onMedia);

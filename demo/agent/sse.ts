@@ -50,5 +50,7 @@ export function createSseParser(onEvent: (e: SseEvent) => void) {
     },
     /** The last `id:` seen, for `Last-Event-ID` on reconnect. */
     lastId: () => lastId,
+    /** Whether part of an event is buffered (the chunk ended inside it). */
+    partial: () => buffer != '' || data.length > 0 || event != '',
   };
 }

@@ -3,21 +3,20 @@
  * agent's actions. No rendering here; components read the signals and call the actions.
  */
 import { batch, computed, signal } from '@preact/signals';
+import {
+  COUNT_OF,
+  compareRows,
+  countRow,
+  listed,
+  matchesNeedle,
+  needleOf,
+  type ListRow,
+} from '../shared/visitor-list';
 import { ApiError, type Api, type WriteAnswer } from './api';
 import type { FeedState } from './feed';
-import { displayName, variableEntries } from './format';
-import type {
-  Counts,
-  FeedEvent,
-  Filter,
-  Message,
-  Plan,
-  Status,
-  Visitor,
-  VisitorDetail,
-} from './types';
+import { displayName } from './format';
+import type { Counts, FeedEvent, Filter, Message, Plan, Visitor, VisitorDetail } from './types';
 
-/** Wait after a keystroke in the search box before asking the server. */
 /**
  * Whether the live feed says this visitor is typing (undefined when it has said nothing): own
  * keys only, so a visitor whose id is `constructor` or `toString` is not "typing".
@@ -26,31 +25,33 @@ export function typingOf(typing: Record<string, boolean>, id: string): boolean |
   return Object.prototype.hasOwnProperty.call(typing, id) ? typing[id] : undefined;
 }
 
+/** Wait after a keystroke in the search box before asking the server. */
 export const SEARCH_DEBOUNCE_MS = 300;
 /** Wait after a tab change (arrow keys go through tabs quickly). */
 export const FILTER_DEBOUNCE_MS = 120;
-/** At most one list + counts refresh per this interval because of feed events. */
-export const REFRESH_INTERVAL_MS = 1000;
+/** The selected visitor's detail (pages, messages) is refreshed at most this often on feed events. */
+export const DETAIL_REFRESH_MS = 1000;
 
-const MATCHES: Record<Filter, (v: Visitor) => boolean> = {
-  all: () => true,
-  active: (v) => v.active,
-  chatting: (v) => v.chatting,
-  customers: (v) => v.customer,
-  'auto-message': (v) => v.autoMessageReceived,
-  blocked: (v) => v.blocked,
-};
+/**
+ * Feed events are applied at most this often: a quiet feed's first event at once, a busy feed's
+ * in one batch per interval (one render instead of one per network chunk). Whole server
+ * batches only, so rows and counts still change together.
+ */
+export const APPLY_INTERVAL_MS = 500;
 
-/** Most urgent first, as Smartsupp sorts: new chat, chatting, auto message, active, idle. */
-const RANK: Record<Status, number> = { unserved: 0, served: 1, triggered: 2, active: 3, idle: 4 };
+/** Rows asked for at a time: a page of the list, more when the agent scrolls to its end. */
+export const PAGE_SIZE = 100;
 
-/** The server's `q` match, repeated here only to keep a live-updated list close to it. */
-function matchesQuery(v: Visitor, q: string): boolean {
-  if (!q) return true;
-  const needle = q.toLowerCase();
-  const hay = [v.name, v.email, v.phone, v.id, v.currentPage?.url, v.currentPage?.title];
-  for (const [, value] of variableEntries(v.variables)) hay.push(value);
-  return hay.some((s) => typeof s == 'string' && s.toLowerCase().includes(needle));
+/** Where `row` goes in a list sorted by `compareRows` (after its equals). */
+function insertionPoint(list: Visitor[], row: Visitor): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareRows(list[mid]!, row) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function isMessage(x: unknown): x is Message {
@@ -63,13 +64,19 @@ function isVisitor(x: unknown): x is Visitor {
   return !!v && typeof v.id == 'string' && typeof v.online == 'boolean';
 }
 
-/** Why "Open a conversation" is not available on the free plan (DESIGN.md §1). */
+function isCounts(x: unknown): x is Counts {
+  const c = x as Counts;
+  return !!c && Object.values(COUNT_OF).every((k) => typeof c[k] == 'number');
+}
+
+/** Why "Open a conversation" is not available on the free plan (README, agent page). */
 export const PLAN_EXPLANATION =
   'Opening a conversation is a STANDARD and PRO plan feature; this server runs the Free plan ' +
   '(start it with PLAN=standard or PLAN=pro). You can still answer visitors who write first.';
 
 /** Creates the page state around an API client. */
 export function createStore(api: Api, clock: () => number = Date.now) {
+  /** The loaded rows of the list, in the shared list order: a prefix of what the server holds. */
   const visitors = signal<Visitor[]>([]);
   const counts = signal<Counts | null>(null);
   const filter = signal<Filter>('all');
@@ -77,6 +84,9 @@ export function createStore(api: Api, clock: () => number = Date.now) {
   const plan = signal<Plan | null>(null);
   const planRequired = signal(false);
   const loaded = signal(false);
+  const loadingMore = signal(false);
+  /** A list request is waiting (debounce) or out: the list shows the previous answer. */
+  const listBusy = signal(false);
   const listError = signal('');
   const unauthorized = signal(false);
   const selectedId = signal<string | null>(null);
@@ -91,58 +101,125 @@ export function createStore(api: Api, clock: () => number = Date.now) {
   const compactChoice = signal<boolean | null>(null);
   const narrow = signal(false);
   const now = signal(clock());
+  /** The filter and search the loaded rows answer (the inputs may already say something else). */
+  const shown = signal<{ filter: Filter; needle: string }>({ filter: 'all', needle: '' });
+  /** How many rows match, with a search (without one, the counts say it). */
+  const searchTotal = signal(0);
+  /** Every matching row is loaded, so a row the feed adds belongs in the list wherever it sorts. */
+  let complete = false;
 
   const compact = computed(() => compactChoice.value ?? narrow.value);
   const canOpen = computed(() => !planRequired.value && plan.value != 'free');
-  /** The rows to show: sorted, and only active visitors in the compact view. */
-  const rows = computed(() => {
-    const list = compact.value ? visitors.value.filter((v) => v.active) : visitors.value.slice();
-    return list.sort(
-      (a, b) =>
-        (RANK[a.status] ?? 5) - (RANK[b.status] ?? 5) || b.lastActivityAt - a.lastActivityAt,
-    );
+  /** How many rows the list has on the server (the counts move with the rows, in one batch). */
+  const total = computed(() => {
+    const c = counts.value;
+    const { filter: f, needle } = shown.value;
+    return !needle && c ? c[COUNT_OF[f]] : searchTotal.value;
   });
+  /** The rows to show: only active visitors in the compact view. */
+  const rows = computed(() =>
+    compact.value ? visitors.value.filter((v) => v.active) : visitors.value,
+  );
+  /** More rows are on the server than loaded. */
+  const hasMore = computed(() => visitors.value.length < total.value);
 
   let listSeq = 0;
-  let wasLive = false;
   let loadTimer: ReturnType<typeof setTimeout> | undefined;
-  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
   let detailTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The last feed event applied, and those that came while a list request was out. */
+  let lastEventId = '';
+  let sinceRequest: FeedEvent[] | null = null;
+  /** Feed events up to this id are already in the list answer just applied. */
+  let skipThrough = '';
+  /** Feed events waiting for the next apply, and when the last apply was. */
+  let queued: FeedEvent[] = [];
+  let applyTimer: ReturnType<typeof setTimeout> | undefined;
+  let appliedAt = -Infinity;
 
   function fail(e: unknown, target: typeof listError) {
     if (e instanceof ApiError && e.status == 401) unauthorized.value = true;
     target.value = e instanceof Error ? e.message : String(e);
   }
 
-  /** Fetches the list and counts for the current filter and search now. */
+  /**
+   * Fetches the first page of the list for the current filter and search, then applies the
+   * feed events that came after the answer's `lastEventId` (no gap, no event applied twice).
+   */
   async function load() {
     clearTimeout(loadTimer);
-    clearTimeout(refreshTimer);
-    loadTimer = refreshTimer = undefined;
+    loadTimer = undefined;
     const seq = ++listSeq;
+    const before = lastEventId;
+    sinceRequest = [];
+    const f = filter.value;
+    const needle = needleOf(query.value);
     try {
-      const res = await api.list(filter.value, query.value.trim());
+      const res = await api.list(f, query.value.trim(), { limit: PAGE_SIZE, offset: 0 });
       if (seq != listSeq) return;
+      listBusy.value = false;
+      const list = Array.isArray(res.visitors) ? res.visitors.filter(isVisitor) : [];
+      const came = sinceRequest || [];
+      sinceRequest = null;
       batch(() => {
-        visitors.value = Array.isArray(res.visitors) ? res.visitors.filter(isVisitor) : [];
-        if (res.counts) counts.value = res.counts;
+        visitors.value = list.sort(compareRows);
+        shown.value = { filter: f, needle };
+        searchTotal.value = typeof res.total == 'number' ? res.total : list.length;
+        complete = list.length >= searchTotal.value;
+        if (isCounts(res.counts)) counts.value = res.counts;
         if (res.plan) plan.value = res.plan;
         listError.value = '';
         loaded.value = true;
+        const at = typeof res.lastEventId == 'string' ? res.lastEventId : '';
+        const i = at ? came.findIndex((e) => e.id == at) : -1;
+        const live = feedState.value == 'live';
+        if (!at || at == before || i >= 0) for (const e of came.slice(i + 1)) apply(e);
+        // Events up to `at` are still on their way: they are in this answer already.
+        else if (live) skipThrough = at;
+        // No feed yet (or it is down): it starts, or resumes, right after this answer.
+        if (at && !live) lastEventId = at;
       });
     } catch (e) {
-      if (seq == listSeq) fail(e, listError);
+      if (seq == listSeq) {
+        sinceRequest = null;
+        listBusy.value = false;
+        fail(e, listError);
+      }
+    }
+  }
+
+  /** Fetches the next page when the agent scrolls to the end of the loaded rows. */
+  async function loadMore() {
+    if (loadingMore.value || !hasMore.value || !loaded.value) return;
+    const seq = listSeq;
+    const { filter: f, needle } = shown.value;
+    loadingMore.value = true;
+    try {
+      const res = await api.list(f, query.value.trim(), {
+        limit: PAGE_SIZE,
+        offset: visitors.value.length,
+      });
+      if (seq != listSeq) return;
+      const known = new Set(visitors.value.map((v) => v.id));
+      const more = (Array.isArray(res.visitors) ? res.visitors.filter(isVisitor) : []).filter(
+        (v) => !known.has(v.id) && listed(v, f) && matchesNeedle(v, needle),
+      );
+      batch(() => {
+        visitors.value = [...visitors.value, ...more].sort(compareRows);
+        if (typeof res.total == 'number') searchTotal.value = res.total;
+        complete = !more.length || visitors.value.length >= searchTotal.value;
+      });
+    } catch (e) {
+      fail(e, listError);
+    } finally {
+      loadingMore.value = false;
     }
   }
 
   function scheduleLoad(delay: number) {
     clearTimeout(loadTimer);
-    loadTimer = setTimeout(load, delay);
-  }
-
-  /** Feed events refresh the counts (and the list) at most once per interval. */
-  function scheduleRefresh() {
-    if (!refreshTimer && !loadTimer) refreshTimer = setTimeout(load, REFRESH_INTERVAL_MS);
+    listBusy.value = true;
+    if (delay > 0) loadTimer = setTimeout(load, delay);
+    else void load();
   }
 
   async function loadDetail(id: string) {
@@ -164,28 +241,54 @@ export function createStore(api: Api, clock: () => number = Date.now) {
     }
   }
 
-  function upsert(full: Visitor) {
+  /**
+   * Puts a row where the shared list order says, or takes it out when it no longer belongs
+   * (offline, another filter, not matching the search). A row that sorts after the loaded ones
+   * waits for its page. `ownCounts`: the row comes from an API answer, not the feed, so the
+   * counts move here with it (the feed's own `counts` come in its batch).
+   */
+  function upsert(full: Visitor, ownCounts = false) {
     // A detail (with messages and pages) may come in: the list keeps only the visitor fields.
     const { messages: _m, pages: _p, ...v } = full as VisitorDetail;
-    const keep = v.online && MATCHES[filter.value](v) && matchesQuery(v, query.value.trim());
+    const { filter: f, needle } = shown.value;
     const list = visitors.value;
     const i = list.findIndex((x) => x.id == v.id);
-    if (keep) visitors.value = i < 0 ? [...list, v] : list.map((x, j) => (j == i ? v : x));
-    else if (i >= 0) visitors.value = list.filter((_, j) => j != i);
+    const prev: ListRow | undefined =
+      i >= 0 ? list[i] : detail.value?.id == v.id ? detail.value : undefined;
+    const next = i >= 0 ? list.slice(0, i).concat(list.slice(i + 1)) : list.slice();
+    let inserted = false;
+    if (listed(v, f) && matchesNeedle(v, needle)) {
+      const at = insertionPoint(next, v);
+      if (at < next.length || complete) {
+        next.splice(at, 0, v);
+        inserted = true;
+      }
+    }
+    if (i >= 0 || inserted) visitors.value = next;
+    if (needle && i < 0 && inserted) searchTotal.value++;
+    if (needle && i >= 0 && !inserted) searchTotal.value = Math.max(0, searchTotal.value - 1);
+    if (ownCounts && prev && counts.value) {
+      const c = { ...counts.value };
+      countRow(c, prev, -1);
+      countRow(c, v, 1);
+      counts.value = c;
+    }
     const d = detail.value;
     if (d && d.id == v.id) detail.value = { ...d, ...v, messages: d.messages, pages: d.pages };
   }
 
   function addMessage(visitorId: string, m: Message) {
-    visitors.value = visitors.value.map((v) => (v.id == visitorId ? { ...v, lastMessage: m } : v));
+    // The row's own event follows with its new state; until then it moves with its message.
+    const row = visitors.value.find((v) => v.id == visitorId);
+    if (row) upsert({ ...row, lastMessage: m });
     const d = detail.value;
     if (d && d.id == visitorId && !d.messages.some((x) => x.id == m.id))
       detail.value = { ...d, lastMessage: m, messages: [...d.messages, m] };
   }
 
   function applyAnswer(id: string, a: WriteAnswer) {
-    if (isVisitor(a.visitor)) upsert(a.visitor);
-    else if (isVisitor(a)) upsert(a);
+    if (isVisitor(a.visitor)) upsert(a.visitor, true);
+    else if (isVisitor(a)) upsert(a, true);
     if (isMessage(a.message)) addMessage(id, a.message);
     else if (isMessage(a)) addMessage(id, a);
   }
@@ -200,6 +303,56 @@ export function createStore(api: Api, clock: () => number = Date.now) {
     return v ? displayName(v) : 'a visitor';
   }
 
+  function applyQueued() {
+    applyTimer = undefined;
+    appliedAt = clock();
+    const events = queued;
+    queued = [];
+    let reset = false;
+    batch(() => {
+      for (const e of events) {
+        if (e.id) lastEventId = e.id;
+        if (skipThrough) {
+          if (e.id == skipThrough) skipThrough = '';
+          continue;
+        }
+        sinceRequest?.push(e);
+        if (e.type == 'reset') reset = true;
+        else apply(e);
+      }
+    });
+    if (reset) {
+      void load();
+      if (selectedId.value) void loadDetail(selectedId.value);
+    }
+  }
+
+  /** Applies one feed event (inside a batch). */
+  function apply(e: FeedEvent) {
+    if (e.type == 'visitor' && isVisitor(e.data)) {
+      upsert(e.data);
+      if (e.data.id == selectedId.value && !detailTimer)
+        detailTimer = setTimeout(() => loadDetail(e.data.id), DETAIL_REFRESH_MS);
+    } else if (e.type == 'counts' && isCounts(e.data)) {
+      counts.value = e.data;
+    } else if (e.type == 'message' && e.data && isMessage(e.data.message)) {
+      const { visitorId, message } = e.data;
+      const row = visitors.value.find((v) => v.id == visitorId);
+      // Announced: the open conversation's messages, and the first of a new chat in the list
+      // (not every message of a thousand chats).
+      const announce =
+        message.from == 'visitor' && (visitorId == selectedId.value || (row && !row.chatting));
+      addMessage(visitorId, message);
+      if (message.from == 'visitor') {
+        if (typingOf(typing.value, visitorId))
+          typing.value = { ...typing.value, [visitorId]: false };
+        if (announce) say('New message from ' + nameOf(visitorId) + ': ' + message.text);
+      }
+    } else if (e.type == 'typing' && e.data && typeof e.data.visitorId == 'string') {
+      typing.value = { ...typing.value, [e.data.visitorId]: !!e.data.on };
+    }
+  }
+
   return {
     visitors,
     counts,
@@ -209,6 +362,8 @@ export function createStore(api: Api, clock: () => number = Date.now) {
     planRequired,
     canOpen,
     loaded,
+    loadingMore,
+    listBusy,
     listError,
     unauthorized,
     selectedId,
@@ -225,18 +380,25 @@ export function createStore(api: Api, clock: () => number = Date.now) {
     compact,
     now,
     rows,
+    total,
+    hasMore,
     load,
+    loadMore,
+    /** The last feed event applied (where a reconnecting feed resumes). */
+    lastEventId: () => lastEventId,
 
-    setFilter(f: Filter) {
+    /** Shows a filter: at once for a click, after FILTER_DEBOUNCE_MS for arrow keys (`debounce`). */
+    setFilter(f: Filter, debounce = false) {
       if (f == filter.value) return;
       filter.value = f;
-      scheduleLoad(FILTER_DEBOUNCE_MS);
+      scheduleLoad(debounce ? FILTER_DEBOUNCE_MS : 0);
     },
 
-    setQuery(q: string) {
-      if (q == query.value) return;
+    /** Searches after SEARCH_DEBOUNCE_MS of no typing, or at once (`atOnce`: Enter). */
+    setQuery(q: string, atOnce = false) {
+      if (q == query.value && !atOnce) return;
       query.value = q;
-      scheduleLoad(SEARCH_DEBOUNCE_MS);
+      scheduleLoad(atOnce ? 0 : SEARCH_DEBOUNCE_MS);
     },
 
     /** Opens the detail panel of a visitor (with what the list knows until the API answers). */
@@ -250,38 +412,26 @@ export function createStore(api: Api, clock: () => number = Date.now) {
       if (id) void loadDetail(id);
     },
 
-    /** Feed state, from the feed. A reconnection means events may have been missed: reload. */
+    /** Feed state, from the feed. A reconnection resumes after the last event: nothing to fetch. */
     setFeedState(state: FeedState, delay = 0) {
       batch(() => {
         feedState.value = state;
         retryIn.value = delay;
         if (state == 'unauthorized') unauthorized.value = true;
       });
-      if (state == 'live' && wasLive) {
-        void load();
-        if (selectedId.value) void loadDetail(selectedId.value);
-      }
-      if (state == 'live') wasLive = true;
     },
 
-    onFeedEvent(e: FeedEvent) {
-      batch(() => {
-        if (e.type == 'visitor' && isVisitor(e.data)) {
-          upsert(e.data);
-          if (e.data.id == selectedId.value && !detailTimer)
-            detailTimer = setTimeout(() => loadDetail(e.data.id), REFRESH_INTERVAL_MS);
-        } else if (e.type == 'message' && e.data && isMessage(e.data.message)) {
-          const { visitorId, message } = e.data;
-          addMessage(visitorId, message);
-          if (message.from == 'visitor') {
-            typing.value = { ...typing.value, [visitorId]: false };
-            say('New message from ' + nameOf(visitorId) + ': ' + message.text);
-          }
-        } else if (e.type == 'typing' && e.data && typeof e.data.visitorId == 'string') {
-          typing.value = { ...typing.value, [e.data.visitorId]: !!e.data.on };
-        } else return;
-        scheduleRefresh();
-      });
+    /**
+     * Takes a batch of feed events (rows and the counts that go with them), applied whole, at
+     * most every APPLY_INTERVAL_MS. `reset` means the feed could not resume: the list is fetched
+     * again.
+     */
+    onFeedEvents(events: FeedEvent[]) {
+      queued.push(...events);
+      if (applyTimer) return;
+      const wait = appliedAt + APPLY_INTERVAL_MS - clock();
+      if (wait <= 0) applyQueued();
+      else applyTimer = setTimeout(applyQueued, wait);
     },
 
     /** Sends an agent message; opens a conversation first when none is open. True when sent. */
@@ -293,11 +443,11 @@ export function createStore(api: Api, clock: () => number = Date.now) {
       actionError.value = '';
       try {
         const a = opening ? await api.openConversation(d.id, text) : await api.send(d.id, text);
-        if (opening) upsert({ ...(detail.value || d), chatting: true });
+        if (opening && !isVisitor(a.visitor))
+          upsert({ ...(detail.value || d), chatting: true }, true);
         applyAnswer(d.id, a);
         say(opening ? 'Conversation opened' : 'Message sent');
         void loadDetail(d.id);
-        scheduleRefresh();
         return true;
       } catch (e) {
         if (e instanceof ApiError && e.code == 'plan_required') {
@@ -310,7 +460,7 @@ export function createStore(api: Api, clock: () => number = Date.now) {
       }
     },
 
-    /** Blocks or unblocks the visitor in the detail panel; the list shows the result at once. */
+    /** Blocks or unblocks the visitor in the detail panel; the list and counts show it at once. */
     async toggleBlock() {
       const d = detail.value;
       if (!d || busy.value) return;
@@ -319,10 +469,9 @@ export function createStore(api: Api, clock: () => number = Date.now) {
       actionError.value = '';
       try {
         const a = blocking ? await api.block(d.id) : await api.unblock(d.id);
-        upsert({ ...(detail.value || d), blocked: blocking });
+        if (!isVisitor(a.visitor)) upsert({ ...(detail.value || d), blocked: blocking }, true);
         applyAnswer(d.id, a);
         say(displayName(d) + (blocking ? ' is blocked' : ' is unblocked'));
-        scheduleRefresh();
       } catch (e) {
         fail(e, actionError);
       } finally {
@@ -333,8 +482,8 @@ export function createStore(api: Api, clock: () => number = Date.now) {
     /** Stops the timers (tests, unmount). */
     dispose() {
       clearTimeout(loadTimer);
-      clearTimeout(refreshTimer);
       clearTimeout(detailTimer);
+      clearTimeout(applyTimer);
     },
   };
 }

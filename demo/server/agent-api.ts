@@ -1,5 +1,5 @@
 /**
- * The agent API (DESIGN.md §6), behind `Authorization: Bearer <AGENT_TOKEN>`. Errors are JSON
+ * The agent API (docs/AGENT-API.md), behind `Authorization: Bearer <AGENT_TOKEN>`. Errors are JSON
  * `{error, message}`. Our additions are marked "ours" (demo/server/README.md lists them).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -8,7 +8,9 @@ import type { AgentFeed } from './agent-feed';
 import type { Plan } from './config';
 import { TOO_LARGE, readJson, sendError, sendJson, sendTooLarge } from './http-json';
 import type { Hub } from './hub';
-import { FILTERS, LIST_LIMIT, visitorJson, type Filter, type LiveVisitor } from './presence';
+import type { Logger } from './log';
+import { FILTERS, LIST_LIMIT, MAX_PAGE } from '../shared/visitor-list';
+import { visitorJson, type Filter, type LiveVisitor } from './presence';
 import { safeEqual } from './secrets';
 
 /** Largest request body of the agent API. */
@@ -20,6 +22,7 @@ export interface AgentApiOptions {
   feed: AgentFeed;
   token: string;
   plan: Plan;
+  log?: Logger;
 }
 
 type Route = (v: LiveVisitor, req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -47,6 +50,14 @@ const withVisitor = (v: LiveVisitor, extra: Record<string, unknown>) =>
   visitorJson(v) +
   '}';
 
+/** A whole-number query parameter from `min` to MAX_PAGE, `fallback` when absent; undefined when bad. */
+function wholeParam(url: URL, name: string, fallback: number, min: number): number | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return fallback;
+  const n = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
+  return n >= min && n <= MAX_PAGE ? n : undefined;
+}
+
 const notAllowed = (res: ServerResponse, allow: string[]) =>
   sendError(res, 405, 'method_not_allowed', 'use ' + allow.join(' or '), {
     allow: allow.join(', '),
@@ -57,7 +68,7 @@ export function createAgentApi(o: AgentApiOptions) {
   const { hub } = o;
   /** Routes of `/api/visitors/:id/<action>`, by action then method. */
   const actions: Record<string, Record<string, Route>> = {
-    '': { GET: (v, _q, res) => sendJson(res, 200, hub.detail(v)) },
+    '': { GET: async (v, _q, res) => sendJson(res, 200, await hub.detail(v)) },
     conversation: {
       async POST(v, req, res) {
         if (o.plan == 'free')
@@ -71,15 +82,15 @@ export function createAgentApi(o: AgentApiOptions) {
         if (!body) return;
         if (v.blockedAt != null)
           return sendError(res, 409, 'blocked', 'unblock the visitor before writing to it');
-        const r = hub.agentMessage(v, body.text, body.name, true)!;
+        const r = (await hub.agentMessage(v, body.text, body.name, true))!;
         sendJson(
           res,
           r.opened ? 201 : 200,
           withVisitor(v, { message: r.message, opened: r.opened }),
         );
       },
-      DELETE(v, _q, res) {
-        if (!hub.closeConversation(v))
+      async DELETE(v, _q, res) {
+        if (!(await hub.closeConversation(v)))
           return sendError(res, 409, 'no_conversation', 'the visitor has no open conversation');
         sendJson(res, 200, withVisitor(v, {}));
       },
@@ -88,7 +99,7 @@ export function createAgentApi(o: AgentApiOptions) {
       async POST(v, req, res) {
         const body = await readText(req, res);
         if (!body) return;
-        const r = hub.agentMessage(v, body.text, body.name, false);
+        const r = await hub.agentMessage(v, body.text, body.name, false);
         if (!r)
           return sendError(
             res,
@@ -100,12 +111,12 @@ export function createAgentApi(o: AgentApiOptions) {
       },
     },
     block: {
-      POST(v, _q, res) {
-        hub.setBlocked(v, true);
+      async POST(v, _q, res) {
+        await hub.setBlocked(v, true);
         sendJson(res, 200, withVisitor(v, {}));
       },
-      DELETE(v, _q, res) {
-        hub.setBlocked(v, false);
+      async DELETE(v, _q, res) {
+        await hub.setBlocked(v, false);
         sendJson(res, 200, withVisitor(v, {}));
       },
     },
@@ -141,7 +152,12 @@ export function createAgentApi(o: AgentApiOptions) {
       const path = url.pathname;
       if (path == '/api/events') {
         if (method != 'GET') return notAllowed(res, ['GET']);
-        return o.feed.open(res);
+        const last = req.headers['last-event-id'];
+        // EventSource sends the header; `lastEventId` in the query serves clients that cannot.
+        const after = (typeof last == 'string' ? last : url.searchParams.get('lastEventId')) || '';
+        if (after.length > 200)
+          return sendError(res, 400, 'bad_request', 'Last-Event-ID is longer than 200');
+        return o.feed.open(res, after.trim() || undefined, req.headers['accept-encoding']);
       }
       if (path == '/api/visitors') {
         if (method != 'GET') return notAllowed(res, ['GET']);
@@ -150,16 +166,16 @@ export function createAgentApi(o: AgentApiOptions) {
         if (!FILTERS.includes(filter as Filter))
           return sendError(res, 400, 'bad_request', 'filter must be one of ' + FILTERS.join(', '));
         if (q.length > 200) return sendError(res, 400, 'bad_request', 'q is longer than 200');
-        const rawLimit = url.searchParams.get('limit');
-        const limit = rawLimit === null ? LIST_LIMIT : Number(rawLimit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
+        const limit = wholeParam(url, 'limit', LIST_LIMIT, 1);
+        const offset = wholeParam(url, 'offset', 0, 0);
+        if (limit === undefined || offset === undefined)
           return sendError(
             res,
             400,
             'bad_request',
-            'limit must be a whole number from 1 to 100000',
+            `limit must be a whole number from 1 to ${MAX_PAGE}, offset from 0 to ${MAX_PAGE}`,
           );
-        return sendJson(res, 200, hub.list(filter as Filter, q, limit));
+        return sendJson(res, 200, hub.list(filter as Filter, q, { limit, offset }));
       }
       const m = /^\/api\/visitors\/([^/]+)(?:\/([a-z]+))?\/?$/.exec(path);
       const routes = m && Object.hasOwn(actions, m[2] ?? '') ? actions[m[2] ?? ''] : undefined;
@@ -171,9 +187,18 @@ export function createAgentApi(o: AgentApiOptions) {
       } catch {
         id = '';
       }
-      const v = id && id.length <= 100 ? hub.get(id) : undefined;
-      if (!v) return sendError(res, 404, 'not_found', 'no visitor with this id');
-      return routes[method]!(v, req, res);
+      try {
+        const v = id && id.length <= 100 ? await hub.get(id) : undefined;
+        if (!v) return sendError(res, 404, 'not_found', 'no visitor with this id');
+        return await routes[method]!(v, req, res);
+      } catch (e) {
+        // The store is unreachable: nothing was changed; the agent page may try again.
+        if (res.headersSent) throw e;
+        o.log?.warn('agent api: store unreachable: ' + String(e));
+        return sendError(res, 503, 'unavailable', 'the database is unavailable, try again', {
+          'retry-after': '2',
+        });
+      }
     },
   };
 }

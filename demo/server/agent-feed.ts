@@ -1,69 +1,146 @@
 /**
  * The agent live feed, `GET /api/events` (docs/PROTOCOL.md, "Agent live feed"): Server-Sent
- * Events `visitor`, `message` and `typing`, a `: ping` comment every 25 s. The number of open
- * feeds is what "agents online" means to the visitors (welcome.online and status frames).
+ * Events read from the retention log (`visitor`, `counts`, `message`, `typing`, each with an
+ * `id:`), `Last-Event-ID` replayed from the log or answered with `reset`, a `: ping` comment
+ * every 25 s. The number of open feeds is what "agents online" means to the visitors.
  */
 import type { ServerResponse } from 'node:http';
+import type { EventLog, LoggedEvent } from './event-log';
 import type { Logger } from './log';
+import { compressedOut, pickEncoding, type StreamOut } from './stream-compression';
 
 /** A stream whose unsent output exceeds this is too slow: it is closed, not buffered forever. */
 const MAX_BUFFERED = 1 << 20;
 
+/**
+ * A replay larger than this is answered with `reset` instead: a fresh page of the list is
+ * smaller than minutes of deltas, and the replay must fit under MAX_BUFFERED.
+ */
+export const MAX_REPLAY_CHARS = 512 * 1024;
+
+/**
+ * A busy feed is written at most this often (a quiet feed's first event goes at once): the
+ * page is woken twice a second instead of for every message among a thousand chats.
+ */
+export const FEED_WRITE_MS = 500;
+
 /** The set of open agent feeds. */
 export interface AgentFeed {
-  /** Starts an event stream on an authorized request's response. */
-  open(res: ServerResponse): void;
-  /** Sends one event to every feed; `data` is already JSON. */
-  send(event: 'visitor' | 'message' | 'typing', data: string): void;
+  /**
+   * Starts an event stream on an authorized request's response, after `lastEventId` if given,
+   * compressed as `acceptEncoding` allows.
+   */
+  open(res: ServerResponse, lastEventId?: string, acceptEncoding?: string): Promise<void>;
   /** Open feeds. */
   count(): number;
   close(): void;
 }
 
-/** Creates the feed set; `onCount` hears the number of open feeds whenever it changes. */
+/** One event in the stream format. */
+export const frameOf = (e: LoggedEvent) =>
+  'id: ' + e.id + '\nevent: ' + e.event + '\ndata: ' + e.data + '\n\n';
+
+/** Creates the feed set over a log; `onCount` hears the number of open feeds when it changes. */
 export function createAgentFeed(o: {
   log: Logger;
+  events: EventLog;
   pingMs?: number;
+  /** Least time between two writes to the feeds (default FEED_WRITE_MS). */
+  writeMs?: number;
   onCount?: (n: number) => void;
 }): AgentFeed {
-  const streams = new Set<ServerResponse>();
-  const write = (res: ServerResponse, chunk: string) => {
-    if (res.writableLength > MAX_BUFFERED) {
+  const streams = new Map<ServerResponse, StreamOut>();
+  const write = (res: ServerResponse, out: StreamOut, chunk: string) => {
+    if (out.buffered() > MAX_BUFFERED) {
       o.log.warn('agent feed too slow: closed');
       res.destroy();
       return;
     }
-    res.write(chunk);
+    out.write(chunk);
   };
   const ping = setInterval(() => {
-    for (const res of streams) write(res, ': ping\n\n');
+    for (const [res, out] of streams) write(res, out, ': ping\n\n');
   }, o.pingMs ?? 25_000);
   ping.unref();
+  // Whole batches, several per write: the rows of a flush and their counts reach the page in
+  // one write, and a busy feed wakes the page (and the compressor) at most every writeMs.
+  const writeMs = o.writeMs ?? FEED_WRITE_MS;
+  let pending = '';
+  let writeTimer: ReturnType<typeof setTimeout> | undefined;
+  let wroteAt = -Infinity;
+  const writeAll = () => {
+    writeTimer = undefined;
+    wroteAt = Date.now();
+    const chunk = pending;
+    pending = '';
+    for (const [res, out] of streams) write(res, out, chunk);
+  };
+  const unsubscribe = o.events.subscribe((batch) => {
+    if (!streams.size) return;
+    pending += batch.map(frameOf).join('');
+    if (writeTimer) return;
+    const wait = wroteAt + writeMs - Date.now();
+    if (wait <= 0) writeAll();
+    else writeTimer = setTimeout(writeAll, wait);
+  });
+
+  /** `reset`: the page starts again from a fresh list; its id is where the log stands now. */
+  const reset = () => frameOf({ id: o.events.lastId(), event: 'reset', data: '{}' });
 
   return {
-    open(res) {
+    async open(res, lastEventId, acceptEncoding) {
+      const encoding = pickEncoding(acceptEncoding);
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
         'x-accel-buffering': 'no',
         'x-content-type-options': 'nosniff',
+        vary: 'accept-encoding',
+        ...(encoding && { 'content-encoding': encoding }),
       });
-      res.write(': feed\n\n');
-      streams.add(res);
+      const out = compressedOut(res, encoding);
+      // Events appended while the log answers are held, then sent after the replay.
+      let held: LoggedEvent[] | null = [];
+      const hold = o.events.subscribe((batch) => held?.push(...batch));
+      let replay = ': feed\n\n';
+      if (lastEventId) {
+        let missed: LoggedEvent[] | 'reset';
+        try {
+          missed = await o.events.since(lastEventId);
+        } catch (e) {
+          o.log.error('agent feed: reading the event log failed: ' + String(e));
+          missed = 'reset';
+        }
+        let size = 0;
+        for (const e of missed == 'reset' ? [] : missed) size += e.data.length;
+        if (missed == 'reset' || size > MAX_REPLAY_CHARS) replay += reset();
+        else {
+          const seen = new Set(missed.map((e) => e.id));
+          replay += missed.map(frameOf).join('');
+          held = held.filter((e) => !seen.has(e.id));
+        }
+      }
+      hold();
+      if (res.destroyed) return;
+      // What waits for the other feeds is older than this one's replay: send it to them first.
+      if (pending) {
+        clearTimeout(writeTimer);
+        writeAll();
+      }
+      out.write(replay + held.map(frameOf).join(''));
+      held = null;
+      streams.set(res, out);
       o.onCount?.(streams.size);
       res.on('close', () => {
         if (streams.delete(res)) o.onCount?.(streams.size);
       });
     },
-    send(event, data) {
-      if (!streams.size) return;
-      const chunk = 'event: ' + event + '\ndata: ' + data + '\n\n';
-      for (const res of streams) write(res, chunk);
-    },
     count: () => streams.size,
     close() {
       clearInterval(ping);
-      for (const res of streams) res.end();
+      clearTimeout(writeTimer);
+      unsubscribe();
+      for (const out of streams.values()) out.end();
       streams.clear();
     },
   };

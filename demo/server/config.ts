@@ -1,7 +1,8 @@
 /**
- * The server's settings from the environment (DESIGN.md §6), validated: a bad value throws an
+ * The server's settings from the environment (docs/AGENT-API.md), validated: a bad value throws an
  * error that names the variable and says what it must be, so `main.ts` can print it and exit.
  */
+import { hostname } from 'node:os';
 
 /** The plans: proactive conversations need `standard` or `pro`. */
 export type Plan = 'free' | 'standard' | 'pro';
@@ -23,6 +24,14 @@ export interface Settings {
   allowedOrigins?: string[];
   /** Account keys the visitor endpoints accept. */
   keys: string[];
+  /** Postgres connection URL; unset = SQLite (`db`). */
+  databaseUrl?: string;
+  /** Redis connection URL (presence and cross-node delivery); needs `databaseUrl`. */
+  redisUrl?: string;
+  /** This node's name in a cluster (default host name + pid). */
+  nodeId: string;
+  /** Bearer token of `GET /metrics` besides the agent token. */
+  metricsToken?: string;
 }
 
 const PLANS: readonly string[] = ['free', 'standard', 'pro'];
@@ -74,6 +83,24 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
       );
     return url.origin;
   });
+  const databaseUrl = get('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/./.test(databaseUrl))
+    throw new Error('DATABASE_URL must be a Postgres URL like postgres://user:pass@host:5432/db');
+  const redisUrl = get('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/./.test(redisUrl))
+    throw new Error('REDIS_URL must be a Redis URL like redis://host:6379');
+  if (redisUrl !== undefined && databaseUrl === undefined)
+    throw new Error(
+      'REDIS_URL needs DATABASE_URL: the nodes of a cluster share a Postgres database (a SQLite file cannot be shared)',
+    );
+  const nodeId = get('NODE_ID') ?? `${hostname()}-${process.pid}`;
+  if (!/^[\w.-]{1,100}$/.test(nodeId))
+    throw new Error(
+      `NODE_ID must be 1 to 100 of letters, digits, _ . and -, not ${JSON.stringify(nodeId)}`,
+    );
+  const metricsToken = get('METRICS_TOKEN');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,200}$/.test(metricsToken))
+    throw new Error('METRICS_TOKEN must be 16 to 200 printable characters without spaces');
   return {
     port: int('PORT', 8080, 0, 65535),
     host: get('HOST') ?? '127.0.0.1',
@@ -85,5 +112,9 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     userHashSecret: get('USER_HASH_SECRET'),
     allowedOrigins,
     keys,
+    databaseUrl,
+    redisUrl,
+    nodeId,
+    metricsToken,
   };
 }

@@ -1,10 +1,11 @@
 /**
  * `node dist/server.js` (what `npm start` runs): reads the settings from the environment
- * (DESIGN.md §6; demo/server/README.md), starts the server, prints the two URLs, and stops
+ * (docs/AGENT-API.md; demo/server/README.md), starts the server, prints the two URLs, and stops
  * cleanly on SIGINT / SIGTERM.
  */
 import { fileURLToPath } from 'node:url';
 import { readSettings, type Settings } from './config';
+import { copySqliteToPostgres } from './copy-sqlite';
 import { startServer } from './server';
 
 let settings: Settings;
@@ -15,13 +16,36 @@ try {
   process.exit(2);
 }
 
+if (process.argv[2] == 'copy-sqlite') {
+  const file = process.argv[3] || settings.db;
+  if (!settings.databaseUrl) {
+    console.error('visitor-chat: copy-sqlite needs DATABASE_URL (the Postgres database to fill)');
+    process.exit(2);
+  }
+  try {
+    const report = await copySqliteToPostgres(file, settings.databaseUrl);
+    console.log(`visitor-chat: copied ${file} into Postgres:`);
+    for (const [table, n] of Object.entries(report)) console.log(`  ${table}: ${n}`);
+    process.exit(0);
+  } catch (e) {
+    console.error(`visitor-chat: copy-sqlite: ${(e as Error).message}`);
+    process.exit(1);
+  }
+} else if (process.argv[2]) {
+  console.error(
+    `visitor-chat: unknown command ${JSON.stringify(process.argv[2])} (known: copy-sqlite)`,
+  );
+  process.exit(2);
+}
+
 // This file is built to dist/server.js: the project root is one level up.
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 try {
   const server = await startServer({ ...settings, root });
   const s = server.settings;
-  console.log(`visitor-chat reference server (plan ${s.plan}, database ${s.db})`);
+  const db = s.databaseUrl ? 'Postgres' : s.db;
+  console.log(`visitor-chat reference server (plan ${s.plan}, database ${db}, node ${s.nodeId})`);
   console.log(`  Demo site:  ${server.url}/`);
   console.log(`  Agent page: ${server.agentUrl}`);
   if (!process.env.AGENT_TOKEN?.trim())
@@ -32,6 +56,11 @@ try {
     if (stopping) process.exit(1);
     stopping = true;
     console.log(`${signal}: stopping…`);
+    // DESIGN.md §8: exit within 10 s whatever hangs (a database that does not answer).
+    setTimeout(() => {
+      console.error('visitor-chat: could not stop cleanly within 9 s');
+      process.exit(1);
+    }, 9000).unref();
     server.close().then(
       () => process.exit(0),
       () => process.exit(1),

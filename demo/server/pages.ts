@@ -52,15 +52,51 @@ const BASE_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'n
 /** A Host header we may echo into a page: a name or IP, an optional port. */
 const HOST = /^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/i;
 
+/**
+ * Headers of the widget's own files (widget.js, chat.js, ui.js, http.js, chunks/, their maps),
+ * which any site loads from here. `import()` fetches module chunks in CORS mode, so without
+ * `Access-Control-Allow-Origin` a page of another origin gets widget.js (a classic script) but
+ * not chat.js. `*` is right for public, credential-free files; CORP lets pages that send
+ * `Cross-Origin-Embedder-Policy` load them. `no-cache` + ETag: always revalidated (a rebuild shows
+ * at once), a 304 when unchanged; content-hashed chunks never change, so they are immutable.
+ */
+const widgetHeaders = (path: string) => ({
+  'access-control-allow-origin': '*',
+  'cross-origin-resource-policy': 'cross-origin',
+  'cache-control': path.startsWith('chunks/')
+    ? 'public, max-age=31536000, immutable'
+    : 'public, no-cache',
+  'x-content-type-options': 'nosniff',
+});
+
+/** The agent page's files: same origin only, as before. */
+const isWidgetFile = (path: string) => !path.startsWith('agent.');
+
 /** Sends a file; false when it cannot be read. */
-async function file(req: IncomingMessage, res: ServerResponse, path: string, type: string) {
+async function file(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  type: string,
+  headers: Record<string, string> = BASE_HEADERS,
+) {
   let data: Buffer;
   try {
     data = await readFile(path);
   } catch {
     return false;
   }
-  res.writeHead(200, { ...BASE_HEADERS, 'content-type': type });
+  const etag = '"' + createHash('sha1').update(data).digest('base64url') + '"';
+  if (headers != BASE_HEADERS && req.headers['if-none-match'] == etag) {
+    res.writeHead(304, { ...headers, etag });
+    res.end();
+    return true;
+  }
+  res.writeHead(200, {
+    ...headers,
+    'content-type': type,
+    ...(headers != BASE_HEADERS && { etag }),
+  });
   res.end(req.method == 'HEAD' ? undefined : data);
   return true;
 }
@@ -146,8 +182,11 @@ export function createPages(o: PagesOptions) {
       if (path == '/demo.css') return file(req, res, join(site, 'demo.css'), TYPES.css!);
       // Built files: /widget.js, /chat.js, /agent.js, /agent.css, /chunks/*.js and their maps.
       const m = /^\/((?:chunks\/)?[\w-]+(?:\.[\w-]+)*\.(js|css|map))$/.exec(path);
-      if (m && !m[1]!.startsWith('server.'))
-        return file(req, res, join(dist, m[1]!), TYPES[m[2]!]!);
+      if (m && !m[1]!.startsWith('server.')) {
+        const name = m[1]!;
+        const headers = isWidgetFile(name) ? widgetHeaders(name) : BASE_HEADERS;
+        return file(req, res, join(dist, name), TYPES[m[2]!]!, headers);
+      }
       return false;
     },
   };

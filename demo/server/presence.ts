@@ -1,9 +1,20 @@
 /**
- * The live presence index: every visitor this process has seen, in a Map, with what DESIGN.md §5
+ * The live presence index: every visitor this process has seen, in a Map, with what docs/AGENT-API.md
  * derives from it (online, active, status, filters, search). The agent list is computed here,
  * from memory, without touching the database.
  */
-import type { Message, ServerFrame } from '../../src/protocol';
+import type { Message, ServerFrame, Variable, VariableValue } from '../../src/protocol';
+import {
+  MATCH,
+  compareRows,
+  countRow,
+  noCounts,
+  searchText,
+  type Counts,
+  type Filter,
+  type ListRow,
+  type Status,
+} from '../shared/visitor-list';
 import type { StoredConversation, StoredVisitor } from './store';
 
 /** Where frames for one visitor go: a WebSocket, or the visitor's HTTP downlink. */
@@ -31,35 +42,22 @@ export interface LiveVisitor extends StoredVisitor {
   /** online / active as last computed by `refresh`. */
   online: boolean;
   active: boolean;
-  /** Cached JSON and lowercase search text; null when something changed. */
+  /** Cached row, its JSON and its lowercase search text; null when something changed. */
+  row: ListRow | null;
   json: string | null;
   haystack: string | null;
   /** Activity not yet written to the database (written in batches). */
   dirty: boolean;
 }
 
-/** What presence depends on (DESIGN.md §6 settings). */
+/** What presence depends on (the settings in demo/server/README.md). */
 export interface PresenceOptions {
   activeWindowMs: number;
   heartbeatMs: number;
 }
 
-/** The list filters of `GET /api/visitors`. */
-export const FILTERS = [
-  'all',
-  'active',
-  'chatting',
-  'customers',
-  'auto-message',
-  'blocked',
-] as const;
-export type Filter = (typeof FILTERS)[number];
-
-/** Icon status (DESIGN.md §5). */
-export type Status = 'served' | 'unserved' | 'triggered' | 'active' | 'idle';
-
-/** List order: new chats first, then chatting, triggered, active, idle (as Smartsupp's list). */
-const RANK: Record<Status, number> = { unserved: 0, served: 1, triggered: 2, active: 3, idle: 4 };
+export type { Counts, Filter, ListRow, Status } from '../shared/visitor-list';
+export { FILTERS, LIST_LIMIT } from '../shared/visitor-list';
 
 /** Online: a live WebSocket, an open event stream or poll, or an HTTP request within HEARTBEAT_MS + 60 s. */
 export const isOnline = (v: LiveVisitor, now: number, o: PresenceOptions) =>
@@ -75,13 +73,13 @@ export function refresh(v: LiveVisitor, now: number, o: PresenceOptions): boolea
   if (online && !v.online) v.connectedAt = now;
   v.online = online;
   v.active = active;
-  v.json = null;
+  v.row = v.json = null;
   return true;
 }
 
 /** Drops the cached JSON and search text after a change. */
 export function changed(v: LiveVisitor): void {
-  v.json = v.haystack = null;
+  v.row = v.json = v.haystack = null;
 }
 
 export const autoMessageReceived = (v: LiveVisitor) => v.amVisit > 0 && v.amVisit == v.visits;
@@ -94,15 +92,35 @@ export function status(v: LiveVisitor): Status {
   return v.active ? 'active' : 'idle';
 }
 
-/** The visitor as the agent API answers it (DESIGN.md §6), as a cached JSON string. */
-export function visitorJson(v: LiveVisitor): string {
-  if (v.json) return v.json;
-  return (v.json = JSON.stringify({
+/**
+ * Variables as the agent API answers them: `variables` keeps plain values (as before labels
+ * existed) and `variableLabels` adds the labels of those that have one.
+ */
+export function variablesJson(stored: Record<string, Variable>): {
+  variables: Record<string, VariableValue>;
+  variableLabels: Record<string, string>;
+} {
+  const variables: Record<string, VariableValue> = {};
+  const variableLabels: Record<string, string> = {};
+  for (const k of Object.keys(stored)) {
+    const x = stored[k];
+    if (typeof x == 'object') {
+      variables[k] = x.value;
+      variableLabels[k] = x.label;
+    } else variables[k] = x;
+  }
+  return { variables, variableLabels };
+}
+
+/** The visitor as a list row (docs/AGENT-API.md), cached until something changes. */
+export function rowOf(v: LiveVisitor): ListRow {
+  if (v.row) return v.row;
+  return (v.row = {
     id: v.id,
     name: v.name,
     email: v.email,
     phone: v.phone,
-    variables: v.variables,
+    ...variablesJson(v.variables),
     group: v.group,
     online: v.online,
     active: v.active,
@@ -129,46 +147,38 @@ export function visitorJson(v: LiveVisitor): string {
     blockedAt: v.blockedAt,
     typing: v.typing,
     lastMessage: v.lastMessage,
-  }));
+  });
 }
 
-const MATCH: Record<Filter, (v: LiveVisitor) => boolean> = {
-  all: () => true,
-  active: (v) => v.active,
-  chatting: (v) => !!v.conversation,
-  customers: (v) => v.customer,
-  'auto-message': autoMessageReceived,
-  blocked: (v) => v.blockedAt != null,
-};
-
-/** Lowercase text `q` searches: name, email, phone, id, current page URL and title, variable values. */
-function haystack(v: LiveVisitor): string {
-  if (v.haystack != null) return v.haystack;
-  const parts = [v.name, v.email, v.phone, v.id, v.pageUrl, v.pageTitle];
-  for (const k in v.variables) parts.push(String(v.variables[k]));
-  return (v.haystack = parts
-    .filter((p) => p != null)
-    .join('\n')
-    .toLowerCase());
+/** The visitor as the agent API answers it, as a cached JSON string. */
+export function visitorJson(v: LiveVisitor): string {
+  return (v.json ??= JSON.stringify(rowOf(v)));
 }
-
-/** Visitor counts per filter, over online visitors. */
-export interface Counts {
-  all: number;
-  active: number;
-  chatting: number;
-  customers: number;
-  autoMessage: number;
-  blocked: number;
-}
-
-/** Most visitors one list answer holds by default (`limit`, ours): a 10,000-row answer is 6 MB. */
-export const LIST_LIMIT = 500;
 
 /**
- * `GET /api/visitors`: the online visitors matching `filter` and `q`, sorted by status then most
- * recent activity, at most `limit` of them, with `total` (how many matched) and the counts per
- * filter (over online visitors, before `q`), as a JSON body built from the cached visitor strings.
+ * What the list shows of a row, as a string to compare: the row without the fields that move
+ * on their own (last activity and last seen: heartbeats) or have their own event (typing).
+ * Equal keys mean a change the list does not show, which sends no `visitor` event.
+ */
+export function shownKey(v: LiveVisitor): string {
+  const { lastActivityAt: _a, lastSeenAt: _s, typing: _t, ...shown } = rowOf(v);
+  return JSON.stringify(shown);
+}
+
+/** Lowercase text `q` searches, cached. */
+const haystack = (v: LiveVisitor) => (v.haystack ??= searchText(rowOf(v)));
+
+/** A page of the list: which rows, from where. */
+export interface ListPage {
+  limit: number;
+  offset: number;
+}
+
+/**
+ * `GET /api/visitors`: the online visitors matching `filter` and `q`, in the shared list order,
+ * the page `offset`..`offset + limit` of them, with `total` (how many matched) and the counts per
+ * filter (over online visitors, before `q`), as a JSON body built from the cached visitor
+ * strings. `onChange` hears visitors whose online or active state the scan found changed.
  */
 export function listJson(
   visitors: Iterable<LiveVisitor>,
@@ -177,35 +187,25 @@ export function listJson(
   now: number,
   o: PresenceOptions,
   extra: Record<string, unknown>,
-  limit = LIST_LIMIT,
+  page: ListPage,
+  onChange?: (v: LiveVisitor) => void,
 ): string {
-  const counts: Counts = {
-    all: 0,
-    active: 0,
-    chatting: 0,
-    customers: 0,
-    autoMessage: 0,
-    blocked: 0,
-  };
-  const found: { rank: number; at: number; v: LiveVisitor }[] = [];
+  const counts: Counts = noCounts();
+  const found: LiveVisitor[] = [];
   const needle = q.trim().toLowerCase();
   const keep = MATCH[filter];
   for (const v of visitors) {
-    refresh(v, now, o);
+    if (refresh(v, now, o)) onChange?.(v);
     if (!v.online) continue;
-    counts.all++;
-    if (v.active) counts.active++;
-    if (v.conversation) counts.chatting++;
-    if (v.customer) counts.customers++;
-    if (autoMessageReceived(v)) counts.autoMessage++;
-    if (v.blockedAt != null) counts.blocked++;
-    if (keep(v) && (!needle || haystack(v).includes(needle)))
-      found.push({ rank: RANK[status(v)], at: v.lastActivityAt, v });
+    const r = rowOf(v);
+    countRow(counts, r, 1);
+    if (keep(r) && (!needle || haystack(v).includes(needle))) found.push(v);
   }
-  found.sort((a, b) => a.rank - b.rank || b.at - a.at);
-  const n = Math.min(found.length, limit);
+  found.sort((a, b) => compareRows(rowOf(a), rowOf(b)));
+  const end = Math.min(found.length, page.offset + page.limit);
   let body = '{"visitors":[';
-  for (let i = 0; i < n; i++) body += (i ? ',' : '') + visitorJson(found[i]!.v);
-  const tail = JSON.stringify({ total: found.length, ...extra });
+  for (let i = page.offset; i < end; i++)
+    body += (i > page.offset ? ',' : '') + visitorJson(found[i]!);
+  const tail = JSON.stringify({ total: found.length, offset: page.offset, ...extra });
   return body + '],"counts":' + JSON.stringify(counts) + ',' + tail.slice(1);
 }

@@ -1,5 +1,5 @@
 /**
- * The reference server (DESIGN.md §2, §5, §6; docs/PROTOCOL.md): `node:http` + `ws` +
+ * The reference server (docs/AGENT-API.md, docs/PROTOCOL.md): `node:http` + `ws` +
  * better-sqlite3. `startServer` runs it in-process (tests use port 0 and `:memory:`);
  * main.ts is the command-line entry.
  */
@@ -10,18 +10,21 @@ import { join } from 'node:path';
 import { parseRules, type AutoMessageRule } from '../../src/core/rules';
 import { createAgentApi } from './agent-api';
 import { createAgentFeed } from './agent-feed';
+import { createMemoryEventLog, type EventLog } from './event-log';
 import { readSettings, type Settings } from './config';
+import { createHealth } from './health';
 import { logRefusals, sendError } from './http-json';
 import { createHub, type Hub } from './hub';
 import { consoleLogger, type Logger } from './log';
+import { countingStore, createMetrics } from './metrics';
 import { createPages } from './pages';
 import type { RateOptions } from './rate-limit';
-import { newToken } from './secrets';
-import { openStore } from './store';
+import { newToken, safeEqual } from './secrets';
+import { openStore } from './open-store';
 import { createVisitorHttp } from './visitor-http';
 import { createVisitorSockets } from './visitor-ws';
 
-/** Options of {@link startServer}: the settings (defaults as DESIGN.md §6) plus test knobs. */
+/** Options of {@link startServer}: the settings (defaults: demo/server/README.md) plus test knobs. */
 export interface ServerOptions extends Partial<Settings> {
   /** Project root (dist/, demo/site/, demo/server/rules.json). Default: the working directory. */
   root?: string;
@@ -44,6 +47,8 @@ export interface ServerOptions extends Partial<Settings> {
   csp?: boolean;
   /** The presence clock (tests). */
   now?: () => number;
+  /** The agent feed's retention log (default: in memory, 15 min; a cluster passes a shared one). */
+  events?: EventLog;
 }
 
 /** A running server. */
@@ -83,6 +88,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   for (const k of ['userHashSecret', 'allowedOrigins'] as const)
     if (options[k] !== undefined) (settings as unknown as Record<string, unknown>)[k] = options[k];
   if (!settings.agentToken) settings.agentToken = newToken();
+  if (settings.redisUrl)
+    throw new Error(
+      'REDIS_URL: presence through Redis is not in this version yet; run one node (DATABASE_URL alone is fine)',
+    );
   const log = options.log ?? consoleLogger;
   const root = options.root ?? process.cwd();
   const rate = options.rate ?? { rate: 20, burst: 40 };
@@ -90,15 +99,28 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     log.warn('rules.json: ' + m),
   );
 
-  const store = openStore(settings.db);
   let hub: Hub | undefined;
-  const feed = createAgentFeed({ log, onCount: (n) => hub?.agentsChanged(n) });
+  let connections = () => 0;
+  const metrics = createMetrics(() => {
+    let online = 0;
+    for (const v of hub?.visitors.values() ?? []) if (v.online) online++;
+    return { connections: connections(), online };
+  });
+  const store = countingStore(
+    await openStore({ db: settings.db, databaseUrl: settings.databaseUrl, log }),
+    metrics.dbError,
+  );
+  const health = createHealth({ node: settings.nodeId, store, presence: 'memory' });
+  const events = options.events ?? createMemoryEventLog();
+  const feed = createAgentFeed({ log, events, onCount: (n) => hub?.agentsChanged(n) });
   hub = createHub({
     ...settings,
     store,
     feed,
+    events,
     rules,
     log,
+    metrics,
     botDelayMs: options.botDelayMs,
     sweepMs: options.sweepMs,
     now: options.now,
@@ -115,7 +137,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     pollMs: options.pollMs,
     pingMs: options.streamPingMs,
   });
-  const api = createAgentApi({ hub, feed, token: settings.agentToken, plan: settings.plan });
+  connections = () => sockets.count() + visitorHttp.count();
+  const api = createAgentApi({ hub, feed, token: settings.agentToken, plan: settings.plan, log });
   let base = '';
   const pages = createPages({
     root,
@@ -123,6 +146,25 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     baseUrl: () => base,
     csp: options.csp,
   });
+
+  /** `/metrics`: for the agent token or METRICS_TOKEN only (counts say how busy a site is). */
+  async function sendMetrics(req: IncomingMessage, res: ServerResponse) {
+    const m = /^Bearer ([^\s]+)\s*$/i.exec(req.headers.authorization || '');
+    const tokens = [settings.agentToken, settings.metricsToken].filter(Boolean) as string[];
+    if (!m || !tokens.some((t) => safeEqual(m[1]!, t)))
+      return sendError(
+        res,
+        401,
+        'unauthorized',
+        'send Authorization: Bearer <AGENT_TOKEN or METRICS_TOKEN>',
+        {
+          'www-authenticate': 'Bearer',
+        },
+      );
+    const { text, contentType } = await metrics.render();
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+    res.end(text);
+  }
 
   async function route(req: IncomingMessage, res: ServerResponse) {
     let url: URL;
@@ -132,6 +174,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return sendError(res, 400, 'bad_request', 'bad URL');
     }
     const path = url.pathname;
+    if (path == '/healthz' && req.method == 'GET') return health(res);
+    if (path == '/metrics' && req.method == 'GET') return sendMetrics(req, res);
     if (path.startsWith('/v1/')) return visitorHttp.handle(req, res, url);
     if (path == '/api' || path.startsWith('/api/')) return api.handle(req, res, url);
     if ((req.method == 'GET' || req.method == 'HEAD') && (await pages.handle(req, res, url)))
@@ -183,9 +227,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       });
     });
   } catch (e) {
-    hub.close();
+    await hub.close();
     feed.close();
-    store.close();
+    await store.close();
     throw e;
   }
   server.on('error', (e) => log.error('http server: ' + e.message));
@@ -207,10 +251,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         sockets.close();
         visitorHttp.close();
         feed.close();
-        hub!.close();
+        const flushed = hub!.close();
+        events.close();
         server.close(() => {
-          store.close();
-          resolve();
+          flushed
+            .then(() => store.close())
+            .catch((e) => log.error('closing the store: ' + String(e)))
+            .then(resolve);
         });
         server.closeAllConnections();
       }));

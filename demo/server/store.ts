@@ -1,10 +1,17 @@
 /**
- * Everything the server persists, in SQLite (better-sqlite3, WAL), behind prepared statements.
- * The live presence index is in memory (presence.ts); this is what survives a restart.
+ * What the server persists, behind one asynchronous interface with two implementations:
+ * SQLite (store-sqlite.ts, the zero-setup default) and Postgres (store-postgres.ts, when
+ * DATABASE_URL is set, DESIGN.md §8). The interface is async because Postgres is; the SQLite
+ * implementation answers from better-sqlite3's synchronous calls.
  */
-import Database from 'better-sqlite3';
-import type { Author, Device, Message, PageInfo, VariableValue } from '../../src/protocol';
-import { migrate } from './migrations';
+import {
+  parseStoredVariables,
+  type Device,
+  type Message,
+  type PageInfo,
+  type Variable,
+} from '../../src/protocol';
+import type { Logger } from './log';
 
 /** A visitor as the database keeps it. */
 export interface StoredVisitor {
@@ -13,7 +20,8 @@ export interface StoredVisitor {
   name: string | null;
   email: string | null;
   phone: string | null;
-  variables: Record<string, VariableValue>;
+  /** Custom variables; a labelled one as `{label, value}`. */
+  variables: Record<string, Variable>;
   group: string | null;
   customer: boolean;
   verified: boolean;
@@ -35,6 +43,41 @@ export interface StoredVisitor {
   amVisit: number;
 }
 
+/** A visitor at its first hello: nothing known yet but its id, token and times. */
+export function newStoredVisitor(
+  id: string,
+  tokenHash: string,
+  firstSeenAt: number,
+  now: number,
+): StoredVisitor {
+  return {
+    id,
+    tokenHash,
+    name: null,
+    email: null,
+    phone: null,
+    variables: {},
+    group: null,
+    customer: false,
+    verified: false,
+    blockedAt: null,
+    firstSeenAt,
+    lastSeenAt: now,
+    lastActivityAt: 0,
+    visits: 0,
+    visitStartedAt: now,
+    pageViews: 0,
+    pageUrl: '',
+    pageTitle: '',
+    referrer: '',
+    device: null,
+    browser: null,
+    os: null,
+    language: null,
+    amVisit: 0,
+  };
+}
+
 /** A conversation; `bot` is the chatbot's state in it (bot.ts). */
 export interface StoredConversation {
   id: number;
@@ -53,30 +96,98 @@ export interface PageView {
   at: number;
 }
 
-type Row = Record<string, unknown>;
+/** The persistence layer; every call may reject when the database is unreachable. */
+export interface Store {
+  /** Which engine: `/healthz` says it. */
+  kind: 'sqlite' | 'postgres';
+  /** Schema version after migrating. */
+  version: number;
+  loadVisitor(id: string): Promise<StoredVisitor | undefined>;
+  insertVisitor(v: StoredVisitor): Promise<void>;
+  saveVisitor(v: StoredVisitor): Promise<void>;
+  /** Saves many visitors in one transaction (the batched activity writes). */
+  saveVisitors(list: StoredVisitor[]): Promise<void>;
+  addVisit(vid: string, number: number, at: number, referrer: string): Promise<void>;
+  addPageView(vid: string, visit: number, page: PageInfo, at: number): Promise<void>;
+  /** The visitor's last `limit` page views, oldest first. */
+  pages(vid: string, limit?: number): Promise<PageView[]>;
+  openConversation(vid: string): Promise<StoredConversation | undefined>;
+  lastConversation(vid: string): Promise<StoredConversation | undefined>;
+  createConversation(vid: string, by: 'visitor' | 'agent', at: number): Promise<StoredConversation>;
+  saveConversation(c: StoredConversation): Promise<void>;
+  closeConversation(id: number, at: number): Promise<void>;
+  /** Stores a message (its `id` is ignored) and returns it with the server id. */
+  addMessage(conversationId: number, vid: string, m: Omit<Message, 'id'>): Promise<Message>;
+  messageByCid(vid: string, cid: string): Promise<Message | undefined>;
+  /** The conversation's last `limit` messages, oldest first. */
+  messages(conversationId: number, limit?: number): Promise<Message[]>;
+  /** Up to `limit` messages stored just before message `beforeId`, oldest first (history pages). */
+  messagesBefore(conversationId: number, beforeId: number, limit: number): Promise<Message[]>;
+  lastMessage(vid: string): Promise<Message | null>;
+  block(vid: string, at: number): Promise<void>;
+  unblock(vid: string, at: number): Promise<void>;
+  addAutoMessageShow(
+    vid: string,
+    visit: number,
+    rule: string,
+    text: string,
+    at: number,
+  ): Promise<void>;
+  /** Resolves when the database answers (`/healthz`). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
 
-const VISITOR_COLUMNS = `name = @name, email = @email, phone = @phone, variables = @variables,
-  grp = @group, customer = @customer, verified = @verified, blocked_at = @blockedAt,
-  last_seen_at = @lastSeenAt, last_activity_at = @lastActivityAt, visits = @visits,
-  visit_started_at = @visitStartedAt, page_views = @pageViews, page_url = @pageUrl,
-  page_title = @pageTitle, referrer = @referrer, device = @device, browser = @browser, os = @os,
-  language = @language, am_visit = @amVisit`;
+/** A stored row, as either driver returns it. */
+export type Row = Record<string, unknown>;
 
-const toParams = (v: StoredVisitor) => ({
-  ...v,
-  variables: JSON.stringify(v.variables),
-  customer: v.customer ? 1 : 0,
-  verified: v.verified ? 1 : 0,
-});
+/** The columns `saveVisitor` writes, in one order both implementations use. */
+export const VISITOR_FIELDS = [
+  ['name', 'name'],
+  ['email', 'email'],
+  ['phone', 'phone'],
+  ['variables', 'variables'],
+  ['grp', 'group'],
+  ['customer', 'customer'],
+  ['verified', 'verified'],
+  ['blocked_at', 'blockedAt'],
+  ['last_seen_at', 'lastSeenAt'],
+  ['last_activity_at', 'lastActivityAt'],
+  ['visits', 'visits'],
+  ['visit_started_at', 'visitStartedAt'],
+  ['page_views', 'pageViews'],
+  ['page_url', 'pageUrl'],
+  ['page_title', 'pageTitle'],
+  ['referrer', 'referrer'],
+  ['device', 'device'],
+  ['browser', 'browser'],
+  ['os', 'os'],
+  ['language', 'language'],
+  ['am_visit', 'amVisit'],
+] as const satisfies readonly (readonly [string, keyof StoredVisitor])[];
 
-function toVisitor(r: Row): StoredVisitor {
+/** Stored variables, validated as they are read back: a bad column reads as none. */
+function readVariables(json: unknown, id: string, log: Logger): Record<string, Variable> {
+  let vars;
+  try {
+    vars = parseStoredVariables(JSON.parse(json as string));
+  } catch {
+    vars = 'not JSON';
+  }
+  if (typeof vars != 'string') return vars;
+  log.warn(`visitor ${id}: stored variables dropped (${vars})`);
+  return {};
+}
+
+/** A visitor row (either engine) as a StoredVisitor; `log` hears stored data that fails validation. */
+export function toVisitor(r: Row, log: Logger): StoredVisitor {
   return {
     id: r.id as string,
     tokenHash: r.token_hash as string,
     name: r.name as string | null,
     email: r.email as string | null,
     phone: r.phone as string | null,
-    variables: JSON.parse(r.variables as string),
+    variables: readVariables(r.variables, r.id as string, log),
     group: r.grp as string | null,
     customer: !!r.customer,
     verified: !!r.verified,
@@ -98,10 +209,11 @@ function toVisitor(r: Row): StoredVisitor {
   };
 }
 
-function toMessage(r: Row): Message {
+/** A message row as a Message. */
+export function toMessage(r: Row): Message {
   const m: Message = {
     id: String(r.id),
-    from: r.author as Author,
+    from: r.author as Message['from'],
     text: r.text as string,
     at: r.at as number,
   };
@@ -111,7 +223,8 @@ function toMessage(r: Row): Message {
   return m;
 }
 
-const toConversation = (r: Row | undefined): StoredConversation | undefined =>
+/** A conversation row as a StoredConversation. */
+export const toConversation = (r: Row | undefined): StoredConversation | undefined =>
   r && {
     id: r.id as number,
     openedBy: r.opened_by as 'visitor' | 'agent',
@@ -121,155 +234,15 @@ const toConversation = (r: Row | undefined): StoredConversation | undefined =>
     bot: r.bot as string,
   };
 
-/** The persistence layer. */
-export type Store = ReturnType<typeof openStore>;
-
-/** Opens (or creates) the database at `file` (`:memory:` allowed) and migrates it. */
-export function openStore(file: string) {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  // WAL + NORMAL: a commit survives a process crash; only a power cut may lose the last ones.
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 2000');
-  const version = migrate(db);
-
-  const q = {
-    visitor: db.prepare('SELECT * FROM visitors WHERE id = ?'),
-    insertVisitor: db.prepare(
-      `INSERT INTO visitors (id, token_hash, first_seen_at, last_seen_at, visit_started_at)
-       VALUES (@id, @tokenHash, @firstSeenAt, @lastSeenAt, @visitStartedAt)`,
-    ),
-    saveVisitor: db.prepare(`UPDATE visitors SET ${VISITOR_COLUMNS} WHERE id = @id`),
-    addVisit: db.prepare(
-      'INSERT OR IGNORE INTO visits (visitor_id, number, started_at, referrer) VALUES (?, ?, ?, ?)',
-    ),
-    addPage: db.prepare(
-      'INSERT INTO page_views (visitor_id, visit, url, title, referrer, at) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
-    pages: db.prepare(
-      'SELECT url, title, referrer, at FROM page_views WHERE visitor_id = ? ORDER BY id DESC LIMIT ?',
-    ),
-    openConversation: db.prepare(
-      'SELECT * FROM conversations WHERE visitor_id = ? AND closed_at IS NULL',
-    ),
-    lastConversation: db.prepare(
-      'SELECT * FROM conversations WHERE visitor_id = ? ORDER BY id DESC LIMIT 1',
-    ),
-    createConversation: db.prepare(
-      'INSERT INTO conversations (visitor_id, opened_by, opened_at) VALUES (?, ?, ?)',
-    ),
-    saveConversation: db.prepare(
-      `UPDATE conversations SET last_visitor_at = @lastVisitorAt, last_agent_at = @lastAgentAt,
-       bot = @bot WHERE id = @id`,
-    ),
-    closeConversation: db.prepare('UPDATE conversations SET closed_at = ? WHERE id = ?'),
-    addMessage: db.prepare(
-      `INSERT INTO messages (conversation_id, visitor_id, cid, author, name, text, replies, at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    byCid: db.prepare('SELECT * FROM messages WHERE visitor_id = ? AND cid = ?'),
-    messages: db.prepare(
-      `SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?)
-       ORDER BY id`,
-    ),
-    lastMessage: db.prepare('SELECT * FROM messages WHERE visitor_id = ? ORDER BY id DESC LIMIT 1'),
-    block: db.prepare('INSERT INTO blocks (visitor_id, blocked_at) VALUES (?, ?)'),
-    unblock: db.prepare(
-      'UPDATE blocks SET unblocked_at = ? WHERE visitor_id = ? AND unblocked_at IS NULL',
-    ),
-    addShow: db.prepare(
-      'INSERT INTO auto_message_shows (visitor_id, visit, rule, text, at) VALUES (?, ?, ?, ?, ?)',
-    ),
-  };
-  const saveMany = db.transaction((list: StoredVisitor[]) => {
-    for (const v of list) q.saveVisitor.run(toParams(v));
-  });
-
-  return {
-    /** Schema version after migrating. */
-    version,
-    loadVisitor(id: string): StoredVisitor | undefined {
-      const r = q.visitor.get(id) as Row | undefined;
-      return r && toVisitor(r);
-    },
-    insertVisitor(v: StoredVisitor) {
-      db.transaction(() => {
-        q.insertVisitor.run(v);
-        q.saveVisitor.run(toParams(v));
-      })();
-    },
-    saveVisitor(v: StoredVisitor) {
-      q.saveVisitor.run(toParams(v));
-    },
-    /** Saves many visitors in one transaction (the batched activity writes). */
-    saveVisitors(list: StoredVisitor[]) {
-      if (list.length) saveMany(list);
-    },
-    addVisit(vid: string, number: number, at: number, referrer: string) {
-      q.addVisit.run(vid, number, at, referrer);
-    },
-    addPageView(vid: string, visit: number, page: PageInfo, at: number) {
-      q.addPage.run(vid, visit, page.url, page.title, page.referrer, at);
-    },
-    /** The visitor's last `limit` page views, oldest first. */
-    pages(vid: string, limit = 100): PageView[] {
-      return (q.pages.all(vid, limit) as PageView[]).reverse();
-    },
-    openConversation(vid: string) {
-      return toConversation(q.openConversation.get(vid) as Row | undefined);
-    },
-    lastConversation(vid: string) {
-      return toConversation(q.lastConversation.get(vid) as Row | undefined);
-    },
-    createConversation(vid: string, by: 'visitor' | 'agent', at: number): StoredConversation {
-      const id = Number(q.createConversation.run(vid, by, at).lastInsertRowid);
-      return { id, openedBy: by, openedAt: at, lastVisitorAt: 0, lastAgentAt: 0, bot: 'new' };
-    },
-    saveConversation(c: StoredConversation) {
-      q.saveConversation.run(c);
-    },
-    closeConversation(id: number, at: number) {
-      q.closeConversation.run(at, id);
-    },
-    /** Stores a message (its `id` is ignored) and returns it with the server id. */
-    addMessage(conversationId: number, vid: string, m: Omit<Message, 'id'>): Message {
-      const replies = m.replies ? JSON.stringify(m.replies) : null;
-      const info = q.addMessage.run(
-        conversationId,
-        vid,
-        m.cid ?? null,
-        m.from,
-        m.name ?? null,
-        m.text,
-        replies,
-        m.at,
-      );
-      return { ...m, id: String(info.lastInsertRowid) };
-    },
-    messageByCid(vid: string, cid: string): Message | undefined {
-      const r = q.byCid.get(vid, cid) as Row | undefined;
-      return r && toMessage(r);
-    },
-    /** The conversation's last `limit` messages, oldest first. */
-    messages(conversationId: number, limit = 200): Message[] {
-      return (q.messages.all(conversationId, limit) as Row[]).map(toMessage);
-    },
-    lastMessage(vid: string): Message | null {
-      const r = q.lastMessage.get(vid) as Row | undefined;
-      return r ? toMessage(r) : null;
-    },
-    block(vid: string, at: number) {
-      q.block.run(vid, at);
-    },
-    unblock(vid: string, at: number) {
-      q.unblock.run(at, vid);
-    },
-    addAutoMessageShow(vid: string, visit: number, rule: string, text: string, at: number) {
-      q.addShow.run(vid, visit, rule, text, at);
-    },
-    close() {
-      if (db.open) db.close();
-    },
-  };
+/** The visitor's columns as values in VISITOR_FIELDS order (booleans as 0/1, variables as JSON). */
+export function visitorValues(v: StoredVisitor): unknown[] {
+  return VISITOR_FIELDS.map(([, k]) =>
+    k == 'variables'
+      ? JSON.stringify(v.variables)
+      : k == 'customer' || k == 'verified'
+        ? v[k]
+          ? 1
+          : 0
+        : v[k],
+  );
 }

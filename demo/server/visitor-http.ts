@@ -126,13 +126,19 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
   timer.unref();
 
   /** The visitor of `vid` when `token` is its token; otherwise answers and returns undefined. */
-  function authorize(
+  async function authorize(
     res: ServerResponse,
     vid: unknown,
     token: unknown,
     cors: Record<string, string>,
-  ): LiveVisitor | undefined {
-    const v = typeof vid == 'string' && vid.length <= 100 ? hub.get(vid) : undefined;
+  ): Promise<LiveVisitor | undefined> {
+    let v: LiveVisitor | undefined;
+    try {
+      v = typeof vid == 'string' && vid.length <= 100 ? await hub.get(vid) : undefined;
+    } catch (e) {
+      unavailable(res, e, cors);
+      return undefined;
+    }
     if (!v) {
       sendError(res, 400, 'bad_request', 'unknown visitor: send hello first', cors);
       return undefined;
@@ -142,6 +148,13 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
       return undefined;
     }
     return v;
+  }
+
+  /** The store is unreachable: 503, and the widget retries (its messages stay in its outbox). */
+  function unavailable(res: ServerResponse, e: unknown, cors: Record<string, string>) {
+    log.warn(`http ${res.req.socket.remoteAddress}: store unreachable: ${e}`);
+    if (!res.headersSent)
+      sendError(res, 503, 'unavailable', 'try again later', { ...cors, 'retry-after': '2' });
   }
 
   async function frames(
@@ -195,7 +208,12 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
         return sendError(res, 400, 'bad_request', 'hello.vid is not vid', cors);
       if (first.key != key)
         return sendError(res, 404, 'unknown_key', 'hello.key is not the key of the URL', cors);
-      const r = hub.hello(first, req.headers['user-agent']);
+      let r: Awaited<ReturnType<Hub['hello']>>;
+      try {
+        r = await hub.hello(first, req.headers['user-agent']);
+      } catch (e) {
+        return unavailable(res, e, cors);
+      }
       if (r == 'unknown_key')
         return sendError(res, 404, 'unknown_key', 'unknown account key', cors);
       if (r == 'invalid_token')
@@ -204,23 +222,27 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
       const d = downlink(v);
       d.helloSeq = d.seq;
       out.push(r.welcome);
-    } else if (!(v = authorize(res, body.vid, body.token, cors))) return;
-    for (const f of list) if (f.t != 'hello') hub.frame(v, f, reply);
+    } else if (!(v = await authorize(res, body.vid, body.token, cors))) return;
+    try {
+      for (const f of list) if (f.t != 'hello') await hub.frame(v, f, reply);
+    } catch (e) {
+      return unavailable(res, e, cors);
+    }
     hub.touchHttp(v);
     sendJson(res, 200, { frames: out }, cors);
   }
 
-  function events(
+  async function events(
     req: IncomingMessage,
     res: ServerResponse,
     url: URL,
     cors: Record<string, string>,
   ) {
     const vid = url.searchParams.get('vid') || '';
-    if (!VID.test(vid)) return void authorize(res, undefined, undefined, cors);
+    if (!VID.test(vid)) return void (await authorize(res, undefined, undefined, cors));
     if (limited(res, 'v ' + vid, 1, cors)) return;
-    const v = authorize(res, vid, url.searchParams.get('token'), cors);
-    if (!v) return;
+    const v = await authorize(res, vid, url.searchParams.get('token'), cors);
+    if (!v || res.destroyed) return;
     const d = downlink(v);
     res.writeHead(200, {
       ...cors,
@@ -242,12 +264,17 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
     });
   }
 
-  function poll(req: IncomingMessage, res: ServerResponse, url: URL, cors: Record<string, string>) {
+  async function poll(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    cors: Record<string, string>,
+  ) {
     const vid = url.searchParams.get('vid') || '';
-    if (!VID.test(vid)) return void authorize(res, undefined, undefined, cors);
+    if (!VID.test(vid)) return void (await authorize(res, undefined, undefined, cors));
     if (limited(res, 'v ' + vid, 1, cors)) return;
-    const v = authorize(res, vid, url.searchParams.get('token'), cors);
-    if (!v) return;
+    const v = await authorize(res, vid, url.searchParams.get('token'), cors);
+    if (!v || res.destroyed) return;
     const d = downlink(v);
     const after = start(d, url.searchParams.get('after'));
     const answer = () => {
@@ -277,6 +304,8 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
   }
 
   return {
+    /** Open event streams. */
+    count: () => open.size,
     /** Answers a request under `/v1/`. */
     async handle(req: IncomingMessage, res: ServerResponse, url: URL) {
       const origin = req.headers.origin;

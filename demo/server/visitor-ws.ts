@@ -78,11 +78,10 @@ export function createVisitorSockets(o: VisitorSocketOptions) {
       ws.close(code, reason.slice(0, 100));
     }
 
-    function onMessage(data: RawData, isBinary: boolean) {
+    /** Handles one frame; frames of a connection are handled one after another, in order. */
+    async function handle(raw: string) {
       if (ws.readyState != WebSocket.OPEN) return;
-      if (!bucket.take()) return refuse(4029, 'rate limit exceeded');
-      if (isBinary) return refuse(4000, 'binary frames are not accepted');
-      const f = parseClientFrame(text(data));
+      const f = parseClientFrame(raw);
       if (typeof f == 'string') {
         if (STRUCTURAL.test(f) || !visitor) return refuse(4000, f);
         log.warn(`ws ${who} ${visitor.id}: frame refused: ${f}`);
@@ -90,9 +89,17 @@ export function createVisitorSockets(o: VisitorSocketOptions) {
       }
       if (f.t == 'hello') {
         if (f.key != key) return refuse(4004, 'hello.key is not the key of the URL');
-        const r = o.hub.hello(f, req.headers['user-agent']);
+        let r: Awaited<ReturnType<Hub['hello']>>;
+        try {
+          r = await o.hub.hello(f, req.headers['user-agent']);
+        } catch (e) {
+          // The store is unreachable: 1013 (try again later) makes the widget back off and retry.
+          log.warn(`ws ${who}: hello failed: ${e}`);
+          return ws.close(1013, 'try again later');
+        }
         if (r == 'unknown_key') return refuse(4004, 'unknown account key');
         if (r == 'invalid_token') return refuse(4001, 'invalid visitor token');
+        if (ws.readyState != WebSocket.OPEN) return;
         // A second hello (after logout) re-binds this connection.
         if (visitor && visitor !== r.visitor) hub.detach(visitor, conn);
         visitor = r.visitor;
@@ -101,8 +108,32 @@ export function createVisitorSockets(o: VisitorSocketOptions) {
         return;
       }
       if (!visitor) return refuse(4000, 'the first frame must be hello');
-      if (!hub.frame(visitor, f, conn) && ++blockedTries > BLOCKED_TRIES)
+      if (!(await hub.frame(visitor, f, conn)) && ++blockedTries > BLOCKED_TRIES)
         refuse(4003, 'blocked visitor keeps sending messages');
+    }
+
+    let queue: Promise<unknown> = Promise.resolve();
+    let stopped = false;
+    /** Runs `job` after the frames received before it. */
+    const enqueue = (job: () => unknown) => {
+      queue = queue.then(job).catch((e) => {
+        log.error(`ws ${who}: ${(e as Error)?.stack || String(e)}`);
+        ws.close(1011, 'server error');
+      });
+    };
+    function onMessage(data: RawData, isBinary: boolean) {
+      if (stopped || ws.readyState != WebSocket.OPEN) return;
+      // Refusals wait for the frames before them, which were within the limit and get answers.
+      if (!bucket.take()) {
+        stopped = true;
+        return enqueue(() => refuse(4029, 'rate limit exceeded'));
+      }
+      if (isBinary) {
+        stopped = true;
+        return enqueue(() => refuse(4000, 'binary frames are not accepted'));
+      }
+      const t = text(data);
+      enqueue(() => handle(t));
     }
 
     ws.on('message', (data, isBinary) => {

@@ -6,7 +6,8 @@ export interface ActivityTracker {
   stop(): void;
 }
 
-// The interactions DESIGN §5 counts. `focus` is captured, so focusing any field counts too.
+// The interactions docs/AGENT-API.md counts as activity. `focus` is captured, so focusing any
+// field counts too.
 const EVENTS = ['pointerdown', 'pointermove', 'keydown', 'scroll', 'wheel', 'touchstart', 'focus'];
 
 /**

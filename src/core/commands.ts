@@ -1,6 +1,6 @@
 import { MAX_TEXT, isRecord, type Message, type PageInfo, type Profile } from '../protocol';
-import type { VariableValue } from '../protocol';
-import { isHexColor } from './config';
+import type { Variable, VariableValue } from '../protocol';
+import { isHexColor } from './color';
 import type { AutoMessage, Theme } from './state';
 
 /** Events a page can subscribe to with `on` (Smartsupp's first three, then ours). */
@@ -24,7 +24,7 @@ export interface WidgetEvents {
 export type EventName = keyof WidgetEvents;
 export type Listener<K extends EventName = EventName> = (payload: WidgetEvents[K]) => void;
 
-/** A variable value, or Smartsupp's `{label, value}` form (flattened to `value`). */
+/** A variable value, or Smartsupp's `{label, value}` form (agents see the label). */
 export type VariableInput = VariableValue | { label: string; value: VariableValue };
 
 /** Argument of `identify`. */
@@ -70,7 +70,7 @@ export type CommandName = keyof Commands;
 export interface Actions {
   identify(
     profile: Profile,
-    variables: Record<string, VariableValue> | null,
+    variables: Record<string, Variable> | null,
     userHash?: string,
   ): string | void;
   group(group: string): string | void;
@@ -88,6 +88,8 @@ export interface Actions {
   page(page: Partial<PageInfo>): string | void;
   trigger(name: string): string | void;
   translations(strings: Record<string, string>): string | void;
+  /** Warns (once per text) about what a command accepted but ignored, e.g. an unknown key. */
+  warn(message: string): void;
 }
 
 const EVENTS: EventName[] = [
@@ -102,6 +104,9 @@ const EVENTS: EventName[] = [
   'unblocked',
   'error',
 ];
+
+/** What `identify` reads. */
+const IDENTIFY_KEYS = ['name', 'email', 'phone', 'variables', 'userHash'];
 
 /** Keys that would reach Object.prototype if copied naively. */
 export const isUnsafeKey = (k: string) =>
@@ -130,24 +135,33 @@ function checkProfile(input: Record<string, unknown>): Profile | string {
   return out;
 }
 
-/** Validates custom variables; flattens `{label, value}`; refuses prototype keys. */
-export function checkVariables(input: unknown): Record<string, VariableValue> | string {
+/** Validates custom variables, keeping `{label, value}` labels; refuses prototype keys. */
+export function checkVariables(input: unknown): Record<string, Variable> | string {
   if (!isRecord(input)) return 'variables must be an object like {plan: "pro"}';
-  const out: Record<string, VariableValue> = {};
+  const out: Record<string, Variable> = {};
   const keys = Object.keys(input);
   if (keys.length > 50) return 'variables accept at most 50 keys';
   for (const k of keys) {
     if (isUnsafeKey(k) || k.length > 100)
       return 'variables key "' + k.slice(0, 100) + '" is not allowed';
     let v = input[k];
-    if (isRecord(v)) v = v.value;
+    let label;
+    if (isRecord(v)) {
+      label = v.label;
+      v = v.value;
+    }
     if (
-      typeof v == 'string'
+      (label !== undefined && !str(label, 200)) ||
+      (typeof v == 'string'
         ? v.length > 1000
-        : typeof v != 'boolean' && !(typeof v == 'number' && isFinite(v))
+        : typeof v != 'boolean' && !(typeof v == 'number' && isFinite(v)))
     )
-      return 'variables.' + k + ' must be a string (up to 1000 characters), a number or a boolean';
-    out[k] = v as VariableValue;
+      return (
+        'variables.' +
+        k +
+        ' must be a string (up to 1000 characters), a number, a boolean or {label, value}'
+      );
+    out[k] = label ? { label: label as string, value: v as VariableValue } : (v as VariableValue);
   }
   return out;
 }
@@ -243,6 +257,16 @@ export const COMMANDS: Record<CommandName, Handler> = {
     }
     const hash = input.userHash;
     if (hash !== undefined && !str(hash, 200)) return 'identify userHash must be a string';
+    // A misspelt key (`emali`) would otherwise be dropped without a word.
+    const unknown = Object.keys(input).filter((k) => !IDENTIFY_KEYS.includes(k));
+    if (unknown.length)
+      a.warn(
+        'identify ignores unknown keys: ' +
+          unknown.join(', ').slice(0, 200) +
+          ' (it takes ' +
+          IDENTIFY_KEYS.join(', ') +
+          ')',
+      );
     a.identify(p, vars, hash as string | undefined);
   },
   page: (a, [page]) => {

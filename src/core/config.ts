@@ -1,8 +1,10 @@
 import type { Transport } from '../transport/types';
+import { isHexColor } from './color';
 import type { Warn } from './log';
+import type { IgnoredSmartsuppKey } from './smartsupp-keys';
 
 /** Options a site owner sets on `window._smartsupp` (Smartsupp's names) plus ours. */
-export interface Config {
+export interface Config extends Partial<Record<IgnoredSmartsuppKey, unknown>> {
   /** Account key (required). */
   key: string;
   /** Base URL of the server (ours). The transport follows from the scheme or `transport`. */
@@ -10,6 +12,12 @@ export interface Config {
   /** `'websocket' | 'http'`, or a transport object of your own (ours). */
   transport?: 'websocket' | 'http' | Transport;
   orientation?: 'left' | 'right';
+  /** Smartsupp's legacy name for `orientation` (which wins when both are set). */
+  alignX?: 'left' | 'right';
+  /** Smartsupp's legacy layout: `'side'` measured `offsetY` from the top, which is not applied. */
+  alignY?: 'side' | 'bottom';
+  /** Smartsupp's legacy launcher type; both are our round launcher button. */
+  widget?: 'widget' | 'button';
   offsetX?: number;
   offsetY?: number;
   zIndex?: number;
@@ -43,7 +51,19 @@ export interface Config {
 
 /** Config after validation: every key has a value of the right type. */
 export interface ResolvedConfig extends Required<
-  Omit<Config, 'server' | 'transport' | 'privacyNoticeUrl' | 'cookieDomain' | 'renderTo' | 'color'>
+  Omit<
+    Config,
+    | IgnoredSmartsuppKey
+    | 'alignX'
+    | 'alignY'
+    | 'widget'
+    | 'server'
+    | 'transport'
+    | 'privacyNoticeUrl'
+    | 'cookieDomain'
+    | 'renderTo'
+    | 'color'
+  >
 > {
   server?: string;
   transport?: Config['transport'];
@@ -75,12 +95,11 @@ type Check = (value: unknown) => boolean;
 
 const str: Check = (v) => typeof v == 'string' && v.length > 0 && v.length < 2048;
 const num: Check = (v) => typeof v == 'number' && isFinite(v);
+const side: Check = (v) => v === 'left' || v === 'right';
 const url =
   (schemes: RegExp): Check =>
   (v) =>
     str(v) && schemes.test(v as string);
-/** Full six-digit hex colour, as Smartsupp requires (`#f00` is refused). */
-export const isHexColor: Check = (v) => typeof v == 'string' && /^#[0-9a-f]{6}$/i.test(v);
 const isTransport: Check = (v) =>
   v === 'websocket' ||
   v === 'http' ||
@@ -95,7 +114,8 @@ const SCHEMA: Record<string, [Check, string]> = {
   key: [str, 'a non-empty string'],
   server: [url(/^(https?|wss?):\/\//), 'an http(s) or ws(s) URL'],
   transport: [isTransport, "'websocket', 'http' or a transport object"],
-  orientation: [(v) => v === 'left' || v === 'right', "'left' or 'right'"],
+  orientation: [side, "'left' or 'right'"],
+  alignX: [side, "'left' or 'right'"],
   offsetX: [num, 'a number'],
   offsetY: [num, 'a number'],
   zIndex: [num, 'a number'],
@@ -112,35 +132,36 @@ const SCHEMA: Record<string, [Check, string]> = {
 };
 for (const k of BOOLEANS) SCHEMA[k] = [(v) => typeof v == 'boolean', 'a boolean'];
 
-/** Keys that npm options may carry besides the config (not warned about). */
-const OPTION_KEYS = ['storage', 'ui', 'window', 'logger', 'now', 'indexedDB'];
-
 /**
  * Validates raw config (from `window._smartsupp` or `createWidget` options). Wrong types warn
- * and fall back to the default; unknown keys get one warning together. Never throws; returns
- * `undefined` config `key` as an empty string (the caller decides what a missing key means).
+ * and fall back to the default; keys it does not know go into `unknown` (the chat layer warns
+ * about those that are not Smartsupp's: smartsupp-keys.ts). Never throws; returns `undefined`
+ * config `key` as an empty string (the caller decides what a missing key means).
  */
-export function resolveConfig(raw: unknown, warn: Warn): ResolvedConfig {
+export function resolveConfig(raw: unknown, warn: Warn, unknown: string[] = []): ResolvedConfig {
   // No prototype: a key left unset reads undefined even where a host polluted Object.prototype.
   const out: Record<string, unknown> = Object.assign(Object.create(null), DEFAULTS, { key: '' });
   if (typeof raw != 'object' || raw === null) {
     if (raw !== undefined) warn('config must be an object; using defaults');
     return out as unknown as ResolvedConfig;
   }
-  const unknown: string[] = [];
+  const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
   // Own keys only: a polluted Object.prototype must not configure the widget.
   for (const k of Object.keys(raw)) {
     const value = (raw as Record<string, unknown>)[k];
-    const rule = Object.prototype.hasOwnProperty.call(SCHEMA, k) ? SCHEMA[k] : undefined;
+    const rule = has(SCHEMA, k) ? SCHEMA[k] : undefined;
     if (!rule) {
-      if (!OPTION_KEYS.includes(k)) unknown.push(k);
+      unknown.push(k);
       continue;
     }
     if (value === undefined) continue;
     if (rule[0](value)) out[k] = value;
     else warn('config "' + k + '" must be ' + rule[1] + '; using the default');
   }
-  if (unknown.length) warn('ignoring unknown config keys: ' + unknown.join(', '));
+  // Smartsupp's chat-code generator writes alignX for the side; orientation is today's name.
+  if (out.alignX && !has(raw, 'orientation')) out.orientation = out.alignX;
+  // alignY 'side' measured offsetY from the top; ours counts from the bottom, so it would misplace.
+  if (has(raw, 'alignY') && (raw as Config).alignY == 'side') out.offsetY = 24;
   if (!out.key) warn('config "key" is missing');
   return out as unknown as ResolvedConfig;
 }

@@ -16,7 +16,9 @@ export function createEmitter<Events extends object>(warn: Warn): Emitter<Events
   return {
     on(type, fn) {
       const list = all.get(type) || [];
-      list.push(fn as (payload: never) => void);
+      // Once per function, like addEventListener: the script-tag entry may subscribe a queued
+      // listener before the chat layer runs the same `on` command.
+      if (!list.includes(fn as never)) list.push(fn as (payload: never) => void);
       all.set(type, list);
       return () => this.off(type, fn);
     },

@@ -1,6 +1,6 @@
 import type { HeartbeatFrame } from '../protocol';
 
-/** Activity heartbeats (DESIGN §5): they carry activity, not liveness. */
+/** Activity heartbeats (docs/AGENT-API.md, "Visitor states"): they carry activity, not liveness. */
 export interface Heartbeat {
   /** call on every activity: constant work */
   poke(): void;

@@ -51,6 +51,8 @@ export interface KernelOptions extends Config {
 export interface StoredVisitor {
   profile: Profile;
   variables: Record<string, VariableValue>;
+  /** Labels of some variables, by key (Smartsupp's `{label, value}`). */
+  labels?: Record<string, string>;
   customer: boolean;
   blocked: boolean;
   group?: string;
@@ -66,6 +68,8 @@ export interface StoredVisitor {
  */
 export interface Kernel {
   config: ResolvedConfig;
+  /** Config keys resolveConfig did not know; the chat layer warns about the non-Smartsupp ones. */
+  unknownKeys: string[];
   warn: Warn;
   now: () => number;
   win?: Window;
@@ -126,7 +130,8 @@ const str = (v: unknown) => typeof v == 'string' && v.length > 0 && v.length < 5
 /** Creates and boots the presence kernel. Never throws for bad options: it warns instead. */
 export function createKernel(options: KernelOptions): Kernel {
   const warn = createWarn(options.logger === undefined ? globalThis.console : options.logger);
-  const config = resolveConfig(options, warn);
+  const unknownKeys: string[] = [];
+  const config = resolveConfig(options, warn, unknownKeys);
   const win = options.window || (typeof window == 'object' ? window : undefined);
   const doc = win?.document;
   const nav = win?.navigator;
@@ -150,6 +155,7 @@ export function createKernel(options: KernelOptions): Kernel {
 
   const k: Kernel = {
     config,
+    unknownKeys,
     warn,
     now,
     win,
@@ -167,6 +173,8 @@ export function createKernel(options: KernelOptions): Kernel {
       agentsOnline: false,
       agentTyping: false,
       messages: [],
+      older: false,
+      loadingOlder: false,
       unread: 0,
       draft: '',
       profile: {},
@@ -238,6 +246,7 @@ export function createKernel(options: KernelOptions): Kernel {
         activeAt: activeAt(),
         profile: v.profile,
         variables: v.variables,
+        variableLabels: v.labels,
       };
       if (id.token) frame.token = id.token;
       if (v.group) frame.group = v.group;
@@ -359,6 +368,8 @@ export function createKernel(options: KernelOptions): Kernel {
       k.visitor = {
         profile: v.profile as Profile,
         variables: v.variables as Record<string, VariableValue>,
+        // Checked like the variables beside them: what this widget stored (labels: commands.ts).
+        labels: isRecord(v.labels) ? (v.labels as Record<string, string>) : {},
         customer: v.customer === true,
         blocked: v.blocked === true,
         group: typeof v.group == 'string' ? v.group : undefined,

@@ -42,6 +42,10 @@ export interface WidgetState {
   agentsOnline: boolean;
   agentTyping: boolean;
   messages: ChatMessage[];
+  /** The server holds older messages of this conversation than `messages` starts with. */
+  older: boolean;
+  /** A page of older messages was asked for (`loadOlder`) and has not arrived yet. */
+  loadingOlder: boolean;
   /** Messages from agents, bots and auto messages not yet seen with the window open. */
   unread: number;
   /** Composer text (`chat:message` pre-fills it). */

@@ -21,6 +21,7 @@ import { createOutbox } from './outbox';
 import { createPageTracker } from './pageviews';
 import { createRuleEngine, parseRules, type AutoMessageRule, type RuleEngine } from './rules';
 import type { ChatMessage, WidgetState } from './state';
+import { NPM_OPTIONS, warnUnknownKeys } from './smartsupp-keys';
 import { createConsentStore } from './storage';
 
 /** Options of {@link createWidget}: the config keys plus injectable environment. */
@@ -67,6 +68,11 @@ export interface Widget {
   pickQuickReply(messageId: string, value: string): Promise<Message>;
   /** Resends a visitor message whose delivery failed. */
   retry(cid: string): void;
+  /**
+   * Asks the server for the page of messages before the oldest one shown, when it has older
+   * ones (`state.older`) and none are on their way (`state.loadingOlder`); they are prepended.
+   */
+  loadOlder(): void;
   /** Marks every message read (the window is showing them). */
   markRead(): void;
   /** Dismisses the auto-message popup without opening the chat. */
@@ -107,15 +113,25 @@ const BLOCKED = 'you were blocked by the site; chat is unavailable';
  * await widget.send('Hello');
  */
 export function createWidget(options: WidgetOptions): Widget {
-  return installChat(createKernel(options), options.ui);
+  const k = createKernel(options);
+  k.unknownKeys = k.unknownKeys.filter((key) => !NPM_OPTIONS.includes(key));
+  return installChat(k, options.ui);
 }
 
 /**
  * Adds the chat layer (commands, outbox, messages, auto-message rules, the UI hook) to a
- * presence kernel. The script-tag build loads it after the page's `load` event.
+ * presence kernel. The script-tag build loads it after the page's `load` event. With
+ * `onDemand`, the UI is not loaded on idle time: `onDemand` runs once ready instead (the
+ * script-tag build draws the launcher shell there), and `ui` runs only when the chat opens or a
+ * message or auto message arrives.
  */
-export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
+export function installChat(
+  k: Kernel,
+  ui?: WidgetOptions['ui'],
+  onDemand?: (widget: Widget) => void,
+): Widget {
   const { config, warn, now, emitter, win, doc } = k;
+  warnUnknownKeys(k.unknownKeys, warn);
   const locks = win?.navigator.locks;
   const outbox = createOutbox(
     () => k.store,
@@ -139,9 +155,16 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
     const list = k.state.messages;
     const i = list.findIndex((x) => x.id == m.id || (m.cid !== undefined && x.cid == m.cid));
     const copy = list.slice();
+    const last = list[list.length - 1];
     if (i >= 0) copy[i] = { ...list[i], ...m };
     else copy.push(m);
-    set({ messages: copy.sort((a, b) => order(a) - order(b)) });
+    // A new message after the last one (the usual live case) needs no sort of a long list.
+    set({
+      messages:
+        i < 0 && (!last || order(last) <= order(m))
+          ? copy
+          : copy.sort((a, b) => order(a) - order(b)),
+    });
     return i < 0;
   }
 
@@ -198,21 +221,29 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
     if (typeof f == 'string') return warn('ignored a server frame: ' + f);
     if (f.t == 'welcome') {
       if (f.messages) {
-        // The server's conversation replaces ours; messages still in the outbox stay on top.
+        // The server's newest messages replace ours from the first of them on; older ones
+        // already shown stay when the server says it has older ones (a reconnect in a long
+        // chat keeps what was scrolled back to); messages still in the outbox stay on top.
         const pending = outbox.pending();
         const known = new Set(f.messages.map((m) => m.cid).filter(Boolean));
         for (const m of f.messages) if (m.cid) outbox.ack(m.cid);
+        const shown = k.state.messages;
+        const from =
+          f.more && f.messages.length ? shown.findIndex((m) => m.id == f.messages![0].id) : -1;
         set({
-          messages: (f.messages as ChatMessage[])
-            .map((m) => (m.from == 'visitor' ? { ...m, status: 'sent' as const } : m))
-            .concat(
-              pending
-                .filter((m) => !known.has(m.cid))
-                .map((m) => ({ ...m, status: 'sending' as const })),
+          messages: shown.slice(0, Math.max(0, from)).concat(
+            (f.messages as ChatMessage[]).map((m) =>
+              m.from == 'visitor' ? { ...m, status: 'sent' as const } : m,
             ),
+            pending
+              .filter((m) => !known.has(m.cid))
+              .map((m) => ({ ...m, status: 'sending' as const })),
+          ),
+          older: !!f.more,
+          loadingOlder: false,
         });
         saveMessages();
-      }
+      } else if (k.state.loadingOlder) set({ loadingOlder: false });
       // Rules after the conversation: "never while a conversation is open" needs the server's.
       if (f.rules) rules?.setRules(parseRules(f.rules, warn));
       // Events fired before the server's rules arrived still count for them.
@@ -245,6 +276,20 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
         emitter.emit('message_received', m);
       }
       saveMessages();
+    } else if (f.t == 'hist') {
+      // Prepended only onto the list it was asked for (a tab that asked with another oldest
+      // message, or a list replaced since by a welcome or logout, ignores it).
+      const list = k.state.messages;
+      if (list[0]?.id != f.before) return;
+      const ids = new Set(list.map((m) => m.id));
+      set({
+        messages: (f.messages as ChatMessage[])
+          .filter((m) => !ids.has(m.id))
+          .map((m) => (m.from == 'visitor' ? { ...m, status: 'sent' as const } : m))
+          .concat(list),
+        older: f.more && f.messages.length > 0,
+        loadingOlder: false,
+      });
     } else if (f.t == 'unblocked') flushOutbox(true);
     else if (f.t == 'typing') set({ agentTyping: f.on });
     else if (f.t == 'status') set({ agentsOnline: f.online });
@@ -320,24 +365,35 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
   }
 
   const actions: Actions = {
+    warn,
     identify(profile, variables, userHash) {
       const changedProfile = Object.keys(profile).length > 0;
       const v = k.visitor;
+      const labels = { ...v.labels };
       let changed: Record<string, VariableValue> | undefined;
+      let changedLabels: Record<string, string> | undefined;
       if (variables)
-        for (const key of Object.keys(variables))
-          if (v.variables[key] !== variables[key]) (changed ||= {})[key] = variables[key];
+        for (const key of Object.keys(variables)) {
+          const x = variables[key];
+          const [value, label] = typeof x == 'object' ? [x.value, x.label] : [x];
+          if (v.variables[key] === value && labels[key] === label) continue;
+          (changed ||= {})[key] = value;
+          // A key set again without a label loses the one it had (on the server too).
+          if (label) (changedLabels ||= {})[key] = labels[key] = label;
+          else delete labels[key];
+        }
       k.visitor = {
         ...v,
         profile: { ...v.profile, ...profile },
         variables: changed ? { ...v.variables, ...changed } : v.variables,
+        labels,
         customer: v.customer || changedProfile,
       };
       k.saveVisitor();
       set({});
       if (changedProfile || userHash)
         k.send({ t: 'id', ...profile, ...(userHash ? { userHash } : {}) });
-      if (changed) k.send({ t: 'vars', vars: changed });
+      if (changed) k.send({ t: 'vars', vars: changed, labels: changedLabels });
     },
     group(group) {
       k.visitor = { ...k.visitor, group };
@@ -379,8 +435,8 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       set({ theme });
     },
     consent(kind, value) {
-      if (!config.consentModeEnabled)
-        warn(kind + 'Consent has no effect unless consentModeEnabled is set');
+      // Without consent mode the switches are recorded and change nothing: Smartsupp's plugins call
+      // them on every page, so that is normal use and not worth a warning.
       set({ consent: { ...k.state.consent, [kind]: value } });
       if (kind == 'marketing' && value && !k.store.persisting) {
         // Consent given: what lived in memory is written to the device from now on.
@@ -401,6 +457,8 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
         set({
           vid: id.vid,
           messages: [],
+          older: false,
+          loadingOlder: false,
           unread: 0,
           draft: '',
           autoMessage: null,
@@ -522,7 +580,8 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
     emitter.emit('ready', { vid: k.state.vid! });
     for (const fn of readyFns.splice(0)) fn(k.state);
     rules?.check();
-    scheduleUI();
+    if (!onDemand) scheduleUI();
+    else if (!uiStarted) onDemand(widget);
   }
 
   /** Runs `fn` now if ready, else after boot, in call order. */
@@ -616,6 +675,11 @@ export function installChat(k: Kernel, ui?: WidgetOptions['ui']): Widget {
       if (!m) return;
       upsert({ ...m, status: 'sending' });
       flushOutbox(true);
+    },
+    loadOlder() {
+      const first = k.state.messages[0];
+      if (!k.state.older || k.state.loadingOlder || !first || first.status == 'sending') return;
+      if (k.send({ t: 'hist', before: first.id })) set({ loadingOlder: true });
     },
     markRead: () => whenReady(markRead),
     dismissAutoMessage: () => set({ autoMessage: null }),

@@ -1,5 +1,7 @@
 import {
+  HISTORY_PAGE,
   PROTOCOL_VERSION,
+  WELCOME_MESSAGES,
   type ClientFrame,
   type Message,
   type QuickReply,
@@ -102,9 +104,19 @@ export function createMemoryTransport(
           token: 'memory-' + vid,
           blocked,
           online,
-          messages,
+          messages: messages.slice(-WELCOME_MESSAGES),
+          more: messages.length > WELCOME_MESSAGES,
           rules: server.options.rules,
         });
+    } else if (frame.t == 'hist') {
+      const end = messages.findIndex((m) => m.id == frame.before);
+      const from = Math.max(0, end - (frame.limit || HISTORY_PAGE));
+      deliver({
+        t: 'hist',
+        before: frame.before,
+        messages: end > 0 ? messages.slice(from, end) : [],
+        more: end > 0 && from > 0,
+      });
     } else if (frame.t == 'msg') {
       if (blocked) return deliver({ t: 'err', code: 'blocked' });
       let m = messages.find((x) => x.cid == frame.cid);

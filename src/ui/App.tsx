@@ -5,16 +5,23 @@ import { AutoMessagePreview } from './AutoMessagePreview';
 import { ChatWindow } from './ChatWindow';
 import { Composer } from './Composer';
 import { ContactForm, FIELDS } from './ContactForm';
-import { contrast, DARK, textOn } from './contrast';
 import { isRtl, strings } from './i18n';
 import { Launcher } from './Launcher';
 import { clean } from './clean';
+import { rootClass, themeVars } from './theme';
 
-/** Brand colour when the site sets none (white text on it: 5.2:1). */
-export const DEFAULT_COLOR = '#2563eb';
+export { DEFAULT_COLOR } from './theme';
 /** What Tab can reach inside the dialog, for the focus trap of the full-screen (modal) window. */
 const FOCUSABLE = 'button:not(:disabled),textarea,input,a[href],[tabindex="0"]';
 const noop = () => {};
+/** The UI's own warnings (unknown `translations` keys): the console, prefixed like the core's. */
+const warn = (message: string) => {
+  try {
+    console.warn('[visitor-chat] ' + message);
+  } catch {
+    // A host page whose console.warn throws must not break the UI.
+  }
+};
 
 /** Props of {@link App}. */
 export interface AppProps {
@@ -63,19 +70,20 @@ export function App({ widget, root, win }: AppProps) {
   const s = clean(useWidgetState(widget));
   const cfg = s.config;
   const doc = win.document;
-  const t = useMemo(() => strings(s.lang, s.translations), [s.lang, s.translations]);
+  const t = useMemo(() => strings(s.lang, s.translations, warn), [s.lang, s.translations]);
   const rtl = isRtl(s.lang);
   const inline = !!cfg.renderTo;
   const modal = useMedia(win, '(max-width: 480px)') && !inline;
   const launcher = useRef<HTMLButtonElement>(null);
   const dialog = useRef<HTMLDivElement>(null);
-  const list = useRef<HTMLOListElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const [held, setHeld] = useState<string | null>(null);
   const [announce, setAnnounce] = useState('');
   const [viewport, setViewport] = useState<[height: number, top: number] | null>(null);
   const seen = useRef<Set<string>>(null);
-  const wasOpen = useRef(s.open);
+  // False at first: a UI that mounts on an open chat (the launcher shell was clicked, or
+  // `chat:open` loaded it) moves the focus to the composer as an opening does.
+  const wasOpen = useRef(false);
   const focusBack = useRef(false);
   const hadForm = useRef(false);
   const connected = useRef(false);
@@ -109,8 +117,13 @@ export function App({ widget, root, win }: AppProps) {
   // ---- announcements: new agent, bot, auto and system messages, not the whole list ----
   seen.current ||= new Set(s.messages.map((m) => m.id));
   useEffect(() => {
-    for (const m of s.messages) {
-      if (seen.current!.has(m.id)) continue;
+    // From the end back to the first message already seen: new messages arrive at the end (a
+    // long chat is not walked whole on every message), and older pages loaded at the top are
+    // history, not news.
+    const list = s.messages;
+    let i = list.length;
+    while (i > 0 && !seen.current!.has(list[i - 1]!.id)) i--;
+    for (const m of list.slice(i)) {
       seen.current!.add(m.id);
       if (m.from != 'visitor')
         setAnnounce((m.from == 'system' ? '' : (m.name || t.agent) + ': ') + m.text);
@@ -118,8 +131,11 @@ export function App({ widget, root, win }: AppProps) {
   }, [s.messages]);
 
   // ---- focus: opening moves it to the composer; closing from inside returns it to the launcher ----
+  // Layout effects: focus moves in the same update that opens or closes the window. A plain
+  // effect runs after the next frame, which a busy or hidden page delays by hundreds of ms, and
+  // a keyboard user (or a test) would meanwhile find focus nowhere.
   if (wasOpen.current && !s.open && root.activeElement) focusBack.current = true;
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (s.open && !wasOpen.current) {
       const a = doc.activeElement as HTMLElement | null;
       // Opened by the site or a rule while the visitor types in the page: do not steal focus.
@@ -132,15 +148,10 @@ export function App({ widget, root, win }: AppProps) {
     }
     wasOpen.current = s.open;
   }, [s.open]);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (hadForm.current && !showForm) input.current?.focus();
     hadForm.current = showForm;
   }, [showForm]);
-
-  useLayoutEffect(() => {
-    const el = list.current;
-    if (el) el.scrollTop = el.scrollHeight;
-  }, [s.messages.length, s.agentTyping, s.open, showForm]);
 
   useEffect(() => {
     if (s.open && s.unread && doc.visibilityState != 'hidden') widget.markRead();
@@ -194,24 +205,16 @@ export function App({ widget, root, win }: AppProps) {
   };
 
   // ---- theme and position, as custom properties set through the CSSOM ----
-  const c1 = s.theme.color || cfg.color || DEFAULT_COLOR;
-  const c2 = s.theme.gradient && s.theme.color2;
   const style: Record<string, string | undefined> = {
-    '--c': c2 ? 'linear-gradient(135deg,' + c1 + ',' + c2 + ')' : c1,
-    '--f': textOn(c2 ? [c1, c2] : [c1]),
-    '--a': contrast(c1, '#ffffff') >= 4.5 ? c1 : DARK,
-    '--x': cfg.offsetX + 'px',
-    '--y': cfg.offsetY + 'px',
-    '--z': String(cfg.zIndex),
+    ...themeVars(s),
     // `initial`, not unset: the host page's own `--vh` would be inherited into the shadow root.
     '--vh': viewport ? viewport[0] + 'px' : 'initial',
     '--vt': viewport ? viewport[1] + 'px' : 'initial',
   };
-  const right = (cfg.orientation == 'right') != rtl;
 
   return (
     <div
-      class={'vc ' + (inline ? 'in ' : 'fx ') + (right ? 'r' : 'l') + (s.open ? ' o' : '')}
+      class={rootClass(s)}
       dir={rtl ? 'rtl' : 'ltr'}
       lang={s.lang}
       style={style}
@@ -235,7 +238,9 @@ export function App({ widget, root, win }: AppProps) {
           banner={banner}
           modal={modal}
           dialogRef={dialog}
-          listRef={list}
+          older={s.older}
+          loadingOlder={s.loadingOlder}
+          onOlder={() => widget.loadOlder()}
           onClose={close}
           onRetry={(cid) => widget.retry(cid)}
           onReply={reply}

@@ -16,7 +16,10 @@ export interface ChatWindowProps {
   /** A full-screen modal (small screens) rather than a floating, non-modal dialog. */
   modal: boolean;
   dialogRef: Ref<HTMLDivElement>;
-  listRef: Ref<HTMLOListElement>;
+  /** Older messages exist on the server / are on their way (see MessageList). */
+  older: boolean;
+  loadingOlder: boolean;
+  onOlder(): void;
   onClose(): void;
   onRetry(cid: string): void;
   onReply(message: ChatMessage, value: string): void;
@@ -89,7 +92,9 @@ export function ChatWindow(p: ChatWindowProps) {
         t={t}
         lang={p.lang}
         now={Date.now()}
-        listRef={p.listRef}
+        older={p.older}
+        loadingOlder={p.loadingOlder}
+        onOlder={p.onOlder}
         onRetry={p.onRetry}
         onReply={p.onReply}
       />

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Profile } from '../protocol';
 import type { Strings } from './i18n';
 
@@ -40,7 +40,7 @@ export function ContactForm({ t, fields, consent, offline, held, onSubmit }: Con
   const [failed, setFailed] = useState(false);
   const form = useRef<HTMLFormElement>(null);
 
-  useEffect(() => form.current?.querySelector('input')?.focus(), []);
+  useLayoutEffect(() => form.current?.querySelector('input')?.focus(), []);
 
   const errors: Record<string, string> = bare();
   for (const f of fields) {

@@ -1,8 +1,9 @@
-import { Component, type ComponentChild, type Ref } from 'preact';
+import { Component, type ComponentChild } from 'preact';
 import type { ChatMessage } from '../core/state';
 import { fill, type Strings } from './i18n';
 import { linkify } from './linkify';
 import { dateFormat, dayKey, dayLabel } from './time';
+import { bottomTop, isAtBottom, rowAt, rowOffsets, visibleRows } from './windowing';
 
 /** Props of {@link MessageList}. */
 export interface MessageListProps {
@@ -12,13 +13,29 @@ export interface MessageListProps {
   t: Strings;
   lang: string;
   now: number;
-  listRef: Ref<HTMLOListElement>;
+  /** The server holds older messages than the first one here. */
+  older: boolean;
+  /** A page of older messages is on its way. */
+  loadingOlder: boolean;
+  /** Asks for the page of older messages (the list calls it near its top). */
+  onOlder(): void;
   onRetry(cid: string): void;
   onReply(message: ChatMessage, value: string): void;
 }
 
 /** Time formats by language, made once: rows compare them by identity. */
 const formats: Record<string, Intl.DateTimeFormat> = Object.create(null);
+
+/** Height assumed for a row never rendered, until some are measured (then their mean). */
+const ROW_GUESS = 64;
+/**
+ * Viewport height assumed before the list is laid out: about the list's share of the window's
+ * fixed 640 px (header and composer take the rest). A wrong guess costs a few rows, never a shift.
+ */
+const VIEW_GUESS = 520;
+
+/** A message's row key: the client id survives the ack that gives a visitor message its id. */
+const keyOf = (m: ChatMessage) => m.cid || m.id;
 
 /**
  * The id of the message whose quick replies are offered: the latest message that has some,
@@ -32,77 +49,259 @@ export function repliesFor(messages: ChatMessage[]): string | undefined {
   }
 }
 
+const whoOf = (m: ChatMessage, t: Strings) =>
+  m.from == 'visitor' ? t.you : m.from == 'system' ? '' : m.name || t.agent;
+
 /**
  * The conversation: day separators, who wrote each message, times, each visitor message's
  * delivery state (with Retry when it failed), quick replies and the agent typing indicator.
  * Bot, auto (trigger) and system messages each look different from an agent's.
+ *
+ * Windowed: only the rows in view plus a screen on each side are in the DOM, between two spacers
+ * as high as the rows left out (measured once rendered, estimated before), so a live message
+ * costs the same at 10 messages or 10,000 (`npm run bench` measures both). Scrolling near the top
+ * asks for older messages; the row at the top of the view stays where it is while they arrive
+ * (scroll anchoring, done here: the browser's own is off for the list). A new message scrolls to
+ * the bottom only when the visitor was there already (or wrote it); otherwise a "new messages"
+ * button appears.
  */
-export function MessageList({
-  messages,
-  typing,
-  t,
-  lang,
-  now,
-  listRef,
-  onRetry,
-  onReply,
-}: MessageListProps) {
-  const time = (formats[lang] ||= dateFormat(lang, { hour: 'numeric', minute: '2-digit' }));
-  const withReplies = repliesFor(messages);
-  const items: ComponentChild[] = [];
-  let day = '';
-  let author = '';
-  for (const m of messages) {
-    const d = dayKey(m.at);
-    if (d != day) {
-      day = d;
-      author = '';
+export class MessageList extends Component<MessageListProps> {
+  private el: HTMLOListElement | null = null;
+  private heights = new Map<string, number>();
+  private measured = 0;
+  private sum = 0;
+  /** Following the bottom: the visitor is there (or has not scrolled yet). */
+  private stick = true;
+  /** The row at the top of the view and how far the view's top is below the row's top. */
+  private anchor: [key: string, delta: number] | null = null;
+  private view = VIEW_GUESS;
+  /** Scroll position (DOM) of the model's 0: the list's padding and what sits above row 0. */
+  private base = 0;
+  /** What the last render drew: its rows, which of them have a day separator, the offsets. */
+  private keys: string[] = [];
+  private offsets: Float64Array = new Float64Array(1);
+  private start = 0;
+  private end = 0;
+  private seps: boolean[] = [];
+  private last = '';
+  /** Messages that arrived below the view while the visitor was reading above. */
+  private unseen = 0;
+
+  private setEl = (el: HTMLOListElement | null) => void (this.el = el);
+
+  private estimate = () => (this.measured ? this.sum / this.measured : ROW_GUESS);
+
+  /** Scroll: where the view is, in model terms; more rows or older messages when needed. */
+  private onScroll = () => {
+    const el = this.el;
+    if (!el) return;
+    const top = el.scrollTop;
+    const view = (this.view = el.clientHeight || VIEW_GUESS);
+    const stick = isAtBottom(top, el.clientHeight, el.scrollHeight);
+    const y = top - this.base;
+    const i = rowAt(this.offsets, y);
+    this.anchor = this.keys.length ? [this.keys[i]!, y - this.offsets[i]!] : null;
+    const o = this.offsets;
+    const n = this.keys.length;
+    const nearEdge =
+      (this.start > 0 && y - o[this.start]! < view / 2) ||
+      (this.end < n && o[this.end]! - (y + view) < view / 2);
+    const changed = stick != this.stick || (stick && this.unseen > 0);
+    this.stick = stick;
+    if (stick) this.unseen = 0;
+    if (nearEdge || changed) this.forceUpdate();
+    this.maybeOlder(y, view);
+  };
+
+  private maybeOlder(y: number, view: number) {
+    const p = this.props;
+    if (p.older && !p.loadingOlder && !this.stick && y < view) p.onOlder();
+  }
+
+  private toBottom = () => {
+    this.stick = true;
+    this.unseen = 0;
+    this.forceUpdate();
+    this.el?.focus();
+  };
+
+  render({
+    messages,
+    typing,
+    t,
+    lang,
+    now,
+    older,
+    loadingOlder,
+    onOlder,
+    onRetry,
+    onReply,
+  }: MessageListProps) {
+    const n = messages.length;
+    const keys = messages.map(keyOf);
+    const last = n ? keys[n - 1]! : '';
+    if (last != this.last && this.last) {
+      const was = keys.lastIndexOf(this.last);
+      // The visitor's own message brings the view down; others wait behind the button.
+      if (messages[n - 1]!.from == 'visitor') this.stick = true;
+      else if (!this.stick && was >= 0) this.unseen += n - 1 - was;
+    }
+    this.last = last;
+    const offsets = rowOffsets(keys, this.heights, this.estimate());
+    const total = offsets[n]!;
+    let top = bottomTop(total, this.view);
+    const a = this.anchor && !this.stick ? keys.indexOf(this.anchor[0]) : -1;
+    if (a >= 0) top = offsets[a]! + this.anchor![1];
+    const [start, end] = visibleRows(offsets, top, this.view, this.view);
+    this.keys = keys;
+    this.offsets = offsets;
+    this.start = start;
+    this.end = end;
+
+    const time = (formats[lang] ||= dateFormat(lang, { hour: 'numeric', minute: '2-digit' }));
+    const withReplies = repliesFor(messages);
+    const items: ComponentChild[] = [];
+    const seps: boolean[] = (this.seps = []);
+    if (older)
       items.push(
-        <li class="dy" key={'d' + d}>
-          {dayLabel(m.at, now, t, lang)}
+        <li class="ld" key="older">
+          {loadingOlder ? (
+            <span role="status">{t.loadingOlder}</span>
+          ) : (
+            <button type="button" onClick={onOlder}>
+              {t.earlier}
+            </button>
+          )}
         </li>,
       );
-    }
-    const mine = m.from == 'visitor';
-    const who = mine ? t.you : m.from == 'system' ? '' : m.name || t.agent;
-    const tag = m.from == 'bot' ? t.bot : m.from == 'trigger' ? t.auto : '';
-    // The name shows when the author changes; screen readers always hear who wrote it.
-    const showName = !mine && who && who + m.from != author;
-    author = who + m.from;
     items.push(
-      <Row
-        key={m.cid || m.id}
-        m={m}
-        who={who}
-        tag={tag}
-        showName={!!showName}
-        replies={m.id == withReplies}
-        time={time}
-        t={t}
-        onRetry={onRetry}
-        onReply={onReply}
+      <li class="sp" key="top" aria-hidden="true" style={{ height: offsets[start] + 'px' }} />,
+    );
+    for (let i = start; i < end; i++) {
+      const m = messages[i]!;
+      const prev = i > 0 ? messages[i - 1] : undefined;
+      const d = dayKey(m.at);
+      const newDay = !prev || dayKey(prev.at) != d;
+      seps.push(newDay);
+      if (newDay)
+        items.push(
+          <li class="dy" key={'d' + d}>
+            {dayLabel(m.at, now, t, lang)}
+          </li>,
+        );
+      const who = whoOf(m, t);
+      const tag = m.from == 'bot' ? t.bot : m.from == 'trigger' ? t.auto : '';
+      // The name shows when the author changes; screen readers always hear who wrote it.
+      const author = !prev || newDay ? '' : whoOf(prev, t) + prev.from;
+      const showName = m.from != 'visitor' && !!who && who + m.from != author;
+      items.push(
+        <Row
+          key={keys[i]}
+          pos={i + 1}
+          m={m}
+          who={who}
+          tag={tag}
+          showName={showName}
+          replies={m.id == withReplies}
+          time={time}
+          t={t}
+          onRetry={onRetry}
+          onReply={onReply}
+        />,
+      );
+    }
+    items.push(
+      <li
+        class="sp"
+        key="bottom"
+        aria-hidden="true"
+        style={{ height: total - offsets[end]! + 'px' }}
       />,
     );
-  }
-  if (typing !== null)
-    items.push(
-      <li class="m a ty" key="typing">
-        <div class="bb">
-          <span class="sr">{fill(t.typing, { name: typing })}</span>
-          <i />
-          <i />
-          <i />
-        </div>
-      </li>,
+    if (typing !== null)
+      items.push(
+        <li class="m a ty" key="typing">
+          <div class="bb">
+            <span class="sr">{fill(t.typing, { name: typing })}</span>
+            <i />
+            <i />
+            <i />
+          </div>
+        </li>,
+      );
+    return (
+      <div class="lw">
+        <ol
+          class="ls"
+          ref={this.setEl}
+          aria-label={t.messages}
+          tabIndex={0}
+          onScroll={this.onScroll}
+        >
+          {items}
+        </ol>
+        {this.unseen > 0 && (
+          <button type="button" class="nw" onClick={this.toBottom}>
+            {fill(t.below, { n: this.unseen })}
+          </button>
+        )}
+      </div>
     );
-  return (
-    <ol class="ls" ref={listRef} aria-label={t.messages} tabIndex={0}>
-      {items}
-    </ol>
-  );
+  }
+
+  componentDidMount() {
+    this.settle();
+  }
+
+  componentDidUpdate() {
+    this.settle();
+  }
+
+  /**
+   * After each render: measure the rows drawn (their tops, from one layout read), then put the
+   * view back — at the bottom when following it, else with the anchor row where it was.
+   */
+  private settle() {
+    const el = this.el;
+    if (!el) return;
+    const kids = el.children;
+    // Children: [older button], top spacer, then per row [day separator] and the message.
+    let c = this.props.older ? 2 : 1;
+    const tops: number[] = [];
+    for (let i = this.start; i < this.end; i++) {
+      tops.push((kids[c] as HTMLElement | undefined)?.offsetTop ?? 0);
+      c += this.seps[i - this.start] ? 2 : 1;
+    }
+    tops.push((kids[c] as HTMLElement | undefined)?.offsetTop ?? 0);
+    for (let j = 0; j + 1 < tops.length; j++) {
+      const h = tops[j + 1]! - tops[j]!;
+      const key = this.keys[this.start + j]!;
+      const old = this.heights.get(key);
+      if (h <= 0 || h == old) continue;
+      if (old === undefined) this.measured++;
+      this.sum += h - (old ?? 0);
+      this.heights.set(key, h);
+    }
+    // The offsets as the DOM now has them: measured rows in the window, spacers as drawn.
+    const o = this.offsets;
+    const s0 = this.start;
+    const e0 = this.end;
+    const base = (this.base = tops[0]! - o[s0]!);
+    const shift = tops[e0 - s0]! - base - o[e0]!;
+    for (let i = s0; i < o.length; i++) o[i] = i <= e0 ? tops[i - s0]! - base : o[i]! + shift;
+    this.view = el.clientHeight || VIEW_GUESS;
+    if (this.stick) el.scrollTop = el.scrollHeight;
+    else if (this.anchor) {
+      const i = this.keys.indexOf(this.anchor[0]);
+      if (i >= this.start && i < this.end) el.scrollTop = tops[i - this.start]! + this.anchor[1];
+    }
+    if (!this.stick) this.maybeOlder(el.scrollTop - this.base, this.view);
+  }
 }
 
 interface RowProps {
+  /** Place in the conversation as loaded (1 for the oldest): rows out of view are not in the DOM. */
+  pos: number;
   m: ChatMessage;
   who: string;
   tag: string;
@@ -123,6 +322,7 @@ class Row extends Component<RowProps> {
   shouldComponentUpdate(n: RowProps) {
     const p = this.props;
     return (
+      n.pos !== p.pos ||
       n.m !== p.m ||
       n.who !== p.who ||
       n.tag !== p.tag ||
@@ -133,11 +333,12 @@ class Row extends Component<RowProps> {
     );
   }
 
-  render({ m, who, tag, showName, replies, time, t, onRetry, onReply }: RowProps) {
+  render({ pos, m, who, tag, showName, replies, time, t, onRetry, onReply }: RowProps) {
     const mine = m.from == 'visitor';
     const failed = m.status == 'failed';
     return (
-      <li class={'m ' + m.from[0] + (failed ? ' fl' : '')}>
+      // The list's length is unknown to assistive tech (older pages, rows left out): -1.
+      <li class={'m ' + m.from[0] + (failed ? ' fl' : '')} aria-posinset={pos} aria-setsize={-1}>
         {showName ? (
           <span class="nm">
             {who}

@@ -2,13 +2,16 @@
  * UI strings. `{n}` and `{name}` are placeholders filled by {@link fill}. Every key can be
  * overridden by the `translations` command; a language without a table falls back to English.
  */
+import { pick, SHELL_EN, SHELL_TABLES } from './shell-strings';
+
+export { fill, isRtl } from './shell-strings';
+
 const en = {
+  ...SHELL_EN,
   title: 'Chat with us',
   online: 'Online',
   offline: 'Away – leave us a message',
-  open: 'Open chat',
   close: 'Close chat',
-  unread: 'unread messages: {n}',
   messages: 'Messages',
   input: 'Message',
   placeholder: 'Write a message…',
@@ -20,7 +23,6 @@ const en = {
   today: 'Today',
   yesterday: 'Yesterday',
   you: 'You',
-  agent: 'Support',
   bot: 'Bot',
   auto: 'Automatic message',
   typing: '{name} is typing…',
@@ -42,8 +44,10 @@ const en = {
   badPhone: 'Please enter a valid phone number.',
   needConsent: 'Please agree to continue.',
   formFailed: 'Something went wrong. Please try again.',
-  dismiss: 'Dismiss',
   newMessage: 'New message',
+  earlier: 'Earlier messages',
+  loadingOlder: 'Loading earlier messages…',
+  below: 'New messages: {n} ↓',
 };
 
 /** The UI strings of one language. */
@@ -52,12 +56,11 @@ export type Strings = typeof en;
 const TABLES: Record<string, Partial<Strings>> = {
   en,
   fr: {
+    ...SHELL_TABLES.fr,
     title: 'Discutez avec nous',
     online: 'En ligne',
     offline: 'Absents – laissez-nous un message',
-    open: 'Ouvrir le chat',
     close: 'Fermer le chat',
-    unread: 'messages non lus : {n}',
     input: 'Message',
     placeholder: 'Écrivez un message…',
     send: 'Envoyer',
@@ -88,15 +91,16 @@ const TABLES: Record<string, Partial<Strings>> = {
     badPhone: 'Veuillez saisir un numéro de téléphone valide.',
     needConsent: 'Veuillez accepter pour continuer.',
     formFailed: "Une erreur s'est produite. Veuillez réessayer.",
-    dismiss: 'Fermer',
     newMessage: 'Nouveau message',
+    earlier: 'Messages précédents',
+    loadingOlder: 'Chargement des messages précédents…',
+    below: 'Nouveaux messages : {n} ↓',
   },
   cs: {
+    ...SHELL_TABLES.cs,
     title: 'Napište nám',
     offline: 'Nejsme tu – zanechte nám zprávu',
-    open: 'Otevřít chat',
     close: 'Zavřít chat',
-    unread: 'nepřečtené zprávy: {n}',
     messages: 'Zprávy',
     input: 'Zpráva',
     placeholder: 'Napište zprávu…',
@@ -108,7 +112,6 @@ const TABLES: Record<string, Partial<Strings>> = {
     today: 'Dnes',
     yesterday: 'Včera',
     you: 'Vy',
-    agent: 'Podpora',
     auto: 'Automatická zpráva',
     typing: '{name} píše…',
     left: 'Zbývající znaky: {n}',
@@ -129,28 +132,40 @@ const TABLES: Record<string, Partial<Strings>> = {
     badPhone: 'Zadejte platné telefonní číslo.',
     needConsent: 'Pro pokračování je nutný souhlas.',
     formFailed: 'Něco se pokazilo. Zkuste to znovu.',
-    dismiss: 'Zavřít',
     newMessage: 'Nová zpráva',
+    earlier: 'Starší zprávy',
+    loadingOlder: 'Načítám starší zprávy…',
+    below: 'Nové zprávy: {n} ↓',
   },
 };
 
-/** The primary subtag of a language code: `fr-CA` → `fr`. */
-const base = (lang: string) => lang.toLowerCase().split(/[-_]/)[0];
+/** Unknown-key warnings already printed (each once per page). */
+const warned = new Set<string>();
 
 /**
  * The strings for `lang` (`fr-CA` uses `fr`; unknown languages use English), with the
- * `translations` command's overrides on top (only known keys, only strings).
+ * `translations` command's overrides on top (only known keys, only strings). Unknown keys are
+ * reported once through `warn` (a misspelt key would otherwise change nothing without a word).
  */
-export function strings(lang: string, overrides: Record<string, string>): Strings {
-  const out: Strings = { ...en, ...TABLES[base(lang)] };
-  for (const k of Object.keys(overrides))
-    if (k in en && typeof overrides[k] == 'string') out[k as keyof Strings] = overrides[k];
-  return out;
+export function strings(
+  lang: string,
+  overrides: Record<string, string>,
+  warn?: (message: string) => void,
+): Strings {
+  const unknown = Object.keys(overrides).filter(
+    (k) => !Object.prototype.hasOwnProperty.call(en, k),
+  );
+  if (unknown.length && warn) {
+    const message =
+      'translations ignores unknown keys: ' +
+      unknown.join(', ').slice(0, 200) +
+      ' (keys: ' +
+      Object.keys(en).join(', ') +
+      ')';
+    if (!warned.has(message)) {
+      warned.add(message);
+      warn(message);
+    }
+  }
+  return pick(en, TABLES, lang, overrides);
 }
-
-/** True for right-to-left languages (Arabic, Hebrew, Persian, Urdu). */
-export const isRtl = (lang: string) => /^(ar|he|iw|fa|ur)$/.test(base(lang));
-
-/** Replaces `{key}` placeholders: `fill('{n} left', { n: 3 })` → `'3 left'`. */
-export const fill = (text: string, values: Record<string, string | number>) =>
-  text.replace(/\{(\w+)\}/g, (all, k: string) => (k in values ? String(values[k]) : all));

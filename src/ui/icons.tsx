@@ -1,3 +1,5 @@
+import { CHAT_PATH, CLOSE_PATH } from './icon-paths';
+
 /** Inline SVG icons (drawn as elements, never parsed from markup), hidden from assistive tech. */
 const icon = (d: string, stroke?: boolean) => (
   <svg
@@ -15,12 +17,9 @@ const icon = (d: string, stroke?: boolean) => (
 );
 
 /** Speech bubble: the launcher while the window is closed. */
-export const ChatIcon = () =>
-  icon(
-    'M12 3C6.5 3 2 6.6 2 11c0 2.4 1.3 4.6 3.4 6l-.9 3.3c-.1.5.4.9.8.6L9.6 19c.8.2 1.6.3 2.4.3 5.5 0 10-3.7 10-8.2S17.5 3 12 3z',
-  );
+export const ChatIcon = () => icon(CHAT_PATH);
 /** A cross: close and dismiss buttons. */
-export const CloseIcon = () => icon('M6 6l12 12M18 6L6 18', true);
+export const CloseIcon = () => icon(CLOSE_PATH, true);
 /** A chevron: the launcher while the window is open (it minimises). */
 export const DownIcon = () => icon('M6 9l6 6 6-6', true);
 /** A paper plane: the send button. */

@@ -9,17 +9,19 @@ import { options, render } from 'preact';
 import type { Widget } from '../core/widget';
 import { App } from './App';
 import { startNotifications } from './notify';
+import { attachHost, type Shell } from './shell';
 import { CSS } from './styles';
 
 let hooked = false;
 
 /**
  * Renders the widget's UI into an open shadow root on a `<div data-visitor-chat>` host,
- * appended to `<body>` (or inside `config.renderTo`). Styles come from a constructable
- * stylesheet, so no inline style is needed under a strict CSP. Returns a function that
- * removes the UI again (the widget itself keeps running).
+ * appended to `<body>` (or inside `config.renderTo`) — or into the launcher shell's root when
+ * one is given (the script-tag build draws the launcher without this chunk; see ui/shell.ts).
+ * Styles come from a constructable stylesheet, so no inline style is needed under a strict CSP.
+ * Returns a function that removes the UI again (the widget itself keeps running).
  */
-export function mount(widget: Widget): () => void {
+export function mount(widget: Widget, shell?: Shell): () => void {
   // A host page may have added enumerable keys to Object.prototype (a careless library, or an
   // attack). Preact reads props with for-in and `name in dom`, which walk it: an inherited
   // `dangerouslySetInnerHTML` or `style` would reach every element, and an inherited `class`
@@ -72,9 +74,10 @@ export function mount(widget: Widget): () => void {
   }
   const doc = document;
   const win = doc.defaultView || window;
-  const host = doc.createElement('div');
+  const taken = shell?.takeOver();
+  const host = taken?.host || doc.createElement('div');
   host.setAttribute('data-visitor-chat', '');
-  const root = host.attachShadow({ mode: 'open' });
+  const root = taken?.root || host.attachShadow({ mode: 'open' });
   const sheet = new win.CSSStyleSheet();
   sheet.replaceSync(CSS);
   root.adoptedStyleSheets = [sheet];
@@ -86,12 +89,15 @@ export function mount(widget: Widget): () => void {
     if (attached) return;
     attached = true;
     const cfg = widget.state.config;
-    const to = Object.prototype.hasOwnProperty.call(cfg, 'renderTo') ? cfg.renderTo : undefined;
-    const target = typeof to == 'string' ? doc.getElementById(to) : to;
-    if (to && !target)
-      console.warn('[visitor-chat] renderTo "' + to + '" not found; using the page corner');
-    (target || doc.body).append(host);
+    if (!taken)
+      attachHost(
+        doc,
+        host,
+        Object.prototype.hasOwnProperty.call(cfg, 'renderTo') ? cfg.renderTo : undefined,
+      );
     render(<App widget={widget} root={root} win={win} />, root);
+    // The shell's launcher had the focus: the UI's launcher, drawn in its place, takes it.
+    if (taken?.focused && !widget.state.open) root.querySelector<HTMLElement>('.ln')?.focus();
   };
   if (doc.body) attach();
   else doc.addEventListener('DOMContentLoaded', attach, { once: true });

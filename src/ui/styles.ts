@@ -1,3 +1,5 @@
+import { SHELL_CSS } from './shell-styles';
+
 /**
  * The widget's whole stylesheet, adopted by the shadow root as a constructable stylesheet: no
  * `<style>` element and no style attribute, so a strict CSP (`style-src 'self'`) allows it.
@@ -8,35 +10,14 @@
  *
  * Class names are short on purpose (bytes): vc root, fx fixed corner, in inline (renderTo),
  * l/r side, o open, ln launcher, bd badge, pv preview, win window, hd header, bn banner,
- * ls list, m message (v visitor, a agent, b bot, t trigger, s system), bb bubble, mt meta,
+ * lw list wrapper, ls list, sp spacer (rows left out), ld older messages, nw new-messages
+ * button, m message (v visitor, a agent, b bot, t trigger, s system), bb bubble, mt meta,
  * qr quick replies, ty typing, cp composer, fm contact form, sr screen-reader only.
  */
-export const CSS = `
-:host{all:initial!important;display:block!important}
-*{box-sizing:border-box;margin:0;padding:0}
-button,input,textarea{font:inherit;color:inherit}
-button{cursor:pointer;background:none;border:0}
-svg{width:22px;height:22px;display:block}
-.vc{font:15px/1.45 system-ui,sans-serif;color:#1f2937;display:flex;flex-direction:column;align-items:flex-end;gap:14px;text-align:start}
-.fx{position:fixed;bottom:var(--y);z-index:var(--z)}
-.r{right:var(--x)}
-.l{left:var(--x);align-items:flex-start}
-.in{position:relative}
-:focus-visible{outline:2px solid var(--a);outline-offset:2px}
-.ln{width:56px;height:56px;border-radius:50%;background:var(--c);color:var(--f);display:grid;place-items:center;position:relative;box-shadow:0 4px 16px rgba(0,0,0,.22);transition:transform .15s}
-.ln:hover{transform:scale(1.06)}
-.ln svg{width:28px;height:28px}
-.ln:focus-visible{outline:0;box-shadow:0 0 0 3px #fff,0 0 0 5px #111827}
-.bd{position:absolute;top:-4px;inset-inline-end:-4px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;line-height:22px;text-align:center;box-shadow:0 0 0 2px #fff}
-.pv{position:relative;width:300px;max-width:calc(100vw - 24px);background:#fff;border-radius:14px;box-shadow:0 8px 32px rgba(0,0,0,.2);animation:vc-in .2s ease-out}
-.pvb{display:block;width:100%;padding:14px 16px;padding-inline-end:44px;text-align:start;border-radius:14px}
-.pvb .nm{display:block;margin:0 0 4px;font-weight:600;color:#374151}
-.pvt{display:-webkit-box;-webkit-line-clamp:4;-webkit-box-orient:vertical;overflow:hidden;overflow-wrap:anywhere}
-.pvx{position:absolute;top:8px;inset-inline-end:8px;width:28px;height:28px;border-radius:50%;background:#f3f4f6;color:#374151;display:grid;place-items:center}
-.pvx svg,.x svg{width:18px;height:18px}
-.win{width:376px;max-width:calc(100vw - 24px);height:640px;max-height:calc(100dvh - var(--y) - 96px);background:#fff;border-radius:16px;box-shadow:0 12px 48px rgba(0,0,0,.24);display:flex;flex-direction:column;overflow:hidden;animation:vc-in .18s ease-out}
+export const CSS =
+  SHELL_CSS +
+  `.win{width:376px;max-width:calc(100vw - 24px);height:640px;max-height:calc(100dvh - var(--y) - 96px);background:#fff;border-radius:16px;box-shadow:0 12px 48px rgba(0,0,0,.24);display:flex;flex-direction:column;overflow:hidden;animation:vc-in .18s ease-out}
 .in .win{max-height:none;height:560px}
-@keyframes vc-in{from{opacity:0;transform:translateY(10px)}}
 .hd{background:var(--c);color:var(--f);display:flex;align-items:center;gap:12px;padding:14px;padding-inline:16px 10px;flex:none}
 .av{width:40px;height:40px;border-radius:50%;flex:none;display:grid;place-items:center;font-weight:600;background:rgba(255,255,255,.24);box-shadow:inset 0 0 0 1px rgba(255,255,255,.35)}
 .tt{flex:1;min-width:0}
@@ -48,12 +29,15 @@ svg{width:22px;height:22px;display:block}
 .x:hover{background:rgba(127,127,127,.25)}
 .hd :focus-visible{outline-color:var(--f)}
 .bn{background:#fef3c7;color:#78350f;font-size:13px;padding:6px 16px;text-align:center;flex:none}
-.ls{flex:1 1 0;min-height:0;overflow-y:auto;overscroll-behavior:contain;list-style:none;padding:12px 14px 16px;display:flex;flex-direction:column;gap:2px}
-.ls:empty{padding:0}
+.lw{flex:1 1 0;min-height:0;position:relative;display:flex;flex-direction:column}
+.ls{flex:1 1 0;min-height:0;overflow-y:auto;overflow-anchor:none;overscroll-behavior:contain;list-style:none;padding:12px 14px 16px;display:flex;flex-direction:column;gap:2px;position:relative}
+.sp{flex:none}
+.ld{align-self:center;font-size:13px;color:#4b5563;margin:4px 0}
+.ld button{min-height:32px;padding:0 12px;border-radius:16px;color:var(--a);text-decoration:underline}
+.nw{position:absolute;bottom:12px;left:50%;transform:translateX(-50%);min-height:36px;padding:0 16px;border-radius:18px;background:var(--c);color:var(--f);font-size:13px;font-weight:600;box-shadow:0 4px 12px rgba(0,0,0,.2);white-space:nowrap}
 .dy{align-self:center;font-size:12px;color:#6b7280;margin:10px 0 4px}
 .m{display:flex;flex-direction:column;align-items:flex-start;max-width:85%;margin-top:4px}
 .m.v{align-self:flex-end;align-items:flex-end}
-.nm{font-size:12px;color:#6b7280;margin:8px 6px 2px}
 .tg{font-size:10px;font-weight:700;letter-spacing:.04em;text-transform:uppercase;background:#e5e7eb;color:#374151;border-radius:4px;padding:1px 5px;margin-inline-start:6px}
 .bb{padding:8px 12px;border-radius:18px;background:#f1f3f5;white-space:pre-wrap;overflow-wrap:anywhere}
 .bb a{color:inherit;text-decoration:underline}
@@ -96,13 +80,10 @@ svg{width:22px;height:22px;display:block}
 .ck input{width:20px;height:20px;flex:none;margin-top:1px;accent-color:var(--a)}
 .ck a{color:var(--a);font-size:13px}
 .bt{min-height:44px;border-radius:10px;background:var(--c);color:var(--f);font-weight:600;padding:0 16px}
-.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 @media (max-width:480px){
 .fx .win{position:fixed;left:0;right:0;top:var(--vt,0);width:auto;max-width:none;height:100vh;height:var(--vh,100dvh);max-height:none;border-radius:0;padding:0 env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left);animation:none}
 .fx .hd{padding-top:calc(14px + env(safe-area-inset-top))}
 .fx.o .ln,.fx.o .pv{display:none}
 .cp textarea{font-size:16px}
 }
-@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}
-@media (forced-colors:active){.ln,.sd,.bt,.bb,.pv,.win{border:1px solid CanvasText}}
 `;

@@ -51,7 +51,9 @@ function response(status: number, body: unknown) {
     ok: status >= 200 && status < 300,
     status,
     body: null,
-    json: async () => (body === undefined ? Promise.reject(new Error('empty')) : body),
+    // A copy, as from the network: the fake's own state must not change under the page.
+    json: async () =>
+      body === undefined ? Promise.reject(new Error('empty')) : JSON.parse(JSON.stringify(body)),
   } as unknown as Response;
 }
 
@@ -122,12 +124,27 @@ export function createFakeApi(handle: Handler) {
       calls
         .filter((c) => c.url.pathname == '/api/visitors')
         .map((c) => [c.url.searchParams.get('filter'), c.url.searchParams.get('q')]),
-    /** Sends one SSE event (split in two chunks, to exercise the parser). */
-    push(event: string, data: unknown) {
-      const text = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    /** Sends one SSE event (split in two chunks, to exercise the parser), with `id` if given. */
+    push(event: string, data: unknown, id?: string) {
+      const text = (id ? `id: ${id}\n` : '') + `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
       const cut = Math.floor(text.length / 2);
       deliver(text.slice(0, cut));
       deliver(text.slice(cut));
+    },
+    /**
+     * Sends events as the server writes a batch: in one write, here cut into `chunks` pieces at
+     * arbitrary places (the page must still apply it as one).
+     */
+    pushBatch(events: { event: string; data: unknown; id?: string }[], chunks = 1) {
+      const text = events
+        .map(
+          (e) =>
+            (e.id ? `id: ${e.id}\n` : '') +
+            `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`,
+        )
+        .join('');
+      const size = Math.ceil(text.length / chunks);
+      for (let i = 0; i < text.length; i += size) deliver(text.slice(i, i + size));
     },
     /** Ends the stream, as a dropped connection would. */
     dropFeed() {

@@ -42,6 +42,14 @@ interface Setup {
 
 let unmount: (() => void) | undefined;
 
+/** A list handler whose answers say they are current with feed event `id`. */
+const listAt =
+  (id: string, visitors: Visitor[] = [ADA, ANON, IDLE]) =>
+  (c: Call) =>
+    c.method == 'GET' && c.url.pathname == '/api/visitors'
+      ? { body: { visitors, counts: COUNTS, total: visitors.length, lastEventId: id } }
+      : undefined;
+
 function start(o: Setup = {}) {
   // A little server state, so that a reload after an action sees its effect.
   const list = (o.visitors || [ADA, ANON, IDLE]).map((v) => ({ ...v }));
@@ -192,7 +200,7 @@ describe('the Visitors page', () => {
   });
 
   it('searches through the API with q, debounced', async () => {
-    const { api } = start();
+    const { api, store } = start();
     await vi.waitFor(() => expect(api.listParams()).toHaveLength(1));
     const search = $<HTMLInputElement>('input[type=search]')!;
     expect(search.getAttribute('aria-label')).toBe('Search visitors');
@@ -206,6 +214,13 @@ describe('the Visitors page', () => {
       ['all', null],
       ['all', 'ada'],
     ]);
+    // Enter does not wait; the list says it is busy until the answer is in.
+    type(search, 'lovelace');
+    search.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    expect(store.listBusy.value).toBe(true);
+    await vi.waitFor(() => expect(api.listParams()).toHaveLength(3));
+    expect(api.listParams()[2]).toEqual(['all', 'lovelace']);
+    await vi.waitFor(() => expect($('[role=tabpanel]')!.getAttribute('aria-busy')).toBe('false'));
   });
 
   it('updates a row live from the feed and drops a visitor that goes offline', async () => {
@@ -229,14 +244,22 @@ describe('the Visitors page', () => {
       message: { id: 'm2', from: 'visitor', text: 'Hello?', at: Date.now() },
     });
     await vi.waitFor(() => expect(rowOf('ada-id')!.textContent).toContain('Hello?'));
-    expect(text('[aria-live=polite]')).toContain('New message from Ada Lovelace: Hello?');
+    // Ada was already in a chat (and is not open): not announced. A new chat is.
+    expect(text('[aria-live=polite]')).toBe('');
+    api.push('message', {
+      visitorId: 'new-id',
+      message: { id: 'm3', from: 'visitor', text: 'First question', at: Date.now() },
+    });
+    await vi.waitFor(() =>
+      expect(text('[aria-live=polite]')).toContain('New message from Linus: First question'),
+    );
 
-    // The counts follow, with one refresh for the whole burst of events.
+    // The counts come from the feed too: no list request for any of it.
+    api.push('counts', { ...COUNTS, active: 3, chatting: 2 });
+    await vi.waitFor(() => expect(tab('In chat').textContent).toBe('In chat 2'));
+    expect(text('.online')).toBe('3 online · 3 active');
+    await vi.advanceTimersByTimeAsync(3000);
     expect(api.listParams()).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(api.listParams()).toHaveLength(2);
-    await vi.advanceTimersByTimeAsync(2000);
-    expect(api.listParams()).toHaveLength(2);
   });
 
   it('keeps a live visitor out of a filter it does not match', async () => {
@@ -250,9 +273,14 @@ describe('the Visitors page', () => {
     expect(rowOf('free-id')).toBeNull();
   });
 
-  it('shows a reconnecting banner while the feed is down, then reloads the list', async () => {
-    const { api } = start();
+  it('shows a reconnecting banner while the feed is down, then resumes it without a refetch', async () => {
+    const { api } = start({ handle: listAt('e1') });
     await vi.waitFor(() => expect(text('.feed')).toBe('Live'));
+    // The feed starts after the event the list is current with.
+    const feedCalls = () => api.calls.filter((c) => c.url.pathname == '/api/events');
+    expect(feedCalls()[0]!.headers['last-event-id']).toBe('e1');
+    api.push('visitor', { ...ANON, name: 'Grace' }, 'e2');
+    await vi.waitFor(() => expect(rowOf('anon-id')!.textContent).toContain('Grace'));
     api.setFeedStatus(503);
     api.dropFeed();
     await vi.waitFor(() => expect(text('.banner')).toContain('reconnecting'));
@@ -260,10 +288,34 @@ describe('the Visitors page', () => {
     await vi.advanceTimersByTimeAsync(5000);
     expect(api.connections()).toBeGreaterThan(2);
     api.setFeedStatus(200);
-    const before = api.listParams().length;
     $<HTMLButtonElement>('.banner button')!.click();
     await vi.waitFor(() => expect($('.banner')).toBeNull());
-    await vi.waitFor(() => expect(api.listParams().length).toBe(before + 1));
+    expect(feedCalls().at(-1)!.headers['last-event-id']).toBe('e2');
+    expect(api.listParams()).toHaveLength(1);
+
+    // The server could not resume: the list is fetched again.
+    api.push('reset', {}, 'e9');
+    await vi.waitFor(() => expect(api.listParams()).toHaveLength(2));
+  });
+
+  it('shows each variable under its label from the agent API ("Spending: 1234.5")', async () => {
+    start({
+      detail: () => ({
+        variables: { spending: '1234.5', plan: 'gold' },
+        variableLabels: { spending: 'Spending' },
+      }),
+    });
+    await openDetail('ada-id');
+    await vi.waitFor(() =>
+      expect($$('.detail dl div').map((d) => d.textContent)).toContain('Spending1234.5'),
+    );
+    const pairs = $$('.detail dl div').map((d) => [
+      d.querySelector('dt')?.textContent,
+      d.querySelector('dd')?.textContent,
+    ]);
+    expect(pairs).toContainEqual(['Spending', '1234.5']);
+    // A variable without a label shows its key.
+    expect(pairs).toContainEqual(['plan', 'gold']);
   });
 
   it('opens a detail panel with identity, variables, pages and the conversation', async () => {
@@ -374,6 +426,8 @@ describe('the Visitors page', () => {
     await vi.waitFor(() => expect(api.requests()).toContain('POST /api/visitors/anon-id/block'));
     await vi.waitFor(() => expect(button().textContent).toBe('Unblock'));
     expect(rowOf('anon-id')!.textContent).toContain('Blocked');
+    // The counts move with the row (issue 10: Blocked stayed 1 after Unblock).
+    expect(tab('Blocked').textContent).toBe('Blocked 1');
     expect(text('.detail .badges')).toContain('Blocked');
     expect($<HTMLTextAreaElement>('#composer-text')!.disabled).toBe(true);
     expect(text('[aria-live=polite]')).toMatch(/is blocked/);
@@ -382,6 +436,7 @@ describe('the Visitors page', () => {
     await vi.waitFor(() => expect(api.requests()).toContain('DELETE /api/visitors/anon-id/block'));
     await vi.waitFor(() => expect(button().textContent).toBe('Block'));
     expect(rowOf('anon-id')!.textContent).not.toContain('Blocked');
+    expect(tab('Blocked').textContent).toBe('Blocked 0');
   });
 
   it('shows API errors with their message', async () => {
@@ -446,5 +501,160 @@ describe('the Visitors page', () => {
     toggle.checked = true;
     toggle.dispatchEvent(new Event('change', { bubbles: true }));
     await vi.waitFor(() => expect($$('.row[data-id]')).toHaveLength(2));
+  });
+});
+
+/** `n` online visitors, each its own id, newest visit first. */
+const crowd = (n: number, over: Partial<Visitor> = {}) =>
+  Array.from({ length: n }, (_, i) =>
+    visitor({
+      id: 'c' + String(i).padStart(5, '0'),
+      name: 'Guest ' + i,
+      visitStartedAt: 1_000_000 - i,
+      ...over,
+    }),
+  );
+/** A paging list handler over `list` (filter `all`, no search). */
+const paged =
+  (list: Visitor[], lastEventId = '') =>
+  (c: Call) => {
+    if (c.method != 'GET' || c.url.pathname != '/api/visitors') return undefined;
+    const offset = Number(c.url.searchParams.get('offset') || 0);
+    const limit = Number(c.url.searchParams.get('limit') || 500);
+    const counts = { ...COUNTS, all: list.length, active: list.length, chatting: 0 };
+    return {
+      body: {
+        visitors: list.slice(offset, offset + limit),
+        counts,
+        total: list.length,
+        offset,
+        lastEventId,
+      },
+    };
+  };
+
+/** A key press on the focused element. */
+const key = (k: string) =>
+  document.activeElement!.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
+
+describe('the Visitors page at scale', () => {
+  it('applies a burst of 500 deltas from the feed, rows and counts together, without a list request', async () => {
+    const { api, store } = start();
+    await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+    const arrivals = crowd(450);
+    const events = [
+      ...arrivals.map((v) => ({ event: 'visitor', data: v })),
+      ...Array.from({ length: 25 }, (_, i) => ({
+        event: 'visitor',
+        data: { ...arrivals[i]!, blocked: true },
+      })),
+      ...Array.from({ length: 25 }, (_, i) => ({
+        event: 'visitor',
+        data: { ...arrivals[100 + i]!, online: false },
+      })),
+      { event: 'counts', data: { ...COUNTS, all: 428, active: 427, blocked: 25 } },
+    ];
+    // One batch, cut by the network in seven places: applied once, whole.
+    let disagreements = 0;
+    const check = () => {
+      if (store.counts.value!.all != store.visitors.value.length) disagreements++;
+    };
+    const seen = vi.fn(check);
+    const stop = store.visitors.subscribe(seen);
+    const stopCounts = store.counts.subscribe(check);
+    api.pushBatch(events, 7);
+    await vi.waitFor(() => expect(tab('All').textContent).toBe('All 428'));
+    stop();
+    stopCounts();
+    expect(store.visitors.value).toHaveLength(428);
+    expect(tab('Blocked').textContent).toBe('Blocked 25');
+    expect(disagreements).toBe(0);
+    expect($$('[role=option]')[0]!.getAttribute('aria-setsize')).toBe('428');
+    expect(api.listParams()).toHaveLength(1);
+  });
+
+  it('renders only the rows in view plus a margin, with their place in the whole list', async () => {
+    start({ handle: paged(crowd(180)) });
+    await vi.waitFor(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    const options = $$('[role=option]');
+    expect(options.length).toBeLessThan(40);
+    expect($('[role=listbox]')!.getAttribute('aria-label')).toBe('All visitors');
+    expect(options[0]!.getAttribute('aria-posinset')).toBe('1');
+    expect(options[0]!.getAttribute('aria-setsize')).toBe('180');
+    expect(options[0]!.textContent).toContain('Guest 0');
+  });
+
+  it('moves through the list with the keyboard and opens a visitor with Enter', async () => {
+    const { api } = start({ handle: paged(crowd(180)) });
+    await vi.waitFor(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    const listbox = $('[role=listbox]')!;
+    // One tab stop: the first option.
+    expect($$('[role=option]').filter((o) => o.tabIndex == 0)).toHaveLength(1);
+    $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
+    key('ArrowDown');
+    await vi.waitFor(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('2'));
+    // End: the last loaded row (100 of 180; the next page is on its way).
+    key('End');
+    await vi.waitFor(() =>
+      expect(document.activeElement!.getAttribute('aria-posinset')).toBe('100'),
+    );
+    expect(document.activeElement!.getAttribute('aria-setsize')).toBe('180');
+    expect(listbox.contains(document.activeElement)).toBe(true);
+    expect($$('[role=option]').length).toBeLessThan(60);
+    key('Home');
+    await vi.waitFor(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('1'));
+    key('ArrowDown');
+    await vi.waitFor(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('2'));
+    key('Enter');
+    await vi.waitFor(() => expect(text('.detail h2')).toBe('Guest 1'));
+    expect(api.requests()).toContain('GET /api/visitors/c00001');
+  });
+
+  it('asks for the next page only when the agent reaches the end of the loaded rows', async () => {
+    const { api } = start({ handle: paged(crowd(450)) });
+    await vi.waitFor(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    expect(api.listParams()).toHaveLength(1);
+    const firstList = api.calls.find((c) => c.url.pathname == '/api/visitors')!;
+    expect(firstList.url.searchParams.get('limit')).toBe('100');
+    expect(firstList.url.searchParams.get('offset')).toBe('0');
+    $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
+    key('End');
+    await vi.waitFor(() => expect(api.listParams()).toHaveLength(2));
+    const more = api.calls.filter((c) => c.url.pathname == '/api/visitors')[1]!;
+    expect(more.url.searchParams.get('offset')).toBe('100');
+    await vi.waitFor(() => expect(text('.loading-more')).toBe('Loading more visitors…'));
+  });
+
+  it('applies the events after the list answer and skips those already in it', async () => {
+    const list = [ADA, ANON, IDLE];
+    let answerAt = 'e1';
+    const { api } = start({ handle: (c) => listAt(answerAt, list)(c) });
+    await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+    answerAt = 'e3';
+    tab('Active').click();
+    await vi.waitFor(() => expect(api.listParams()).toHaveLength(2));
+    await vi.waitFor(() => expect(tab('Active').getAttribute('aria-selected')).toBe('true'));
+    await vi.advanceTimersByTimeAsync(50);
+    // e2 and e3 were on their way while the answer (current with e3) came: skipped.
+    api.push('visitor', { ...ANON, name: 'Stale' }, 'e2');
+    api.push('visitor', { ...ANON, name: 'In the answer' }, 'e3');
+    api.push('visitor', { ...ADA, name: 'Ada King' }, 'e4');
+    await vi.waitFor(() => expect(rowOf('ada-id')!.textContent).toContain('Ada King'));
+    expect(rowOf('anon-id')!.textContent).not.toMatch(/Stale|In the answer/);
+    api.push('visitor', { ...ANON, name: 'Newer' }, 'e5');
+    await vi.waitFor(() => expect(rowOf('anon-id')!.textContent).toContain('Newer'));
+  });
+
+  it('says what an empty tab means', async () => {
+    const { api } = start({
+      handle: (c) =>
+        c.url.searchParams.get('filter') == 'blocked'
+          ? { body: { visitors: [], counts: COUNTS, total: 0 } }
+          : undefined,
+    });
+    await vi.waitFor(() => expect(api.listParams()).toHaveLength(1));
+    tab('Blocked').click();
+    await vi.waitFor(() => expect(api.listParams()).toHaveLength(2));
+    await vi.waitFor(() => expect(text('.empty')).toBe('No blocked visitors.'));
   });
 });

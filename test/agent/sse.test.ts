@@ -37,4 +37,17 @@ describe('the SSE parser', () => {
   it('does not dispatch an event without data, nor an unfinished one', () => {
     expect(parse('event: x\n\n', 'event: y\ndata: 1\n').events).toEqual([]);
   });
+
+  it('says whether a chunk ended inside an event', () => {
+    const p = createSseParser(() => {});
+    p.push('id: 1\nevent: visitor\ndata: {}\n\n');
+    expect(p.partial()).toBe(false);
+    p.push('id: 2\nevent: cou');
+    expect(p.partial()).toBe(true);
+    p.push('nts\ndata: {}\n');
+    expect(p.partial()).toBe(true);
+    p.push('\n');
+    expect(p.partial()).toBe(false);
+    expect(p.lastId()).toBe('2');
+  });
 });

@@ -161,7 +161,7 @@ describeBrowser('issue 4 end to end: widget UI, agent page, real server, restart
       () => (window as unknown as { smartsupp: { vid: string } }).smartsupp.vid,
     );
     expect(vid).toBeTruthy();
-    // Real interaction on the page: that is what makes a visitor "Active" (DESIGN.md §5).
+    // Real interaction on the page: that is what makes a visitor "Active" (docs/AGENT-API.md).
     await visitor.mouse.move(300, 300);
     await visitor.mouse.move(320, 340, { steps: 4 });
     await visitor.mouse.click(400, 120);

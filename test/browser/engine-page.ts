@@ -60,6 +60,8 @@ export interface Locator {
   boundingBox(): Promise<{ x: number; y: number; width: number; height: number } | null>;
   evaluate<R, A = undefined>(fn: (el: Element, arg: A) => R | Promise<R>, arg?: A): Promise<R>;
   first(): Locator;
+  last(): Locator;
+  /** The `index`th match; a negative index counts from the end (-1 is the last). */
   nth(index: number): Locator;
 }
 
@@ -128,7 +130,10 @@ const IN_PAGE = `async function (q, op, extra) {
     var norm = function (s) { return s.replace(/\\s+/g, ' ').trim().toLowerCase(); };
     found = found.filter(function (el) { return norm(el.textContent || '').indexOf(norm(q.hasText)) >= 0; });
   }
-  if (q.nth != null) found = found.slice(q.nth, q.nth + 1);
+  if (q.nth != null) {
+    var at = q.nth < 0 ? found.length + q.nth : q.nth;
+    found = at < 0 ? [] : found.slice(at, at + 1);
+  }
   var visible = function (el) {
     var r = el.getBoundingClientRect();
     return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility != 'hidden';
@@ -269,6 +274,7 @@ export function createEnginePage(
       evaluate: (fn, arg) =>
         single(q, 'eval', 'evaluate', `function (el) { return (${fn})(el, ${serialize(arg)}); }`),
       first: () => locator({ ...q, nth: 0 }),
+      last: () => locator({ ...q, nth: -1 }),
       nth: (index) => locator({ ...q, nth: index }),
     };
     return self;

@@ -297,7 +297,7 @@ describeBrowser('a hostile host page changes nothing, in Chromium', () => {
    */
   const shadow = (p: Page) => ({
     /** Center of the first visible match, once there is one. */
-    async find(sel: string, timeout = 4000): Promise<{ x: number; y: number }> {
+    async find(sel: string, timeout = 15_000): Promise<{ x: number; y: number }> {
       for (const end = Date.now() + timeout; ; await p.waitForTimeout(50)) {
         const at = await p.evaluate((s) => {
           const el = document.querySelector('[data-visitor-chat]')?.shadowRoot?.querySelector(s);
@@ -479,11 +479,11 @@ describeBrowser('a hostile host page changes nothing, in Chromium', () => {
     p.on('pageerror', (e) => errors.push(e.message));
     await p.goto(site.url + '/proto');
     const $ = (sel: string) => p.locator('[data-visitor-chat] ' + sel);
-    await $('.ln').waitFor({ state: 'visible', timeout: 4000 });
+    await $('.ln').waitFor({ state: 'visible', timeout: 15_000 });
     await $('.ln').click();
     await $('#vc-in').fill('ping');
     await p.keyboard.press('Enter');
-    await $('.qr button').waitFor({ timeout: 4000 });
+    await $('.qr button').waitFor({ timeout: 15_000 });
     expect(await $('.bb').allTextContents()).toEqual(['Welcome back', 'ping', 'You said: ping']);
     // The ack arrived: the visitor's message is delivered.
     await expect.poll(() => $('.m.v .mt').textContent()).toContain('Sent');

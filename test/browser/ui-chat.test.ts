@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeEngines, launchEngine, type EngineBrowser, type EnginePage } from './engines';
-import { requireBuilt, serve, type Served } from './harness';
-import { buildFixture, chat, shopPage, SHOP_CSS, uiMounted } from './ui-harness';
+import { requireBuilt, type Served } from './harness';
+import { chat, shopPage, uiMounted, serveShop } from './ui-harness';
 
 /** Screenshots of each state land here (git-ignored) for a human to look at. */
 const SHOTS = resolve(import.meta.dirname, 'artifacts');
@@ -26,8 +26,7 @@ describeEngines('the chat UI', (engine) => {
   beforeAll(async () => {
     requireBuilt('widget.js', 'chat.js', 'ui.js');
     mkdirSync(SHOTS, { recursive: true });
-    const fixture = await buildFixture();
-    site = await serve({
+    site = await serveShop({
       '/': shopPage(),
       '/login': shopPage({
         requireLogin: true,
@@ -35,8 +34,6 @@ describeEngines('the chat UI', (engine) => {
         privacyNoticeCheckRequired: true,
         privacyNoticeUrl: 'https://example.com/privacy',
       }),
-      '/fixture.js': { body: fixture, contentType: 'text/javascript' },
-      '/shop.css': { body: SHOP_CSS, contentType: 'text/css' },
     });
     browser = await launchEngine(engine);
   });

@@ -10,7 +10,7 @@ import type { EnginePage } from './engines';
 import { rollup } from 'rollup';
 import ts from 'typescript';
 import { buildSnippetHtml } from '../../src/loader';
-import { DIST } from './harness';
+import { DIST, serve, type Route, type Served } from './harness';
 
 /** Bundles ui-fixture.ts (or another fixture here, and what it imports) into a classic script. */
 export async function buildFixture(file = 'ui-fixture.ts'): Promise<string> {
@@ -126,4 +126,18 @@ export const chat = {
 /** Waits until the UI has mounted (the launcher is rendered inside the shadow root). */
 export async function uiMounted(page: Page): Promise<void> {
   await page.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
+}
+
+/**
+ * Serves the fixture shop: `pages` (by default `/` with no config), the UI fixture and the shop
+ * stylesheet, from a throwaway server.
+ */
+export async function serveShop(
+  pages: Record<string, Route | string> = { '/': shopPage() },
+): Promise<Served> {
+  return serve({
+    ...pages,
+    '/fixture.js': { body: await buildFixture(), contentType: 'text/javascript' },
+    '/shop.css': { body: SHOP_CSS, contentType: 'text/css' },
+  });
 }

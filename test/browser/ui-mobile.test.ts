@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEngines, launchEngine, type EngineBrowser } from './engines';
-import { requireBuilt, serve, type Served } from './harness';
-import { buildFixture, chat, shopPage, SHOP_CSS, uiMounted } from './ui-harness';
+import { requireBuilt, type Served } from './harness';
+import { chat, uiMounted, serveShop } from './ui-harness';
 
 const SHOTS = resolve(import.meta.dirname, 'artifacts');
 
@@ -19,11 +19,7 @@ describeEngines('the chat UI on a phone', (engine) => {
   beforeAll(async () => {
     requireBuilt('widget.js', 'chat.js', 'ui.js');
     mkdirSync(SHOTS, { recursive: true });
-    site = await serve({
-      '/': shopPage(),
-      '/fixture.js': { body: await buildFixture(), contentType: 'text/javascript' },
-      '/shop.css': { body: SHOP_CSS, contentType: 'text/css' },
-    });
+    site = await serveShop();
     browser = await launchEngine(engine);
   });
 

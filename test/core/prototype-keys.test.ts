@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseServerFrame, toRecord } from '../../src/protocol';
 import { resolveConfig } from '../../src/core/config';
+import { warnUnknownKeys } from '../../src/core/smartsupp-keys';
 import { clean } from '../../src/ui/clean';
 import { typingOf } from '../../demo/agent/store';
 
@@ -42,9 +43,13 @@ describe('__proto__, constructor and prototype keys', () => {
 
   it('in the config: ignored as unknown keys, the rest resolved', () => {
     const warnings: string[] = [];
-    const c = resolveConfig(JSON.parse(evil('{"key":"k","color":"#123456"}')), (m) =>
-      warnings.push(m),
+    const unknown: string[] = [];
+    const c = resolveConfig(
+      JSON.parse(evil('{"key":"k","color":"#123456"}')),
+      (m) => warnings.push(m),
+      unknown,
     );
+    warnUnknownKeys(unknown, (m) => warnings.push(m));
     expect(c.key).toBe('k');
     expect(c.color).toBe('#123456');
     expect(warnings).toEqual(['ignoring unknown config keys: __proto__, constructor, prototype']);

@@ -103,7 +103,7 @@ describe('commands', () => {
     widget.exec(['group', 'sales']);
     await widget.ready();
     await flush();
-    expect(frames('hello')[0]).toMatchObject({ key: 'test-key', v: 1 });
+    expect(frames('hello')[0]).toMatchObject({ key: 'test-key', v: 2 });
     // Whatever the hello did not carry follows right after it.
     const seen = frames().reduce<Record<string, unknown>>((acc, f) => {
       if (f.t == 'hello') return { ...acc, ...f.profile, ...f.variables, group: f.group };
@@ -116,19 +116,51 @@ describe('commands', () => {
     expect(frames()[0].t).toBe('hello');
   });
 
-  it('variables flattens {label, value} and sends only changed keys', async () => {
+  it('variables keeps {label, value} labels and sends only changed keys', async () => {
     const { widget, frames } = make();
     await widget.ready();
     await flush();
     await widget.run('variables', { plan: 'pro', orders: { label: 'Orders', value: 3 } });
+    await widget.run('variables', { plan: 'pro', orders: { label: 'Orders', value: 3 } });
+    await widget.run('variables', { orders: { label: 'Orders paid', value: 3 } });
     await widget.run('variables', { plan: 'pro', orders: 4 });
     await flush();
     expect(widget.state.variables).toEqual({ plan: 'pro', orders: 4 });
     expect(widget.state.customer).toBe(false);
     expect(frames('vars')).toEqual([
-      { t: 'vars', vars: { plan: 'pro', orders: 3 } },
+      { t: 'vars', vars: { plan: 'pro', orders: 3 }, labels: { orders: 'Orders' } },
+      // A new label alone is a change.
+      { t: 'vars', vars: { orders: 3 }, labels: { orders: 'Orders paid' } },
+      // Set again without a label: it has none any more.
       { t: 'vars', vars: { orders: 4 } },
     ]);
+  });
+
+  it('sends the labels again with the variables in the next hello', async () => {
+    const storage = createSpyStore();
+    const a = make({ storage });
+    await a.widget.run('variables', { spending: { label: 'Spending', value: '1234.5' } });
+    await flush();
+    a.widget.destroy();
+    const b = make({ storage });
+    await b.widget.ready();
+    await flush();
+    expect(b.frames('hello')[0]).toMatchObject({
+      variables: { spending: '1234.5' },
+      variableLabels: { spending: 'Spending' },
+    });
+  });
+
+  it('refuses a label that is not a short text', async () => {
+    const { widget, frames } = make();
+    await widget.ready();
+    // A snippet page passes anything; the typed API would not compile this.
+    const bad = { a: { label: 7, value: 1 } } as unknown as Record<string, string>;
+    await expect(widget.run('variables', bad)).rejects.toThrow(/variables\.a must be/);
+    await expect(
+      widget.run('variables', { a: { label: 'x'.repeat(201), value: 1 } }),
+    ).rejects.toThrow(/variables\.a must be/);
+    expect(frames('vars')).toEqual([]);
   });
 
   it('refuses __proto__ keys in variables without polluting Object.prototype', async () => {
@@ -152,6 +184,20 @@ describe('commands', () => {
     expect(widget.state.customer).toBe(true);
     expect(frames('id')).toEqual([{ t: 'id', name: 'Bo', email: 'bo@x.io', userHash: 'abc' }]);
     expect(frames('vars')).toEqual([{ t: 'vars', vars: { vip: true } }]);
+  });
+
+  it('identify with a misspelt key warns once, naming the keys it takes, and applies the rest', async () => {
+    const { widget, frames, warnings } = make();
+    await widget.ready();
+    // @ts-expect-error: the typed API refuses the misspelling; a snippet user gets the warning.
+    await widget.run('identify', { name: 'Ada', emali: 'ada@example.com' });
+    widget.exec(['identify', { name: 'Ada', emali: 'ada@example.com' }]);
+    await flush();
+    expect(widget.state.profile).toEqual({ name: 'Ada' });
+    expect(frames('id')[0]).toEqual({ t: 'id', name: 'Ada' });
+    expect(warnings()).toEqual([
+      '[visitor-chat] identify ignores unknown keys: emali (it takes name, email, phone, variables, userHash)',
+    ]);
   });
 
   it('chat:open shows a hidden widget; chat:hide and chat:show toggle it', async () => {
@@ -574,6 +620,73 @@ describe('config', () => {
       '[visitor-chat] config "zIndex" must be a number; using the default',
       '[visitor-chat] ignoring unknown config keys: bogus',
     ]);
+  });
+
+  it("accepts every key Smartsupp's generator, plugins and docs write, without a warning", async () => {
+    const { widget, warnings } = make({
+      // ChatGenerator::render with every option (tests/chat_code.txt) …
+      cookieDomain: '.foo.bar',
+      sendEmailTanscript: false,
+      ratingEnabled: true,
+      ratingType: 'advanced',
+      ratingComment: true,
+      alignX: 'left',
+      alignY: 'side',
+      widget: 'button',
+      offsetX: 20,
+      offsetY: 120,
+      sitePlatform: 'Smartsupp CMS 5.1',
+      gaKey: 'UA-123456',
+      gaOptions: { cookieDomain: '.foo.bar' },
+      hideWidget: true,
+      // … the Shopware 6 plugin, the documented snippet and the npm SDK.
+      pluginVersion: '1.0.1',
+      color: '#ff0000',
+      gaName: 'tracker',
+      cookiePath: '/',
+      hideOfflineChat: true,
+      _loaderUrl: 'https://example.com/loader.js',
+    });
+    await widget.ready();
+    expect(warnings()).toEqual([]);
+    expect(widget.state.config).toMatchObject({
+      orientation: 'left',
+      offsetX: 20,
+      hideWidget: true,
+    });
+  });
+
+  it('maps alignX to the side, unless orientation is set too', async () => {
+    const a = make({ alignX: 'left' });
+    const b = make({ alignX: 'left', orientation: 'right' });
+    await Promise.all([a.widget.ready(), b.widget.ready()]);
+    expect(a.widget.state.config.orientation).toBe('left');
+    expect(b.widget.state.config.orientation).toBe('right');
+  });
+
+  it("keeps the default offsetY with alignY 'side' (Smartsupp measured it from the top)", async () => {
+    const side = make({ alignY: 'side', offsetY: 120 });
+    const bottom = make({ alignY: 'bottom', offsetY: 120 });
+    await Promise.all([side.widget.ready(), bottom.widget.ready()]);
+    expect(side.widget.state.config.offsetY).toBe(24);
+    expect(bottom.widget.state.config.offsetY).toBe(120);
+  });
+
+  it('checks alignX like orientation', async () => {
+    const { widget, warnings } = make({ alignX: 'top' } as object);
+    await widget.ready();
+    expect(widget.state.config.orientation).toBe('right');
+    expect(warnings()).toEqual([
+      "[visitor-chat] config \"alignX\" must be 'left' or 'right'; using the default",
+    ]);
+  });
+
+  it('records consent switches without consent mode and logs nothing', async () => {
+    const { widget, warnings } = make();
+    await widget.run('analyticsConsent', true);
+    await widget.run('marketingConsent', false);
+    expect(widget.state.consent).toEqual({ analytics: true, marketing: false });
+    expect(warnings()).toEqual([]);
   });
 
   it('requireLogin asks for the contact form until the visitor is identified', async () => {

@@ -125,8 +125,9 @@ describe('hostile input: visitor WebSocket', () => {
         'close ' + j.expect,
         `${j.kind} ${String(j.data).slice(0, 60)}`,
       );
-      // Nothing but the welcome came back.
-      if (raw.frames.length != 1 || raw.frames[0]!.t != 'welcome')
+      // Nothing but the welcome came back (or not even that: the hello is answered after the
+      // store's write, and the killer frame may close the socket first).
+      if (raw.frames.length > 1 || raw.frames.some((f) => f.t != 'welcome'))
         mismatches.push(`${j.kind}: answered ${JSON.stringify(raw.frames).slice(0, 200)}`);
       raw.sock.destroy();
     });
@@ -245,7 +246,7 @@ describe('hostile input: visitor WebSocket', () => {
     const s = await serve({ log, maxBuffered: cap });
     const slow = await visit(s.url);
     const fine = await visit(s.url);
-    const v = s.hub.get(slow.vid)!;
+    const v = s.hub.visitors.get(slow.vid)!;
     const conn = [...v.sockets][0]!;
     // The client stops reading: the kernel buffers fill, then the server's own queue grows.
     (slow.c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
@@ -254,7 +255,7 @@ describe('hostile input: visitor WebSocket', () => {
     let maxBuffered = 0;
     const started = performance.now();
     while (v.sockets.size && performance.now() - started < 4000) {
-      s.hub.agentMessage(v, text, 'Eva', true);
+      await s.hub.agentMessage(v, text, 'Eva', true);
       pushed++;
       maxBuffered = Math.max(maxBuffered, conn.buffered!());
       if (pushed % 16 == 0) await new Promise((r) => setImmediate(r));
@@ -268,7 +269,7 @@ describe('hostile input: visitor WebSocket', () => {
       1,
     );
     // Others are still served.
-    s.hub.agentMessage(s.hub.get(fine.vid)!, 'for you', 'Eva', true);
+    await s.hub.agentMessage(s.hub.visitors.get(fine.vid)!, 'for you', 'Eva', true);
     expect((await fine.c.next('msg')).m.text).toBe('for you');
     console.log(
       `slow consumer: ${pushed} frames (${Math.round((pushed * 4000) / 1024)} KiB) pushed, ` +
@@ -362,13 +363,13 @@ describe('hostile input: visitor HTTP endpoint', () => {
       `GET /v1/events?key=demo&vid=${h.vid}&token=${encodeURIComponent(token)} HTTP/1.1\r\nHost: x\r\n\r\n`,
     );
     sock.pause();
-    const v = s.hub.get(h.vid)!;
+    const v = s.hub.visitors.get(h.vid)!;
     await until(() => v.streams == 1);
     const text = 'x'.repeat(4000);
     let pushed = 0;
     const started = performance.now();
     while (v.streams && performance.now() - started < 4000) {
-      s.hub.agentMessage(v, text, 'Eva', true);
+      await s.hub.agentMessage(v, text, 'Eva', true);
       if (++pushed % 16 == 0) await new Promise((r) => setImmediate(r));
     }
     sock.destroy();

@@ -1,5 +1,8 @@
 // @vitest-environment node
 import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serve } from './helpers';
 
@@ -36,5 +39,41 @@ describe('demo pages and static files', () => {
     for (const path of ['/nothing', '/server.js', '/../package.json', '/chunks/../../package.json'])
       expect((await fetch(s.url + path)).status, path).toBe(404);
     expect((await fetch(s.url + '/', { method: 'POST' })).status).toBe(405);
+  });
+
+  it('serves the widget files to pages of any origin, revalidated by ETag, and the agent files same-origin only', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vc-pages-'));
+    try {
+      await mkdir(join(root, 'dist', 'chunks'), { recursive: true });
+      for (const f of ['widget.js', 'chat.js', 'ui.js', 'http.js', 'chat.js.map', 'agent.js'])
+        await writeFile(join(root, 'dist', f), '// ' + f);
+      await writeFile(join(root, 'dist', 'chunks', 'fr-0a1b2c.js'), '// fr');
+      const s = await serve({ root });
+      const origin = { origin: 'https://shop.example' };
+      for (const path of ['/widget.js', '/chat.js', '/ui.js', '/http.js', '/chat.js.map']) {
+        const res = await fetch(s.url + path, { headers: origin });
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get('access-control-allow-origin'), path).toBe('*');
+        expect(res.headers.get('cross-origin-resource-policy'), path).toBe('cross-origin');
+        expect(res.headers.get('cache-control'), path).toBe('public, no-cache');
+        expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+        const type = path.endsWith('.map') ? 'application/json' : 'text/javascript';
+        expect(res.headers.get('content-type'), path).toBe(type + '; charset=utf-8');
+        const again = await fetch(s.url + path, {
+          headers: { ...origin, 'if-none-match': res.headers.get('etag')! },
+        });
+        expect(again.status, path).toBe(304);
+        expect(again.headers.get('access-control-allow-origin'), path).toBe('*');
+      }
+      const chunk = await fetch(s.url + '/chunks/fr-0a1b2c.js', { headers: origin });
+      expect(chunk.headers.get('access-control-allow-origin')).toBe('*');
+      expect(chunk.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      const agent = await fetch(s.url + '/agent.js', { headers: origin });
+      expect(agent.status).toBe(200);
+      expect(agent.headers.get('access-control-allow-origin')).toBeNull();
+      expect(agent.headers.get('cache-control')).toBe('no-store');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
+import { compareRows, type ListRow } from '../../demo/shared/visitor-list';
 import { api, serve, until, visit } from './helpers';
 
 type V = { id: string };
@@ -7,12 +8,18 @@ const ids = (list: V[]) => list.map((v) => v.id).sort();
 
 describe('presence, filters and search', () => {
   it('derives every filter over online visitors, with counts', async () => {
-    const s = await serve();
+    let now = Date.now();
+    const s = await serve({ now: () => now, activeWindowMs: 600_000 });
+    // Arriving is activity: these three are idle only once the active window has passed.
     const idle = await visit(s.url, { activeAt: 0 });
+    const customer = await visit(s.url, { profile: { email: 'ada@example.com' }, activeAt: 0 });
+    const form = await visit(s.url, { activeAt: 0 });
+    form.c.send({ t: 'id', form: true });
+    await until(async () => (await api(s, 'GET', '/api/visitors')).json.counts.customers == 2);
+    now += 600_001;
     const active = await visit(s.url, {
       page: { url: 'http://shop.test/pricing', title: 'Plans', referrer: '' },
     });
-    const customer = await visit(s.url, { profile: { email: 'ada@example.com' }, activeAt: 0 });
     const chatting = await visit(s.url);
     chatting.c.send({ t: 'msg', cid: 'm1', text: 'hi', at: Date.now() });
     await chatting.c.next('ack');
@@ -22,8 +29,6 @@ describe('presence, filters and search', () => {
     await api(s, 'POST', `/api/visitors/${blocked.vid}/block`);
     const gone = await visit(s.url);
     gone.c.close();
-    const form = await visit(s.url, { activeAt: 0 });
-    form.c.send({ t: 'id', form: true });
 
     const all = await until(async () => {
       const r = (await api(s, 'GET', '/api/visitors')).json;
@@ -133,6 +138,48 @@ describe('presence, filters and search', () => {
     // Variables set later are searchable too.
     bob.c.send({ t: 'vars', vars: { coupon: 'SPRING24' } });
     await until(async () => (await search('spring24')).length == 1);
+  });
+
+  it('answers the list a page at a time, in the shared list order, with total and lastEventId', async () => {
+    const s = await serve();
+    const all = await Promise.all(Array.from({ length: 7 }, () => visit(s.url)));
+    all[3]!.c.send({ t: 'msg', cid: 'p1', text: 'hi', at: Date.now() });
+    await until(async () => (await api(s, 'GET', '/api/visitors')).json.counts.chatting == 1);
+    const whole = (await api(s, 'GET', '/api/visitors')).json;
+    expect(whole.visitors).toHaveLength(7);
+    expect(whole.visitors.map((v: ListRow) => v.id)).toEqual(
+      [...whole.visitors].sort(compareRows).map((v: ListRow) => v.id),
+    );
+    expect(whole.visitors[0].id).toBe(all[3]!.vid);
+    expect(whole.lastEventId).toMatch(/\S/);
+    const pages = [];
+    for (let offset = 0; offset < 9; offset += 3) {
+      const page = (await api(s, 'GET', `/api/visitors?limit=3&offset=${offset}`)).json;
+      expect(page).toMatchObject({ total: 7, offset, counts: whole.counts });
+      pages.push(...page.visitors.map((v: ListRow) => v.id));
+    }
+    expect(pages).toEqual(whole.visitors.map((v: ListRow) => v.id));
+    for (const bad of [
+      'offset=-1',
+      'offset=abc',
+      'limit=1.5',
+      'limit=0',
+      'offset=1e3',
+      'limit=100001',
+    ])
+      expect(await api(s, 'GET', '/api/visitors?' + bad)).toMatchObject({
+        status: 400,
+        json: { error: 'bad_request', message: expect.stringMatching(/limit|offset/) },
+      });
+  });
+
+  it('counts arriving on a page as activity: a new visitor is active, not idle', async () => {
+    const s = await serve();
+    const { vid } = await visit(s.url, { activeAt: 0 });
+    expect((await api(s, 'GET', '/api/visitors/' + vid)).json).toMatchObject({
+      active: true,
+      status: 'active',
+    });
   });
 
   it('clamps future activity to the server clock and goes idle after the active window', async () => {

@@ -6,7 +6,7 @@ import { readSettings } from '../../demo/server/config';
 import { createBucket } from '../../demo/server/rate-limit';
 import { checkUserHash } from '../../demo/server/secrets';
 import { parseUserAgent } from '../../demo/server/user-agent';
-import { parseClientFrame } from '../../src/protocol';
+import { parseClientFrame, parseStoredVariables } from '../../src/protocol';
 import { hello } from './helpers';
 
 describe('parseClientFrame', () => {
@@ -81,8 +81,53 @@ describe('parseClientFrame', () => {
   });
 });
 
+describe('variable labels on the wire', () => {
+  it('carries labels beside the values, in hello and vars', () => {
+    const h = hello({ variables: { spending: '1234.5', plan: 'pro' } });
+    expect(parseClientFrame({ ...h, variableLabels: { spending: 'Spending' } })).toMatchObject({
+      variables: h.variables,
+      variableLabels: { spending: 'Spending' },
+    });
+    expect(
+      parseClientFrame({ t: 'vars', vars: { orders: 3 }, labels: { orders: 'Orders' } }),
+    ).toEqual({ t: 'vars', vars: { orders: 3 }, labels: { orders: 'Orders' } });
+  });
+
+  it('refuses labels that are not short texts, and drops labels of keys not set', () => {
+    expect(parseClientFrame({ t: 'vars', vars: { a: 1 }, labels: { a: 2 } })).toMatch(
+      /^vars.labels.a must be a non-empty string/,
+    );
+    expect(parseClientFrame({ t: 'vars', vars: { a: 1 }, labels: { a: '' } })).toMatch(/^vars/);
+    expect(parseClientFrame({ t: 'vars', vars: { a: 1 }, labels: { a: 'x'.repeat(201) } })).toMatch(
+      /at most 200/,
+    );
+    expect(parseClientFrame({ t: 'vars', vars: { a: 1 }, labels: 'A' })).toMatch(/^vars.labels/);
+    expect(parseClientFrame({ ...hello(), variables: { a: 1 }, variableLabels: [] })).toMatch(
+      /^hello.variableLabels/,
+    );
+    expect(parseClientFrame({ t: 'vars', vars: { a: 1 }, labels: { b: 'B' } })).toEqual({
+      t: 'vars',
+      vars: { a: 1 },
+      labels: {},
+    });
+    // {label, value} is how servers store them, not how they travel.
+    expect(parseClientFrame({ t: 'vars', vars: { a: { label: 'A', value: 1 } } })).toMatch(
+      /^vars.vars.a must be/,
+    );
+  });
+
+  it('reads stored variables back with or without labels, and refuses bad ones', () => {
+    expect(
+      parseStoredVariables({ plan: 'pro', spending: { label: 'Spending', value: '1.5' } }),
+    ).toEqual({ plan: 'pro', spending: { label: 'Spending', value: '1.5' } });
+    expect(parseStoredVariables({ a: { label: 3, value: 1 } })).toMatch(/^variables.a.label/);
+    expect(parseStoredVariables({ a: { label: 'A' } })).toMatch(/^variables.a must be/);
+    expect(parseStoredVariables([1])).toMatch(/must be an object/);
+  });
+});
+
 describe('readSettings', () => {
-  it('has the defaults of DESIGN.md §6', () => {
+  it('has the documented defaults (demo/server/README.md)', () => {
     expect(readSettings({})).toEqual({
       port: 8080,
       host: '127.0.0.1',
@@ -94,6 +139,10 @@ describe('readSettings', () => {
       userHashSecret: undefined,
       allowedOrigins: undefined,
       keys: ['demo'],
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      nodeId: expect.stringMatching(/^[\w.-]+-\d+$/),
+      metricsToken: undefined,
     });
     expect(
       readSettings({

@@ -57,7 +57,7 @@ describe('visitor HTTP transport', () => {
     const q = `key=demo&vid=${vid}&token=${encodeURIComponent(token)}`;
     const stream = await sse(`${s.url}/v1/events?${q}`);
     expect(stream.res.status).toBe(200);
-    await until(() => s.hub.get(vid)!.streams == 1);
+    await until(() => s.hub.visitors.get(vid)!.streams == 1);
     await post(s, {
       vid,
       token,
@@ -84,7 +84,7 @@ describe('visitor HTTP transport', () => {
     const empty = await (await fetch(q)).json();
     expect(empty).toEqual({ frames: [], seq: 0 });
     const waiting = fetch(q + '&after=0').then((r) => r.json());
-    await until(() => s.hub.get(vid)!.streams == 1);
+    await until(() => s.hub.visitors.get(vid)!.streams == 1);
     await api(s, 'POST', `/api/visitors/${vid}/block`);
     const got = await waiting;
     expect(got.frames).toEqual([{ t: 'blocked' }]);
@@ -184,7 +184,7 @@ describe('visitor HTTP transport', () => {
     const stream = await sse(
       `${s.url}/v1/events?key=demo&vid=${ws.vid}&token=${encodeURIComponent(ws.token)}`,
     );
-    await until(() => s.hub.get(ws.vid)!.streams == 1);
+    await until(() => s.hub.visitors.get(ws.vid)!.streams == 1);
     await api(s, 'POST', `/api/visitors/${ws.vid}/conversation`, { text: 'Hello both' });
     expect((await ws.c.next('msg')).m.text).toBe('Hello both');
     expect((await stream.next('message', (f) => f.t == 'msg')).m.text).toBe('Hello both');

@@ -7,7 +7,7 @@ describe('visitor WebSocket: sessions', () => {
   it('welcomes a new visitor with a token, the rules and an empty conversation', async () => {
     const s = await serve();
     const { welcome, vid } = await visit(s.url);
-    expect(welcome).toMatchObject({ t: 'welcome', v: 1, vid, blocked: false, messages: [] });
+    expect(welcome).toMatchObject({ t: 'welcome', v: 2, vid, blocked: false, messages: [] });
     expect(welcome.token).toMatch(/^[\w-]{40,}$/);
     expect(welcome.rules.map((r: { id: string }) => r.id)).toContain('pricing-20s');
     expect(welcome.online).toBe(false);

@@ -36,5 +36,16 @@ void widget.run('on', 'unread', (m: { text: string }) => m.text);
 void widget.run('marketingConsent', 'yes');
 // @ts-expect-error unknown config key type
 createWidget({ key: 'k', orientation: 'top' });
+// Smartsupp's own keys compile: the legacy ones typed, the ignored ones as anything.
+createWidget({
+  key: 'k',
+  ui: false,
+  alignX: 'left',
+  alignY: 'side',
+  widget: 'button',
+  gaKey: 'UA-1',
+});
+// @ts-expect-error alignX is a side
+createWidget({ key: 'k', alignX: 'top' });
 // @ts-expect-error key is required
 createWidget({ ui: false });

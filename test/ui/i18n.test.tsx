@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fill, isRtl, strings } from '../../src/ui/i18n';
 import { cleanup, flush, mountUI } from './setup';
 
@@ -19,6 +19,19 @@ describe('strings', () => {
     const t = strings('fr', { title: 'Besoin d’aide ?', nope: 'x', __proto__: 'y' });
     expect(t.title).toBe('Besoin d’aide ?');
     expect('nope' in t).toBe(false);
+  });
+
+  it('reports unknown translation keys once, with the keys it knows', () => {
+    const warn = vi.fn();
+    const t = strings('en', { titel: 'Need help?', toString: 'x', send: 'Go' }, warn);
+    strings('en', { titel: 'Need help?', toString: 'x', send: 'Go' }, warn);
+    expect(t.send).toBe('Go');
+    expect(t.title).toBe('Chat with us');
+    expect(Object.prototype.hasOwnProperty.call(t, 'toString')).toBe(false);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![0]).toMatch(
+      /^translations ignores unknown keys: titel, toString \(keys: .*\btitle, online, offline, .*\)$/,
+    );
   });
 
   it('knows the right-to-left languages', () => {
@@ -68,6 +81,18 @@ describe('the UI language', () => {
     expect(ui.text('#vc-t')).toBe('Jak můžeme pomoci?');
     expect(ui.$('.sd')!.getAttribute('aria-label')).toBe('Poslat');
     expect(ui.$('.x')!.getAttribute('aria-label')).toBe('Zavřít chat');
+  });
+
+  it('warns in the console, once, about a translations key it does not know', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const ui = await mountUI();
+    await ui.widget.run('translations', { tilte: 'Hi' });
+    await ui.open();
+    await ui.widget.run('translations', { tilte: 'Hi' });
+    await flush();
+    const mine = warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes('tilte'));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatch(/^\[visitor-chat\] translations ignores unknown keys: tilte \(keys: /);
   });
 
   it('lays out right-to-left for Arabic, mirroring the corner', async () => {

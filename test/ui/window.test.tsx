@@ -203,4 +203,24 @@ describe('the chat window', () => {
     await flush();
     expect(ui.widget.state.unread).toBe(0);
   });
+
+  it('offers the earlier messages of a long chat as a button that loads them', async () => {
+    const ui = await mountUI();
+    for (let i = 1; i <= 70; i++)
+      ui.server.messages.push({ id: 'h' + i, from: 'agent', text: 'Message ' + i, at: i });
+    ui.server.disconnect();
+    await flush();
+    ui.server.connect();
+    await flush();
+    await ui.open();
+    const texts = () => ui.$$('.m .bb').map((b) => b.textContent);
+    expect(texts().at(-1)).toBe('Message 70');
+    expect(texts()[0]).not.toBe('Message 1');
+    expect(ui.text('.ld button')).toBe('Earlier messages');
+    await ui.click('.ld button');
+    await flush();
+    expect(ui.widget.state.messages).toHaveLength(70);
+    expect(ui.server.received.filter((f) => f.t == 'hist')).toHaveLength(1);
+    expect(ui.$('.ld')).toBeNull();
+  });
 });

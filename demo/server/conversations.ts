@@ -1,0 +1,134 @@
+/**
+ * Conversations: visitor messages (acked once stored, de-duplicated by `cid`), agent messages
+ * and proactive chats, closing, and the chatbot's answers. A message is acknowledged only after
+ * the store kept it: when the store is unreachable the widget keeps it in its outbox and resends.
+ */
+import type { ClientFrame, Message } from '../../src/protocol';
+import { BOT_NAME, botReply } from './bot';
+import type { Logger } from './log';
+import { changed, type Conn, type LiveVisitor } from './presence';
+import type { Store, StoredConversation } from './store';
+import type { Registry } from './visitor-registry';
+
+/** Text of the message a closed conversation ends with. */
+const CLOSED_TEXT = 'The conversation was closed. Write again any time.';
+
+/** What conversations need from the hub. */
+export interface ConversationOptions {
+  store: Store;
+  registry: Registry;
+  log: Logger;
+  now: () => number;
+  /** How long the bot "types" before it answers (0: at once). */
+  botDelayMs: number;
+  /** Sends a frame to the visitor's connections (but `except`). */
+  deliver(v: LiveVisitor, f: Parameters<Conn['send']>[0], except?: Conn): void;
+  /** The visitor changed: tell the agent feed. */
+  emit(v: LiveVisitor): void;
+  /** A message was stored and delivered (`startedAt`: performance.now() when it arrived). */
+  messageStored(v: LiveVisitor, m: Message, startedAt: number): void;
+  setTyping(v: LiveVisitor, on: boolean): void;
+  /** Runs `fn` after `ms` unless the hub closed. */
+  later(fn: () => void, ms: number): void;
+}
+
+/** Creates the conversation handlers. */
+export function createConversations(o: ConversationOptions) {
+  const { store, now } = o;
+
+  /** Stores a message in the conversation and sends it everywhere it goes. */
+  async function post(
+    v: LiveVisitor,
+    c: StoredConversation,
+    m: Omit<Message, 'id'>,
+    except?: Conn,
+  ): Promise<Message> {
+    const startedAt = performance.now();
+    const stored = await store.addMessage(c.id, v.id, m);
+    if (m.from == 'visitor') c.lastVisitorAt = m.at;
+    if (m.from == 'agent') c.lastAgentAt = m.at;
+    v.lastMessage = stored;
+    changed(v);
+    o.deliver(v, { t: 'msg', m: stored }, except);
+    o.messageStored(v, stored, startedAt);
+    o.emit(v);
+    await store.saveConversation(c);
+    return stored;
+  }
+
+  async function runBot(v: LiveVisitor, c: StoredConversation, text: string) {
+    if (c.lastAgentAt > 0) return;
+    const r = botReply(c.bot, text);
+    if (!r) return;
+    c.bot = r.next;
+    await store.saveConversation(c);
+    const say = async () => {
+      // Closed meanwhile, or an agent replied: the bot stays quiet.
+      if (v.conversation !== c || c.lastAgentAt > 0) return;
+      const m: Omit<Message, 'id'> = { from: 'bot', name: BOT_NAME, text: r.text, at: now() };
+      if (r.replies) m.replies = r.replies;
+      await post(v, c, m);
+    };
+    const quiet = (e: unknown) => o.log.error(`visitor ${v.id}: the bot's answer was lost: ${e}`);
+    if (o.botDelayMs <= 0) return say().catch(quiet);
+    o.deliver(v, { t: 'typing', on: true });
+    o.later(() => void o.registry.serial(v.id, say).catch(quiet), o.botDelayMs);
+  }
+
+  return {
+    /**
+     * A visitor message: refused when blocked, acked (same id for a known cid), echoed to other
+     * tabs. Returns false when refused; rejects (no ack sent) when the store is unreachable.
+     */
+    async visitorMessage(v: LiveVisitor, f: Extract<ClientFrame, { t: 'msg' }>, reply: Conn) {
+      if (v.blockedAt != null) {
+        o.log.warn(`visitor ${v.id}: message refused: the visitor is blocked`);
+        reply.send({ t: 'err', code: 'blocked', message: 'blocked visitors cannot send messages' });
+        return false;
+      }
+      const dup = await store.messageByCid(v.id, f.cid);
+      if (dup) {
+        reply.send({ t: 'ack', cid: f.cid, id: dup.id, at: dup.at });
+        return true;
+      }
+      const t = now();
+      let c = v.conversation;
+      if (!c) c = v.conversation = await store.createConversation(v.id, 'visitor', t);
+      o.setTyping(v, false);
+      const m = await post(v, c, { cid: f.cid, from: 'visitor', text: f.text, at: t }, reply);
+      reply.send({ t: 'ack', cid: f.cid, id: m.id, at: m.at });
+      await runBot(v, c, f.text);
+      return true;
+    },
+
+    /**
+     * An agent message. With `open`, a conversation is opened first when none is (proactive
+     * chat); without, there must be one. Returns the message and whether a conversation was
+     * opened, or undefined when there is no conversation to write into.
+     */
+    async agentMessage(v: LiveVisitor, text: string, name: string | undefined, open: boolean) {
+      const t = now();
+      let c = v.conversation;
+      const opened = !c;
+      if (!c) {
+        if (!open) return undefined;
+        c = v.conversation = await store.createConversation(v.id, 'agent', t);
+      }
+      const m: Omit<Message, 'id'> = { from: 'agent', text, at: t };
+      if (name) m.name = name;
+      return { message: await post(v, c, m), opened };
+    },
+
+    /** Closes the open conversation with a system message; false when none is open. */
+    async closeConversation(v: LiveVisitor): Promise<boolean> {
+      const c = v.conversation;
+      if (!c) return false;
+      await post(v, c, { from: 'system', text: CLOSED_TEXT, at: now() });
+      await store.closeConversation(c.id, now());
+      v.conversation = null;
+      changed(v);
+      o.emit(v);
+      return true;
+    },
+  };
+}

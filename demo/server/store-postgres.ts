@@ -1,0 +1,202 @@
+/**
+ * The Postgres store (`pg` 8, a pool), used when DATABASE_URL is set (DESIGN.md §8): the same
+ * tables as SQLite, migrated at start under an advisory lock. A call made while Postgres is
+ * unreachable rejects (after at most CONNECT_MS); callers then refuse instead of acknowledging.
+ */
+import pg from 'pg';
+import type { Message } from '../../src/protocol';
+import type { Logger } from './log';
+import { migratePostgres } from './migrations-postgres';
+import {
+  VISITOR_FIELDS,
+  toConversation,
+  toMessage,
+  toVisitor,
+  visitorValues,
+  type PageView,
+  type Row,
+  type Store,
+  type StoredVisitor,
+} from './store';
+
+/** How long a query waits for a connection before it fails (Postgres down). */
+const CONNECT_MS = 3000;
+
+/** int8 (BIGINT, ids and ms times) as numbers: both stay far below 2^53. */
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid == 20
+      ? Number
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+const n = VISITOR_FIELDS.length;
+const SAVE_VISITOR = `UPDATE visitors SET ${VISITOR_FIELDS.map(([c], i) => `${c} = $${i + 1}`).join(', ')}
+  WHERE id = $${n + 1}`;
+const INSERT_VISITOR = `INSERT INTO visitors (${VISITOR_FIELDS.map(([c]) => c).join(', ')},
+  id, token_hash, first_seen_at)
+  VALUES (${VISITOR_FIELDS.map((_, i) => '$' + (i + 1)).join(', ')}, $${n + 1}, $${n + 2}, $${n + 3})`;
+
+/** Opens a pool on `url`, migrates the database, and returns the store. */
+export async function openPostgresStore(url: string, log: Logger): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: CONNECT_MS,
+    idleTimeoutMillis: 30_000,
+    types,
+  });
+  // An idle client losing its connection (Postgres restarted) must not crash the process.
+  pool.on('error', (e) => log.warn('postgres: idle connection lost: ' + e.message));
+  let version: number;
+  try {
+    const c = await pool.connect();
+    try {
+      version = await migratePostgres(c);
+    } finally {
+      c.release();
+    }
+  } catch (e) {
+    await pool.end().catch(() => {});
+    throw e;
+  }
+
+  const rows = async (sql: string, params: unknown[] = []) =>
+    (await pool.query(sql, params)).rows as Row[];
+  const one = async (sql: string, params: unknown[]) => (await rows(sql, params))[0];
+  const run = async (sql: string, params: unknown[]) => void (await pool.query(sql, params));
+
+  return {
+    kind: 'postgres',
+    version,
+    async loadVisitor(id) {
+      const r = await one('SELECT * FROM visitors WHERE id = $1', [id]);
+      return r && toVisitor(r, log);
+    },
+    insertVisitor: (v) =>
+      run(INSERT_VISITOR, [...visitorValues(v), v.id, v.tokenHash, v.firstSeenAt]),
+    saveVisitor: (v) => run(SAVE_VISITOR, [...visitorValues(v), v.id]),
+    async saveVisitors(list: StoredVisitor[]) {
+      if (!list.length) return;
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        for (const v of list) await c.query(SAVE_VISITOR, [...visitorValues(v), v.id]);
+        await c.query('COMMIT');
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw e;
+      } finally {
+        c.release();
+      }
+    },
+    addVisit: (vid, number, at, referrer) =>
+      run(
+        `INSERT INTO visits (visitor_id, number, started_at, referrer) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (visitor_id, number) DO NOTHING`,
+        [vid, number, at, referrer],
+      ),
+    addPageView: (vid, visit, page, at) =>
+      run(
+        `INSERT INTO page_views (visitor_id, visit, url, title, referrer, at)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [vid, visit, page.url, page.title, page.referrer, at],
+      ),
+    async pages(vid, limit = 100) {
+      const r = await rows(
+        `SELECT url, title, referrer, at FROM page_views WHERE visitor_id = $1
+         ORDER BY id DESC LIMIT $2`,
+        [vid, limit],
+      );
+      return (r as unknown as PageView[]).reverse();
+    },
+    async openConversation(vid) {
+      return toConversation(
+        await one('SELECT * FROM conversations WHERE visitor_id = $1 AND closed_at IS NULL', [vid]),
+      );
+    },
+    async lastConversation(vid) {
+      return toConversation(
+        await one('SELECT * FROM conversations WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1', [
+          vid,
+        ]),
+      );
+    },
+    async createConversation(vid, by, at) {
+      const r = await one(
+        'INSERT INTO conversations (visitor_id, opened_by, opened_at) VALUES ($1, $2, $3) RETURNING id',
+        [vid, by, at],
+      );
+      return {
+        id: r!.id as number,
+        openedBy: by,
+        openedAt: at,
+        lastVisitorAt: 0,
+        lastAgentAt: 0,
+        bot: 'new',
+      };
+    },
+    saveConversation: (c) =>
+      run(
+        'UPDATE conversations SET last_visitor_at = $1, last_agent_at = $2, bot = $3 WHERE id = $4',
+        [c.lastVisitorAt, c.lastAgentAt, c.bot, c.id],
+      ),
+    closeConversation: (id, at) =>
+      run('UPDATE conversations SET closed_at = $1 WHERE id = $2', [at, id]),
+    async addMessage(conversationId, vid, m): Promise<Message> {
+      const replies = m.replies ? JSON.stringify(m.replies) : null;
+      // Two nodes storing the same visitor message (a resend racing its first try) keep one.
+      const r = await one(
+        `INSERT INTO messages (conversation_id, visitor_id, cid, author, name, text, replies, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (visitor_id, cid) WHERE cid IS NOT NULL DO NOTHING RETURNING id`,
+        [conversationId, vid, m.cid ?? null, m.from, m.name ?? null, m.text, replies, m.at],
+      );
+      if (r) return { ...m, id: String(r.id) };
+      const dup = await one('SELECT * FROM messages WHERE visitor_id = $1 AND cid = $2', [
+        vid,
+        m.cid,
+      ]);
+      return toMessage(dup!);
+    },
+    async messageByCid(vid, cid) {
+      const r = await one('SELECT * FROM messages WHERE visitor_id = $1 AND cid = $2', [vid, cid]);
+      return r && toMessage(r);
+    },
+    async messagesBefore(conversationId, beforeId, limit) {
+      const r = await rows(
+        'SELECT * FROM messages WHERE conversation_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3',
+        [conversationId, beforeId, limit],
+      );
+      return r.reverse().map(toMessage);
+    },
+    async messages(conversationId, limit = 200) {
+      const r = await rows(
+        `SELECT * FROM (SELECT * FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2)
+         AS last ORDER BY id`,
+        [conversationId, limit],
+      );
+      return r.map(toMessage);
+    },
+    async lastMessage(vid) {
+      const r = await one('SELECT * FROM messages WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1', [
+        vid,
+      ]);
+      return r ? toMessage(r) : null;
+    },
+    block: (vid, at) =>
+      run('INSERT INTO blocks (visitor_id, blocked_at) VALUES ($1, $2)', [vid, at]),
+    unblock: (vid, at) =>
+      run('UPDATE blocks SET unblocked_at = $1 WHERE visitor_id = $2 AND unblocked_at IS NULL', [
+        at,
+        vid,
+      ]),
+    addAutoMessageShow: (vid, visit, rule, text, at) =>
+      run(
+        'INSERT INTO auto_message_shows (visitor_id, visit, rule, text, at) VALUES ($1, $2, $3, $4, $5)',
+        [vid, visit, rule, text, at],
+      ),
+    ping: () => run('SELECT 1', []),
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The SQLite store (better-sqlite3, WAL), behind prepared statements: the default, one file,
+ * nothing to install. Its calls are synchronous; the Store interface is async for Postgres.
+ */
+import Database from 'better-sqlite3';
+import { consoleLogger, type Logger } from './log';
+import type { Message, PageInfo } from '../../src/protocol';
+import { migrate } from './migrations';
+import {
+  VISITOR_FIELDS,
+  toConversation,
+  toMessage,
+  toVisitor,
+  visitorValues,
+  type PageView,
+  type Row,
+  type Store,
+  type StoredConversation,
+  type StoredVisitor,
+} from './store';
+
+const SAVE_VISITOR = `UPDATE visitors SET ${VISITOR_FIELDS.map(([c]) => c + ' = ?').join(', ')}
+  WHERE id = ?`;
+
+/** Opens (or creates) the database at `file` (`:memory:` allowed) and migrates it. */
+export function openSqliteStore(file: string, log: Logger = consoleLogger): Store {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // WAL + NORMAL: a commit survives a process crash; only a power cut may lose the last ones.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 2000');
+  const version = migrate(db);
+
+  const q = {
+    visitor: db.prepare('SELECT * FROM visitors WHERE id = ?'),
+    insertVisitor: db.prepare(
+      `INSERT INTO visitors (id, token_hash, first_seen_at, last_seen_at, visit_started_at)
+       VALUES (@id, @tokenHash, @firstSeenAt, @lastSeenAt, @visitStartedAt)`,
+    ),
+    saveVisitor: db.prepare(SAVE_VISITOR),
+    addVisit: db.prepare(
+      'INSERT OR IGNORE INTO visits (visitor_id, number, started_at, referrer) VALUES (?, ?, ?, ?)',
+    ),
+    addPage: db.prepare(
+      'INSERT INTO page_views (visitor_id, visit, url, title, referrer, at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    pages: db.prepare(
+      'SELECT url, title, referrer, at FROM page_views WHERE visitor_id = ? ORDER BY id DESC LIMIT ?',
+    ),
+    openConversation: db.prepare(
+      'SELECT * FROM conversations WHERE visitor_id = ? AND closed_at IS NULL',
+    ),
+    lastConversation: db.prepare(
+      'SELECT * FROM conversations WHERE visitor_id = ? ORDER BY id DESC LIMIT 1',
+    ),
+    createConversation: db.prepare(
+      'INSERT INTO conversations (visitor_id, opened_by, opened_at) VALUES (?, ?, ?)',
+    ),
+    saveConversation: db.prepare(
+      `UPDATE conversations SET last_visitor_at = @lastVisitorAt, last_agent_at = @lastAgentAt,
+       bot = @bot WHERE id = @id`,
+    ),
+    closeConversation: db.prepare('UPDATE conversations SET closed_at = ? WHERE id = ?'),
+    addMessage: db.prepare(
+      `INSERT INTO messages (conversation_id, visitor_id, cid, author, name, text, replies, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    byCid: db.prepare('SELECT * FROM messages WHERE visitor_id = ? AND cid = ?'),
+    messagesBefore: db.prepare(
+      'SELECT * FROM messages WHERE conversation_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
+    ),
+    messages: db.prepare(
+      `SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?)
+       ORDER BY id`,
+    ),
+    lastMessage: db.prepare('SELECT * FROM messages WHERE visitor_id = ? ORDER BY id DESC LIMIT 1'),
+    block: db.prepare('INSERT INTO blocks (visitor_id, blocked_at) VALUES (?, ?)'),
+    unblock: db.prepare(
+      'UPDATE blocks SET unblocked_at = ? WHERE visitor_id = ? AND unblocked_at IS NULL',
+    ),
+    addShow: db.prepare(
+      'INSERT INTO auto_message_shows (visitor_id, visit, rule, text, at) VALUES (?, ?, ?, ?, ?)',
+    ),
+  };
+  const save = (v: StoredVisitor) => q.saveVisitor.run(...visitorValues(v), v.id);
+  const saveMany = db.transaction((list: StoredVisitor[]) => {
+    for (const v of list) save(v);
+  });
+  const insert = db.transaction((v: StoredVisitor) => {
+    q.insertVisitor.run(v);
+    save(v);
+  });
+
+  return {
+    kind: 'sqlite',
+    version,
+    async loadVisitor(id) {
+      const r = q.visitor.get(id) as Row | undefined;
+      return r && toVisitor(r, log);
+    },
+    async insertVisitor(v) {
+      insert(v);
+    },
+    async saveVisitor(v) {
+      save(v);
+    },
+    async saveVisitors(list) {
+      if (list.length) saveMany(list);
+    },
+    async addVisit(vid, number, at, referrer) {
+      q.addVisit.run(vid, number, at, referrer);
+    },
+    async addPageView(vid: string, visit: number, page: PageInfo, at: number) {
+      q.addPage.run(vid, visit, page.url, page.title, page.referrer, at);
+    },
+    async pages(vid, limit = 100) {
+      return (q.pages.all(vid, limit) as PageView[]).reverse();
+    },
+    async openConversation(vid) {
+      return toConversation(q.openConversation.get(vid) as Row | undefined);
+    },
+    async lastConversation(vid) {
+      return toConversation(q.lastConversation.get(vid) as Row | undefined);
+    },
+    async createConversation(vid, by, at): Promise<StoredConversation> {
+      const id = Number(q.createConversation.run(vid, by, at).lastInsertRowid);
+      return { id, openedBy: by, openedAt: at, lastVisitorAt: 0, lastAgentAt: 0, bot: 'new' };
+    },
+    async saveConversation(c) {
+      q.saveConversation.run(c);
+    },
+    async closeConversation(id, at) {
+      q.closeConversation.run(at, id);
+    },
+    async addMessage(conversationId, vid, m): Promise<Message> {
+      const replies = m.replies ? JSON.stringify(m.replies) : null;
+      const info = q.addMessage.run(
+        conversationId,
+        vid,
+        m.cid ?? null,
+        m.from,
+        m.name ?? null,
+        m.text,
+        replies,
+        m.at,
+      );
+      return { ...m, id: String(info.lastInsertRowid) };
+    },
+    async messageByCid(vid, cid) {
+      const r = q.byCid.get(vid, cid) as Row | undefined;
+      return r && toMessage(r);
+    },
+    async messagesBefore(conversationId, beforeId, limit) {
+      return (q.messagesBefore.all(conversationId, beforeId, limit) as Row[])
+        .reverse()
+        .map(toMessage);
+    },
+    async messages(conversationId, limit = 200) {
+      return (q.messages.all(conversationId, limit) as Row[]).map(toMessage);
+    },
+    async lastMessage(vid) {
+      const r = q.lastMessage.get(vid) as Row | undefined;
+      return r ? toMessage(r) : null;
+    },
+    async block(vid, at) {
+      q.block.run(vid, at);
+    },
+    async unblock(vid, at) {
+      q.unblock.run(at, vid);
+    },
+    async addAutoMessageShow(vid, visit, rule, text, at) {
+      q.addShow.run(vid, visit, rule, text, at);
+    },
+    async ping() {
+      db.prepare('SELECT 1').get();
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}

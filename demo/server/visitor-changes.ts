@@ -1,0 +1,60 @@
+/**
+ * How frames change a live visitor in memory: activity, identity, variables, pages. Pure
+ * functions over the LiveVisitor; writing it to the store is the caller's part.
+ */
+import type { PageInfo, Profile, VariableValue } from '../../src/protocol';
+import { changed, type LiveVisitor } from './presence';
+
+/** Most variables one visitor keeps (a visitor cannot grow its stored row without bound). */
+export const MAX_VARIABLES = 100;
+
+/** Records activity (clamped: a client clock ahead of ours must not keep a visitor active). */
+export function setActivity(v: LiveVisitor, at: number, t: number) {
+  const a = Math.min(at, t);
+  if (a > v.lastActivityAt) {
+    v.lastActivityAt = a;
+    changed(v);
+  }
+  v.lastSeenAt = t;
+  v.dirty = true;
+}
+
+/** Applies identity fields; an empty string clears one. Returns whether the email changed. */
+export function applyProfile(v: LiveVisitor, p: Profile): boolean {
+  const email = v.email;
+  for (const k of ['name', 'email', 'phone'] as const)
+    if (p[k] !== undefined) v[k] = p[k]!.trim() || null;
+  if (v.name || v.email || v.phone) v.customer = true;
+  changed(v);
+  return v.email != email;
+}
+
+/**
+ * Merges changed variables, each taking its label from `labels` or having none any more; false
+ * (nothing changed) when the result would exceed MAX_VARIABLES.
+ */
+export function mergeVariables(
+  v: LiveVisitor,
+  vars: Record<string, VariableValue>,
+  labels: Record<string, string> = {},
+): boolean {
+  const next = { ...v.variables };
+  for (const k of Object.keys(vars))
+    next[k] = Object.prototype.hasOwnProperty.call(labels, k)
+      ? { label: labels[k]!, value: vars[k]! }
+      : vars[k]!;
+  changed(v);
+  if (Object.keys(next).length > MAX_VARIABLES) return false;
+  v.variables = next;
+  return true;
+}
+
+/** The visitor arrived on a page at `t` (the caller stores the page view). */
+export function pageViewed(v: LiveVisitor, page: PageInfo, t: number) {
+  v.pageViews++;
+  v.pageUrl = page.url;
+  v.pageTitle = page.title;
+  // Arriving on a page is activity: a visitor who just came is active, not idle.
+  setActivity(v, t, t);
+  changed(v);
+}

@@ -1,0 +1,31 @@
+import type { WidgetState } from '../core/state';
+import { contrast, DARK, textOn } from './contrast';
+import { isRtl } from './shell-strings';
+
+/** Brand colour when the site sets none (white text on it: 5.2:1). */
+export const DEFAULT_COLOR = '#2563eb';
+
+/**
+ * The custom properties the stylesheet reads (see ui/styles.ts), from the config and
+ * `theme:color`: brand background, text on it, brand colour readable on white, offsets,
+ * z-index. The launcher shell and the UI set the same ones.
+ */
+export function themeVars(s: Pick<WidgetState, 'theme' | 'config'>): Record<string, string> {
+  const cfg = s.config;
+  const c1 = s.theme.color || cfg.color || DEFAULT_COLOR;
+  const c2 = s.theme.gradient && s.theme.color2;
+  return {
+    '--c': c2 ? 'linear-gradient(135deg,' + c1 + ',' + c2 + ')' : c1,
+    '--f': textOn(c2 ? [c1, c2] : [c1]),
+    '--a': contrast(c1, '#ffffff') >= 4.5 ? c1 : DARK,
+    '--x': cfg.offsetX + 'px',
+    '--y': cfg.offsetY + 'px',
+    '--z': String(cfg.zIndex),
+  };
+}
+
+/** The root element's classes: corner or inline, side (mirrored in RTL), open. */
+export function rootClass(s: Pick<WidgetState, 'config' | 'lang' | 'open'>): string {
+  const right = (s.config.orientation == 'right') != isRtl(s.lang);
+  return 'vc ' + (s.config.renderTo ? 'in ' : 'fx ') + (right ? 'r' : 'l') + (s.open ? ' o' : '');
+}

@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { describeBrowser, launchBrowser, requireBuilt } from './harness';
+import { agentApi, startRealServer, type RealServer } from './real-server';
+
+/**
+ * The Visitors page at scale in real Chromium: it keeps up with a burst of changes by applying
+ * the feed's deltas (no list request), and its virtual list works by keyboard.
+ */
+const TOKEN = 'agent-deltas-token-0123456789';
+
+interface Row {
+  id: string;
+}
+interface List {
+  visitors: Row[];
+  counts: Record<string, number>;
+  total: number;
+}
+
+/** A visitor over a real WebSocket, as the widget says hello; resolves once welcomed. */
+function visitor(base: string, n: number): Promise<{ vid: string; ws: WebSocket }> {
+  const vid = 'burst-' + String(n).padStart(4, '0') + '-' + Math.random().toString(36).slice(2, 8);
+  const ws = new WebSocket(base.replace('http', 'ws') + '/v1/ws?key=demo');
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no welcome for ' + vid)), 20_000);
+    ws.on('open', () =>
+      ws.send(
+        JSON.stringify({
+          t: 'hello',
+          v: 1,
+          key: 'demo',
+          vid,
+          visits: 1,
+          firstSeenAt: Date.now(),
+          page: { url: `https://shop.example/p/${n}`, title: `Product ${n}`, referrer: '' },
+          device: 'desktop',
+          lang: 'en',
+          activeAt: Date.now(),
+        }),
+      ),
+    );
+    ws.on('message', (d) => {
+      if (JSON.parse(String(d)).t != 'welcome') return;
+      clearTimeout(t);
+      resolve({ vid, ws });
+    });
+    ws.on('error', reject);
+  });
+}
+
+describeBrowser('the agent Visitors page under a burst, in Chromium', () => {
+  let browser: Browser;
+  let server: RealServer;
+  let agent: Page;
+  const sockets: WebSocket[] = [];
+  const listRequests: string[] = [];
+  const api = agentApi(() => server.url, TOKEN);
+
+  beforeAll(async () => {
+    requireBuilt('agent.js', 'agent.css');
+    server = await startRealServer({ agentToken: TOKEN, keys: ['demo'] });
+    browser = await launchBrowser();
+    agent = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    agent.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname == '/api/visitors') listRequests.push(u.search);
+    });
+    await agent.goto(server.url + '/agent#token=' + TOKEN);
+    await agent.locator('.feed.live').waitFor();
+  });
+
+  afterAll(async () => {
+    for (const ws of sockets) ws.terminate();
+    await browser?.close();
+    await server?.close();
+  });
+
+  const tabCount = (name: string) =>
+    agent
+      .getByRole('tab', { name: new RegExp('^' + name) })
+      .locator('.count')
+      .textContent()
+      .then((t) => Number(t));
+
+  it('shows counts and rows right after a burst of 500 changes, with no list request', async () => {
+    expect(listRequests).toHaveLength(1);
+    // 250 arrivals, 150 blocks, 50 unblocks, 50 departures: 500 changes.
+    const arrived = [];
+    for (let i = 0; i < 250; i += 50)
+      arrived.push(
+        ...(await Promise.all(Array.from({ length: 50 }, (_, j) => visitor(server.url, i + j)))),
+      );
+    for (const v of arrived) sockets.push(v.ws);
+    await Promise.all(
+      arrived.slice(0, 150).map((v) => api(`/api/visitors/${v.vid}/block`, { method: 'POST' })),
+    );
+    await Promise.all(
+      arrived.slice(0, 50).map((v) => api(`/api/visitors/${v.vid}/block`, { method: 'DELETE' })),
+    );
+    for (const v of arrived.slice(200, 250)) v.ws.close();
+
+    // The server has taken every change in.
+    await expect
+      .poll(
+        async () => {
+          const { counts } = await api<List>('/api/visitors?limit=1');
+          return [counts.all, counts.blocked];
+        },
+        { timeout: 15_000 },
+      )
+      .toEqual([200, 100]);
+    const list = await api<List>('/api/visitors?limit=20');
+    await expect.poll(() => tabCount('All'), { timeout: 10_000 }).toBe(200);
+    expect(await tabCount('Blocked')).toBe(100);
+    expect(await tabCount('Active')).toBe(list.counts.active);
+    expect(await agent.locator('.online').textContent()).toBe(
+      `200 online · ${list.counts.active} active`,
+    );
+    // The rows are the server's, in its order, and the list knows its size.
+    const firstIds = await agent
+      .locator('[role=option]')
+      .evaluateAll((els) => els.slice(0, 20).map((e) => (e as HTMLElement).dataset.id));
+    expect(firstIds.length).toBeGreaterThan(8);
+    expect(firstIds).toEqual(list.visitors.slice(0, firstIds.length).map((v) => v.id));
+    expect(await agent.locator('[role=option]').first().getAttribute('aria-setsize')).toBe('200');
+    // A virtual list: a few dozen rows in the DOM, not 200.
+    expect(await agent.locator('[role=option]').count()).toBeLessThan(60);
+    expect(listRequests).toHaveLength(1);
+  });
+
+  it('moves through the virtual list by keyboard and opens a visitor with Enter', async () => {
+    const first = agent.locator('[role=option][tabindex="0"]');
+    await first.focus();
+    const focused = () =>
+      agent.evaluate(() => document.activeElement?.getAttribute('aria-posinset') ?? null);
+    await agent.keyboard.press('ArrowDown');
+    await expect.poll(focused).toBe('2');
+    await agent.keyboard.press('End');
+    await expect.poll(focused).toBe('200');
+    const last = await api<List>('/api/visitors?limit=1&offset=199');
+    expect(await agent.evaluate(() => (document.activeElement as HTMLElement).dataset.id)).toBe(
+      last.visitors[0]!.id,
+    );
+    await agent.keyboard.press('Home');
+    await expect.poll(focused).toBe('1');
+    await agent.keyboard.press('PageDown');
+    await expect.poll(async () => Number(await focused())).toBeGreaterThan(3);
+    const id = await agent.evaluate(() => (document.activeElement as HTMLElement).dataset.id);
+    await agent.keyboard.press('Enter');
+    await agent.locator('.detail h2').waitFor();
+    expect(
+      await agent.locator(`[role=option][data-id="${id}"]`).getAttribute('aria-selected'),
+    ).toBe('true');
+    // Escape gives the focus back to the row.
+    await agent.keyboard.press('Escape');
+    await expect
+      .poll(() => agent.evaluate(() => (document.activeElement as HTMLElement).dataset.id))
+      .toBe(id);
+    // Every row came from the feed (the list was empty at first load): still one list request.
+    expect(listRequests).toHaveLength(1);
+  });
+});

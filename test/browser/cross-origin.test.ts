@@ -1,0 +1,181 @@
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { buildSnippetHtml } from '../../src/loader';
+import {
+  describeBrowser,
+  launchBrowser,
+  requireBuilt,
+  serve,
+  type Route,
+  type Served,
+} from './harness';
+import { agentApi, connectAgent, startRealServer, type RealServer } from './real-server';
+
+/**
+ * The README's install on a real site: the shop's page is served by one origin (a static
+ * server), the widget files and the chat by another (the reference server). widget.js is a
+ * classic script, but the chunks it imports (chat.js, ui.js) are module loads, fetched in CORS
+ * mode: they only work when the chat server answers them with `Access-Control-Allow-Origin`.
+ */
+const TOKEN = 'cross-origin-agent-token-0123456789';
+const WAIT = 10_000;
+
+/** A shop page: the generated snippet, then page code that uses the command API before load. */
+const shopPage = (widgetUrl: string, server: string) => `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Shop</title>
+${buildSnippetHtml(widgetUrl, { key: 'demo', server })}
+<script>
+  window.got = [];
+  window.errors = [];
+  smartsupp('name', 'Ada Lovelace');
+  smartsupp('on', 'message_received', function (m) { got.push(m.text); });
+  smartsupp('on', 'error', function (e) { errors.push(e); });
+</script>
+</head>
+<body><h1>Shop</h1><p>Products.</p></body>
+</html>`;
+
+type ShopWindow = Window & {
+  got: string[];
+  errors: { code: string; message: string }[];
+  smartsupp: ((...args: unknown[]) => void) & { vid: string | null };
+};
+
+interface ApiMessage {
+  from: string;
+  text: string;
+}
+
+/** The visitor id, once the widget knows it. */
+async function vidOf(page: Page) {
+  await page.waitForFunction(() => !!(window as unknown as ShopWindow).smartsupp.vid);
+  return page.evaluate(() => (window as unknown as ShopWindow).smartsupp.vid!);
+}
+
+describeBrowser('the README install on a page of another origin, in Chromium', () => {
+  let browser: Browser;
+  let server: RealServer;
+  let feed: AbortController;
+  const sites: Served[] = [];
+  const contexts: BrowserContext[] = [];
+  const api = agentApi(() => server.url, TOKEN);
+
+  beforeAll(async () => {
+    requireBuilt('widget.js', 'chat.js', 'ui.js');
+    server = await startRealServer({ agentToken: TOKEN, rules: [] });
+    // An agent is online, so the widget chats instead of asking for contact details first.
+    feed = await connectAgent(server, TOKEN);
+    browser = await launchBrowser();
+  });
+
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => {});
+    for (const s of sites.splice(0)) await s.close();
+  });
+
+  afterAll(async () => {
+    feed?.abort();
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** The visitor's name, as the agent API reports it. */
+  const nameOf = async (vid: string) =>
+    (await api<{ name: string | null }>('/api/visitors/' + vid)).name;
+  /** The visitor's conversation as the agent API reports it, `author: text` each. */
+  const messagesOf = async (vid: string) =>
+    (await api<{ messages: ApiMessage[] }>('/api/visitors/' + vid)).messages.map(
+      (m) => m.from + ': ' + m.text,
+    );
+
+  /** Opens `url` in a fresh context, recording console messages and page errors. */
+  async function open(url: string) {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT);
+    const consoleLines: string[] = [];
+    page.on('console', (m) => consoleLines.push(m.type() + ': ' + m.text()));
+    page.on('pageerror', (e) => consoleLines.push('pageerror: ' + e.message));
+    /** `Access-Control-Allow-Origin` of each chunk response, by file name. */
+    const chunks: Record<string, string | undefined> = {};
+    page.on('response', (r) => {
+      const name = new URL(r.url()).pathname.slice(1);
+      if (/^(chat|ui)\.js$/.test(name)) chunks[name] = r.headers()['access-control-allow-origin'];
+    });
+    await page.goto(url);
+    return { page, consoleLines, chunks };
+  }
+
+  it('shows the launcher, runs the queued commands and chats both ways with the agent API', async () => {
+    const shop = await serve({ '/': shopPage(server.url + '/widget.js', server.url) });
+    sites.push(shop);
+    expect(new URL(shop.url).origin).not.toBe(new URL(server.url).origin);
+    const { page, consoleLines, chunks } = await open(shop.url + '/');
+
+    await page.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
+    const vid = await vidOf(page);
+    // The queued `name` ran: the agent sees the visitor under that name.
+    await expect.poll(() => nameOf(vid), { timeout: WAIT }).toBe('Ada Lovelace');
+
+    // Visitor → agent.
+    await page.evaluate(() => (window as unknown as ShopWindow).smartsupp('chat:send', 'Hi!'));
+    await expect.poll(() => messagesOf(vid), { timeout: WAIT }).toContain('visitor: Hi!');
+
+    // Agent → visitor: the queued `on('message_received')` hears it and the window shows it.
+    await api('/api/visitors/' + vid + '/messages', {
+      method: 'POST',
+      body: JSON.stringify({ text: 'Hello from the agent' }),
+    });
+    await page.waitForFunction(() =>
+      (window as unknown as ShopWindow).got.includes('Hello from the agent'),
+    );
+    await page.locator('[data-visitor-chat] .ln').click();
+    await page
+      .locator('[data-visitor-chat] .ls .m.a .bb')
+      .filter({ hasText: 'Hello from the agent' })
+      .waitFor({ state: 'visible' });
+
+    expect(chunks).toEqual({ 'chat.js': '*', 'ui.js': '*' });
+    expect(await page.evaluate(() => (window as unknown as ShopWindow).errors)).toEqual([]);
+    expect(consoleLines.filter((l) => /^(error|warning)|pageerror|visitor-chat/.test(l))).toEqual(
+      [],
+    );
+  });
+
+  it('says so through the error event when chat.js fails to load, then retries and chats', async () => {
+    // The widget files come from a third server whose first answer for chat.js is a 404.
+    let chatRequests = 0;
+    const files = await serve(
+      new Proxy({} as Record<string, Route>, {
+        get: (_, path) =>
+          path == '/chat.js' && chatRequests++ == 0
+            ? { status: 404, body: 'not here', headers: { 'access-control-allow-origin': '*' } }
+            : { file: String(path).slice(1), headers: { 'access-control-allow-origin': '*' } },
+      }),
+    );
+    sites.push(files);
+    const shop = await serve({ '/': shopPage(files.url + '/widget.js', server.url) });
+    sites.push(shop);
+    const { page, consoleLines } = await open(shop.url + '/');
+
+    await page.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
+    expect(chatRequests).toBe(2);
+    const errors = await page.evaluate(() => (window as unknown as ShopWindow).errors);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.code).toBe('chunk_failed');
+    expect(errors[0]!.message).toMatch(/^chat\.js failed to load, retrying: /);
+    const warnings = consoleLines.filter((l) => l.includes('[visitor-chat]'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^warning: \[visitor-chat\] chat\.js failed to load, retrying: /);
+
+    // The commands queued before the failure ran once the chunk arrived.
+    const vid = await vidOf(page);
+    await expect.poll(() => nameOf(vid), { timeout: WAIT }).toBe('Ada Lovelace');
+    await page.evaluate(() => (window as unknown as ShopWindow).smartsupp('chat:send', 'Back'));
+    await expect.poll(() => messagesOf(vid), { timeout: WAIT }).toContain('visitor: Back');
+  });
+});

@@ -1,0 +1,138 @@
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describeBrowser, launchBrowser, requireBuilt, type Served } from './harness';
+import { chat, serveShop } from './ui-harness';
+
+/** The page's command function and what the test records there. */
+type Host = Window & { smartsupp(...args: unknown[]): void; unread: number[] };
+
+/** Runs `fn` on the widget's shadow root in the page. */
+const inRoot = <T>(page: Page, fn: (root: ShadowRoot) => T) =>
+  page.evaluate(
+    (src) =>
+      new Function('root', 'return (' + src + ')(root)')(
+        document.querySelector('[data-visitor-chat]')!.shadowRoot,
+      ) as T,
+    fn.toString(),
+  );
+
+describeBrowser('the launcher before the UI chunk, in Chromium', () => {
+  let browser: Browser;
+  let site: Served;
+  let context: BrowserContext;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    requireBuilt('widget.js', 'chat.js', 'ui.js');
+    site = await serveShop();
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    expect(problems.splice(0)).toEqual([]);
+  });
+
+  /**
+   * Opens the shop with ui.js held until `release()`: `uiRequests` counts its requests. The
+   * shell's launcher is drawn (chat.js loaded) when this resolves.
+   */
+  async function visit() {
+    context = await browser.newContext({ viewport: { width: 1024, height: 720 } });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const uiRequests: string[] = [];
+    await context.route(/\/ui\.js$/, async (route) => {
+      uiRequests.push(route.request().url());
+      await released;
+      await route.continue();
+    });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+    page.on('console', (m) => {
+      if (m.type() == 'error' || m.text().includes('[visitor-chat]'))
+        problems.push(m.type() + ': ' + m.text());
+    });
+    await page.goto(site.url + '/');
+    await page.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
+    return { page, uiRequests, release };
+  }
+
+  it('draws the launcher without requesting ui.js until the visitor comes near it', async () => {
+    const { page, uiRequests } = await visit();
+    await page.waitForLoadState('networkidle');
+    expect(uiRequests).toEqual([]);
+    const info = await inRoot(page, (root) => {
+      const ln = root.querySelector('.ln') as HTMLElement;
+      const r = ln.getBoundingClientRect();
+      return {
+        label: ln.getAttribute('aria-label'),
+        box: [Math.round(innerWidth - r.right), Math.round(innerHeight - r.bottom), r.width],
+        bg: getComputedStyle(ln).backgroundColor,
+      };
+    });
+    // The hostile page CSS does not reach it; it sits where the UI's launcher sits.
+    expect(info).toEqual({ label: 'Open chat', box: [12, 24, 56], bg: 'rgb(37, 99, 235)' });
+    await page.locator('[data-visitor-chat] .ln').hover();
+    await expect.poll(() => uiRequests.length).toBe(1);
+  });
+
+  it('works by keyboard before ui.js has loaded: Tab, Enter, then the composer has the focus', async () => {
+    const { page, uiRequests, release } = await visit();
+    const focused = () =>
+      page.evaluate(() => {
+        const root = document.querySelector('[data-visitor-chat]')!.shadowRoot!;
+        const a = root.activeElement as HTMLElement | null;
+        return a ? a.tagName.toLowerCase() + (a.className ? '.' + a.className : '') : null;
+      });
+    for (let i = 0; i < 10 && (await focused()) != 'button.ln'; i++)
+      await page.keyboard.press('Tab');
+    expect(await focused()).toBe('button.ln');
+    // Focus is a prefetch signal: ui.js is on its way (held here) before Enter.
+    await expect.poll(() => uiRequests.length).toBe(1);
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => inRoot(page, (root) => root.querySelector('.ln')!.getAttribute('aria-expanded')))
+      .toBe('true');
+    release();
+    await expect.poll(focused).toBe('textarea');
+    expect(await page.locator('[data-visitor-chat] [role=dialog]').count()).toBe(1);
+    expect(await page.locator('[data-visitor-chat]').count()).toBe(1);
+  });
+
+  it('counts unread messages and shows the auto message while ui.js loads, then hands over', async () => {
+    const { page, uiRequests, release } = await visit();
+    await page.evaluate(() => {
+      const w = window as unknown as Host;
+      w.unread = [];
+      w.smartsupp('on', 'unread', (n: number) => w.unread.push(n));
+    });
+    await chat.say(page, 'Hello from Eva', { name: 'Eva' });
+    await expect.poll(() => uiRequests.length).toBe(1);
+    await expect
+      .poll(() => inRoot(page, (root) => root.querySelector('.bd')?.textContent ?? null))
+      .toBe('1');
+    expect(
+      await inRoot(page, (root) => [
+        root.querySelector('.ln')!.getAttribute('aria-label'),
+        root.querySelector('.pv .nm')!.textContent,
+        root.querySelector('.pv .pvt')!.textContent,
+      ]),
+    ).toEqual(['Open chat, unread messages: 1', 'Eva', 'Hello from Eva']);
+    expect(await page.evaluate(() => (window as unknown as Host).unread)).toEqual([1]);
+    release();
+    // The UI takes over the same root and draws the same preview and badge.
+    await page.locator('[data-visitor-chat] .win, [data-visitor-chat] .pv .pvx').first().waitFor();
+    await expect
+      .poll(() => inRoot(page, (root) => root.querySelectorAll('.ln, .pv, .bd').length))
+      .toBe(3);
+    await page.evaluate(() => (window as unknown as Host).smartsupp('chat:open'));
+    await expect.poll(() => page.locator('[data-visitor-chat] .win').count()).toBe(1);
+    expect(await page.evaluate(() => (window as unknown as Host).unread)).toEqual([1, 0]);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * The server process: SIGTERM stops it cleanly (sockets closed with 1012, what is pending
+ * written, exit 0 within 10 s), and cluster settings it cannot use stop it with exit 2.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { api, visit } from '../server/helpers';
+import { runNode, startNode } from './node-process';
+
+const dir = mkdtempSync(join(tmpdir(), 'vc-signals-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const AGENT_TOKEN = 'signals-agent-token-0123456789';
+
+describe('the server process', () => {
+  it('on SIGTERM closes sockets with 1012, writes what is pending, and exits 0 within 10 s', async () => {
+    const db = join(dir, 'sigterm.db');
+    const node = await startNode({ DB: db, AGENT_TOKEN });
+    const { c, vid, token } = await visit(node.url);
+    c.send({ t: 'msg', cid: 't1', text: 'before the restart', at: Date.now() });
+    const ack = await c.next('ack');
+    // Activity is written in batches (every 5 s): this one is still pending at the signal.
+    await new Promise((r) => setTimeout(r, 20));
+    const activeAt = Date.now();
+    c.send({ t: 'hb', activeAt });
+    c.send({ t: 'typing', on: false });
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    node.proc.kill('SIGTERM');
+    expect((await c.closed).code).toBe(1012);
+    expect(await node.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(node.output()).toMatch(/SIGTERM: stopping/);
+
+    const again = await startNode({ DB: db, AGENT_TOKEN });
+    try {
+      // activeAt 0: this hello adds no activity of its own.
+      const back = await visit(again.url, { vid, token, activeAt: 0 });
+      expect(back.welcome.messages.find((m: { cid?: string }) => m.cid == 't1').id).toBe(ack.id);
+      const v = await api(
+        { url: again.url, agentToken: AGENT_TOKEN } as Parameters<typeof api>[0],
+        'GET',
+        '/api/visitors/' + vid,
+      );
+      expect(v.json!.lastActivityAt).toBe(activeAt);
+      back.c.close();
+    } finally {
+      again.proc.kill('SIGTERM');
+      expect(await again.exited).toBe(0);
+    }
+  }, 40_000);
+
+  it('exits 2 with a clear message when REDIS_URL comes without DATABASE_URL', async () => {
+    const r = await runNode({ REDIS_URL: 'redis://127.0.0.1:6379', DB: join(dir, 'x.db') });
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/REDIS_URL needs DATABASE_URL/);
+  });
+
+  it('copy-sqlite needs DATABASE_URL, and an unknown command is refused', async () => {
+    const copy = await runNode({ DB: join(dir, 'x.db') }, ['copy-sqlite']);
+    expect(copy.code).toBe(2);
+    expect(copy.out).toMatch(/copy-sqlite needs DATABASE_URL/);
+    const other = await runNode({ DB: join(dir, 'x.db') }, ['serve-everything']);
+    expect(other.code).toBe(2);
+    expect(other.out).toMatch(/unknown command "serve-everything"/);
+  });
+});

@@ -1,0 +1,85 @@
+// @vitest-environment node
+/**
+ * The reverse proxy of docs/DEPLOY.md (docs/nginx/), run with Debian's nginx in front of the
+ * server: WebSocket upgrades pass, event streams are not buffered, the HTTP transport works,
+ * and with two nodes a node that is down is skipped.
+ */
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nginxAvailable, startNginx, type TestNginx } from '../helpers/nginx';
+import { hello, serve, sse, visit } from './helpers';
+
+const withNginx = nginxAvailable();
+let proxy: TestNginx | undefined;
+afterEach(async () => {
+  await proxy?.stop();
+  proxy = undefined;
+});
+
+describe('docs/DEPLOY.md', () => {
+  it('shows the nginx files the tests run, word for word', () => {
+    const doc = readFileSync('docs/DEPLOY.md', 'utf8');
+    for (const file of ['visitor-chat.conf', 'visitor-chat-locations.conf'])
+      expect(doc).toContain('```nginx\n' + readFileSync('docs/nginx/' + file, 'utf8') + '```');
+  });
+});
+
+describe.runIf(withNginx)('nginx as docs/DEPLOY.md configures it', () => {
+  it('passes WebSockets, and the agent feed arrives event by event', async () => {
+    const s = await serve();
+    proxy = await startNginx([s.port]);
+    const auth = { authorization: 'Bearer ' + s.agentToken };
+    expect(await (await fetch(proxy.url + '/healthz')).json()).toMatchObject({ ok: true });
+    const feed = await sse(proxy.url + '/api/events', auth);
+    expect(feed.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const { c, vid } = await visit(proxy.url);
+    c.send({ t: 'msg', cid: 'n1', text: 'through the proxy', at: Date.now() });
+    await c.next('ack');
+    // Unbuffered: the one small event arrives on its own, long before any buffer would fill.
+    const m = await feed.next('message', (d) => d.message.text == 'through the proxy', 3000);
+    expect(m.visitorId).toBe(vid);
+    const reply = await fetch(`${proxy.url}/api/visitors/${vid}/messages`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'and back' }),
+    });
+    expect(reply.status).toBe(201);
+    await expect
+      .poll(() => c.frames.some((f) => f.t == 'msg' && f.m.text == 'and back'))
+      .toBe(true);
+  });
+
+  it('carries the HTTP transport: frames POSTed, answers streamed', async () => {
+    const s = await serve();
+    proxy = await startNginx([s.port]);
+    const post = (body: unknown) =>
+      fetch(proxy!.url + '/v1/frames?key=demo', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const vid = 'nginx-http-visitor';
+    const welcome = (await (await post({ vid, frames: [hello({ vid })] })).json()).frames[0];
+    expect(welcome.t).toBe('welcome');
+    const stream = await sse(
+      `${proxy.url}/v1/events?key=demo&vid=${vid}&token=${encodeURIComponent(welcome.token)}`,
+    );
+    await expect.poll(() => s.hub.visitors.get(vid)?.streams).toBe(1);
+    await s.hub.agentMessage(s.hub.visitors.get(vid)!, 'streamed', 'Eva', true);
+    expect((await stream.next('message', (f) => f.t == 'msg', 3000)).m.text).toBe('streamed');
+  });
+
+  it('sends requests past a node that is down', async () => {
+    const up = await serve();
+    const down = await serve();
+    const downPort = down.port;
+    await down.close();
+    proxy = await startNginx([downPort, up.port]);
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(proxy.url + '/healthz');
+      expect(res.status).toBe(200);
+    }
+    const { welcome } = await visit(proxy.url);
+    expect(welcome.t).toBe('welcome');
+  });
+});

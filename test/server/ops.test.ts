@@ -1,0 +1,88 @@
+// @vitest-environment node
+/** What operators and load balancers read: `/healthz`, `/metrics`, and the cluster settings. */
+import { describe, expect, it } from 'vitest';
+import { readSettings } from '../../demo/server/config';
+import { serve, visit } from './helpers';
+
+describe('GET /healthz', () => {
+  it('answers 200 with the node, SQLite and memory presence on one node, without a token', async () => {
+    const s = await serve({ nodeId: 'node-a' });
+    const res = await fetch(s.url + '/healthz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      ok: true,
+      node: 'node-a',
+      db: 'sqlite',
+      presence: 'memory',
+    });
+  });
+});
+
+describe('GET /metrics', () => {
+  it('is for the agent token or METRICS_TOKEN only', async () => {
+    const s = await serve({ metricsToken: 'metrics-token-0123456789' });
+    expect((await fetch(s.url + '/metrics')).status).toBe(401);
+    const wrong = { authorization: 'Bearer not-the-token-at-all' };
+    expect((await fetch(s.url + '/metrics', { headers: wrong })).status).toBe(401);
+    for (const token of [s.agentToken, 'metrics-token-0123456789']) {
+      const res = await fetch(s.url + '/metrics', {
+        headers: { authorization: 'Bearer ' + token },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    }
+  });
+
+  it('counts connections, online visitors, frames, messages and their delivery', async () => {
+    const s = await serve();
+    const a = await visit(s.url);
+    await visit(s.url);
+    a.c.send({ t: 'msg', cid: 'm1', text: 'hello', at: Date.now() });
+    await a.c.next('ack');
+    const res = await fetch(s.url + '/metrics', {
+      headers: { authorization: 'Bearer ' + s.agentToken },
+    });
+    const text = await res.text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(value('visitor_chat_connections')).toBe(2);
+    expect(value('visitor_chat_online_visitors')).toBe(2);
+    expect(value('visitor_chat_frames_total')).toBeGreaterThanOrEqual(1);
+    expect(value('visitor_chat_messages_total\\{from="visitor"\\}')).toBe(1);
+    expect(value('visitor_chat_delivery_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(value('visitor_chat_db_errors_total')).toBe(0);
+    expect(value('visitor_chat_redis_errors_total')).toBe(0);
+  });
+});
+
+describe('cluster settings', () => {
+  it('reads DATABASE_URL, REDIS_URL, NODE_ID and METRICS_TOKEN', () => {
+    expect(
+      readSettings({
+        DATABASE_URL: 'postgres://chat:pw@db.internal:5432/chat',
+        REDIS_URL: 'redis://cache.internal:6379/2',
+        NODE_ID: 'web-1',
+        METRICS_TOKEN: 'metrics-token-0123456789',
+      }),
+    ).toMatchObject({
+      databaseUrl: 'postgres://chat:pw@db.internal:5432/chat',
+      redisUrl: 'redis://cache.internal:6379/2',
+      nodeId: 'web-1',
+      metricsToken: 'metrics-token-0123456789',
+    });
+  });
+
+  it('refuses REDIS_URL without DATABASE_URL, saying why', () => {
+    expect(() => readSettings({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(
+      /REDIS_URL needs DATABASE_URL.*SQLite file cannot be shared/,
+    );
+  });
+
+  it('refuses URLs of the wrong kind and bad node names', () => {
+    expect(() => readSettings({ DATABASE_URL: 'mysql://x/y' })).toThrow(/DATABASE_URL must be/);
+    expect(() => readSettings({ DATABASE_URL: 'postgres://x/y', REDIS_URL: 'http://x' })).toThrow(
+      /REDIS_URL must be/,
+    );
+    expect(() => readSettings({ NODE_ID: 'a b' })).toThrow(/NODE_ID must be/);
+    expect(() => readSettings({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be/);
+  });
+});

@@ -1,0 +1,170 @@
+// @vitest-environment node
+/**
+ * The Store interface, run against both implementations: SQLite always, Postgres when its
+ * binaries are installed (CI installs them; elsewhere the suite says loudly that it skipped).
+ */
+import { describe, expect, it } from 'vitest';
+import { quietLogger } from '../../demo/server/log';
+import { MIGRATIONS } from '../../demo/server/migrations';
+import { PG_MIGRATIONS } from '../../demo/server/migrations-postgres';
+import { newStoredVisitor, type Store, type StoredVisitor } from '../../demo/server/store';
+import { openPostgresStore } from '../../demo/server/store-postgres';
+import { openSqliteStore } from '../../demo/server/store-sqlite';
+import { usePostgres } from '../helpers/postgres';
+
+const visitor = (id: string, over: Partial<StoredVisitor> = {}): StoredVisitor => ({
+  ...newStoredVisitor(id, 'hash-' + id, 1_700_000_000_000, 1_700_000_000_500),
+  visits: 1,
+  ...over,
+});
+
+const page = (n: number) => ({ url: `http://shop.test/${n}`, title: `Page ${n}`, referrer: '' });
+
+const postgres = usePostgres();
+const withPostgres = postgres.available;
+
+const engines: [string, () => Promise<Store>][] = [
+  ['SQLite', async () => openSqliteStore(':memory:')],
+];
+if (withPostgres)
+  engines.push([
+    'Postgres',
+    async () => openPostgresStore(await postgres.server().freshDatabase(), quietLogger),
+  ]);
+
+describe.each(engines)('the %s store', (_name, open) => {
+  it('keeps a visitor with every field, and writes one or many back', async () => {
+    const s = await open();
+    const v = visitor('v1', {
+      name: 'Ada',
+      variables: { plan: 'pro', seats: 3, trial: false },
+      customer: true,
+      device: 'mobile',
+      lastActivityAt: 1_700_000_000_400,
+    });
+    await s.insertVisitor(v);
+    expect(await s.loadVisitor('v1')).toEqual(v);
+    expect(await s.loadVisitor('nobody')).toBeUndefined();
+    await s.saveVisitor({ ...v, email: 'ada@test', verified: true, blockedAt: 5 });
+    expect(await s.loadVisitor('v1')).toMatchObject({
+      email: 'ada@test',
+      verified: true,
+      blockedAt: 5,
+    });
+    await s.insertVisitor(visitor('v2'));
+    await s.saveVisitors([
+      { ...v, pageViews: 7 },
+      visitor('v2', { lastSeenAt: 1_800_000_000_000 }),
+    ]);
+    expect((await s.loadVisitor('v1'))!.pageViews).toBe(7);
+    expect((await s.loadVisitor('v2'))!.lastSeenAt).toBe(1_800_000_000_000);
+    await s.saveVisitors([]);
+    await s.close();
+  });
+
+  it('refuses a second visitor with the same id', async () => {
+    const s = await open();
+    await s.insertVisitor(visitor('dup'));
+    await expect(s.insertVisitor(visitor('dup'))).rejects.toThrow();
+    await s.close();
+  });
+
+  it('records visits once and answers the last page views oldest first', async () => {
+    const s = await open();
+    await s.insertVisitor(visitor('p'));
+    await s.addVisit('p', 1, 10, 'https://ref.test/');
+    await s.addVisit('p', 1, 11, 'https://ref.test/');
+    for (let i = 1; i <= 5; i++) await s.addPageView('p', 1, page(i), 100 + i);
+    expect((await s.pages('p')).map((x) => x.title)).toEqual([
+      'Page 1',
+      'Page 2',
+      'Page 3',
+      'Page 4',
+      'Page 5',
+    ]);
+    expect(await s.pages('p', 2)).toEqual([
+      { url: 'http://shop.test/4', title: 'Page 4', referrer: '', at: 104 },
+      { url: 'http://shop.test/5', title: 'Page 5', referrer: '', at: 105 },
+    ]);
+    await s.close();
+  });
+
+  it('keeps one open conversation per visitor, with its messages in order', async () => {
+    const s = await open();
+    await s.insertVisitor(visitor('c'));
+    expect(await s.openConversation('c')).toBeUndefined();
+    const c = await s.createConversation('c', 'visitor', 50);
+    expect(c).toMatchObject({ openedBy: 'visitor', openedAt: 50, lastAgentAt: 0, bot: 'new' });
+    await expect(s.createConversation('c', 'agent', 51)).rejects.toThrow();
+    const m1 = await s.addMessage(c.id, 'c', { cid: 'a', from: 'visitor', text: 'hi', at: 60 });
+    const m2 = await s.addMessage(c.id, 'c', {
+      from: 'bot',
+      name: 'Bot',
+      text: 'Hello!',
+      at: 61,
+      replies: [{ label: 'Yes', value: 'yes' }],
+    });
+    expect(typeof m1.id).toBe('string');
+    expect(Number(m2.id)).toBeGreaterThan(Number(m1.id));
+    expect(await s.messages(c.id)).toEqual([m1, m2]);
+    expect(await s.messages(c.id, 1)).toEqual([m2]);
+    expect(await s.messageByCid('c', 'a')).toEqual(m1);
+    expect(await s.messageByCid('c', 'zz')).toBeUndefined();
+    expect(await s.lastMessage('c')).toEqual(m2);
+    await s.saveConversation({ ...c, lastVisitorAt: 60, lastAgentAt: 70, bot: 'done' });
+    expect(await s.openConversation('c')).toEqual({
+      ...c,
+      lastVisitorAt: 60,
+      lastAgentAt: 70,
+      bot: 'done',
+    });
+    await s.closeConversation(c.id, 80);
+    expect(await s.openConversation('c')).toBeUndefined();
+    expect((await s.lastConversation('c'))!.id).toBe(c.id);
+    const next = await s.createConversation('c', 'agent', 90);
+    expect((await s.lastConversation('c'))!.id).toBe(next.id);
+    await s.close();
+  });
+
+  it('stores blocks, unblocks and auto-message shows, and answers a ping', async () => {
+    const s = await open();
+    await s.insertVisitor(visitor('b'));
+    await s.block('b', 1);
+    await s.unblock('b', 2);
+    await s.addAutoMessageShow('b', 1, 'welcome', 'Hi there', 3);
+    await expect(s.ping()).resolves.toBeUndefined();
+    await s.close();
+  });
+});
+
+describe.runIf(withPostgres)('Postgres migrations', () => {
+  it('migrate once when several nodes start together', async () => {
+    const url = await postgres.server().freshDatabase();
+    const stores = await Promise.all(
+      Array.from({ length: 4 }, () => openPostgresStore(url, quietLogger)),
+    );
+    for (const s of stores) expect(s.version).toBe(PG_MIGRATIONS.length);
+    const c = await stores[0]!;
+    await c.insertVisitor(visitor('m'));
+    await Promise.all(stores.map((s) => s.close()));
+    const again = await openPostgresStore(url, quietLogger);
+    expect(again.version).toBe(PG_MIGRATIONS.length);
+    expect(await again.loadVisitor('m')).toBeDefined();
+    await again.close();
+  });
+
+  it('are numbered in step with the SQLite ones', () => {
+    expect(PG_MIGRATIONS.length).toBe(MIGRATIONS.length);
+  });
+
+  it('refuse a database newer than the server', async () => {
+    const url = await postgres.server().freshDatabase();
+    const s = await openPostgresStore(url, quietLogger);
+    await s.close();
+    const c = new (await import('pg')).default.Client({ connectionString: url });
+    await c.connect();
+    await c.query('INSERT INTO schema_version (version, migrated_at) VALUES (999, 0)');
+    await c.end();
+    await expect(openPostgresStore(url, quietLogger)).rejects.toThrow(/newer than this server/);
+  });
+});

@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mount } from '../../src/ui/index';
+import { createShell } from '../../src/ui/shell';
+import { createMemoryTransport } from '../../src/transport/memory';
+import { flush, setup } from '../helpers/widget';
+
+const stops: Array<() => void> = [];
+afterEach(() => {
+  stops.splice(0).forEach((stop) => stop());
+  for (const el of Array.from(document.querySelectorAll('[data-visitor-chat]'))) el.remove();
+});
+
+/** A headless widget on the memory transport with the launcher shell drawn for it. */
+async function drawn(options: Parameters<typeof setup>[0] = {}) {
+  const s = setup(options);
+  stops.push(() => s.widget.destroy());
+  await s.widget.ready();
+  await flush();
+  const prefetch = vi.fn();
+  const shell = createShell(s.widget, document, prefetch);
+  const host = document.querySelector<HTMLElement>('[data-visitor-chat]')!;
+  const root = host.shadowRoot!;
+  const $ = (sel: string) => root.querySelector<HTMLElement>(sel);
+  return { ...s, shell, host, root, $, prefetch };
+}
+
+describe('the launcher shell (drawn without Preact)', () => {
+  it('draws a labelled launcher in an open shadow root, placed and coloured by the config', async () => {
+    const { host, root, $ } = await drawn({ orientation: 'left', offsetX: 30, color: '#ffcc00' });
+    expect(host.parentElement).toBe(document.body);
+    expect(root.mode).toBe('open');
+    expect(root.adoptedStyleSheets).toHaveLength(1);
+    const ln = $('button.ln')!;
+    expect(ln.getAttribute('aria-label')).toBe('Open chat');
+    expect(ln.getAttribute('aria-expanded')).toBe('false');
+    expect(ln.querySelector('svg')!.getAttribute('aria-hidden')).toBe('true');
+    const box = $('.vc')!;
+    expect(box.className).toBe('vc fx l');
+    expect(box.style.getPropertyValue('--x')).toBe('30px');
+    expect(box.style.getPropertyValue('--c')).toBe('#ffcc00');
+    // Dark text on a light brand colour, as the UI draws it.
+    expect(box.style.getPropertyValue('--f')).toBe('#111827');
+  });
+
+  it('shows the unread count in a badge and in the accessible name, in the visitor language', async () => {
+    const { widget, server, $ } = await drawn({ lang: 'fr' });
+    server.say('Bonjour');
+    await flush();
+    expect(widget.state.unread).toBe(1);
+    expect($('.bd')!.textContent).toBe('1');
+    expect($('.bd')!.getAttribute('aria-hidden')).toBe('true');
+    expect($('.ln')!.getAttribute('aria-label')).toBe('Ouvrir le chat, messages non lus : 1');
+    for (let i = 0; i < 120; i++) server.say('m' + i);
+    await flush();
+    expect($('.bd')!.textContent).toBe('99+');
+    widget.markRead();
+    await flush();
+    expect($('.bd')).toBeNull();
+  });
+
+  it('prefetches the UI on hover, focus and touch, and opens the chat on click', async () => {
+    const { widget, $, prefetch } = await drawn();
+    const ln = $('.ln')!;
+    ln.dispatchEvent(new Event('pointerenter'));
+    ln.focus();
+    ln.dispatchEvent(new Event('touchstart'));
+    expect(prefetch).toHaveBeenCalledTimes(3);
+    expect(widget.state.open).toBe(false);
+    ln.click();
+    await flush();
+    expect(widget.state.open).toBe(true);
+  });
+
+  it('draws the auto-message preview as text, dismissed by its button or Escape', async () => {
+    const { widget, server, $ } = await drawn();
+    const html = '<img src=x onerror=alert(1)>';
+    server.say(html, { name: 'Eva <b>' });
+    await flush();
+    expect($('.pv .nm')!.textContent).toBe('Eva <b>');
+    expect($('.pv .pvt')!.textContent).toBe(html);
+    expect($('.pv img')).toBeNull();
+    expect($('.pvx')!.getAttribute('aria-label')).toBe('Dismiss');
+    $('.pvx')!.click();
+    await flush();
+    expect($('.pv')).toBeNull();
+    expect(widget.state.autoMessage).toBeNull();
+    server.say('Another');
+    await flush();
+    expect($('.pv')).toBeNull();
+  });
+
+  it('opens the chat from the preview and follows Escape while it shows', async () => {
+    const conditions = [{ type: 'event', name: 'go' }];
+    const rule = { id: 'hi', text: 'Need help?', frequency: 'visit', conditions };
+    const transport = createMemoryTransport({ server: { rules: [rule] } });
+    const { widget, server, $ } = await drawn({ transport });
+    widget.exec(['trigger', 'go']);
+    await flush();
+    expect($('.pv .pvt')!.textContent).toBe('Need help?');
+    $('.ln')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    expect(widget.state.autoMessage).toBeNull();
+    await flush();
+    expect($('.pv')).toBeNull();
+    server.say('Hello from Eva');
+    await flush();
+    $('.pvb')!.click();
+    await flush();
+    expect(widget.state.open).toBe(true);
+  });
+
+  it('disappears while hidden or blocked', async () => {
+    const { widget, server, root } = await drawn();
+    await widget.run('chat:hide');
+    expect(root.childElementCount).toBe(0);
+    await widget.run('chat:show');
+    expect(root.querySelector('.ln')).not.toBeNull();
+    server.block();
+    await flush();
+    expect(root.childElementCount).toBe(0);
+  });
+
+  it('hands its shadow root to the UI: one host, the focus kept on the launcher', async () => {
+    const { widget, shell, host, root } = await drawn();
+    (root.querySelector('.ln') as HTMLElement).focus();
+    const unmount = mount(widget, shell);
+    stops.push(unmount);
+    await flush();
+    expect(document.querySelectorAll('[data-visitor-chat]')).toHaveLength(1);
+    expect(host.shadowRoot).toBe(root);
+    expect(root.querySelectorAll('.ln')).toHaveLength(1);
+    expect(root.activeElement).toBe(root.querySelector('.ln'));
+    // The shell no longer draws: the UI alone reacts to state.
+    await widget.open();
+    await flush();
+    expect(root.querySelector('.win')).not.toBeNull();
+  });
+});
