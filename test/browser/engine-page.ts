@@ -202,7 +202,9 @@ export function createEnginePage(
   driver: PageDriver,
   listen: (log: PageLog) => void,
 ): EnginePage {
-  let timeout = 10_000;
+  // A bound, not a speed goal: Firefox and WebKit on a shared, overloaded machine (load 24 on
+  // two cores seen) can take more than 10 s to show what a test waits for.
+  let timeout = 20_000;
   let closed = false;
   const consoleListeners: Array<(m: ConsoleLine) => void> = [];
   const errorListeners: Array<(e: { message: string }) => void> = [];
