@@ -12,6 +12,7 @@ function wrap(p: Page): EnginePage {
       goto: async (url) => void (await p.goto(url)),
       run: (expression) => p.evaluate(expression),
       click: (x, y) => p.mouse.click(x, y),
+      move: (x, y) => p.mouse.move(x, y),
       press: (key) => p.keyboard.press(key),
       type: (text) => p.keyboard.type(text),
       screenshot: async (path) => void (await p.screenshot({ path, animations: 'disabled' })),

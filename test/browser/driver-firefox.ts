@@ -26,6 +26,7 @@ async function wrap(p: Page, viewport: Viewport): Promise<EnginePage> {
       goto: async (url) => void (await p.goto(url)),
       run: (expression) => p.evaluate(expression),
       click: (x, y) => p.mouse.click(x, y),
+      move: (x, y) => p.mouse.move(x, y),
       press: (key) => chord(p, key),
       type: (text) => p.keyboard.type(text),
       screenshot: async (path) => void (await p.screenshot({ path })),

@@ -245,6 +245,10 @@ async function newContext(
             ]),
           },
         ]);
+      const pointer = (list: unknown[]) =>
+        actions([
+          { type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions: list },
+        ]);
       return createEnginePage(
         'webkit',
         {
@@ -254,17 +258,14 @@ async function newContext(
           },
           run,
           click: (x, y) =>
-            actions([
-              {
-                type: 'pointer',
-                id: 'mouse',
-                parameters: { pointerType: 'mouse' },
-                actions: [
-                  { type: 'pointerMove', x: Math.round(x), y: Math.round(y), origin: 'viewport' },
-                  { type: 'pointerDown', button: 0 },
-                  { type: 'pointerUp', button: 0 },
-                ],
-              },
+            pointer([
+              { type: 'pointerMove', x: Math.round(x), y: Math.round(y), origin: 'viewport' },
+              { type: 'pointerDown', button: 0 },
+              { type: 'pointerUp', button: 0 },
+            ]),
+          move: (x, y) =>
+            pointer([
+              { type: 'pointerMove', x: Math.round(x), y: Math.round(y), origin: 'viewport' },
             ]),
           press: (key) => keys([key.split('+').map((k) => KEYS[k] ?? k)]),
           type: (text) => keys([...text].map((c) => [c == '\n' ? KEYS.Enter : c])),

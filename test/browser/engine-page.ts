@@ -26,6 +26,8 @@ export interface PageDriver {
   run(expression: string): Promise<unknown>;
   /** A real mouse click at viewport coordinates (CSS pixels). */
   click(x: number, y: number): Promise<void>;
+  /** Moves the mouse to viewport coordinates (CSS pixels), buttons up. */
+  move(x: number, y: number): Promise<void>;
   /** Presses a key by Playwright's name, with modifiers as in `Shift+Tab`. */
   press(key: string): Promise<void>;
   /** Types text key by key into the focused element. */
@@ -46,6 +48,8 @@ export type WaitState = 'attached' | 'detached' | 'visible' | 'hidden';
 export interface Locator {
   /** Waits until the element is visible, enabled, still and not covered, then clicks it. */
   click(): Promise<void>;
+  /** Waits as for a click, then moves the mouse over the element's centre. */
+  hover(): Promise<void>;
   /** Replaces the field's text with `text` as one input event (no key events), like Playwright. */
   fill(text: string): Promise<void>;
   inputValue(): Promise<string>;
@@ -240,6 +244,10 @@ export function createEnginePage(
       async click() {
         const p = await single<{ x: number; y: number }>(q, 'point', 'click');
         await driver.click(p.x, p.y);
+      },
+      async hover() {
+        const p = await single<{ x: number; y: number }>(q, 'point', 'hover');
+        await driver.move(p.x, p.y);
       },
       async fill(text) {
         await single(q, 'fill', 'fill', JSON.stringify(text));

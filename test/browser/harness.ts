@@ -102,6 +102,8 @@ export interface Route {
   headers?: OutgoingHttpHeaders;
   /** Milliseconds to wait before answering (e.g. to make the widget load after the page ran). */
   delay?: number;
+  /** Answers once the promise this returns settles (e.g. to hold a chunk until a test says). */
+  hold?: () => Promise<unknown>;
   status?: number;
 }
 
@@ -147,6 +149,7 @@ export async function serve(routes: Record<string, Route | string>): Promise<Ser
       const route: Route =
         typeof given == 'string' ? { body: given } : given || { file: path.slice(1) };
       if (route.delay) await new Promise((r) => setTimeout(r, route.delay));
+      if (route.hold) await route.hold();
       let body: string | Buffer | undefined = route.body;
       let type = route.contentType;
       if (body === undefined && route.file !== undefined) {
