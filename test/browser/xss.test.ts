@@ -101,17 +101,12 @@ const textsOf = (rows: Row[], kind: string) =>
  * In the page: scrolls the message list to `to`, waits (a frame at a time, bounded) until the
  * scroll event was dispatched and the rows in view are rendered (a spacer standing in for rows
  * left out must not be in view), then reads every row in the DOM (the view and what is rendered
- * around it) and runs `audit`.
+ * around it) and runs `check` (the DOM audit).
  */
-async function readRows(to: number, audit: () => string[]) {
+async function readRows(to: number, check: () => string[]) {
   const list = document
     .querySelector('[data-visitor-chat]')!
     .shadowRoot!.querySelector('.ls') as HTMLElement;
-  const before = list.scrollTop;
-  list.scrollTop = to;
-  // The widget hears the scroll (it decides whether it follows the bottom) before this returns.
-  let heard = list.scrollTop == before;
-  if (!heard) list.addEventListener('scroll', () => (heard = true), { once: true });
   const spacers = () => Array.from(list.querySelectorAll<HTMLElement>('li.sp'));
   const rendered = () => {
     const view = list.getBoundingClientRect();
@@ -120,8 +115,19 @@ async function readRows(to: number, audit: () => string[]) {
       return r.height < 1 || r.bottom <= view.top || r.top >= view.bottom;
     });
   };
-  for (let frame = 0; (!heard || !rendered()) && frame < 300; frame++)
-    await new Promise((done) => requestAnimationFrame(done));
+  // The widget may move the view itself before it hears this scroll (while it follows the
+  // bottom, a render puts the view back there): then scroll again, a few times at most.
+  const target = () => Math.min(to, list.scrollHeight - list.clientHeight);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const before = list.scrollTop;
+    list.scrollTop = to;
+    // The widget hears the scroll (it decides whether it follows the bottom) before this returns.
+    const heard = { scroll: list.scrollTop == before };
+    if (!heard.scroll) list.addEventListener('scroll', () => (heard.scroll = true), { once: true });
+    for (let frame = 0; (!heard.scroll || !rendered()) && frame < 300; frame++)
+      await new Promise((done) => requestAnimationFrame(done));
+    if (Math.abs(list.scrollTop - target()) < list.clientHeight / 2) break;
+  }
   const lis = Array.from(list.querySelectorAll('li.m[aria-posinset]'));
   // Where the last row read starts and ends, in the list's scroll coordinates.
   const box = lis[lis.length - 1]?.getBoundingClientRect();
@@ -151,7 +157,7 @@ async function readRows(to: number, audit: () => string[]) {
     // At the bottom (Firefox scrolls in fractions of a pixel and may stop a little short of
     // it; the list's 16 px bottom padding keeps the last row in view then).
     end: list.scrollHeight - list.scrollTop - list.clientHeight < 8,
-    problems: audit(),
+    problems: check(),
   };
 }
 
