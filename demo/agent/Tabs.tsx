@@ -4,16 +4,17 @@
  */
 import type { TargetedKeyboardEvent } from 'preact';
 import type { Store } from './store';
-import type { Counts, Filter } from './types';
+import { COUNT_OF } from '../shared/visitor-list';
+import type { Filter } from './types';
 
-/** Tab order, label and the `counts` field of each filter. */
-export const FILTERS: [Filter, string, keyof Counts][] = [
-  ['all', 'All', 'all'],
-  ['active', 'Active', 'active'],
-  ['chatting', 'In chat', 'chatting'],
-  ['customers', 'Customers', 'customers'],
-  ['auto-message', 'Auto message received', 'autoMessage'],
-  ['blocked', 'Blocked', 'blocked'],
+/** Tab order and label of each filter (its `counts` field is the shared COUNT_OF). */
+export const FILTERS: [Filter, string][] = [
+  ['all', 'All'],
+  ['active', 'Active'],
+  ['chatting', 'In chat'],
+  ['customers', 'Customers'],
+  ['auto-message', 'Auto message received'],
+  ['blocked', 'Blocked'],
 ];
 
 /** The tablist; the list below is its tabpanel (`#visitor-panel`). */
@@ -41,9 +42,9 @@ export function Tabs({ store }: { store: Store }) {
   }
   return (
     <div class="tabs" role="tablist" aria-label="Filter visitors" onKeyDown={onKeyDown}>
-      {FILTERS.map(([f, label, key]) => {
+      {FILTERS.map(([f, label]) => {
         const selected = f == current;
-        const count = counts ? counts[key] : undefined;
+        const count = counts?.[COUNT_OF[f]];
         return (
           <button
             key={f}

@@ -5,8 +5,8 @@
  * Enter or a click to open the detail panel. Full or compact ("active only") layout.
  */
 import { memo } from './memo';
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { TargetedKeyboardEvent } from 'preact';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { RefObject, TargetedKeyboardEvent } from 'preact';
 import { Badges } from './Badges';
 import { displayName, formatDuration, visitStart } from './format';
 import { StateIcon } from './icons';
@@ -47,33 +47,24 @@ interface RowProps {
   setSize: number;
   top: number;
   focusable: boolean;
-  onPick(id: string): void;
 }
 
 /**
- * One visitor: an option of the listbox. Memoized: a feed batch re-renders only the rows whose
- * visitor (or place) changed; selection, typing and the clock are signals read here, so they
- * still reach the row.
+ * What a row shows. Memoized apart from the row's place: when a new chat moves every row down
+ * by one, only the rows' `top` and position attributes change, not their content.
  */
-const Row = memo(function Row({ v, store, index, setSize, top, focusable, onPick }: RowProps) {
+const RowBody = memo(function RowBody({
+  v,
+  typing,
+  onSite,
+}: {
+  v: Visitor;
+  typing: boolean;
+  onSite: string;
+}) {
   const page = v.currentPage;
-  const selected = store.selectedId.value == v.id;
-  const typing = typingOf(store.typing.value, v.id) ?? v.typing;
-  const onSite = formatDuration(store.now.value - visitStart(v));
-  const last = typing ? 'typing…' : lastMessageText(v.lastMessage);
   return (
-    <div
-      role="option"
-      class={'row' + (selected ? ' selected' : '')}
-      data-id={v.id}
-      data-index={index}
-      aria-selected={selected}
-      aria-posinset={index + 1}
-      aria-setsize={setSize}
-      tabIndex={focusable ? 0 : -1}
-      style={{ top: top + 'px' }}
-      onClick={() => onPick(v.id)}
-    >
+    <>
       <StateIcon status={v.status} />
       <span class="who">
         <span class="name">{displayName(v)}</span>
@@ -92,7 +83,37 @@ const Row = memo(function Row({ v, store, index, setSize, top, focusable, onPick
           {v.visits == 1 ? '1 visit' : v.visits + ' visits'}
         </span>
       </span>
-      <span class={'last' + (typing ? ' typing' : '')}>{last}</span>
+      <span class={'last' + (typing ? ' typing' : '')}>
+        {typing ? 'typing…' : lastMessageText(v.lastMessage)}
+      </span>
+    </>
+  );
+});
+
+/**
+ * One visitor: an option of the listbox, placed at `top`. Memoized: a feed batch re-renders
+ * only the rows whose visitor (or place) changed; selection, typing and the clock are signals
+ * read here, so they still reach the row. Clicks are handled once, by the listbox.
+ */
+const Row = memo(function Row({ v, store, index, setSize, top, focusable }: RowProps) {
+  const selected = store.selectedId.value == v.id;
+  return (
+    <div
+      role="option"
+      class={'row' + (selected ? ' selected' : '')}
+      data-id={v.id}
+      data-index={index}
+      aria-selected={selected}
+      aria-posinset={index + 1}
+      aria-setsize={setSize}
+      tabIndex={focusable ? 0 : -1}
+      style={{ top: top + 'px' }}
+    >
+      <RowBody
+        v={v}
+        typing={!!(typingOf(store.typing.value, v.id) ?? v.typing)}
+        onSite={formatDuration(store.now.value - visitStart(v))}
+      />
     </div>
   );
 });
@@ -113,6 +134,41 @@ export function windowOf(
   return out.sort((a, b) => a - b);
 }
 
+/**
+ * The view's height and a row's, kept current by a ResizeObserver: a window resize, the narrow
+ * layout's taller rows, zoom or a font change re-measure them, and no render reads layout (a
+ * layout read after each feed batch forced a layout per batch; in the observer's callback the
+ * layout is already done). The observed row is the first one rendered, replaced when the
+ * virtual list drops it.
+ */
+function useMeasured(viewport: RefObject<HTMLDivElement | null>): [number, number] {
+  const [viewH, setViewH] = useState(0);
+  const [rowH, setRowH] = useState(DEFAULT_ROW_H);
+  const watch = useRef<{ ro: ResizeObserver; view?: Element; row?: Element }>(null);
+  useLayoutEffect(() => {
+    const w = (watch.current ??= {
+      ro: new ResizeObserver((entries) => {
+        for (const { target: t } of entries) {
+          const h = t == w.view ? t.clientHeight : (t as HTMLElement).offsetHeight;
+          // 0: no longer laid out (the list was just emptied).
+          if (h) (t == w.view ? setViewH : setRowH)(h);
+        }
+      }),
+    });
+    const el = viewport.current ?? undefined;
+    const row = el?.querySelector('.row[data-id]') ?? undefined;
+    if (el != w.view || row != w.row) {
+      w.ro.disconnect();
+      if (el) w.ro.observe(el);
+      if (row) w.ro.observe(row);
+      w.view = el;
+      w.row = row;
+    }
+  });
+  useEffect(() => () => watch.current?.ro.disconnect(), []);
+  return [viewH, rowH];
+}
+
 /** The list (the tabpanel of the filter tabs). */
 export function VisitorList({ store }: { store: Store }) {
   const rows = store.rows.value;
@@ -122,8 +178,7 @@ export function VisitorList({ store }: { store: Store }) {
   const label = FILTERS.find(([f]) => f == filter)?.[1] || '';
   const viewport = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
-  const [viewH, setViewH] = useState(0);
-  const [rowH, setRowH] = useState(DEFAULT_ROW_H);
+  const [viewH, rowH] = useMeasured(viewport);
   const [activeId, setActiveId] = useState<string | null>(null);
   const focusNext = useRef(false);
 
@@ -135,15 +190,6 @@ export function VisitorList({ store }: { store: Store }) {
   const shown = windowOf(rows.length, scrollTop, viewH || DEFAULT_VIEW_H, h, [active, selected]);
   const more = store.hasMore.value && !compact;
   const setSize = compact ? rows.length : Math.max(store.total.value, rows.length);
-
-  // Measure the view and a row (their sizes come from the stylesheet and the screen).
-  useLayoutEffect(() => {
-    const el = viewport.current;
-    if (!el) return;
-    if (el.clientHeight && el.clientHeight != viewH) setViewH(el.clientHeight);
-    const row = el.querySelector<HTMLElement>('.row[data-id]');
-    if (row && row.offsetHeight && row.offsetHeight != rowH) setRowH(row.offsetHeight);
-  });
 
   // Near the end of the loaded rows: the next page.
   const nearEnd = shown.length > 0 && shown[shown.length - 1]! >= rows.length - OVERSCAN;
@@ -194,13 +240,10 @@ export function VisitorList({ store }: { store: Store }) {
     }
   }
 
-  const pick = useCallback(
-    (id: string) => {
-      setActiveId(id);
-      store.select(id);
-    },
-    [store],
-  );
+  function pick(id: string) {
+    setActiveId(id);
+    store.select(id);
+  }
 
   return (
     <section
@@ -237,6 +280,10 @@ export function VisitorList({ store }: { store: Store }) {
             class="vlist"
             style={{ height: (rows.length + (more ? 1 : 0)) * h + 'px' }}
             onKeyDown={onKeyDown}
+            onClick={(e) => {
+              const id = (e.target as Element).closest?.('.row[data-id]')?.getAttribute('data-id');
+              if (id) pick(id);
+            }}
           >
             {shown.map((i) => (
               <Row
@@ -247,7 +294,6 @@ export function VisitorList({ store }: { store: Store }) {
                 setSize={setSize}
                 top={i * h}
                 focusable={i == active}
-                onPick={pick}
               />
             ))}
           </div>

@@ -15,4 +15,5 @@ mountAgentPage({
   storage,
   fetch: window.fetch.bind(window),
   matchMedia: window.matchMedia?.bind(window),
+  frame: (run) => requestAnimationFrame(run),
 });

@@ -16,6 +16,8 @@ export interface AgentEnv extends TokenEnv {
   matchMedia?: (query: string) => MediaQueryList;
   /** The server's origin, '' (the default) for the page's own. */
   base?: string;
+  /** requestAnimationFrame: feed batches are applied in a frame (without it, at once). */
+  frame?: (run: () => void) => void;
 }
 
 /** Screens at most this wide get the compact view unless the agent chooses otherwise. */
@@ -35,7 +37,7 @@ export function mountAgentPage(env: AgentEnv) {
     render(<NoToken />, root);
     return { store: null, unmount: () => render(null, root) };
   }
-  const store = createStore(createApi(env.fetch, token, env.base));
+  const store = createStore(createApi(env.fetch, token, env.base), Date.now, env.frame);
   const mq = env.matchMedia?.(NARROW_QUERY);
   const onMedia = () => (store.narrow.value = !!mq?.matches);
   onMedia();

@@ -39,8 +39,17 @@ export const DETAIL_REFRESH_MS = 1000;
  */
 export const APPLY_INTERVAL_MS = 500;
 
-/** Rows asked for at a time: a page of the list, more when the agent scrolls to its end. */
+/** A batch waits at most this long for an animation frame (frames stop in a hidden tab). */
+export const FRAME_FALLBACK_MS = 100;
+
+/** Rows asked for when scrolling reaches the end of the loaded ones. */
 export const PAGE_SIZE = 100;
+
+/**
+ * Rows of the first answer (load, filter switch, search): a tall screen's view plus margin, so
+ * the answer that a filter switch waits for is small; scrolling asks for PAGE_SIZE more.
+ */
+export const FIRST_PAGE = 50;
 
 /** Where `row` goes in a list sorted by `compareRows` (after its equals). */
 function insertionPoint(list: Visitor[], row: Visitor): number {
@@ -74,8 +83,16 @@ export const PLAN_EXPLANATION =
   'Opening a conversation is a STANDARD and PRO plan feature; this server runs the Free plan ' +
   '(start it with PLAN=standard or PLAN=pro). You can still answer visitors who write first.';
 
-/** Creates the page state around an API client. */
-export function createStore(api: Api, clock: () => number = Date.now) {
+/**
+ * Creates the page state around an API client. `frame` (requestAnimationFrame in the page) is
+ * where feed batches are applied: their DOM writes then happen once, right before the frame's
+ * layout, instead of in the network task.
+ */
+export function createStore(
+  api: Api,
+  clock: () => number = Date.now,
+  frame?: (run: () => void) => void,
+) {
   /** The loaded rows of the list, in the shared list order: a prefix of what the server holds. */
   const visitors = signal<Visitor[]>([]);
   const counts = signal<Counts | null>(null);
@@ -134,6 +151,7 @@ export function createStore(api: Api, clock: () => number = Date.now) {
   /** Feed events waiting for the next apply, and when the last apply was. */
   let queued: FeedEvent[] = [];
   let applyTimer: ReturnType<typeof setTimeout> | undefined;
+  let applyScheduled = false;
   let appliedAt = -Infinity;
 
   function fail(e: unknown, target: typeof listError) {
@@ -154,7 +172,7 @@ export function createStore(api: Api, clock: () => number = Date.now) {
     const f = filter.value;
     const needle = needleOf(query.value);
     try {
-      const res = await api.list(f, query.value.trim(), { limit: PAGE_SIZE, offset: 0 });
+      const res = await api.list(f, query.value.trim(), { limit: FIRST_PAGE, offset: 0 });
       if (seq != listSeq) return;
       listBusy.value = false;
       const list = Array.isArray(res.visitors) ? res.visitors.filter(isVisitor) : [];
@@ -303,8 +321,17 @@ export function createStore(api: Api, clock: () => number = Date.now) {
     return v ? displayName(v) : 'a visitor';
   }
 
+  const applyNow = () => applyScheduled && applyQueued();
+  /** Applies the queue in the next animation frame, or after FRAME_FALLBACK_MS if none comes. */
+  function applyInFrame() {
+    if (!frame) return applyQueued();
+    applyTimer = setTimeout(applyNow, FRAME_FALLBACK_MS);
+    frame(applyNow);
+  }
+
   function applyQueued() {
-    applyTimer = undefined;
+    clearTimeout(applyTimer);
+    applyScheduled = false;
     appliedAt = clock();
     const events = queued;
     queued = [];
@@ -428,10 +455,11 @@ export function createStore(api: Api, clock: () => number = Date.now) {
      */
     onFeedEvents(events: FeedEvent[]) {
       queued.push(...events);
-      if (applyTimer) return;
+      if (applyScheduled) return;
+      applyScheduled = true;
       const wait = appliedAt + APPLY_INTERVAL_MS - clock();
-      if (wait <= 0) applyQueued();
-      else applyTimer = setTimeout(applyQueued, wait);
+      if (wait <= 0) applyInFrame();
+      else applyTimer = setTimeout(applyInFrame, wait);
     },
 
     /** Sends an agent message; opens a conversation first when none is open. True when sent. */
@@ -481,6 +509,7 @@ export function createStore(api: Api, clock: () => number = Date.now) {
 
     /** Stops the timers (tests, unmount). */
     dispose() {
+      applyScheduled = false;
       clearTimeout(loadTimer);
       clearTimeout(detailTimer);
       clearTimeout(applyTimer);

@@ -13,7 +13,11 @@ export function setActivity(v: LiveVisitor, at: number, t: number) {
   const a = Math.min(at, t);
   if (a > v.lastActivityAt) {
     v.lastActivityAt = a;
-    changed(v);
+    // A heartbeat moves only the activity time: the cached row keeps everything else and the
+    // search text stays (rebuilding both for every heartbeat made each list request rebuild
+    // nearly every row at 10,000 visitors). Active → idle is `refresh`'s change.
+    if (v.row) v.row = { ...v.row, lastActivityAt: a };
+    v.json = null;
   }
   v.lastSeenAt = t;
   v.dirty = true;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mountAgentPage } from '../../demo/agent/mount';
+import { APPLY_INTERVAL_MS, FRAME_FALLBACK_MS } from '../../demo/agent/store';
 import type { Counts, Visitor, VisitorDetail } from '../../demo/agent/types';
 import { createFakeApi, fakeMedia, memoryStorage, visitor, type Call } from './fake-api';
 
@@ -38,6 +39,7 @@ interface Setup {
   hash?: string;
   narrow?: boolean;
   storage?: ReturnType<typeof memoryStorage>;
+  frame?: (run: () => void) => void;
 }
 
 let unmount: (() => void) | undefined;
@@ -80,6 +82,7 @@ function start(o: Setup = {}) {
     storage,
     fetch: api.fetch,
     matchMedia: media.matchMedia,
+    frame: o.frame,
   });
   unmount = page.unmount;
   return { api, media, history, storage, store: page.store! };
@@ -260,6 +263,30 @@ describe('the Visitors page', () => {
     expect(text('.online')).toBe('3 online · 3 active');
     await vi.advanceTimersByTimeAsync(3000);
     expect(api.listParams()).toHaveLength(1);
+  });
+
+  it('applies a feed batch in the next animation frame, or after 100 ms when none comes (a hidden tab)', async () => {
+    const frames: (() => void)[] = [];
+    const { api } = start({ frame: (run) => frames.push(run) });
+    await vi.waitFor(() => expect(rowOf('anon-id')).toBeTruthy());
+    await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+    api.push('visitor', { ...ANON, name: 'Grace' });
+    await vi.waitFor(() => expect(frames).toHaveLength(1));
+    expect(rowOf('anon-id')!.textContent).not.toContain('Grace');
+    frames.shift()!();
+    await vi.waitFor(() => expect(rowOf('anon-id')!.textContent).toContain('Grace'));
+
+    // The next batch (after the apply interval) gets no frame: the fallback applies it once.
+    api.push('visitor', { ...ANON, name: 'Hidden tab' });
+    for (let t = 0; t <= APPLY_INTERVAL_MS && !frames.length; t += 10)
+      await vi.advanceTimersByTimeAsync(10);
+    expect(frames).toHaveLength(1);
+    expect(rowOf('anon-id')!.textContent).not.toContain('Hidden tab');
+    await vi.advanceTimersByTimeAsync(FRAME_FALLBACK_MS);
+    await vi.waitFor(() => expect(rowOf('anon-id')!.textContent).toContain('Hidden tab'));
+    // The late frame finds nothing left to do.
+    frames.shift()!();
+    expect(rowOf('anon-id')!.textContent).toContain('Hidden tab');
   });
 
   it('keeps a live visitor out of a filter it does not match', async () => {
@@ -593,10 +620,10 @@ describe('the Visitors page at scale', () => {
     $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
     key('ArrowDown');
     await vi.waitFor(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('2'));
-    // End: the last loaded row (100 of 180; the next page is on its way).
+    // End: the last loaded row (50 of 180; the next page is on its way).
     key('End');
     await vi.waitFor(() =>
-      expect(document.activeElement!.getAttribute('aria-posinset')).toBe('100'),
+      expect(document.activeElement!.getAttribute('aria-posinset')).toBe('50'),
     );
     expect(document.activeElement!.getAttribute('aria-setsize')).toBe('180');
     expect(listbox.contains(document.activeElement)).toBe(true);
@@ -615,13 +642,14 @@ describe('the Visitors page at scale', () => {
     await vi.waitFor(() => expect($$('[role=option]').length).toBeGreaterThan(0));
     expect(api.listParams()).toHaveLength(1);
     const firstList = api.calls.find((c) => c.url.pathname == '/api/visitors')!;
-    expect(firstList.url.searchParams.get('limit')).toBe('100');
+    expect(firstList.url.searchParams.get('limit')).toBe('50');
     expect(firstList.url.searchParams.get('offset')).toBe('0');
     $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
     key('End');
     await vi.waitFor(() => expect(api.listParams()).toHaveLength(2));
     const more = api.calls.filter((c) => c.url.pathname == '/api/visitors')[1]!;
-    expect(more.url.searchParams.get('offset')).toBe('100');
+    expect(more.url.searchParams.get('offset')).toBe('50');
+    expect(more.url.searchParams.get('limit')).toBe('100');
     await vi.waitFor(() => expect(text('.loading-more')).toBe('Loading more visitors…'));
   });
 

@@ -161,4 +161,56 @@ describeBrowser('the agent Visitors page under a burst, in Chromium', () => {
     // Every row came from the feed (the list was empty at first load): still one list request.
     expect(listRequests).toHaveLength(1);
   });
+
+  it("re-measures the view and the rows when the window is resized, keeping one tab stop and each row's place", async () => {
+    /** Every rendered option: its index, where it is placed, its height and its position. */
+    const layout = () =>
+      agent.evaluate(() => {
+        const view = document.querySelector<HTMLElement>('.viewport')!;
+        const options = [...document.querySelectorAll<HTMLElement>('[role=option]')];
+        return {
+          viewBottom: view.scrollTop + view.clientHeight,
+          tabStops: options.filter((o) => o.tabIndex == 0).length,
+          rows: options.map((o) => ({
+            index: Number(o.dataset.index),
+            top: parseFloat(o.style.top),
+            height: o.getBoundingClientRect().height,
+            pos: Number(o.getAttribute('aria-posinset')),
+          })),
+        };
+      });
+    /** Rows placed by their measured height, numbered from 1, covering the view; the row height. */
+    const placed = async () => {
+      const l = await layout();
+      const h = l.rows[0]!.height;
+      const ok =
+        l.tabStops == 1 &&
+        l.rows.every(
+          (r) =>
+            Math.abs(r.height - h) < 0.5 &&
+            Math.abs(r.top - r.index * h) < 1 &&
+            r.pos == r.index + 1,
+        ) &&
+        Math.max(...l.rows.map((r) => r.top + r.height)) >= l.viewBottom;
+      return ok ? Math.round(h) : 0;
+    };
+    await agent.locator('.row[data-id]').first().waitFor();
+    const wide = await placed();
+    expect(wide).toBeGreaterThan(0);
+    const before = (await layout()).rows.length;
+    // A taller window: more rows, to the bottom of the taller view.
+    await agent.setViewportSize({ width: 1200, height: 1400 });
+    await expect
+      .poll(async () => (await placed()) == wide && (await layout()).rows.length)
+      .toBeGreaterThan(before);
+    // The narrow layout (the compact view switched off) has rows twice as tall: placed by them.
+    await agent.setViewportSize({ width: 560, height: 900 });
+    const compact = agent.getByRole('switch', { name: /Compact/ });
+    await expect.poll(() => compact.isChecked()).toBe(true);
+    await compact.uncheck();
+    await expect.poll(placed).toBeGreaterThan(wide * 1.5);
+    // Back to the start: the first measure again.
+    await agent.setViewportSize({ width: 1200, height: 800 });
+    await expect.poll(placed).toBe(wide);
+  });
 });

@@ -140,6 +140,28 @@ describe('presence, filters and search', () => {
     await until(async () => (await search('spring24')).length == 1);
   });
 
+  it("moves a row's last activity with a heartbeat and keeps it findable, then shows a real change", async () => {
+    let now = Date.now();
+    const s = await serve({ now: () => now });
+    const { c, vid } = await visit(s.url, {
+      profile: { name: 'Grace Hopper' },
+      page: { url: 'http://shop.test/compilers', title: 'Compilers', referrer: '' },
+    });
+    const find = async (q: string) =>
+      (await api(s, 'GET', '/api/visitors?q=' + encodeURIComponent(q))).json.visitors as ListRow[];
+    const [before] = await find('hopper');
+    expect(before).toMatchObject({ id: vid, currentPage: { title: 'Compilers' } });
+    now += 5000;
+    c.send({ t: 'hb', activeAt: now });
+    await until(async () => (await find('compilers'))[0]?.lastActivityAt == now);
+    const [after] = await find('grace');
+    expect(after).toEqual({ ...before, lastActivityAt: now, lastSeenAt: after!.lastSeenAt });
+    // A change the list shows still reaches the row and the search after the heartbeat.
+    c.send({ t: 'id', name: 'Grace Brewster Hopper' });
+    await until(async () => (await find('brewster')).length == 1);
+    expect((await find('brewster'))[0]).toMatchObject({ name: 'Grace Brewster Hopper' });
+  });
+
   it('answers the list a page at a time, in the shared list order, with total and lastEventId', async () => {
     const s = await serve();
     const all = await Promise.all(Array.from({ length: 7 }, () => visit(s.url)));
