@@ -14,6 +14,7 @@ type VisitorWindow = Window & {
   got: { event: string; text?: string }[];
 };
 
+// Chromium only: the agent Visitors page is an agent's tool, driven with Playwright's locators.
 describeBrowser('the agent Visitors page against the reference server, in Chromium', () => {
   let browser: Browser;
   let server: RealServer;

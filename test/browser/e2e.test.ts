@@ -43,6 +43,8 @@ interface ApiMessage {
 
 type StartServer = (options: Record<string, unknown>) => Promise<Running>;
 
+// Chromium only: it drives the agent Visitors page (an agent's tool) with Playwright's role
+// locators and network events; the visitor's side runs in every engine in e2e-engines.test.ts.
 describeBrowser('issue 4 end to end: widget UI, agent page, real server, restart', () => {
   let browser: Browser;
   let server: Running;

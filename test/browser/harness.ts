@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { describe } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
+import { ENGINE_LOG_PATH, ENGINE_LOG_SCRIPT, isWebKit, withEngineLog } from './engine-log';
 
 /** The built files the pages load. */
 export const DIST = resolve(import.meta.dirname, '../../dist');
@@ -44,11 +45,19 @@ export function chromiumAvailable(): boolean {
 type Suite = (name: string, fn: () => void) => void;
 
 /**
- * `describe`, or a skipped `describe` (with a loud notice) when no Chromium is installed outside
- * CI; checked when called, so a file that only imports the harness does not need a browser.
+ * `describe` for a Chromium-only suite (it needs what only Chromium has: say why in the file),
+ * or a skipped one when no Chromium is installed outside CI (with a loud notice) or when
+ * `ENGINES` leaves Chromium out; checked when called, so importing the harness needs no browser.
  */
 export const describeBrowser: Suite = (name, fn) =>
-  (chromiumAvailable() ? describe : describe.skip)(name, fn);
+  (chromiumLeg() && chromiumAvailable() ? describe : describe.skip)(name, fn);
+
+/** False in a process that runs only other engines' legs (`ENGINES=firefox`, see engines.ts). */
+const chromiumLeg = () =>
+  !process.env.ENGINES ||
+  process.env.ENGINES.split(',')
+    .map((s) => s.trim())
+    .includes('chromium');
 
 /**
  * Launches headless Chromium (the system one: `npx playwright install` is not used). Playwright
@@ -93,6 +102,8 @@ export interface Route {
   headers?: OutgoingHttpHeaders;
   /** Milliseconds to wait before answering (e.g. to make the widget load after the page ran). */
   delay?: number;
+  /** Answers once the promise this returns settles (e.g. to hold a chunk until a test says). */
+  hold?: () => Promise<unknown>;
   status?: number;
 }
 
@@ -130,9 +141,15 @@ export async function serve(routes: Record<string, Route | string>): Promise<Ser
       const given = routes[path];
       // Browsers ask for it unprompted; a 404 would be a console error in every test.
       if (!given && path == '/favicon.ico') return void res.writeHead(204).end();
+      const webkit = isWebKit(req.headers['user-agent']);
+      if (!given && path == ENGINE_LOG_PATH && webkit)
+        return void res
+          .writeHead(200, { 'content-type': TYPES['.js'], 'cache-control': 'no-store' })
+          .end(ENGINE_LOG_SCRIPT);
       const route: Route =
         typeof given == 'string' ? { body: given } : given || { file: path.slice(1) };
       if (route.delay) await new Promise((r) => setTimeout(r, route.delay));
+      if (route.hold) await route.hold();
       let body: string | Buffer | undefined = route.body;
       let type = route.contentType;
       if (body === undefined && route.file !== undefined) {
@@ -145,6 +162,9 @@ export async function serve(routes: Record<string, Route | string>): Promise<Ser
         type ??= TYPES[extname(file)];
       }
       type ??= TYPES[extname(path)] || TYPES['.html'];
+      // WebKit's WebDriver reports no console messages or errors: record them in the page.
+      if (webkit && typeof body == 'string' && type.startsWith('text/html'))
+        body = withEngineLog(body);
       res.writeHead(route.status || 200, {
         'content-type': type!,
         'cache-control': 'no-store',

@@ -187,6 +187,8 @@ type Win = Window & {
   _smartsupp: Record<string, unknown>;
 };
 
+// Chromium only: it compares pixel screenshots of clipped regions (Playwright's clip and
+// animation freezing); not yet ported to engines.ts.
 describeBrowser('a hostile host page changes nothing, in Chromium', () => {
   let browser: Browser;
   let server: RealServer;

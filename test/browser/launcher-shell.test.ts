@@ -1,72 +1,70 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { describeBrowser, launchBrowser, requireBuilt, type Served } from './harness';
-import { chat, serveShop } from './ui-harness';
+import { describeEngines, launchEngine, type EngineBrowser, type EnginePage } from './engines';
+import { requireBuilt, type Served } from './harness';
+import { chat, serveShop, shopPage } from './ui-harness';
 
 /** The page's command function and what the test records there. */
 type Host = Window & { smartsupp(...args: unknown[]): void; unread: number[] };
 
 /** Runs `fn` on the widget's shadow root in the page. */
-const inRoot = <T>(page: Page, fn: (root: ShadowRoot) => T) =>
-  page.evaluate(
-    (src) =>
-      new Function('root', 'return (' + src + ')(root)')(
-        document.querySelector('[data-visitor-chat]')!.shadowRoot,
-      ) as T,
-    fn.toString(),
-  );
+const inRoot = <T>(page: EnginePage, fn: (root: ShadowRoot) => T) =>
+  page.evaluate<T>(`(${fn})(document.querySelector('[data-visitor-chat]').shadowRoot)`);
 
-describeBrowser('the launcher before the UI chunk, in Chromium', () => {
-  let browser: Browser;
+describeEngines('the launcher before the UI chunk', (engine) => {
+  let browser: EngineBrowser;
   let site: Served;
-  let context: BrowserContext;
+  let page: EnginePage | undefined;
+  /** Holds every ui.js response until the current visit releases it. */
+  let gate: Promise<void> = Promise.resolve();
+  let release: () => void = () => {};
   const problems: string[] = [];
 
   beforeAll(async () => {
     requireBuilt('widget.js', 'chat.js', 'ui.js');
-    site = await serveShop();
-    browser = await launchBrowser();
+    site = await serveShop({
+      '/': shopPage(),
+      '/ui.js': { file: 'ui.js', hold: () => gate },
+    });
+    browser = await launchEngine(engine);
   });
 
   afterAll(async () => {
+    release();
     await browser?.close();
     await site?.close();
   });
 
   afterEach(async () => {
-    await context?.close();
+    release();
+    await page?.close();
     expect(problems.splice(0)).toEqual([]);
   });
 
   /**
-   * Opens the shop with ui.js held until `release()`: `uiRequests` counts its requests. The
-   * shell's launcher is drawn (chat.js loaded) when this resolves.
+   * Opens the shop (a fresh profile, so nothing is cached) with ui.js held until `release()`;
+   * `uiRequests()` counts this visit's requests for it. The shell's launcher is drawn (chat.js
+   * loaded) when this resolves.
    */
   async function visit() {
-    context = await browser.newContext({ viewport: { width: 1024, height: 720 } });
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    const uiRequests: string[] = [];
-    await context.route(/\/ui\.js$/, async (route) => {
-      uiRequests.push(route.request().url());
-      await released;
-      await route.continue();
-    });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
-    page.on('console', (m) => {
+    gate = new Promise<void>((r) => (release = r));
+    const from = site.requests.length;
+    const uiRequests = () => site.requests.slice(from).filter((r) => r.path == '/ui.js').length;
+    const opened = (page = await browser.newPage({ viewport: { width: 1024, height: 720 } }));
+    opened.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+    opened.on('console', (m) => {
       if (m.type() == 'error' || m.text().includes('[visitor-chat]'))
         problems.push(m.type() + ': ' + m.text());
     });
-    await page.goto(site.url + '/');
-    await page.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
-    return { page, uiRequests, release };
+    await opened.goto(site.url + '/');
+    await opened.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
+    return { page: opened, uiRequests, release };
   }
 
   it('draws the launcher without requesting ui.js until the visitor comes near it', async () => {
     const { page, uiRequests } = await visit();
-    await page.waitForLoadState('networkidle');
-    expect(uiRequests).toEqual([]);
+    // The page has loaded and the shell has drawn the launcher (chat.js ran): no ui.js yet.
+    await page.waitForFunction(() => document.readyState == 'complete');
+    expect(uiRequests()).toBe(0);
     const info = await inRoot(page, (root) => {
       const ln = root.querySelector('.ln') as HTMLElement;
       const r = ln.getBoundingClientRect();
@@ -79,7 +77,7 @@ describeBrowser('the launcher before the UI chunk, in Chromium', () => {
     // The hostile page CSS does not reach it; it sits where the UI's launcher sits.
     expect(info).toEqual({ label: 'Open chat', box: [12, 24, 56], bg: 'rgb(37, 99, 235)' });
     await page.locator('[data-visitor-chat] .ln').hover();
-    await expect.poll(() => uiRequests.length).toBe(1);
+    await expect.poll(() => uiRequests()).toBe(1);
   });
 
   it('works by keyboard before ui.js has loaded: Tab, Enter, then the composer has the focus', async () => {
@@ -94,7 +92,7 @@ describeBrowser('the launcher before the UI chunk, in Chromium', () => {
       await page.keyboard.press('Tab');
     expect(await focused()).toBe('button.ln');
     // Focus is a prefetch signal: ui.js is on its way (held here) before Enter.
-    await expect.poll(() => uiRequests.length).toBe(1);
+    await expect.poll(() => uiRequests()).toBe(1);
     await page.keyboard.press('Enter');
     await expect
       .poll(() => inRoot(page, (root) => root.querySelector('.ln')!.getAttribute('aria-expanded')))
@@ -113,7 +111,7 @@ describeBrowser('the launcher before the UI chunk, in Chromium', () => {
       w.smartsupp('on', 'unread', (n: number) => w.unread.push(n));
     });
     await chat.say(page, 'Hello from Eva', { name: 'Eva' });
-    await expect.poll(() => uiRequests.length).toBe(1);
+    await expect.poll(() => uiRequests()).toBe(1);
     await expect
       .poll(() => inRoot(page, (root) => root.querySelector('.bd')?.textContent ?? null))
       .toBe('1');
@@ -127,7 +125,12 @@ describeBrowser('the launcher before the UI chunk, in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as Host).unread)).toEqual([1]);
     release();
     // The UI takes over the same root and draws the same preview and badge.
-    await page.locator('[data-visitor-chat] .win, [data-visitor-chat] .pv .pvx').first().waitFor();
+    await page.waitForFunction(
+      () =>
+        !!document
+          .querySelector('[data-visitor-chat]')!
+          .shadowRoot!.querySelector('.win, .pv .pvx'),
+    );
     await expect
       .poll(() => inRoot(page, (root) => root.querySelectorAll('.ln, .pv, .bd').length))
       .toBe(3);

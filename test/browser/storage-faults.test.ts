@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startMiniServer, type MiniServer } from '../transport/mini-server';
-import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
+import { describeEngines, launchEngine, type EngineBrowser, type EnginePage } from './engines';
+import { requireBuilt, serve, type Served } from './harness';
 
 /**
- * Issue 6, "Storage", with the real script-tag build (dist/widget.js, then chat.js) in Chromium:
- * a page script breaks IndexedDB before the widget loads (or the page deletes the widget's
- * database while it runs), and the widget still boots, gets a visitor id, sends and receives
+ * Issue 6, "Storage", with the real script-tag build (dist/widget.js, then chat.js) in Chromium,
+ * Firefox and WebKit: a page script breaks IndexedDB before the widget loads (or the page
+ * deletes the widget's database while it runs), and the widget still boots, gets a visitor id, sends and receives
  * over a real WebSocket, prints exactly one `[visitor-chat]` warning, and throws nothing into the
- * page (no `error`, no `unhandledrejection`, no Playwright `pageerror`).
+ * page (no `error`, no `unhandledrejection`, no `pageerror`).
  */
 
 /** Page scripts that break IndexedDB, run before the widget script. */
@@ -59,7 +59,7 @@ interface Win {
   smartsupp: ((...args: unknown[]) => void) & { vid?: string | null };
 }
 
-async function expectNothingThrown(p: Page, pageErrors: string[]) {
+async function expectNothingThrown(p: EnginePage, pageErrors: string[]) {
   // Let whatever the widget does after boot (storage retries, the UI chunk) settle first.
   await p.waitForTimeout(300);
   expect(await p.evaluate(() => (window as unknown as Win).__errors)).toEqual([]);
@@ -71,8 +71,8 @@ const storageWarning = (reason: string) =>
   reason +
   '); keeping data in memory for this page';
 
-describeBrowser('storage faults, with the real script in Chromium', () => {
-  let browser: Browser;
+describeEngines('storage faults, with the real script', (engine) => {
+  let browser: EngineBrowser;
   let site: Served;
   let chat: MiniServer;
 
@@ -82,7 +82,7 @@ describeBrowser('storage faults, with the real script in Chromium', () => {
     const routes: Record<string, string> = {};
     for (const [name, script] of Object.entries(BREAK)) routes['/' + name] = page(script, chat.url);
     site = await serve(routes);
-    browser = await launchBrowser();
+    browser = await launchEngine(engine);
   });
 
   afterAll(async () => {
@@ -93,8 +93,7 @@ describeBrowser('storage faults, with the real script in Chromium', () => {
 
   /** Opens `/name` in a fresh context; collects `[visitor-chat]` console lines and page errors. */
   async function open(name: string) {
-    const context: BrowserContext = await browser.newContext();
-    const p: Page = await context.newPage();
+    const p = await browser.newPage();
     const ours: string[] = [];
     const pageErrors: string[] = [];
     p.on('console', (m) => {
@@ -104,11 +103,11 @@ describeBrowser('storage faults, with the real script in Chromium', () => {
     });
     p.on('pageerror', (e) => pageErrors.push('pageerror: ' + e.message));
     await p.goto(site.url + '/' + name);
-    return { context, p, ours, pageErrors };
+    return { p, ours, pageErrors };
   }
 
   /** Waits for the widget, then sends and receives through the real WebSocket. */
-  async function expectWorking(p: Page, text: string) {
+  async function expectWorking(p: EnginePage, text: string) {
     await p.waitForFunction(() => (window as unknown as Win).__ready === true, null, {
       timeout: 10_000,
     });
@@ -126,7 +125,7 @@ describeBrowser('storage faults, with the real script in Chromium', () => {
   }
 
   it('control: with a working IndexedDB nothing is warned and the visitor is stored', async () => {
-    const { context, p, ours, pageErrors } = await open('none');
+    const { p, ours, pageErrors } = await open('none');
     const vid = await expectWorking(p, 'hello');
     await expect
       .poll(() =>
@@ -148,7 +147,7 @@ describeBrowser('storage faults, with the real script in Chromium', () => {
       .toEqual([vid]);
     await expectNothingThrown(p, pageErrors);
     expect(ours).toEqual([]);
-    await context.close();
+    await p.close();
   });
 
   it.each([
@@ -160,17 +159,17 @@ describeBrowser('storage faults, with the real script in Chromium', () => {
   ])(
     'IndexedDB %s before the widget loads: runs on memory, warns once (%s)',
     async (name, reason) => {
-      const { context, p, ours, pageErrors } = await open(name);
+      const { p, ours, pageErrors } = await open(name);
       await expectWorking(p, 'first');
       await expectWorking(p, 'second');
       await expectNothingThrown(p, pageErrors);
       expect(ours).toEqual([storageWarning(reason)]);
-      await context.close();
+      await p.close();
     },
   );
 
   it('the database deleted while the page runs: the delete goes through, the widget goes on', async () => {
-    const { context, p, ours, pageErrors } = await open('none');
+    const { p, ours, pageErrors } = await open('none');
     const vid = await expectWorking(p, 'before');
     // Another tab (or the site) deletes the database: versionchange reaches the widget's
     // connection, which must close so the delete is not blocked.
@@ -188,11 +187,11 @@ describeBrowser('storage faults, with the real script in Chromium', () => {
     await expectWorking(p, 'and after');
     await expectNothingThrown(p, pageErrors);
     expect(ours).toEqual([storageWarning('failed: InvalidStateError')]);
-    await context.close();
+    await p.close();
   });
 
   it('the object store cleared while the page runs: no warning, the widget goes on', async () => {
-    const { context, p, ours, pageErrors } = await open('none');
+    const { p, ours, pageErrors } = await open('none');
     const vid = await expectWorking(p, 'before');
     await p.evaluate(
       () =>
@@ -210,6 +209,6 @@ describeBrowser('storage faults, with the real script in Chromium', () => {
     expect(await expectWorking(p, 'after')).toBe(vid);
     await expectNothingThrown(p, pageErrors);
     expect(ours).toEqual([]);
-    await context.close();
+    await p.close();
   });
 });

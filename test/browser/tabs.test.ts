@@ -33,6 +33,8 @@ async function write(page: Page, text: string) {
   await page.keyboard.press('Enter');
 }
 
+// Chromium only: it counts WebSockets and their frames with Playwright's network events; the
+// second-tab mirror runs in every engine in e2e-engines.test.ts.
 describeBrowser('many tabs: one connection, mirrored state, takeover (Chromium)', () => {
   let browser: Browser;
   let context: BrowserContext;

@@ -38,6 +38,8 @@ type Win = Window & {
   smartsupp: ((...a: unknown[]) => void) & { vid?: string | null };
 };
 
+// Chromium only: it needs an init script on the reference server's agent page and Chromium's
+// Trusted Types enforcement as the reference.
 describeBrowser('Trusted Types and a nonce-only CSP, in Chromium', () => {
   let browser: Browser;
   let server: RealServer;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
+import { describeEngines, launchEngine, type EngineBrowser } from './engines';
+import { requireBuilt, serve, type Served } from './harness';
 import { buildFixture, chat, shopPage, snippetFor, uiMounted } from './ui-harness';
 
 /** Records every CSP violation from the very start of the page. */
@@ -10,8 +10,8 @@ document.addEventListener('securitypolicyviolation', function (e) {
   window.violations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || ''));
 });`;
 
-describeBrowser('the chat UI under a strict Content-Security-Policy, in Chromium', () => {
-  let browser: Browser;
+describeEngines('the chat UI under a strict Content-Security-Policy', (engine) => {
+  let browser: EngineBrowser;
   let site: Served;
 
   beforeAll(async () => {
@@ -24,7 +24,7 @@ describeBrowser('the chat UI under a strict Content-Security-Policy, in Chromium
       '/fixture.js': { body: await buildFixture(), contentType: 'text/javascript' },
       '/shop.css': { body: 'body{font-family:sans-serif}', contentType: 'text/css' },
     });
-    browser = await launchBrowser();
+    browser = await launchEngine(engine);
   });
 
   afterAll(async () => {
@@ -33,8 +33,7 @@ describeBrowser('the chat UI under a strict Content-Security-Policy, in Chromium
   });
 
   it('mounts, opens and chats with zero securitypolicyviolation events', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
+    const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() == 'error' && errors.push(m.text()));
@@ -66,6 +65,6 @@ describeBrowser('the chat UI under a strict Content-Security-Policy, in Chromium
       await page.evaluate(() => (window as unknown as { violations: string[] }).violations),
     ).toEqual([]);
     expect(errors).toEqual([]);
-    await context.close();
+    await page.close();
   });
 });

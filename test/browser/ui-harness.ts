@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import nodeResolve from '@rollup/plugin-node-resolve';
-import type { Page } from 'playwright-core';
+import type { EnginePage } from './engines';
 import { rollup } from 'rollup';
 import ts from 'typescript';
 import { buildSnippetHtml } from '../../src/loader';
@@ -78,6 +78,15 @@ div{color:red !important;font-family:"Comic Sans MS" !important}
 button{background:lime !important;border:4px dashed red !important}
 [data-visitor-chat]{display:none !important;transform:scale(.5) !important;opacity:.2 !important}
 `;
+
+/**
+ * What these helpers need of a page: Playwright's `Page` (the Chromium-only tests) and the
+ * cross-engine `EnginePage` (engines.ts) both have it.
+ */
+interface Page {
+  evaluate: EnginePage['evaluate'];
+  locator(selector: string): { waitFor(options?: { state?: 'visible' }): Promise<void> };
+}
 
 /** The page's memory server, driven from Node. */
 export const chat = {

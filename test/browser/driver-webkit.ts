@@ -1,0 +1,327 @@
+/**
+ * The WebKit leg of engines.ts: WebKitGTK's MiniBrowser driven by Debian's WebKitWebDriver over
+ * W3C WebDriver (a small fetch-based client), on a private Xvfb display because MiniBrowser's
+ * `--headless` hangs under automation.
+ *
+ * Each context is its own WebKitWebDriver + MiniBrowser (an automation session is an ephemeral
+ * profile, and one driver holds one session); its pages are windows of that session, so they
+ * share storage, Web Locks and BroadcastChannel. Windows, not tabs: a MiniBrowser tab opened by
+ * WebDriver stays in the background (hidden), where clicks never arrive. WebDriver has one
+ * current window per session: every command takes the session's lock and switches first.
+ *
+ * A dialog (alert) left open fails the next command ("unexpected alert open"). Classic
+ * WebDriver has no console or error events and no init scripts: the fixture server
+ * adds engine-log.ts's recorder to the pages WebKit loads, and every command here drains it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { EngineBrowser, EngineContext } from './engines';
+import { MINIBROWSER } from './engines';
+import { createEnginePage, type PageLog, type Viewport } from './engine-page';
+import { pageInOwnContext } from './engine-context';
+
+/** W3C WebDriver key codes for Playwright's key names. */
+const KEYS: Record<string, string> = {
+  Backspace: '\uE003',
+  Tab: '\uE004',
+  Enter: '\uE007',
+  Shift: '\uE008',
+  Control: '\uE009',
+  Alt: '\uE00A',
+  Escape: '\uE00C',
+  Space: ' ',
+  PageUp: '\uE00E',
+  PageDown: '\uE00F',
+  End: '\uE010',
+  Home: '\uE011',
+  ArrowLeft: '\uE012',
+  ArrowUp: '\uE013',
+  ArrowRight: '\uE014',
+  ArrowDown: '\uE015',
+  Delete: '\uE017',
+  Meta: '\uE03D',
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as { port: number };
+  await new Promise((ok) => server.close(ok));
+  return port;
+}
+
+/** Starts Xvfb on the first free display (it reports the number on fd 3). */
+async function startXvfb(): Promise<{ display: string; proc: ChildProcess }> {
+  const proc = spawn(
+    'Xvfb',
+    ['-displayfd', '3', '-screen', '0', '1600x1200x24', '-nolisten', 'tcp'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  proc.stderr!.on('data', (d) => (stderr += d));
+  const display = await new Promise<string>((ok, fail) => {
+    let out = '';
+    proc.stdio[3]!.on('data', (d: Buffer) => {
+      out += d;
+      if (out.includes('\n')) ok(':' + out.trim());
+    });
+    proc.on('exit', (code) => fail(new Error(`Xvfb exited (${code}): ${stderr}`)));
+  });
+  return { display, proc };
+}
+
+async function stop(proc: ChildProcess) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((ok) => proc.once('exit', ok));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** One WebKitWebDriver process with one session: a small W3C WebDriver client. */
+async function startSession(display: string) {
+  const port = await freePort();
+  const driver = spawn('/usr/bin/WebKitWebDriver', ['--port=' + port], {
+    env: { ...process.env, DISPLAY: display },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  driver.stderr!.on('data', (d) => (stderr += d));
+  const base = `http://127.0.0.1:${port}`;
+
+  async function request(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json()) as { value: unknown };
+    if (!res.ok) {
+      const v = json.value as { error?: string; message?: string };
+      throw new Error(`WebKitWebDriver ${method} ${path}: ${v.error}: ${v.message}`);
+    }
+    return json.value;
+  }
+
+  for (let i = 0; ; i++) {
+    try {
+      await request('GET', '/status');
+      break;
+    } catch (e) {
+      if (driver.exitCode !== null || i > 100)
+        throw new Error(`WebKitWebDriver did not start: ${stderr || e}`);
+      await sleep(100);
+    }
+  }
+  const created = (await request('POST', '/session', {
+    capabilities: {
+      alwaysMatch: {
+        'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
+      },
+    },
+  })) as { sessionId: string; capabilities: { browserVersion: string } };
+  const session = `/session/${created.sessionId}`;
+  return {
+    version: 'webkitgtk/' + created.capabilities.browserVersion,
+    command: (method: string, path: string, body?: unknown) =>
+      request(method, session + path, body),
+    async quit() {
+      await request('DELETE', session).catch(() => {});
+      await stop(driver);
+    },
+  };
+}
+
+type Session = Awaited<ReturnType<typeof startSession>>;
+
+/** Sizes the window so that the page's viewport is `viewport`; throws when it cannot. */
+async function sizeWindow(s: Session, viewport: Viewport) {
+  let target = { width: viewport.width, height: viewport.height };
+  for (let i = 0; i < 3; i++) {
+    await s.command('POST', '/window/rect', target);
+    const inner = (await s.command('POST', '/execute/sync', {
+      script: 'return [innerWidth, innerHeight]',
+      args: [],
+    })) as [number, number];
+    if (inner[0] == viewport.width && inner[1] == viewport.height) return;
+    target = {
+      width: target.width + viewport.width - inner[0],
+      height: target.height + viewport.height - inner[1],
+    };
+  }
+  throw new Error(
+    `WebKit: MiniBrowser cannot show a ${viewport.width}×${viewport.height} viewport ` +
+      '(its window has a minimum width, about 447 px)',
+  );
+}
+
+interface Entry {
+  type?: string;
+  text?: string;
+  error?: string;
+}
+
+async function newContext(
+  display: string,
+  viewport: Viewport,
+  onVersion: (v: string) => void,
+): Promise<EngineContext> {
+  const s = await startSession(display);
+  onVersion(s.version);
+  await sizeWindow(s, viewport);
+  let lock: Promise<unknown> = Promise.resolve();
+  let current = (await s.command('GET', '/window')) as string;
+  let firstUsed = false;
+  const open = new Set<string>();
+
+  /** Runs `fn` alone on the session, with `handle` as its current tab. */
+  function onTab<T>(handle: string, fn: () => Promise<T>): Promise<T> {
+    const run = lock.then(async () => {
+      if (current != handle) {
+        await s.command('POST', '/window', { handle });
+        current = handle;
+      }
+      return fn();
+    });
+    lock = run.catch(() => {});
+    return run;
+  }
+
+  return {
+    async newPage() {
+      let handle: string;
+      if (!firstUsed) {
+        firstUsed = true;
+        handle = current;
+      } else {
+        const made = (await onTab([...open][0] ?? current, () =>
+          s.command('POST', '/window/new', { type: 'window' }),
+        )) as { handle: string };
+        handle = made.handle;
+        await onTab(handle, () => sizeWindow(s, viewport));
+      }
+      open.add(handle);
+      let sink: PageLog | undefined;
+      const drain = (entries: Entry[] | undefined) => {
+        for (const e of entries || []) {
+          if (e.error !== undefined) sink!.error(e.error);
+          else sink!.console(e.type!, e.text!);
+        }
+      };
+      const DRAIN = '(window.__engineLog ? window.__engineLog.splice(0) : [])';
+      const run = (expression: string) =>
+        onTab(handle, async () => {
+          const r = (await s.command('POST', '/execute/async', {
+            script: `var done = arguments[arguments.length - 1];
+              Promise.resolve().then(function () { return ${expression}; }).then(
+                function (v) { done({ v: v, u: v === undefined, log: ${DRAIN} }); },
+                function (e) { done({ e: String((e && e.stack) || e), log: ${DRAIN} }); });`,
+            args: [],
+          })) as { v?: unknown; u?: boolean; e?: string; log?: Entry[] };
+          drain(r.log);
+          if (r.e !== undefined) throw new Error('WebKit: evaluation failed: ' + r.e);
+          // WebDriver sends `undefined` as null; the flag keeps the difference, as Playwright does.
+          return r.u ? undefined : r.v;
+        });
+      const actions = (list: unknown[]) =>
+        onTab(handle, async () => {
+          await s.command('POST', '/actions', { actions: list });
+          await s.command('DELETE', '/actions');
+        });
+      const keys = (sequence: string[][]) =>
+        actions([
+          {
+            type: 'key',
+            id: 'keyboard',
+            actions: sequence.flatMap((chord) => [
+              ...chord.map((value) => ({ type: 'keyDown', value })),
+              ...[...chord].reverse().map((value) => ({ type: 'keyUp', value })),
+            ]),
+          },
+        ]);
+      const pointer = (list: unknown[]) =>
+        actions([
+          { type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions: list },
+        ]);
+      return createEnginePage(
+        'webkit',
+        {
+          async goto(url) {
+            await run('null').catch(() => {}); // keep what the page logged before leaving it
+            await onTab(handle, () => s.command('POST', '/url', { url }));
+          },
+          run,
+          click: (x, y) =>
+            pointer([
+              { type: 'pointerMove', x: Math.round(x), y: Math.round(y), origin: 'viewport' },
+              { type: 'pointerDown', button: 0 },
+              { type: 'pointerUp', button: 0 },
+            ]),
+          move: (x, y) =>
+            pointer([
+              { type: 'pointerMove', x: Math.round(x), y: Math.round(y), origin: 'viewport' },
+            ]),
+          press: (key) => keys([key.split('+').map((k) => KEYS[k] ?? k)]),
+          type: (text) => keys([...text].map((c) => [c == '\n' ? KEYS.Enter : c])),
+          screenshot: (path) =>
+            onTab(handle, async () => {
+              const png = (await s.command('GET', '/screenshot')) as string;
+              await writeFile(path, Buffer.from(png, 'base64'));
+            }),
+          async close() {
+            await run('null').catch(() => {});
+            open.delete(handle);
+            // Closing the last tab would end the session; the context's close() does that.
+            if (open.size)
+              await onTab(handle, async () => {
+                await s.command('DELETE', '/window');
+                current = ''; // no current tab until the next command switches to one
+              });
+          },
+        },
+        (log) => void (sink = log),
+      );
+    },
+    close: () => lock.then(() => s.quit()),
+  };
+}
+
+/** Starts a private Xvfb; every context launches its own MiniBrowser on it. */
+export async function launch(): Promise<EngineBrowser> {
+  const xvfb = await startXvfb();
+  const contexts = new Set<EngineContext>();
+  let version = 'webkitgtk (version known once a page is open)';
+  const self: EngineBrowser = {
+    engine: 'webkit',
+    get version() {
+      return version;
+    },
+    async newContext(options = {}) {
+      const context = await newContext(
+        xvfb.display,
+        options.viewport || { width: 1280, height: 720 },
+        (v) => (version = v),
+      );
+      contexts.add(context);
+      return {
+        newPage: context.newPage,
+        async close() {
+          contexts.delete(context);
+          await context.close();
+        },
+      };
+    },
+    newPage: (options) => pageInOwnContext(self, options),
+    async close() {
+      await Promise.all([...contexts].map((c) => c.close()));
+      await stop(xvfb.proc);
+    },
+  };
+  return self;
+}
