@@ -17,7 +17,7 @@ import {
 import { countMask, countRow, noCounts, type Counts, type ListRow } from '../shared/visitor-list';
 import type { AgentFeed } from './agent-feed';
 import type { Plan } from './config';
-import { createConversations } from './conversations';
+import { createConversations, type ConversationOptions } from './conversations';
 import type { EventLog, FeedEventInput } from './event-log';
 import { createHello } from './hello';
 import type { Logger } from './log';
@@ -51,7 +51,12 @@ export interface HubOptions extends PresenceOptions {
   keys: string[];
   plan: Plan;
   userHashSecret?: string;
-  rules: AutoMessageRule[];
+  /** The site's auto-message rules now (automations.ts). */
+  rules(): AutoMessageRule[];
+  /** The site's chatbot flows (automations.ts). */
+  bots: ConversationOptions['bots'];
+  /** What a bot turn did, for the figures. */
+  botTurned?: ConversationOptions['botTurned'];
   log: Logger;
   metrics?: Pick<Metrics, 'frame' | 'message' | 'delivered'>;
   /** How long the bot "types" before it answers (default 700 ms). */
@@ -196,6 +201,13 @@ export function createHub(o: HubOptions) {
     },
     setTyping,
     later,
+    bots: o.bots,
+    botTurned: o.botTurned,
+    async capture(v, field, value) {
+      if (applyProfile(v, { [field]: value })) v.verified = false;
+      v.customer = true;
+      await saved(v);
+    },
   });
 
   /** Saves the visitor and tells the feed; a failed write is retried with the next batch. */
@@ -400,6 +412,10 @@ export function createHub(o: HubOptions) {
     agentsChanged,
     /** Re-derives presence and writes batched activity. */
     sweep,
+    /** The auto-message rules changed: every online widget of this node gets them. */
+    broadcastRules(rules: AutoMessageRule[]) {
+      for (const v of visitors.values()) if (v.online) deliver(v, { t: 'rules', rules });
+    },
     /** Whether agents are online, as told to visitors. */
     agentsOnline: () => agentsOnline,
     /** Stops the timers and writes what is pending. */

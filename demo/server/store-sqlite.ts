@@ -8,6 +8,7 @@ import type { Message, PageInfo } from '../../src/protocol';
 import { migrate } from './migrations';
 import {
   VISITOR_FIELDS,
+  toAutomation,
   toConversation,
   toMessage,
   toVisitor,
@@ -15,6 +16,7 @@ import {
   type PageView,
   type Row,
   type Store,
+  type StoredAutomation,
   type StoredConversation,
   type StoredVisitor,
 } from './store';
@@ -82,7 +84,37 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
     addShow: db.prepare(
       'INSERT INTO auto_message_shows (visitor_id, visit, rule, text, at) VALUES (?, ?, ?, ?, ?)',
     ),
+    automations: db.prepare('SELECT * FROM automations ORDER BY created_at, id'),
+    revision: db.prepare("SELECT value FROM meta WHERE key = 'automations_revision'"),
+    bump: db.prepare(
+      `INSERT INTO meta (key, value) VALUES ('automations_revision', '1')
+       ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)`,
+    ),
+    saveAutomation: db.prepare(
+      `INSERT INTO automations (id, kind, enabled, body, created_at, updated_at)
+       VALUES (@id, @kind, @enabled, @body, @createdAt, @updatedAt)
+       ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, enabled = excluded.enabled,
+       body = excluded.body, updated_at = excluded.updated_at`,
+    ),
+    deleteAutomation: db.prepare('DELETE FROM automations WHERE id = ?'),
+    markSeeded: db.prepare(
+      "INSERT OR IGNORE INTO meta (key, value) VALUES ('automations_seeded', '1')",
+    ),
   };
+  const saveAutomation = db.transaction((a: StoredAutomation) => {
+    q.saveAutomation.run({ ...a, enabled: a.enabled ? 1 : 0 });
+    q.bump.run();
+  });
+  const deleteAutomation = db.transaction((id: string) => {
+    const gone = q.deleteAutomation.run(id).changes > 0;
+    if (gone) q.bump.run();
+    return gone;
+  });
+  const seed = db.transaction((list: StoredAutomation[]) => {
+    if (!q.markSeeded.run().changes) return false;
+    for (const a of list) saveAutomation(a);
+    return true;
+  });
   const save = (v: StoredVisitor) => q.saveVisitor.run(...visitorValues(v), v.id);
   const saveMany = db.transaction((list: StoredVisitor[]) => {
     for (const v of list) save(v);
@@ -171,6 +203,21 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
     },
     async addAutoMessageShow(vid, visit, rule, text, at) {
       q.addShow.run(vid, visit, rule, text, at);
+    },
+    async listAutomations() {
+      return (q.automations.all() as Row[]).map(toAutomation);
+    },
+    async automationsRevision() {
+      return Number((q.revision.get() as Row | undefined)?.value ?? 0);
+    },
+    async saveAutomation(a) {
+      saveAutomation(a);
+    },
+    async deleteAutomation(id) {
+      return deleteAutomation(id);
+    },
+    async seedAutomations(list) {
+      return seed(list);
     },
     async ping() {
       db.prepare('SELECT 1').get();

@@ -135,6 +135,50 @@ describe.each(engines)('the %s store', (_name, open) => {
     await expect(s.ping()).resolves.toBeUndefined();
     await s.close();
   });
+
+  it('keeps automations, seeds a database once, and moves the revision with every write', async () => {
+    const s = await open();
+    const a = (id: string, at: number, enabled = true) => ({
+      id,
+      kind: 'auto-message',
+      enabled,
+      body: JSON.stringify({ text: id }),
+      createdAt: at,
+      updatedAt: at,
+    });
+    expect(await s.automationsRevision()).toBe(0);
+    expect(await s.seedAutomations([a('seed-2', 2), a('seed-1', 1)])).toBe(true);
+    expect(await s.seedAutomations([a('again', 3)])).toBe(false);
+    expect((await s.listAutomations()).map((x) => x.id)).toEqual(['seed-1', 'seed-2']);
+    const r0 = await s.automationsRevision();
+    expect(r0).toBeGreaterThan(0);
+    await s.saveAutomation({ ...a('seed-1', 99, false), body: '{"text":"new"}' });
+    const r1 = await s.automationsRevision();
+    expect(r1).toBeGreaterThan(r0);
+    // A replaced automation keeps its place (createdAt) and takes the rest.
+    expect((await s.listAutomations())[0]).toEqual({
+      ...a('seed-1', 1, false),
+      body: '{"text":"new"}',
+      updatedAt: 99,
+    });
+    expect(await s.deleteAutomation('seed-2')).toBe(true);
+    expect(await s.deleteAutomation('seed-2')).toBe(false);
+    expect(await s.automationsRevision()).toBeGreaterThan(r1);
+    expect((await s.listAutomations()).map((x) => x.id)).toEqual(['seed-1']);
+    await s.close();
+  });
+
+  it('marks a database seeded even with no examples (DEMO=0 stays empty)', async () => {
+    const s = await open();
+    expect(await s.seedAutomations([])).toBe(true);
+    expect(
+      await s.seedAutomations([
+        { id: 'x', kind: 'bot', enabled: true, body: '{}', createdAt: 1, updatedAt: 1 },
+      ]),
+    ).toBe(false);
+    expect(await s.listAutomations()).toEqual([]);
+    await s.close();
+  });
 });
 
 describe.runIf(withPostgres)('Postgres migrations', () => {
