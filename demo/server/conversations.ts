@@ -35,8 +35,6 @@ export interface ConversationOptions {
   bots: { bot(id: string): Bot | undefined; greeting(): Bot | undefined };
   /** A bot step captured an answer: store it on the visitor (a customer now). */
   capture(v: LiveVisitor, field: AskField, value: string): Promise<void>;
-  /** What a bot turn did, for the figures (stats.ts). */
-  botTurned?(v: LiveVisitor, c: StoredConversation, turn: BotTurn): Promise<void>;
 }
 
 /** Creates the conversation handlers. */
@@ -63,6 +61,12 @@ export function createConversations(o: ConversationOptions) {
     return stored;
   }
 
+  /** A flow's figures: a greeting is a show; a hand-over counts as a conversation it led to. */
+  async function figures(v: LiveVisitor, c: StoredConversation, r: BotTurn) {
+    if (r.started) await store.addAutoMessageShow(v.id, v.visits, r.bot.id, r.text, now());
+    if (r.handover) await store.showHandedOver(v.id, r.bot.id, c.id);
+  }
+
   /**
    * The bot's turn after a visitor message. It runs on the node that stored the message, inside
    * the visitor's serial queue, and the conversation's new state is stored before the bot
@@ -76,7 +80,8 @@ export function createConversations(o: ConversationOptions) {
     c.bot = r.state;
     await store.saveConversation(c);
     if (r.capture) await o.capture(v, r.capture.field, r.capture.value);
-    await o.botTurned?.(v, c, r);
+    // The figures are worth less than the answer: a failed write is logged, not fatal.
+    await figures(v, c, r).catch((e) => o.log.warn(`visitor ${v.id}: figures not written: ${e}`));
     const say = async () => {
       // Closed meanwhile, or an agent replied: the bot stays quiet.
       if (v.conversation !== c || c.lastAgentAt > 0) return;
@@ -108,10 +113,16 @@ export function createConversations(o: ConversationOptions) {
       }
       const t = now();
       let c = v.conversation;
+      const opened = !c;
       if (!c) c = v.conversation = await store.createConversation(v.id, 'visitor', t);
       o.setTyping(v, false);
       const m = await post(v, c, { cid: f.cid, from: 'visitor', text: f.text, at: t }, reply);
       reply.send({ t: 'ack', cid: f.cid, id: m.id, at: m.at });
+      // Figures: an answer to this visit's last auto message, or to the flow waiting for one.
+      if (v.amVisit == v.visits || c.bot.startsWith('at:'))
+        await store
+          .showReplied(v.id, v.visits, t, opened ? c.id : null)
+          .catch((e) => o.log.warn(`visitor ${v.id}: figures not written: ${e}`));
       await runBot(v, c, f.text);
       return true;
     },

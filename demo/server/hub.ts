@@ -55,8 +55,6 @@ export interface HubOptions extends PresenceOptions {
   rules(): AutoMessageRule[];
   /** The site's chatbot flows (automations.ts). */
   bots: ConversationOptions['bots'];
-  /** What a bot turn did, for the figures. */
-  botTurned?: ConversationOptions['botTurned'];
   log: Logger;
   metrics?: Pick<Metrics, 'frame' | 'message' | 'delivered'>;
   /** How long the bot "types" before it answers (default 700 ms). */
@@ -202,7 +200,6 @@ export function createHub(o: HubOptions) {
     setTyping,
     later,
     bots: o.bots,
-    botTurned: o.botTurned,
     async capture(v, field, value) {
       if (applyProfile(v, { [field]: value })) v.verified = false;
       v.customer = true;

@@ -138,7 +138,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     token: settings.agentToken,
     plan: settings.plan,
     log,
-    automations: createAutomationsApi({ automations, stats: async () => new Map() }),
+    automations: createAutomationsApi({ automations, stats: () => store.automationStats() }),
   });
   let base = '';
   const pages = createPages({

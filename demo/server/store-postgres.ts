@@ -8,8 +8,10 @@ import type { Message } from '../../src/protocol';
 import type { Logger } from './log';
 import { migratePostgres } from './migrations-postgres';
 import {
+  STATS_SQL,
   VISITOR_FIELDS,
   toAutomation,
+  toStats,
   toConversation,
   toMessage,
   toVisitor,
@@ -227,6 +229,21 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
         'INSERT INTO auto_message_shows (visitor_id, visit, rule, text, at) VALUES ($1, $2, $3, $4, $5)',
         [vid, visit, rule, text, at],
       ),
+    showReplied: (vid, visit, at, conversationId) =>
+      run(
+        `UPDATE auto_message_shows SET replied_at = $1, conversation_id = coalesce(conversation_id, $2)
+         WHERE id = (SELECT max(id) FROM auto_message_shows WHERE visitor_id = $3 AND visit = $4)
+         AND replied_at IS NULL`,
+        [at, conversationId, vid, visit],
+      ),
+    showHandedOver: (vid, rule, conversationId) =>
+      run(
+        `UPDATE auto_message_shows SET conversation_id = $1
+         WHERE id = (SELECT max(id) FROM auto_message_shows WHERE visitor_id = $2 AND rule = $3)
+         AND conversation_id IS NULL`,
+        [conversationId, vid, rule],
+      ),
+    automationStats: async () => toStats(await rows(STATS_SQL)),
     async listAutomations() {
       return (await rows('SELECT * FROM automations ORDER BY created_at, id')).map(toAutomation);
     },

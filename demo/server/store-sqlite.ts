@@ -7,8 +7,10 @@ import { consoleLogger, type Logger } from './log';
 import type { Message, PageInfo } from '../../src/protocol';
 import { migrate } from './migrations';
 import {
+  STATS_SQL,
   VISITOR_FIELDS,
   toAutomation,
+  toStats,
   toConversation,
   toMessage,
   toVisitor,
@@ -84,6 +86,17 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
     addShow: db.prepare(
       'INSERT INTO auto_message_shows (visitor_id, visit, rule, text, at) VALUES (?, ?, ?, ?, ?)',
     ),
+    showReplied: db.prepare(
+      `UPDATE auto_message_shows SET replied_at = ?, conversation_id = coalesce(conversation_id, ?)
+       WHERE id = (SELECT max(id) FROM auto_message_shows WHERE visitor_id = ? AND visit = ?)
+       AND replied_at IS NULL`,
+    ),
+    showHandedOver: db.prepare(
+      `UPDATE auto_message_shows SET conversation_id = ?
+       WHERE id = (SELECT max(id) FROM auto_message_shows WHERE visitor_id = ? AND rule = ?)
+       AND conversation_id IS NULL`,
+    ),
+    stats: db.prepare(STATS_SQL),
     automations: db.prepare('SELECT * FROM automations ORDER BY created_at, id'),
     revision: db.prepare("SELECT value FROM meta WHERE key = 'automations_revision'"),
     bump: db.prepare(
@@ -203,6 +216,15 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
     },
     async addAutoMessageShow(vid, visit, rule, text, at) {
       q.addShow.run(vid, visit, rule, text, at);
+    },
+    async showReplied(vid, visit, at, conversationId) {
+      q.showReplied.run(at, conversationId, vid, visit);
+    },
+    async showHandedOver(vid, rule, conversationId) {
+      q.showHandedOver.run(conversationId, vid, rule);
+    },
+    async automationStats() {
+      return toStats(q.stats.all() as Row[]);
     },
     async listAutomations() {
       return (q.automations.all() as Row[]).map(toAutomation);

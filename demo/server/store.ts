@@ -146,6 +146,17 @@ export interface Store {
     text: string,
     at: number,
   ): Promise<void>;
+  /**
+   * The visitor wrote after the last auto message or bot greeting of this visit: that show is
+   * replied to (once); `conversationId` when this message opened the conversation.
+   */
+  showReplied(vid: string, visit: number, at: number, conversationId: number | null): Promise<void>;
+  /** A chatbot flow handed the conversation over: its last show for the visitor counts it. */
+  showHandedOver(vid: string, rule: string, conversationId: number): Promise<void>;
+  /** Shown, replied to and conversations, by automation (rule) id. */
+  automationStats(): Promise<
+    Map<string, { shown: number; replied: number; conversations: number }>
+  >;
   /** Every automation, oldest first. */
   listAutomations(): Promise<StoredAutomation[]>;
   /** A number that grows with every automation write (nodes poll it to reload). */
@@ -259,6 +270,24 @@ export const toConversation = (r: Row | undefined): StoredConversation | undefin
     lastAgentAt: r.last_agent_at as number,
     bot: r.bot as string,
   };
+
+/** Rows of `rule, shown, replied, conversations` as the stats map. */
+export function toStats(rows: Row[]) {
+  return new Map(
+    rows.map((r) => [
+      r.rule as string,
+      {
+        shown: Number(r.shown),
+        replied: Number(r.replied),
+        conversations: Number(r.conversations),
+      },
+    ]),
+  );
+}
+
+/** The figures of every rule (auto message or flow) with a show. */
+export const STATS_SQL = `SELECT rule, count(*) AS shown, count(replied_at) AS replied,
+  count(conversation_id) AS conversations FROM auto_message_shows GROUP BY rule`;
 
 /** An automation row as a StoredAutomation. */
 export const toAutomation = (r: Row): StoredAutomation => ({

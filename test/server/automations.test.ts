@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, serve, visit } from './helpers';
+import { api, serve, until, visit } from './helpers';
 
 const pricing = {
   kind: 'auto-message',
@@ -254,5 +254,43 @@ describe('automations: chatbot flows', () => {
     expect(r.json.message).toBe(
       'steps.hello.buttons[0].next must be the id of a step of this flow',
     );
+  });
+});
+
+describe('automations: figures', () => {
+  const stats = async (s: Awaited<ReturnType<typeof serve>>, id: string) =>
+    (await api(s, 'GET', '/api/automations/' + id)).json.automation.stats;
+
+  it('counts an auto message shown, replied to and the conversation it started', async () => {
+    const s = await serve({ demo: false });
+    const { id } = (await api(s, 'POST', '/api/automations', pricing)).json.automation;
+    const a = await visit(s.url);
+    a.c.send({ t: 'am', rule: id, text: pricing.text });
+    await until(async () => (await stats(s, id)).shown == 1);
+    a.c.send({ t: 'msg', cid: 'r1', text: 'Yes, which plan?', at: Date.now() });
+    await a.c.next('ack');
+    a.c.send({ t: 'msg', cid: 'r2', text: 'Hello?', at: Date.now() });
+    await a.c.next('ack');
+    // Shown to a second visitor who never answers.
+    const b = await visit(s.url);
+    b.c.send({ t: 'am', rule: id, text: pricing.text });
+    await until(async () => (await stats(s, id)).shown == 2);
+    expect(await stats(s, id)).toEqual({ shown: 2, replied: 1, conversations: 1 });
+    const list = (await api(s, 'GET', '/api/automations')).json.automations;
+    expect(list[0].stats).toEqual({ shown: 2, replied: 1, conversations: 1 });
+  });
+
+  it('counts a flow greeting, an answer to it and its hand-over', async () => {
+    const s = await serve({ demo: false });
+    const { id } = (await api(s, 'POST', '/api/automations', twoSteps)).json.automation;
+    const { c } = await visit(s.url);
+    c.send({ t: 'msg', cid: 'f1', text: 'hi', at: Date.now() });
+    await c.next('msg');
+    expect(await stats(s, id)).toEqual({ shown: 1, replied: 0, conversations: 0 });
+    c.send({ t: 'msg', cid: 'f2', text: 'Yes please', at: Date.now() });
+    await c.next('msg');
+    c.send({ t: 'msg', cid: 'f3', text: 'ada@example.com', at: Date.now() });
+    await c.next('msg');
+    expect(await stats(s, id)).toEqual({ shown: 1, replied: 1, conversations: 1 });
   });
 });

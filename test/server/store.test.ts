@@ -168,6 +168,27 @@ describe.each(engines)('the %s store', (_name, open) => {
     await s.close();
   });
 
+  it('counts shows, replies and conversations per automation', async () => {
+    const s = await open();
+    await s.insertVisitor(visitor('f'));
+    await s.insertVisitor(visitor('g'));
+    const c = await s.createConversation('f', 'visitor', 5);
+    await s.addAutoMessageShow('f', 1, 'am', 'Hi', 1);
+    await s.showReplied('f', 1, 2, c.id);
+    // A second answer counts nothing more.
+    await s.showReplied('f', 1, 3, null);
+    await s.addAutoMessageShow('g', 1, 'am', 'Hi', 4);
+    await s.addAutoMessageShow('f', 1, 'bot', 'Hello', 6);
+    await s.showReplied('f', 1, 7, null);
+    await s.showHandedOver('f', 'bot', c.id);
+    await s.showHandedOver('f', 'bot', c.id);
+    expect(Object.fromEntries(await s.automationStats())).toEqual({
+      am: { shown: 2, replied: 1, conversations: 1 },
+      bot: { shown: 1, replied: 1, conversations: 1 },
+    });
+    await s.close();
+  });
+
   it('marks a database seeded even with no examples (DEMO=0 stays empty)', async () => {
     const s = await open();
     expect(await s.seedAutomations([])).toBe(true);
