@@ -6,6 +6,8 @@
 //   widget.js                 script-tag core: classic IIFE, everything bundled, minified, no Preact
 //   chat.js, http.js, ui.js   ES-module chunks widget.js imports by URL after `load` (src/main.ts);
 //                             ui.js carries its own Preact (a script-tag site has no bundler)
+//   lang/<code>.js            one UI language table each (English is in ui.js), imported by URL
+//                             when the visitor's language is first used (src/chat.ts)
 //   agent.js, server.js       the demo agent page and the reference server: built here for
 //                             `npm start`, left out of the npm package (package.json `files`)
 //
@@ -15,7 +17,7 @@
 // TypeScript only transpiles here, file by file (`isolatedModules` is on), which keeps the build
 // to a few seconds; type errors are `npm run typecheck`'s job. Declarations come from one
 // TypeScript program over the npm entry points.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -133,13 +135,13 @@ const snippet = () => ({
 /** @type {import('rollup').RollupOptions[]} */
 const configs = [
   {
-    input: { index: 'src/index.ts', loader: 'src/loader.ts', 'npm/ui': 'src/ui/index.tsx' },
+    input: { index: 'src/index.ts', loader: 'src/loader.ts', 'npm/ui': 'src/ui/npm.tsx' },
     external: (id) => deps.some((d) => id == d || id.startsWith(d + '/')),
     plugins: [
       resolveTs(),
       transpile(),
       snippet(),
-      declarations(['src/index.ts', 'src/loader.ts', 'src/ui/index.tsx']),
+      declarations(['src/index.ts', 'src/loader.ts', 'src/ui/npm.tsx']),
     ],
     output: {
       dir: 'dist',
@@ -161,6 +163,13 @@ const configs = [
     output: { file: 'dist/chat.js', format: 'es', sourcemap: true },
   },
   {
+    // The language layer (language list, `lang: 'auto'`, plural rules), loaded by chat.js only
+    // for a visitor whose language is not English; the tables themselves are lang/<code>.js.
+    input: 'src/lang.ts',
+    plugins: [resolveTs(), transpile(), minify()],
+    output: { file: 'dist/lang.js', format: 'es', sourcemap: true },
+  },
+  {
     // The HTTP transport, loaded by widget.js only for sites that choose it.
     input: 'src/http.ts',
     plugins: [resolveTs(), transpile(), minify()],
@@ -172,6 +181,14 @@ const configs = [
     input: 'src/ui/index.tsx',
     plugins: [resolveTs(), transpile(), minify()],
     output: { file: 'dist/ui.js', format: 'es', sourcemap: true },
+  },
+  {
+    // The UI's language tables, one module each (pt-br.js imports pt.js), for the script tag.
+    input: Object.fromEntries(
+      readdirSync('src/ui/lang').map((f) => [f.replace(/\.ts$/, ''), 'src/ui/lang/' + f]),
+    ),
+    plugins: [resolveTs(), transpile(), minify()],
+    output: { dir: 'dist/lang', format: 'es', entryFileNames: '[name].js' },
   },
 ];
 

@@ -3,11 +3,15 @@
  * `load` event: commands, outbox, messages and auto-message rules on top of the kernel, and the
  * launcher shell drawn without Preact. The UI chunk (`ui.js`) loads only when it is needed.
  */
+import type { ChunkLoader } from './core/chunk';
 import type { Kernel } from './core/kernel';
 import { installChat, type Widget } from './core/widget';
 import { createShell, type Shell } from './ui/shell';
 
 export { installChat };
+
+/** What `lang.js` exports to chat.js and ui.js. */
+export type LangModule = typeof import('./lang');
 
 /** What `ui.js` exports to the script-tag build. */
 export interface UIModule {
@@ -15,16 +19,17 @@ export interface UIModule {
 }
 
 /**
- * Installs the chat layer with the launcher shell: `ui.js` (from `loadUI`) is imported when the
+ * Installs the chat layer with the launcher shell: `ui.js` (through `chunk`) is imported when the
  * visitor opens the chat, a message or auto message arrives or `chat:open` is called — or
- * earlier, as a prefetch, when the pointer, the focus or a touch reaches the launcher.
+ * earlier, as a prefetch, when the pointer, the focus or a touch reaches the launcher. A language
+ * other than English loads its table, `lang/<code>.js`, the same way when it is first used.
  */
-export function startChat(k: Kernel, loadUI: () => Promise<UIModule>): Widget {
+export function startChat(k: Kernel, chunk: ChunkLoader): Widget {
   let ui: Promise<UIModule> | undefined;
   let shell: Shell | undefined;
   const fetchUI = () => {
     // A failed load is tried again next time, not remembered.
-    ui ||= loadUI().catch((e) => {
+    ui ||= chunk<UIModule>('ui.js').catch((e) => {
       ui = undefined;
       throw e;
     });
@@ -34,7 +39,7 @@ export function startChat(k: Kernel, loadUI: () => Promise<UIModule>): Widget {
     k,
     (w) => fetchUI().then((m) => void m.mount(w, shell)),
     (w) => {
-      if (k.doc) shell = createShell(w, k.doc, () => void fetchUI().catch(() => {}));
+      if (k.doc) shell = createShell(w, k.doc, () => void fetchUI().catch(() => {}), chunk);
     },
   );
 }

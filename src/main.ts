@@ -13,7 +13,6 @@ import { createChunkLoader } from './core/chunk';
 import { createKernel, type Kernel, type KernelOptions } from './core/kernel';
 import type { Listener } from './core/commands';
 import type { Widget } from './core/widget';
-import type { UIModule } from './chat';
 import type { Transport } from './transport/types';
 import { createWebSocketTransport } from './transport/websocket';
 
@@ -109,7 +108,7 @@ function lazyTransport(load: Promise<Transport>): Transport {
     let loading: Promise<void> | undefined;
     const loadChat = () =>
       (loading ||= chunk<typeof import('./chat')>('chat.js').then((m) => {
-        const wd = (widget = m.startChat(k!, () => chunk<UIModule>('ui.js')));
+        const wd = (widget = m.startChat(k!, chunk));
         for (const args of q.splice(0)) wd.exec(args as ArrayLike<unknown>);
       }));
     k.needChat = loadChat;

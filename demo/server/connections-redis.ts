@@ -24,10 +24,11 @@ local n = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('SADD', KEYS[2], ARGV[2])
 return redis.call('SADD', KEYS[3], ARGV[2])`;
 
-/** KEYS: conns, inc-set, online. ARGV: inc, vid. Returns 1 when the visitor went offline. */
-const CLOSE = `
-local n = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
-if n > 0 then return 0 end
+/**
+ * KEYS: conns, inc-set, online. ARGV: inc, vid. Drops one visitor of this incarnation (Redis kept
+ * a connection whose close it did not hear). Returns 1 when the visitor went offline.
+ */
+const FORGET = `
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('SREM', KEYS[2], ARGV[2])
 if redis.call('HLEN', KEYS[1]) == 0 then
@@ -35,6 +36,12 @@ if redis.call('HLEN', KEYS[1]) == 0 then
   return redis.call('SREM', KEYS[3], ARGV[2])
 end
 return 0`;
+
+/** KEYS: conns, inc-set, online. ARGV: inc, vid. Returns 1 when the visitor went offline. */
+const CLOSE =
+  `
+local n = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
+if n > 0 then return 0 end` + FORGET;
 
 /**
  * KEYS: node, nodes, dead. ARGV: inc, ttl ms, expires-at ms. Returns 'fenced' when the others
@@ -103,6 +110,24 @@ export interface HeartbeatTiming {
   ttlMs: number;
 }
 
+/** The Redis registry: the interface plus what a cluster node and its tests need. */
+export interface RedisConnections extends Connections {
+  /**
+   * The command connection: scripts that must run after this node's connection changes (the
+   * list rows' online check) go through it, so Redis sees them in the order they were sent.
+   */
+  client: Redis;
+  /**
+   * Hears that this node wrote its connections back: after Redis lost its data, at start, or
+   * after calls that failed (see `resync`).
+   */
+  onRestored(listener: () => void): void;
+  /** Makes the next heartbeat write this node's state again (a write to Redis failed). */
+  resync(): void;
+  /** Stops the heartbeat without leaving (see the method). */
+  freeze(): () => void;
+}
+
 /** Creates the registry for node `node`; resolves once the first heartbeat is written. */
 export async function createRedisConnections(o: {
   url: string;
@@ -111,30 +136,36 @@ export async function createRedisConnections(o: {
   timing?: Partial<HeartbeatTiming>;
   /** Counts Redis errors (metrics). */
   onError?: () => void;
-}): Promise<Connections & { freeze(): () => void }> {
+}): Promise<RedisConnections> {
   const beatMs = o.timing?.beatMs ?? 2000;
   const ttlMs = o.timing?.ttlMs ?? 6000;
   const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true };
   const redis = new Redis(o.url, options);
   const sub = new Redis(o.url, options);
-  const changeListeners = new Set<(vid: string, online: boolean) => void>();
+  const changeListeners = new Set<(vid: string, online: boolean, mine: boolean) => void>();
   const fenceListeners = new Set<() => void>();
+  const restoreListeners = new Set<() => void>();
+  /** This process, in the transitions it publishes (listeners hear whether a change was theirs). */
+  const self = randomBytes(6).toString('base64url');
   /** This node's open connections per visitor: the truth Redis mirrors. */
   const local = new Map<string, number>();
   let inc = '';
   let closed = false;
   let failing = false;
+  /** A change did not reach Redis: the next heartbeat makes Redis what `local` says. */
+  let stale = false;
 
   const newIncarnation = () => (inc = `${o.node}:${randomBytes(6).toString('base64url')}`);
   newIncarnation();
   const keys = (vid: string) => [P + 'conns:' + vid, P + 'inc:' + inc, P + 'online'];
   const failed = (what: string) => (e: unknown) => {
+    stale = true;
     o.onError?.();
     if (!failing) o.log.warn(`redis: ${what} failed: ${(e as Error)?.message ?? e}`);
     failing = true;
   };
   const publish = (vid: string, online: boolean) =>
-    redis.publish(CHANNEL, JSON.stringify({ vid, online })).catch(failed('publish'));
+    redis.publish(CHANNEL, JSON.stringify({ vid, online, by: self })).catch(failed('publish'));
 
   redis.on('error', () => {});
   sub.on('error', () => {});
@@ -142,14 +173,14 @@ export async function createRedisConnections(o: {
   // ioredis subscribes again by itself after a reconnect.
   await sub.subscribe(CHANNEL);
   sub.on('message', (_channel: string, raw: string) => {
-    let m: { vid?: unknown; online?: unknown };
+    let m: { vid?: unknown; online?: unknown; by?: unknown };
     try {
       m = JSON.parse(raw);
     } catch {
       return;
     }
     if (typeof m.vid != 'string' || typeof m.online != 'boolean') return;
-    for (const l of changeListeners) l(m.vid, m.online);
+    for (const l of changeListeners) l(m.vid, m.online, m.by === self);
   });
 
   /** Writes this node's connections back (after Redis lost them, or under a new incarnation). */
@@ -159,6 +190,14 @@ export async function createRedisConnections(o: {
     const results = (await batch.exec()) ?? [];
     let i = 0;
     for (const vid of local.keys()) if ((results[i++]?.[1] as number) == 1) publish(vid, true);
+  }
+
+  /** Drops what Redis holds for this incarnation that `local` no longer has. */
+  async function forgetClosed() {
+    const held = (await redis.smembers(P + 'inc:' + inc)) as string[];
+    for (const vid of held)
+      if (!local.has(vid) && (await redis.eval(FORGET, 3, ...keys(vid), inc, vid)) == 1)
+        publish(vid, false);
   }
 
   async function beat() {
@@ -181,7 +220,12 @@ export async function createRedisConnections(o: {
       await beat();
       return;
     }
-    if (state == 'new') await restore();
+    if (state == 'new' || stale) {
+      stale = false;
+      if (state != 'new') await forgetClosed();
+      await restore();
+      for (const l of restoreListeners) l();
+    }
     const gone = (await redis.eval(REAP, 2, P + 'nodes', P + 'online', P, now)) as string[];
     for (const vid of gone) publish(vid, false);
     if (failing) o.log.info('redis: answering again');
@@ -221,6 +265,9 @@ export async function createRedisConnections(o: {
     onlineCount: () => redis.scard(P + 'online'),
     onChange: (l) => void changeListeners.add(l),
     onFenced: (l) => void fenceListeners.add(l),
+    onRestored: (l) => void restoreListeners.add(l),
+    resync: () => void (stale = true),
+    client: redis,
     /**
      * Stops the heartbeat without leaving, as a frozen or killed process would (tests and the
      * benchmark); returns the function that starts it again.

@@ -15,8 +15,11 @@ export interface Connections {
   isOnline(vid: string): Promise<boolean>;
   /** Visitors with a connection on any live node (O(1)). */
   onlineCount(): Promise<number>;
-  /** Hears visitors going online or offline anywhere (a dead node's visitors included). */
-  onChange(listener: (vid: string, online: boolean) => void): void;
+  /**
+   * Hears visitors going online or offline anywhere (a dead node's visitors included); `mine`
+   * says this node made the change (its connection, or its reaper), so one node acts on it.
+   */
+  onChange(listener: (vid: string, online: boolean, mine: boolean) => void): void;
   /**
    * Hears that this node's registration was removed by the others (it looked dead: a
    * partition, a long pause): it must close its sockets rather than serve stale state.
@@ -28,18 +31,18 @@ export interface Connections {
 /** One node: counts in memory. */
 export function createMemoryConnections(): Connections {
   const counts = new Map<string, number>();
-  const listeners = new Set<(vid: string, online: boolean) => void>();
+  const listeners = new Set<(vid: string, online: boolean, mine: boolean) => void>();
   return {
     opened(vid) {
       const n = (counts.get(vid) ?? 0) + 1;
       counts.set(vid, n);
-      if (n == 1) for (const l of listeners) l(vid, true);
+      if (n == 1) for (const l of listeners) l(vid, true, true);
     },
     closed(vid) {
       const n = (counts.get(vid) ?? 0) - 1;
       if (n > 0) return void counts.set(vid, n);
       if (!counts.delete(vid)) return;
-      for (const l of listeners) l(vid, false);
+      for (const l of listeners) l(vid, false, true);
     },
     isOnline: async (vid) => counts.has(vid),
     onlineCount: async () => counts.size,

@@ -14,8 +14,17 @@ import {
   type Message,
   type ServerFrame,
 } from '../../src/protocol';
-import { countMask, countRow, noCounts, type Counts, type ListRow } from '../shared/visitor-list';
+import {
+  countMask,
+  countRow,
+  needleOf,
+  noCounts,
+  type Counts,
+  type ListRow,
+} from '../shared/visitor-list';
 import type { AgentFeed } from './agent-feed';
+import type { Cluster } from './cluster';
+import type { RowWrite } from './cluster-rows';
 import type { Plan } from './config';
 import { createConversations, type ConversationOptions } from './conversations';
 import type { EventLog, FeedEventInput } from './event-log';
@@ -24,6 +33,7 @@ import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import {
   changed,
+  isHere,
   listJson,
   refresh,
   rowOf,
@@ -62,10 +72,21 @@ export interface HubOptions extends PresenceOptions {
   /** How often presence is re-derived and activity written (default 5 s). */
   sweepMs?: number;
   now?: () => number;
+  /**
+   * A cluster node's link to the others (REDIS_URL): presence, the list and the feed are then
+   * shared through Redis, and frames for a visitor reach its connections on every node.
+   */
+  cluster?: Cluster;
 }
+
+/** Visitor frames after which the stored visitor changed (the other nodes read it again). */
+const STORED_BY: ReadonlySet<string> = new Set(['msg', 'page', 'id', 'vars', 'group', 'am']);
 
 /** The feed's `counts` event goes at most once per this interval (DESIGN.md §8). */
 export const COUNTS_INTERVAL_MS = 1000;
+
+/** A visitor offline everywhere is unlisted by the other nodes after this, if still listed. */
+const UNLIST_AFTER_MS = 2000;
 
 /** Agents going offline is told to visitors after this grace (an agent page reloading). */
 const OFFLINE_GRACE_MS = 5000;
@@ -81,8 +102,19 @@ export type Hub = ReturnType<typeof createHub>;
 
 /** Creates the hub. Call `close()` to stop its timers (the store is closed by its owner). */
 export function createHub(o: HubOptions) {
-  const { store, feed, events, log } = o;
+  const { store, feed, events, log, cluster } = o;
   const now = o.now ?? Date.now;
+  const index = cluster?.rows.index;
+  /** Presence as this node derives it: in a cluster, a visitor listed by another node is online. */
+  const po: PresenceOptions = index
+    ? {
+        activeWindowMs: o.activeWindowMs,
+        heartbeatMs: o.heartbeatMs,
+        remote: (v) => index.has(v.id),
+      }
+    : o;
+  /** Rows this node wrote and Redis has not answered yet, by visitor: what the list will show. */
+  const inflight = new Map<string, string>();
   const pending = new Set<LiveVisitor>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   /** What the feed last said about each visitor, and the counts of those rows. */
@@ -119,13 +151,14 @@ export function createHub(o: HubOptions) {
    * rows and the counts that go with them always arrive together.
    */
   function flush() {
+    if (cluster) return flushShared(cluster);
     flushQueued = false;
     flushTimer = undefined;
     const t = now();
     const changes: { v: LiveVisitor; key: string; prev?: { key: string; row: ListRow } }[] = [];
     let countsMove = false;
     for (const v of pending) {
-      refresh(v, t, o);
+      refresh(v, t, po);
       const prev = shown.get(v);
       if (!prev && !v.online) continue;
       const key = shownKey(v);
@@ -156,12 +189,78 @@ export function createHub(o: HubOptions) {
     events.append(batch);
   }
 
+  /**
+   * The flush of a cluster node: the rows the list would show differently than it does now go
+   * to the shared list (cluster-rows.ts), which appends their events and moves the counts.
+   */
+  function flushShared(c: Cluster) {
+    flushQueued = false;
+    flushTimer = undefined;
+    const t = now();
+    const out: (RowWrite & { key: string })[] = [];
+    for (const v of pending) {
+      refresh(v, t, po);
+      const key = shownKey(v);
+      const prev = inflight.get(v.id) ?? index!.keyOf(v.id);
+      if ((prev === undefined && !v.online) || prev == key) continue;
+      inflight.set(v.id, key);
+      out.push({
+        vid: v.id,
+        online: v.online,
+        mask: countMask(rowOf(v)),
+        json: visitorJson(v),
+        key,
+      });
+    }
+    pending.clear();
+    void c.rows.write(out).finally(() => {
+      for (const r of out) if (inflight.get(r.vid) === r.key) inflight.delete(r.vid);
+    });
+  }
+
+  /** Tells the connection registry whether this node holds the visitor (a cluster). */
+  function track(v: LiveVisitor) {
+    if (!cluster) return;
+    const here = isHere(v, now(), po);
+    if (here == v.here) return;
+    v.here = here;
+    if (here) cluster.connections.opened(v.id);
+    else cluster.connections.closed(v.id);
+  }
+
+  /** Sends a frame to the visitor's connections here and on the other nodes. */
+  function send(v: LiveVisitor, f: ServerFrame, except?: Conn) {
+    deliver(v, f, except);
+    cluster?.bus.frame(v.id, f);
+  }
+
+  /** In a cluster, a visitor this node does not hold may have changed elsewhere: read it again. */
+  async function fresh(v: LiveVisitor) {
+    if (cluster && !v.here) await registry.reload(v);
+  }
+
+  /**
+   * The sweep found a visitor's presence changed (active → idle) on a cluster node. Only a node
+   * that holds the visitor tells the list, and only after reading the activity the other nodes
+   * wrote (heartbeats may arrive at another node than this one's stream).
+   */
+  function sweepChange(v: LiveVisitor) {
+    if (!v.here) return;
+    void serial(v.id, async () => {
+      await registry.reload(v);
+      refresh(v, now(), po);
+      emit(v);
+    }).catch((e) => log.warn(`visitor ${v.id}: not read again: ${e}`));
+  }
+
+  /** After an action: the other nodes read the visitor again. */
+  const told = (v: LiveVisitor) => cluster?.bus.changed(v.id);
   const registry = createRegistry({
     store,
     log,
-    presence: o,
+    presence: po,
     now,
-    onChange: emit,
+    onChange: cluster ? sweepChange : emit,
     isPending: (v) => pending.has(v),
     onEvict: (v) => shown.delete(v),
   });
@@ -190,7 +289,7 @@ export function createHub(o: HubOptions) {
     log,
     now,
     botDelayMs: o.botDelayMs ?? 700,
-    deliver,
+    deliver: send,
     emit,
     messageStored(v, m: Message, startedAt: number) {
       events.append([{ event: 'message', data: JSON.stringify({ visitorId: v.id, message: m }) }]);
@@ -239,7 +338,7 @@ export function createHub(o: HubOptions) {
         throw new Error('hello goes to hub.hello');
       case 'hb':
         setActivity(v, f.activeAt, t);
-        if (refresh(v, t, o)) emit(v);
+        if (refresh(v, t, po)) emit(v);
         break;
       case 'page':
         pageViewed(v, f, t);
@@ -248,6 +347,9 @@ export function createHub(o: HubOptions) {
         break;
       case 'msg':
         try {
+          // An agent on another node may have opened a conversation an instant ago (its frame
+          // can come before its "changed"): a first message looks in the store first.
+          if (cluster && !v.conversation) await registry.reload(v);
           return await talk.visitorMessage(v, f, reply);
         } catch (e) {
           // Not acknowledged: the widget keeps it in its outbox and sends it again.
@@ -307,13 +409,14 @@ export function createHub(o: HubOptions) {
     if (blocked) setTyping(v, false);
     changed(v);
     await registry.save(v);
-    deliver(v, { t: blocked ? 'blocked' : 'unblocked' });
+    send(v, { t: blocked ? 'blocked' : 'unblocked' });
     emit(v);
   }
 
   /** `GET /api/visitors/:id`: the visitor, its open (else last) conversation's messages, its pages. */
   async function detail(v: LiveVisitor): Promise<string> {
-    refresh(v, now(), o);
+    await registry.serial(v.id, () => fresh(v));
+    refresh(v, now(), po);
     const c = v.conversation ?? (await store.lastConversation(v.id));
     const messages: Message[] = c ? await store.messages(c.id) : [];
     const pages: PageView[] = await store.pages(v.id);
@@ -333,6 +436,18 @@ export function createHub(o: HubOptions) {
    */
   function list(filter: Filter, q: string, page: ListPage): string {
     const extra = { plan: o.plan, lastEventId: events.lastId() };
+    if (index) {
+      const { rows, total } = index.page(filter, needleOf(q), page.offset, page.limit);
+      const tail = JSON.stringify({ total, offset: page.offset, ...extra });
+      return (
+        '{"visitors":[' +
+        rows.join(',') +
+        '],"counts":' +
+        JSON.stringify(index.counts()) +
+        ',' +
+        tail.slice(1)
+      );
+    }
     return listJson(visitors.values(), filter, q, now(), o, extra, page, emit);
   }
 
@@ -351,9 +466,72 @@ export function createHub(o: HubOptions) {
   }
 
   function sweep() {
+    if (cluster) for (const v of visitors.values()) track(v);
     registry.sweep();
     return registry.flushDirty();
   }
+  /** An agent's action on a visitor: on what the store holds now, and told to the other nodes. */
+  async function agentAction<T>(v: LiveVisitor, act: () => Promise<T>): Promise<T> {
+    const r = await serial(v.id, async () => {
+      await fresh(v);
+      return act();
+    });
+    told(v);
+    return r;
+  }
+
+  if (cluster) listenToCluster(cluster);
+  /** What the other nodes say: frames for visitors held here, changes, offline visitors. */
+  function listenToCluster(c: Cluster) {
+    c.bus.onFrame((vid, f) => {
+      const v = visitors.get(vid);
+      if (v) deliver(v, f);
+    });
+    c.bus.onChanged((vid) => {
+      const v = visitors.get(vid);
+      if (v)
+        void serial(vid, () => registry.reload(v)).catch((e) =>
+          log.warn(`visitor ${vid}: not read again: ${e}`),
+        );
+    });
+    c.rows.onRow((row) => {
+      const v = visitors.get(row.id);
+      if (!v) return;
+      // Activity seen by another node counts here too (the same visitor, the same state).
+      if (row.lastActivityAt > v.lastActivityAt) {
+        v.lastActivityAt = row.lastActivityAt;
+        changed(v);
+      }
+      refresh(v, now(), po);
+    });
+    /** The list loses the row once (the write is refused while the visitor is online again). */
+    const unlist = (vid: string) => {
+      const row = index!.get(vid);
+      if (!row) return;
+      const json = JSON.stringify({ ...row, online: false, active: false });
+      void c.rows.write([{ vid, online: false, mask: 0, json }]);
+    };
+    c.connections.onChange((vid, online, mine) => {
+      if (online) return;
+      // Offline everywhere: the node that made it so (its last connection went, or its reaper
+      // found a dead node) unlists the row; the others do it later if that node could not
+      // (it was leaving).
+      if (mine) unlist(vid);
+      else later(() => unlist(vid), UNLIST_AFTER_MS);
+    });
+    c.connections.onRestored(() => {
+      // Redis lost the list (a restart): this node writes its visitors' rows again.
+      const out: RowWrite[] = [];
+      for (const v of visitors.values()) {
+        if (!v.here) continue;
+        refresh(v, now(), po);
+        const row = { ...rowOf(v), online: true };
+        out.push({ vid: v.id, online: true, mask: countMask(row), json: JSON.stringify(row) });
+      }
+      void c.rows.write(out);
+    });
+  }
+
   const sweeper = setInterval(sweep, o.sweepMs ?? 5000);
   sweeper.unref();
 
@@ -365,44 +543,56 @@ export function createHub(o: HubOptions) {
      * Answers a `hello` (see hello.ts): the visitor and the `welcome`, or why it was refused;
      * rejects when the store is unreachable (the endpoint then asks the widget to retry).
      */
-    hello: (f: HelloFrame, userAgent?: string) => hello(f, userAgent),
+    async hello(f: HelloFrame, userAgent?: string) {
+      const held = cluster && visitors.get(f.vid);
+      if (held) await registry.serial(held.id, () => fresh(held));
+      const r = await hello(f, userAgent);
+      if (typeof r != 'string') told(r.visitor);
+      return r;
+    },
     /**
      * Handles a validated frame (not `hello`) from a visitor's connection; `reply` gets the
      * answers (`ack`, `err`). Resolves false when the frame was refused (a blocked visitor's
      * msg). Frames of one visitor are handled one at a time, in order.
      */
-    frame(v: LiveVisitor, f: ClientFrame, reply: Conn) {
+    async frame(v: LiveVisitor, f: ClientFrame, reply: Conn) {
       o.metrics?.frame();
-      return serial(v.id, () => frameNow(v, f, reply));
+      const r = await serial(v.id, () => frameNow(v, f, reply));
+      if (STORED_BY.has(f.t)) told(v);
+      return r;
     },
     /** A WebSocket of the visitor opened (after its welcome). */
     attach(v: LiveVisitor, c: Conn) {
       v.sockets.add(c);
-      if (refresh(v, now(), o)) emit(v);
+      track(v);
+      if (refresh(v, now(), po)) emit(v);
     },
     /** A WebSocket of the visitor closed. */
     detach(v: LiveVisitor, c: Conn) {
       v.sockets.delete(c);
       if (!v.sockets.size) setTyping(v, false);
-      if (refresh(v, now(), o)) emit(v);
+      track(v);
+      if (refresh(v, now(), po)) emit(v);
     },
     /** An HTTP request of the visitor (keeps it online for HEARTBEAT_MS + 60 s). */
     touchHttp(v: LiveVisitor, streamDelta = 0) {
       const t = now();
       v.httpSeenAt = v.lastSeenAt = t;
       v.streams += streamDelta;
-      if (refresh(v, t, o)) emit(v);
+      track(v);
+      if (refresh(v, t, po)) emit(v);
     },
     /** An agent message (see conversations.ts); rejects when the store is unreachable. */
     agentMessage: (v: LiveVisitor, text: string, name: string | undefined, open: boolean) =>
-      serial(v.id, () => talk.agentMessage(v, text, name, open)),
+      agentAction(v, () => talk.agentMessage(v, text, name, open)),
     /** Closes the open conversation with a system message; false when none is open. */
-    closeConversation: (v: LiveVisitor) => serial(v.id, () => talk.closeConversation(v)),
+    closeConversation: (v: LiveVisitor) => agentAction(v, () => talk.closeConversation(v)),
     /** Blocks or unblocks; the visitor's widgets hear it at once. */
-    setBlocked: (v: LiveVisitor, blocked: boolean) => serial(v.id, () => setBlockedNow(v, blocked)),
+    setBlocked: (v: LiveVisitor, blocked: boolean) =>
+      agentAction(v, () => setBlockedNow(v, blocked)),
     /** The agent is typing (or stopped): the visitor's widgets show it. */
     agentTyping(v: LiveVisitor, on: boolean) {
-      deliver(v, { t: 'typing', on });
+      send(v, { t: 'typing', on });
     },
     detail,
     list,

@@ -45,7 +45,10 @@ try {
   const server = await startServer({ ...settings, root });
   const s = server.settings;
   const db = s.databaseUrl ? 'Postgres' : s.db;
-  console.log(`visitor-chat reference server (plan ${s.plan}, database ${db}, node ${s.nodeId})`);
+  const presence = s.redisUrl ? 'Redis' : 'memory';
+  console.log(
+    `visitor-chat reference server (plan ${s.plan}, database ${db}, presence ${presence}, node ${s.nodeId})`,
+  );
   console.log(`  Demo site:  ${server.url}/`);
   console.log(`  Agent page: ${server.agentUrl}`);
   if (!process.env.AGENT_TOKEN?.trim())

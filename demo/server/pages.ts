@@ -53,7 +53,8 @@ const BASE_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'n
 const HOST = /^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/i;
 
 /**
- * Headers of the widget's own files (widget.js, chat.js, ui.js, http.js, chunks/, their maps),
+ * Headers of the widget's own files (widget.js, chat.js, ui.js, http.js, lang.js, lang/,
+ * chunks/, their maps),
  * which any site loads from here. `import()` fetches module chunks in CORS mode, so without
  * `Access-Control-Allow-Origin` a page of another origin gets widget.js (a classic script) but
  * not chat.js. `*` is right for public, credential-free files; CORP lets pages that send
@@ -180,8 +181,9 @@ export function createPages(o: PagesOptions) {
       }
       if (path == '/console.js') return file(req, res, join(site, 'console.js'), TYPES.js!);
       if (path == '/demo.css') return file(req, res, join(site, 'demo.css'), TYPES.css!);
-      // Built files: /widget.js, /chat.js, /agent.js, /agent.css, /chunks/*.js and their maps.
-      const m = /^\/((?:chunks\/)?[\w-]+(?:\.[\w-]+)*\.(js|css|map))$/.exec(path);
+      // Built files: /widget.js, /chat.js, /agent.js, /agent.css, /chunks/*.js, the language
+      // tables /lang/*.js and their maps.
+      const m = /^\/((?:chunks\/|lang\/)?[\w-]+(?:\.[\w-]+)*\.(js|css|map))$/.exec(path);
       if (m && !m[1]!.startsWith('server.')) {
         const name = m[1]!;
         const headers = isWidgetFile(name) ? widgetHeaders(name) : BASE_HEADERS;

@@ -15,6 +15,7 @@ import {
   type ListRow,
   type Status,
 } from '../shared/visitor-list';
+import { rowKey } from './list-index';
 import type { StoredConversation, StoredVisitor } from './store';
 
 /** Where frames for one visitor go: a WebSocket, or the visitor's HTTP downlink. */
@@ -48,22 +49,33 @@ export interface LiveVisitor extends StoredVisitor {
   haystack: string | null;
   /** Activity not yet written to the database (written in batches). */
   dirty: boolean;
+  /** In a cluster: this node told the connection registry it holds the visitor. */
+  here: boolean;
 }
 
 /** What presence depends on (the settings in demo/server/README.md). */
 export interface PresenceOptions {
   activeWindowMs: number;
   heartbeatMs: number;
+  /** In a cluster: whether the visitor is online on another node (its row is listed). */
+  remote?: (v: LiveVisitor) => boolean;
 }
 
 export type { Counts, Filter, ListRow, Status } from '../shared/visitor-list';
 export { FILTERS, LIST_LIMIT } from '../shared/visitor-list';
 
-/** Online: a live WebSocket, an open event stream or poll, or an HTTP request within HEARTBEAT_MS + 60 s. */
-export const isOnline = (v: LiveVisitor, now: number, o: PresenceOptions) =>
+/**
+ * Online on this node: a live WebSocket, an open event stream or poll, or an HTTP request within
+ * HEARTBEAT_MS + 60 s.
+ */
+export const isHere = (v: LiveVisitor, now: number, o: PresenceOptions) =>
   v.sockets.size > 0 ||
   v.streams > 0 ||
   (v.httpSeenAt > 0 && now - v.httpSeenAt < o.heartbeatMs + 60_000);
+
+/** Online: here, or (in a cluster) on another node. */
+export const isOnline = (v: LiveVisitor, now: number, o: PresenceOptions) =>
+  isHere(v, now, o) || !!o.remote?.(v);
 
 /** Recomputes `online` and `active`; true when either changed (the cached JSON is then dropped). */
 export function refresh(v: LiveVisitor, now: number, o: PresenceOptions): boolean {
@@ -160,10 +172,7 @@ export function visitorJson(v: LiveVisitor): string {
  * on their own (last activity and last seen: heartbeats) or have their own event (typing).
  * Equal keys mean a change the list does not show, which sends no `visitor` event.
  */
-export function shownKey(v: LiveVisitor): string {
-  const { lastActivityAt: _a, lastSeenAt: _s, typing: _t, ...shown } = rowOf(v);
-  return JSON.stringify(shown);
-}
+export const shownKey = (v: LiveVisitor): string => rowKey(rowOf(v));
 
 /** Lowercase text `q` searches, cached. */
 const haystack = (v: LiveVisitor) => (v.haystack ??= searchText(rowOf(v)));

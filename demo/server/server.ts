@@ -10,11 +10,13 @@ import { createAutomations } from './automations';
 import { createAutomationsApi } from './automations-api';
 import { DEMO_AUTOMATIONS } from './demo-automations';
 import { createAgentFeed } from './agent-feed';
+import { joinCluster, type Cluster } from './cluster';
+import type { HeartbeatTiming } from './connections-redis';
 import { createMemoryEventLog, type EventLog } from './event-log';
 import { readSettings, type Settings } from './config';
 import { createHealth } from './health';
 import { logRefusals, sendError } from './http-json';
-import { createHub, type Hub } from './hub';
+import { COUNTS_INTERVAL_MS, createHub, type Hub } from './hub';
 import { consoleLogger, type Logger } from './log';
 import { countingStore, createMetrics } from './metrics';
 import { createPages } from './pages';
@@ -47,8 +49,10 @@ export interface ServerOptions extends Partial<Settings> {
   csp?: boolean;
   /** The presence clock (tests). */
   now?: () => number;
-  /** The agent feed's retention log (default: in memory, 15 min; a cluster passes a shared one). */
+  /** The agent feed's retention log (default: in memory, 15 min; with `redisUrl`: in Redis). */
   events?: EventLog;
+  /** Heartbeat timing of a cluster node (`redisUrl`; tests shorten it). */
+  presenceTiming?: Partial<HeartbeatTiming>;
 }
 
 /** A running server. */
@@ -61,6 +65,8 @@ export interface RunningServer {
   port: number;
   settings: Settings;
   hub: Hub;
+  /** The link to the other nodes (with `redisUrl`). */
+  cluster?: Cluster;
   /** Stops accepting, closes every connection, writes what is pending, closes the database. */
   close(): Promise<void>;
 }
@@ -74,9 +80,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   for (const k of ['userHashSecret', 'allowedOrigins'] as const)
     if (options[k] !== undefined) (settings as unknown as Record<string, unknown>)[k] = options[k];
   if (!settings.agentToken) settings.agentToken = newToken();
-  if (settings.redisUrl)
+  if (settings.redisUrl && !settings.databaseUrl)
     throw new Error(
-      'REDIS_URL: presence through Redis is not in this version yet; run one node (DATABASE_URL alone is fine)',
+      'REDIS_URL needs DATABASE_URL: the nodes of a cluster share a Postgres database',
     );
   const log = options.log ?? consoleLogger;
   const root = options.root ?? process.cwd();
@@ -84,9 +90,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   let hub: Hub | undefined;
   let connections = () => 0;
+  let cluster: Cluster | undefined;
   const metrics = createMetrics(() => {
     let online = 0;
-    for (const v of hub?.visitors.values() ?? []) if (v.online) online++;
+    for (const v of hub?.visitors.values() ?? []) if (cluster ? v.here : v.online) online++;
     return { connections: connections(), online };
   });
   const store = countingStore(
@@ -103,9 +110,37 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     },
     settings.demo ? DEMO_AUTOMATIONS : [],
   );
-  const health = createHealth({ node: settings.nodeId, store, presence: 'memory' });
-  const events = options.events ?? createMemoryEventLog();
-  const feed = createAgentFeed({ log, events, onCount: (n) => hub?.agentsChanged(n) });
+  if (settings.redisUrl) {
+    try {
+      cluster = await joinCluster({
+        url: settings.redisUrl,
+        node: settings.nodeId,
+        log,
+        timing: options.presenceTiming,
+        countsMs: COUNTS_INTERVAL_MS,
+        onError: metrics.redisError,
+      });
+    } catch (e) {
+      automations.close();
+      await store.close();
+      throw new Error(`REDIS_URL: Redis does not answer (${(e as Error).message})`, {
+        cause: e,
+      });
+    }
+  }
+  const health = createHealth({
+    node: settings.nodeId,
+    store,
+    presence: cluster ? 'redis' : 'memory',
+    more: cluster ? [{ name: 'redis', check: cluster.ping }] : [],
+  });
+  const events = options.events ?? cluster?.events ?? createMemoryEventLog();
+  const feed = createAgentFeed({
+    log,
+    events,
+    onCount: (n) => (cluster ? cluster.bus.agentsChanged() : hub?.agentsChanged(n)),
+  });
+  cluster?.countAgents(() => feed.count());
   hub = createHub({
     ...settings,
     store,
@@ -118,7 +153,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     botDelayMs: options.botDelayMs,
     sweepMs: options.sweepMs,
     now: options.now,
+    cluster,
   });
+  cluster?.bus.onAgents((online) => hub!.agentsChanged(online ? 1 : 0));
   const common = { hub, log, keys: settings.keys, allowedOrigins: settings.allowedOrigins, rate };
   const sockets = createVisitorSockets({
     ...common,
@@ -132,6 +169,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     pingMs: options.streamPingMs,
   });
   connections = () => sockets.count() + visitorHttp.count();
+  cluster?.connections.onFenced(() => {
+    // The others took this node for dead: its widgets reconnect (through the balancer, elsewhere).
+    sockets.dropAll();
+    visitorHttp.dropAll();
+  });
   const api = createAgentApi({
     hub,
     feed,
@@ -231,6 +273,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await hub.close();
     automations.close();
     feed.close();
+    await cluster?.close();
     await store.close();
     throw e;
   }
@@ -248,6 +291,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     port,
     settings,
     hub,
+    cluster,
     close() {
       return (closing ??= new Promise<void>((resolve) => {
         sockets.close();
@@ -258,6 +302,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         events.close();
         server.close(() => {
           flushed
+            .then(() => cluster?.close())
             .then(() => store.close())
             .catch((e) => log.error('closing the store: ' + String(e)))
             .then(resolve);

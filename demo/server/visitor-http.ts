@@ -341,6 +341,11 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
       if (route == '/v1/events') return events(req, res, url, cors);
       return poll(req, res, url, cors);
     },
+    /** Ends every event stream and waiting poll (a fenced cluster node: widgets reconnect). */
+    dropAll() {
+      for (const res of open) res.end();
+      for (const v of hub.visitors.values()) downlinks.get(v)?.wakers.forEach((wake) => wake());
+    },
     close() {
       clearInterval(timer);
       for (const res of open) res.end();

@@ -5,7 +5,7 @@
  * batches, and the sweep that re-derives presence and forgets visitors long gone.
  */
 import type { Logger } from './log';
-import { refresh, type Conn, type LiveVisitor, type PresenceOptions } from './presence';
+import { changed, refresh, type Conn, type LiveVisitor, type PresenceOptions } from './presence';
 import type { Store, StoredConversation, StoredVisitor } from './store';
 
 /** Offline visitors are dropped from memory after this long (they stay in the database). */
@@ -59,6 +59,7 @@ export function createRegistry(o: RegistryOptions) {
       json: null,
       haystack: null,
       dirty: false,
+      here: false,
     });
     visitors.set(v.id, v);
     return v;
@@ -105,6 +106,27 @@ export function createRegistry(o: RegistryOptions) {
         if (locks.get(id) === tail) locks.delete(id);
       });
       return run;
+    },
+    /**
+     * Reads the visitor again from the store, in place (a cluster: another node changed it).
+     * Activity this node has not written yet is kept; an open conversation object stays the same
+     * object (a pending bot answer checks it). Call it inside `serial`.
+     */
+    async reload(v: LiveVisitor): Promise<void> {
+      const [s, conversation, lastMessage] = await Promise.all([
+        store.loadVisitor(v.id),
+        store.openConversation(v.id),
+        store.lastMessage(v.id),
+      ]);
+      if (!s) return;
+      const activity = Math.max(v.lastActivityAt, s.lastActivityAt);
+      const seen = Math.max(v.lastSeenAt, s.lastSeenAt);
+      Object.assign(v, s, { lastActivityAt: activity, lastSeenAt: seen });
+      if (conversation && v.conversation?.id == conversation.id)
+        Object.assign(v.conversation, conversation);
+      else v.conversation = conversation ?? null;
+      v.lastMessage = lastMessage;
+      changed(v);
     },
     /** Writes the visitor; when that fails it stays dirty, so the next batch writes it. */
     async save(v: LiveVisitor) {

@@ -23,6 +23,10 @@ export interface Config extends Partial<Record<IgnoredSmartsuppKey, unknown>> {
   zIndex?: number;
   /** Brand colour, `#rrggbb`. */
   color?: string;
+  /**
+   * UI language: a tag such as `'fr'` or `'pt-BR'` (English for one the UI does not speak), or
+   * `'auto'` (ours) for the first of the browser's `navigator.languages` the UI speaks.
+   */
   lang?: string;
   hideWidget?: boolean;
   hideMobileWidget?: boolean;

@@ -180,7 +180,9 @@ export function createKernel(options: KernelOptions): Kernel {
       profile: {},
       variables: {},
       customer: false,
-      lang: config.lang,
+      // `lang: 'auto'` is settled by the chat layer (core/language.ts, kept out of this file's
+      // bytes); until then, the browser's own language is what the hello reports.
+      lang: config.lang == 'auto' ? nav?.language || 'en' : config.lang,
       translations: {},
       theme: { color: config.color, gradient: false },
       autoMessage: null,

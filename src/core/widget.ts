@@ -403,7 +403,9 @@ export function installChat(
       k.send({ t: 'group', group });
     },
     language(code) {
-      set({ lang: code.toLowerCase() });
+      set({
+        lang: code.toLowerCase(),
+      });
     },
     open() {
       if (k.state.blocked) return BLOCKED;

@@ -8,6 +8,7 @@ import { ContactForm, FIELDS } from './ContactForm';
 import { isRtl, strings } from './i18n';
 import { Launcher } from './Launcher';
 import { clean } from './clean';
+import type { Tables } from './tables';
 import { rootClass, themeVars } from './theme';
 
 export { DEFAULT_COLOR } from './theme';
@@ -29,6 +30,8 @@ export interface AppProps {
   /** The shadow root the app renders into. */
   root: ShadowRoot;
   win: Window;
+  /** Where the visitor language's table comes from (English until it is loaded). */
+  tables: Tables;
 }
 
 /** True while the media query matches. */
@@ -64,13 +67,22 @@ function useWidgetState(widget: Widget): WidgetState {
  * The whole widget: launcher, auto-message preview and chat window, positioned and themed from
  * the config and `theme:color`, in the visitor's language and direction.
  */
-export function App({ widget, root, win }: AppProps) {
+export function App({ widget, root, win, tables }: AppProps) {
   // Own keys only, everywhere: a host page's polluted Object.prototype must not set `renderTo`,
   // `color`, a message's `name` or `replies`…
   const s = clean(useWidgetState(widget));
   const cfg = s.config;
   const doc = win.document;
-  const t = useMemo(() => strings(s.lang, s.translations, warn), [s.lang, s.translations]);
+  const table = tables.get(s.lang);
+  const [, loaded] = useState(0);
+  useEffect(() => {
+    if (!table)
+      tables.load(s.lang).then(
+        () => loaded((n) => n + 1),
+        (e) => warn('the ' + s.lang + ' strings failed to load (English meanwhile): ' + e),
+      );
+  }, [s.lang]);
+  const t = useMemo(() => strings(table, s.translations, warn), [table, s.translations]);
   const rtl = isRtl(s.lang);
   const inline = !!cfg.renderTo;
   const modal = useMedia(win, '(max-width: 480px)') && !inline;
@@ -263,6 +275,7 @@ export function App({ widget, root, win }: AppProps) {
             <Composer
               draft={s.draft}
               t={t}
+              lang={s.lang}
               inputRef={input}
               onDraft={(text) => widget.setDraft(text)}
               onSend={send}
@@ -274,6 +287,7 @@ export function App({ widget, root, win }: AppProps) {
         open={s.open}
         unread={s.unread}
         t={t}
+        lang={s.lang}
         buttonRef={launcher}
         onClick={() => (s.open ? close() : widget.open().catch(noop))}
       />

@@ -1,6 +1,6 @@
 import type { Ref } from 'preact';
 import { MAX_TEXT } from '../protocol';
-import { fill, type Strings } from './i18n';
+import { count, type Strings } from './i18n';
 import { SendIcon } from './icons';
 
 /** Characters left below which the counter shows. */
@@ -10,6 +10,8 @@ const COUNTER_FROM = 500;
 export interface ComposerProps {
   draft: string;
   t: Strings;
+  /** The UI language (for the plural of the characters-left count). */
+  lang: string;
   inputRef: Ref<HTMLTextAreaElement>;
   onDraft(text: string): void;
   onSend(text: string): void;
@@ -19,7 +21,7 @@ export interface ComposerProps {
  * The message box: Enter sends, Shift+Enter adds a line (and Enter while an IME composes
  * does nothing), at most {@link MAX_TEXT} characters with a counter near the limit.
  */
-export function Composer({ draft, t, inputRef, onDraft, onSend }: ComposerProps) {
+export function Composer({ draft, t, lang, inputRef, onDraft, onSend }: ComposerProps) {
   const left = MAX_TEXT - draft.length;
   const near = left <= COUNTER_FROM;
   const submit = (e: Event) => {
@@ -51,7 +53,7 @@ export function Composer({ draft, t, inputRef, onDraft, onSend }: ComposerProps)
       </button>
       {near && (
         <p class="cn" id="vc-cn">
-          {fill(t.left, { n: left })}
+          {count(t.left, left, lang)}
         </p>
       )}
     </form>

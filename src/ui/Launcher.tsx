@@ -1,5 +1,5 @@
 import type { Ref } from 'preact';
-import { fill, type Strings } from './i18n';
+import { count, type Strings } from './i18n';
 import { ChatIcon, DownIcon } from './icons';
 
 /** Props of {@link Launcher}. */
@@ -7,6 +7,8 @@ export interface LauncherProps {
   open: boolean;
   unread: number;
   t: Strings;
+  /** The UI language (for the plural of the unread count). */
+  lang: string;
   buttonRef: Ref<HTMLButtonElement>;
   onClick(): void;
 }
@@ -15,8 +17,8 @@ export interface LauncherProps {
  * The round button in the page corner. It opens and closes the chat; its accessible name says
  * what it does and how many messages are unread (the badge itself is hidden from screen readers).
  */
-export function Launcher({ open, unread, t, buttonRef, onClick }: LauncherProps) {
-  const label = (open ? t.close : t.open) + (unread ? ', ' + fill(t.unread, { n: unread }) : '');
+export function Launcher({ open, unread, t, lang, buttonRef, onClick }: LauncherProps) {
+  const label = (open ? t.close : t.open) + (unread ? ', ' + count(t.unread, unread, lang) : '');
   return (
     <button
       ref={buttonRef}

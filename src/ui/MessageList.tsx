@@ -1,6 +1,6 @@
 import { Component, type ComponentChild } from 'preact';
 import type { ChatMessage } from '../core/state';
-import { fill, type Strings } from './i18n';
+import { count, fill, type Strings } from './i18n';
 import { linkify } from './linkify';
 import { dateFormat, dayKey, dayLabel } from './time';
 import { bottomTop, isAtBottom, rowAt, rowOffsets, visibleRows } from './windowing';
@@ -242,7 +242,7 @@ export class MessageList extends Component<MessageListProps> {
         </ol>
         {this.unseen > 0 && (
           <button type="button" class="nw" onClick={this.toBottom}>
-            {fill(t.below, { n: this.unseen })}
+            {count(t.below, this.unseen, this.props.lang)}
           </button>
         )}
       </div>

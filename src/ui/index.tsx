@@ -11,6 +11,8 @@ import { App } from './App';
 import { startNotifications } from './notify';
 import { attachHost, type Shell } from './shell';
 import { CSS } from './styles';
+import { createTables, type Tables } from './tables';
+import { tableChunk } from '../lang';
 
 let hooked = false;
 
@@ -19,9 +21,11 @@ let hooked = false;
  * appended to `<body>` (or inside `config.renderTo`) — or into the launcher shell's root when
  * one is given (the script-tag build draws the launcher without this chunk; see ui/shell.ts).
  * Styles come from a constructable stylesheet, so no inline style is needed under a strict CSP.
+ * Languages other than English come from `tables` (the shell's when there is one; without
+ * either, English only: the npm entry, ui/npm.tsx, passes tables loaded by dynamic import).
  * Returns a function that removes the UI again (the widget itself keeps running).
  */
-export function mount(widget: Widget, shell?: Shell): () => void {
+export function mount(widget: Widget, shell?: Shell, tables?: Tables): () => void {
   // A host page may have added enumerable keys to Object.prototype (a careless library, or an
   // attack). Preact reads props with for-in and `name in dom`, which walk it: an inherited
   // `dangerouslySetInnerHTML` or `style` would reach every element, and an inherited `class`
@@ -82,7 +86,10 @@ export function mount(widget: Widget, shell?: Shell): () => void {
   sheet.replaceSync(CSS);
   root.adoptedStyleSheets = [sheet];
 
-  const stopNotifications = startNotifications(widget, win);
+  const chunk = taken?.chunk;
+  const langs =
+    tables || createTables(chunk ? (code) => tableChunk(chunk, code) : () => Promise.resolve({}));
+  const stopNotifications = startNotifications(widget, win, langs);
 
   let attached = false;
   const attach = () => {
@@ -95,7 +102,7 @@ export function mount(widget: Widget, shell?: Shell): () => void {
         host,
         Object.prototype.hasOwnProperty.call(cfg, 'renderTo') ? cfg.renderTo : undefined,
       );
-    render(<App widget={widget} root={root} win={win} />, root);
+    render(<App widget={widget} root={root} win={win} tables={langs} />, root);
     // The shell's launcher had the focus: the UI's launcher, drawn in its place, takes it.
     if (taken?.focused && !widget.state.open) root.querySelector<HTMLElement>('.ln')?.focus();
   };

@@ -1,5 +1,6 @@
 import type { Widget } from '../core/widget';
 import { strings } from './i18n';
+import type { Tables } from './tables';
 
 /**
  * Notifications outside the widget, both off by default: a page-title blink while the tab is
@@ -8,7 +9,7 @@ import { strings } from './i18n';
  * marks messages read when the visitor comes back to a tab with the chat open.
  * Returns a function that stops everything and restores the title.
  */
-export function startNotifications(widget: Widget, win: Window): () => void {
+export function startNotifications(widget: Widget, win: Window, tables: Tables): () => void {
   const doc = win.document;
   const { titleBlink, sound } = widget.state.config;
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -31,7 +32,9 @@ export function startNotifications(widget: Widget, win: Window): () => void {
       timer = setInterval(() => {
         const n = widget.state.unread;
         on = !on && n > 0;
-        doc.title = on ? '(' + n + ') ' + strings(s.lang, s.translations).newMessage : title;
+        doc.title = on
+          ? '(' + n + ') ' + strings(tables.get(s.lang), s.translations).newMessage
+          : title;
       }, 1000);
     }
   };

@@ -8,8 +8,10 @@
  */
 import { clean } from './clean';
 import { CHAT_PATH, CLOSE_PATH } from './icon-paths';
-import { fill, isRtl, pick, SHELL_EN, SHELL_TABLES } from './shell-strings';
+import { base, fill, isRtl, pick, SHELL_EN } from './shell-strings';
 import { SHELL_CSS } from './shell-styles';
+import type { LangModule } from '../chat';
+import type { ChunkLoader } from '../core/chunk';
 import { rootClass, themeVars } from './theme';
 import type { AutoMessage } from '../core/state';
 import type { Widget } from '../core/widget';
@@ -20,7 +22,7 @@ export interface Shell {
    * Stops drawing and empties the shadow root for the UI; `focused` says whether the shell's
    * launcher had the keyboard focus (the UI's launcher takes it then).
    */
-  takeOver(): { host: HTMLElement; root: ShadowRoot; focused: boolean };
+  takeOver(): { host: HTMLElement; root: ShadowRoot; focused: boolean; chunk: ChunkLoader };
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -39,9 +41,17 @@ export function attachHost(doc: Document, host: HTMLElement, renderTo: unknown) 
 /**
  * Draws the shell for `widget` into a new host on `doc` and keeps it in step with the widget's
  * state. `prefetch` starts loading the UI chunk: called when the pointer comes over the
- * launcher, it gets focus or a touch starts, so the click that follows finds it loaded.
+ * launcher, it gets focus or a touch starts, so the click that follows finds it loaded. The
+ * visitor's language, when it is not English, comes through `chunk` (`lang.js`, then the
+ * language's table; English until then: the launcher's texts are labels for screen readers);
+ * the UI loads its tables with the same `chunk`.
  */
-export function createShell(widget: Widget, doc: Document, prefetch: () => void): Shell {
+export function createShell(
+  widget: Widget,
+  doc: Document,
+  prefetch: () => void,
+  chunk: ChunkLoader,
+): Shell {
   const win = doc.defaultView || window;
   const make = <K extends keyof HTMLElementTagNameMap>(tag: K, cls: string) => {
     const el = doc.createElement(tag);
@@ -94,6 +104,8 @@ export function createShell(widget: Widget, doc: Document, prefetch: () => void)
   });
   let preview: HTMLElement | undefined;
   let shown: AutoMessage | null = null;
+  let over = false;
+  const langs: Record<string, Awaited<ReturnType<LangModule['load']>> | 0> = Object.create(null);
 
   function drawPreview(m: AutoMessage, t: typeof SHELL_EN) {
     const pv = make('div', 'pv');
@@ -115,7 +127,20 @@ export function createShell(widget: Widget, doc: Document, prefetch: () => void)
     // Own keys only: a polluted Object.prototype must not name the agent or colour the launcher.
     const s = clean(widget.state);
     if (!s.visible) return box.remove();
-    const t = pick(SHELL_EN, SHELL_TABLES, s.lang, s.translations);
+    const lang = s.lang;
+    if (base(lang) != 'en' && !(lang in langs)) {
+      langs[lang] = 0;
+      // Drawn again in the visitor's language once it is here; English until then.
+      chunk<LangModule>('lang.js')
+        .then((m) => m.load(lang, chunk, widget))
+        .then((l) => {
+          langs[lang] = l;
+          shown = null;
+          if (!over) draw();
+        }, noop);
+    }
+    const l = langs[lang];
+    const t = pick(SHELL_EN, l ? l.t : undefined, s.translations);
     box.className = rootClass(s);
     box.dir = isRtl(s.lang) ? 'rtl' : 'ltr';
     box.lang = s.lang;
@@ -123,7 +148,10 @@ export function createShell(widget: Widget, doc: Document, prefetch: () => void)
     for (const k of Object.keys(vars)) box.style.setProperty(k, vars[k]!);
     launcher.setAttribute(
       'aria-label',
-      t.open + (s.unread ? ', ' + fill(t.unread, { n: s.unread }) : ''),
+      t.open +
+        (s.unread
+          ? ', ' + (l ? l.count(t.unread, s.unread, lang) : fill(t.unread, { n: s.unread }))
+          : ''),
     );
     launcher.setAttribute('aria-expanded', String(s.open));
     badge.textContent = s.unread > 99 ? '99+' : String(s.unread);
@@ -152,9 +180,10 @@ export function createShell(widget: Widget, doc: Document, prefetch: () => void)
   return {
     takeOver() {
       stop();
+      over = true;
       const focused = root.activeElement == launcher;
       root.replaceChildren();
-      return { host, root, focused };
+      return { host, root, focused, chunk };
     },
   };
 }

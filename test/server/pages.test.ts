@@ -36,7 +36,13 @@ describe('demo pages and static files', () => {
     expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
     const js = await fetch(s.url + '/console.js');
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    for (const path of ['/nothing', '/server.js', '/../package.json', '/chunks/../../package.json'])
+    for (const path of [
+      '/nothing',
+      '/server.js',
+      '/../package.json',
+      '/chunks/../../package.json',
+      '/lang/../../package.json',
+    ])
       expect((await fetch(s.url + path)).status, path).toBe(404);
     expect((await fetch(s.url + '/', { method: 'POST' })).status).toBe(405);
   });
@@ -48,9 +54,22 @@ describe('demo pages and static files', () => {
       for (const f of ['widget.js', 'chat.js', 'ui.js', 'http.js', 'chat.js.map', 'agent.js'])
         await writeFile(join(root, 'dist', f), '// ' + f);
       await writeFile(join(root, 'dist', 'chunks', 'fr-0a1b2c.js'), '// fr');
+      await mkdir(join(root, 'dist', 'lang'));
+      await writeFile(join(root, 'dist', 'lang.js'), '// lang');
+      for (const f of ['fr.js', 'pt-br.js'])
+        await writeFile(join(root, 'dist', 'lang', f), '// ' + f);
       const s = await serve({ root });
       const origin = { origin: 'https://shop.example' };
-      for (const path of ['/widget.js', '/chat.js', '/ui.js', '/http.js', '/chat.js.map']) {
+      for (const path of [
+        '/widget.js',
+        '/chat.js',
+        '/ui.js',
+        '/http.js',
+        '/chat.js.map',
+        '/lang.js',
+        '/lang/fr.js',
+        '/lang/pt-br.js',
+      ]) {
         const res = await fetch(s.url + path, { headers: origin });
         expect(res.status, path).toBe(200);
         expect(res.headers.get('access-control-allow-origin'), path).toBe('*');

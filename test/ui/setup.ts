@@ -3,7 +3,7 @@ import { vi } from 'vitest';
 import { createWidget, type WidgetOptions } from '../../src/core/widget';
 import { createMemoryStore, type KeyValueStore } from '../../src/core/storage';
 import { createMemoryTransport } from '../../src/transport/memory';
-import { mount } from '../../src/ui/index';
+import { mount } from '../../src/ui/npm';
 import { flush } from '../helpers/widget';
 
 export { flush };

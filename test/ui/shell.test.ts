@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mount } from '../../src/ui/index';
 import { createShell } from '../../src/ui/shell';
 import { createMemoryTransport } from '../../src/transport/memory';
+import { sourceChunks } from '../helpers/lang-chunks';
 import { flush, setup } from '../helpers/widget';
 
 const stops: Array<() => void> = [];
@@ -17,11 +18,12 @@ async function drawn(options: Parameters<typeof setup>[0] = {}) {
   await s.widget.ready();
   await flush();
   const prefetch = vi.fn();
-  const shell = createShell(s.widget, document, prefetch);
+  const chunks: string[] = [];
+  const shell = createShell(s.widget, document, prefetch, sourceChunks(chunks));
   const host = document.querySelector<HTMLElement>('[data-visitor-chat]')!;
   const root = host.shadowRoot!;
   const $ = (sel: string) => root.querySelector<HTMLElement>(sel);
-  return { ...s, shell, host, root, $, prefetch };
+  return { ...s, shell, host, root, $, prefetch, chunks };
 }
 
 describe('the launcher shell (drawn without Preact)', () => {
@@ -49,7 +51,12 @@ describe('the launcher shell (drawn without Preact)', () => {
     expect(widget.state.unread).toBe(1);
     expect($('.bd')!.textContent).toBe('1');
     expect($('.bd')!.getAttribute('aria-hidden')).toBe('true');
-    expect($('.ln')!.getAttribute('aria-label')).toBe('Ouvrir le chat, messages non lus : 1');
+    await vi.waitFor(() =>
+      expect($('.ln')!.getAttribute('aria-label')).toBe('Ouvrir le chat, 1 message non lu'),
+    );
+    server.say('Encore');
+    await flush();
+    expect($('.ln')!.getAttribute('aria-label')).toBe('Ouvrir le chat, 2 messages non lus');
     for (let i = 0; i < 120; i++) server.say('m' + i);
     await flush();
     expect($('.bd')!.textContent).toBe('99+');
@@ -133,5 +140,62 @@ describe('the launcher shell (drawn without Preact)', () => {
     await widget.open();
     await flush();
     expect(root.querySelector('.win')).not.toBeNull();
+  });
+});
+
+describe('the launcher shell in other languages', () => {
+  it('loads nothing for English and says the count without plural rules', async () => {
+    const { server, $, chunks } = await drawn();
+    server.say('Hi');
+    await flush();
+    expect($('.ln')!.getAttribute('aria-label')).toBe('Open chat, unread messages: 1');
+    expect(chunks).toEqual([]);
+  });
+
+  it('loads the language layer and the table once, with plural rules (Czech: 1, 3, 5)', async () => {
+    const { widget, server, $, chunks } = await drawn({ lang: 'cs' });
+    const label = () => $('.ln')!.getAttribute('aria-label');
+    await vi.waitFor(() => expect(label()).toBe('Otevřít chat'));
+    server.say('a');
+    await flush();
+    expect(label()).toBe('Otevřít chat, 1 nepřečtená zpráva');
+    server.say('b');
+    server.say('c');
+    await flush();
+    expect(label()).toBe('Otevřít chat, 3 nepřečtené zprávy');
+    server.say('d');
+    server.say('e');
+    await flush();
+    expect(label()).toBe('Otevřít chat, 5 nepřečtených zpráv');
+    await widget.run('language', 'en');
+    await flush();
+    expect(label()).toBe('Open chat, unread messages: 5');
+    await widget.run('language', 'cs');
+    await flush();
+    expect(label()).toBe('Otevřít chat, 5 nepřečtených zpráv');
+    expect(chunks).toEqual(['lang.js', 'lang/cs.js']);
+  });
+
+  it('localises the auto-message preview and lays out right to left for Arabic', async () => {
+    const { server, $ } = await drawn({ lang: 'ar' });
+    await vi.waitFor(() => expect($('.ln')!.getAttribute('aria-label')).toBe('فتح المحادثة'));
+    server.say('مرحبًا');
+    await flush();
+    expect($('.pv .nm')!.textContent).toBe('الدعم');
+    expect($('.pvx')!.getAttribute('aria-label')).toBe('إغلاق');
+    expect($('.vc')!.dir).toBe('rtl');
+  });
+
+  it("settles lang: 'auto' on the first of navigator.languages the UI speaks", async () => {
+    const langs = vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['gd', 'de-AT', 'fr']);
+    const lang = vi.spyOn(navigator, 'language', 'get').mockReturnValue('gd');
+    try {
+      const { widget, $ } = await drawn({ lang: 'auto' });
+      await vi.waitFor(() => expect(widget.state.lang).toBe('de-at'));
+      await vi.waitFor(() => expect($('.ln')!.getAttribute('aria-label')).toBe('Chat öffnen'));
+    } finally {
+      langs.mockRestore();
+      lang.mockRestore();
+    }
   });
 });

@@ -1,0 +1,112 @@
+/**
+ * What the nodes of a cluster tell each other about visitors, over Redis pub/sub (one channel,
+ * so the number of subscriptions is the number of nodes, not of visitors):
+ * - `frame`: a frame for a visitor's connections (an agent's message, typing, block), which the
+ *   nodes holding that visitor send on;
+ * - `changed`: a visitor's stored state changed (a conversation opened, a block), so the nodes
+ *   holding it read it again before they act on it.
+ * Pub/sub delivers at most once: a frame missed while Redis is down is not lost for the visitor,
+ * whose widget gets the stored messages in its next `welcome`.
+ * Also "agents online" across nodes: each node that has agent feeds open keeps an entry with an
+ * expiry in `vc:agents`, so a node that dies stops counting.
+ */
+import Redis from 'ioredis';
+import { isRecord, type ServerFrame } from '../../src/protocol';
+import type { Logger } from './log';
+
+const CHANNEL = 'vc:visitors';
+const AGENTS = 'vc:agents';
+
+/** Creates the bus for node incarnation `self`, on two connections of its own. */
+export async function createClusterBus(o: {
+  url: string;
+  self: string;
+  log: Logger;
+  /** How often this node's agent count is renewed and the others' read (ms). */
+  beatMs: number;
+  /** How long it lives without renewal (ms). */
+  ttlMs: number;
+  /** Agent feeds open on this node. */
+  localAgents(): number;
+  onError?: () => void;
+}) {
+  const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true };
+  const pub = new Redis(o.url, options);
+  const sub = new Redis(o.url, options);
+  pub.on('error', () => {});
+  sub.on('error', () => {});
+  await Promise.all([pub.connect(), sub.connect()]);
+  await sub.subscribe(CHANNEL);
+  const frameListeners = new Set<(vid: string, f: ServerFrame) => void>();
+  const changeListeners = new Set<(vid: string) => void>();
+  const agentListeners = new Set<(online: boolean) => void>();
+  let warned = false;
+  const failed = (what: string) => (e: unknown) => {
+    o.onError?.();
+    if (!warned) o.log.warn(`redis bus: ${what} failed: ${(e as Error)?.message ?? e}`);
+    warned = true;
+  };
+
+  sub.on('message', (_channel: string, raw: string) => {
+    let m: unknown;
+    try {
+      m = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (!isRecord(m) || m.by === o.self || typeof m.vid != 'string') return;
+    if (m.kind == 'frame' && isRecord(m.f) && typeof m.f.t == 'string')
+      for (const l of frameListeners) l(m.vid, m.f as unknown as ServerFrame);
+    else if (m.kind == 'changed') for (const l of changeListeners) l(m.vid);
+  });
+
+  const publish = (m: Record<string, unknown>) =>
+    void pub
+      .publish(CHANNEL, JSON.stringify({ ...m, by: o.self }))
+      .then(() => void (warned = false))
+      .catch(failed('publishing'));
+
+  let agentsOnline: boolean | undefined;
+  async function beatAgents() {
+    const now = Date.now();
+    if (o.localAgents() > 0) await pub.zadd(AGENTS, now + o.ttlMs, o.self);
+    else await pub.zrem(AGENTS, o.self);
+    await pub.zremrangebyscore(AGENTS, '-inf', now);
+    const online = (await pub.zcard(AGENTS)) > 0;
+    if (online === agentsOnline) return;
+    agentsOnline = online;
+    for (const l of agentListeners) l(online);
+  }
+  const agentsTimer = setInterval(
+    () => void beatAgents().catch(failed('counting agents')),
+    o.beatMs,
+  );
+  agentsTimer.unref();
+  await beatAgents().catch(failed('counting agents'));
+
+  return {
+    /** Sends a frame to the visitor's connections on the other nodes. */
+    frame: (vid: string, f: ServerFrame) => publish({ kind: 'frame', vid, f }),
+    /** Tells the other nodes the visitor's stored state changed. */
+    changed: (vid: string) => publish({ kind: 'changed', vid }),
+    onFrame: (l: (vid: string, f: ServerFrame) => void) => void frameListeners.add(l),
+    onChanged: (l: (vid: string) => void) => void changeListeners.add(l),
+    /** Hears whether agents are online on any node, when that changes. */
+    onAgents(l: (online: boolean) => void) {
+      agentListeners.add(l);
+      if (agentsOnline !== undefined) l(agentsOnline);
+    },
+    /** The number of agent feeds on this node changed. */
+    agentsChanged: () => void beatAgents().catch(failed('counting agents')),
+    ping: async () => void (await pub.ping()),
+    async close() {
+      clearInterval(agentsTimer);
+      await pub.zrem(AGENTS, o.self).catch(() => {});
+      pub.disconnect();
+      sub.disconnect();
+    },
+  };
+}
+
+/** The bus; see {@link createClusterBus}. */
+export type ClusterBus = Awaited<ReturnType<typeof createClusterBus>>;

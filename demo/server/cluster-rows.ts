@@ -1,0 +1,243 @@
+/**
+ * The Visitors list across the nodes of a cluster (DESIGN.md §8). Keys (prefix `vc:`):
+ * - `rows`: hash visitor → its list row (JSON) while it is online: where a starting node
+ *   bootstraps its copy of the list;
+ * - `masks`: hash visitor → the row's share of the counts (`countMask`), and `counts`: hash
+ *   filter → count, both changed with the rows, so the counts are global and O(1);
+ * - `counts:at` / `counts:dirty`: when the feed last carried `counts`, and whether they moved
+ *   since (the feed carries them at most once per second); `pending`: the events that wait for
+ *   moved counts (rows and their counts reach the feed together, as from one node).
+ * The node where a visitor changes writes its row with one Lua script that also appends the
+ * `visitor` event to the shared feed log (`vc:feed`, event-log-redis.ts): row, counts and event
+ * change together. The script keeps a row only while the visitor is in the presence set
+ * (`vc:online`, connections-redis.ts), so a node with a stale view cannot bring back a visitor
+ * that went offline, and an offline row goes out once, by whichever node is first.
+ * Every node keeps the list in memory (list-index.ts), fed from the log in log order.
+ */
+import type Redis from 'ioredis';
+import { FILTERS, COUNT_OF, type ListRow } from '../shared/visitor-list';
+import { RETENTION_MS, type EventLog } from './event-log';
+import { createListIndex } from './list-index';
+import type { Logger } from './log';
+
+const P = 'vc:';
+/** Count names in FILTERS order, as the `counts` event carries them. */
+const NAMES = FILTERS.map((f) => COUNT_OF[f]);
+
+/**
+ * Appends what waits (Lua, shared): the events in `pending`, plus `counts` when they moved. While
+ * moved counts wait for their second, every event waits with them, so rows and the counts that
+ * go with them reach the feed in one entry, in the order they were written.
+ */
+const RELEASE = `
+local function release(pending, countsKey, atKey, dirtyKey, stream, minId, now, interval, names)
+  local dirty = redis.call('EXISTS', dirtyKey) == 1
+  if dirty and now - tonumber(redis.call('GET', atKey) or '0') < interval then return 0 end
+  local events = redis.call('LRANGE', pending, 0, -1)
+  if dirty then
+    redis.call('SET', atKey, now)
+    redis.call('DEL', dirtyKey)
+    local parts = {}
+    for i, name in ipairs(names) do
+      table.insert(parts, '"' .. name .. '":' .. tonumber(redis.call('HGET', countsKey, name) or '0'))
+    end
+    table.insert(events, cjson.encode({event = 'counts', data = '{' .. table.concat(parts, ',') .. '}'}))
+  end
+  if #events == 0 then return 0 end
+  redis.call('DEL', pending)
+  redis.call('XADD', stream, 'MINID', minId, '*', 'events', '[' .. table.concat(events, ',') .. ']')
+  return #events
+end
+`;
+
+/**
+ * KEYS: rows, masks, counts, online, stream, counts:at, counts:dirty, pending.
+ * ARGV: min stream id, now ms, counts interval ms, number of names, names…, number of rows,
+ * then per row: vid, online (1/0), mask, row JSON. Returns how many events went to the feed.
+ */
+const WRITE =
+  RELEASE +
+  `
+local now = tonumber(ARGV[2])
+local nn = tonumber(ARGV[4])
+local names = {}
+for i = 1, nn do names[i] = ARGV[4 + i] end
+local at = 5 + nn
+local n = tonumber(ARGV[at])
+for i = 0, n - 1 do
+  local vid = ARGV[at + 1 + i * 4]
+  local on = ARGV[at + 2 + i * 4] == '1'
+  local mask = tonumber(ARGV[at + 3 + i * 4])
+  local json = ARGV[at + 4 + i * 4]
+  local listed = redis.call('SISMEMBER', KEYS[4], vid) == 1
+  local keep = false
+  if on and listed then
+    redis.call('HSET', KEYS[1], vid, json)
+    keep = true
+  elseif not on and not listed then
+    keep = redis.call('HDEL', KEYS[1], vid) == 1
+    mask = 0
+  end
+  if keep then
+    local old = tonumber(redis.call('HGET', KEYS[2], vid) or '0')
+    if mask == 0 then redis.call('HDEL', KEYS[2], vid) else redis.call('HSET', KEYS[2], vid, mask) end
+    if old ~= mask then
+      for f = 1, nn do
+        local d = math.floor(mask / 2 ^ f) % 2 - math.floor(old / 2 ^ f) % 2
+        if d ~= 0 then redis.call('HINCRBY', KEYS[3], names[f], d) end
+      end
+      redis.call('SET', KEYS[7], '1')
+    end
+    redis.call('RPUSH', KEYS[8], cjson.encode({event = 'visitor', data = json}))
+  end
+end
+return release(KEYS[8], KEYS[3], KEYS[6], KEYS[7], KEYS[5], ARGV[1], now, tonumber(ARGV[3]), names)
+`;
+
+/** KEYS: counts, stream, counts:at, counts:dirty, pending. ARGV: min id, now, interval, names… */
+const FLUSH =
+  RELEASE +
+  `
+local names = {}
+for i = 4, #ARGV do names[i - 3] = ARGV[i] end
+return release(KEYS[5], KEYS[1], KEYS[3], KEYS[4], KEYS[2], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), names)
+`;
+
+/** A row from Redis (JSON), or undefined when it is not one. */
+function parse(json: string): ListRow | undefined {
+  let row: ListRow | undefined;
+  try {
+    row = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  return row && typeof row == 'object' && typeof row.id == 'string' ? row : undefined;
+}
+
+/** A row to write: the visitor, whether it is online, its share of the counts, its JSON. */
+export interface RowWrite {
+  vid: string;
+  online: boolean;
+  mask: number;
+  json: string;
+}
+
+/** The shared list; see {@link createClusterRows}. */
+export type ClusterRows = Awaited<ReturnType<typeof createClusterRows>>;
+
+/**
+ * Creates the shared list over `events` (the Redis feed log) and `client` (the presence
+ * registry's command connection: a row is checked against the presence set after this node's
+ * own connection changes, in the order they were sent). Resolves once the list is loaded.
+ */
+export async function createClusterRows(o: {
+  client: Redis;
+  events: EventLog;
+  log: Logger;
+  /** Least time between two `counts` events (DESIGN.md §8: at most 1/s). */
+  countsMs: number;
+  retentionMs?: number;
+  onError?: () => void;
+}) {
+  const { client, log } = o;
+  const retentionMs = o.retentionMs ?? RETENTION_MS;
+  const index = createListIndex();
+  const rowListeners = new Set<(row: ListRow) => void>();
+  let warned = false;
+  const failed = (what: string) => (e: unknown) => {
+    o.onError?.();
+    if (!warned) log.warn(`redis list: ${what} failed: ${(e as Error)?.message ?? e}`);
+    warned = true;
+  };
+
+  const take = (json: string) => {
+    const row = parse(json);
+    if (!row) return;
+    index.set(row, json);
+    for (const l of rowListeners) l(row);
+  };
+
+  // Subscribe first, then load: what changes while loading comes after in the log and wins.
+  const unsubscribe = o.events.subscribe((batch) => {
+    for (const e of batch) {
+      if (e.event == 'visitor') take(e.data);
+      else if (e.event == 'reset') index.clear();
+    }
+  });
+  const loaded: { row: ListRow; json: string }[] = [];
+  let cursor = '0';
+  do {
+    const [next, flat] = (await client.hscan(P + 'rows', cursor, 'COUNT', 1000)) as [
+      string,
+      string[],
+    ];
+    cursor = next;
+    for (let i = 1; i < flat.length; i += 2) {
+      const row = parse(flat[i]!);
+      if (row) loaded.push({ row, json: flat[i]! });
+    }
+  } while (cursor != '0');
+  // What the log brought meanwhile is newer than what was loaded: it stays.
+  index.load(loaded.filter((r) => !index.has(r.row.id)));
+
+  const minId = () => String(Date.now() - retentionMs);
+  const flushTimer = setInterval(
+    () => {
+      client
+        .eval(
+          FLUSH,
+          5,
+          P + 'counts',
+          P + 'feed',
+          P + 'counts:at',
+          P + 'counts:dirty',
+          P + 'pending',
+          minId(),
+          Date.now(),
+          o.countsMs,
+          ...NAMES,
+        )
+        .then(() => void (warned = false))
+        .catch(failed('sending what waits for the counts'));
+    },
+    Math.max(100, o.countsMs / 2),
+  );
+  flushTimer.unref();
+
+  return {
+    index,
+    /** Hears every row the log brings (this node's own included). */
+    onRow: (l: (row: ListRow) => void) => void rowListeners.add(l),
+    /** Writes rows and appends their events; resolves when Redis has them (or refused them). */
+    async write(rows: RowWrite[]): Promise<void> {
+      // A few hundred rows per script: Redis does nothing else while one runs.
+      for (let i = 0; i < rows.length; i += 500) await writeSome(rows.slice(i, i + 500));
+    },
+    close() {
+      clearInterval(flushTimer);
+      unsubscribe();
+    },
+  };
+
+  function writeSome(rows: RowWrite[]): Promise<void> {
+    const args: (string | number)[] = [minId(), Date.now(), o.countsMs, NAMES.length, ...NAMES];
+    args.push(rows.length);
+    for (const r of rows) args.push(r.vid, r.online ? 1 : 0, r.mask, r.json);
+    return client
+      .eval(
+        WRITE,
+        8,
+        P + 'rows',
+        P + 'masks',
+        P + 'counts',
+        P + 'online',
+        P + 'feed',
+        P + 'counts:at',
+        P + 'counts:dirty',
+        P + 'pending',
+        ...args,
+      )
+      .then(() => void (warned = false))
+      .catch(failed('writing rows'));
+  }
+}

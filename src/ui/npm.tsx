@@ -1,0 +1,24 @@
+/**
+ * The chat UI for npm consumers (`visitor-chat/ui`): {@link mount} with every language table
+ * as a dynamic import, so the site's bundler splits each language into a chunk of its own.
+ *
+ * @example
+ * import { createWidget } from 'visitor-chat';
+ * createWidget({ key, transport, ui: (w) => import('visitor-chat/ui').then((m) => m.mount(w)) });
+ */
+import { pickLanguage } from '../core/language';
+import type { Widget } from '../core/widget';
+import { mount as mountUI } from './index';
+import { importTable } from './lang-imports';
+import { createTables } from './tables';
+
+/**
+ * Renders the widget's UI (see ui/index.tsx) in the visitor's language (`lang: 'auto'`: the first
+ * of `navigator.languages` the UI speaks). Returns a function that removes the UI again.
+ */
+export function mount(widget: Widget): () => void {
+  const nav = typeof navigator == 'object' ? navigator : undefined;
+  if (widget.state.config.lang == 'auto' && nav)
+    widget.exec(['language', pickLanguage(nav.languages || [])]);
+  return mountUI(widget, undefined, createTables(importTable));
+}

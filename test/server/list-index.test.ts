@@ -1,0 +1,98 @@
+// @vitest-environment node
+/**
+ * The sorted list a cluster node keeps (list-index.ts) answers every filter, search and page as
+ * sorting and filtering all rows would, however rows come, change and go.
+ */
+import { describe, expect, it } from 'vitest';
+import { createListIndex } from '../../demo/server/list-index';
+import {
+  FILTERS,
+  compareRows,
+  countRow,
+  listed,
+  matchesNeedle,
+  noCounts,
+  type ListRow,
+  type Status,
+} from '../../demo/shared/visitor-list';
+import { mulberry32 } from './helpers';
+
+const STATUSES: Status[] = ['served', 'unserved', 'triggered', 'active', 'idle'];
+
+function randomRow(random: () => number, id: string): ListRow {
+  const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
+  return {
+    id,
+    name: random() < 0.3 ? pick(['Ada', 'Grace', 'Alan', 'Edsger']) : null,
+    online: random() < 0.85,
+    active: random() < 0.5,
+    chatting: random() < 0.3,
+    customer: random() < 0.3,
+    verified: false,
+    autoMessageReceived: random() < 0.2,
+    blocked: random() < 0.1,
+    status: pick(STATUSES),
+    visits: 1,
+    pageViews: 1,
+    currentPage: { url: 'http://shop.test/' + pick(['cart', 'home', 'shoes']), title: 'Page' },
+    firstSeenAt: Math.floor(random() * 1000),
+    visitStartedAt: Math.floor(random() * 1000),
+    lastActivityAt: 0,
+  };
+}
+
+describe('the sorted list of a cluster node', () => {
+  it('pages every filter and search as a full sort would, with the same counts', () => {
+    const random = mulberry32(12);
+    const index = createListIndex();
+    const truth = new Map<string, ListRow>();
+    for (let step = 0; step < 3000; step++) {
+      const id = 'v' + Math.floor(random() * 300);
+      const row = randomRow(random, id);
+      index.set(row, JSON.stringify(row));
+      if (row.online) truth.set(id, row);
+      else truth.delete(id);
+    }
+    const counts = noCounts();
+    for (const r of truth.values()) countRow(counts, r, 1);
+    expect(index.counts()).toEqual(counts);
+    expect(index.size()).toBe(truth.size);
+    for (const filter of FILTERS)
+      for (const needle of ['', 'ada', 'cart', 'v1'])
+        for (const [offset, limit] of [
+          [0, 500],
+          [7, 13],
+        ] as const) {
+          const all = [...truth.values()]
+            .filter((r) => listed(r, filter) && matchesNeedle(r, needle))
+            .sort(compareRows);
+          const page = index.page(filter, needle, offset, limit);
+          expect(page.total).toBe(all.length);
+          expect(page.rows.map((j) => JSON.parse(j).id)).toEqual(
+            all.slice(offset, offset + limit).map((r) => r.id),
+          );
+        }
+  });
+
+  it('loads many rows at once in the order and counts one insertion at a time gives', () => {
+    const random = mulberry32(5);
+    const one = createListIndex();
+    const bulk = createListIndex();
+    const rows = Array.from({ length: 500 }, (_, i) => randomRow(random, 'r' + i));
+    for (const row of rows) one.set(row, JSON.stringify(row));
+    bulk.load(rows.map((row) => ({ row, json: JSON.stringify(row) })));
+    expect(bulk.counts()).toEqual(one.counts());
+    for (const filter of FILTERS)
+      expect(bulk.page(filter, '', 0, 1000)).toEqual(one.page(filter, '', 0, 1000));
+  });
+
+  it('forgets every row on clear', () => {
+    const index = createListIndex();
+    const row = randomRow(mulberry32(1), 'x');
+    index.set({ ...row, online: true }, '{}');
+    index.clear();
+    expect(index.size()).toBe(0);
+    expect(index.page('all', '', 0, 10)).toEqual({ rows: [], total: 0 });
+    expect(index.counts()).toEqual(noCounts());
+  });
+});

@@ -1,0 +1,126 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { LANGUAGES, pickLanguage, tableOf } from '../../src/core/language';
+import { count, EN, type Table } from '../../src/ui/i18n';
+import { IMPORTED, importTable } from '../../src/ui/lang-imports';
+
+// vitest runs from the project root.
+const files = readdirSync('src/ui/lang').map((f) => f.replace(/\.ts$/, ''));
+const placeholders = (text: string) => (text.match(/\{\w+\}/g) || []).sort().join(' ');
+const CATEGORY = /^(zero|one|two|few|many|other):/;
+
+/** The plural forms of a text by category, or null for a text with one form. */
+function forms(text: string): Record<string, string> | null {
+  const parts = text.split('|');
+  if (!parts.every((p) => CATEGORY.test(p))) return null;
+  return Object.fromEntries(parts.map((p) => [CATEGORY.exec(p)![1]!, p.replace(CATEGORY, '')]));
+}
+
+/** The plural categories a language uses for whole numbers (what a count can be). */
+function integerCategories(lang: string): string[] {
+  const rules = new Intl.PluralRules(lang);
+  const seen = new Set<string>();
+  for (let n = 0; n <= 200; n++) seen.add(rules.select(n));
+  return [...seen].sort();
+}
+
+describe('the language tables', () => {
+  it('cover every language the issue lists, each a file of its own (English built in)', () => {
+    expect(LANGUAGES.length).toBeGreaterThanOrEqual(28);
+    expect(files.sort()).toEqual(LANGUAGES.filter((l) => l != 'en').sort());
+    expect(IMPORTED.sort()).toEqual(files.sort());
+  });
+
+  it.each(files)(
+    '%s has every key, no stray one, and the placeholders English has',
+    async (code) => {
+      const table = (await importTable(code)) as Record<string, string>;
+      expect(Object.keys(table).sort()).toEqual(Object.keys(EN).sort());
+      const lang = code == 'pt-br' ? 'pt-BR' : code;
+      for (const [key, en] of Object.entries(EN)) {
+        const text = table[key]!;
+        expect(typeof text, key).toBe('string');
+        expect(text.trim(), key).not.toBe('');
+        const enForms = forms(en);
+        const own = forms(text);
+        if (!own) {
+          expect(placeholders(text), code + '.' + key).toBe(placeholders(enForms?.other ?? en));
+          continue;
+        }
+        // Plural forms only for a count (English may be count-neutral: "unread messages: {n}").
+        const enText = enForms?.other ?? en;
+        expect(enText, code + '.' + key + ' has plural forms but no count').toContain('{n}');
+        // Every whole-number category of the language has its form, and only its categories.
+        const known = new Intl.PluralRules(lang).resolvedOptions().pluralCategories;
+        for (const cat of Object.keys(own)) expect(known, code + '.' + key).toContain(cat);
+        for (const cat of integerCategories(lang))
+          expect(own, code + '.' + key).toHaveProperty(cat);
+        expect(placeholders(own.other!), code + '.' + key).toBe(placeholders(enText));
+        // A form may spell its number out ("one message"), never add a placeholder.
+        for (const form of Object.values(own))
+          for (const p of form.match(/\{\w+\}/g) || [])
+            expect(placeholders(enText), code + '.' + key).toContain(p);
+      }
+    },
+  );
+
+  it('English has plural forms for its counts, which read right for 1 and 2', () => {
+    expect(count(EN.left, 1, 'en')).toBe('1 character left');
+    expect(count(EN.left, 2, 'en')).toBe('2 characters left');
+    expect(count(EN.below, 1, 'en')).toBe('1 new message ↓');
+  });
+});
+
+describe('count', () => {
+  it('picks the form by the plural rules of the language', async () => {
+    const cs = (await importTable('cs')) as Table;
+    expect([1, 3, 5].map((n) => count(cs.left!, n, 'cs'))).toEqual([
+      'Zbývá 1 znak',
+      'Zbývají 3 znaky',
+      'Zbývá 5 znaků',
+    ]);
+    const ar = (await importTable('ar')) as Table;
+    expect([0, 1, 2, 3, 11, 100].map((n) => count(ar.below!, n, 'ar'))).toEqual([
+      'لا رسائل جديدة ↓',
+      'رسالة جديدة ↓',
+      'رسالتان جديدتان ↓',
+      '3 رسائل جديدة ↓',
+      '11 رسالة جديدة ↓',
+      '100 رسالة جديدة ↓',
+    ]);
+  });
+
+  it('uses `other` for a category the text leaves out, and a plain text as it is', () => {
+    expect(count('other:{n} items', 1, 'en')).toBe('1 items');
+    expect(count('Note: {n} left', 1, 'en')).toBe('Note: 1 left');
+    expect(count('one:{n} item|other:{n} items', 1, 'not a tag!')).toBe('1 items');
+  });
+});
+
+describe('tableOf and pickLanguage', () => {
+  it('map a language tag to its table', () => {
+    expect(
+      ['fr-CA', 'pt-BR', 'pt_br', 'pt-PT', 'zh-TW', 'zh-Hans-CN', 'no', 'nn', 'iw', 'EN-gb'].map(
+        tableOf,
+      ),
+    ).toEqual(['fr', 'pt-br', 'pt-br', 'pt', 'zh', 'zh', 'nb', 'nb', 'he', 'en']);
+    expect(['xx', 'gd', '', 'constructor', '__proto__'].map(tableOf)).toEqual(['', '', '', '', '']);
+  });
+
+  it("lang: 'auto' takes the first browser language the UI speaks, else English", () => {
+    expect(pickLanguage(['gd', 'fr-CA', 'de'])).toBe('fr-CA');
+    expect(pickLanguage(['en-US', 'fr'])).toBe('en-US');
+    expect(pickLanguage(['gd', 42, null])).toBe('en');
+    expect(pickLanguage([])).toBe('en');
+  });
+});
+
+describe('Brazilian Portuguese', () => {
+  it('differs from European Portuguese where Brazil says it differently, and only there', async () => {
+    const pt = (await importTable('pt')) as Table;
+    const br = (await importTable('pt-br')) as Table;
+    expect(br.title).toBe('Fale conosco');
+    expect(pt.title).toBe('Fale connosco');
+    expect(br.send).toBe(pt.send);
+  });
+});
