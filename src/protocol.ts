@@ -422,7 +422,7 @@ export function parseServerFrame(input: unknown): ServerFrame | string {
         : { t: 'hist', before: f.before, messages: list, more: f.more };
     }
     case 'rules':
-      return Array.isArray(f.rules) ? { t: f.t, rules: f.rules } : 'rules must be a list';
+      return Array.isArray(f.rules) ? { t: f.t, rules: f.rules } : 'rules is not a list';
     case 'blocked':
     case 'unblocked':
       return { t: f.t };

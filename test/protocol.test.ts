@@ -25,7 +25,7 @@ describe('parseServerFrame', () => {
       t: 'rules',
       rules: [{ id: 'r' }],
     });
-    expect(parseServerFrame({ t: 'rules', rules: {} })).toBe('rules must be a list');
+    expect(parseServerFrame({ t: 'rules', rules: {} })).toBe('rules is not a list');
     expect(
       parseServerFrame({ t: 'welcome', v: 1, vid: 'v', token: 'tk', messages: [], rules: [] }),
     ).toEqual({

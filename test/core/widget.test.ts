@@ -558,7 +558,7 @@ describe('auto messages', () => {
     await flush();
     await widget.run('trigger', 'go');
     expect(widget.state.autoMessage?.text).toBe('New');
-    expect(warnings()).toContain('[visitor-chat] ignored a server frame: rules must be a list');
+    expect(warnings()).toContain('[visitor-chat] ignored a server frame: rules is not a list');
   });
 
   it('fires a rule on a custom trigger event', async () => {
