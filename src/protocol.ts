@@ -268,6 +268,15 @@ export interface HistoryFrame {
   more: boolean;
 }
 
+/**
+ * The site's auto-message rules changed (an agent edited its automations): they replace the
+ * `welcome.rules` in force. Older widgets ignore it as an unknown frame.
+ */
+export interface RulesFrame {
+  t: 'rules';
+  rules: unknown[];
+}
+
 /** The server refused a frame. */
 export interface ErrorFrame {
   t: 'err';
@@ -284,6 +293,7 @@ export type ServerFrame =
   | AgentTypingFrame
   | StatusFrame
   | HistoryFrame
+  | RulesFrame
   | ErrorFrame;
 
 // ---- validation ----
@@ -411,6 +421,8 @@ export function parseServerFrame(input: unknown): ServerFrame | string {
         ? list
         : { t: 'hist', before: f.before, messages: list, more: f.more };
     }
+    case 'rules':
+      return Array.isArray(f.rules) ? { t: f.t, rules: f.rules } : 'rules is not a list';
     case 'blocked':
     case 'unblocked':
       return { t: f.t };

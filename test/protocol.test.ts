@@ -21,6 +21,11 @@ describe('parseServerFrame', () => {
       online: false,
     });
     expect(parseServerFrame({ t: 'typing', on: true })).toEqual({ t: 'typing', on: true });
+    expect(parseServerFrame({ t: 'rules', rules: [{ id: 'r' }], x: 1 })).toEqual({
+      t: 'rules',
+      rules: [{ id: 'r' }],
+    });
+    expect(parseServerFrame({ t: 'rules', rules: {} })).toBe('rules is not a list');
     expect(
       parseServerFrame({ t: 'welcome', v: 1, vid: 'v', token: 'tk', messages: [], rules: [] }),
     ).toEqual({

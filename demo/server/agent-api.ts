@@ -23,6 +23,10 @@ export interface AgentApiOptions {
   token: string;
   plan: Plan;
   log?: Logger;
+  /** `/api/automations` (automations-api.ts). */
+  automations?: {
+    handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
+  };
 }
 
 type Route = (v: LiveVisitor, req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -132,6 +136,15 @@ export function createAgentApi(o: AgentApiOptions) {
     },
   };
 
+  /** Answers 503 for a store that rejected before anything was sent (nothing was changed). */
+  function unavailable(res: ServerResponse, e: unknown) {
+    if (res.headersSent) throw e;
+    o.log?.warn('agent api: store unreachable: ' + String(e));
+    sendError(res, 503, 'unavailable', 'the database is unavailable, try again', {
+      'retry-after': '2',
+    });
+  }
+
   function authorized(req: IncomingMessage): boolean {
     const m = /^Bearer ([^\s]+)\s*$/i.exec(req.headers.authorization || '');
     return !!m && safeEqual(m[1]!, o.token);
@@ -177,6 +190,12 @@ export function createAgentApi(o: AgentApiOptions) {
           );
         return sendJson(res, 200, hub.list(filter as Filter, q, { limit, offset }));
       }
+      if (path.startsWith('/api/automations') && o.automations)
+        try {
+          if (await o.automations.handle(req, res, path)) return;
+        } catch (e) {
+          return unavailable(res, e);
+        }
       const m = /^\/api\/visitors\/([^/]+)(?:\/([a-z]+))?\/?$/.exec(path);
       const routes = m && Object.hasOwn(actions, m[2] ?? '') ? actions[m[2] ?? ''] : undefined;
       if (!m || !routes) return sendError(res, 404, 'not_found', 'no such endpoint');
@@ -193,11 +212,7 @@ export function createAgentApi(o: AgentApiOptions) {
         return await routes[method]!(v, req, res);
       } catch (e) {
         // The store is unreachable: nothing was changed; the agent page may try again.
-        if (res.headersSent) throw e;
-        o.log?.warn('agent api: store unreachable: ' + String(e));
-        return sendError(res, 503, 'unavailable', 'the database is unavailable, try again', {
-          'retry-after': '2',
-        });
+        return unavailable(res, e);
       }
     },
   };

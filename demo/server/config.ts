@@ -32,6 +32,8 @@ export interface Settings {
   nodeId: string;
   /** Bearer token of `GET /metrics` besides the agent token. */
   metricsToken?: string;
+  /** A new database gets the demo automations (Acme's auto messages and bot); DEMO=0: none. */
+  demo: boolean;
 }
 
 const PLANS: readonly string[] = ['free', 'standard', 'pro'];
@@ -101,7 +103,10 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
   const metricsToken = get('METRICS_TOKEN');
   if (metricsToken !== undefined && !/^[\x21-\x7e]{16,200}$/.test(metricsToken))
     throw new Error('METRICS_TOKEN must be 16 to 200 printable characters without spaces');
+  const demo = get('DEMO') ?? '1';
+  if (!/^(0|1|true|false)$/.test(demo)) throw new Error('DEMO must be 1 or 0');
   return {
+    demo: demo == '1' || demo == 'true',
     port: int('PORT', 8080, 0, 65535),
     host: get('HOST') ?? '127.0.0.1',
     agentToken: agentToken ?? '',

@@ -4,7 +4,8 @@
  * the store kept it: when the store is unreachable the widget keeps it in its outbox and resends.
  */
 import type { ClientFrame, Message } from '../../src/protocol';
-import { BOT_NAME, botReply } from './bot';
+import type { AskField, Bot } from './automation';
+import { botTurn, type BotTurn } from './bot-flow';
 import type { Logger } from './log';
 import { changed, type Conn, type LiveVisitor } from './presence';
 import type { Store, StoredConversation } from './store';
@@ -30,6 +31,10 @@ export interface ConversationOptions {
   setTyping(v: LiveVisitor, on: boolean): void;
   /** Runs `fn` after `ms` unless the hub closed. */
   later(fn: () => void, ms: number): void;
+  /** The site's chatbot flows (automations.ts). */
+  bots: { bot(id: string): Bot | undefined; greeting(): Bot | undefined };
+  /** A bot step captured an answer: store it on the visitor (a customer now). */
+  capture(v: LiveVisitor, field: AskField, value: string): Promise<void>;
 }
 
 /** Creates the conversation handlers. */
@@ -56,16 +61,31 @@ export function createConversations(o: ConversationOptions) {
     return stored;
   }
 
+  /** A flow's figures: a greeting is a show; a hand-over counts as a conversation it led to. */
+  async function figures(v: LiveVisitor, c: StoredConversation, r: BotTurn) {
+    if (r.started) await store.addAutoMessageShow(v.id, v.visits, r.bot.id, r.text, now());
+    if (r.handover) await store.showHandedOver(v.id, r.bot.id, c.id);
+  }
+
+  /**
+   * The bot's turn after a visitor message. It runs on the node that stored the message, inside
+   * the visitor's serial queue, and the conversation's new state is stored before the bot
+   * speaks: one visitor message makes at most one bot turn, however many nodes run.
+   */
   async function runBot(v: LiveVisitor, c: StoredConversation, text: string) {
+    // An agent writing stops the bot for the rest of the conversation.
     if (c.lastAgentAt > 0) return;
-    const r = botReply(c.bot, text);
+    const r = botTurn(c.bot, text, o.bots.bot, o.bots.greeting);
     if (!r) return;
-    c.bot = r.next;
+    c.bot = r.state;
     await store.saveConversation(c);
+    if (r.capture) await o.capture(v, r.capture.field, r.capture.value);
+    // The figures are worth less than the answer: a failed write is logged, not fatal.
+    await figures(v, c, r).catch((e) => o.log.warn(`visitor ${v.id}: figures not written: ${e}`));
     const say = async () => {
       // Closed meanwhile, or an agent replied: the bot stays quiet.
       if (v.conversation !== c || c.lastAgentAt > 0) return;
-      const m: Omit<Message, 'id'> = { from: 'bot', name: BOT_NAME, text: r.text, at: now() };
+      const m: Omit<Message, 'id'> = { from: 'bot', name: r.bot.name, text: r.text, at: now() };
       if (r.replies) m.replies = r.replies;
       await post(v, c, m);
     };
@@ -93,10 +113,16 @@ export function createConversations(o: ConversationOptions) {
       }
       const t = now();
       let c = v.conversation;
+      const opened = !c;
       if (!c) c = v.conversation = await store.createConversation(v.id, 'visitor', t);
       o.setTyping(v, false);
       const m = await post(v, c, { cid: f.cid, from: 'visitor', text: f.text, at: t }, reply);
       reply.send({ t: 'ack', cid: f.cid, id: m.id, at: m.at });
+      // Figures: an answer to this visit's last auto message, or to the flow waiting for one.
+      if (v.amVisit == v.visits || c.bot.startsWith('at:'))
+        await store
+          .showReplied(v.id, v.visits, t, opened ? c.id : null)
+          .catch((e) => o.log.warn(`visitor ${v.id}: figures not written: ${e}`));
       await runBot(v, c, f.text);
       return true;
     },

@@ -18,6 +18,8 @@ const TABLES: [string, boolean][] = [
   ['messages', true],
   ['blocks', true],
   ['auto_message_shows', true],
+  ['automations', false],
+  ['meta', false],
 ];
 
 /** Rows per INSERT (Postgres allows 65,535 parameters per statement). */

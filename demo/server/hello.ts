@@ -28,7 +28,8 @@ export interface HelloOptions {
   registry: Registry;
   log: Logger;
   keys: string[];
-  rules: AutoMessageRule[];
+  /** The site's auto-message rules now (enabled auto messages). */
+  rules(): AutoMessageRule[];
   now: () => number;
   /** Whether agents are online (welcome.online). */
   agentsOnline(): boolean;
@@ -96,7 +97,7 @@ export function createHello(o: HelloOptions) {
       blocked: v.blockedAt != null,
       online: o.agentsOnline(),
       messages: [],
-      rules: o.rules,
+      rules: o.rules(),
     };
     // The newest page only (one more read tells whether older ones exist): a reload of a long
     // chat does not pull the whole conversation; the widget asks with `hist` as it scrolls.

@@ -26,7 +26,7 @@ import type { AgentFeed } from './agent-feed';
 import type { Cluster } from './cluster';
 import type { RowWrite } from './cluster-rows';
 import type { Plan } from './config';
-import { createConversations } from './conversations';
+import { createConversations, type ConversationOptions } from './conversations';
 import type { EventLog, FeedEventInput } from './event-log';
 import { createHello } from './hello';
 import type { Logger } from './log';
@@ -61,7 +61,10 @@ export interface HubOptions extends PresenceOptions {
   keys: string[];
   plan: Plan;
   userHashSecret?: string;
-  rules: AutoMessageRule[];
+  /** The site's auto-message rules now (automations.ts). */
+  rules(): AutoMessageRule[];
+  /** The site's chatbot flows (automations.ts). */
+  bots: ConversationOptions['bots'];
   log: Logger;
   metrics?: Pick<Metrics, 'frame' | 'message' | 'delivered'>;
   /** How long the bot "types" before it answers (default 700 ms). */
@@ -295,6 +298,12 @@ export function createHub(o: HubOptions) {
     },
     setTyping,
     later,
+    bots: o.bots,
+    async capture(v, field, value) {
+      if (applyProfile(v, { [field]: value })) v.verified = false;
+      v.customer = true;
+      await saved(v);
+    },
   });
 
   /** Saves the visitor and tells the feed; a failed write is retried with the next batch. */
@@ -590,6 +599,10 @@ export function createHub(o: HubOptions) {
     agentsChanged,
     /** Re-derives presence and writes batched activity. */
     sweep,
+    /** The auto-message rules changed: every online widget of this node gets them. */
+    broadcastRules(rules: AutoMessageRule[]) {
+      for (const v of visitors.values()) if (v.online) deliver(v, { t: 'rules', rules });
+    },
     /** Whether agents are online, as told to visitors. */
     agentsOnline: () => agentsOnline,
     /** Stops the timers and writes what is pending. */

@@ -86,6 +86,19 @@ export const PG_MIGRATIONS: string[] = [
      at BIGINT NOT NULL
    );
    CREATE INDEX auto_message_shows_visitor ON auto_message_shows (visitor_id, id);`,
+  // 2: automations (auto messages and chatbot flows) owned by the site, and what they led to.
+  `CREATE TABLE automations (
+     id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     enabled SMALLINT NOT NULL DEFAULT 1,
+     body TEXT NOT NULL,
+     created_at BIGINT NOT NULL,
+     updated_at BIGINT NOT NULL
+   );
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   ALTER TABLE auto_message_shows ADD COLUMN replied_at BIGINT;
+   ALTER TABLE auto_message_shows ADD COLUMN conversation_id BIGINT;
+   CREATE INDEX auto_message_shows_rule ON auto_message_shows (rule);`,
 ];
 
 /** The advisory lock key of the migration runner (any constant every node agrees on). */

@@ -83,6 +83,19 @@ export const MIGRATIONS: string[] = [
      at INTEGER NOT NULL
    );
    CREATE INDEX auto_message_shows_visitor ON auto_message_shows (visitor_id, id);`,
+  // 2: automations (auto messages and chatbot flows) owned by the site, and what they led to.
+  `CREATE TABLE automations (
+     id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     enabled INTEGER NOT NULL DEFAULT 1,
+     body TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   ALTER TABLE auto_message_shows ADD COLUMN replied_at INTEGER;
+   ALTER TABLE auto_message_shows ADD COLUMN conversation_id INTEGER;
+   CREATE INDEX auto_message_shows_rule ON auto_message_shows (rule);`,
 ];
 
 /** Runs the migrations the database has not seen yet; returns the resulting version. */

@@ -3,12 +3,12 @@
  * better-sqlite3. `startServer` runs it in-process (tests use port 0 and `:memory:`);
  * main.ts is the command-line entry.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { parseRules, type AutoMessageRule } from '../../src/core/rules';
 import { createAgentApi } from './agent-api';
+import { createAutomations } from './automations';
+import { createAutomationsApi } from './automations-api';
+import { DEMO_AUTOMATIONS } from './demo-automations';
 import { createAgentFeed } from './agent-feed';
 import { joinCluster, type Cluster } from './cluster';
 import type { HeartbeatTiming } from './connections-redis';
@@ -28,10 +28,10 @@ import { createVisitorSockets } from './visitor-ws';
 
 /** Options of {@link startServer}: the settings (defaults: demo/server/README.md) plus test knobs. */
 export interface ServerOptions extends Partial<Settings> {
-  /** Project root (dist/, demo/site/, demo/server/rules.json). Default: the working directory. */
+  /** Project root (dist/, demo/site/). Default: the working directory. */
   root?: string;
-  /** Auto-message rules; default: demo/server/rules.json under `root`. */
-  rules?: unknown[];
+  /** How often automations are checked for other nodes' writes (default 1 s). */
+  automationsPollMs?: number;
   log?: Logger;
   /** Per-connection frame rate (default 20 frames/s, burst 40). */
   rate?: RateOptions;
@@ -71,20 +71,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function loadRules(root: string, log: Logger): unknown {
-  const file = join(root, 'demo', 'server', 'rules.json');
-  if (!existsSync(file)) {
-    log.warn(`no ${file}: no auto-message rules`);
-    return [];
-  }
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    log.warn(`${file} is not valid JSON (${(e as Error).message}): no auto-message rules`);
-    return [];
-  }
-}
-
 /** Starts the server and resolves once it listens. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const defaults = readSettings({});
@@ -101,9 +87,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const log = options.log ?? consoleLogger;
   const root = options.root ?? process.cwd();
   const rate = options.rate ?? { rate: 20, burst: 40 };
-  const rules: AutoMessageRule[] = parseRules(options.rules ?? loadRules(root, log), (m) =>
-    log.warn('rules.json: ' + m),
-  );
 
   let hub: Hub | undefined;
   let connections = () => 0;
@@ -117,6 +100,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await openStore({ db: settings.db, databaseUrl: settings.databaseUrl, log }),
     metrics.dbError,
   );
+  const automations = await createAutomations(
+    {
+      store,
+      log,
+      now: options.now ?? Date.now,
+      pollMs: options.automationsPollMs,
+      onRules: (rules) => hub?.broadcastRules(rules),
+    },
+    settings.demo ? DEMO_AUTOMATIONS : [],
+  );
   if (settings.redisUrl) {
     try {
       cluster = await joinCluster({
@@ -128,6 +121,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         onError: metrics.redisError,
       });
     } catch (e) {
+      automations.close();
       await store.close();
       throw new Error(`REDIS_URL: Redis does not answer (${(e as Error).message})`, {
         cause: e,
@@ -152,7 +146,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     store,
     feed,
     events,
-    rules,
+    rules: automations.rules,
+    bots: automations,
     log,
     metrics,
     botDelayMs: options.botDelayMs,
@@ -179,7 +174,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     sockets.dropAll();
     visitorHttp.dropAll();
   });
-  const api = createAgentApi({ hub, feed, token: settings.agentToken, plan: settings.plan, log });
+  const api = createAgentApi({
+    hub,
+    feed,
+    token: settings.agentToken,
+    plan: settings.plan,
+    log,
+    automations: createAutomationsApi({ automations, stats: () => store.automationStats() }),
+  });
   let base = '';
   const pages = createPages({
     root,
@@ -269,6 +271,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
   } catch (e) {
     await hub.close();
+    automations.close();
     feed.close();
     await cluster?.close();
     await store.close();
@@ -294,6 +297,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         sockets.close();
         visitorHttp.close();
         feed.close();
+        automations.close();
         const flushed = hub!.close();
         events.close();
         server.close(() => {

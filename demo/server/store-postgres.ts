@@ -8,7 +8,10 @@ import type { Message } from '../../src/protocol';
 import type { Logger } from './log';
 import { migratePostgres } from './migrations-postgres';
 import {
+  STATS_SQL,
   VISITOR_FIELDS,
+  toAutomation,
+  toStats,
   toConversation,
   toMessage,
   toVisitor,
@@ -16,6 +19,7 @@ import {
   type PageView,
   type Row,
   type Store,
+  type StoredAutomation,
   type StoredVisitor,
 } from './store';
 
@@ -36,6 +40,10 @@ const SAVE_VISITOR = `UPDATE visitors SET ${VISITOR_FIELDS.map(([c], i) => `${c}
 const INSERT_VISITOR = `INSERT INTO visitors (${VISITOR_FIELDS.map(([c]) => c).join(', ')},
   id, token_hash, first_seen_at)
   VALUES (${VISITOR_FIELDS.map((_, i) => '$' + (i + 1)).join(', ')}, $${n + 1}, $${n + 2}, $${n + 3})`;
+
+/** Moves the automations revision on (in the transaction of the write). */
+const BUMP = `INSERT INTO meta (key, value) VALUES ('automations_revision', '1')
+  ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text`;
 
 /** Opens a pool on `url`, migrates the database, and returns the store. */
 export async function openPostgresStore(url: string, log: Logger): Promise<Store> {
@@ -65,6 +73,31 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
     (await pool.query(sql, params)).rows as Row[];
   const one = async (sql: string, params: unknown[]) => (await rows(sql, params))[0];
   const run = async (sql: string, params: unknown[]) => void (await pool.query(sql, params));
+  /** Runs `fn` in a transaction on one pooled client. */
+  async function transaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+  async function saveAutomation(c: pg.PoolClient, a: StoredAutomation) {
+    await c.query(
+      `INSERT INTO automations (id, kind, enabled, body, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, enabled = excluded.enabled,
+       body = excluded.body, updated_at = excluded.updated_at`,
+      [a.id, a.kind, a.enabled ? 1 : 0, a.body, a.createdAt, a.updatedAt],
+    );
+    await c.query(BUMP);
+  }
 
   return {
     kind: 'postgres',
@@ -196,6 +229,44 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
         'INSERT INTO auto_message_shows (visitor_id, visit, rule, text, at) VALUES ($1, $2, $3, $4, $5)',
         [vid, visit, rule, text, at],
       ),
+    showReplied: (vid, visit, at, conversationId) =>
+      run(
+        `UPDATE auto_message_shows SET replied_at = $1, conversation_id = coalesce(conversation_id, $2)
+         WHERE id = (SELECT max(id) FROM auto_message_shows WHERE visitor_id = $3 AND visit = $4)
+         AND replied_at IS NULL`,
+        [at, conversationId, vid, visit],
+      ),
+    showHandedOver: (vid, rule, conversationId) =>
+      run(
+        `UPDATE auto_message_shows SET conversation_id = $1
+         WHERE id = (SELECT max(id) FROM auto_message_shows WHERE visitor_id = $2 AND rule = $3)
+         AND conversation_id IS NULL`,
+        [conversationId, vid, rule],
+      ),
+    automationStats: async () => toStats(await rows(STATS_SQL)),
+    async listAutomations() {
+      return (await rows('SELECT * FROM automations ORDER BY created_at, id')).map(toAutomation);
+    },
+    async automationsRevision() {
+      const r = await one("SELECT value FROM meta WHERE key = 'automations_revision'", []);
+      return Number(r?.value ?? 0);
+    },
+    saveAutomation: (a) => transaction((c) => saveAutomation(c, a)),
+    deleteAutomation: (id) =>
+      transaction(async (c) => {
+        const r = await c.query('DELETE FROM automations WHERE id = $1', [id]);
+        if (r.rowCount) await c.query(BUMP);
+        return !!r.rowCount;
+      }),
+    seedAutomations: (list) =>
+      transaction(async (c) => {
+        const r = await c.query(
+          "INSERT INTO meta (key, value) VALUES ('automations_seeded', '1') ON CONFLICT DO NOTHING",
+        );
+        if (!r.rowCount) return false;
+        for (const a of list) await saveAutomation(c, a);
+        return true;
+      }),
     ping: () => run('SELECT 1', []),
     close: () => pool.end(),
   };

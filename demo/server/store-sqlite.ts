@@ -7,7 +7,10 @@ import { consoleLogger, type Logger } from './log';
 import type { Message, PageInfo } from '../../src/protocol';
 import { migrate } from './migrations';
 import {
+  STATS_SQL,
   VISITOR_FIELDS,
+  toAutomation,
+  toStats,
   toConversation,
   toMessage,
   toVisitor,
@@ -15,6 +18,7 @@ import {
   type PageView,
   type Row,
   type Store,
+  type StoredAutomation,
   type StoredConversation,
   type StoredVisitor,
 } from './store';
@@ -82,7 +86,48 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
     addShow: db.prepare(
       'INSERT INTO auto_message_shows (visitor_id, visit, rule, text, at) VALUES (?, ?, ?, ?, ?)',
     ),
+    showReplied: db.prepare(
+      `UPDATE auto_message_shows SET replied_at = ?, conversation_id = coalesce(conversation_id, ?)
+       WHERE id = (SELECT max(id) FROM auto_message_shows WHERE visitor_id = ? AND visit = ?)
+       AND replied_at IS NULL`,
+    ),
+    showHandedOver: db.prepare(
+      `UPDATE auto_message_shows SET conversation_id = ?
+       WHERE id = (SELECT max(id) FROM auto_message_shows WHERE visitor_id = ? AND rule = ?)
+       AND conversation_id IS NULL`,
+    ),
+    stats: db.prepare(STATS_SQL),
+    automations: db.prepare('SELECT * FROM automations ORDER BY created_at, id'),
+    revision: db.prepare("SELECT value FROM meta WHERE key = 'automations_revision'"),
+    bump: db.prepare(
+      `INSERT INTO meta (key, value) VALUES ('automations_revision', '1')
+       ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)`,
+    ),
+    saveAutomation: db.prepare(
+      `INSERT INTO automations (id, kind, enabled, body, created_at, updated_at)
+       VALUES (@id, @kind, @enabled, @body, @createdAt, @updatedAt)
+       ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, enabled = excluded.enabled,
+       body = excluded.body, updated_at = excluded.updated_at`,
+    ),
+    deleteAutomation: db.prepare('DELETE FROM automations WHERE id = ?'),
+    markSeeded: db.prepare(
+      "INSERT OR IGNORE INTO meta (key, value) VALUES ('automations_seeded', '1')",
+    ),
   };
+  const saveAutomation = db.transaction((a: StoredAutomation) => {
+    q.saveAutomation.run({ ...a, enabled: a.enabled ? 1 : 0 });
+    q.bump.run();
+  });
+  const deleteAutomation = db.transaction((id: string) => {
+    const gone = q.deleteAutomation.run(id).changes > 0;
+    if (gone) q.bump.run();
+    return gone;
+  });
+  const seed = db.transaction((list: StoredAutomation[]) => {
+    if (!q.markSeeded.run().changes) return false;
+    for (const a of list) saveAutomation(a);
+    return true;
+  });
   const save = (v: StoredVisitor) => q.saveVisitor.run(...visitorValues(v), v.id);
   const saveMany = db.transaction((list: StoredVisitor[]) => {
     for (const v of list) save(v);
@@ -171,6 +216,30 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
     },
     async addAutoMessageShow(vid, visit, rule, text, at) {
       q.addShow.run(vid, visit, rule, text, at);
+    },
+    async showReplied(vid, visit, at, conversationId) {
+      q.showReplied.run(at, conversationId, vid, visit);
+    },
+    async showHandedOver(vid, rule, conversationId) {
+      q.showHandedOver.run(conversationId, vid, rule);
+    },
+    async automationStats() {
+      return toStats(q.stats.all() as Row[]);
+    },
+    async listAutomations() {
+      return (q.automations.all() as Row[]).map(toAutomation);
+    },
+    async automationsRevision() {
+      return Number((q.revision.get() as Row | undefined)?.value ?? 0);
+    },
+    async saveAutomation(a) {
+      saveAutomation(a);
+    },
+    async deleteAutomation(id) {
+      return deleteAutomation(id);
+    },
+    async seedAutomations(list) {
+      return seed(list);
     },
     async ping() {
       db.prepare('SELECT 1').get();

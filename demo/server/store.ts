@@ -78,7 +78,7 @@ export function newStoredVisitor(
   };
 }
 
-/** A conversation; `bot` is the chatbot's state in it (bot.ts). */
+/** A conversation; `bot` is the chatbot's state in it (bot-flow.ts). */
 export interface StoredConversation {
   id: number;
   openedBy: 'visitor' | 'agent';
@@ -94,6 +94,19 @@ export interface PageView {
   title: string;
   referrer: string;
   at: number;
+}
+
+/**
+ * An automation as the database keeps it (automation.ts gives its shape): `body` is its JSON
+ * without `id`, `kind` and `enabled`, validated again when read back.
+ */
+export interface StoredAutomation {
+  id: string;
+  kind: string;
+  enabled: boolean;
+  body: string;
+  createdAt: number;
+  updatedAt: number;
 }
 
 /** The persistence layer; every call may reject when the database is unreachable. */
@@ -133,6 +146,30 @@ export interface Store {
     text: string,
     at: number,
   ): Promise<void>;
+  /**
+   * The visitor wrote after the last auto message or bot greeting of this visit: that show is
+   * replied to (once); `conversationId` when this message opened the conversation.
+   */
+  showReplied(vid: string, visit: number, at: number, conversationId: number | null): Promise<void>;
+  /** A chatbot flow handed the conversation over: its last show for the visitor counts it. */
+  showHandedOver(vid: string, rule: string, conversationId: number): Promise<void>;
+  /** Shown, replied to and conversations, by automation (rule) id. */
+  automationStats(): Promise<
+    Map<string, { shown: number; replied: number; conversations: number }>
+  >;
+  /** Every automation, oldest first. */
+  listAutomations(): Promise<StoredAutomation[]>;
+  /** A number that grows with every automation write (nodes poll it to reload). */
+  automationsRevision(): Promise<number>;
+  /** Inserts or replaces an automation (a replaced one keeps its `createdAt`). */
+  saveAutomation(a: StoredAutomation): Promise<void>;
+  /** Deletes an automation; false when there was none with this id. */
+  deleteAutomation(id: string): Promise<boolean>;
+  /**
+   * Inserts `list` if this database was never seeded (one node wins when several start
+   * together); an empty list marks it seeded too. Resolves whether this call seeded it.
+   */
+  seedAutomations(list: StoredAutomation[]): Promise<boolean>;
   /** Resolves when the database answers (`/healthz`). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -233,6 +270,34 @@ export const toConversation = (r: Row | undefined): StoredConversation | undefin
     lastAgentAt: r.last_agent_at as number,
     bot: r.bot as string,
   };
+
+/** Rows of `rule, shown, replied, conversations` as the stats map. */
+export function toStats(rows: Row[]) {
+  return new Map(
+    rows.map((r) => [
+      r.rule as string,
+      {
+        shown: Number(r.shown),
+        replied: Number(r.replied),
+        conversations: Number(r.conversations),
+      },
+    ]),
+  );
+}
+
+/** The figures of every rule (auto message or flow) with a show. */
+export const STATS_SQL = `SELECT rule, count(*) AS shown, count(replied_at) AS replied,
+  count(conversation_id) AS conversations FROM auto_message_shows GROUP BY rule`;
+
+/** An automation row as a StoredAutomation. */
+export const toAutomation = (r: Row): StoredAutomation => ({
+  id: r.id as string,
+  kind: r.kind as string,
+  enabled: !!r.enabled,
+  body: r.body as string,
+  createdAt: r.created_at as number,
+  updatedAt: r.updated_at as number,
+});
 
 /** The visitor's columns as values in VISITOR_FIELDS order (booleans as 0/1, variables as JSON). */
 export function visitorValues(v: StoredVisitor): unknown[] {

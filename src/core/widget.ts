@@ -290,7 +290,8 @@ export function installChat(
         older: f.more && f.messages.length > 0,
         loadingOlder: false,
       });
-    } else if (f.t == 'unblocked') flushOutbox(true);
+    } else if (f.t == 'rules') rules?.setRules(parseRules(f.rules, warn));
+    else if (f.t == 'unblocked') flushOutbox(true);
     else if (f.t == 'typing') set({ agentTyping: f.on });
     else if (f.t == 'status') set({ agentsOnline: f.online });
     else if (f.t == 'err') emitter.emit('error', { code: f.code, message: f.message || f.code });

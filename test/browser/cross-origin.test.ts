@@ -65,7 +65,7 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
 
   beforeAll(async () => {
     requireBuilt('widget.js', 'chat.js', 'ui.js');
-    server = await startRealServer({ agentToken: TOKEN, rules: [] });
+    server = await startRealServer({ agentToken: TOKEN, demo: false });
     // An agent is online, so the widget chats instead of asking for contact details first.
     feed = await connectAgent(server, TOKEN);
     browser = await launchBrowser();

@@ -19,7 +19,7 @@ describeBrowser('the demo site at 390 px, in Chromium', () => {
 
   beforeAll(async () => {
     requireBuilt('widget.js', 'chat.js', 'ui.js');
-    server = await startRealServer({ agentToken: 'demo-site-agent-token-0123456789', rules: [] });
+    server = await startRealServer({ agentToken: 'demo-site-agent-token-0123456789', demo: false });
     browser = await launchBrowser();
   });
 

@@ -201,7 +201,7 @@ describeBrowser('a hostile host page changes nothing, in Chromium', () => {
     requireBuilt('widget.js', 'chat.js', 'ui.js');
     server = await startRealServer({
       agentToken: TOKEN,
-      rules: [],
+      demo: false,
     });
     // A server whose every frame carries prototype keys at every level (see the last test).
     wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });

@@ -52,7 +52,7 @@ describeBrowser('Trusted Types and a nonce-only CSP, in Chromium', () => {
     requireBuilt('widget.js', 'chat.js', 'ui.js', 'agent.js');
     server = await startRealServer({
       agentToken: TOKEN,
-      rules: [],
+      demo: false,
     });
     const ws = server.url.replace(/^http/, 'ws');
     const csp =

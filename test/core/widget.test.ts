@@ -532,6 +532,35 @@ describe('auto messages', () => {
     ]);
   });
 
+  it('takes the rules of a live rules frame in place of the welcome ones', async () => {
+    const transport = createMemoryTransport({
+      server: {
+        rules: [
+          {
+            id: 'old',
+            text: 'Old',
+            frequency: 'visit',
+            conditions: [{ type: 'event', name: 'go' }],
+          },
+        ],
+      },
+    });
+    const { widget, server, warnings } = make({ transport });
+    await widget.ready();
+    await flush();
+    server.push({
+      t: 'rules',
+      rules: [
+        { id: 'new', text: 'New', frequency: 'visit', conditions: [{ type: 'event', name: 'go' }] },
+      ],
+    });
+    server.push({ t: 'rules', rules: 'nope' });
+    await flush();
+    await widget.run('trigger', 'go');
+    expect(widget.state.autoMessage?.text).toBe('New');
+    expect(warnings()).toContain('[visitor-chat] ignored a server frame: rules is not a list');
+  });
+
   it('fires a rule on a custom trigger event', async () => {
     const { widget } = make({
       rules: [

@@ -135,6 +135,71 @@ describe.each(engines)('the %s store', (_name, open) => {
     await expect(s.ping()).resolves.toBeUndefined();
     await s.close();
   });
+
+  it('keeps automations, seeds a database once, and moves the revision with every write', async () => {
+    const s = await open();
+    const a = (id: string, at: number, enabled = true) => ({
+      id,
+      kind: 'auto-message',
+      enabled,
+      body: JSON.stringify({ text: id }),
+      createdAt: at,
+      updatedAt: at,
+    });
+    expect(await s.automationsRevision()).toBe(0);
+    expect(await s.seedAutomations([a('seed-2', 2), a('seed-1', 1)])).toBe(true);
+    expect(await s.seedAutomations([a('again', 3)])).toBe(false);
+    expect((await s.listAutomations()).map((x) => x.id)).toEqual(['seed-1', 'seed-2']);
+    const r0 = await s.automationsRevision();
+    expect(r0).toBeGreaterThan(0);
+    await s.saveAutomation({ ...a('seed-1', 99, false), body: '{"text":"new"}' });
+    const r1 = await s.automationsRevision();
+    expect(r1).toBeGreaterThan(r0);
+    // A replaced automation keeps its place (createdAt) and takes the rest.
+    expect((await s.listAutomations())[0]).toEqual({
+      ...a('seed-1', 1, false),
+      body: '{"text":"new"}',
+      updatedAt: 99,
+    });
+    expect(await s.deleteAutomation('seed-2')).toBe(true);
+    expect(await s.deleteAutomation('seed-2')).toBe(false);
+    expect(await s.automationsRevision()).toBeGreaterThan(r1);
+    expect((await s.listAutomations()).map((x) => x.id)).toEqual(['seed-1']);
+    await s.close();
+  });
+
+  it('counts shows, replies and conversations per automation', async () => {
+    const s = await open();
+    await s.insertVisitor(visitor('f'));
+    await s.insertVisitor(visitor('g'));
+    const c = await s.createConversation('f', 'visitor', 5);
+    await s.addAutoMessageShow('f', 1, 'am', 'Hi', 1);
+    await s.showReplied('f', 1, 2, c.id);
+    // A second answer counts nothing more.
+    await s.showReplied('f', 1, 3, null);
+    await s.addAutoMessageShow('g', 1, 'am', 'Hi', 4);
+    await s.addAutoMessageShow('f', 1, 'bot', 'Hello', 6);
+    await s.showReplied('f', 1, 7, null);
+    await s.showHandedOver('f', 'bot', c.id);
+    await s.showHandedOver('f', 'bot', c.id);
+    expect(Object.fromEntries(await s.automationStats())).toEqual({
+      am: { shown: 2, replied: 1, conversations: 1 },
+      bot: { shown: 1, replied: 1, conversations: 1 },
+    });
+    await s.close();
+  });
+
+  it('marks a database seeded even with no examples (DEMO=0 stays empty)', async () => {
+    const s = await open();
+    expect(await s.seedAutomations([])).toBe(true);
+    expect(
+      await s.seedAutomations([
+        { id: 'x', kind: 'bot', enabled: true, body: '{}', createdAt: 1, updatedAt: 1 },
+      ]),
+    ).toBe(false);
+    expect(await s.listAutomations()).toEqual([]);
+    await s.close();
+  });
 });
 
 describe.runIf(withPostgres)('Postgres migrations', () => {

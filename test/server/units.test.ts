@@ -1,7 +1,6 @@
 // @vitest-environment node
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { botReply } from '../../demo/server/bot';
 import { readSettings } from '../../demo/server/config';
 import { createBucket } from '../../demo/server/rate-limit';
 import { checkUserHash } from '../../demo/server/secrets';
@@ -143,7 +142,10 @@ describe('readSettings', () => {
       redisUrl: undefined,
       nodeId: expect.stringMatching(/^[\w.-]+-\d+$/),
       metricsToken: undefined,
+      demo: true,
     });
+    expect(readSettings({ DEMO: '0' }).demo).toBe(false);
+    expect(() => readSettings({ DEMO: 'no' })).toThrow('DEMO must be 1 or 0');
     expect(
       readSettings({
         PORT: '0',
@@ -205,14 +207,5 @@ describe('small parts', () => {
       ),
     ).toEqual({ browser: 'Safari', os: 'iOS' });
     expect(parseUserAgent(undefined)).toEqual({ browser: null, os: null });
-  });
-
-  it('walks the bot script to the hand-over', () => {
-    expect(botReply('new', 'hello')).toMatchObject({ next: 'menu', replies: expect.any(Array) });
-    expect(botReply('menu', 'shipping?')!.text).toMatch(/ship/);
-    expect(botReply('menu', 'gibberish')!.next).toBe('lost');
-    expect(botReply('lost', 'gibberish')!.next).toBe('handover');
-    expect(botReply('menu', 'Talk to a human')!.next).toBe('handover');
-    expect(botReply('handover', 'pricing')).toBeNull();
   });
 });

@@ -134,7 +134,7 @@ const fed = (feed: { events: { event: string; data: string }[] }, vid: string) =
 describe('delivery under faults, real server and WebSocket transport', () => {
   it('the connection drops for 60 s while the visitor sends 20 messages: after reconnect all 20 arrive once, in order, and the agent sees them in order', async () => {
     fakeClock();
-    const server = await serve({ rules: [] });
+    const server = await serve({ demo: false });
     const feed = await sse(server.url + '/api/events', {
       authorization: 'Bearer ' + server.agentToken,
     });
@@ -197,7 +197,7 @@ describe('delivery under faults, real server and WebSocket transport', () => {
 
   it('a lost acknowledgement on a live connection leads to a resend that the server de-duplicates', async () => {
     fakeClock();
-    const server = await serve({ rules: [] });
+    const server = await serve({ demo: false });
     const feed = await sse(server.url + '/api/events', {
       authorization: 'Bearer ' + server.agentToken,
     });
@@ -239,7 +239,7 @@ describe('delivery under faults, real server and WebSocket transport', () => {
 
   it('a server restart in the middle of a conversation loses nothing that was acknowledged', async () => {
     const db = join(dir, 'restart.db');
-    const first = await serve({ db, rules: [] });
+    const first = await serve({ db, demo: false });
     const { net, WebSocket: WS } = await network();
     const widget = visitor(first.url, WS, 3);
     for (let i = 1; i <= 5; i++) await widget.send('a' + i);
@@ -259,7 +259,7 @@ describe('delivery under faults, real server and WebSocket transport', () => {
     await widget.send('a7');
     await widget.send('a8');
     await until(() => widget.state.connection != 'open');
-    const second = await serve({ db, rules: [], port: first.port });
+    const second = await serve({ db, demo: false, port: first.port });
     await until(() => allSent(widget, 8), 10000);
 
     expect(widget.state.vid).toBe(vid);

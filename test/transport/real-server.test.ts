@@ -23,7 +23,7 @@ async function harness(
     port: 0,
     db: ':memory:',
     log: quietLogger,
-    rules: [],
+    demo: false,
     rate: { rate: 1000, burst: 1000 },
   });
   const api = async (path: string, init: RequestInit = {}) => {

@@ -1,0 +1,296 @@
+// @vitest-environment node
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { api, serve, until, visit } from './helpers';
+
+const pricing = {
+  kind: 'auto-message',
+  name: 'Pricing help',
+  text: 'Questions about plans?',
+  sender: 'Eva',
+  frequency: 'visit',
+  conditions: [
+    { type: 'url', contains: '/pricing' },
+    { type: 'timeOnPage', seconds: 5 },
+  ],
+};
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('automations: the agent API', () => {
+  it('starts a new database with the demo examples, and empty with DEMO=0', async () => {
+    const s = await serve();
+    const list = (await api(s, 'GET', '/api/automations')).json.automations;
+    expect(list.map((a: { id: string }) => a.id)).toEqual(
+      expect.arrayContaining(['pricing-20s', 'returning-welcome', 'demo-trigger']),
+    );
+    expect(list[0]).toMatchObject({
+      kind: 'auto-message',
+      enabled: true,
+      stats: { shown: 0, replied: 0, conversations: 0 },
+    });
+    const empty = await serve({ demo: false });
+    expect((await api(empty, 'GET', '/api/automations')).json).toEqual({ automations: [] });
+    expect((await visit(empty.url)).welcome.rules).toEqual([]);
+  });
+
+  it('creates, reads, replaces, switches and deletes an auto message', async () => {
+    const s = await serve({ demo: false });
+    const made = await api(s, 'POST', '/api/automations', pricing);
+    expect(made.status).toBe(201);
+    const a = made.json.automation;
+    expect(a).toMatchObject({ ...pricing, enabled: true, stats: { shown: 0 } });
+    expect(a.id).toMatch(/^[\w-]{12}$/);
+    expect((await api(s, 'GET', '/api/automations/' + a.id)).json.automation).toEqual(a);
+    // PUT replaces: what is left out is gone; the id and stats it got back may be sent again.
+    const put = await api(s, 'PUT', '/api/automations/' + a.id, {
+      ...a,
+      text: 'Need a hand choosing?',
+      sender: undefined,
+    });
+    expect(put.status).toBe(200);
+    expect(put.json.automation.text).toBe('Need a hand choosing?');
+    expect(put.json.automation).not.toHaveProperty('sender');
+    const off = await api(s, 'PATCH', '/api/automations/' + a.id, { enabled: false });
+    expect(off.json.automation).toMatchObject({ enabled: false, text: 'Need a hand choosing?' });
+    expect((await api(s, 'GET', '/api/automations')).json.automations).toHaveLength(1);
+    expect((await api(s, 'DELETE', '/api/automations/' + a.id)).status).toBe(200);
+    expect((await api(s, 'GET', '/api/automations/' + a.id)).status).toBe(404);
+    expect((await api(s, 'GET', '/api/automations')).json.automations).toEqual([]);
+  });
+
+  it('answers 400 naming the wrong field, 404 for an unknown id, and changes nothing', async () => {
+    const s = await serve({ demo: false });
+    const bad = async (body: unknown, method = 'POST', path = '/api/automations') => {
+      const r = await api(s, method, path, body);
+      expect(r.status).toBe(400);
+      expect(r.json.error).toBe('bad_request');
+      return r.json.message as string;
+    };
+    expect(await bad({ ...pricing, kind: 'popup' })).toMatch(/^kind must be/);
+    expect(await bad({ ...pricing, text: '' })).toMatch(/^text must be/);
+    expect(await bad({ ...pricing, frequency: 'daily' })).toMatch(/^frequency must be/);
+    expect(await bad({ ...pricing, conditions: [{ type: 'url' }] })).toBe(
+      'conditions[0]: url needs contains or regex',
+    );
+    expect(await bad({ ...pricing, conditions: [{ type: 'url', regex: '(' }] })).toMatch(
+      /^conditions\[0\]: bad regex/,
+    );
+    expect(await bad({ ...pricing, conditions: [{ type: 'weather' }] })).toMatch(
+      /^conditions\[0\]: unknown type/,
+    );
+    expect(await bad({ ...pricing, replies: [{ value: 'x' }] })).toMatch(/^replies/);
+    expect(await bad({ ...pricing, delayMs: -1 })).toMatch(/^delayMs/);
+    expect(await bad({ ...pricing, color: 'red' })).toBe('color is not a field of this kind');
+    expect(await bad({ ...pricing, enabled: 'yes' })).toBe('enabled must be true or false');
+    expect(await bad({ ...pricing, id: 'mine' })).toMatch(/^id is chosen by the server/);
+    expect(await bad('[1, 2]')).toBe('the body must be a JSON object');
+    expect(await bad('{not json')).toBe('the body must be a JSON object');
+    const { id } = (await api(s, 'POST', '/api/automations', pricing)).json.automation;
+    expect(await bad({ enabled: 'no' }, 'PATCH', '/api/automations/' + id)).toBe(
+      'enabled must be true or false',
+    );
+    expect(await bad({ enabled: true, text: 'x' }, 'PATCH', '/api/automations/' + id)).toMatch(
+      /^text cannot be patched/,
+    );
+    expect(await bad({ ...pricing, id: 'other' }, 'PUT', '/api/automations/' + id)).toMatch(
+      /^id must be the id in the path/,
+    );
+    expect((await api(s, 'GET', '/api/automations/' + id)).json.automation).toMatchObject(pricing);
+    for (const method of ['GET', 'PUT', 'PATCH', 'DELETE'])
+      expect(
+        (await api(s, method, '/api/automations/nope', method == 'GET' ? undefined : pricing))
+          .status,
+      ).toBe(404);
+    expect((await api(s, 'POST', '/api/automations/' + id, pricing)).status).toBe(405);
+    expect(
+      (await api(s, 'GET', '/api/automations', undefined, 'wrong-token-0123456789')).status,
+    ).toBe(401);
+  });
+});
+
+describe('automations: live delivery to widgets', () => {
+  it('sends a created, edited or switched auto message to a connected widget without a reload', async () => {
+    const s = await serve({ demo: false });
+    const { c } = await visit(s.url);
+    const { id } = (await api(s, 'POST', '/api/automations', pricing)).json.automation;
+    const created = await c.next('rules');
+    expect(created.rules).toEqual([
+      {
+        id,
+        text: pricing.text,
+        name: 'Eva',
+        frequency: 'visit',
+        conditions: pricing.conditions,
+      },
+    ]);
+    await api(s, 'PUT', '/api/automations/' + id, { ...pricing, text: 'Edited' });
+    expect((await c.next('rules')).rules[0].text).toBe('Edited');
+    await api(s, 'PATCH', '/api/automations/' + id, { enabled: false });
+    expect((await c.next('rules')).rules).toEqual([]);
+  });
+
+  it('never gives a disabled auto message to a widget', async () => {
+    const s = await serve({ demo: false });
+    const { id } = (await api(s, 'POST', '/api/automations', { ...pricing, enabled: false })).json
+      .automation;
+    expect((await visit(s.url)).welcome.rules).toEqual([]);
+    await api(s, 'PATCH', '/api/automations/' + id, { enabled: true });
+    expect((await visit(s.url)).welcome.rules.map((r: { id: string }) => r.id)).toEqual([id]);
+  });
+
+  it('reaches widgets on another node sharing the database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vc-automations-'));
+    dirs.push(dir);
+    const db = join(dir, 'chat.db');
+    const a = await serve({ db, demo: false });
+    const b = await serve({ db, demo: false });
+    const onB = await visit(b.url);
+    await api(a, 'POST', '/api/automations', pricing);
+    // Node b hears it by polling the shared revision (1 s by default).
+    expect((await onB.c.next('rules', 10_000)).rules[0].text).toBe(pricing.text);
+    expect((await api(b, 'GET', '/api/automations')).json.automations).toHaveLength(1);
+  });
+
+  it('keeps what an agent deleted deleted after a restart (the examples are added once)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vc-automations-'));
+    dirs.push(dir);
+    const db = join(dir, 'chat.db');
+    const first = await serve({ db });
+    await api(first, 'DELETE', '/api/automations/pricing-20s');
+    await first.close();
+    const second = await serve({ db });
+    const ids = (await api(second, 'GET', '/api/automations')).json.automations.map(
+      (a: { id: string }) => a.id,
+    );
+    expect(ids).not.toContain('pricing-20s');
+    expect(ids).toContain('demo-trigger');
+  });
+});
+
+const twoSteps = {
+  kind: 'bot',
+  name: 'Helper',
+  greeting: true,
+  start: 'hello',
+  steps: {
+    hello: { text: 'Hi! Want news?', buttons: [{ label: 'Yes please', next: 'email' }] },
+    email: { text: 'Your email?', ask: 'email', next: 'thanks' },
+    thanks: { text: 'Thanks, an agent will follow up.', handover: true },
+  },
+};
+
+describe('automations: chatbot flows', () => {
+  it('walks a flow by its button, captures the email onto the visitor, then hands over', async () => {
+    const s = await serve({ demo: false });
+    const { id } = (await api(s, 'POST', '/api/automations', twoSteps)).json.automation;
+    const { c, vid } = await visit(s.url);
+    c.send({ t: 'msg', cid: 'm1', text: 'hello', at: Date.now() });
+    const hi = (await c.next('msg')).m;
+    expect(hi).toMatchObject({ from: 'bot', name: 'Helper', text: 'Hi! Want news?' });
+    expect(hi.replies).toEqual([{ label: 'Yes please', value: 'Yes please' }]);
+    c.send({ t: 'msg', cid: 'm2', text: 'Yes please', at: Date.now() });
+    expect((await c.next('msg')).m.text).toBe('Your email?');
+    c.send({ t: 'msg', cid: 'm3', text: 'nope', at: Date.now() });
+    expect((await c.next('msg')).m.text).toMatch(/does not look like an email/);
+    c.send({ t: 'msg', cid: 'm4', text: 'ada@example.com', at: Date.now() });
+    expect((await c.next('msg')).m.text).toBe('Thanks, an agent will follow up.');
+    const v = (await api(s, 'GET', '/api/visitors/' + vid)).json;
+    expect(v).toMatchObject({ email: 'ada@example.com', customer: true });
+    const customers = (await api(s, 'GET', '/api/visitors?filter=customers')).json.visitors;
+    expect(customers.map((x: { id: string }) => x.id)).toContain(vid);
+    // Handed over: the bot stays quiet.
+    c.send({ t: 'msg', cid: 'm5', text: 'Yes please', at: Date.now() });
+    await c.next('ack');
+    expect(c.frames.filter((f) => f.t == 'msg' && f.m.from == 'bot')).toHaveLength(0);
+    expect(id).toBeTruthy();
+  });
+
+  it('stops for good once an agent writes', async () => {
+    const s = await serve({ demo: false });
+    await api(s, 'POST', '/api/automations', twoSteps);
+    const { c, vid } = await visit(s.url);
+    c.send({ t: 'msg', cid: 'a1', text: 'hello', at: Date.now() });
+    await c.next('msg');
+    await api(s, 'POST', `/api/visitors/${vid}/messages`, { text: 'Eva here' });
+    expect((await c.next('msg')).m.from).toBe('agent');
+    c.send({ t: 'msg', cid: 'a2', text: 'Yes please', at: Date.now() });
+    await c.next('ack');
+    const detail = (await api(s, 'GET', '/api/visitors/' + vid)).json;
+    expect(detail.messages.map((m: { from: string }) => m.from)).toEqual([
+      'visitor',
+      'bot',
+      'agent',
+      'visitor',
+    ]);
+  });
+
+  it('says nothing when the flow is switched off, and nothing without a flow (DEMO=0)', async () => {
+    const s = await serve({ demo: false });
+    const { id } = (await api(s, 'POST', '/api/automations', twoSteps)).json.automation;
+    await api(s, 'PATCH', '/api/automations/' + id, { enabled: false });
+    const { c, vid } = await visit(s.url);
+    c.send({ t: 'msg', cid: 'q1', text: 'hello', at: Date.now() });
+    await c.next('ack');
+    const detail = (await api(s, 'GET', '/api/visitors/' + vid)).json;
+    expect(detail.messages.map((m: { from: string }) => m.from)).toEqual(['visitor']);
+  });
+
+  it('refuses a flow whose button leads nowhere, naming the button', async () => {
+    const s = await serve({ demo: false });
+    const r = await api(s, 'POST', '/api/automations', {
+      ...twoSteps,
+      steps: {
+        ...twoSteps.steps,
+        hello: { text: 'Hi', buttons: [{ label: 'Go', next: 'nowhere' }] },
+      },
+    });
+    expect(r.status).toBe(400);
+    expect(r.json.message).toBe(
+      'steps.hello.buttons[0].next must be the id of a step of this flow',
+    );
+  });
+});
+
+describe('automations: figures', () => {
+  const stats = async (s: Awaited<ReturnType<typeof serve>>, id: string) =>
+    (await api(s, 'GET', '/api/automations/' + id)).json.automation.stats;
+
+  it('counts an auto message shown, replied to and the conversation it started', async () => {
+    const s = await serve({ demo: false });
+    const { id } = (await api(s, 'POST', '/api/automations', pricing)).json.automation;
+    const a = await visit(s.url);
+    a.c.send({ t: 'am', rule: id, text: pricing.text });
+    await until(async () => (await stats(s, id)).shown == 1);
+    a.c.send({ t: 'msg', cid: 'r1', text: 'Yes, which plan?', at: Date.now() });
+    await a.c.next('ack');
+    a.c.send({ t: 'msg', cid: 'r2', text: 'Hello?', at: Date.now() });
+    await a.c.next('ack');
+    // Shown to a second visitor who never answers.
+    const b = await visit(s.url);
+    b.c.send({ t: 'am', rule: id, text: pricing.text });
+    await until(async () => (await stats(s, id)).shown == 2);
+    expect(await stats(s, id)).toEqual({ shown: 2, replied: 1, conversations: 1 });
+    const list = (await api(s, 'GET', '/api/automations')).json.automations;
+    expect(list[0].stats).toEqual({ shown: 2, replied: 1, conversations: 1 });
+  });
+
+  it('counts a flow greeting, an answer to it and its hand-over', async () => {
+    const s = await serve({ demo: false });
+    const { id } = (await api(s, 'POST', '/api/automations', twoSteps)).json.automation;
+    const { c } = await visit(s.url);
+    c.send({ t: 'msg', cid: 'f1', text: 'hi', at: Date.now() });
+    await c.next('msg');
+    expect(await stats(s, id)).toEqual({ shown: 1, replied: 0, conversations: 0 });
+    c.send({ t: 'msg', cid: 'f2', text: 'Yes please', at: Date.now() });
+    await c.next('msg');
+    c.send({ t: 'msg', cid: 'f3', text: 'ada@example.com', at: Date.now() });
+    await c.next('msg');
+    expect(await stats(s, id)).toEqual({ shown: 1, replied: 1, conversations: 1 });
+  });
+});
