@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEngines, launchEngine, type EngineBrowser } from './engines';
 import { requireBuilt, serve, type Served } from './harness';
-import { buildFixture, chat, shopPage, snippetFor, uiMounted } from './ui-harness';
+import { buildFixture, chat, shopPage, snippetFor, uiMounted, uiTookOver } from './ui-harness';
 
 /** Records every CSP violation from the very start of the page. */
 const RECORD = `<script src="/record-csp.js"></script>`;
@@ -40,6 +40,7 @@ describeEngines('the chat UI under a strict Content-Security-Policy', (engine) =
     await page.goto(site.url + '/');
     await uiMounted(page);
     await chat.say(page, 'Hello from a locked-down page', { name: 'Eva' });
+    await uiTookOver(page);
     await page.locator('.ln').click();
     await page.locator('[role=dialog]').waitFor();
     await page.locator('#vc-in').fill('Styles and scripts still work?');

@@ -129,6 +129,19 @@ export async function uiMounted(page: Page): Promise<void> {
 }
 
 /**
+ * Waits until ui.js has taken over the launcher shell's root (an agent message loads it): its
+ * preview has a close button, or the window is open. A click aimed at the shell's launcher
+ * while the hand-over redraws the root can be cut in two (press on the old button, release on
+ * the new one) and open nothing; tests that are not about the hand-over wait for it first.
+ */
+export async function uiTookOver(page: EnginePage): Promise<void> {
+  await page.waitForFunction(
+    () =>
+      !!document.querySelector('[data-visitor-chat]')?.shadowRoot?.querySelector('.win, .pv .pvx'),
+  );
+}
+
+/**
  * Serves the fixture shop: `pages` (by default `/` with no config), the UI fixture and the shop
  * stylesheet, from a throwaway server.
  */

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEngines, launchEngine, type EngineBrowser } from './engines';
 import { requireBuilt, type Served } from './harness';
-import { chat, uiMounted, serveShop } from './ui-harness';
+import { chat, uiMounted, uiTookOver, serveShop } from './ui-harness';
 
 const SHOTS = resolve(import.meta.dirname, 'artifacts');
 
@@ -38,6 +38,7 @@ describeEngines('the chat UI on a phone', (engine) => {
     await page.goto(site.url + '/');
     await uiMounted(page);
     await chat.say(page, 'Hi! How can we help you today?', { name: 'Eva Novak' });
+    await uiTookOver(page);
     await page.locator('.ln').click();
     await page.locator('[role=dialog]').waitFor();
     await page.locator('#vc-in').fill('Do you ship to Brno?');
