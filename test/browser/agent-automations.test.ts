@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { describeBrowser, launchBrowser, requireBuilt } from './harness';
 import { agentApi, startRealServer, type RealServer } from './real-server';
+import { watchedPages } from './watched-pages';
 
 /**
  * The Automations screen in real Chromium against the reference server: an agent builds an auto
@@ -17,22 +18,8 @@ interface Listed {
 describeBrowser('the agent Automations screen against the reference server, in Chromium', () => {
   let browser: Browser;
   let server: RealServer;
-  const contexts: BrowserContext[] = [];
-  const problems: string[] = [];
+  const { open, problems, failedLoads, closeAll } = watchedPages(() => browser);
   const api = agentApi(() => server.url, TOKEN);
-
-  async function open(url: string): Promise<Page> {
-    const context = await browser.newContext();
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(url + ': ' + e.message));
-    page.on('console', (m) => {
-      if (m.type() == 'error' && !m.text().startsWith('Failed to load resource'))
-        problems.push(url + ': ' + m.text());
-    });
-    await page.goto(url);
-    return page;
-  }
 
   beforeAll(async () => {
     requireBuilt('agent.js', 'agent.automations.js', 'agent.css', 'widget.js');
@@ -42,7 +29,7 @@ describeBrowser('the agent Automations screen against the reference server, in C
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
+    await closeAll();
     await browser?.close();
     await server?.close();
   });
@@ -100,6 +87,8 @@ describeBrowser('the agent Automations screen against the reference server, in C
     await agent.locator('[role=tablist]').waitFor();
     expect(await agent.locator('#automations').count()).toBe(0);
 
+    // Nothing threw or was refused under the page's CSP; the one failed answer was the 400.
     expect(problems).toEqual([]);
+    expect(failedLoads).toEqual(['400 ' + server.url + '/api/automations']);
   });
 });
