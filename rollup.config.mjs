@@ -209,6 +209,12 @@ if (existsSync('demo/agent/main.tsx')) {
     plugins: [resolveTs(), transpile(), agentCss, minify()],
     output: { file: 'dist/agent.js', format: 'iife', sourcemap: true },
   });
+  // The Automations screen: an ES module agent.js imports by URL when an agent opens it.
+  configs.push({
+    input: 'demo/agent/automations/main.tsx',
+    plugins: [resolveTs(), transpile(), minify()],
+    output: { file: 'dist/agent.automations.js', format: 'es', sourcemap: true },
+  });
 }
 
 /** The reference server (demo/server) for Node: its dependencies and Node's builtins stay external. */

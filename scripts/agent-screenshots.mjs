@@ -1,7 +1,7 @@
 // Regenerates the agent page screenshots in docs/ from a real run: the reference server
 // (dist/server.js, in-memory database), a few visitors over WebSockets (one chatting, one
 // identified, one blocked), the agent page in headless Chromium at 1280 px (with a visitor's
-// detail open) and at 390 px. Run after `npm run build`: `node scripts/agent-screenshots.mjs`.
+// detail open) and at 390 px, and the Automations screen with an auto message in its form. Run after `npm run build`: `node scripts/agent-screenshots.mjs`.
 import { WebSocket } from 'ws';
 import { launchChromium } from '../bench/chromium.mjs';
 import { AGENT_TOKEN, startReferenceServer } from '../bench/reference-server.mjs';
@@ -78,6 +78,16 @@ try {
     console.log('wrote ' + file);
     await page.close();
   }
+
+  // The Automations screen with the demo's pricing message open in its form.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  await page.goto(server.url + '/agent#token=' + AGENT_TOKEN);
+  await page.getByRole('button', { name: 'Automations' }).click();
+  await page.getByRole('button', { name: 'Edit Pricing page, 20 s' }).click();
+  await page.locator('.automation-form .condition').first().waitFor();
+  await page.screenshot({ path: 'docs/agent-automations.png', fullPage: true });
+  console.log('wrote docs/agent-automations.png');
+  await page.close();
 } finally {
   await browser?.close();
   for (const ws of sockets) ws.terminate();

@@ -61,7 +61,8 @@ function OnlineCounts({ store }: { store: Store }) {
 }
 
 /** The whole page for a store. `onRetry` reconnects the live feed at once. */
-export function App({ store, onRetry }: { store: Store; onRetry?: () => void }) {
+export function App(p: { store: Store; onRetry?: () => void; onAutomations?: () => void }) {
+  const { store, onRetry } = p;
   const live = store.feedState.value == 'live';
   return (
     <main class={'agent' + (store.detail.value ? ' has-detail' : '')}>
@@ -69,6 +70,11 @@ export function App({ store, onRetry }: { store: Store; onRetry?: () => void }) 
         <h1>Visitors</h1>
         <OnlineCounts store={store} />
         <span class={'feed ' + (live ? 'live' : 'off')}>{live ? 'Live' : 'Connecting…'}</span>
+        {p.onAutomations && (
+          <button type="button" onClick={p.onAutomations}>
+            Automations
+          </button>
+        )}
       </header>
       <FeedBanner store={store} onRetry={onRetry} />
       <div class="toolbar">

@@ -35,9 +35,12 @@ export interface Api {
 
 const v = (id: string) => '/api/visitors/' + encodeURIComponent(id);
 
-/** Creates the client. `base` is the server's origin ('' for the page's own). */
-export function createApi(fetchFn: Fetch, token: string, base = ''): Api {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** A JSON request with the token: resolves with the answer, throws an ApiError. */
+export type Call = <T>(method: string, path: string, body?: unknown) => Promise<T>;
+
+/** The request function both the Visitors page and the Automations chunk use. */
+export function createCall(fetchFn: Fetch, token: string, base = ''): Call {
+  return async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { authorization: 'Bearer ' + token };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
@@ -67,7 +70,12 @@ export function createApi(fetchFn: Fetch, token: string, base = ''): Api {
       throw new ApiError(res.status, code, message);
     }
     return (data ?? {}) as T;
-  }
+  };
+}
+
+/** Creates the client. `base` is the server's origin ('' for the page's own). */
+export function createApi(fetchFn: Fetch, token: string, base = ''): Api {
+  const call = createCall(fetchFn, token, base);
   return {
     list(filter, q, page) {
       const p: Record<string, string> = { filter };

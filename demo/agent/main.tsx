@@ -8,6 +8,12 @@ try {
   // Blocked storage (privacy settings): the token then lasts until a reload.
 }
 
+// The Automations screen is a module next to this script, imported on first use.
+const automationsUrl = new URL(
+  'agent.automations.js',
+  (document.currentScript as HTMLScriptElement).src,
+).href;
+
 mountAgentPage({
   document,
   location,
@@ -16,4 +22,5 @@ mountAgentPage({
   fetch: window.fetch.bind(window),
   matchMedia: window.matchMedia?.bind(window),
   frame: (run) => requestAnimationFrame(run),
+  automations: () => import(/* @vite-ignore */ automationsUrl),
 });

@@ -18,6 +18,8 @@ export interface AgentEnv extends TokenEnv {
   base?: string;
   /** requestAnimationFrame: feed batches are applied in a frame (without it, at once). */
   frame?: (run: () => void) => void;
+  /** Imports the Automations screen's chunk (without it the page offers no Automations button). */
+  automations?: () => Promise<typeof import('./automations/main')>;
 }
 
 /** Screens at most this wide get the compact view unless the agent chooses otherwise. */
@@ -58,7 +60,16 @@ export function mountAgentPage(env: AgentEnv) {
   });
   // Time on site moves on its own; a coarse tick is enough for minutes.
   const tick = setInterval(() => (store.now.value = Date.now()), 10_000);
-  render(<App store={store} onRetry={() => feed?.now()} />, root);
+  const load = env.automations;
+  // The screen takes the place of the page (`root`); its chunk loads on the first click only.
+  const openAutomations =
+    load &&
+    (() =>
+      load().then(
+        (m) => m.mountAutomations({ ...env, token, root }),
+        (e) => (store.listError.value = 'The Automations screen did not load: ' + e),
+      ));
+  render(<App store={store} onRetry={() => feed?.now()} onAutomations={openAutomations} />, root);
   return {
     store,
     unmount() {

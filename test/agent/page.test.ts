@@ -40,6 +40,7 @@ interface Setup {
   narrow?: boolean;
   storage?: ReturnType<typeof memoryStorage>;
   frame?: (run: () => void) => void;
+  automations?: () => Promise<typeof import('../../demo/agent/automations/main')>;
 }
 
 let unmount: (() => void) | undefined;
@@ -83,6 +84,7 @@ function start(o: Setup = {}) {
     fetch: api.fetch,
     matchMedia: media.matchMedia,
     frame: o.frame,
+    automations: o.automations,
   });
   unmount = page.unmount;
   return { api, media, history, storage, store: page.store! };
@@ -684,5 +686,71 @@ describe('the Visitors page at scale', () => {
     tab('Blocked').click();
     await vi.waitFor(() => expect(api.listParams()).toHaveLength(2));
     await vi.waitFor(() => expect(text('.empty')).toBe('No blocked visitors.'));
+  });
+});
+
+describe('the Automations screen from the Visitors page', () => {
+  const PRICING = {
+    id: 'pricing',
+    kind: 'auto-message',
+    enabled: true,
+    name: '<img src=x onerror=alert(1)>',
+    text: 'Any questions?',
+    frequency: 'visit',
+    conditions: [],
+    stats: { shown: 7, replied: 2, conversations: 1 },
+  };
+
+  it('takes the place of the list, shows figures and names as text, and switches through the API', async () => {
+    let refuse = false;
+    const { api } = start({
+      automations: () => import('../../demo/agent/automations/main'),
+      handle: (c) => {
+        if (c.url.pathname == '/api/automations') return { body: { automations: [PRICING] } };
+        if (c.method == 'PATCH')
+          return refuse
+            ? { status: 503, body: { error: 'unavailable', message: 'The database is busy.' } }
+            : { body: { automation: { ...PRICING, enabled: false } } };
+        return undefined;
+      },
+    });
+    await vi.waitFor(() => expect($$('.top button').length).toBe(1));
+    $$('.top button')[0]!.click();
+    await vi.waitFor(() => expect($('#automations .automation-list')).toBeTruthy());
+    expect($('#app')!.hidden).toBe(true);
+    expect(text('#automations tbody th')).toBe(PRICING.name);
+    expect($('#automations img')).toBeNull();
+    expect(text('#automations .shown')).toBe('7');
+    expect(text('#automations .replied')).toBe('2');
+    expect(text('#automations .conversations')).toBe('1');
+
+    const toggle = $('#automations [role=switch]')!;
+    expect(toggle.getAttribute('aria-checked')).toBe('true');
+    toggle.click();
+    await vi.waitFor(() => expect(toggle.getAttribute('aria-checked')).toBe('false'));
+    const patch = api.calls.find((c) => c.method == 'PATCH')!;
+    expect(patch.url.pathname).toBe('/api/automations/pricing');
+    expect(patch.body).toEqual({ enabled: false });
+
+    refuse = true;
+    toggle.click();
+    await vi.waitFor(() => expect(text('#automations [role=alert]')).toBe('The database is busy.'));
+    expect(toggle.getAttribute('aria-checked')).toBe('false');
+
+    $$('#automations button')
+      .find((b) => b.textContent == 'Back to Visitors')!
+      .click();
+    expect($('#automations')).toBeNull();
+    expect($('#app')!.hidden).toBe(false);
+  });
+
+  it('says so when the script of the screen cannot load, and the list stays', async () => {
+    start({ automations: () => Promise.reject(new Error('404 agent.automations.js')) });
+    await vi.waitFor(() => expect(rowOf(ADA.id)).toBeTruthy());
+    $$('.top button')[0]!.click();
+    await vi.waitFor(() =>
+      expect(text('[role=alert]')).toContain('The Automations screen did not load'),
+    );
+    expect($('#app')!.hidden).toBe(false);
   });
 });

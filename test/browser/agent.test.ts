@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { describeBrowser, launchBrowser, requireBuilt } from './harness';
 import { startRealServer, type RealServer } from './real-server';
+import { watchedPages } from './watched-pages';
 
 /**
  * The whole loop in real Chromium: the reference server (in-process, in-memory database), a
@@ -18,26 +19,7 @@ type VisitorWindow = Window & {
 describeBrowser('the agent Visitors page against the reference server, in Chromium', () => {
   let browser: Browser;
   let server: RealServer;
-  const contexts: BrowserContext[] = [];
-  const problems: string[] = [];
-
-  async function open(url: string): Promise<Page> {
-    const context = await browser.newContext();
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(url + ': ' + e.message));
-    // Failed loads are reported with their URL below; the browser's own favicon probe is not ours.
-    page.on('console', (m) => {
-      if (m.type() == 'error' && !m.text().startsWith('Failed to load resource'))
-        problems.push(url + ': ' + m.text());
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico'))
-        problems.push(r.status() + ' ' + r.url());
-    });
-    await page.goto(url);
-    return page;
-  }
+  const { open, problems, failedLoads, closeAll } = watchedPages(() => browser);
 
   beforeAll(async () => {
     requireBuilt('agent.js', 'agent.css', 'widget.js');
@@ -48,7 +30,7 @@ describeBrowser('the agent Visitors page against the reference server, in Chromi
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
+    await closeAll();
     await browser?.close();
     await server?.close();
   });
@@ -119,6 +101,6 @@ describeBrowser('the agent Visitors page against the reference server, in Chromi
     await agent.locator(`.row[data-id="${vid}"]`).waitFor({ state: 'detached' });
 
     // Under the server's strict CSP nothing was refused, and nothing threw.
-    expect(problems).toEqual([]);
+    expect([...problems, ...failedLoads]).toEqual([]);
   });
 });

@@ -1,0 +1,141 @@
+/**
+ * The Automations screen: every automation with its on/off switch and figures, and the
+ * auto-message form. Figures are re-read every few seconds while the screen is open (they have
+ * no live feed event).
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Call } from '../api';
+import type { Automation, AutomationStats } from '../../server/automation';
+import { AutoMessageEditor } from './AutoMessageEditor';
+import { emptyForm, formOf, type AutoMessageForm } from './form';
+
+/** How often the figures are re-read. */
+export const REFRESH_MS = 3000;
+
+type Row = Automation & { stats: AutomationStats };
+
+const path = (id: string) => '/api/automations/' + encodeURIComponent(id);
+const label = (a: Automation) => (a.kind == 'bot' ? a.name : a.name || a.text);
+
+export function AutomationsScreen({ call, onBack }: { call: Call; onBack(): void }) {
+  const [rows, setRows] = useState<Row[] | null>(null);
+  const [error, setError] = useState('');
+  const [editing, setEditing] = useState<AutoMessageForm | null>(null);
+  const title = useRef<HTMLHeadingElement>(null);
+  const fail = (e: unknown) => setError((e as Error).message);
+  const load = () =>
+    call<{ automations: Row[] }>('GET', '/api/automations').then((r) => {
+      setRows(r.automations);
+      setError('');
+    }, fail);
+
+  useEffect(() => {
+    title.current?.focus();
+    void load();
+    const t = setInterval(load, REFRESH_MS);
+    return () => clearInterval(t);
+  }, []);
+
+  async function toggle(a: Row) {
+    try {
+      const { automation } = await call<{ automation: Row }>('PATCH', path(a.id), {
+        enabled: !a.enabled,
+      });
+      setRows((rs) => rs && rs.map((r) => (r.id == a.id ? automation : r)));
+      setError('');
+    } catch (e) {
+      fail(e);
+    }
+  }
+
+  return (
+    <main class="agent automations">
+      <header class="top">
+        <h1 ref={title} tabIndex={-1}>
+          Automations
+        </h1>
+        <button type="button" onClick={onBack}>
+          Back to Visitors
+        </button>
+      </header>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {editing ? (
+        <AutoMessageEditor
+          call={call}
+          initial={editing}
+          onDone={(saved) => {
+            setEditing(null);
+            if (saved) void load();
+          }}
+        />
+      ) : (
+        <div class="toolbar">
+          <button type="button" class="primary" onClick={() => setEditing(emptyForm())}>
+            New auto message
+          </button>
+        </div>
+      )}
+      {rows == null ? (
+        !error && <p role="status">Loading…</p>
+      ) : rows.length == 0 ? (
+        <p>No automations yet.</p>
+      ) : (
+        <table class="automation-list">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Shown</th>
+              <th scope="col">Replied</th>
+              <th scope="col">Conversations</th>
+              <th scope="col">On</th>
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((a) => (
+              <tr key={a.id} data-id={a.id}>
+                <th scope="row">{label(a)}</th>
+                <td>{a.kind == 'bot' ? 'Chatbot flow' : 'Auto message'}</td>
+                <td class="shown">{a.stats.shown}</td>
+                <td class="replied">{a.stats.replied}</td>
+                <td class="conversations">{a.stats.conversations}</td>
+                <td>
+                  <button
+                    type="button"
+                    role="switch"
+                    class="toggle"
+                    aria-checked={a.enabled}
+                    aria-label={label(a)}
+                    onClick={() => void toggle(a)}
+                  >
+                    {a.enabled ? 'On' : 'Off'}
+                  </button>
+                </td>
+                <td>
+                  {a.kind == 'auto-message' ? (
+                    <button
+                      type="button"
+                      aria-label={'Edit ' + label(a)}
+                      onClick={() => setEditing(formOf(a))}
+                    >
+                      Edit
+                    </button>
+                  ) : (
+                    <small>edited through the API</small>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { describeBrowser, launchBrowser, requireBuilt } from './harness';
+import { agentApi, startRealServer, type RealServer } from './real-server';
+import { watchedPages } from './watched-pages';
+
+/**
+ * The Automations screen in real Chromium against the reference server: an agent builds an auto
+ * message with the condition builder, a visitor on the matching page is shown it, and the
+ * screen's "shown" figure moves.
+ */
+const TOKEN = 'agent-automations-token-0123456789';
+
+interface Listed {
+  automations: { id: string; enabled: boolean; conditions: unknown[]; stats: { shown: number } }[];
+}
+
+describeBrowser('the agent Automations screen against the reference server, in Chromium', () => {
+  let browser: Browser;
+  let server: RealServer;
+  const { open, problems, failedLoads, closeAll } = watchedPages(() => browser);
+  const api = agentApi(() => server.url, TOKEN);
+
+  beforeAll(async () => {
+    requireBuilt('agent.js', 'agent.automations.js', 'agent.css', 'widget.js');
+    // No demo examples: the screen starts empty and only the agent's auto message can fire.
+    server = await startRealServer({ agentToken: TOKEN, demo: false });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await closeAll();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('creates an auto message that a visitor on the matching page is shown, and counts it', async () => {
+    const agent = await open(server.url + '/agent#token=' + TOKEN);
+    await agent.getByRole('button', { name: 'Automations' }).click();
+    await agent.getByRole('heading', { name: 'Automations', level: 1 }).waitFor();
+    await agent.getByText('No automations yet.').waitFor();
+    expect(await agent.locator('#app').isHidden()).toBe(true);
+
+    // The form: a message and a condition built from a menu and a field, not JSON.
+    await agent.getByRole('button', { name: 'New auto message' }).click();
+    await agent.getByLabel('Name (for this list)').fill('Spring campaign');
+    await agent.getByLabel('Message', { exact: true }).fill('Spring sale: <b>20 %</b> off today!');
+    await agent.getByRole('button', { name: 'Add condition' }).click();
+
+    // A wrong field: the server's 400 is shown next to the form, and nothing is created.
+    await agent.getByLabel('Condition 1: type').selectOption('timeOnPage');
+    await agent.getByLabel('At least (seconds)').fill('soon');
+    await agent.getByRole('button', { name: 'Save' }).click();
+    await agent
+      .locator('.automation-form [role=alert]', { hasText: 'timeOnPage.seconds' })
+      .waitFor();
+    expect((await api<Listed>('/api/automations')).automations).toEqual([]);
+
+    await agent.getByLabel('Condition 1: type').selectOption('url');
+    await agent.getByLabel('Condition 1: how').selectOption('contains');
+    await agent.getByLabel('Text', { exact: true }).fill('campaign=spring');
+    await agent.getByRole('button', { name: 'Save' }).click();
+
+    // Listed with its switch on and its figures at zero; stored as the builder made it.
+    const toggle = agent.getByRole('switch', { name: 'Spring campaign' });
+    await toggle.waitFor();
+    expect(await toggle.getAttribute('aria-checked')).toBe('true');
+    const row = agent.locator('.automation-list tbody tr');
+    expect(await row.locator('.shown').textContent()).toBe('0');
+    const [stored] = (await api<Listed>('/api/automations')).automations;
+    expect(stored!.conditions).toEqual([{ type: 'url', contains: 'campaign=spring' }]);
+
+    // A visitor on the matching page is shown it, as text (the markup shows as typed).
+    const visitor = await open(server.url + '/?campaign=spring');
+    await visitor.getByText('Spring sale: <b>20 %</b> off today!').first().waitFor();
+
+    // The screen's figure moves on its own (re-read while open).
+    await expect.poll(() => row.locator('.shown').textContent(), { timeout: 20_000 }).toBe('1');
+
+    // The switch turns it off on the server.
+    await toggle.click();
+    await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('false');
+    expect((await api<Listed>('/api/automations')).automations[0]!.enabled).toBe(false);
+
+    // Back to Visitors: the list is there again, the screen gone.
+    await agent.getByRole('button', { name: 'Back to Visitors' }).click();
+    await agent.locator('[role=tablist]').waitFor();
+    expect(await agent.locator('#automations').count()).toBe(0);
+
+    // Nothing threw or was refused under the page's CSP; the one failed answer was the 400.
+    expect(problems).toEqual([]);
+    expect(failedLoads).toEqual(['400 ' + server.url + '/api/automations']);
+  });
+});
