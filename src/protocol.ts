@@ -101,6 +101,8 @@ export interface HelloFrame {
   /** Labels of some of `variables`, by key (since 0.2; a server that predates them ignores them). */
   variableLabels?: Record<string, string>;
   group?: string;
+  /** The browser's IANA time zone (`Europe/Paris`), a hint of where the visitor is. */
+  timeZone?: string;
 }
 
 /** Activity heartbeat: at most one per interval while the visitor interacts. */
@@ -306,6 +308,16 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 const isStr = (v: unknown, max = MAX_TEXT): v is string => typeof v == 'string' && v.length <= max;
+
+/** Whether `Intl` knows a time zone name (IANA, such as `Europe/Paris`). */
+function validZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return /^[\w+-]+(\/[\w+-]+)*$/.test(zone);
+  } catch {
+    return false;
+  }
+}
 const isNum = (v: unknown): v is number => typeof v == 'number' && isFinite(v);
 
 function parseReplies(value: unknown): QuickReply[] | undefined | false {
@@ -567,6 +579,9 @@ export function parseClientFrame(input: unknown): ClientFrame | string {
       };
       if (f.token !== undefined) out.token = f.token as string;
       if (f.group !== undefined) out.group = f.group as string;
+      // Only a hint: a zone this runtime does not know (browsers' lists differ) is dropped
+      // rather than refusing the visitor's connection.
+      if (isStr(f.timeZone, 64) && validZone(f.timeZone)) out.timeZone = f.timeZone;
       if (f.profile !== undefined) {
         if (!isRecord(f.profile)) return 'hello.profile must be an object';
         const err = parseProfile(f.profile, (out.profile = {}), 'hello.profile');

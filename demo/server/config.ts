@@ -3,6 +3,7 @@
  * error that names the variable and says what it must be, so `main.ts` can print it and exit.
  */
 import { hostname } from 'node:os';
+import { parseTrustProxy, type TrustProxy } from './client-address';
 
 /** The plans: proactive conversations need `standard` or `pro`. */
 export type Plan = 'free' | 'standard' | 'pro';
@@ -34,6 +35,10 @@ export interface Settings {
   metricsToken?: string;
   /** A new database gets the demo automations (Acme's auto messages and bot); DEMO=0: none. */
   demo: boolean;
+  /** How far `X-Forwarded-For` is believed (TRUST_PROXY); unset = never. */
+  trustProxy?: TrustProxy;
+  /** Keep each visitor's last address (STORE_IP=1); by default only its country is kept. */
+  storeIp: boolean;
 }
 
 const PLANS: readonly string[] = ['free', 'standard', 'pro'];
@@ -105,6 +110,8 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     throw new Error('METRICS_TOKEN must be 16 to 200 printable characters without spaces');
   const demo = get('DEMO') ?? '1';
   if (!/^(0|1|true|false)$/.test(demo)) throw new Error('DEMO must be 1 or 0');
+  const storeIp = get('STORE_IP') ?? '0';
+  if (!/^(0|1|true|false)$/.test(storeIp)) throw new Error('STORE_IP must be 1 or 0');
   return {
     demo: demo == '1' || demo == 'true',
     port: int('PORT', 8080, 0, 65535),
@@ -121,5 +128,7 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     redisUrl,
     nodeId,
     metricsToken,
+    trustProxy: parseTrustProxy(get('TRUST_PROXY')),
+    storeIp: storeIp == '1' || storeIp == 'true',
   };
 }

@@ -11,6 +11,7 @@ import {
   type HelloFrame,
   type WelcomeFrame,
 } from '../../src/protocol';
+import { countryOf } from './country';
 import type { Logger } from './log';
 import { changed, type LiveVisitor } from './presence';
 import { hashToken, newToken, safeEqual } from './secrets';
@@ -35,6 +36,14 @@ export interface HelloOptions {
   agentsOnline(): boolean;
   /** The visitor changed: tell the agent feed. */
   emit(v: LiveVisitor): void;
+  /** Keep the connection's address (STORE_IP=1); otherwise only its country is kept. */
+  storeIp?: boolean;
+}
+
+/** Where a hello came from: the client's address (client-address.ts) and its user agent. */
+export interface HelloSource {
+  userAgent?: string;
+  address?: string;
 }
 
 /**
@@ -44,7 +53,7 @@ export interface HelloOptions {
 export function createHello(o: HelloOptions) {
   const { store, registry } = o;
 
-  async function helloNow(f: HelloFrame, userAgent?: string) {
+  async function helloNow(f: HelloFrame, from: HelloSource) {
     const t = o.now();
     let v = await registry.get(f.vid);
     let token: string | undefined;
@@ -77,12 +86,17 @@ export function createHello(o: HelloOptions) {
       await store.addPageView(v.id, v.visits, f.page, t);
       pageViewed(v, f.page, t);
     } else v.pageTitle = f.page.title;
-    const ua = parseUserAgent(userAgent);
+    const ua = parseUserAgent(from.userAgent);
     v.device = f.device;
     v.language = f.lang || null;
     if (ua.browser) v.browser = ua.browser;
     if (ua.os) v.os = ua.os;
     if (f.group !== undefined) v.group = f.group || null;
+    // The address says where the visitor is now; a local one (a proxy we do not trust, a test)
+    // says nothing, so the country stays unknown rather than keeping a stale one.
+    v.country = countryOf(from.address)?.code ?? null;
+    if (f.timeZone) v.timeZone = f.timeZone;
+    v.ip = o.storeIp ? (from.address ?? null) : null;
     if (f.profile && applyProfile(v, f.profile)) v.verified = false;
     if (f.variables && !mergeVariables(v, f.variables, f.variableLabels))
       o.log.warn(`visitor ${v.id}: more than 100 variables, change ignored`);
@@ -112,9 +126,9 @@ export function createHello(o: HelloOptions) {
 
   return async function hello(
     f: HelloFrame,
-    userAgent?: string,
+    from: HelloSource = {},
   ): Promise<{ visitor: LiveVisitor; welcome: WelcomeFrame } | HelloRefusal> {
     if (!o.keys.includes(f.key)) return 'unknown_key';
-    return registry.serial(f.vid, () => helloNow(f, userAgent));
+    return registry.serial(f.vid, () => helloNow(f, from));
   };
 }

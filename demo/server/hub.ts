@@ -28,7 +28,7 @@ import type { RowWrite } from './cluster-rows';
 import type { Plan } from './config';
 import { createConversations, type ConversationOptions } from './conversations';
 import type { EventLog, FeedEventInput } from './event-log';
-import { createHello } from './hello';
+import { createHello, type HelloSource } from './hello';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import {
@@ -77,6 +77,8 @@ export interface HubOptions extends PresenceOptions {
    * shared through Redis, and frames for a visitor reach its connections on every node.
    */
   cluster?: Cluster;
+  /** Keep each visitor's address (STORE_IP=1). */
+  storeIp?: boolean;
 }
 
 /** Visitor frames after which the stored visitor changed (the other nodes read it again). */
@@ -282,6 +284,7 @@ export function createHub(o: HubOptions) {
     now,
     agentsOnline: () => agentsOnline,
     emit,
+    storeIp: o.storeIp,
   });
   const talk = createConversations({
     store,
@@ -543,10 +546,10 @@ export function createHub(o: HubOptions) {
      * Answers a `hello` (see hello.ts): the visitor and the `welcome`, or why it was refused;
      * rejects when the store is unreachable (the endpoint then asks the widget to retry).
      */
-    async hello(f: HelloFrame, userAgent?: string) {
+    async hello(f: HelloFrame, from: HelloSource = {}) {
       const held = cluster && visitors.get(f.vid);
       if (held) await registry.serial(held.id, () => fresh(held));
-      const r = await hello(f, userAgent);
+      const r = await hello(f, from);
       if (typeof r != 'string') told(r.visitor);
       return r;
     },

@@ -99,6 +99,10 @@ export const PG_MIGRATIONS: string[] = [
    ALTER TABLE auto_message_shows ADD COLUMN replied_at BIGINT;
    ALTER TABLE auto_message_shows ADD COLUMN conversation_id BIGINT;
    CREATE INDEX auto_message_shows_rule ON auto_message_shows (rule);`,
+  // 3: where the visitor is (as SQLite's 3).
+  `ALTER TABLE visitors ADD COLUMN country TEXT;
+   ALTER TABLE visitors ADD COLUMN time_zone TEXT;
+   ALTER TABLE visitors ADD COLUMN ip TEXT;`,
 ];
 
 /** The advisory lock key of the migration runner (any constant every node agrees on). */

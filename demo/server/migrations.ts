@@ -96,6 +96,11 @@ export const MIGRATIONS: string[] = [
    ALTER TABLE auto_message_shows ADD COLUMN replied_at INTEGER;
    ALTER TABLE auto_message_shows ADD COLUMN conversation_id INTEGER;
    CREATE INDEX auto_message_shows_rule ON auto_message_shows (rule);`,
+  // 3: where the visitor is: its country's code and its browser's time zone; its address only
+  // when STORE_IP=1.
+  `ALTER TABLE visitors ADD COLUMN country TEXT;
+   ALTER TABLE visitors ADD COLUMN time_zone TEXT;
+   ALTER TABLE visitors ADD COLUMN ip TEXT;`,
 ];
 
 /** Runs the migrations the database has not seen yet; returns the resulting version. */

@@ -15,6 +15,7 @@ import {
   type ListRow,
   type Status,
 } from '../shared/visitor-list';
+import { countryRef } from './country';
 import { firstInOrder } from './first-in-order';
 import { rowKey } from './list-index';
 import type { StoredConversation, StoredVisitor } from './store';
@@ -152,6 +153,8 @@ export function rowOf(v: LiveVisitor): ListRow {
     browser: v.browser,
     os: v.os,
     language: v.language,
+    country: countryRef(v.country),
+    timeZone: v.timeZone,
     firstSeenAt: v.firstSeenAt,
     visitStartedAt: v.visitStartedAt,
     connectedAt: v.connectedAt || null,

@@ -156,7 +156,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     cluster,
   });
   cluster?.bus.onAgents((online) => hub!.agentsChanged(online ? 1 : 0));
-  const common = { hub, log, keys: settings.keys, allowedOrigins: settings.allowedOrigins, rate };
+  const common = {
+    hub,
+    log,
+    keys: settings.keys,
+    allowedOrigins: settings.allowedOrigins,
+    rate,
+    trustProxy: settings.trustProxy,
+  };
   const sockets = createVisitorSockets({
     ...common,
     pingMs: options.pingMs ?? 30_000,

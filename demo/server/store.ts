@@ -39,6 +39,12 @@ export interface StoredVisitor {
   browser: string | null;
   os: string | null;
   language: string | null;
+  /** ISO code of the country the last connection's address is in (country.ts); null unknown. */
+  country: string | null;
+  /** The browser's IANA time zone from the last hello. */
+  timeZone: string | null;
+  /** The last connection's address, kept only with STORE_IP=1. */
+  ip: string | null;
   /** Visit number in which an auto message was last shown (0: never). */
   amVisit: number;
 }
@@ -74,6 +80,9 @@ export function newStoredVisitor(
     browser: null,
     os: null,
     language: null,
+    country: null,
+    timeZone: null,
+    ip: null,
     amVisit: 0,
   };
 }
@@ -200,6 +209,9 @@ export const VISITOR_FIELDS = [
   ['browser', 'browser'],
   ['os', 'os'],
   ['language', 'language'],
+  ['country', 'country'],
+  ['time_zone', 'timeZone'],
+  ['ip', 'ip'],
   ['am_visit', 'amVisit'],
 ] as const satisfies readonly (readonly [string, keyof StoredVisitor])[];
 
@@ -242,6 +254,9 @@ export function toVisitor(r: Row, log: Logger): StoredVisitor {
     browser: r.browser as string | null,
     os: r.os as string | null,
     language: r.language as string | null,
+    country: (r.country as string | null) ?? null,
+    timeZone: (r.time_zone as string | null) ?? null,
+    ip: (r.ip as string | null) ?? null,
     amVisit: r.am_visit as number,
   };
 }

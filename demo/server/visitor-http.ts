@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRecord, parseClientFrame, type ClientFrame, type ServerFrame } from '../../src/protocol';
 import { TOO_LARGE, readJson, sendError, sendJson, sendTooLarge } from './http-json';
+import { requestSource, type TrustProxy } from './client-address';
 import type { Hub } from './hub';
 import type { Logger } from './log';
 import { originAllowed } from './origin';
@@ -67,6 +68,8 @@ export interface VisitorHttpOptions {
   keys: string[];
   allowedOrigins?: string[];
   rate: RateOptions;
+  /** How far `X-Forwarded-For` is believed (TRUST_PROXY); unset = never. */
+  trustProxy?: TrustProxy;
   /** How long a poll waits for frames (default 25 s). */
   pollMs?: number;
   /** Comment interval of event streams (default 25 s). */
@@ -210,7 +213,7 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
         return sendError(res, 404, 'unknown_key', 'hello.key is not the key of the URL', cors);
       let r: Awaited<ReturnType<Hub['hello']>>;
       try {
-        r = await hub.hello(first, req.headers['user-agent']);
+        r = await hub.hello(first, requestSource(req, o.trustProxy));
       } catch (e) {
         return unavailable(res, e, cors);
       }

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { parseClientFrame, type ServerFrame } from '../../src/protocol';
+import { requestSource, type TrustProxy } from './client-address';
 import type { Hub } from './hub';
 import type { Logger } from './log';
 import { originAllowed } from './origin';
@@ -29,6 +30,8 @@ export interface VisitorSocketOptions {
   keys: string[];
   allowedOrigins?: string[];
   rate: RateOptions;
+  /** How far `X-Forwarded-For` is believed (TRUST_PROXY); unset = never. */
+  trustProxy?: TrustProxy;
   /** Ping interval; a socket that did not answer the previous ping is terminated. */
   pingMs: number;
   /** Unsent bytes after which a socket is too slow and terminated (default {@link MAX_BUFFERED}). */
@@ -91,7 +94,7 @@ export function createVisitorSockets(o: VisitorSocketOptions) {
         if (f.key != key) return refuse(4004, 'hello.key is not the key of the URL');
         let r: Awaited<ReturnType<Hub['hello']>>;
         try {
-          r = await o.hub.hello(f, req.headers['user-agent']);
+          r = await o.hub.hello(f, requestSource(req, o.trustProxy));
         } catch (e) {
           // The store is unreachable: 1013 (try again later) makes the widget back off and retry.
           log.warn(`ws ${who}: hello failed: ${e}`);

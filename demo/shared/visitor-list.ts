@@ -60,6 +60,10 @@ export interface ListRow {
   browser?: string | null;
   os?: string | null;
   language?: string | null;
+  /** Where the connection's address is (ISO code, English name); null when unknown. */
+  country?: { code: string; name: string } | null;
+  /** The browser's IANA time zone (`Europe/Paris`), from the widget. */
+  timeZone?: string | null;
   firstSeenAt: number;
   /** When this visit started (time on site is counted from it). */
   visitStartedAt?: number;
@@ -137,7 +141,7 @@ export const listed = (r: ListRow, filter: Filter) => r.online && MATCH[filter](
 
 /**
  * The lowercase text `q` searches (docs/AGENT-API.md): name, email, phone, id, current page URL and
- * title, variable values (the value of a labelled one).
+ * title, country code and name, variable values (the value of a labelled one).
  */
 export function searchText(r: ListRow): string {
   const parts: unknown[] = [
@@ -147,6 +151,8 @@ export function searchText(r: ListRow): string {
     r.id,
     r.currentPage?.url,
     r.currentPage?.title,
+    r.country?.code,
+    r.country?.name,
   ];
   const vars = r.variables;
   if (vars && typeof vars == 'object')

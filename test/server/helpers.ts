@@ -83,10 +83,13 @@ export interface Client {
 /** Opens `/v1/ws?key=` and waits until it is open (or closed: `closed` then says why). */
 export async function connect(
   base: string,
-  opts: { key?: string; origin?: string } = {},
+  opts: { key?: string; origin?: string; headers?: Record<string, string> } = {},
 ): Promise<Client> {
   const url = base.replace(/^http/, 'ws') + '/v1/ws?key=' + (opts.key ?? 'demo');
-  const ws = new WebSocket(url, opts.origin ? { origin: opts.origin } : {});
+  const ws = new WebSocket(url, {
+    ...(opts.origin ? { origin: opts.origin } : {}),
+    ...(opts.headers ? { headers: opts.headers } : {}),
+  });
   const frames: Frame[] = [];
   let taken = 0;
   const waiters = new Set<() => void>();
@@ -147,8 +150,12 @@ export async function connect(
 }
 
 /** Connects and says hello; resolves with the client and its welcome. */
-export async function visit(base: string, over: Partial<HelloFrame> = {}) {
-  const c = await connect(base);
+export async function visit(
+  base: string,
+  over: Partial<HelloFrame> = {},
+  headers?: Record<string, string>,
+) {
+  const c = await connect(base, { headers });
   const h = hello(over);
   c.send(h);
   const welcome = await c.next('welcome');

@@ -143,6 +143,8 @@ describe('readSettings', () => {
       nodeId: expect.stringMatching(/^[\w.-]+-\d+$/),
       metricsToken: undefined,
       demo: true,
+      trustProxy: undefined,
+      storeIp: false,
     });
     expect(readSettings({ DEMO: '0' }).demo).toBe(false);
     expect(() => readSettings({ DEMO: 'no' })).toThrow('DEMO must be 1 or 0');
