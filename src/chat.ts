@@ -5,7 +5,7 @@
  */
 import type { ChunkLoader } from './core/chunk';
 import type { Kernel } from './core/kernel';
-import { installChat, type Widget } from './core/widget';
+import { installChat, type FilesModule, type Widget } from './core/widget';
 import { createShell, type Shell } from './ui/shell';
 
 export { installChat };
@@ -13,8 +13,8 @@ export { installChat };
 /** What `lang.js` exports to chat.js and ui.js. */
 export type LangModule = typeof import('./lang');
 
-/** What `ui.js` exports to the script-tag build. */
-export interface UIModule {
+/** What `ui.js` exports to the script-tag build (the file layer rides in it). */
+export interface UIModule extends FilesModule {
   mount(widget: Widget, shell?: Shell): unknown;
 }
 
@@ -41,5 +41,6 @@ export function startChat(k: Kernel, chunk: ChunkLoader): Widget {
     (w) => {
       if (k.doc) shell = createShell(w, k.doc, () => void fetchUI().catch(() => {}), chunk);
     },
+    fetchUI,
   );
 }

@@ -45,7 +45,26 @@ export interface Message {
   name?: string;
   /** Quick replies offered with this message (bot and auto messages). */
   replies?: QuickReply[];
+  /** Files sent with this message (its text may then be empty). */
+  attachments?: Attachment[];
 }
+
+/** A file uploaded to the chat server (`POST /v1/files`), as messages carry it. */
+export interface Attachment {
+  /** Server id (unguessable). */
+  id: string;
+  /** File name as uploaded. */
+  name: string;
+  /** Size in bytes. */
+  size: number;
+  /** MIME type the server found in the bytes. */
+  type: string;
+  /** Where the server serves it (to the owning visitor's token or an agent's bearer). */
+  url: string;
+}
+
+/** Most attachments one message carries. */
+export const MAX_ATTACHMENTS = 10;
 
 /** Page information sent with `hello` and `page`. */
 export interface PageInfo {
@@ -123,8 +142,23 @@ export interface PageFrame extends PageInfo {
 export interface SendFrame {
   t: 'msg';
   cid: string;
+  /** May be empty when `attachments` are given. */
   text: string;
   at: number;
+  /** Files uploaded first (`POST /v1/files`), by the id the upload answered. */
+  attachments?: { id: string }[];
+}
+
+/** The visitor rates the conversation (asked after `closed`, or after `end`). */
+export interface RateFrame {
+  t: 'rate';
+  value: 'good' | 'bad';
+  comment?: string;
+}
+
+/** The visitor ends the conversation from the widget. */
+export interface EndFrame {
+  t: 'end';
 }
 
 /** Identity change. `form: true` when it came from the contact form. */
@@ -200,7 +234,9 @@ export type ClientFrame =
   | AutoMessageShownFrame
   | ChatStateFrame
   | ReadFrame
-  | TypingFrame;
+  | TypingFrame
+  | RateFrame
+  | EndFrame;
 
 // ---- server → client ----
 
@@ -279,6 +315,11 @@ export interface RulesFrame {
   rules: unknown[];
 }
 
+/** An agent closed the conversation (the widget asks for a rating). */
+export interface ClosedFrame {
+  t: 'closed';
+}
+
 /** The server refused a frame. */
 export interface ErrorFrame {
   t: 'err';
@@ -296,6 +337,7 @@ export type ServerFrame =
   | StatusFrame
   | HistoryFrame
   | RulesFrame
+  | ClosedFrame
   | ErrorFrame;
 
 // ---- validation ----
@@ -333,6 +375,16 @@ function parseReplies(value: unknown): QuickReply[] | undefined | false {
   return out;
 }
 
+/** A clean attachment, or false when one of its fields is missing or too long. */
+const isAttachment = (a: unknown): a is Attachment =>
+  isRecord(a) &&
+  isStr(a.id, 100) &&
+  !!a.id &&
+  isNum(a.size) &&
+  isStr(a.name, 255) &&
+  isStr(a.type, 100) &&
+  isStr(a.url, 2048);
+
 /** Validates a message; returns a clean copy (only known fields) or a reason string. */
 export function parseMessage(value: unknown): Message | string {
   if (!isRecord(value)) return 'message is not an object';
@@ -345,10 +397,24 @@ export function parseMessage(value: unknown): Message | string {
   if (name !== undefined && !isStr(name, 200)) return 'message name must be a string';
   const replies = parseReplies(value.replies);
   if (replies === false) return 'message replies must be a list of {label, value}';
+  const files = value.attachments;
+  if (
+    files !== undefined &&
+    !(Array.isArray(files) && files.length <= MAX_ATTACHMENTS && files.every(isAttachment))
+  )
+    return 'message attachments must be a list of {id, name, size, type, url}';
   const m: Message = { id, from: from as Author, text, at };
   if (cid !== undefined) m.cid = cid;
   if (name !== undefined) m.name = name;
   if (replies) m.replies = replies;
+  if (files)
+    m.attachments = (files as Attachment[]).map(({ id, name, size, type, url }) => ({
+      id,
+      name,
+      size,
+      type,
+      url,
+    }));
   return m;
 }
 
@@ -437,6 +503,7 @@ export function parseServerFrame(input: unknown): ServerFrame | string {
       return Array.isArray(f.rules) ? { t: f.t, rules: f.rules } : 'rules is not a list';
     case 'blocked':
     case 'unblocked':
+    case 'closed':
       return { t: f.t };
     case 'typing':
       return typeof f.on == 'boolean' ? { t: 'typing', on: f.on } : 'typing.on must be a boolean';

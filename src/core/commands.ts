@@ -19,6 +19,8 @@ export interface WidgetEvents {
   blocked: true;
   unblocked: true;
   error: { code: string; message: string };
+  /** The visitor rated the conversation (ours). */
+  rating_submitted: { value: 'good' | 'bad'; comment?: string };
 }
 
 export type EventName = keyof WidgetEvents;
@@ -62,6 +64,8 @@ export interface Commands {
   trigger: [event: string];
   /** Overrides UI strings, e.g. `{ title: 'Need help?' }` (keys are listed in the README). */
   translations: [strings: Record<string, string>];
+  /** Uploads a file and sends it as the visitor's message (ours; needs the `server` option). */
+  'chat:file': [file: Blob];
 }
 
 export type CommandName = keyof Commands;
@@ -88,6 +92,7 @@ export interface Actions {
   page(page: Partial<PageInfo>): string | void;
   trigger(name: string): string | void;
   translations(strings: Record<string, string>): string | void;
+  file(file: Blob): string | void;
   /** Warns (once per text) about what a command accepted but ignored, e.g. an unknown key. */
   warn(message: string): void;
 }
@@ -103,6 +108,7 @@ const EVENTS: EventName[] = [
   'blocked',
   'unblocked',
   'error',
+  'rating_submitted',
 ];
 
 /** What `identify` reads. */
@@ -294,6 +300,8 @@ export const COMMANDS: Record<CommandName, Handler> = {
     }
     a.translations(out);
   },
+  'chat:file': (a, [f]) =>
+    typeof Blob == 'function' && f instanceof Blob ? a.file(f) : 'chat:file needs a File or Blob',
 };
 
 /**

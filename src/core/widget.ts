@@ -16,6 +16,7 @@ import {
   type Listener,
 } from './commands';
 import { resetIdentity } from './identity';
+import { createFiles, type Files } from './files';
 import { createKernel, timers, type Kernel, type KernelOptions } from './kernel';
 import { createOutbox } from './outbox';
 import { createPageTracker } from './pageviews';
@@ -62,6 +63,14 @@ export interface Widget {
   close(): Promise<void>;
   /** Sends a visitor message; resolves with it once it is in the outbox. */
   send(text: string): Promise<Message>;
+  /**
+   * Uploads a file to the chat server (the `server` option) and sends it as the visitor's
+   * message; resolves with it once it is in the outbox. Rejects for anything but a File or Blob.
+   * @example input.onchange = () => widget.sendFile(input.files[0]);
+   */
+  sendFile(file: Blob): Promise<Message>;
+  /** The file layer (uploads, attachments, rating, transcript: core/files.ts), loaded on demand. */
+  files(): Promise<Files>;
   /** Submits the contact form: identifies the visitor (a customer from now on). */
   submitContactForm(fields: Profile & { consent?: boolean }): Promise<void>;
   /** Sends the value of a quick-reply button as the visitor's message. */
@@ -98,7 +107,7 @@ const ACK_TIMEOUT = 15000;
  * flight at a time the server stores them after everything it has.
  */
 const order = (m: ChatMessage) => (m.status == 'sending' || m.status == 'failed' ? 9e15 : m.at);
-const STORE_KEYS = ['identity', 'outbox', 'messages', 'visitor', 'consent'];
+const STORE_KEYS = ['identity', 'outbox', 'messages', 'visitor', 'consent', 'uploads'];
 /** Messages kept on the device to show the conversation right away after a reload. */
 const KEEP_MESSAGES = 100;
 const BLOCKED = 'you were blocked by the site; chat is unavailable';
@@ -115,8 +124,11 @@ const BLOCKED = 'you were blocked by the site; chat is unavailable';
 export function createWidget(options: WidgetOptions): Widget {
   const k = createKernel(options);
   k.unknownKeys = k.unknownKeys.filter((key) => !NPM_OPTIONS.includes(key));
-  return installChat(k, options.ui);
+  return installChat(k, options.ui, undefined, () => Promise.resolve({ createFiles }));
 }
+
+/** What the file layer's module exports (the script-tag build keeps it in ui.js). */
+export type FilesModule = { createFiles: typeof createFiles };
 
 /**
  * Adds the chat layer (commands, outbox, messages, auto-message rules, the UI hook) to a
@@ -129,6 +141,7 @@ export function installChat(
   k: Kernel,
   ui?: WidgetOptions['ui'],
   onDemand?: (widget: Widget) => void,
+  filesModule?: () => Promise<FilesModule>,
 ): Widget {
   const { config, warn, now, emitter, win, doc } = k;
   warnUnknownKeys(k.unknownKeys, warn);
@@ -147,6 +160,8 @@ export function installChat(
   let uiStarted = false;
   /** `trigger` events fired before the first `welcome` (and its rules) reached this layer. */
   let early: string[] | undefined = [];
+  let files: Promise<Files> | undefined;
+  const useFiles = () => (files ||= filesModule!().then((m) => m.createFiles(k, sendMessage)));
 
   const set = k.set;
   const saveMessages = () => k.save('messages', k.state.messages.slice(-KEEP_MESSAGES));
@@ -188,7 +203,8 @@ export function installChat(
   function flushOutbox(again?: boolean) {
     const m = outbox.pending()[0];
     if (!m || !k.welcomed || k.state.blocked || (m.cid == inflight && !again)) return;
-    if (!k.send({ t: 'msg', cid: m.cid!, text: m.text, at: m.at })) return;
+    const a = m.attachments?.map(({ id }) => ({ id }));
+    if (!k.send({ t: 'msg', cid: m.cid!, text: m.text, at: m.at, attachments: a })) return;
     inflight = m.cid;
     clearTimeout(ackTimer);
     ackTimer = setTimeout(() => {
@@ -198,10 +214,10 @@ export function installChat(
     }, ACK_TIMEOUT);
   }
 
-  function sendMessage(text: string): Message | string {
+  function sendMessage(text: string, extra?: Partial<Message>): Message | string {
     if (k.state.blocked) return BLOCKED;
     const cid = nanoid();
-    const m: Message = { id: cid, cid, from: 'visitor', text, at: now() };
+    const m: Message = { id: cid, cid, from: 'visitor', text, at: now(), ...extra };
     outbox.add(m);
     upsert({ ...m, status: 'sending' });
     saveMessages();
@@ -293,6 +309,7 @@ export function installChat(
     } else if (f.t == 'rules') rules?.setRules(parseRules(f.rules, warn));
     else if (f.t == 'unblocked') flushOutbox(true);
     else if (f.t == 'typing') set({ agentTyping: f.on });
+    else if (f.t == 'closed') void useFiles().then((x) => x.closed());
     else if (f.t == 'status') set({ agentsOnline: f.online });
     else if (f.t == 'err') emitter.emit('error', { code: f.code, message: f.message || f.code });
   }
@@ -498,6 +515,10 @@ export function installChat(
     translations(strings) {
       set({ translations: { ...k.state.translations, ...strings } });
     },
+    file(f) {
+      // Without the '[visitor-chat] ' of the rejection: warn adds its own.
+      widget.sendFile(f).catch((e: Error) => warn(e.message.slice(15)));
+    },
   };
 
   // ---- the UI loads late: after `load`, on idle, unless something needs it sooner ----
@@ -654,6 +675,9 @@ export function installChat(
           else resolve(m);
         }),
       ),
+    sendFile: (file) =>
+      new Promise<Files>((r) => whenReady(() => r(useFiles()))).then((x) => x.send(file)),
+    files: useFiles,
     async submitContactForm(fields) {
       const { consent, ...profile } = fields;
       if (config.privacyNoticeCheckRequired && consent !== true)

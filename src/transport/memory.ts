@@ -2,6 +2,7 @@ import {
   HISTORY_PAGE,
   PROTOCOL_VERSION,
   WELCOME_MESSAGES,
+  type Attachment,
   type ClientFrame,
   type Message,
   type QuickReply,
@@ -34,6 +35,10 @@ export interface MemoryServer {
   unblock(): void;
   /** Agents online, sent in `welcome` and as `status` frames when changed. */
   setOnline(online: boolean): void;
+  /** Files the server holds, by id: a visitor message's `attachments: [{id}]` resolve here. */
+  readonly files: Map<string, Attachment>;
+  /** An agent closes the conversation: the widget hears `closed` (and asks for a rating). */
+  closeConversation(): void;
   /** Built-in behaviour, changeable at any time. */
   options: MemoryServerOptions;
 }
@@ -74,6 +79,7 @@ export function createMemoryTransport(
   const received: ClientFrame[] = [];
   const messages: Message[] = [];
   const hooks: Array<(frame: ClientFrame) => void> = [];
+  const files = new Map<string, Attachment>();
 
   const later = (fn: () => void) =>
     latency ? setTimeout(fn, latency) : void Promise.resolve().then(fn);
@@ -120,7 +126,7 @@ export function createMemoryTransport(
     } else if (frame.t == 'msg') {
       if (blocked) return deliver({ t: 'err', code: 'blocked' });
       let m = messages.find((x) => x.cid == frame.cid);
-      if (!m)
+      if (!m) {
         m = store({
           id: 's' + ++seq,
           cid: frame.cid,
@@ -128,6 +134,9 @@ export function createMemoryTransport(
           text: frame.text,
           at: Date.now(),
         });
+        const list = frame.attachments?.flatMap((a) => files.get(a.id) || []);
+        if (list?.length) m.attachments = list;
+      }
       if (server.options.ack) deliver({ t: 'ack', cid: frame.cid, id: m.id, at: m.at });
     }
   }
@@ -169,6 +178,8 @@ export function createMemoryTransport(
       online = value;
       deliver({ t: 'status', online });
     },
+    files,
+    closeConversation: () => deliver({ t: 'closed' }),
   };
 
   return {

@@ -14,6 +14,8 @@ import { CSS } from './styles';
 import { createTables, type Tables } from './tables';
 import { tableChunk } from '../lang';
 
+export { createFiles } from '../core/files';
+
 let hooked = false;
 
 // The page's first `Intl.DateTimeFormat` starts ICU up: 50–120 ms in Chromium. Paid on idle time

@@ -1,0 +1,340 @@
+import { nanoid } from 'nanoid';
+import { isRecord, parseMessage, type Attachment, type Message } from '../protocol';
+import type { Kernel } from './kernel';
+
+/** Why an upload failed: the server's answer (413, 415, 401, 400) or what went wrong on the way. */
+export type UploadError = 'big' | 'type' | 'auth' | 'empty' | 'network' | 'server' | 'gone';
+
+/** A file on its way to the chat server, shown as a message until it is sent. */
+export interface Upload {
+  /** Client id: the message the file becomes keeps it (exactly-once, like text). */
+  cid: string;
+  name: string;
+  size: number;
+  type: string;
+  at: number;
+  /** 0 to 1. */
+  progress: number;
+  /** Set once the upload failed; retry (when the file is still there) or remove. */
+  error?: UploadError;
+  /** The file itself; gone after a reload where the device could not keep it. */
+  file?: Blob;
+}
+
+/** The visitor's part of the rating: asked after the conversation closed, then thanked. */
+export type RatingStep = 'ask' | 'thanks' | null;
+
+/** What the file layer shows: uploads in send order and the rating step. */
+export interface FilesState {
+  uploads: readonly Upload[];
+  rating: RatingStep;
+}
+
+/** Answer of {@link Files.emailTranscript}. */
+export type EmailResult = 'sent' | 'unavailable' | 'failed';
+
+/**
+ * Files, rating and transcript: everything of the chat that talks to the server over plain HTTP
+ * beside the transport (`POST /v1/files`, `GET /v1/files/:id`, `/v1/transcript`). It loads with
+ * the chat window (the script-tag build keeps it in ui.js) or on the first `sendFile`.
+ */
+export interface Files {
+  readonly state: FilesState;
+  subscribe(fn: (state: FilesState) => void): () => void;
+  /** Uploads `file`, then sends it as the visitor's message (resolves with that message). */
+  send(file: Blob, name?: string): Promise<Message>;
+  /** Stops an upload before it finishes; the message goes away. */
+  cancel(cid: string): void;
+  /** Starts a failed upload again (when the file is still there). */
+  retry(cid: string): void;
+  /** Drops a failed upload. */
+  remove(cid: string): void;
+  /** A `blob:` URL of a file of this conversation, fetched with the visitor's token. */
+  url(a: Attachment): Promise<string>;
+  /** Saves a file of this conversation on the device (`<a download>` inside `root`). */
+  download(a: Attachment, root: ParentNode): Promise<void>;
+  /** The conversation as a text file. */
+  transcript(root: ParentNode): Promise<void>;
+  /** Has the server email the transcript; `unavailable` when it sends no email (404, 501). */
+  emailTranscript(email: string): Promise<EmailResult>;
+  /** The conversation was closed by an agent: ask for a rating. */
+  closed(): void;
+  /** The visitor ends the conversation; a rating is asked. A reason when not connected. */
+  end(): string | void;
+  /** Sends the rating (`rate` frame, `rating_submitted` event); a reason when it cannot. */
+  rate(value: 'good' | 'bad', comment?: string): string | void;
+  /** Forgets the rating prompt without rating. */
+  skipRating(): void;
+}
+
+/** Adds a visitor message with extra fields to the outbox (core/widget.ts `sendMessage`). */
+export type Post = (text: string, extra: Partial<Message>) => Message | string;
+
+/** The environment the file layer uses (globals enter at the edge: the window by default). */
+export interface FilesEnv {
+  XMLHttpRequest?: typeof XMLHttpRequest;
+  fetch?: typeof fetch;
+  URL?: Pick<typeof URL, 'createObjectURL'>;
+}
+
+const KEY = 'uploads';
+/** Raster images: shown inline as thumbnails (never SVG: it may carry script). */
+export const isImage = (type: string) => /^image\/(png|jpeg|gif|webp)$/.test(type);
+const ERRORS: Record<number, UploadError> = { 413: 'big', 415: 'type', 401: 'auth', 400: 'empty' };
+const OFFLINE = 'the chat is not connected; try again in a moment';
+/** Longest rating comment, in UTF-16 code units. */
+export const MAX_COMMENT = 1000;
+
+/** The chat server's HTTP base (`…/v1/`), from the `server` option (ws URLs too). */
+export const httpBase = (server: string) =>
+  server.replace(/^ws/, 'http').replace(/\/$/, '') + '/v1/';
+
+/**
+ * Creates the file layer of one widget. `post` adds the message a finished upload becomes to
+ * the outbox; an upload cut off by a reload starts again from the device's copy of the file.
+ */
+export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
+  const g = (k.win || globalThis) as unknown as Required<FilesEnv>;
+  const XHR = env.XMLHttpRequest || g.XMLHttpRequest;
+  const get = env.fetch || ((u: string, i?: RequestInit) => g.fetch(u, i));
+  const U = env.URL || g.URL;
+  const fns = new Set<(s: FilesState) => void>();
+  const xhrs = new Map<string, XMLHttpRequest>();
+  const urls = new Map<string, Promise<string>>();
+  let state: FilesState = { uploads: [], rating: null };
+
+  const set = (patch: Partial<FilesState>) => {
+    state = { ...state, ...patch };
+    for (const fn of fns) {
+      try {
+        fn(state);
+      } catch (e) {
+        k.warn('a file state subscriber threw: ' + String(e));
+      }
+    }
+  };
+  const save = () =>
+    k.save(
+      KEY,
+      state.uploads.map((u) => ({
+        cid: u.cid,
+        name: u.name,
+        size: u.size,
+        type: u.type,
+        at: u.at,
+        file: u.file,
+      })),
+    );
+  const patch = (cid: string, p: Partial<Upload>) =>
+    set({ uploads: state.uploads.map((u) => (u.cid == cid ? { ...u, ...p } : u)) });
+  const drop = (cid: string) => {
+    set({ uploads: state.uploads.filter((u) => u.cid != cid) });
+    save();
+  };
+
+  /** `?key=…&vid=…&token=…`, or a reason why the server cannot be asked. */
+  function query(): string | Error {
+    const server = k.config.server;
+    const vid = k.state.vid;
+    if (!server) return new Error('[visitor-chat] files need the `server` option');
+    if (!vid) return new Error('[visitor-chat] the visitor is not known yet');
+    const e = encodeURIComponent;
+    const token = k.identity?.token;
+    return (
+      httpBase(server) +
+      '?key=' +
+      e(k.config.key) +
+      '&vid=' +
+      e(vid) +
+      (token ? '&token=' + e(token) : '')
+    );
+  }
+  /** The URL of `path` under `/v1/` with the visitor's credentials. */
+  const at = (path: string) => {
+    const q = query();
+    if (q instanceof Error) throw q;
+    return q.replace('?', path + '?');
+  };
+
+  const waiting = new Map<string, [(m: Message) => void, (e: Error) => void]>();
+  const settle = (cid: string, m: Message | Error) => {
+    const w = waiting.get(cid);
+    waiting.delete(cid);
+    if (w && m instanceof Error) w[1](m);
+    else if (w) w[0](m as Message);
+  };
+
+  function start(u: Upload) {
+    let url: string;
+    try {
+      url = at('files');
+    } catch (e) {
+      patch(u.cid, { error: 'network' });
+      return settle(u.cid, e as Error);
+    }
+    if (!u.file) return patch(u.cid, { error: 'gone' });
+    const x = new XHR();
+    xhrs.set(u.cid, x);
+    const fail = (error: UploadError) => {
+      xhrs.delete(u.cid);
+      patch(u.cid, { error, progress: 0 });
+      settle(u.cid, new Error('[visitor-chat] the upload failed: ' + error));
+    };
+    x.upload.onprogress = (e) =>
+      e.lengthComputable && patch(u.cid, { progress: e.loaded / e.total });
+    x.onerror = () => fail('network');
+    x.onload = () => {
+      xhrs.delete(u.cid);
+      let file: unknown;
+      try {
+        file = JSON.parse(x.responseText).file;
+      } catch {}
+      // The server's answer is checked like any message it sends: one clean attachment.
+      const m = parseMessage({ id: 'x', from: 'visitor', text: '', at: 0, attachments: [file] });
+      if (x.status != 201 || typeof m == 'string')
+        return fail(ERRORS[x.status] || (x.status >= 500 ? 'server' : 'network'));
+      const sent = post('', { id: u.cid, cid: u.cid, attachments: m.attachments });
+      drop(u.cid);
+      settle(u.cid, typeof sent == 'string' ? new Error('[visitor-chat] ' + sent) : sent);
+    };
+    x.open('POST', url);
+    x.setRequestHeader('Content-Type', u.type || 'application/octet-stream');
+    x.setRequestHeader('X-Filename', encodeURIComponent(u.name));
+    x.send(u.file);
+  }
+
+  async function fetchFile(a: Attachment): Promise<Blob> {
+    const r = await get(at('files/' + encodeURIComponent(a.id)));
+    if (!r.ok) throw new Error('[visitor-chat] the file could not be loaded (' + r.status + ')');
+    return r.blob();
+  }
+
+  function saveAs(blob: Blob, name: string, root: ParentNode) {
+    const a = (root.ownerDocument || (root as Document)).createElement('a');
+    a.href = U.createObjectURL(blob);
+    a.download = name;
+    a.hidden = true;
+    root.appendChild(a);
+    a.click();
+    a.remove();
+  }
+
+  // Uploads a reload cut off: the device kept the file (IndexedDB stores Blobs) or it is gone.
+  void k.booted
+    .then(() => k.store.get(KEY))
+    .then((raw) => {
+      if (!Array.isArray(raw)) return;
+      const known = new Set(state.uploads.map((u) => u.cid));
+      const back: Upload[] = [];
+      for (const r of raw)
+        if (isRecord(r) && typeof r.cid == 'string' && !known.has(r.cid))
+          back.push({
+            cid: r.cid,
+            name: String(r.name).slice(0, 255),
+            size: Number(r.size) || 0,
+            type: String(r.type).slice(0, 100),
+            at: Number(r.at) || 0,
+            progress: 0,
+            file: r.file instanceof Blob ? r.file : undefined,
+          });
+      if (!back.length) return;
+      set({ uploads: back.concat(state.uploads) });
+      for (const u of back) start(u);
+    });
+
+  const files: Files = {
+    get state() {
+      return state;
+    },
+    subscribe(fn) {
+      fns.add(fn);
+      return () => fns.delete(fn);
+    },
+    send(file, name) {
+      return new Promise((resolve, reject) => {
+        if (typeof Blob != 'function' || !(file instanceof Blob))
+          return reject(new Error('[visitor-chat] sendFile needs a File or Blob'));
+        if (!file.size) return reject(new Error('[visitor-chat] the file is empty'));
+        if (k.state.blocked)
+          return reject(
+            new Error('[visitor-chat] you were blocked by the site; chat is unavailable'),
+          );
+        const q = query();
+        if (q instanceof Error) return reject(q);
+        const u: Upload = {
+          cid: nanoid(),
+          name: (name || (file as File).name || 'file').slice(0, 255),
+          size: file.size,
+          type: file.type,
+          at: k.now(),
+          progress: 0,
+          file,
+        };
+        waiting.set(u.cid, [resolve, reject]);
+        set({ uploads: state.uploads.concat(u) });
+        save();
+        start(u);
+      });
+    },
+    cancel(cid) {
+      xhrs.get(cid)?.abort();
+      xhrs.delete(cid);
+      settle(cid, new Error('[visitor-chat] the upload was cancelled'));
+      drop(cid);
+    },
+    retry(cid) {
+      const u = state.uploads.find((x) => x.cid == cid);
+      if (!u || !u.error || !u.file) return;
+      patch(cid, { error: undefined, progress: 0 });
+      start(u);
+    },
+    remove(cid) {
+      if (!xhrs.has(cid)) drop(cid);
+    },
+    url(a) {
+      let p = urls.get(a.id);
+      if (!p) {
+        p = fetchFile(a).then((b) => U.createObjectURL(b));
+        // A failed load is tried again next time, not remembered.
+        p.catch(() => urls.delete(a.id));
+        urls.set(a.id, p);
+      }
+      return p;
+    },
+    async download(a, root) {
+      saveAs(await fetchFile(a), a.name, root);
+    },
+    async transcript(root) {
+      const r = await get(at('transcript'));
+      if (!r.ok)
+        throw new Error('[visitor-chat] the transcript could not be loaded (' + r.status + ')');
+      saveAs(await r.blob(), 'chat-transcript.txt', root);
+    },
+    async emailTranscript(email) {
+      try {
+        const r = await get(at('transcript/email'), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ email }),
+        });
+        return r.ok ? 'sent' : r.status == 404 || r.status == 501 ? 'unavailable' : 'failed';
+      } catch {
+        return 'failed';
+      }
+    },
+    closed: () => set({ rating: 'ask' }),
+    end() {
+      if (!k.send({ t: 'end' })) return OFFLINE;
+      set({ rating: 'ask' });
+    },
+    rate(value, comment) {
+      if (value != 'good' && value != 'bad') return 'rate needs "good" or "bad"';
+      const c = typeof comment == 'string' ? comment.trim().slice(0, MAX_COMMENT) : '';
+      if (!k.send(c ? { t: 'rate', value, comment: c } : { t: 'rate', value })) return OFFLINE;
+      set({ rating: 'thanks' });
+      k.emitter.emit('rating_submitted', c ? { value, comment: c } : { value });
+    },
+    skipRating: () => set({ rating: null }),
+  };
+  return files;
+}
