@@ -375,8 +375,8 @@ function parseReplies(value: unknown): QuickReply[] | undefined | false {
   return out;
 }
 
-/** A clean attachment, or false when one of its fields is missing or too long. */
-const isAttachment = (a: unknown): a is Attachment =>
+/** Whether a value is an attachment: every field there, of its type, none too long. */
+export const isAttachment = (a: unknown): a is Attachment =>
   isRecord(a) &&
   isStr(a.id, 100) &&
   !!a.id &&

@@ -1,5 +1,4 @@
-import { nanoid } from 'nanoid';
-import { isRecord, parseMessage, type Attachment, type Message } from '../protocol';
+import { isAttachment, isRecord, type Attachment, type Message } from '../protocol';
 import type { Kernel } from './kernel';
 
 /** Why an upload failed: the server's answer (413, 415, 401, 400) or what went wrong on the way. */
@@ -185,15 +184,19 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
     x.onerror = () => fail('network');
     x.onload = () => {
       xhrs.delete(u.cid);
-      let file: unknown;
+      let f: unknown;
       try {
-        file = JSON.parse(x.responseText).file;
+        f = JSON.parse(x.responseText).file;
       } catch {}
-      // The server's answer is checked like any message it sends: one clean attachment.
-      const m = parseMessage({ id: 'x', from: 'visitor', text: '', at: 0, attachments: [file] });
-      if (x.status != 201 || typeof m == 'string')
+      // The server's answer is checked like the attachments of any message it sends.
+      if (x.status != 201 || !isAttachment(f))
         return fail(ERRORS[x.status] || (x.status >= 500 ? 'server' : 'network'));
-      const sent = post('', { id: u.cid, cid: u.cid, attachments: m.attachments });
+      const { id, name, size, type, url: href } = f;
+      const sent = post('', {
+        id: u.cid,
+        cid: u.cid,
+        attachments: [{ id, name, size, type, url: href }],
+      });
       drop(u.cid);
       settle(u.cid, typeof sent == 'string' ? new Error('[visitor-chat] ' + sent) : sent);
     };
@@ -262,7 +265,7 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
         const q = query();
         if (q instanceof Error) return reject(q);
         const u: Upload = {
-          cid: nanoid(),
+          cid: k.deps.newId(),
           name: (name || (file as File).name || 'file').slice(0, 255),
           size: file.size,
           type: file.type,

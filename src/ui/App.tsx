@@ -1,14 +1,19 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ChatMessage, WidgetState } from '../core/state';
 import type { Widget } from '../core/widget';
+import { FilesContext } from './Attachment';
 import { AutoMessagePreview } from './AutoMessagePreview';
+import { ChatMenu } from './ChatMenu';
 import { ChatWindow } from './ChatWindow';
 import { Composer } from './Composer';
 import { ContactForm, FIELDS } from './ContactForm';
-import { isRtl, strings } from './i18n';
+import { fill, isRtl, strings } from './i18n';
 import { Launcher } from './Launcher';
 import { clean } from './clean';
+import { Rating } from './Rating';
 import type { Tables } from './tables';
+import { Uploads } from './Uploads';
+import { useFiles } from './use-files';
 import { rootClass, themeVars } from './theme';
 
 export { DEFAULT_COLOR } from './theme';
@@ -99,6 +104,8 @@ export function App({ widget, root, win, tables }: AppProps) {
   const focusBack = useRef(false);
   const hadForm = useRef(false);
   const connected = useRef(false);
+  const [files, fs] = useFiles(widget);
+  const filesCtx = useMemo(() => ({ files, lang: s.lang }), [files, s.lang]);
 
   // ---- contact form: asked on send while needed; the message waits for it ----
   const fields = FIELDS.filter((f) => !s.profile[f]);
@@ -122,6 +129,15 @@ export function App({ widget, root, win, tables }: AppProps) {
     if (needForm) setHeld(text);
     else widget.send(text).catch(noop);
     widget.setDraft('');
+  };
+  const announce = (text: string) => {
+    if (live.current) live.current.textContent = text;
+  };
+  const sendFiles = (list: File[]) => {
+    for (const f of list) {
+      announce(fill(t.uploading, { name: f.name }));
+      widget.sendFile(f).catch(noop);
+    }
   };
   const reply = (m: ChatMessage, value: string) =>
     needForm ? setHeld(value) : widget.pickQuickReply(m.id, value).catch(noop);
@@ -229,73 +245,102 @@ export function App({ widget, root, win, tables }: AppProps) {
   };
 
   return (
-    <div
-      class={rootClass(s)}
-      dir={rtl ? 'rtl' : 'ltr'}
-      lang={s.lang}
-      style={style}
-      onKeyDown={onKeyDown}
-    >
-      {s.autoMessage && !s.open && (
-        <AutoMessagePreview
-          message={s.autoMessage}
-          t={t}
-          onOpen={() => widget.open().catch(noop)}
-          onDismiss={() => widget.dismissAutoMessage()}
-        />
-      )}
-      {s.open && (
-        <ChatWindow
+    <FilesContext.Provider value={filesCtx}>
+      <div
+        class={rootClass(s)}
+        dir={rtl ? 'rtl' : 'ltr'}
+        lang={s.lang}
+        style={style}
+        onKeyDown={onKeyDown}
+      >
+        {s.autoMessage && !s.open && (
+          <AutoMessagePreview
+            message={s.autoMessage}
+            t={t}
+            onOpen={() => widget.open().catch(noop)}
+            onDismiss={() => widget.dismissAutoMessage()}
+          />
+        )}
+        {s.open && (
+          <ChatWindow
+            t={t}
+            lang={s.lang}
+            messages={s.messages}
+            agentsOnline={s.agentsOnline}
+            agentTyping={s.agentTyping}
+            banner={banner}
+            modal={modal}
+            dialogRef={dialog}
+            older={s.older}
+            loadingOlder={s.loadingOlder}
+            onOlder={() => widget.loadOlder()}
+            onClose={close}
+            onRetry={(cid) => widget.retry(cid)}
+            onReply={reply}
+            onFiles={files && !showForm ? sendFiles : undefined}
+            menu={
+              files && (
+                <ChatMenu
+                  files={files}
+                  t={t}
+                  email={s.profile.email}
+                  conversation={s.messages.some((m) => m.from == 'visitor' || m.from == 'agent')}
+                />
+              )
+            }
+            below={
+              files && (
+                <>
+                  <Uploads
+                    uploads={fs.uploads}
+                    files={files}
+                    t={t}
+                    lang={s.lang}
+                    announce={announce}
+                    onGone={() => input.current?.focus()}
+                  />
+                  {fs.rating && <Rating step={fs.rating} files={files} t={t} announce={announce} />}
+                </>
+              )
+            }
+          >
+            {showForm ? (
+              <ContactForm
+                t={t}
+                fields={fields}
+                consent={
+                  (cfg.privacyNoticeEnabled || cfg.privacyNoticeCheckRequired) && {
+                    required: cfg.privacyNoticeCheckRequired,
+                    url: cfg.privacyNoticeUrl,
+                  }
+                }
+                offline={offline && !s.needsContactForm}
+                held={held}
+                onSubmit={(f) => widget.submitContactForm(f)}
+              />
+            ) : (
+              <Composer
+                draft={s.draft}
+                t={t}
+                lang={s.lang}
+                inputRef={input}
+                onDraft={(text) => widget.setDraft(text)}
+                onSend={send}
+                onFiles={files && sendFiles}
+              />
+            )}
+          </ChatWindow>
+        )}
+        <Launcher
+          open={s.open}
+          unread={s.unread}
           t={t}
           lang={s.lang}
-          messages={s.messages}
-          agentsOnline={s.agentsOnline}
-          agentTyping={s.agentTyping}
-          banner={banner}
-          modal={modal}
-          dialogRef={dialog}
-          older={s.older}
-          loadingOlder={s.loadingOlder}
-          onOlder={() => widget.loadOlder()}
-          onClose={close}
-          onRetry={(cid) => widget.retry(cid)}
-          onReply={reply}
-        >
-          {showForm ? (
-            <ContactForm
-              t={t}
-              fields={fields}
-              consent={
-                (cfg.privacyNoticeEnabled || cfg.privacyNoticeCheckRequired) && {
-                  required: cfg.privacyNoticeCheckRequired,
-                  url: cfg.privacyNoticeUrl,
-                }
-              }
-              offline={offline && !s.needsContactForm}
-              held={held}
-              onSubmit={(f) => widget.submitContactForm(f)}
-            />
-          ) : (
-            <Composer
-              draft={s.draft}
-              t={t}
-              lang={s.lang}
-              inputRef={input}
-              onDraft={(text) => widget.setDraft(text)}
-              onSend={send}
-            />
-          )}
-        </ChatWindow>
-      )}
-      <Launcher
-        open={s.open}
-        unread={s.unread}
-        t={t}
-        lang={s.lang}
-        buttonRef={launcher}
-        onClick={() => (s.open ? close() : widget.open().catch(noop))}
-      />
-      <div class="sr" aria-live="polite" ref={live} />
-    </div>
+          buttonRef={launcher}
+          onClick={() => (s.open ? close() : widget.open().catch(noop))}
+        />
+        <div class="sr" aria-live="polite" ref={live} />
+      </div>
+    </FilesContext.Provider>
   );
 }

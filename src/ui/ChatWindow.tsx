@@ -1,4 +1,5 @@
 import type { ComponentChildren, Ref } from 'preact';
+import { useState } from 'preact/hooks';
 import type { ChatMessage } from '../core/state';
 import type { Strings } from './i18n';
 import { CloseIcon, ChatIcon } from './icons';
@@ -25,7 +26,15 @@ export interface ChatWindowProps {
   onReply(message: ChatMessage, value: string): void;
   /** The composer or the contact form. */
   children: ComponentChildren;
+  /** Files dropped onto the window (no drop target without). */
+  onFiles?(files: File[]): void;
+  /** The header's options menu (ui/ChatMenu.tsx). */
+  menu?: ComponentChildren;
+  /** Between the conversation and the composer: uploads, the rating. */
+  below?: ComponentChildren;
 }
+
+const hasFiles = (e: DragEvent) => !!e.dataTransfer?.types.includes('Files');
 
 /** Up to two initials of a display name: "Eva Nováková" → "EN". */
 export const initials = (name: string) =>
@@ -55,8 +64,14 @@ export function lastAgentName(messages: ChatMessage[]): string | undefined {
  * connection banner, the conversation and, below it, the composer or the contact form.
  */
 export function ChatWindow(p: ChatWindowProps) {
-  const { t } = p;
+  const { t, onFiles } = p;
   const agent = lastAgentName(p.messages);
+  const [drag, setDrag] = useState(false);
+  const over = (e: DragEvent) => {
+    if (!onFiles || !hasFiles(e)) return;
+    e.preventDefault();
+    setDrag(true);
+  };
   return (
     <div
       id="vc-w"
@@ -65,6 +80,17 @@ export function ChatWindow(p: ChatWindowProps) {
       aria-labelledby="vc-t"
       aria-modal={p.modal || undefined}
       ref={p.dialogRef}
+      onDragEnter={over}
+      onDragOver={over}
+      onDragLeave={(e) => {
+        if (!(e.currentTarget as Node).contains(e.relatedTarget as Node | null)) setDrag(false);
+      }}
+      onDrop={(e) => {
+        if (!onFiles || !hasFiles(e)) return;
+        e.preventDefault();
+        setDrag(false);
+        onFiles(Array.from(e.dataTransfer!.files));
+      }}
     >
       <header class="hd">
         <span class="av" aria-hidden="true">
@@ -77,6 +103,7 @@ export function ChatWindow(p: ChatWindowProps) {
             {p.agentsOnline ? t.online : t.offline}
           </p>
         </div>
+        {p.menu}
         <button type="button" class="x" aria-label={t.close} onClick={p.onClose}>
           <CloseIcon />
         </button>
@@ -98,7 +125,13 @@ export function ChatWindow(p: ChatWindowProps) {
         onRetry={p.onRetry}
         onReply={p.onReply}
       />
+      {p.below}
       {p.children}
+      {drag && (
+        <div class="dz" aria-hidden="true">
+          <p>{t.drop}</p>
+        </div>
+      )}
     </div>
   );
 }

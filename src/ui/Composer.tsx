@@ -1,7 +1,7 @@
 import type { Ref } from 'preact';
 import { MAX_TEXT } from '../protocol';
 import { count, type Strings } from './i18n';
-import { SendIcon } from './icons';
+import { ClipIcon, SendIcon } from './icons';
 
 /** Characters left below which the counter shows. */
 const COUNTER_FROM = 500;
@@ -15,13 +15,15 @@ export interface ComposerProps {
   inputRef: Ref<HTMLTextAreaElement>;
   onDraft(text: string): void;
   onSend(text: string): void;
+  /** Sends files (the attach button, or images pasted into the box); no attach button without. */
+  onFiles?(files: File[]): void;
 }
 
 /**
  * The message box: Enter sends, Shift+Enter adds a line (and Enter while an IME composes
  * does nothing), at most {@link MAX_TEXT} characters with a counter near the limit.
  */
-export function Composer({ draft, t, lang, inputRef, onDraft, onSend }: ComposerProps) {
+export function Composer({ draft, t, lang, inputRef, onDraft, onSend, onFiles }: ComposerProps) {
   const left = MAX_TEXT - draft.length;
   const near = left <= COUNTER_FROM;
   const submit = (e: Event) => {
@@ -34,6 +36,21 @@ export function Composer({ draft, t, lang, inputRef, onDraft, onSend }: Composer
       <label class="sr" for="vc-in">
         {t.input}
       </label>
+      {onFiles && (
+        <button
+          type="button"
+          class="af"
+          aria-label={t.attach}
+          title={t.attach}
+          onClick={(e) =>
+            (e.currentTarget.parentNode as Element)
+              .querySelector<HTMLInputElement>('#vc-fi')!
+              .click()
+          }
+        >
+          <ClipIcon />
+        </button>
+      )}
       <textarea
         id="vc-in"
         ref={inputRef}
@@ -47,10 +64,32 @@ export function Composer({ draft, t, lang, inputRef, onDraft, onSend }: Composer
         onKeyDown={(e) => {
           if (e.key == 'Enter' && !e.shiftKey && !e.isComposing) submit(e);
         }}
+        onPaste={(e) => {
+          // A pasted screenshot is sent as a file; pasted text goes into the box as usual.
+          const images = Array.from(e.clipboardData?.files || []).filter((f) =>
+            f.type.startsWith('image/'),
+          );
+          if (!onFiles || !images.length) return;
+          e.preventDefault();
+          onFiles(images);
+        }}
       />
       <button class="sd" type="submit" aria-label={t.send} disabled={!draft.trim()}>
         <SendIcon />
       </button>
+      {onFiles && (
+        <input
+          type="file"
+          id="vc-fi"
+          multiple
+          hidden
+          onChange={(e) => {
+            const input = e.currentTarget;
+            if (input.files?.length) onFiles(Array.from(input.files));
+            input.value = '';
+          }}
+        />
+      )}
       {near && (
         <p class="cn" id="vc-cn">
           {count(t.left, left, lang)}

@@ -1,5 +1,6 @@
 import { Component, type ComponentChild } from 'preact';
 import type { ChatMessage } from '../core/state';
+import { Attachments } from './Attachment';
 import { count, fill, type Strings } from './i18n';
 import { linkify } from './linkify';
 import { dateFormat, dayKey, dayLabel } from './time';
@@ -400,9 +401,12 @@ export class Row extends Component<RowProps> {
         ) : (
           who && <span class="sr">{who}: </span>
         )}
-        <div class="bb" dir="auto">
-          {mine ? m.text : linkify(m.text)}
-        </div>
+        {(m.text || !m.attachments) && (
+          <div class="bb" dir="auto">
+            {mine ? m.text : linkify(m.text)}
+          </div>
+        )}
+        {m.attachments && <Attachments list={m.attachments} t={t} />}
         <span class="mt">
           <time dateTime={new Date(m.at).toISOString()}>{time.format(m.at)}</time>
           {m.status && (

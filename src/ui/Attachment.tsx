@@ -1,0 +1,81 @@
+import { createContext } from 'preact';
+import { useContext, useEffect, useState } from 'preact/hooks';
+import { isImage, type Files } from '../core/files';
+import type { Attachment } from '../protocol';
+import { fill, type Strings } from './i18n';
+import { FileIcon } from './icons';
+
+/** The file layer and the UI language, for the attachments of every message row. */
+export const FilesContext = createContext<{ files?: Files; lang: string }>({ lang: 'en' });
+
+const units = ['byte', 'kilobyte', 'megabyte'];
+
+/** A file size for people: "820 byte", "1.4 kB", "3.2 MB" in the visitor's language. */
+export function fileSize(bytes: number, lang: string): string {
+  let i = 0;
+  while (bytes >= 1000 && i < 2) {
+    bytes /= 1000;
+    i++;
+  }
+  try {
+    return new Intl.NumberFormat(lang, {
+      style: 'unit',
+      unit: units[i],
+      unitDisplay: 'short',
+      maximumFractionDigits: 1,
+    }).format(bytes);
+  } catch {
+    return Math.round(bytes) + ' ' + ['B', 'kB', 'MB'][i];
+  }
+}
+
+/** The short kind of a file from its MIME type: "PDF", "PNG", "TXT". */
+export const fileKind = (type: string) =>
+  (type.split('/')[1] || type || '?')
+    .replace(/^plain$/, 'txt')
+    .slice(0, 10)
+    .toUpperCase();
+
+/**
+ * The files of one message: a raster image as a thumbnail (fetched with the visitor's token into
+ * a `blob:` URL: the server's own URL field is never put in the page), anything else as a chip
+ * with its name, kind and size. Either one downloads the file when pressed.
+ */
+export function Attachments({ list, t }: { list: Attachment[]; t: Strings }) {
+  return (
+    <div class="fs">
+      {list.map((a) => (
+        <AttachmentView key={a.id} a={a} t={t} />
+      ))}
+    </div>
+  );
+}
+
+function AttachmentView({ a, t }: { a: Attachment; t: Strings }) {
+  const { files, lang } = useContext(FilesContext);
+  const [url, setUrl] = useState<string>();
+  const image = isImage(a.type);
+  useEffect(() => {
+    if (image && files) files.url(a).then(setUrl, () => {});
+  }, [files, a.id]);
+  const save = (e: Event) =>
+    void files?.download(a, (e.currentTarget as Node).getRootNode() as ParentNode).catch(() => {});
+  const label = fill(t.download, { name: a.name });
+  if (url)
+    return (
+      <button type="button" class="th" title={label} onClick={save}>
+        <img src={url} alt={a.name} />
+      </button>
+    );
+  return (
+    <button type="button" class="fc" title={label} onClick={save}>
+      <FileIcon />
+      <span class="fn" dir="auto">
+        {a.name}
+      </span>
+      <span class="fz">
+        {fileKind(a.type)} · {fileSize(a.size, lang)}
+      </span>
+    </button>
+  );
+}

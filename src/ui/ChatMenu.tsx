@@ -1,0 +1,87 @@
+import { useRef, useState } from 'preact/hooks';
+import type { Files } from '../core/files';
+import type { Strings } from './i18n';
+import { MoreIcon } from './icons';
+
+/** Props of {@link ChatMenu}. */
+export interface ChatMenuProps {
+  files: Files;
+  t: Strings;
+  /** The visitor's email, to pre-fill the transcript form. */
+  email?: string;
+  /** A conversation is open (End chat is offered). */
+  conversation: boolean;
+}
+
+/**
+ * The header's options menu (a native `<details>`: keyboard and screen-reader support come with
+ * it): download the transcript, have it emailed (hidden for good once the server says it sends
+ * no email), end the chat.
+ */
+export function ChatMenu({ files, t, email, conversation }: ChatMenuProps) {
+  const menu = useRef<HTMLDetailsElement>(null);
+  const [mail, setMail] = useState<string | null>(null);
+  const [noMail, setNoMail] = useState(false);
+  const [note, setNote] = useState('');
+  const done = (text: string) => {
+    setNote(text);
+    setMail(null);
+  };
+  const root = () => menu.current!.getRootNode() as ParentNode;
+  return (
+    <details class="mn" ref={menu} onToggle={() => setNote('')}>
+      <summary class="mo" aria-label={t.more} title={t.more}>
+        <MoreIcon />
+      </summary>
+      <div class="mb">
+        <button
+          type="button"
+          onClick={() => files.transcript(root()).catch(() => done(t.formFailed))}
+        >
+          {t.transcript}
+        </button>
+        {!noMail && (
+          <button type="button" aria-expanded={mail !== null} onClick={() => setMail(email || '')}>
+            {t.mailTranscript}
+          </button>
+        )}
+        {mail !== null && (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              void files.emailTranscript(mail).then((r) => {
+                if (r == 'unavailable') setNoMail(true);
+                done(r == 'sent' ? t.mailSent : r == 'unavailable' ? t.noMail : t.formFailed);
+              });
+            }}
+          >
+            <label for="vc-tm">{t.email}</label>
+            <input
+              id="vc-tm"
+              type="email"
+              required
+              maxLength={254}
+              value={mail}
+              onInput={(e) => setMail(e.currentTarget.value)}
+            />
+            <button type="submit" class="bt">
+              {t.send}
+            </button>
+          </form>
+        )}
+        {conversation && (
+          <button
+            type="button"
+            onClick={() => {
+              if (files.end()) done(t.formFailed);
+              else menu.current!.open = false;
+            }}
+          >
+            {t.end}
+          </button>
+        )}
+        {note && <p role="status">{note}</p>}
+      </div>
+    </details>
+  );
+}

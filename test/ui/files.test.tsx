@@ -1,0 +1,229 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Attachment } from '../../src/protocol';
+import { fileKind, fileSize } from '../../src/ui/Attachment';
+import { createFakeXHR } from '../helpers/fake-xhr';
+import { cleanup, flush, mountUI } from './setup';
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+const SERVER = 'http://127.0.0.1:9';
+const pdf = () => new File(['%PDF-1.4 hello'], 'offer.pdf', { type: 'application/pdf' });
+const png = () => new File([new Uint8Array([137, 80, 78, 71])], 'shot.png', { type: 'image/png' });
+const stored = (id: string, f: File): Attachment => ({
+  id,
+  name: f.name,
+  size: f.size,
+  type: f.type,
+  url: '/v1/files/' + id,
+});
+
+async function mountWithFiles() {
+  const xhr = createFakeXHR();
+  vi.stubGlobal('XMLHttpRequest', xhr.XHR);
+  const fetch = vi.fn(
+    async (_url: string) => new Response(new Blob(['img'], { type: 'image/png' })),
+  );
+  vi.stubGlobal('fetch', fetch);
+  vi.spyOn(URL, 'createObjectURL').mockReturnValue('blob:thumb');
+  const ui = await mountUI({ server: SERVER });
+  await ui.open();
+  await flush();
+  return { ...ui, ...xhr, fetch };
+}
+
+/** Picks files in the composer's file input, as the attach button's dialog would. */
+function pick(root: ShadowRoot, files: File[]) {
+  const input = root.querySelector<HTMLInputElement>('#vc-fi')!;
+  Object.defineProperty(input, 'files', { value: files, configurable: true });
+  input.dispatchEvent(new Event('change', { bubbles: true }));
+}
+
+describe('files in the chat window', () => {
+  it('has a labelled attach button that opens the file picker', async () => {
+    const ui = await mountWithFiles();
+    const clicked = vi.fn();
+    ui.$('#vc-fi')!.addEventListener('click', clicked);
+    expect(ui.$('.af')!.getAttribute('aria-label')).toBe('Attach a file');
+    await ui.click('.af');
+    expect(clicked).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows a picked file with its progress, then as a chip with name, kind and size', async () => {
+    const ui = await mountWithFiles();
+    pick(ui.root, [pdf()]);
+    await flush();
+    const bar = ui.$<HTMLProgressElement>('.up progress')!;
+    expect(bar.getAttribute('aria-label')).toBe('Uploading offer.pdf…');
+    expect(ui.text('.up .fn')).toBe('offer.pdf');
+    expect(ui.text('[aria-live]')).toBe('Uploading offer.pdf…');
+    ui.requests[0]!.progress(5, 10);
+    await flush();
+    expect(bar.value).toBe(0.5);
+    ui.server.files.set('p1', stored('p1', pdf()));
+    ui.requests[0]!.respond(201, { file: stored('p1', pdf()) });
+    await flush();
+    expect(ui.$('.up')).toBeNull();
+    const chip = ui.$('.m.v .fc')!;
+    expect(chip.textContent).toBe('offer.pdf' + 'PDF · ' + fileSize(pdf().size, 'en'));
+    expect(chip.getAttribute('title')).toBe('Download offer.pdf');
+    expect(ui.$('.m.v .bb')).toBeNull();
+  });
+
+  it('shows an image as a thumbnail fetched with the visitor token', async () => {
+    const ui = await mountWithFiles();
+    pick(ui.root, [png()]);
+    await flush();
+    ui.requests[0]!.respond(201, { file: stored('i1', png()) });
+    await flush(10);
+    const img = ui.$<HTMLImageElement>('.m.v .th img')!;
+    expect(img.getAttribute('src')).toBe('blob:thumb');
+    expect(img.alt).toBe('shot.png');
+    expect(String(ui.fetch.mock.calls[0]![0])).toMatch(/\/v1\/files\/i1\?key=t&vid=.+&token=/);
+  });
+
+  it('never puts the server URL of a file in the page', async () => {
+    const ui = await mountWithFiles();
+    ui.server.push({
+      t: 'msg',
+      m: {
+        id: 'a1',
+        from: 'agent',
+        text: '',
+        at: Date.now(),
+        attachments: [{ ...stored('e1', png()), url: 'javascript:alert(1)' }],
+      },
+    });
+    await flush(10);
+    expect(ui.$('.m.a .th img')!.getAttribute('src')).toBe('blob:thumb');
+    expect(ui.root.innerHTML).not.toContain('javascript:');
+  });
+
+  it('says why an upload failed, retries it, and removes it with the focus back in the composer', async () => {
+    const ui = await mountWithFiles();
+    pick(ui.root, [pdf(), png()]);
+    await flush();
+    ui.requests[0]!.respond(413);
+    ui.requests[1]!.respond(415);
+    await flush();
+    const rows = ui.$$('.up');
+    expect(rows.map((r) => r.querySelector('.mt')!.textContent)).toEqual([
+      'The file is too big.RetryRemove',
+      'This type of file is not allowed.RetryRemove',
+    ]);
+    expect(ui.text('[aria-live]')).toBe('shot.png: This type of file is not allowed.');
+    await ui.click(rows[0]!.querySelector('.rt')!);
+    expect(ui.requests).toHaveLength(3);
+    expect(ui.$$('.up progress')).toHaveLength(1);
+    const remove = ui.$$('.up')[1]!.querySelectorAll('.rt')[1] as HTMLElement;
+    remove.focus();
+    await ui.click(remove);
+    expect(ui.$$('.up')).toHaveLength(1);
+    expect(ui.root.activeElement?.id).toBe('vc-in');
+  });
+
+  it('cancels an upload before it finishes', async () => {
+    const ui = await mountWithFiles();
+    pick(ui.root, [pdf()]);
+    await flush();
+    await ui.click('.up .rt');
+    expect(ui.requests[0]!.aborted).toBe(true);
+    expect(ui.$('.up')).toBeNull();
+    expect(ui.server.received.filter((f) => f.t == 'msg')).toEqual([]);
+  });
+
+  it('shows a drop target while a file is dragged over the window and sends what is dropped', async () => {
+    const ui = await mountWithFiles();
+    const win = ui.$('.win')!;
+    const drag = (type: string, files: File[] = []) => {
+      const e = new Event(type, { bubbles: true, cancelable: true });
+      Object.defineProperty(e, 'dataTransfer', { value: { types: ['Files'], files } });
+      win.dispatchEvent(e);
+      return e;
+    };
+    expect(drag('dragover').defaultPrevented).toBe(true);
+    await flush();
+    expect(ui.text('.dz')).toBe('Drop a file here to send it');
+    expect(drag('drop', [pdf()]).defaultPrevented).toBe(true);
+    await flush();
+    expect(ui.$('.dz')).toBeNull();
+    expect(ui.requests.map((r) => r.headers['x-filename'])).toEqual(['offer.pdf']);
+  });
+
+  it('sends a pasted screenshot as a file, and leaves pasted text alone', async () => {
+    const ui = await mountWithFiles();
+    const paste = (files: File[]) => {
+      const e = new Event('paste', { bubbles: true, cancelable: true });
+      Object.defineProperty(e, 'clipboardData', { value: { files } });
+      ui.$('#vc-in')!.dispatchEvent(e);
+      return e;
+    };
+    expect(paste([]).defaultPrevented).toBe(false);
+    expect(paste([png()]).defaultPrevented).toBe(true);
+    await flush();
+    expect(ui.requests.map((r) => r.headers['x-filename'])).toEqual(['shot.png']);
+  });
+
+  it('names file kinds and sizes for people', () => {
+    expect(fileKind('application/pdf')).toBe('PDF');
+    expect(fileKind('text/plain')).toBe('TXT');
+    expect(fileSize(1400, 'en')).toBe('1.4 kB');
+    expect(fileSize(3_200_000, 'en')).toBe('3.2 MB');
+  });
+});
+
+describe('rating and the options menu', () => {
+  it('asks for a rating when the agent closes the conversation and thanks the visitor', async () => {
+    const ui = await mountWithFiles();
+    const ratings: unknown[] = [];
+    ui.widget.on('rating_submitted', (r) => ratings.push(r));
+    ui.server.closeConversation();
+    await flush();
+    expect(ui.text('#vc-rq')).toBe('How was this conversation?');
+    expect(ui.text('[aria-live]')).toBe('How was this conversation?');
+    const [good, bad] = ui.$$('.rv');
+    expect(good!.getAttribute('aria-pressed')).toBe('false');
+    await ui.click(bad!);
+    expect(bad!.getAttribute('aria-pressed')).toBe('true');
+    await ui.type('#vc-rc', 'too slow');
+    await ui.click('.rg .bt');
+    expect(ui.server.received.filter((f) => f.t == 'rate')).toEqual([
+      { t: 'rate', value: 'bad', comment: 'too slow' },
+    ]);
+    expect(ratings).toEqual([{ value: 'bad', comment: 'too slow' }]);
+    expect(ui.text('.rg p')).toBe('Thank you for your feedback!');
+    await ui.click('.rg .mo');
+    expect(ui.$('.rg')).toBeNull();
+  });
+
+  it('ends the chat from the options menu, which asks for a rating', async () => {
+    const ui = await mountWithFiles();
+    await ui.widget.send('hello');
+    await flush();
+    const menu = ui.$<HTMLDetailsElement>('.mn')!;
+    expect(ui.$('.mn summary')!.getAttribute('aria-label')).toBe('More options');
+    menu.open = true;
+    await flush();
+    const end = ui.$$('.mb > button').find((b) => b.textContent == 'End chat')!;
+    await ui.click(end);
+    expect(ui.server.received.filter((f) => f.t == 'end')).toEqual([{ t: 'end' }]);
+    expect(menu.open).toBe(false);
+    expect(ui.text('#vc-rq')).toBe('How was this conversation?');
+  });
+
+  it('emails the transcript, and hides the offer when the server sends no email', async () => {
+    const ui = await mountWithFiles();
+    ui.fetch.mockResolvedValue(new Response('', { status: 501 }));
+    ui.$<HTMLDetailsElement>('.mn')!.open = true;
+    await flush();
+    const offer = () => ui.$$('.mb > button').find((b) => b.textContent == 'Email transcript');
+    await ui.click(offer()!);
+    await ui.type('#vc-tm', 'ada@example.com');
+    ui.$('.mb form')!.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    await flush();
+    expect(ui.text('.mb p')).toBe('Emailing transcripts is not available.');
+    expect(offer()).toBeUndefined();
+  });
+});
