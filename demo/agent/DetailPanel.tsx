@@ -4,6 +4,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { Attachments } from './Attachments';
 import { Badges } from './Badges';
 import {
   displayName,
@@ -52,6 +53,12 @@ function Identity({ d, now }: { d: VisitorDetail; now: number }) {
     ['Referrer', d.referrer ? <UrlText url={d.referrer} /> : '—'],
   ];
   if (d.group) rows.push(['Group', d.group]);
+  if (d.rating)
+    rows.push([
+      'Rating',
+      (d.rating.value == 'good' ? '👍 Good' : '👎 Bad') +
+        (d.rating.comment ? ' — “' + d.rating.comment + '”' : ''),
+    ]);
   const vars = variableEntries(d.variables, d.variableLabels);
   return (
     <>
@@ -128,7 +135,8 @@ function Conversation({ d, store }: { d: VisitorDetail; store: Store }) {
                 <strong>{author(m, d)}</strong>{' '}
                 <time dateTime={new Date(m.at).toISOString()}>{formatTime(m.at, now)}</time>
               </span>
-              <span class="msg-text">{m.text}</span>
+              {m.text && <span class="msg-text">{m.text}</span>}
+              {m.attachments && <Attachments list={m.attachments} read={store.file} />}
             </li>
           ))}
         </ol>
@@ -184,6 +192,20 @@ function Composer({ d, store }: { d: VisitorDetail; store: Store }) {
         }}
       />
       <div class="composer-bar">
+        {!opening && (
+          <label class="attach">
+            Attach a file
+            <input
+              type="file"
+              disabled={!!refused || store.busy.value}
+              onChange={(e) => {
+                const el = e.currentTarget;
+                const f = el.files?.[0];
+                if (f) void store.sendFile(f).then(() => (el.value = ''));
+              }}
+            />
+          </label>
+        )}
         {(refused || hint) && (
           <p id="composer-why" class="why">
             {refused || hint}

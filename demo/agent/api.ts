@@ -31,6 +31,10 @@ export interface Api {
   send(id: string, text: string): Promise<WriteAnswer>;
   block(id: string): Promise<WriteAnswer>;
   unblock(id: string): Promise<WriteAnswer>;
+  /** Sends a file as an agent message into the open conversation (raw body, `X-Filename`). */
+  sendFile(id: string, file: Blob, name: string): Promise<WriteAnswer>;
+  /** A file of a conversation (`GET /v1/files/:id` with the bearer token). */
+  file(fileId: string): Promise<Blob>;
 }
 
 const v = (id: string) => '/api/visitors/' + encodeURIComponent(id);
@@ -42,17 +46,21 @@ export type Call = <T>(method: string, path: string, body?: unknown) => Promise<
 export function createCall(fetchFn: Fetch, token: string, base = ''): Call {
   return async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { authorization: 'Bearer ' + token };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const raw = body instanceof Blob;
+    if (raw) headers['x-filename'] = encodeURIComponent((body as File).name || 'file');
+    if (body !== undefined)
+      headers['content-type'] = raw ? body.type || 'application/octet-stream' : 'application/json';
     let res: Response;
     try {
       res = await fetchFn(base + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
       });
     } catch (e) {
       throw new ApiError(0, 'network', 'Cannot reach the server (' + String(e) + ').');
     }
+    if (res.ok && path.startsWith('/v1/files/')) return (await res.blob()) as T;
     let data: unknown = null;
     try {
       data = await res.json();
@@ -88,5 +96,8 @@ export function createApi(fetchFn: Fetch, token: string, base = ''): Api {
     send: (id, text) => call('POST', v(id) + '/messages', { text }),
     block: (id) => call('POST', v(id) + '/block'),
     unblock: (id) => call('DELETE', v(id) + '/block'),
+    sendFile: (id, file, name) =>
+      call('POST', v(id) + '/files', new File([file], name, { type: file.type })),
+    file: (fileId) => call('GET', '/v1/files/' + encodeURIComponent(fileId)),
   };
 }

@@ -488,6 +488,28 @@ export function createStore(
       }
     },
 
+    /** Sends a file as an agent message into the open conversation. True when sent. */
+    async sendFile(file: File): Promise<boolean> {
+      const d = detail.value;
+      if (!d || busy.value) return false;
+      busy.value = true;
+      actionError.value = '';
+      try {
+        applyAnswer(d.id, await api.sendFile(d.id, file, file.name));
+        say('File sent');
+        void loadDetail(d.id);
+        return true;
+      } catch (e) {
+        fail(e, actionError);
+        return false;
+      } finally {
+        busy.value = false;
+      }
+    },
+
+    /** A file of a conversation, read with the agent token. */
+    file: (fileId: string) => api.file(fileId),
+
     /** Blocks or unblocks the visitor in the detail panel; the list and counts show it at once. */
     async toggleBlock() {
       const d = detail.value;

@@ -22,10 +22,18 @@ export interface PageView {
   at?: number;
 }
 
+/** The visitor's rating of its last closed conversation (DESIGN.md §9). */
+export interface Rating {
+  value: 'good' | 'bad';
+  comment?: string;
+  at: number;
+}
+
 /** `GET /api/visitors/:id`. */
 export interface VisitorDetail extends Visitor {
   messages: Message[];
   pages: PageView[];
+  rating?: Rating | null;
 }
 
 /** `GET /api/visitors`. `plan` is read when the server sends it. */

@@ -3,38 +3,11 @@ import { useContext, useEffect, useState } from 'preact/hooks';
 import { isImage, type Files } from '../core/files';
 import type { Attachment } from '../protocol';
 import { fill, type Strings } from './i18n';
+import { fileKind, fileSize } from './file-size';
 import { FileIcon } from './icons';
 
 /** The file layer and the UI language, for the attachments of every message row. */
 export const FilesContext = createContext<{ files?: Files; lang: string }>({ lang: 'en' });
-
-const units = ['byte', 'kilobyte', 'megabyte'];
-
-/** A file size for people: "820 byte", "1.4 kB", "3.2 MB" in the visitor's language. */
-export function fileSize(bytes: number, lang: string): string {
-  let i = 0;
-  while (bytes >= 1000 && i < 2) {
-    bytes /= 1000;
-    i++;
-  }
-  try {
-    return new Intl.NumberFormat(lang, {
-      style: 'unit',
-      unit: units[i],
-      unitDisplay: 'short',
-      maximumFractionDigits: 1,
-    }).format(bytes);
-  } catch {
-    return Math.round(bytes) + ' ' + ['B', 'kB', 'MB'][i];
-  }
-}
-
-/** The short kind of a file from its MIME type: "PDF", "PNG", "TXT". */
-export const fileKind = (type: string) =>
-  (type.split('/')[1] || type || '?')
-    .replace(/^plain$/, 'txt')
-    .slice(0, 10)
-    .toUpperCase();
 
 /**
  * The files of one message: a raster image as a thumbnail (fetched with the visitor's token into

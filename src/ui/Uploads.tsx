@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { Files, Upload, UploadError } from '../core/files';
-import { fileKind, fileSize } from './Attachment';
+import { fileKind, fileSize } from './file-size';
 import { fill, type Strings } from './i18n';
 import { FileIcon } from './icons';
 

@@ -54,6 +54,8 @@ function response(status: number, body: unknown) {
     // A copy, as from the network: the fake's own state must not change under the page.
     json: async () =>
       body === undefined ? Promise.reject(new Error('empty')) : JSON.parse(JSON.stringify(body)),
+    // A file's bytes: a Blob answer as it is, anything else as its JSON.
+    blob: async () => (body instanceof Blob ? body : new Blob([JSON.stringify(body ?? null)])),
   } as unknown as Response;
 }
 
@@ -96,7 +98,7 @@ export function createFakeApi(handle: Handler) {
       method: init.method || 'GET',
       url: new URL(input, 'http://agent.test'),
       headers,
-      body: typeof init.body == 'string' ? JSON.parse(init.body) : undefined,
+      body: typeof init.body == 'string' ? JSON.parse(init.body) : init.body,
     };
     calls.push(call);
     if (call.url.pathname == '/api/events') {

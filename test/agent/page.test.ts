@@ -566,6 +566,64 @@ const paged =
 const key = (k: string) =>
   document.activeElement!.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
 
+describe('files and ratings on the Visitors page', () => {
+  it('shows an image as a thumbnail and a PDF as a chip, read with the token, and the rating', async () => {
+    const created = vi.spyOn(URL, 'createObjectURL').mockReturnValue('blob:agent');
+    const file = (id: string, name: string, type: string, size: number) => ({
+      id,
+      name,
+      type,
+      size,
+      url: '/v1/files/' + id,
+    });
+    const { api } = start({
+      detail: () => ({
+        rating: { value: 'bad', comment: 'too <b>slow</b>', at: Date.now() },
+        messages: [
+          {
+            id: 'm1',
+            from: 'visitor',
+            text: '',
+            at: Date.now(),
+            attachments: [
+              file('img1', 'shot.png', 'image/png', 2048),
+              file('pdf1', 'offer.pdf', 'application/pdf', 1_400_000),
+            ],
+          },
+        ],
+      }),
+      handle: (c) =>
+        c.url.pathname.startsWith('/v1/files/') ? { body: new Blob(['bytes']) } : undefined,
+    });
+    await openDetail('ada-id');
+    await vi.waitFor(() => expect($('.file-thumb img')).toBeTruthy());
+    expect($<HTMLImageElement>('.file-thumb img')!.getAttribute('src')).toBe('blob:agent');
+    expect($('.file-thumb img')!.getAttribute('alt')).toBe('shot.png');
+    const read = api.calls.find((c) => c.url.pathname == '/v1/files/img1')!;
+    expect(read.headers.authorization).toBe('Bearer secret');
+    expect(text('.file-chip')).toBe('offer.pdfPDF · 1.4 MB');
+    expect(created).toHaveBeenCalledTimes(1);
+    expect($$('.detail dl div').map((d) => d.textContent)).toContain(
+      'Rating👎 Bad — “too <b>slow</b>”',
+    );
+    expect($('.detail dl b')).toBeNull();
+  });
+
+  it('sends a file into the open conversation as the raw body with its name', async () => {
+    const { api } = start();
+    await openDetail('ada-id');
+    const input = $<HTMLInputElement>('.attach input[type=file]')!;
+    const f = new File(['%PDF-1.4'], 'price list.pdf', { type: 'application/pdf' });
+    Object.defineProperty(input, 'files', { value: [f] });
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+    await vi.waitFor(() => expect(api.requests()).toContain('POST /api/visitors/ada-id/files'));
+    const sent = api.calls.find((c) => c.url.pathname.endsWith('/files'))!;
+    expect(sent.headers['x-filename']).toBe('price%20list.pdf');
+    expect(sent.headers['content-type']).toBe('application/pdf');
+    expect(await (sent.body as Blob).text()).toBe('%PDF-1.4');
+  });
+});
+
 describe('the Visitors page at scale', () => {
   it('applies a burst of 500 deltas from the feed, rows and counts together, without a list request', async () => {
     const { api, store } = start();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Attachment } from '../../src/protocol';
-import { fileKind, fileSize } from '../../src/ui/Attachment';
+import { fileKind, fileSize } from '../../src/ui/file-size';
 import { createFakeXHR } from '../helpers/fake-xhr';
 import { cleanup, flush, mountUI } from './setup';
 
