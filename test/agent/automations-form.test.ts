@@ -81,9 +81,19 @@ describe('the auto-message form', () => {
       delayMs: 2000,
       replies: [{ label: 'Hi', value: 'Hi' }],
       conditions: [{ type: 'returning', value: true } as Condition],
+      country: ['FR', 'BE'],
     };
     const { id, ...rest } = stored;
     expect(formOf(stored).id).toBe(id);
     expect(bodyOf(formOf(stored))).toEqual(rest);
+  });
+
+  it('sends the countries split on commas and spaces, and none when the field is empty', () => {
+    expect(bodyOf({ ...emptyForm(), text: 'Bonjour', country: ' fr,be  CH ' }).country).toEqual([
+      'fr',
+      'be',
+      'CH',
+    ]);
+    expect(bodyOf({ ...emptyForm(), text: 'Hi', country: ' , ' })).not.toHaveProperty('country');
   });
 });
