@@ -96,7 +96,14 @@ function lazyTransport(load: Promise<Transport>): Transport {
           : createWebSocketTransport(options);
     }
     // Still no prototype: the kernel reads options such as `storage` and `now` from it too.
-    k = createKernel(Object.assign(raw, { transport, window }) as unknown as KernelOptions);
+    // `server` too when it rode on the script's URL: file uploads (core/files.ts) need it.
+    k = createKernel(
+      Object.assign(raw, {
+        transport,
+        window,
+        server: server || undefined,
+      }) as unknown as KernelOptions,
+    );
     s.vid = null;
     k.subscribers.add((state) => (s.vid = state.vid));
     void k.booted.then(() => (s.vid = k!.state.vid));
