@@ -86,18 +86,22 @@ describe('files in the chat window', () => {
 
   it('never puts the server URL of a file in the page', async () => {
     const ui = await mountWithFiles();
-    ui.server.push({
-      t: 'msg',
-      m: {
-        id: 'a1',
-        from: 'agent',
-        text: '',
-        at: Date.now(),
-        attachments: [{ ...stored('e1', png()), url: 'javascript:alert(1)' }],
-      },
-    });
+    const push = (id: string, url: string) =>
+      ui.server.push({
+        t: 'msg',
+        m: {
+          id,
+          from: 'agent',
+          text: '',
+          at: Date.now(),
+          attachments: [{ ...stored('e1', png()), url }],
+        },
+      });
+    push('a1', '/v1/files/e1');
+    push('a2', 'javascript:alert(1)');
     await flush(10);
-    expect(ui.$('.m.a .th img')!.getAttribute('src')).toBe('blob:thumb');
+    expect(ui.$$('.m.a .th img').map((i) => i.getAttribute('src'))[0]).toBe('blob:thumb');
+    expect(ui.root.innerHTML).not.toContain('/v1/files/');
     expect(ui.root.innerHTML).not.toContain('javascript:');
   });
 
