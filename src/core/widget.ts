@@ -588,6 +588,8 @@ export function installChat(
         if (typeof m != 'string') messages.push(m);
       }
     const pendingIds = new Set((await outbox.load()).map((m) => m.cid));
+    // Files a reload cut off upload again now, not when the window next opens (core/files.ts).
+    if (((await k.store.get('uploads')) as unknown[] | undefined)?.length) void useFiles();
     for (const m of outbox.pending()) if (!messages.some((x) => x.cid == m.cid)) messages.push(m);
     if (k.destroyed) return;
     set({

@@ -174,6 +174,22 @@ describe('sending a file', () => {
     expect(second.frames('msg')).toHaveLength(1);
   });
 
+  it('restarts an upload cut off by a reload as the chat layer starts, before any UI asks for it', async () => {
+    const storage = createSpyStore();
+    const transport = createMemoryTransport();
+    const first = await ready({ storage, transport });
+    void first.widget.sendFile(png()).catch(() => {});
+    await flush();
+    first.widget.destroy();
+
+    const xhr = createFakeXHR();
+    vi.stubGlobal('XMLHttpRequest', xhr.XHR);
+    const second = make({ storage, transport });
+    await second.widget.ready();
+    await flush(10);
+    expect(xhr.requests.map((r) => r.headers['x-filename'])).toEqual(['shot.png']);
+  });
+
   it('shows an upload whose file did not survive the reload as failed, to be removed', async () => {
     const storage = createSpyStore();
     const transport = createMemoryTransport();
