@@ -19,6 +19,9 @@ void widget.run('on', 'unread', (n) => n.toFixed());
 void widget.run('identify', { email: 'a@b.c', userHash: 'x' });
 void widget.run('page');
 widget.on('auto_message', (a) => a.rule);
+void widget.run('chat:file', new Blob(['x']));
+void widget.sendFile(new File(['x'], 'a.txt'));
+widget.on('rating_submitted', (r) => (r.value == 'good' ? r.comment : ''));
 
 // @ts-expect-error misspelled command
 void widget.run('chat:opne');
@@ -32,6 +35,10 @@ void widget.run('variables', { when: new Date() });
 void widget.run('on', 'message_recieved', () => {});
 // @ts-expect-error unread listener gets a number, not a message
 void widget.run('on', 'unread', (m: { text: string }) => m.text);
+// @ts-expect-error chat:file takes a File or Blob, not a file name
+void widget.run('chat:file', 'photo.png');
+// @ts-expect-error a rating is good or bad
+widget.on('rating_submitted', (r) => r.value == 'meh');
 // @ts-expect-error consent is a boolean
 void widget.run('marketingConsent', 'yes');
 // @ts-expect-error unknown config key type
