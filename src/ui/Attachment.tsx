@@ -42,13 +42,28 @@ function AttachmentView({ a, t }: { a: Attachment; t: Strings }) {
     );
   return (
     <button type="button" class="fc" title={label} onClick={save}>
+      <ChipBody f={a} lang={lang} />
+    </button>
+  );
+}
+
+/** What a file chip shows: an icon, the name, the kind and the size (uploads show it too). */
+export function ChipBody({
+  f,
+  lang,
+}: {
+  f: { name: string; type: string; size: number };
+  lang: string;
+}) {
+  return (
+    <>
       <FileIcon />
       <span class="fn" dir="auto">
-        {a.name}
+        {f.name}
       </span>
       <span class="fz">
-        {fileKind(a.type)} · {fileSize(a.size, lang)}
+        {fileKind(f.type)} · {fileSize(f.size, lang)}
       </span>
-    </button>
+    </>
   );
 }

@@ -1,8 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { Files, Upload, UploadError } from '../core/files';
-import { fileKind, fileSize } from './file-size';
+import { ChipBody } from './Attachment';
 import { fill, type Strings } from './i18n';
-import { FileIcon } from './icons';
 
 /** Props of {@link Uploads}. */
 export interface UploadsProps {
@@ -44,13 +43,7 @@ export function Uploads({ uploads, files, t, lang, announce, onGone }: UploadsPr
       {uploads.map((u) => (
         <li key={u.cid} class={'m v up' + (u.error ? ' fl' : '')}>
           <span class="fc">
-            <FileIcon />
-            <span class="fn" dir="auto">
-              {u.name}
-            </span>
-            <span class="fz">
-              {fileKind(u.type)} · {fileSize(u.size, lang)}
-            </span>
+            <ChipBody f={u} lang={lang} />
           </span>
           {u.error ? (
             <span class="mt">

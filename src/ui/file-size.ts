@@ -27,4 +27,3 @@ export const fileKind = (type: string) =>
     .replace(/^plain$/, 'txt')
     .slice(0, 10)
     .toUpperCase();
-

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryTransport } from '../../src/transport/memory';
-import { parseMessage, type Attachment } from '../../src/protocol';
-import { createFakeXHR } from '../helpers/fake-xhr';
+import { parseMessage } from '../../src/protocol';
+import { createFakeXHR, storedFile } from '../helpers/fake-xhr';
 import { createSpyStore, flush, setup } from '../helpers/widget';
 
 const SERVER = 'http://127.0.0.1:9';
@@ -18,13 +18,18 @@ afterEach(() => {
 
 const png = () =>
   new File([new Uint8Array([137, 80, 78, 71, 1, 2, 3])], 'shot.png', { type: 'image/png' });
-const stored = (id: string, f: File): Attachment => ({
-  id,
-  name: f.name,
-  size: f.size,
-  type: f.type,
-  url: '/v1/files/' + id,
-});
+const stored = storedFile;
+
+/** A first page that starts an upload of `png()` and is gone before it finishes (a reload). */
+async function cutOff() {
+  const storage = createSpyStore();
+  const transport = createMemoryTransport();
+  const first = await ready({ storage, transport });
+  void first.widget.sendFile(png()).catch(() => {});
+  await flush();
+  first.widget.destroy();
+  return { storage, transport };
+}
 
 async function ready(options: Parameters<typeof setup>[0] = {}) {
   const xhr = createFakeXHR();
@@ -156,14 +161,7 @@ describe('sending a file', () => {
   });
 
   it('restarts an upload cut off by a reload from the copy the device kept', async () => {
-    const storage = createSpyStore();
-    const transport = createMemoryTransport();
-    const first = await ready({ storage, transport });
-    void first.widget.sendFile(png()).catch(() => {});
-    await flush();
-    first.widget.destroy();
-
-    const second = await ready({ storage, transport });
+    const second = await ready(await cutOff());
     await flush();
     expect(second.requests).toHaveLength(1);
     expect(second.files.state.uploads.map((u) => u.name)).toEqual(['shot.png']);
@@ -175,16 +173,10 @@ describe('sending a file', () => {
   });
 
   it('restarts an upload cut off by a reload as the chat layer starts, before any UI asks for it', async () => {
-    const storage = createSpyStore();
-    const transport = createMemoryTransport();
-    const first = await ready({ storage, transport });
-    void first.widget.sendFile(png()).catch(() => {});
-    await flush();
-    first.widget.destroy();
-
+    const page = await cutOff();
     const xhr = createFakeXHR();
     vi.stubGlobal('XMLHttpRequest', xhr.XHR);
-    const second = make({ storage, transport });
+    const second = make(page);
     await second.widget.ready();
     await flush(10);
     expect(xhr.requests.map((r) => r.headers['x-filename'])).toEqual(['shot.png']);

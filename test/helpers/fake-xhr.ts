@@ -1,3 +1,14 @@
+import type { Attachment } from '../../src/protocol';
+
+/** The attachment a server answers for a stored `file` with id `id`. */
+export const storedFile = (id: string, f: File): Attachment => ({
+  id,
+  name: f.name,
+  size: f.size,
+  type: f.type,
+  url: '/v1/files/' + id,
+});
+
 /**
  * A scriptable XMLHttpRequest for the file layer's uploads: each request waits in `requests`
  * until the test answers it (`progress`, `respond`, `fail`), so every step is observable.

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Attachment } from '../../src/protocol';
 import { fileKind, fileSize } from '../../src/ui/file-size';
-import { createFakeXHR } from '../helpers/fake-xhr';
+import { createFakeXHR, storedFile } from '../helpers/fake-xhr';
 import { cleanup, flush, mountUI } from './setup';
 
 afterEach(() => {
@@ -12,13 +11,7 @@ afterEach(() => {
 const SERVER = 'http://127.0.0.1:9';
 const pdf = () => new File(['%PDF-1.4 hello'], 'offer.pdf', { type: 'application/pdf' });
 const png = () => new File([new Uint8Array([137, 80, 78, 71])], 'shot.png', { type: 'image/png' });
-const stored = (id: string, f: File): Attachment => ({
-  id,
-  name: f.name,
-  size: f.size,
-  type: f.type,
-  url: '/v1/files/' + id,
-});
+const stored = storedFile;
 
 async function mountWithFiles() {
   const xhr = createFakeXHR();
