@@ -21,8 +21,9 @@ export const uploadError = (e: UploadError, t: Strings) =>
 
 /**
  * Files on their way, below the conversation, each as the visitor's message: its progress (a
- * `<progress>` named after the file) with Cancel, or why it failed with Retry and Remove. A
- * failure is announced once in the live region.
+ * `<progress>` named after the file) with Cancel, or why it failed with Remove (and Retry, unless
+ * the server refused its size or type: the same bytes would be refused again). A failure is
+ * announced once in the live region.
  */
 export function Uploads({ uploads, files, t, lang, announce, onGone }: UploadsProps) {
   const told = useRef(new Set<string>());
@@ -48,7 +49,7 @@ export function Uploads({ uploads, files, t, lang, announce, onGone }: UploadsPr
           {u.error ? (
             <span class="mt">
               {uploadError(u.error, t)}
-              {u.file && (
+              {u.file && u.error != 'big' && u.error != 'type' && (
                 <button type="button" class="rt" onClick={() => files.retry(u.cid)}>
                   {t.retry}
                 </button>

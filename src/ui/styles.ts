@@ -89,13 +89,14 @@ export const CSS =
 .af svg{width:20px;height:20px}
 .fs{display:flex;flex-direction:column;align-items:inherit;gap:4px;margin-top:4px}
 .th{display:block;padding:0;border-radius:12px;overflow:hidden;max-width:220px;box-shadow:inset 0 0 0 1px #e5e7eb}
-.th img{display:block;max-width:100%;max-height:200px}
+.th img{display:block;min-width:64px;max-width:100%;max-height:200px}
 .fc{display:grid;grid-template-columns:auto minmax(0,1fr);column-gap:8px;align-items:center;text-align:start;max-width:260px;padding:8px 12px;border-radius:12px;background:#f1f3f5;color:#1f2937}
 .fc svg{grid-row:span 2}
 .fn{font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .fz{font-size:12px;color:#4b5563}
 .ups{list-style:none;padding:4px 14px 8px;display:flex;flex-direction:column;max-height:40%;overflow-y:auto;flex:none}
 .up progress{width:110px;accent-color:var(--a)}
+.up .mt{flex-wrap:wrap;justify-content:flex-end}
 .rg{border-top:1px solid #e5e7eb;padding:10px 14px;display:flex;flex-wrap:wrap;gap:8px;align-items:center;flex:none}
 .rg p{flex:1;font-weight:600}
 .rg .mo{color:#374151}

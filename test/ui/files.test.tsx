@@ -98,26 +98,29 @@ describe('files in the chat window', () => {
     expect(ui.root.innerHTML).not.toContain('javascript:');
   });
 
-  it('says why an upload failed, retries it, and removes it with the focus back in the composer', async () => {
+  it('says why an upload failed, retries one that may pass, and removes it with the focus back in the composer', async () => {
     const ui = await mountWithFiles();
-    pick(ui.root, [pdf(), png()]);
+    pick(ui.root, [pdf(), png(), pdf()]);
     await flush();
     ui.requests[0]!.respond(413);
     ui.requests[1]!.respond(415);
+    ui.requests[2]!.fail();
     await flush();
     const rows = ui.$$('.up');
+    // Sending the same file again cannot pass a size or type check: no Retry for those.
     expect(rows.map((r) => r.querySelector('.mt')!.textContent)).toEqual([
-      'The file is too big.RetryRemove',
-      'This type of file is not allowed.RetryRemove',
+      'The file is too big.Remove',
+      'This type of file is not allowed.Remove',
+      'The upload failed.RetryRemove',
     ]);
-    expect(ui.text('[aria-live]')).toBe('shot.png: This type of file is not allowed.');
-    await ui.click(rows[0]!.querySelector('.rt')!);
-    expect(ui.requests).toHaveLength(3);
+    expect(ui.text('[aria-live]')).toBe('offer.pdf: The upload failed.');
+    await ui.click(rows[2]!.querySelector('.rt')!);
+    expect(ui.requests).toHaveLength(4);
     expect(ui.$$('.up progress')).toHaveLength(1);
-    const remove = ui.$$('.up')[1]!.querySelectorAll('.rt')[1] as HTMLElement;
+    const remove = ui.$$('.up')[1]!.querySelector('.rt') as HTMLElement;
     remove.focus();
     await ui.click(remove);
-    expect(ui.$$('.up')).toHaveLength(1);
+    expect(ui.$$('.up')).toHaveLength(2);
     expect(ui.root.activeElement?.id).toBe('vc-in');
   });
 
