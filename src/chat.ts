@@ -41,6 +41,7 @@ export function startChat(k: Kernel, chunk: ChunkLoader): Widget {
     (w) => {
       if (k.doc) shell = createShell(w, k.doc, () => void fetchUI().catch(() => {}), chunk);
     },
+    undefined,
     fetchUI,
   );
 }

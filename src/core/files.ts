@@ -1,4 +1,11 @@
-import { isAttachment, isRecord, type Attachment, type Message } from '../protocol';
+import { nanoid } from 'nanoid';
+import {
+  MAX_COMMENT,
+  isRecord,
+  parseAttachments,
+  type Attachment,
+  type Message,
+} from '../protocol';
 import type { Kernel } from './kernel';
 
 /** Why an upload failed: the server's answer (413, 415, 401, 400) or what went wrong on the way. */
@@ -81,8 +88,6 @@ const KEY = 'uploads';
 export const isImage = (type: string) => /^image\/(png|jpeg|gif|webp)$/.test(type);
 const ERRORS: Record<number, UploadError> = { 413: 'big', 415: 'type', 401: 'auth', 400: 'empty' };
 const OFFLINE = 'the chat is not connected; try again in a moment';
-/** Longest rating comment, in UTF-16 code units. */
-export const MAX_COMMENT = 1000;
 
 /** The chat server's HTTP base (`…/v1/`), from the `server` option (ws URLs too). */
 export const httpBase = (server: string) =>
@@ -189,14 +194,9 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
         f = JSON.parse(x.responseText).file;
       } catch {}
       // The server's answer is checked like the attachments of any message it sends.
-      if (x.status != 201 || !isAttachment(f))
-        return fail(ERRORS[x.status] || (x.status >= 500 ? 'server' : 'network'));
-      const { id, name, size, type, url: href } = f;
-      const sent = post('', {
-        id: u.cid,
-        cid: u.cid,
-        attachments: [{ id, name, size, type, url: href }],
-      });
+      const attachments = x.status == 201 && parseAttachments([f]);
+      if (!attachments) return fail(ERRORS[x.status] || (x.status >= 500 ? 'server' : 'network'));
+      const sent = post('', { id: u.cid, cid: u.cid, attachments });
       drop(u.cid);
       settle(u.cid, typeof sent == 'string' ? new Error('[visitor-chat] ' + sent) : sent);
     };
@@ -265,7 +265,7 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
         const q = query();
         if (q instanceof Error) return reject(q);
         const u: Upload = {
-          cid: k.deps.newId(),
+          cid: nanoid(),
           name: (name || (file as File).name || 'file').slice(0, 255),
           size: file.size,
           type: file.type,

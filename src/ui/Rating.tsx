@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { MAX_COMMENT, type Files, type RatingStep } from '../core/files';
+import type { Files, RatingStep } from '../core/files';
+import { MAX_COMMENT } from '../protocol';
 import type { Strings } from './i18n';
 import { CloseIcon } from './icons';
 
