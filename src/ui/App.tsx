@@ -18,8 +18,7 @@ import { rootClass, themeVars } from './theme';
 
 export { DEFAULT_COLOR } from './theme';
 /** What Tab can reach inside the dialog, for the focus trap of the full-screen (modal) window. */
-const FOCUSABLE =
-  'summary,button:not(:disabled),textarea,input:not([hidden]),a[href],[tabindex="0"]';
+const FOCUSABLE = 'summary,button:not(:disabled),textarea,input:not(.fi),a[href],[tabindex="0"]';
 const noop = () => {};
 /** The UI's own warnings (unknown `translations` keys): the console, prefixed like the core's. */
 const warn = (message: string) => {

@@ -82,7 +82,7 @@ export function Composer({ draft, t, lang, inputRef, onDraft, onSend, onFiles }:
           type="file"
           id="vc-fi"
           multiple
-          hidden
+          class="fi"
           onChange={(e) => {
             const input = e.currentTarget;
             if (input.files?.length) onFiles(Array.from(input.files));

@@ -87,6 +87,7 @@ export const CSS =
 .dz{position:absolute;inset:8px;border:3px dashed var(--a);border-radius:12px;background:rgba(255,255,255,.94);display:grid;place-items:center;padding:16px;text-align:center;font-weight:600;color:var(--a);pointer-events:none;z-index:2}
 .af{width:40px;height:40px;border-radius:50%;flex:none;display:grid;place-items:center;background:#f3f4f6;color:#374151}
 .af svg{width:20px;height:20px}
+.fi{display:none}
 .fs{display:flex;flex-direction:column;align-items:inherit;gap:4px;margin-top:4px}
 .th{display:block;padding:0;border-radius:12px;overflow:hidden;max-width:220px;box-shadow:inset 0 0 0 1px #e5e7eb}
 .th img{display:block;min-width:64px;max-width:100%;max-height:200px}

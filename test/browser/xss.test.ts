@@ -57,7 +57,8 @@ ${snippetFor(config).html}
 const w = (page: EnginePage) => (sel: string) => page.locator('[data-visitor-chat] ' + sel);
 
 /** Widget elements that are the widget's own (the contact form is a form). */
-const WIDGET_OWN = ['form.fm', 'form.cp'];
+// The widget's own forms and options menu (a <details>), never built from server text.
+const WIDGET_OWN = ['form.fm', 'form.cp', 'details.mn', '.mb form', 'form.rg'];
 
 /** One message row as read by `everyRow`. */
 interface Row {
