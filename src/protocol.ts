@@ -1,6 +1,8 @@
 /**
  * The wire protocol between the widget and a server, version 2 (version 1 plus the `hist`
- * frames and `welcome.more`: a long conversation arrives a page at a time).
+ * frames and `welcome.more`: a long conversation arrives a page at a time). Files, rating and
+ * the `closed` frame (DESIGN.md §9) are optional additions to version 2: peers that predate them
+ * send none and drop the frames they do not know.
  *
  * Every frame is a JSON object with a short tag `t`. Each field is documented once, here.
  * The server must validate client frames; the widget validates server frames with
@@ -20,6 +22,12 @@ export const HISTORY_PAGE = 50;
 /** Longest message text, in UTF-16 code units, either way. */
 export const MAX_TEXT = 4000;
 
+/** Most files one message carries. */
+export const MAX_ATTACHMENTS = 10;
+
+/** Longest rating comment, in UTF-16 code units. */
+export const MAX_COMMENT = 1000;
+
 /** Who wrote a message. `trigger` is an auto message, `bot` a chatbot's line. */
 export type Author = 'visitor' | 'agent' | 'bot' | 'trigger' | 'system';
 
@@ -29,6 +37,23 @@ export interface QuickReply {
   label: string;
   /** What is sent as the visitor's message when picked (defaults to the label). */
   value: string;
+}
+
+/**
+ * A file attached to a message (ours, DESIGN.md §9). Uploaded with `POST /v1/files` first; the
+ * server fills in every field from what it stored.
+ */
+export interface Attachment {
+  /** Server id: at least 128 random bits, base64url. */
+  id: string;
+  /** File name as the uploader gave it (display only). */
+  name: string;
+  /** Size in bytes. */
+  size: number;
+  /** Media type the server found in the bytes (`image/png`, `application/pdf`, `text/plain`). */
+  type: string;
+  /** Path on the chat server, `/v1/files/<id>` (read with the visitor token or agent bearer). */
+  url: string;
 }
 
 /** A chat message as it travels on the wire and lives in the widget's state. */
@@ -45,6 +70,8 @@ export interface Message {
   name?: string;
   /** Quick replies offered with this message (bot and auto messages). */
   replies?: QuickReply[];
+  /** Files sent with this message (the text may then be empty). */
+  attachments?: Attachment[];
 }
 
 /** Page information sent with `hello` and `page`. */
@@ -123,8 +150,30 @@ export interface PageFrame extends PageInfo {
 export interface SendFrame {
   t: 'msg';
   cid: string;
+  /** May be empty when `attachments` is not. */
   text: string;
   at: number;
+  /**
+   * Files uploaded by this visitor (`POST /v1/files`), by id: at most {@link MAX_ATTACHMENTS}. The
+   * server fills in the rest of each {@link Attachment}.
+   */
+  attachments?: { id: string }[];
+}
+
+/**
+ * The visitor rates its last closed (or current) conversation (ours). A new rating replaces the
+ * conversation's earlier one.
+ */
+export interface RateFrame {
+  t: 'rate';
+  value: 'good' | 'bad';
+  /** At most {@link MAX_COMMENT}. */
+  comment?: string;
+}
+
+/** The visitor ends the open conversation from the widget (as an agent's close; ours). */
+export interface EndFrame {
+  t: 'end';
 }
 
 /** Identity change. `form: true` when it came from the contact form. */
@@ -200,7 +249,9 @@ export type ClientFrame =
   | AutoMessageShownFrame
   | ChatStateFrame
   | ReadFrame
-  | TypingFrame;
+  | TypingFrame
+  | RateFrame
+  | EndFrame;
 
 // ---- server → client ----
 
@@ -279,6 +330,11 @@ export interface RulesFrame {
   rules: unknown[];
 }
 
+/** The open conversation was closed (by an agent, or ended by the visitor): ask for a rating. */
+export interface ClosedFrame {
+  t: 'closed';
+}
+
 /** The server refused a frame. */
 export interface ErrorFrame {
   t: 'err';
@@ -296,6 +352,7 @@ export type ServerFrame =
   | StatusFrame
   | HistoryFrame
   | RulesFrame
+  | ClosedFrame
   | ErrorFrame;
 
 // ---- validation ----
@@ -333,6 +390,30 @@ function parseReplies(value: unknown): QuickReply[] | undefined | false {
   return out;
 }
 
+/** Attachment ids and paths: what `POST /v1/files` issues, nothing a URL scheme could hide in. */
+const FILE_ID = /^[\w-]{1,100}$/;
+
+function parseAttachments(value: unknown): Attachment[] | undefined | false {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length > MAX_ATTACHMENTS) return false;
+  const out: Attachment[] = [];
+  for (const a of value) {
+    // Only the chat server's own file path: never a javascript: or data: URL from a frame.
+    if (
+      !isRecord(a) ||
+      !isStr(a.id, 100) ||
+      !FILE_ID.test(a.id) ||
+      a.url !== '/v1/files/' + a.id ||
+      !isStr(a.name, 255) ||
+      !isNum(a.size) ||
+      !isStr(a.type, 100)
+    )
+      return false;
+    out.push({ id: a.id, name: a.name, size: a.size, type: a.type, url: a.url });
+  }
+  return out;
+}
+
 /** Validates a message; returns a clean copy (only known fields) or a reason string. */
 export function parseMessage(value: unknown): Message | string {
   if (!isRecord(value)) return 'message is not an object';
@@ -345,10 +426,13 @@ export function parseMessage(value: unknown): Message | string {
   if (name !== undefined && !isStr(name, 200)) return 'message name must be a string';
   const replies = parseReplies(value.replies);
   if (replies === false) return 'message replies must be a list of {label, value}';
+  const files = parseAttachments(value.attachments);
+  if (files === false) return 'message attachments must be files of this server';
   const m: Message = { id, from: from as Author, text, at };
   if (cid !== undefined) m.cid = cid;
   if (name !== undefined) m.name = name;
   if (replies) m.replies = replies;
+  if (files) m.attachments = files;
   return m;
 }
 
@@ -437,6 +521,7 @@ export function parseServerFrame(input: unknown): ServerFrame | string {
       return Array.isArray(f.rules) ? { t: f.t, rules: f.rules } : 'rules is not a list';
     case 'blocked':
     case 'unblocked':
+    case 'closed':
       return { t: f.t };
     case 'typing':
       return typeof f.on == 'boolean' ? { t: 'typing', on: f.on } : 'typing.on must be a boolean';
@@ -609,12 +694,37 @@ export function parseClientFrame(input: unknown): ClientFrame | string {
       const page = parsePage(f, 'page');
       return isStr(page) ? page : { t: 'page', ...page };
     }
-    case 'msg':
+    case 'msg': {
       if (!isId(f.cid)) return 'msg.cid must be an id';
-      if (!isStr(f.text) || !f.text)
-        return 'msg.text must be a non-empty string of at most ' + MAX_TEXT;
+      const files = f.attachments;
+      if (
+        files !== undefined &&
+        (!Array.isArray(files) ||
+          !files.length ||
+          files.length > MAX_ATTACHMENTS ||
+          !files.every((a) => isRecord(a) && isStr(a.id, 100) && FILE_ID.test(a.id)))
+      )
+        return (
+          'msg.attachments must be a list of 1 to ' + MAX_ATTACHMENTS + ' {id} of uploaded files'
+        );
+      if (!isStr(f.text) || (!f.text && !files))
+        return (
+          'msg.text must be a string of at most ' + MAX_TEXT + ', not empty without attachments'
+        );
       if (!isNum(f.at)) return 'msg.at must be a number';
-      return { t: 'msg', cid: f.cid, text: f.text, at: f.at };
+      const out: SendFrame = { t: 'msg', cid: f.cid, text: f.text, at: f.at };
+      if (files) out.attachments = (files as { id: string }[]).map((a) => ({ id: a.id }));
+      return out;
+    }
+    case 'rate':
+      if (f.value !== 'good' && f.value !== 'bad') return "rate.value must be 'good' or 'bad'";
+      if (!opt(f.comment, (c) => isStr(c, MAX_COMMENT)))
+        return 'rate.comment must be a string of at most ' + MAX_COMMENT;
+      return f.comment === undefined
+        ? { t: 'rate', value: f.value }
+        : { t: 'rate', value: f.value, comment: f.comment as string };
+    case 'end':
+      return { t: 'end' };
     case 'id': {
       const out: IdentifyFrame = { t: 'id' };
       const err = parseProfile(f, out, 'id');
