@@ -14,7 +14,11 @@ import { joinCluster, type Cluster } from './cluster';
 import type { HeartbeatTiming } from './connections-redis';
 import { createMemoryEventLog, type EventLog } from './event-log';
 import { readSettings, type Settings } from './config';
+import { createDiskBlobs } from './files-disk';
+import { createFiles, type Files } from './files';
+import { createFilesHttp } from './files-http';
 import { createHealth } from './health';
+import { createHttpLimiter } from './http-limiter';
 import { logRefusals, sendError } from './http-json';
 import { COUNTS_INTERVAL_MS, createHub, type Hub } from './hub';
 import { consoleLogger, type Logger } from './log';
@@ -53,6 +57,10 @@ export interface ServerOptions extends Partial<Settings> {
   events?: EventLog;
   /** Heartbeat timing of a cluster node (`redisUrl`; tests shorten it). */
   presenceTiming?: Partial<HeartbeatTiming>;
+  /** Uploads per visitor (default 10 at once, then one every 2 s). */
+  uploadRate?: RateOptions;
+  /** How often files past FILE_RETENTION_DAYS are deleted (default hourly). */
+  fileSweepMs?: number;
 }
 
 /** A running server. */
@@ -67,6 +75,8 @@ export interface RunningServer {
   hub: Hub;
   /** The link to the other nodes (with `redisUrl`). */
   cluster?: Cluster;
+  /** Uploaded files (its `sweep` runs every `fileSweepMs`). */
+  files: Files;
   /** Stops accepting, closes every connection, writes what is pending, closes the database. */
   close(): Promise<void>;
 }
@@ -141,6 +151,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onCount: (n) => (cluster ? cluster.bus.agentsChanged() : hub?.agentsChanged(n)),
   });
   cluster?.countAgents(() => feed.count());
+  const files = createFiles({
+    store,
+    blobs: store.blobs ?? createDiskBlobs(settings.uploadDir),
+    maxBytes: settings.maxUploadBytes,
+    types: settings.uploadTypes,
+    retentionDays: settings.fileRetentionDays,
+    log,
+    now: options.now,
+  });
+  const fileSweep = setInterval(
+    () => void files.sweep().catch((e) => log.warn('files: sweep failed: ' + String(e))),
+    options.fileSweepMs ?? 3_600_000,
+  );
+  fileSweep.unref();
   hub = createHub({
     ...settings,
     store,
@@ -169,8 +193,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     pingMs: options.pingMs ?? 30_000,
     maxBuffered: options.maxBuffered,
   });
+  const uploads = createHttpLimiter(options.uploadRate ?? { rate: 0.5, burst: 10 });
   const visitorHttp = createVisitorHttp({
     ...common,
+    more: [
+      createFilesHttp({
+        hub,
+        files,
+        log,
+        keys: settings.keys,
+        agentToken: settings.agentToken,
+        limiter: uploads,
+      }),
+    ],
     maxBuffered: options.maxBuffered,
     pollMs: options.pollMs,
     pingMs: options.streamPingMs,
@@ -277,6 +312,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       });
     });
   } catch (e) {
+    clearInterval(fileSweep);
     await hub.close();
     automations.close();
     feed.close();
@@ -299,8 +335,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     settings,
     hub,
     cluster,
+    files,
     close() {
       return (closing ??= new Promise<void>((resolve) => {
+        clearInterval(fileSweep);
         sockets.close();
         visitorHttp.close();
         feed.close();
