@@ -8,6 +8,7 @@
 import type { AutoMessageRule } from '../../src/core/rules';
 import {
   HISTORY_PAGE,
+  type Attachment,
   type ClientFrame,
   type HelloFrame,
   type HistoryFrame,
@@ -79,6 +80,8 @@ export interface HubOptions extends PresenceOptions {
   cluster?: Cluster;
   /** Keep each visitor's address (STORE_IP=1). */
   storeIp?: boolean;
+  /** Uploaded files (files.ts): what a visitor message may attach. */
+  files?: { forMessage(vid: string, ids: string[]): Promise<Attachment[] | string> };
 }
 
 /** Visitor frames after which the stored visitor changed (the other nodes read it again). */
@@ -302,6 +305,8 @@ export function createHub(o: HubOptions) {
     setTyping,
     later,
     bots: o.bots,
+    attachments: (vid, ids) =>
+      o.files ? o.files.forMessage(vid, ids) : Promise.resolve('this server takes no files'),
     async capture(v, field, value) {
       if (applyProfile(v, { [field]: value })) v.verified = false;
       v.customer = true;
@@ -586,8 +591,13 @@ export function createHub(o: HubOptions) {
       if (refresh(v, t, po)) emit(v);
     },
     /** An agent message (see conversations.ts); rejects when the store is unreachable. */
-    agentMessage: (v: LiveVisitor, text: string, name: string | undefined, open: boolean) =>
-      agentAction(v, () => talk.agentMessage(v, text, name, open)),
+    agentMessage: (
+      v: LiveVisitor,
+      text: string,
+      name: string | undefined,
+      open: boolean,
+      attachments?: Attachment[],
+    ) => agentAction(v, () => talk.agentMessage(v, text, name, open, attachments)),
     /** Closes the open conversation with a system message; false when none is open. */
     closeConversation: (v: LiveVisitor) => agentAction(v, () => talk.closeConversation(v)),
     /** Blocks or unblocks; the visitor's widgets hear it at once. */

@@ -178,6 +178,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     sweepMs: options.sweepMs,
     now: options.now,
     cluster,
+    files,
   });
   cluster?.bus.onAgents((online) => hub!.agentsChanged(online ? 1 : 0));
   const common = {
@@ -222,6 +223,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     token: settings.agentToken,
     plan: settings.plan,
     log,
+    files,
     automations: createAutomationsApi({ automations, stats: () => store.automationStats() }),
   });
   let base = '';
