@@ -170,7 +170,10 @@ export function createConversations(o: ConversationOptions) {
       return { message: await post(v, c, m), opened };
     },
 
-    /** Closes the open conversation with a system message; false when none is open. */
+    /**
+     * Closes the open conversation with a system message, then tells the visitor's widgets
+     * (`closed`: they ask for a rating); false when none is open.
+     */
     async closeConversation(v: LiveVisitor): Promise<boolean> {
       const c = v.conversation;
       if (!c) return false;
@@ -179,6 +182,7 @@ export function createConversations(o: ConversationOptions) {
       v.conversation = null;
       changed(v);
       o.emit(v);
+      o.deliver(v, { t: 'closed' });
       return true;
     },
   };

@@ -67,7 +67,7 @@ export interface HubOptions extends PresenceOptions {
   /** The site's chatbot flows (automations.ts). */
   bots: ConversationOptions['bots'];
   log: Logger;
-  metrics?: Pick<Metrics, 'frame' | 'message' | 'delivered'>;
+  metrics?: Pick<Metrics, 'frame' | 'message' | 'delivered' | 'rating'>;
   /** How long the bot "types" before it answers (default 700 ms). */
   botDelayMs?: number;
   /** How often presence is re-derived and activity written (default 5 s). */
@@ -85,7 +85,16 @@ export interface HubOptions extends PresenceOptions {
 }
 
 /** Visitor frames after which the stored visitor changed (the other nodes read it again). */
-const STORED_BY: ReadonlySet<string> = new Set(['msg', 'page', 'id', 'vars', 'group', 'am']);
+const STORED_BY: ReadonlySet<string> = new Set([
+  'msg',
+  'page',
+  'id',
+  'vars',
+  'group',
+  'am',
+  'rate',
+  'end',
+]);
 
 /** The feed's `counts` event goes at most once per this interval (DESIGN.md §8). */
 export const COUNTS_INTERVAL_MS = 1000;
@@ -387,6 +396,13 @@ export function createHub(o: HubOptions) {
       case 'typing':
         if (v.blockedAt == null) setTyping(v, f.on);
         break;
+      case 'end':
+        // Nothing open: the widget's end is already done (another tab, an agent).
+        await talk.closeConversation(v);
+        break;
+      case 'rate':
+        await rate(v, f, reply);
+        break;
       case 'hist':
         reply.send(await history(v, f.before, f.limit || HISTORY_PAGE));
         break;
@@ -396,6 +412,27 @@ export function createHub(o: HubOptions) {
         break;
     }
     return true;
+  }
+
+  /** Rates the open conversation, else the last closed one (DESIGN.md §9). */
+  async function rate(v: LiveVisitor, f: Extract<ClientFrame, { t: 'rate' }>, reply: Conn) {
+    const c = v.conversation ?? (await store.lastConversation(v.id));
+    if (!c) {
+      reply.send({
+        t: 'err',
+        code: 'no_conversation',
+        message: 'there is no conversation to rate',
+      });
+      return;
+    }
+    const rating: LiveVisitor['rating'] = { value: f.value, at: now() };
+    if (f.comment?.trim()) rating.comment = f.comment.trim();
+    await store.rateConversation(c.id, rating);
+    v.rating = rating;
+    changed(v);
+    o.metrics?.rating(f.value);
+    log.info(`visitor ${v.id}: conversation ${c.id} rated ${f.value}`);
+    await saved(v);
   }
 
   /** The page of the open conversation before message `before` (none for an unknown id). */

@@ -19,6 +19,8 @@ import { createFiles, type Files } from './files';
 import { createFilesHttp } from './files-http';
 import { createHealth } from './health';
 import { createHttpLimiter } from './http-limiter';
+import { createMailer } from './mailer';
+import { createTranscriptHttp } from './transcript-http';
 import { logRefusals, sendError } from './http-json';
 import { COUNTS_INTERVAL_MS, createHub, type Hub } from './hub';
 import { consoleLogger, type Logger } from './log';
@@ -61,6 +63,8 @@ export interface ServerOptions extends Partial<Settings> {
   uploadRate?: RateOptions;
   /** How often files past FILE_RETENTION_DAYS are deleted (default hourly). */
   fileSweepMs?: number;
+  /** Transcript emails per visitor (default 3 at once, then one a minute). */
+  emailRate?: RateOptions;
 }
 
 /** A running server. */
@@ -160,10 +164,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     log,
     now: options.now,
   });
-  const fileSweep = setInterval(
-    () => void files.sweep().catch((e) => log.warn('files: sweep failed: ' + String(e))),
-    options.fileSweepMs ?? 3_600_000,
-  );
+  const fileSweep = setInterval(() => {
+    uploads.sweep();
+    emails.sweep();
+    void files.sweep().catch((e) => log.warn('files: sweep failed: ' + String(e)));
+  }, options.fileSweepMs ?? 3_600_000);
   fileSweep.unref();
   hub = createHub({
     ...settings,
@@ -195,6 +200,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxBuffered: options.maxBuffered,
   });
   const uploads = createHttpLimiter(options.uploadRate ?? { rate: 0.5, burst: 10 });
+  const mailer = settings.smtpUrl
+    ? createMailer({ url: settings.smtpUrl, from: settings.mailFrom, log, onSent: metrics.email })
+    : undefined;
+  const emails = createHttpLimiter(options.emailRate ?? { rate: 1 / 60, burst: 3 });
   const visitorHttp = createVisitorHttp({
     ...common,
     more: [
@@ -205,6 +214,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         keys: settings.keys,
         agentToken: settings.agentToken,
         limiter: uploads,
+      }),
+      createTranscriptHttp({
+        hub,
+        store,
+        log,
+        keys: settings.keys,
+        mailer,
+        limiter: emails,
+        baseUrl: () => settings.publicUrl ?? base,
       }),
     ],
     maxBuffered: options.maxBuffered,
@@ -341,6 +359,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close() {
       return (closing ??= new Promise<void>((resolve) => {
         clearInterval(fileSweep);
+        mailer?.close();
         sockets.close();
         visitorHttp.close();
         feed.close();

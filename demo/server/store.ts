@@ -13,6 +13,7 @@ import {
   type PageInfo,
   type Variable,
 } from '../../src/protocol';
+import type { Rating } from '../shared/visitor-list';
 import type { Logger } from './log';
 
 /** A visitor as the database keeps it. */
@@ -53,13 +54,7 @@ export interface StoredVisitor {
   rating: Rating | null;
 }
 
-/** A visitor's rating of a conversation (DESIGN.md §9). */
-export interface Rating {
-  value: 'good' | 'bad';
-  comment?: string;
-  /** When it was given, ms epoch. */
-  at: number;
-}
+export type { Rating } from '../shared/visitor-list';
 
 /** An uploaded file's metadata (its bytes are in the {@link Blobs}). */
 export interface StoredFile {
@@ -146,6 +141,8 @@ export interface StoredConversation {
   lastVisitorAt: number;
   lastAgentAt: number;
   bot: string;
+  /** When it was closed (read back from the store; absent on one just created). */
+  closedAt?: number | null;
 }
 
 /** A page view as the agent API answers it. */
@@ -378,6 +375,7 @@ export const toConversation = (r: Row | undefined): StoredConversation | undefin
     lastVisitorAt: r.last_visitor_at as number,
     lastAgentAt: r.last_agent_at as number,
     bot: r.bot as string,
+    ...(r.closed_at != null && { closedAt: Number(r.closed_at) }),
   };
 
 /** Rows of `rule, shown, replied, conversations` as the stats map. */
