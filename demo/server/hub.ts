@@ -80,6 +80,8 @@ export interface HubOptions extends PresenceOptions {
   cluster?: Cluster;
   /** Keep each visitor's address (STORE_IP=1). */
   storeIp?: boolean;
+  /** Hears every stored message (offline notifications, notify.ts). */
+  onStored?(v: LiveVisitor, m: Message): void;
   /** Uploaded files (files.ts): what a visitor message may attach. */
   files?: { forMessage(vid: string, ids: string[]): Promise<Attachment[] | string> };
 }
@@ -310,6 +312,7 @@ export function createHub(o: HubOptions) {
       events.append([{ event: 'message', data: JSON.stringify({ visitorId: v.id, message: m }) }]);
       o.metrics?.message(m.from);
       o.metrics?.delivered((performance.now() - startedAt) / 1000);
+      o.onStored?.(v, m);
     },
     setTyping,
     later,

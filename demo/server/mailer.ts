@@ -19,7 +19,8 @@ export interface Mail {
 export interface Mailer {
   /** Sends `mail` of `kind`; resolves whether the SMTP server took it (never rejects). */
   send(kind: 'transcript' | 'notification', mail: Mail): Promise<boolean>;
-  close(): void;
+  /** Waits for the emails being sent (at most 5 s), then closes the transport. */
+  close(): Promise<void>;
 }
 
 /** An address a visitor may give (no display name, no spaces, at most 254). */
@@ -33,26 +34,41 @@ export function createMailer(o: {
   onSent?: (kind: 'transcript' | 'notification', ok: boolean) => void;
 }): Mailer {
   const transport = nodemailer.createTransport(o.url);
+  const sending = new Set<Promise<boolean>>();
+  async function send(kind: 'transcript' | 'notification', mail: Mail): Promise<boolean> {
+    try {
+      await transport.sendMail({
+        from: o.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        attachments: mail.attachment
+          ? [{ ...mail.attachment, contentType: 'text/plain; charset=utf-8' }]
+          : undefined,
+      });
+      o.onSent?.(kind, true);
+      return true;
+    } catch (e) {
+      o.log.warn(`email (${kind}) to ${mail.to} not sent: ${(e as Error).message}`);
+      o.onSent?.(kind, false);
+      return false;
+    }
+  }
   return {
-    async send(kind, mail) {
-      try {
-        await transport.sendMail({
-          from: o.from,
-          to: mail.to,
-          subject: mail.subject,
-          text: mail.text,
-          attachments: mail.attachment
-            ? [{ ...mail.attachment, contentType: 'text/plain; charset=utf-8' }]
-            : undefined,
-        });
-        o.onSent?.(kind, true);
-        return true;
-      } catch (e) {
-        o.log.warn(`email (${kind}) to ${mail.to} not sent: ${(e as Error).message}`);
-        o.onSent?.(kind, false);
-        return false;
-      }
+    send(kind, mail) {
+      const p = send(kind, mail);
+      sending.add(p);
+      void p.then(() => sending.delete(p));
+      return p;
     },
-    close: () => transport.close(),
+    async close() {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(sending),
+        new Promise((resolve) => (timer = setTimeout(resolve, 5000))),
+      ]);
+      clearTimeout(timer);
+      transport.close();
+    },
   };
 }

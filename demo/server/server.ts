@@ -20,6 +20,7 @@ import { createFilesHttp } from './files-http';
 import { createHealth } from './health';
 import { createHttpLimiter } from './http-limiter';
 import { createMailer } from './mailer';
+import { createNotifier, type Notifier } from './notify';
 import { createTranscriptHttp } from './transcript-http';
 import { logRefusals, sendError } from './http-json';
 import { COUNTS_INTERVAL_MS, createHub, type Hub } from './hub';
@@ -65,6 +66,8 @@ export interface ServerOptions extends Partial<Settings> {
   fileSweepMs?: number;
   /** Transcript emails per visitor (default 3 at once, then one a minute). */
   emailRate?: RateOptions;
+  /** How long an offline notification waits for more of the visitor's frames (default 2 s). */
+  notifySettleMs?: number;
 }
 
 /** A running server. */
@@ -155,6 +158,24 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onCount: (n) => (cluster ? cluster.bus.agentsChanged() : hub?.agentsChanged(n)),
   });
   cluster?.countAgents(() => feed.count());
+  const mailer = settings.smtpUrl
+    ? createMailer({ url: settings.smtpUrl, from: settings.mailFrom, log, onSent: metrics.email })
+    : undefined;
+  let base = '';
+  const publicBase = () => settings.publicUrl ?? base;
+  const notifier: Notifier | undefined =
+    mailer && settings.notifyEmail
+      ? createNotifier({
+          mailer,
+          to: settings.notifyEmail,
+          intervalMs: settings.notifyIntervalMs,
+          settleMs: options.notifySettleMs,
+          agentsOnline: () => hub?.agentsOnline() ?? false,
+          baseUrl: publicBase,
+          log,
+          now: options.now,
+        })
+      : undefined;
   const files = createFiles({
     store,
     blobs: store.blobs ?? createDiskBlobs(settings.uploadDir),
@@ -184,6 +205,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     now: options.now,
     cluster,
     files,
+    onStored: notifier?.messageStored,
   });
   cluster?.bus.onAgents((online) => hub!.agentsChanged(online ? 1 : 0));
   const common = {
@@ -200,9 +222,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxBuffered: options.maxBuffered,
   });
   const uploads = createHttpLimiter(options.uploadRate ?? { rate: 0.5, burst: 10 });
-  const mailer = settings.smtpUrl
-    ? createMailer({ url: settings.smtpUrl, from: settings.mailFrom, log, onSent: metrics.email })
-    : undefined;
   const emails = createHttpLimiter(options.emailRate ?? { rate: 1 / 60, burst: 3 });
   const visitorHttp = createVisitorHttp({
     ...common,
@@ -222,7 +241,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         keys: settings.keys,
         mailer,
         limiter: emails,
-        baseUrl: () => settings.publicUrl ?? base,
+        baseUrl: publicBase,
       }),
     ],
     maxBuffered: options.maxBuffered,
@@ -244,7 +263,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     files,
     automations: createAutomationsApi({ automations, stats: () => store.automationStats() }),
   });
-  let base = '';
   const pages = createPages({
     root,
     siteKey: settings.keys[0]!,
@@ -359,7 +377,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close() {
       return (closing ??= new Promise<void>((resolve) => {
         clearInterval(fileSweep);
-        mailer?.close();
+        notifier?.close();
         sockets.close();
         visitorHttp.close();
         feed.close();
@@ -371,6 +389,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
             .then(() => cluster?.close())
             .then(() => store.close())
             .catch((e) => log.error('closing the store: ' + String(e)))
+            .then(() => mailer?.close())
             .then(resolve);
         });
         server.closeAllConnections();

@@ -32,18 +32,17 @@ export function humanSize(n: number): string {
 
 const iso = (t: number) => new Date(t).toISOString();
 
-/** The transcript of `messages`, oldest first. */
-export function transcriptText(messages: Message[], info: TranscriptInfo): string {
-  const lines = [
-    'Chat transcript',
-    'Started: ' + iso(info.openedAt),
-    ...(info.closedAt ? ['Ended: ' + iso(info.closedAt)] : []),
-    '',
-  ];
+/** `messages` as transcript lines (the body of a transcript or a notification). */
+export function messageLines(
+  messages: Message[],
+  visitorName: string | null,
+  base: string,
+): string[] {
+  const lines: string[] = [];
   for (const m of messages) {
     const who =
       m.from == 'visitor'
-        ? info.visitorName || AUTHORS.visitor
+        ? visitorName || AUTHORS.visitor
         : m.name
           ? `${m.name} (${AUTHORS[m.from].toLowerCase()})`
           : AUTHORS[m.from];
@@ -52,8 +51,20 @@ export function transcriptText(messages: Message[], info: TranscriptInfo): strin
     lines.push(`[${iso(m.at)}] ${who}: ${text}`);
     for (const a of m.attachments ?? [])
       lines.push(
-        `    Attachment: ${a.name} (${a.type.split(';')[0]}, ${humanSize(a.size)}) ${info.base}${a.url}`,
+        `    Attachment: ${a.name} (${a.type.split(';')[0]}, ${humanSize(a.size)}) ${base}${a.url}`,
       );
   }
+  return lines;
+}
+
+/** The transcript of `messages`, oldest first. */
+export function transcriptText(messages: Message[], info: TranscriptInfo): string {
+  const lines = [
+    'Chat transcript',
+    'Started: ' + iso(info.openedAt),
+    ...(info.closedAt ? ['Ended: ' + iso(info.closedAt)] : []),
+    '',
+    ...messageLines(messages, info.visitorName, info.base),
+  ];
   return lines.join('\n') + '\n';
 }
