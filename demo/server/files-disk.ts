@@ -3,8 +3,8 @@
  * id, created lazily. An upload streams into a temporary name and is renamed once complete, so
  * a half-written file is never served.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -45,13 +45,10 @@ export function createDiskBlobs(dir: string): Blobs {
       }
     },
     async read(id) {
-      const p = path(id);
-      try {
-        await stat(p);
-      } catch {
-        return undefined;
-      }
-      return createReadStream(p);
+      // Opened here, so a missing file is known now (not as a stream error nobody hears yet),
+      // and a file the sweep deletes meanwhile is still read whole.
+      const handle = await open(path(id), 'r').catch(() => undefined);
+      return handle?.createReadStream();
     },
     async delete(ids) {
       for (const id of ids) await gone(path(id));

@@ -14,7 +14,7 @@ import type { Hub } from './hub';
 import type { Logger } from './log';
 import { attachmentOf } from './store';
 import { safeEqual } from './secrets';
-import { createVisitorAuth, unavailable, VID } from './visitor-auth';
+import { bearer, createQueryAuth, unavailable } from './visitor-auth';
 
 /** What the endpoints need. */
 export interface FilesHttpOptions {
@@ -25,12 +25,6 @@ export interface FilesHttpOptions {
   agentToken: string;
   /** Uploads per visitor. */
   limiter: HttpLimiter;
-}
-
-/** The bearer token of a request: `Authorization: Bearer …`, else `?access_token=`. */
-export function bearer(req: IncomingMessage, url: URL): string | undefined {
-  const m = /^Bearer ([^\s]+)\s*$/i.exec(req.headers.authorization || '');
-  return m?.[1] ?? (url.searchParams.get('access_token') || undefined);
 }
 
 /** `Content-Disposition` with the name as RFC 6266 wants it (an ASCII fallback, then UTF-8). */
@@ -54,25 +48,11 @@ const SAFE = {
 /** Creates the endpoints. */
 export function createFilesHttp(o: FilesHttpOptions) {
   const { hub, files, log } = o;
-  const authorize = createVisitorAuth(hub, log);
-
-  /** A visitor's credentials from the query (`token`, or a bearer token), key checked. */
-  function visitorCreds(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    cors: Record<string, string>,
-  ) {
-    const key = url.searchParams.get('key') || '';
-    if (!o.keys.includes(key)) {
-      sendError(res, 404, 'unknown_key', 'unknown account key', cors);
-      return undefined;
-    }
-    return {
-      vid: url.searchParams.get('vid') || '',
-      token: url.searchParams.get('token') || bearer(req, url),
-    };
-  }
+  const visitor = createQueryAuth(hub, log, o.keys);
+  // Uploads are limited per visitor before anything is read.
+  const uploader = createQueryAuth(hub, log, o.keys, (res, vid, cors) =>
+    o.limiter.limited(res, 'f ' + vid, 1, cors),
+  );
 
   async function upload(
     req: IncomingMessage,
@@ -80,19 +60,7 @@ export function createFilesHttp(o: FilesHttpOptions) {
     url: URL,
     cors: Record<string, string>,
   ) {
-    if (!url.searchParams.get('token') && !bearer(req, url))
-      return sendError(
-        res,
-        401,
-        'invalid_token',
-        'send the visitor token (token= or Authorization: Bearer)',
-        cors,
-      );
-    const creds = visitorCreds(req, res, url, cors);
-    if (!creds) return;
-    if (!VID.test(creds.vid)) return sendError(res, 400, 'bad_request', 'vid must be an id', cors);
-    if (o.limiter.limited(res, 'f ' + creds.vid, 1, cors)) return;
-    const v = await authorize(res, creds.vid, creds.token, cors);
+    const v = await uploader(req, res, url, cors);
     if (!v) return;
     if (v.blockedAt != null)
       return sendError(res, 403, 'blocked', 'blocked visitors cannot send files', cors);
@@ -133,9 +101,7 @@ export function createFilesHttp(o: FilesHttpOptions) {
             : 'wrong agent token',
           { ...cors, 'www-authenticate': 'Bearer' },
         );
-      const creds = visitorCreds(req, res, url, cors);
-      if (!creds) return;
-      const v = await authorize(res, creds.vid, creds.token, cors);
+      const v = await visitor(req, res, url, cors);
       if (!v) return;
       owner = v.id;
     }
@@ -159,7 +125,11 @@ export function createFilesHttp(o: FilesHttpOptions) {
         file.name,
       ),
     });
-    if (req.method == 'HEAD') return void res.end();
+    if (req.method == 'HEAD') {
+      // The bytes are not read: their stream (an open file) is closed.
+      await body[Symbol.asyncIterator]().return?.();
+      return void res.end();
+    }
     await pipeline(Readable.from(body), res).catch((e) => {
       log.warn(`file ${file.id}: not sent whole: ${e}`);
       res.destroy();

@@ -4,7 +4,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRecord } from '../../src/protocol';
-import { bearer } from './files-http';
 import { TOO_LARGE, readJson, sendError, sendJson } from './http-json';
 import type { HttpLimiter } from './http-limiter';
 import type { Hub } from './hub';
@@ -13,7 +12,7 @@ import { EMAIL_ADDRESS, type Mailer } from './mailer';
 import type { LiveVisitor } from './presence';
 import type { Store } from './store';
 import { transcriptText } from './transcript';
-import { createVisitorAuth, unavailable } from './visitor-auth';
+import { createQueryAuth, unavailable } from './visitor-auth';
 
 /** Most messages a transcript holds (the newest). */
 const MAX_MESSAGES = 10_000;
@@ -35,7 +34,7 @@ export interface TranscriptHttpOptions {
 /** Creates the endpoints. */
 export function createTranscriptHttp(o: TranscriptHttpOptions) {
   const { hub, store, log } = o;
-  const authorize = createVisitorAuth(hub, log);
+  const visitor = createQueryAuth(hub, log, o.keys);
 
   /** The transcript of the open (else last) conversation; undefined when there is none. */
   async function transcript(v: LiveVisitor) {
@@ -52,30 +51,6 @@ export function createTranscriptHttp(o: TranscriptHttpOptions) {
       text,
       filename: `chat-transcript-${new Date(c.openedAt).toISOString().slice(0, 10)}.txt`,
     };
-  }
-
-  async function visitor(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    cors: Record<string, string>,
-  ) {
-    if (!o.keys.includes(url.searchParams.get('key') || '')) {
-      sendError(res, 404, 'unknown_key', 'unknown account key', cors);
-      return undefined;
-    }
-    const token = url.searchParams.get('token') || bearer(req, url);
-    if (!token) {
-      sendError(
-        res,
-        401,
-        'invalid_token',
-        'send the visitor token (token= or Authorization: Bearer)',
-        cors,
-      );
-      return undefined;
-    }
-    return authorize(res, url.searchParams.get('vid'), token, cors);
   }
 
   async function download(

@@ -1,5 +1,5 @@
 /** The visitor check of the HTTP endpoints: a known `vid` and its token. */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendError } from './http-json';
 import type { Hub } from './hub';
 import type { Logger } from './log';
@@ -48,5 +48,55 @@ export function createVisitorAuth(hub: Hub, log: Logger) {
       return undefined;
     }
     return v;
+  };
+}
+
+/** The bearer token of a request: `Authorization: Bearer …`, else `?access_token=`. */
+export function bearer(req: IncomingMessage, url: URL): string | undefined {
+  const m = /^Bearer ([^\s]+)\s*$/i.exec(req.headers.authorization || '');
+  return m?.[1] ?? (url.searchParams.get('access_token') || undefined);
+}
+
+/**
+ * The check of the file and transcript endpoints: `key`, `vid` and the token in the query
+ * (`token=`, or a bearer token). Resolves the visitor, or answers (404 unknown key, 401 no or a
+ * wrong token, 400 unknown visitor) and resolves undefined. `before` runs once the vid is known
+ * to be an id and before the store is read (a rate limit); it answers and returns true to stop.
+ */
+export function createQueryAuth(
+  hub: Hub,
+  log: Logger,
+  keys: string[],
+  before?: (res: ServerResponse, vid: string, cors: Record<string, string>) => boolean,
+) {
+  const authorize = createVisitorAuth(hub, log);
+  return async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    cors: Record<string, string>,
+  ): Promise<LiveVisitor | undefined> => {
+    if (!keys.includes(url.searchParams.get('key') || '')) {
+      sendError(res, 404, 'unknown_key', 'unknown account key', cors);
+      return undefined;
+    }
+    const token = url.searchParams.get('token') || bearer(req, url);
+    if (!token) {
+      sendError(
+        res,
+        401,
+        'invalid_token',
+        'send the visitor token (token= or Authorization: Bearer)',
+        cors,
+      );
+      return undefined;
+    }
+    const vid = url.searchParams.get('vid') || '';
+    if (!VID.test(vid)) {
+      sendError(res, 400, 'bad_request', 'vid must be an id (1 to 100 of A-Z a-z 0-9 _ -)', cors);
+      return undefined;
+    }
+    if (before?.(res, vid, cors)) return undefined;
+    return authorize(res, vid, token, cors);
   };
 }

@@ -4,7 +4,8 @@
  * size, read back only by their visitor or an agent, served so that nothing in them runs, and
  * swept after FILE_RETENTION_DAYS.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { download, PDF, PNG, upload } from './file-helpers';
@@ -132,6 +133,10 @@ describe('serving files', () => {
     expect((await download(s, '/v1/files/AAAAAAAAAAAAAAAAAAAAAAAA', a)).status).toBe(404);
     expect((await download(s, file.url, { vid: a.vid, token: b.token })).status).toBe(401);
     expect((await download(s, file.url, a)).status).toBe(200);
+    const q = new URLSearchParams({ key: 'demo', vid: a.vid, token: a.token });
+    const head = await fetch(`${s.url}${file.url}?${q}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(PNG.length));
     const agent = await download(s, file.url, undefined, {
       authorization: 'Bearer ' + s.agentToken,
     });
@@ -179,5 +184,19 @@ describe('retention', () => {
     expect((await download(s, old.url, who)).status).toBe(404);
     expect(existsSync(s.settings.uploadDir + '/' + old.id)).toBe(false);
     expect((await download(s, recent.url, who)).status).toBe(200);
+  });
+
+  it('deletes an hour-old cut-off upload and bytes no file row names, not a file still listed', async () => {
+    const s = await serve({ maxUploadBytes: LIMIT });
+    const who = await visit(s.url);
+    const kept = (await upload(s, who, PNG, 'kept.png')).json.file;
+    const dir = s.settings.uploadDir;
+    writeFileSync(join(dir, '.part-cutoff'), 'half');
+    writeFileSync(join(dir, 'stray'), 'no row');
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    for (const name of ['.part-cutoff', 'stray', kept.id]) utimesSync(join(dir, name), old, old);
+    expect(await s.files.sweep()).toBe(2);
+    expect(readdirSync(dir)).toEqual([kept.id]);
+    expect((await download(s, kept.url, who)).status).toBe(200);
   });
 });
