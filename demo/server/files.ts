@@ -28,11 +28,10 @@ export interface Refusal {
   message: string;
 }
 
-class Refused extends Error {
-  constructor(readonly refusal: Refusal) {
-    super(refusal.message);
-  }
-}
+/** An error that stops an upload's stream, carrying the answer. */
+const refused = (refusal: Refusal) => Object.assign(new Error(refusal.message), { refusal });
+const refusalOf = (e: unknown): Refusal | undefined =>
+  e instanceof Error ? (e as Error & { refusal?: Refusal }).refusal : undefined;
 
 /** A file name as the uploader gave it, made safe to show and to put in a header. */
 export function cleanName(raw: string): string {
@@ -102,7 +101,7 @@ export function createFiles(o: FilesOptions) {
     const raw = (async function* () {
       for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
         body += chunk.length;
-        if (body > max + MULTIPART_OVERHEAD) throw new Refused(tooLarge);
+        if (body > max + MULTIPART_OVERHEAD) throw refused(tooLarge);
         yield chunk;
       }
     })();
@@ -112,10 +111,9 @@ export function createFiles(o: FilesOptions) {
     const checked = (async function* () {
       for await (const chunk of bytes) {
         size += chunk.length;
-        if (size > max) throw new Refused(tooLarge);
-        const refused = check.push(chunk);
-        if (refused)
-          throw new Refused({ status: 415, error: 'unsupported_type', message: refused });
+        if (size > max) throw refused(tooLarge);
+        const why = check.push(chunk);
+        if (why) throw refused({ status: 415, error: 'unsupported_type', message: why });
         yield chunk;
       }
     })();
@@ -123,7 +121,8 @@ export function createFiles(o: FilesOptions) {
     try {
       await blobs.write(id, checked);
     } catch (e) {
-      if (e instanceof Refused) return e.refusal;
+      const r = refusalOf(e);
+      if (r) return r;
       if (e instanceof Error && e.message.startsWith('bad multipart body'))
         return { status: 400, error: 'bad_request', message: e.message };
       throw e;
