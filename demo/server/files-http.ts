@@ -68,6 +68,9 @@ export function createFilesHttp(o: FilesHttpOptions) {
     try {
       r = await files.receive(req, { visitorId: v.id, author: 'visitor' });
     } catch (e) {
+      // The uploader went away mid-file (a reload, a lost network): nothing was kept, and
+      // the widget starts the upload again.
+      if (req.socket.destroyed) return log.warn(`visitor ${v.id}: upload cut off, nothing kept`);
       return unavailable(res, e, cors, log);
     }
     if ('status' in r) {

@@ -5,11 +5,12 @@
  * swept after FILE_RETENTION_DAYS.
  */
 import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { download, PDF, PNG, upload } from './file-helpers';
-import { serve, visit } from './helpers';
+import { recordingLogger, serve, until, visit } from './helpers';
 
 const LIMIT = 4096;
 
@@ -83,6 +84,26 @@ describe('uploads', () => {
     expect((await upload(s, who, stream as unknown as BodyInit, 'stream.pdf')).status).toBe(413);
     // Nothing of the refused uploads was kept.
     expect(readdirSync(s.settings.uploadDir)).toHaveLength(1);
+  });
+
+  it('keeps nothing of an upload cut off mid-file, and takes it again after', async () => {
+    const log = recordingLogger();
+    const s = await serve({ maxUploadBytes: LIMIT, log });
+    const who = await visit(s.url);
+    const dir = s.settings.uploadDir;
+    const q = new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token });
+    const req = request(`${s.url}/v1/files?${q}`, {
+      method: 'POST',
+      headers: { 'content-length': String(LIMIT), 'x-filename': 'half.pdf' },
+    });
+    req.on('error', () => {});
+    req.write(PDF);
+    await until(() => existsSync(dir) && readdirSync(dir).some((n) => n.startsWith('.part-')));
+    req.destroy();
+    await until(() => readdirSync(dir).length == 0);
+    await until(() => log.lines.some((l) => l.includes('upload cut off, nothing kept')));
+    const again = await upload(s, who, PDF, 'half.pdf');
+    expect(again.status).toBe(201);
   });
 
   it('takes a multipart/form-data upload with its file name', async () => {
