@@ -1,6 +1,8 @@
 /**
  * The wire protocol between the widget and a server, version 2 (version 1 plus the `hist`
- * frames and `welcome.more`: a long conversation arrives a page at a time).
+ * frames and `welcome.more`: a long conversation arrives a page at a time). Files, rating and
+ * the `closed` frame (DESIGN.md §9) are optional additions to version 2: peers that predate them
+ * send none and drop the frames they do not know.
  *
  * Every frame is a JSON object with a short tag `t`. Each field is documented once, here.
  * The server must validate client frames; the widget validates server frames with
@@ -26,6 +28,23 @@ export interface QuickReply {
   value: string;
 }
 
+/**
+ * A file attached to a message (ours, DESIGN.md §9). Uploaded with `POST /v1/files` first; the
+ * server fills in every field from what it stored.
+ */
+export interface Attachment {
+  /** Server id: at least 128 random bits, base64url. */
+  id: string;
+  /** File name as the uploader gave it (display only). */
+  name: string;
+  /** Size in bytes. */
+  size: number;
+  /** Media type the server found in the bytes (`image/png`, `application/pdf`, `text/plain`). */
+  type: string;
+  /** Path on the chat server, `/v1/files/<id>` (read with the visitor token or agent bearer). */
+  url: string;
+}
+
 /** A chat message as it travels on the wire and lives in the widget's state. */
 export interface Message {
   /** Server id; for a visitor message not yet acknowledged, the client id. */
@@ -40,6 +59,8 @@ export interface Message {
   name?: string;
   /** Quick replies offered with this message (bot and auto messages). */
   replies?: QuickReply[];
+  /** Files sent with this message (the text may then be empty). */
+  attachments?: Attachment[];
 }
 
 /** Page information sent with `hello` and `page`. */
@@ -118,8 +139,30 @@ export interface PageFrame extends PageInfo {
 export interface SendFrame {
   t: 'msg';
   cid: string;
+  /** May be empty when `attachments` is not. */
   text: string;
   at: number;
+  /**
+   * Files uploaded by this visitor (`POST /v1/files`), by id: at most {@link MAX_ATTACHMENTS}. The
+   * server fills in the rest of each {@link Attachment}.
+   */
+  attachments?: { id: string }[];
+}
+
+/**
+ * The visitor rates its last closed (or current) conversation (ours). A new rating replaces the
+ * conversation's earlier one.
+ */
+export interface RateFrame {
+  t: 'rate';
+  value: 'good' | 'bad';
+  /** At most {@link MAX_COMMENT}. */
+  comment?: string;
+}
+
+/** The visitor ends the open conversation from the widget (as an agent's close; ours). */
+export interface EndFrame {
+  t: 'end';
 }
 
 /** Identity change. `form: true` when it came from the contact form. */
@@ -195,7 +238,9 @@ export type ClientFrame =
   | AutoMessageShownFrame
   | ChatStateFrame
   | ReadFrame
-  | TypingFrame;
+  | TypingFrame
+  | RateFrame
+  | EndFrame;
 
 // ---- server → client ----
 
@@ -274,6 +319,11 @@ export interface RulesFrame {
   rules: unknown[];
 }
 
+/** The open conversation was closed (by an agent, or ended by the visitor): ask for a rating. */
+export interface ClosedFrame {
+  t: 'closed';
+}
+
 /** The server refused a frame. */
 export interface ErrorFrame {
   t: 'err';
@@ -291,4 +341,5 @@ export type ServerFrame =
   | StatusFrame
   | HistoryFrame
   | RulesFrame
+  | ClosedFrame
   | ErrorFrame;

@@ -8,6 +8,7 @@
 import type { AutoMessageRule } from '../../src/core/rules';
 import {
   HISTORY_PAGE,
+  type Attachment,
   type ClientFrame,
   type HelloFrame,
   type HistoryFrame,
@@ -66,7 +67,7 @@ export interface HubOptions extends PresenceOptions {
   /** The site's chatbot flows (automations.ts). */
   bots: ConversationOptions['bots'];
   log: Logger;
-  metrics?: Pick<Metrics, 'frame' | 'message' | 'delivered'>;
+  metrics?: Pick<Metrics, 'frame' | 'message' | 'delivered' | 'rating'>;
   /** How long the bot "types" before it answers (default 700 ms). */
   botDelayMs?: number;
   /** How often presence is re-derived and activity written (default 5 s). */
@@ -79,10 +80,23 @@ export interface HubOptions extends PresenceOptions {
   cluster?: Cluster;
   /** Keep each visitor's address (STORE_IP=1). */
   storeIp?: boolean;
+  /** Hears every stored message (offline notifications, notify.ts). */
+  onStored?(v: LiveVisitor, m: Message): void;
+  /** Uploaded files (files.ts): what a visitor message may attach. */
+  files?: { forMessage(vid: string, ids: string[]): Promise<Attachment[] | string> };
 }
 
 /** Visitor frames after which the stored visitor changed (the other nodes read it again). */
-const STORED_BY: ReadonlySet<string> = new Set(['msg', 'page', 'id', 'vars', 'group', 'am']);
+const STORED_BY: ReadonlySet<string> = new Set([
+  'msg',
+  'page',
+  'id',
+  'vars',
+  'group',
+  'am',
+  'rate',
+  'end',
+]);
 
 /** The feed's `counts` event goes at most once per this interval (DESIGN.md §8). */
 export const COUNTS_INTERVAL_MS = 1000;
@@ -298,10 +312,13 @@ export function createHub(o: HubOptions) {
       events.append([{ event: 'message', data: JSON.stringify({ visitorId: v.id, message: m }) }]);
       o.metrics?.message(m.from);
       o.metrics?.delivered((performance.now() - startedAt) / 1000);
+      o.onStored?.(v, m);
     },
     setTyping,
     later,
     bots: o.bots,
+    attachments: (vid, ids) =>
+      o.files ? o.files.forMessage(vid, ids) : Promise.resolve('this server takes no files'),
     async capture(v, field, value) {
       if (applyProfile(v, { [field]: value })) v.verified = false;
       v.customer = true;
@@ -382,6 +399,13 @@ export function createHub(o: HubOptions) {
       case 'typing':
         if (v.blockedAt == null) setTyping(v, f.on);
         break;
+      case 'end':
+        // Nothing open: the widget's end is already done (another tab, an agent).
+        await talk.closeConversation(v);
+        break;
+      case 'rate':
+        await rate(v, f, reply);
+        break;
       case 'hist':
         reply.send(await history(v, f.before, f.limit || HISTORY_PAGE));
         break;
@@ -391,6 +415,27 @@ export function createHub(o: HubOptions) {
         break;
     }
     return true;
+  }
+
+  /** Rates the open conversation, else the last closed one (DESIGN.md §9). */
+  async function rate(v: LiveVisitor, f: Extract<ClientFrame, { t: 'rate' }>, reply: Conn) {
+    const c = v.conversation ?? (await store.lastConversation(v.id));
+    if (!c) {
+      reply.send({
+        t: 'err',
+        code: 'no_conversation',
+        message: 'there is no conversation to rate',
+      });
+      return;
+    }
+    const rating: LiveVisitor['rating'] = { value: f.value, at: now() };
+    if (f.comment?.trim()) rating.comment = f.comment.trim();
+    await store.rateConversation(c.id, rating);
+    v.rating = rating;
+    changed(v);
+    o.metrics?.rating(f.value);
+    log.info(`visitor ${v.id}: conversation ${c.id} rated ${f.value}`);
+    await saved(v);
   }
 
   /** The page of the open conversation before message `before` (none for an unknown id). */
@@ -586,8 +631,13 @@ export function createHub(o: HubOptions) {
       if (refresh(v, t, po)) emit(v);
     },
     /** An agent message (see conversations.ts); rejects when the store is unreachable. */
-    agentMessage: (v: LiveVisitor, text: string, name: string | undefined, open: boolean) =>
-      agentAction(v, () => talk.agentMessage(v, text, name, open)),
+    agentMessage: (
+      v: LiveVisitor,
+      text: string,
+      name: string | undefined,
+      open: boolean,
+      attachments?: Attachment[],
+    ) => agentAction(v, () => talk.agentMessage(v, text, name, open, attachments)),
     /** Closes the open conversation with a system message; false when none is open. */
     closeConversation: (v: LiveVisitor) => agentAction(v, () => talk.closeConversation(v)),
     /** Blocks or unblocks; the visitor's widgets hear it at once. */

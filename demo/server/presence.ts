@@ -163,6 +163,7 @@ export function rowOf(v: LiveVisitor): ListRow {
     blockedAt: v.blockedAt,
     typing: v.typing,
     lastMessage: v.lastMessage,
+    rating: v.rating,
   });
 }
 

@@ -6,6 +6,7 @@
 import pg from 'pg';
 import type { Message } from '../../src/protocol';
 import type { Logger } from './log';
+import { createPostgresBlobs } from './files-postgres';
 import { migratePostgres } from './migrations-postgres';
 import {
   STATS_SQL,
@@ -13,6 +14,7 @@ import {
   toAutomation,
   toStats,
   toConversation,
+  toFile,
   toMessage,
   toVisitor,
   visitorValues,
@@ -178,12 +180,13 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
       run('UPDATE conversations SET closed_at = $1 WHERE id = $2', [at, id]),
     async addMessage(conversationId, vid, m): Promise<Message> {
       const replies = m.replies ? JSON.stringify(m.replies) : null;
+      const files = m.attachments ? JSON.stringify(m.attachments) : null;
       // Two nodes storing the same visitor message (a resend racing its first try) keep one.
       const r = await one(
-        `INSERT INTO messages (conversation_id, visitor_id, cid, author, name, text, replies, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        `INSERT INTO messages (conversation_id, visitor_id, cid, author, name, text, replies,
+         attachments, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (visitor_id, cid) WHERE cid IS NOT NULL DO NOTHING RETURNING id`,
-        [conversationId, vid, m.cid ?? null, m.from, m.name ?? null, m.text, replies, m.at],
+        [conversationId, vid, m.cid ?? null, m.from, m.name ?? null, m.text, replies, files, m.at],
       );
       if (r) return { ...m, id: String(r.id) };
       const dup = await one('SELECT * FROM messages WHERE visitor_id = $1 AND cid = $2', [
@@ -217,6 +220,32 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
       ]);
       return r ? toMessage(r) : null;
     },
+    rateConversation: (id, r) =>
+      run(
+        'UPDATE conversations SET rating = $1, rating_comment = $2, rated_at = $3 WHERE id = $4',
+        [r.value, r.comment ?? null, r.at, id],
+      ),
+    addFile: (f) =>
+      run(
+        `INSERT INTO files (id, visitor_id, author, name, type, size, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [f.id, f.visitorId, f.author, f.name, f.type, f.size, f.at],
+      ),
+    async files(ids) {
+      if (!ids.length) return [];
+      return (await rows('SELECT * FROM files WHERE id = ANY($1)', [ids])).map(toFile);
+    },
+    async filesBefore(before, limit) {
+      const r = await rows('SELECT id FROM files WHERE at < $1 ORDER BY at LIMIT $2', [
+        before,
+        limit,
+      ]);
+      return r.map((x) => x.id as string);
+    },
+    async deleteFiles(ids) {
+      if (ids.length) await run('DELETE FROM files WHERE id = ANY($1)', [ids]);
+    },
+    blobs: createPostgresBlobs(pool),
     block: (vid, at) =>
       run('INSERT INTO blocks (visitor_id, blocked_at) VALUES ($1, $2)', [vid, at]),
     unblock: (vid, at) =>

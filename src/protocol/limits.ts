@@ -9,3 +9,9 @@ export const HISTORY_PAGE = 50;
 
 /** Longest message text, in UTF-16 code units, either way. */
 export const MAX_TEXT = 4000;
+
+/** Most files one message carries. */
+export const MAX_ATTACHMENTS = 10;
+
+/** Longest rating comment, in UTF-16 code units. */
+export const MAX_COMMENT = 1000;

@@ -1,5 +1,5 @@
-import type { Message, QuickReply, Author } from '../protocol';
-import { MAX_TEXT } from './limits';
+import type { Attachment, Message, QuickReply, Author } from '../protocol';
+import { MAX_ATTACHMENTS, MAX_TEXT } from './limits';
 import { isNum, isRecord, isStr } from './guards';
 
 const AUTHORS: readonly string[] = ['visitor', 'agent', 'bot', 'trigger', 'system'];
@@ -17,6 +17,30 @@ function parseReplies(value: unknown): QuickReply[] | undefined | false {
   return out;
 }
 
+/** Attachment ids and paths: what `POST /v1/files` issues, nothing a URL scheme could hide in. */
+export const FILE_ID = /^[\w-]{1,100}$/;
+
+function parseAttachments(value: unknown): Attachment[] | undefined | false {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length > MAX_ATTACHMENTS) return false;
+  const out: Attachment[] = [];
+  for (const a of value) {
+    // Only the chat server's own file path: never a javascript: or data: URL from a frame.
+    if (
+      !isRecord(a) ||
+      !isStr(a.id, 100) ||
+      !FILE_ID.test(a.id) ||
+      a.url !== '/v1/files/' + a.id ||
+      !isStr(a.name, 255) ||
+      !isNum(a.size) ||
+      !isStr(a.type, 100)
+    )
+      return false;
+    out.push({ id: a.id, name: a.name, size: a.size, type: a.type, url: a.url });
+  }
+  return out;
+}
+
 /** Validates a message; returns a clean copy (only known fields) or a reason string. */
 export function parseMessage(value: unknown): Message | string {
   if (!isRecord(value)) return 'message is not an object';
@@ -29,10 +53,13 @@ export function parseMessage(value: unknown): Message | string {
   if (name !== undefined && !isStr(name, 200)) return 'message name must be a string';
   const replies = parseReplies(value.replies);
   if (replies === false) return 'message replies must be a list of {label, value}';
+  const files = parseAttachments(value.attachments);
+  if (files === false) return 'message attachments must be files of this server';
   const m: Message = { id, from: from as Author, text, at };
   if (cid !== undefined) m.cid = cid;
   if (name !== undefined) m.name = name;
   if (replies) m.replies = replies;
+  if (files) m.attachments = files;
   return m;
 }
 

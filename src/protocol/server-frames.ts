@@ -61,6 +61,7 @@ export function parseServerRecord(f: Record<string, unknown>): ServerFrame | str
       return Array.isArray(f.rules) ? { t: f.t, rules: f.rules } : 'rules is not a list';
     case 'blocked':
     case 'unblocked':
+    case 'closed':
       return { t: f.t };
     case 'typing':
       return typeof f.on == 'boolean' ? { t: 'typing', on: f.on } : 'typing.on must be a boolean';
