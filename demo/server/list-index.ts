@@ -42,6 +42,30 @@ export function rowKey(row: ListRow): string {
   return JSON.stringify(shown);
 }
 
+/** A page of the list: which rows, from where. */
+export interface ListPage {
+  limit: number;
+  offset: number;
+}
+
+/**
+ * The body of `GET /api/visitors` (docs/AGENT-API.md): the page's rows (JSON strings, in list
+ * order), the counts per filter (over online visitors, before `q`), then `total` (how many
+ * matched), `offset` and `extra`.
+ */
+export function listBody(
+  rows: string[],
+  counts: Counts,
+  total: number,
+  offset: number,
+  extra: Record<string, unknown>,
+): string {
+  const tail = JSON.stringify({ total, offset, ...extra });
+  return (
+    '{"visitors":[' + rows.join(',') + '],"counts":' + JSON.stringify(counts) + ',' + tail.slice(1)
+  );
+}
+
 /** The index; see {@link createListIndex}. */
 export type ListIndex<T = string> = ReturnType<typeof createListIndex<T>>;
 

@@ -57,7 +57,6 @@ export function createRegistry(o: RegistryOptions) {
       active: false,
       row: null,
       json: null,
-      haystack: null,
       dirty: false,
       here: false,
     });
