@@ -87,10 +87,21 @@ export function createRegistry(o: RegistryOptions) {
       }
       return p;
     },
-    /** Stores a new visitor and holds it. */
-    async create(s: StoredVisitor): Promise<LiveVisitor> {
-      await store.insertVisitor(s);
-      return adopt(s, null, null);
+    /**
+     * Holds a new visitor before it is stored, so its first hello can fill it in and store it
+     * whole with `insert` (one write instead of an insert and a save). Nobody else can act as it
+     * meanwhile: its token has not left the server yet.
+     */
+    fresh: (s: StoredVisitor): LiveVisitor => adopt(s, null, null),
+    /** Stores a visitor held by `fresh`; when that fails it is no longer held. */
+    async insert(v: LiveVisitor) {
+      try {
+        await store.insertVisitor(v);
+        v.dirty = false;
+      } catch (e) {
+        if (visitors.get(v.id) === v) visitors.delete(v.id);
+        throw e;
+      }
     },
     /**
      * Runs `fn` after every earlier operation on the visitor `id` finished (failed ones too).
