@@ -136,9 +136,9 @@ function agentPageTargets(a) {
       i?.searchP95,
       `${num(i?.searchP95, 0)} ms`,
       150,
-      `p50 is ${num(i?.searchP50, 0)} ms; the slow ones wait for the server, which scans ` +
-        'every visitor per search, busy with 10,000 sockets on the same two cores',
-      'keep a search index on the server; measure with the crowd on another machine',
+      `p50 is ${num(i?.searchP50, 0)} ms; the slow ones wait for the server (its search reads a ` +
+        'trigram index), busy with 10,000 sockets on the same two cores',
+      'measure with the crowd on another machine',
     ),
   ];
 }
@@ -252,10 +252,11 @@ function clusterTargets(c) {
       c?.loaded.toVisitor.p99,
       50,
       ms,
-      'the POST stores the message in Postgres, then the frame crosses Redis pub/sub to the ' +
-        "visitor's node; the slow samples wait for a core shared with the nodes, Postgres, " +
-        'Redis and the simulated crowd',
-      'measure with the crowd on another machine; profile the POST path if it stays over',
+      'the POST reads the visitor again (one query), stores the message in Postgres, then the ' +
+        "frame crosses Redis pub/sub to the visitor's node; profiled at idle, the node spends " +
+        'about 2.5 ms reading and 1 ms storing before it publishes: the slow samples wait for a ' +
+        'core shared with the nodes, Postgres, Redis and the simulated crowd',
+      'measure with the crowd on another machine',
     ),
     one(
       'presence convergence after kill -9',
@@ -274,8 +275,12 @@ function clusterTargets(c) {
       worst?.p95,
       25,
       ms,
-      'a search scans the rows of its filter (list-index.ts); pages of a filter are slices',
-      'a search index (e.g. per-word sets) in list-index.ts',
+      worst?.query == 'search'
+        ? 'a search reads the rows under its rarest trigram (search-index.ts), then orders the ' +
+            'matches; the node shares two cores with the other nodes, Postgres and Redis'
+        : 'a page of a filter is a slice: the time is the request and the JSON, waiting for a ' +
+            'core shared with the other nodes, Postgres and Redis',
+      'measure on a quieter machine (`npm run bench:list-index` times the index alone)',
       worst ? ` (${worst.query})` : '',
     ),
   ];

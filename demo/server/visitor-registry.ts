@@ -65,13 +65,8 @@ export function createRegistry(o: RegistryOptions) {
   }
 
   async function load(id: string): Promise<LiveVisitor | undefined> {
-    const s = await store.loadVisitor(id);
-    if (!s) return undefined;
-    const [conversation, lastMessage] = await Promise.all([
-      store.openConversation(id),
-      store.lastMessage(id),
-    ]);
-    return adopt(s, conversation ?? null, lastMessage);
+    const s = await store.loadState(id);
+    return s && adopt(s.visitor, s.conversation ?? null, s.lastMessage);
   }
 
   return {
@@ -123,12 +118,9 @@ export function createRegistry(o: RegistryOptions) {
      * object (a pending bot answer checks it). Call it inside `serial`.
      */
     async reload(v: LiveVisitor): Promise<void> {
-      const [s, conversation, lastMessage] = await Promise.all([
-        store.loadVisitor(v.id),
-        store.openConversation(v.id),
-        store.lastMessage(v.id),
-      ]);
-      if (!s) return;
+      const state = await store.loadState(v.id);
+      if (!state) return;
+      const { visitor: s, conversation, lastMessage } = state;
       const activity = Math.max(v.lastActivityAt, s.lastActivityAt);
       const seen = Math.max(v.lastSeenAt, s.lastSeenAt);
       Object.assign(v, s, { lastActivityAt: activity, lastSeenAt: seen });

@@ -12,7 +12,10 @@ function registryOver(insertVisitor: (v: StoredVisitor) => Promise<void>) {
       await insertVisitor(v);
       stored.set(v.id, { ...v });
     },
-    loadVisitor: async (id: string) => stored.get(id),
+    loadState: async (id: string) => {
+      const visitor = stored.get(id);
+      return visitor && { visitor, conversation: undefined, lastMessage: null };
+    },
   } as unknown as Store;
   const registry = createRegistry({
     store,
