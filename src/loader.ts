@@ -18,19 +18,27 @@ export interface SmartsuppStub {
 type SnippetWindow = Window & { smartsupp?: SmartsuppStub };
 
 /**
+ * Installs the queue stub as `window.smartsupp` (the snippet's, and the script-tag entry's when
+ * the page loaded the script without the snippet) and returns it.
+ */
+export function installStub(win: Window): SmartsuppStub {
+  const o = ((win as SnippetWindow).smartsupp = function () {
+    // `arguments`, not rest args: the queue holds what Smartsupp's own snippet pushes.
+    o._.push(arguments);
+  } as SmartsuppStub);
+  o._ = [];
+  return o;
+}
+
+/**
  * Installs the queue stub and starts loading the widget script, unless `w.smartsupp` exists.
  * Same shape as Smartsupp's snippet; additionally works on a page without any `<script>`.
  *
  * @example loader(window, document, 'https://cdn.jsdelivr.net/npm/visitor-chat/dist/widget.js')
  */
 export function loader(win: Window, d: Document, src: string): void {
-  const w = win as SnippetWindow;
-  if (w.smartsupp) return;
-  const o = (w.smartsupp = function () {
-    // `arguments`, not rest args: the queue holds what Smartsupp's own snippet pushes.
-    o._.push(arguments);
-  } as SmartsuppStub);
-  o._ = [];
+  if ((win as SnippetWindow).smartsupp) return;
+  installStub(win);
   // The first script in the page, as in Smartsupp's snippet; `d.scripts` is the short way.
   const s = d.scripts[0];
   const c = d.createElement('script');

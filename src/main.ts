@@ -10,11 +10,13 @@
  */
 import { isRecord } from './protocol';
 import { createChunkLoader } from './core/chunk';
+import { afterLoadIdle } from './core/idle';
 import { createKernel, type Kernel, type KernelOptions } from './core/kernel';
 import type { Listener } from './core/commands';
 import type { Widget } from './core/widget';
 import type { Transport } from './transport/types';
 import { createWebSocketTransport } from './transport/websocket';
+import { installStub } from './loader';
 
 interface Stub {
   (...args: unknown[]): void;
@@ -45,15 +47,8 @@ function lazyTransport(load: Promise<Transport>): Transport {
       console.warn('[visitor-chat] the widget script was loaded twice: ignored');
       return;
     }
-    if (typeof stub != 'function') {
-      // Loaded without the snippet: install the same stub the snippet would have.
-      const o: Stub = function () {
-        // eslint-disable-next-line prefer-rest-params
-        o._!.push(arguments);
-      };
-      o._ = [];
-      stub = w.smartsupp = o;
-    }
+    // Loaded without the snippet: install the same stub the snippet would have.
+    if (typeof stub != 'function') stub = installStub(window);
     const s = stub;
     Object.defineProperty(s, BOOTED, { value: true });
     let k: Kernel | undefined;
@@ -95,15 +90,6 @@ function lazyTransport(load: Promise<Transport>): Transport {
             )
           : createWebSocketTransport(options);
     }
-    // Still no prototype: the kernel reads options such as `storage` and `now` from it too.
-    k = createKernel(Object.assign(raw, { transport, window }) as unknown as KernelOptions);
-    s.vid = null;
-    k.subscribers.add((state) => (s.vid = state.vid));
-    void k.booted.then(() => (s.vid = k!.state.vid));
-
-    let queue = s._;
-    if (!Array.isArray(queue)) queue = s._ = [];
-    const q = queue;
     let widget: Widget | undefined;
     let loading: Promise<void> | undefined;
     const loadChat = () =>
@@ -111,7 +97,18 @@ function lazyTransport(load: Promise<Transport>): Transport {
         const wd = (widget = m.startChat(k!, chunk));
         for (const args of q.splice(0)) wd.exec(args as ArrayLike<unknown>);
       }));
-    k.needChat = loadChat;
+    // Still no prototype: the kernel reads options such as `storage` and `now` from it too.
+    k = createKernel(
+      Object.assign(raw, { transport, window }) as unknown as KernelOptions,
+      loadChat,
+    );
+    s.vid = null;
+    // Every change of the visitor id (boot, welcome, logout) goes through the state.
+    k.subscribers.add((state) => (s.vid = state.vid));
+
+    let queue = s._;
+    if (!Array.isArray(queue)) queue = s._ = [];
+    const q = queue;
     // Later calls still do `o._.push(arguments)`: after load they run at once.
     q.push = (...items: unknown[]) => {
       for (const args of items) {
@@ -123,12 +120,7 @@ function lazyTransport(load: Promise<Transport>): Transport {
       }
       return q.length;
     };
-    const idle = () =>
-      'requestIdleCallback' in window
-        ? requestIdleCallback(loadChat, { timeout: 2000 })
-        : setTimeout(loadChat, 50);
-    if (document.readyState == 'complete') idle();
-    else addEventListener('load', idle, { once: true });
+    afterLoadIdle(window, loadChat);
   } catch (e) {
     console.warn('[visitor-chat] failed to start: ' + String(e));
   }

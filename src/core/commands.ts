@@ -79,7 +79,8 @@ export interface Actions {
   close(): string | void;
   show(visible: boolean): string | void;
   prefill(text: string): string | void;
-  send(text: string): string | void;
+  /** Returns the message accepted into the outbox, or why it was refused. */
+  send(text: string): Message | string;
   theme(theme: Theme): string | void;
   consent(kind: 'analytics' | 'marketing', value: boolean): string | void;
   logout(): string | void;
@@ -185,7 +186,7 @@ const textCheck = (name: string) => (v: unknown) =>
     ? undefined
     : name + ' needs a non-empty text of at most ' + MAX_TEXT + ' characters';
 
-type Handler = (a: Actions, args: unknown[]) => string | void;
+type Handler = (a: Actions, args: unknown[]) => Message | string | void;
 
 const profileCommand =
   (field: keyof Profile): Handler =>
@@ -297,10 +298,15 @@ export const COMMANDS: Record<CommandName, Handler> = {
 };
 
 /**
- * Runs one command. Returns an error message for an unknown command or a bad argument (the
- * caller warns or rejects); never throws.
+ * Runs one command. Returns an error message (a string) for an unknown command or a bad
+ * argument (the caller warns or rejects), else what the action returned (`chat:send`: the
+ * message); never throws.
  */
-export function runCommand(actions: Actions, name: unknown, args: unknown[]): string | void {
+export function runCommand(
+  actions: Actions,
+  name: unknown,
+  args: unknown[],
+): Message | string | void {
   if (typeof name != 'string' || !Object.prototype.hasOwnProperty.call(COMMANDS, name))
     return 'unknown command "' + String(name).slice(0, 50) + '"';
   return COMMANDS[name as CommandName](actions, args);

@@ -6,10 +6,8 @@ import {
   type ClientFrame,
   type Device,
   type PageInfo,
-  type Profile,
-  type VariableValue,
 } from '../protocol';
-import type { ConnectionStatus, Transport, TransportListener } from '../transport/types';
+import type { ConnectionStatus, TransportListener } from '../transport/types';
 import { createActivityTracker, type ActivityTracker } from './activity';
 import type { WidgetEvents } from './commands';
 import { resolveConfig, type Config, type ResolvedConfig } from './config';
@@ -19,6 +17,7 @@ import { createHeartbeat, type Heartbeat } from './heartbeat';
 import {
   createVidCookie,
   loadIdentity,
+  resetIdentity,
   saveToken,
   touchIdentity,
   type Identity,
@@ -26,8 +25,12 @@ import {
 } from './identity';
 import { createWarn, type Logger, type Warn } from './log';
 import { pageInfo } from './pageviews';
+import { STORE_KEYS } from './store-keys';
 import { shareTransport } from './tabs';
-import type { WidgetState } from './state';
+import { timers } from './timers';
+import { offline } from '../transport/offline';
+import { kernelState, type WidgetState } from './state';
+import { blankVisitor, parseStoredVisitor, type StoredVisitor } from './visitor';
 import {
   createConsentStore,
   createIdbStore,
@@ -47,19 +50,6 @@ export interface KernelOptions extends Config {
   now?: () => number;
 }
 
-/** What the device keeps about the visitor besides identity and the conversation. */
-export interface StoredVisitor {
-  profile: Profile;
-  variables: Record<string, VariableValue>;
-  /** Labels of some variables, by key (Smartsupp's `{label, value}`). */
-  labels?: Record<string, string>;
-  customer: boolean;
-  blocked: boolean;
-  group?: string;
-  /** Rule id → visit number it was last shown in. */
-  shown: Record<string, number>;
-}
-
 /**
  * The presence kernel: what must run before the page's `load` event — config, storage,
  * identity, activity, heartbeats, page views, the connection and the blocked state. The chat
@@ -67,68 +57,69 @@ export interface StoredVisitor {
  * the script-tag build. Internal: its shape may change between versions.
  */
 export interface Kernel {
-  config: ResolvedConfig;
+  readonly config: ResolvedConfig;
   /** Config keys resolveConfig did not know; the chat layer warns about the non-Smartsupp ones. */
-  unknownKeys: string[];
-  warn: Warn;
-  now: () => number;
-  win?: Window;
-  doc?: Document;
-  device: Device;
-  language: string;
-  emitter: Emitter<WidgetEvents>;
-  state: WidgetState;
+  readonly unknownKeys: readonly string[];
+  readonly warn: Warn;
+  readonly now: () => number;
+  readonly win?: Window;
+  readonly doc?: Document;
+  readonly device: Device;
+  readonly language: string;
+  readonly emitter: Emitter<WidgetEvents>;
+  /** The current state snapshot; `set` replaces it. */
+  readonly state: WidgetState;
+  /** Applies a patch to the state, re-derives what follows from it and tells the subscribers. */
   set(patch: Partial<WidgetState>): void;
-  subscribers: Set<(state: WidgetState) => void>;
+  readonly subscribers: Set<(state: WidgetState) => void>;
   /** The consent-gated store in use (replaced when consent is withdrawn). */
-  store: ConsentStore;
-  backing: KeyValueStore;
+  readonly store: ConsentStore;
   save(key: string, value: unknown): void;
-  visitor: StoredVisitor;
-  saveVisitor(): void;
-  identity?: Identity;
-  deps: IdentityDeps;
+  readonly visitor: StoredVisitor;
+  /**
+   * Changes what the device keeps about the visitor: saves it and re-derives the state (with
+   * `state`, a state patch applied in the same step).
+   */
+  updateVisitor(patch: Partial<StoredVisitor>, state?: Partial<WidgetState>): void;
+  readonly identity?: Identity;
   /** Sends while connected; frames that miss the connection are covered by the next hello. */
   send(frame: ClientFrame, final?: boolean): unknown;
   hello(): void;
   /** A `welcome` arrived on this connection (the outbox may be flushed). */
-  welcomed: boolean;
+  readonly welcomed: boolean;
   /** The page this tab shows, as last reported (the chat layer tracks single-page-app views). */
-  page: PageInfo;
-  pageStartedAt: number;
-  transport: Transport;
-  listener: TransportListener;
+  readonly page: PageInfo;
+  readonly pageStartedAt: number;
+  /** A page view starts now (`page`: this tab now shows it; nothing: the page stays as it is). */
+  setPage(page?: PageInfo): void;
+  /**
+   * Plugs the chat layer in: every server frame after the kernel's own handling goes to
+   * `frame` (a prototype-free record: the chat layer validates the rest with
+   * parseServerRecord). Returns the frames that arrived before, in order.
+   */
+  attachChat(frame: (f: Record<string, unknown>) => void): Record<string, unknown>[];
+  /** Marketing consent withdrawn: wipes what the device stored and keeps going in memory. */
+  withdrawConsent(): void;
+  /** Forgets the visitor (`logout`): a new identity, no stored data, an empty visitor. */
+  resetIdentity(): Promise<Identity>;
   /** Resolves once identity is loaded and presence has started. */
-  booted: Promise<void>;
-  /** The chat layer: every server frame after the kernel's own handling (raw: the chat layer
-   * validates it in full). */
-  chat?: { frame(f: unknown): void };
-  /** Frames for the chat layer that arrived before it was installed (parsed JSON). */
-  pending: unknown[];
-  /** Called when a frame needs the chat layer and it is not there yet. */
-  needChat?: () => void;
-  destroyed?: boolean;
+  readonly booted: Promise<void>;
+  readonly destroyed?: boolean;
   destroy(): void;
 }
 
-/** Timer functions called unbound: a browser refuses `setTimeout` called as another object's method. */
-export const timers = {
-  setTimeout: ((fn: () => void, ms?: number) => setTimeout(fn, ms)) as typeof setTimeout,
-  clearTimeout: ((h?: ReturnType<typeof setTimeout>) => clearTimeout(h)) as typeof clearTimeout,
-};
-
-/** A transport that never connects: messages wait in the outbox until one is configured. */
-const offline: Transport = {
-  open: (l) => l.status('closed'),
-  send: () => false,
-  close() {},
-};
+/** The kernel as it writes itself: the fields it exposes read-only. */
+type Writable<T> = { -readonly [P in keyof T]: T[P] };
 
 /** A short non-empty string (ids, tokens, codes in server frames). */
 const str = (v: unknown) => typeof v == 'string' && v.length > 0 && v.length < 500;
 
-/** Creates and boots the presence kernel. Never throws for bad options: it warns instead. */
-export function createKernel(options: KernelOptions): Kernel {
+/**
+ * Creates and boots the presence kernel. Never throws for bad options: it warns instead.
+ * `needChat` is called when a frame needs the chat layer and it is not attached yet (the
+ * script-tag build loads it then).
+ */
+export function createKernel(options: KernelOptions, needChat?: () => void): Kernel {
   const warn = createWarn(options.logger === undefined ? globalThis.console : options.logger);
   const unknownKeys: string[] = [];
   const config = resolveConfig(options, warn, unknownKeys);
@@ -153,7 +144,25 @@ export function createKernel(options: KernelOptions): Kernel {
   let remoteAt = 0;
   const activeAt = () => Math.max(activity ? activity.lastActivityAt : 0, remoteAt);
 
-  const k: Kernel = {
+  let chat: ((f: Record<string, unknown>) => void) | undefined;
+  /** Frames for the chat layer that arrived before it was attached. */
+  const pending: Record<string, unknown>[] = [];
+  const saveVisitor = () => k.save('visitor', k.visitor);
+  const deps: IdentityDeps = {
+    get store() {
+      return k.store;
+    },
+    now,
+    newId: nanoid,
+    warn,
+    // Consent mode writes no cookie either until consent is given.
+    get cookie() {
+      return k.store.persisting ? vidCookie : undefined;
+    },
+  };
+  const listener: TransportListener = { frame: onFrame, status: onStatus };
+  const load = () => loadIdentity(deps);
+  const k: Writable<Kernel> = {
     config,
     unknownKeys,
     warn,
@@ -163,37 +172,9 @@ export function createKernel(options: KernelOptions): Kernel {
     device: nav ? detectDevice(nav.userAgent, nav.maxTouchPoints) : 'desktop',
     language: nav?.language || config.lang,
     emitter: createEmitter<WidgetEvents>(warn),
-    state: {
-      ready: false,
-      vid: null,
-      connection: 'connecting',
-      visible: false,
-      open: false,
-      blocked: false,
-      agentsOnline: false,
-      agentTyping: false,
-      messages: [],
-      older: false,
-      loadingOlder: false,
-      unread: 0,
-      draft: '',
-      profile: {},
-      variables: {},
-      customer: false,
-      // `lang: 'auto'` is settled by the chat layer (core/language.ts, kept out of this file's
-      // bytes); until then, the browser's own language is what the hello reports.
-      lang: config.lang == 'auto' ? nav?.language || 'en' : config.lang,
-      translations: {},
-      theme: { color: config.color, gradient: false },
-      autoMessage: null,
-      consent: { analytics: false, marketing: false },
-      needsContactForm: config.requireLogin,
-      visits: 0,
-      config,
-    },
+    state: kernelState(config, nav?.language) as WidgetState,
     subscribers: new Set(),
     set(patch) {
-      const prevUnread = k.state.unread;
       const v = k.visitor;
       // Own keys only: `in` would see a `visible` a host added to Object.prototype.
       if (Object.prototype.hasOwnProperty.call(patch, 'visible')) shownByApi = !!patch.visible;
@@ -212,24 +193,14 @@ export function createKernel(options: KernelOptions): Kernel {
           warn('a state subscriber threw: ' + String(e));
         }
       }
-      if (s.unread != prevUnread) k.emitter.emit('unread', s.unread);
     },
     store: createConsentStore(backing, !config.consentModeEnabled),
-    backing,
     save: (key, value) => void k.store.set(key, value),
-    visitor: { profile: {}, variables: {}, customer: false, blocked: false, shown: {} },
-    saveVisitor: () => k.save('visitor', k.visitor),
-    deps: {
-      get store() {
-        return k.store;
-      },
-      now,
-      newId: nanoid,
-      warn,
-      // Consent mode writes no cookie either until consent is given.
-      get cookie() {
-        return k.store.persisting ? vidCookie : undefined;
-      },
+    visitor: blankVisitor(),
+    updateVisitor(patch, state = {}) {
+      k.visitor = { ...k.visitor, ...patch };
+      saveVisitor();
+      k.set(state);
     },
     send: (frame, final) => k.state.connection == 'open' && transport.send(frame, final),
     hello() {
@@ -256,11 +227,26 @@ export function createKernel(options: KernelOptions): Kernel {
       transport.send(frame);
     },
     welcomed: false,
-    pending: [],
     page: doc ? pageInfo(doc.URL, doc.title, doc.referrer) : pageInfo('', '', ''),
     pageStartedAt: now(),
-    transport,
-    listener: { frame: onFrame, status: onStatus },
+    setPage(page) {
+      if (page) k.page = page;
+      k.pageStartedAt = now();
+    },
+    attachChat(frame) {
+      chat = frame;
+      return pending.splice(0);
+    },
+    withdrawConsent() {
+      for (const key of STORE_KEYS) void backing.del(key);
+      k.store = createConsentStore(backing, false);
+    },
+    async resetIdentity() {
+      const id = (k.identity = await resetIdentity(deps, STORE_KEYS));
+      k.visitor = blankVisitor();
+      saveVisitor();
+      return id;
+    },
     booted: Promise.resolve(),
     destroy() {
       k.destroyed = true;
@@ -291,15 +277,15 @@ export function createKernel(options: KernelOptions): Kernel {
         const token = f.token as string | undefined;
         if (id && (vid != id.vid || token)) {
           k.identity = { ...id, vid };
-          if (token) void saveToken(k.deps, k.identity, token).then((i) => (k.identity = i));
+          if (token) void saveToken(deps, k.identity, token).then((i) => (k.identity = i));
         }
         setBlocked(f.blocked === true);
         k.set({ agentsOnline: f.online !== false, vid });
       } else if (t == 'blocked' || t == 'unblocked') setBlocked(t == 'blocked');
-      if (k.chat) k.chat.frame(f);
-      else if (k.pending.length < 1000) {
-        k.pending.push(f);
-        if (t == 'msg') k.needChat?.();
+      if (chat) chat(f);
+      else if (pending.length < 1000) {
+        pending.push(f);
+        if (t == 'msg') needChat?.();
       }
     } catch (e) {
       warn('failed to handle a "' + String(t) + '" frame: ' + String(e));
@@ -308,9 +294,10 @@ export function createKernel(options: KernelOptions): Kernel {
 
   function setBlocked(blocked: boolean) {
     if (blocked == k.state.blocked) return;
-    k.visitor = { ...k.visitor, blocked };
-    k.saveVisitor();
-    k.set(blocked ? { blocked, open: false, autoMessage: null } : { blocked });
+    k.updateVisitor(
+      { blocked },
+      blocked ? { blocked, open: false, autoMessage: null } : { blocked },
+    );
     k.emitter.emit(blocked ? 'blocked' : 'unblocked', true);
   }
 
@@ -331,7 +318,7 @@ export function createKernel(options: KernelOptions): Kernel {
         const id = k.identity;
         if (id && now() - lastTouch > 10000) {
           lastTouch = now();
-          void touchIdentity(k.deps, id).then((i) => (k.identity = i));
+          void touchIdentity(deps, id).then((i) => (k.identity = i));
         }
       },
       now,
@@ -346,7 +333,7 @@ export function createKernel(options: KernelOptions): Kernel {
       onPageShow: (persisted) => {
         // Restored from the back/forward cache: timers and sockets may be gone.
         if (persisted && k.state.connection != 'open' && k.state.connection != 'stopped')
-          transport.open(k.listener);
+          transport.open(listener);
       },
     });
   }
@@ -361,34 +348,24 @@ export function createKernel(options: KernelOptions): Kernel {
     }
     // One tab at a time: two tabs opened at once on a first visit must not make two visitors.
     const locks = nav?.locks;
-    const load = () => loadIdentity(k.deps);
     const id = (k.identity = await (locks
       ? locks.request('visitor-chat:id', load).catch(load)
       : load()));
     const v = await k.store.get('visitor');
-    if (isRecord(v) && isRecord(v.profile) && isRecord(v.variables) && isRecord(v.shown))
-      k.visitor = {
-        profile: v.profile as Profile,
-        variables: v.variables as Record<string, VariableValue>,
-        // Checked like the variables beside them: what this widget stored (labels: commands.ts).
-        labels: isRecord(v.labels) ? (v.labels as Record<string, string>) : {},
-        customer: v.customer === true,
-        blocked: v.blocked === true,
-        group: typeof v.group == 'string' ? v.group : undefined,
-        shown: v.shown as Record<string, number>,
-      };
+    const stored = parseStoredVisitor(v);
+    if (stored) k.visitor = stored;
     else if (v !== undefined) warn('dropped invalid stored visitor data');
     if (k.destroyed) return;
     k.set({ vid: id.vid, visits: id.visits, blocked: k.visitor.blocked });
     if (win && doc) startPresence(win, doc);
     if (given == transport)
-      k.transport = transport = shareTransport(transport, 'visitor-chat:' + id.vid, win, (at) => {
+      transport = shareTransport(transport, 'visitor-chat:' + id.vid, win, (at) => {
         remoteAt = Math.max(remoteAt, at);
         heartbeat?.poke();
       });
-    transport.open(k.listener);
+    transport.open(listener);
   }
 
   k.booted = boot().catch((e) => warn('failed to start: ' + String(e)));
-  return k;
+  return k as Kernel;
 }

@@ -33,7 +33,11 @@ export const NPM_OPTIONS = 'storage ui logger now indexedDB'.split(' ');
  * The one warning about config keys nobody knows, given the keys config.ts did not resolve.
  * It lives in the chat layer, not the core bundle: the list costs bytes before `load`.
  */
-export function warnUnknownKeys(keys: string[], warn: (message: string) => void): void {
-  const unknown = keys.filter((k) => !ACCEPTED.includes(k));
+export function warnUnknownKeys(
+  keys: readonly string[],
+  warn: (message: string) => void,
+  also: readonly string[] = [],
+): void {
+  const unknown = keys.filter((k) => !ACCEPTED.includes(k) && !also.includes(k));
   if (unknown.length) warn('ignoring unknown config keys: ' + unknown.join(', '));
 }

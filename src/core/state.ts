@@ -67,3 +67,43 @@ export interface WidgetState {
   visits: number;
   config: ResolvedConfig;
 }
+
+/** The fields of {@link WidgetState} the chat layer owns and initialises (core/widget.ts). */
+export type ChatStateKey =
+  | 'open'
+  | 'agentTyping'
+  | 'messages'
+  | 'older'
+  | 'loadingOlder'
+  | 'unread'
+  | 'draft'
+  | 'translations'
+  | 'theme'
+  | 'autoMessage';
+
+/** The fields the kernel's `set` derives on every change (from the visitor and the config). */
+export type DerivedStateKey =
+  'visible' | 'profile' | 'variables' | 'customer' | 'group' | 'needsContactForm';
+
+/** The state the presence kernel starts with, before a chat layer is installed. */
+export type KernelState = Omit<WidgetState, ChatStateKey | DerivedStateKey>;
+
+/**
+ * The state the presence kernel starts with. The derived fields come with the first `set` (boot
+ * makes one before anything reads the state); the chat layer's fields (messages, unread, draft,
+ * theme...) are set by installChat before anything reads them: they cost the pre-`load` bundle
+ * nothing.
+ */
+export const kernelState = (config: ResolvedConfig, browserLang?: string): KernelState => ({
+  ready: false,
+  vid: null,
+  connection: 'connecting',
+  blocked: false,
+  agentsOnline: false,
+  // `lang: 'auto'` is settled by the chat layer (core/language.ts, kept out of this file's
+  // bytes); until then, the browser's own language is what the hello reports.
+  lang: config.lang == 'auto' ? browserLang || 'en' : config.lang,
+  consent: { analytics: false, marketing: false },
+  visits: 0,
+  config,
+});

@@ -1,28 +1,19 @@
-import { nanoid } from 'nanoid';
-import {
-  MAX_TEXT,
-  parseMessage,
-  parseServerFrame,
-  type Message,
-  type Profile,
-  type VariableValue,
-} from '../protocol';
+import { MAX_TEXT, parseServerRecord, type Message, type Profile } from '../protocol';
+import { createActions, type TabSync } from './actions';
+import { createAutoMessages, type AutoMessages } from './auto-messages';
 import {
   runCommand,
-  type Actions,
   type CommandName,
   type Commands,
   type EventName,
   type Listener,
 } from './commands';
-import { resetIdentity } from './identity';
-import { createKernel, timers, type Kernel, type KernelOptions } from './kernel';
-import { createOutbox } from './outbox';
+import { createDelivery } from './delivery';
+import { afterLoadIdle } from './idle';
+import { createKernel, type Kernel, type KernelOptions } from './kernel';
 import { createPageTracker } from './pageviews';
-import { createRuleEngine, parseRules, type AutoMessageRule, type RuleEngine } from './rules';
-import type { ChatMessage, WidgetState } from './state';
+import type { WidgetState } from './state';
 import { NPM_OPTIONS, warnUnknownKeys } from './smartsupp-keys';
-import { createConsentStore } from './storage';
 
 /** Options of {@link createWidget}: the config keys plus injectable environment. */
 export interface WidgetOptions extends KernelOptions {
@@ -83,26 +74,6 @@ export interface Widget {
   destroy(): void;
 }
 
-/** What the chat layer tells the other tabs of the visitor (see `share`). */
-interface TabSync {
-  open?: boolean;
-  read?: 1;
-  m?: Message;
-}
-
-/** How long a sent visitor message waits for its ack before it shows as failed (and is resent). */
-const ACK_TIMEOUT = 15000;
-/**
- * Where a message sorts: the server's order (an ack brings the server's time); messages it has
- * not stored yet go last, in send order: their `at` is the device's clock, and with one in
- * flight at a time the server stores them after everything it has.
- */
-const order = (m: ChatMessage) => (m.status == 'sending' || m.status == 'failed' ? 9e15 : m.at);
-const STORE_KEYS = ['identity', 'outbox', 'messages', 'visitor', 'consent'];
-/** Messages kept on the device to show the conversation right away after a reload. */
-const KEEP_MESSAGES = 100;
-const BLOCKED = 'you were blocked by the site; chat is unavailable';
-
 /**
  * Creates the headless visitor engine. Nothing is thrown into the caller for bad options:
  * they are warned about and replaced by defaults.
@@ -113,9 +84,7 @@ const BLOCKED = 'you were blocked by the site; chat is unavailable';
  * await widget.send('Hello');
  */
 export function createWidget(options: WidgetOptions): Widget {
-  const k = createKernel(options);
-  k.unknownKeys = k.unknownKeys.filter((key) => !NPM_OPTIONS.includes(key));
-  return installChat(k, options.ui);
+  return installChat(createKernel(options), options.ui, undefined, NPM_OPTIONS);
 }
 
 /**
@@ -129,376 +98,64 @@ export function installChat(
   k: Kernel,
   ui?: WidgetOptions['ui'],
   onDemand?: (widget: Widget) => void,
+  /** Option keys the caller knows besides the config's (createWidget's npm options). */
+  known?: readonly string[],
 ): Widget {
-  const { config, warn, now, emitter, win, doc } = k;
-  warnUnknownKeys(k.unknownKeys, warn);
+  const { config, warn, emitter, win, doc } = k;
+  warnUnknownKeys(k.unknownKeys, warn, known);
   const locks = win?.navigator.locks;
-  const outbox = createOutbox(
-    () => k.store,
-    warn,
-    locks ? (save) => locks.request('visitor-chat:outbox', save).catch(save) : undefined,
-  );
   const queue: Array<() => void> = [];
   const readyFns: Array<(s: WidgetState) => void> = [];
-  let ackTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Client id of the visitor message sent and not yet acknowledged. */
-  let inflight: string | undefined;
-  let rules: RuleEngine | undefined;
+  let auto: AutoMessages | undefined;
   let uiStarted = false;
-  /** `trigger` events fired before the first `welcome` (and its rules) reached this layer. */
-  let early: string[] | undefined = [];
-
   const set = k.set;
-  const saveMessages = () => k.save('messages', k.state.messages.slice(-KEEP_MESSAGES));
+  set({
+    open: false,
+    agentTyping: false,
+    messages: [],
+    older: false,
+    loadingOlder: false,
+    unread: 0,
+    draft: '',
+    translations: {},
+    theme: { color: config.color, gradient: false },
+    autoMessage: null,
+  });
+  // `unread` fires on every change of the count, whoever changed it.
+  let unread = 0;
+  k.subscribers.add((s) => {
+    if (s.unread != unread) emitter.emit('unread', (unread = s.unread));
+  });
 
-  function upsert(m: ChatMessage): boolean {
-    const list = k.state.messages;
-    const i = list.findIndex((x) => x.id == m.id || (m.cid !== undefined && x.cid == m.cid));
-    const copy = list.slice();
-    const last = list[list.length - 1];
-    if (i >= 0) copy[i] = { ...list[i], ...m };
-    else copy.push(m);
-    // A new message after the last one (the usual live case) needs no sort of a long list.
-    set({
-      messages:
-        i < 0 && (!last || order(last) <= order(m))
-          ? copy
-          : copy.sort((a, b) => order(a) - order(b)),
-    });
-    return i < 0;
-  }
+  const delivery = createDelivery(k, {
+    share: (m) => share({ m }),
+    startUI,
+    exclusive: locks ? (save) => locks.request('visitor-chat:outbox', save).catch(save) : undefined,
+  });
+  const actions = createActions(k, {
+    delivery,
+    auto: () => auto,
+    pages: () => pages,
+    share,
+    startUI,
+  });
 
-  const markStatus = (
-    from: ChatMessage['status'],
-    to: ChatMessage['status'],
-    only?: Set<unknown>,
-  ) =>
-    set({
-      messages: k.state.messages.map((m) =>
-        m.status == from && (!only || only.has(m.cid)) ? { ...m, status: to } : m,
-      ),
-    });
-
-  /**
-   * Sends the oldest unacknowledged message; the next one goes after its ack. One in flight at a
-   * time keeps the server's order (it stores in receipt order, de-duplicating by `cid`) the send
-   * order whatever the transport does to frames. `again` resends the one in flight: after a
-   * `welcome` (a new connection), an unblock, a retry, or when its ack is late.
-   */
-  function flushOutbox(again?: boolean) {
-    const m = outbox.pending()[0];
-    if (!m || !k.welcomed || k.state.blocked || (m.cid == inflight && !again)) return;
-    if (!k.send({ t: 'msg', cid: m.cid!, text: m.text, at: m.at })) return;
-    inflight = m.cid;
-    clearTimeout(ackTimer);
-    ackTimer = setTimeout(() => {
-      // No ack in time: show what waits as failed (the UI offers retry), and resend anyway.
-      markStatus('sending', 'failed', new Set(outbox.pending().map((x) => x.cid)));
-      flushOutbox(true);
-    }, ACK_TIMEOUT);
-  }
-
-  function sendMessage(text: string): Message | string {
-    if (k.state.blocked) return BLOCKED;
-    const cid = nanoid();
-    const m: Message = { id: cid, cid, from: 'visitor', text, at: now() };
-    outbox.add(m);
-    upsert({ ...m, status: 'sending' });
-    saveMessages();
-    if (k.state.autoMessage) set({ autoMessage: null });
-    share({ m });
-    emitter.emit('message_sent', m);
-    flushOutbox();
-    return m;
-  }
-
-  /** A conversation is open when the visitor or an agent wrote (besides `exceptId`). */
-  const hasConversation = (exceptId?: string) =>
-    k.state.messages.some((m) => m.id != exceptId && (m.from == 'visitor' || m.from == 'agent'));
-
-  function onFrame(raw: unknown) {
-    const f = parseServerFrame(raw);
+  /** Routes a server frame (validated in full here) to delivery and the auto messages. */
+  function onFrame(raw: Record<string, unknown>) {
+    const f = parseServerRecord(raw);
     if (typeof f == 'string') return warn('ignored a server frame: ' + f);
     if (f.t == 'welcome') {
-      if (f.messages) {
-        // The server's newest messages replace ours from the first of them on; older ones
-        // already shown stay when the server says it has older ones (a reconnect in a long
-        // chat keeps what was scrolled back to); messages still in the outbox stay on top.
-        const pending = outbox.pending();
-        const known = new Set(f.messages.map((m) => m.cid).filter(Boolean));
-        for (const m of f.messages) if (m.cid) outbox.ack(m.cid);
-        const shown = k.state.messages;
-        const from =
-          f.more && f.messages.length ? shown.findIndex((m) => m.id == f.messages![0].id) : -1;
-        set({
-          messages: shown.slice(0, Math.max(0, from)).concat(
-            (f.messages as ChatMessage[]).map((m) =>
-              m.from == 'visitor' ? { ...m, status: 'sent' as const } : m,
-            ),
-            pending
-              .filter((m) => !known.has(m.cid))
-              .map((m) => ({ ...m, status: 'sending' as const })),
-          ),
-          older: !!f.more,
-          loadingOlder: false,
-        });
-        saveMessages();
-      } else if (k.state.loadingOlder) set({ loadingOlder: false });
+      delivery.welcome(f);
       // Rules after the conversation: "never while a conversation is open" needs the server's.
-      if (f.rules) rules?.setRules(parseRules(f.rules, warn));
-      // Events fired before the server's rules arrived still count for them.
-      for (const name of early || []) rules?.event(name);
-      early = undefined;
-      flushOutbox(true);
-      rules?.check();
-    } else if (f.t == 'ack') {
-      const m = outbox.ack(f.cid) || k.state.messages.find((x) => x.cid == f.cid);
-      if (m) upsert({ ...m, id: f.id, at: f.at, status: 'sent' });
-      // Another tab's message whose copy has not reached this tab yet (see onTab).
-      else if (tabAcks.size < 100) tabAcks.set(f.cid, f);
-      saveMessages();
-      if (!outbox.pending().length) clearTimeout(ackTimer);
-      flushOutbox();
-    } else if (f.t == 'msg') {
-      const m = f.m;
-      if (m.from == 'visitor') {
-        // An echo of our own message (from this or another tab): it counts as an ack.
-        if (m.cid) outbox.ack(m.cid);
-        upsert({ ...m, status: 'sent' });
-        flushOutbox();
-      } else if (upsert(m)) {
-        const patch: Partial<WidgetState> = { agentTyping: false };
-        if (!k.state.open || doc?.visibilityState == 'hidden') patch.unread = k.state.unread + 1;
-        if (!k.state.open && !hasConversation(m.id))
-          patch.autoMessage = { rule: m.id, text: m.text, name: m.name, replies: m.replies };
-        set(patch);
-        startUI();
-        emitter.emit('message_received', m);
-      }
-      saveMessages();
-    } else if (f.t == 'hist') {
-      // Prepended only onto the list it was asked for (a tab that asked with another oldest
-      // message, or a list replaced since by a welcome or logout, ignores it).
-      const list = k.state.messages;
-      if (list[0]?.id != f.before) return;
-      const ids = new Set(list.map((m) => m.id));
-      set({
-        messages: (f.messages as ChatMessage[])
-          .filter((m) => !ids.has(m.id))
-          .map((m) => (m.from == 'visitor' ? { ...m, status: 'sent' as const } : m))
-          .concat(list),
-        older: f.more && f.messages.length > 0,
-        loadingOlder: false,
-      });
-    } else if (f.t == 'rules') rules?.setRules(parseRules(f.rules, warn));
-    else if (f.t == 'unblocked') flushOutbox(true);
+      auto?.welcome(f.rules);
+      delivery.flush(true);
+      auto?.check();
+    } else if (delivery.frame(f)) return;
+    else if (f.t == 'rules') auto?.setRules(f.rules);
     else if (f.t == 'typing') set({ agentTyping: f.on });
     else if (f.t == 'status') set({ agentsOnline: f.online });
     else if (f.t == 'err') emitter.emit('error', { code: f.code, message: f.message || f.code });
   }
-
-  function startRules() {
-    rules = createRuleEngine({
-      rules: parseRules(config.rules, warn),
-      context: () => {
-        const page = k.page;
-        return {
-          url: page.url,
-          referrer: page.referrer,
-          pageStartedAt: k.pageStartedAt,
-          visitStartedAt: k.identity?.visitStartedAt || k.pageStartedAt,
-          visits: k.identity?.visits || 1,
-          device: k.device,
-          language: k.language,
-          chatting: hasConversation() || k.state.blocked,
-        };
-      },
-      now,
-      ...timers,
-      wasShown: (rule: AutoMessageRule) => {
-        const visit = k.visitor.shown[rule.id];
-        return visit !== undefined && (rule.frequency == 'visitor' || visit == k.identity?.visits);
-      },
-      fire: (rule: AutoMessageRule) => {
-        k.visitor = {
-          ...k.visitor,
-          shown: { ...k.visitor.shown, [rule.id]: k.identity?.visits || 1 },
-        };
-        k.saveVisitor();
-        const auto = { rule: rule.id, text: rule.text, name: rule.name, replies: rule.replies };
-        const m: ChatMessage = {
-          id: 'am-' + rule.id + '-' + now(),
-          from: 'trigger',
-          text: rule.text,
-          at: now(),
-        };
-        if (rule.name) m.name = rule.name;
-        if (rule.replies) m.replies = rule.replies;
-        upsert(m);
-        const openIt = config.openOnTrigger && k.device == 'desktop';
-        set({
-          autoMessage: openIt ? null : auto,
-          open: openIt || k.state.open,
-          unread: openIt ? k.state.unread : k.state.unread + 1,
-        });
-        k.send({ t: 'am', rule: rule.id, text: rule.text });
-        startUI();
-        emitter.emit('auto_message', auto);
-      },
-    });
-  }
-
-  // ---- actions (validated input only) ----
-  const blockedError = () => (k.state.blocked ? BLOCKED : undefined);
-
-  function markRead() {
-    if (k.state.unread) set({ unread: 0 });
-    k.send({ t: 'read', at: now() });
-    share({ read: 1 });
-  }
-
-  function persistAll() {
-    k.saveVisitor();
-    saveMessages();
-    k.save('consent', k.state.consent);
-    if (k.identity) k.save('identity', k.identity);
-    k.save('outbox', outbox.pending());
-  }
-
-  const actions: Actions = {
-    warn,
-    identify(profile, variables, userHash) {
-      const changedProfile = Object.keys(profile).length > 0;
-      const v = k.visitor;
-      const labels = { ...v.labels };
-      let changed: Record<string, VariableValue> | undefined;
-      let changedLabels: Record<string, string> | undefined;
-      if (variables)
-        for (const key of Object.keys(variables)) {
-          const x = variables[key];
-          const [value, label] = typeof x == 'object' ? [x.value, x.label] : [x];
-          if (v.variables[key] === value && labels[key] === label) continue;
-          (changed ||= {})[key] = value;
-          // A key set again without a label loses the one it had (on the server too).
-          if (label) (changedLabels ||= {})[key] = labels[key] = label;
-          else delete labels[key];
-        }
-      k.visitor = {
-        ...v,
-        profile: { ...v.profile, ...profile },
-        variables: changed ? { ...v.variables, ...changed } : v.variables,
-        labels,
-        customer: v.customer || changedProfile,
-      };
-      k.saveVisitor();
-      set({});
-      if (changedProfile || userHash)
-        k.send({ t: 'id', ...profile, ...(userHash ? { userHash } : {}) });
-      if (changed) k.send({ t: 'vars', vars: changed, labels: changedLabels });
-    },
-    group(group) {
-      k.visitor = { ...k.visitor, group };
-      k.saveVisitor();
-      set({});
-      k.send({ t: 'group', group });
-    },
-    language(code) {
-      set({
-        lang: code.toLowerCase(),
-      });
-    },
-    open() {
-      if (k.state.blocked) return BLOCKED;
-      if (k.state.open) return set({ visible: true });
-      set({ open: true, visible: true, autoMessage: null });
-      share({ open: true });
-      startUI();
-      markRead();
-      k.send({ t: 'chat', open: true });
-      emitter.emit('chat_open', true);
-    },
-    close() {
-      if (!k.state.open) return;
-      set({ open: false });
-      share({ open: false });
-      k.send({ t: 'chat', open: false });
-      emitter.emit('messenger_close', true);
-    },
-    show(visible) {
-      return blockedError() || set({ visible });
-    },
-    prefill(text) {
-      return blockedError() || set({ draft: text });
-    },
-    send(text) {
-      const m = sendMessage(text.trim());
-      if (typeof m == 'string') return m;
-    },
-    theme(theme) {
-      set({ theme });
-    },
-    consent(kind, value) {
-      // Without consent mode the switches are recorded and change nothing: Smartsupp's plugins call
-      // them on every page, so that is normal use and not worth a warning.
-      set({ consent: { ...k.state.consent, [kind]: value } });
-      if (kind == 'marketing' && value && !k.store.persisting) {
-        // Consent given: what lived in memory is written to the device from now on.
-        void k.store.persist().then(persistAll);
-      } else if (kind == 'marketing' && !value && config.consentModeEnabled && k.store.persisting) {
-        // Consent withdrawn: wipe the device and keep going in memory.
-        for (const key of STORE_KEYS) void k.backing.del(key);
-        k.store = createConsentStore(k.backing, false);
-        persistAll();
-      } else k.save('consent', k.state.consent);
-    },
-    logout() {
-      void resetIdentity(k.deps, STORE_KEYS).then((id) => {
-        k.identity = id;
-        outbox.clear();
-        k.visitor = { profile: {}, variables: {}, customer: false, blocked: false, shown: {} };
-        k.saveVisitor();
-        set({
-          vid: id.vid,
-          messages: [],
-          older: false,
-          loadingOlder: false,
-          unread: 0,
-          draft: '',
-          autoMessage: null,
-          open: false,
-          blocked: false,
-          visits: id.visits,
-        });
-        // A new hello on the same connection re-binds it to the new visitor.
-        if (k.state.connection == 'open') k.hello();
-      });
-    },
-    on(event, fn) {
-      emitter.on(event, fn);
-    },
-    off(event, fn) {
-      emitter.off(event, fn);
-    },
-    page(page) {
-      if (pages) pages.record(page);
-      else if (page.url) {
-        k.pageStartedAt = now();
-        k.send({
-          t: 'page',
-          url: page.url,
-          title: page.title || '',
-          referrer: page.referrer || '',
-        });
-      }
-    },
-    trigger(name) {
-      rules?.event(name);
-      if (early && early.length < 20) early.push(name);
-    },
-    translations(strings) {
-      set({ translations: { ...k.state.translations, ...strings } });
-    },
-  };
 
   // ---- the UI loads late: after `load`, on idle, unless something needs it sooner ----
   const fail = (e: unknown) => warn('the chat UI failed to load: ' + String(e));
@@ -515,19 +172,11 @@ export function installChat(
   function scheduleUI() {
     if (!ui) return;
     if (!win || !doc) return startUI();
-    const idle = () =>
-      win.requestIdleCallback
-        ? win.requestIdleCallback(startUI, { timeout: 2000 })
-        : setTimeout(startUI, 50);
-    if (doc.readyState == 'complete') idle();
-    else win.addEventListener('load', idle, { once: true });
+    afterLoadIdle(win, startUI);
   }
 
-  // ---- boot: after the kernel, load the conversation, then run what was queued, in order ----
   // ---- other tabs of this visitor mirror the window, what was read and what was sent ----
   let tabs: BroadcastChannel | undefined;
-  /** Acks of messages sent from another tab that arrived before that tab's copy did. */
-  const tabAcks = new Map<string, { id: string; at: number }>();
   function share(d: TabSync) {
     try {
       // oxlint-disable-next-line unicorn/require-post-message-target-origin
@@ -541,48 +190,30 @@ export function installChat(
       if (d.open) startUI();
     }
     if (d.read) set({ unread: 0 });
-    const m = d.m && parseMessage(d.m);
-    // Shown as on its way; the server's ack (every tab gets it) marks it sent.
-    if (m && typeof m != 'string' && m.cid && m.from == 'visitor') {
-      const ack = tabAcks.get(m.cid);
-      if (!k.state.messages.some((x) => x.cid == m.cid))
-        upsert(
-          ack ? { ...m, id: ack.id, at: ack.at, status: 'sent' } : { ...m, status: 'sending' },
-        );
-      if (k.state.autoMessage) set({ autoMessage: null });
-    }
+    if (d.m) delivery.mirror(d.m);
   }
 
+  // ---- boot: after the kernel, load the conversation, then run what was queued, in order ----
   async function boot() {
     await k.booted;
     const BC = (win as (Window & typeof globalThis) | undefined)?.BroadcastChannel;
     try {
       if (BC) (tabs = new BC('visitor-chat:' + k.state.vid + ':chat')).onmessage = onTab;
     } catch {}
-    const stored = await k.store.get('messages');
-    const messages: ChatMessage[] = [];
-    if (Array.isArray(stored))
-      for (const raw of stored) {
-        const m = parseMessage(raw);
-        if (typeof m != 'string') messages.push(m);
-      }
-    const pendingIds = new Set((await outbox.load()).map((m) => m.cid));
-    for (const m of outbox.pending()) if (!messages.some((x) => x.cid == m.cid)) messages.push(m);
+    await delivery.load();
     if (k.destroyed) return;
-    set({
-      messages: messages.map((m) =>
-        m.from == 'visitor' ? { ...m, status: pendingIds.has(m.cid) ? 'sending' : 'sent' } : m,
-      ),
+    auto = createAutoMessages(k, {
+      upsert: delivery.upsert,
+      hasConversation: () => delivery.hasConversation(),
+      startUI,
     });
-    startRules();
-    k.chat = { frame: onFrame };
     // Frames that arrived while the chat layer was loading, in order.
-    for (const f of k.pending.splice(0)) onFrame(f);
+    for (const f of k.attachChat(onFrame)) onFrame(f);
     set({ ready: true });
     for (const fn of queue.splice(0)) fn();
     emitter.emit('ready', { vid: k.state.vid! });
     for (const fn of readyFns.splice(0)) fn(k.state);
-    rules?.check();
+    auto.check();
     if (!onDemand) scheduleUI();
     else if (!uiStarted) onDemand(widget);
   }
@@ -590,7 +221,7 @@ export function installChat(
   /** Runs `fn` now if ready, else after boot, in call order. */
   const whenReady = (fn: () => void) => (k.state.ready ? fn() : void queue.push(fn));
 
-  function runNow(name: unknown, args: unknown[]): string | void {
+  function runNow(name: unknown, args: unknown[]): Message | string | void {
     try {
       return runCommand(actions, name, args);
     } catch (e) {
@@ -598,12 +229,13 @@ export function installChat(
     }
   }
 
-  const run = (name: unknown, args: unknown[]) =>
-    new Promise<void>((resolve, reject) =>
+  /** Runs a command once ready; resolves with what its action returned (`chat:send`: the message). */
+  const run = <T = void>(name: unknown, args: unknown[]) =>
+    new Promise<T>((resolve, reject) =>
       whenReady(() => {
-        const err = runNow(name, args);
-        if (err) reject(new Error('[visitor-chat] ' + err));
-        else resolve();
+        const r = runNow(name, args);
+        if (typeof r == 'string') reject(new Error('[visitor-chat] ' + r));
+        else resolve(r as T);
       }),
     );
 
@@ -631,7 +263,7 @@ export function installChat(
             }
           } else {
             const err = runNow(fn, list.slice(1));
-            if (err) warn(err);
+            if (typeof err == 'string') warn(err);
           }
         });
       } catch (e) {
@@ -642,26 +274,14 @@ export function installChat(
       new Promise((resolve) => (k.state.ready ? resolve(k.state) : readyFns.push(resolve))),
     open: () => run('chat:open', []),
     close: () => run('chat:close', []),
-    send: (text) =>
-      new Promise((resolve, reject) =>
-        whenReady(() => {
-          const t = typeof text == 'string' ? text.trim() : '';
-          const m =
-            !t || t.length > MAX_TEXT
-              ? 'send needs a non-empty text of at most ' + MAX_TEXT + ' characters'
-              : sendMessage(t);
-          if (typeof m == 'string') reject(new Error('[visitor-chat] ' + m));
-          else resolve(m);
-        }),
-      ),
+    // The command validator's checks, so `send` and `chat:send` accept the same texts.
+    send: (text) => run<Message>('chat:send', [text]),
     async submitContactForm(fields) {
       const { consent, ...profile } = fields;
       if (config.privacyNoticeCheckRequired && consent !== true)
         throw new Error('[visitor-chat] the privacy notice must be accepted');
       await run('identify', [profile]);
-      k.visitor = { ...k.visitor, customer: true };
-      k.saveVisitor();
-      set({});
+      k.updateVisitor({ customer: true });
       k.send({ t: 'id', ...k.visitor.profile, form: true });
     },
     pickQuickReply(messageId, value) {
@@ -673,18 +293,9 @@ export function installChat(
             new Error('[visitor-chat] no quick reply "' + value + '" on that message'),
           );
     },
-    retry(cid) {
-      const m = k.state.messages.find((x) => x.cid == cid && x.status == 'failed');
-      if (!m) return;
-      upsert({ ...m, status: 'sending' });
-      flushOutbox(true);
-    },
-    loadOlder() {
-      const first = k.state.messages[0];
-      if (!k.state.older || k.state.loadingOlder || !first || first.status == 'sending') return;
-      if (k.send({ t: 'hist', before: first.id })) set({ loadingOlder: true });
-    },
-    markRead: () => whenReady(markRead),
+    retry: delivery.retry,
+    loadOlder: delivery.loadOlder,
+    markRead: () => whenReady(actions.markRead),
     dismissAutoMessage: () => set({ autoMessage: null }),
     setDraft(text) {
       if (typeof text != 'string' || k.state.blocked) return;
@@ -694,9 +305,9 @@ export function installChat(
     },
     destroy() {
       tabs?.close();
-      rules?.stop();
+      auto?.stop();
       pages?.stop();
-      if (ackTimer) clearTimeout(ackTimer);
+      delivery.stop();
       k.destroy();
     },
   };
@@ -709,10 +320,9 @@ export function installChat(
           document: doc,
           initial: k.page,
           onPage(page) {
-            k.page = page;
-            k.pageStartedAt = now();
+            k.setPage(page);
             k.send({ t: 'page', ...page });
-            rules?.check();
+            auto?.check();
           },
         })
       : undefined;

@@ -50,3 +50,17 @@ export function setup(options: Partial<WidgetOptions> & { transport?: MemoryTran
   const warnings = () => logger.warn.mock.calls.map((c) => String(c[0]));
   return { widget, transport, server: transport.server, storage, logger, frames, warnings };
 }
+
+/**
+ * `setup` that destroys every widget it made after each test: pass vitest's `afterEach`.
+ * @example const make = trackWidgets(afterEach);
+ */
+export function trackWidgets(afterEach: (fn: () => void) => void) {
+  const widgets: Array<{ destroy(): void }> = [];
+  afterEach(() => widgets.splice(0).forEach((w) => w.destroy()));
+  return (...args: Parameters<typeof setup>) => {
+    const s = setup(...args);
+    widgets.push(s.widget);
+    return s;
+  };
+}

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MessageList, Row } from '../../src/ui/MessageList';
+import { MessageList } from '../../src/ui/MessageList';
+import { Row } from '../../src/ui/MessageRow';
 import { cleanup, flush, mountUI, withHistory } from './setup';
 
 afterEach(() => {

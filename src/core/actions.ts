@@ -1,0 +1,176 @@
+import type { PageInfo, VariableValue } from '../protocol';
+import type { AutoMessages } from './auto-messages';
+import type { Actions } from './commands';
+import { BLOCKED, type Delivery } from './delivery';
+import type { Kernel } from './kernel';
+import type { PageTracker } from './pageviews';
+
+/** What the chat layer tells the other tabs of the visitor. */
+export interface TabSync {
+  open?: boolean;
+  read?: 1;
+  m?: unknown;
+}
+
+/** What the actions need besides the kernel. */
+export interface ActionDeps {
+  delivery: Delivery;
+  /** The auto messages, once the chat layer has booted. */
+  auto(): AutoMessages | undefined;
+  /** The single-page-app page tracker, where there is a page. */
+  pages(): PageTracker | undefined;
+  share(d: TabSync): void;
+  startUI(): void;
+}
+
+/** The actions and the one the facade also calls. */
+export interface ChatActions extends Actions {
+  /** Marks every message read and tells the server and the other tabs. */
+  markRead(): void;
+}
+
+/** What each command does, once its arguments are validated (commands.ts). */
+export function createActions(k: Kernel, d: ActionDeps): ChatActions {
+  const { config, warn, now, emitter } = k;
+  const { delivery, share, startUI } = d;
+  const set = k.set;
+  const blockedError = () => (k.state.blocked ? BLOCKED : undefined);
+
+  function markRead() {
+    if (k.state.unread) set({ unread: 0 });
+    k.send({ t: 'read', at: now() });
+    share({ read: 1 });
+  }
+
+  function persistAll() {
+    k.save('visitor', k.visitor);
+    delivery.save();
+    k.save('consent', k.state.consent);
+    if (k.identity) k.save('identity', k.identity);
+    k.save('outbox', delivery.outbox.pending());
+  }
+
+  return {
+    warn,
+    markRead,
+    identify(profile, variables, userHash) {
+      const changedProfile = Object.keys(profile).length > 0;
+      const v = k.visitor;
+      const labels = { ...v.labels };
+      let changed: Record<string, VariableValue> | undefined;
+      let changedLabels: Record<string, string> | undefined;
+      if (variables)
+        for (const key of Object.keys(variables)) {
+          const x = variables[key];
+          const [value, label] = typeof x == 'object' ? [x.value, x.label] : [x];
+          if (v.variables[key] === value && labels[key] === label) continue;
+          (changed ||= {})[key] = value;
+          // A key set again without a label loses the one it had (on the server too).
+          if (label) (changedLabels ||= {})[key] = labels[key] = label;
+          else delete labels[key];
+        }
+      k.updateVisitor({
+        profile: { ...v.profile, ...profile },
+        variables: changed ? { ...v.variables, ...changed } : v.variables,
+        labels,
+        customer: v.customer || changedProfile,
+      });
+      if (changedProfile || userHash)
+        k.send({ t: 'id', ...profile, ...(userHash ? { userHash } : {}) });
+      if (changed) k.send({ t: 'vars', vars: changed, labels: changedLabels });
+    },
+    group(group) {
+      k.updateVisitor({ group });
+      k.send({ t: 'group', group });
+    },
+    language(code) {
+      set({
+        lang: code.toLowerCase(),
+      });
+    },
+    open() {
+      if (k.state.blocked) return BLOCKED;
+      if (k.state.open) return set({ visible: true });
+      set({ open: true, visible: true, autoMessage: null });
+      share({ open: true });
+      startUI();
+      markRead();
+      k.send({ t: 'chat', open: true });
+      emitter.emit('chat_open', true);
+    },
+    close() {
+      if (!k.state.open) return;
+      set({ open: false });
+      share({ open: false });
+      k.send({ t: 'chat', open: false });
+      emitter.emit('messenger_close', true);
+    },
+    show(visible) {
+      return blockedError() || set({ visible });
+    },
+    prefill(text) {
+      return blockedError() || set({ draft: text });
+    },
+    send: (text) => delivery.send(text.trim()),
+    theme(theme) {
+      set({ theme });
+    },
+    consent(kind, value) {
+      // Without consent mode the switches are recorded and change nothing: Smartsupp's plugins call
+      // them on every page, so that is normal use and not worth a warning.
+      set({ consent: { ...k.state.consent, [kind]: value } });
+      if (kind == 'marketing' && value && !k.store.persisting) {
+        // Consent given: what lived in memory is written to the device from now on.
+        void k.store.persist().then(persistAll);
+      } else if (kind == 'marketing' && !value && config.consentModeEnabled && k.store.persisting) {
+        // Consent withdrawn: wipe the device and keep going in memory.
+        k.withdrawConsent();
+        persistAll();
+      } else k.save('consent', k.state.consent);
+    },
+    logout() {
+      void k.resetIdentity().then((id) => {
+        delivery.outbox.clear();
+        set({
+          vid: id.vid,
+          messages: [],
+          older: false,
+          loadingOlder: false,
+          unread: 0,
+          draft: '',
+          autoMessage: null,
+          open: false,
+          blocked: false,
+          visits: id.visits,
+        });
+        // A new hello on the same connection re-binds it to the new visitor.
+        if (k.state.connection == 'open') k.hello();
+      });
+    },
+    on(event, fn) {
+      emitter.on(event, fn);
+    },
+    off(event, fn) {
+      emitter.off(event, fn);
+    },
+    page(page: Partial<PageInfo>) {
+      const pages = d.pages();
+      if (pages) pages.record(page);
+      else if (page.url) {
+        k.setPage();
+        k.send({
+          t: 'page',
+          url: page.url,
+          title: page.title || '',
+          referrer: page.referrer || '',
+        });
+      }
+    },
+    trigger(name) {
+      d.auto()?.event(name);
+    },
+    translations(strings) {
+      set({ translations: { ...k.state.translations, ...strings } });
+    },
+  };
+}

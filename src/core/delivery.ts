@@ -1,0 +1,269 @@
+import { nanoid } from 'nanoid';
+import { parseMessage, type Message, type ServerFrame, type WelcomeFrame } from '../protocol';
+import type { Kernel } from './kernel';
+import { createOutbox, type Outbox } from './outbox';
+import type { ChatMessage, WidgetState } from './state';
+
+/** What the delivery state machine uses of the kernel (a fake one in its tests). */
+export type DeliveryKernel = Pick<
+  Kernel,
+  | 'state'
+  | 'set'
+  | 'save'
+  | 'store'
+  | 'send'
+  | 'welcomed'
+  | 'warn'
+  | 'now'
+  | 'emitter'
+  | 'doc'
+  | 'destroyed'
+>;
+
+/** What the delivery state machine calls back into the chat layer for. */
+export interface DeliveryHooks {
+  /** Tells the visitor's other tabs about a message this tab sent. */
+  share(m: Message): void;
+  /** A message arrived that the visitor should see: load the UI now. */
+  startUI(): void;
+  /** Runs an outbox save alone among the tabs (a Web Lock). */
+  exclusive?: (save: () => Promise<void>) => Promise<void>;
+}
+
+/**
+ * The conversation and its delivery: the message list, the outbox of visitor messages and their
+ * acks, the `welcome` merge, history pages and messages mirrored from other tabs.
+ */
+export interface Delivery {
+  readonly outbox: Outbox;
+  /** Loads the stored conversation and what an earlier page left unsent. */
+  load(): Promise<void>;
+  /** Accepts a visitor message (already validated) into the outbox; a string says why not. */
+  send(text: string): Message | string;
+  /** Merges a `welcome`'s messages (the server's newest) with what is shown and unsent. */
+  welcome(f: WelcomeFrame): void;
+  /** Applies an `ack`, `msg` or `hist` frame; false for a frame it does not handle. */
+  frame(f: ServerFrame): boolean;
+  /** Sends the oldest unacknowledged message; `again` resends the one in flight. */
+  flush(again?: boolean): void;
+  /** Resends a failed visitor message. */
+  retry(cid: string): void;
+  /** Asks for the page of messages before the oldest one shown. */
+  loadOlder(): void;
+  /** A message another tab of this visitor sent (unvalidated: it came over a channel). */
+  mirror(raw: unknown): void;
+  /** Inserts or updates a message in order; true when it was new. */
+  upsert(m: ChatMessage): boolean;
+  /** A conversation is open when the visitor or an agent wrote (besides `exceptId`). */
+  hasConversation(exceptId?: string): boolean;
+  /** Writes the newest messages to the device. */
+  save(): void;
+  stop(): void;
+}
+
+/** How long a sent visitor message waits for its ack before it shows as failed (and is resent). */
+const ACK_TIMEOUT = 15000;
+/** Messages kept on the device to show the conversation right away after a reload. */
+const KEEP_MESSAGES = 100;
+/** Why a blocked visitor cannot send. */
+export const BLOCKED = 'you were blocked by the site; chat is unavailable';
+
+/**
+ * Where a message sorts: the server's order (an ack brings the server's time); messages it has
+ * not stored yet go last, in send order: their `at` is the device's clock, and with one in
+ * flight at a time the server stores them after everything it has.
+ */
+const order = (m: ChatMessage) => (m.status == 'sending' || m.status == 'failed' ? 9e15 : m.at);
+const sent = (m: ChatMessage): ChatMessage =>
+  m.from == 'visitor' ? { ...m, status: 'sent' as const } : m;
+
+/** Creates the delivery state machine on a kernel. */
+export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Delivery {
+  const { share, startUI, exclusive } = hooks;
+  const outbox = createOutbox(() => k.store, k.warn, exclusive);
+  let ackTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Client id of the visitor message sent and not yet acknowledged. */
+  let inflight: string | undefined;
+  /** Acks of messages sent from another tab that arrived before that tab's copy did. */
+  const tabAcks = new Map<string, { id: string; at: number }>();
+  const set = (patch: Partial<WidgetState>) => k.set(patch);
+  const save = () => k.save('messages', k.state.messages.slice(-KEEP_MESSAGES));
+
+  function upsert(m: ChatMessage): boolean {
+    const list = k.state.messages;
+    const i = list.findIndex((x) => x.id == m.id || (m.cid !== undefined && x.cid == m.cid));
+    const copy = list.slice();
+    const last = list[list.length - 1];
+    if (i >= 0) copy[i] = { ...list[i], ...m };
+    else copy.push(m);
+    // A new message after the last one (the usual live case) needs no sort of a long list.
+    set({
+      messages:
+        i < 0 && (!last || order(last) <= order(m))
+          ? copy
+          : copy.sort((a, b) => order(a) - order(b)),
+    });
+    return i < 0;
+  }
+
+  const markFailed = (only: Set<unknown>) =>
+    set({
+      messages: k.state.messages.map((m) =>
+        m.status == 'sending' && only.has(m.cid) ? { ...m, status: 'failed' } : m,
+      ),
+    });
+
+  /**
+   * One in flight at a time keeps the server's order (it stores in receipt order, de-duplicating
+   * by `cid`) the send order whatever the transport does to frames. `again` resends the one in
+   * flight: after a `welcome` (a new connection), an unblock, a retry, or when its ack is late.
+   */
+  function flush(again?: boolean) {
+    const m = outbox.pending()[0];
+    if (!m || !k.welcomed || k.state.blocked || (m.cid == inflight && !again)) return;
+    if (!k.send({ t: 'msg', cid: m.cid!, text: m.text, at: m.at })) return;
+    inflight = m.cid;
+    clearTimeout(ackTimer);
+    ackTimer = setTimeout(() => {
+      // No ack in time: show what waits as failed (the UI offers retry), and resend anyway.
+      markFailed(new Set(outbox.pending().map((x) => x.cid)));
+      flush(true);
+    }, ACK_TIMEOUT);
+  }
+
+  const hasConversation = (exceptId?: string) =>
+    k.state.messages.some((m) => m.id != exceptId && (m.from == 'visitor' || m.from == 'agent'));
+
+  function received(m: Message) {
+    if (m.from == 'visitor') {
+      // An echo of our own message (from this or another tab): it counts as an ack.
+      if (m.cid) outbox.ack(m.cid);
+      upsert({ ...m, status: 'sent' });
+      flush();
+    } else if (upsert(m)) {
+      const patch: Partial<WidgetState> = { agentTyping: false };
+      if (!k.state.open || k.doc?.visibilityState == 'hidden') patch.unread = k.state.unread + 1;
+      if (!k.state.open && !hasConversation(m.id))
+        patch.autoMessage = { rule: m.id, text: m.text, name: m.name, replies: m.replies };
+      set(patch);
+      startUI();
+      k.emitter.emit('message_received', m);
+    }
+    save();
+  }
+
+  return {
+    outbox,
+    upsert,
+    hasConversation,
+    save,
+    flush,
+    async load() {
+      const stored = await k.store.get('messages');
+      const messages: ChatMessage[] = [];
+      if (Array.isArray(stored))
+        for (const raw of stored) {
+          const m = parseMessage(raw);
+          if (typeof m != 'string') messages.push(m);
+        }
+      const pendingIds = new Set((await outbox.load()).map((m) => m.cid));
+      for (const m of outbox.pending()) if (!messages.some((x) => x.cid == m.cid)) messages.push(m);
+      if (k.destroyed) return;
+      set({
+        messages: messages.map((m) =>
+          m.from == 'visitor' ? { ...m, status: pendingIds.has(m.cid) ? 'sending' : 'sent' } : m,
+        ),
+      });
+    },
+    send(text) {
+      if (k.state.blocked) return BLOCKED;
+      const cid = nanoid();
+      const m: Message = { id: cid, cid, from: 'visitor', text, at: k.now() };
+      outbox.add(m);
+      upsert({ ...m, status: 'sending' });
+      save();
+      if (k.state.autoMessage) set({ autoMessage: null });
+      share(m);
+      k.emitter.emit('message_sent', m);
+      flush();
+      return m;
+    },
+    welcome(f) {
+      if (!f.messages) {
+        if (k.state.loadingOlder) set({ loadingOlder: false });
+        return;
+      }
+      // The server's newest messages replace ours from the first of them on; older ones already
+      // shown stay when the server says it has older ones (a reconnect in a long chat keeps what
+      // was scrolled back to); messages still in the outbox stay on top.
+      const pending = outbox.pending();
+      const known = new Set(f.messages.map((m) => m.cid).filter(Boolean));
+      for (const m of f.messages) if (m.cid) outbox.ack(m.cid);
+      const shown = k.state.messages;
+      const from =
+        f.more && f.messages.length ? shown.findIndex((m) => m.id == f.messages![0].id) : -1;
+      set({
+        messages: shown.slice(0, Math.max(0, from)).concat(
+          (f.messages as ChatMessage[]).map(sent),
+          pending
+            .filter((m) => !known.has(m.cid))
+            .map((m) => ({ ...m, status: 'sending' as const })),
+        ),
+        older: !!f.more,
+        loadingOlder: false,
+      });
+      save();
+    },
+    frame(f) {
+      if (f.t == 'ack') {
+        const m = outbox.ack(f.cid) || k.state.messages.find((x) => x.cid == f.cid);
+        if (m) upsert({ ...m, id: f.id, at: f.at, status: 'sent' });
+        // Another tab's message whose copy has not reached this tab yet (see mirror).
+        else if (tabAcks.size < 100) tabAcks.set(f.cid, f);
+        save();
+        if (!outbox.pending().length) clearTimeout(ackTimer);
+        flush();
+      } else if (f.t == 'msg') received(f.m);
+      else if (f.t == 'hist') {
+        // Prepended only onto the list it was asked for (a tab that asked with another oldest
+        // message, or a list replaced since by a welcome or logout, ignores it).
+        const list = k.state.messages;
+        if (list[0]?.id != f.before) return true;
+        const ids = new Set(list.map((m) => m.id));
+        set({
+          messages: (f.messages as ChatMessage[])
+            .filter((m) => !ids.has(m.id))
+            .map(sent)
+            .concat(list),
+          older: f.more && f.messages.length > 0,
+          loadingOlder: false,
+        });
+      } else if (f.t == 'unblocked') flush(true);
+      else return false;
+      return true;
+    },
+    retry(cid) {
+      const m = k.state.messages.find((x) => x.cid == cid && x.status == 'failed');
+      if (!m) return;
+      upsert({ ...m, status: 'sending' });
+      flush(true);
+    },
+    loadOlder() {
+      const first = k.state.messages[0];
+      if (!k.state.older || k.state.loadingOlder || !first || first.status == 'sending') return;
+      if (k.send({ t: 'hist', before: first.id })) set({ loadingOlder: true });
+    },
+    mirror(raw) {
+      const m = parseMessage(raw);
+      // Shown as on its way; the server's ack (every tab gets it) marks it sent.
+      if (typeof m == 'string' || !m.cid || m.from != 'visitor') return;
+      const ack = tabAcks.get(m.cid);
+      if (!k.state.messages.some((x) => x.cid == m.cid))
+        upsert(
+          ack ? { ...m, id: ack.id, at: ack.at, status: 'sent' } : { ...m, status: 'sending' },
+        );
+      if (k.state.autoMessage) set({ autoMessage: null });
+    },
+    stop: () => clearTimeout(ackTimer),
+  };
+}

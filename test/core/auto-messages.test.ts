@@ -1,0 +1,162 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createMemoryTransport } from '../../src/transport/memory';
+import { createSpyStore, flush, trackWidgets } from '../helpers/widget';
+
+// Auto messages wired to the visitor (core/auto-messages.ts); the rules themselves: rules.test.ts.
+const make = trackWidgets(afterEach);
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('auto messages', () => {
+  it('fires a rule from the welcome frame, tells the server, and emits auto_message', async () => {
+    vi.useFakeTimers();
+    const transport = createMemoryTransport({
+      server: {
+        rules: [
+          {
+            id: 'pricing',
+            text: 'Any questions about plans?',
+            frequency: 'visit',
+            conditions: [
+              { type: 'url', contains: '' },
+              { type: 'timeOnPage', seconds: 20 },
+            ],
+          },
+        ],
+      },
+    });
+    const { widget, frames } = make({ transport });
+    const fired = vi.fn();
+    widget.on('auto_message', fired);
+    await widget.ready();
+    await flush();
+    await vi.advanceTimersByTimeAsync(19000);
+    expect(fired).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(fired).toHaveBeenCalledWith(
+      expect.objectContaining({ rule: 'pricing', text: 'Any questions about plans?' }),
+    );
+    expect(widget.state.autoMessage?.text).toBe('Any questions about plans?');
+    expect(widget.state.unread).toBe(1);
+    await flush();
+    expect(frames('am')).toEqual([
+      { t: 'am', rule: 'pricing', text: 'Any questions about plans?' },
+    ]);
+  });
+
+  it('takes the rules of a live rules frame in place of the welcome ones', async () => {
+    const transport = createMemoryTransport({
+      server: {
+        rules: [
+          {
+            id: 'old',
+            text: 'Old',
+            frequency: 'visit',
+            conditions: [{ type: 'event', name: 'go' }],
+          },
+        ],
+      },
+    });
+    const { widget, server, warnings } = make({ transport });
+    await widget.ready();
+    await flush();
+    server.push({
+      t: 'rules',
+      rules: [
+        { id: 'new', text: 'New', frequency: 'visit', conditions: [{ type: 'event', name: 'go' }] },
+      ],
+    });
+    server.push({ t: 'rules', rules: 'nope' });
+    await flush();
+    await widget.run('trigger', 'go');
+    expect(widget.state.autoMessage?.text).toBe('New');
+    expect(warnings()).toContain('[visitor-chat] ignored a server frame: rules is not a list');
+  });
+
+  it('fires a rule on a custom trigger event', async () => {
+    const { widget } = make({
+      rules: [
+        {
+          id: 'cart',
+          text: 'Need help with your cart?',
+          frequency: 'visitor',
+          conditions: [{ type: 'event', name: 'cart' }],
+        },
+      ],
+    });
+    await widget.run('trigger', 'other');
+    expect(widget.state.autoMessage).toBeNull();
+    await widget.run('trigger', 'cart');
+    expect(widget.state.autoMessage?.text).toBe('Need help with your cart?');
+  });
+
+  it('never fires while a conversation is open', async () => {
+    const { widget } = make({
+      rules: [
+        { id: 'r', text: 'Hi', frequency: 'visitor', conditions: [{ type: 'event', name: 'go' }] },
+      ],
+    });
+    await widget.send('I already wrote');
+    await widget.run('trigger', 'go');
+    expect(widget.state.autoMessage).toBeNull();
+  });
+});
+
+describe('custom triggers and server rules', () => {
+  it('a trigger fired before the welcome counts for the rules the welcome brings', async () => {
+    const transport = createMemoryTransport({ server: { welcome: false } });
+    const { widget, server } = make({ transport });
+    await widget.ready();
+    await flush();
+    await widget.run('trigger', 'tour');
+    expect(widget.state.autoMessage).toBeNull();
+    server.push({
+      t: 'welcome',
+      v: 1,
+      vid: widget.state.vid,
+      rules: [
+        {
+          id: 'tour',
+          text: 'Want a tour?',
+          frequency: 'visit',
+          conditions: [{ type: 'event', name: 'tour' }],
+        },
+      ],
+    });
+    await flush();
+    expect(widget.state.autoMessage?.text).toBe('Want a tour?');
+    // A second welcome (a reconnect) does not replay old events.
+    server.push({ t: 'welcome', v: 1, vid: widget.state.vid });
+    await flush();
+    expect(widget.state.messages.filter((m) => m.from == 'trigger')).toHaveLength(1);
+  });
+
+  it("judges an open conversation by the server's messages, not an old stored chat", async () => {
+    const storage = createSpyStore();
+    const first = make({ storage });
+    await first.widget.send('an old chat');
+    await flush();
+    first.widget.destroy();
+    const transport = createMemoryTransport({ server: { welcome: false } });
+    const { widget, server } = make({ storage, transport });
+    await widget.ready();
+    await widget.run('trigger', 'tour');
+    server.push({
+      t: 'welcome',
+      v: 1,
+      vid: widget.state.vid,
+      messages: [],
+      rules: [
+        {
+          id: 'tour',
+          text: 'Want a tour?',
+          frequency: 'visit',
+          conditions: [{ type: 'event', name: 'tour' }],
+        },
+      ],
+    });
+    await flush();
+    expect(widget.state.autoMessage?.text).toBe('Want a tour?');
+  });
+});
