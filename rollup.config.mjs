@@ -225,7 +225,8 @@ if (existsSync('demo/server/main.ts')) {
   configs.push({
     input: 'demo/server/main.ts',
     external: (id) =>
-      id.startsWith('node:') || /^(ws|better-sqlite3|pg|prom-client|ioredis)(\/|$)/.test(id),
+      id.startsWith('node:') ||
+      /^(ws|better-sqlite3|pg|prom-client|ioredis|nodemailer)(\/|$)/.test(id),
     plugins: [
       resolve({ preferBuiltins: true, extensions: ['.ts', '.mjs', '.js', '.json'] }),
       transpile(),

@@ -1,6 +1,8 @@
 /**
  * The wire protocol between the widget and a server, version 2 (version 1 plus the `hist`
- * frames and `welcome.more`: a long conversation arrives a page at a time).
+ * frames and `welcome.more`: a long conversation arrives a page at a time). Files, rating and
+ * the `closed` frame (DESIGN.md §9) are optional additions to version 2: peers that predate them
+ * send none and drop the frames they do not know.
  *
  * Every frame is a JSON object with a short tag `t`. Each field is documented once, here.
  * The server must validate client frames; the widget validates server frames with
@@ -26,6 +28,23 @@ export interface QuickReply {
   value: string;
 }
 
+/**
+ * A file attached to a message (ours, DESIGN.md §9). Uploaded with `POST /v1/files` first; the
+ * server fills in every field from what it stored.
+ */
+export interface Attachment {
+  /** Server id: at least 128 random bits, base64url. */
+  id: string;
+  /** File name as the uploader gave it (display only). */
+  name: string;
+  /** Size in bytes. */
+  size: number;
+  /** Media type the server found in the bytes (`image/png`, `application/pdf`, `text/plain`). */
+  type: string;
+  /** Path on the chat server, `/v1/files/<id>` (read with the visitor token or agent bearer). */
+  url: string;
+}
+
 /** A chat message as it travels on the wire and lives in the widget's state. */
 export interface Message {
   /** Server id; for a visitor message not yet acknowledged, the client id. */
@@ -40,22 +59,8 @@ export interface Message {
   name?: string;
   /** Quick replies offered with this message (bot and auto messages). */
   replies?: QuickReply[];
-  /** Files sent with this message (its text may then be empty). */
+  /** Files sent with this message (the text may then be empty). */
   attachments?: Attachment[];
-}
-
-/** A file uploaded to the chat server (`POST /v1/files`), as messages carry it. */
-export interface Attachment {
-  /** Server id (unguessable). */
-  id: string;
-  /** File name as uploaded. */
-  name: string;
-  /** Size in bytes. */
-  size: number;
-  /** MIME type the server found in the bytes. */
-  type: string;
-  /** Where the server serves it (to the owning visitor's token or an agent's bearer). */
-  url: string;
 }
 
 /** Page information sent with `hello` and `page`. */
@@ -134,21 +139,28 @@ export interface PageFrame extends PageInfo {
 export interface SendFrame {
   t: 'msg';
   cid: string;
-  /** May be empty when `attachments` are given. */
+  /** May be empty when `attachments` is not. */
   text: string;
   at: number;
-  /** Files uploaded first (`POST /v1/files`), by the id the upload answered. */
+  /**
+   * Files uploaded by this visitor (`POST /v1/files`), by id: at most {@link MAX_ATTACHMENTS}. The
+   * server fills in the rest of each {@link Attachment}.
+   */
   attachments?: { id: string }[];
 }
 
-/** The visitor rates the conversation (asked after `closed`, or after `end`). */
+/**
+ * The visitor rates its last closed (or current) conversation (ours). A new rating replaces the
+ * conversation's earlier one.
+ */
 export interface RateFrame {
   t: 'rate';
   value: 'good' | 'bad';
+  /** At most {@link MAX_COMMENT}. */
   comment?: string;
 }
 
-/** The visitor ends the conversation from the widget. */
+/** The visitor ends the open conversation from the widget (as an agent's close; ours). */
 export interface EndFrame {
   t: 'end';
 }
@@ -307,7 +319,7 @@ export interface RulesFrame {
   rules: unknown[];
 }
 
-/** An agent closed the conversation (the widget asks for a rating). */
+/** The open conversation was closed (by an agent, or ended by the visitor): ask for a rating. */
 export interface ClosedFrame {
   t: 'closed';
 }

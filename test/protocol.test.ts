@@ -125,3 +125,58 @@ describe('history frames (protocol 2)', () => {
     expect(parseServerFrame({ ...w, more: 'yes' })).not.toHaveProperty('more');
   });
 });
+
+describe('files, rating and closed frames (DESIGN.md §9)', () => {
+  const file = { id: 'f1', name: 'a.png', size: 3, type: 'image/png', url: '/v1/files/f1' };
+
+  it('accepts a message with attachments and keeps only their known fields', () => {
+    const m = { id: 'm', from: 'agent', text: '', at: 1, attachments: [{ ...file, x: 1 }] };
+    expect(parseMessage(m)).toEqual({ ...m, attachments: [file] });
+  });
+
+  it('refuses an attachment whose url is not the server path of its id', () => {
+    for (const url of ['javascript:alert(1)', 'data:image/png;base64,AA', '/v1/files/other'])
+      expect(
+        parseMessage({ id: 'm', from: 'agent', text: '', at: 1, attachments: [{ ...file, url }] }),
+      ).toMatch(/attachments/);
+  });
+
+  it('accepts a visitor msg with only attachments and refuses one with neither text nor files', () => {
+    expect(parseClientFrame({ t: 'msg', cid: 'c', text: '', at: 1, attachments: [file] })).toEqual({
+      t: 'msg',
+      cid: 'c',
+      text: '',
+      at: 1,
+      attachments: [{ id: 'f1' }],
+    });
+    expect(parseClientFrame({ t: 'msg', cid: 'c', text: '', at: 1 })).toMatch(/not empty/);
+    expect(parseClientFrame({ t: 'msg', cid: 'c', text: '', at: 1, attachments: [] })).toMatch(
+      /attachments/,
+    );
+    const many = Array.from({ length: 11 }, (_, i) => ({ id: 'f' + i }));
+    expect(parseClientFrame({ t: 'msg', cid: 'c', text: 'x', at: 1, attachments: many })).toMatch(
+      /attachments/,
+    );
+    expect(
+      parseClientFrame({ t: 'msg', cid: 'c', text: 'x', at: 1, attachments: [{ id: 5 }] }),
+    ).toMatch(/attachments/);
+  });
+
+  it('accepts rate and end frames and refuses a bad rating', () => {
+    expect(parseClientFrame({ t: 'rate', value: 'good', x: 1 })).toEqual({
+      t: 'rate',
+      value: 'good',
+    });
+    expect(parseClientFrame({ t: 'rate', value: 'bad', comment: 'slow' })).toEqual({
+      t: 'rate',
+      value: 'bad',
+      comment: 'slow',
+    });
+    expect(parseClientFrame({ t: 'rate', value: 'meh' })).toMatch(/rate.value/);
+    expect(parseClientFrame({ t: 'rate', value: 'bad', comment: 'x'.repeat(1001) })).toMatch(
+      /rate.comment/,
+    );
+    expect(parseClientFrame({ t: 'end', x: 1 })).toEqual({ t: 'end' });
+    expect(parseServerFrame({ t: 'closed', x: 1 })).toEqual({ t: 'closed' });
+  });
+});

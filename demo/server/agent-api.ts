@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRecord, MAX_TEXT } from '../../src/protocol';
 import type { AgentFeed } from './agent-feed';
+import type { Files } from './files';
 import type { Plan } from './config';
 import { TOO_LARGE, readJson, sendError, sendJson, sendTooLarge } from './http-json';
 import type { Hub } from './hub';
@@ -12,6 +13,7 @@ import type { Logger } from './log';
 import { FILTERS, LIST_LIMIT, MAX_PAGE } from '../shared/visitor-list';
 import { visitorJson, type Filter, type LiveVisitor } from './presence';
 import { safeEqual } from './secrets';
+import { attachmentOf } from './store';
 
 /** Largest request body of the agent API. */
 const MAX_BODY = 64 * 1024;
@@ -23,6 +25,8 @@ export interface AgentApiOptions {
   token: string;
   plan: Plan;
   log?: Logger;
+  /** `POST /api/visitors/:id/files` (files.ts). */
+  files?: Pick<Files, 'receive'>;
   /** `/api/automations` (automations-api.ts). */
   automations?: {
     handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
@@ -112,6 +116,33 @@ export function createAgentApi(o: AgentApiOptions) {
             'the visitor has no open conversation: open one with POST …/conversation',
           );
         sendJson(res, 201, withVisitor(v, { message: r.message }));
+      },
+    },
+    files: {
+      /** Ours: sends a file (the raw body, or multipart) as an agent message, `?text=` with it. */
+      async POST(v, req, res) {
+        const url = new URL(req.url || '/', 'http://localhost');
+        const text = url.searchParams.get('text') ?? '';
+        const name = url.searchParams.get('name')?.trim() || undefined;
+        if (text.length > MAX_TEXT || (name?.length ?? 0) > 200)
+          return sendError(res, 400, 'bad_request', `text must be at most ${MAX_TEXT}, name 200`);
+        if (!o.files) return sendError(res, 404, 'not_found', 'this server takes no files');
+        if (!v.conversation)
+          return sendError(
+            res,
+            409,
+            'no_conversation',
+            'the visitor has no open conversation: open one with POST …/conversation',
+          );
+        const r = await o.files.receive(req, { visitorId: v.id, author: 'agent' });
+        if ('status' in r) {
+          res.shouldKeepAlive = false;
+          return sendError(res, r.status, r.error, r.message, { connection: 'close' });
+        }
+        const sent = await hub.agentMessage(v, text, name, false, [attachmentOf(r)]);
+        if (!sent)
+          return sendError(res, 409, 'no_conversation', 'the conversation was closed meanwhile');
+        sendJson(res, 201, withVisitor(v, { message: sent.message }));
       },
     },
     block: {

@@ -39,7 +39,32 @@ export interface Settings {
   trustProxy?: TrustProxy;
   /** Keep each visitor's last address (STORE_IP=1); by default only its country is kept. */
   storeIp: boolean;
+  /** Where uploaded files go without DATABASE_URL (created when the first file arrives). */
+  uploadDir: string;
+  /** Largest upload, in bytes (MAX_UPLOAD_BYTES, default 10 MiB). */
+  maxUploadBytes: number;
+  /** File types an upload may be, by what its bytes are (UPLOAD_TYPES). */
+  uploadTypes: UploadType[];
+  /** Files older than this many days are deleted (FILE_RETENTION_DAYS; 0 = kept). */
+  fileRetentionDays: number;
+  /** SMTP server of transcripts and offline notifications (`smtp://host:port`); unset = no email. */
+  smtpUrl?: string;
+  /** Where messages left while no agent is online are emailed (needs SMTP_URL). */
+  notifyEmail?: string;
+  /** Sender of the emails (default `visitor-chat@<host name>`). */
+  mailFrom: string;
+  /** Least time between two notification emails about one conversation (NOTIFY_INTERVAL_MS). */
+  notifyIntervalMs: number;
+  /** The server's public address, for links in emails (PUBLIC_URL); default: where it listens. */
+  publicUrl?: string;
 }
+
+/** The file types an upload can be (file-types.ts tells them from the bytes). */
+export const UPLOAD_TYPES = ['png', 'jpeg', 'gif', 'webp', 'pdf', 'txt'] as const;
+export type UploadType = (typeof UPLOAD_TYPES)[number];
+
+/** An address as `NOTIFY_EMAIL` and `MAIL_FROM` take it (no display name, no spaces). */
+const EMAIL = /^[^\s@<>(),;:"]{1,64}@[A-Za-z0-9.-]{1,253}$/;
 
 const PLANS: readonly string[] = ['free', 'standard', 'pro'];
 
@@ -112,6 +137,27 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
   if (!/^(0|1|true|false)$/.test(demo)) throw new Error('DEMO must be 1 or 0');
   const storeIp = get('STORE_IP') ?? '0';
   if (!/^(0|1|true|false)$/.test(storeIp)) throw new Error('STORE_IP must be 1 or 0');
+  const uploadTypes = list('UPLOAD_TYPES') ?? [...UPLOAD_TYPES];
+  for (const t of uploadTypes)
+    if (!(UPLOAD_TYPES as readonly string[]).includes(t))
+      throw new Error(
+        `UPLOAD_TYPES must be a comma list of ${UPLOAD_TYPES.join(', ')}, not ${JSON.stringify(t)}`,
+      );
+  const smtpUrl = get('SMTP_URL');
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^\s/]+(:\d+)?\/?(\?\S*)?$/.test(smtpUrl))
+    throw new Error('SMTP_URL must be an SMTP URL like smtp://user:pass@mail.example.com:587');
+  const notifyEmail = get('NOTIFY_EMAIL');
+  if (notifyEmail !== undefined && !EMAIL.test(notifyEmail))
+    throw new Error(`NOTIFY_EMAIL must be an email address, not ${JSON.stringify(notifyEmail)}`);
+  if (notifyEmail !== undefined && smtpUrl === undefined)
+    throw new Error('NOTIFY_EMAIL needs SMTP_URL: the notifications are sent through it');
+  const mailFrom =
+    get('MAIL_FROM') ?? `visitor-chat@${hostname().replace(/[^A-Za-z0-9.-]/g, '') || 'localhost'}`;
+  if (!EMAIL.test(mailFrom))
+    throw new Error(`MAIL_FROM must be an email address, not ${JSON.stringify(mailFrom)}`);
+  const publicUrl = get('PUBLIC_URL')?.replace(/\/+$/, '');
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(publicUrl))
+    throw new Error('PUBLIC_URL must be an http(s) URL like https://chat.example.com');
   return {
     demo: demo == '1' || demo == 'true',
     port: int('PORT', 8080, 0, 65535),
@@ -130,5 +176,14 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     metricsToken,
     trustProxy: parseTrustProxy(get('TRUST_PROXY')),
     storeIp: storeIp == '1' || storeIp == 'true',
+    uploadDir: get('UPLOAD_DIR') ?? './uploads',
+    maxUploadBytes: int('MAX_UPLOAD_BYTES', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+    uploadTypes: uploadTypes as UploadType[],
+    fileRetentionDays: int('FILE_RETENTION_DAYS', 0, 0, 36_500),
+    smtpUrl,
+    notifyEmail,
+    mailFrom,
+    notifyIntervalMs: int('NOTIFY_INTERVAL_MS', 300_000, 0, 86_400_000),
+    publicUrl,
   };
 }

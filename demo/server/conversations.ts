@@ -3,7 +3,7 @@
  * and proactive chats, closing, and the chatbot's answers. A message is acknowledged only after
  * the store kept it: when the store is unreachable the widget keeps it in its outbox and resends.
  */
-import type { ClientFrame, Message } from '../../src/protocol';
+import type { Attachment, ClientFrame, Message } from '../../src/protocol';
 import type { AskField, Bot } from './automation';
 import { botTurn, type BotTurn } from './bot-flow';
 import type { Logger } from './log';
@@ -35,6 +35,8 @@ export interface ConversationOptions {
   bots: { bot(id: string): Bot | undefined; greeting(): Bot | undefined };
   /** A bot step captured an answer: store it on the visitor (a customer now). */
   capture(v: LiveVisitor, field: AskField, value: string): Promise<void>;
+  /** The attachments of files `ids` the visitor uploaded, or why they cannot be sent (files.ts). */
+  attachments(vid: string, ids: string[]): Promise<Attachment[] | string>;
 }
 
 /** Creates the conversation handlers. */
@@ -111,19 +113,35 @@ export function createConversations(o: ConversationOptions) {
         reply.send({ t: 'ack', cid: f.cid, id: dup.id, at: dup.at });
         return true;
       }
+      let files: Attachment[] | undefined;
+      if (f.attachments) {
+        const found = await o.attachments(
+          v.id,
+          f.attachments.map((a) => a.id),
+        );
+        if (typeof found == 'string') {
+          o.log.warn(`visitor ${v.id}: message refused: ${found}`);
+          reply.send({ t: 'err', code: 'bad_attachment', message: found });
+          return false;
+        }
+        files = found;
+      }
       const t = now();
       let c = v.conversation;
       const opened = !c;
       if (!c) c = v.conversation = await store.createConversation(v.id, 'visitor', t);
       o.setTyping(v, false);
-      const m = await post(v, c, { cid: f.cid, from: 'visitor', text: f.text, at: t }, reply);
+      const sent: Omit<Message, 'id'> = { cid: f.cid, from: 'visitor', text: f.text, at: t };
+      if (files) sent.attachments = files;
+      const m = await post(v, c, sent, reply);
       reply.send({ t: 'ack', cid: f.cid, id: m.id, at: m.at });
       // Figures: an answer to this visit's last auto message, or to the flow waiting for one.
       if (v.amVisit == v.visits || c.bot.startsWith('at:'))
         await store
           .showReplied(v.id, v.visits, t, opened ? c.id : null)
           .catch((e) => o.log.warn(`visitor ${v.id}: figures not written: ${e}`));
-      await runBot(v, c, f.text);
+      // A file alone says nothing a flow could answer.
+      if (f.text) await runBot(v, c, f.text);
       return true;
     },
 
@@ -132,7 +150,13 @@ export function createConversations(o: ConversationOptions) {
      * chat); without, there must be one. Returns the message and whether a conversation was
      * opened, or undefined when there is no conversation to write into.
      */
-    async agentMessage(v: LiveVisitor, text: string, name: string | undefined, open: boolean) {
+    async agentMessage(
+      v: LiveVisitor,
+      text: string,
+      name: string | undefined,
+      open: boolean,
+      attachments?: Attachment[],
+    ) {
       const t = now();
       let c = v.conversation;
       const opened = !c;
@@ -142,10 +166,14 @@ export function createConversations(o: ConversationOptions) {
       }
       const m: Omit<Message, 'id'> = { from: 'agent', text, at: t };
       if (name) m.name = name;
+      if (attachments?.length) m.attachments = attachments;
       return { message: await post(v, c, m), opened };
     },
 
-    /** Closes the open conversation with a system message; false when none is open. */
+    /**
+     * Closes the open conversation with a system message, then tells the visitor's widgets
+     * (`closed`: they ask for a rating); false when none is open.
+     */
     async closeConversation(v: LiveVisitor): Promise<boolean> {
       const c = v.conversation;
       if (!c) return false;
@@ -154,6 +182,7 @@ export function createConversations(o: ConversationOptions) {
       v.conversation = null;
       changed(v);
       o.emit(v);
+      o.deliver(v, { t: 'closed' });
       return true;
     },
   };

@@ -8,6 +8,7 @@
 import type { AutoMessageRule } from '../../src/core/rules';
 import {
   HISTORY_PAGE,
+  type Attachment,
   type ClientFrame,
   type HelloFrame,
   type HistoryFrame,
@@ -28,20 +29,21 @@ import type { RowWrite } from './cluster-rows';
 import type { Plan } from './config';
 import { createConversations, type ConversationOptions } from './conversations';
 import type { EventLog, FeedEventInput } from './event-log';
+import { createDeadlines } from './deadlines';
 import { createHello, type HelloSource } from './hello';
+import { createListIndex, listBody, type ListPage } from './list-index';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import {
   changed,
   isHere,
-  listJson,
+  nextChange,
   refresh,
   rowOf,
   shownKey,
   visitorJson,
   type Conn,
   type Filter,
-  type ListPage,
   type LiveVisitor,
   type PresenceOptions,
 } from './presence';
@@ -66,7 +68,7 @@ export interface HubOptions extends PresenceOptions {
   /** The site's chatbot flows (automations.ts). */
   bots: ConversationOptions['bots'];
   log: Logger;
-  metrics?: Pick<Metrics, 'frame' | 'message' | 'delivered'>;
+  metrics?: Pick<Metrics, 'frame' | 'message' | 'delivered' | 'rating'>;
   /** How long the bot "types" before it answers (default 700 ms). */
   botDelayMs?: number;
   /** How often presence is re-derived and activity written (default 5 s). */
@@ -79,10 +81,23 @@ export interface HubOptions extends PresenceOptions {
   cluster?: Cluster;
   /** Keep each visitor's address (STORE_IP=1). */
   storeIp?: boolean;
+  /** Hears every stored message (offline notifications, notify.ts). */
+  onStored?(v: LiveVisitor, m: Message): void;
+  /** Uploaded files (files.ts): what a visitor message may attach. */
+  files?: { forMessage(vid: string, ids: string[]): Promise<Attachment[] | string> };
 }
 
 /** Visitor frames after which the stored visitor changed (the other nodes read it again). */
-const STORED_BY: ReadonlySet<string> = new Set(['msg', 'page', 'id', 'vars', 'group', 'am']);
+const STORED_BY: ReadonlySet<string> = new Set([
+  'msg',
+  'page',
+  'id',
+  'vars',
+  'group',
+  'am',
+  'rate',
+  'end',
+]);
 
 /** The feed's `counts` event goes at most once per this interval (DESIGN.md §8). */
 export const COUNTS_INTERVAL_MS = 1000;
@@ -107,6 +122,16 @@ export function createHub(o: HubOptions) {
   const { store, feed, events, log, cluster } = o;
   const now = o.now ?? Date.now;
   const index = cluster?.rows.index;
+  /**
+   * A single node's list: the same index a cluster node keeps (list-index.ts), fed from the
+   * changes that feed the agent feed, each entry the live visitor (a page answers its current
+   * JSON: a heartbeat's new activity time shows without a `visitor` event).
+   */
+  const local = cluster ? undefined : createListIndex<LiveVisitor>();
+  /** Visitors changed since the local list last took them in. */
+  const unlisted = new Set<LiveVisitor>();
+  /** When a listed visitor turns idle (or, on HTTP, offline) with nothing else happening. */
+  const wakes = createDeadlines<LiveVisitor>();
   /** Presence as this node derives it: in a cluster, a visitor listed by another node is online. */
   const po: PresenceOptions = index
     ? {
@@ -141,6 +166,7 @@ export function createHub(o: HubOptions) {
   /** Queues a `visitor` event; several changes in one tick make one event. */
   function emit(v: LiveVisitor) {
     pending.add(v);
+    if (local) unlisted.add(v);
     if (flushQueued) return;
     flushQueued = true;
     setImmediate(flush);
@@ -157,6 +183,7 @@ export function createHub(o: HubOptions) {
     flushQueued = false;
     flushTimer = undefined;
     const t = now();
+    relist(local!, t);
     const changes: { v: LiveVisitor; key: string; prev?: { key: string; row: ListRow } }[] = [];
     let countsMove = false;
     for (const v of pending) {
@@ -220,6 +247,32 @@ export function createHub(o: HubOptions) {
     });
   }
 
+  /**
+   * Brings a single node's list up to `t`: the visitors whose time came (gone idle, or offline
+   * on HTTP) and those changed since, each put in place (or out) and given its next wake-up.
+   * A change found here goes to the feed like any other.
+   */
+  function relist(l: NonNullable<typeof local>, t: number) {
+    wakes.due(t, (v) => unlisted.add(v));
+    for (const v of unlisted) {
+      if (refresh(v, t, po)) emit(v);
+      if (v.online) l.set(rowOf(v), v, shownKey(v));
+      else l.remove(v.id);
+      const at = nextChange(v, po);
+      if (at < Infinity) wakes.at(v, at);
+    }
+    unlisted.clear();
+  }
+
+  /**
+   * After a connection opened or closed, or an HTTP request: presence may have changed (a
+   * `visitor` event) or only when it will (a new wake-up for the local list).
+   */
+  function presenceMoved(v: LiveVisitor) {
+    if (refresh(v, now(), po)) emit(v);
+    else if (local) unlisted.add(v);
+  }
+
   /** Tells the connection registry whether this node holds the visitor (a cluster). */
   function track(v: LiveVisitor) {
     if (!cluster) return;
@@ -264,7 +317,12 @@ export function createHub(o: HubOptions) {
     now,
     onChange: cluster ? sweepChange : emit,
     isPending: (v) => pending.has(v),
-    onEvict: (v) => shown.delete(v),
+    onEvict(v) {
+      shown.delete(v);
+      wakes.delete(v);
+      unlisted.delete(v);
+      local?.remove(v.id);
+    },
   });
   const { visitors, serial } = registry;
 
@@ -298,10 +356,13 @@ export function createHub(o: HubOptions) {
       events.append([{ event: 'message', data: JSON.stringify({ visitorId: v.id, message: m }) }]);
       o.metrics?.message(m.from);
       o.metrics?.delivered((performance.now() - startedAt) / 1000);
+      o.onStored?.(v, m);
     },
     setTyping,
     later,
     bots: o.bots,
+    attachments: (vid, ids) =>
+      o.files ? o.files.forMessage(vid, ids) : Promise.resolve('this server takes no files'),
     async capture(v, field, value) {
       if (applyProfile(v, { [field]: value })) v.verified = false;
       v.customer = true;
@@ -382,6 +443,13 @@ export function createHub(o: HubOptions) {
       case 'typing':
         if (v.blockedAt == null) setTyping(v, f.on);
         break;
+      case 'end':
+        // Nothing open: the widget's end is already done (another tab, an agent).
+        await talk.closeConversation(v);
+        break;
+      case 'rate':
+        await rate(v, f, reply);
+        break;
       case 'hist':
         reply.send(await history(v, f.before, f.limit || HISTORY_PAGE));
         break;
@@ -391,6 +459,27 @@ export function createHub(o: HubOptions) {
         break;
     }
     return true;
+  }
+
+  /** Rates the open conversation, else the last closed one (DESIGN.md §9). */
+  async function rate(v: LiveVisitor, f: Extract<ClientFrame, { t: 'rate' }>, reply: Conn) {
+    const c = v.conversation ?? (await store.lastConversation(v.id));
+    if (!c) {
+      reply.send({
+        t: 'err',
+        code: 'no_conversation',
+        message: 'there is no conversation to rate',
+      });
+      return;
+    }
+    const rating: LiveVisitor['rating'] = { value: f.value, at: now() };
+    if (f.comment?.trim()) rating.comment = f.comment.trim();
+    await store.rateConversation(c.id, rating);
+    v.rating = rating;
+    changed(v);
+    o.metrics?.rating(f.value);
+    log.info(`visitor ${v.id}: conversation ${c.id} rated ${f.value}`);
+    await saved(v);
   }
 
   /** The page of the open conversation before message `before` (none for an unknown id). */
@@ -439,19 +528,15 @@ export function createHub(o: HubOptions) {
    */
   function list(filter: Filter, q: string, page: ListPage): string {
     const extra = { plan: o.plan, lastEventId: events.lastId() };
+    const needle = needleOf(q);
     if (index) {
-      const { rows, total } = index.page(filter, needleOf(q), page.offset, page.limit);
-      const tail = JSON.stringify({ total, offset: page.offset, ...extra });
-      return (
-        '{"visitors":[' +
-        rows.join(',') +
-        '],"counts":' +
-        JSON.stringify(index.counts()) +
-        ',' +
-        tail.slice(1)
-      );
+      const { rows, total } = index.page(filter, needle, page.offset, page.limit);
+      return listBody(rows, index.counts(), total, page.offset, extra);
     }
-    return listJson(visitors.values(), filter, q, now(), o, extra, page, emit);
+    const l = local!;
+    relist(l, now());
+    const { rows, total } = l.page(filter, needle, page.offset, page.limit);
+    return listBody(rows.map(visitorJson), l.counts(), total, page.offset, extra);
   }
 
   /** Tells every online visitor whether agents are online. */
@@ -568,14 +653,14 @@ export function createHub(o: HubOptions) {
     attach(v: LiveVisitor, c: Conn) {
       v.sockets.add(c);
       track(v);
-      if (refresh(v, now(), po)) emit(v);
+      presenceMoved(v);
     },
     /** A WebSocket of the visitor closed. */
     detach(v: LiveVisitor, c: Conn) {
       v.sockets.delete(c);
       if (!v.sockets.size) setTyping(v, false);
       track(v);
-      if (refresh(v, now(), po)) emit(v);
+      presenceMoved(v);
     },
     /** An HTTP request of the visitor (keeps it online for HEARTBEAT_MS + 60 s). */
     touchHttp(v: LiveVisitor, streamDelta = 0) {
@@ -583,11 +668,16 @@ export function createHub(o: HubOptions) {
       v.httpSeenAt = v.lastSeenAt = t;
       v.streams += streamDelta;
       track(v);
-      if (refresh(v, t, po)) emit(v);
+      presenceMoved(v);
     },
     /** An agent message (see conversations.ts); rejects when the store is unreachable. */
-    agentMessage: (v: LiveVisitor, text: string, name: string | undefined, open: boolean) =>
-      agentAction(v, () => talk.agentMessage(v, text, name, open)),
+    agentMessage: (
+      v: LiveVisitor,
+      text: string,
+      name: string | undefined,
+      open: boolean,
+      attachments?: Attachment[],
+    ) => agentAction(v, () => talk.agentMessage(v, text, name, open, attachments)),
     /** Closes the open conversation with a system message; false when none is open. */
     closeConversation: (v: LiveVisitor) => agentAction(v, () => talk.closeConversation(v)),
     /** Blocks or unblocks; the visitor's widgets hear it at once. */

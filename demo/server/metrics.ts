@@ -18,6 +18,10 @@ export interface Metrics {
   delivered(seconds: number): void;
   dbError(): void;
   redisError(): void;
+  /** A visitor rated a conversation. */
+  rating(value: 'good' | 'bad'): void;
+  /** An email was sent (or failed), by kind. */
+  email(kind: 'transcript' | 'notification', ok: boolean): void;
   /** The text to answer, and its content type. */
   render(): Promise<{ text: string; contentType: string }>;
 }
@@ -67,7 +71,21 @@ export function createMetrics(sample: () => { connections: number; online: numbe
     help: 'Redis calls that failed.',
     registers: [registry],
   });
+  const ratings = new Counter({
+    name: 'visitor_chat_ratings_total',
+    help: 'Conversations rated by visitors, by value.',
+    labelNames: ['value'],
+    registers: [registry],
+  });
+  const emails = new Counter({
+    name: 'visitor_chat_emails_total',
+    help: 'Emails handed to SMTP_URL, by kind and result (sent or failed).',
+    labelNames: ['kind', 'result'],
+    registers: [registry],
+  });
   return {
+    rating: (value) => ratings.inc({ value }),
+    email: (kind, ok) => emails.inc({ kind, result: ok ? 'sent' : 'failed' }),
     frame: () => frames.inc(),
     message: (from) => messages.inc({ from }),
     delivered: (s) => delivery.observe(s),

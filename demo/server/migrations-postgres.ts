@@ -103,6 +103,32 @@ export const PG_MIGRATIONS: string[] = [
   `ALTER TABLE visitors ADD COLUMN country TEXT;
    ALTER TABLE visitors ADD COLUMN time_zone TEXT;
    ALTER TABLE visitors ADD COLUMN ip TEXT;`,
+  // 4: files, attachments, ratings (as SQLite's 4); the bytes in file_chunks, so every node
+  // of a cluster reads them. Chunks are written before their file row: the sweep deletes old
+  // chunks no row names (an upload cut off).
+  `CREATE TABLE files (
+     id TEXT PRIMARY KEY,
+     visitor_id TEXT NOT NULL REFERENCES visitors(id) ON DELETE CASCADE,
+     author TEXT NOT NULL,
+     name TEXT NOT NULL,
+     type TEXT NOT NULL,
+     size BIGINT NOT NULL,
+     at BIGINT NOT NULL
+   );
+   CREATE INDEX files_at ON files (at);
+   CREATE TABLE file_chunks (
+     file_id TEXT NOT NULL,
+     n INTEGER NOT NULL,
+     data BYTEA NOT NULL,
+     at BIGINT NOT NULL,
+     PRIMARY KEY (file_id, n)
+   );
+   CREATE INDEX file_chunks_at ON file_chunks (at);
+   ALTER TABLE messages ADD COLUMN attachments TEXT;
+   ALTER TABLE conversations ADD COLUMN rating TEXT;
+   ALTER TABLE conversations ADD COLUMN rating_comment TEXT;
+   ALTER TABLE conversations ADD COLUMN rated_at BIGINT;
+   ALTER TABLE visitors ADD COLUMN rating TEXT;`,
 ];
 
 /** The advisory lock key of the migration runner (any constant every node agrees on). */

@@ -101,6 +101,22 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE visitors ADD COLUMN country TEXT;
    ALTER TABLE visitors ADD COLUMN time_zone TEXT;
    ALTER TABLE visitors ADD COLUMN ip TEXT;`,
+  // 4: files (metadata; the bytes are in UPLOAD_DIR), attachments of messages, ratings.
+  `CREATE TABLE files (
+     id TEXT PRIMARY KEY,
+     visitor_id TEXT NOT NULL REFERENCES visitors(id) ON DELETE CASCADE,
+     author TEXT NOT NULL,
+     name TEXT NOT NULL,
+     type TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     at INTEGER NOT NULL
+   );
+   CREATE INDEX files_at ON files (at);
+   ALTER TABLE messages ADD COLUMN attachments TEXT;
+   ALTER TABLE conversations ADD COLUMN rating TEXT;
+   ALTER TABLE conversations ADD COLUMN rating_comment TEXT;
+   ALTER TABLE conversations ADD COLUMN rated_at INTEGER;
+   ALTER TABLE visitors ADD COLUMN rating TEXT;`,
 ];
 
 /** Runs the migrations the database has not seen yet; returns the resulting version. */

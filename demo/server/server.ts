@@ -14,7 +14,14 @@ import { joinCluster, type Cluster } from './cluster';
 import type { HeartbeatTiming } from './connections-redis';
 import { createMemoryEventLog, type EventLog } from './event-log';
 import { readSettings, type Settings } from './config';
+import { createDiskBlobs } from './files-disk';
+import { createFiles, type Files } from './files';
+import { createFilesHttp } from './files-http';
 import { createHealth } from './health';
+import { createHttpLimiter } from './http-limiter';
+import { createMailer } from './mailer';
+import { createNotifier, type Notifier } from './notify';
+import { createTranscriptHttp } from './transcript-http';
 import { logRefusals, sendError } from './http-json';
 import { COUNTS_INTERVAL_MS, createHub, type Hub } from './hub';
 import { consoleLogger, type Logger } from './log';
@@ -53,6 +60,14 @@ export interface ServerOptions extends Partial<Settings> {
   events?: EventLog;
   /** Heartbeat timing of a cluster node (`redisUrl`; tests shorten it). */
   presenceTiming?: Partial<HeartbeatTiming>;
+  /** Uploads per visitor (default 10 at once, then one every 2 s). */
+  uploadRate?: RateOptions;
+  /** How often files past FILE_RETENTION_DAYS are deleted (default hourly). */
+  fileSweepMs?: number;
+  /** Transcript emails per visitor (default 3 at once, then one a minute). */
+  emailRate?: RateOptions;
+  /** How long an offline notification waits for more of the visitor's frames (default 2 s). */
+  notifySettleMs?: number;
 }
 
 /** A running server. */
@@ -67,6 +82,8 @@ export interface RunningServer {
   hub: Hub;
   /** The link to the other nodes (with `redisUrl`). */
   cluster?: Cluster;
+  /** Uploaded files (its `sweep` runs every `fileSweepMs`). */
+  files: Files;
   /** Stops accepting, closes every connection, writes what is pending, closes the database. */
   close(): Promise<void>;
 }
@@ -141,6 +158,39 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onCount: (n) => (cluster ? cluster.bus.agentsChanged() : hub?.agentsChanged(n)),
   });
   cluster?.countAgents(() => feed.count());
+  const mailer = settings.smtpUrl
+    ? createMailer({ url: settings.smtpUrl, from: settings.mailFrom, log, onSent: metrics.email })
+    : undefined;
+  let base = '';
+  const publicBase = () => settings.publicUrl ?? base;
+  const notifier: Notifier | undefined =
+    mailer && settings.notifyEmail
+      ? createNotifier({
+          mailer,
+          to: settings.notifyEmail,
+          intervalMs: settings.notifyIntervalMs,
+          settleMs: options.notifySettleMs,
+          agentsOnline: () => hub?.agentsOnline() ?? false,
+          baseUrl: publicBase,
+          log,
+          now: options.now,
+        })
+      : undefined;
+  const files = createFiles({
+    store,
+    blobs: store.blobs ?? createDiskBlobs(settings.uploadDir),
+    maxBytes: settings.maxUploadBytes,
+    types: settings.uploadTypes,
+    retentionDays: settings.fileRetentionDays,
+    log,
+    now: options.now,
+  });
+  const fileSweep = setInterval(() => {
+    uploads.sweep();
+    emails.sweep();
+    void files.sweep().catch((e) => log.warn('files: sweep failed: ' + String(e)));
+  }, options.fileSweepMs ?? 3_600_000);
+  fileSweep.unref();
   hub = createHub({
     ...settings,
     store,
@@ -154,6 +204,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     sweepMs: options.sweepMs,
     now: options.now,
     cluster,
+    files,
+    onStored: notifier?.messageStored,
   });
   cluster?.bus.onAgents((online) => hub!.agentsChanged(online ? 1 : 0));
   const common = {
@@ -169,8 +221,29 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     pingMs: options.pingMs ?? 30_000,
     maxBuffered: options.maxBuffered,
   });
+  const uploads = createHttpLimiter(options.uploadRate ?? { rate: 0.5, burst: 10 });
+  const emails = createHttpLimiter(options.emailRate ?? { rate: 1 / 60, burst: 3 });
   const visitorHttp = createVisitorHttp({
     ...common,
+    more: [
+      createFilesHttp({
+        hub,
+        files,
+        log,
+        keys: settings.keys,
+        agentToken: settings.agentToken,
+        limiter: uploads,
+      }),
+      createTranscriptHttp({
+        hub,
+        store,
+        log,
+        keys: settings.keys,
+        mailer,
+        limiter: emails,
+        baseUrl: publicBase,
+      }),
+    ],
     maxBuffered: options.maxBuffered,
     pollMs: options.pollMs,
     pingMs: options.streamPingMs,
@@ -187,9 +260,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     token: settings.agentToken,
     plan: settings.plan,
     log,
+    files,
     automations: createAutomationsApi({ automations, stats: () => store.automationStats() }),
   });
-  let base = '';
   const pages = createPages({
     root,
     siteKey: settings.keys[0]!,
@@ -277,6 +350,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       });
     });
   } catch (e) {
+    clearInterval(fileSweep);
     await hub.close();
     automations.close();
     feed.close();
@@ -299,8 +373,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     settings,
     hub,
     cluster,
+    files,
     close() {
       return (closing ??= new Promise<void>((resolve) => {
+        clearInterval(fileSweep);
+        notifier?.close();
         sockets.close();
         visitorHttp.close();
         feed.close();
@@ -312,6 +389,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
             .then(() => cluster?.close())
             .then(() => store.close())
             .catch((e) => log.error('closing the store: ' + String(e)))
+            .then(() => mailer?.close())
             .then(resolve);
         });
         server.closeAllConnections();

@@ -6,6 +6,7 @@
 import pg from 'pg';
 import type { Message } from '../../src/protocol';
 import type { Logger } from './log';
+import { createPostgresBlobs } from './files-postgres';
 import { migratePostgres } from './migrations-postgres';
 import {
   STATS_SQL,
@@ -13,6 +14,7 @@ import {
   toAutomation,
   toStats,
   toConversation,
+  toFile,
   toMessage,
   toVisitor,
   visitorValues,
@@ -40,6 +42,16 @@ const SAVE_VISITOR = `UPDATE visitors SET ${VISITOR_FIELDS.map(([c], i) => `${c}
 const INSERT_VISITOR = `INSERT INTO visitors (${VISITOR_FIELDS.map(([c]) => c).join(', ')},
   id, token_hash, first_seen_at)
   VALUES (${VISITOR_FIELDS.map((_, i) => '$' + (i + 1)).join(', ')}, $${n + 1}, $${n + 2}, $${n + 3})`;
+
+/**
+ * A visitor's last message: the last of its newest conversation with messages (messages only go
+ * into the open conversation, so it is the visitor's newest), through the conversation indexes.
+ * `WHERE visitor_id = $1 ORDER BY id DESC` read every message newer than it (no index leads with
+ * the visitor for messages without a cid): 47 ms at 50,000 messages for a quiet visitor.
+ */
+const LAST_MESSAGE = `SELECT m.* FROM conversations c
+  CROSS JOIN LATERAL (SELECT * FROM messages WHERE conversation_id = c.id ORDER BY id DESC LIMIT 1) m
+  WHERE c.visitor_id = $1 ORDER BY c.id DESC LIMIT 1`;
 
 /** Moves the automations revision on (in the transaction of the write). */
 const BUMP = `INSERT INTO meta (key, value) VALUES ('automations_revision', '1')
@@ -105,6 +117,26 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
     async loadVisitor(id) {
       const r = await one('SELECT * FROM visitors WHERE id = $1', [id]);
       return r && toVisitor(r, log);
+    },
+    async loadState(id) {
+      // One round trip instead of three (an agent's action re-reads the visitor first, so this
+      // is on the way of every agent message to the visitor). row_to_json keeps the column names
+      // and gives the same JS types as the driver (bigint columns as numbers, as parsed here).
+      const r = await one(
+        `SELECT row_to_json(v) AS v,
+           (SELECT row_to_json(c) FROM conversations c
+             WHERE c.visitor_id = v.id AND c.closed_at IS NULL) AS c,
+           (${LAST_MESSAGE.replace('$1', 'v.id').replace('SELECT m.*', 'SELECT row_to_json(m)')}) AS m
+         FROM visitors v WHERE v.id = $1`,
+        [id],
+      );
+      return (
+        r && {
+          visitor: toVisitor(r.v as Row, log),
+          conversation: toConversation((r.c ?? undefined) as Row | undefined),
+          lastMessage: r.m ? toMessage(r.m as Row) : null,
+        }
+      );
     },
     insertVisitor: (v) =>
       run(INSERT_VISITOR, [...visitorValues(v), v.id, v.tokenHash, v.firstSeenAt]),
@@ -178,12 +210,13 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
       run('UPDATE conversations SET closed_at = $1 WHERE id = $2', [at, id]),
     async addMessage(conversationId, vid, m): Promise<Message> {
       const replies = m.replies ? JSON.stringify(m.replies) : null;
+      const files = m.attachments ? JSON.stringify(m.attachments) : null;
       // Two nodes storing the same visitor message (a resend racing its first try) keep one.
       const r = await one(
-        `INSERT INTO messages (conversation_id, visitor_id, cid, author, name, text, replies, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        `INSERT INTO messages (conversation_id, visitor_id, cid, author, name, text, replies,
+         attachments, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (visitor_id, cid) WHERE cid IS NOT NULL DO NOTHING RETURNING id`,
-        [conversationId, vid, m.cid ?? null, m.from, m.name ?? null, m.text, replies, m.at],
+        [conversationId, vid, m.cid ?? null, m.from, m.name ?? null, m.text, replies, files, m.at],
       );
       if (r) return { ...m, id: String(r.id) };
       const dup = await one('SELECT * FROM messages WHERE visitor_id = $1 AND cid = $2', [
@@ -212,11 +245,35 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
       return r.map(toMessage);
     },
     async lastMessage(vid) {
-      const r = await one('SELECT * FROM messages WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1', [
-        vid,
-      ]);
+      const r = await one(LAST_MESSAGE, [vid]);
       return r ? toMessage(r) : null;
     },
+    rateConversation: (id, r) =>
+      run(
+        'UPDATE conversations SET rating = $1, rating_comment = $2, rated_at = $3 WHERE id = $4',
+        [r.value, r.comment ?? null, r.at, id],
+      ),
+    addFile: (f) =>
+      run(
+        `INSERT INTO files (id, visitor_id, author, name, type, size, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [f.id, f.visitorId, f.author, f.name, f.type, f.size, f.at],
+      ),
+    async files(ids) {
+      if (!ids.length) return [];
+      return (await rows('SELECT * FROM files WHERE id = ANY($1)', [ids])).map(toFile);
+    },
+    async filesBefore(before, limit) {
+      const r = await rows('SELECT id FROM files WHERE at < $1 ORDER BY at LIMIT $2', [
+        before,
+        limit,
+      ]);
+      return r.map((x) => x.id as string);
+    },
+    async deleteFiles(ids) {
+      if (ids.length) await run('DELETE FROM files WHERE id = ANY($1)', [ids]);
+    },
+    blobs: createPostgresBlobs(pool),
     block: (vid, at) =>
       run('INSERT INTO blocks (visitor_id, blocked_at) VALUES ($1, $2)', [vid, at]),
     unblock: (vid, at) =>

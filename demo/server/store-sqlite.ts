@@ -12,6 +12,7 @@ import {
   toAutomation,
   toStats,
   toConversation,
+  toFile,
   toMessage,
   toVisitor,
   visitorValues,
@@ -67,9 +68,17 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
     ),
     closeConversation: db.prepare('UPDATE conversations SET closed_at = ? WHERE id = ?'),
     addMessage: db.prepare(
-      `INSERT INTO messages (conversation_id, visitor_id, cid, author, name, text, replies, at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO messages (conversation_id, visitor_id, cid, author, name, text, replies,
+       attachments, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    rate: db.prepare(
+      'UPDATE conversations SET rating = ?, rating_comment = ?, rated_at = ? WHERE id = ?',
+    ),
+    addFile: db.prepare(
+      `INSERT INTO files (id, visitor_id, author, name, type, size, at)
+       VALUES (@id, @visitorId, @author, @name, @type, @size, @at)`,
+    ),
+    filesBefore: db.prepare('SELECT id FROM files WHERE at < ? ORDER BY at LIMIT ?'),
     byCid: db.prepare('SELECT * FROM messages WHERE visitor_id = ? AND cid = ?'),
     messagesBefore: db.prepare(
       'SELECT * FROM messages WHERE conversation_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
@@ -78,7 +87,16 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
       `SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?)
        ORDER BY id`,
     ),
-    lastMessage: db.prepare('SELECT * FROM messages WHERE visitor_id = ? ORDER BY id DESC LIMIT 1'),
+    // The last message of the newest conversation with messages (messages only go into the open
+    // conversation, so it is the visitor's newest), through the conversation indexes: ordering
+    // the visitor's messages by id read every newer message of everyone (store-postgres.ts).
+    lastMessage: db.prepare(
+      `SELECT * FROM messages WHERE conversation_id = (
+         SELECT c.id FROM conversations c WHERE c.visitor_id = ?
+           AND EXISTS (SELECT 1 FROM messages x WHERE x.conversation_id = c.id)
+         ORDER BY c.id DESC LIMIT 1)
+       ORDER BY id DESC LIMIT 1`,
+    ),
     block: db.prepare('INSERT INTO blocks (visitor_id, blocked_at) VALUES (?, ?)'),
     unblock: db.prepare(
       'UPDATE blocks SET unblocked_at = ? WHERE visitor_id = ? AND unblocked_at IS NULL',
@@ -144,6 +162,16 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
       const r = q.visitor.get(id) as Row | undefined;
       return r && toVisitor(r, log);
     },
+    async loadState(id) {
+      const r = q.visitor.get(id) as Row | undefined;
+      if (!r) return undefined;
+      const last = q.lastMessage.get(id) as Row | undefined;
+      return {
+        visitor: toVisitor(r, log),
+        conversation: toConversation(q.openConversation.get(id) as Row | undefined),
+        lastMessage: last ? toMessage(last) : null,
+      };
+    },
     async insertVisitor(v) {
       insert(v);
     },
@@ -180,6 +208,7 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
     },
     async addMessage(conversationId, vid, m): Promise<Message> {
       const replies = m.replies ? JSON.stringify(m.replies) : null;
+      const files = m.attachments ? JSON.stringify(m.attachments) : null;
       const info = q.addMessage.run(
         conversationId,
         vid,
@@ -188,6 +217,7 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
         m.name ?? null,
         m.text,
         replies,
+        files,
         m.at,
       );
       return { ...m, id: String(info.lastInsertRowid) };
@@ -207,6 +237,26 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
     async lastMessage(vid) {
       const r = q.lastMessage.get(vid) as Row | undefined;
       return r ? toMessage(r) : null;
+    },
+    async rateConversation(id, r) {
+      q.rate.run(r.value, r.comment ?? null, r.at, id);
+    },
+    async addFile(f) {
+      q.addFile.run(f);
+    },
+    async files(ids) {
+      if (!ids.length) return [];
+      const marks = ids.map(() => '?').join(', ');
+      return (db.prepare(`SELECT * FROM files WHERE id IN (${marks})`).all(...ids) as Row[]).map(
+        toFile,
+      );
+    },
+    async filesBefore(before, limit) {
+      return (q.filesBefore.all(before, limit) as Row[]).map((r) => r.id as string);
+    },
+    async deleteFiles(ids) {
+      if (!ids.length) return;
+      db.prepare(`DELETE FROM files WHERE id IN (${ids.map(() => '?').join(', ')})`).run(...ids);
     },
     async block(vid, at) {
       q.block.run(vid, at);

@@ -5,12 +5,15 @@
  * implementation answers from better-sqlite3's synchronous calls.
  */
 import {
+  parseMessage,
   parseStoredVariables,
+  type Attachment,
   type Device,
   type Message,
   type PageInfo,
   type Variable,
 } from '../../src/protocol';
+import type { Rating } from '../shared/visitor-list';
 import type { Logger } from './log';
 
 /** A visitor as the database keeps it. */
@@ -47,7 +50,49 @@ export interface StoredVisitor {
   ip: string | null;
   /** Visit number in which an auto message was last shown (0: never). */
   amVisit: number;
+  /** The rating of the visitor's last rated conversation. */
+  rating: Rating | null;
 }
+
+export type { Rating } from '../shared/visitor-list';
+
+/** An uploaded file's metadata (its bytes are in the {@link Blobs}). */
+export interface StoredFile {
+  /** At least 128 random bits, base64url. */
+  id: string;
+  /** The visitor whose conversation it belongs to. */
+  visitorId: string;
+  /** Who uploaded it: the visitor, or an agent into the visitor's conversation. */
+  author: 'visitor' | 'agent';
+  name: string;
+  /** Media type found in the bytes (file-types.ts). */
+  type: string;
+  size: number;
+  at: number;
+}
+
+/** Where the bytes of uploaded files live: a directory (files-disk.ts) or Postgres. */
+export interface Blobs {
+  /** Stores what `source` yields as file `id`; when `source` throws, nothing of it stays. */
+  write(id: string, source: AsyncIterable<Buffer>): Promise<void>;
+  /** The bytes of `id`, chunk by chunk; undefined when there are none. */
+  read(id: string): Promise<AsyncIterable<Buffer> | undefined>;
+  delete(ids: string[]): Promise<void>;
+  /**
+   * Deletes bytes written before `before` that no file row names (uploads cut off, rows deleted
+   * with their visitor); `known` says which of some ids have a row. Resolves how many went.
+   */
+  sweep(before: number, known: (ids: string[]) => Promise<Set<string>>): Promise<number>;
+}
+
+/** A file as messages carry it. */
+export const attachmentOf = (f: StoredFile): Attachment => ({
+  id: f.id,
+  name: f.name,
+  size: f.size,
+  type: f.type,
+  url: '/v1/files/' + f.id,
+});
 
 /** A visitor at its first hello: nothing known yet but its id, token and times. */
 export function newStoredVisitor(
@@ -84,6 +129,7 @@ export function newStoredVisitor(
     timeZone: null,
     ip: null,
     amVisit: 0,
+    rating: null,
   };
 }
 
@@ -95,6 +141,8 @@ export interface StoredConversation {
   lastVisitorAt: number;
   lastAgentAt: number;
   bot: string;
+  /** When it was closed (read back from the store; absent on one just created). */
+  closedAt?: number | null;
 }
 
 /** A page view as the agent API answers it. */
@@ -118,6 +166,13 @@ export interface StoredAutomation {
   updatedAt: number;
 }
 
+/** A visitor as a node holds it: its row, its open conversation, its last message. */
+export interface VisitorState {
+  visitor: StoredVisitor;
+  conversation: StoredConversation | undefined;
+  lastMessage: Message | null;
+}
+
 /** The persistence layer; every call may reject when the database is unreachable. */
 export interface Store {
   /** Which engine: `/healthz` says it. */
@@ -125,6 +180,11 @@ export interface Store {
   /** Schema version after migrating. */
   version: number;
   loadVisitor(id: string): Promise<StoredVisitor | undefined>;
+  /**
+   * The visitor with its open conversation and last message (what a node holds in memory), in
+   * one round trip where the engine allows; undefined for an unknown id.
+   */
+  loadState(id: string): Promise<VisitorState | undefined>;
   insertVisitor(v: StoredVisitor): Promise<void>;
   saveVisitor(v: StoredVisitor): Promise<void>;
   /** Saves many visitors in one transaction (the batched activity writes). */
@@ -146,6 +206,17 @@ export interface Store {
   /** Up to `limit` messages stored just before message `beforeId`, oldest first (history pages). */
   messagesBefore(conversationId: number, beforeId: number, limit: number): Promise<Message[]>;
   lastMessage(vid: string): Promise<Message | null>;
+  /** Records a rating of conversation `id` (replacing an earlier one). */
+  rateConversation(id: number, rating: Rating): Promise<void>;
+  /** Keeps an uploaded file's metadata (after its bytes were written). */
+  addFile(f: StoredFile): Promise<void>;
+  /** The files of these ids that exist. */
+  files(ids: string[]): Promise<StoredFile[]>;
+  /** Ids of up to `limit` files uploaded before `before`, oldest first (the retention sweep). */
+  filesBefore(before: number, limit: number): Promise<string[]>;
+  deleteFiles(ids: string[]): Promise<void>;
+  /** The bytes of files, when this engine keeps them (Postgres); else a directory does. */
+  blobs?: Blobs;
   block(vid: string, at: number): Promise<void>;
   unblock(vid: string, at: number): Promise<void>;
   addAutoMessageShow(
@@ -213,6 +284,7 @@ export const VISITOR_FIELDS = [
   ['time_zone', 'timeZone'],
   ['ip', 'ip'],
   ['am_visit', 'amVisit'],
+  ['rating', 'rating'],
 ] as const satisfies readonly (readonly [string, keyof StoredVisitor])[];
 
 /** Stored variables, validated as they are read back: a bad column reads as none. */
@@ -258,8 +330,34 @@ export function toVisitor(r: Row, log: Logger): StoredVisitor {
     timeZone: (r.time_zone as string | null) ?? null,
     ip: (r.ip as string | null) ?? null,
     amVisit: r.am_visit as number,
+    rating: readRating(r.rating),
   };
 }
+
+/** A stored rating read back (validated: a bad column reads as none). */
+function readRating(json: unknown): Rating | null {
+  if (typeof json != 'string') return null;
+  try {
+    const r = JSON.parse(json);
+    if ((r.value != 'good' && r.value != 'bad') || typeof r.at != 'number') return null;
+    const out: Rating = { value: r.value, at: r.at };
+    if (typeof r.comment == 'string') out.comment = r.comment;
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** A file row as a StoredFile. */
+export const toFile = (r: Row): StoredFile => ({
+  id: r.id as string,
+  visitorId: r.visitor_id as string,
+  author: r.author as StoredFile['author'],
+  name: r.name as string,
+  type: r.type as string,
+  size: Number(r.size),
+  at: Number(r.at),
+});
 
 /** A message row as a Message. */
 export function toMessage(r: Row): Message {
@@ -272,6 +370,11 @@ export function toMessage(r: Row): Message {
   if (r.cid != null) m.cid = r.cid as string;
   if (r.name != null) m.name = r.name as string;
   if (r.replies != null) m.replies = JSON.parse(r.replies as string);
+  if (r.attachments != null) {
+    // Validated as the widget will: a bad stored list is dropped, not sent on.
+    const checked = parseMessage({ ...m, attachments: JSON.parse(r.attachments as string) });
+    if (typeof checked != 'string' && checked.attachments) m.attachments = checked.attachments;
+  }
   return m;
 }
 
@@ -284,6 +387,7 @@ export const toConversation = (r: Row | undefined): StoredConversation | undefin
     lastVisitorAt: r.last_visitor_at as number,
     lastAgentAt: r.last_agent_at as number,
     bot: r.bot as string,
+    ...(r.closed_at != null && { closedAt: Number(r.closed_at) }),
   };
 
 /** Rows of `rule, shown, replied, conversations` as the stats map. */
@@ -319,10 +423,12 @@ export function visitorValues(v: StoredVisitor): unknown[] {
   return VISITOR_FIELDS.map(([, k]) =>
     k == 'variables'
       ? JSON.stringify(v.variables)
-      : k == 'customer' || k == 'verified'
-        ? v[k]
-          ? 1
-          : 0
-        : v[k],
+      : k == 'rating'
+        ? v.rating && JSON.stringify(v.rating)
+        : k == 'customer' || k == 'verified'
+          ? v[k]
+            ? 1
+            : 0
+          : v[k],
   );
 }

@@ -11,8 +11,9 @@ import type { Hub } from './hub';
 import type { Logger } from './log';
 import { originAllowed } from './origin';
 import type { Conn, LiveVisitor } from './presence';
-import { createBucket, type Bucket, type RateOptions } from './rate-limit';
-import { hashToken, safeEqual } from './secrets';
+import { createHttpLimiter } from './http-limiter';
+import type { RateOptions } from './rate-limit';
+import { createVisitorAuth, unavailable as storeDown, VID } from './visitor-auth';
 import { MAX_FRAME } from './visitor-ws';
 
 /** Largest `POST /v1/frames` body. */
@@ -21,8 +22,6 @@ const MAX_BODY = 64 * 1024;
 const KEEP = 200;
 /** A stream with more unsent bytes than this is too slow: it is closed (default). */
 const MAX_BUFFERED = 1 << 20;
-/** A visitor id (as `parseClientFrame` checks `hello.vid`); also bounds the rate-limit keys. */
-const VID = /^[\w-]{1,100}$/;
 
 /** A visitor's HTTP downlink. */
 interface Downlink extends Conn {
@@ -76,13 +75,27 @@ export interface VisitorHttpOptions {
   pingMs?: number;
   /** Unsent bytes after which an event stream is too slow and closed (default 1 MiB). */
   maxBuffered?: number;
+  /** `/v1/files…` and `/v1/transcript…` (files-http.ts, transcript-http.ts), by path prefix. */
+  more?: {
+    prefix: string;
+    handle(
+      req: IncomingMessage,
+      res: ServerResponse,
+      url: URL,
+      cors: Record<string, string>,
+    ): Promise<void>;
+  }[];
 }
 
 /** Creates the endpoints; `handle` answers every request under `/v1/` (except the WebSocket). */
 export function createVisitorHttp(o: VisitorHttpOptions) {
   const { hub, log } = o;
   const downlinks = new WeakMap<LiveVisitor, Downlink>();
-  const buckets = new Map<string, { bucket: Bucket; at: number }>();
+  const limiter = createHttpLimiter(o.rate);
+  const limited = limiter.limited;
+  const authorize = createVisitorAuth(hub, log);
+  const unavailable = (res: ServerResponse, e: unknown, cors: Record<string, string>) =>
+    storeDown(res, e, cors, log);
   const open = new Set<ServerResponse>();
   const maxBuffered = o.maxBuffered ?? MAX_BUFFERED;
 
@@ -107,58 +120,11 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
     return d;
   };
 
-  /** Takes `n` tokens from the bucket of `id`; false when empty. */
-  function limited(res: ServerResponse, id: string, n: number, cors: Record<string, string>) {
-    let b = buckets.get(id);
-    if (!b) buckets.set(id, (b = { bucket: createBucket(o.rate), at: 0 }));
-    b.at = Date.now();
-    if (b.bucket.take(n)) return false;
-    const wait = Math.max(1, Math.ceil(b.bucket.waitMs(Math.min(n, o.rate.burst)) / 1000));
-    sendError(res, 429, 'rate_limited', 'too many requests', {
-      ...cors,
-      'retry-after': String(wait),
-    });
-    return true;
-  }
-
   const timer = setInterval(() => {
-    const old = Date.now() - 60_000;
-    for (const [id, b] of buckets) if (b.at < old) buckets.delete(id);
+    limiter.sweep();
     for (const res of open) if (!res.destroyed) res.write(': ping\n\n');
   }, o.pingMs ?? 25_000);
   timer.unref();
-
-  /** The visitor of `vid` when `token` is its token; otherwise answers and returns undefined. */
-  async function authorize(
-    res: ServerResponse,
-    vid: unknown,
-    token: unknown,
-    cors: Record<string, string>,
-  ): Promise<LiveVisitor | undefined> {
-    let v: LiveVisitor | undefined;
-    try {
-      v = typeof vid == 'string' && vid.length <= 100 ? await hub.get(vid) : undefined;
-    } catch (e) {
-      unavailable(res, e, cors);
-      return undefined;
-    }
-    if (!v) {
-      sendError(res, 400, 'bad_request', 'unknown visitor: send hello first', cors);
-      return undefined;
-    }
-    if (typeof token != 'string' || !safeEqual(hashToken(token), v.tokenHash)) {
-      sendError(res, 401, 'invalid_token', 'wrong visitor token', cors);
-      return undefined;
-    }
-    return v;
-  }
-
-  /** The store is unreachable: 503, and the widget retries (its messages stay in its outbox). */
-  function unavailable(res: ServerResponse, e: unknown, cors: Record<string, string>) {
-    log.warn(`http ${res.req.socket.remoteAddress}: store unreachable: ${e}`);
-    if (!res.headersSent)
-      sendError(res, 503, 'unavailable', 'try again later', { ...cors, 'retry-after': '2' });
-  }
 
   async function frames(
     req: IncomingMessage,
@@ -321,13 +287,15 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
         res.writeHead(204, {
           ...cors,
           'access-control-allow-methods': 'GET, POST',
-          'access-control-allow-headers': 'content-type, last-event-id',
+          'access-control-allow-headers': 'content-type, last-event-id, authorization, x-filename',
           'access-control-max-age': '600',
         });
         return res.end();
       }
       const key = url.searchParams.get('key') || '';
       const route = url.pathname;
+      const more = o.more?.find((m) => route == m.prefix || route.startsWith(m.prefix + '/'));
+      if (more) return more.handle(req, res, url, cors);
       const method = route == '/v1/frames' ? 'POST' : 'GET';
       if (!['/v1/frames', '/v1/events', '/v1/poll', '/v1/ws'].includes(route))
         return sendError(res, 404, 'not_found', 'no such endpoint', cors);

@@ -23,6 +23,14 @@ export type Status = 'served' | 'unserved' | 'triggered' | 'active' | 'idle';
 /** A custom variable as stored: a plain value, or a labelled one (`{k: {label, value}}`). */
 export type Variable = VariableValue | { label?: string; value: VariableValue };
 
+/** The visitor's rating of its last rated conversation (DESIGN.md §9). */
+export interface Rating {
+  value: 'good' | 'bad';
+  comment?: string;
+  /** When it was given, ms epoch. */
+  at: number;
+}
+
 /** A page, as the list shows it. */
 export interface PageRef {
   url: string;
@@ -74,6 +82,8 @@ export interface ListRow {
   /** The visitor is typing right now (the feed's `typing` events keep it current). */
   typing?: boolean;
   lastMessage?: Message | null;
+  /** The rating of the visitor's last rated conversation; null when none. */
+  rating?: Rating | null;
 }
 
 /** Count per filter over online visitors, as `GET /api/visitors` and the `counts` event carry it. */

@@ -30,8 +30,11 @@ const KEY = 'identity';
 const isVid = (v: unknown): v is string => typeof v == 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(v);
 const isTime = (v: unknown): v is number => typeof v == 'number' && isFinite(v);
 
-/** Cookies throw in sandboxed iframes, and the adapter may be the host's own: never let it out. */
-const attempt = <T>(f: () => T): T | undefined => {
+/**
+ * `f()`, or undefined when it throws. Cookies throw in sandboxed iframes, the adapter may be
+ * the host's own, and a host page may have broken `Intl`: never let it out.
+ */
+export const attempt = <T>(f: () => T): T | undefined => {
   try {
     return f();
   } catch {}

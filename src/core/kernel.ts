@@ -15,6 +15,7 @@ import { detectDevice } from './device';
 import { createEmitter, type Emitter } from './emitter';
 import { createHeartbeat, type Heartbeat } from './heartbeat';
 import {
+  attempt,
   createVidCookie,
   loadIdentity,
   resetIdentity,
@@ -129,9 +130,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
   const now = options.now || Date.now;
   const given = config.transport;
   if (typeof given != 'object' && (given || config.server))
-    warn(
-      'pass a transport object (createWebSocketTransport, ...) to use a server; running offline',
-    );
+    warn('a server needs a transport object (createWebSocketTransport); running offline');
   let transport = typeof given == 'object' ? given : offline;
   const backing = options.storage || createIdbStore({ indexedDB: () => win?.indexedDB, warn });
   const vidCookie =
@@ -223,6 +222,8 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
       };
       if (id.token) frame.token = id.token;
       if (v.group) frame.group = v.group;
+      // The agent page shows the visitor's time zone; a page that broke Intl sends none.
+      frame.timeZone = attempt(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
       k.welcomed = false;
       transport.send(frame);
     },

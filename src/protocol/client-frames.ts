@@ -5,11 +5,13 @@ import type {
   IdentifyFrame,
   PageInfo,
   Profile,
+  SendFrame,
   Variable,
   VariableValue,
 } from '../protocol';
-import { HISTORY_PAGE, MAX_TEXT } from './limits';
+import { HISTORY_PAGE, MAX_ATTACHMENTS, MAX_COMMENT, MAX_TEXT } from './limits';
 import { isNum, isRecord, isStr, toRecord } from './guards';
+import { FILE_ID } from './messages';
 
 /** Whether `Intl` knows a time zone name (IANA, such as `Europe/Paris`). */
 function validZone(zone: string): boolean {
@@ -175,12 +177,37 @@ export function parseClientFrame(input: unknown): ClientFrame | string {
       const page = parsePage(f, 'page');
       return isStr(page) ? page : { t: 'page', ...page };
     }
-    case 'msg':
+    case 'msg': {
       if (!isId(f.cid)) return 'msg.cid must be an id';
-      if (!isStr(f.text) || !f.text)
-        return 'msg.text must be a non-empty string of at most ' + MAX_TEXT;
+      const files = f.attachments;
+      if (
+        files !== undefined &&
+        (!Array.isArray(files) ||
+          !files.length ||
+          files.length > MAX_ATTACHMENTS ||
+          !files.every((a) => isRecord(a) && isStr(a.id, 100) && FILE_ID.test(a.id)))
+      )
+        return (
+          'msg.attachments must be a list of 1 to ' + MAX_ATTACHMENTS + ' {id} of uploaded files'
+        );
+      if (!isStr(f.text) || (!f.text && !files))
+        return (
+          'msg.text must be a string of at most ' + MAX_TEXT + ', not empty without attachments'
+        );
       if (!isNum(f.at)) return 'msg.at must be a number';
-      return { t: 'msg', cid: f.cid, text: f.text, at: f.at };
+      const out: SendFrame = { t: 'msg', cid: f.cid, text: f.text, at: f.at };
+      if (files) out.attachments = (files as { id: string }[]).map((a) => ({ id: a.id }));
+      return out;
+    }
+    case 'rate':
+      if (f.value !== 'good' && f.value !== 'bad') return "rate.value must be 'good' or 'bad'";
+      if (!opt(f.comment, (c) => isStr(c, MAX_COMMENT)))
+        return 'rate.comment must be a string of at most ' + MAX_COMMENT;
+      return f.comment === undefined
+        ? { t: 'rate', value: f.value }
+        : { t: 'rate', value: f.value, comment: f.comment as string };
+    case 'end':
+      return { t: 'end' };
     case 'id': {
       const out: IdentifyFrame = { t: 'id' };
       const err = parseProfile(f, out, 'id');

@@ -17,8 +17,8 @@ function parseReplies(value: unknown): QuickReply[] | undefined | false {
   return out;
 }
 
-/** Attachment ids: what `POST /v1/files` issues, nothing a URL scheme could hide in. */
-const FILE_ID = /^[\w-]{1,100}$/;
+/** Attachment ids and paths: what `POST /v1/files` issues, nothing a URL scheme could hide in. */
+export const FILE_ID = /^[\w-]{1,100}$/;
 
 /** Validates the attachments of a message: a clean list, undefined when absent, false when bad. */
 export function parseAttachments(value: unknown): Attachment[] | undefined | false {

@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 
 /**
  * Pages of a browser test, each in its own context (its own storage: another visitor or agent),
@@ -11,8 +11,9 @@ export function watchedPages(browser: () => Browser) {
   const problems: string[] = [];
   const failedLoads: string[] = [];
 
-  async function open(url: string): Promise<Page> {
-    const context = await browser().newContext();
+  /** Opens `url` in a new context, made with `options` (headers, time zone…) when given. */
+  async function open(url: string, options?: BrowserContextOptions): Promise<Page> {
+    const context = await browser().newContext(options);
     contexts.push(context);
     const page = await context.newPage();
     page.on('pageerror', (e) => problems.push(url + ': ' + e.message));

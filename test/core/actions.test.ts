@@ -90,6 +90,29 @@ describe('commands', () => {
     ]);
   });
 
+  it("tells the server the visitor's time zone in the hello, and sends none when Intl is broken", async () => {
+    const { widget, frames } = make();
+    await widget.ready();
+    await flush();
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    expect(zone).toBeTruthy();
+    expect(frames('hello')[0]).toMatchObject({ timeZone: zone });
+
+    const real = Intl.DateTimeFormat;
+    Intl.DateTimeFormat = (() => {
+      throw new Error('broken by the page');
+    }) as unknown as typeof Intl.DateTimeFormat;
+    try {
+      const broken = make();
+      await broken.widget.ready();
+      await flush();
+      expect(broken.frames('hello')[0]).toMatchObject({ t: 'hello', key: 'test-key' });
+      expect(broken.frames('hello')[0]).not.toHaveProperty('timeZone');
+    } finally {
+      Intl.DateTimeFormat = real;
+    }
+  });
+
   it('identity set before the connection reaches the server, in order', async () => {
     const { widget, frames } = make();
     widget.exec(['name', 'Ada']);

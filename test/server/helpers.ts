@@ -4,6 +4,9 @@
  * SSE reader for both event streams.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { nanoid } from 'nanoid';
 import { afterEach } from 'vitest';
@@ -35,9 +38,15 @@ export function recordingLogger(): Logger & { lines: string[] } {
   };
 }
 
-/** Starts a server (quiet, in memory, no bot delay) closed after the test. */
+/**
+ * Starts a server (quiet, in memory, no bot delay, uploads in a temporary directory) closed
+ * after the test.
+ */
 export async function serve(options: ServerOptions = {}): Promise<RunningServer> {
+  const uploads = options.uploadDir ? undefined : mkdtempSync(join(tmpdir(), 'vc-uploads-'));
+  if (uploads) running.add({ close: () => rmSync(uploads, { recursive: true, force: true }) });
   const server = await startServer({
+    uploadDir: uploads,
     port: 0,
     host: '127.0.0.1',
     db: ':memory:',

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nginxAvailable, startNginx, type TestNginx } from '../helpers/nginx';
+import { PDF, upload } from './file-helpers';
 import { hello, serve, sse, visit } from './helpers';
 
 const withNginx = nginxAvailable();
@@ -25,6 +26,20 @@ describe('docs/DEPLOY.md', () => {
 });
 
 describe.runIf(withNginx)('nginx as docs/DEPLOY.md configures it', () => {
+  it('passes an upload of MAX_UPLOAD_BYTES to the node, whose own 413 answers a larger one', async () => {
+    const s = await serve();
+    proxy = await startNginx([s.port]);
+    const who = await visit(proxy.url);
+    const max = s.settings.maxUploadBytes;
+    const pdf = Buffer.concat([PDF, Buffer.alloc(max - PDF.length, 0x20)]);
+    const r = await upload({ ...s, url: proxy.url }, who, pdf, 'big.pdf');
+    expect(r.status).toBe(201);
+    expect(r.json.file.size).toBe(max);
+    const over = await upload({ ...s, url: proxy.url }, who, Buffer.concat([pdf, PDF]), 'x.pdf');
+    expect(over.status).toBe(413);
+    expect(over.json.error).toBe('too_large');
+  });
+
   it('passes WebSockets, and the agent feed arrives event by event', async () => {
     const s = await serve();
     proxy = await startNginx([s.port]);

@@ -145,6 +145,15 @@ describe('readSettings', () => {
       demo: true,
       trustProxy: undefined,
       storeIp: false,
+      uploadDir: './uploads',
+      maxUploadBytes: 10485760,
+      uploadTypes: ['png', 'jpeg', 'gif', 'webp', 'pdf', 'txt'],
+      fileRetentionDays: 0,
+      smtpUrl: undefined,
+      notifyEmail: undefined,
+      mailFrom: expect.stringMatching(/^visitor-chat@/),
+      notifyIntervalMs: 300000,
+      publicUrl: undefined,
     });
     expect(readSettings({ DEMO: '0' }).demo).toBe(false);
     expect(() => readSettings({ DEMO: 'no' })).toThrow('DEMO must be 1 or 0');
@@ -160,6 +169,35 @@ describe('readSettings', () => {
       plan: 'free',
       allowedOrigins: ['https://a.test', 'http://b.test:8080'],
       keys: ['a', 'b'],
+    });
+  });
+
+  it('says which file and email setting is wrong', () => {
+    expect(() => readSettings({ UPLOAD_TYPES: 'png,svg' })).toThrow(
+      /^UPLOAD_TYPES must be a comma list of png, jpeg, gif, webp, pdf, txt, not "svg"/,
+    );
+    expect(readSettings({ UPLOAD_TYPES: 'png, pdf' }).uploadTypes).toEqual(['png', 'pdf']);
+    expect(() => readSettings({ MAX_UPLOAD_BYTES: '10MB' })).toThrow(/^MAX_UPLOAD_BYTES must be/);
+    expect(() => readSettings({ FILE_RETENTION_DAYS: '-1' })).toThrow(/^FILE_RETENTION_DAYS/);
+    expect(() => readSettings({ SMTP_URL: 'mail.example.com' })).toThrow(/^SMTP_URL must be/);
+    expect(() => readSettings({ NOTIFY_EMAIL: 'team@example.com' })).toThrow(
+      /^NOTIFY_EMAIL needs SMTP_URL/,
+    );
+    expect(() =>
+      readSettings({ SMTP_URL: 'smtp://127.0.0.1:2525', NOTIFY_EMAIL: 'not an address' }),
+    ).toThrow(/^NOTIFY_EMAIL must be an email address/);
+    expect(() => readSettings({ MAIL_FROM: 'Chat <chat@example.com>' })).toThrow(/^MAIL_FROM/);
+    expect(() => readSettings({ PUBLIC_URL: 'chat.example.com' })).toThrow(/^PUBLIC_URL/);
+    expect(
+      readSettings({
+        SMTP_URL: 'smtp://user:pass@127.0.0.1:2525',
+        NOTIFY_EMAIL: 'team@example.com',
+        PUBLIC_URL: 'https://chat.example.com/',
+      }),
+    ).toMatchObject({
+      smtpUrl: 'smtp://user:pass@127.0.0.1:2525',
+      notifyEmail: 'team@example.com',
+      publicUrl: 'https://chat.example.com',
     });
   });
 

@@ -1,0 +1,145 @@
+/**
+ * `GET /v1/transcript` (the visitor downloads its conversation as text) and
+ * `POST /v1/transcript/email` (has it emailed, with SMTP_URL), DESIGN.md §9.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isRecord } from '../../src/protocol';
+import { TOO_LARGE, readJson, sendError, sendJson } from './http-json';
+import type { HttpLimiter } from './http-limiter';
+import type { Hub } from './hub';
+import type { Logger } from './log';
+import { EMAIL_ADDRESS, type Mailer } from './mailer';
+import type { LiveVisitor } from './presence';
+import type { Store } from './store';
+import { transcriptText } from './transcript';
+import { createQueryAuth, unavailable } from './visitor-auth';
+
+/** Most messages a transcript holds (the newest). */
+const MAX_MESSAGES = 10_000;
+
+/** What the endpoints need. */
+export interface TranscriptHttpOptions {
+  hub: Hub;
+  store: Store;
+  log: Logger;
+  keys: string[];
+  /** Unset: no SMTP_URL, so `…/email` answers 501. */
+  mailer?: Mailer;
+  /** Transcript emails per visitor. */
+  limiter: HttpLimiter;
+  /** Base of the file links (PUBLIC_URL, else the server's address). */
+  baseUrl(): string;
+}
+
+/** Creates the endpoints. */
+export function createTranscriptHttp(o: TranscriptHttpOptions) {
+  const { hub, store, log } = o;
+  const visitor = createQueryAuth(hub, log, o.keys);
+
+  /** The transcript of the open (else last) conversation; undefined when there is none. */
+  async function transcript(v: LiveVisitor) {
+    const c = v.conversation ?? (await store.lastConversation(v.id));
+    if (!c) return undefined;
+    const messages = await store.messages(c.id, MAX_MESSAGES);
+    const text = transcriptText(messages, {
+      visitorName: v.name,
+      openedAt: c.openedAt,
+      closedAt: c.closedAt,
+      base: o.baseUrl(),
+    });
+    return {
+      text,
+      filename: `chat-transcript-${new Date(c.openedAt).toISOString().slice(0, 10)}.txt`,
+    };
+  }
+
+  async function download(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    cors: Record<string, string>,
+  ) {
+    const v = await visitor(req, res, url, cors);
+    if (!v) return;
+    const t = await transcript(v);
+    if (!t) return sendError(res, 404, 'no_conversation', 'there is no conversation yet', cors);
+    res.writeHead(200, {
+      ...cors,
+      'content-type': 'text/plain; charset=utf-8',
+      'content-disposition': `attachment; filename="${t.filename}"`,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
+    res.end(t.text);
+  }
+
+  async function email(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    cors: Record<string, string>,
+  ) {
+    if (!o.mailer)
+      return sendError(
+        res,
+        501,
+        'not_configured',
+        'this server sends no email (SMTP_URL is not set)',
+        cors,
+      );
+    const v = await visitor(req, res, url, cors);
+    if (!v) return;
+    const body = await readJson(req, 4096);
+    if (body === TOO_LARGE || (body !== undefined && !isRecord(body)))
+      return sendError(res, 400, 'bad_request', 'the body must be {"email": "…"} (or empty)', cors);
+    const given = isRecord(body) ? body.email : undefined;
+    const to = given === undefined ? v.email : given;
+    if (typeof to != 'string' || to.length > 254 || !EMAIL_ADDRESS.test(to))
+      return sendError(
+        res,
+        400,
+        'bad_request',
+        given === undefined
+          ? 'send {"email": "…"}: the visitor has no email'
+          : 'email must be an email address',
+        cors,
+      );
+    if (o.limiter.limited(res, 't ' + v.id, 1, cors)) return;
+    const t = await transcript(v);
+    if (!t) return sendError(res, 404, 'no_conversation', 'there is no conversation yet', cors);
+    // Sent in the background: the answer does not wait for SMTP (failures are logged, counted).
+    void o.mailer.send('transcript', {
+      to,
+      subject: 'Your chat transcript',
+      text: t.text,
+      attachment: { filename: t.filename, content: t.text },
+    });
+    sendJson(res, 202, { ok: true }, cors);
+  }
+
+  return {
+    prefix: '/v1/transcript',
+    /** Answers `/v1/transcript` and `/v1/transcript/email`. */
+    async handle(
+      req: IncomingMessage,
+      res: ServerResponse,
+      url: URL,
+      cors: Record<string, string>,
+    ) {
+      const route = url.pathname;
+      const method =
+        route == '/v1/transcript' ? 'GET' : route == '/v1/transcript/email' ? 'POST' : '';
+      if (!method) return sendError(res, 404, 'not_found', 'no such endpoint', cors);
+      if (req.method != method)
+        return sendError(res, 405, 'method_not_allowed', `use ${method}`, {
+          ...cors,
+          allow: method,
+        });
+      try {
+        return await (method == 'GET' ? download : email)(req, res, url, cors);
+      } catch (e) {
+        return unavailable(res, e, cors, log);
+      }
+    },
+  };
+}

@@ -1,0 +1,223 @@
+// @vitest-environment node
+/**
+ * Files through the real server (DESIGN.md §9): uploads checked by their bytes and capped in
+ * size, read back only by their visitor or an agent, served so that nothing in them runs, and
+ * swept after FILE_RETENTION_DAYS.
+ */
+import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { download, PDF, PNG, upload } from './file-helpers';
+import { recordingLogger, serve, until, visit } from './helpers';
+
+const LIMIT = 4096;
+
+describe('uploads', () => {
+  it('accepts a PNG named .pdf as a PNG, with an unguessable id and a server path', async () => {
+    const s = await serve({ maxUploadBytes: LIMIT });
+    const who = await visit(s.url);
+    const r = await upload(s, who, PNG, 'invoice.pdf', { 'content-type': 'application/pdf' });
+    expect(r.status).toBe(201);
+    expect(r.json.file).toMatchObject({ name: 'invoice.pdf', size: PNG.length, type: 'image/png' });
+    expect(r.json.file.id).toMatch(/^[\w-]{24}$/);
+    expect(r.json.file.url).toBe('/v1/files/' + r.json.file.id);
+    const back = await download(s, r.json.file.url, who);
+    expect(back.status).toBe(200);
+    expect(back.body.equals(PNG)).toBe(true);
+  });
+
+  it('refuses HTML named .png, an SVG with a script and archives (415), and 0 bytes (400)', async () => {
+    const s = await serve({ maxUploadBytes: LIMIT });
+    const who = await visit(s.url);
+    const html = Buffer.from('<!doctype html><script>alert(1)</script>');
+    expect((await upload(s, who, html, 'cat.png', { 'content-type': 'image/png' })).status).toBe(
+      415,
+    );
+    const svg = Buffer.from(
+      '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    );
+    const r = await upload(s, who, svg, 'logo.svg', { 'content-type': 'image/svg+xml' });
+    expect(r.status).toBe(415);
+    expect(r.json.error).toBe('unsupported_type');
+    const hidden = Buffer.from('hello\n\n<svg onload="alert(1)"></svg>');
+    expect((await upload(s, who, hidden, 'notes.txt')).status).toBe(415);
+    // A zip bomb's shape: a small archive of a lot of zeros (zip and gzip magic).
+    const gz = gzipSync(Buffer.alloc(1 << 20));
+    expect(gz.length).toBeLessThan(LIMIT);
+    expect((await upload(s, who, gz, 'a.txt', { 'content-type': 'text/plain' })).status).toBe(415);
+    const zip = Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.from('x'.repeat(100))]);
+    const z = await upload(s, who, zip, 'a.pdf');
+    expect(z.status).toBe(415);
+    expect(z.json.message).toMatch(/zip/);
+    const bad = Buffer.from([
+      0x68, 0x69, 0xc3, 0x28, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20,
+    ]);
+    expect((await upload(s, who, bad, 'latin1.txt')).status).toBe(415);
+    const empty = await upload(s, who, Buffer.alloc(0), 'empty.png');
+    expect(empty.status).toBe(400);
+    expect(empty.json.error).toBe('empty');
+    const ok = await upload(s, who, Buffer.from('Order 1234 – merci ✓\n'), 'order.txt');
+    expect(ok.status).toBe(201);
+    expect(ok.json.file.type).toBe('text/plain; charset=utf-8');
+  });
+
+  it('accepts exactly MAX_UPLOAD_BYTES and refuses one byte more (413), also when streamed', async () => {
+    const s = await serve({ maxUploadBytes: LIMIT });
+    const who = await visit(s.url);
+    const exact = Buffer.concat([PDF, Buffer.alloc(LIMIT - PDF.length, 0x20)]);
+    expect((await upload(s, who, exact, 'exact.pdf')).status).toBe(201);
+    const over = Buffer.concat([exact, Buffer.from(' ')]);
+    const r = await upload(s, who, over, 'over.pdf');
+    expect(r.status).toBe(413);
+    expect(r.json.error).toBe('too_large');
+    // No Content-Length: the cap is found while reading.
+    const chunks = [exact, Buffer.from(' ')];
+    const stream = new ReadableStream({
+      pull(c) {
+        const next = chunks.shift();
+        if (next) c.enqueue(new Uint8Array(next));
+        else c.close();
+      },
+    });
+    expect((await upload(s, who, stream as unknown as BodyInit, 'stream.pdf')).status).toBe(413);
+    // Nothing of the refused uploads was kept.
+    expect(readdirSync(s.settings.uploadDir)).toHaveLength(1);
+  });
+
+  it('keeps nothing of an upload cut off mid-file, and takes it again after', async () => {
+    const log = recordingLogger();
+    const s = await serve({ maxUploadBytes: LIMIT, log });
+    const who = await visit(s.url);
+    const dir = s.settings.uploadDir;
+    const q = new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token });
+    const req = request(`${s.url}/v1/files?${q}`, {
+      method: 'POST',
+      headers: { 'content-length': String(LIMIT), 'x-filename': 'half.pdf' },
+    });
+    req.on('error', () => {});
+    req.write(PDF);
+    await until(() => existsSync(dir) && readdirSync(dir).some((n) => n.startsWith('.part-')));
+    req.destroy();
+    await until(() => readdirSync(dir).length == 0);
+    await until(() => log.lines.some((l) => l.includes('upload cut off, nothing kept')));
+    const again = await upload(s, who, PDF, 'half.pdf');
+    expect(again.status).toBe(201);
+  });
+
+  it('takes a multipart/form-data upload with its file name', async () => {
+    const s = await serve({ maxUploadBytes: LIMIT });
+    const who = await visit(s.url);
+    const form = new FormData();
+    form.append('note', 'ignored');
+    form.append('file', new Blob([PNG], { type: 'image/png' }), 'écran.png');
+    const q = new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token });
+    const res = await fetch(`${s.url}/v1/files?${q}`, { method: 'POST', body: form });
+    expect(res.status).toBe(201);
+    const { file } = await res.json();
+    expect(file).toMatchObject({ name: 'écran.png', type: 'image/png', size: PNG.length });
+    expect((await download(s, file.url, who)).body.equals(PNG)).toBe(true);
+  });
+
+  it('answers 401 without a token or with another visitor’s, and takes a bearer token', async () => {
+    const s = await serve({ maxUploadBytes: LIMIT });
+    const a = await visit(s.url);
+    const b = await visit(s.url);
+    expect((await upload(s, { vid: a.vid }, PNG)).status).toBe(401);
+    expect((await upload(s, { vid: a.vid, token: b.token }, PNG)).status).toBe(401);
+    const r = await upload(s, { vid: a.vid }, PNG, 'a.png', {
+      authorization: 'Bearer ' + a.token,
+    });
+    expect(r.status).toBe(201);
+  });
+
+  it('limits uploads per visitor (429 with Retry-After)', async () => {
+    const s = await serve({ maxUploadBytes: LIMIT, uploadRate: { rate: 0.01, burst: 2 } });
+    const who = await visit(s.url);
+    expect((await upload(s, who, PNG)).status).toBe(201);
+    expect((await upload(s, who, PNG)).status).toBe(201);
+    const r = await upload(s, who, PNG);
+    expect(r.status).toBe(429);
+    expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+describe('serving files', () => {
+  it('serves a file to its visitor and agents only: 401 without credentials, 404 to another visitor', async () => {
+    const s = await serve({ maxUploadBytes: LIMIT });
+    const a = await visit(s.url);
+    const b = await visit(s.url);
+    const { file } = (await upload(s, a, PNG, 'a.png')).json;
+    expect((await download(s, file.url)).status).toBe(401);
+    expect((await download(s, file.url, b)).status).toBe(404);
+    expect((await download(s, '/v1/files/AAAAAAAAAAAAAAAAAAAAAAAA', a)).status).toBe(404);
+    expect((await download(s, file.url, { vid: a.vid, token: b.token })).status).toBe(401);
+    expect((await download(s, file.url, a)).status).toBe(200);
+    const q = new URLSearchParams({ key: 'demo', vid: a.vid, token: a.token });
+    const head = await fetch(`${s.url}${file.url}?${q}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(PNG.length));
+    const agent = await download(s, file.url, undefined, {
+      authorization: 'Bearer ' + s.agentToken,
+    });
+    expect(agent.status).toBe(200);
+    expect(agent.body.equals(PNG)).toBe(true);
+    expect((await download(s, file.url + '?access_token=' + s.agentToken)).status).toBe(200);
+    expect((await download(s, file.url + '?access_token=wrong-token-0123456789')).status).toBe(401);
+  });
+
+  it('sends nosniff, a sandboxing CSP and private caching; images inline, PDF and text as downloads', async () => {
+    const s = await serve({ maxUploadBytes: LIMIT });
+    const who = await visit(s.url);
+    const png = (await upload(s, who, PNG, 'a "b".png')).json.file;
+    const pdf = (await upload(s, who, PDF, 'Faktura č. 1.pdf')).json.file;
+    const txt = (await upload(s, who, Buffer.from('plain words'), 'notes.txt')).json.file;
+    for (const f of [png, pdf, txt]) {
+      const { headers } = await download(s, f.url, who);
+      expect(headers.get('x-content-type-options')).toBe('nosniff');
+      expect(headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+      expect(headers.get('cache-control')).toBe('private');
+      expect(headers.get('content-type')).toBe(f.type);
+    }
+    expect((await download(s, png.url, who)).headers.get('content-disposition')).toMatch(
+      /^inline; filename="a _b_.png"; filename\*=UTF-8''a%20%22b%22.png$/,
+    );
+    const d = (await download(s, pdf.url, who)).headers.get('content-disposition');
+    expect(d).toMatch(/^attachment; /);
+    expect(d).toContain("filename*=UTF-8''Faktura%20%C4%8D.%201.pdf");
+    expect((await download(s, txt.url, who)).headers.get('content-disposition')).toMatch(
+      /^attachment; /,
+    );
+  });
+});
+
+describe('retention', () => {
+  it('deletes files older than FILE_RETENTION_DAYS, rows and bytes, and keeps newer ones', async () => {
+    let now = Date.now();
+    const s = await serve({ maxUploadBytes: LIMIT, fileRetentionDays: 2, now: () => now });
+    const who = await visit(s.url);
+    const old = (await upload(s, who, PNG, 'old.png')).json.file;
+    now += 86_400_000;
+    const recent = (await upload(s, who, PNG, 'new.png')).json.file;
+    now += 1.5 * 86_400_000;
+    expect(await s.files.sweep()).toBe(1);
+    expect((await download(s, old.url, who)).status).toBe(404);
+    expect(existsSync(s.settings.uploadDir + '/' + old.id)).toBe(false);
+    expect((await download(s, recent.url, who)).status).toBe(200);
+  });
+
+  it('deletes an hour-old cut-off upload and bytes no file row names, not a file still listed', async () => {
+    const s = await serve({ maxUploadBytes: LIMIT });
+    const who = await visit(s.url);
+    const kept = (await upload(s, who, PNG, 'kept.png')).json.file;
+    const dir = s.settings.uploadDir;
+    writeFileSync(join(dir, '.part-cutoff'), 'half');
+    writeFileSync(join(dir, 'stray'), 'no row');
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    for (const name of ['.part-cutoff', 'stray', kept.id]) utimesSync(join(dir, name), old, old);
+    expect(await s.files.sweep()).toBe(2);
+    expect(readdirSync(dir)).toEqual([kept.id]);
+    expect((await download(s, kept.url, who)).status).toBe(200);
+  });
+});

@@ -1,0 +1,124 @@
+// @vitest-environment node
+/**
+ * Rating and transcripts (DESIGN.md §9): a closed conversation is told to the widget, which
+ * rates it; the agent API and feed carry the rating; the visitor downloads its conversation as
+ * text.
+ */
+import { describe, expect, it } from 'vitest';
+import { PNG, upload } from './file-helpers';
+import { api, serve, sse, until, visit } from './helpers';
+
+describe('rating', () => {
+  it('tells the widget the agent closed the conversation, and the rating reaches the agent API and feed', async () => {
+    const s = await serve();
+    const feed = await sse(s.url + '/api/events', { authorization: 'Bearer ' + s.agentToken });
+    const who = await visit(s.url, { profile: { name: 'Ada' } });
+    who.c.send({ t: 'msg', cid: 'a', text: 'help', at: Date.now() });
+    await who.c.next('ack');
+    expect((await api(s, 'GET', '/api/visitors/' + who.vid)).json.rating).toBeNull();
+    expect((await api(s, 'DELETE', `/api/visitors/${who.vid}/conversation`)).status).toBe(200);
+    await who.c.next('closed');
+    who.c.send({ t: 'rate', value: 'bad', comment: '  too slow  ' });
+    const row = await feed.next('visitor', (d) => d.id == who.vid && d.rating != null);
+    expect(row.rating).toMatchObject({ value: 'bad', comment: 'too slow' });
+    const detail = (await api(s, 'GET', '/api/visitors/' + who.vid)).json;
+    expect(detail.rating).toEqual({ value: 'bad', comment: 'too slow', at: expect.any(Number) });
+    // A second rating of the same conversation replaces the first.
+    who.c.send({ t: 'rate', value: 'good' });
+    await feed.next('visitor', (d) => d.id == who.vid && d.rating?.value == 'good');
+    expect((await api(s, 'GET', '/api/visitors/' + who.vid)).json.rating).toEqual({
+      value: 'good',
+      at: expect.any(Number),
+    });
+    const metrics = await fetch(s.url + '/metrics', {
+      headers: { authorization: 'Bearer ' + s.agentToken },
+    });
+    expect(await metrics.text()).toMatch(/visitor_chat_ratings_total\{value="bad"\} 1/);
+  });
+
+  it('ends the conversation from the widget like an agent close: closed frame, system message, not chatting', async () => {
+    const s = await serve();
+    const who = await visit(s.url);
+    const tab2 = await visit(s.url, { vid: who.vid, token: who.token });
+    const watcher = await visit(s.url, { vid: who.vid, token: who.token });
+    who.c.send({ t: 'msg', cid: 'a', text: 'bye', at: Date.now() });
+    await who.c.next('ack');
+    who.c.send({ t: 'end' });
+    await who.c.next('closed');
+    await tab2.c.next('closed');
+    const detail = (await api(s, 'GET', '/api/visitors/' + who.vid)).json;
+    expect(detail.chatting).toBe(false);
+    expect(detail.messages.at(-1).from).toBe('system');
+    who.c.send({ t: 'rate', value: 'good' });
+    who.c.send({ t: 'end' });
+    who.c.send({ t: 'rate', value: 'bad' });
+    // Frames are handled in order: once this is acknowledged, the ones before it were handled.
+    who.c.send({ t: 'msg', cid: 'b', text: 'one more thing', at: Date.now() });
+    await who.c.next('ack');
+    await until(() => watcher.c.frames.some((f) => f.t == 'msg' && f.m.text == 'one more thing'));
+    expect(watcher.c.frames.filter((f) => f.t == 'closed')).toHaveLength(1);
+    const after = (await api(s, 'GET', '/api/visitors/' + who.vid)).json;
+    expect(after.rating.value).toBe('bad');
+  });
+
+  it('answers a rating without any conversation with err no_conversation', async () => {
+    const s = await serve();
+    const who = await visit(s.url);
+    who.c.send({ t: 'rate', value: 'good' });
+    expect(await who.c.next('err')).toMatchObject({ code: 'no_conversation' });
+    expect((await api(s, 'GET', '/api/visitors/' + who.vid)).json.rating).toBeNull();
+  });
+});
+
+describe('transcript', () => {
+  it('downloads the conversation as text: UTC times, author names, files by name and URL', async () => {
+    const s = await serve();
+    const who = await visit(s.url, { profile: { name: 'Ada' } });
+    const q = new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token });
+    expect((await fetch(`${s.url}/v1/transcript?${q}`)).status).toBe(404);
+    const file = (await upload(s, who, PNG, 'screen.png')).json.file;
+    who.c.send({
+      t: 'msg',
+      cid: 'a',
+      text: 'Hello\nSecond line',
+      at: Date.now(),
+      attachments: [{ id: file.id }],
+    });
+    await who.c.next('ack');
+    await api(s, 'POST', `/api/visitors/${who.vid}/messages`, { text: 'Hi Ada', name: 'Eva' });
+    const res = await fetch(`${s.url}/v1/transcript?${q}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="chat-transcript-\d{4}-\d\d-\d\d\.txt"$/,
+    );
+    const text = await res.text();
+    expect(text).toMatch(/^Chat transcript\nStarted: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\n/);
+    expect(text).toMatch(/\[\d{4}-\d\d-\d\dT[\d:.]+Z\] Ada: Hello\n {4}Second line\n/);
+    expect(text).toContain(
+      `    Attachment: screen.png (image/png, ${PNG.length} B) ${s.url}/v1/files/${file.id}\n`,
+    );
+    expect(text).toMatch(/\] Eva \(agent\): Hi Ada\n/);
+    // The last conversation once it is closed, with its end.
+    await api(s, 'DELETE', `/api/visitors/${who.vid}/conversation`);
+    const closed = await (await fetch(`${s.url}/v1/transcript?${q}`)).text();
+    expect(closed).toMatch(/\nEnded: \d{4}-/);
+    expect(closed).toContain('Hi Ada');
+    const other = await visit(s.url);
+    q.set('token', other.token);
+    expect((await fetch(`${s.url}/v1/transcript?${q}`)).status).toBe(401);
+  });
+
+  it('answers 501 to an email request without SMTP_URL', async () => {
+    const s = await serve();
+    const who = await visit(s.url);
+    const q = new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token });
+    const res = await fetch(`${s.url}/v1/transcript/email?${q}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ada@example.com' }),
+    });
+    expect(res.status).toBe(501);
+    expect((await res.json()).error).toBe('not_configured');
+  });
+});
