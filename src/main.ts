@@ -98,7 +98,6 @@ function lazyTransport(load: Promise<Transport>): Transport {
         for (const args of q.splice(0)) wd.exec(args as ArrayLike<unknown>);
       }));
     // Still no prototype: the kernel reads options such as `storage` and `now` from it too.
-    // `server` too when it rode on the script's URL: file uploads (core/files.ts) need it.
     k = createKernel(
       Object.assign(raw, {
         transport,
