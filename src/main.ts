@@ -99,11 +99,7 @@ function lazyTransport(load: Promise<Transport>): Transport {
       }));
     // Still no prototype: the kernel reads options such as `storage` and `now` from it too.
     k = createKernel(
-      Object.assign(raw, {
-        transport,
-        window,
-        server: server || undefined,
-      }) as unknown as KernelOptions,
+      Object.assign(raw, { transport, window }) as unknown as KernelOptions,
       loadChat,
     );
     s.vid = null;
