@@ -130,7 +130,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
   const now = options.now || Date.now;
   const given = config.transport;
   if (typeof given != 'object' && (given || config.server))
-    warn('a server needs a transport object (createWebSocketTransport); running offline');
+    warn('a server needs a transport (createWebSocketTransport); running offline');
   let transport = typeof given == 'object' ? given : offline;
   const backing = options.storage || createIdbStore({ indexedDB: () => win?.indexedDB, warn });
   const vidCookie =
