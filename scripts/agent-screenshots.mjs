@@ -87,6 +87,13 @@ try {
   await page.locator('.automation-form .condition').first().waitFor();
   await page.screenshot({ path: 'docs/agent-automations.png', fullPage: true });
   console.log('wrote docs/agent-automations.png');
+  // The demo's bot in the flow editor, its preview one button into the flow.
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Edit Acme bot' }).click();
+  const preview = page.getByRole('complementary', { name: 'Preview' });
+  await preview.locator('.replies button').first().click();
+  await page.screenshot({ path: 'docs/agent-automations-bot.png' });
+  console.log('wrote docs/agent-automations-bot.png');
   await page.close();
 } finally {
   await browser?.close();

@@ -1,7 +1,11 @@
-/** The badges beside a visitor's name: customer, verified, blocked, returning, device. */
+/** The badges beside a visitor's name: customer, verified, blocked, returning, device, country. */
 import type { Visitor } from './types';
 
 const DEVICES: Record<string, string> = { desktop: 'Desktop', mobile: 'Mobile', tablet: 'Tablet' };
+
+/** The flag of a two-letter country code: its two regional indicator symbols. */
+export const flag = (code: string) =>
+  String.fromCodePoint(...[...code.toUpperCase()].map((c) => 127397 + c.charCodeAt(0)));
 
 /** Text badges (readable without colour). */
 export function Badges({ v }: { v: Visitor }) {
@@ -12,6 +16,8 @@ export function Badges({ v }: { v: Visitor }) {
   if (v.visits > 1) list.push(['returning', 'Returning', 'Visit number ' + v.visits]);
   const device = v.device && DEVICES[v.device];
   if (device) list.push(['device', device, device + ' device']);
+  const c = v.country;
+  if (c) list.push(['country', flag(c.code) + ' ' + c.code, c.name]);
   return (
     <span class="badges">
       {list.map(([cls, text, title]) => (

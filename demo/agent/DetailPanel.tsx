@@ -49,6 +49,7 @@ function Identity({ d, now }: { d: VisitorDetail; now: number }) {
     ['Page views', String(d.pageViews)],
     ['Device', [d.device, d.browser, d.os].filter(Boolean).join(' · ') || '—'],
     ['Language', d.language || '—'],
+    ['Location', [d.country?.name, d.timeZone].filter(Boolean).join(' · ') || '—'],
     ['Referrer', d.referrer ? <UrlText url={d.referrer} /> : '—'],
   ];
   if (d.group) rows.push(['Group', d.group]);

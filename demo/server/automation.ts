@@ -26,6 +26,12 @@ export interface AutoMessage {
   frequency: 'visit' | 'visitor';
   delayMs?: number;
   conditions: Condition[];
+  /**
+   * Only for visitors in these countries (ISO 3166-1 alpha-2 codes, as `Visitor.country`); a
+   * visitor whose country is unknown does not get it. The server applies it: the widget never
+   * sees the rule elsewhere.
+   */
+  country?: string[];
 }
 
 /** What a chatbot step may ask for (stored on the visitor, making it a customer). */
@@ -73,6 +79,7 @@ const KEYS = {
     'frequency',
     'delayMs',
     'conditions',
+    'country',
   ],
   bot: ['kind', 'enabled', 'name', 'greeting', 'start', 'steps'],
 } as const;
@@ -101,6 +108,8 @@ function parseAutoMessage(o: Record<string, unknown>, id: string): AutoMessage |
   if (name !== undefined && !isText(name, 200)) return 'name must be a string of 1 to 200';
   const sender = own(o, 'sender');
   if (sender !== undefined && !isText(sender, 200)) return 'sender must be a string of 1 to 200';
+  const country = parseCountries(own(o, 'country'));
+  if (typeof country == 'string') return country;
   // The widget's own parser decides the rest; its message names the field it refused.
   const rule: Record<string, unknown> = {
     id,
@@ -127,7 +136,24 @@ function parseAutoMessage(o: Record<string, unknown>, id: string): AutoMessage |
   if (sender !== undefined) out.sender = sender as string;
   if (r.replies) out.replies = r.replies;
   if (r.delayMs !== undefined) out.delayMs = r.delayMs;
+  if (country) out.country = country;
   return out;
+}
+
+/** At most this many countries on one auto message (there are 249 codes). */
+const MAX_COUNTRIES = 250;
+
+/** An auto message's `country`: two-letter codes, upper-cased, each once; undefined when absent. */
+function parseCountries(v: unknown): string[] | undefined | string {
+  if (v === undefined) return undefined;
+  const bad = `country must be a list of 1 to ${MAX_COUNTRIES} two-letter country codes, e.g. ['FR', 'BE']`;
+  if (!Array.isArray(v) || !v.length || v.length > MAX_COUNTRIES) return bad;
+  const out = new Set<string>();
+  for (const c of v) {
+    if (typeof c != 'string' || !/^[a-z]{2}$/i.test(c)) return bad;
+    out.add(c.toUpperCase());
+  }
+  return [...out];
 }
 
 /** A list of `{…, next}` choices (buttons or keyword matches) of a step. */

@@ -6,7 +6,7 @@
  */
 import { nanoid } from 'nanoid';
 import type { AutoMessageRule } from '../../src/core/rules';
-import { parseAutomation, toRule, type Automation, type Bot } from './automation';
+import { parseAutomation, toRule, type AutoMessage, type Automation, type Bot } from './automation';
 import type { Logger } from './log';
 import type { Store, StoredAutomation } from './store';
 
@@ -17,8 +17,8 @@ export interface AutomationsOptions {
   now: () => number;
   /** How often the store's revision is checked for other nodes' writes (default 1 s). */
   pollMs?: number;
-  /** The enabled auto messages' rules changed. */
-  onRules(rules: AutoMessageRule[]): void;
+  /** The enabled auto messages' rules changed: `rulesFor` gives a visitor's, by its country. */
+  onRules(rulesFor: (country: string | null) => AutoMessageRule[]): void;
 }
 
 /** The automations; see {@link createAutomations}. */
@@ -37,6 +37,8 @@ export async function createAutomations(o: AutomationsOptions, seed: unknown[] =
   let created = new Map<string, number>();
   let revision = -1;
   let rules: AutoMessageRule[] = [];
+  /** The countries of each rule that has them (the others go to every visitor). */
+  let countries = new Map<string, Set<string>>();
   let rulesJson = '[]';
 
   const t0 = o.now();
@@ -74,13 +76,24 @@ export async function createAutomations(o: AutomationsOptions, seed: unknown[] =
     list = next;
     created = times;
     revision = rev;
-    rules = list.flatMap((a) => (a.kind == 'auto-message' && a.enabled ? [toRule(a)] : []));
-    const json = JSON.stringify(rules);
+    const on = list.filter((a): a is AutoMessage => a.kind == 'auto-message' && a.enabled);
+    rules = on.map(toRule);
+    countries = new Map(on.flatMap((a) => (a.country ? [[a.id, new Set(a.country)]] : [])));
+    const json = JSON.stringify([rules, on.map((a) => a.country)]);
     if (json != rulesJson) {
       rulesJson = json;
-      o.onRules(rules);
+      o.onRules(rulesFor);
     }
     return true;
+  }
+
+  /** The rules a visitor in `country` (null: unknown) gets. */
+  function rulesFor(country: string | null): AutoMessageRule[] {
+    if (!countries.size) return rules;
+    return rules.filter((r) => {
+      const only = countries.get(r.id);
+      return !only || (country != null && only.has(country));
+    });
   }
 
   await reload();
@@ -106,8 +119,8 @@ export async function createAutomations(o: AutomationsOptions, seed: unknown[] =
     /** Every automation, oldest first. */
     all: () => list,
     get: (id: string) => list.find((a) => a.id == id),
-    /** The enabled auto messages as widget rules (welcome.rules). */
-    rules: () => rules,
+    /** The enabled auto messages as widget rules (welcome.rules) for a visitor in `country`. */
+    rules: rulesFor,
     /** The enabled flow with this id (a conversation's bot), if any. */
     bot: (id: string) => list.find((a): a is Bot => a.kind == 'bot' && a.enabled && a.id == id),
     /** The first enabled flow marked as the greeting of new conversations. */

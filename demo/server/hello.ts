@@ -29,8 +29,8 @@ export interface HelloOptions {
   registry: Registry;
   log: Logger;
   keys: string[];
-  /** The site's auto-message rules now (enabled auto messages). */
-  rules(): AutoMessageRule[];
+  /** The site's auto-message rules now for a visitor in `country` (enabled auto messages). */
+  rules(country: string | null): AutoMessageRule[];
   now: () => number;
   /** Whether agents are online (welcome.online). */
   agentsOnline(): boolean;
@@ -111,7 +111,7 @@ export function createHello(o: HelloOptions) {
       blocked: v.blockedAt != null,
       online: o.agentsOnline(),
       messages: [],
-      rules: o.rules(),
+      rules: o.rules(v.country),
     };
     // The newest page only (one more read tells whether older ones exist): a reload of a long
     // chat does not pull the whole conversation; the widget asks with `hist` as it scrolls.

@@ -61,8 +61,8 @@ export interface HubOptions extends PresenceOptions {
   keys: string[];
   plan: Plan;
   userHashSecret?: string;
-  /** The site's auto-message rules now (automations.ts). */
-  rules(): AutoMessageRule[];
+  /** The site's auto-message rules now for a visitor in `country` (automations.ts). */
+  rules(country: string | null): AutoMessageRule[];
   /** The site's chatbot flows (automations.ts). */
   bots: ConversationOptions['bots'];
   log: Logger;
@@ -603,8 +603,14 @@ export function createHub(o: HubOptions) {
     /** Re-derives presence and writes batched activity. */
     sweep,
     /** The auto-message rules changed: every online widget of this node gets them. */
-    broadcastRules(rules: AutoMessageRule[]) {
-      for (const v of visitors.values()) if (v.online) deliver(v, { t: 'rules', rules });
+    broadcastRules(rulesFor: (country: string | null) => AutoMessageRule[]) {
+      const byCountry = new Map<string | null, AutoMessageRule[]>();
+      for (const v of visitors.values()) {
+        if (!v.online) continue;
+        let rules = byCountry.get(v.country);
+        if (!rules) byCountry.set(v.country, (rules = rulesFor(v.country)));
+        deliver(v, { t: 'rules', rules });
+      }
     },
     /** Whether agents are online, as told to visitors. */
     agentsOnline: () => agentsOnline,

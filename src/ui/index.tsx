@@ -33,7 +33,22 @@ export function mount(widget: Widget, shell?: Shell, tables?: Tables): () => voi
   hardenPreact();
   const doc = document;
   const win = doc.defaultView || window;
+  // A press on the shell's launcher (or preview) that the hand-over cuts in two — down on the old
+  // button, up on the new one — clicks nothing: the release over the widget opens it instead.
+  // Deferred past the click, which may still reach the new launcher (a toggle) and open it.
+  const pressed =
+    shell &&
+    doc.querySelector('[data-visitor-chat]')?.shadowRoot?.querySelector('.ln:active,.pvb:active');
   const taken = shell?.takeOver();
+  if (pressed)
+    doc.addEventListener(
+      'pointerup',
+      (e) => {
+        if (e.composedPath().includes(taken!.host))
+          setTimeout(() => void widget.open().catch(() => {}));
+      },
+      { once: true, capture: true },
+    );
   const host = taken?.host || doc.createElement('div');
   host.setAttribute('data-visitor-chat', '');
   const root = taken?.root || host.attachShadow({ mode: 'open' });

@@ -23,6 +23,8 @@ const ADA = visitor({
   status: 'unserved',
   visits: 3,
   device: 'mobile',
+  country: { code: 'DE', name: 'Germany' },
+  timeZone: 'Europe/Berlin',
   variables: { plan: 'gold', orders: { label: 'Orders', value: 7 } },
   currentPage: { url: 'https://shop.example/pricing', title: 'Pricing' },
   lastMessage: { id: 'm1', from: 'visitor', text: 'Is there a discount?', at: Date.now() },
@@ -152,7 +154,8 @@ describe('the Visitors page', () => {
     expect(ada.querySelector('svg[role=img]')!.getAttribute('aria-label')).toBe('Waiting');
     expect(ada.querySelector('svg title')!.textContent).toContain('waits for an agent');
     const badges = [...ada.querySelectorAll('.badge')].map((b) => b.textContent);
-    expect(badges).toEqual(['Customer', '✓ Verified', 'Returning', 'Mobile']);
+    expect(badges).toEqual(['Customer', '✓ Verified', 'Returning', 'Mobile', '🇩🇪 DE']);
+    expect(ada.querySelector('.badge-country')!.getAttribute('title')).toBe('Germany');
     expect(ada.textContent).toContain('Pricing');
     expect(ada.textContent).toContain('https://shop.example/pricing');
     expect(ada.textContent).toContain('3 visits');
@@ -343,6 +346,7 @@ describe('the Visitors page', () => {
       d.querySelector('dd')?.textContent,
     ]);
     expect(pairs).toContainEqual(['Spending', '1234.5']);
+    expect(pairs).toContainEqual(['Location', 'Germany · Europe/Berlin']);
     // A variable without a label shows its key.
     expect(pairs).toContainEqual(['plan', 'gold']);
   });

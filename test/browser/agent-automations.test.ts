@@ -91,4 +91,70 @@ describeBrowser('the agent Automations screen against the reference server, in C
     expect(problems).toEqual([]);
     expect(failedLoads).toEqual(['400 ' + server.url + '/api/automations']);
   });
+  it('builds a two-step chatbot flow with a preview; a visitor walks it, leaves an email and is a customer', async () => {
+    const agent = await open(server.url + '/agent#token=' + TOKEN);
+    await agent.getByRole('button', { name: 'Automations' }).click();
+    await agent.getByRole('button', { name: 'New chatbot flow' }).click();
+    await agent.getByLabel('Name (also the author of its messages)').fill('Helper');
+    await agent.getByLabel('Greets new conversations').check();
+    await agent.getByLabel('Step 1: message').fill('How can we help?');
+    await agent.getByRole('button', { name: 'Add step' }).click();
+    await agent.getByLabel('Step 2: message').fill('Your email, please?');
+    await agent.getByLabel('Step 2: ask for').selectOption('email');
+    await agent.getByRole('button', { name: 'Step 1: add button' }).click();
+    await agent.getByLabel('Step 1, button 1', { exact: true }).fill('Leave my email');
+    await agent
+      .getByLabel('Step 1, button 1 leads to')
+      .selectOption({ label: 'Step 2: Your email, please?' });
+
+    // The preview walks the flow as the widget will show it.
+    const preview = agent.getByRole('complementary', { name: 'Preview' });
+    await preview.locator('.bubble', { hasText: 'How can we help?' }).waitFor();
+    await preview.getByRole('button', { name: 'Leave my email' }).click();
+    await preview.locator('.bubble', { hasText: 'Your email, please?' }).waitFor();
+    await preview.getByText(/Waits for their email/).waitFor();
+
+    await agent.getByRole('button', { name: 'Save' }).click();
+    await agent.getByRole('switch', { name: 'Helper' }).waitFor();
+    const stored = (
+      await api<{ automations: { name?: string; start?: string; steps?: unknown }[] }>(
+        '/api/automations',
+      )
+    ).automations.find((a) => a.name == 'Helper')!;
+    expect(stored).toMatchObject({
+      start: 's1',
+      steps: {
+        s1: { text: 'How can we help?', buttons: [{ label: 'Leave my email', next: 's2' }] },
+        s2: { text: 'Your email, please?', ask: 'email' },
+      },
+    });
+
+    // A visitor's first message gets the greeting; the button leads on; the email is kept.
+    const visitor = await open(server.url + '/');
+    await visitor.locator('[data-visitor-chat] .ln').click();
+    await visitor.locator('#vc-in').fill('Hello');
+    await visitor.keyboard.press('Enter');
+    await visitor.getByText('How can we help?').first().waitFor();
+    await visitor.getByRole('button', { name: 'Leave my email' }).click();
+    await visitor.getByText('Your email, please?').first().waitFor();
+    await visitor.locator('#vc-in').fill('ada@example.com');
+    await visitor.keyboard.press('Enter');
+
+    // The visitor is a customer now, on the Visitors page's Customers tab.
+    await agent.getByRole('button', { name: 'Back to Visitors' }).click();
+    await agent.getByRole('tab', { name: /^Customers/ }).click();
+    await agent.locator('.row[data-id]', { hasText: 'ada@example.com' }).waitFor();
+
+    // Deleting asks once more, then the flow is gone from the screen and the server.
+    await agent.getByRole('button', { name: 'Automations' }).click();
+    await agent.getByRole('button', { name: 'Delete Helper' }).click();
+    await agent.getByRole('button', { name: 'Confirm: delete Helper' }).click();
+    await agent.getByRole('switch', { name: 'Helper' }).waitFor({ state: 'detached' });
+    expect(
+      (await api<{ automations: { name?: string }[] }>('/api/automations')).automations.map(
+        (a) => a.name,
+      ),
+    ).not.toContain('Helper');
+    expect(problems).toEqual([]);
+  });
 });

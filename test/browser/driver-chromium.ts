@@ -13,6 +13,11 @@ function wrap(p: Page): EnginePage {
       run: (expression) => p.evaluate(expression),
       click: (x, y) => p.mouse.click(x, y),
       move: (x, y) => p.mouse.move(x, y),
+      down: async (x, y) => {
+        await p.mouse.move(x, y);
+        await p.mouse.down();
+      },
+      up: () => p.mouse.up(),
       press: (key) => p.keyboard.press(key),
       type: (text) => p.keyboard.type(text),
       screenshot: async (path) => void (await p.screenshot({ path, animations: 'disabled' })),

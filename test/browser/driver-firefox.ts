@@ -27,6 +27,11 @@ async function wrap(p: Page, viewport: Viewport): Promise<EnginePage> {
       run: (expression) => p.evaluate(expression),
       click: (x, y) => p.mouse.click(x, y),
       move: (x, y) => p.mouse.move(x, y),
+      down: async (x, y) => {
+        await p.mouse.move(x, y);
+        await p.mouse.down();
+      },
+      up: () => p.mouse.up(),
       press: (key) => chord(p, key),
       type: (text) => p.keyboard.type(text),
       screenshot: async (path) => void (await p.screenshot({ path })),

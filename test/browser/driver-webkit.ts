@@ -229,10 +229,11 @@ async function newContext(
           // WebDriver sends `undefined` as null; the flag keeps the difference, as Playwright does.
           return r.u ? undefined : r.v;
         });
-      const actions = (list: unknown[]) =>
+      // `release` lets go of every key and button after the actions (WebDriver keeps them down).
+      const actions = (list: unknown[], release = true) =>
         onTab(handle, async () => {
           await s.command('POST', '/actions', { actions: list });
-          await s.command('DELETE', '/actions');
+          if (release) await s.command('DELETE', '/actions');
         });
       const keys = (sequence: string[][]) =>
         actions([
@@ -245,10 +246,11 @@ async function newContext(
             ]),
           },
         ]);
-      const pointer = (list: unknown[]) =>
-        actions([
-          { type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions: list },
-        ]);
+      const pointer = (list: unknown[], release?: boolean) =>
+        actions(
+          [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions: list }],
+          release,
+        );
       return createEnginePage(
         'webkit',
         {
@@ -267,6 +269,15 @@ async function newContext(
             pointer([
               { type: 'pointerMove', x: Math.round(x), y: Math.round(y), origin: 'viewport' },
             ]),
+          down: (x, y) =>
+            pointer(
+              [
+                { type: 'pointerMove', x: Math.round(x), y: Math.round(y), origin: 'viewport' },
+                { type: 'pointerDown', button: 0 },
+              ],
+              false,
+            ),
+          up: () => pointer([{ type: 'pointerUp', button: 0 }]),
           press: (key) => keys([key.split('+').map((k) => KEYS[k] ?? k)]),
           type: (text) => keys([...text].map((c) => [c == '\n' ? KEYS.Enter : c])),
           screenshot: (path) =>

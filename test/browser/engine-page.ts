@@ -28,6 +28,10 @@ export interface PageDriver {
   click(x: number, y: number): Promise<void>;
   /** Moves the mouse to viewport coordinates (CSS pixels), buttons up. */
   move(x: number, y: number): Promise<void>;
+  /** Moves the mouse there and presses the left button, keeping it down. */
+  down(x: number, y: number): Promise<void>;
+  /** Releases the left button where the mouse is. */
+  up(): Promise<void>;
   /** Presses a key by Playwright's name, with modifiers as in `Shift+Tab`. */
   press(key: string): Promise<void>;
   /** Types text key by key into the focused element. */
@@ -83,7 +87,12 @@ export interface EnginePage {
   ): Promise<R>;
   locator(selector: string, options?: { hasText?: string }): Locator;
   keyboard: { press(key: string): Promise<void>; type(text: string): Promise<void> };
-  mouse: { click(x: number, y: number): Promise<void> };
+  mouse: {
+    click(x: number, y: number): Promise<void>;
+    /** Presses the left button at viewport coordinates and holds it until `up()`. */
+    down(x: number, y: number): Promise<void>;
+    up(): Promise<void>;
+  };
   screenshot(options: { path: string }): Promise<void>;
   on(event: 'console', listener: (m: ConsoleLine) => void): void;
   on(event: 'pageerror', listener: (e: { message: string }) => void): void;
@@ -308,7 +317,7 @@ export function createEnginePage(
     },
     locator: (sel, options = {}) => locator({ sel, hasText: options.hasText }),
     keyboard: { press: (key) => driver.press(key), type: (text) => driver.type(text) },
-    mouse: { click: (x, y) => driver.click(x, y) },
+    mouse: { click: (x, y) => driver.click(x, y), down: driver.down, up: driver.up },
     screenshot: ({ path }) => driver.screenshot(path),
     on(event: 'console' | 'pageerror', listener: (x: never) => void) {
       if (event == 'console') consoleListeners.push(listener as (m: ConsoleLine) => void);

@@ -138,4 +138,22 @@ describeEngines('the launcher before the UI chunk', (engine) => {
     await expect.poll(() => page.locator('[data-visitor-chat] .win').count()).toBe(1);
     expect(await page.evaluate(() => (window as unknown as Host).unread)).toEqual([1, 0]);
   });
+  it('opens when the hand-over comes between the press on the launcher and its release', async () => {
+    const { page, uiRequests, release } = await visit();
+    // An agent message loads ui.js (held here) while the visitor's button is down on the shell.
+    await chat.say(page, 'Hello from Eva', { name: 'Eva' });
+    await expect.poll(() => uiRequests()).toBe(1);
+    const box = (await page.locator('[data-visitor-chat] .ln').boundingBox())!;
+    await page.mouse.down(box.x + box.width / 2, box.y + box.height / 2);
+    release();
+    // The UI's live region: the shell draws none, so the root is the UI's now.
+    await page.waitForFunction(
+      () => !!document.querySelector('[data-visitor-chat]')!.shadowRoot!.querySelector('.sr'),
+    );
+    await page.mouse.up();
+    await expect.poll(() => page.locator('[data-visitor-chat] .win').count()).toBe(1);
+    // Opened once: a click that also reached the new launcher (a toggle) did not close it again.
+    await page.waitForTimeout(300);
+    expect(await page.locator('[data-visitor-chat] .win').count()).toBe(1);
+  });
 });

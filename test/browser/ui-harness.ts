@@ -129,15 +129,13 @@ export async function uiMounted(page: Page): Promise<void> {
 }
 
 /**
- * Waits until ui.js has taken over the launcher shell's root (an agent message loads it): its
- * preview has a close button, or the window is open. A click aimed at the shell's launcher
- * while the hand-over redraws the root can be cut in two (press on the old button, release on
- * the new one) and open nothing; tests that are not about the hand-over wait for it first.
+ * Waits until ui.js has taken over the launcher shell's root (an agent message loads it): the
+ * UI's live region (`.sr`, which the shell does not draw) is there, or the window is open. For
+ * tests that go on with the UI's own elements.
  */
 export async function uiTookOver(page: EnginePage): Promise<void> {
   await page.waitForFunction(
-    () =>
-      !!document.querySelector('[data-visitor-chat]')?.shadowRoot?.querySelector('.win, .pv .pvx'),
+    () => !!document.querySelector('[data-visitor-chat]')?.shadowRoot?.querySelector('.win, .sr'),
   );
 }
 

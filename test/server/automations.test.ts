@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseTrustProxy } from '../../demo/server/client-address';
 import { api, serve, until, visit } from './helpers';
 
 const pricing = {
@@ -142,6 +143,55 @@ describe('automations: live delivery to widgets', () => {
     expect((await visit(s.url)).welcome.rules).toEqual([]);
     await api(s, 'PATCH', '/api/automations/' + id, { enabled: true });
     expect((await visit(s.url)).welcome.rules.map((r: { id: string }) => r.id)).toEqual([id]);
+  });
+
+  it('gives an auto message with `country` only to visitors in those countries', async () => {
+    const s = await serve({ demo: false, trustProxy: parseTrustProxy('127.0.0.1, ::1') });
+    // Addresses in the GeoLite2 test ranges: 81.2.69.160 is in the United Kingdom, 2a00:1450:4001::1 in Germany.
+    const gb = { 'x-forwarded-for': '81.2.69.160' };
+    const de = { 'x-forwarded-for': '2a00:1450:4001::1' };
+    const everyone = (await api(s, 'POST', '/api/automations', pricing)).json.automation.id;
+    const uk = (
+      await api(s, 'POST', '/api/automations', {
+        ...pricing,
+        text: 'UK only',
+        country: ['gb', 'IE'],
+      })
+    ).json.automation;
+    expect(uk.country).toEqual(['GB', 'IE']);
+    const rules = (w: { welcome: { rules?: unknown } }) =>
+      (w.welcome.rules as { id: string }[]).map((r) => r.id);
+    const inGb = await visit(s.url, {}, gb);
+    expect(rules(inGb)).toEqual([everyone, uk.id]);
+    // The widget is not told whom the rule is for.
+    expect(inGb.welcome.rules[1]).not.toHaveProperty('country');
+    const inDe = await visit(s.url, {}, de);
+    expect(rules(inDe)).toEqual([everyone]);
+    // A visitor whose country is unknown (a loopback address) does not get it either.
+    expect(rules(await visit(s.url))).toEqual([everyone]);
+    // A change reaches each online widget with the rules of its own country.
+    await api(s, 'PUT', '/api/automations/' + uk.id, {
+      ...pricing,
+      text: 'DE now',
+      country: ['DE'],
+    });
+    expect((await inGb.c.next('rules')).rules.map((r: { id: string }) => r.id)).toEqual([everyone]);
+    expect((await inDe.c.next('rules')).rules.map((r: { text: string }) => r.text)).toEqual([
+      pricing.text,
+      'DE now',
+    ]);
+  });
+
+  it('refuses a `country` that is not a list of two-letter codes, naming the field', async () => {
+    const s = await serve({ demo: false });
+    for (const country of [[], 'FR', ['FRA'], ['F1'], [7], Array(251).fill('FR')]) {
+      const r = await api(s, 'POST', '/api/automations', { ...pricing, country });
+      expect(r.status).toBe(400);
+      expect(r.json.message).toMatch(
+        /^country must be a list of 1 to 250 two-letter country codes/,
+      );
+    }
+    expect((await api(s, 'GET', '/api/automations')).json.automations).toEqual([]);
   });
 
   it('reaches widgets on another node sharing the database', async () => {

@@ -17,7 +17,11 @@ export function AutoMessageEditor({ call, initial, onDone }: Props) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const set = (patch: Partial<AutoMessageForm>) => setF({ ...f, ...patch });
-  const text = (key: 'name' | 'text' | 'sender' | 'delay', label: string, hint = '') => (
+  const text = (
+    key: 'name' | 'text' | 'sender' | 'delay' | 'country',
+    label: string,
+    hint = '',
+  ) => (
     <label>
       {label}
       {hint && <small> {hint}</small>}
@@ -83,6 +87,7 @@ export function AutoMessageEditor({ call, initial, onDone }: Props) {
         </select>
       </label>
       {text('delay', 'Delay (seconds)', '(waits, then checks again)')}
+      {text('country', 'Only in countries', '(codes such as FR, BE; empty: everywhere)')}
       <fieldset>
         <legend>Conditions (all must hold)</legend>
         {f.conditions.length == 0 && <p class="hint">None: shown on every page.</p>}

@@ -1,12 +1,14 @@
 /**
- * The Automations screen: every automation with its on/off switch and figures, and the
- * auto-message form. Figures are re-read every few seconds while the screen is open (they have
+ * The Automations screen: every automation with its on/off switch, figures, edit and delete,
+ * and the auto-message and chatbot-flow forms. Figures are re-read every few seconds while the screen is open (they have
  * no live feed event).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Call } from '../api';
 import type { Automation, AutomationStats } from '../../server/automation';
 import { AutoMessageEditor } from './AutoMessageEditor';
+import { BotEditor } from './BotEditor';
+import { botFormOf, emptyBot, type BotForm } from './bot-form';
 import { emptyForm, formOf, type AutoMessageForm } from './form';
 
 /** How often the figures are re-read. */
@@ -21,6 +23,9 @@ export function AutomationsScreen({ call, onBack }: { call: Call; onBack(): void
   const [rows, setRows] = useState<Row[] | null>(null);
   const [error, setError] = useState('');
   const [editing, setEditing] = useState<AutoMessageForm | null>(null);
+  const [bot, setBot] = useState<BotForm | null>(null);
+  /** The automation whose deletion waits for a second click. */
+  const [deleting, setDeleting] = useState('');
   const title = useRef<HTMLHeadingElement>(null);
   const fail = (e: unknown) => setError((e as Error).message);
   const load = () =>
@@ -48,6 +53,25 @@ export function AutomationsScreen({ call, onBack }: { call: Call; onBack(): void
     }
   }
 
+  async function remove(a: Row) {
+    try {
+      await call('DELETE', path(a.id));
+      setRows((rs) => rs && rs.filter((r) => r.id != a.id));
+      setDeleting('');
+      // Its row is gone: the focus goes back to the screen's heading.
+      title.current?.focus();
+      setError('');
+    } catch (e) {
+      fail(e);
+    }
+  }
+
+  const done = (saved: Automation | null) => {
+    setEditing(null);
+    setBot(null);
+    if (saved) void load();
+  };
+
   return (
     <main class="agent automations">
       <header class="top">
@@ -64,18 +88,16 @@ export function AutomationsScreen({ call, onBack }: { call: Call; onBack(): void
         </p>
       )}
       {editing ? (
-        <AutoMessageEditor
-          call={call}
-          initial={editing}
-          onDone={(saved) => {
-            setEditing(null);
-            if (saved) void load();
-          }}
-        />
+        <AutoMessageEditor call={call} initial={editing} onDone={done} />
+      ) : bot ? (
+        <BotEditor call={call} initial={bot} onDone={done} />
       ) : (
         <div class="toolbar">
           <button type="button" class="primary" onClick={() => setEditing(emptyForm())}>
             New auto message
+          </button>
+          <button type="button" onClick={() => setBot(emptyBot())}>
+            New chatbot flow
           </button>
         </div>
       )}
@@ -118,17 +140,38 @@ export function AutomationsScreen({ call, onBack }: { call: Call; onBack(): void
                     {a.enabled ? 'On' : 'Off'}
                   </button>
                 </td>
-                <td>
-                  {a.kind == 'auto-message' ? (
+                <td class="row-actions">
+                  <button
+                    type="button"
+                    aria-label={'Edit ' + label(a)}
+                    onClick={() => (a.kind == 'bot' ? setBot(botFormOf(a)) : setEditing(formOf(a)))}
+                  >
+                    Edit
+                  </button>
+                  {deleting == a.id ? (
+                    <>
+                      <button
+                        type="button"
+                        class="danger"
+                        // Takes the focus from the Delete button it replaces.
+                        ref={(b) => b?.focus()}
+                        aria-label={'Confirm: delete ' + label(a)}
+                        onClick={() => void remove(a)}
+                      >
+                        Delete for good
+                      </button>
+                      <button type="button" onClick={() => setDeleting('')}>
+                        Keep
+                      </button>
+                    </>
+                  ) : (
                     <button
                       type="button"
-                      aria-label={'Edit ' + label(a)}
-                      onClick={() => setEditing(formOf(a))}
+                      aria-label={'Delete ' + label(a)}
+                      onClick={() => setDeleting(a.id)}
                     >
-                      Edit
+                      Delete
                     </button>
-                  ) : (
-                    <small>edited through the API</small>
                   )}
                 </td>
               </tr>

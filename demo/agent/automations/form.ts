@@ -16,6 +16,8 @@ export interface AutoMessageForm {
   delay: string;
   /** Quick replies, one a line (each line is both label and value). */
   replies: string;
+  /** Country codes, as typed (`FR, BE`); empty: every country. */
+  country: string;
   conditions: ConditionDraft[];
 }
 
@@ -27,6 +29,7 @@ export const emptyForm = (): AutoMessageForm => ({
   frequency: 'visit',
   delay: '',
   replies: '',
+  country: '',
   conditions: [],
 });
 
@@ -41,6 +44,7 @@ export function formOf(a: AutoMessage): AutoMessageForm {
     frequency: a.frequency,
     delay: a.delayMs === undefined ? '' : String(a.delayMs / 1000),
     replies: (a.replies ?? []).map((r) => r.label).join('\n'),
+    country: (a.country ?? []).join(', '),
     conditions: a.conditions.map(fromCondition),
   };
 }
@@ -64,5 +68,8 @@ export function bodyOf(f: AutoMessageForm): Record<string, unknown> {
     .map((l) => l.trim())
     .filter(Boolean);
   if (replies.length) b.replies = replies.map((label) => ({ label, value: label }));
+  // Sent as typed (split on commas and spaces): the server's 400 names a bad code.
+  const country = f.country.split(/[\s,]+/).filter(Boolean);
+  if (country.length) b.country = country;
   return b;
 }
