@@ -56,6 +56,17 @@ const consentStored = (factory: IDBFactory, vid: string | null) =>
     expect(await store.get('identity')).toMatchObject({ vid });
   });
 
+/** A page on which the visitor gave consent, now closed; returns that visitor's id. */
+async function consentedEarlier(factory: IDBFactory) {
+  useIndexedDB(factory);
+  const earlier = await start();
+  await earlier.w.run('marketingConsent', true);
+  const vid = earlier.w.state.vid;
+  await consentStored(factory, vid);
+  earlier.w.destroy();
+  return vid;
+}
+
 describe('consent mode on IndexedDB', () => {
   it('creates no database before marketingConsent, even while chatting', async () => {
     const factory = new IDBFactory();
@@ -71,12 +82,7 @@ describe('consent mode on IndexedDB', () => {
 
   it('finds the visitor who consented on an earlier page (the browser lists the database)', async () => {
     const factory = new IDBFactory();
-    useIndexedDB(factory);
-    const first = await start();
-    await first.w.run('marketingConsent', true);
-    const vid = first.w.state.vid;
-    await consentStored(factory, vid);
-    first.w.destroy();
+    const vid = await consentedEarlier(factory);
 
     const next = await start();
     expect(next.w.state.vid).toBe(vid);
@@ -85,13 +91,7 @@ describe('consent mode on IndexedDB', () => {
 
   it('opens nothing where the browser cannot list databases: a new visitor in memory', async () => {
     const factory = new IDBFactory();
-    useIndexedDB(factory);
-    // An earlier consented visit left a database behind.
-    const earlier = await start();
-    await earlier.w.run('marketingConsent', true);
-    const vid = earlier.w.state.vid;
-    await consentStored(factory, vid);
-    earlier.w.destroy();
+    const vid = await consentedEarlier(factory);
 
     useIndexedDB(withoutDatabases(factory));
     const next = await start();
@@ -101,12 +101,7 @@ describe('consent mode on IndexedDB', () => {
 
   it('with marketingConsent in the config, uses the device from the start (no databases() needed)', async () => {
     const factory = new IDBFactory();
-    useIndexedDB(factory);
-    const earlier = await start();
-    await earlier.w.run('marketingConsent', true);
-    const vid = earlier.w.state.vid;
-    await consentStored(factory, vid);
-    earlier.w.destroy();
+    const vid = await consentedEarlier(factory);
 
     useIndexedDB(withoutDatabases(factory));
     const next = await start({ marketingConsent: true });
