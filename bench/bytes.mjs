@@ -55,18 +55,23 @@ async function attribute(config) {
     const { file: _file, ...output } = config.output;
     const { output: chunks } = await bundle.generate({ ...output, sourcemap: false });
     const totals = new Map();
+    const modules = new Map();
     let all = 0;
     for (const chunk of chunks) {
       if (chunk.type != 'chunk') continue;
       for (const [id, m] of Object.entries(chunk.modules)) {
         totals.set(group(id), (totals.get(group(id)) || 0) + m.renderedLength);
+        const rel = relative(ROOT, id);
+        if (m.renderedLength && rel.startsWith('src/')) modules.set(rel, m.renderedLength);
         all += m.renderedLength;
       }
     }
-    return [...totals]
-      .filter(([, n]) => n > 0)
-      .sort((a, b) => b[1] - a[1])
-      .map(([name, rendered]) => ({ name, rendered, share: rendered / all }));
+    const share = (list) =>
+      [...list]
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, rendered]) => ({ name, rendered, share: rendered / all }));
+    return { groups: share(totals), modules: share(modules) };
   } finally {
     await bundle.close();
   }
@@ -81,10 +86,10 @@ export async function run() {
     const entry = { file, what, ...sizes(file), groups: null };
     const config = configs.find((c) => c.output?.file == 'dist/' + file);
     if (config) {
-      entry.groups = (await attribute(config)).map((g) => ({
-        ...g,
-        brotli: Math.round(g.share * entry.brotli),
-      }));
+      const { groups, modules } = await attribute(config);
+      const est = (g) => ({ ...g, brotli: Math.round(g.share * entry.brotli) });
+      entry.groups = groups.map(est);
+      entry.modules = modules.map(est);
     }
     files.push(entry);
   }
@@ -125,6 +130,39 @@ export function render(data) {
       'll',
     ),
   );
+  // What the core and the chat layer each carry, module by module: code that moves between
+  // them (or is bundled into both) shows here.
+  const [core, chat] = ['widget.js', 'chat.js'].map((n) => data.files.find((f) => f.file == n));
+  if (core?.modules && chat?.modules) {
+    const inCore = new Set(core.modules.map((m) => m.name));
+    const list = (f) =>
+      f.modules
+        .filter((m) => m.share >= 0.005)
+        .map((m) => `${m.name.replace(/^src\//, '')} ≈ ${bytes(m.brotli)}`)
+        .join(', ');
+    const both = chat.modules.filter((m) => inCore.has(m.name));
+    out.push(
+      '',
+      'The core and the chat layer module by module (estimated brotli bytes¹):',
+      '',
+      table(
+        ['bundle', 'modules'],
+        [
+          [`widget.js`, list(core)],
+          [`chat.js`, list(chat)],
+          [
+            'in both',
+            both.length
+              ? both
+                  .map((m) => `${m.name.replace(/^src\//, '')} (${bytes(m.brotli)} in chat.js)`)
+                  .join(', ')
+              : 'none',
+          ],
+        ],
+        'll',
+      ),
+    );
+  }
   out.push(
     '',
     '¹ From a bench-only rollup build of the same entries: each module’s rendered length after ' +

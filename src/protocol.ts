@@ -14,7 +14,7 @@
 export * from './protocol/limits';
 export * from './protocol/guards';
 export { parseAttachments, parseMessage } from './protocol/messages';
-export { parseServerFrame, parseServerRecord } from './protocol/server-frames';
+export { parseServerFrame, parseServerRecord } from './protocol/incoming';
 export { parseClientFrame, parseStoredVariables } from './protocol/client-frames';
 
 /** Who wrote a message. `trigger` is an auto message, `bot` a chatbot's line. */

@@ -1,15 +1,11 @@
+import type { Delivery } from './delivery';
 import type { Kernel } from './kernel';
 import { createRuleEngine, parseRules, type AutoMessageRule } from './rules';
 import type { ChatMessage } from './state';
 import { timers } from './timers';
 
-/** What the auto-message wiring needs besides the kernel. */
-export interface AutoMessageHooks {
-  /** Shows a fired auto message in the conversation. */
-  upsert(m: ChatMessage): void;
-  hasConversation(): boolean;
-  startUI(): void;
-}
+/** What the auto messages use of the conversation (core/delivery.ts). */
+export type Conversation = Pick<Delivery, 'upsert' | 'hasConversation'>;
 
 /** The rule engine wired to the visitor: what it sees, what it remembers, what a fire does. */
 export interface AutoMessages {
@@ -29,7 +25,11 @@ export interface AutoMessages {
  * device, an open conversation), the per-visitor memory of what was shown, and what a fire does
  * (a `trigger` message, the popup or the open window, the `am` frame, the `auto_message` event).
  */
-export function createAutoMessages(k: Kernel, hooks: AutoMessageHooks): AutoMessages {
+export function createAutoMessages(
+  k: Kernel,
+  conversation: Conversation,
+  startUI: () => void,
+): AutoMessages {
   const { config, warn, now } = k;
   /** `trigger` events fired before the first `welcome` (and its rules) reached this layer. */
   let early: string[] | undefined = [];
@@ -45,7 +45,7 @@ export function createAutoMessages(k: Kernel, hooks: AutoMessageHooks): AutoMess
         visits: k.identity?.visits || 1,
         device: k.device,
         language: k.language,
-        chatting: hooks.hasConversation() || k.state.blocked,
+        chatting: conversation.hasConversation() || k.state.blocked,
       };
     },
     now,
@@ -64,7 +64,7 @@ export function createAutoMessages(k: Kernel, hooks: AutoMessageHooks): AutoMess
       };
       if (rule.name) m.name = rule.name;
       if (rule.replies) m.replies = rule.replies;
-      hooks.upsert(m);
+      conversation.upsert(m);
       const openIt = config.openOnTrigger && k.device == 'desktop';
       // Remembered as shown in the same step as the popup (or the open window) appears.
       k.updateVisitor(
@@ -76,7 +76,7 @@ export function createAutoMessages(k: Kernel, hooks: AutoMessageHooks): AutoMess
         },
       );
       k.send({ t: 'am', rule: rule.id, text: rule.text });
-      hooks.startUI();
+      startUI();
       k.emitter.emit('auto_message', auto);
     },
   });

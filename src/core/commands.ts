@@ -1,4 +1,12 @@
-import { MAX_TEXT, isRecord, type Message, type PageInfo, type Profile } from '../protocol';
+import {
+  LIMITS,
+  MAX_TEXT,
+  isNum,
+  isRecord,
+  type Message,
+  type PageInfo,
+  type Profile,
+} from '../protocol';
 import type { Variable, VariableValue } from '../protocol';
 import { isHexColor } from './color';
 import type { AutoMessage, Theme } from './state';
@@ -126,16 +134,17 @@ function checkProfile(input: Record<string, unknown>): Profile | string {
   const out: Profile = {};
   const { name, email, phone } = input;
   if (name !== undefined) {
-    if (!str(name, 200)) return 'name must be a non-empty string of at most 200 characters';
+    if (!str(name, LIMITS.name))
+      return 'name must be a non-empty string of at most ' + LIMITS.name + ' characters';
     out.name = name.trim();
   }
   if (email !== undefined) {
-    if (!str(email, 254) || !/^[^\s@]+@[^\s@]+$/.test(email.trim()))
+    if (!str(email, LIMITS.email) || !/^[^\s@]+@[^\s@]+$/.test(email.trim()))
       return 'email must look like name@example.com';
     out.email = email.trim();
   }
   if (phone !== undefined) {
-    if (!str(phone, 50) || !/^[+\d\s().-]+$/.test(phone))
+    if (!str(phone, LIMITS.phone) || !/^[+\d\s().-]+$/.test(phone))
       return 'phone may hold only digits, spaces and + ( ) . -';
     out.phone = phone.trim();
   }
@@ -147,10 +156,11 @@ export function checkVariables(input: unknown): Record<string, Variable> | strin
   if (!isRecord(input)) return 'variables must be an object like {plan: "pro"}';
   const out: Record<string, Variable> = {};
   const keys = Object.keys(input);
-  if (keys.length > 50) return 'variables accept at most 50 keys';
+  if (keys.length > LIMITS.variables)
+    return 'variables accept at most ' + LIMITS.variables + ' keys';
   for (const k of keys) {
-    if (isUnsafeKey(k) || k.length > 100)
-      return 'variables key "' + k.slice(0, 100) + '" is not allowed';
+    if (isUnsafeKey(k) || k.length > LIMITS.variableKey)
+      return 'variables key "' + k.slice(0, LIMITS.variableKey) + '" is not allowed';
     let v = input[k];
     let label;
     if (isRecord(v)) {
@@ -158,15 +168,15 @@ export function checkVariables(input: unknown): Record<string, Variable> | strin
       v = v.value;
     }
     if (
-      (label !== undefined && !str(label, 200)) ||
-      (typeof v == 'string'
-        ? v.length > 1000
-        : typeof v != 'boolean' && !(typeof v == 'number' && isFinite(v)))
+      (label !== undefined && !str(label, LIMITS.label)) ||
+      (typeof v == 'string' ? v.length > LIMITS.variableValue : typeof v != 'boolean' && !isNum(v))
     )
       return (
         'variables.' +
         k +
-        ' must be a string (up to 1000 characters), a number, a boolean or {label, value}'
+        ' must be a string (up to ' +
+        LIMITS.variableValue +
+        ' characters), a number, a boolean or {label, value}'
       );
     out[k] = label ? { label: label as string, value: v as VariableValue } : (v as VariableValue);
   }
@@ -228,7 +238,7 @@ export const COMMANDS: Record<CommandName, Handler> = {
     if (typeof vars == 'string') return vars;
     a.identify({}, vars);
   },
-  group: (a, [g]) => (str(g, 100) ? a.group(g) : 'group needs a group key (string)'),
+  group: (a, [g]) => (str(g, LIMITS.id) ? a.group(g) : 'group needs a group key (string)'),
   language: (a, [code]) =>
     typeof code == 'string' && /^[a-z]{2,3}([-_][a-z0-9]{2,8})?$/i.test(code)
       ? a.language(code)
@@ -263,7 +273,7 @@ export const COMMANDS: Record<CommandName, Handler> = {
       vars = v;
     }
     const hash = input.userHash;
-    if (hash !== undefined && !str(hash, 200)) return 'identify userHash must be a string';
+    if (hash !== undefined && !str(hash, LIMITS.label)) return 'identify userHash must be a string';
     // A misspelt key (`emali`) would otherwise be dropped without a word.
     const unknown = Object.keys(input).filter((k) => !IDENTIFY_KEYS.includes(k));
     if (unknown.length)
@@ -289,7 +299,7 @@ export const COMMANDS: Record<CommandName, Handler> = {
     a.page(out);
   },
   trigger: (a, [name]) =>
-    str(name, 100) ? a.trigger(name) : 'trigger needs an event name (string)',
+    str(name, LIMITS.id) ? a.trigger(name) : 'trigger needs an event name (string)',
   translations: (a, [input]) => {
     if (!isRecord(input)) return 'translations needs an object like {title: "Need help?"}';
     const out: Record<string, string> = {};

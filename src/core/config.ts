@@ -43,6 +43,13 @@ export interface Config extends Partial<Record<IgnoredSmartsuppKey, unknown>> {
   renderTo?: string | HTMLElement;
   /** Store nothing on the device until `marketingConsent` is given. */
   consentModeEnabled?: boolean;
+  /**
+   * With `consentModeEnabled`: the site already has the visitor's marketing consent (from its
+   * consent manager), so the device is used from the start (ours). Where the browser cannot
+   * list its IndexedDB databases (no `indexedDB.databases()`), this is how a returning visitor
+   * who consented earlier is found without creating anything.
+   */
+  marketingConsent?: boolean;
   /** Activity heartbeat interval in ms (ours; default 30000). */
   heartbeatMs?: number;
   /** Auto-message rules used until the server sends its own (ours); see core/rules.ts. */
@@ -79,7 +86,7 @@ export interface ResolvedConfig extends Required<
 
 /** Boolean keys; all default to false. One list, because bytes matter in the core bundle. */
 const BOOLEANS =
-  'hideWidget hideMobileWidget requireLogin privacyNoticeEnabled privacyNoticeCheckRequired openOnTrigger consentModeEnabled titleBlink sound'.split(
+  'hideWidget hideMobileWidget requireLogin privacyNoticeEnabled privacyNoticeCheckRequired openOnTrigger consentModeEnabled marketingConsent titleBlink sound'.split(
     ' ',
   );
 

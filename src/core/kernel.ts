@@ -35,6 +35,7 @@ import { blankVisitor, parseStoredVisitor, type StoredVisitor } from './visitor'
 import {
   createConsentStore,
   createIdbStore,
+  hasDatabase,
   type ConsentStore,
   type KeyValueStore,
 } from './storage';
@@ -115,6 +116,9 @@ type Writable<T> = { -readonly [P in keyof T]: T[P] };
 /** A short non-empty string (ids, tokens, codes in server frames). */
 const str = (v: unknown) => typeof v == 'string' && v.length > 0 && v.length < 500;
 
+/** The widget's own IndexedDB database (createIdbStore's default). */
+const DB_NAME = 'visitor-chat';
+
 /**
  * Creates and boots the presence kernel. Never throws for bad options: it warns instead.
  * `needChat` is called when a frame needs the chat layer and it is not attached yet (the
@@ -128,11 +132,11 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
   const doc = win?.document;
   const nav = win?.navigator;
   const now = options.now || Date.now;
+  // A `transport` or `server` without a transport object is warned about by the chat layer.
   const given = config.transport;
-  if (typeof given != 'object' && (given || config.server))
-    warn('a server needs a transport (createWebSocketTransport); running offline');
   let transport = typeof given == 'object' ? given : offline;
-  const backing = options.storage || createIdbStore({ indexedDB: () => win?.indexedDB, warn });
+  const idb = () => win?.indexedDB;
+  const backing = options.storage || createIdbStore({ indexedDB: idb, warn });
   const vidCookie =
     config.cookieDomain && doc ? createVidCookie(doc, config.cookieDomain) : undefined;
   let shownByApi = !config.hideWidget;
@@ -341,7 +345,11 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
 
   async function boot() {
     if (config.consentModeEnabled) {
-      const consent = await backing.get('consent');
+      // An earlier consent is looked for without creating anything: in our database only when
+      // the browser lists it (a custom store is read as it is), or the site says it has it.
+      const consent = config.marketingConsent
+        ? { marketing: true }
+        : (options.storage || (await hasDatabase(idb, DB_NAME))) && (await backing.get('consent'));
       if (isRecord(consent) && consent.marketing === true) {
         await k.store.persist();
         k.state.consent = { analytics: consent.analytics === true, marketing: true };

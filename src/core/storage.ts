@@ -131,6 +131,20 @@ export function createIdbStore({
   };
 }
 
+/**
+ * Whether IndexedDB lists a database `name`, found without opening it (opening creates it, and
+ * consent mode must create nothing); undefined where it cannot tell (no `databases()`, or it
+ * failed).
+ */
+export async function hasDatabase(
+  factory: () => IDBFactory | undefined,
+  name: string,
+): Promise<boolean | undefined> {
+  try {
+    return (await factory()?.databases?.())?.some((d) => d.name == name);
+  } catch {}
+}
+
 /** What {@link createConsentStore} returns. */
 export interface ConsentStore extends KeyValueStore {
   /** Turns persisting on and writes everything held in memory to the backing store. */

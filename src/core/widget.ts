@@ -93,7 +93,12 @@ export interface Widget {
  * await widget.send('Hello');
  */
 export function createWidget(options: WidgetOptions): Widget {
-  return installChat(createKernel(options), options.ui, undefined, NPM_OPTIONS, () =>
+  const k = createKernel(options);
+  const { win, doc } = k;
+  // The UI after the page's `load`, on idle time (at once without a page).
+  const onReady = (_: Widget, startUI: () => void) =>
+    win && doc ? afterLoadIdle(win, startUI) : startUI();
+  return installChat(k, options.ui, options.ui ? onReady : undefined, NPM_OPTIONS, () =>
     Promise.resolve({ createFiles }),
   );
 }
@@ -103,15 +108,15 @@ export type FilesModule = { createFiles: typeof createFiles };
 
 /**
  * Adds the chat layer (commands, outbox, messages, auto-message rules, the UI hook) to a
- * presence kernel. The script-tag build loads it after the page's `load` event. With
- * `onDemand`, the UI is not loaded on idle time: `onDemand` runs once ready instead (the
- * script-tag build draws the launcher shell there), and `ui` runs only when the chat opens or a
- * message or auto message arrives.
+ * presence kernel. The script-tag build loads it after the page's `load` event. `ui` runs once,
+ * when the chat opens or a message or auto message arrives, or when `onReady` (called once
+ * ready, unless the UI has started) calls `startUI`: createWidget does that on idle time after
+ * `load`; the script-tag build draws the launcher shell instead.
  */
 export function installChat(
   k: Kernel,
   ui?: WidgetOptions['ui'],
-  onDemand?: (widget: Widget) => void,
+  onReady?: (widget: Widget, startUI: () => void) => void,
   /** Option keys the caller knows besides the config's (createWidget's npm options). */
   known?: readonly string[],
   /** Loads the file layer (core/files.ts) when it is first needed. */
@@ -119,6 +124,11 @@ export function installChat(
 ): Widget {
   const { config, warn, emitter, win, doc } = k;
   warnUnknownKeys(k.unknownKeys, warn, known);
+  // Said here rather than by the kernel, like the unknown keys: the text costs bytes before `load`.
+  if (typeof config.transport != 'object' && (config.transport || config.server))
+    warn(
+      'pass a transport object (createWebSocketTransport, ...) to use a server; running offline',
+    );
   const locks = win?.navigator.locks;
   const queue: Array<() => void> = [];
   const readyFns: Array<(s: WidgetState) => void> = [];
@@ -189,12 +199,6 @@ export function installChat(
     }
   }
 
-  function scheduleUI() {
-    if (!ui) return;
-    if (!win || !doc) return startUI();
-    afterLoadIdle(win, startUI);
-  }
-
   // ---- other tabs of this visitor mirror the window, what was read and what was sent ----
   let tabs: BroadcastChannel | undefined;
   function share(d: TabSync) {
@@ -224,11 +228,7 @@ export function installChat(
     if (k.destroyed) return;
     // Files a reload cut off upload again now, not when the window next opens (core/files.ts).
     if (((await k.store.get('uploads')) as unknown[] | undefined)?.length) void useFiles();
-    auto = createAutoMessages(k, {
-      upsert: delivery.upsert,
-      hasConversation: () => delivery.hasConversation(),
-      startUI,
-    });
+    auto = createAutoMessages(k, delivery, startUI);
     // Frames that arrived while the chat layer was loading, in order.
     for (const f of k.attachChat(onFrame)) onFrame(f);
     set({ ready: true });
@@ -236,8 +236,7 @@ export function installChat(
     emitter.emit('ready', { vid: k.state.vid! });
     for (const fn of readyFns.splice(0)) fn(k.state);
     auto.check();
-    if (!onDemand) scheduleUI();
-    else if (!uiStarted) onDemand(widget);
+    if (!uiStarted) onReady?.(widget, startUI);
   }
 
   /** Runs `fn` now if ready, else after boot, in call order. */

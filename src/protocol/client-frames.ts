@@ -9,7 +9,7 @@ import type {
   Variable,
   VariableValue,
 } from '../protocol';
-import { HISTORY_PAGE, MAX_ATTACHMENTS, MAX_COMMENT, MAX_TEXT } from './limits';
+import { HISTORY_PAGE, LIMITS, MAX_ATTACHMENTS, MAX_COMMENT, MAX_TEXT } from './limits';
 import { isNum, isRecord, isStr, toRecord } from './guards';
 import { FILE_ID } from './messages';
 
@@ -28,7 +28,7 @@ const opt = (v: unknown, ok: (v: unknown) => boolean) => v === undefined || ok(v
 const isId = (v: unknown): v is string => isStr(v, 100) && /^[\w-]+$/.test(v);
 
 /** Limits of the free-text fields of client frames, in UTF-16 code units. */
-const PROFILE_MAX = { name: 200, email: 254, phone: 50 } as const;
+const PROFILE_MAX = LIMITS;
 
 function parsePage(f: Record<string, unknown>, what: string): PageInfo | string {
   if (!isStr(f.url, 2048) || !isStr(f.title, 1000) || !isStr(f.referrer, 2048))
@@ -47,7 +47,7 @@ function parseProfile(f: Record<string, unknown>, out: Profile, what: string): s
 }
 
 /** Longest variable label, in UTF-16 code units. */
-const LABEL_MAX = 200;
+const LABEL_MAX = LIMITS.label;
 
 /**
  * Custom variables: at most 50, keys of at most 100 (never `__proto__`), values at most 1000;
@@ -62,11 +62,11 @@ function parseVars(
 ): Record<string, Variable> | string {
   if (!isRecord(v)) return what + ' must be an object';
   const keys = Object.keys(v);
-  if (keys.length > 50) return what + ' has more than 50 keys';
+  if (keys.length > LIMITS.variables) return what + ' has more than ' + LIMITS.variables + ' keys';
   const out: Record<string, Variable> = {};
   for (const k of keys) {
     let x = v[k];
-    if (!k || k.length > 100 || k == '__proto__') return what + ' has a bad key';
+    if (!k || k.length > LIMITS.variableKey || k == '__proto__') return what + ' has a bad key';
     const label = labelled && isRecord(x) ? x.label : undefined;
     if (label !== undefined) {
       if (!isStr(label, LABEL_MAX) || !label)

@@ -36,6 +36,18 @@ const stored = (page: EnginePage) =>
       }),
   );
 
+/** Everything this origin holds on the device that a page can list. */
+const everything = (page: EnginePage) =>
+  page.evaluate(async () => ({
+    databases: indexedDB.databases
+      ? (await indexedDB.databases()).map((d) => d.name)
+      : 'cannot list',
+    cookies: document.cookie,
+    localStorage: localStorage.length,
+    sessionStorage: sessionStorage.length,
+    cacheStorage: 'caches' in window ? await caches.keys() : [],
+  }));
+
 describeEngines('consent mode', (engine) => {
   let browser: EngineBrowser;
   let site: Served;
@@ -66,6 +78,37 @@ describeEngines('consent mode', (engine) => {
 
     await page.evaluate(() => (window as unknown as Win).smartsupp('marketingConsent', true));
     await expect.poll(() => stored(page), { timeout: 10_000 }).toMatchObject({ vid });
+    expect(page.problems()).toEqual([]);
+    await page.close();
+  });
+
+  it('creates no IndexedDB database, cookie, Web Storage or Cache Storage entry before marketingConsent; after it the visitor is kept across a reload', async () => {
+    const page = await browser.newPage();
+    await page.goto(site.url + '/');
+    await uiMounted(page);
+    const vid = await page.waitForFunction(() => (window as unknown as Win).smartsupp.vid!);
+    // Commands that store things when allowed: they run in call order, the callback last.
+    await page.evaluate(() => {
+      const s = (window as unknown as Win).smartsupp;
+      s('name', 'Ada');
+      s('variables', { plan: 'pro' });
+      s('chat:send', 'Hello before consent');
+      s(() => ((window as unknown as { __ran: boolean }).__ran = true));
+    });
+    await page.waitForFunction(() => (window as unknown as { __ran?: boolean }).__ran);
+    expect(await everything(page)).toEqual({
+      databases: [],
+      cookies: '',
+      localStorage: 0,
+      sessionStorage: 0,
+      cacheStorage: [],
+    });
+
+    await page.evaluate(() => (window as unknown as Win).smartsupp('marketingConsent', true));
+    await expect.poll(() => stored(page), { timeout: 10_000 }).toMatchObject({ vid });
+    expect((await everything(page)).databases).toEqual(['visitor-chat']);
+    await page.goto(site.url + '/');
+    expect(await page.waitForFunction(() => (window as unknown as Win).smartsupp.vid!)).toBe(vid);
     expect(page.problems()).toEqual([]);
     await page.close();
   });

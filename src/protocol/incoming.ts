@@ -1,3 +1,4 @@
+// Frames the widget receives (from the server), validated.
 import type { ServerFrame, WelcomeFrame } from '../protocol';
 import { PROTOCOL_VERSION } from './limits';
 import { isNum, isStr, toRecord } from './guards';
