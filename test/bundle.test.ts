@@ -140,10 +140,12 @@ describe('dist/widget.js (the script-tag core)', () => {
 describe('the npm package', () => {
   it("builds visitor-chat/ui against the app's preact instead of carrying a copy", () => {
     const ui = read('npm/ui.js');
+    // Preact from the app, and nanoid (a dependency of the package: the file layer's client ids).
     expect(importsOf(ui).filter((m) => !m.startsWith('.'))).toEqual([
       'preact/jsx-runtime',
       'preact',
       'preact/hooks',
+      'nanoid',
     ]);
     expect(preactIn(ui)).toEqual([]);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
