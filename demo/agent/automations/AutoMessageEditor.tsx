@@ -5,6 +5,7 @@ import type { Automation } from '../../server/automation';
 import { newCondition } from './conditions';
 import { ConditionFields } from './ConditionFields';
 import { bodyOf, type AutoMessageForm } from './form';
+import { FormEnd, useSave } from './form-end';
 
 interface Props {
   call: Call;
@@ -14,8 +15,7 @@ interface Props {
 
 export function AutoMessageEditor({ call, initial, onDone }: Props) {
   const [f, setF] = useState(initial);
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { save, error, busy } = useSave(call, onDone);
   const set = (patch: Partial<AutoMessageForm>) => setF({ ...f, ...patch });
   const text = (
     key: 'name' | 'text' | 'sender' | 'delay' | 'country',
@@ -33,27 +33,15 @@ export function AutoMessageEditor({ call, initial, onDone }: Props) {
       />
     </label>
   );
-  async function save(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError('');
-    try {
-      const body = bodyOf(f);
-      const { automation } = await (f.id
-        ? call<{ automation: Automation }>(
-            'PUT',
-            '/api/automations/' + encodeURIComponent(f.id),
-            body,
-          )
-        : call<{ automation: Automation }>('POST', '/api/automations', body));
-      onDone(automation);
-    } catch (err) {
-      setError((err as Error).message);
-      setBusy(false);
-    }
-  }
   return (
-    <form class="automation-form" onSubmit={save} aria-labelledby="am-form-title">
+    <form
+      class="automation-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save(f.id, () => bodyOf(f));
+      }}
+      aria-labelledby="am-form-title"
+    >
       <h2 id="am-form-title">{f.id ? 'Edit auto message' : 'New auto message'}</h2>
       {text('name', 'Name', '(for this list)')}
       <label>
@@ -111,28 +99,13 @@ export function AutoMessageEditor({ call, initial, onDone }: Props) {
           Add condition
         </button>
       </fieldset>
-      <label class="switch">
-        <input
-          type="checkbox"
-          role="switch"
-          checked={f.enabled}
-          onChange={(e) => set({ enabled: e.currentTarget.checked })}
-        />{' '}
-        Enabled
-      </label>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>
-          Save
-        </button>
-        <button type="button" onClick={() => onDone(null)}>
-          Cancel
-        </button>
-      </div>
+      <FormEnd
+        enabled={f.enabled}
+        onEnabled={(enabled) => set({ enabled })}
+        error={error}
+        busy={busy}
+        onCancel={() => onDone(null)}
+      />
     </form>
   );
 }

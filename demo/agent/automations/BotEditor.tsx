@@ -16,6 +16,7 @@ import {
   type ChoiceDraft,
   type StepDraft,
 } from './bot-form';
+import { FormEnd, useSave } from './form-end';
 
 interface Props {
   call: Call;
@@ -163,35 +164,21 @@ function Preview({ f }: { f: BotForm }) {
 
 export function BotEditor({ call, initial, onDone }: Props) {
   const [f, setF] = useState(initial);
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { save, error, busy } = useSave(call, onDone);
   const set = (patch: Partial<BotForm>) => setF({ ...f, ...patch });
   const putStep = (id: string, patch: Partial<StepDraft>) =>
     set({ steps: f.steps.map((s) => (s.id == id ? { ...s, ...patch } : s)) });
 
-  async function save(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError('');
-    try {
-      const body = botBodyOf(f);
-      const { automation } = await (f.id
-        ? call<{ automation: Automation }>(
-            'PUT',
-            '/api/automations/' + encodeURIComponent(f.id),
-            body,
-          )
-        : call<{ automation: Automation }>('POST', '/api/automations', body));
-      onDone(automation);
-    } catch (err) {
-      setError((err as Error).message);
-      setBusy(false);
-    }
-  }
-
   return (
     <div class="bot-editor">
-      <form class="automation-form" onSubmit={save} aria-labelledby="bot-form-title">
+      <form
+        class="automation-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save(f.id, () => botBodyOf(f));
+        }}
+        aria-labelledby="bot-form-title"
+      >
         <h2 id="bot-form-title">{f.id ? 'Edit chatbot flow' : 'New chatbot flow'}</h2>
         <label>
           Name <small>(also the author of its messages)</small>
@@ -293,28 +280,13 @@ export function BotEditor({ call, initial, onDone }: Props) {
         >
           Add step
         </button>
-        <label class="switch">
-          <input
-            type="checkbox"
-            role="switch"
-            checked={f.enabled}
-            onChange={(e) => set({ enabled: e.currentTarget.checked })}
-          />{' '}
-          Enabled
-        </label>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
-        <div class="actions">
-          <button type="submit" class="primary" disabled={busy}>
-            Save
-          </button>
-          <button type="button" onClick={() => onDone(null)}>
-            Cancel
-          </button>
-        </div>
+        <FormEnd
+          enabled={f.enabled}
+          onEnabled={(enabled) => set({ enabled })}
+          error={error}
+          busy={busy}
+          onCancel={() => onDone(null)}
+        />
       </form>
       <Preview f={f} />
     </div>
