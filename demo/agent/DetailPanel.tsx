@@ -5,7 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Attachments } from './Attachments';
-import { Badges } from './Badges';
+import { Badges, Flag } from './Badges';
 import {
   displayName,
   formatDuration,
@@ -39,6 +39,35 @@ function author(m: Message, d: VisitorDetail): string {
   return 'System';
 }
 
+/** The visitor's country (flag and name) and local time in its time zone. */
+function Location({ d, now }: { d: VisitorDetail; now: number }) {
+  let local = '';
+  try {
+    if (d.timeZone)
+      local =
+        new Date(now).toLocaleTimeString([], {
+          timeZone: d.timeZone,
+          hour: '2-digit',
+          minute: '2-digit',
+        }) +
+        ' local time (' +
+        d.timeZone +
+        ')';
+  } catch {}
+  if (!d.country && !local) return <>—</>;
+  return (
+    <>
+      {d.country && (
+        <>
+          <Flag c={d.country} /> {d.country.name}
+        </>
+      )}
+      {d.country && local && ' · '}
+      {local}
+    </>
+  );
+}
+
 function Identity({ d, now }: { d: VisitorDetail; now: number }) {
   const rows: [string, ComponentChildren][] = [
     ['Name', d.name || '—'],
@@ -50,7 +79,7 @@ function Identity({ d, now }: { d: VisitorDetail; now: number }) {
     ['Page views', String(d.pageViews)],
     ['Device', [d.device, d.browser, d.os].filter(Boolean).join(' · ') || '—'],
     ['Language', d.language || '—'],
-    ['Location', [d.country?.name, d.timeZone].filter(Boolean).join(' · ') || '—'],
+    ['Location', <Location d={d} now={now} />],
     ['Referrer', d.referrer ? <UrlText url={d.referrer} /> : '—'],
   ];
   if (d.group) rows.push(['Group', d.group]);

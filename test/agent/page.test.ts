@@ -156,6 +156,9 @@ describe('the Visitors page', () => {
     const badges = [...ada.querySelectorAll('.badge')].map((b) => b.textContent);
     expect(badges).toEqual(['Customer', '✓ Verified', 'Returning', 'Mobile', '🇩🇪 DE']);
     expect(ada.querySelector('.badge-country')!.getAttribute('title')).toBe('Germany');
+    expect(ada.querySelector('.badge-country [role=img]')!.getAttribute('aria-label')).toBe(
+      'Germany',
+    );
     expect(ada.textContent).toContain('Pricing');
     expect(ada.textContent).toContain('https://shop.example/pricing');
     expect(ada.textContent).toContain('3 visits');
@@ -346,7 +349,9 @@ describe('the Visitors page', () => {
       d.querySelector('dd')?.textContent,
     ]);
     expect(pairs).toContainEqual(['Spending', '1234.5']);
-    expect(pairs).toContainEqual(['Location', 'Germany · Europe/Berlin']);
+    const location = pairs.find(([k]) => k == 'Location')![1];
+    expect(location).toMatch(/^🇩🇪 Germany · \d\d:\d\d( [AP]M)? local time \(Europe\/Berlin\)$/);
+    expect($('.detail [role=img][aria-label=Germany]')!.textContent).toBe('🇩🇪');
     // A variable without a label shows its key.
     expect(pairs).toContainEqual(['plan', 'gold']);
   });
