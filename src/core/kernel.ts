@@ -27,7 +27,7 @@ import {
 import { createWarn, type Logger, type Warn } from './log';
 import { pageInfo } from './pageviews';
 import { STORE_KEYS } from './store-keys';
-import { shareTransport } from './tabs';
+import { createTabChannel, shareTransport, type TabChannel } from './tabs';
 import { timers } from './timers';
 import { offline } from '../transport/offline';
 import { kernelState, type WidgetState } from './state';
@@ -104,6 +104,11 @@ export interface Kernel {
   withdrawConsent(): void;
   /** Forgets the visitor (`logout`): a new identity, no stored data, an empty visitor. */
   resetIdentity(): Promise<Identity>;
+  /**
+   * The visitor's channel to their other tabs (core/tabs.ts), once booted, where the browser
+   * has BroadcastChannel: the connection relay and the chat layer's mirror share it.
+   */
+  readonly tabs?: TabChannel;
   /** Resolves once identity is loaded and presence has started. */
   readonly booted: Promise<void>;
   readonly destroyed?: boolean;
@@ -258,6 +263,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
       activity?.stop();
       heartbeat?.stop();
       transport.close();
+      k.tabs?.close();
       k.subscribers.clear();
     },
   };
@@ -367,11 +373,20 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
     if (k.destroyed) return;
     k.set({ vid: id.vid, visits: id.visits, blocked: k.visitor.blocked });
     if (win && doc) startPresence(win, doc);
+    const name = 'visitor-chat:' + id.vid;
+    const tabs = (k.tabs = createTabChannel(win, name));
+    tabs?.open();
     if (given == transport)
-      transport = shareTransport(transport, 'visitor-chat:' + id.vid, win, (at) => {
-        remoteAt = Math.max(remoteAt, at);
-        heartbeat?.poke();
-      });
+      transport = shareTransport(
+        transport,
+        name,
+        win,
+        (at) => {
+          remoteAt = Math.max(remoteAt, at);
+          heartbeat?.poke();
+        },
+        tabs,
+      );
     transport.open(listener);
   }
 
