@@ -42,7 +42,8 @@ export type EmailResult = 'sent' | 'unavailable' | 'failed';
 /**
  * Files, rating and transcript: everything of the chat that talks to the server over plain HTTP
  * beside the transport (`POST /v1/files`, `GET /v1/files/:id`, `/v1/transcript`). It loads with
- * the chat window (the script-tag build keeps it in ui.js) or on the first `sendFile`.
+ * the chat window (the script-tag build's `files.js`, with the UI's file components) or on the
+ * first `sendFile`.
  */
 export interface Files {
   readonly state: FilesState;
