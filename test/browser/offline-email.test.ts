@@ -13,14 +13,14 @@ import { watchedPages } from './watched-pages';
  * SMTP_URL pointing at a local SMTP sink and NOTIFY_EMAIL set, no agent online. A visitor writes,
  * the widget asks for their details first (the contact form holds the message), they fill it in,
  * and the site's team gets one email with the visitor's details, the message and the link to
- * the agent page.
+ * the agent page. Then the visitor has the transcript emailed from the window's options menu.
  */
 const TOKEN = 'offline-email-agent-token-0123456789';
 const TEAM = 'team@shop.test';
 
 type VisitorWindow = Window & { smartsupp: ((...args: unknown[]) => void) & { vid?: string } };
 
-describeBrowser('the offline email, in Chromium', () => {
+describeBrowser('the offline email and the emailed transcript, in Chromium', () => {
   let browser: Browser;
   let server: RealServer;
   let sink: Awaited<ReturnType<typeof startSmtpSink>>;
@@ -49,7 +49,7 @@ describeBrowser('the offline email, in Chromium', () => {
     if (uploads) await rm(uploads, { recursive: true, force: true });
   });
 
-  it("emails the team the contact form's held message with the visitor's details and the agent page link", async () => {
+  it("emails the team the contact form's held message with the visitor's details and the agent page link; the visitor emails the transcript", async () => {
     const visitor = await open(server.url + '/');
     const w = (sel: string) => visitor.locator('[data-visitor-chat] ' + sel);
     await visitor.waitForFunction(() => !!(window as unknown as VisitorWindow).smartsupp?.vid);
@@ -79,5 +79,18 @@ describeBrowser('the offline email, in Chromium', () => {
     expect(sink.received).toHaveLength(1);
     expect(problems).toEqual([]);
     expect(failedLoads).toEqual([]);
+
+    // The visitor has the transcript emailed from the options menu (pre-filled with the email
+    // the contact form gave).
+    await w('.mn summary').click();
+    await w('.mb button').filter({ hasText: 'Email transcript' }).click();
+    expect(await w('#vc-tm').inputValue()).toBe('ada@example.com');
+    await w('.mb form .bt').click();
+    await expect.poll(() => w('.mb p').textContent()).toBe('The transcript is on its way.');
+    const [, transcript] = await sink.count(2, 20_000);
+    expect(transcript!.to).toEqual(['ada@example.com']);
+    expect(transcript!.subject).toBe('Your chat transcript');
+    expect(transcript!.text).toContain('Is the blue teapot back in stock?');
+    expect(problems).toEqual([]);
   });
 });
