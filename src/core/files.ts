@@ -64,7 +64,7 @@ export interface Files {
   transcript(root: ParentNode): Promise<void>;
   /** Has the server email the transcript; `unavailable` when it sends no email (404, 501). */
   emailTranscript(email: string): Promise<EmailResult>;
-  /** The conversation was closed by an agent: ask for a rating. */
+  /** The conversation was closed by an agent: ask for a rating (again after a reload, until given). */
   closed(): void;
   /** The visitor ends the conversation; a rating is asked. A reason when not connected. */
   end(): string | void;
@@ -85,6 +85,8 @@ export interface FilesEnv {
 }
 
 const KEY = 'uploads';
+/** 1 while a rating is asked for: the prompt survives a reload until rated or dismissed. */
+const RATING = 'rating';
 /** Raster images: shown inline as thumbnails (never SVG: it may carry script). */
 export const isImage = (type: string) => /^image\/(png|jpeg|gif|webp)$/.test(type);
 const ERRORS: Record<number, UploadError> = { 413: 'big', 415: 'type', 401: 'auth', 400: 'empty' };
@@ -223,6 +225,17 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
     a.remove();
   }
 
+  /** Asks for a rating, or stops asking, here and after a reload. */
+  const rating = (step: RatingStep) => {
+    set({ rating: step });
+    k.save(RATING, step == 'ask' ? 1 : 0);
+  };
+  void k.booted
+    .then(() => k.store.get(RATING))
+    .then((r) => {
+      if (r === 1 && !state.rating) set({ rating: 'ask' });
+    });
+
   // Uploads a reload cut off: the device kept the file (IndexedDB stores Blobs) or it is gone.
   void k.booted
     .then(() => k.store.get(KEY))
@@ -326,19 +339,19 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
         return 'failed';
       }
     },
-    closed: () => set({ rating: 'ask' }),
+    closed: () => rating('ask'),
     end() {
       if (!k.send({ t: 'end' })) return OFFLINE;
-      set({ rating: 'ask' });
+      rating('ask');
     },
     rate(value, comment) {
       if (value != 'good' && value != 'bad') return 'rate needs "good" or "bad"';
       const c = typeof comment == 'string' ? comment.trim().slice(0, MAX_COMMENT) : '';
       if (!k.send(c ? { t: 'rate', value, comment: c } : { t: 'rate', value })) return OFFLINE;
-      set({ rating: 'thanks' });
+      rating('thanks');
       k.emitter.emit('rating_submitted', c ? { value, comment: c } : { value });
     },
-    skipRating: () => set({ rating: null }),
+    skipRating: () => rating(null),
   };
   return files;
 }
