@@ -6,6 +6,7 @@
 //   widget.js                 script-tag core: classic IIFE, everything bundled, minified, no Preact
 //   chat.js, http.js, ui.js   ES-module chunks widget.js imports by URL after `load` (src/main.ts);
 //                             ui.js carries its own Preact (a script-tag site has no bundler)
+//   files.js                  the file layer, imported by chat.js and ui.js; on ui.js's Preact
 //   lang/<code>.js            one UI language table each (English is in ui.js), imported by URL
 //                             when the visitor's language is first used (src/chat.ts)
 //   agent.js, server.js       the demo agent page and the reference server: built here for
@@ -120,6 +121,17 @@ const resolveTs = () =>
 
 const minify = () => terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: false } });
 
+/** Resolves Preact's modules to src/ui/preact-shim.ts (see there); anything else from Preact fails. */
+const preactShim = () => ({
+  name: 'preact-shim',
+  resolveId(id) {
+    if (/^preact(\/hooks|\/jsx-runtime)?$/.test(id)) return resolvePath('src/ui/preact-shim.ts');
+    if (/^preact(\/|$)/.test(id))
+      this.error('files.js may not import ' + id + ': ui.js hands it Preact');
+    return null;
+  },
+});
+
 /** Writes dist/snippet.js and dist/snippet.html from the freshly built dist/loader.js. */
 const snippet = () => ({
   name: 'snippet',
@@ -184,6 +196,14 @@ const configs = [
     input: 'src/ui/index.tsx',
     plugins: [resolveTs(), transpile(), minify()],
     output: { file: 'dist/ui.js', format: 'es', sourcemap: true },
+  },
+  {
+    // The file layer (uploads, attachments, rating, transcript), imported by URL by chat.js and
+    // ui.js when files are first used or the chat window opens. Its components run on ui.js's
+    // Preact: `preact` and its hooks and JSX runtime resolve to a shim that ui.js fills in.
+    input: 'src/files.ts',
+    plugins: [preactShim(), resolveTs(), transpile(), minify()],
+    output: { file: 'dist/files.js', format: 'es', sourcemap: true },
   },
   {
     // The UI's language tables, one module each (pt-br.js imports pt.js), for the script tag.

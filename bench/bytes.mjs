@@ -21,6 +21,7 @@ export const FILES = [
   ['chat.js', 'chat layer, after `load`'],
   ['http.js', 'HTTP transport (opt-in)'],
   ['ui.js', 'UI, Preact included'],
+  ['files.js', 'file layer, with the window'],
   ['agent.js', 'agent Visitors page'],
 ];
 

@@ -17,6 +17,7 @@ const NEEDED = [
   'chat.js',
   'http.js',
   'ui.js',
+  'files.js',
   'agent.js',
   'server.js',
 ];

@@ -13,8 +13,8 @@ export { installChat };
 /** What `lang.js` exports to chat.js and ui.js. */
 export type LangModule = typeof import('./lang');
 
-/** What `ui.js` exports to the script-tag build (the file layer rides in it). */
-export interface UIModule extends FilesModule {
+/** What `ui.js` exports to the script-tag build. */
+export interface UIModule {
   mount(widget: Widget, shell?: Shell): unknown;
 }
 
@@ -42,6 +42,7 @@ export function startChat(k: Kernel, chunk: ChunkLoader): Widget {
       if (k.doc) shell = createShell(w, k.doc, () => void fetchUI().catch(() => {}), chunk);
     },
     undefined,
-    fetchUI,
+    // The file layer (files.js): the first `sendFile` or `chat:file`, or ui.js when it shows files.
+    () => chunk<FilesModule>('files.js'),
   );
 }

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { rollup } from 'rollup';
@@ -103,8 +103,9 @@ describe('dist/widget.js (the script-tag core)', () => {
     expect(found, 'Preact was bundled into dist/widget.js: ' + found.join(', ')).toEqual([]);
   });
 
-  // The chunks widget.js imports after `load`: only the UI chunk may carry Preact.
-  for (const file of ['chat.js', 'http.js']) {
+  // The chunks widget.js imports after `load`: only the UI chunk may carry Preact (the file
+  // layer's components run on ui.js's, handed over by install(): src/ui/preact-shim.ts).
+  for (const file of ['chat.js', 'http.js', 'files.js']) {
     it.runIf(existsSync(join(ROOT, 'dist', file)))(`leaves Preact out of dist/${file} too`, () => {
       const found = preactIn(read(file));
       expect(found, `Preact was bundled into dist/${file}: ` + found.join(', ')).toEqual([]);
@@ -122,9 +123,10 @@ describe('dist/widget.js (the script-tag core)', () => {
   );
 
   it.runIf(existsSync(join(ROOT, 'dist', 'ui.js')))(
-    'keeps dist/ui.js self-contained for the script tag: it imports nothing',
+    'keeps dist/ui.js and dist/files.js self-contained for the script tag: they import nothing',
     () => {
       expect(importsOf(read('ui.js'))).toEqual([]);
+      expect(importsOf(read('files.js'))).toEqual([]);
     },
   );
 
@@ -139,15 +141,32 @@ describe('dist/widget.js (the script-tag core)', () => {
 
 describe('the npm package', () => {
   it("builds visitor-chat/ui against the app's preact instead of carrying a copy", () => {
-    const ui = read('npm/ui.js');
+    // The module and the chunks it imports or re-exports, statically or (the file layer and the
+    // languages) dynamically.
+    const seen = new Map<string, string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      const code = read(file);
+      seen.set(file, code);
+      const more = [
+        ...code.matchAll(/\bexport\s*[\w$*{},\s]*from\s*(["'])([^"']+)\1/g),
+        ...code.matchAll(/\bimport\((["'])(\.[^"']+)\1\)/g),
+      ].map((m) => m[2]!);
+      for (const spec of [...importsOf(code), ...more])
+        if (spec.startsWith('.')) visit(join(dirname(file), spec).replace(/\\/g, '/'));
+    };
+    visit('npm/ui.js');
+    const bare = new Set([...seen.values()].flatMap((code) => importsOf(code)));
     // Preact from the app, and nanoid (a dependency of the package: the file layer's client ids).
-    expect(importsOf(ui).filter((m) => !m.startsWith('.'))).toEqual([
-      'preact/jsx-runtime',
+    expect([...bare].filter((m) => !m.startsWith('.')).sort()).toEqual([
+      'nanoid',
       'preact',
       'preact/hooks',
-      'nanoid',
+      'preact/jsx-runtime',
     ]);
-    expect(preactIn(ui)).toEqual([]);
+    for (const [file, code] of seen) expect(preactIn(code), file).toEqual([]);
+    // The file layer's components are a chunk of their own for the site's bundler.
+    expect([...seen.keys()].some((f) => /\/files-view-[\w-]+\.js$/.test(f))).toBe(true);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.exports['./ui'].import).toBe('./dist/npm/ui.js');
     expect(Object.keys(pkg.dependencies)).toContain('preact');

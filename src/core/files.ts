@@ -42,7 +42,8 @@ export type EmailResult = 'sent' | 'unavailable' | 'failed';
 /**
  * Files, rating and transcript: everything of the chat that talks to the server over plain HTTP
  * beside the transport (`POST /v1/files`, `GET /v1/files/:id`, `/v1/transcript`). It loads with
- * the chat window (the script-tag build keeps it in ui.js) or on the first `sendFile`.
+ * the chat window (the script-tag build's `files.js`, with the UI's file components) or on the
+ * first `sendFile`.
  */
 export interface Files {
   readonly state: FilesState;
@@ -63,7 +64,7 @@ export interface Files {
   transcript(root: ParentNode): Promise<void>;
   /** Has the server email the transcript; `unavailable` when it sends no email (404, 501). */
   emailTranscript(email: string): Promise<EmailResult>;
-  /** The conversation was closed by an agent: ask for a rating. */
+  /** The conversation was closed by an agent: ask for a rating (again after a reload, until given). */
   closed(): void;
   /** The visitor ends the conversation; a rating is asked. A reason when not connected. */
   end(): string | void;
@@ -84,6 +85,8 @@ export interface FilesEnv {
 }
 
 const KEY = 'uploads';
+/** 1 while a rating is asked for: the prompt survives a reload until rated or dismissed. */
+const RATING = 'rating';
 /** Raster images: shown inline as thumbnails (never SVG: it may carry script). */
 export const isImage = (type: string) => /^image\/(png|jpeg|gif|webp)$/.test(type);
 const ERRORS: Record<number, UploadError> = { 413: 'big', 415: 'type', 401: 'auth', 400: 'empty' };
@@ -222,6 +225,17 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
     a.remove();
   }
 
+  /** Asks for a rating, or stops asking, here and after a reload. */
+  const rating = (step: RatingStep) => {
+    set({ rating: step });
+    k.save(RATING, step == 'ask' ? 1 : 0);
+  };
+  void k.booted
+    .then(() => k.store.get(RATING))
+    .then((r) => {
+      if (r === 1 && !state.rating) set({ rating: 'ask' });
+    });
+
   // Uploads a reload cut off: the device kept the file (IndexedDB stores Blobs) or it is gone.
   void k.booted
     .then(() => k.store.get(KEY))
@@ -325,19 +339,19 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
         return 'failed';
       }
     },
-    closed: () => set({ rating: 'ask' }),
+    closed: () => rating('ask'),
     end() {
       if (!k.send({ t: 'end' })) return OFFLINE;
-      set({ rating: 'ask' });
+      rating('ask');
     },
     rate(value, comment) {
       if (value != 'good' && value != 'bad') return 'rate needs "good" or "bad"';
       const c = typeof comment == 'string' ? comment.trim().slice(0, MAX_COMMENT) : '';
       if (!k.send(c ? { t: 'rate', value, comment: c } : { t: 'rate', value })) return OFFLINE;
-      set({ rating: 'thanks' });
+      rating('thanks');
       k.emitter.emit('rating_submitted', c ? { value, comment: c } : { value });
     },
-    skipRating: () => set({ rating: null }),
+    skipRating: () => rating(null),
   };
   return files;
 }

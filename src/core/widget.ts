@@ -104,7 +104,7 @@ export function createWidget(options: WidgetOptions): Widget {
   );
 }
 
-/** What the file layer's module exports (the script-tag build keeps it in ui.js). */
+/** What the file layer's module exports (the script-tag build's `files.js`). */
 export type FilesModule = { createFiles: typeof createFiles };
 
 /**

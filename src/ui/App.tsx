@@ -1,19 +1,16 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ChatMessage, WidgetState } from '../core/state';
 import type { Widget } from '../core/widget';
-import { FilesContext } from './Attachment';
 import { AutoMessagePreview } from './AutoMessagePreview';
-import { ChatMenu } from './ChatMenu';
 import { ChatWindow } from './ChatWindow';
 import { Composer } from './Composer';
 import { ContactForm, FIELDS } from './ContactForm';
-import { fill, isRtl, strings } from './i18n';
+import { isRtl, strings } from './i18n';
 import { Launcher } from './Launcher';
 import { clean } from './clean';
-import { Rating } from './Rating';
 import type { Tables } from './tables';
-import { Uploads } from './Uploads';
-import { useFiles } from './use-files';
+import { FilesContext } from './MessageFiles';
+import { useFiles, type FilesView } from './use-files';
 import { rootClass, themeVars } from './theme';
 
 export { DEFAULT_COLOR } from './theme';
@@ -37,6 +34,8 @@ export interface AppProps {
   win: Window;
   /** Where the visitor language's table comes from (English until it is loaded). */
   tables: Tables;
+  /** Loads the file layer's components (a chunk of their own); no files without. */
+  filesView?: () => Promise<FilesView>;
 }
 
 /** True while the media query matches. */
@@ -75,7 +74,7 @@ function useWidgetState(widget: Widget): WidgetState {
  * The whole widget: launcher, auto-message preview and chat window, positioned and themed from
  * the config and `theme:color`, in the visitor's language and direction.
  */
-export function App({ widget, root, win, tables }: AppProps) {
+export function App({ widget, root, win, tables, filesView }: AppProps) {
   // Own keys only, everywhere: a host page's polluted Object.prototype must not set `renderTo`,
   // `color`, a message's `name` or `replies`…
   const s = clean(useWidgetState(widget));
@@ -90,7 +89,12 @@ export function App({ widget, root, win, tables }: AppProps) {
         (e) => warn('the ' + s.lang + ' strings failed to load (English meanwhile): ' + e),
       );
   }, [s.lang]);
-  const t = useMemo(() => strings(table, s.translations, warn), [table, s.translations]);
+  const [fx, needFiles] = useFiles(widget, root, filesView);
+  // Unknown `translations` keys are told once the file layer's keys are known too.
+  const t = useMemo(
+    () => strings(table, s.translations, fx && warn, fx?.view.FILES_EN),
+    [table, s.translations, fx],
+  );
   const rtl = isRtl(s.lang);
   const inline = !!cfg.renderTo;
   const modal = useMedia(win, '(max-width: 480px)') && !inline;
@@ -107,8 +111,11 @@ export function App({ widget, root, win, tables }: AppProps) {
   const focusBack = useRef(false);
   const hadForm = useRef(false);
   const connected = useRef(false);
-  const [files, fs] = useFiles(widget);
-  const filesCtx = useMemo(() => ({ files, lang: s.lang }), [files, s.lang]);
+  // The file layer loads with the chat window, or for a message with files (MessageFiles).
+  const filesCtx = useMemo(() => ({ fx, lang: s.lang, need: needFiles }), [fx, s.lang]);
+  useEffect(() => {
+    if (s.open) needFiles();
+  }, [s.open]);
 
   // ---- contact form: asked on send while needed; the message waits for it ----
   const fields = FIELDS.filter((f) => !s.profile[f]);
@@ -135,12 +142,6 @@ export function App({ widget, root, win, tables }: AppProps) {
   };
   const announce = (text: string) => {
     if (live.current) live.current.textContent = text;
-  };
-  const sendFiles = (list: File[]) => {
-    for (const f of list) {
-      announce(fill(t.uploading, { name: f.name }));
-      widget.sendFile(f).catch(noop);
-    }
   };
   const reply = (m: ChatMessage, value: string) =>
     needForm ? setHeld(value) : widget.pickQuickReply(m.id, value).catch(noop);
@@ -280,30 +281,30 @@ export function App({ widget, root, win, tables }: AppProps) {
             onClose={close}
             onRetry={(cid) => widget.retry(cid)}
             onReply={reply}
-            onFiles={files && !showForm ? sendFiles : undefined}
             menu={
-              files && (
-                <ChatMenu
-                  files={files}
+              fx ? (
+                <fx.view.ChatMenu
+                  files={fx.files}
                   t={t}
                   email={s.profile.email}
                   conversation={s.messages.some((m) => m.from == 'visitor' || m.from == 'agent')}
                 />
+              ) : (
+                // Where the options menu comes with the file layer: the header does not move.
+                <span class="mo" />
               )
             }
             below={
-              files && (
-                <>
-                  <Uploads
-                    uploads={fs.uploads}
-                    files={files}
-                    t={t}
-                    lang={s.lang}
-                    announce={announce}
-                    onGone={() => input.current?.focus()}
-                  />
-                  {fs.rating && <Rating step={fs.rating} files={files} t={t} announce={announce} />}
-                </>
+              fx && (
+                <fx.view.Below
+                  files={fx.files}
+                  t={t}
+                  lang={s.lang}
+                  announce={announce}
+                  onGone={() => input.current?.focus()}
+                  win={dialog}
+                  drop={!showForm}
+                />
               )
             }
           >
@@ -329,7 +330,15 @@ export function App({ widget, root, win, tables }: AppProps) {
                 inputRef={input}
                 onDraft={(text) => widget.setDraft(text)}
                 onSend={send}
-                onFiles={files && sendFiles}
+                attach={
+                  fx ? (
+                    <fx.view.Attach files={fx.files} t={t} announce={announce} />
+                  ) : (
+                    // Holds the attach button's place until the file layer is here.
+                    <span class="af" />
+                  )
+                }
+                onPaste={fx && fx.view.paste({ files: fx.files, t, announce })}
               />
             )}
           </ChatWindow>

@@ -1,38 +1,44 @@
-import { createContext } from 'preact';
-import { useContext, useEffect, useState } from 'preact/hooks';
 import { isImage, type Files } from '../core/files';
 import type { Attachment } from '../protocol';
-import { fill, type Strings } from './i18n';
+import { useEffect, useState } from 'preact/hooks';
+import type { Strings } from './i18n';
 import { fileKind, fileSize } from './file-size';
 import { FileIcon } from './icons';
+import { fill } from './shell-strings';
 
-/** The file layer and the UI language, for the attachments of every message row. */
-export const FilesContext = createContext<{ files?: Files; lang: string }>({ lang: 'en' });
+/** Props of {@link Attachments}. */
+export interface AttachmentsProps {
+  list: Attachment[];
+  t: Strings;
+  files: Files;
+  /** The UI language (sizes). */
+  lang: string;
+}
 
 /**
  * The files of one message: a raster image as a thumbnail (fetched with the visitor's token into
  * a `blob:` URL: the server's own URL field is never put in the page), anything else as a chip
- * with its name, kind and size. Either one downloads the file when pressed.
+ * with its name, kind and size. Either one downloads the file when pressed. (Part of the file
+ * chunk: ui/MessageFiles.tsx shows the names until it is here.)
  */
-export function Attachments({ list, t }: { list: Attachment[]; t: Strings }) {
+export function Attachments({ list, ...p }: AttachmentsProps) {
   return (
     <div class="fs">
       {list.map((a) => (
-        <AttachmentView key={a.id} a={a} t={t} />
+        <AttachmentView key={a.id} a={a} {...p} />
       ))}
     </div>
   );
 }
 
-function AttachmentView({ a, t }: { a: Attachment; t: Strings }) {
-  const { files, lang } = useContext(FilesContext);
+function AttachmentView({ a, t, files, lang }: Omit<AttachmentsProps, 'list'> & { a: Attachment }) {
   const [url, setUrl] = useState<string>();
   const image = isImage(a.type);
   useEffect(() => {
-    if (image && files) files.url(a).then(setUrl, () => {});
-  }, [files, a.id]);
+    if (image) files.url(a).then(setUrl, () => {});
+  }, [a.id]);
   const save = (e: Event) =>
-    void files?.download(a, (e.currentTarget as Node).getRootNode() as ParentNode).catch(() => {});
+    void files.download(a, (e.currentTarget as Node).getRootNode() as ParentNode).catch(() => {});
   const label = fill(t.download, { name: a.name });
   if (url)
     return (

@@ -1,5 +1,4 @@
 import type { ComponentChildren, Ref } from 'preact';
-import { useState } from 'preact/hooks';
 import type { ChatMessage } from '../core/state';
 import type { Strings } from './i18n';
 import { CloseIcon, ChatIcon } from './icons';
@@ -26,15 +25,11 @@ export interface ChatWindowProps {
   onReply(message: ChatMessage, value: string): void;
   /** The composer or the contact form. */
   children: ComponentChildren;
-  /** Files dropped onto the window (no drop target without). */
-  onFiles?(files: File[]): void;
   /** The header's options menu (ui/ChatMenu.tsx). */
   menu?: ComponentChildren;
-  /** Between the conversation and the composer: uploads, the rating. */
+  /** Between the conversation and the composer: uploads, the rating, the drop target. */
   below?: ComponentChildren;
 }
-
-const hasFiles = (e: DragEvent) => !!e.dataTransfer?.types.includes('Files');
 
 /** Up to two initials of a display name: "Eva Nováková" → "EN". */
 export const initials = (name: string) =>
@@ -64,14 +59,8 @@ export function lastAgentName(messages: ChatMessage[]): string | undefined {
  * connection banner, the conversation and, below it, the composer or the contact form.
  */
 export function ChatWindow(p: ChatWindowProps) {
-  const { t, onFiles } = p;
+  const { t } = p;
   const agent = lastAgentName(p.messages);
-  const [drag, setDrag] = useState(false);
-  const over = (e: DragEvent) => {
-    if (!onFiles || !hasFiles(e)) return;
-    e.preventDefault();
-    setDrag(true);
-  };
   return (
     <div
       id="vc-w"
@@ -80,17 +69,6 @@ export function ChatWindow(p: ChatWindowProps) {
       aria-labelledby="vc-t"
       aria-modal={p.modal || undefined}
       ref={p.dialogRef}
-      onDragEnter={over}
-      onDragOver={over}
-      onDragLeave={(e) => {
-        if (!(e.currentTarget as Node).contains(e.relatedTarget as Node | null)) setDrag(false);
-      }}
-      onDrop={(e) => {
-        if (!onFiles || !hasFiles(e)) return;
-        e.preventDefault();
-        setDrag(false);
-        onFiles(Array.from(e.dataTransfer!.files));
-      }}
     >
       <header class="hd">
         <span class="av" aria-hidden="true">
@@ -127,11 +105,6 @@ export function ChatWindow(p: ChatWindowProps) {
       />
       {p.below}
       {p.children}
-      {drag && (
-        <div class="dz" aria-hidden="true">
-          <p>{t.drop}</p>
-        </div>
-      )}
     </div>
   );
 }

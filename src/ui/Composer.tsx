@@ -1,7 +1,7 @@
-import type { Ref } from 'preact';
+import type { ComponentChildren, Ref } from 'preact';
 import { MAX_TEXT } from '../protocol';
 import { count, type Strings } from './i18n';
-import { ClipIcon, SendIcon } from './icons';
+import { SendIcon } from './icons';
 
 /** Characters left below which the counter shows. */
 const COUNTER_FROM = 500;
@@ -15,15 +15,26 @@ export interface ComposerProps {
   inputRef: Ref<HTMLTextAreaElement>;
   onDraft(text: string): void;
   onSend(text: string): void;
-  /** Sends files (the attach button, or images pasted into the box); no attach button without. */
-  onFiles?(files: File[]): void;
+  /** The attach button (the file layer's, ui/Attach.tsx, or a placeholder until it is here). */
+  attach?: ComponentChildren;
+  /** The file layer's paste handler: pasted images are sent as files. */
+  onPaste?(e: ClipboardEvent): void;
 }
 
 /**
  * The message box: Enter sends, Shift+Enter adds a line (and Enter while an IME composes
  * does nothing), at most {@link MAX_TEXT} characters with a counter near the limit.
  */
-export function Composer({ draft, t, lang, inputRef, onDraft, onSend, onFiles }: ComposerProps) {
+export function Composer({
+  draft,
+  t,
+  lang,
+  inputRef,
+  onDraft,
+  onSend,
+  attach,
+  onPaste,
+}: ComposerProps) {
   const left = MAX_TEXT - draft.length;
   const near = left <= COUNTER_FROM;
   const submit = (e: Event) => {
@@ -36,21 +47,7 @@ export function Composer({ draft, t, lang, inputRef, onDraft, onSend, onFiles }:
       <label class="sr" for="vc-in">
         {t.input}
       </label>
-      {onFiles && (
-        <button
-          type="button"
-          class="af"
-          aria-label={t.attach}
-          title={t.attach}
-          onClick={(e) =>
-            (e.currentTarget.parentNode as Element)
-              .querySelector<HTMLInputElement>('#vc-fi')!
-              .click()
-          }
-        >
-          <ClipIcon />
-        </button>
-      )}
+      {attach}
       <textarea
         id="vc-in"
         ref={inputRef}
@@ -64,32 +61,11 @@ export function Composer({ draft, t, lang, inputRef, onDraft, onSend, onFiles }:
         onKeyDown={(e) => {
           if (e.key == 'Enter' && !e.shiftKey && !e.isComposing) submit(e);
         }}
-        onPaste={(e) => {
-          // A pasted screenshot is sent as a file; pasted text goes into the box as usual.
-          const images = Array.from(e.clipboardData?.files || []).filter((f) =>
-            f.type.startsWith('image/'),
-          );
-          if (!onFiles || !images.length) return;
-          e.preventDefault();
-          onFiles(images);
-        }}
+        onPaste={onPaste}
       />
       <button class="sd" type="submit" aria-label={t.send} disabled={!draft.trim()}>
         <SendIcon />
       </button>
-      {onFiles && (
-        <input
-          type="file"
-          id="vc-fi"
-          multiple
-          class="fi"
-          onChange={(e) => {
-            const input = e.currentTarget;
-            if (input.files?.length) onFiles(Array.from(input.files));
-            input.value = '';
-          }}
-        />
-      )}
       {near && (
         <p class="cn" id="vc-cn">
           {count(t.left, left, lang)}

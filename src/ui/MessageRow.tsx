@@ -1,7 +1,7 @@
 import { Component } from 'preact';
 import type { ChatMessage } from '../core/state';
 import type { Strings } from './i18n';
-import { Attachments } from './Attachment';
+import { MessageFiles } from './MessageFiles';
 import { linkify } from './linkify';
 
 /** Props of {@link Row}. */
@@ -58,7 +58,7 @@ export class Row extends Component<RowProps> {
             {mine ? m.text : linkify(m.text)}
           </div>
         )}
-        {m.attachments && <Attachments list={m.attachments} t={t} />}
+        {m.attachments && <MessageFiles list={m.attachments} t={t} />}
         <span class="mt">
           <time dateTime={new Date(m.at).toISOString()}>{time.format(m.at)}</time>
           {m.status && (

@@ -1,7 +1,8 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { Files, Upload, UploadError } from '../core/files';
 import { ChipBody } from './Attachment';
-import { fill, type Strings } from './i18n';
+import type { Strings } from './i18n';
+import { fill } from './shell-strings';
 
 /** Props of {@link Uploads}. */
 export interface UploadsProps {

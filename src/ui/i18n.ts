@@ -4,6 +4,7 @@
  * {@link fill}; a count's text may have plural forms (see {@link count}). Every key can be
  * overridden by the `translations` command; a key a language lacks falls back to English.
  */
+import { FILES_EN } from './files-strings';
 import { pick, SHELL_EN } from './shell-strings';
 
 export { count, fill, isRtl } from './shell-strings';
@@ -50,38 +51,16 @@ const en = {
   earlier: 'Earlier messages',
   loadingOlder: 'Loading earlier messages…',
   below: 'one:{n} new message ↓|other:{n} new messages ↓',
-  attach: 'Attach a file',
-  drop: 'Drop a file here to send it',
-  uploading: 'Uploading {name}…',
-  cancel: 'Cancel',
-  remove: 'Remove',
-  upBig: 'The file is too big.',
-  upType: 'This type of file is not allowed.',
-  upFailed: 'The upload failed.',
-  upGone: 'The file is no longer available.',
-  download: 'Download {name}',
-  rateAsk: 'How was this conversation?',
-  good: 'Good',
-  bad: 'Bad',
-  comment: 'Comment (optional)',
-  rate: 'Send rating',
-  thanks: 'Thank you for your feedback!',
-  more: 'More options',
-  transcript: 'Download transcript',
-  mailTranscript: 'Email transcript',
-  mailSent: 'The transcript is on its way.',
-  noMail: 'Emailing transcripts is not available.',
-  end: 'End chat',
 };
 
-/** The UI strings of one language. */
-export type Strings = typeof en;
+/** The UI strings of one language (the file layer's included). */
+export type Strings = typeof en & typeof FILES_EN;
 
 /** A language's table: {@link Strings} by key (a key left out shows in English). */
 export type Table = Partial<Strings>;
 
-/** The English table (what every language table is checked against). */
-export const EN: Strings = en;
+/** The English table, the file layer's included (what every language table is checked against). */
+export const EN: Strings = { ...en, ...FILES_EN };
 
 /** Unknown-key warnings already printed (each once per page). */
 const warned = new Set<string>();
@@ -89,27 +68,31 @@ const warned = new Set<string>();
 /**
  * English with a language's `table` on top (none: English), then the `translations` command's
  * overrides (only known keys, only strings). Unknown keys are reported once through `warn` (a
- * misspelt key would otherwise change nothing without a word).
+ * misspelt key would otherwise change nothing without a word). The file layer's English, `files`,
+ * comes with its chunk: until then its keys are not known (the UI passes no `warn` meanwhile,
+ * and shows no file strings).
  */
 export function strings(
   table: Table | undefined,
   overrides: Record<string, string>,
   warn?: (message: string) => void,
+  files?: typeof FILES_EN,
 ): Strings {
+  const all = { ...en, ...files } as Strings;
   const unknown = Object.keys(overrides).filter(
-    (k) => !Object.prototype.hasOwnProperty.call(en, k),
+    (k) => !Object.prototype.hasOwnProperty.call(all, k),
   );
   if (unknown.length && warn) {
     const message =
       'translations ignores unknown keys: ' +
       unknown.join(', ').slice(0, 200) +
       ' (keys: ' +
-      Object.keys(en).join(', ') +
+      Object.keys(all).join(', ') +
       ')';
     if (!warned.has(message)) {
       warned.add(message);
       warn(message);
     }
   }
-  return pick(en, table, overrides);
+  return pick(all, table, overrides);
 }

@@ -6,6 +6,8 @@
  * createWidget({ key, transport, ui: (w) => import('visitor-chat/ui').then((m) => m.mount(w)) });
  */
 import { render } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { Fragment, jsx } from 'preact/jsx-runtime';
 import type { Widget } from '../core/widget';
 import { App } from './App';
 import { hardenPreact } from './harden';
@@ -13,25 +15,36 @@ import { startNotifications } from './notify';
 import { attachHost, type Shell } from './shell';
 import { CSS } from './styles';
 import { createTables, type Tables } from './tables';
+import type { FilesView } from './use-files';
 import { tableChunk } from '../lang';
-
-export { createFiles } from '../core/files';
 
 // The page's first `Intl.DateTimeFormat` starts ICU up: 50–120 ms in Chromium. Paid on idle time
 // as soon as this chunk is here (prefetched on hover, or loaded for an incoming message), it is
 // not paid by the render that opens the window (message times). Later formats take ~1 ms.
 globalThis.requestIdleCallback?.(() => new Intl.DateTimeFormat());
 
+/** What the npm entry (ui/npm.tsx) gives {@link mount} in place of the launcher shell's parts. */
+export interface OwnParts {
+  /** The launcher's stylesheet (ui/shell-styles.ts; with the shell, its root has it already). */
+  shellCss: string;
+  /** Where languages other than English come from. */
+  tables: Tables;
+  /** The file layer's components (a chunk of their own). */
+  filesView: () => Promise<FilesView>;
+}
+
 /**
  * Renders the widget's UI into an open shadow root on a `<div data-visitor-chat>` host,
  * appended to `<body>` (or inside `config.renderTo`) — or into the launcher shell's root when
  * one is given (the script-tag build draws the launcher without this chunk; see ui/shell.ts).
- * Styles come from a constructable stylesheet, so no inline style is needed under a strict CSP.
- * Languages other than English come from `tables` (the shell's when there is one; without
- * either, English only: the npm entry, ui/npm.tsx, passes tables loaded by dynamic import).
- * Returns a function that removes the UI again (the widget itself keeps running).
+ * Styles come from constructable stylesheets, so no inline style is needed under a strict CSP.
+ * With the shell, the launcher's stylesheet is the one the shell adopted, languages other than
+ * English come through the shell's chunk loader, and so does the file layer (`files.js`, given
+ * this chunk's Preact); without it, from `own` (the npm entry, ui/npm.tsx; without either,
+ * English only and no files). Returns a function that removes the UI again (the widget itself
+ * keeps running).
  */
-export function mount(widget: Widget, shell?: Shell, tables?: Tables): () => void {
+export function mount(widget: Widget, shell?: Shell, own?: OwnParts): () => void {
   hardenPreact();
   const doc = document;
   const win = doc.defaultView || window;
@@ -54,14 +67,30 @@ export function mount(widget: Widget, shell?: Shell, tables?: Tables): () => voi
   const host = taken?.host || doc.createElement('div');
   host.setAttribute('data-visitor-chat', '');
   const root = taken?.root || host.attachShadow({ mode: 'open' });
-  const sheet = new win.CSSStyleSheet();
-  sheet.replaceSync(CSS);
-  root.adoptedStyleSheets = [sheet];
+  const sheet = (css: string) => {
+    const s = new win.CSSStyleSheet();
+    s.replaceSync(css);
+    return s;
+  };
+  // The shell's own sheet stays: the launcher's rules are not carried twice.
+  root.adoptedStyleSheets = [
+    ...(taken ? root.adoptedStyleSheets : [sheet(own?.shellCss || '')]),
+    sheet(CSS),
+  ];
 
   const chunk = taken?.chunk;
   const langs =
-    tables || createTables(chunk ? (code) => tableChunk(chunk, code) : () => Promise.resolve({}));
+    own?.tables ||
+    createTables(chunk ? (code) => tableChunk(chunk, code) : () => Promise.resolve({}));
   const stopNotifications = startNotifications(widget, win, langs);
+  const view =
+    own?.filesView ||
+    (chunk &&
+      (() =>
+        chunk<typeof import('../files')>('files.js').then((m) => {
+          m.install({ jsx, Fragment, useState, useEffect, useRef });
+          return m;
+        })));
 
   let attached = false;
   const attach = () => {
@@ -74,7 +103,7 @@ export function mount(widget: Widget, shell?: Shell, tables?: Tables): () => voi
         host,
         Object.prototype.hasOwnProperty.call(cfg, 'renderTo') ? cfg.renderTo : undefined,
       );
-    render(<App widget={widget} root={root} win={win} tables={langs} />, root);
+    render(<App widget={widget} root={root} win={win} tables={langs} filesView={view} />, root);
     // The shell's launcher had the focus: the UI's launcher, drawn in its place, takes it.
     if (taken?.focused && !widget.state.open) root.querySelector<HTMLElement>('.ln')?.focus();
   };

@@ -10,15 +10,21 @@ import { pickLanguage } from '../core/language';
 import type { Widget } from '../core/widget';
 import { mount as mountUI } from './index';
 import { importTable } from './lang-imports';
+import { SHELL_CSS } from './shell-styles';
 import { createTables } from './tables';
 
 /**
  * Renders the widget's UI (see ui/index.tsx) in the visitor's language (`lang: 'auto'`: the first
- * of `navigator.languages` the UI speaks). Returns a function that removes the UI again.
+ * of `navigator.languages` the UI speaks); the file layer's components are a dynamic import, a
+ * chunk of their own in the site's bundle. Returns a function that removes the UI again.
  */
 export function mount(widget: Widget): () => void {
   const nav = typeof navigator == 'object' ? navigator : undefined;
   if (widget.state.config.lang == 'auto' && nav)
     widget.exec(['language', pickLanguage(nav.languages || [])]);
-  return mountUI(widget, undefined, createTables(importTable));
+  return mountUI(widget, undefined, {
+    shellCss: SHELL_CSS,
+    tables: createTables(importTable),
+    filesView: () => import('./files-view'),
+  });
 }

@@ -1,7 +1,8 @@
 /**
  * The part of the widget's stylesheet the launcher shell needs (the launcher, its badge, the
  * auto-message preview): chat.js draws them before the UI chunk loads, with these rules; the UI
- * chunk's stylesheet (ui/styles.ts) starts with them, so both draw the same pixels. Class names
+ * chunk keeps this sheet in the shadow root and adds its own (ui/styles.ts) after it, so both
+ * draw the same pixels (and ui.js does not carry these rules again). Class names
  * are explained there. In the page corner (`.fx`) the preview and the window sit above the
  * launcher out of the flow: the fixed box keeps its size and place as they come and go, so
  * opening the chat shifts no layout (CLS 0).

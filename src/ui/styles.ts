@@ -1,7 +1,6 @@
-import { SHELL_CSS } from './shell-styles';
-
 /**
- * The widget's whole stylesheet, adopted by the shadow root as a constructable stylesheet: no
+ * The UI's stylesheet, adopted by the shadow root as a constructable stylesheet after the
+ * launcher's (ui/shell-styles.ts: the launcher shell adopted it, the npm entry adds it): no
  * `<style>` element and no style attribute, so a strict CSP (`style-src 'self'`) allows it.
  * Dynamic values (brand colours, offsets, z-index, viewport height) arrive as custom
  * properties set through the CSSOM on the root element:
@@ -12,14 +11,11 @@ import { SHELL_CSS } from './shell-styles';
  * l/r side, o open, ln launcher, bd badge, pv preview, win window, hd header, bn banner,
  * lw list wrapper, ls list, sp spacer (rows left out), ld older messages, nw new-messages
  * button, m message (v visitor, a agent, b bot, t trigger, s system), bb bubble, mt meta,
- * qr quick replies, ty typing, cp composer, fm contact form, sr screen-reader only; files:
- * af attach button, dz drop target, fs a message's files, th thumbnail, fc file chip (fn name,
- * fz kind and size), ups uploads, up an upload, rg rating (rb its buttons, rv one), mn options
- * menu (mb its body).
+ * qr quick replies, ty typing, cp composer, fm contact form, sr screen-reader only; files (what
+ * their placeholders need; the rest is ui/files-styles.ts, in the file chunk): af attach button,
+ * fs a message's files, fc file chip.
  */
-export const CSS =
-  SHELL_CSS +
-  `.win{width:376px;max-width:calc(100vw - 24px);height:640px;max-height:calc(100dvh - var(--y) - 96px);background:#fff;border-radius:16px;box-shadow:0 12px 48px rgba(0,0,0,.24);display:flex;flex-direction:column;overflow:hidden;animation:vc-in .18s ease-out}
+export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;max-height:calc(100dvh - var(--y) - 96px);background:#fff;border-radius:16px;box-shadow:0 12px 48px rgba(0,0,0,.24);display:flex;flex-direction:column;overflow:hidden;animation:vc-in .18s ease-out}
 .in .win{max-height:none;height:560px}
 .hd{background:var(--c);color:var(--f);display:flex;align-items:center;gap:12px;padding:14px;padding-inline:16px 10px;flex:none}
 .av{width:40px;height:40px;border-radius:50%;flex:none;display:grid;place-items:center;font-weight:600;background:rgba(255,255,255,.24);box-shadow:inset 0 0 0 1px rgba(255,255,255,.35)}
@@ -83,42 +79,9 @@ export const CSS =
 .ck input{width:20px;height:20px;flex:none;margin-top:1px;accent-color:var(--a)}
 .ck a{color:var(--a);font-size:13px}
 .bt{min-height:44px;border-radius:10px;background:var(--c);color:var(--f);font-weight:600;padding:0 16px}
-.win{position:relative}
-.dz{position:absolute;inset:8px;border:3px dashed var(--a);border-radius:12px;background:rgba(255,255,255,.94);display:grid;place-items:center;padding:16px;text-align:center;font-weight:600;color:var(--a);pointer-events:none;z-index:2}
 .af{width:40px;height:40px;border-radius:50%;flex:none;display:grid;place-items:center;background:#f3f4f6;color:#374151}
-.af svg{width:20px;height:20px}
-.fi{display:none}
 .fs{display:flex;flex-direction:column;align-items:inherit;gap:4px;margin-top:4px}
-.th{display:block;padding:0;border-radius:12px;overflow:hidden;max-width:220px;box-shadow:inset 0 0 0 1px #e5e7eb}
-.th img{display:block;min-width:64px;max-width:100%;max-height:200px}
 .fc{display:grid;grid-template-columns:auto minmax(0,1fr);column-gap:8px;align-items:center;text-align:start;max-width:260px;padding:8px 12px;border-radius:12px;background:#f1f3f5;color:#1f2937}
-.fc svg{grid-row:span 2}
-.fn{font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-.fz{font-size:12px;color:#4b5563}
-.ups{list-style:none;padding:4px 14px 8px;display:flex;flex-direction:column;max-height:40%;overflow-y:auto;flex:none}
-.up progress{width:110px;accent-color:var(--a)}
-.up .mt{flex-wrap:wrap;justify-content:flex-end}
-.rg{border-top:1px solid #e5e7eb;padding:10px 14px;display:flex;flex-wrap:wrap;gap:8px;align-items:center;flex:none}
-.rg p{flex:1;font-weight:600}
-.rg .mo{color:#374151}
-.rg .mo svg{width:18px;height:18px}
-.rb{display:flex;gap:8px;width:100%}
-.rv{flex:1;min-height:40px;border-radius:10px;box-shadow:inset 0 0 0 1.5px #d1d5db}
-.rv[aria-pressed=true]{box-shadow:inset 0 0 0 2px var(--a);background:#f3f4f6;font-weight:600}
-.rg textarea{width:100%;border:1px solid #6b7280;border-radius:8px;padding:8px 10px;resize:none}
-.rg .bt{width:100%}
-.rg .er{width:100%;flex:none;color:#b91c1c;font-size:13px;font-weight:400}
-.mn{position:relative}
-.mn summary{list-style:none}
-.mn summary::-webkit-details-marker{display:none}
-.mb{position:absolute;top:40px;inset-inline-end:0;z-index:3;width:240px;background:#fff;color:#1f2937;border-radius:12px;box-shadow:0 8px 32px rgba(0,0,0,.2);padding:6px;display:flex;flex-direction:column}
-.mb>button{min-height:40px;text-align:start;padding:0 12px;border-radius:8px}
-.mb>button:hover{background:#f3f4f6}
-.mb :focus-visible{outline-color:var(--a)}
-.mb form{display:flex;flex-direction:column;gap:6px;padding:6px 12px}
-.mb label{font-size:13px;font-weight:600}
-.mb input{height:40px;border:1px solid #6b7280;border-radius:8px;padding:0 10px;background:#fff}
-.mb p{font-size:13px;padding:6px 12px}
 @media (max-width:480px){
 .fx .win{position:fixed;left:0;right:0;top:var(--vt,0);width:auto;max-width:none;height:100vh;height:var(--vh,100dvh);max-height:none;border-radius:0;padding:0 env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left);animation:none}
 .fx .hd{padding-top:calc(14px + env(safe-area-inset-top))}

@@ -14,8 +14,9 @@ import { agentApi, connectAgent, startRealServer, type RealServer } from './real
 /**
  * The README's install on a real site: the shop's page is served by one origin (a static
  * server), the widget files and the chat by another (the reference server). widget.js is a
- * classic script, but the chunks it imports (chat.js, ui.js) are module loads, fetched in CORS
- * mode: they only work when the chat server answers them with `Access-Control-Allow-Origin`.
+ * classic script, but the chunks it imports (chat.js, ui.js, files.js) are module loads,
+ * fetched in CORS mode: they only work when the chat server answers them with
+ * `Access-Control-Allow-Origin`.
  */
 const TOKEN = 'cross-origin-agent-token-0123456789';
 const WAIT = 10_000;
@@ -104,7 +105,8 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
     const chunks: Record<string, string | undefined> = {};
     page.on('response', (r) => {
       const name = new URL(r.url()).pathname.slice(1);
-      if (/^(chat|ui)\.js$/.test(name)) chunks[name] = r.headers()['access-control-allow-origin'];
+      if (/^(chat|ui|files)\.js$/.test(name))
+        chunks[name] = r.headers()['access-control-allow-origin'];
     });
     await page.goto(url);
     return { page, consoleLines, chunks };
@@ -139,7 +141,9 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
       .filter({ hasText: 'Hello from the agent' })
       .waitFor({ state: 'visible' });
 
-    expect(chunks).toEqual({ 'chat.js': '*', 'ui.js': '*' });
+    // The file layer came with the window: its attach button replaced the placeholder.
+    await page.locator('[data-visitor-chat] button.af').waitFor();
+    expect(chunks).toEqual({ 'chat.js': '*', 'ui.js': '*', 'files.js': '*' });
     expect(await page.evaluate(() => (window as unknown as ShopWindow).errors)).toEqual([]);
     expect(consoleLines.filter((l) => /^(error|warning)|pageerror|visitor-chat/.test(l))).toEqual(
       [],

@@ -48,7 +48,10 @@ describeEngines('the launcher before the UI chunk', (engine) => {
   async function visit() {
     gate = new Promise<void>((r) => (release = r));
     const from = site.requests.length;
-    const uiRequests = () => site.requests.slice(from).filter((r) => r.path == '/ui.js').length;
+    const requests = (path: string) =>
+      site.requests.slice(from).filter((r) => r.path == path).length;
+    const uiRequests = () => requests('/ui.js');
+    const filesRequests = () => requests('/files.js');
     const opened = (page = await browser.newPage({ viewport: { width: 1024, height: 720 } }));
     opened.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
     opened.on('console', (m) => {
@@ -57,14 +60,15 @@ describeEngines('the launcher before the UI chunk', (engine) => {
     });
     await opened.goto(site.url + '/');
     await opened.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
-    return { page: opened, uiRequests, release };
+    return { page: opened, uiRequests, filesRequests, release };
   }
 
   it('draws the launcher without requesting ui.js until the visitor comes near it', async () => {
-    const { page, uiRequests } = await visit();
+    const { page, uiRequests, filesRequests } = await visit();
     // The page has loaded and the shell has drawn the launcher (chat.js ran): no ui.js yet.
     await page.waitForFunction(() => document.readyState == 'complete');
     expect(uiRequests()).toBe(0);
+    expect(filesRequests()).toBe(0);
     const info = await inRoot(page, (root) => {
       const ln = root.querySelector('.ln') as HTMLElement;
       const r = ln.getBoundingClientRect();
@@ -81,7 +85,7 @@ describeEngines('the launcher before the UI chunk', (engine) => {
   });
 
   it('works by keyboard before ui.js has loaded: Tab, Enter, then the composer has the focus', async () => {
-    const { page, uiRequests, release } = await visit();
+    const { page, uiRequests, filesRequests, release } = await visit();
     const focused = () =>
       page.evaluate(() => {
         const root = document.querySelector('[data-visitor-chat]')!.shadowRoot!;
@@ -99,12 +103,16 @@ describeEngines('the launcher before the UI chunk', (engine) => {
       .toBe('true');
     release();
     await expect.poll(focused).toBe('textarea');
+    // The file layer comes with the window; its attach button leaves the focus where it is.
+    await page.locator('[data-visitor-chat] button.af').waitFor();
+    expect(filesRequests()).toBe(1);
+    expect(await focused()).toBe('textarea');
     expect(await page.locator('[data-visitor-chat] [role=dialog]').count()).toBe(1);
     expect(await page.locator('[data-visitor-chat]').count()).toBe(1);
   });
 
   it('counts unread messages and shows the auto message while ui.js loads, then hands over', async () => {
-    const { page, uiRequests, release } = await visit();
+    const { page, uiRequests, filesRequests, release } = await visit();
     await page.evaluate(() => {
       const w = window as unknown as Host;
       w.unread = [];
@@ -134,8 +142,11 @@ describeEngines('the launcher before the UI chunk', (engine) => {
     await expect
       .poll(() => inRoot(page, (root) => root.querySelectorAll('.ln, .pv, .bd').length))
       .toBe(3);
+    // The file layer waits for the chat window.
+    expect(filesRequests()).toBe(0);
     await page.evaluate(() => (window as unknown as Host).smartsupp('chat:open'));
     await expect.poll(() => page.locator('[data-visitor-chat] .win').count()).toBe(1);
+    await expect.poll(() => filesRequests()).toBe(1);
     expect(await page.evaluate(() => (window as unknown as Host).unread)).toEqual([1, 0]);
   });
   it('opens when the hand-over comes between the press on the launcher and its release', async () => {

@@ -153,13 +153,17 @@ describeBrowser('Trusted Types and a nonce-only CSP, in Chromium', () => {
     await expect
       .poll(() => $('.m.a .bb').allTextContents())
       .toEqual(['Answered under Trusted Types']);
+    // The file layer (files.js) came with the window: its attach button is drawn.
+    await $('button.af').waitFor();
     await $('.x').click();
 
     // Every chunk really came (and by import(), under the policy).
     const loaded = await v.page.evaluate(() =>
       performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname),
     );
-    expect(loaded).toEqual(expect.arrayContaining(['/widget.js', '/chat.js', '/ui.js']));
+    expect(loaded).toEqual(
+      expect.arrayContaining(['/widget.js', '/chat.js', '/ui.js', '/files.js']),
+    );
     expect(await violations(v.page)).toEqual([]);
     expect(v.problems).toEqual([]);
     expect(await violations(a.page)).toEqual([]);

@@ -60,6 +60,11 @@ describeEngines('the chat UI under a strict Content-Security-Policy', (engine) =
       return [cs.width, cs.borderRadius, cs.backgroundColor];
     });
     expect(launcher).toEqual(['56px', '50%', 'rgb(15, 118, 110)']);
+    // So does the file layer's, which came with the window (files.js): the file input is hidden.
+    await page.locator('button.af').waitFor();
+    expect(await page.locator('#vc-fi').evaluate((el) => getComputedStyle(el).display)).toBe(
+      'none',
+    );
     await page.locator('.x').click();
     await page.waitForTimeout(100);
     expect(

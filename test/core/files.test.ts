@@ -304,6 +304,33 @@ describe('rating and transcript', () => {
     expect(frames('rate')).toEqual([{ t: 'rate', value: 'bad' }]);
   });
 
+  it('asks again after a reload until the visitor rates or dismisses it', async () => {
+    const storage = createSpyStore();
+    const transport = createMemoryTransport();
+    const page = async () => {
+      const p = await ready({ storage, transport });
+      await flush();
+      return p;
+    };
+    const first = await page();
+    first.server.closeConversation();
+    await flush();
+    first.widget.destroy();
+    const second = await page();
+    expect(second.files.state.rating).toBe('ask');
+    second.files.skipRating();
+    await flush();
+    second.widget.destroy();
+    expect((await page()).files.state.rating).toBeNull();
+
+    const fourth = await page();
+    fourth.files.closed();
+    fourth.files.rate('good');
+    await flush();
+    fourth.widget.destroy();
+    expect((await page()).files.state.rating).toBeNull();
+  });
+
   it('says so when a rating cannot be sent while disconnected, and keeps asking', async () => {
     const { files, server } = await ready();
     files.closed();

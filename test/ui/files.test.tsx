@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fileKind, fileSize } from '../../src/ui/file-size';
+import { createMemoryStore } from '../../src/core/storage';
+import { createWidget } from '../../src/core/widget';
+import { createMemoryTransport } from '../../src/transport/memory';
+import { mount } from '../../src/ui/index';
+import { SHELL_CSS } from '../../src/ui/shell-styles';
+import { createTables } from '../../src/ui/tables';
 import { createFakeXHR, storedFile } from '../helpers/fake-xhr';
 import { cleanup, flush, mountUI } from './setup';
 
@@ -23,7 +29,8 @@ async function mountWithFiles() {
   vi.spyOn(URL, 'createObjectURL').mockReturnValue('blob:thumb');
   const ui = await mountUI({ server: SERVER });
   await ui.open();
-  await flush();
+  // The file layer is a chunk of its own, loaded as the window opens.
+  await vi.waitFor(() => expect(ui.$('#vc-fi')).not.toBeNull(), { timeout: 10_000 });
   return { ...ui, ...xhr, fetch };
 }
 
@@ -225,5 +232,77 @@ describe('rating and the options menu', () => {
     await flush();
     expect(ui.text('.mb p')).toBe('Emailing transcripts is not available.');
     expect(offer()).toBeUndefined();
+  });
+});
+
+describe('the file layer as a chunk of its own', () => {
+  /** The UI mounted as the npm entry does, but with the file layer held until `release()`. */
+  async function mountHeld() {
+    const transport = createMemoryTransport();
+    const widget = createWidget({
+      key: 't',
+      ui: false,
+      server: SERVER,
+      storage: createMemoryStore(),
+      logger: { warn: vi.fn() },
+      transport,
+    });
+    await widget.ready();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const filesView = vi.fn(() => gate.then(() => import('../../src/ui/files-view')));
+    const unmount = mount(widget, undefined, {
+      shellCss: SHELL_CSS,
+      tables: createTables(() => Promise.resolve({})),
+      filesView,
+    });
+    held.push(() => {
+      unmount();
+      widget.destroy();
+    });
+    await flush();
+    const root = document.querySelector('[data-visitor-chat]')!.shadowRoot!;
+    return { widget, transport, root, filesView, release };
+  }
+  const held: Array<() => void> = [];
+  afterEach(() => held.splice(0).forEach((stop) => stop()));
+
+  it('is not loaded until the window opens, whose attach button and menu keep their places meanwhile', async () => {
+    const ui = await mountHeld();
+    expect(ui.filesView).not.toHaveBeenCalled();
+    await ui.widget.open();
+    await flush();
+    expect(ui.filesView).toHaveBeenCalledTimes(1);
+    expect(ui.root.querySelector('.cp .af')!.tagName).toBe('SPAN');
+    expect(ui.root.querySelector('.hd .mo')!.tagName).toBe('SPAN');
+    expect(ui.root.querySelector('#vc-fi')).toBeNull();
+    expect(ui.root.activeElement?.id).toBe('vc-in');
+    ui.release();
+    await vi.waitFor(() => expect(ui.root.querySelector('#vc-fi')).not.toBeNull());
+    expect(ui.root.querySelector('.cp .af')!.tagName).toBe('BUTTON');
+    expect(ui.root.querySelector('.hd summary.mo')).not.toBeNull();
+    // The attach button came in beside the box: the visitor's focus stayed where it was.
+    expect(ui.root.activeElement?.id).toBe('vc-in');
+    expect(ui.root.adoptedStyleSheets).toHaveLength(3);
+    await ui.widget.close();
+    await ui.widget.open();
+    await flush();
+    expect(ui.filesView).toHaveBeenCalledTimes(1);
+  });
+
+  it("shows a message's files by name until the file layer is here, then as chips that download", async () => {
+    const ui = await mountHeld();
+    await ui.widget.open();
+    ui.transport.server.push({
+      t: 'msg',
+      m: { id: 'a1', from: 'agent', text: '', at: Date.now(), attachments: [stored('p1', pdf())] },
+    });
+    await flush();
+    const chip = () => ui.root.querySelector<HTMLElement>('.m.a .fc')!;
+    expect(chip().tagName).toBe('SPAN');
+    expect(chip().textContent).toBe('offer.pdf');
+    ui.release();
+    await vi.waitFor(() => expect(chip().tagName).toBe('BUTTON'));
+    expect(chip().getAttribute('title')).toBe('Download offer.pdf');
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fill, isRtl, strings } from '../../src/ui/i18n';
+import { FILES_EN } from '../../src/ui/files-strings';
 import fr from '../../src/ui/lang/fr';
 import { cleanup, flush, mountUI } from './setup';
 
@@ -29,6 +30,16 @@ describe('strings', () => {
     expect(warn.mock.calls[0]![0]).toMatch(
       /^translations ignores unknown keys: titel, toString \(keys: .*\btitle, online, offline, .*\)$/,
     );
+  });
+
+  it("knows the file layer's keys once its English is given, and translates them like the rest", () => {
+    const warn = vi.fn();
+    const t = strings(fr, { attach: 'Joindre', tytle: 'x' }, warn, FILES_EN);
+    expect(t.attach).toBe('Joindre');
+    expect(t.cancel).toBe(fr.cancel);
+    expect(strings(undefined, {}, undefined, FILES_EN).upBig).toBe('The file is too big.');
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![0]).toMatch(/^translations ignores unknown keys: tytle \(/);
   });
 
   it('knows the right-to-left languages', () => {
@@ -84,10 +95,15 @@ describe('the UI language', () => {
     await ui.widget.run('translations', { tilte: 'Hi' });
     await ui.open();
     await ui.widget.run('translations', { tilte: 'Hi' });
+    const mine = () => warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes('tilte'));
+    // Told once the file layer (a chunk of its own, loaded as the window opens) is here.
+    await vi.waitFor(() => expect(mine()).toHaveLength(1), { timeout: 10_000 });
     await flush();
-    const mine = warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes('tilte'));
-    expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatch(/^\[visitor-chat\] translations ignores unknown keys: tilte \(keys: /);
+    expect(mine()).toHaveLength(1);
+    expect(mine()[0]).toMatch(
+      /^\[visitor-chat\] translations ignores unknown keys: tilte \(keys: /,
+    );
+    expect(mine()[0]).toMatch(/\battach\b/);
   });
 
   it('lays out right-to-left for Arabic, mirroring the corner', async () => {

@@ -8,7 +8,10 @@ describe('mount', () => {
     const ui = await mountUI();
     expect(ui.host.parentElement).toBe(document.body);
     expect(ui.host.shadowRoot?.mode).toBe('open');
-    expect(ui.root.adoptedStyleSheets).toHaveLength(1);
+    // The launcher's rules, then the UI's (the file layer adds a third as the window opens).
+    const sheets = ui.root.adoptedStyleSheets.map((s) => s.cssRules.length);
+    expect(sheets).toHaveLength(2);
+    expect(sheets.every((n) => n > 10)).toBe(true);
     expect(ui.root.querySelectorAll('style')).toHaveLength(0);
     expect(ui.$('.ln')).not.toBeNull();
   });
