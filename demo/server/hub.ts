@@ -131,6 +131,8 @@ export function createHub(o: HubOptions) {
     : o;
   /** Rows this node wrote and Redis has not answered yet, by visitor: what the list will show. */
   const inflight = new Map<string, string>();
+  /** Visitors this node holds whose row goes out at the next flush even if it looks listed. */
+  const relisting = new Set<LiveVisitor>();
   const pending = new Set<LiveVisitor>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   /** What the feed last said about each visitor, and the counts of those rows. */
@@ -217,7 +219,8 @@ export function createHub(o: HubOptions) {
     for (const v of pending) {
       refresh(v, t, po);
       const key = shownKey(v);
-      const prev = inflight.get(v.id) ?? index!.keyOf(v.id);
+      const again = relisting.delete(v);
+      const prev = again ? undefined : (inflight.get(v.id) ?? index!.keyOf(v.id));
       if ((prev === undefined && !v.online) || prev == key) continue;
       inflight.set(v.id, key);
       out.push({
@@ -278,7 +281,10 @@ export function createHub(o: HubOptions) {
     now,
     onChange: cluster ? sweepChange : emit,
     isPending: (v) => pending.has(v),
-    onEvict: (v) => shown.delete(v),
+    onEvict(v) {
+      shown.delete(v);
+      relisting.delete(v);
+    },
   });
   const { visitors, serial } = registry;
 
@@ -558,6 +564,15 @@ export function createHub(o: HubOptions) {
         changed(v);
       }
       refresh(v, now(), po);
+      // This node holds the visitor, yet the log unlists it: the offline row was written from a
+      // view older than this node's connection (the presence set lacked the visitor for a moment,
+      // e.g. a dead node's reaper before this node registered the reconnect) and reached this
+      // node after it. Nothing else would list the visitor again while its state stays the
+      // same, so the row goes out again; the write is refused unless the visitor is online.
+      if (!row.online && v.here && v.online) {
+        relisting.add(v);
+        emit(v);
+      }
     });
     /** The list loses the row once (the write is refused while the visitor is online again). */
     const unlist = (vid: string) => {

@@ -12,7 +12,7 @@
  * - every node in turn gets SIGTERM and starts again, the conversation going on in between.
  * The steps are one story and run in order: each `it` starts where the previous one ended.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   describeBrowser,
@@ -186,6 +186,18 @@ interface ApiMessage {
       visitorContext = await browser.newContext({ viewport });
       agentContext = await browser.newContext({ viewport });
     }, 90_000);
+
+    // A failed step prints what the nodes warned about: the state behind a timed-out wait
+    // (a hello that failed, a store or Redis call that did) is in their logs, not in the test's.
+    beforeEach(({ onTestFailed }) =>
+      onTestFailed(() => {
+        for (const n of cluster?.nodes ?? []) {
+          const lines = n.output().split('\n');
+          const said = lines.filter((l) => / (warn|error) /.test(l)).slice(-30);
+          console.log(`${n.id}${n.running() ? '' : ' (not running)'}:\n${said.join('\n')}`);
+        }
+      }),
+    );
 
     afterAll(async () => {
       await visitorContext?.close().catch(() => {});

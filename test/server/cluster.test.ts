@@ -6,6 +6,7 @@
  * over nodes; a node that stops beating, a fenced node, a Redis restart. Short heartbeat timings
  * (beat 100 ms, TTL 400 ms) keep it quick; every wait is a bounded condition.
  */
+import Redis from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { usePostgres } from '../helpers/postgres';
 import { redisAvailable, startRedis, type TestRedis } from '../helpers/redis';
@@ -211,6 +212,37 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
     const detail = await api(a, 'GET', '/api/visitors/' + vid);
     expect(detail.json.messages.filter((m: Frame) => m.cid == 'f1')).toHaveLength(1);
   }, 40_000);
+
+  it('lists a visitor again when an offline row from an older view reaches the node that holds it', async () => {
+    const [a, b] = await cluster(2);
+    const feed = await sse(b.url + '/api/events', { authorization: 'Bearer ' + b.agentToken });
+    const { c, vid } = await visit(a.url);
+    await until(async () => ids(await list(b)).includes(vid), 10_000);
+    // The race after a kill -9: the dead node's reaper took the visitor out of the presence set,
+    // another node wrote its offline row (accepted: the visitor was in no node's set), and only
+    // then did the node the widget reconnected to register its connection. The offline row
+    // reaches that node after the reconnect, and nothing about the visitor changes afterwards.
+    const raw = new Redis(redis!.url);
+    try {
+      await raw.srem('vc:online', vid);
+      const row = (await list(b)).visitors.find((v: Frame) => v.id == vid);
+      const json = JSON.stringify({ ...row, online: false, active: false });
+      await b.cluster!.rows.write([{ vid, online: false, mask: 0, json }]);
+      await raw.sadd('vc:online', vid);
+    } finally {
+      raw.disconnect();
+    }
+    await feed.next('visitor', (d) => d.id == vid && !d.online, 10_000);
+    // Node A still holds the visitor: it lists it again, on every node.
+    await feed.next('visitor', (d) => d.id == vid && d.online, 10_000);
+    await until(
+      async () => ids(await list(b)).includes(vid) && ids(await list(a)).includes(vid),
+      10_000,
+    );
+    expect((await list(b)).counts.all).toBe(1);
+    c.close();
+    await until(async () => (await list(b)).counts.all == 0, 10_000);
+  }, 30_000);
 
   it('shows the whole list again after Redis restarts', async () => {
     const [a, b] = await cluster(2);
