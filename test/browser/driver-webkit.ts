@@ -4,7 +4,7 @@
  * `--headless` hangs under automation.
  *
  * Each context is its own WebKitWebDriver + MiniBrowser (an automation session is an ephemeral
- * profile, and one driver holds one session); its pages are windows of that session, so they
+ * profile, and one driver holds one session), started ahead of the context that takes it; its pages are windows of that session, so they
  * share storage, Web Locks and BroadcastChannel. Windows, not tabs: a MiniBrowser tab opened by
  * WebDriver stays in the background (hidden), where clicks never arrive. WebDriver has one
  * current window per session: every command takes the session's lock and switches first.
@@ -167,14 +167,11 @@ interface Entry {
   error?: string;
 }
 
-async function newContext(
-  display: string,
-  viewport: Viewport,
-  onVersion: (v: string) => void,
-): Promise<EngineContext> {
-  const s = await startSession(display);
-  onVersion(s.version);
-  await sizeWindow(s, viewport);
+async function newContext(s: Session, viewport: Viewport): Promise<EngineContext> {
+  await sizeWindow(s, viewport).catch(async (e) => {
+    await s.quit();
+    throw e;
+  });
   let lock: Promise<unknown> = Promise.resolve();
   let current = (await s.command('GET', '/window')) as string;
   let firstUsed = false;
@@ -303,22 +300,34 @@ async function newContext(
   };
 }
 
-/** Starts a private Xvfb; every context launches its own MiniBrowser on it. */
+/**
+ * Starts a private Xvfb; every context is a MiniBrowser of its own on it. Starting one (its
+ * WebKitWebDriver, then the browser) took 2.5-3 s here, once per test: one is always started
+ * ahead, while a test runs, and the next context takes it.
+ */
 export async function launch(): Promise<EngineBrowser> {
   const xvfb = await startXvfb();
   const contexts = new Set<EngineContext>();
   let version = 'webkitgtk (version known once a page is open)';
+  const start = () => {
+    const started = startSession(xvfb.display);
+    started.catch(() => {}); // awaited by the next context, which reports the failure
+    return started;
+  };
+  let spare: Promise<Session> | undefined = start();
   const self: EngineBrowser = {
     engine: 'webkit',
     get version() {
       return version;
     },
+    connected: () => xvfb.proc.exitCode === null && xvfb.proc.signalCode === null,
     async newContext(options = {}) {
-      const context = await newContext(
-        xvfb.display,
-        options.viewport || { width: 1280, height: 720 },
-        (v) => (version = v),
-      );
+      const ahead = spare;
+      spare = start();
+      // A session started ahead that failed is started again, once, to report its own error.
+      const session = await (ahead ?? start()).catch(() => startSession(xvfb.display));
+      version = session.version;
+      const context = await newContext(session, options.viewport || { width: 1280, height: 720 });
       contexts.add(context);
       return {
         newPage: context.newPage,
@@ -330,7 +339,12 @@ export async function launch(): Promise<EngineBrowser> {
     },
     newPage: (options) => pageInOwnContext(self, options),
     async close() {
-      await Promise.all([...contexts].map((c) => c.close()));
+      const ahead = spare;
+      spare = undefined;
+      await Promise.all([
+        ...[...contexts].map((c) => c.close()),
+        ahead?.then((s) => s.quit()).catch(() => {}),
+      ]);
       await stop(xvfb.proc);
     },
   };
