@@ -201,6 +201,11 @@ export interface AutoMessageShownFrame {
 export interface ChatStateFrame {
   t: 'chat';
   open: boolean;
+  /**
+   * The browser's IANA time zone, sent with the first opening that learns it (since 0.2: the
+   * hello carries it from then on; reading it on every page view would start ICU).
+   */
+  timeZone?: string;
 }
 
 /** The visitor read everything up to this time. */

@@ -410,8 +410,15 @@ export function createHub(o: HubOptions) {
         reply.send(await history(v, f.before, f.limit || HISTORY_PAGE));
         break;
       case 'chat':
+        // The widget reads the time zone when its window first opens (not in every hello).
+        if (f.timeZone && f.timeZone != v.timeZone) {
+          v.timeZone = f.timeZone;
+          changed(v);
+          await saved(v);
+        }
+        break;
       case 'read':
-        // Nothing to derive from these yet; they still count as the visitor being there.
+        // Nothing to derive from this yet; it still counts as the visitor being there.
         break;
     }
     return true;
@@ -606,7 +613,7 @@ export function createHub(o: HubOptions) {
     async frame(v: LiveVisitor, f: ClientFrame, reply: Conn) {
       o.metrics?.frame();
       const r = await serial(v.id, () => frameNow(v, f, reply));
-      if (STORED_BY.has(f.t)) told(v);
+      if (STORED_BY.has(f.t) || (f.t == 'chat' && f.timeZone)) told(v);
       return r;
     },
     /** A WebSocket of the visitor opened (after its welcome). */

@@ -2,6 +2,7 @@ import type { PageInfo, VariableValue } from '../protocol';
 import type { AutoMessages } from './auto-messages';
 import type { Actions } from './commands';
 import { BLOCKED, type Delivery } from './delivery';
+import { attempt } from './identity';
 import type { Kernel } from './kernel';
 import type { PageTracker } from './pageviews';
 
@@ -97,7 +98,11 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
       share({ open: true });
       startUI();
       markRead();
-      k.send({ t: 'chat', open: true });
+      // ICU starts for the window's times anyway (see kernel.ts hello).
+      const timeZone =
+        k.visitor.timeZone || attempt(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+      if (timeZone != k.visitor.timeZone) k.updateVisitor({ timeZone });
+      k.send({ t: 'chat', open: true, timeZone });
       emitter.emit('chat_open', true);
     },
     close() {

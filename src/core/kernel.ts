@@ -15,7 +15,6 @@ import { detectDevice } from './device';
 import { createEmitter, type Emitter } from './emitter';
 import { createHeartbeat, type Heartbeat } from './heartbeat';
 import {
-  attempt,
   createVidCookie,
   loadIdentity,
   resetIdentity,
@@ -226,8 +225,8 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
       };
       if (id.token) frame.token = id.token;
       if (v.group) frame.group = v.group;
-      // The agent page shows the visitor's time zone; a page that broke Intl sends none.
-      frame.timeZone = attempt(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+      // Learned on opening (actions.ts): reading it here starts ICU (50-250 ms) on every page.
+      if (v.timeZone) frame.timeZone = v.timeZone;
       k.welcomed = false;
       transport.send(frame);
     },

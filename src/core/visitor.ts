@@ -11,6 +11,8 @@ export interface StoredVisitor {
   group?: string;
   /** Rule id → visit number it was last shown in. */
   shown: Record<string, number>;
+  /** The browser's IANA time zone, read when the chat window opened (ICU is up by then). */
+  timeZone?: string;
 }
 
 /** A visitor the device knows nothing about (first visit, logout). */
@@ -34,5 +36,6 @@ export function parseStoredVisitor(v: unknown): StoredVisitor | undefined {
       blocked: v.blocked === true,
       group: typeof v.group == 'string' ? v.group : undefined,
       shown: v.shown as Record<string, number>,
+      timeZone: typeof v.timeZone == 'string' ? v.timeZone.slice(0, 64) : undefined,
     };
 }

@@ -231,7 +231,11 @@ export function parseClientFrame(input: unknown): ClientFrame | string {
       if (!isStr(f.rule, 100) || !f.rule) return 'am.rule must be a non-empty string';
       return isStr(f.text) ? { t: 'am', rule: f.rule, text: f.text } : 'am.text must be a string';
     case 'chat':
-      return isBool(f.open) ? { t: 'chat', open: f.open } : 'chat.open must be a boolean';
+      if (!isBool(f.open)) return 'chat.open must be a boolean';
+      // A hint, as in the hello: a zone this runtime does not know is dropped.
+      return isStr(f.timeZone, 64) && validZone(f.timeZone)
+        ? { t: 'chat', open: f.open, timeZone: f.timeZone }
+        : { t: 'chat', open: f.open };
     case 'read':
       return isNum(f.at) ? { t: 'read', at: f.at } : 'read.at must be a number';
     case 'hist': {

@@ -58,7 +58,10 @@ function useMedia(win: Window, query: string): boolean {
  */
 function useWidgetState(widget: Widget): WidgetState {
   const [state, setState] = useState(widget.state);
-  useEffect(() => {
+  // A layout effect subscribes in the same task as the first render: a plain effect waits for
+  // the next frame, and what the visitor typed meanwhile (the shell opened the chat before this
+  // chunk arrived) would never reach the composer's draft, so Enter would send nothing.
+  useLayoutEffect(() => {
     // Read `widget.state`, not the argument: a subscriber that changes state from inside the
     // notification loop makes the core hand the older snapshot to the subscribers after it.
     const update = () => setState(widget.state);

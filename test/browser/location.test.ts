@@ -9,8 +9,8 @@ import { watchedPages } from './watched-pages';
  * Where a visitor is, end to end in Chromium: a visitor behind a trusted proxy (the proxy's
  * `X-Forwarded-For` names an address in the United Kingdom) in a browser set to London's time
  * zone; the agent's Visitors page shows the flag badge and, in the detail panel, the country and
- * the time zone the widget sent; a search by country finds the visitor; an auto message for the
- * United Kingdom shows to that visitor and not to one in Germany.
+ * the time zone the widget sent when the chat opened; a search by country finds the visitor; an
+ * auto message for the United Kingdom shows to that visitor and not to one in Germany.
  */
 const TOKEN = 'location-browser-token-0123456789';
 
@@ -35,7 +35,7 @@ describeBrowser('the visitor’s country and time zone on the Visitors page, in 
     );
 
   beforeAll(async () => {
-    requireBuilt('agent.js', 'agent.css', 'widget.js', 'chat.js');
+    requireBuilt('agent.js', 'agent.css', 'widget.js', 'chat.js', 'ui.js');
     server = await startRealServer({
       agentToken: TOKEN,
       demo: false,
@@ -52,7 +52,11 @@ describeBrowser('the visitor’s country and time zone on the Visitors page, in 
 
   it('shows the flag, the country and the browser’s time zone of a visitor, and finds it by country', async () => {
     // 81.2.69.160 is in the United Kingdom in the GeoLite2 data; the test server trusts loopback.
-    const id = await vidOf(await visit('81.2.69.160', 'Europe/London'));
+    const inGb = await visit('81.2.69.160', 'Europe/London');
+    const id = await vidOf(inGb);
+    // The widget reads the time zone when its window opens (ICU starts then anyway).
+    await inGb.locator('[data-visitor-chat] .ln').click();
+    await inGb.locator('[data-visitor-chat] #vc-in').waitFor();
     const other = await vidOf(await visit('2a00:1450:4001::1', 'Europe/Berlin'));
 
     const agent = await open(server.url + '/agent#token=' + TOKEN);

@@ -97,6 +97,19 @@ describe('hello.timeZone', () => {
     for (const timeZone of ['Mars/Olympus', '', 42, 'x'.repeat(100), 'Europe/../Paris'])
       expect(parseClientFrame({ ...hello(), timeZone })).not.toHaveProperty('timeZone');
   });
+
+  it('comes in the chat frame too (the widget reads it when its window opens), checked the same way', () => {
+    expect(parseClientFrame({ t: 'chat', open: true, timeZone: 'Europe/Prague' })).toEqual({
+      t: 'chat',
+      open: true,
+      timeZone: 'Europe/Prague',
+    });
+    for (const timeZone of ['Mars/Olympus', '', 42, 'x'.repeat(100)])
+      expect(parseClientFrame({ t: 'chat', open: true, timeZone })).toEqual({
+        t: 'chat',
+        open: true,
+      });
+  });
 });
 
 describe('countryOf', () => {
@@ -150,6 +163,24 @@ describe('the visitor’s country and time zone on the agent API', () => {
     expect(ids(await api(s, 'GET', '/api/visitors?q=united%20kingdom'))).toEqual([vid]);
     expect(ids(await api(s, 'GET', '/api/visitors?q=GB'))).toEqual([vid]);
     expect(ids(await api(s, 'GET', '/api/visitors?q=germany'))).toEqual([other.vid]);
+  });
+
+  it('takes the time zone from the chat frame of a visitor whose hello had none, live on the list', async () => {
+    const s = await serve();
+    const { c, vid } = await visit(s.url);
+    expect((await api(s, 'GET', '/api/visitors/' + vid)).json.timeZone).toBeNull();
+    c.send({ t: 'chat', open: true, timeZone: 'Europe/Prague' });
+    await expect
+      .poll(async () => (await api(s, 'GET', '/api/visitors/' + vid)).json.timeZone)
+      .toBe('Europe/Prague');
+    // An unknown zone is dropped; the known one stays and the visitor stays connected.
+    c.send({ t: 'chat', open: false, timeZone: 'Mars/Olympus' });
+    c.send({ t: 'chat', open: true });
+    c.send({ t: 'hb', activeAt: Date.now() });
+    await expect
+      .poll(async () => (await api(s, 'GET', '/api/visitors?q=' + vid)).json.visitors[0]?.timeZone)
+      .toBe('Europe/Prague');
+    await s.close();
   });
 
   it('ignores a spoofed X-Forwarded-For without TRUST_PROXY: a loopback visitor is unknown', async () => {

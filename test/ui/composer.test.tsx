@@ -1,4 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createWidget } from '../../src/core/widget';
+import { createMemoryStore } from '../../src/core/storage';
+import { createMemoryTransport } from '../../src/transport/memory';
+import { mount } from '../../src/ui/npm';
 import { cleanup, flush, mountUI } from './setup';
 
 afterEach(cleanup);
@@ -68,5 +72,43 @@ describe('the composer', () => {
     await ui.type('#vc-in', 'x'.repeat(3900));
     expect(ui.text('.cn')).toBe('100 characters left');
     expect(input.getAttribute('aria-describedby')).toBe('vc-cn');
+  });
+});
+
+describe('a UI mounted on an open chat', () => {
+  it('takes what the visitor typed before its first frame: Enter sends it', async () => {
+    // The launcher shell opened the chat; ui.js mounts and the visitor types and presses Enter
+    // at once, before the browser paints (a busy page delays the frame by hundreds of ms).
+    const transport = createMemoryTransport();
+    const widget = createWidget({
+      key: 't',
+      ui: false,
+      storage: createMemoryStore(),
+      logger: { warn: vi.fn() },
+      transport,
+    });
+    await widget.ready();
+    await widget.open();
+    await flush();
+    const unmount = mount(widget);
+    try {
+      const root = document.querySelector('[data-visitor-chat]')!.shadowRoot!;
+      const input = root.querySelector<HTMLTextAreaElement>('#vc-in')!;
+      input.value = 'Typed at once';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      // Microtasks only (Preact's re-render), no timer or frame.
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      input.dispatchEvent(
+        new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }),
+      );
+      await flush();
+      expect(transport.server.received.flatMap((f) => (f.t == 'msg' ? [f.text] : []))).toEqual([
+        'Typed at once',
+      ]);
+      expect(input.value).toBe('');
+    } finally {
+      unmount();
+      widget.destroy();
+    }
   });
 });
