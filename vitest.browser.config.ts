@@ -8,8 +8,8 @@ import { defineConfig } from 'vitest/config';
  * (shared-browser.ts: each file leases it, with contexts of its own) and load Playwright,
  * puppeteer and the helpers once; browser-environment.ts closes the browsers at the end.
  *
- * `ENGINES` picks the engine legs (engines.ts); scripts/browser-legs.mjs runs one process per
- * engine. A leg without Chromium runs only the cross-engine files (those using
+ * `ENGINES` picks the engines of this process, its leg (engines.ts); scripts/browser-legs.mjs
+ * runs the legs, one process each. A leg without Chromium runs only the cross-engine files (those using
  * `describeEngines`): the Chromium-only ones, the cluster tests and the bundle checks belong to
  * the Chromium leg.
  */

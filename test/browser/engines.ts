@@ -26,7 +26,8 @@
  * (CDP, Playwright's network events, Trusted Types) keep using harness.ts and say why.
  *
  * Which engines run: `ENGINES=chromium,firefox,webkit` (the default is all three); `npm test`
- * runs one process per engine in parallel (scripts/browser-legs.mjs). A missing browser skips
+ * runs two legs in parallel, Chromium and Firefox + WebKit, one process each
+ * (scripts/browser-legs.mjs). A missing browser skips
  * its leg with a loud notice locally and fails the run under `CI=true`.
  */
 import { existsSync } from 'node:fs';
