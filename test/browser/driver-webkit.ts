@@ -4,7 +4,7 @@
  * `--headless` hangs under automation.
  *
  * Each context is its own WebKitWebDriver + MiniBrowser (an automation session is an ephemeral
- * profile, and one driver holds one session), started ahead of the context that takes it; its pages are windows of that session, so they
+ * profile, and one driver holds one session); its pages are windows of that session, so they
  * share storage, Web Locks and BroadcastChannel. Windows, not tabs: a MiniBrowser tab opened by
  * WebDriver stays in the background (hidden), where clicks never arrive. WebDriver has one
  * current window per session: every command takes the session's lock and switches first.
@@ -301,20 +301,16 @@ async function newContext(s: Session, viewport: Viewport): Promise<EngineContext
 }
 
 /**
- * Starts a private Xvfb; every context is a MiniBrowser of its own on it. Starting one (its
- * WebKitWebDriver, then the browser) took 2.5-3 s here, once per test: one is always started
- * ahead, while a test runs, and the next context takes it.
+ * Starts a private Xvfb; every context launches its own MiniBrowser on it, when it is opened.
+ * Not ahead of time: a MiniBrowser started while a test runs takes the X keyboard focus from
+ * the test's window (there is no window manager), and then `:focus-visible` never matched in the
+ * keyboard test; starting one also competes for the CPU while the test's page boots (WebKit's
+ * IndexedDB open then passed the widget's 1.5 s bound on a busy machine).
  */
 export async function launch(): Promise<EngineBrowser> {
   const xvfb = await startXvfb();
   const contexts = new Set<EngineContext>();
   let version = 'webkitgtk (version known once a page is open)';
-  const start = () => {
-    const started = startSession(xvfb.display);
-    started.catch(() => {}); // awaited by the next context, which reports the failure
-    return started;
-  };
-  let spare: Promise<Session> | undefined = start();
   const self: EngineBrowser = {
     engine: 'webkit',
     get version() {
@@ -322,10 +318,7 @@ export async function launch(): Promise<EngineBrowser> {
     },
     connected: () => xvfb.proc.exitCode === null && xvfb.proc.signalCode === null,
     async newContext(options = {}) {
-      const ahead = spare;
-      spare = start();
-      // A session started ahead that failed is started again, once, to report its own error.
-      const session = await (ahead ?? start()).catch(() => startSession(xvfb.display));
+      const session = await startSession(xvfb.display);
       version = session.version;
       const context = await newContext(session, options.viewport || { width: 1280, height: 720 });
       contexts.add(context);
@@ -339,12 +332,7 @@ export async function launch(): Promise<EngineBrowser> {
     },
     newPage: (options) => pageInOwnContext(self, options),
     async close() {
-      const ahead = spare;
-      spare = undefined;
-      await Promise.all([
-        ...[...contexts].map((c) => c.close()),
-        ahead?.then((s) => s.quit()).catch(() => {}),
-      ]);
+      await Promise.all([...contexts].map((c) => c.close()));
       await stop(xvfb.proc);
     },
   };
