@@ -220,11 +220,10 @@ describeEngines('the chat UI', (engine) => {
       );
     }
     expect(onLauncher).toBe(true);
-    // The focus ring is visible on the launcher (polled: once, WebKit on an overloaded machine
-    // still reported the launcher's unfocused shadow right after the Tab that focused it).
-    await expect
-      .poll(() => page.locator('.ln').evaluate((el) => getComputedStyle(el).boxShadow))
-      .toContain('rgb(17, 24, 39)');
+    // The focus ring is visible on the launcher.
+    expect(await page.locator('.ln').evaluate((el) => getComputedStyle(el).boxShadow)).toContain(
+      'rgb(17, 24, 39)',
+    );
     await page.keyboard.press('Enter');
     await page.locator('[role=dialog]').waitFor();
     const active = () =>
