@@ -5,13 +5,7 @@ import { BLOCKED, type Delivery } from './delivery';
 import { attempt } from './identity';
 import type { Kernel } from './kernel';
 import type { PageTracker } from './pageviews';
-
-/** What the chat layer tells the other tabs of the visitor. */
-export interface TabSync {
-  open?: boolean;
-  read?: 1;
-  m?: unknown;
-}
+import type { TabMessage } from './tabs';
 
 /** What the actions need besides the kernel. */
 export interface ActionDeps {
@@ -20,7 +14,8 @@ export interface ActionDeps {
   auto(): AutoMessages | undefined;
   /** The single-page-app page tracker, where there is a page. */
   pages(): PageTracker | undefined;
-  share(d: TabSync): void;
+  /** Tells the visitor's other tabs (the kernel's tab channel). */
+  share(d: TabMessage): void;
   startUI(): void;
   /** Uploads a file and sends it (the widget's `sendFile`). */
   sendFile(file: Blob): Promise<unknown>;
@@ -42,7 +37,7 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
   function markRead() {
     if (k.state.unread) set({ unread: 0 });
     k.send({ t: 'read', at: now() });
-    share({ read: 1 });
+    share({ t: 'r' });
   }
 
   function persistAll() {
@@ -95,7 +90,7 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
       if (k.state.blocked) return BLOCKED;
       if (k.state.open) return set({ visible: true });
       set({ open: true, visible: true, autoMessage: null });
-      share({ open: true });
+      share({ t: 'w', open: true });
       startUI();
       markRead();
       // ICU starts for the window's times anyway (see kernel.ts hello).
@@ -108,7 +103,7 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
     close() {
       if (!k.state.open) return;
       set({ open: false });
-      share({ open: false });
+      share({ t: 'w', open: false });
       k.send({ t: 'chat', open: false });
       emitter.emit('messenger_close', true);
     },

@@ -87,8 +87,6 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
   let ackTimer: ReturnType<typeof setTimeout> | undefined;
   /** Client id of the visitor message sent and not yet acknowledged. */
   let inflight: string | undefined;
-  /** Acks of messages sent from another tab that arrived before that tab's copy did. */
-  const tabAcks = new Map<string, { id: string; at: number }>();
   const set = (patch: Partial<WidgetState>) => k.set(patch);
   const save = () => k.save('messages', k.state.messages.slice(-KEEP_MESSAGES));
 
@@ -222,8 +220,6 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
       if (f.t == 'ack') {
         const m = outbox.ack(f.cid) || k.state.messages.find((x) => x.cid == f.cid);
         if (m) upsert({ ...m, id: f.id, at: f.at, status: 'sent' });
-        // Another tab's message whose copy has not reached this tab yet (see mirror).
-        else if (tabAcks.size < 100) tabAcks.set(f.cid, f);
         save();
         if (!outbox.pending().length) clearTimeout(ackTimer);
         flush();
@@ -259,13 +255,11 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
     },
     mirror(raw) {
       const m = parseMessage(raw);
-      // Shown as on its way; the server's ack (every tab gets it) marks it sent.
+      // Shown as on its way; the server's ack marks it sent. Every tab gets that ack after this
+      // copy (one tab channel, in order: core/tabs.ts), or the server's echo of the message
+      // where each tab keeps its own connection.
       if (typeof m == 'string' || !m.cid || m.from != 'visitor') return;
-      const ack = tabAcks.get(m.cid);
-      if (!k.state.messages.some((x) => x.cid == m.cid))
-        upsert(
-          ack ? { ...m, id: ack.id, at: ack.at, status: 'sent' } : { ...m, status: 'sending' },
-        );
+      if (!k.state.messages.some((x) => x.cid == m.cid)) upsert({ ...m, status: 'sending' });
       if (k.state.autoMessage) set({ autoMessage: null });
     },
     stop: () => clearTimeout(ackTimer),

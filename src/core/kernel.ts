@@ -2,18 +2,16 @@ import { nanoid } from 'nanoid';
 import {
   PROTOCOL_VERSION,
   isRecord,
-  toRecord,
   type ClientFrame,
   type Device,
   type PageInfo,
 } from '../protocol';
 import type { ConnectionStatus, TransportListener } from '../transport/types';
-import { createActivityTracker, type ActivityTracker } from './activity';
 import type { WidgetEvents } from './commands';
 import { resolveConfig, type Config, type ResolvedConfig } from './config';
 import { detectDevice } from './device';
 import { createEmitter, type Emitter } from './emitter';
-import { createHeartbeat, type Heartbeat } from './heartbeat';
+import { createFrameRouter } from './kernel-frames';
 import {
   createVidCookie,
   loadIdentity,
@@ -25,9 +23,11 @@ import {
 } from './identity';
 import { createWarn, type Logger, type Warn } from './log';
 import { pageInfo } from './pageviews';
-import { STORE_KEYS } from './store-keys';
-import { shareTransport } from './tabs';
+import { createActivityTracker, type ActivityTracker } from './activity';
+import { createHeartbeat, type Heartbeat } from './heartbeat';
 import { timers } from './timers';
+import { STORE_KEYS } from './store-keys';
+import { createTabChannel, shareTransport, type TabChannel } from './tabs';
 import { offline } from '../transport/offline';
 import { kernelState, type WidgetState } from './state';
 import { blankVisitor, parseStoredVisitor, type StoredVisitor } from './visitor';
@@ -103,17 +103,19 @@ export interface Kernel {
   withdrawConsent(): void;
   /** Forgets the visitor (`logout`): a new identity, no stored data, an empty visitor. */
   resetIdentity(): Promise<Identity>;
+  /**
+   * The visitor's channel to their other tabs (core/tabs.ts), once booted, where the browser
+   * has BroadcastChannel: the connection relay and the chat layer's mirror share it.
+   */
+  readonly tabs?: TabChannel;
   /** Resolves once identity is loaded and presence has started. */
   readonly booted: Promise<void>;
   readonly destroyed?: boolean;
   destroy(): void;
 }
 
-/** The kernel as it writes itself: the fields it exposes read-only. */
-type Writable<T> = { -readonly [P in keyof T]: T[P] };
-
-/** A short non-empty string (ids, tokens, codes in server frames). */
-const str = (v: unknown) => typeof v == 'string' && v.length > 0 && v.length < 500;
+/** The kernel as it writes itself (and core/kernel-frames.ts): the fields it exposes read-only. */
+export type KernelInternals = { -readonly [P in keyof Kernel]: Kernel[P] };
 
 /** The widget's own IndexedDB database (createIdbStore's default). */
 const DB_NAME = 'visitor-chat';
@@ -145,10 +147,6 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
   /** The newest activity other tabs of this visitor reported (this tab leads their connection). */
   let remoteAt = 0;
   const activeAt = () => Math.max(activity ? activity.lastActivityAt : 0, remoteAt);
-
-  let chat: ((f: Record<string, unknown>) => void) | undefined;
-  /** Frames for the chat layer that arrived before it was attached. */
-  const pending: Record<string, unknown>[] = [];
   const saveVisitor = () => k.save('visitor', k.visitor);
   const deps: IdentityDeps = {
     get store() {
@@ -162,9 +160,8 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
       return k.store.persisting ? vidCookie : undefined;
     },
   };
-  const listener: TransportListener = { frame: onFrame, status: onStatus };
   const load = () => loadIdentity(deps);
-  const k: Writable<Kernel> = {
+  const k: KernelInternals = {
     config,
     unknownKeys,
     warn,
@@ -237,10 +234,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
       if (page) k.page = page;
       k.pageStartedAt = now();
     },
-    attachChat(frame) {
-      chat = frame;
-      return pending.splice(0);
-    },
+    attachChat: (frame) => frames.attach(frame),
     withdrawConsent() {
       for (const key of STORE_KEYS) void backing.del(key);
       k.store = createConsentStore(backing, false);
@@ -257,53 +251,13 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
       activity?.stop();
       heartbeat?.stop();
       transport.close();
+      k.tabs?.close();
       k.subscribers.clear();
     },
   };
 
-  /**
-   * Validates only what the kernel acts on (`welcome`, `blocked`, `unblocked`); every frame then
-   * goes to the chat layer, which validates it in full (parseServerFrame) — that validator stays
-   * out of the pre-`load` bundle. Before the chat layer is there, frames wait in `pending`.
-   */
-  const bad = (why: string) => warn('ignored a server frame: ' + why);
-  function onFrame(raw: unknown) {
-    const f = toRecord(raw);
-    if (typeof f == 'string') return bad(f);
-    const t = f.t;
-    try {
-      if (t == 'welcome') {
-        if (!str(f.vid) || (f.token !== undefined && !str(f.token)))
-          return bad('welcome needs a vid and an optional token (strings)');
-        k.welcomed = true;
-        const id = k.identity;
-        const vid = f.vid as string;
-        const token = f.token as string | undefined;
-        if (id && (vid != id.vid || token)) {
-          k.identity = { ...id, vid };
-          if (token) void saveToken(deps, k.identity, token).then((i) => (k.identity = i));
-        }
-        setBlocked(f.blocked === true);
-        k.set({ agentsOnline: f.online !== false, vid });
-      } else if (t == 'blocked' || t == 'unblocked') setBlocked(t == 'blocked');
-      if (chat) chat(f);
-      else if (pending.length < 1000) {
-        pending.push(f);
-        if (t == 'msg') needChat?.();
-      }
-    } catch (e) {
-      warn('failed to handle a "' + String(t) + '" frame: ' + String(e));
-    }
-  }
-
-  function setBlocked(blocked: boolean) {
-    if (blocked == k.state.blocked) return;
-    k.updateVisitor(
-      { blocked },
-      blocked ? { blocked, open: false, autoMessage: null } : { blocked },
-    );
-    k.emitter.emit(blocked ? 'blocked' : 'unblocked', true);
-  }
+  const frames = createFrameRouter(k, (id, token) => saveToken(deps, id, token), needChat);
+  const listener: TransportListener = { frame: frames.frame, status: onStatus };
 
   function onStatus(status: ConnectionStatus) {
     if (status != 'open') k.welcomed = false;
@@ -366,11 +320,20 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
     if (k.destroyed) return;
     k.set({ vid: id.vid, visits: id.visits, blocked: k.visitor.blocked });
     if (win && doc) startPresence(win, doc);
+    const name = 'visitor-chat:' + id.vid;
+    const tabs = (k.tabs = createTabChannel(win, name));
+    tabs?.open();
     if (given == transport)
-      transport = shareTransport(transport, 'visitor-chat:' + id.vid, win, (at) => {
-        remoteAt = Math.max(remoteAt, at);
-        heartbeat?.poke();
-      });
+      transport = shareTransport(
+        transport,
+        name,
+        win,
+        (at) => {
+          remoteAt = Math.max(remoteAt, at);
+          heartbeat?.poke();
+        },
+        tabs,
+      );
     transport.open(listener);
   }
 

@@ -1,5 +1,5 @@
 import { MAX_TEXT, parseServerRecord, type Message, type Profile } from '../protocol';
-import { createActions, type TabSync } from './actions';
+import { createActions } from './actions';
 import { createAutoMessages, type AutoMessages } from './auto-messages';
 import {
   runCommand,
@@ -14,6 +14,7 @@ import { afterLoadIdle } from './idle';
 import { createKernel, type Kernel, type KernelOptions } from './kernel';
 import { createPageTracker } from './pageviews';
 import type { WidgetState } from './state';
+import { parseChatTabMessage, type ChatTabMessage, type TabMessage } from './tabs';
 import { NPM_OPTIONS, warnUnknownKeys } from './smartsupp-keys';
 
 /** Options of {@link createWidget}: the config keys plus injectable environment. */
@@ -156,7 +157,7 @@ export function installChat(
   });
 
   const delivery = createDelivery(k, {
-    share: (m) => share({ m }),
+    share: (m) => share({ t: 'm', m }),
     startUI,
     exclusive: locks ? (save) => locks.request('visitor-chat:outbox', save).catch(save) : undefined,
   });
@@ -200,30 +201,22 @@ export function installChat(
   }
 
   // ---- other tabs of this visitor mirror the window, what was read and what was sent ----
-  let tabs: BroadcastChannel | undefined;
-  function share(d: TabSync) {
-    try {
-      // oxlint-disable-next-line unicorn/require-post-message-target-origin
-      tabs?.postMessage(d);
-    } catch {}
+  // On the kernel's tab channel: in order with the relayed server frames (core/tabs.ts).
+  function share(d: TabMessage) {
+    k.tabs?.post(d);
   }
-  function onTab({ data: d }: MessageEvent<TabSync>) {
-    if (typeof d != 'object' || !d) return;
-    if (typeof d.open == 'boolean') {
+  function onTab(d: ChatTabMessage) {
+    if (d.t == 'w') {
       set(d.open ? { open: true, autoMessage: null, unread: 0 } : { open: false });
       if (d.open) startUI();
-    }
-    if (d.read) set({ unread: 0 });
-    if (d.m) delivery.mirror(d.m);
+    } else if (d.t == 'r') set({ unread: 0 });
+    else if (d.t == 'm') delivery.mirror(d.m);
   }
 
   // ---- boot: after the kernel, load the conversation, then run what was queued, in order ----
   async function boot() {
     await k.booted;
-    const BC = (win as (Window & typeof globalThis) | undefined)?.BroadcastChannel;
-    try {
-      if (BC) (tabs = new BC('visitor-chat:' + k.state.vid + ':chat')).onmessage = onTab;
-    } catch {}
+    k.tabs?.on(parseChatTabMessage, onTab);
     await delivery.load();
     if (k.destroyed) return;
     // Files a reload cut off upload again now, not when the window next opens (core/files.ts).
@@ -328,7 +321,6 @@ export function installChat(
       set({ draft: text.slice(0, MAX_TEXT) });
     },
     destroy() {
-      tabs?.close();
       auto?.stop();
       pages?.stop();
       delivery.stop();

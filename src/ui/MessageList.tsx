@@ -1,5 +1,6 @@
 import { Component, type ComponentChild } from 'preact';
 import type { ChatMessage } from '../core/state';
+import { repliesFor, tagOf, whoOf } from './authors';
 import { count, fill, type Strings } from './i18n';
 import { Row } from './MessageRow';
 import { dateFormat, dayKey, dayLabel } from './time';
@@ -44,21 +45,6 @@ const VIEW_GUESS = 520;
 
 /** A message's row key: the client id survives the ack that gives a visitor message its id. */
 const keyOf = (m: ChatMessage) => m.cid || m.id;
-
-/**
- * The id of the message whose quick replies are offered: the latest message that has some,
- * unless the visitor has written since.
- */
-export function repliesFor(messages: ChatMessage[]): string | undefined {
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i];
-    if (m.from == 'visitor') return;
-    if (m.replies?.length) return m.id;
-  }
-}
-
-const whoOf = (m: ChatMessage, t: Strings) =>
-  m.from == 'visitor' ? t.you : m.from == 'system' ? '' : m.name || t.agent;
 
 /**
  * The conversation: day separators, who wrote each message, times, each visitor message's
@@ -237,7 +223,7 @@ export class MessageList extends Component<MessageListProps> {
           </li>,
         );
       const who = whoOf(m, t);
-      const tag = m.from == 'bot' ? t.bot : m.from == 'trigger' ? t.auto : '';
+      const tag = tagOf(m, t);
       // The name shows when the author changes; screen readers always hear who wrote it.
       const author = !prev || newDay ? '' : whoOf(prev, t) + prev.from;
       const showName = m.from != 'visitor' && !!who && who + m.from != author;

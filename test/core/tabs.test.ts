@@ -1,12 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createKernel, type Kernel } from '../../src/core/kernel';
 import { createWidget } from '../../src/core/widget';
-import { shareTransport } from '../../src/core/tabs';
+import { parseChatTabMessage, parseRelayMessage, shareTransport } from '../../src/core/tabs';
 import type { ConnectionStatus } from '../../src/transport/types';
 import { createMemoryTransport } from '../../src/transport/memory';
+import { isRecord } from '../../src/protocol';
 import { createSpyStore } from '../helpers/widget';
 import {
   createFakeLocks,
+  createPipedChannels,
   createRecordingTransport,
   createTabWindow,
   settle,
@@ -279,5 +281,138 @@ describe('the chat layer mirrored across tabs', () => {
       expect(w.state.messages.map((x) => [x.cid, x.text, x.status])).toEqual([
         [m.cid, 'from tab b', 'sent'],
       ]);
+  });
+});
+
+describe('one channel for the relay and the mirror', () => {
+  /**
+   * Three widgets of one visitor whose channel objects deliver with the given latencies (in the
+   * order each tab creates them): with a channel for the relay and another for the mirror, a
+   * tab could hear the server's ack of a message before the message itself.
+   */
+  async function threeWidgets(delays: number[]) {
+    const locks = createFakeLocks();
+    const storage = createSpyStore();
+    const channels = createPipedChannels();
+    const made = [0, 1, 2].map(() => {
+      const transport = createMemoryTransport();
+      const widget = createWidget({
+        key: 'tabs-order',
+        ui: false,
+        transport,
+        storage,
+        window: createTabWindow(locks, channels.tab(delays)) as unknown as Window,
+        logger: { warn: vi.fn() },
+      });
+      closers.push(() => widget.destroy());
+      return { widget, transport };
+    });
+    await Promise.all(made.map((m) => m.widget.ready()));
+    const leader = await vi.waitFor(() => {
+      for (const { widget } of made) expect(widget.state.connection).toBe('open');
+      const i = made.findIndex((m) => m.transport.server.received.length);
+      expect(made[i].transport.server.received.filter((f) => f.t == 'hello')).toHaveLength(3);
+      return i;
+    });
+    // The welcomes answering those hellos are relayed (a macrotask later) before anything the
+    // test sends: a welcome the server wrote before a message replaces the list it arrives at.
+    await settle(0);
+    return { widgets: made.map((m) => m.widget), leader };
+  }
+
+  // With a channel for the relay and another for the mirror, the first pair let the server's ack
+  // overtake the message (a tab could not mark it sent), the second the message overtake a
+  // welcome written before it (which then replaced the list without it).
+  for (const delays of [
+    [0, 40],
+    [40, 0],
+  ])
+    it(`every tab shows another tab's message as sent, whichever pipe is slower (${delays})`, async () => {
+      const { widgets, leader } = await threeWidgets(delays);
+      // Sent by a tab that does not lead: the leader and the third tab hear of it from it.
+      const sender = widgets[(leader + 1) % 3];
+      const m = await sender.send('in order');
+      await vi.waitFor(() => {
+        for (const w of widgets)
+          expect(w.state.messages.map((x) => [x.cid, x.status])).toEqual([[m.cid, 'sent']]);
+      });
+    });
+});
+
+describe('what another script posts to the tab channel', () => {
+  it('reads only well-formed tab messages', () => {
+    const read = (d: unknown) =>
+      isRecord(d) ? (parseRelayMessage(d) ?? parseChatTabMessage(d)) : undefined;
+    for (const good of [
+      { t: 'q' },
+      { t: 'r' },
+      { t: 's', s: 'open' },
+      { t: 'f', f: '{"t":"typing","on":true}' },
+      { t: 'o', o: { t: 'read', at: 1 } },
+      { t: 'o', o: { t: 'hb', activeAt: 5 }, x: true },
+      { t: 'w', open: false },
+      { t: 'm', m: { id: 'a' } },
+    ])
+      expect(read(good)).toBe(good);
+    // Each reader reads its own kinds only.
+    expect(parseRelayMessage({ t: 'w', open: true })).toBeUndefined();
+    expect(parseChatTabMessage({ t: 's', s: 'open' })).toBeUndefined();
+    for (const bad of [
+      null,
+      'q',
+      [{ t: 'q' }],
+      {},
+      { t: 'x' },
+      { t: 's', s: 'hacked' },
+      { t: 'f' },
+      { t: 'm' },
+      { t: 'o', o: 'hb' },
+      { t: 'o', o: { at: 1 } },
+      { t: 'o', o: { t: 'hb', activeAt: Number.NaN } },
+      { t: 'o', o: { t: 'read', at: 1 }, x: 'yes' },
+      { t: 'w', open: 'yes' },
+    ])
+      expect(read(bad)).toBeUndefined();
+  });
+
+  it('is ignored: it changes nothing and throws nothing', async () => {
+    const locks = createFakeLocks();
+    const transport = createMemoryTransport();
+    const warn = vi.fn();
+    const widget = createWidget({
+      key: 'tabs-hostile',
+      ui: false,
+      transport,
+      storage: createSpyStore(),
+      window: createTabWindow(locks) as unknown as Window,
+      logger: { warn },
+    });
+    closers.push(() => widget.destroy());
+    const { vid } = await widget.ready();
+    await vi.waitFor(() => expect(widget.state.connection).toBe('open'));
+    const before = widget.state;
+    const sentBefore = transport.server.received.length;
+    const other = new BroadcastChannel('visitor-chat:' + vid);
+    closers.push(() => other.close());
+    for (const junk of [
+      null,
+      'q',
+      { t: 's', s: 'stopped!' },
+      { t: 'w', open: 'yes' },
+      { t: 'o', o: { t: 'hb', activeAt: 'now' } },
+      // Passes the envelope check; the chat layer refuses it (parseMessage).
+      { t: 'm', m: { id: 'x', cid: 'x', from: 'agent', text: 'spoofed', at: 1 } },
+    ])
+      other.postMessage(junk);
+    // A message after the junk, so the test knows the junk has been delivered.
+    other.postMessage({ t: 'w', open: true });
+    await vi.waitFor(() => expect(widget.state.open).toBe(true));
+    expect(widget.state).toMatchObject({
+      connection: before.connection,
+      messages: before.messages,
+      unread: 0,
+    });
+    expect(transport.server.received.length).toBe(sentBefore);
+    expect(warn).not.toHaveBeenCalled();
   });
 });

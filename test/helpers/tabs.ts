@@ -34,12 +34,18 @@ export function createFakeLocks() {
   };
 }
 
-/** A window with locks and BroadcastChannel; `fire('pagehide', {persisted})` dispatches. */
-export function createTabWindow(locks: ReturnType<typeof createFakeLocks> | null) {
+/**
+ * A window with locks and BroadcastChannel; `fire('pagehide', {persisted})` dispatches.
+ * `channels`: the BroadcastChannel class its code gets (Node's own by default).
+ */
+export function createTabWindow(
+  locks: ReturnType<typeof createFakeLocks> | null,
+  channels: unknown = globalThis.BroadcastChannel,
+) {
   const listeners = new Map<string, Set<(e: unknown) => void>>();
   const win = {
     navigator: { locks, userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', language: 'en' },
-    BroadcastChannel: globalThis.BroadcastChannel,
+    BroadcastChannel: channels,
     addEventListener(type: string, fn: (e: unknown) => void) {
       if (!listeners.has(type)) listeners.set(type, new Set());
       listeners.get(type)!.add(fn);
@@ -52,6 +58,59 @@ export function createTabWindow(locks: ReturnType<typeof createFakeLocks> | null
     },
   };
   return win;
+}
+
+/**
+ * BroadcastChannels delivering as a browser's do: each receiving channel object is its own pipe,
+ * in order, with no order between two objects (two channels of one tab may overtake each other).
+ * `tab()` gives one tab's BroadcastChannel class: its n-th channel object delivers to it
+ * `delays[n]` ms late (the last delay for any later one).
+ */
+export function createPipedChannels() {
+  const byName = new Map<string, Set<{ enqueue(data: unknown): void }>>();
+  return {
+    tab(delays: number[]) {
+      let made = 0;
+      return class PipedChannel {
+        onmessage: ((e: { data: unknown }) => void) | null = null;
+        readonly delay = delays[Math.min(made++, delays.length - 1)];
+        readonly queue: Array<{ due: number; data: unknown }> = [];
+        timer: ReturnType<typeof setTimeout> | undefined;
+        closed = false;
+        constructor(readonly name: string) {
+          if (!byName.has(name)) byName.set(name, new Set());
+          byName.get(name)!.add(this);
+        }
+        postMessage(data: unknown) {
+          if (this.closed) throw new DOMException('channel closed', 'InvalidStateError');
+          const copy = structuredClone(data);
+          for (const to of byName.get(this.name)!) if (to != this) to.enqueue(copy);
+        }
+        enqueue(data: unknown) {
+          this.queue.push({ due: Date.now() + this.delay, data });
+          this.pump();
+        }
+        pump() {
+          if (this.timer || !this.queue.length) return;
+          this.timer = setTimeout(
+            () => {
+              this.timer = undefined;
+              while (this.queue.length && this.queue[0].due <= Date.now())
+                if (!this.closed) this.onmessage?.({ data: this.queue.shift()!.data });
+              this.pump();
+            },
+            Math.max(0, this.queue[0].due - Date.now()),
+          );
+        }
+        close() {
+          this.closed = true;
+          this.queue.length = 0;
+          clearTimeout(this.timer);
+          byName.get(this.name)!.delete(this);
+        }
+      };
+    },
+  };
 }
 
 /** A transport that records what it is asked to do; `open` reports `connecting`, then `open` a tick later. */
