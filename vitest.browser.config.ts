@@ -3,11 +3,13 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Tests of the built dist/ files, run after `npm run build`: the bundle checks, the
- * real-browser tests, and the server run as processes (test/cluster). One file at a time: each
- * browser test starts its own browser.
+ * real-browser tests, and the server run as processes (test/cluster). One file at a time, all
+ * in one process (`isolate: false`), so that the files share one browser per engine
+ * (shared-browser.ts: each file leases it, with contexts of its own) and load Playwright,
+ * puppeteer and the helpers once; browser-environment.ts closes the browsers at the end.
  *
- * `ENGINES` picks the engine legs (engines.ts); scripts/browser-legs.mjs runs one process per
- * engine. A leg without Chromium runs only the cross-engine files (those using
+ * `ENGINES` picks the engines of this process, its leg (engines.ts); scripts/browser-legs.mjs
+ * runs the legs, one process each. A leg without Chromium runs only the cross-engine files (those using
  * `describeEngines`): the Chromium-only ones, the cluster tests and the bundle checks belong to
  * the Chromium leg.
  */
@@ -19,7 +21,8 @@ const crossEngine = readdirSync('test/browser', { recursive: true, encoding: 'ut
 
 export default defineConfig({
   test: {
-    environment: 'node',
+    environment: './test/browser/browser-environment.ts',
+    isolate: false,
     include: chromiumLeg
       ? ['test/browser/**/*.test.ts', 'test/cluster/**/*.test.ts', 'test/bundle.test.ts']
       : crossEngine,

@@ -34,12 +34,13 @@ function wrap(p: Page): EnginePage {
   );
 }
 
-/** Launches headless Chromium with the flags this machine needs. */
+/** Headless Chromium with the flags this machine needs (a lease on harness.ts's shared one). */
 export async function launch(): Promise<EngineBrowser> {
   const browser = await launchBrowser();
   const self: EngineBrowser = {
     engine: 'chromium',
     version: 'chromium/' + browser.version(),
+    connected: () => browser.isConnected(),
     async newContext(options = {}) {
       const { width, height, deviceScaleFactor } = options.viewport || { width: 1280, height: 720 };
       const context = await browser.newContext({

@@ -59,6 +59,7 @@ export async function launch(): Promise<EngineBrowser> {
   const self: EngineBrowser = {
     engine: 'firefox',
     version: await browser.version(),
+    connected: () => browser.connected,
     async newContext(options = {}) {
       const viewport = options.viewport || { width: 1280, height: 720 };
       const context = await browser.createBrowserContext();

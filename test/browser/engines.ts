@@ -26,13 +26,16 @@
  * (CDP, Playwright's network events, Trusted Types) keep using harness.ts and say why.
  *
  * Which engines run: `ENGINES=chromium,firefox,webkit` (the default is all three); `npm test`
- * runs one process per engine in parallel (scripts/browser-legs.mjs). A missing browser skips
+ * runs two legs in parallel, Chromium and Firefox + WebKit, one process each
+ * (scripts/browser-legs.mjs). A missing browser skips
  * its leg with a loud notice locally and fails the run under `CI=true`.
  */
 import { existsSync } from 'node:fs';
 import { describe } from 'vitest';
 import { findChromium } from './harness';
 import type { EnginePage, Viewport } from './engine-page';
+import { leaseOf } from './engine-context';
+import { sharedBrowser } from './shared-browser';
 
 export type { EnginePage, Locator, Viewport } from './engine-page';
 
@@ -102,6 +105,8 @@ export interface EngineBrowser {
   engine: Engine;
   /** The engine's name and version, e.g. `firefox/153.8.0`. */
   version: string;
+  /** False once the browser has gone (crashed, or closed). */
+  connected(): boolean;
   /** A fresh profile (cookies, storage, locks, channels) with pages (tabs) in it. */
   newContext(options?: { viewport?: Viewport }): Promise<EngineContext>;
   /** `newContext(options)` with one page in it; closing the page closes that context. */
@@ -115,13 +120,21 @@ export interface EngineContext {
   close(): Promise<void>;
 }
 
-/** Launches `engine`'s browser (each launch is its own process and temporary profile). */
+/**
+ * `engine`'s browser for one test file: a lease on the one this process shares
+ * (shared-browser.ts). Its contexts are the file's own, and its `close()` closes them, not the
+ * browser; each context is a fresh profile, as with a browser of its own.
+ */
 export async function launchEngine(engine: Engine): Promise<EngineBrowser> {
   const drivers = {
     chromium: () => import('./driver-chromium'),
     firefox: () => import('./driver-firefox'),
     webkit: () => import('./driver-webkit'),
   };
-  const { launch } = await drivers[engine]();
-  return launch();
+  const browser = await sharedBrowser('engine:' + engine, async () => {
+    const { launch } = await drivers[engine]();
+    const launched = await launch();
+    return { value: launched, alive: () => launched.connected(), close: () => launched.close() };
+  });
+  return leaseOf(browser);
 }

@@ -8,7 +8,13 @@ import { createServer, type IncomingMessage, type OutgoingHttpHeaders } from 'no
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { describe } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+} from 'playwright-core';
+import { sharedBrowser, type Shared } from './shared-browser';
 import { ENGINE_LOG_PATH, ENGINE_LOG_SCRIPT, isWebKit, withEngineLog } from './engine-log';
 
 /** The built files the pages load. */
@@ -60,14 +66,19 @@ const chromiumLeg = () =>
     .includes('chromium');
 
 /**
- * Launches headless Chromium (the system one: `npx playwright install` is not used). Playwright
- * gives every launch a fresh temporary profile (user data dir) and deletes it on `close()`; use
- * one `browser.newContext()` per test so cookies and storage never leak between tests.
+ * Headless Chromium for one test file (the system one: `npx playwright install` is not used).
+ * The process's files share one browser (shared-browser.ts); this is the file's lease on it:
+ * its contexts are its own (fresh cookies and storage each), `close()` closes them and not the
+ * browser. Use one `browser.newContext()` per test so nothing leaks between tests.
  */
 export async function launchBrowser(): Promise<Browser> {
+  return leaseOf(await sharedBrowser('chromium', startChromium));
+}
+
+async function startChromium(): Promise<Shared<Browser>> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error('no Chromium found (set CHROME_PATH)');
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath,
     headless: true,
     // With `headless: true` Playwright passes --headless itself; these are what this machine needs.
@@ -79,6 +90,40 @@ export async function launchBrowser(): Promise<Browser> {
       '--no-first-run',
       '--disable-sync',
     ],
+  });
+  return { value: browser, alive: () => browser.isConnected(), close: () => browser.close() };
+}
+
+/** `browser` as one file sees it: the contexts it opens, and a `close()` that closes only those. */
+function leaseOf(browser: Browser): Browser {
+  const mine = new Set<BrowserContext>();
+  const newContext = async (options?: BrowserContextOptions) => {
+    const context = await browser.newContext(options);
+    mine.add(context);
+    context.once('close', () => mine.delete(context));
+    return context;
+  };
+  const lease: Partial<Browser> = {
+    newContext,
+    // Like Playwright's: the page's own context, closed with the page.
+    async newPage(options?: BrowserContextOptions) {
+      const context = await newContext(options);
+      const page = await context.newPage();
+      page.once('close', () => void context.close().catch(() => {}));
+      return page;
+    },
+    contexts: () => [...mine],
+    async close() {
+      await Promise.all([...mine].map((c) => c.close().catch(() => {})));
+    },
+  };
+  return new Proxy(browser, {
+    get: (target, key) =>
+      key in lease
+        ? lease[key as keyof Browser]
+        : typeof target[key as keyof Browser] == 'function'
+          ? (target[key as keyof Browser] as (...a: unknown[]) => unknown).bind(target)
+          : target[key as keyof Browser],
   });
 }
 
