@@ -75,8 +75,8 @@ describeBrowser(
       await visitor.evaluate(() =>
         (window as unknown as { smartsupp: Function }).smartsupp('chat:open'),
       );
-      await w('.af').waitFor();
-      expect(await w('.af').getAttribute('aria-label')).toBe('Attach a file');
+      await w('button.af').waitFor();
+      expect(await w('button.af').getAttribute('aria-label')).toBe('Attach a file');
 
       await w('#vc-fi').setInputFiles({ name: 'red.png', mimeType: 'image/png', buffer: PNG });
       await w('.m.v .th img').waitFor();
@@ -186,8 +186,8 @@ describeBrowser(
           (window as unknown as { smartsupp: Function }).smartsupp('chat:open'),
         );
         const p = (sel: string) => phone.locator('[data-visitor-chat] ' + sel);
-        await p('.af').waitFor();
-        const attach = (await p('.af').boundingBox())!;
+        await p('button.af').waitFor();
+        const attach = (await p('button.af').boundingBox())!;
         const send = (await p('.sd').boundingBox())!;
         const input = (await p('#vc-in').boundingBox())!;
         expect(attach.width).toBeGreaterThanOrEqual(40);
