@@ -22,9 +22,11 @@ const largest = (file) =>
     .map((g) => `${g.name} ≈ ${bytes(g.brotli)}`)
     .join(', ');
 
-function sizeTarget(results, file, kind, label) {
+function sizeTarget(results, file, kind, label, design = Infinity) {
   const f = results.bytes?.files.find((x) => x.file == file);
-  const budget = limit('dist/' + file);
+  // DESIGN.md §7's cap where it is tighter than the size-limit budget (a budget raised past it
+  // does not make the target met).
+  const budget = Math.min(limit('dist/' + file), design);
   if (!f) return { target: label, goal: bytes(budget), measured: null };
   const value = f[kind];
   const met = value <= budget;
@@ -271,8 +273,8 @@ function clusterTargets(c) {
 export function evaluate(results) {
   const out = [
     sizeTarget(results, 'snippet.js', 'raw', 'paste-in snippet, raw'),
-    sizeTarget(results, 'widget.js', 'brotli', 'before `load` (widget.js), brotli'),
-    sizeTarget(results, 'ui.js', 'brotli', 'UI chunk (ui.js), brotli'),
+    sizeTarget(results, 'widget.js', 'brotli', 'before `load` (widget.js), brotli', 6000),
+    sizeTarget(results, 'ui.js', 'brotli', 'UI chunk (ui.js), brotli', 16000),
   ];
 
   const core = results.hostPage?.scenarios.find((s) => s.name == 'core');
