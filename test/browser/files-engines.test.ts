@@ -89,7 +89,9 @@ describeEngines('files dropped and pasted into the chat window', (engine) => {
         },
         { type, pdf: PDF },
       );
-    expect(await drag('dragenter')).toBe(true);
+    // The drop target listens from the effect after the file layer's first render (a frame
+    // after the attach button shows): poll until a dragenter is taken.
+    await expect.poll(() => drag('dragenter')).toBe(true);
     await w('.dz').waitFor();
     expect(await drag('drop')).toBe(true);
     await w('.dz').waitFor({ state: 'detached' });
