@@ -15,7 +15,7 @@ export type LangModule = typeof import('./lang');
 
 /** What `ui.js` exports to the script-tag build. */
 export interface UIModule {
-  mount(widget: Widget, shell?: Shell): unknown;
+  mount(widget: Widget, shell?: Shell, own?: undefined, loader?: ChunkLoader): unknown;
 }
 
 /**
@@ -37,7 +37,7 @@ export function startChat(k: Kernel, chunk: ChunkLoader): Widget {
   };
   return installChat(
     k,
-    (w) => fetchUI().then((m) => void m.mount(w, shell)),
+    (w) => fetchUI().then((m) => void m.mount(w, shell, undefined, chunk)),
     (w) => {
       if (k.doc) shell = createShell(w, k.doc, () => void fetchUI().catch(() => {}), chunk);
     },

@@ -8,6 +8,7 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Fragment, jsx } from 'preact/jsx-runtime';
+import type { ChunkLoader } from '../core/chunk';
 import type { Widget } from '../core/widget';
 import { App } from './App';
 import { hardenPreact } from './harden';
@@ -44,7 +45,12 @@ export interface OwnParts {
  * English only and no files). Returns a function that removes the UI again (the widget itself
  * keeps running).
  */
-export function mount(widget: Widget, shell?: Shell, own?: OwnParts): () => void {
+export function mount(
+  widget: Widget,
+  shell?: Shell,
+  own?: OwnParts,
+  loader?: ChunkLoader,
+): () => void {
   hardenPreact();
   const doc = document;
   const win = doc.defaultView || window;
@@ -78,7 +84,9 @@ export function mount(widget: Widget, shell?: Shell, own?: OwnParts): () => void
     sheet(CSS),
   ];
 
-  const chunk = taken?.chunk;
+  // `loader`: the script tag's chunk loader when the UI comes before the shell was drawn
+  // (`chat:open` right after boot), so languages and the file layer still load.
+  const chunk = taken?.chunk || loader;
   const langs =
     own?.tables ||
     createTables(chunk ? (code) => tableChunk(chunk, code) : () => Promise.resolve({}));
