@@ -627,8 +627,10 @@ export function createHub(o: HubOptions) {
      */
     async frame(v: LiveVisitor, f: ClientFrame, reply: Conn) {
       o.metrics?.frame();
+      // Every opening carries the zone the widget knows: only a new one changes the visitor.
+      const zone = f.t == 'chat' && !!f.timeZone && f.timeZone != v.timeZone;
       const r = await serial(v.id, () => frameNow(v, f, reply));
-      if (STORED_BY.has(f.t) || (f.t == 'chat' && f.timeZone)) told(v);
+      if (STORED_BY.has(f.t) || zone) told(v);
       return r;
     },
     /** A WebSocket of the visitor opened (after its welcome). */
