@@ -43,7 +43,7 @@ function run({ name, command, args, env }) {
     child.on('close', (code) => {
       const seconds = Math.round((Date.now() - started) / 1000);
       process.stdout.write(`\n===== ${name} (${seconds} s) =====\n${out}`);
-      results.push({ name, passed: code === 0, seconds });
+      results.push({ name, passed: code === 0, seconds, out });
       done(code === 0);
     });
   });
@@ -69,4 +69,11 @@ for (const r of results)
 console.log(
   `| all | ${passed ? 'passed' : 'FAILED'} | ${Math.round((Date.now() - started) / 1000)} s |`,
 );
+// CI keeps only the tail of the log: repeat each failed step's failure lines under the table.
+const ansi = /\x1b\[[0-9;]*m/g;
+const failure = /(^|\s)(FAIL|×|✗)\s|Error:|expected |Timeout|timed out|Unhandled/;
+for (const r of results.filter((r) => !r.passed)) {
+  const lines = r.out.replace(ansi, '').split('\n').filter((l) => failure.test(l));
+  console.log(`\n${r.name} failed:\n${lines.slice(0, 40).join('\n') || '(no failure lines found)'}`);
+}
 process.exit(passed ? 0 : 1);
