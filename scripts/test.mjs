@@ -8,6 +8,7 @@
 // other steps have run, so one run reports every failing engine; a failed typecheck or build
 // stops it.
 import { spawn } from 'node:child_process';
+import { stripVTControlCharacters } from 'node:util';
 
 const npm = process.platform == 'win32' ? 'npm.cmd' : 'npm';
 const step = (name, command, args, env = {}) => ({ name, command, args, env });
@@ -70,10 +71,13 @@ console.log(
   `| all | ${passed ? 'passed' : 'FAILED'} | ${Math.round((Date.now() - started) / 1000)} s |`,
 );
 // CI keeps only the tail of the log: repeat each failed step's failure lines under the table.
-const ansi = /\x1b\[[0-9;]*m/g;
 const failure = /(^|\s)(FAIL|×|✗)\s|Error:|expected |Timeout|timed out|Unhandled/;
-for (const r of results.filter((r) => !r.passed)) {
-  const lines = r.out.replace(ansi, '').split('\n').filter((l) => failure.test(l));
-  console.log(`\n${r.name} failed:\n${lines.slice(0, 40).join('\n') || '(no failure lines found)'}`);
+for (const failed of results.filter((r) => !r.passed)) {
+  const lines = stripVTControlCharacters(failed.out)
+    .split('\n')
+    .filter((l) => failure.test(l));
+  console.log(
+    `\n${failed.name} failed:\n${lines.slice(0, 40).join('\n') || '(no failure lines found)'}`,
+  );
 }
 process.exit(passed ? 0 : 1);
