@@ -3,7 +3,7 @@ import type { ChatMessage } from '../core/state';
 import { repliesFor, tagOf, whoOf } from './authors';
 import { count, fill, type Strings } from './i18n';
 import { Row } from './MessageRow';
-import { dateFormat, dayKey, dayLabel } from './time';
+import { dayKey, dayLabel, timeFormat } from './time';
 import {
   alignRows,
   bottomTop,
@@ -31,9 +31,6 @@ export interface MessageListProps {
   onRetry(cid: string): void;
   onReply(message: ChatMessage, value: string): void;
 }
-
-/** Time formats by language, made once: rows compare them by identity. */
-const formats: Record<string, Intl.DateTimeFormat> = Object.create(null);
 
 /** Height assumed for a row never rendered, until some are measured (then their mean). */
 const ROW_GUESS = 64;
@@ -191,7 +188,7 @@ export class MessageList extends Component<MessageListProps> {
     this.start = start;
     this.end = end;
 
-    const time = (formats[lang] ||= dateFormat(lang, { hour: 'numeric', minute: '2-digit' }));
+    const time = timeFormat(lang);
     const withReplies = repliesFor(messages);
     const items: ComponentChild[] = [];
     const seps: boolean[] = (this.seps = []);
