@@ -1,6 +1,6 @@
 import { Component, type ComponentChild } from 'preact';
 import type { ChatMessage } from '../core/state';
-import { repliesFor, tagOf, whoOf } from './authors';
+import { repliesFor, tagOf, whoOf, type RepliesScan } from './authors';
 import { count, fill, type Strings } from './i18n';
 import { Row } from './MessageRow';
 import { dayKey, dayLabel, timeFormat } from './time';
@@ -87,6 +87,8 @@ export class MessageList extends Component<MessageListProps> {
   private last = '';
   /** Messages that arrived below the view while the visitor was reading above. */
   private unseen = 0;
+  /** Whose quick replies are offered, as last found (the next render reads only what came since). */
+  private replies: RepliesScan | undefined;
 
   private setEl = (el: HTMLOListElement | null) => void (this.el = el);
   /**
@@ -189,7 +191,7 @@ export class MessageList extends Component<MessageListProps> {
     this.end = end;
 
     const time = timeFormat(lang);
-    const withReplies = repliesFor(messages);
+    const withReplies = (this.replies = repliesFor(messages, this.replies)).at;
     const items: ComponentChild[] = [];
     const seps: boolean[] = (this.seps = []);
     if (older)
@@ -232,7 +234,7 @@ export class MessageList extends Component<MessageListProps> {
           who={who}
           tag={tag}
           showName={showName}
-          replies={m.id == withReplies}
+          replies={i == withReplies}
           time={time}
           t={t}
           onRetry={this.retry}
