@@ -42,7 +42,11 @@ export function alignRows<T>(
     if (was && was[i] === item) {
       keys[i] = prev!.keys[i]!;
       heights[i] = prev!.heights[i]!;
-    } else heights[i] = measured.get((keys[i] = keyOf(item))) ?? 0;
+    } else {
+      keys[i] = keyOf(item);
+      // Nothing measured yet (the window's first render): no lookup per row of a long chat.
+      if (measured.size) heights[i] = measured.get(keys[i]) ?? 0;
+    }
   }
   return { items, keys, heights };
 }
