@@ -24,25 +24,19 @@ export interface RepliesScan {
  * history again.
  */
 export function repliesFor(messages: readonly ChatMessage[], was?: RepliesScan): RepliesScan {
-  const n = messages.length;
-  const old = was?.list;
-  const m = old?.length || 0;
+  const old = was?.list || [];
+  let m = old.length;
+  let at = was ? was.at : -1;
   // Appended to only: the old end is the same object, and so is the message found (its replies
-  // could have changed) — else read everything, from the end.
-  const kept =
-    m > 0 &&
-    m <= n &&
-    messages[m - 1] === old![m - 1] &&
-    (was!.at < 0 || messages[was!.at] === old![was!.at]);
-  let at = kept ? was!.at : -1;
-  for (let i = n - 1; i >= (kept ? m : 0); i--) {
+  // could have changed) — else everything is read, from the end.
+  if (!m || m > messages.length || messages[m - 1] !== old[m - 1] || messages[at] !== old[at]) {
+    m = 0;
+    at = -1;
+  }
+  for (let i = messages.length - 1; i >= m; i--) {
     const msg = messages[i]!;
-    if (msg.from == 'visitor') {
-      at = -1;
-      break;
-    }
-    if (msg.replies?.length) {
-      at = i;
+    if (msg.from == 'visitor' || msg.replies?.length) {
+      at = msg.from == 'visitor' ? -1 : i;
       break;
     }
   }

@@ -26,7 +26,10 @@ export function clean<T>(value: T): T {
   if (!copy) {
     if (list) {
       const out = value.map((item, i) => (item === lastIn[i] ? lastOut[i] : clean(item)));
-      if (value.length > 32) [lastIn, lastOut] = [value, out];
+      if (value.length > 32) {
+        lastIn = value;
+        lastOut = out;
+      }
       copy = out;
     } else {
       const o: Record<string, unknown> = Object.create(null);

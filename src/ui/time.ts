@@ -15,37 +15,33 @@ const TIME: Intl.DateTimeFormatOptions = { hour: 'numeric', minute: '2-digit' };
  */
 export function dateFormat(lang: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
   const key = lang + JSON.stringify(options);
-  if (!made[key])
-    try {
-      made[key] = new Intl.DateTimeFormat(lang, options);
-    } catch {
-      made[key] = new Intl.DateTimeFormat('en', options);
-    }
-  return made[key];
+  const make = (tag: string) => new Intl.DateTimeFormat(tag, options);
+  try {
+    return (made[key] ||= make(lang));
+  } catch {
+    return (made[key] = make('en'));
+  }
 }
 
 /** The format of message times in `lang`. */
 export const timeFormat = (lang: string) => dateFormat(lang, TIME);
 
 /**
- * Makes on idle time what the chat window's first render needs: ICU, the message times' format
- * for `lang` and the browser's time zone (the core reads it when the chat opens). Called once the
- * visitor shows intent (ui.js is prefetched from the launcher) or the UI mounts, so the click that
- * opens the window does not start ICU — and a page view where nobody touches the launcher does
- * not either. Safari has no `requestIdleCallback`: a timeout instead.
+ * Makes on idle time what the chat window's first render needs: ICU (the page's first format
+ * also reads the browser's time zone, which the core asks for when the chat opens) and the
+ * message times' format for `lang`. Called once the visitor shows intent (ui.js is prefetched
+ * from the launcher) or the UI mounts, so the click that opens the window does not start ICU —
+ * and a page view where nobody touches the launcher does not either. Not in Safari (no
+ * `requestIdleCallback`): its first format is not a long task.
  */
-export function warmFormats(win: Window, lang: string): void {
-  const warm = () => {
+export const warmFormats = (win: Window, lang: string) =>
+  win.requestIdleCallback?.(() => {
     try {
       timeFormat(lang);
-      new Intl.DateTimeFormat().resolvedOptions();
     } catch {
       // A page that broke Intl: the render falls back (or fails) the same way later.
     }
-  };
-  if (win.requestIdleCallback) win.requestIdleCallback(warm, { timeout: 1000 });
-  else win.setTimeout(warm, 1);
-}
+  });
 
 /** A key that is equal for two times on the same local day. */
 export const dayKey = (at: number) => new Date(at).toDateString();

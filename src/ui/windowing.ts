@@ -14,8 +14,8 @@ export interface Rows<T> {
 /**
  * `items`' keys and measured heights, carried over from `prev` for every item that is the same
  * object at the same index, looked up in `measured` by key for the others (an older page
- * prepended, a message replaced). Items only appended since `prev` (a live message: the first
- * and the old last item are the same objects) copy the old rows in bulk and look at the new
+ * prepended, a message replaced). Items only appended since `prev` (a live message: the old
+ * last item is the same object at the same index) copy the old rows in bulk and look at the new
  * ones alone, so a live message costs the same at 1,000 messages or 10,000.
  */
 export function alignRows<T>(
@@ -30,7 +30,8 @@ export function alignRows<T>(
   const m = was ? was.length : 0;
   let i = 0;
   let keys: string[] = [];
-  if (m && m <= n && items[0] === was![0] && items[m - 1] === was![m - 1]) {
+  // The old last item at its old index: nothing came in above it (items are distinct objects).
+  if (m && m <= n && items[m - 1] === was![m - 1]) {
     // A message replaced in place keeps its key (the client id survives the ack) and its
     // height is the one measured under that key: the old rows stand as they are.
     keys = prev!.keys.slice();
