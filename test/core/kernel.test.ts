@@ -131,18 +131,24 @@ function slowStore() {
   };
 }
 
+/** A new visitor's kernel whose first welcome (token `tok`) came while store writes wait. */
+async function welcomedWhileWritesWait() {
+  const slow = slowStore();
+  const transport = createMemoryTransport({ server: { welcome: false } });
+  const k = createKernel({ key: 'k', transport, storage: slow.store, logger: { warn: vi.fn() } });
+  kernels.push(k);
+  await k.booted;
+  await flush();
+  const vid = k.state.vid!;
+  slow.hold();
+  transport.server.push({ t: 'welcome', v: 1, vid, token: 'tok' });
+  await flush();
+  return { slow, transport, vid };
+}
+
 describe('the visitor token', () => {
   it('keeps the token of a welcome when the visitor is active while the token is being saved', async () => {
-    const slow = slowStore();
-    const transport = createMemoryTransport({ server: { welcome: false } });
-    const k = createKernel({ key: 'k', transport, storage: slow.store, logger: { warn: vi.fn() } });
-    kernels.push(k);
-    await k.booted;
-    await flush();
-    const vid = k.state.vid!;
-    slow.hold();
-    transport.server.push({ t: 'welcome', v: 1, vid, token: 'tok' });
-    await flush();
+    const { slow, transport, vid } = await welcomedWhileWritesWait();
     // Activity before the token is written: the heartbeat goes out and touches the identity.
     window.dispatchEvent(new Event('pointerdown'));
     await flush();
@@ -159,16 +165,7 @@ describe('the visitor token', () => {
   });
 
   it('says hello with the token on a reconnect that comes before the token is written', async () => {
-    const slow = slowStore();
-    const transport = createMemoryTransport({ server: { welcome: false } });
-    const k = createKernel({ key: 'k', transport, storage: slow.store, logger: { warn: vi.fn() } });
-    kernels.push(k);
-    await k.booted;
-    await flush();
-    const vid = k.state.vid!;
-    slow.hold();
-    transport.server.push({ t: 'welcome', v: 1, vid, token: 'tok' });
-    await flush();
+    const { slow, transport, vid } = await welcomedWhileWritesWait();
     transport.server.disconnect();
     transport.server.connect();
     await flush();
