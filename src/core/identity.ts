@@ -101,17 +101,15 @@ export async function loadIdentity(deps: IdentityDeps): Promise<Identity> {
 }
 
 /**
- * Saves `id` and returns it at once. Hold what it returns before the write ends: the next change
- * then starts from it, and the writes reach the store in call order. (A heartbeat that touched
- * the identity held before a welcome's token was saved used to write the token away, and the
- * next hello, without it, made the server start a new visitor.)
+ * Saves `id` and returns it at once, to hold before the write ends: a later change then starts
+ * from it (a heartbeat's touch used to write a welcome's token away), writes in call order.
  */
 export function saveIdentity(deps: IdentityDeps, id: Identity): Identity {
   void save(deps, id);
   return id;
 }
 
-/** Records that the visitor was seen now (called at most every heartbeat): the updated identity (a new visit after the gap), saved as {@link saveIdentity} does. */
+/** The visitor seen now (at most every heartbeat; a new visit after the gap), saved as {@link saveIdentity} does. */
 export const touchIdentity = (deps: IdentityDeps, identity: Identity): Identity =>
   saveIdentity(deps, seen(identity, deps.now()));
 

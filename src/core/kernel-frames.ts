@@ -51,8 +51,7 @@ export function createFrameRouter(
           const id = k.identity;
           const vid = f.vid as string;
           const token = f.token as string | undefined;
-          // Held at once, token and all: a heartbeat or a reconnect right after must not act
-          // with the identity from before (a hello without the token makes a new visitor).
+          // Held at once: a hello without the token would make a new visitor.
           if (id && (vid != id.vid || token)) k.identity = saveIdentity({ ...id, vid, token });
           setBlocked(f.blocked === true);
           k.set({ agentsOnline: f.online !== false, vid });
