@@ -100,19 +100,18 @@ export async function loadIdentity(deps: IdentityDeps): Promise<Identity> {
   return save(deps, id ? seen(id, t) : fresh(deps.newId(), t));
 }
 
-/** Records that the visitor was seen now (called at most every heartbeat); saves. Returns the updated identity (may start a new visit if the gap passed). */
-export function touchIdentity(deps: IdentityDeps, identity: Identity): Promise<Identity> {
-  return save(deps, seen(identity, deps.now()));
+/**
+ * Saves `id` and returns it at once, to hold before the write ends: a later change then starts
+ * from it (a heartbeat's touch used to write a welcome's token away), writes in call order.
+ */
+export function saveIdentity(deps: IdentityDeps, id: Identity): Identity {
+  void save(deps, id);
+  return id;
 }
 
-/** Saves a server-issued token. */
-export function saveToken(
-  deps: IdentityDeps,
-  identity: Identity,
-  token: string,
-): Promise<Identity> {
-  return save(deps, { ...identity, token });
-}
+/** The visitor seen now (at most every heartbeat; a new visit after the gap), saved as {@link saveIdentity} does. */
+export const touchIdentity = (deps: IdentityDeps, identity: Identity): Identity =>
+  saveIdentity(deps, seen(identity, deps.now()));
 
 /** Forgets everything stored under `keys` plus the identity, then creates a new identity (logout). */
 export async function resetIdentity(deps: IdentityDeps, keys: string[]): Promise<Identity> {

@@ -16,7 +16,7 @@ import {
   createVidCookie,
   loadIdentity,
   resetIdentity,
-  saveToken,
+  saveIdentity,
   touchIdentity,
   type Identity,
   type IdentityDeps,
@@ -256,7 +256,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
     },
   };
 
-  const frames = createFrameRouter(k, (id, token) => saveToken(deps, id, token), needChat);
+  const frames = createFrameRouter(k, (id) => saveIdentity(deps, id), needChat);
   const listener: TransportListener = { frame: frames.frame, status: onStatus };
 
   function onStatus(status: ConnectionStatus) {
@@ -276,7 +276,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
         const id = k.identity;
         if (id && now() - lastTouch > 10000) {
           lastTouch = now();
-          void touchIdentity(deps, id).then((i) => (k.identity = i));
+          k.identity = touchIdentity(deps, id);
         }
       },
       now,

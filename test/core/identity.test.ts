@@ -5,12 +5,13 @@ import {
   isReturning,
   loadIdentity,
   resetIdentity,
-  saveToken,
+  saveIdentity,
   touchIdentity,
   VISIT_GAP_MS,
   type IdentityDeps,
 } from '../../src/core/identity';
 import { createMemoryStore, type KeyValueStore } from '../../src/core/storage';
+import { flush } from '../helpers/widget';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2025, 0, 1, 9);
@@ -184,7 +185,8 @@ describe('loadIdentity', () => {
     const { deps } = setup({ store: failing });
     const id = await loadIdentity(deps);
     expect(id.vid).toBe('visitor-0001-' + T0);
-    await expect(touchIdentity(deps, id)).resolves.toMatchObject({ vid: id.vid });
+    expect(touchIdentity(deps, id)).toMatchObject({ vid: id.vid });
+    await flush();
     await expect(resetIdentity(deps, ['outbox'])).resolves.toMatchObject({ visits: 1 });
   });
 });
@@ -194,8 +196,9 @@ describe('touchIdentity', () => {
     const { store, clock, deps } = setup();
     const id = await loadIdentity(deps);
     clock.now += 10 * MINUTE;
-    const touched = await touchIdentity(deps, id);
+    const touched = touchIdentity(deps, id);
     expect(touched).toEqual({ ...id, lastSeenAt: T0 + 10 * MINUTE });
+    await flush();
     expect(await store.get('identity')).toEqual(touched);
   });
 
@@ -203,20 +206,21 @@ describe('touchIdentity', () => {
     const { clock, deps } = setup();
     const id = await loadIdentity(deps);
     clock.now += VISIT_GAP_MS - 1;
-    const still = await touchIdentity(deps, id);
+    const still = touchIdentity(deps, id);
     expect(still.visits).toBe(1);
     clock.now += VISIT_GAP_MS;
-    const next = await touchIdentity(deps, still);
+    const next = touchIdentity(deps, still);
     expect(next.visits).toBe(2);
     expect(next.visitStartedAt).toBe(clock.now);
   });
 });
 
-describe('saveToken', () => {
+describe('saveIdentity', () => {
   it('keeps the server token across reloads', async () => {
     const { store, clock, deps } = setup();
-    const id = await saveToken(deps, await loadIdentity(deps), 'server-token');
+    const id = saveIdentity(deps, { ...(await loadIdentity(deps)), token: 'server-token' });
     expect(id.token).toBe('server-token');
+    await flush();
     const reloaded = await loadIdentity(page(store, clock));
     expect(reloaded.token).toBe('server-token');
     expect(reloaded.vid).toBe(id.vid);
@@ -226,7 +230,7 @@ describe('saveToken', () => {
 describe('resetIdentity', () => {
   it('reset forgets stored keys and makes a new id', async () => {
     const { store, clock, deps } = setup();
-    const old = await saveToken(deps, await loadIdentity(deps), 'tok');
+    const old = saveIdentity(deps, { ...(await loadIdentity(deps)), token: 'tok' });
     await store.set('outbox', ['pending']);
     await store.set('conversation', ['hello']);
     await store.set('unrelated', 'kept');
@@ -257,7 +261,8 @@ describe('vid cookie', () => {
     expect(jar.value).toBe(id.vid);
     jar.value = undefined;
     clock.now += MINUTE;
-    await touchIdentity(deps, id);
+    touchIdentity(deps, id);
+    await flush();
     expect(jar.value).toBe(id.vid);
   });
 
