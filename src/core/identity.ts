@@ -22,7 +22,7 @@ export interface IdentityDeps {
   newId: () => string;
   warn: Warn;
   /** Mirrors the vid in a cookie (the `cookieDomain` option) to share it across sub-domains. */
-  cookie?: { read(): string | undefined; write(vid: string): void; clear(): void };
+  cookie?: { read(): string | undefined; write(vid: string): void };
 }
 
 const KEY = 'identity';
@@ -114,11 +114,11 @@ export function saveToken(
   return save(deps, { ...identity, token });
 }
 
-/** Forgets everything stored under `keys` plus the identity, then creates a new identity (logout). */
-export async function resetIdentity(deps: IdentityDeps, keys: string[]): Promise<Identity> {
-  attempt(() => deps.cookie?.clear());
-  // The identity key itself is overwritten by the save below.
-  await Promise.all(keys.map((k) => deps.store.del(k).catch(() => {})));
+/**
+ * A new visitor (logout): a fresh identity, saved over the old one, its vid in the cookie (which
+ * so never keeps the old vid: no separate clearing needed).
+ */
+export function newIdentity(deps: IdentityDeps): Promise<Identity> {
   return save(deps, fresh(deps.newId(), deps.now()));
 }
 
@@ -141,6 +141,5 @@ export function createVidCookie(
   return {
     read: () => /(?:^|;\s*)vc_vid=([^;]*)/.exec(doc.cookie)?.[1],
     write: (vid) => void (doc.cookie = 'vc_vid=' + vid + attrs + 63072000),
-    clear: () => void (doc.cookie = 'vc_vid=' + attrs + 0),
   };
 }

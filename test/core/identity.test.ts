@@ -4,7 +4,7 @@ import {
   createVidCookie,
   isReturning,
   loadIdentity,
-  resetIdentity,
+  newIdentity,
   saveToken,
   touchIdentity,
   VISIT_GAP_MS,
@@ -40,7 +40,6 @@ function memoryCookie(initial?: string) {
   const cookie: NonNullable<IdentityDeps['cookie']> = {
     read: () => jar.value,
     write: (vid) => void (jar.value = vid),
-    clear: () => void (jar.value = undefined),
   };
   return { jar, cookie };
 }
@@ -185,7 +184,7 @@ describe('loadIdentity', () => {
     const id = await loadIdentity(deps);
     expect(id.vid).toBe('visitor-0001-' + T0);
     await expect(touchIdentity(deps, id)).resolves.toMatchObject({ vid: id.vid });
-    await expect(resetIdentity(deps, ['outbox'])).resolves.toMatchObject({ visits: 1 });
+    await expect(newIdentity(deps)).resolves.toMatchObject({ visits: 1 });
   });
 });
 
@@ -223,16 +222,13 @@ describe('saveToken', () => {
   });
 });
 
-describe('resetIdentity', () => {
-  it('reset forgets stored keys and makes a new id', async () => {
+describe('newIdentity', () => {
+  it('makes a new visitor, saved over the old identity (logout)', async () => {
     const { store, clock, deps } = setup();
     const old = await saveToken(deps, await loadIdentity(deps), 'tok');
-    await store.set('outbox', ['pending']);
-    await store.set('conversation', ['hello']);
-    await store.set('unrelated', 'kept');
     clock.now += MINUTE;
 
-    const id = await resetIdentity(deps, ['outbox', 'conversation']);
+    const id = await newIdentity(deps);
     expect(id.vid).not.toBe(old.vid);
     expect(id).toEqual({
       vid: 'visitor-0002-' + clock.now,
@@ -241,9 +237,6 @@ describe('resetIdentity', () => {
       visitStartedAt: clock.now,
       lastSeenAt: clock.now,
     });
-    expect(await store.get('outbox')).toBeUndefined();
-    expect(await store.get('conversation')).toBeUndefined();
-    expect(await store.get('unrelated')).toBe('kept');
     expect(await store.get('identity')).toEqual(id);
     expect((await loadIdentity(page(store, clock))).vid).toBe(id.vid);
   });
@@ -328,23 +321,18 @@ describe('vid cookie', () => {
       write: () => {
         throw new DOMException('sandboxed', 'SecurityError');
       },
-      clear: () => {
-        throw new DOMException('sandboxed', 'SecurityError');
-      },
     };
     const { store, deps } = setup({ cookie: throwing });
     const id = await loadIdentity(deps);
     expect(await store.get('identity')).toEqual(id);
-    await expect(resetIdentity(deps, [])).resolves.toMatchObject({ visits: 1 });
+    await expect(newIdentity(deps)).resolves.toMatchObject({ visits: 1 });
   });
 
-  it('reset puts the new id in the cookie', async () => {
+  it('a new identity puts its id in the cookie over the old one', async () => {
     const { jar, cookie } = memoryCookie();
     const { deps } = setup({ cookie });
     const old = await loadIdentity(deps);
-    const clear = vi.spyOn(cookie, 'clear');
-    const id = await resetIdentity(deps, []);
-    expect(clear).toHaveBeenCalledTimes(1);
+    const id = await newIdentity(deps);
     expect(jar.value).toBe(id.vid);
     expect(jar.value).not.toBe(old.vid);
   });
@@ -363,10 +351,8 @@ describe('createVidCookie', () => {
     } as unknown as Document;
     const cookie = createVidCookie(doc, 'example.com');
     cookie.write('abcdefgh12');
-    cookie.clear();
     expect(written).toEqual([
       'vc_vid=abcdefgh12; path=/; domain=example.com; SameSite=Lax; max-age=63072000',
-      'vc_vid=; path=/; domain=example.com; SameSite=Lax; max-age=0',
     ]);
   });
 
