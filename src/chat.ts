@@ -7,6 +7,7 @@ import type { ChunkLoader } from './core/chunk';
 import type { Kernel } from './core/kernel';
 import { installChat, type FilesModule, type Widget } from './core/widget';
 import { createShell, type Shell } from './ui/shell';
+import { SHELL_CSS } from './ui/shell-styles';
 
 export { installChat };
 
@@ -15,7 +16,7 @@ export type LangModule = typeof import('./lang');
 
 /** What `ui.js` exports to the script-tag build. */
 export interface UIModule {
-  mount(widget: Widget, shell?: Shell, own?: undefined, loader?: ChunkLoader): unknown;
+  mount(widget: Widget, shell?: Shell, own?: { shellCss: string }, loader?: ChunkLoader): unknown;
 }
 
 /**
@@ -37,7 +38,12 @@ export function startChat(k: Kernel, chunk: ChunkLoader): Widget {
   };
   return installChat(
     k,
-    (w) => fetchUI().then((m) => void m.mount(w, shell, undefined, chunk)),
+    // Without the shell (`chat:open` before it was drawn) the UI's root needs the launcher's
+    // stylesheet too: the shell's rules (launcher, preview, `.sr`) are not in ui.js.
+    (w) =>
+      fetchUI().then(
+        (m) => void m.mount(w, shell, shell ? undefined : { shellCss: SHELL_CSS }, chunk),
+      ),
     (w) => {
       if (k.doc) shell = createShell(w, k.doc, () => void fetchUI().catch(() => {}), chunk);
     },

@@ -48,7 +48,7 @@ export interface OwnParts {
 export function mount(
   widget: Widget,
   shell?: Shell,
-  own?: OwnParts,
+  own?: Partial<OwnParts>,
   loader?: ChunkLoader,
 ): () => void {
   hardenPreact();

@@ -47,7 +47,9 @@ describeBrowser(
           const dt = new DataTransfer();
           dt.items.add(new File([pdf], 'offer.pdf', { type: 'application/pdf' }));
           const init = { bubbles: true, cancelable: true, dataTransfer: dt };
-          root.querySelector('.win')!.dispatchEvent(new DragEvent(type, init));
+          const e = new DragEvent(type, init);
+          root.querySelector('.win')!.dispatchEvent(e);
+          return e.defaultPrevented;
         },
         [type, PDF] as const,
       );
@@ -85,11 +87,13 @@ describeBrowser(
         .toBe(2);
       expect(await w('.m.v .th img').getAttribute('src')).toMatch(/^blob:/);
 
-      // Drag-and-drop: the drop target shows while a file is over the window.
-      await dragPdf('dragenter');
+      // Drag-and-drop: the drop target shows while a file is over the window. It listens from
+      // the effect after the file layer's first render, a frame after the attach button shows:
+      // poll until a dragenter is taken.
+      await expect.poll(() => dragPdf('dragenter')).toBe(true);
       await w('.dz').waitFor();
       expect(await w('.dz').textContent()).toBe('Drop a file here to send it');
-      await dragPdf('drop');
+      expect(await dragPdf('drop')).toBe(true);
       await w('.m.v .fc .fn').filter({ hasText: 'offer.pdf' }).waitFor();
       expect(await w('.dz').count()).toBe(0);
       await expect.poll(() => w('.m.v').last().locator('.mt').textContent()).toContain('Sent');

@@ -23,6 +23,8 @@ describeEngines('the launcher before the UI chunk', (engine) => {
     requireBuilt('widget.js', 'chat.js', 'ui.js');
     site = await serveShop({
       '/': shopPage(),
+      // The page opens the chat at once: the command waits in the snippet's queue.
+      '/open': shopPage().replace('</head>', "<script>smartsupp('chat:open')</script></head>"),
       '/ui.js': { file: 'ui.js', hold: () => gate },
     });
     browser = await launchEngine(engine);
@@ -149,6 +151,27 @@ describeEngines('the launcher before the UI chunk', (engine) => {
     await expect.poll(() => filesRequests()).toBe(1);
     expect(await page.evaluate(() => (window as unknown as Host).unread)).toEqual([1, 0]);
   });
+
+  it('styles a chat the page opened before the launcher was drawn like any other', async () => {
+    release();
+    gate = Promise.resolve();
+    const opened = (page = await browser.newPage({ viewport: { width: 1024, height: 720 } }));
+    opened.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+    await opened.goto(site.url + '/open');
+    await opened.locator('[data-visitor-chat] .win').waitFor();
+    // The UI came first (no shell to take over): the launcher's own rules still apply, and the
+    // screen-reader label stays out of sight (without the shell's stylesheet it took 80 px of
+    // the composer's row).
+    await expect
+      .poll(() =>
+        inRoot(opened, (root) => {
+          const box = (sel: string) => root.querySelector(sel)!.getBoundingClientRect();
+          return [box('.ln').width, box('label.sr').width <= 1];
+        }),
+      )
+      .toEqual([56, true]);
+  });
+
   it('opens when the hand-over comes between the press on the launcher and its release', async () => {
     const { page, uiRequests, release } = await visit();
     // An agent message loads ui.js (held here) while the visitor's button is down on the shell.
