@@ -40,7 +40,8 @@ export function renderSection(results) {
     'Measured by `npm run bench` (builds `dist/` if it is missing, then a few minutes; ' +
       'one part alone: `npm run bench:bytes`, `bench:host-page`, `bench:activity`, ' +
       '`bench:server`, `bench:agent-page`, `bench:long-chat`; the cluster figures come from ' +
-      '`npm run bench:cluster` alone and are kept by `npm run bench`). It prints these tables, writes the figures to ' +
+      '`npm run bench:cluster` alone and are kept by `npm run bench`; `npm run bench:list-index` prints ' +
+      'the list index in process, search index against scan, and keeps no figures). It prints these tables, writes the figures to ' +
       '`bench/results/latest.json` and regenerates this section from it. Measured on ' +
       `${when.join(', ') || '–'}${total}, on:`,
     '',

@@ -18,7 +18,8 @@ import { AGENT_TOKEN, RAISE_FILES, fileLimits, startReferenceServer } from './re
 import { isMain, runPart } from './results.mjs';
 import { median, percentile, round } from './stats.mjs';
 
-const SIZES = [1000, 10_000];
+/** Crowd sizes (SERVER_BENCH_SIZES=1000,3000 for a quicker run). */
+const SIZES = process.env.SERVER_BENCH_SIZES?.split(',').map(Number) ?? [1000, 10_000];
 const HEARTBEAT_MS = 30_000;
 const STEADY_MS = 10_000;
 const QUERIES = 200;

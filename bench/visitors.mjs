@@ -4,9 +4,11 @@
 //
 // Driven over IPC by the parent:
 //   {cmd: 'connect', url, count}   open `count` visitors, CONCURRENCY handshakes at a time;
-//                                  answers {connected, failed, ms, p50Ms, p99Ms} (hello → welcome)
-//                                  `urls` instead of `url` spreads them over several servers in
-//                                  turn; `perSecond` paces the starts (a storm of N in N/rate s)
+//                                  answers {connected, failed, notStarted, ms, p50Ms, p99Ms}
+//                                  (hello → welcome); `urls` instead of `url` spreads them over
+//                                  several servers in turn; `perSecond` paces the starts (a storm
+//                                  of N in N/rate s); no visitor starts after `windowMs` (default
+//                                  CONNECT_TIMEOUT_MS): those are `notStarted`
 //   {cmd: 'steady', heartbeatMs, lifetimeMs?}
 //                                  every visitor sends a heartbeat per interval (random phase),
 //                                  and one in ten a message per two intervals; answers {ok};
@@ -89,14 +91,14 @@ function message(v) {
   );
 }
 
-async function connect({ url, urls = [url], count, perSecond }) {
+async function connect({ url, urls = [url], count, perSecond, windowMs = CONNECT_TIMEOUT_MS }) {
   const started = Date.now();
   let next = 0;
   let connected = 0;
   let failed = 0;
   handshakes = [];
   const worker = async () => {
-    while (next < count && Date.now() - started < CONNECT_TIMEOUT_MS) {
+    while (next < count && Date.now() - started < windowMs) {
       const n = next++;
       // Paced: visitor n starts n/perSecond seconds in, as in a storm of reconnects.
       const at = perSecond ? started + (n * 1000) / perSecond : 0;
@@ -109,6 +111,8 @@ async function connect({ url, urls = [url], count, perSecond }) {
   return {
     connected,
     failed,
+    notStarted: count - next,
+    windowMs,
     ms: Date.now() - started,
     concurrency: CONCURRENCY,
     p50Ms: percentile(handshakes, 50),

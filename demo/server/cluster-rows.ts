@@ -164,7 +164,7 @@ export async function createClusterRows(o: {
       else if (e.event == 'reset') index.clear();
     }
   });
-  const loaded: { row: ListRow; json: string }[] = [];
+  const loaded: { row: ListRow; item: string }[] = [];
   let cursor = '0';
   do {
     const [next, flat] = (await client.hscan(P + 'rows', cursor, 'COUNT', 1000)) as [
@@ -174,7 +174,7 @@ export async function createClusterRows(o: {
     cursor = next;
     for (let i = 1; i < flat.length; i += 2) {
       const row = parse(flat[i]!);
-      if (row) loaded.push({ row, json: flat[i]! });
+      if (row) loaded.push({ row, item: flat[i]! });
     }
   } while (cursor != '0');
   // What the log brought meanwhile is newer than what was loaded: it stays.

@@ -70,20 +70,23 @@ export function createHello(o: HelloOptions) {
     } else {
       token = newToken();
       const first = f.firstSeenAt > 0 ? Math.min(f.firstSeenAt, t) : t;
-      v = await registry.create(newStoredVisitor(f.vid, hashToken(token), first, t));
+      v = registry.fresh(newStoredVisitor(f.vid, hashToken(token), first, t));
       created = true;
     }
+    // The rows a hello adds besides the visitor's, written together once the visitor is.
+    const rows: (() => Promise<void>)[] = [];
     const visits = Math.min(f.visits, 1e6);
     const newVisit = visits > v.visits;
     if (newVisit) {
       v.visits = visits;
       v.visitStartedAt = t;
       v.referrer = f.page.referrer;
-      await store.addVisit(v.id, visits, t, f.page.referrer);
+      rows.push(() => store.addVisit(v.id, visits, t, f.page.referrer));
     }
     // A reconnect on the same page is not a page view; a new page or a new visit is.
     if (created || newVisit || f.page.url != v.pageUrl) {
-      await store.addPageView(v.id, v.visits, f.page, t);
+      const visit = v.visits;
+      rows.push(() => store.addPageView(v.id, visit, f.page, t));
       pageViewed(v, f.page, t);
     } else v.pageTitle = f.page.title;
     const ua = parseUserAgent(from.userAgent);
@@ -102,7 +105,12 @@ export function createHello(o: HelloOptions) {
       o.log.warn(`visitor ${v.id}: more than 100 variables, change ignored`);
     setActivity(v, f.activeAt, t);
     changed(v);
-    await registry.save(v);
+    // A new visitor is stored whole, then its visit and page (they refer to it); a known one's
+    // row and the new rows go at once (a database with a pool writes them side by side).
+    if (created) {
+      await registry.insert(v);
+      await Promise.all(rows.map((write) => write()));
+    } else await Promise.all([registry.save(v), ...rows.map((write) => write())]);
     o.emit(v);
     const welcome: WelcomeFrame = {
       t: 'welcome',

@@ -29,20 +29,21 @@ import type { RowWrite } from './cluster-rows';
 import type { Plan } from './config';
 import { createConversations, type ConversationOptions } from './conversations';
 import type { EventLog, FeedEventInput } from './event-log';
+import { createDeadlines } from './deadlines';
 import { createHello, type HelloSource } from './hello';
+import { createListIndex, listBody, type ListPage } from './list-index';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import {
   changed,
   isHere,
-  listJson,
+  nextChange,
   refresh,
   rowOf,
   shownKey,
   visitorJson,
   type Conn,
   type Filter,
-  type ListPage,
   type LiveVisitor,
   type PresenceOptions,
 } from './presence';
@@ -121,6 +122,16 @@ export function createHub(o: HubOptions) {
   const { store, feed, events, log, cluster } = o;
   const now = o.now ?? Date.now;
   const index = cluster?.rows.index;
+  /**
+   * A single node's list: the same index a cluster node keeps (list-index.ts), fed from the
+   * changes that feed the agent feed, each entry the live visitor (a page answers its current
+   * JSON: a heartbeat's new activity time shows without a `visitor` event).
+   */
+  const local = cluster ? undefined : createListIndex<LiveVisitor>();
+  /** Visitors changed since the local list last took them in. */
+  const unlisted = new Set<LiveVisitor>();
+  /** When a listed visitor turns idle (or, on HTTP, offline) with nothing else happening. */
+  const wakes = createDeadlines<LiveVisitor>();
   /** Presence as this node derives it: in a cluster, a visitor listed by another node is online. */
   const po: PresenceOptions = index
     ? {
@@ -157,6 +168,7 @@ export function createHub(o: HubOptions) {
   /** Queues a `visitor` event; several changes in one tick make one event. */
   function emit(v: LiveVisitor) {
     pending.add(v);
+    if (local) unlisted.add(v);
     if (flushQueued) return;
     flushQueued = true;
     setImmediate(flush);
@@ -173,6 +185,7 @@ export function createHub(o: HubOptions) {
     flushQueued = false;
     flushTimer = undefined;
     const t = now();
+    relist(local!, t);
     const changes: { v: LiveVisitor; key: string; prev?: { key: string; row: ListRow } }[] = [];
     let countsMove = false;
     for (const v of pending) {
@@ -237,6 +250,32 @@ export function createHub(o: HubOptions) {
     });
   }
 
+  /**
+   * Brings a single node's list up to `t`: the visitors whose time came (gone idle, or offline
+   * on HTTP) and those changed since, each put in place (or out) and given its next wake-up.
+   * A change found here goes to the feed like any other.
+   */
+  function relist(l: NonNullable<typeof local>, t: number) {
+    wakes.due(t, (v) => unlisted.add(v));
+    for (const v of unlisted) {
+      if (refresh(v, t, po)) emit(v);
+      if (v.online) l.set(rowOf(v), v, shownKey(v));
+      else l.remove(v.id);
+      const at = nextChange(v, po);
+      if (at < Infinity) wakes.at(v, at);
+    }
+    unlisted.clear();
+  }
+
+  /**
+   * After a connection opened or closed, or an HTTP request: presence may have changed (a
+   * `visitor` event) or only when it will (a new wake-up for the local list).
+   */
+  function presenceMoved(v: LiveVisitor) {
+    if (refresh(v, now(), po)) emit(v);
+    else if (local) unlisted.add(v);
+  }
+
   /** Tells the connection registry whether this node holds the visitor (a cluster). */
   function track(v: LiveVisitor) {
     if (!cluster) return;
@@ -284,6 +323,9 @@ export function createHub(o: HubOptions) {
     onEvict(v) {
       shown.delete(v);
       relisting.delete(v);
+      wakes.delete(v);
+      unlisted.delete(v);
+      local?.remove(v.id);
     },
   });
   const { visitors, serial } = registry;
@@ -497,19 +539,15 @@ export function createHub(o: HubOptions) {
    */
   function list(filter: Filter, q: string, page: ListPage): string {
     const extra = { plan: o.plan, lastEventId: events.lastId() };
+    const needle = needleOf(q);
     if (index) {
-      const { rows, total } = index.page(filter, needleOf(q), page.offset, page.limit);
-      const tail = JSON.stringify({ total, offset: page.offset, ...extra });
-      return (
-        '{"visitors":[' +
-        rows.join(',') +
-        '],"counts":' +
-        JSON.stringify(index.counts()) +
-        ',' +
-        tail.slice(1)
-      );
+      const { rows, total } = index.page(filter, needle, page.offset, page.limit);
+      return listBody(rows, index.counts(), total, page.offset, extra);
     }
-    return listJson(visitors.values(), filter, q, now(), o, extra, page, emit);
+    const l = local!;
+    relist(l, now());
+    const { rows, total } = l.page(filter, needle, page.offset, page.limit);
+    return listBody(rows.map(visitorJson), l.counts(), total, page.offset, extra);
   }
 
   /** Tells every online visitor whether agents are online. */
@@ -637,14 +675,14 @@ export function createHub(o: HubOptions) {
     attach(v: LiveVisitor, c: Conn) {
       v.sockets.add(c);
       track(v);
-      if (refresh(v, now(), po)) emit(v);
+      presenceMoved(v);
     },
     /** A WebSocket of the visitor closed. */
     detach(v: LiveVisitor, c: Conn) {
       v.sockets.delete(c);
       if (!v.sockets.size) setTyping(v, false);
       track(v);
-      if (refresh(v, now(), po)) emit(v);
+      presenceMoved(v);
     },
     /** An HTTP request of the visitor (keeps it online for HEARTBEAT_MS + 60 s). */
     touchHttp(v: LiveVisitor, streamDelta = 0) {
@@ -652,7 +690,7 @@ export function createHub(o: HubOptions) {
       v.httpSeenAt = v.lastSeenAt = t;
       v.streams += streamDelta;
       track(v);
-      if (refresh(v, t, po)) emit(v);
+      presenceMoved(v);
     },
     /** An agent message (see conversations.ts); rejects when the store is unreachable. */
     agentMessage: (

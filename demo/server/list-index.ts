@@ -1,8 +1,10 @@
 /**
- * The Visitors list kept sorted, for a cluster node: the online rows as the feed's `visitor`
- * events carry them, one array per filter in list order, and the counts, all maintained as rows
- * change. A page is a slice (O(page)), the counts are read as they are; only a search scans
- * (the rows of one filter, in order, against cached lowercase text).
+ * The Visitors list kept sorted, on every node: the online rows, one array per filter in list
+ * order, the counts, and a search index (search-index.ts), all maintained as rows change. A page
+ * is a slice (O(page)), the counts are read as they are, and a search reads only the rows under
+ * its rarest trigram. A single node feeds it from its own changes (hub.ts), a cluster node from
+ * the shared log (cluster-rows.ts); each entry carries an item, what a page answers: the row's
+ * JSON in a cluster, the live visitor on a single node.
  */
 import {
   FILTERS,
@@ -15,38 +17,77 @@ import {
   type Filter,
   type ListRow,
 } from '../shared/visitor-list';
+import { firstInOrder } from './first-in-order';
+import { createSearchIndex } from './search-index';
 
-/** A row held by the index: the row, its JSON as the feed carried it, what the list shows of it. */
-interface Entry {
+/** A row held by the index: the row, its item, what the list shows of it, its search text. */
+interface Entry<T> {
   row: ListRow;
-  json: string;
+  item: T;
   key: string;
-  hay: string | null;
+  hay: string;
+  /** Its slot in the search index. */
+  slot: number;
+  /** The last search that found it (see `page`). */
+  hit: number;
 }
 
 /**
  * What the list shows of a row, as a string to compare (presence.ts `shownKey` for a row):
  * without the fields that move on their own (activity, last seen) or have their own event (typing).
+ * Everything the order, the filters and the search read is in it.
  */
 export function rowKey(row: ListRow): string {
   const { lastActivityAt: _a, lastSeenAt: _s, typing: _t, ...shown } = row;
   return JSON.stringify(shown);
 }
 
-/** The index; see {@link createListIndex}. */
-export type ListIndex = ReturnType<typeof createListIndex>;
+/** A page of the list: which rows, from where. */
+export interface ListPage {
+  limit: number;
+  offset: number;
+}
 
-/** Creates an empty index. */
-export function createListIndex() {
-  const entries = new Map<string, Entry>();
-  const sorted = Object.fromEntries(FILTERS.map((f) => [f, [] as Entry[]])) as Record<
+/**
+ * The body of `GET /api/visitors` (docs/AGENT-API.md): the page's rows (JSON strings, in list
+ * order), the counts per filter (over online visitors, before `q`), then `total` (how many
+ * matched), `offset` and `extra`.
+ */
+export function listBody(
+  rows: string[],
+  counts: Counts,
+  total: number,
+  offset: number,
+  extra: Record<string, unknown>,
+): string {
+  const tail = JSON.stringify({ total, offset, ...extra });
+  return (
+    '{"visitors":[' + rows.join(',') + '],"counts":' + JSON.stringify(counts) + ',' + tail.slice(1)
+  );
+}
+
+/** The index; see {@link createListIndex}. */
+export type ListIndex<T = string> = ReturnType<typeof createListIndex<T>>;
+
+/**
+ * Below this share of a filter's rows (1 in N), a search's matches are put in order by
+ * selection; above it, walking the filter's sorted rows for the marked ones is cheaper.
+ */
+const WALK_SHARE = 32;
+
+/** Creates an empty index; a page answers the items given with the rows. */
+export function createListIndex<T = string>() {
+  const entries = new Map<string, Entry<T>>();
+  const sorted = Object.fromEntries(FILTERS.map((f) => [f, [] as Entry<T>[]])) as Record<
     Filter,
-    Entry[]
+    Entry<T>[]
   >;
+  const search = createSearchIndex<Entry<T>>();
   let counts = noCounts();
+  let searches = 0;
 
   /** Where `e` is (or would go) in `list`: the first entry not before it. */
-  function position(list: Entry[], e: Entry): number {
+  function position(list: Entry<T>[], e: Entry<T>): number {
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
@@ -57,44 +98,78 @@ export function createListIndex() {
     return lo;
   }
 
-  function remove(id: string) {
-    const old = entries.get(id);
-    if (!old) return;
-    entries.delete(id);
-    countRow(counts, old.row, -1);
+  /** Takes `e` out of the sorted lists and the counts (not out of `entries` or the search). */
+  function unplace(e: Entry<T>) {
+    countRow(counts, e.row, -1);
     for (const f of FILTERS) {
-      if (!MATCH[f](old.row)) continue;
+      if (!MATCH[f](e.row)) continue;
       const list = sorted[f];
-      const i = position(list, old);
+      const i = position(list, e);
       // The order is total (ties broken by id), so the entry is where the search lands.
-      if (list[i] === old) list.splice(i, 1);
+      if (list[i] === e) list.splice(i, 1);
       else {
-        const j = list.indexOf(old);
+        const j = list.indexOf(e);
         if (j >= 0) list.splice(j, 1);
       }
     }
   }
 
+  function place(e: Entry<T>) {
+    countRow(counts, e.row, 1);
+    for (const f of FILTERS) if (MATCH[f](e.row)) sorted[f].splice(position(sorted[f], e), 0, e);
+  }
+
+  function remove(id: string) {
+    const old = entries.get(id);
+    if (!old) return;
+    entries.delete(id);
+    unplace(old);
+    search.remove(old.slot);
+  }
+
+  /** A new entry, in `entries` and the search, not yet placed. */
+  function enter(row: ListRow, item: T, key: string): Entry<T> {
+    const e: Entry<T> = { row, item, key, hay: searchText(row), slot: -1, hit: 0 };
+    e.slot = search.add(e.hay, e);
+    entries.set(row.id, e);
+    return e;
+  }
+
   return {
-    /** Takes a row as the feed carried it: an online row is put in place, an offline one removed. */
-    set(row: ListRow, json: string) {
-      remove(row.id);
-      if (!row.online) return;
-      const e: Entry = { row, json, key: rowKey(row), hay: null };
-      entries.set(row.id, e);
-      countRow(counts, row, 1);
-      for (const f of FILTERS) if (MATCH[f](row)) sorted[f].splice(position(sorted[f], e), 0, e);
+    /**
+     * Takes a row: an online row is put in place, an offline one removed. `key` is
+     * {@link rowKey} of the row when the caller has it; a row with the same key as the one held
+     * only replaces it (same place, same search text).
+     */
+    set(row: ListRow, item: T, key = rowKey(row)) {
+      const old = entries.get(row.id);
+      if (!row.online) return remove(row.id);
+      if (old?.key === key) {
+        old.row = row;
+        old.item = item;
+        return;
+      }
+      if (old) {
+        unplace(old);
+        old.row = row;
+        old.item = item;
+        old.key = key;
+        const hay = searchText(row);
+        if (hay !== old.hay) search.update(old.slot, (old.hay = hay));
+        place(old);
+        return;
+      }
+      place(enter(row, item, key));
     },
     /**
      * Takes many rows at once (a node loading the list at start): the rows go in unsorted, then
      * each filter is sorted once, instead of one insertion each.
      */
-    load(rows: { row: ListRow; json: string }[]) {
-      for (const { row, json } of rows) {
+    load(rows: { row: ListRow; item: T }[]) {
+      for (const { row, item } of rows) {
         remove(row.id);
         if (!row.online) continue;
-        const e: Entry = { row, json, key: rowKey(row), hay: null };
-        entries.set(row.id, e);
+        const e = enter(row, item, rowKey(row));
         countRow(counts, row, 1);
         for (const f of FILTERS) if (MATCH[f](row)) sorted[f].push(e);
       }
@@ -113,26 +188,40 @@ export function createListIndex() {
     clear() {
       entries.clear();
       for (const f of FILTERS) sorted[f] = [];
+      search.clear();
       counts = noCounts();
     },
     /**
-     * The rows of `filter` matching `needle` (lowercase, '' for all) from `offset`, at most
-     * `limit`, as JSON strings, and how many match in all.
+     * The items of the rows of `filter` matching `needle` (lowercase, '' for all) from
+     * `offset`, at most `limit`, in list order, and how many match in all.
      */
     page(filter: Filter, needle: string, offset: number, limit: number) {
       const list = sorted[filter];
-      if (!needle) {
-        const rows = list.slice(offset, offset + limit).map((e) => e.json);
-        return { rows, total: list.length };
+      if (!needle)
+        return { rows: list.slice(offset, offset + limit).map((e) => e.item), total: list.length };
+      const match = MATCH[filter];
+      const pass = ++searches;
+      const found: Entry<T>[] = [];
+      const indexed = search.find(needle, (e) => {
+        if (!match(e.row)) return;
+        e.hit = pass;
+        found.push(e);
+      });
+      if (!indexed)
+        // A needle too short for the index: the rows of the filter, in order.
+        for (const e of list) if (e.hay.includes(needle)) found.push(e);
+      const total = found.length;
+      const end = Math.min(offset + limit, total);
+      if (offset >= end) return { rows: [], total };
+      let first: Entry<T>[];
+      if (!indexed) first = found;
+      else if (total * WALK_SHARE < list.length)
+        first = firstInOrder(found, end, (a, b) => compareRows(a.row, b.row));
+      else {
+        first = [];
+        for (const e of list) if (e.hit === pass && first.push(e) >= end) break;
       }
-      const rows: string[] = [];
-      let total = 0;
-      for (const e of list) {
-        if (!(e.hay ??= searchText(e.row)).includes(needle)) continue;
-        if (total >= offset && rows.length < limit) rows.push(e.json);
-        total++;
-      }
-      return { rows, total };
+      return { rows: first.slice(offset, end).map((e) => e.item), total };
     },
   };
 }

@@ -1,22 +1,11 @@
 /**
  * The live presence index: every visitor this process has seen, in a Map, with what docs/AGENT-API.md
- * derives from it (online, active, status, filters, search). The agent list is computed here,
- * from memory, without touching the database.
+ * derives from it (online, active, status, its list row). The agent list is kept from these rows
+ * by list-index.ts, from memory, without touching the database.
  */
 import type { Message, ServerFrame, Variable, VariableValue } from '../../src/protocol';
-import {
-  MATCH,
-  compareRows,
-  countRow,
-  noCounts,
-  searchText,
-  type Counts,
-  type Filter,
-  type ListRow,
-  type Status,
-} from '../shared/visitor-list';
+import type { ListRow, Status } from '../shared/visitor-list';
 import { countryRef } from './country';
-import { firstInOrder } from './first-in-order';
 import { rowKey } from './list-index';
 import type { StoredConversation, StoredVisitor } from './store';
 
@@ -45,10 +34,9 @@ export interface LiveVisitor extends StoredVisitor {
   /** online / active as last computed by `refresh`. */
   online: boolean;
   active: boolean;
-  /** Cached row, its JSON and its lowercase search text; null when something changed. */
+  /** Cached row and its JSON; null when something changed. */
   row: ListRow | null;
   json: string | null;
-  haystack: string | null;
   /** Activity not yet written to the database (written in batches). */
   dirty: boolean;
   /** In a cluster: this node told the connection registry it holds the visitor. */
@@ -91,9 +79,21 @@ export function refresh(v: LiveVisitor, now: number, o: PresenceOptions): boolea
   return true;
 }
 
-/** Drops the cached JSON and search text after a change. */
+/** Drops the cached row and JSON after a change. */
 export function changed(v: LiveVisitor): void {
-  v.row = v.json = v.haystack = null;
+  v.row = v.json = null;
+}
+
+/**
+ * When `refresh` would next find a change with nothing else happening (the visitor going idle,
+ * or an HTTP visitor going offline); Infinity when only an event can change it.
+ */
+export function nextChange(v: LiveVisitor, o: PresenceOptions): number {
+  if (!v.online) return Infinity;
+  let at = v.active ? v.lastActivityAt + o.activeWindowMs : Infinity;
+  if (!v.sockets.size && !v.streams && v.httpSeenAt > 0 && !o.remote?.(v))
+    at = Math.min(at, v.httpSeenAt + o.heartbeatMs + 60_000);
+  return at;
 }
 
 export const autoMessageReceived = (v: LiveVisitor) => v.amVisit > 0 && v.amVisit == v.visits;
@@ -178,49 +178,3 @@ export function visitorJson(v: LiveVisitor): string {
  * Equal keys mean a change the list does not show, which sends no `visitor` event.
  */
 export const shownKey = (v: LiveVisitor): string => rowKey(rowOf(v));
-
-/** Lowercase text `q` searches, cached. */
-const haystack = (v: LiveVisitor) => (v.haystack ??= searchText(rowOf(v)));
-
-/** A page of the list: which rows, from where. */
-export interface ListPage {
-  limit: number;
-  offset: number;
-}
-
-/**
- * `GET /api/visitors`: the online visitors matching `filter` and `q`, in the shared list order,
- * the page `offset`..`offset + limit` of them, with `total` (how many matched) and the counts per
- * filter (over online visitors, before `q`), as a JSON body built from the cached visitor
- * strings. `onChange` hears visitors whose online or active state the scan found changed.
- */
-export function listJson(
-  visitors: Iterable<LiveVisitor>,
-  filter: Filter,
-  q: string,
-  now: number,
-  o: PresenceOptions,
-  extra: Record<string, unknown>,
-  page: ListPage,
-  onChange?: (v: LiveVisitor) => void,
-): string {
-  const counts: Counts = noCounts();
-  const found: LiveVisitor[] = [];
-  const needle = q.trim().toLowerCase();
-  const keep = MATCH[filter];
-  for (const v of visitors) {
-    if (refresh(v, now, o)) onChange?.(v);
-    if (!v.online) continue;
-    const r = rowOf(v);
-    countRow(counts, r, 1);
-    if (keep(r) && (!needle || haystack(v).includes(needle))) found.push(v);
-  }
-  const first = firstInOrder(found, page.offset + page.limit, (a, b) =>
-    compareRows(rowOf(a), rowOf(b)),
-  );
-  let body = '{"visitors":[';
-  for (let i = page.offset; i < first.length; i++)
-    body += (i > page.offset ? ',' : '') + visitorJson(first[i]!);
-  const tail = JSON.stringify({ total: found.length, offset: page.offset, ...extra });
-  return body + '],"counts":' + JSON.stringify(counts) + ',' + tail.slice(1);
-}

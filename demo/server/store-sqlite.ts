@@ -87,7 +87,16 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
       `SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?)
        ORDER BY id`,
     ),
-    lastMessage: db.prepare('SELECT * FROM messages WHERE visitor_id = ? ORDER BY id DESC LIMIT 1'),
+    // The last message of the newest conversation with messages (messages only go into the open
+    // conversation, so it is the visitor's newest), through the conversation indexes: ordering
+    // the visitor's messages by id read every newer message of everyone (store-postgres.ts).
+    lastMessage: db.prepare(
+      `SELECT * FROM messages WHERE conversation_id = (
+         SELECT c.id FROM conversations c WHERE c.visitor_id = ?
+           AND EXISTS (SELECT 1 FROM messages x WHERE x.conversation_id = c.id)
+         ORDER BY c.id DESC LIMIT 1)
+       ORDER BY id DESC LIMIT 1`,
+    ),
     block: db.prepare('INSERT INTO blocks (visitor_id, blocked_at) VALUES (?, ?)'),
     unblock: db.prepare(
       'UPDATE blocks SET unblocked_at = ? WHERE visitor_id = ? AND unblocked_at IS NULL',
@@ -152,6 +161,16 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
     async loadVisitor(id) {
       const r = q.visitor.get(id) as Row | undefined;
       return r && toVisitor(r, log);
+    },
+    async loadState(id) {
+      const r = q.visitor.get(id) as Row | undefined;
+      if (!r) return undefined;
+      const last = q.lastMessage.get(id) as Row | undefined;
+      return {
+        visitor: toVisitor(r, log),
+        conversation: toConversation(q.openConversation.get(id) as Row | undefined),
+        lastMessage: last ? toMessage(last) : null,
+      };
     },
     async insertVisitor(v) {
       insert(v);

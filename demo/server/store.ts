@@ -166,6 +166,13 @@ export interface StoredAutomation {
   updatedAt: number;
 }
 
+/** A visitor as a node holds it: its row, its open conversation, its last message. */
+export interface VisitorState {
+  visitor: StoredVisitor;
+  conversation: StoredConversation | undefined;
+  lastMessage: Message | null;
+}
+
 /** The persistence layer; every call may reject when the database is unreachable. */
 export interface Store {
   /** Which engine: `/healthz` says it. */
@@ -173,6 +180,11 @@ export interface Store {
   /** Schema version after migrating. */
   version: number;
   loadVisitor(id: string): Promise<StoredVisitor | undefined>;
+  /**
+   * The visitor with its open conversation and last message (what a node holds in memory), in
+   * one round trip where the engine allows; undefined for an unknown id.
+   */
+  loadState(id: string): Promise<VisitorState | undefined>;
   insertVisitor(v: StoredVisitor): Promise<void>;
   saveVisitor(v: StoredVisitor): Promise<void>;
   /** Saves many visitors in one transaction (the batched activity writes). */

@@ -57,7 +57,6 @@ export function createRegistry(o: RegistryOptions) {
       active: false,
       row: null,
       json: null,
-      haystack: null,
       dirty: false,
       here: false,
     });
@@ -66,13 +65,8 @@ export function createRegistry(o: RegistryOptions) {
   }
 
   async function load(id: string): Promise<LiveVisitor | undefined> {
-    const s = await store.loadVisitor(id);
-    if (!s) return undefined;
-    const [conversation, lastMessage] = await Promise.all([
-      store.openConversation(id),
-      store.lastMessage(id),
-    ]);
-    return adopt(s, conversation ?? null, lastMessage);
+    const s = await store.loadState(id);
+    return s && adopt(s.visitor, s.conversation ?? null, s.lastMessage);
   }
 
   return {
@@ -88,10 +82,21 @@ export function createRegistry(o: RegistryOptions) {
       }
       return p;
     },
-    /** Stores a new visitor and holds it. */
-    async create(s: StoredVisitor): Promise<LiveVisitor> {
-      await store.insertVisitor(s);
-      return adopt(s, null, null);
+    /**
+     * Holds a new visitor before it is stored, so its first hello can fill it in and store it
+     * whole with `insert` (one write instead of an insert and a save). Nobody else can act as it
+     * meanwhile: its token has not left the server yet.
+     */
+    fresh: (s: StoredVisitor): LiveVisitor => adopt(s, null, null),
+    /** Stores a visitor held by `fresh`; when that fails it is no longer held. */
+    async insert(v: LiveVisitor) {
+      try {
+        await store.insertVisitor(v);
+        v.dirty = false;
+      } catch (e) {
+        if (visitors.get(v.id) === v) visitors.delete(v.id);
+        throw e;
+      }
     },
     /**
      * Runs `fn` after every earlier operation on the visitor `id` finished (failed ones too).
@@ -113,12 +118,9 @@ export function createRegistry(o: RegistryOptions) {
      * object (a pending bot answer checks it). Call it inside `serial`.
      */
     async reload(v: LiveVisitor): Promise<void> {
-      const [s, conversation, lastMessage] = await Promise.all([
-        store.loadVisitor(v.id),
-        store.openConversation(v.id),
-        store.lastMessage(v.id),
-      ]);
-      if (!s) return;
+      const state = await store.loadState(v.id);
+      if (!state) return;
+      const { visitor: s, conversation, lastMessage } = state;
       const activity = Math.max(v.lastActivityAt, s.lastActivityAt);
       const seen = Math.max(v.lastSeenAt, s.lastSeenAt);
       Object.assign(v, s, { lastActivityAt: activity, lastSeenAt: seen });

@@ -2,11 +2,7 @@ import { isHexColor } from './color';
 import { bool, num, str, type Schema } from './config-check';
 import type { Kernel } from './kernel';
 
-/*
- * The config keys only the chat layer and the UI read: where the launcher sits, its colour, the
- * privacy notice, the auto-message rules, sounds. The kernel leaves them unchecked
- * (core/config.ts), so neither their checks nor their warnings cost the pre-`load` bundle.
- */
+/* The config keys only the chat layer and the UI read, checked here: not before `load`. */
 
 /** Boolean keys of the chat layer; all default to false. */
 const BOOLEANS =

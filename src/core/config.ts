@@ -118,12 +118,9 @@ const SCHEMA: Schema = {
 };
 
 /**
- * Validates the keys of the raw config (from `window._smartsupp` or `createWidget` options)
- * that the kernel reads. Wrong types warn and fall back to the default; every other key goes
- * into `other` as it is, unchecked: the chat layer resolves its own keys from there
- * (core/chat-config.ts, kept out of the pre-`load` bundle) and warns about those nobody knows.
- * Never throws; returns `undefined` config `key` as an empty string (the caller decides what a
- * missing key means).
+ * Validates the config keys the kernel reads (from `window._smartsupp` or `createWidget`): a
+ * wrong type warns and keeps the default. The other keys go into `other` unchecked (the chat
+ * layer's: core/chat-config.ts). Never throws; a missing `key` is an empty string.
  */
 export function resolveConfig(
   raw: unknown,

@@ -100,27 +100,25 @@ export async function loadIdentity(deps: IdentityDeps): Promise<Identity> {
   return save(deps, id ? seen(id, t) : fresh(deps.newId(), t));
 }
 
-/** Records that the visitor was seen now (called at most every heartbeat); saves. Returns the updated identity (may start a new visit if the gap passed). */
-export function touchIdentity(deps: IdentityDeps, identity: Identity): Promise<Identity> {
-  return save(deps, seen(identity, deps.now()));
+/**
+ * Saves `id` and returns it at once, to hold before the write ends: a later change then starts
+ * from it (a heartbeat's touch used to write a welcome's token away), writes in call order.
+ */
+export function saveIdentity(deps: IdentityDeps, id: Identity): Identity {
+  void save(deps, id);
+  return id;
 }
 
-/** Saves a server-issued token. */
-export function saveToken(
-  deps: IdentityDeps,
-  identity: Identity,
-  token: string,
-): Promise<Identity> {
-  return save(deps, { ...identity, token });
-}
+/** The visitor seen now (at most every heartbeat; a new visit after the gap), saved as {@link saveIdentity} does. */
+export const touchIdentity = (deps: IdentityDeps, identity: Identity): Identity =>
+  saveIdentity(deps, seen(identity, deps.now()));
 
 /**
- * A new visitor (logout): a fresh identity, saved over the old one, its vid in the cookie (which
- * so never keeps the old vid: no separate clearing needed).
+ * A new visitor (logout): a fresh identity, saved over the old one as {@link saveIdentity} does;
+ * its vid goes in the cookie, so the old one needs no clearing.
  */
-export function newIdentity(deps: IdentityDeps): Promise<Identity> {
-  return save(deps, fresh(deps.newId(), deps.now()));
-}
+export const newIdentity = (deps: IdentityDeps): Identity =>
+  saveIdentity(deps, fresh(deps.newId(), deps.now()));
 
 /** A returning visitor is on their second visit or later. */
 export function isReturning(identity: Identity): boolean {

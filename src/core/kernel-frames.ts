@@ -21,7 +21,7 @@ export interface FrameRouter {
  */
 export function createFrameRouter(
   k: KernelInternals,
-  saveToken: (id: Identity, token: string) => Promise<Identity>,
+  saveIdentity: (id: Identity) => Identity,
   needChat?: () => void,
 ): FrameRouter {
   const { warn } = k;
@@ -51,10 +51,8 @@ export function createFrameRouter(
           const id = k.identity;
           const vid = f.vid as string;
           const token = f.token as string | undefined;
-          if (id && (vid != id.vid || token)) {
-            k.identity = { ...id, vid };
-            if (token) void saveToken(k.identity, token).then((i) => (k.identity = i));
-          }
+          // Held at once: a hello without the token would make a new visitor.
+          if (id && (vid != id.vid || token)) k.identity = saveIdentity({ ...id, vid, token });
           setBlocked(f.blocked === true);
           k.set({ agentsOnline: f.online !== false, vid });
         } else if (t == 'blocked' || t == 'unblocked') setBlocked(t == 'blocked');

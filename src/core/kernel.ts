@@ -17,7 +17,7 @@ import {
   createVidCookie,
   loadIdentity,
   newIdentity,
-  saveToken,
+  saveIdentity,
   touchIdentity,
   type Identity,
   type IdentityDeps,
@@ -64,9 +64,8 @@ export interface Kernel {
    */
   readonly config: ResolvedConfig;
   /**
-   * Completes the config with the keys of `schema` (the chat layer's: core/chat-config.ts) from
-   * those the kernel did not read, checked and warned about like the kernel's own, over
-   * `defaults`. Returns the names of the keys neither knows.
+   * Completes the config with the chat layer's `schema` (over `defaults`), checked like the
+   * kernel's keys; returns the names of keys neither knows.
    */
   completeConfig(schema: Schema, defaults: object): string[];
   /** The config keys the kernel does not read, unchecked, on a prototype-free object. */
@@ -125,7 +124,7 @@ export interface Kernel {
    * Starts over as a new visitor (`logout`): a new identity, saved, and an empty visitor in
    * memory. The chat layer deletes what was stored first (STORE_KEYS, `visitor` among them).
    */
-  resetIdentity(): Promise<Identity>;
+  resetIdentity(): Identity;
   /**
    * The visitor's channel to their other tabs (core/tabs.ts), once booted, where the browser
    * has BroadcastChannel: the connection relay and the chat layer's mirror share it.
@@ -266,9 +265,9 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
       for (const key of keys) void backing.del(key);
       k.store = createConsentStore(backing, false);
     },
-    async resetIdentity() {
+    resetIdentity() {
       k.visitor = blankVisitor();
-      return (k.identity = await newIdentity(deps));
+      return (k.identity = newIdentity(deps));
     },
     booted: Promise.resolve(),
     destroy() {
@@ -281,7 +280,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
     },
   };
 
-  const frames = createFrameRouter(k, (id, token) => saveToken(deps, id, token), needChat);
+  const frames = createFrameRouter(k, (id) => saveIdentity(deps, id), needChat);
   const listener: TransportListener = { frame: frames.frame, status: onStatus };
 
   function onStatus(status: ConnectionStatus) {
@@ -301,7 +300,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
         const id = k.identity;
         if (id && now() - lastTouch > 10000) {
           lastTouch = now();
-          void touchIdentity(deps, id).then((i) => (k.identity = i));
+          k.identity = touchIdentity(deps, id);
         }
       },
       now,

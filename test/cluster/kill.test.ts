@@ -3,6 +3,7 @@
  * visitor is on is killed without warning (kill -9); its visitor is offline on the other node
  * within 15 s, reconnects there, and the conversation carries on with nothing lost or doubled.
  */
+import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usePostgres } from '../helpers/postgres';
 import { redisAvailable, startRedis, type TestRedis } from '../helpers/redis';
@@ -72,5 +73,56 @@ describe.runIf(postgres.available && withRedis)('a node killed without warning',
     const mine = detail.messages.filter((m: Frame) => m.from != 'bot').map((m: Frame) => m.text);
     expect(mine).toEqual(['acknowledged before the crash', 'after the crash', 'still here']);
     again.c.close();
+  }, 60_000);
+
+  it('takes a known visitor back under its own id on the other node right after the kill, before it is taken for dead', async () => {
+    const databaseUrl = await postgres.server().freshDatabase();
+    const a = await node(databaseUrl, 'node-c');
+    const b = await node(databaseUrl, 'node-d');
+    const { c, vid, token, welcome } = await visit(a.url);
+    expect(typeof welcome.token).toBe('string');
+    // A closed conversation, then an open one with messages both ways: the state a node loads.
+    c.send({ t: 'msg', cid: 'o1', text: 'an older question', at: Date.now() });
+    await c.next('ack', 5000);
+    expect((await api(a as never, 'DELETE', `/api/visitors/${vid}/conversation`)).status).toBe(200);
+    const opened = await api(a as never, 'POST', `/api/visitors/${vid}/conversation`, {
+      text: 'Can I help?',
+    });
+    expect(opened.status).toBe(201);
+    c.send({ t: 'msg', cid: 'o2', text: 'yes please', at: Date.now() });
+    await c.next('ack', 5000);
+
+    // Incarnations the others took for dead (`vc:dead:<inc>`, connections-redis.ts).
+    const raw = new Redis(redis!.url);
+    const dead = async () => (await raw.keys('vc:dead:*')).length;
+    try {
+      const deadBefore = await dead();
+      a.proc.kill('SIGKILL');
+      expect(await a.exited).toBe('SIGKILL');
+      // At once, while node B still counts node A alive: the widget's hello with its id and token.
+      const again = await visit(b.url, { vid, token });
+      expect(again.welcome.vid).toBe(vid);
+      expect(again.welcome.token).toBeUndefined();
+      const mine = again.welcome.messages.filter((m: Frame) => m.from != 'bot');
+      expect(mine.map((m: Frame) => m.text)).toEqual(['Can I help?', 'yes please']);
+      // Node B then takes node A for dead and its visitors offline: this one, connected to B,
+      // is listed online once that is done.
+      await until(async () => (await dead()) > deadBefore, 20_000);
+      await until(
+        async () =>
+          ((await api(b as never, 'GET', '/api/visitors?q=' + vid)).json as Frame).visitors.some(
+            (v: Frame) => v.id == vid && v.online,
+          ),
+        10_000,
+      );
+      const reply = await api(b as never, 'POST', `/api/visitors/${vid}/messages`, {
+        text: 'here',
+      });
+      expect(reply.status).toBe(201);
+      expect((await again.c.next('msg', 5000)).m.text).toBe('here');
+      again.c.close();
+    } finally {
+      raw.disconnect();
+    }
   }, 60_000);
 });

@@ -5,12 +5,13 @@ import {
   isReturning,
   loadIdentity,
   newIdentity,
-  saveToken,
+  saveIdentity,
   touchIdentity,
   VISIT_GAP_MS,
   type IdentityDeps,
 } from '../../src/core/identity';
 import { createMemoryStore, type KeyValueStore } from '../../src/core/storage';
+import { flush } from '../helpers/widget';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2025, 0, 1, 9);
@@ -183,8 +184,9 @@ describe('loadIdentity', () => {
     const { deps } = setup({ store: failing });
     const id = await loadIdentity(deps);
     expect(id.vid).toBe('visitor-0001-' + T0);
-    await expect(touchIdentity(deps, id)).resolves.toMatchObject({ vid: id.vid });
-    await expect(newIdentity(deps)).resolves.toMatchObject({ visits: 1 });
+    expect(touchIdentity(deps, id)).toMatchObject({ vid: id.vid });
+    expect(newIdentity(deps)).toMatchObject({ visits: 1 });
+    await flush();
   });
 });
 
@@ -193,8 +195,9 @@ describe('touchIdentity', () => {
     const { store, clock, deps } = setup();
     const id = await loadIdentity(deps);
     clock.now += 10 * MINUTE;
-    const touched = await touchIdentity(deps, id);
+    const touched = touchIdentity(deps, id);
     expect(touched).toEqual({ ...id, lastSeenAt: T0 + 10 * MINUTE });
+    await flush();
     expect(await store.get('identity')).toEqual(touched);
   });
 
@@ -202,20 +205,21 @@ describe('touchIdentity', () => {
     const { clock, deps } = setup();
     const id = await loadIdentity(deps);
     clock.now += VISIT_GAP_MS - 1;
-    const still = await touchIdentity(deps, id);
+    const still = touchIdentity(deps, id);
     expect(still.visits).toBe(1);
     clock.now += VISIT_GAP_MS;
-    const next = await touchIdentity(deps, still);
+    const next = touchIdentity(deps, still);
     expect(next.visits).toBe(2);
     expect(next.visitStartedAt).toBe(clock.now);
   });
 });
 
-describe('saveToken', () => {
+describe('saveIdentity', () => {
   it('keeps the server token across reloads', async () => {
     const { store, clock, deps } = setup();
-    const id = await saveToken(deps, await loadIdentity(deps), 'server-token');
+    const id = saveIdentity(deps, { ...(await loadIdentity(deps)), token: 'server-token' });
     expect(id.token).toBe('server-token');
+    await flush();
     const reloaded = await loadIdentity(page(store, clock));
     expect(reloaded.token).toBe('server-token');
     expect(reloaded.vid).toBe(id.vid);
@@ -225,10 +229,11 @@ describe('saveToken', () => {
 describe('newIdentity', () => {
   it('makes a new visitor, saved over the old identity (logout)', async () => {
     const { store, clock, deps } = setup();
-    const old = await saveToken(deps, await loadIdentity(deps), 'tok');
+    const old = saveIdentity(deps, { ...(await loadIdentity(deps)), token: 'tok' });
     clock.now += MINUTE;
 
-    const id = await newIdentity(deps);
+    const id = newIdentity(deps);
+    await flush();
     expect(id.vid).not.toBe(old.vid);
     expect(id).toEqual({
       vid: 'visitor-0002-' + clock.now,
@@ -250,7 +255,8 @@ describe('vid cookie', () => {
     expect(jar.value).toBe(id.vid);
     jar.value = undefined;
     clock.now += MINUTE;
-    await touchIdentity(deps, id);
+    touchIdentity(deps, id);
+    await flush();
     expect(jar.value).toBe(id.vid);
   });
 
@@ -325,14 +331,16 @@ describe('vid cookie', () => {
     const { store, deps } = setup({ cookie: throwing });
     const id = await loadIdentity(deps);
     expect(await store.get('identity')).toEqual(id);
-    await expect(newIdentity(deps)).resolves.toMatchObject({ visits: 1 });
+    expect(newIdentity(deps)).toMatchObject({ visits: 1 });
+    await flush();
   });
 
   it('a new identity puts its id in the cookie over the old one', async () => {
     const { jar, cookie } = memoryCookie();
     const { deps } = setup({ cookie });
     const old = await loadIdentity(deps);
-    const id = await newIdentity(deps);
+    const id = newIdentity(deps);
+    await flush();
     expect(jar.value).toBe(id.vid);
     expect(jar.value).not.toBe(old.vid);
   });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createKernel } from '../../src/core/kernel';
+import { createMemoryStore, type KeyValueStore } from '../../src/core/storage';
 import { installChat } from '../../src/core/widget';
 import { createMemoryTransport } from '../../src/transport/memory';
 import { createSpyStore, flush } from '../helpers/widget';
@@ -129,6 +130,79 @@ describe('visitor id reassigned by the server', () => {
       vid: 'server-given-id-0001',
       token: 'tok',
     });
+  });
+});
+
+/** A memory store whose writes wait until `release()` (a slow IndexedDB on a busy machine). */
+function slowStore() {
+  const inner = createMemoryStore();
+  const waiting: (() => void)[] = [];
+  let holding = false;
+  const store: KeyValueStore = {
+    get: (key) => inner.get(key),
+    del: (key) => inner.del(key),
+    async set(key, value) {
+      if (holding) await new Promise<void>((r) => waiting.push(r));
+      await inner.set(key, value);
+    },
+  };
+  return {
+    store,
+    inner,
+    hold: () => void (holding = true),
+    async release() {
+      holding = false;
+      while (waiting.length) {
+        waiting.shift()!();
+        await flush();
+      }
+    },
+  };
+}
+
+/** A new visitor's kernel whose first welcome (token `tok`) came while store writes wait. */
+async function welcomedWhileWritesWait() {
+  const slow = slowStore();
+  const transport = createMemoryTransport({ server: { welcome: false } });
+  const k = createKernel({ key: 'k', transport, storage: slow.store, logger: { warn: vi.fn() } });
+  kernels.push(k);
+  await k.booted;
+  await flush();
+  const vid = k.state.vid!;
+  slow.hold();
+  transport.server.push({ t: 'welcome', v: 1, vid, token: 'tok' });
+  await flush();
+  return { slow, transport, vid };
+}
+
+describe('the visitor token', () => {
+  it('keeps the token of a welcome when the visitor is active while the token is being saved', async () => {
+    const { slow, transport, vid } = await welcomedWhileWritesWait();
+    // Activity before the token is written: the heartbeat goes out and touches the identity.
+    window.dispatchEvent(new Event('pointerdown'));
+    await flush();
+    expect(transport.server.received.filter((f) => f.t == 'hb')).toHaveLength(1);
+    await slow.release();
+    // The next connection says hello as the same visitor, with its token, and so does a reload.
+    transport.server.disconnect();
+    transport.server.connect();
+    await flush();
+    const hellos = transport.server.received.filter((f) => f.t == 'hello');
+    expect(hellos).toHaveLength(2);
+    expect(hellos[1]).toMatchObject({ vid, token: 'tok' });
+    expect(await slow.inner.get('identity')).toMatchObject({ vid, token: 'tok' });
+  });
+
+  it('says hello with the token on a reconnect that comes before the token is written', async () => {
+    const { slow, transport, vid } = await welcomedWhileWritesWait();
+    transport.server.disconnect();
+    transport.server.connect();
+    await flush();
+    expect(transport.server.received.filter((f) => f.t == 'hello')[1]).toMatchObject({
+      vid,
+      token: 'tok',
+    });
+    await slow.release();
   });
 });
 

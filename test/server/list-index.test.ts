@@ -12,6 +12,7 @@ import {
   listed,
   matchesNeedle,
   noCounts,
+  searchText,
   type ListRow,
   type Status,
 } from '../../demo/shared/visitor-list';
@@ -74,13 +75,97 @@ describe('the sorted list of a cluster node', () => {
         }
   });
 
+  it('finds every search as a scan would while texts change, rows go and slots are reused', () => {
+    const random = mulberry32(77);
+    const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
+    const words = [
+      'Ada',
+      'ada@x.io',
+      'Łukasz',
+      'İstanbul',
+      'shoes',
+      'cart',
+      'Çay',
+      'a\nb',
+      '42',
+      'ß',
+    ];
+    const texted = (id: string): ListRow => ({
+      ...randomRow(random, id),
+      name: random() < 0.5 ? pick(words) + ' ' + pick(words) : null,
+      email: random() < 0.3 ? `${pick(words)}@${pick(words)}.test` : null,
+      currentPage: {
+        url: `https://shop.test/${pick(words)}/${Math.floor(random() * 50)}`,
+        title: pick(words) + ' – ' + pick(words),
+      },
+      country:
+        random() < 0.5
+          ? pick([
+              { code: 'DE', name: 'Germany' },
+              { code: 'TR', name: 'Türkiye' },
+            ])
+          : null,
+      variables: random() < 0.3 ? { plan: pick(words), n: Math.floor(random() * 100) } : null,
+    });
+    const index = createListIndex();
+    const truth = new Map<string, ListRow>();
+    const needles = [
+      '',
+      'a',
+      'ad',
+      'ada',
+      'ada@',
+      'shop.test/',
+      'i̇stanbul',
+      'łuk',
+      'ü',
+      '2\nde',
+      'x.io\n',
+      'https://',
+      'nobody',
+    ];
+    for (let round = 0; round < 8; round++) {
+      for (let step = 0; step < 400; step++) {
+        const id = 'v' + Math.floor(random() * 150);
+        const row = texted(id);
+        index.set(row, JSON.stringify(row));
+        if (row.online) truth.set(id, row);
+        else truth.delete(id);
+      }
+      // Substrings of texts that are held, across field boundaries too.
+      const held = [...truth.values()];
+      const sample = Array.from({ length: 10 }, () => {
+        const hay = searchText(pick(held));
+        const at = Math.floor(random() * hay.length);
+        return hay.slice(at, at + 1 + Math.floor(random() * 12));
+      });
+      for (const needle of [...needles, ...sample])
+        for (const filter of FILTERS) {
+          const all = held
+            .filter((r) => listed(r, filter) && matchesNeedle(r, needle))
+            .sort(compareRows)
+            .map((r) => r.id);
+          for (const [offset, limit] of [
+            [0, 500],
+            [3, 5],
+          ] as const) {
+            const page = index.page(filter, needle, offset, limit);
+            expect(page.total).toBe(all.length);
+            expect(page.rows.map((j) => JSON.parse(j).id)).toEqual(
+              all.slice(offset, offset + limit),
+            );
+          }
+        }
+    }
+  });
+
   it('loads many rows at once in the order and counts one insertion at a time gives', () => {
     const random = mulberry32(5);
     const one = createListIndex();
     const bulk = createListIndex();
     const rows = Array.from({ length: 500 }, (_, i) => randomRow(random, 'r' + i));
     for (const row of rows) one.set(row, JSON.stringify(row));
-    bulk.load(rows.map((row) => ({ row, json: JSON.stringify(row) })));
+    bulk.load(rows.map((row) => ({ row, item: JSON.stringify(row) })));
     expect(bulk.counts()).toEqual(one.counts());
     for (const filter of FILTERS)
       expect(bulk.page(filter, '', 0, 1000)).toEqual(one.page(filter, '', 0, 1000));

@@ -62,6 +62,41 @@ describe.each(engines)('the %s store', (_name, open) => {
     await s.close();
   });
 
+  it('reads a visitor with its open conversation and last message in one call, as three reads give', async () => {
+    const s = await open();
+    const v = visitor('st', { name: 'Ada', variables: { plan: 'pro' }, blockedAt: 9 });
+    await s.insertVisitor(v);
+    expect(await s.loadState('st')).toEqual({
+      visitor: v,
+      conversation: undefined,
+      lastMessage: null,
+    });
+    expect(await s.loadState('nobody')).toBeUndefined();
+    const first = await s.createConversation('st', 'visitor', 50);
+    await s.addMessage(first.id, 'st', { cid: 'q', from: 'visitor', text: 'hi', at: 60 });
+    await s.closeConversation(first.id, 70);
+    const c = await s.createConversation('st', 'agent', 80);
+    await s.saveConversation({ ...c, lastAgentAt: 90, bot: 'off' });
+    await s.addMessage(c.id, 'st', {
+      from: 'bot',
+      name: 'Eva',
+      text: 'Pick one',
+      replies: [{ label: 'Yes', value: 'yes' }],
+      at: 90,
+    });
+    const state = await s.loadState('st');
+    expect(state).toEqual({
+      visitor: await s.loadVisitor('st'),
+      conversation: await s.openConversation('st'),
+      lastMessage: await s.lastMessage('st'),
+    });
+    expect(state).toMatchObject({
+      conversation: { id: c.id, lastAgentAt: 90, bot: 'off' },
+      lastMessage: { from: 'bot', name: 'Eva', text: 'Pick one' },
+    });
+    await s.close();
+  });
+
   it('refuses a second visitor with the same id', async () => {
     const s = await open();
     await s.insertVisitor(visitor('dup'));
