@@ -157,9 +157,8 @@ describe('the npm package', () => {
     };
     visit('npm/ui.js');
     const bare = new Set([...seen.values()].flatMap((code) => importsOf(code)));
-    // Preact from the app, and nanoid (a dependency of the package: the file layer's client ids).
+    // Preact from the app (the file layer's client ids come from the kernel's nanoid: k.newId).
     expect([...bare].filter((m) => !m.startsWith('.')).sort()).toEqual([
-      'nanoid',
       'preact',
       'preact/hooks',
       'preact/jsx-runtime',

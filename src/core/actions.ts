@@ -5,6 +5,7 @@ import { BLOCKED, type Delivery } from './delivery';
 import { attempt } from './identity';
 import type { Kernel } from './kernel';
 import type { PageTracker } from './pageviews';
+import { STORE_KEYS } from './store-keys';
 import type { TabMessage } from './tabs';
 
 /** What the actions need besides the kernel. */
@@ -126,28 +127,31 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
         void k.store.persist().then(persistAll);
       } else if (kind == 'marketing' && !value && config.consentModeEnabled && k.store.persisting) {
         // Consent withdrawn: wipe the device and keep going in memory.
-        k.withdrawConsent();
+        k.withdrawConsent(STORE_KEYS);
         persistAll();
       } else k.save('consent', k.state.consent);
     },
     logout() {
-      void k.resetIdentity().then((id) => {
-        delivery.outbox.clear();
-        set({
-          vid: id.vid,
-          messages: [],
-          older: false,
-          loadingOlder: false,
-          unread: 0,
-          draft: '',
-          autoMessage: null,
-          open: false,
-          blocked: false,
-          visits: id.visits,
+      // The identity key too: the kernel then saves the new one over it.
+      void Promise.all(STORE_KEYS.map((key) => k.store.del(key).catch(() => {})))
+        .then(k.resetIdentity)
+        .then((id) => {
+          delivery.outbox.clear();
+          set({
+            vid: id.vid,
+            messages: [],
+            older: false,
+            loadingOlder: false,
+            unread: 0,
+            draft: '',
+            autoMessage: null,
+            open: false,
+            blocked: false,
+            visits: id.visits,
+          });
+          // A new hello on the same connection re-binds it to the new visitor.
+          if (k.state.connection == 'open') k.hello();
         });
-        // A new hello on the same connection re-binds it to the new visitor.
-        if (k.state.connection == 'open') k.hello();
-      });
     },
     on(event, fn) {
       emitter.on(event, fn);

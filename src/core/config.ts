@@ -1,6 +1,6 @@
 import type { Transport } from '../transport/types';
-import { isHexColor } from './color';
 import type { Warn } from './log';
+import { bool, num, resolveKeys, str, type Check, type Schema } from './config-check';
 import type { IgnoredSmartsuppKey } from './smartsupp-keys';
 
 /** Options a site owner sets on `window._smartsupp` (Smartsupp's names) plus ours. */
@@ -84,29 +84,14 @@ export interface ResolvedConfig extends Required<
   color?: string;
 }
 
-/** Boolean keys; all default to false. One list, because bytes matter in the core bundle. */
-const BOOLEANS =
-  'hideWidget hideMobileWidget requireLogin privacyNoticeEnabled privacyNoticeCheckRequired openOnTrigger consentModeEnabled marketingConsent titleBlink sound'.split(
-    ' ',
-  );
-
-/** Defaults, Smartsupp's where it has them. */
-export const DEFAULTS = {
-  orientation: 'right',
-  offsetX: 12,
-  offsetY: 24,
-  zIndex: 10000000,
+/** Defaults of the keys the kernel reads (the chat layer's: core/chat-config.ts). */
+const DEFAULTS = {
   lang: 'en',
   heartbeatMs: 30000,
-  rules: [],
-} as unknown as Omit<ResolvedConfig, 'key'>;
-for (const k of BOOLEANS) (DEFAULTS as unknown as Record<string, boolean>)[k] = false;
+  consentModeEnabled: false,
+  marketingConsent: false,
+};
 
-type Check = (value: unknown) => boolean;
-
-const str: Check = (v) => typeof v == 'string' && v.length > 0 && v.length < 2048;
-const num: Check = (v) => typeof v == 'number' && isFinite(v);
-const side: Check = (v) => v === 'left' || v === 'right';
 const url =
   (schemes: RegExp): Check =>
   (v) =>
@@ -120,59 +105,35 @@ const isTransport: Check = (v) =>
     typeof (v as Transport).send == 'function' &&
     typeof (v as Transport).close == 'function');
 
-/** Each known key with its check and a human description of the expected type. */
-const SCHEMA: Record<string, [Check, string]> = {
+/** The keys the kernel reads, with their checks. */
+const SCHEMA: Schema = {
   key: [str, 'a non-empty string'],
   server: [url(/^(https?|wss?):\/\//), 'an http(s) or ws(s) URL'],
   transport: [isTransport, "'websocket', 'http' or a transport object"],
-  orientation: [side, "'left' or 'right'"],
-  alignX: [side, "'left' or 'right'"],
-  offsetX: [num, 'a number'],
-  offsetY: [num, 'a number'],
-  zIndex: [num, 'a number'],
-  color: [isHexColor, "a colour like '#1a73e8'"],
   lang: [str, 'a language code'],
-  privacyNoticeUrl: [url(/^https?:\/\//), 'an http(s) URL'],
   cookieDomain: [str, 'a domain string'],
-  renderTo: [
-    (v) => str(v) || (typeof v == 'object' && v !== null && (v as Node).nodeType === 1),
-    'an element or an element id',
-  ],
   heartbeatMs: [(v) => num(v) && (v as number) >= 1000, 'a number of ms, at least 1000'],
-  rules: [Array.isArray, 'a list of rules'],
+  consentModeEnabled: [bool, 'a boolean'],
+  marketingConsent: [bool, 'a boolean'],
 };
-for (const k of BOOLEANS) SCHEMA[k] = [(v) => typeof v == 'boolean', 'a boolean'];
 
 /**
- * Validates raw config (from `window._smartsupp` or `createWidget` options). Wrong types warn
- * and fall back to the default; keys it does not know go into `unknown` (the chat layer warns
- * about those that are not Smartsupp's: smartsupp-keys.ts). Never throws; returns `undefined`
- * config `key` as an empty string (the caller decides what a missing key means).
+ * Validates the config keys the kernel reads (from `window._smartsupp` or `createWidget`): a
+ * wrong type warns and keeps the default. The other keys go into `other` unchecked (the chat
+ * layer's: core/chat-config.ts). Never throws; a missing `key` is an empty string.
  */
-export function resolveConfig(raw: unknown, warn: Warn, unknown: string[] = []): ResolvedConfig {
+export function resolveConfig(
+  raw: unknown,
+  warn: Warn,
+  other: Record<string, unknown> = Object.create(null),
+): ResolvedConfig {
   // No prototype: a key left unset reads undefined even where a host polluted Object.prototype.
   const out: Record<string, unknown> = Object.assign(Object.create(null), DEFAULTS, { key: '' });
   if (typeof raw != 'object' || raw === null) {
     if (raw !== undefined) warn('config must be an object; using defaults');
-    return out as unknown as ResolvedConfig;
+  } else {
+    resolveKeys(raw, SCHEMA, out, warn, (k, v) => (other[k] = v));
+    if (!out.key) warn('config "key" is missing');
   }
-  const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
-  // Own keys only: a polluted Object.prototype must not configure the widget.
-  for (const k of Object.keys(raw)) {
-    const value = (raw as Record<string, unknown>)[k];
-    const rule = has(SCHEMA, k) ? SCHEMA[k] : undefined;
-    if (!rule) {
-      unknown.push(k);
-      continue;
-    }
-    if (value === undefined) continue;
-    if (rule[0](value)) out[k] = value;
-    else warn('config "' + k + '" must be ' + rule[1] + '; using the default');
-  }
-  // Smartsupp's chat-code generator writes alignX for the side; orientation is today's name.
-  if (out.alignX && !has(raw, 'orientation')) out.orientation = out.alignX;
-  // alignY 'side' measured offsetY from the top; ours counts from the bottom, so it would misplace.
-  if (has(raw, 'alignY') && (raw as Config).alignY == 'side') out.offsetY = 24;
-  if (!out.key) warn('config "key" is missing');
   return out as unknown as ResolvedConfig;
 }

@@ -1,4 +1,3 @@
-import { nanoid } from 'nanoid';
 import { parseMessage, type Message, type ServerFrame, type WelcomeFrame } from '../protocol';
 import type { Kernel } from './kernel';
 import { createOutbox, type Outbox } from './outbox';
@@ -15,6 +14,7 @@ export type DeliveryKernel = Pick<
   | 'welcomed'
   | 'warn'
   | 'now'
+  | 'newId'
   | 'emitter'
   | 'doc'
   | 'destroyed'
@@ -179,7 +179,7 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
     },
     send(text, extra) {
       if (k.state.blocked) return BLOCKED;
-      const cid = nanoid();
+      const cid = k.newId();
       const m: Message = { id: cid, cid, from: 'visitor', text, at: k.now(), ...extra };
       outbox.add(m);
       upsert({ ...m, status: 'sending' });

@@ -1,4 +1,3 @@
-import { nanoid } from 'nanoid';
 import {
   MAX_COMMENT,
   isRecord,
@@ -279,7 +278,7 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
         const q = query();
         if (q instanceof Error) return reject(q);
         const u: Upload = {
-          cid: nanoid(),
+          cid: k.newId(),
           name: (name || (file as File).name || 'file').slice(0, 255),
           size: file.size,
           type: file.type,

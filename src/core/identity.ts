@@ -22,7 +22,7 @@ export interface IdentityDeps {
   newId: () => string;
   warn: Warn;
   /** Mirrors the vid in a cookie (the `cookieDomain` option) to share it across sub-domains. */
-  cookie?: { read(): string | undefined; write(vid: string): void; clear(): void };
+  cookie?: { read(): string | undefined; write(vid: string): void };
 }
 
 const KEY = 'identity';
@@ -113,13 +113,12 @@ export function saveIdentity(deps: IdentityDeps, id: Identity): Identity {
 export const touchIdentity = (deps: IdentityDeps, identity: Identity): Identity =>
   saveIdentity(deps, seen(identity, deps.now()));
 
-/** Forgets everything stored under `keys` plus the identity, then creates a new identity (logout). */
-export async function resetIdentity(deps: IdentityDeps, keys: string[]): Promise<Identity> {
-  attempt(() => deps.cookie?.clear());
-  // The identity key itself is overwritten by the save below.
-  await Promise.all(keys.map((k) => deps.store.del(k).catch(() => {})));
-  return save(deps, fresh(deps.newId(), deps.now()));
-}
+/**
+ * A new visitor (logout): a fresh identity, saved over the old one as {@link saveIdentity} does;
+ * its vid goes in the cookie, so the old one needs no clearing.
+ */
+export const newIdentity = (deps: IdentityDeps): Identity =>
+  saveIdentity(deps, fresh(deps.newId(), deps.now()));
 
 /** A returning visitor is on their second visit or later. */
 export function isReturning(identity: Identity): boolean {
@@ -140,6 +139,5 @@ export function createVidCookie(
   return {
     read: () => /(?:^|;\s*)vc_vid=([^;]*)/.exec(doc.cookie)?.[1],
     write: (vid) => void (doc.cookie = 'vc_vid=' + vid + attrs + 63072000),
-    clear: () => void (doc.cookie = 'vc_vid=' + attrs + 0),
   };
 }

@@ -9,13 +9,14 @@ import {
 import type { ConnectionStatus, TransportListener } from '../transport/types';
 import type { WidgetEvents } from './commands';
 import { resolveConfig, type Config, type ResolvedConfig } from './config';
+import { resolveKeys, type Schema } from './config-check';
 import { detectDevice } from './device';
 import { createEmitter, type Emitter } from './emitter';
 import { createFrameRouter } from './kernel-frames';
 import {
   createVidCookie,
   loadIdentity,
-  resetIdentity,
+  newIdentity,
   saveIdentity,
   touchIdentity,
   type Identity,
@@ -26,7 +27,6 @@ import { pageInfo } from './pageviews';
 import { createActivityTracker, type ActivityTracker } from './activity';
 import { createHeartbeat, type Heartbeat } from './heartbeat';
 import { timers } from './timers';
-import { STORE_KEYS } from './store-keys';
 import { createTabChannel, shareTransport, type TabChannel } from './tabs';
 import { offline } from '../transport/offline';
 import { kernelState, type WidgetState } from './state';
@@ -58,11 +58,22 @@ export interface KernelOptions extends Config {
  * the script-tag build. Internal: its shape may change between versions.
  */
 export interface Kernel {
+  /**
+   * The config: the keys the kernel reads, checked; the chat layer completes it with its own
+   * (core/chat-config.ts) before anything reads those.
+   */
   readonly config: ResolvedConfig;
-  /** Config keys resolveConfig did not know; the chat layer warns about the non-Smartsupp ones. */
-  readonly unknownKeys: readonly string[];
+  /**
+   * Completes the config with the chat layer's `schema` (over `defaults`), checked like the
+   * kernel's keys; returns the names of keys neither knows.
+   */
+  completeConfig(schema: Schema, defaults: object): string[];
+  /** The config keys the kernel does not read, unchecked, on a prototype-free object. */
+  readonly otherKeys: Readonly<Record<string, unknown>>;
   readonly warn: Warn;
   readonly now: () => number;
+  /** Makes an id (nanoid): the chat layer's client ids share the kernel's copy. */
+  readonly newId: () => string;
   readonly win?: Window;
   readonly doc?: Document;
   readonly device: Device;
@@ -72,6 +83,11 @@ export interface Kernel {
   readonly state: WidgetState;
   /** Applies a patch to the state, re-derives what follows from it and tells the subscribers. */
   set(patch: Partial<WidgetState>): void;
+  /**
+   * How `set` derives the fields that follow from the visitor and the config (`visible`,
+   * `customer`...): the chat layer's (core/derive.ts), on the new state, with the patch.
+   */
+  deriveState(fn: (state: WidgetState, patch: Partial<WidgetState>) => void): void;
   readonly subscribers: Set<(state: WidgetState) => void>;
   /** The consent-gated store in use (replaced when consent is withdrawn). */
   readonly store: ConsentStore;
@@ -99,10 +115,16 @@ export interface Kernel {
    * parseServerRecord). Returns the frames that arrived before, in order.
    */
   attachChat(frame: (f: Record<string, unknown>) => void): Record<string, unknown>[];
-  /** Marketing consent withdrawn: wipes what the device stored and keeps going in memory. */
-  withdrawConsent(): void;
-  /** Forgets the visitor (`logout`): a new identity, no stored data, an empty visitor. */
-  resetIdentity(): Promise<Identity>;
+  /**
+   * Marketing consent withdrawn: wipes `keys` (STORE_KEYS: the chat layer's list, kept out of
+   * the pre-`load` bundle) from the device and keeps going in memory.
+   */
+  withdrawConsent(keys: readonly string[]): void;
+  /**
+   * Starts over as a new visitor (`logout`): a new identity, saved, and an empty visitor in
+   * memory. The chat layer deletes what was stored first (STORE_KEYS, `visitor` among them).
+   */
+  resetIdentity(): Identity;
   /**
    * The visitor's channel to their other tabs (core/tabs.ts), once booted, where the browser
    * has BroadcastChannel: the connection relay and the chat layer's mirror share it.
@@ -127,8 +149,8 @@ const DB_NAME = 'visitor-chat';
  */
 export function createKernel(options: KernelOptions, needChat?: () => void): Kernel {
   const warn = createWarn(options.logger === undefined ? globalThis.console : options.logger);
-  const unknownKeys: string[] = [];
-  const config = resolveConfig(options, warn, unknownKeys);
+  const otherKeys: Record<string, unknown> = Object.create(null);
+  const config = resolveConfig(options, warn, otherKeys);
   const win = options.window || (typeof window == 'object' ? window : undefined);
   const doc = win?.document;
   const nav = win?.navigator;
@@ -140,14 +162,14 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
   const backing = options.storage || createIdbStore({ indexedDB: idb, warn });
   const vidCookie =
     config.cookieDomain && doc ? createVidCookie(doc, config.cookieDomain) : undefined;
-  let shownByApi = !config.hideWidget;
+  /** The chat layer's derived fields (visible, customer...): nothing reads them before it. */
+  let derive: Parameters<Kernel['deriveState']>[0] = () => {};
   let activity: ActivityTracker | undefined;
   let heartbeat: Heartbeat | undefined;
   let lastTouch = 0;
   /** The newest activity other tabs of this visitor reported (this tab leads their connection). */
   let remoteAt = 0;
   const activeAt = () => Math.max(activity ? activity.lastActivityAt : 0, remoteAt);
-  const saveVisitor = () => k.save('visitor', k.visitor);
   const deps: IdentityDeps = {
     get store() {
       return k.store;
@@ -163,9 +185,22 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
   const load = () => loadIdentity(deps);
   const k: KernelInternals = {
     config,
-    unknownKeys,
+    otherKeys,
+    deriveState: (fn) => void (derive = fn),
+    completeConfig(schema, defaults) {
+      const unknown: string[] = [];
+      resolveKeys(
+        otherKeys,
+        schema,
+        Object.assign(config, defaults) as unknown as Record<string, unknown>,
+        warn,
+        (key) => unknown.push(key),
+      );
+      return unknown;
+    },
     warn,
     now,
+    newId: nanoid,
     win,
     doc,
     device: nav ? detectDevice(nav.userAgent, nav.maxTouchPoints) : 'desktop',
@@ -174,16 +209,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
     state: kernelState(config, nav?.language) as WidgetState,
     subscribers: new Set(),
     set(patch) {
-      const v = k.visitor;
-      // Own keys only: `in` would see a `visible` a host added to Object.prototype.
-      if (Object.prototype.hasOwnProperty.call(patch, 'visible')) shownByApi = !!patch.visible;
-      const s = (k.state = { ...k.state, ...patch });
-      s.visible = shownByApi && !s.blocked && !(config.hideMobileWidget && k.device == 'mobile');
-      s.customer = v.customer;
-      s.profile = v.profile;
-      s.variables = v.variables;
-      s.group = v.group;
-      s.needsContactForm = config.requireLogin && !v.customer;
+      derive((k.state = { ...k.state, ...patch }), patch);
       for (const fn of k.subscribers) {
         try {
           // The newest state: a subscriber before this one may have changed it again.
@@ -198,7 +224,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
     visitor: blankVisitor(),
     updateVisitor(patch, state = {}) {
       k.visitor = { ...k.visitor, ...patch };
-      saveVisitor();
+      k.save('visitor', k.visitor);
       k.set(state);
     },
     send: (frame, final) => k.state.connection == 'open' && transport.send(frame, final),
@@ -235,15 +261,13 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
       k.pageStartedAt = now();
     },
     attachChat: (frame) => frames.attach(frame),
-    withdrawConsent() {
-      for (const key of STORE_KEYS) void backing.del(key);
+    withdrawConsent(keys) {
+      for (const key of keys) void backing.del(key);
       k.store = createConsentStore(backing, false);
     },
-    async resetIdentity() {
-      const id = (k.identity = await resetIdentity(deps, STORE_KEYS));
+    resetIdentity() {
       k.visitor = blankVisitor();
-      saveVisitor();
-      return id;
+      return (k.identity = newIdentity(deps));
     },
     booted: Promise.resolve(),
     destroy() {

@@ -81,7 +81,10 @@ export type ChatStateKey =
   | 'theme'
   | 'autoMessage';
 
-/** The fields the kernel's `set` derives on every change (from the visitor and the config). */
+/**
+ * The fields the kernel's `set` derives on every change (from the visitor and the config), once
+ * the chat layer has told it how (core/derive.ts).
+ */
 export type DerivedStateKey =
   'visible' | 'profile' | 'variables' | 'customer' | 'group' | 'needsContactForm';
 
@@ -89,8 +92,8 @@ export type DerivedStateKey =
 export type KernelState = Omit<WidgetState, ChatStateKey | DerivedStateKey>;
 
 /**
- * The state the presence kernel starts with. The derived fields come with the first `set` (boot
- * makes one before anything reads the state); the chat layer's fields (messages, unread, draft,
+ * The state the presence kernel starts with. The derived fields come with the chat layer's first
+ * `set` (nothing reads them before); the chat layer's fields (messages, unread, draft,
  * theme...) are set by installChat before anything reads them: they cost the pre-`load` bundle
  * nothing.
  */

@@ -1,6 +1,7 @@
 import { MAX_TEXT, parseServerRecord, type Message, type Profile } from '../protocol';
 import { createActions } from './actions';
 import { createAutoMessages, type AutoMessages } from './auto-messages';
+import { completeConfig } from './chat-config';
 import {
   runCommand,
   type CommandName,
@@ -9,6 +10,7 @@ import {
   type Listener,
 } from './commands';
 import { createDelivery } from './delivery';
+import { deriveState } from './derive';
 import { createFiles, type Files } from './files';
 import { afterLoadIdle } from './idle';
 import { createKernel, type Kernel, type KernelOptions } from './kernel';
@@ -124,7 +126,8 @@ export function installChat(
   filesModule?: () => Promise<FilesModule>,
 ): Widget {
   const { config, warn, emitter, win, doc } = k;
-  warnUnknownKeys(k.unknownKeys, warn, known);
+  warnUnknownKeys(completeConfig(k), warn, known);
+  deriveState(k);
   // Said here rather than by the kernel, like the unknown keys: the text costs bytes before `load`.
   if (typeof config.transport != 'object' && (config.transport || config.server))
     warn(

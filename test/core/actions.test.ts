@@ -374,6 +374,8 @@ describe('storage and consent', () => {
     expect(widget.state.vid).not.toBe(oldVid);
     expect(widget.state).toMatchObject({ messages: [], profile: {}, customer: false });
     expect(storage.data.get('identity')).toMatchObject({ vid: widget.state.vid });
+    // Nothing the device keeps mentions the old visitor (the chat layer wipes STORE_KEYS).
+    expect(JSON.stringify([...storage.data])).not.toMatch(/Ada|secret/);
     expect(frames('hello').at(-1)).toMatchObject({ vid: widget.state.vid });
   });
 });

@@ -20,6 +20,7 @@ function fakeKernel() {
   const warnings: string[] = [];
   const emitter = createEmitter<WidgetEvents>((w) => warnings.push(w));
   let clock = 1000;
+  let ids = 0;
   const k = {
     state: {
       messages: [],
@@ -47,6 +48,7 @@ function fakeKernel() {
     welcomed: true,
     warn: (w: string) => void warnings.push(w),
     now: () => (clock += 1),
+    newId: () => 'c' + ++ids,
     emitter,
     doc: undefined,
     destroyed: false,

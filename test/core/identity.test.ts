@@ -4,7 +4,7 @@ import {
   createVidCookie,
   isReturning,
   loadIdentity,
-  resetIdentity,
+  newIdentity,
   saveIdentity,
   touchIdentity,
   VISIT_GAP_MS,
@@ -41,7 +41,6 @@ function memoryCookie(initial?: string) {
   const cookie: NonNullable<IdentityDeps['cookie']> = {
     read: () => jar.value,
     write: (vid) => void (jar.value = vid),
-    clear: () => void (jar.value = undefined),
   };
   return { jar, cookie };
 }
@@ -186,8 +185,8 @@ describe('loadIdentity', () => {
     const id = await loadIdentity(deps);
     expect(id.vid).toBe('visitor-0001-' + T0);
     expect(touchIdentity(deps, id)).toMatchObject({ vid: id.vid });
+    expect(newIdentity(deps)).toMatchObject({ visits: 1 });
     await flush();
-    await expect(resetIdentity(deps, ['outbox'])).resolves.toMatchObject({ visits: 1 });
   });
 });
 
@@ -227,16 +226,14 @@ describe('saveIdentity', () => {
   });
 });
 
-describe('resetIdentity', () => {
-  it('reset forgets stored keys and makes a new id', async () => {
+describe('newIdentity', () => {
+  it('makes a new visitor, saved over the old identity (logout)', async () => {
     const { store, clock, deps } = setup();
     const old = saveIdentity(deps, { ...(await loadIdentity(deps)), token: 'tok' });
-    await store.set('outbox', ['pending']);
-    await store.set('conversation', ['hello']);
-    await store.set('unrelated', 'kept');
     clock.now += MINUTE;
 
-    const id = await resetIdentity(deps, ['outbox', 'conversation']);
+    const id = newIdentity(deps);
+    await flush();
     expect(id.vid).not.toBe(old.vid);
     expect(id).toEqual({
       vid: 'visitor-0002-' + clock.now,
@@ -245,9 +242,6 @@ describe('resetIdentity', () => {
       visitStartedAt: clock.now,
       lastSeenAt: clock.now,
     });
-    expect(await store.get('outbox')).toBeUndefined();
-    expect(await store.get('conversation')).toBeUndefined();
-    expect(await store.get('unrelated')).toBe('kept');
     expect(await store.get('identity')).toEqual(id);
     expect((await loadIdentity(page(store, clock))).vid).toBe(id.vid);
   });
@@ -333,23 +327,20 @@ describe('vid cookie', () => {
       write: () => {
         throw new DOMException('sandboxed', 'SecurityError');
       },
-      clear: () => {
-        throw new DOMException('sandboxed', 'SecurityError');
-      },
     };
     const { store, deps } = setup({ cookie: throwing });
     const id = await loadIdentity(deps);
     expect(await store.get('identity')).toEqual(id);
-    await expect(resetIdentity(deps, [])).resolves.toMatchObject({ visits: 1 });
+    expect(newIdentity(deps)).toMatchObject({ visits: 1 });
+    await flush();
   });
 
-  it('reset puts the new id in the cookie', async () => {
+  it('a new identity puts its id in the cookie over the old one', async () => {
     const { jar, cookie } = memoryCookie();
     const { deps } = setup({ cookie });
     const old = await loadIdentity(deps);
-    const clear = vi.spyOn(cookie, 'clear');
-    const id = await resetIdentity(deps, []);
-    expect(clear).toHaveBeenCalledTimes(1);
+    const id = newIdentity(deps);
+    await flush();
     expect(jar.value).toBe(id.vid);
     expect(jar.value).not.toBe(old.vid);
   });
@@ -368,10 +359,8 @@ describe('createVidCookie', () => {
     } as unknown as Document;
     const cookie = createVidCookie(doc, 'example.com');
     cookie.write('abcdefgh12');
-    cookie.clear();
     expect(written).toEqual([
       'vc_vid=abcdefgh12; path=/; domain=example.com; SameSite=Lax; max-age=63072000',
-      'vc_vid=; path=/; domain=example.com; SameSite=Lax; max-age=0',
     ]);
   });
 

@@ -46,12 +46,41 @@ describe('presence kernel (before the chat layer loads)', () => {
     expect(k.page.url).toMatch(/\/kernel-next$/);
   });
 
+  it("leaves the chat layer's config keys to it: checked and warned about when it installs", async () => {
+    const logger = { warn: vi.fn() };
+    const config = { key: 'k', zIndex: 'top', offsetX: 40, heartbeatMs: 5, bogus: 1 };
+    const k = createKernel({ ...(config as object), key: 'k', storage: createSpyStore(), logger });
+    kernels.push(k);
+    const warned = () => logger.warn.mock.calls.map((c) => String(c[0]).slice(15));
+    // The kernel checks only what it reads itself.
+    expect(warned()).toEqual([
+      'config "heartbeatMs" must be a number of ms, at least 1000; using the default',
+    ]);
+    expect(k.config.zIndex).toBeUndefined();
+    installChat(k, undefined, undefined, ['storage', 'logger']);
+    expect(k.config).toMatchObject({
+      zIndex: 10000000,
+      offsetX: 40,
+      orientation: 'right',
+      heartbeatMs: 30000,
+    });
+    expect(k.state.config).toBe(k.config);
+    expect(warned().slice(1)).toEqual([
+      'config "zIndex" must be a number; using the default',
+      'ignoring unknown config keys: bogus',
+    ]);
+  });
+
   it('applies the blocked state without the chat layer', async () => {
     const { k, server } = make();
     await k.booted;
     await flush();
     server.block();
     await flush();
+    expect(k.state.blocked).toBe(true);
+    // What follows from it (the widget hidden) is derived once the chat layer is there.
+    const widget = installChat(k);
+    await widget.ready();
     expect(k.state).toMatchObject({ blocked: true, visible: false });
   });
 

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseServerFrame, toRecord } from '../../src/protocol';
-import { resolveConfig } from '../../src/core/config';
+import { completeConfig } from '../../src/core/chat-config';
+import { createKernel } from '../../src/core/kernel';
+import { createMemoryStore } from '../../src/core/storage';
 import { warnUnknownKeys } from '../../src/core/smartsupp-keys';
 import { clean } from '../../src/ui/clean';
 import { typingOf } from '../../demo/agent/store';
@@ -43,15 +45,16 @@ describe('__proto__, constructor and prototype keys', () => {
 
   it('in the config: ignored as unknown keys, the rest resolved', () => {
     const warnings: string[] = [];
-    const unknown: string[] = [];
-    const c = resolveConfig(
-      JSON.parse(evil('{"key":"k","color":"#123456"}')),
-      (m) => warnings.push(m),
-      unknown,
-    );
-    warnUnknownKeys(unknown, (m) => warnings.push(m));
-    expect(c.key).toBe('k');
-    expect(c.color).toBe('#123456');
+    const k = createKernel({
+      ...JSON.parse(evil('{"key":"k","color":"#123456"}')),
+      logger: { warn: (m: string) => warnings.push(m.slice(15)) },
+      storage: createMemoryStore(),
+    });
+    warnUnknownKeys(completeConfig(k), (m) => warnings.push(m), ['logger', 'storage']);
+    k.destroy();
+    expect(Object.getPrototypeOf(k.otherKeys)).toBe(null);
+    expect(k.config.key).toBe('k');
+    expect(k.config.color).toBe('#123456');
     expect(warnings).toEqual(['ignoring unknown config keys: __proto__, constructor, prototype']);
   });
 });

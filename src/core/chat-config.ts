@@ -1,0 +1,53 @@
+import { isHexColor } from './color';
+import { bool, num, str, type Schema } from './config-check';
+import type { Kernel } from './kernel';
+
+/* The config keys only the chat layer and the UI read, checked here: not before `load`. */
+
+/** Boolean keys of the chat layer; all default to false. */
+const BOOLEANS =
+  'hideWidget hideMobileWidget requireLogin privacyNoticeEnabled privacyNoticeCheckRequired openOnTrigger titleBlink sound';
+
+/** Defaults, Smartsupp's where it has them. */
+const DEFAULTS: Record<string, unknown> = {
+  orientation: 'right',
+  offsetX: 12,
+  offsetY: 24,
+  zIndex: 10000000,
+  rules: [],
+};
+
+const side = (v: unknown) => v === 'left' || v === 'right';
+
+/** The chat layer's keys, with their checks. */
+const SCHEMA: Schema = {
+  orientation: [side, "'left' or 'right'"],
+  alignX: [side, "'left' or 'right'"],
+  offsetX: [num, 'a number'],
+  offsetY: [num, 'a number'],
+  zIndex: [num, 'a number'],
+  color: [isHexColor, "a colour like '#1a73e8'"],
+  privacyNoticeUrl: [(v) => str(v) && /^https?:\/\//.test(v as string), 'an http(s) URL'],
+  renderTo: [(v) => str(v) || (v as Node | null)?.nodeType === 1, 'an element or an element id'],
+  rules: [Array.isArray, 'a list of rules'],
+};
+for (const k of BOOLEANS.split(' ')) {
+  SCHEMA[k] = [bool, 'a boolean'];
+  DEFAULTS[k] = false;
+}
+
+/**
+ * Completes the kernel's config with the chat layer's keys before anything reads them: wrong
+ * types warn and keep the default. Returns the names of the keys nobody here knows, for
+ * warnUnknownKeys.
+ */
+export function completeConfig(k: Kernel): string[] {
+  const unknown = k.completeConfig(SCHEMA, DEFAULTS);
+  const c = k.config as typeof k.config & { alignX?: 'left' | 'right' };
+  const other = k.otherKeys;
+  // Smartsupp's chat-code generator writes alignX for the side; orientation is today's name.
+  if (c.alignX && !('orientation' in other)) c.orientation = c.alignX;
+  // alignY 'side' measured offsetY from the top; ours counts from the bottom, so it would misplace.
+  if (other.alignY == 'side') c.offsetY = 24;
+  return unknown;
+}
