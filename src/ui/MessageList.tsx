@@ -1,9 +1,9 @@
 import { Component, type ComponentChild } from 'preact';
 import type { ChatMessage } from '../core/state';
-import { repliesFor, tagOf, whoOf } from './authors';
+import { repliesFor, tagOf, whoOf, type RepliesScan } from './authors';
 import { count, fill, type Strings } from './i18n';
 import { Row } from './MessageRow';
-import { dateFormat, dayKey, dayLabel } from './time';
+import { dayKey, dayLabel, timeFormat } from './time';
 import {
   alignRows,
   bottomTop,
@@ -31,9 +31,6 @@ export interface MessageListProps {
   onRetry(cid: string): void;
   onReply(message: ChatMessage, value: string): void;
 }
-
-/** Time formats by language, made once: rows compare them by identity. */
-const formats: Record<string, Intl.DateTimeFormat> = Object.create(null);
 
 /** Height assumed for a row never rendered, until some are measured (then their mean). */
 const ROW_GUESS = 64;
@@ -90,6 +87,8 @@ export class MessageList extends Component<MessageListProps> {
   private last = '';
   /** Messages that arrived below the view while the visitor was reading above. */
   private unseen = 0;
+  /** Whose quick replies are offered, as last found (the next render reads only what came since). */
+  private replies: RepliesScan | undefined;
 
   private setEl = (el: HTMLOListElement | null) => void (this.el = el);
   /**
@@ -191,8 +190,8 @@ export class MessageList extends Component<MessageListProps> {
     this.start = start;
     this.end = end;
 
-    const time = (formats[lang] ||= dateFormat(lang, { hour: 'numeric', minute: '2-digit' }));
-    const withReplies = repliesFor(messages);
+    const time = timeFormat(lang);
+    const withReplies = (this.replies = repliesFor(messages, this.replies)).at;
     const items: ComponentChild[] = [];
     const seps: boolean[] = (this.seps = []);
     if (older)
@@ -235,7 +234,7 @@ export class MessageList extends Component<MessageListProps> {
           who={who}
           tag={tag}
           showName={showName}
-          replies={m.id == withReplies}
+          replies={i == withReplies}
           time={time}
           t={t}
           onRetry={this.retry}

@@ -1,5 +1,12 @@
 /** Copies made so far: the core's snapshots are immutable, so a copy stays valid. */
 const made = new WeakMap<object, unknown>();
+/**
+ * The last long list copied and its copy. The next snapshot's list (a live message appended, one
+ * replaced) shares most items at the same index: an identity check each finds their copies, a
+ * lookup in `made` each would cost a long chat a millisecond per message.
+ */
+let lastIn: readonly unknown[] = [];
+let lastOut: readonly unknown[] = [];
 
 /**
  * `value` with every plain object in it copied to an object without a prototype (arrays are
@@ -17,8 +24,14 @@ export function clean<T>(value: T): T {
   if (!list && proto != Object.prototype) return value;
   let copy = made.get(value);
   if (!copy) {
-    if (list) copy = value.map(clean);
-    else {
+    if (list) {
+      const out = value.map((item, i) => (item === lastIn[i] ? lastOut[i] : clean(item)));
+      if (value.length > 32) {
+        lastIn = value;
+        lastOut = out;
+      }
+      copy = out;
+    } else {
       const o: Record<string, unknown> = Object.create(null);
       for (const k of Object.keys(value)) o[k] = clean((value as Record<string, unknown>)[k]);
       copy = o;

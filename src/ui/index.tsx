@@ -18,11 +18,18 @@ import { CSS } from './styles';
 import { createTables, type Tables } from './tables';
 import type { FilesView } from './use-files';
 import { tableChunk } from '../lang';
+import { warmFormats } from './time';
 
-// The page's first `Intl.DateTimeFormat` starts ICU up: 50–120 ms in Chromium. Paid on idle time
+// The page's first `Intl.DateTimeFormat` starts ICU up: 50–270 ms in Chromium. Paid on idle time
 // as soon as this chunk is here (prefetched on hover, or loaded for an incoming message), it is
-// not paid by the render that opens the window (message times). Later formats take ~1 ms.
-globalThis.requestIdleCallback?.(() => new Intl.DateTimeFormat());
+// not paid by the click that opens the window (the time zone read, message times). The
+// language is the launcher shell's, drawn in the visitor's (`mount` warms the widget's own).
+if (typeof document == 'object')
+  warmFormats(
+    window,
+    document.querySelector('[data-visitor-chat]')?.shadowRoot?.querySelector<HTMLElement>('[lang]')
+      ?.lang || 'en',
+  );
 
 /** What the npm entry (ui/npm.tsx) gives {@link mount} in place of the launcher shell's parts. */
 export interface OwnParts {
@@ -91,6 +98,7 @@ export function mount(
     own?.tables ||
     createTables(chunk ? (code) => tableChunk(chunk, code) : () => Promise.resolve({}));
   const stopNotifications = startNotifications(widget, win, langs);
+  warmFormats(win, widget.state.lang);
   const view =
     own?.filesView ||
     (chunk &&

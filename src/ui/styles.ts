@@ -29,7 +29,7 @@ export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;m
 .hd :focus-visible{outline-color:var(--f)}
 .bn{background:#fef3c7;color:#78350f;font-size:13px;padding:6px 16px;text-align:center;flex:none}
 .lw{flex:1 1 0;min-height:0;position:relative;display:flex;flex-direction:column}
-.ls{flex:1 1 0;min-height:0;overflow-y:auto;overflow-anchor:none;overscroll-behavior:contain;list-style:none;padding:12px 14px 16px;display:flex;flex-direction:column;gap:2px;position:relative}
+.ls{flex:1 1 0;min-height:0;overflow-y:auto;overflow-anchor:none;overscroll-behavior:contain;contain:strict;list-style:none;padding:12px 14px 16px;display:flex;flex-direction:column;gap:2px;position:relative}
 .sp{flex:none}
 .ld{align-self:center;display:flex;align-items:center;min-height:32px;font-size:13px;color:#4b5563;margin:4px 0}
 .ld button{min-height:32px;padding:0 12px;border-radius:16px;color:var(--a);text-decoration:underline}

@@ -13,8 +13,10 @@ export interface Rows<T> {
 
 /**
  * `items`' keys and measured heights, carried over from `prev` for every item that is the same
- * object at the same index (a live message appended to a long chat: one identity check per row),
- * looked up in `measured` by key for the others (an older page prepended).
+ * object at the same index, looked up in `measured` by key for the others (an older page
+ * prepended, a message replaced). Items only appended since `prev` (a live message: the old
+ * last item is the same object at the same index) copy the old rows in bulk and look at the new
+ * ones alone, so a live message costs the same at 1,000 messages or 10,000.
  */
 export function alignRows<T>(
   prev: Rows<T> | undefined,
@@ -23,15 +25,29 @@ export function alignRows<T>(
   measured: ReadonlyMap<string, number>,
 ): Rows<T> {
   const n = items.length;
-  const keys: string[] = [];
   const heights = new Float64Array(n);
   const was = prev?.items;
-  for (let i = 0; i < n; i++) {
+  const m = was ? was.length : 0;
+  let i = 0;
+  let keys: string[] = [];
+  // The old last item at its old index: nothing came in above it (items are distinct objects).
+  if (m && m <= n && items[m - 1] === was![m - 1]) {
+    // A message replaced in place keeps its key (the client id survives the ack) and its
+    // height is the one measured under that key: the old rows stand as they are.
+    keys = prev!.keys.slice();
+    heights.set(prev!.heights);
+    i = m;
+  }
+  for (; i < n; i++) {
     const item = items[i]!;
     if (was && was[i] === item) {
-      keys[i] = prev.keys[i]!;
-      heights[i] = prev.heights[i]!;
-    } else heights[i] = measured.get((keys[i] = keyOf(item))) ?? 0;
+      keys[i] = prev!.keys[i]!;
+      heights[i] = prev!.heights[i]!;
+    } else {
+      keys[i] = keyOf(item);
+      // Nothing measured yet (the window's first render): no lookup per row of a long chat.
+      if (measured.size) heights[i] = measured.get(keys[i]) ?? 0;
+    }
   }
   return { items, keys, heights };
 }

@@ -77,6 +77,23 @@ describe('a polluted Object.prototype', () => {
     delete P.replies;
   });
 
+  it("a long list's next version: the shared items keep their copies, a replaced or new one is copied", () => {
+    const list = Array.from({ length: 1000 }, (_, i) => ({ id: 'm' + i, text: 'x' }));
+    const first = clean(list);
+    const replaced = { id: 'm500', text: 'edited' };
+    const next = [...list.slice(0, 500), replaced, ...list.slice(501), { id: 'new', text: 'y' }];
+    P.text = 'Polluted';
+    const second = clean(next);
+    delete P.text;
+    expect(second).toHaveLength(1001);
+    expect(second[0]).toBe(first[0]);
+    expect(second[999]).toBe(first[999]);
+    expect(second[500]).not.toBe(first[500]);
+    expect(second[500]).toEqual(replaced);
+    expect(Object.getPrototypeOf(second[1000])).toBeNull();
+    expect(second[1000]).toEqual({ id: 'new', text: 'y' });
+  });
+
   it('the agent page: a visitor whose id is `constructor` or `toString` is not typing', () => {
     expect(typingOf({}, 'constructor')).toBeUndefined();
     expect(typingOf({}, 'toString')).toBeUndefined();

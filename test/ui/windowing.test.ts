@@ -47,6 +47,30 @@ describe('windowing maths', () => {
     expect(Array.from(prepended.heights)).toEqual([30, 10, 0]);
   });
 
+  it('reads only the appended items of a long list, whatever its length', () => {
+    const items = Array.from({ length: 10_000 }, (_, i) => ({ id: 'm' + i }));
+    const measured = new Map([['m9999', 40]]);
+    const before = alignRows(undefined, items, (x) => x.id, measured);
+    let reads = 0;
+    const live = [...items, { id: 'new' }];
+    const counted = new Proxy(live, {
+      get: (target, key, receiver) => {
+        if (typeof key == 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const after = alignRows(before, counted, (x) => x.id, new Map([['new', 25]]));
+    expect(reads).toBeLessThan(5);
+    expect(after.keys).toHaveLength(10_001);
+    expect(after.keys.at(-1)).toBe('new');
+    expect(after.keys[5000]).toBe('m5000');
+    expect(after.heights[9999]).toBe(40);
+    expect(after.heights[10_000]).toBe(25);
+    // The old rows are copies: a height measured later lands in the new rows only.
+    after.heights[0] = 12;
+    expect(before.heights[0]).toBe(0);
+  });
+
   it('finds the row under a position, clamped to the list', () => {
     const o = rowOffsets(keys(4), new Map(), 10);
     expect([-5, 0, 9.9, 10, 35, 40, 1e9].map((y) => rowAt(o, y))).toEqual([0, 0, 0, 1, 3, 3, 3]);
