@@ -278,8 +278,9 @@ function clusterTargets(c) {
       25,
       ms,
       worst?.query == 'search'
-        ? 'a search reads the rows under its rarest trigram (search-index.ts), then orders the ' +
-            'matches; the node shares two cores with the other nodes, Postgres and Redis'
+        ? 'a search counts the texts under its rarest trigram in slot order (search-index.ts), ' +
+            'then reads only the rows of the page; the node shares two cores with the other ' +
+            'nodes, Postgres and Redis'
         : 'a page of a filter is a slice: the time is the request and the JSON, waiting for a ' +
             'core shared with the other nodes, Postgres and Redis',
       'measure on a quieter machine (`npm run bench:list-index` times the index alone)',

@@ -1,8 +1,9 @@
 /**
  * The Visitors list kept sorted, on every node: the online rows, one array per filter in list
  * order, the counts, and a search index (search-index.ts), all maintained as rows change. A page
- * is a slice (O(page)), the counts are read as they are, and a search reads only the rows under
- * its rarest trigram. A single node feeds it from its own changes (hub.ts), a cluster node from
+ * is a slice (O(page)), the counts are read as they are, and a search counts its matches in the
+ * search index (the texts under its rarest trigram, in slot order, tagged with their filters),
+ * then reads only the rows of the page. A single node feeds it from its own changes (hub.ts), a cluster node from
  * the shared log (cluster-rows.ts); each entry carries an item, what a page answers: the row's
  * JSON in a cluster, the live visitor on a single node.
  */
@@ -28,8 +29,6 @@ interface Entry<T> {
   hay: string;
   /** Its slot in the search index. */
   slot: number;
-  /** The last search that found it (see `page`). */
-  hit: number;
 }
 
 /**
@@ -71,9 +70,27 @@ export type ListIndex<T = string> = ReturnType<typeof createListIndex<T>>;
 
 /**
  * Below this share of a filter's rows (1 in N), a search's matches are put in order by
- * selection; above it, walking the filter's sorted rows for the marked ones is cheaper.
+ * selection; above it, walking the filter's sorted rows for the found ones is cheaper (it stops
+ * once the page is full, after about N rows per row of the page).
  */
 const WALK_SHARE = 32;
+
+/**
+ * How many texts the search index reads, in slot order, in the time the filter's rows take in
+ * list order (spread over memory): when its search would read more, the filter's rows are
+ * scanned instead (a small filter, a needle in most rows).
+ */
+const SLOT_ORDER_GAIN = 4;
+
+/** Each filter as a bit, the tag the search index requires of a row of that filter. */
+const FILTER_BIT = Object.fromEntries(FILTERS.map((f, i) => [f, 1 << i])) as Record<Filter, number>;
+
+/** The filters `row` is in, as tags for the search index. */
+function tagOf(row: ListRow): number {
+  let tag = 0;
+  for (const f of FILTERS) if (MATCH[f](row)) tag |= FILTER_BIT[f];
+  return tag;
+}
 
 /** Creates an empty index; a page answers the items given with the rows. */
 export function createListIndex<T = string>() {
@@ -84,7 +101,6 @@ export function createListIndex<T = string>() {
   >;
   const search = createSearchIndex<Entry<T>>();
   let counts = noCounts();
-  let searches = 0;
 
   /** Where `e` is (or would go) in `list`: the first entry not before it. */
   function position(list: Entry<T>[], e: Entry<T>): number {
@@ -117,6 +133,7 @@ export function createListIndex<T = string>() {
   function place(e: Entry<T>) {
     countRow(counts, e.row, 1);
     for (const f of FILTERS) if (MATCH[f](e.row)) sorted[f].splice(position(sorted[f], e), 0, e);
+    search.tag(e.slot, tagOf(e.row));
   }
 
   function remove(id: string) {
@@ -129,8 +146,8 @@ export function createListIndex<T = string>() {
 
   /** A new entry, in `entries` and the search, not yet placed. */
   function enter(row: ListRow, item: T, key: string): Entry<T> {
-    const e: Entry<T> = { row, item, key, hay: searchText(row), slot: -1, hit: 0 };
-    e.slot = search.add(e.hay, e);
+    const e: Entry<T> = { row, item, key, hay: searchText(row), slot: -1 };
+    e.slot = search.add(e.hay, e, tagOf(row));
     entries.set(row.id, e);
     return e;
   }
@@ -199,29 +216,25 @@ export function createListIndex<T = string>() {
       const list = sorted[filter];
       if (!needle)
         return { rows: list.slice(offset, offset + limit).map((e) => e.item), total: list.length };
-      const match = MATCH[filter];
-      const pass = ++searches;
-      const found: Entry<T>[] = [];
-      const indexed = search.find(needle, (e) => {
-        if (!match(e.row)) return;
-        e.hit = pass;
-        found.push(e);
-      });
-      if (!indexed)
-        // A needle too short for the index: the rows of the filter, in order.
-        for (const e of list) if (e.hay.includes(needle)) found.push(e);
-      const total = found.length;
-      const end = Math.min(offset + limit, total);
-      if (offset >= end) return { rows: [], total };
+      const end = offset + limit;
+      if (search.cost(needle) > list.length * SLOT_ORDER_GAIN) {
+        // The filter's rows in order, each against its text.
+        const rows: T[] = [];
+        let total = 0;
+        for (const e of list)
+          if (e.hay.includes(needle) && total++ >= offset && rows.length < limit) rows.push(e.item);
+        return { rows, total };
+      }
+      const total = search.find(needle, FILTER_BIT[filter]);
+      if (offset >= Math.min(end, total)) return { rows: [], total };
       let first: Entry<T>[];
-      if (!indexed) first = found;
-      else if (total * WALK_SHARE < list.length)
-        first = firstInOrder(found, end, (a, b) => compareRows(a.row, b.row));
+      if (total * WALK_SHARE < list.length)
+        first = firstInOrder(search.matches(), end, (a, b) => compareRows(a.row, b.row));
       else {
         first = [];
-        for (const e of list) if (e.hit === pass && first.push(e) >= end) break;
+        for (const e of list) if (search.found(e.slot) && first.push(e) >= end) break;
       }
-      return { rows: first.slice(offset, end).map((e) => e.item), total };
+      return { rows: first.slice(offset).map((e) => e.item), total };
     },
   };
 }

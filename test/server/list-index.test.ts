@@ -159,6 +159,63 @@ describe('the sorted list of a cluster node', () => {
     }
   });
 
+  it('answers short needles and needles in nearly every row as a scan would, on thousands of rows', () => {
+    const random = mulberry32(2024);
+    const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
+    // Every row holds "shop.test" and "https://"; one or two letters are in many rows.
+    const shopper = (id: string): ListRow => ({
+      ...randomRow(random, id),
+      online: random() < 0.95,
+      name: random() < 0.4 ? pick(['Ada', 'Grace', 'Alan', 'Łukasz', 'Çay']) : null,
+      currentPage: {
+        url: `https://shop.test/products/${Math.floor(random() * 100)}`,
+        title: `Product ${Math.floor(random() * 100)}`,
+      },
+    });
+    const index = createListIndex();
+    const truth = new Map<string, ListRow>();
+    const put = (row: ListRow) => {
+      index.set(row, JSON.stringify(row));
+      if (row.online) truth.set(row.id, row);
+      else truth.delete(row.id);
+    };
+    index.load(
+      Array.from({ length: 4000 }, (_, i) => shopper('v' + i)).map((row) => {
+        if (row.online) truth.set(row.id, row);
+        return { row, item: JSON.stringify(row) };
+      }),
+    );
+    const needles = ['a', 'e', '\n', 'ad', 'pr', 'ça', 'shop.test', 'https://', 'product', 'ada'];
+    for (let round = 0; round < 4; round++) {
+      const held = [...truth.values()];
+      for (const filter of FILTERS) {
+        const rows = held.filter((r) => listed(r, filter)).sort(compareRows);
+        for (const needle of needles) {
+          const all = rows.filter((r) => matchesNeedle(r, needle)).map((r) => r.id);
+          for (const [offset, limit] of [
+            [0, 200],
+            [150, 100],
+            [all.length - 3, 10],
+          ] as const) {
+            const page = index.page(filter, needle, Math.max(0, offset), limit);
+            expect(page.total).toBe(all.length);
+            expect(page.rows.map((j) => JSON.parse(j).id)).toEqual(
+              all.slice(Math.max(0, offset), Math.max(0, offset) + limit),
+            );
+          }
+        }
+      }
+      // Rows come, go, change text, and move between filters with the same text.
+      for (let step = 0; step < 1500; step++) {
+        const id = 'v' + Math.floor(random() * 4500);
+        const old = truth.get(id);
+        if (old && random() < 0.5)
+          put({ ...old, blocked: !old.blocked, active: random() < 0.5, status: pick(STATUSES) });
+        else put(shopper(id));
+      }
+    }
+  });
+
   it('loads many rows at once in the order and counts one insertion at a time gives', () => {
     const random = mulberry32(5);
     const one = createListIndex();
