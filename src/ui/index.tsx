@@ -48,8 +48,9 @@ export interface OwnParts {
  * Styles come from constructable stylesheets, so no inline style is needed under a strict CSP.
  * With the shell, the launcher's stylesheet is the one the shell adopted, languages other than
  * English come through the shell's chunk loader, and so does the file layer (`files.js`, given
- * this chunk's Preact); without it, from `own` (the npm entry, ui/npm.tsx; without either,
- * English only and no files). Returns a function that removes the UI again (the widget itself
+ * this chunk's Preact); without it, from `own` (the npm entry, ui/npm.tsx, gives every part;
+ * the script tag, when `chat:open` came before the shell was drawn, gives the shell's stylesheet
+ * and `loader`; without either, English only and no files). Returns a function that removes the UI again (the widget itself
  * keeps running).
  */
 export function mount(
