@@ -140,24 +140,40 @@ async function startSession(display: string) {
 
 type Session = Awaited<ReturnType<typeof startSession>>;
 
-/** Sizes the window so that the page's viewport is `viewport`; throws when it cannot. */
+/**
+ * Sizes the window so that the page's viewport is `viewport`; throws when it cannot. GTK applies
+ * a window rect asynchronously: WebDriver answers before the page's viewport follows, on a fast
+ * machine reliably so. Each try waits until the viewport reaches the target or holds still.
+ */
 async function sizeWindow(s: Session, viewport: Viewport) {
-  let target = { width: viewport.width, height: viewport.height };
-  for (let i = 0; i < 3; i++) {
-    await s.command('POST', '/window/rect', target);
-    const inner = (await s.command('POST', '/execute/sync', {
+  const inner = async () =>
+    (await s.command('POST', '/execute/sync', {
       script: 'return [innerWidth, innerHeight]',
       args: [],
     })) as [number, number];
-    if (inner[0] == viewport.width && inner[1] == viewport.height) return;
+  const fits = (v: [number, number]) => v[0] == viewport.width && v[1] == viewport.height;
+  let target = { width: viewport.width, height: viewport.height };
+  let seen: [number, number] = [0, 0];
+  for (let i = 0; i < 5; i++) {
+    await s.command('POST', '/window/rect', target);
+    // Settled: the target reached, or the same size read 150 ms apart (2 s at most).
+    let last = await inner();
+    for (let t = 0, still = 0; t < 40 && still < 3 && !fits(last); t++) {
+      await sleep(50);
+      const now = await inner();
+      still = now[0] == last[0] && now[1] == last[1] ? still + 1 : 0;
+      last = now;
+    }
+    seen = last;
+    if (fits(seen)) return;
     target = {
-      width: target.width + viewport.width - inner[0],
-      height: target.height + viewport.height - inner[1],
+      width: target.width + viewport.width - seen[0],
+      height: target.height + viewport.height - seen[1],
     };
   }
   throw new Error(
     `WebKit: MiniBrowser cannot show a ${viewport.width}×${viewport.height} viewport ` +
-      '(its window has a minimum width, about 447 px)',
+      `(the page saw ${seen[0]}×${seen[1]}; its window has a minimum width, about 447 px)`,
   );
 }
 
