@@ -80,7 +80,9 @@ export function ChatMenu({ files, t, email, conversation }: ChatMenuProps) {
             {t.end}
           </button>
         )}
-        {note && <p role="status">{note}</p>}
+        {/* Not `note && …`: its '' would be a text node, rewritten (to '') on every render of
+            the App, and a text change here lays the whole document out again per live message. */}
+        {note ? <p role="status">{note}</p> : null}
       </div>
     </details>
   );
