@@ -56,7 +56,7 @@ async function fixture() {
   return output[0].code;
 }
 
-const page = (head) =>
+export const page = (head) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
 <script src="/fixture.js"></script>${head}</head><body><main><h1>Shop</h1></main></body></html>`;
 
