@@ -202,8 +202,8 @@ function longChatTargets(lc) {
         measured: `${num(x.liveMs, 2)} ms (CPU ${num(x.liveCpuMs ?? NaN, 2)} ms)`,
         met: x.liveMs <= 4,
         missedBy: `${num(x.liveMs - 4, 2)} ms`,
-        why: 'a fixed cost per message, the same at 1,000 and 10,000 messages: the App re-renders around the list, the new row is laid out (read back by the list), and the frame paints and commits (about 1.8 ms in a trace), then a second frame for the scroll; task time also counts waiting for a core on a busy machine',
-        fix: 'let the list follow the messages without the App re-rendering, and keep the scroll to the bottom from costing a frame of its own',
+        why: 'a fixed cost per message, the same at 1,000 and 10,000 messages; bench/long-chat-profile.mjs splits it: with the window closed a message still costs about 3 ms of CPU (the frame through the core, an IndexedDB write of the last 100 messages, a tab-channel post, the badge), the open window adds about 2.3 ms (one layout of the document, read back by the list: 0.7–1.9 ms; the row that leaves the window removed: 0.2–0.8 ms; Preact about 1 ms), then paint and commit; task time also counts waiting for a core (load average 6–16 on 2 cores while measured)',
+        fix: 'write the stored conversation behind the messages (coalesced), let the list follow the messages without the App re-rendering; measure on a quiet machine',
       },
       {
         target: `long chat: \`chat:open\` at ${n} messages, long tasks and CLS`,
@@ -211,7 +211,7 @@ function longChatTargets(lc) {
         measured: `${x.openLongTasks}, ${num(x.openCls, 3)}`,
         met: x.openLongTasks == 0 && x.openCls == 0,
         missedBy: `${x.openLongTasks} long task(s)`,
-        why: 'the first render of the window: its first style and layout (20–30 ms in a profile), the rows in view and a screen of margin, and the row keys and offsets over the whole history',
+        why: 'the first render of the window (0 long tasks on 2026-12-04; this run had a load average of 12–16 on 2 cores): its first style and layout (20–30 ms in a profile), the rows in view and a screen of margin, and the row keys and offsets over the whole history',
         fix: 'render the rows in view first and the margin in the next task',
       },
     ];
@@ -222,8 +222,8 @@ function longChatTargets(lc) {
     measured: `${num(lc.open.p95Ms, 1)} ms`,
     met: lc.open.p95Ms <= 100,
     missedBy: `${num(lc.open.p95Ms - 100, 1)} ms`,
-    why: `median ${num(lc.open.medianMs, 1)} ms; the p95 of ${lc.open.runs} runs is the slowest one. ICU now starts on idle time once ui.js is here, but the click comes 200 ms after the hover and fetching ui.js took 170–510 ms on a loaded machine: a click that comes first waits for ui.js and starts ICU itself (the core reads the time zone on opening)`,
-    fix: 'start ICU on idle time at the hover itself (chat.js), or count the wait for ui.js apart',
+    why: `median ${num(lc.open.medianMs, 1)} ms; the p95 of ${lc.open.runs} runs is the slowest one. In 23 timed opens ui.js had arrived 230–1,000 ms before the click: the tail is the click's own task (mount and the window's first render, 50–190 ms), in a trace per open about 27 ms of font look-ups (the first text in each size and weight), 15–33 ms of style, 10–14 ms of layout and about 25 ms of cold Preact code`,
+    fix: 'look the fonts up on idle time once ui.js is here (a canvas measure per size and weight took the look-ups out of the click in a trace; it needs about 85 B brotli that ui.js, at its budget, does not have yet)',
   });
   return out;
 }
