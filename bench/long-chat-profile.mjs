@@ -18,7 +18,7 @@ import { SourceMapConsumer } from 'source-map-js';
 import { launchChromium } from './chromium.mjs';
 import { DIST, ensureBuilt } from './dist.mjs';
 import { snippetHtml } from './host-page.mjs';
-import { __fixture, page } from './long-chat.mjs';
+import { __fixture, deliver, openLatency, page } from './long-chat.mjs';
 import { serveStatic } from './static-server.mjs';
 
 const AB = process.argv[2] == 'ab' ? process.argv[3] : '';
@@ -69,15 +69,7 @@ async function openChat(browser, site, prefix) {
   await cdp.send('Performance.enable');
   await p.goto(site.url + prefix + '/', { waitUntil: 'load' });
   await p.locator('[data-visitor-chat] .ln').waitFor();
-  await p.evaluate(async (count) => {
-    window.received = 0;
-    window.smartsupp('on', 'message_received', () => window.received++);
-    for (let i = 1; i <= count; i++) {
-      window.chat.say(`Message ${i}: ${'lorem ipsum '.repeat(i % 7)}`, { name: 'Eva' });
-      if (i % 500 == 0) await new Promise((r) => setTimeout(r, 0));
-    }
-  }, N);
-  await p.waitForFunction((count) => window.received >= count, N, { timeout: 120_000 });
+  await deliver(p, N);
   await p.evaluate(() => window.smartsupp('chat:open'));
   await p.waitForFunction(
     () =>
@@ -97,34 +89,6 @@ async function perMessage(p, cdp, tag) {
   const c = await metrics(cdp);
   const d = (k) => ((c[k] - b[k] - (b[k] - a[k])) * 1000) / LIVE;
   return { task: d('TaskDuration'), cpu: d('ThreadTime') };
-}
-
-/** Click on the launcher (after a 200 ms hover) → focused composer, on a fresh page; ms. */
-async function openLatency(browser, site, prefix) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  try {
-    const p = await context.newPage();
-    await p.goto(site.url + prefix + '/', { waitUntil: 'load' });
-    const ln = p.locator('[data-visitor-chat] .ln');
-    await ln.waitFor();
-    await p.evaluate(() => {
-      const host = document.querySelector('[data-visitor-chat]');
-      window.__open = new Promise((done) => {
-        let clicked = 0;
-        document.addEventListener('click', () => (clicked = performance.now()), true);
-        document.addEventListener('focusin', () => {
-          if (clicked && host.shadowRoot.activeElement?.tagName == 'TEXTAREA')
-            done(performance.now() - clicked);
-        });
-      });
-    });
-    await ln.hover();
-    await p.waitForTimeout(200);
-    await ln.click();
-    return await p.evaluate(() => window.__open);
-  } finally {
-    await context.close();
-  }
 }
 
 const med = (l) => [...l].sort((x, y) => x - y)[l.length >> 1];

@@ -65,6 +65,22 @@ const metrics = async (cdp) =>
     (await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]),
   );
 
+/**
+ * `n` agent messages into page `p`, delivered while the window is closed, 500 a task (the
+ * arrival is not what is measured); resolves once the widget has them all.
+ */
+export async function deliver(p, n) {
+  await p.evaluate(async (count) => {
+    window.received = 0;
+    window.smartsupp('on', 'message_received', () => window.received++);
+    for (let i = 1; i <= count; i++) {
+      window.chat.say(`Message ${i}: ${'lorem ipsum '.repeat(i % 7)}`, { name: 'Eva' });
+      if (i % 500 == 0) await new Promise((r) => setTimeout(r, 0));
+    }
+  }, n);
+  await p.waitForFunction((count) => window.received >= count, n, { timeout: 120_000 });
+}
+
 /** One page with `n` messages: open cost, then live-message cost. */
 async function longChat(browser, site, n) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -75,16 +91,7 @@ async function longChat(browser, site, n) {
     await cdp.send('Performance.enable');
     await p.goto(site.url + '/', { waitUntil: 'load' });
     await p.locator('[data-visitor-chat] .ln').waitFor();
-    // Delivered while the window is closed, 500 a task (the arrival is not what is measured).
-    await p.evaluate(async (count) => {
-      window.received = 0;
-      window.smartsupp('on', 'message_received', () => window.received++);
-      for (let i = 1; i <= count; i++) {
-        window.chat.say(`Message ${i}: ${'lorem ipsum '.repeat(i % 7)}`, { name: 'Eva' });
-        if (i % 500 == 0) await new Promise((r) => setTimeout(r, 0));
-      }
-    }, n);
-    await p.waitForFunction((count) => window.received >= count, n, { timeout: 120_000 });
+    await deliver(p, n);
     await p.waitForFunction(
       () => !!document.querySelector('[data-visitor-chat]').shadowRoot.querySelector('.pv .pvx'),
       null,
@@ -152,12 +159,12 @@ async function longChat(browser, site, n) {
   }
 }
 
-/** Click on the launcher → focused composer, on a fresh page; ms. */
-async function openLatency(browser, site) {
+/** Click on the launcher → focused composer, on a fresh page (of the build under `prefix`); ms. */
+export async function openLatency(browser, site, prefix = '') {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
     const p = await context.newPage();
-    await p.goto(site.url + '/', { waitUntil: 'load' });
+    await p.goto(site.url + prefix + '/', { waitUntil: 'load' });
     const ln = p.locator('[data-visitor-chat] .ln');
     await ln.waitFor();
     await p.evaluate(() => {
