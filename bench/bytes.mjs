@@ -19,6 +19,7 @@ export const FILES = [
   ['snippet.js', 'paste-in snippet'],
   ['widget.js', 'core, loads before `load`'],
   ['chat.js', 'chat layer, after `load`'],
+  ['conversation.js', 'conversation, when one starts'],
   ['http.js', 'HTTP transport (opt-in)'],
   ['ui.js', 'UI, Preact included'],
   ['files.js', 'file layer, with the window'],

@@ -5,7 +5,7 @@
  */
 import type { ChunkLoader } from './core/chunk';
 import type { Kernel } from './core/kernel';
-import { installChat, type FilesModule, type Widget } from './core/widget';
+import { installChat, type ConversationModule, type FilesModule, type Widget } from './core/widget';
 import { createShell, type Shell } from './ui/shell';
 import { SHELL_CSS } from './ui/shell-styles';
 
@@ -50,5 +50,7 @@ export function startChat(k: Kernel, chunk: ChunkLoader): Widget {
     undefined,
     // The file layer (files.js): the first `sendFile` or `chat:file`, or ui.js when it shows files.
     () => chunk<FilesModule>('files.js'),
+    // The conversation layer (conversation.js): when a conversation starts (core/widget.ts).
+    () => chunk<ConversationModule>('conversation.js'),
   );
 }
