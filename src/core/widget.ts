@@ -1,98 +1,23 @@
-import {
-  MAX_TEXT,
-  parseEventFrame,
-  type Message,
-  type Profile,
-  type ServerFrame,
-} from '../protocol';
+import { MAX_TEXT, parseEventFrame, type Message, type ServerFrame } from '../protocol';
 import { createActions } from './actions';
-import { createAutoMessages, type AutoMessages } from './auto-messages';
+import { loadAutoMessages } from './auto-loader';
+import type { AutoMessages } from './auto-messages';
 import { completeConfig } from './chat-config';
-import {
-  runCommand,
-  type CommandName,
-  type Commands,
-  type EventName,
-  type Listener,
-} from './commands';
-import { startConversation } from './conversation';
+import { runCommand } from './commands';
 import type { Delivery } from './delivery';
 import { deriveState } from './derive';
 import { createFiles, type Files } from './files';
 import { createGate } from './gate';
 import { afterLoadIdle } from './idle';
-import { createKernel, type Kernel, type KernelOptions } from './kernel';
+import { createKernel, type Kernel } from './kernel';
+import { LAYERS, type ChatLayers, type FilesModule } from './layers';
 import { createPageTracker } from './pageviews';
-import type { WidgetState } from './state';
+import type { ChatMessage, WidgetState } from './state';
 import { parseChatTabMessage, type ChatTabMessage, type TabMessage } from './tabs';
 import { NPM_OPTIONS, warnUnknownKeys } from './smartsupp-keys';
+import type { Widget, WidgetOptions } from './widget-types';
 
-/** Options of {@link createWidget}: the config keys plus injectable environment. */
-export interface WidgetOptions extends KernelOptions {
-  /**
-   * `false` (or nothing) runs headless. A function mounts a UI: the core calls it once, after
-   * the page's `load` event on idle time, or at once when a message arrives or the chat opens.
-   * What it returns is ignored (a rejected promise is warned about).
-   * @example ui: (w) => import('visitor-chat/ui').then((m) => m.mount(w))
-   */
-  ui?: false | ((widget: Widget) => unknown);
-}
-
-/** The headless widget: state, events, commands and actions. */
-export interface Widget {
-  /** Current state snapshot (immutable; replaced on every change). */
-  readonly state: WidgetState;
-  /** Calls `fn` with each new state; returns an unsubscribe function. */
-  subscribe(fn: (state: WidgetState) => void): () => void;
-  /** Subscribes to an event; returns an unsubscribe function. */
-  on<K extends EventName>(event: K, fn: Listener<K>): () => void;
-  off<K extends EventName>(event: K, fn: Listener<K>): void;
-  /**
-   * Runs a command by its public name once the widget is ready. Rejects with a clear error on
-   * an unknown command or a bad argument.
-   * @example await widget.run('name', 'Ada');
-   */
-  run<E extends EventName>(command: 'on' | 'off', event: E, listener: Listener<E>): Promise<void>;
-  run<K extends Exclude<CommandName, 'on' | 'off'>>(
-    command: K,
-    ...args: Commands[K]
-  ): Promise<void>;
-  /** Runs snippet-style arguments (`['name', 'Ada']` or `[fn]`); never throws, warns instead. */
-  exec(args: ArrayLike<unknown>): void;
-  /** Resolves once storage is loaded and queued commands have run. */
-  ready(): Promise<WidgetState>;
-  open(): Promise<void>;
-  close(): Promise<void>;
-  /** Sends a visitor message; resolves with it once it is in the outbox. */
-  send(text: string): Promise<Message>;
-  /**
-   * Uploads a file to the chat server (the `server` option) and sends it as the visitor's
-   * message; resolves with it once it is in the outbox. Rejects for anything but a File or Blob.
-   * @example input.onchange = () => widget.sendFile(input.files[0]);
-   */
-  sendFile(file: Blob): Promise<Message>;
-  /** The file layer (uploads, attachments, rating, transcript: core/files.ts), loaded on demand. */
-  files(): Promise<Files>;
-  /** Submits the contact form: identifies the visitor (a customer from now on). */
-  submitContactForm(fields: Profile & { consent?: boolean }): Promise<void>;
-  /** Sends the value of a quick-reply button as the visitor's message. */
-  pickQuickReply(messageId: string, value: string): Promise<Message>;
-  /** Resends a visitor message whose delivery failed. */
-  retry(cid: string): void;
-  /**
-   * Asks the server for the page of messages before the oldest one shown, when it has older
-   * ones (`state.older`) and none are on their way (`state.loadingOlder`); they are prepended.
-   */
-  loadOlder(): void;
-  /** Marks every message read (the window is showing them). */
-  markRead(): void;
-  /** Dismisses the auto-message popup without opening the chat. */
-  dismissAutoMessage(): void;
-  /** Updates the composer text (and tells the server the visitor is typing). */
-  setDraft(text: string): void;
-  /** Stops everything: listeners, timers, the transport. */
-  destroy(): void;
-}
+export type { Widget, WidgetOptions } from './widget-types';
 
 /**
  * Creates the headless visitor engine. Nothing is thrown into the caller for bad options:
@@ -115,22 +40,21 @@ export function createWidget(options: WidgetOptions): Widget {
     options.ui ? onReady : undefined,
     NPM_OPTIONS,
     () => Promise.resolve({ createFiles }),
-    CONVERSATION,
+    LAYERS,
   );
 }
 
-/** What the file layer's module exports (the script-tag build's `files.js`). */
-export type FilesModule = { createFiles: typeof createFiles };
-
-/** What the conversation layer's module exports (the script-tag build's `conversation.js`). */
-export type ConversationModule = { startConversation: typeof startConversation };
-
-/** The conversation layer bundled in (the npm entry): {@link installChat} then loads it at boot. */
-export const CONVERSATION: ConversationModule = { startConversation };
+export {
+  LAYERS,
+  type ChatLayers,
+  type ConversationModule,
+  type FilesModule,
+  type RulesModule,
+} from './layers';
 
 /**
- * Adds the chat layer (commands, outbox, messages, auto-message rules, the UI hook) to a
- * presence kernel. The script-tag build loads it after the page's `load` event. `ui` runs once,
+ * Adds the chat layer (commands, state, tab mirroring, the UI hook) to a presence kernel; the
+ * conversation and the auto messages come from `layers`, bundled in or loaded when needed. The script-tag build loads it after the page's `load` event. `ui` runs once,
  * when the chat opens or a message or auto message arrives, or when `onReady` (called once
  * ready, unless the UI has started) calls `startUI`: createWidget does that on idle time after
  * `load`; the script-tag build draws the launcher shell instead.
@@ -143,12 +67,10 @@ export function installChat(
   known?: readonly string[],
   /** Loads the file layer (core/files.ts) when it is first needed. */
   filesModule?: () => Promise<FilesModule>,
-  /**
-   * The conversation layer (delivery, outbox, message frames): the module itself, used from
-   * boot on, or a loader (the script tag's `conversation.js`) called when a conversation starts.
-   */
-  conversation?: ConversationModule | (() => Promise<ConversationModule>),
+  /** The conversation and the auto messages (see {@link ChatLayers}). */
+  layers?: ChatLayers,
 ): Widget {
+  const { conversation, rules } = layers!;
   const { config, warn, emitter, win, doc } = k;
   warnUnknownKeys(completeConfig(k), warn, known);
   deriveState(k);
@@ -279,14 +201,18 @@ export function installChat(
     if (k.destroyed) return;
     // Files a reload cut off upload again now, not when the window next opens (core/files.ts).
     if (await stored('uploads')) void useFiles();
-    auto = createAutoMessages(
-      k,
-      {
-        hasConversation: () => !!delivery()?.hasConversation(),
-        upsert: (m) => gate.need((c) => c.delivery.upsert(m)),
-      },
-      startUI,
-    );
+    const c = {
+      hasConversation: () => !!delivery()?.hasConversation(),
+      upsert: (m: ChatMessage) => gate.need((x) => x.delivery.upsert(m)),
+    };
+    auto =
+      typeof rules == 'function'
+        ? loadAutoMessages(
+            async () => (await rules()).createAutoMessages(k, c, startUI),
+            config.rules,
+            warn,
+          )
+        : rules.createAutoMessages(k, c, startUI);
     // Frames that arrived while the chat layer was loading, in order.
     for (const f of k.attachChat(onFrame)) onFrame(f);
     set({ ready: true });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createChunkLoader } from '../../src/core/chunk';
 import { createKernel } from '../../src/core/kernel';
-import { CONVERSATION, installChat, type ConversationModule } from '../../src/core/widget';
+import { LAYERS, installChat, type ConversationModule } from '../../src/core/widget';
 import type { KeyValueStore } from '../../src/core/storage';
 import { createMemoryTransport, type MemoryTransport } from '../../src/transport/memory';
 import { createSpyStore, flush } from '../helpers/widget';
@@ -24,9 +24,13 @@ function make(
   let release: () => void = () => {};
   const held = new Promise<void>((r) => (release = r));
   const load = vi.fn(
-    (o.load as () => Promise<ConversationModule>) || (() => held.then(() => CONVERSATION)),
+    (o.load as () => Promise<ConversationModule>) ||
+      (() => held.then(() => LAYERS.conversation as ConversationModule)),
   );
-  const widget = installChat(k, undefined, undefined, ['storage', 'logger'], undefined, load);
+  const widget = installChat(k, undefined, undefined, ['storage', 'logger'], undefined, {
+    ...LAYERS,
+    conversation: load,
+  });
   const frames = (t: string) => transport.server.received.filter((f) => f.t == t);
   const warnings = () => logger.warn.mock.calls.map((c) => String(c[0]).slice(15));
   return { k, widget, server: transport.server, storage, load, release, frames, warnings };
@@ -127,7 +131,7 @@ describe('the conversation layer, loaded when a conversation starts', () => {
       failed,
       import: async () => {
         if (!tries++) throw new TypeError('Failed to fetch dynamically imported module');
-        return CONVERSATION;
+        return LAYERS.conversation as ConversationModule;
       },
     });
     const { widget, server, warnings } = make({
