@@ -54,10 +54,11 @@ export {
 
 /**
  * Adds the chat layer (commands, state, tab mirroring, the UI hook) to a presence kernel; the
- * conversation and the auto messages come from `layers`, bundled in or loaded when needed. The script-tag build loads it after the page's `load` event. `ui` runs once,
- * when the chat opens or a message or auto message arrives, or when `onReady` (called once
- * ready, unless the UI has started) calls `startUI`: createWidget does that on idle time after
- * `load`; the script-tag build draws the launcher shell instead.
+ * conversation and the auto messages come from `layers`, bundled in or loaded when needed. The
+ * script-tag build loads it after the page's `load` event. `ui` runs once, when the chat opens
+ * or a message or auto message arrives, or when `onReady` (called once ready, unless the UI has
+ * started) calls `startUI`: createWidget does that on idle time after `load`; the script-tag
+ * build draws the launcher shell instead.
  */
 export function installChat(
   k: Kernel,
@@ -196,8 +197,9 @@ export function installChat(
     const stored = async (key: string) =>
       ((await k.store.get(key)) as unknown[] | undefined)?.length;
     // A conversation on the device (or messages an earlier page left unsent) loads it now.
+    // A failure is warned about (core/gate.ts) and the next need loads again: boot goes on.
     if (typeof conversation != 'function' || (await stored('messages')) || (await stored('outbox')))
-      await gate.load();
+      await gate.load().catch(() => {});
     if (k.destroyed) return;
     // Files a reload cut off upload again now, not when the window next opens (core/files.ts).
     if (await stored('uploads')) void useFiles();
