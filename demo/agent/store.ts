@@ -12,6 +12,7 @@ import {
   needleOf,
   type ListRow,
 } from '../shared/visitor-list';
+import { isUrgentEvent } from '../shared/feed-urgency';
 import { ApiError, type Api, type WriteAnswer } from './api';
 import type { FeedState } from './feed';
 import { displayName } from './format';
@@ -34,8 +35,9 @@ export const DETAIL_REFRESH_MS = 1000;
 
 /**
  * Feed events are applied at most this often: a quiet feed's first event at once, a busy feed's
- * in one batch per interval (one render instead of one per network chunk). Whole server
- * batches only, so rows and counts still change together.
+ * in one batch per interval (one render instead of one per network chunk), but a chat message
+ * at once, with what waited before it. Whole server batches only, so rows and counts still
+ * change together.
  */
 export const APPLY_INTERVAL_MS = 500;
 
@@ -151,6 +153,8 @@ export function createStore(
   /** Feed events waiting for the next apply, and when the last apply was. */
   let queued: FeedEvent[] = [];
   let applyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while a batch waits out APPLY_INTERVAL_MS (before it waits for a frame). */
+  let intervalTimer: ReturnType<typeof setTimeout> | undefined;
   let applyScheduled = false;
   let appliedAt = -Infinity;
 
@@ -450,16 +454,24 @@ export function createStore(
 
     /**
      * Takes a batch of feed events (rows and the counts that go with them), applied whole, at
-     * most every APPLY_INTERVAL_MS. `reset` means the feed could not resume: the list is fetched
+     * most every APPLY_INTERVAL_MS unless it holds a chat message. `reset` means the feed could not resume: the list is fetched
      * again.
      */
     onFeedEvents(events: FeedEvent[]) {
       queued.push(...events);
-      if (applyScheduled) return;
+      // A chat message does not wait out the interval (demo/shared/feed-urgency.ts).
+      const urgent = events.some((e) => isUrgentEvent(e.type));
+      if (applyScheduled && !(urgent && intervalTimer)) return;
+      clearTimeout(intervalTimer);
+      intervalTimer = undefined;
       applyScheduled = true;
-      const wait = appliedAt + APPLY_INTERVAL_MS - clock();
+      const wait = urgent ? 0 : appliedAt + APPLY_INTERVAL_MS - clock();
       if (wait <= 0) applyInFrame();
-      else applyTimer = setTimeout(applyInFrame, wait);
+      else
+        intervalTimer = setTimeout(() => {
+          intervalTimer = undefined;
+          applyInFrame();
+        }, wait);
     },
 
     /** Sends an agent message; opens a conversation first when none is open. True when sent. */
@@ -535,6 +547,7 @@ export function createStore(
       clearTimeout(loadTimer);
       clearTimeout(detailTimer);
       clearTimeout(applyTimer);
+      clearTimeout(intervalTimer);
     },
   };
 }

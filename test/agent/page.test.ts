@@ -297,6 +297,30 @@ describe('the Visitors page', () => {
     expect(rowOf('anon-id')!.textContent).toContain('Hidden tab');
   });
 
+  it('applies a chat message in the next frame without waiting out the apply interval', async () => {
+    const frames: (() => void)[] = [];
+    const { api } = start({ frame: (run) => frames.push(run) });
+    await vi.waitFor(() => expect(rowOf('ada-id')).toBeTruthy());
+    await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+    api.push('visitor', { ...ANON, name: 'Grace' });
+    await vi.waitFor(() => expect(frames).toHaveLength(1));
+    frames.shift()!();
+    await vi.waitFor(() => expect(rowOf('anon-id')!.textContent).toContain('Grace'));
+
+    // Inside the interval: a row change waits, a message (and what waited before it) does not.
+    api.push('visitor', { ...ANON, name: 'Grace Hopper' });
+    api.push('message', {
+      visitorId: 'ada-id',
+      message: { id: 'm9', from: 'visitor', text: 'Still there?', at: Date.now() },
+    });
+    // No fake time passes here (vi.waitFor would advance it past the interval).
+    for (let i = 0; i < 200 && !frames.length; i++) await vi.advanceTimersByTimeAsync(0);
+    expect(frames).toHaveLength(1);
+    frames.shift()!();
+    await vi.waitFor(() => expect(rowOf('ada-id')!.textContent).toContain('Still there?'));
+    expect(rowOf('anon-id')!.textContent).toContain('Grace Hopper');
+  });
+
   it('keeps a live visitor out of a filter it does not match', async () => {
     const { api } = start();
     await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
