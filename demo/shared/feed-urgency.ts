@@ -1,9 +1,9 @@
 /**
- * Which agent feed events skip the half-second batching of the feed, on both sides of the wire
- * (the server's writes, demo/server/agent-feed.ts, and the page's applies, demo/agent/store.ts):
- * a chat message is what an agent waits for, and there are few beside the row changes that the
- * batching is for. Holding messages with the rows made a visitor's message take about half a
- * second to reach the page, twice (issue 12).
+ * Which agent feed events skip the half-second batching of the feed (issue 12): the server
+ * writes them at once (demo/server/agent-feed.ts), and the page applies at once those it tells
+ * the agent of (demo/agent/store.ts: the open conversation's, a new chat's). A chat message is
+ * what an agent waits for, and there are few beside the row changes the batching is for; held
+ * with the rows, a visitor's message took about half a second to reach the page, twice.
  */
 
 /** Whether an event named `event` goes at once, with whatever waits before it. */

@@ -297,28 +297,39 @@ describe('the Visitors page', () => {
     expect(rowOf('anon-id')!.textContent).toContain('Hidden tab');
   });
 
-  it('applies a chat message in the next frame without waiting out the apply interval', async () => {
+  it("applies a new chat's message in the next frame, without waiting out the apply interval", async () => {
     const frames: (() => void)[] = [];
     const { api } = start({ frame: (run) => frames.push(run) });
     await vi.waitFor(() => expect(rowOf('ada-id')).toBeTruthy());
     await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
-    api.push('visitor', { ...ANON, name: 'Grace' });
+    api.push('visitor', { ...IDLE, name: 'Grace' });
     await vi.waitFor(() => expect(frames).toHaveLength(1));
     frames.shift()!();
-    await vi.waitFor(() => expect(rowOf('anon-id')!.textContent).toContain('Grace'));
+    await vi.waitFor(() => expect(rowOf('idle-id')!.textContent).toContain('Grace'));
+    /** Lets the feed's chunks through without moving the fake clock (vi.waitFor would). */
+    const settle = async () => {
+      for (let i = 0; i < 50; i++) await vi.advanceTimersByTimeAsync(0);
+    };
 
-    // Inside the interval: a row change waits, a message (and what waited before it) does not.
-    api.push('visitor', { ...ANON, name: 'Grace Hopper' });
+    // Inside the interval: a row change and a message of a chat already going (Ada's) wait…
+    api.push('visitor', { ...IDLE, name: 'Grace Hopper' });
     api.push('message', {
       visitorId: 'ada-id',
-      message: { id: 'm9', from: 'visitor', text: 'Still there?', at: Date.now() },
+      message: { id: 'm8', from: 'visitor', text: 'Any news?', at: Date.now() },
     });
-    // No fake time passes here (vi.waitFor would advance it past the interval).
+    await settle();
+    expect(frames).toHaveLength(0);
+    // …a new chat's first message does not, and takes what waited with it.
+    api.push('message', {
+      visitorId: 'anon-id',
+      message: { id: 'm9', from: 'visitor', text: 'Hello there', at: Date.now() },
+    });
     for (let i = 0; i < 200 && !frames.length; i++) await vi.advanceTimersByTimeAsync(0);
     expect(frames).toHaveLength(1);
     frames.shift()!();
-    await vi.waitFor(() => expect(rowOf('ada-id')!.textContent).toContain('Still there?'));
-    expect(rowOf('anon-id')!.textContent).toContain('Grace Hopper');
+    await vi.waitFor(() => expect(rowOf('anon-id')!.textContent).toContain('Hello there'));
+    expect(rowOf('ada-id')!.textContent).toContain('Any news?');
+    expect(rowOf('idle-id')!.textContent).toContain('Grace Hopper');
   });
 
   it('keeps a live visitor out of a filter it does not match', async () => {
