@@ -31,6 +31,12 @@ const ONLINE = 10_000;
 const SYNTHETIC = 100_000;
 const STORM_MS = 10_000;
 const SAMPLES = 100;
+/**
+ * Least time between two delivery samples: the probe's messages stay under the server's
+ * per-connection frame limit (20/s, burst 40), which closes a faster sender with 4029 once
+ * delivery takes milliseconds instead of half a second.
+ */
+const SAMPLE_GAP_MS = 100;
 const QUERIES = 100;
 const FILTERS = ['all', 'active', 'chatting', 'customers', 'auto-message', 'blocked'];
 /** Sockets and files a process needs besides one per visitor. */
@@ -179,6 +185,7 @@ export async function delivery(a, b, name) {
     const toVisitor = [];
     const toAgent = [];
     for (let i = 0; i < SAMPLES; i++) {
+      const started = performance.now();
       const text = `to visitor ${i}`;
       const got = p.waitFor(text);
       const t0 = performance.now();
@@ -191,6 +198,7 @@ export async function delivery(a, b, name) {
       p.send({ t: 'msg', cid: `${p.vid}c${i}`, text: back, at: Date.now() });
       await seen;
       toAgent.push(performance.now() - t1);
+      await sleep(started + SAMPLE_GAP_MS - performance.now());
     }
     return { toVisitor: summary(toVisitor), toAgent: summary(toAgent) };
   } finally {
