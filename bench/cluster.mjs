@@ -207,9 +207,14 @@ export async function delivery(a, b, name) {
   }
 }
 
-/** Waits until `read()` satisfies `ok`; resolves the ms it took from `since`, or null. */
+/**
+ * Waits until `read()` satisfies `ok`, at most CONVERGE_LIMIT_MS from now (a storm that took
+ * longer than that to start its visitors is still waited for); resolves the ms it took from
+ * `since`, or null.
+ */
 async function convergence(read, ok, since) {
-  while (Date.now() - since < CONVERGE_LIMIT_MS) {
+  const end = Date.now() + CONVERGE_LIMIT_MS;
+  while (Date.now() < end) {
     try {
       if (ok(await read())) return Date.now() - since;
     } catch {
@@ -390,7 +395,7 @@ export function render(r) {
         [
           'all listed on node 1 after',
           r.storm.allListedMs == null
-            ? 'not within 60 s'
+            ? 'not within 60 s of the last start'
             : `${num(r.storm.allListedMs / 1000, 1)} s`,
         ],
         ['Redis memory per online visitor', `${r.redis.perVisitorBytes.toLocaleString('en')} B`],
