@@ -66,6 +66,21 @@ async function api(base, path, body) {
 const onlineCount = async (base) =>
   (await api(base, '/api/visitors?filter=all&limit=1')).counts.all;
 
+/**
+ * Online visitors on `base` once the count holds still: the probe visitors just closed are
+ * counted until their offline rows arrive, and a base that counts them is never reached again.
+ */
+async function steadyCount(base) {
+  let last = await onlineCount(base);
+  for (let i = 0; i < 20; i++) {
+    await sleep(1500);
+    const now = await onlineCount(base);
+    if (now == last) return now;
+    last = now;
+  }
+  return last;
+}
+
 /** Open visitor connections on a node, from its /metrics. */
 async function connectionsOn(base) {
   const text = await (await fetch(base + '/metrics', { headers: auth })).text();
@@ -276,7 +291,7 @@ export async function run() {
     const idle = await delivery(n1.url, n2.url, 'idle');
     progress('delivery, nobody else online', idle);
     const memBefore = await redisUsedMemory(redis);
-    const base = await onlineCount(n1.url);
+    const base = await steadyCount(n1.url);
 
     const stormStart = Date.now();
     const storm = await visitors.ask(
