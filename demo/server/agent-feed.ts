@@ -22,8 +22,7 @@ export const MAX_REPLAY_CHARS = 512 * 1024;
 /**
  * A busy feed's rows and counts are written at most this often (a quiet feed's first event goes
  * at once): the page is woken twice a second instead of for every row change among thousands
- * of visitors. A chat message is not held
- * (demo/shared/feed-urgency.ts).
+ * of visitors. A chat message is not held (demo/shared/feed-urgency.ts).
  */
 export const FEED_WRITE_MS = 500;
 

@@ -109,6 +109,20 @@ async function openDetail(id: string) {
   await vi.waitFor(() => expect($('.detail h2')).toBeTruthy());
 }
 
+/** A page whose animation frames run when the test says, once its list and feed are there. */
+async function startFramed() {
+  const frames: (() => void)[] = [];
+  const { api } = start({ frame: (run) => frames.push(run) });
+  await vi.waitFor(() => expect(rowOf('anon-id')).toBeTruthy());
+  await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+  return { api, frames };
+}
+
+/** Lets the feed's chunks through without moving the fake clock (vi.waitFor would). */
+const settle = async () => {
+  for (let i = 0; i < 50; i++) await vi.advanceTimersByTimeAsync(0);
+};
+
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
   document.body.innerHTML = '<div id="app"></div>';
@@ -274,10 +288,7 @@ describe('the Visitors page', () => {
   });
 
   it('applies a feed batch in the next animation frame, or after 100 ms when none comes (a hidden tab)', async () => {
-    const frames: (() => void)[] = [];
-    const { api } = start({ frame: (run) => frames.push(run) });
-    await vi.waitFor(() => expect(rowOf('anon-id')).toBeTruthy());
-    await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+    const { api, frames } = await startFramed();
     api.push('visitor', { ...ANON, name: 'Grace' });
     await vi.waitFor(() => expect(frames).toHaveLength(1));
     expect(rowOf('anon-id')!.textContent).not.toContain('Grace');
@@ -298,18 +309,11 @@ describe('the Visitors page', () => {
   });
 
   it("applies a new chat's message in the next frame, without waiting out the apply interval", async () => {
-    const frames: (() => void)[] = [];
-    const { api } = start({ frame: (run) => frames.push(run) });
-    await vi.waitFor(() => expect(rowOf('ada-id')).toBeTruthy());
-    await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+    const { api, frames } = await startFramed();
     api.push('visitor', { ...IDLE, name: 'Grace' });
     await vi.waitFor(() => expect(frames).toHaveLength(1));
     frames.shift()!();
     await vi.waitFor(() => expect(rowOf('idle-id')!.textContent).toContain('Grace'));
-    /** Lets the feed's chunks through without moving the fake clock (vi.waitFor would). */
-    const settle = async () => {
-      for (let i = 0; i < 50; i++) await vi.advanceTimersByTimeAsync(0);
-    };
 
     // Inside the interval: a row change and a message of a chat already going (Ada's) wait…
     api.push('visitor', { ...IDLE, name: 'Grace Hopper' });
