@@ -7,7 +7,7 @@ import { isRecord, MAX_TEXT } from '../../src/protocol';
 import type { AgentFeed } from './agent-feed';
 import type { Files } from './files';
 import type { Plan } from './config';
-import { TOO_LARGE, readJson, sendError, sendJson, sendTooLarge } from './http-json';
+import { TOO_LARGE, lingerForBody, readJson, sendError, sendJson, sendTooLarge } from './http-json';
 import type { Hub } from './hub';
 import type { Logger } from './log';
 import { FILTERS, LIST_LIMIT, MAX_PAGE } from '../shared/visitor-list';
@@ -38,7 +38,7 @@ type Route = (v: LiveVisitor, req: IncomingMessage, res: ServerResponse) => void
 /** Reads `{text, name?}`; answers 400/413 and returns undefined when it is not right. */
 async function readText(req: IncomingMessage, res: ServerResponse) {
   const body = await readJson(req, MAX_BODY);
-  if (body === TOO_LARGE) return void sendTooLarge(res, MAX_BODY);
+  if (body === TOO_LARGE) return void sendTooLarge(req, res, MAX_BODY);
   if (body === undefined)
     return void sendError(res, 400, 'bad_request', 'the body must be JSON: {"text": "…"}');
   if (!isRecord(body) || typeof body.text != 'string' || !body.text.trim())
@@ -121,6 +121,8 @@ export function createAgentApi(o: AgentApiOptions) {
     files: {
       /** Ours: sends a file (the raw body, or multipart) as an agent message, `?text=` with it. */
       async POST(v, req, res) {
+        // The refusals below are answered before the file is read.
+        lingerForBody(req, res);
         const url = new URL(req.url || '/', 'http://localhost');
         const text = url.searchParams.get('text') ?? '';
         const name = url.searchParams.get('name')?.trim() || undefined;
@@ -135,10 +137,7 @@ export function createAgentApi(o: AgentApiOptions) {
             'the visitor has no open conversation: open one with POST …/conversation',
           );
         const r = await o.files.receive(req, { visitorId: v.id, author: 'agent' });
-        if ('status' in r) {
-          res.shouldKeepAlive = false;
-          return sendError(res, r.status, r.error, r.message, { connection: 'close' });
-        }
+        if ('status' in r) return sendError(res, r.status, r.error, r.message);
         const sent = await hub.agentMessage(v, text, name, false, [attachmentOf(r)]);
         if (!sent)
           return sendError(res, 409, 'no_conversation', 'the conversation was closed meanwhile');
@@ -158,7 +157,7 @@ export function createAgentApi(o: AgentApiOptions) {
     typing: {
       async POST(v, req, res) {
         const body = await readJson(req, MAX_BODY);
-        if (body === TOO_LARGE) return sendTooLarge(res, MAX_BODY);
+        if (body === TOO_LARGE) return sendTooLarge(req, res, MAX_BODY);
         if (!isRecord(body) || typeof body.on != 'boolean')
           return sendError(res, 400, 'bad_request', 'the body must be {"on": true|false}');
         hub.agentTyping(v, body.on);

@@ -29,7 +29,7 @@ const withStats = (a: Automation, stats: Map<string, AutomationStats>) => ({
 /** The JSON body, or undefined after answering 400/413. */
 async function body(req: IncomingMessage, res: ServerResponse) {
   const b = await readJson(req, MAX_BODY);
-  if (b === TOO_LARGE) return void sendTooLarge(res, MAX_BODY);
+  if (b === TOO_LARGE) return void sendTooLarge(req, res, MAX_BODY);
   if (!isRecord(b))
     return void sendError(res, 400, 'bad_request', 'the body must be a JSON object');
   return b;

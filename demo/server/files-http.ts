@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { INLINE_TYPES } from './file-types';
 import type { Files } from './files';
-import { sendError, sendJson } from './http-json';
+import { lingerForBody, sendError, sendJson } from './http-json';
 import type { HttpLimiter } from './http-limiter';
 import type { Hub } from './hub';
 import type { Logger } from './log';
@@ -60,6 +60,8 @@ export function createFilesHttp(o: FilesHttpOptions) {
     url: URL,
     cors: Record<string, string>,
   ) {
+    // Every refusal below (401, 403, 429, 413, 415…) is answered before the file is read.
+    lingerForBody(req, res);
     const v = await uploader(req, res, url, cors);
     if (!v) return;
     if (v.blockedAt != null)
@@ -74,9 +76,7 @@ export function createFilesHttp(o: FilesHttpOptions) {
       return unavailable(res, e, cors, log);
     }
     if ('status' in r) {
-      // The rest of a refused body is not read (nor drained): the connection closes.
-      res.shouldKeepAlive = false;
-      return sendError(res, r.status, r.error, r.message, { ...cors, connection: 'close' });
+      return sendError(res, r.status, r.error, r.message, cors);
     }
     hub.touchHttp(v);
     sendJson(res, 201, { file: attachmentOf(r) }, cors);

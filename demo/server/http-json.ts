@@ -40,7 +40,7 @@ export function sendError(
 
 /**
  * Reads a request body of at most `max` bytes. Resolves the text, or null when it was larger
- * (the rest is not read; the caller answers 413 and the connection is closed).
+ * (the rest is not read here: the caller answers with {@link sendTooLarge}).
  */
 export function readBody(req: IncomingMessage, max: number): Promise<string | null> {
   return new Promise((resolve, reject) => {
@@ -77,8 +77,40 @@ export async function readJson(req: IncomingMessage, max: number): Promise<unkno
   }
 }
 
-/** Answers 413 and closes the connection, so an oversized body is never read. */
-export function sendTooLarge(res: ServerResponse, max: number): void {
-  res.shouldKeepAlive = false;
-  sendError(res, 413, 'too_large', `the body is larger than ${max} bytes`, { connection: 'close' });
+/**
+ * How much of a refused request body is read and thrown away after the answer. A socket closed
+ * with unread bytes is reset, and the reset can overtake the answer: a browser then shows a
+ * network error, and nginx streaming an upload (`proxy_request_buffering off`) answers 502
+ * instead of the node's 413. Up to this much is read to its end; a longer body is cut off.
+ */
+export const DRAIN_LIMIT = 32 * 1024 * 1024;
+
+/**
+ * Call before answering a request whose body may be left unread (a refusal): keeps the
+ * connection until the rest of the body is read away ({@link DRAIN_LIMIT}), so the client gets
+ * the answer, not a reset. A client that asked for `Connection: close` (nginx does by default)
+ * is closed once its body is in, as Node would have done at once.
+ */
+export function lingerForBody(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete || Number(req.headers['content-length']) > DRAIN_LIMIT) return;
+  const close = !res.shouldKeepAlive;
+  // Node decides when it writes the head whether to close right after the answer: not yet.
+  res.shouldKeepAlive = true;
+  res.once('finish', () => {
+    if (req.complete) return void (close && req.socket.end());
+    let read = 0;
+    req.removeAllListeners('data');
+    req.on('data', (chunk: Buffer) => {
+      read += chunk.length;
+      if (read > DRAIN_LIMIT) req.socket.destroy();
+    });
+    if (close) req.once('end', () => req.socket.end());
+    req.resume();
+  });
+}
+
+/** Answers 413 for a JSON body over `max`, and reads the rest away ({@link lingerForBody}). */
+export function sendTooLarge(req: IncomingMessage, res: ServerResponse, max: number): void {
+  lingerForBody(req, res);
+  sendError(res, 413, 'too_large', `the body is larger than ${max} bytes`);
 }

@@ -142,7 +142,7 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
         cors,
       );
     const body = await readJson(req, MAX_BODY);
-    if (body === TOO_LARGE) return sendTooLarge(res, MAX_BODY);
+    if (body === TOO_LARGE) return sendTooLarge(req, res, MAX_BODY);
     if (body === undefined) return sendError(res, 400, 'bad_request', 'the body is not JSON', cors);
     if (!isRecord(body) || typeof body.vid != 'string' || !Array.isArray(body.frames))
       return sendError(res, 400, 'bad_request', 'the body must be {vid, token?, frames: []}', cors);

@@ -4,6 +4,13 @@ import { APPLY_INTERVAL_MS, FRAME_FALLBACK_MS } from '../../demo/agent/store';
 import type { Counts, Visitor, VisitorDetail } from '../../demo/agent/types';
 import { createFakeApi, fakeMedia, memoryStorage, visitor, type Call } from './fake-api';
 
+/**
+ * `vi.waitFor` with room for a busy machine. Feed batches are applied at most every
+ * APPLY_INTERVAL_MS (500 ms of fake time) and waitFor advances fake time by 50 ms a check: at
+ * least ten checks, which a loaded CI machine may not fit in waitFor's default second.
+ */
+const until = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 15_000 });
+
 const COUNTS: Counts = {
   all: 3,
   active: 2,
@@ -104,17 +111,17 @@ function type(el: HTMLInputElement | HTMLTextAreaElement, value: string) {
 }
 
 async function openDetail(id: string) {
-  await vi.waitFor(() => expect(rowOf(id)).toBeTruthy());
+  await until(() => expect(rowOf(id)).toBeTruthy());
   rowOf(id)!.click();
-  await vi.waitFor(() => expect($('.detail h2')).toBeTruthy());
+  await until(() => expect($('.detail h2')).toBeTruthy());
 }
 
 /** A page whose animation frames run when the test says, once its list and feed are there. */
 async function startFramed() {
   const frames: (() => void)[] = [];
   const { api } = start({ frame: (run) => frames.push(run) });
-  await vi.waitFor(() => expect(rowOf('anon-id')).toBeTruthy());
-  await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+  await until(() => expect(rowOf('anon-id')).toBeTruthy());
+  await until(() => expect(api.feedOpen()).toBe(true));
   return { api, frames };
 }
 
@@ -139,13 +146,13 @@ describe('the Visitors page', () => {
     const { api, history, storage } = start({ hash: '#token=s3cret' });
     expect(history.replaceState).toHaveBeenCalledWith(null, '', '/agent');
     expect([...storage.data.values()]).toEqual(['s3cret']);
-    await vi.waitFor(() => expect(api.calls.length).toBeGreaterThanOrEqual(2));
+    await until(() => expect(api.calls.length).toBeGreaterThanOrEqual(2));
     for (const c of api.calls) expect(c.headers.authorization).toBe('Bearer s3cret');
     unmount!();
 
     document.body.innerHTML = '';
     const again = start({ hash: '', storage });
-    await vi.waitFor(() => expect(again.api.calls.length).toBeGreaterThan(0));
+    await until(() => expect(again.api.calls.length).toBeGreaterThan(0));
     expect(again.api.calls[0].headers.authorization).toBe('Bearer s3cret');
     expect(again.history.replaceState).not.toHaveBeenCalled();
     // No #app in this document: the page made its own container.
@@ -162,7 +169,7 @@ describe('the Visitors page', () => {
 
   it('lists the visitors with state icons, badges and readable labels', async () => {
     start();
-    await vi.waitFor(() => expect($$('.row[data-id]')).toHaveLength(3));
+    await until(() => expect($$('.row[data-id]')).toHaveLength(3));
     const ada = rowOf('ada-id')!;
     expect(ada.querySelector('.name')!.textContent).toBe('Ada Lovelace');
     expect(ada.querySelector('svg[role=img]')!.getAttribute('aria-label')).toBe('Waiting');
@@ -193,7 +200,7 @@ describe('the Visitors page', () => {
 
   it('shows the filter tabs with counts and asks the API for the chosen filter', async () => {
     const { api } = start();
-    await vi.waitFor(() => expect(tab('All').textContent).toBe('All 3'));
+    await until(() => expect(tab('All').textContent).toBe('All 3'));
     expect($('[role=tablist]')!.getAttribute('aria-label')).toBe('Filter visitors');
     expect($$('[role=tab]').map((t) => t.textContent)).toEqual([
       'All 3',
@@ -207,7 +214,7 @@ describe('the Visitors page', () => {
     expect(api.listParams()).toEqual([['all', null]]);
 
     tab('In chat').click();
-    await vi.waitFor(() => expect(api.listParams()).toHaveLength(2));
+    await until(() => expect(api.listParams()).toHaveLength(2));
     expect(api.listParams()[1]).toEqual(['chatting', null]);
     expect(tab('In chat').getAttribute('aria-selected')).toBe('true');
     expect(tab('In chat').tabIndex).toBe(0);
@@ -218,7 +225,7 @@ describe('the Visitors page', () => {
     const list = $('[role=tablist]')!;
     list.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
     list.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
-    await vi.waitFor(() => expect(api.listParams()).toHaveLength(3));
+    await until(() => expect(api.listParams()).toHaveLength(3));
     expect(api.listParams()[2]).toEqual(['auto-message', null]);
     await vi.advanceTimersByTimeAsync(500);
     expect(api.listParams()).toHaveLength(3);
@@ -226,7 +233,7 @@ describe('the Visitors page', () => {
 
   it('searches through the API with q, debounced', async () => {
     const { api, store } = start();
-    await vi.waitFor(() => expect(api.listParams()).toHaveLength(1));
+    await until(() => expect(api.listParams()).toHaveLength(1));
     const search = $<HTMLInputElement>('input[type=search]')!;
     expect(search.getAttribute('aria-label')).toBe('Search visitors');
     type(search, 'a');
@@ -243,45 +250,45 @@ describe('the Visitors page', () => {
     type(search, 'lovelace');
     search.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
     expect(store.listBusy.value).toBe(true);
-    await vi.waitFor(() => expect(api.listParams()).toHaveLength(3));
+    await until(() => expect(api.listParams()).toHaveLength(3));
     expect(api.listParams()[2]).toEqual(['all', 'lovelace']);
-    await vi.waitFor(() => expect($('[role=tabpanel]')!.getAttribute('aria-busy')).toBe('false'));
+    await until(() => expect($('[role=tabpanel]')!.getAttribute('aria-busy')).toBe('false'));
   });
 
   it('updates a row live from the feed and drops a visitor that goes offline', async () => {
     const { api } = start();
-    await vi.waitFor(() => expect(rowOf('anon-id')).toBeTruthy());
-    await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+    await until(() => expect(rowOf('anon-id')).toBeTruthy());
+    await until(() => expect(api.feedOpen()).toBe(true));
     api.push('visitor', { ...ANON, name: 'Grace', status: 'served', chatting: true });
-    await vi.waitFor(() => expect(rowOf('anon-id')!.textContent).toContain('Grace'));
+    await until(() => expect(rowOf('anon-id')!.textContent).toContain('Grace'));
     expect(rowOf('anon-id')!.querySelector('svg')!.getAttribute('aria-label')).toBe('Served');
 
     api.push('visitor', visitor({ id: 'new-id', name: 'Linus' }));
-    await vi.waitFor(() => expect(rowOf('new-id')).toBeTruthy());
+    await until(() => expect(rowOf('new-id')).toBeTruthy());
 
     api.push('visitor', { ...IDLE, online: false });
-    await vi.waitFor(() => expect(rowOf('idle-id')).toBeNull());
+    await until(() => expect(rowOf('idle-id')).toBeNull());
 
     api.push('typing', { visitorId: 'ada-id', on: true });
-    await vi.waitFor(() => expect(rowOf('ada-id')!.textContent).toContain('typing…'));
+    await until(() => expect(rowOf('ada-id')!.textContent).toContain('typing…'));
     api.push('message', {
       visitorId: 'ada-id',
       message: { id: 'm2', from: 'visitor', text: 'Hello?', at: Date.now() },
     });
-    await vi.waitFor(() => expect(rowOf('ada-id')!.textContent).toContain('Hello?'));
+    await until(() => expect(rowOf('ada-id')!.textContent).toContain('Hello?'));
     // Ada was already in a chat (and is not open): not announced. A new chat is.
     expect(text('[aria-live=polite]')).toBe('');
     api.push('message', {
       visitorId: 'new-id',
       message: { id: 'm3', from: 'visitor', text: 'First question', at: Date.now() },
     });
-    await vi.waitFor(() =>
+    await until(() =>
       expect(text('[aria-live=polite]')).toContain('New message from Linus: First question'),
     );
 
     // The counts come from the feed too: no list request for any of it.
     api.push('counts', { ...COUNTS, active: 3, chatting: 2 });
-    await vi.waitFor(() => expect(tab('In chat').textContent).toBe('In chat 2'));
+    await until(() => expect(tab('In chat').textContent).toBe('In chat 2'));
     expect(text('.online')).toBe('3 online · 3 active');
     await vi.advanceTimersByTimeAsync(3000);
     expect(api.listParams()).toHaveLength(1);
@@ -290,10 +297,10 @@ describe('the Visitors page', () => {
   it('applies a feed batch in the next animation frame, or after 100 ms when none comes (a hidden tab)', async () => {
     const { api, frames } = await startFramed();
     api.push('visitor', { ...ANON, name: 'Grace' });
-    await vi.waitFor(() => expect(frames).toHaveLength(1));
+    await until(() => expect(frames).toHaveLength(1));
     expect(rowOf('anon-id')!.textContent).not.toContain('Grace');
     frames.shift()!();
-    await vi.waitFor(() => expect(rowOf('anon-id')!.textContent).toContain('Grace'));
+    await until(() => expect(rowOf('anon-id')!.textContent).toContain('Grace'));
 
     // The next batch (after the apply interval) gets no frame: the fallback applies it once.
     api.push('visitor', { ...ANON, name: 'Hidden tab' });
@@ -302,7 +309,7 @@ describe('the Visitors page', () => {
     expect(frames).toHaveLength(1);
     expect(rowOf('anon-id')!.textContent).not.toContain('Hidden tab');
     await vi.advanceTimersByTimeAsync(FRAME_FALLBACK_MS);
-    await vi.waitFor(() => expect(rowOf('anon-id')!.textContent).toContain('Hidden tab'));
+    await until(() => expect(rowOf('anon-id')!.textContent).toContain('Hidden tab'));
     // The late frame finds nothing left to do.
     frames.shift()!();
     expect(rowOf('anon-id')!.textContent).toContain('Hidden tab');
@@ -311,9 +318,9 @@ describe('the Visitors page', () => {
   it("applies a new chat's message in the next frame, without waiting out the apply interval", async () => {
     const { api, frames } = await startFramed();
     api.push('visitor', { ...IDLE, name: 'Grace' });
-    await vi.waitFor(() => expect(frames).toHaveLength(1));
+    await until(() => expect(frames).toHaveLength(1));
     frames.shift()!();
-    await vi.waitFor(() => expect(rowOf('idle-id')!.textContent).toContain('Grace'));
+    await until(() => expect(rowOf('idle-id')!.textContent).toContain('Grace'));
 
     // Inside the interval: a row change and a message of a chat already going (Ada's) wait…
     api.push('visitor', { ...IDLE, name: 'Grace Hopper' });
@@ -331,45 +338,45 @@ describe('the Visitors page', () => {
     for (let i = 0; i < 200 && !frames.length; i++) await vi.advanceTimersByTimeAsync(0);
     expect(frames).toHaveLength(1);
     frames.shift()!();
-    await vi.waitFor(() => expect(rowOf('anon-id')!.textContent).toContain('Hello there'));
+    await until(() => expect(rowOf('anon-id')!.textContent).toContain('Hello there'));
     expect(rowOf('ada-id')!.textContent).toContain('Any news?');
     expect(rowOf('idle-id')!.textContent).toContain('Grace Hopper');
   });
 
   it('keeps a live visitor out of a filter it does not match', async () => {
     const { api } = start();
-    await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+    await until(() => expect(api.feedOpen()).toBe(true));
     tab('Blocked').click();
-    await vi.waitFor(() => expect(api.listParams()).toHaveLength(2));
+    await until(() => expect(api.listParams()).toHaveLength(2));
     api.push('visitor', visitor({ id: 'free-id', blocked: false }));
     api.push('visitor', visitor({ id: 'banned-id', blocked: true }));
-    await vi.waitFor(() => expect(rowOf('banned-id')).toBeTruthy());
+    await until(() => expect(rowOf('banned-id')).toBeTruthy());
     expect(rowOf('free-id')).toBeNull();
   });
 
   it('shows a reconnecting banner while the feed is down, then resumes it without a refetch', async () => {
     const { api } = start({ handle: listAt('e1') });
-    await vi.waitFor(() => expect(text('.feed')).toBe('Live'));
+    await until(() => expect(text('.feed')).toBe('Live'));
     // The feed starts after the event the list is current with.
     const feedCalls = () => api.calls.filter((c) => c.url.pathname == '/api/events');
     expect(feedCalls()[0]!.headers['last-event-id']).toBe('e1');
     api.push('visitor', { ...ANON, name: 'Grace' }, 'e2');
-    await vi.waitFor(() => expect(rowOf('anon-id')!.textContent).toContain('Grace'));
+    await until(() => expect(rowOf('anon-id')!.textContent).toContain('Grace'));
     api.setFeedStatus(503);
     api.dropFeed();
-    await vi.waitFor(() => expect(text('.banner')).toContain('reconnecting'));
+    await until(() => expect(text('.banner')).toContain('reconnecting'));
     expect($('.banner')!.getAttribute('role')).toBe('status');
     await vi.advanceTimersByTimeAsync(5000);
     expect(api.connections()).toBeGreaterThan(2);
     api.setFeedStatus(200);
     $<HTMLButtonElement>('.banner button')!.click();
-    await vi.waitFor(() => expect($('.banner')).toBeNull());
+    await until(() => expect($('.banner')).toBeNull());
     expect(feedCalls().at(-1)!.headers['last-event-id']).toBe('e2');
     expect(api.listParams()).toHaveLength(1);
 
     // The server could not resume: the list is fetched again.
     api.push('reset', {}, 'e9');
-    await vi.waitFor(() => expect(api.listParams()).toHaveLength(2));
+    await until(() => expect(api.listParams()).toHaveLength(2));
   });
 
   it('shows each variable under its label from the agent API ("Spending: 1234.5")', async () => {
@@ -380,7 +387,7 @@ describe('the Visitors page', () => {
       }),
     });
     await openDetail('ada-id');
-    await vi.waitFor(() =>
+    await until(() =>
       expect($$('.detail dl div').map((d) => d.textContent)).toContain('Spending1234.5'),
     );
     const pairs = $$('.detail dl div').map((d) => [
@@ -412,7 +419,7 @@ describe('the Visitors page', () => {
     expect(text('.detail h2')).toBe('Ada Lovelace');
     // Focus moves to the panel's heading so a screen reader announces it.
     expect(document.activeElement).toBe($('.detail h2'));
-    await vi.waitFor(() => expect($$('.messages li')).toHaveLength(2));
+    await until(() => expect($$('.messages li')).toHaveLength(2));
     const dl = $$('.detail dl div').map((d) => d.textContent);
     expect(dl).toContain('Emailada@example.com');
     expect(dl).toContain('Visitor idada-id');
@@ -427,7 +434,7 @@ describe('the Visitors page', () => {
 
     // Escape closes it and gives the focus back to the row.
     $('.detail')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
-    await vi.waitFor(() => expect($('.detail')).toBeNull());
+    await until(() => expect($('.detail')).toBeNull());
     expect(document.activeElement).toBe(rowOf('ada-id'));
   });
 
@@ -438,18 +445,16 @@ describe('the Visitors page', () => {
     expect(submit.textContent).toBe('Open a conversation');
     type($<HTMLTextAreaElement>('#composer-text')!, '  Hi there!  ');
     submit.click();
-    await vi.waitFor(() =>
-      expect(api.requests()).toContain('POST /api/visitors/anon-id/conversation'),
-    );
+    await until(() => expect(api.requests()).toContain('POST /api/visitors/anon-id/conversation'));
     const open = api.calls.find((c) => c.url.pathname.endsWith('/conversation'))!;
     expect(open.body).toEqual({ text: 'Hi there!' });
     // It is now a chat: the button sends, and the text box is empty again.
-    await vi.waitFor(() => expect(text('.composer button[type=submit]')).toBe('Send'));
+    await until(() => expect(text('.composer button[type=submit]')).toBe('Send'));
     expect($<HTMLTextAreaElement>('#composer-text')!.value).toBe('');
 
     type($<HTMLTextAreaElement>('#composer-text')!, 'Anything else?');
     $<HTMLButtonElement>('.composer button[type=submit]')!.click();
-    await vi.waitFor(() => expect(api.requests()).toContain('POST /api/visitors/anon-id/messages'));
+    await until(() => expect(api.requests()).toContain('POST /api/visitors/anon-id/messages'));
     const sent = api.calls.find((c) => c.url.pathname.endsWith('/messages'))!;
     expect(sent.body).toEqual({ text: 'Anything else?' });
   });
@@ -457,12 +462,12 @@ describe('the Visitors page', () => {
   it('shows an agent message from the feed in the open conversation', async () => {
     const { api } = start();
     await openDetail('ada-id');
-    await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+    await until(() => expect(api.feedOpen()).toBe(true));
     api.push('message', {
       visitorId: 'ada-id',
       message: { id: 'a1', from: 'agent', name: 'Sam', text: 'Yes: 10% off', at: Date.now() },
     });
-    await vi.waitFor(() => expect(text('.messages')).toContain('Yes: 10% off'));
+    await until(() => expect(text('.messages')).toContain('Yes: 10% off'));
     expect(text('.messages strong')).toBe('Sam');
   });
 
@@ -476,7 +481,7 @@ describe('the Visitors page', () => {
     await openDetail('anon-id');
     type($<HTMLTextAreaElement>('#composer-text')!, 'Hello');
     $<HTMLButtonElement>('.composer button[type=submit]')!.click();
-    await vi.waitFor(() => expect(text('#composer-why')).toContain('STANDARD and PRO'));
+    await until(() => expect(text('#composer-why')).toContain('STANDARD and PRO'));
     expect($<HTMLButtonElement>('.composer button[type=submit]')!.disabled).toBe(true);
     expect($<HTMLTextAreaElement>('#composer-text')!.getAttribute('aria-describedby')).toBe(
       'composer-why',
@@ -500,8 +505,8 @@ describe('the Visitors page', () => {
     const button = () => $<HTMLButtonElement>('.detail-head .block')!;
     expect(button().textContent).toBe('Block');
     button().click();
-    await vi.waitFor(() => expect(api.requests()).toContain('POST /api/visitors/anon-id/block'));
-    await vi.waitFor(() => expect(button().textContent).toBe('Unblock'));
+    await until(() => expect(api.requests()).toContain('POST /api/visitors/anon-id/block'));
+    await until(() => expect(button().textContent).toBe('Unblock'));
     expect(rowOf('anon-id')!.textContent).toContain('Blocked');
     // The counts move with the row (issue 10: Blocked stayed 1 after Unblock).
     expect(tab('Blocked').textContent).toBe('Blocked 1');
@@ -510,8 +515,8 @@ describe('the Visitors page', () => {
     expect(text('[aria-live=polite]')).toMatch(/is blocked/);
 
     button().click();
-    await vi.waitFor(() => expect(api.requests()).toContain('DELETE /api/visitors/anon-id/block'));
-    await vi.waitFor(() => expect(button().textContent).toBe('Block'));
+    await until(() => expect(api.requests()).toContain('DELETE /api/visitors/anon-id/block'));
+    await until(() => expect(button().textContent).toBe('Block'));
     expect(rowOf('anon-id')!.textContent).not.toContain('Blocked');
     expect(tab('Blocked').textContent).toBe('Blocked 0');
   });
@@ -525,12 +530,12 @@ describe('the Visitors page', () => {
     });
     await openDetail('anon-id');
     $<HTMLButtonElement>('.detail-head .block')!.click();
-    await vi.waitFor(() => expect(text('.detail [role=alert]')).toBe('Database is locked'));
+    await until(() => expect(text('.detail [role=alert]')).toBe('Database is locked'));
   });
 
   it('tells the agent when the token is refused', async () => {
     start({ handle: () => ({ status: 401, body: { error: 'unauthorized' } }) });
-    await vi.waitFor(() => expect(text('[role=alert]')).toContain('token was refused'));
+    await until(() => expect(text('[role=alert]')).toContain('token was refused'));
   });
 
   it('renders visitor-supplied text as text and links only http(s) URLs', async () => {
@@ -549,7 +554,7 @@ describe('the Visitors page', () => {
       }),
     });
     await openDetail('evil-id');
-    await vi.waitFor(() => expect($$('.messages li')).toHaveLength(1));
+    await until(() => expect($$('.messages li')).toHaveLength(1));
     expect($$('img, b, i, script')).toEqual([]);
     expect(text('.row .name')).toBe('<img src=x onerror=alert(1)>');
     expect(text('.detail h2')).toBe('<img src=x onerror=alert(1)>');
@@ -563,7 +568,7 @@ describe('the Visitors page', () => {
 
   it('shows only active visitors in the compact view, automatic on narrow screens', async () => {
     const { media } = start({ narrow: true });
-    await vi.waitFor(() => expect($$('.row[data-id]')).toHaveLength(2));
+    await until(() => expect($$('.row[data-id]')).toHaveLength(2));
     expect($('.list')!.classList.contains('compact')).toBe(true);
     expect(rowOf('idle-id')).toBeNull();
     expect(text('.note')).toContain('1 idle hidden');
@@ -571,13 +576,13 @@ describe('the Visitors page', () => {
     expect(toggle.checked).toBe(true);
 
     media.set(false);
-    await vi.waitFor(() => expect($$('.row[data-id]')).toHaveLength(3));
+    await until(() => expect($$('.row[data-id]')).toHaveLength(3));
     expect(toggle.checked).toBe(false);
 
     // The agent's own choice wins over the screen width.
     toggle.checked = true;
     toggle.dispatchEvent(new Event('change', { bubbles: true }));
-    await vi.waitFor(() => expect($$('.row[data-id]')).toHaveLength(2));
+    await until(() => expect($$('.row[data-id]')).toHaveLength(2));
   });
 });
 
@@ -644,7 +649,7 @@ describe('files and ratings on the Visitors page', () => {
         c.url.pathname.startsWith('/v1/files/') ? { body: new Blob(['bytes']) } : undefined,
     });
     await openDetail('ada-id');
-    await vi.waitFor(() => expect($('.file-thumb img')).toBeTruthy());
+    await until(() => expect($('.file-thumb img')).toBeTruthy());
     expect($<HTMLImageElement>('.file-thumb img')!.getAttribute('src')).toBe('blob:agent');
     expect($('.file-thumb img')!.getAttribute('alt')).toBe('shot.png');
     const read = api.calls.find((c) => c.url.pathname == '/v1/files/img1')!;
@@ -664,7 +669,7 @@ describe('files and ratings on the Visitors page', () => {
     const f = new File(['%PDF-1.4'], 'price list.pdf', { type: 'application/pdf' });
     Object.defineProperty(input, 'files', { value: [f] });
     input.dispatchEvent(new Event('change', { bubbles: true }));
-    await vi.waitFor(() => expect(api.requests()).toContain('POST /api/visitors/ada-id/files'));
+    await until(() => expect(api.requests()).toContain('POST /api/visitors/ada-id/files'));
     const sent = api.calls.find((c) => c.url.pathname.endsWith('/files'))!;
     expect(sent.headers['x-filename']).toBe('price%20list.pdf');
     expect(sent.headers['content-type']).toBe('application/pdf');
@@ -675,7 +680,7 @@ describe('files and ratings on the Visitors page', () => {
 describe('the Visitors page at scale', () => {
   it('applies a burst of 500 deltas from the feed, rows and counts together, without a list request', async () => {
     const { api, store } = start();
-    await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+    await until(() => expect(api.feedOpen()).toBe(true));
     const arrivals = crowd(450);
     const events = [
       ...arrivals.map((v) => ({ event: 'visitor', data: v })),
@@ -698,7 +703,7 @@ describe('the Visitors page at scale', () => {
     const stop = store.visitors.subscribe(seen);
     const stopCounts = store.counts.subscribe(check);
     api.pushBatch(events, 7);
-    await vi.waitFor(() => expect(tab('All').textContent).toBe('All 428'));
+    await until(() => expect(tab('All').textContent).toBe('All 428'));
     stop();
     stopCounts();
     expect(store.visitors.value).toHaveLength(428);
@@ -710,7 +715,7 @@ describe('the Visitors page at scale', () => {
 
   it('renders only the rows in view plus a margin, with their place in the whole list', async () => {
     start({ handle: paged(crowd(180)) });
-    await vi.waitFor(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
     const options = $$('[role=option]');
     expect(options.length).toBeLessThan(40);
     expect($('[role=listbox]')!.getAttribute('aria-label')).toBe('All visitors');
@@ -721,64 +726,62 @@ describe('the Visitors page at scale', () => {
 
   it('moves through the list with the keyboard and opens a visitor with Enter', async () => {
     const { api } = start({ handle: paged(crowd(180)) });
-    await vi.waitFor(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
     const listbox = $('[role=listbox]')!;
     // One tab stop: the first option.
     expect($$('[role=option]').filter((o) => o.tabIndex == 0)).toHaveLength(1);
     $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
     key('ArrowDown');
-    await vi.waitFor(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('2'));
+    await until(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('2'));
     // End: the last loaded row (50 of 180; the next page is on its way).
     key('End');
-    await vi.waitFor(() =>
-      expect(document.activeElement!.getAttribute('aria-posinset')).toBe('50'),
-    );
+    await until(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('50'));
     expect(document.activeElement!.getAttribute('aria-setsize')).toBe('180');
     expect(listbox.contains(document.activeElement)).toBe(true);
     expect($$('[role=option]').length).toBeLessThan(60);
     key('Home');
-    await vi.waitFor(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('1'));
+    await until(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('1'));
     key('ArrowDown');
-    await vi.waitFor(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('2'));
+    await until(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('2'));
     key('Enter');
-    await vi.waitFor(() => expect(text('.detail h2')).toBe('Guest 1'));
+    await until(() => expect(text('.detail h2')).toBe('Guest 1'));
     expect(api.requests()).toContain('GET /api/visitors/c00001');
   });
 
   it('asks for the next page only when the agent reaches the end of the loaded rows', async () => {
     const { api } = start({ handle: paged(crowd(450)) });
-    await vi.waitFor(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
     expect(api.listParams()).toHaveLength(1);
     const firstList = api.calls.find((c) => c.url.pathname == '/api/visitors')!;
     expect(firstList.url.searchParams.get('limit')).toBe('50');
     expect(firstList.url.searchParams.get('offset')).toBe('0');
     $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
     key('End');
-    await vi.waitFor(() => expect(api.listParams()).toHaveLength(2));
+    await until(() => expect(api.listParams()).toHaveLength(2));
     const more = api.calls.filter((c) => c.url.pathname == '/api/visitors')[1]!;
     expect(more.url.searchParams.get('offset')).toBe('50');
     expect(more.url.searchParams.get('limit')).toBe('100');
-    await vi.waitFor(() => expect(text('.loading-more')).toBe('Loading more visitors…'));
+    await until(() => expect(text('.loading-more')).toBe('Loading more visitors…'));
   });
 
   it('applies the events after the list answer and skips those already in it', async () => {
     const list = [ADA, ANON, IDLE];
     let answerAt = 'e1';
     const { api } = start({ handle: (c) => listAt(answerAt, list)(c) });
-    await vi.waitFor(() => expect(api.feedOpen()).toBe(true));
+    await until(() => expect(api.feedOpen()).toBe(true));
     answerAt = 'e3';
     tab('Active').click();
-    await vi.waitFor(() => expect(api.listParams()).toHaveLength(2));
-    await vi.waitFor(() => expect(tab('Active').getAttribute('aria-selected')).toBe('true'));
+    await until(() => expect(api.listParams()).toHaveLength(2));
+    await until(() => expect(tab('Active').getAttribute('aria-selected')).toBe('true'));
     await vi.advanceTimersByTimeAsync(50);
     // e2 and e3 were on their way while the answer (current with e3) came: skipped.
     api.push('visitor', { ...ANON, name: 'Stale' }, 'e2');
     api.push('visitor', { ...ANON, name: 'In the answer' }, 'e3');
     api.push('visitor', { ...ADA, name: 'Ada King' }, 'e4');
-    await vi.waitFor(() => expect(rowOf('ada-id')!.textContent).toContain('Ada King'));
+    await until(() => expect(rowOf('ada-id')!.textContent).toContain('Ada King'));
     expect(rowOf('anon-id')!.textContent).not.toMatch(/Stale|In the answer/);
     api.push('visitor', { ...ANON, name: 'Newer' }, 'e5');
-    await vi.waitFor(() => expect(rowOf('anon-id')!.textContent).toContain('Newer'));
+    await until(() => expect(rowOf('anon-id')!.textContent).toContain('Newer'));
   });
 
   it('says what an empty tab means', async () => {
@@ -788,10 +791,10 @@ describe('the Visitors page at scale', () => {
           ? { body: { visitors: [], counts: COUNTS, total: 0 } }
           : undefined,
     });
-    await vi.waitFor(() => expect(api.listParams()).toHaveLength(1));
+    await until(() => expect(api.listParams()).toHaveLength(1));
     tab('Blocked').click();
-    await vi.waitFor(() => expect(api.listParams()).toHaveLength(2));
-    await vi.waitFor(() => expect(text('.empty')).toBe('No blocked visitors.'));
+    await until(() => expect(api.listParams()).toHaveLength(2));
+    await until(() => expect(text('.empty')).toBe('No blocked visitors.'));
   });
 });
 
@@ -820,9 +823,9 @@ describe('the Automations screen from the Visitors page', () => {
         return undefined;
       },
     });
-    await vi.waitFor(() => expect($$('.top button').length).toBe(1));
+    await until(() => expect($$('.top button').length).toBe(1));
     $$('.top button')[0]!.click();
-    await vi.waitFor(() => expect($('#automations .automation-list')).toBeTruthy());
+    await until(() => expect($('#automations .automation-list')).toBeTruthy());
     expect($('#app')!.hidden).toBe(true);
     expect(text('#automations tbody th')).toBe(PRICING.name);
     expect($('#automations img')).toBeNull();
@@ -833,14 +836,14 @@ describe('the Automations screen from the Visitors page', () => {
     const toggle = $('#automations [role=switch]')!;
     expect(toggle.getAttribute('aria-checked')).toBe('true');
     toggle.click();
-    await vi.waitFor(() => expect(toggle.getAttribute('aria-checked')).toBe('false'));
+    await until(() => expect(toggle.getAttribute('aria-checked')).toBe('false'));
     const patch = api.calls.find((c) => c.method == 'PATCH')!;
     expect(patch.url.pathname).toBe('/api/automations/pricing');
     expect(patch.body).toEqual({ enabled: false });
 
     refuse = true;
     toggle.click();
-    await vi.waitFor(() => expect(text('#automations [role=alert]')).toBe('The database is busy.'));
+    await until(() => expect(text('#automations [role=alert]')).toBe('The database is busy.'));
     expect(toggle.getAttribute('aria-checked')).toBe('false');
 
     $$('#automations button')
@@ -852,9 +855,9 @@ describe('the Automations screen from the Visitors page', () => {
 
   it('says so when the script of the screen cannot load, and the list stays', async () => {
     start({ automations: () => Promise.reject(new Error('404 agent.automations.js')) });
-    await vi.waitFor(() => expect(rowOf(ADA.id)).toBeTruthy());
+    await until(() => expect(rowOf(ADA.id)).toBeTruthy());
     $$('.top button')[0]!.click();
-    await vi.waitFor(() =>
+    await until(() =>
       expect(text('[role=alert]')).toContain('The Automations screen did not load'),
     );
     expect($('#app')!.hidden).toBe(false);
