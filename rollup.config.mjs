@@ -5,6 +5,10 @@
 //   snippet.js, snippet.html  the paste-in one-liner, generated from loader.js (never hand-copied)
 //   widget.js                 script-tag core: classic IIFE, everything bundled, minified, no Preact
 //   chat.js, http.js, ui.js   ES-module chunks widget.js imports by URL after `load` (src/main.ts);
+//   conversation.js           delivery, outbox, message frames: imported by chat.js when a
+//                             conversation starts (src/core/widget.ts)
+//   rules.js                  the auto messages' rule engine: imported by chat.js once there
+//                             are rules (src/core/auto-loader.ts)
 //                             ui.js carries its own Preact (a script-tag site has no bundler)
 //   files.js                  the file layer, imported by chat.js and ui.js; on ui.js's Preact
 //   lang/<code>.js            one UI language table each (English is in ui.js), imported by URL
@@ -176,6 +180,19 @@ const configs = [
     input: 'src/chat.ts',
     plugins: [resolveTs(), transpile(), minify()],
     output: { file: 'dist/chat.js', format: 'es', sourcemap: true },
+  },
+  {
+    // The conversation layer (delivery, outbox, message frames), loaded by chat.js when a
+    // conversation starts: most visitors never chat.
+    input: 'src/conversation.ts',
+    plugins: [resolveTs(), transpile(), minify()],
+    output: { file: 'dist/conversation.js', format: 'es', sourcemap: true },
+  },
+  {
+    // The auto messages (rule engine), loaded by chat.js once there are rules.
+    input: 'src/rules.ts',
+    plugins: [resolveTs(), transpile(), minify()],
+    output: { file: 'dist/rules.js', format: 'es', sourcemap: true },
   },
   {
     // The language layer (language list, `lang: 'auto'`, plural rules), loaded by chat.js only

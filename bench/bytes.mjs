@@ -19,6 +19,8 @@ export const FILES = [
   ['snippet.js', 'paste-in snippet'],
   ['widget.js', 'core, loads before `load`'],
   ['chat.js', 'chat layer, after `load`'],
+  ['conversation.js', 'conversation, when one starts'],
+  ['rules.js', 'auto messages, once there are rules'],
   ['http.js', 'HTTP transport (opt-in)'],
   ['ui.js', 'UI, Preact included'],
   ['files.js', 'file layer, with the window'],
@@ -133,7 +135,12 @@ export function render(data) {
   );
   // What the core and the chat layer each carry, module by module: code that moves between
   // them (or is bundled into both) shows here.
-  const [core, chat] = ['widget.js', 'chat.js'].map((n) => data.files.find((f) => f.file == n));
+  const [core, chat, conversation, rules] = [
+    'widget.js',
+    'chat.js',
+    'conversation.js',
+    'rules.js',
+  ].map((n) => data.files.find((f) => f.file == n));
   if (core?.modules && chat?.modules) {
     const inCore = new Set(core.modules.map((m) => m.name));
     const list = (f) =>
@@ -144,13 +151,15 @@ export function render(data) {
     const both = chat.modules.filter((m) => inCore.has(m.name));
     out.push(
       '',
-      'The core and the chat layer module by module (estimated brotli bytes¹):',
+      'The core, the chat layer and the chunks it loads on demand, module by module (estimated brotli bytes¹):',
       '',
       table(
         ['bundle', 'modules'],
         [
           [`widget.js`, list(core)],
           [`chat.js`, list(chat)],
+          // What moved out of chat.js, loaded when a conversation starts or rules arrive.
+          ...[conversation, rules].filter((f) => f?.modules).map((f) => [f.file, list(f)]),
           [
             'in both',
             both.length

@@ -1,11 +1,18 @@
 /**
  * The chat layer of the script-tag build (`dist/chat.js`), loaded by main.ts after the page's
- * `load` event: commands, outbox, messages and auto-message rules on top of the kernel, and the
- * launcher shell drawn without Preact. The UI chunk (`ui.js`) loads only when it is needed.
+ * `load` event: commands and state on top of the kernel, and the launcher shell drawn without
+ * Preact. The conversation (`conversation.js`), the auto messages (`rules.js`) and the UI
+ * (`ui.js`) load only when they are needed.
  */
 import type { ChunkLoader } from './core/chunk';
 import type { Kernel } from './core/kernel';
-import { installChat, type FilesModule, type Widget } from './core/widget';
+import {
+  installChat,
+  type ConversationModule,
+  type FilesModule,
+  type RulesModule,
+  type Widget,
+} from './core/widget';
 import { createShell, type Shell } from './ui/shell';
 import { SHELL_CSS } from './ui/shell-styles';
 
@@ -50,5 +57,11 @@ export function startChat(k: Kernel, chunk: ChunkLoader): Widget {
     undefined,
     // The file layer (files.js): the first `sendFile` or `chat:file`, or ui.js when it shows files.
     () => chunk<FilesModule>('files.js'),
+    {
+      // The conversation layer (conversation.js): when a conversation starts (core/widget.ts).
+      conversation: () => chunk<ConversationModule>('conversation.js'),
+      // The auto messages (rules.js): once the options or the server give rules.
+      rules: () => chunk<RulesModule>('rules.js'),
+    },
   );
 }

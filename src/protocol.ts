@@ -13,8 +13,9 @@
 // The validators live beside this file, one concern each; this module is the one to import.
 export * from './protocol/limits';
 export * from './protocol/guards';
-export { parseAttachments, parseMessage } from './protocol/messages';
-export { parseServerFrame, parseServerRecord } from './protocol/incoming';
+export { parseAttachments, parseMessage, parseReplies } from './protocol/messages';
+export { parseEventFrame, parseServerFrame, parseServerRecord } from './protocol/incoming';
+export { parseConversationFrame } from './protocol/incoming-messages';
 export { parseClientFrame, parseStoredVariables } from './protocol/client-frames';
 
 /** Who wrote a message. `trigger` is an auto message, `bot` a chatbot's line. */

@@ -105,7 +105,7 @@ describe('dist/widget.js (the script-tag core)', () => {
 
   // The chunks widget.js imports after `load`: only the UI chunk may carry Preact (the file
   // layer's components run on ui.js's, handed over by install(): src/ui/preact-shim.ts).
-  for (const file of ['chat.js', 'http.js', 'files.js']) {
+  for (const file of ['chat.js', 'conversation.js', 'rules.js', 'http.js', 'files.js']) {
     it.runIf(existsSync(join(ROOT, 'dist', file)))(`leaves Preact out of dist/${file} too`, () => {
       const found = preactIn(read(file));
       expect(found, `Preact was bundled into dist/${file}: ` + found.join(', ')).toEqual([]);
@@ -123,10 +123,12 @@ describe('dist/widget.js (the script-tag core)', () => {
   );
 
   it.runIf(existsSync(join(ROOT, 'dist', 'ui.js')))(
-    'keeps dist/ui.js and dist/files.js self-contained for the script tag: they import nothing',
+    'keeps dist/ui.js and the chunks chat.js loads self-contained for the script tag: they import nothing',
     () => {
       expect(importsOf(read('ui.js'))).toEqual([]);
       expect(importsOf(read('files.js'))).toEqual([]);
+      expect(importsOf(read('conversation.js'))).toEqual([]);
+      expect(importsOf(read('rules.js'))).toEqual([]);
     },
   );
 

@@ -12,6 +12,7 @@ import {
   needleOf,
   type ListRow,
 } from '../shared/visitor-list';
+import { isUrgentEvent } from '../shared/feed-urgency';
 import { ApiError, type Api, type WriteAnswer } from './api';
 import type { FeedState } from './feed';
 import { displayName } from './format';
@@ -34,7 +35,8 @@ export const DETAIL_REFRESH_MS = 1000;
 
 /**
  * Feed events are applied at most this often: a quiet feed's first event at once, a busy feed's
- * in one batch per interval (one render instead of one per network chunk). Whole server
+ * in one batch per interval (one render instead of one per network chunk), but a message of
+ * the open conversation or of a new chat at once, with what waited before it. Whole server
  * batches only, so rows and counts still change together.
  */
 export const APPLY_INTERVAL_MS = 500;
@@ -151,6 +153,8 @@ export function createStore(
   /** Feed events waiting for the next apply, and when the last apply was. */
   let queued: FeedEvent[] = [];
   let applyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while a batch waits out APPLY_INTERVAL_MS (before it waits for a frame). */
+  let intervalTimer: ReturnType<typeof setTimeout> | undefined;
   let applyScheduled = false;
   let appliedAt = -Infinity;
 
@@ -354,6 +358,28 @@ export function createStore(
     }
   }
 
+  /**
+   * Whether a visitor's message is one the agent is told of: the open conversation's, and the
+   * first of a new chat in the list (not every message of a thousand chats).
+   */
+  function announced(visitorId: string, message: Message) {
+    const row = visitors.value.find((v) => v.id == visitorId);
+    return message.from == 'visitor' && (visitorId == selectedId.value || (!!row && !row.chatting));
+  }
+
+  /**
+   * Whether a batch is applied without waiting out APPLY_INTERVAL_MS: it holds a message the
+   * agent is told of (the messages of other chats move their rows with the next batch).
+   */
+  const urgent = (events: FeedEvent[]) =>
+    events.some(
+      (e) =>
+        isUrgentEvent(e.type) &&
+        e.type == 'message' &&
+        isMessage(e.data?.message) &&
+        announced(e.data.visitorId, e.data.message),
+    );
+
   /** Applies one feed event (inside a batch). */
   function apply(e: FeedEvent) {
     if (e.type == 'visitor' && isVisitor(e.data)) {
@@ -364,11 +390,7 @@ export function createStore(
       counts.value = e.data;
     } else if (e.type == 'message' && e.data && isMessage(e.data.message)) {
       const { visitorId, message } = e.data;
-      const row = visitors.value.find((v) => v.id == visitorId);
-      // Announced: the open conversation's messages, and the first of a new chat in the list
-      // (not every message of a thousand chats).
-      const announce =
-        message.from == 'visitor' && (visitorId == selectedId.value || (row && !row.chatting));
+      const announce = announced(visitorId, message);
       addMessage(visitorId, message);
       if (message.from == 'visitor') {
         if (typingOf(typing.value, visitorId))
@@ -450,16 +472,23 @@ export function createStore(
 
     /**
      * Takes a batch of feed events (rows and the counts that go with them), applied whole, at
-     * most every APPLY_INTERVAL_MS. `reset` means the feed could not resume: the list is fetched
-     * again.
+     * most every APPLY_INTERVAL_MS unless it holds a message the agent is told of. `reset`
+     * means the feed could not resume: the list is fetched again.
      */
     onFeedEvents(events: FeedEvent[]) {
       queued.push(...events);
-      if (applyScheduled) return;
+      const atOnce = urgent(events);
+      if (applyScheduled && !(atOnce && intervalTimer)) return;
+      clearTimeout(intervalTimer);
+      intervalTimer = undefined;
       applyScheduled = true;
-      const wait = appliedAt + APPLY_INTERVAL_MS - clock();
+      const wait = atOnce ? 0 : appliedAt + APPLY_INTERVAL_MS - clock();
       if (wait <= 0) applyInFrame();
-      else applyTimer = setTimeout(applyInFrame, wait);
+      else
+        intervalTimer = setTimeout(() => {
+          intervalTimer = undefined;
+          applyInFrame();
+        }, wait);
     },
 
     /** Sends an agent message; opens a conversation first when none is open. True when sent. */
@@ -535,6 +564,7 @@ export function createStore(
       clearTimeout(loadTimer);
       clearTimeout(detailTimer);
       clearTimeout(applyTimer);
+      clearTimeout(intervalTimer);
     },
   };
 }

@@ -5,6 +5,7 @@
  * every 25 s. The number of open feeds is what "agents online" means to the visitors.
  */
 import type { ServerResponse } from 'node:http';
+import { isUrgentEvent } from '../shared/feed-urgency';
 import type { EventLog, LoggedEvent } from './event-log';
 import type { Logger } from './log';
 import { compressedOut, pickEncoding, type StreamOut } from './stream-compression';
@@ -19,8 +20,9 @@ const MAX_BUFFERED = 1 << 20;
 export const MAX_REPLAY_CHARS = 512 * 1024;
 
 /**
- * A busy feed is written at most this often (a quiet feed's first event goes at once): the
- * page is woken twice a second instead of for every message among a thousand chats.
+ * A busy feed's rows and counts are written at most this often (a quiet feed's first event goes
+ * at once): the page is woken twice a second instead of for every row change among thousands
+ * of visitors. A chat message is not held (demo/shared/feed-urgency.ts).
  */
 export const FEED_WRITE_MS = 500;
 
@@ -63,7 +65,8 @@ export function createAgentFeed(o: {
   }, o.pingMs ?? 25_000);
   ping.unref();
   // Whole batches, several per write: the rows of a flush and their counts reach the page in
-  // one write, and a busy feed wakes the page (and the compressor) at most every writeMs.
+  // one write, and a busy feed wakes the page (and the compressor) at most every writeMs, but
+  // for chat messages, which go at once (after what waited before them, so the order holds).
   const writeMs = o.writeMs ?? FEED_WRITE_MS;
   let pending = '';
   let writeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -78,6 +81,10 @@ export function createAgentFeed(o: {
   const unsubscribe = o.events.subscribe((batch) => {
     if (!streams.size) return;
     pending += batch.map(frameOf).join('');
+    if (batch.some((e) => isUrgentEvent(e.event))) {
+      clearTimeout(writeTimer);
+      return writeAll();
+    }
     if (writeTimer) return;
     const wait = wroteAt + writeMs - Date.now();
     if (wait <= 0) writeAll();

@@ -47,10 +47,20 @@ export async function createRedisEventLog(o: {
     warned = true;
   };
 
-  /** The epoch in Redis, made when missing (first node, or after Redis lost its data). */
+  /**
+   * The epoch in Redis, made when missing (first node, or after Redis lost its data). One round
+   * trip: the reader asks before every XREAD, and each round trip there is time an event
+   * appended meanwhile waits to reach this node's feeds.
+   */
   async function currentEpoch(): Promise<string> {
-    await redis.set(EPOCH, randomBytes(6).toString('base64url'), 'NX');
-    return (await redis.get(EPOCH))!;
+    const r = await redis
+      .pipeline()
+      .set(EPOCH, randomBytes(6).toString('base64url'), 'NX')
+      .get(EPOCH)
+      .exec();
+    const failure = r?.find(([e]) => e)?.[0];
+    if (!r || failure) throw failure ?? new Error('no answer');
+    return r[1]![1] as string;
   }
 
   /** The newest entry id (`0-0` when none). */

@@ -584,7 +584,14 @@ export function createHub(o: HubOptions) {
   function listenToCluster(c: Cluster) {
     c.bus.onFrame((vid, f) => {
       const v = visitors.get(vid);
-      if (v) deliver(v, f);
+      if (!v) return;
+      // The widget may answer a block before this node's read of the store (the "changed"
+      // that follows the frame): its next message must already find the visitor blocked.
+      if (f.t == 'blocked' || f.t == 'unblocked') {
+        v.blockedAt = f.t == 'blocked' ? (v.blockedAt ?? now()) : null;
+        changed(v);
+      }
+      deliver(v, f);
     });
     c.bus.onChanged((vid) => {
       const v = visitors.get(vid);

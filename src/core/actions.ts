@@ -10,7 +10,8 @@ import type { TabMessage } from './tabs';
 
 /** What the actions need besides the kernel. */
 export interface ActionDeps {
-  delivery: Delivery;
+  /** The conversation, once loaded (`chat:send` runs only then: core/widget.ts). */
+  delivery(): Delivery | undefined;
   /** The auto messages, once the chat layer has booted. */
   auto(): AutoMessages | undefined;
   /** The single-page-app page tracker, where there is a page. */
@@ -42,11 +43,13 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
   }
 
   function persistAll() {
+    // Without the conversation loaded there is none to write (core/widget.ts loads a stored one).
+    const c = delivery();
     k.save('visitor', k.visitor);
-    delivery.save();
+    c?.save();
     k.save('consent', k.state.consent);
     if (k.identity) k.save('identity', k.identity);
-    k.save('outbox', delivery.outbox.pending());
+    if (c) k.save('outbox', c.outbox.pending());
   }
 
   return {
@@ -114,7 +117,7 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
     prefill(text) {
       return blockedError() || set({ draft: text });
     },
-    send: (text) => delivery.send(text.trim()),
+    send: (text) => delivery()!.send(text.trim()),
     theme(theme) {
       set({ theme });
     },
@@ -136,7 +139,7 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
       void Promise.all(STORE_KEYS.map((key) => k.store.del(key).catch(() => {})))
         .then(k.resetIdentity)
         .then((id) => {
-          delivery.outbox.clear();
+          delivery()?.outbox.clear();
           set({
             vid: id.vid,
             messages: [],

@@ -4,8 +4,12 @@ import { createRuleEngine, parseRules, type AutoMessageRule } from './rules';
 import type { ChatMessage } from './state';
 import { timers } from './timers';
 
-/** What the auto messages use of the conversation (core/delivery.ts). */
-export type Conversation = Pick<Delivery, 'upsert' | 'hasConversation'>;
+/** What the auto messages use of the conversation (core/delivery.ts, perhaps still loading). */
+export interface Conversation {
+  /** Adds the auto message to the list (once the conversation has loaded). */
+  upsert(m: ChatMessage): void;
+  hasConversation: Delivery['hasConversation'];
+}
 
 /** The rule engine wired to the visitor: what it sees, what it remembers, what a fire does. */
 export interface AutoMessages {

@@ -1,17 +1,11 @@
 import { nanoid } from 'nanoid';
-import {
-  PROTOCOL_VERSION,
-  isRecord,
-  type ClientFrame,
-  type Device,
-  type PageInfo,
-} from '../protocol';
+import { PROTOCOL_VERSION, isRecord, type ClientFrame } from '../protocol';
 import type { ConnectionStatus, TransportListener } from '../transport/types';
 import type { WidgetEvents } from './commands';
-import { resolveConfig, type Config, type ResolvedConfig } from './config';
-import { resolveKeys, type Schema } from './config-check';
+import { resolveConfig } from './config';
+import { resolveKeys } from './config-check';
 import { detectDevice } from './device';
-import { createEmitter, type Emitter } from './emitter';
+import { createEmitter } from './emitter';
 import { createFrameRouter } from './kernel-frames';
 import {
   createVidCookie,
@@ -19,125 +13,22 @@ import {
   newIdentity,
   saveIdentity,
   touchIdentity,
-  type Identity,
   type IdentityDeps,
 } from './identity';
-import { createWarn, type Logger, type Warn } from './log';
+import { createWarn } from './log';
 import { pageInfo } from './pageviews';
 import { createActivityTracker, type ActivityTracker } from './activity';
 import { createHeartbeat, type Heartbeat } from './heartbeat';
 import { timers } from './timers';
-import { createTabChannel, shareTransport, type TabChannel } from './tabs';
+import { createTabChannel, shareTransport } from './tabs';
 import { offline } from '../transport/offline';
 import { kernelState, type WidgetState } from './state';
-import { blankVisitor, parseStoredVisitor, type StoredVisitor } from './visitor';
-import {
-  createConsentStore,
-  createIdbStore,
-  hasDatabase,
-  type ConsentStore,
-  type KeyValueStore,
-} from './storage';
+import { blankVisitor, parseStoredVisitor } from './visitor';
+import { createConsentStore, createIdbStore, hasDatabase } from './storage';
 
-/** Options of the presence kernel: the config keys plus the injectable environment. */
-export interface KernelOptions extends Config {
-  /** The page's window (default: the global one, if any). Pass nothing in Node to run headless. */
-  window?: Window;
-  /** Where to persist (default: IndexedDB in the widget's own database, memory as fallback). */
-  storage?: KeyValueStore;
-  /** Where warnings go (default: console). */
-  logger?: Logger;
-  /** Clock (default: Date.now). */
-  now?: () => number;
-}
+import type { Kernel, KernelInternals, KernelOptions } from './kernel-types';
 
-/**
- * The presence kernel: what must run before the page's `load` event — config, storage,
- * identity, activity, heartbeats, page views, the connection and the blocked state. The chat
- * layer (commands, outbox, messages, rules: core/widget.ts) plugs in through `chat`, later in
- * the script-tag build. Internal: its shape may change between versions.
- */
-export interface Kernel {
-  /**
-   * The config: the keys the kernel reads, checked; the chat layer completes it with its own
-   * (core/chat-config.ts) before anything reads those.
-   */
-  readonly config: ResolvedConfig;
-  /**
-   * Completes the config with the chat layer's `schema` (over `defaults`), checked like the
-   * kernel's keys; returns the names of keys neither knows.
-   */
-  completeConfig(schema: Schema, defaults: object): string[];
-  /** The config keys the kernel does not read, unchecked, on a prototype-free object. */
-  readonly otherKeys: Readonly<Record<string, unknown>>;
-  readonly warn: Warn;
-  readonly now: () => number;
-  /** Makes an id (nanoid): the chat layer's client ids share the kernel's copy. */
-  readonly newId: () => string;
-  readonly win?: Window;
-  readonly doc?: Document;
-  readonly device: Device;
-  readonly language: string;
-  readonly emitter: Emitter<WidgetEvents>;
-  /** The current state snapshot; `set` replaces it. */
-  readonly state: WidgetState;
-  /** Applies a patch to the state, re-derives what follows from it and tells the subscribers. */
-  set(patch: Partial<WidgetState>): void;
-  /**
-   * How `set` derives the fields that follow from the visitor and the config (`visible`,
-   * `customer`...): the chat layer's (core/derive.ts), on the new state, with the patch.
-   */
-  deriveState(fn: (state: WidgetState, patch: Partial<WidgetState>) => void): void;
-  readonly subscribers: Set<(state: WidgetState) => void>;
-  /** The consent-gated store in use (replaced when consent is withdrawn). */
-  readonly store: ConsentStore;
-  save(key: string, value: unknown): void;
-  readonly visitor: StoredVisitor;
-  /**
-   * Changes what the device keeps about the visitor: saves it and re-derives the state (with
-   * `state`, a state patch applied in the same step).
-   */
-  updateVisitor(patch: Partial<StoredVisitor>, state?: Partial<WidgetState>): void;
-  readonly identity?: Identity;
-  /** Sends while connected; frames that miss the connection are covered by the next hello. */
-  send(frame: ClientFrame, final?: boolean): unknown;
-  hello(): void;
-  /** A `welcome` arrived on this connection (the outbox may be flushed). */
-  readonly welcomed: boolean;
-  /** The page this tab shows, as last reported (the chat layer tracks single-page-app views). */
-  readonly page: PageInfo;
-  readonly pageStartedAt: number;
-  /** A page view starts now (`page`: this tab now shows it; nothing: the page stays as it is). */
-  setPage(page?: PageInfo): void;
-  /**
-   * Plugs the chat layer in: every server frame after the kernel's own handling goes to
-   * `frame` (a prototype-free record: the chat layer validates the rest with
-   * parseServerRecord). Returns the frames that arrived before, in order.
-   */
-  attachChat(frame: (f: Record<string, unknown>) => void): Record<string, unknown>[];
-  /**
-   * Marketing consent withdrawn: wipes `keys` (STORE_KEYS: the chat layer's list, kept out of
-   * the pre-`load` bundle) from the device and keeps going in memory.
-   */
-  withdrawConsent(keys: readonly string[]): void;
-  /**
-   * Starts over as a new visitor (`logout`): a new identity, saved, and an empty visitor in
-   * memory. The chat layer deletes what was stored first (STORE_KEYS, `visitor` among them).
-   */
-  resetIdentity(): Identity;
-  /**
-   * The visitor's channel to their other tabs (core/tabs.ts), once booted, where the browser
-   * has BroadcastChannel: the connection relay and the chat layer's mirror share it.
-   */
-  readonly tabs?: TabChannel;
-  /** Resolves once identity is loaded and presence has started. */
-  readonly booted: Promise<void>;
-  readonly destroyed?: boolean;
-  destroy(): void;
-}
-
-/** The kernel as it writes itself (and core/kernel-frames.ts): the fields it exposes read-only. */
-export type KernelInternals = { -readonly [P in keyof Kernel]: Kernel[P] };
+export type * from './kernel-types';
 
 /** The widget's own IndexedDB database (createIdbStore's default). */
 const DB_NAME = 'visitor-chat';

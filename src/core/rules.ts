@@ -1,4 +1,4 @@
-import { isRecord, MAX_TEXT, parseMessage, type Device, type QuickReply } from '../protocol';
+import { isRecord, MAX_TEXT, parseReplies, type Device, type QuickReply } from '../protocol';
 import type { Warn } from './log';
 
 /** One thing that must hold for an auto message to fire. */
@@ -148,15 +148,9 @@ function parseRule(raw: unknown): AutoMessageRule | string {
   const r = fields(raw, 'id text name? frequency delayMs? conditions');
   if (isStr(r)) return r;
   // Reuses the protocol's quick-reply validation (and its value-defaults-to-label rule).
-  const m = parseMessage({
-    id: '-',
-    from: 'bot',
-    text: '',
-    at: 0,
-    replies: own(raw as Bag, 'replies'),
-  });
-  if (isStr(m)) return 'replies must be a list of {label, value}';
-  if (m.replies) r.replies = m.replies;
+  const replies = parseReplies(own(raw as Bag, 'replies'));
+  if (replies === false) return 'replies must be a list of {label, value}';
+  if (replies) r.replies = replies;
   const conds = r.conditions as unknown[];
   for (let i = 0; i < conds.length; i++) {
     const c = parseCondition(conds[i]);

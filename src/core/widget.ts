@@ -1,90 +1,23 @@
-import { MAX_TEXT, parseServerRecord, type Message, type Profile } from '../protocol';
+import { MAX_TEXT, parseEventFrame, type Message, type ServerFrame } from '../protocol';
 import { createActions } from './actions';
-import { createAutoMessages, type AutoMessages } from './auto-messages';
+import { loadAutoMessages } from './auto-loader';
+import type { AutoMessages } from './auto-messages';
 import { completeConfig } from './chat-config';
-import {
-  runCommand,
-  type CommandName,
-  type Commands,
-  type EventName,
-  type Listener,
-} from './commands';
-import { createDelivery } from './delivery';
+import { runCommand } from './commands';
+import type { Delivery } from './delivery';
 import { deriveState } from './derive';
 import { createFiles, type Files } from './files';
+import { createGate } from './gate';
 import { afterLoadIdle } from './idle';
-import { createKernel, type Kernel, type KernelOptions } from './kernel';
+import { createKernel, type Kernel } from './kernel';
+import { LAYERS, type ChatLayers, type FilesModule } from './layers';
 import { createPageTracker } from './pageviews';
-import type { WidgetState } from './state';
+import type { ChatMessage, WidgetState } from './state';
 import { parseChatTabMessage, type ChatTabMessage, type TabMessage } from './tabs';
 import { NPM_OPTIONS, warnUnknownKeys } from './smartsupp-keys';
+import type { Widget, WidgetOptions } from './widget-types';
 
-/** Options of {@link createWidget}: the config keys plus injectable environment. */
-export interface WidgetOptions extends KernelOptions {
-  /**
-   * `false` (or nothing) runs headless. A function mounts a UI: the core calls it once, after
-   * the page's `load` event on idle time, or at once when a message arrives or the chat opens.
-   * What it returns is ignored (a rejected promise is warned about).
-   * @example ui: (w) => import('visitor-chat/ui').then((m) => m.mount(w))
-   */
-  ui?: false | ((widget: Widget) => unknown);
-}
-
-/** The headless widget: state, events, commands and actions. */
-export interface Widget {
-  /** Current state snapshot (immutable; replaced on every change). */
-  readonly state: WidgetState;
-  /** Calls `fn` with each new state; returns an unsubscribe function. */
-  subscribe(fn: (state: WidgetState) => void): () => void;
-  /** Subscribes to an event; returns an unsubscribe function. */
-  on<K extends EventName>(event: K, fn: Listener<K>): () => void;
-  off<K extends EventName>(event: K, fn: Listener<K>): void;
-  /**
-   * Runs a command by its public name once the widget is ready. Rejects with a clear error on
-   * an unknown command or a bad argument.
-   * @example await widget.run('name', 'Ada');
-   */
-  run<E extends EventName>(command: 'on' | 'off', event: E, listener: Listener<E>): Promise<void>;
-  run<K extends Exclude<CommandName, 'on' | 'off'>>(
-    command: K,
-    ...args: Commands[K]
-  ): Promise<void>;
-  /** Runs snippet-style arguments (`['name', 'Ada']` or `[fn]`); never throws, warns instead. */
-  exec(args: ArrayLike<unknown>): void;
-  /** Resolves once storage is loaded and queued commands have run. */
-  ready(): Promise<WidgetState>;
-  open(): Promise<void>;
-  close(): Promise<void>;
-  /** Sends a visitor message; resolves with it once it is in the outbox. */
-  send(text: string): Promise<Message>;
-  /**
-   * Uploads a file to the chat server (the `server` option) and sends it as the visitor's
-   * message; resolves with it once it is in the outbox. Rejects for anything but a File or Blob.
-   * @example input.onchange = () => widget.sendFile(input.files[0]);
-   */
-  sendFile(file: Blob): Promise<Message>;
-  /** The file layer (uploads, attachments, rating, transcript: core/files.ts), loaded on demand. */
-  files(): Promise<Files>;
-  /** Submits the contact form: identifies the visitor (a customer from now on). */
-  submitContactForm(fields: Profile & { consent?: boolean }): Promise<void>;
-  /** Sends the value of a quick-reply button as the visitor's message. */
-  pickQuickReply(messageId: string, value: string): Promise<Message>;
-  /** Resends a visitor message whose delivery failed. */
-  retry(cid: string): void;
-  /**
-   * Asks the server for the page of messages before the oldest one shown, when it has older
-   * ones (`state.older`) and none are on their way (`state.loadingOlder`); they are prepended.
-   */
-  loadOlder(): void;
-  /** Marks every message read (the window is showing them). */
-  markRead(): void;
-  /** Dismisses the auto-message popup without opening the chat. */
-  dismissAutoMessage(): void;
-  /** Updates the composer text (and tells the server the visitor is typing). */
-  setDraft(text: string): void;
-  /** Stops everything: listeners, timers, the transport. */
-  destroy(): void;
-}
+export type { Widget, WidgetOptions } from './widget-types';
 
 /**
  * Creates the headless visitor engine. Nothing is thrown into the caller for bad options:
@@ -101,20 +34,31 @@ export function createWidget(options: WidgetOptions): Widget {
   // The UI after the page's `load`, on idle time (at once without a page).
   const onReady = (_: Widget, startUI: () => void) =>
     win && doc ? afterLoadIdle(win, startUI) : startUI();
-  return installChat(k, options.ui, options.ui ? onReady : undefined, NPM_OPTIONS, () =>
-    Promise.resolve({ createFiles }),
+  return installChat(
+    k,
+    options.ui,
+    options.ui ? onReady : undefined,
+    NPM_OPTIONS,
+    () => Promise.resolve({ createFiles }),
+    LAYERS,
   );
 }
 
-/** What the file layer's module exports (the script-tag build's `files.js`). */
-export type FilesModule = { createFiles: typeof createFiles };
+export {
+  LAYERS,
+  type ChatLayers,
+  type ConversationModule,
+  type FilesModule,
+  type RulesModule,
+} from './layers';
 
 /**
- * Adds the chat layer (commands, outbox, messages, auto-message rules, the UI hook) to a
- * presence kernel. The script-tag build loads it after the page's `load` event. `ui` runs once,
- * when the chat opens or a message or auto message arrives, or when `onReady` (called once
- * ready, unless the UI has started) calls `startUI`: createWidget does that on idle time after
- * `load`; the script-tag build draws the launcher shell instead.
+ * Adds the chat layer (commands, state, tab mirroring, the UI hook) to a presence kernel; the
+ * conversation and the auto messages come from `layers`, bundled in or loaded when needed. The
+ * script-tag build loads it after the page's `load` event. `ui` runs once, when the chat opens
+ * or a message or auto message arrives, or when `onReady` (called once ready, unless the UI has
+ * started) calls `startUI`: createWidget does that on idle time after `load`; the script-tag
+ * build draws the launcher shell instead.
  */
 export function installChat(
   k: Kernel,
@@ -124,7 +68,10 @@ export function installChat(
   known?: readonly string[],
   /** Loads the file layer (core/files.ts) when it is first needed. */
   filesModule?: () => Promise<FilesModule>,
+  /** The conversation and the auto messages (see {@link ChatLayers}). */
+  layers?: ChatLayers,
 ): Widget {
+  const { conversation, rules } = layers!;
   const { config, warn, emitter, win, doc } = k;
   warnUnknownKeys(completeConfig(k), warn, known);
   deriveState(k);
@@ -133,13 +80,15 @@ export function installChat(
     warn(
       'pass a transport object (createWebSocketTransport, ...) to use a server; running offline',
     );
-  const locks = win?.navigator.locks;
   const queue: Array<() => void> = [];
   const readyFns: Array<(s: WidgetState) => void> = [];
   let auto: AutoMessages | undefined;
   let uiStarted = false;
   let files: Promise<Files> | undefined;
-  const useFiles = () => (files ||= filesModule!().then((m) => m.createFiles(k, delivery.send)));
+  const useFiles = () =>
+    (files ||= Promise.all([filesModule!(), gate.load()]).then(([m, c]) =>
+      m.createFiles(k, c.delivery.send),
+    ));
   const set = k.set;
   set({
     open: false,
@@ -159,31 +108,54 @@ export function installChat(
     if (s.unread != unread) emitter.emit('unread', (unread = s.unread));
   });
 
-  const delivery = createDelivery(k, {
-    share: (m) => share({ t: 'm', m }),
-    startUI,
-    exclusive: locks ? (save) => locks.request('visitor-chat:outbox', save).catch(save) : undefined,
-  });
+  // ---- the conversation (delivery, outbox, message frames) loads when one starts ----
+  // Frames, commands and tab messages queue behind it in one line while it loads (core/gate.ts).
+  const gate = createGate(
+    async () =>
+      (typeof conversation == 'function' ? await conversation() : conversation!).startConversation(
+        k,
+        startUI,
+      ),
+    warn,
+  );
+  const delivery = (): Delivery | undefined => gate.get()?.delivery;
   const actions = createActions(k, {
     delivery,
     auto: () => auto,
     pages: () => pages,
     share,
-    startUI,
+    // Opening the chat starts loading the conversation, which the visitor is about to write in.
+    startUI: () => (startUI(), void gate.load().catch(() => {})),
     sendFile: (f) => widget.sendFile(f),
   });
 
-  /** Routes a server frame (validated in full here) to delivery and the auto messages. */
+  /**
+   * Validates a server frame and routes it: in chat.js what carries no messages; a frame with
+   * messages (a `welcome` with a conversation, `ack`, `msg`, `hist`) waits for the conversation.
+   */
   function onFrame(raw: Record<string, unknown>) {
-    const f = parseServerRecord(raw);
-    if (typeof f == 'string') return warn('ignored a server frame: ' + f);
+    const e = parseEventFrame(raw);
+    if (typeof e == 'string') return warn('ignored a server frame: ' + e);
+    const go = (c = gate.get()) => {
+      const f = c ? c.parse(raw, e) : e!;
+      if (typeof f == 'string') warn('ignored a server frame: ' + f);
+      else handle(f);
+    };
+    // A welcome's empty list changes nothing while no conversation is loaded (none is shown).
+    const list = raw.messages;
+    if (!e || (list !== undefined && !(Array.isArray(list) && !list.length))) gate.need(go);
+    else gate.after(go);
+  }
+
+  function handle(f: ServerFrame) {
+    const d = delivery();
     if (f.t == 'welcome') {
-      delivery.welcome(f);
+      d?.welcome(f);
       // Rules after the conversation: "never while a conversation is open" needs the server's.
       auto?.welcome(f.rules);
-      delivery.flush(true);
+      d?.flush(true);
       auto?.check();
-    } else if (delivery.frame(f)) return;
+    } else if (d?.frame(f)) return;
     else if (f.t == 'rules') auto?.setRules(f.rules);
     else if (f.t == 'typing') set({ agentTyping: f.on });
     else if (f.t == 'closed') void useFiles().then((x) => x.closed());
@@ -209,22 +181,40 @@ export function installChat(
     k.tabs?.post(d);
   }
   function onTab(d: ChatTabMessage) {
-    if (d.t == 'w') {
-      set(d.open ? { open: true, autoMessage: null, unread: 0 } : { open: false });
-      if (d.open) startUI();
-    } else if (d.t == 'r') set({ unread: 0 });
-    else if (d.t == 'm') delivery.mirror(d.m);
+    if (d.t == 'm') return gate.need((c) => c.delivery.mirror(d.m));
+    gate.after(() => {
+      if (d.t == 'w') {
+        set(d.open ? { open: true, autoMessage: null, unread: 0 } : { open: false });
+        if (d.open) startUI();
+      } else set({ unread: 0 });
+    });
   }
 
   // ---- boot: after the kernel, load the conversation, then run what was queued, in order ----
   async function boot() {
     await k.booted;
     k.tabs?.on(parseChatTabMessage, onTab);
-    await delivery.load();
+    const stored = async (key: string) =>
+      ((await k.store.get(key)) as unknown[] | undefined)?.length;
+    // A conversation on the device (or messages an earlier page left unsent) loads it now.
+    // A failure is warned about (core/gate.ts) and the next need loads again: boot goes on.
+    if (typeof conversation != 'function' || (await stored('messages')) || (await stored('outbox')))
+      await gate.load().catch(() => {});
     if (k.destroyed) return;
     // Files a reload cut off upload again now, not when the window next opens (core/files.ts).
-    if (((await k.store.get('uploads')) as unknown[] | undefined)?.length) void useFiles();
-    auto = createAutoMessages(k, delivery, startUI);
+    if (await stored('uploads')) void useFiles();
+    const c = {
+      hasConversation: () => !!delivery()?.hasConversation(),
+      upsert: (m: ChatMessage) => gate.need((x) => x.delivery.upsert(m)),
+    };
+    auto =
+      typeof rules == 'function'
+        ? loadAutoMessages(
+            async () => (await rules()).createAutoMessages(k, c, startUI),
+            config.rules,
+            warn,
+          )
+        : rules.createAutoMessages(k, c, startUI);
     // Frames that arrived while the chat layer was loading, in order.
     for (const f of k.attachChat(onFrame)) onFrame(f);
     set({ ready: true });
@@ -238,22 +228,31 @@ export function installChat(
   /** Runs `fn` now if ready, else after boot, in call order. */
   const whenReady = (fn: () => void) => (k.state.ready ? fn() : void queue.push(fn));
 
-  function runNow(name: unknown, args: unknown[]): Message | string | void {
-    try {
-      return runCommand(actions, name, args);
-    } catch (e) {
-      return 'command "' + String(name) + '" failed: ' + String(e);
-    }
+  /**
+   * Runs a command in line with the frames (after what waits for the conversation); `chat:send`
+   * loads the conversation first. `done` gets what its action returned, or why it failed.
+   */
+  function runNow(name: unknown, args: unknown[], done: (r: Message | string | void) => void) {
+    const go = () => {
+      try {
+        done(runCommand(actions, name, args));
+      } catch (e) {
+        done('command "' + String(name) + '" failed: ' + String(e));
+      }
+    };
+    if (name == 'chat:send') gate.need(go);
+    else gate.after(go);
   }
 
   /** Runs a command once ready; resolves with what its action returned (`chat:send`: the message). */
   const run = <T = void>(name: unknown, args: unknown[]) =>
     new Promise<T>((resolve, reject) =>
-      whenReady(() => {
-        const r = runNow(name, args);
-        if (typeof r == 'string') reject(new Error('[visitor-chat] ' + r));
-        else resolve(r as T);
-      }),
+      whenReady(() =>
+        runNow(name, args, (r) => {
+          if (typeof r == 'string') reject(new Error('[visitor-chat] ' + r));
+          else resolve(r as T);
+        }),
+      ),
     );
 
   const widget: Widget = {
@@ -272,16 +271,15 @@ export function installChat(
         const list = Array.prototype.slice.call(args);
         const fn = list[0];
         whenReady(() => {
-          if (typeof fn == 'function') {
-            try {
-              fn();
-            } catch (e) {
-              warn('a ready callback threw: ' + String(e));
-            }
-          } else {
-            const err = runNow(fn, list.slice(1));
-            if (typeof err == 'string') warn(err);
-          }
+          if (typeof fn == 'function')
+            gate.after(() => {
+              try {
+                fn();
+              } catch (e) {
+                warn('a ready callback threw: ' + String(e));
+              }
+            });
+          else runNow(fn, list.slice(1), (err) => typeof err == 'string' && warn(err));
         });
       } catch (e) {
         warn('bad command call: ' + String(e));
@@ -313,8 +311,9 @@ export function installChat(
             new Error('[visitor-chat] no quick reply "' + value + '" on that message'),
           );
     },
-    retry: delivery.retry,
-    loadOlder: delivery.loadOlder,
+    // Nothing failed and nothing older is known before the conversation has loaded.
+    retry: (cid) => gate.after(() => delivery()?.retry(cid)),
+    loadOlder: () => gate.after(() => delivery()?.loadOlder()),
     markRead: () => whenReady(actions.markRead),
     dismissAutoMessage: () => set({ autoMessage: null }),
     setDraft(text) {
@@ -326,7 +325,7 @@ export function installChat(
     destroy() {
       auto?.stop();
       pages?.stop();
-      delivery.stop();
+      delivery()?.stop();
       k.destroy();
     },
   };

@@ -1,8 +1,11 @@
-// Frames the widget receives (from the server), validated.
+// Frames the widget receives (from the server), validated. Split in two so the chat layer
+// (chat.js) carries only what every page needs: this file validates the frames that carry no
+// messages; the messages of `welcome`, `ack`, `msg` and `hist` are validated by
+// incoming-messages.ts, which loads with the conversation (conversation.js).
 import type { ServerFrame, WelcomeFrame } from '../protocol';
 import { PROTOCOL_VERSION } from './limits';
 import { isNum, isStr, toRecord } from './guards';
-import { parseMessage, parseMessages } from './messages';
+import { parseConversationFrame } from './incoming-messages';
 
 /**
  * Validates a frame from the server. Returns a clean frame, or a string saying why it was
@@ -18,6 +21,15 @@ export function parseServerFrame(input: unknown): ServerFrame | string {
  * does that once for every frame; the chat layer validates the rest here).
  */
 export function parseServerRecord(f: Record<string, unknown>): ServerFrame | string {
+  const e = parseEventFrame(f);
+  return typeof e == 'string' ? e : parseConversationFrame(f, e);
+}
+
+/**
+ * Validates what a frame holds besides messages: a whole frame for all but `ack`, `msg` and
+ * `hist` (undefined for those), a `welcome` without its `messages` (see parseConversationFrame).
+ */
+export function parseEventFrame(f: Record<string, unknown>): ServerFrame | string | undefined {
   switch (f.t) {
     case 'welcome': {
       if (!isStr(f.vid, 100) || !f.vid) return 'welcome.vid must be a string';
@@ -30,11 +42,6 @@ export function parseServerRecord(f: Record<string, unknown>): ServerFrame | str
         online: f.online !== false,
       };
       if (f.token !== undefined) out.token = f.token;
-      if (f.messages !== undefined) {
-        const list = parseMessages(f.messages, 'welcome.messages');
-        if (typeof list == 'string') return list;
-        out.messages = list;
-      }
       if (f.more === true) out.more = true;
       if (f.rules !== undefined) {
         if (!Array.isArray(f.rules)) return 'welcome.rules must be a list';
@@ -43,21 +50,9 @@ export function parseServerRecord(f: Record<string, unknown>): ServerFrame | str
       return out;
     }
     case 'ack':
-      if (!isStr(f.cid, 100) || !isStr(f.id, 100) || !f.id || !isNum(f.at))
-        return 'ack needs cid, id and at';
-      return { t: 'ack', cid: f.cid, id: f.id, at: f.at };
-    case 'msg': {
-      const m = parseMessage(f.m);
-      return typeof m == 'string' ? 'msg: ' + m : { t: 'msg', m };
-    }
-    case 'hist': {
-      if (!isStr(f.before, 100) || !f.before) return 'hist.before must be a non-empty string';
-      if (typeof f.more != 'boolean') return 'hist.more must be a boolean';
-      const list = parseMessages(f.messages, 'hist.messages');
-      return typeof list == 'string'
-        ? list
-        : { t: 'hist', before: f.before, messages: list, more: f.more };
-    }
+    case 'msg':
+    case 'hist':
+      return;
     case 'rules':
       return Array.isArray(f.rules) ? { t: f.t, rules: f.rules } : 'rules is not a list';
     case 'blocked':

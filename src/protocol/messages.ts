@@ -4,7 +4,8 @@ import { isNum, isRecord, isStr } from './guards';
 
 const AUTHORS: readonly string[] = ['visitor', 'agent', 'bot', 'trigger', 'system'];
 
-function parseReplies(value: unknown): QuickReply[] | undefined | false {
+/** Validates quick replies (a value defaults to the label): a clean list, undefined when absent, false when bad. */
+export function parseReplies(value: unknown): QuickReply[] | undefined | false {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.length > 10) return false;
   const out: QuickReply[] = [];

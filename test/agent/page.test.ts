@@ -116,6 +116,20 @@ async function openDetail(id: string) {
   await until(() => expect($('.detail h2')).toBeTruthy());
 }
 
+/** A page whose animation frames run when the test says, once its list and feed are there. */
+async function startFramed() {
+  const frames: (() => void)[] = [];
+  const { api } = start({ frame: (run) => frames.push(run) });
+  await until(() => expect(rowOf('anon-id')).toBeTruthy());
+  await until(() => expect(api.feedOpen()).toBe(true));
+  return { api, frames };
+}
+
+/** Lets the feed's chunks through without moving the fake clock (vi.waitFor would). */
+const settle = async () => {
+  for (let i = 0; i < 50; i++) await vi.advanceTimersByTimeAsync(0);
+};
+
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
   document.body.innerHTML = '<div id="app"></div>';
@@ -281,10 +295,7 @@ describe('the Visitors page', () => {
   });
 
   it('applies a feed batch in the next animation frame, or after 100 ms when none comes (a hidden tab)', async () => {
-    const frames: (() => void)[] = [];
-    const { api } = start({ frame: (run) => frames.push(run) });
-    await until(() => expect(rowOf('anon-id')).toBeTruthy());
-    await until(() => expect(api.feedOpen()).toBe(true));
+    const { api, frames } = await startFramed();
     api.push('visitor', { ...ANON, name: 'Grace' });
     await until(() => expect(frames).toHaveLength(1));
     expect(rowOf('anon-id')!.textContent).not.toContain('Grace');
@@ -302,6 +313,34 @@ describe('the Visitors page', () => {
     // The late frame finds nothing left to do.
     frames.shift()!();
     expect(rowOf('anon-id')!.textContent).toContain('Hidden tab');
+  });
+
+  it("applies a new chat's message in the next frame, without waiting out the apply interval", async () => {
+    const { api, frames } = await startFramed();
+    api.push('visitor', { ...IDLE, name: 'Grace' });
+    await until(() => expect(frames).toHaveLength(1));
+    frames.shift()!();
+    await until(() => expect(rowOf('idle-id')!.textContent).toContain('Grace'));
+
+    // Inside the interval: a row change and a message of a chat already going (Ada's) wait…
+    api.push('visitor', { ...IDLE, name: 'Grace Hopper' });
+    api.push('message', {
+      visitorId: 'ada-id',
+      message: { id: 'm8', from: 'visitor', text: 'Any news?', at: Date.now() },
+    });
+    await settle();
+    expect(frames).toHaveLength(0);
+    // …a new chat's first message does not, and takes what waited with it.
+    api.push('message', {
+      visitorId: 'anon-id',
+      message: { id: 'm9', from: 'visitor', text: 'Hello there', at: Date.now() },
+    });
+    for (let i = 0; i < 200 && !frames.length; i++) await vi.advanceTimersByTimeAsync(0);
+    expect(frames).toHaveLength(1);
+    frames.shift()!();
+    await until(() => expect(rowOf('anon-id')!.textContent).toContain('Hello there'));
+    expect(rowOf('ada-id')!.textContent).toContain('Any news?');
+    expect(rowOf('idle-id')!.textContent).toContain('Grace Hopper');
   });
 
   it('keeps a live visitor out of a filter it does not match', async () => {

@@ -54,6 +54,7 @@ describeEngines('the launcher before the UI chunk', (engine) => {
       site.requests.slice(from).filter((r) => r.path == path).length;
     const uiRequests = () => requests('/ui.js');
     const filesRequests = () => requests('/files.js');
+    const conversationRequests = () => requests('/conversation.js');
     const opened = (page = await browser.newPage({ viewport: { width: 1024, height: 720 } }));
     opened.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
     opened.on('console', (m) => {
@@ -62,11 +63,11 @@ describeEngines('the launcher before the UI chunk', (engine) => {
     });
     await opened.goto(site.url + '/');
     await opened.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
-    return { page: opened, uiRequests, filesRequests, release };
+    return { page: opened, uiRequests, filesRequests, conversationRequests, release };
   }
 
   it('draws the launcher without requesting ui.js until the visitor comes near it', async () => {
-    const { page, uiRequests, filesRequests } = await visit();
+    const { page, uiRequests, filesRequests, conversationRequests } = await visit();
     // The page has loaded and the shell has drawn the launcher (chat.js ran): no ui.js yet.
     await page.waitForFunction(() => document.readyState == 'complete');
     expect(uiRequests()).toBe(0);
@@ -84,6 +85,13 @@ describeEngines('the launcher before the UI chunk', (engine) => {
     expect(info).toEqual({ label: 'Open chat', box: [12, 24, 56], bg: 'rgb(37, 99, 235)' });
     await page.locator('[data-visitor-chat] .ln').hover();
     await expect.poll(() => uiRequests()).toBe(1);
+    // Nobody chats (the welcome came with an empty conversation): conversation.js never loads.
+    await page.waitForFunction(() =>
+      (
+        window as unknown as { chat: { server: { received: { t: string }[] } } }
+      ).chat.server.received.some((f) => f.t == 'hello'),
+    );
+    expect(conversationRequests()).toBe(0);
   });
 
   it('works by keyboard before ui.js has loaded: Tab, Enter, then the composer has the focus', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createKernel } from '../../src/core/kernel';
 import { createMemoryStore, type KeyValueStore } from '../../src/core/storage';
-import { installChat } from '../../src/core/widget';
+import { LAYERS, installChat } from '../../src/core/widget';
 import { createMemoryTransport } from '../../src/transport/memory';
 import { createSpyStore, flush } from '../helpers/widget';
 
@@ -30,7 +30,7 @@ describe('presence kernel (before the chat layer loads)', () => {
     await flush();
     expect(server.received.filter((f) => f.t == 'page')).toEqual([]);
     // ...and exactly one page view once it installs, with the previous page as referrer.
-    const widget = installChat(k);
+    const widget = installChat(k, undefined, undefined, undefined, undefined, LAYERS);
     await widget.ready();
     await flush();
     const pages = server.received.filter((f) => f.t == 'page') as Array<{
@@ -57,7 +57,7 @@ describe('presence kernel (before the chat layer loads)', () => {
       'config "heartbeatMs" must be a number of ms, at least 1000; using the default',
     ]);
     expect(k.config.zIndex).toBeUndefined();
-    installChat(k, undefined, undefined, ['storage', 'logger']);
+    installChat(k, undefined, undefined, ['storage', 'logger'], undefined, LAYERS);
     expect(k.config).toMatchObject({
       zIndex: 10000000,
       offsetX: 40,
@@ -79,7 +79,7 @@ describe('presence kernel (before the chat layer loads)', () => {
     await flush();
     expect(k.state.blocked).toBe(true);
     // What follows from it (the widget hidden) is derived once the chat layer is there.
-    const widget = installChat(k);
+    const widget = installChat(k, undefined, undefined, undefined, undefined, LAYERS);
     await widget.ready();
     expect(k.state).toMatchObject({ blocked: true, visible: false });
   });
@@ -95,7 +95,7 @@ describe('presence kernel (before the chat layer loads)', () => {
     expect(needChat).toHaveBeenCalled();
     // The kernel keeps no conversation: the frames wait for the chat layer.
     expect('messages' in k.state).toBe(false);
-    const widget = installChat(k);
+    const widget = installChat(k, undefined, undefined, undefined, undefined, LAYERS);
     await widget.ready();
     expect(widget.state.messages.map((m) => m.text)).toEqual(['first', 'second']);
     expect(widget.state.unread).toBe(2);
@@ -105,7 +105,7 @@ describe('presence kernel (before the chat layer loads)', () => {
     const { k, server } = make();
     await k.booted;
     await flush();
-    const widget = installChat(k);
+    const widget = installChat(k, undefined, undefined, undefined, undefined, LAYERS);
     widget.exec(['chat:send', 'hello late']);
     await widget.ready();
     await flush();

@@ -1,5 +1,10 @@
 // @vitest-environment node
-import { describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createAgentFeed, FEED_WRITE_MS } from '../../demo/server/agent-feed';
+import { createMemoryEventLog } from '../../demo/server/event-log';
+import { quietLogger } from '../../demo/server/log';
 import { countRow, noCounts, type Counts, type ListRow } from '../../demo/shared/visitor-list';
 import { api, connect, hello, serve, sse, until, visit } from './helpers';
 
@@ -180,5 +185,62 @@ describe('the agent feed', () => {
       'accept-encoding': 'identity',
     });
     expect(plain.res.headers.get('content-encoding')).toBeNull();
+  });
+});
+
+/** A response that keeps what the feed writes to it. */
+function fakeResponse() {
+  const chunks: string[] = [];
+  const res = Object.assign(new EventEmitter(), {
+    destroyed: false,
+    writableLength: 0,
+    writeHead: () => res,
+    write: (chunk: string) => chunks.push(chunk) > 0,
+    end: () => res.emit('close'),
+    destroy: () => res.emit('close'),
+  });
+  return { res: res as unknown as ServerResponse, text: () => chunks.join('') };
+}
+
+describe("the agent feed's writes", () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  async function openFeed() {
+    const events = createMemoryEventLog();
+    const feed = createAgentFeed({ log: quietLogger, events });
+    const out = fakeResponse();
+    await feed.open(out.res);
+    const row = (id: string) => events.append([{ event: 'visitor', data: `{"id":"${id}"}` }]);
+    const message = (text: string) =>
+      events.append([{ event: 'message', data: `{"visitorId":"a","message":{"text":"${text}"}}` }]);
+    return { feed, out, row, message };
+  }
+
+  it('writes a chat message at once, after the rows that waited before it, however busy the feed', async () => {
+    const { feed, out, row, message } = await openFeed();
+    row('first');
+    expect(out.text()).toContain('"first"');
+    row('held');
+    expect(out.text()).not.toContain('"held"');
+    // No time passes: the message goes without waiting for the write timer.
+    message('hello?');
+    const text = out.text();
+    expect(text).toContain('"hello?"');
+    expect(text.indexOf('"held"')).toBeGreaterThan(text.indexOf('"first"'));
+    expect(text.indexOf('"hello?"')).toBeGreaterThan(text.indexOf('"held"'));
+    expect(text.match(/^id: /gm)).toHaveLength(3);
+    feed.close();
+  });
+
+  it("still writes a busy feed's row changes at most every FEED_WRITE_MS", async () => {
+    const { feed, out, row, message } = await openFeed();
+    message('first');
+    row('next');
+    await vi.advanceTimersByTimeAsync(FEED_WRITE_MS - 1);
+    expect(out.text()).not.toContain('"next"');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(out.text()).toContain('"next"');
+    feed.close();
   });
 });
