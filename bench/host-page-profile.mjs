@@ -1,0 +1,202 @@
+// Where the widget's script time goes on a host page where nobody chats (issue 11): not a
+// benchmark with a target, a profile to read. The page of bench:host-page's first-4-s
+// comparison, against the reference server, loaded RUNS times in fresh contexts:
+//   tasks    devtools.timeline events on the page's main thread during the first 4 s (script
+//            evaluation, module compile and evaluation, callbacks by kind: idle, timer, event,
+//            IndexedDB, WebSocket...), summed by kind and script, the heaviest first
+//   profile  the sampling profiler's self time per function (mapped to src/ through the source
+//            maps), and the native work scripts waited on, the heaviest first
+// Run it on the built dist/ (npm run build): `node bench/host-page-profile.mjs`.
+//
+// `node bench/host-page-profile.mjs ab OTHER_DIST [RUNS]` compares instead: the trivial page,
+// dist/'s snippet page and another build's (a copy of dist/ taken before a change), alternated
+// run by run, each read 4 s after navigation; prints the median script ms over the trivial page.
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { SourceMapConsumer } from 'source-map-js';
+import { launchChromium } from './chromium.mjs';
+import { DIST, ensureBuilt } from './dist.mjs';
+import { hostPage } from './host-page.mjs';
+import { startReferenceServer } from './reference-server.mjs';
+import { serveStatic } from './static-server.mjs';
+import { median } from './stats.mjs';
+
+const AB = process.argv[2] == 'ab' ? process.argv[3].replace(/\/?$/, '/') : '';
+const RUNS = Number(process.argv[AB ? 4 : 2] || (AB ? 12 : 5));
+const FIRST_MS = 4000;
+
+/** `name file:line` from a served script's position, through its source map. */
+const maps = new Map();
+function where(url, line, col, name) {
+  const path = url.replace(/^https?:\/\/[^/]+\//, '');
+  if (!path.endsWith('.js')) return `${name || '(anonymous)'} ${url ? path : ''}`.trim();
+  if (!maps.has(path)) {
+    try {
+      maps.set(path, new SourceMapConsumer(JSON.parse(readFileSync(DIST + path + '.map', 'utf8'))));
+    } catch {
+      maps.set(path, null);
+    }
+  }
+  const o = maps.get(path)?.originalPositionFor({ line: line + 1, column: col });
+  if (!o?.source) return `${name || '(anonymous)'} ${path}:${line + 1}:${col}`;
+  return `${o.name || name || '(anonymous)'} ${o.source.replace(/^(\.\.\/)+/, '')}:${o.line}`;
+}
+
+/** Opens `path` in a fresh context; calls `during(cdp)` first; resolves the CDP metrics at 4 s. */
+async function load(browser, site, path, during = async () => {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const stop = await during(cdp);
+    const started = Date.now();
+    await page.goto(site.url + path, { waitUntil: 'commit', timeout: 15_000 });
+    await page.waitForTimeout(Math.max(0, FIRST_MS - (Date.now() - started)));
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const extra = await stop?.();
+    return { ...Object.fromEntries(metrics.map((m) => [m.name, m.value])), extra };
+  } finally {
+    await context.close();
+  }
+}
+
+/** Trace events collected between Tracing.start and Tracing.end. */
+async function traced(cdp) {
+  const events = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: {
+      includedCategories: ['devtools.timeline', 'v8', 'disabled-by-default-devtools.timeline'],
+    },
+  });
+  return async () => {
+    const done = new Promise((ok) => cdp.once('Tracing.tracingComplete', ok));
+    await cdp.send('Tracing.end');
+    await done;
+    return events;
+  };
+}
+
+/** Sampling profile from navigation to 4 s. */
+async function profiled(cdp) {
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
+  await cdp.send('Profiler.start');
+  return async () => (await cdp.send('Profiler.stop')).profile;
+}
+
+/** The main thread's top-level script work, by kind and script (ms summed over runs). */
+function summarizeTrace(events, into) {
+  const main = events.find((e) => e.name == 'TracingStartedInBrowser')?.args?.data?.frames?.[0];
+  const pid = main?.processId;
+  const tid = events.find(
+    (e) => e.pid == pid && e.name == 'thread_name' && e.args.name == 'CrRendererMain',
+  )?.tid;
+  const mine = events.filter((e) => e.pid == pid && e.tid == tid && e.ph == 'X' && e.dur);
+  const kinds = new Set([
+    'EvaluateScript',
+    'v8.compile',
+    'v8.compileModule',
+    'v8.evaluateModule',
+    'FunctionCall',
+    'TimerFire',
+    'FireIdleCallback',
+    'EventDispatch',
+    'RunMicrotasks',
+    'v8.run',
+    'ParseHTML',
+    'XHRReadyStateChange',
+  ]);
+  // Only the outermost script event counts (a FunctionCall inside an EventDispatch is part of it).
+  const top = mine.filter((e) => kinds.has(e.name)).sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  let end = 0;
+  for (const e of top) {
+    if (e.ts < end) continue;
+    end = e.ts + e.dur;
+    const d = e.args?.data || {};
+    const url = (d.url || d.stackTrace?.[0]?.url || '').replace(/^https?:\/\/[^/]+/, '');
+    const label = `${e.name}${d.type ? ':' + d.type : ''}${d.functionName ? ' ' + d.functionName : ''} ${url}`;
+    into.set(label, (into.get(label) || 0) + e.dur / 1000);
+  }
+}
+
+/** Self time per mapped function; `(program)`/`(idle)`/`(garbage collector)` kept as they are. */
+function summarizeProfile(profile, into) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const dt = profile.timeDeltas;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const n = byId.get(profile.samples[i]);
+    const f = n.callFrame;
+    if (f.functionName == '(idle)' || f.functionName == '(program)') continue;
+    const label = f.url
+      ? where(f.url, f.lineNumber, f.columnNumber, f.functionName)
+      : f.functionName || '(native)';
+    into.set(label, (into.get(label) || 0) + (dt[i + 1] || 0) / 1000);
+  }
+}
+
+const top = (map, runs, n = 25) =>
+  [...map]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `  ${(v / runs).toFixed(2).padStart(7)} ms  ${k}`)
+    .join('\n');
+
+async function main() {
+  ensureBuilt();
+  const server = await startReferenceServer();
+  const { buildSnippetHtml } = await import(pathToFileURL(DIST + 'loader.js').href);
+  const snippet = (prefix) =>
+    hostPage(buildSnippetHtml(prefix + '/widget.js', { key: 'demo', server: server.url }));
+  const site = await serveStatic(
+    { '/empty': hostPage(), '/snippet': snippet(''), ...(AB && { '/b/snippet': snippet('/b') }) },
+    AB ? { '/b': AB } : {},
+  );
+  const browser = await launchChromium();
+  try {
+    if (AB) {
+      const pages = { baseline: '/empty', 'dist/': '/snippet', [AB]: '/b/snippet' };
+      const diff = Object.fromEntries(Object.keys(pages).map((k) => [k, []]));
+      for (let r = 0; r < RUNS; r++) {
+        const order = r % 2 ? Object.entries(pages).reverse() : Object.entries(pages);
+        const one = {};
+        for (const [name, path] of order)
+          one[name] = (await load(browser, site, path)).ScriptDuration * 1000;
+        for (const name of Object.keys(pages)) diff[name].push(one[name] - one.baseline);
+      }
+      console.log(`## A/B: script ms over the trivial page in the first 4 s, ${RUNS} runs`);
+      for (const [name, l] of Object.entries(diff))
+        if (name != 'baseline')
+          console.log(
+            `  ${name.padEnd(24)} median ${median(l).toFixed(2)}   (each: ${l.map((x) => x.toFixed(1)).join(' ')})`,
+          );
+      return;
+    }
+    const tasks = new Map();
+    const self = new Map();
+    const script = [];
+    for (let r = 0; r < RUNS; r++) {
+      const base = await load(browser, site, '/empty');
+      const t = await load(browser, site, '/snippet', traced);
+      summarizeTrace(t.extra, tasks);
+      const p = await load(browser, site, '/snippet', profiled);
+      summarizeProfile(p.extra, self);
+      script.push((t.ScriptDuration - base.ScriptDuration) * 1000);
+    }
+    console.log(
+      `## nobody chats, first 4 s: script over the trivial page (traced) median ${median(script).toFixed(1)} ms`,
+    );
+    console.log(`## main-thread script tasks, mean ms per page (${RUNS} traced runs)`);
+    console.log(top(tasks, RUNS));
+    console.log(`## self time per function, mean ms per page (${RUNS} profiled runs, 50 µs)`);
+    console.log(top(self, RUNS, 40));
+  } finally {
+    await browser.close();
+    await site.close();
+    await server.close();
+  }
+}
+
+await main();
