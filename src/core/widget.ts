@@ -1,6 +1,7 @@
 import { MAX_TEXT, parseEventFrame, type Message, type ServerFrame } from '../protocol';
 import { createActions } from './actions';
 import { loadAutoMessages } from './auto-loader';
+import { ruleWait } from './rule-wait';
 import type { AutoMessages } from './auto-messages';
 import { completeConfig } from './chat-config';
 import { runCommand } from './commands';
@@ -213,6 +214,8 @@ export function installChat(
             async () => (await rules()).createAutoMessages(k, c, startUI),
             config.rules,
             warn,
+            (r) =>
+              ruleWait(r, k.pageStartedAt, k.identity?.visitStartedAt || k.pageStartedAt, k.now()),
           )
         : rules.createAutoMessages(k, c, startUI);
     // Frames that arrived while the chat layer was loading, in order.
