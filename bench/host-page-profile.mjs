@@ -11,36 +11,18 @@
 // `node bench/host-page-profile.mjs ab OTHER_DIST [RUNS]` compares instead: the trivial page,
 // dist/'s snippet page and another build's (a copy of dist/ taken before a change), alternated
 // run by run, each read 4 s after navigation; prints the median script ms over the trivial page.
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { SourceMapConsumer } from 'source-map-js';
 import { launchChromium } from './chromium.mjs';
 import { DIST, ensureBuilt } from './dist.mjs';
 import { hostPage } from './host-page.mjs';
 import { startReferenceServer } from './reference-server.mjs';
+import { where } from './source-map.mjs';
 import { serveStatic } from './static-server.mjs';
 import { median } from './stats.mjs';
 
 const AB = process.argv[2] == 'ab' ? process.argv[3].replace(/\/?$/, '/') : '';
 const RUNS = Number(process.argv[AB ? 4 : 2] || (AB ? 12 : 5));
 const FIRST_MS = 4000;
-
-/** `name file:line` from a served script's position, through its source map. */
-const maps = new Map();
-function where(url, line, col, name) {
-  const path = url.replace(/^https?:\/\/[^/]+\//, '');
-  if (!path.endsWith('.js')) return `${name || '(anonymous)'} ${url ? path : ''}`.trim();
-  if (!maps.has(path)) {
-    try {
-      maps.set(path, new SourceMapConsumer(JSON.parse(readFileSync(DIST + path + '.map', 'utf8'))));
-    } catch {
-      maps.set(path, null);
-    }
-  }
-  const o = maps.get(path)?.originalPositionFor({ line: line + 1, column: col });
-  if (!o?.source) return `${name || '(anonymous)'} ${path}:${line + 1}:${col}`;
-  return `${o.name || name || '(anonymous)'} ${o.source.replace(/^(\.\.\/)+/, '')}:${o.line}`;
-}
 
 /** Opens `path` in a fresh context; calls `during(cdp)` first; resolves the CDP metrics at 4 s. */
 async function load(browser, site, path, during = async () => {}) {

@@ -12,13 +12,12 @@
 // `node bench/long-chat-profile.mjs ab OTHER_DIST [N]` compares instead: fresh pages of dist/
 // and of another build (a copy of dist/ taken before a change), alternated, the same live
 // messages in each; per message task time and CPU (ThreadTime), and the open latency of each.
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { SourceMapConsumer } from 'source-map-js';
 import { launchChromium } from './chromium.mjs';
 import { DIST, ensureBuilt } from './dist.mjs';
 import { snippetHtml } from './host-page.mjs';
 import { __fixture, deliver, openLatency, page } from './long-chat.mjs';
+import { where } from './source-map.mjs';
 import { serveStatic } from './static-server.mjs';
 
 const AB = process.argv[2] == 'ab' ? process.argv[3] : '';
@@ -41,25 +40,6 @@ const period = (p, send, tag) =>
     },
     [LIVE, send, tag],
   );
-
-/** `file:line:col (name)` from a served script's position, through its source map. */
-const maps = new Map();
-function where(url, line, col, name) {
-  const path = url.replace(/^https?:\/\/[^/]+\//, '');
-  if (!path.endsWith('.js')) return `${name || '(anonymous)'} ${url ? path : ''}`.trim();
-  if (!maps.has(path)) {
-    try {
-      maps.set(path, new SourceMapConsumer(JSON.parse(readFileSync(DIST + path + '.map', 'utf8'))));
-    } catch {
-      maps.set(path, null);
-    }
-  }
-  const m = maps.get(path);
-  const o = m?.originalPositionFor({ line: line + 1, column: col });
-  if (!o?.source) return `${name || '(anonymous)'} ${path}:${line + 1}:${col}`;
-  const src = o.source.replace(/^(\.\.\/)+/, '');
-  return `${o.name || name || '(anonymous)'} ${src}:${o.line}`;
-}
 
 /** A page of N messages with the window open, from the build under `prefix` ('' for dist/). */
 async function openChat(browser, site, prefix) {
