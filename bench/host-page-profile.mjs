@@ -11,6 +11,10 @@
 // `node bench/host-page-profile.mjs ab OTHER_DIST [RUNS]` compares instead: the trivial page,
 // dist/'s snippet page and another build's (a copy of dist/ taken before a change), alternated
 // run by run, each read 4 s after navigation; prints the median script ms over the trivial page.
+//
+// `node bench/host-page-profile.mjs apis [RUNS]`: what the first use of each browser API the
+// widget needs costs this Chromium on its own (script ms over the trivial page, each in an
+// inline script of its own page): the floor under the widget's boot.
 import { pathToFileURL } from 'node:url';
 import { launchChromium } from './chromium.mjs';
 import { DIST, ensureBuilt } from './dist.mjs';
@@ -21,7 +25,8 @@ import { serveStatic } from './static-server.mjs';
 import { median } from './stats.mjs';
 
 const AB = process.argv[2] == 'ab' ? process.argv[3].replace(/\/?$/, '/') : '';
-const RUNS = Number(process.argv[AB ? 4 : 2] || (AB ? 12 : 5));
+const APIS = process.argv[2] == 'apis';
+const RUNS = Number(process.argv[AB ? 4 : APIS ? 3 : 2] || (AB ? 12 : 5));
 const FIRST_MS = 4000;
 
 /** Opens `path` in a fresh context; calls `during(cdp)` first; resolves the CDP metrics at 4 s. */
@@ -126,18 +131,63 @@ const top = (map, runs, n = 25) =>
     .map(([k, v]) => `  ${(v / runs).toFixed(2).padStart(7)} ms  ${k}`)
     .join('\n');
 
+/** One inline script per page, each the first use of one API the widget's boot needs. */
+const apiPages = (ws) => ({
+  'a classic script inserted (widget.js)': `var c=document.createElement('script');c.async=true;c.src='/one.js';document.head.appendChild(c)`,
+  'import() of a module (chat.js)': `import('/lang.js')`,
+  'both of the above': `var c=document.createElement('script');c.async=true;c.src='/one.js';document.head.appendChild(c);import('/lang.js')`,
+  'new WebSocket': `new WebSocket(${JSON.stringify(ws)})`,
+  'IndexedDB open (new database) and one read': `var r=indexedDB.open('t');r.onupgradeneeded=()=>r.result.createObjectStore('kv');r.onsuccess=()=>r.result.transaction('kv').objectStore('kv').get('identity')`,
+  'indexedDB.databases()': `indexedDB.databases()`,
+  'new BroadcastChannel': `new BroadcastChannel('x').onmessage=()=>{}`,
+  'navigator.locks.request': `navigator.locks.request('x',()=>{})`,
+  'crypto.getRandomValues (nanoid)': `crypto.getRandomValues(new Uint8Array(21))`,
+  'localStorage.getItem': `localStorage.getItem('x')`,
+  'document.cookie read': `document.cookie`,
+  requestIdleCallback: `requestIdleCallback(()=>{})`,
+});
+
+/** Median script ms over the trivial page of each API page, alternated run by run. */
+async function apis(browser, site, names) {
+  const diff = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < RUNS; r++) {
+    const order = r % 2 ? [...names].reverse() : names;
+    const base = (await load(browser, site, '/empty')).ScriptDuration;
+    for (const n of order)
+      diff[n].push(
+        ((await load(browser, site, '/api' + names.indexOf(n))).ScriptDuration - base) * 1000,
+      );
+  }
+  console.log(`## first use of each API: script ms over the trivial page, median of ${RUNS}`);
+  for (const [n, l] of Object.entries(diff))
+    console.log(
+      `  ${median(l).toFixed(2).padStart(6)} ms  ${n}   (each: ${l.map((x) => x.toFixed(1)).join(' ')})`,
+    );
+}
+
 async function main() {
   ensureBuilt();
   const server = await startReferenceServer();
   const { buildSnippetHtml } = await import(pathToFileURL(DIST + 'loader.js').href);
   const snippet = (prefix) =>
     hostPage(buildSnippetHtml(prefix + '/widget.js', { key: 'demo', server: server.url }));
+  const api = apiPages(server.url.replace(/^http/, 'ws') + '/v1/ws?key=demo');
   const site = await serveStatic(
-    { '/empty': hostPage(), '/snippet': snippet(''), ...(AB && { '/b/snippet': snippet('/b') }) },
+    {
+      '/empty': hostPage(),
+      '/snippet': snippet(''),
+      // A one-line classic script (served as HTML, which classic scripts accept).
+      '/one.js': 'window.one = 1',
+      ...(AB && { '/b/snippet': snippet('/b') }),
+      ...Object.fromEntries(
+        Object.values(api).map((js, i) => ['/api' + i, hostPage(`<script>${js}</script>`)]),
+      ),
+    },
     AB ? { '/b': AB } : {},
   );
   const browser = await launchChromium();
   try {
+    if (APIS) return await apis(browser, site, Object.keys(api));
     if (AB) {
       const pages = { baseline: '/empty', 'dist/': '/snippet', [AB]: '/b/snippet' };
       const diff = Object.fromEntries(Object.keys(pages).map((k) => [k, []]));
