@@ -164,8 +164,17 @@ function hostPageTargets(first) {
       measured: `${num(ours.scriptDiffMs, 1)} ms`,
       met: ours.scriptDiffMs <= 6,
       missedBy: `${num(ours.scriptDiffMs - 6, 1)} ms`,
-      why: 'the kernel and the chat layer boot (widget.js, then chat.js on idle)',
-      fix: 'profile the boot (`npm run bench:host-page`) and defer what the launcher does not need',
+      why:
+        'most of it is the first use of each browser API the boot needs, whatever code calls it ' +
+        '(`node bench/host-page-profile.mjs apis`, each alone on the trivial page, load average ' +
+        '≈ 3, medians of 6): a script element ≈ 4.3 ms, `import()` ≈ 5.8, a WebSocket ≈ 4.5, ' +
+        'IndexedDB open + read ≈ 4.7, BroadcastChannel ≈ 2.8, Web Locks ≈ 2.5, ' +
+        '`crypto.getRandomValues` ≈ 1.4: ≈ 26 ms, of which loading one script and opening the ' +
+        'socket (≈ 9 ms) cannot go',
+      fix:
+        'fewer first uses while nobody chats: the tab channel only once a second tab exists, ' +
+        'IndexedDB only once something must be kept (a localStorage marker costs more, ≈ 7.6 ms); ' +
+        'see `node bench/host-page-profile.mjs` for the rest',
     },
     {
       target: label('scripts before any interaction, brotli'),
