@@ -31,7 +31,7 @@ import { createConversations, type ConversationOptions } from './conversations';
 import type { EventLog, FeedEventInput } from './event-log';
 import { createDeadlines } from './deadlines';
 import { createHello, type HelloSource } from './hello';
-import { createListIndex, listBody, type ListPage } from './list-index';
+import { createListIndex, listBody, listBytes, type ListPage } from './list-index';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import {
@@ -537,12 +537,12 @@ export function createHub(o: HubOptions) {
    * `GET /api/visitors`: a page of the list, with `lastEventId`, the feed event the answer is
    * current with (a page resumes the feed after it, so nothing falls between list and feed).
    */
-  function list(filter: Filter, q: string, page: ListPage): string {
+  function list(filter: Filter, q: string, page: ListPage): string | Buffer {
     const extra = { plan: o.plan, lastEventId: events.lastId() };
     const needle = needleOf(q);
     if (index) {
       const { rows, total } = index.page(filter, needle, page.offset, page.limit);
-      return listBody(rows, index.counts(), total, page.offset, extra);
+      return listBytes(rows, index.counts(), total, page.offset, extra);
     }
     const l = local!;
     relist(l, now());
