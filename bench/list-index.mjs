@@ -30,7 +30,7 @@ export { searchText } from ${JSON.stringify(new URL('../demo/shared/visitor-list
  * Bundles list-index.ts and the shared searchText (types stripped) to a temporary module and
  * imports it.
  */
-async function loadIndexModule() {
+export async function loadIndexModule() {
   const bundle = await rollup({
     input: 'entry',
     plugins: [
@@ -66,7 +66,7 @@ async function loadIndexModule() {
 }
 
 /** A deterministic random in [0, 1). */
-function seeded(seed) {
+export function seeded(seed) {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;
@@ -85,7 +85,7 @@ const COUNTRIES = [
 ];
 const STATUSES = ['unserved', 'served', 'triggered', 'active', 'idle'];
 
-function rowAt(i, random) {
+export function rowAt(i, random) {
   const pick = (list) => list[Math.floor(random() * list.length)];
   const named = random() < 0.2;
   const chatting = random() < 0.1;
