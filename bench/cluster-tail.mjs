@@ -12,17 +12,22 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import Redis from 'ioredis';
 import { startNode, startPostgres, startRedis } from './cluster-services.mjs';
+import { delivery } from './cluster.mjs';
 import { DIST, ensureBuilt } from './dist.mjs';
 import { collectEnv, renderEnv } from './env.mjs';
 import { rowAt, seeded } from './list-index.mjs';
+import { startLoopProbe } from './loop-probe.mjs';
 import { num, table } from './markdown.mjs';
 import { AGENT_TOKEN } from './reference-server.mjs';
 import { isMain } from './results.mjs';
+import { startVisitors } from './server.mjs';
 import { median, percentile, round } from './stats.mjs';
 
 const ROWS = Number(process.env.ROWS || 100_000);
 const RATE = Number(process.env.RATE || 100);
 const QUERIES = Number(process.env.QUERIES || 200);
+/** CROWD > 0: that many simulated visitors on the nodes (bench/visitors.mjs), then delivery between the first two. */
+const CROWD = Number(process.env.CROWD || 0);
 const FILTERS = (process.env.FILTERS || 'all,active,chatting').split(',');
 const SERVERS = (
   process.env.SERVERS ||
@@ -104,6 +109,8 @@ export async function run() {
   const redis = await startRedis();
   const nodes = [];
   const client = new Redis(redis.url);
+  const control = startLoopProbe();
+  const visitors = CROWD ? startVisitors() : undefined;
   let stopWriter;
   try {
     const random = seeded(ROWS);
@@ -118,6 +125,25 @@ export async function run() {
     };
     for (const [i, file] of SERVERS.entries())
       nodes.push({ file, node: await startNode(`tail-${i}`, env, 300_000, file) });
+    let crowd;
+    if (visitors) {
+      const urls = nodes.map((n) => n.node.url);
+      const storm = await visitors.ask(
+        { cmd: 'connect', urls, count: CROWD, perSecond: 500 },
+        180_000,
+      );
+      await visitors.ask({ cmd: 'steady', heartbeatMs: 30_000, lifetimeMs: 600_000 }, 10_000);
+      await sleep(5000);
+      for (const n of nodes) await scrape(n.node.url);
+      await control.read();
+      const d = await delivery(urls[0], urls[1 % urls.length], 'tail');
+      crowd = {
+        connected: storm.connected,
+        ...d,
+        lag: await Promise.all(nodes.map((n) => scrape(n.node.url))),
+        control: await control.read(),
+      };
+    }
     stopWriter = writer(client, rows);
     await sleep(3000);
     const results = [];
@@ -125,10 +151,12 @@ export async function run() {
       const ms = nodes.map(() => []);
       for (const n of nodes) await scrape(n.node.url);
       const gc0 = await Promise.all(nodes.map((n) => scrape(n.node.url)));
+      await control.read();
       for (let q = 0; q < QUERIES; q++)
         for (const [i, n] of nodes.entries())
           ms[i].push(await timed(`${n.node.url}/api/visitors?filter=${filter}&limit=200`));
       const after = await Promise.all(nodes.map((n) => scrape(n.node.url)));
+      const bare = await control.read();
       nodes.forEach((n, i) => {
         const gc = (k) => ({
           ms: round((after[i].gc[k].s - gc0[i].gc[k].s) * 1000, 1),
@@ -143,13 +171,16 @@ export async function run() {
           lagP99: round(after[i].lagP99, 1),
           lagMax: round(after[i].lagMax, 1),
           heapMB: round(after[i].heapMB, 0),
+          bare: { p99: round(bare.p99, 1), max: round(bare.max, 1) },
           gc: { minor: gc('minor'), major: gc('major'), incremental: gc('incremental') },
         });
       });
     }
-    return { rows: ROWS, rate: RATE, queries: QUERIES, load: round(loadavg()[0]), results };
+    return { rows: ROWS, rate: RATE, queries: QUERIES, load: round(loadavg()[0]), results, crowd };
   } finally {
     await stopWriter?.();
+    await visitors?.stop();
+    await control.stop();
     client.disconnect();
     for (const n of nodes) await n.node.close();
     await redis.stop();
@@ -167,6 +198,7 @@ export function render(r) {
         'filter',
         'p50 / p95 / max',
         'loop delay p99 / max',
+        'bare Node p99 / max',
         'GC minor (n, ms)',
         'GC major (n, ms)',
         'heap',
@@ -176,12 +208,19 @@ export function render(r) {
         x.filter,
         `${num(x.p50, 1)} / ${num(x.p95, 1)} / ${num(x.max, 1)} ms`,
         `${num(x.lagP99, 1)} / ${num(x.lagMax, 1)} ms`,
+        `${num(x.bare.p99, 1)} / ${num(x.bare.max, 1)} ms`,
         `${x.gc.minor.n}, ${num(x.gc.minor.ms, 1)}`,
         `${x.gc.major.n}, ${num(x.gc.major.ms, 1)}`,
         `${x.heapMB} MB`,
       ]),
-      'llrrrrr',
+      'llrrrrrr',
     ),
+    ...(r.crowd
+      ? [
+          '',
+          `Crowd: ${r.crowd.connected} visitors on the nodes; delivery node 1 → node 2 p50 / p99 / max: to visitor ${r.crowd.toVisitor.p50} / ${r.crowd.toVisitor.p99} / ${r.crowd.toVisitor.max} ms, to agent ${r.crowd.toAgent.p50} / ${r.crowd.toAgent.p99} / ${r.crowd.toAgent.max} ms; loop delay meanwhile (p99 / max): ${r.crowd.lag.map((l, i) => `node ${i + 1} ${round(l.lagP99, 1)} / ${round(l.lagMax, 1)} ms`).join(', ')}, bare Node ${round(r.crowd.control.p99, 1)} / ${round(r.crowd.control.max, 1)} ms.`,
+        ]
+      : []),
   ].join('\n');
 }
 
