@@ -119,7 +119,7 @@ export async function createRedisEventLog(o: {
           // A long read (a node catching up, a burst of rows) is handed over in turns, so the
           // requests and frames waiting meanwhile are answered between them.
           if (performance.now() - turn > TURN_MS) {
-            await new Promise((r) => setImmediate(r));
+            await new Promise((go) => setImmediate(go));
             if (closed) return;
             turn = performance.now();
           }

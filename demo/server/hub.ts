@@ -109,6 +109,8 @@ const UNLIST_AFTER_MS = 2000;
 /** Agents going offline is told to visitors after this grace (an agent page reloading). */
 const OFFLINE_GRACE_MS = 5000;
 
+const noop = () => {};
+
 /** Sends a frame to every connection of the visitor (WebSockets and HTTP downlink). */
 function deliver(v: LiveVisitor, f: ServerFrame, except?: Conn) {
   for (const c of v.sockets) if (c !== except) c.send(f);
@@ -157,8 +159,8 @@ export function createHub(o: HubOptions) {
   let agentsOnline = feed.count() > 0;
   let offlineTimer: ReturnType<typeof setTimeout> | undefined;
   /** Stop the walks telling every visitor the agents' state, and the rules. */
-  let stopStatus = () => {};
-  let stopRules = () => {};
+  let stopStatus: () => void = noop;
+  let stopRules: () => void = noop;
   let warnedSecret = false;
 
   const later = (fn: () => void, ms: number) => {
