@@ -28,7 +28,8 @@ const RATE = Number(process.env.RATE || 100);
 const QUERIES = Number(process.env.QUERIES || 200);
 /** CROWD > 0: that many simulated visitors on the nodes (bench/visitors.mjs), then delivery between the first two. */
 const CROWD = Number(process.env.CROWD || 0);
-const FILTERS = (process.env.FILTERS || 'all,active,chatting').split(',');
+/** Filters to time, and `search` (as bench:cluster: "Product N"). */
+const FILTERS = (process.env.FILTERS || 'all,active,chatting,customers,search').split(',');
 const SERVERS = (
   process.env.SERVERS ||
   [DIST + 'server-base.js', DIST + 'server.js'].filter((f) => existsSync(f)).join(',')
@@ -139,6 +140,12 @@ export async function run() {
       const d = await delivery(urls[0], urls[1 % urls.length], 'tail');
       crowd = {
         connected: storm.connected,
+        storm: {
+          ms: storm.ms,
+          p50: round(storm.p50Ms, 0),
+          p99: round(storm.p99Ms, 0),
+          failed: storm.failed,
+        },
         ...d,
         lag: await Promise.all(nodes.map((n) => scrape(n.node.url))),
         control: await control.read(),
@@ -154,7 +161,13 @@ export async function run() {
       await control.read();
       for (let q = 0; q < QUERIES; q++)
         for (const [i, n] of nodes.entries())
-          ms[i].push(await timed(`${n.node.url}/api/visitors?filter=${filter}&limit=200`));
+          ms[i].push(
+            await timed(
+              filter == 'search'
+                ? `${n.node.url}/api/visitors?filter=all&limit=200&q=${encodeURIComponent(`Product ${q % 1000}`)}`
+                : `${n.node.url}/api/visitors?filter=${filter}&limit=200`,
+            ),
+          );
       const after = await Promise.all(nodes.map((n) => scrape(n.node.url)));
       const bare = await control.read();
       nodes.forEach((n, i) => {
@@ -218,7 +231,7 @@ export function render(r) {
     ...(r.crowd
       ? [
           '',
-          `Crowd: ${r.crowd.connected} visitors on the nodes; delivery node 1 → node 2 p50 / p99 / max: to visitor ${r.crowd.toVisitor.p50} / ${r.crowd.toVisitor.p99} / ${r.crowd.toVisitor.max} ms, to agent ${r.crowd.toAgent.p50} / ${r.crowd.toAgent.p99} / ${r.crowd.toAgent.max} ms; loop delay meanwhile (p99 / max): ${r.crowd.lag.map((l, i) => `node ${i + 1} ${round(l.lagP99, 1)} / ${round(l.lagMax, 1)} ms`).join(', ')}, bare Node ${round(r.crowd.control.p99, 1)} / ${round(r.crowd.control.max, 1)} ms.`,
+          `Crowd: ${r.crowd.connected} visitors on the nodes (started in ${round(r.crowd.storm.ms / 1000, 1)} s, hello → welcome p50 / p99 ${r.crowd.storm.p50} / ${r.crowd.storm.p99} ms, ${r.crowd.storm.failed} failed); delivery node 1 → node 2 p50 / p99 / max: to visitor ${r.crowd.toVisitor.p50} / ${r.crowd.toVisitor.p99} / ${r.crowd.toVisitor.max} ms, to agent ${r.crowd.toAgent.p50} / ${r.crowd.toAgent.p99} / ${r.crowd.toAgent.max} ms; loop delay meanwhile (p99 / max): ${r.crowd.lag.map((l, i) => `node ${i + 1} ${round(l.lagP99, 1)} / ${round(l.lagMax, 1)} ms`).join(', ')}, bare Node ${round(r.crowd.control.p99, 1)} / ${round(r.crowd.control.max, 1)} ms.`,
         ]
       : []),
   ].join('\n');
