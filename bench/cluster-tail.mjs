@@ -130,7 +130,7 @@ export async function run() {
     if (visitors) {
       const urls = nodes.map((n) => n.node.url);
       const storm = await visitors.ask(
-        { cmd: 'connect', urls, count: CROWD, perSecond: 500 },
+        { cmd: 'connect', urls, count: CROWD, perSecond: Number(process.env.PER_SECOND || 500) },
         180_000,
       );
       await visitors.ask({ cmd: 'steady', heartbeatMs: 30_000, lifetimeMs: 600_000 }, 10_000);

@@ -511,6 +511,12 @@ export function render(r) {
     '',
     `Synthetic: ${r.synthetic.added.toLocaleString('en')} rows cloned from the real ones into Redis (about ${r.synthetic.perRowBytes.toLocaleString('en')} B of Redis memory each: row, mask, presence), then node 4 started and loaded the whole list (${num(r.synthetic.loadMs / 1000, 1)} s from the first write to listening).`,
     '',
+    ...(r.storm.connected < (r.storm.requested ?? ONLINE)
+      ? [
+          '',
+          `Fewer visitors than asked were online: bench/visitors.mjs starts no new one after ${CONNECT_LIMIT_S} s, and with hellos answered in ${num(r.storm.p50Ms / 1000, 1)} s (p50) its ${r.storm.concurrency ?? 200} connections at a time started only ${(r.storm.connected + r.storm.failed).toLocaleString('en')}; the "${r.online.toLocaleString('en')} online" columns are at that crowd.`,
+        ]
+      : []),
     ...(r.loop ? ['', renderLoop(r)] : []),
     '',
     table(

@@ -259,7 +259,7 @@ function clusterTargets(c) {
       `; meanwhile the event-loop delay (p99 / max) was ${nodes}, and ${ms(l.bare.p99)} / ` +
       `${ms(l.bare.max)} for a bare Node process doing nothing on the same machine` +
       (machine
-        ? ': the slow answers waited for a core, not behind the node’s own work'
+        ? ': the slow answers mostly waited for a core, nearly as long as a process doing nothing did'
         : ': the node’s own work adds to the wait for a core')
     );
   };
@@ -321,7 +321,8 @@ function clusterTargets(c) {
             'order (search-index.ts), then reads only the rows of the page; the searches ' +
             '("Product 0" … "Product 99") match up to 11 % of the rows ("Product 1" is in 111 of ' +
             'the 1,000 page titles), all of them counted for the total, on a node that shares ' +
-            'the cores with the other nodes, Postgres, Redis and the crowd'
+            'the cores with the other nodes, Postgres, Redis and the crowd' +
+            loopSaid(c?.loop?.list100k)
         : `p50 ${ms(worst?.p50)}: a page of a filter is a slice of the sorted list and a copy of ` +
             "its rows' JSON bytes (kept per row), about 0.5 ms in process" +
             (loopSaid(c?.loop?.list100k) ||
