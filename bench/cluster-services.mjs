@@ -192,6 +192,15 @@ export async function startNode(id, env, listenWithinMs = 30_000, file = DIST + 
   };
 }
 
+/** The settings every node of a cluster on `postgres` and `redis` gets. */
+export const clusterEnv = (postgres, redis) => ({
+  DATABASE_URL: postgres.url,
+  REDIS_URL: redis.url,
+  AGENT_TOKEN,
+  PLAN: 'pro',
+  KEYS: 'demo',
+});
+
 /** Postgres, Redis and `count` nodes; resolves {postgres, redis, nodes, env, stop()}. */
 export async function startCluster(count, extraEnv = {}) {
   const started = [];
@@ -200,14 +209,7 @@ export async function startCluster(count, extraEnv = {}) {
     started.push(postgres);
     const redis = await startRedis();
     started.push(redis);
-    const env = {
-      DATABASE_URL: postgres.url,
-      REDIS_URL: redis.url,
-      AGENT_TOKEN,
-      PLAN: 'pro',
-      KEYS: 'demo',
-      ...extraEnv,
-    };
+    const env = { ...clusterEnv(postgres, redis), ...extraEnv };
     const nodes = await Promise.all(
       Array.from({ length: count }, (_, i) => startNode(`node-${i + 1}`, env)),
     );

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import Redis from 'ioredis';
-import { startNode, startPostgres, startRedis } from './cluster-services.mjs';
+import { clusterEnv, startNode, startPostgres, startRedis } from './cluster-services.mjs';
 import { delivery } from './cluster.mjs';
 import { DIST, ensureBuilt } from './dist.mjs';
 import { collectEnv, renderEnv } from './env.mjs';
@@ -117,13 +117,7 @@ export async function run() {
     const random = seeded(ROWS);
     const rows = Array.from({ length: ROWS }, (_, i) => rowAt(i, random));
     await seed(client, rows);
-    const env = {
-      DATABASE_URL: postgres.url,
-      REDIS_URL: redis.url,
-      AGENT_TOKEN,
-      PLAN: 'pro',
-      KEYS: 'demo',
-    };
+    const env = clusterEnv(postgres, redis);
     for (const [i, file] of SERVERS.entries())
       nodes.push({ file, node: await startNode(`tail-${i}`, env, 300_000, file) });
     let crowd;

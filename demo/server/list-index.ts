@@ -64,10 +64,13 @@ export function listBody(
   offset: number,
   extra: Record<string, unknown>,
 ): string {
+  return '{"visitors":[' + rows.join(',') + listTail(counts, total, offset, extra);
+}
+
+/** What follows the rows in a list body: `],"counts":…,"total":…,"offset":…,…}`. */
+function listTail(counts: Counts, total: number, offset: number, extra: Record<string, unknown>) {
   const tail = JSON.stringify({ total, offset, ...extra });
-  return (
-    '{"visitors":[' + rows.join(',') + '],"counts":' + JSON.stringify(counts) + ',' + tail.slice(1)
-  );
+  return '],"counts":' + JSON.stringify(counts) + ',' + tail.slice(1);
 }
 
 /**
@@ -82,13 +85,12 @@ export function listBytes(
   offset: number,
   extra: Record<string, unknown>,
 ): Buffer {
-  const tail = JSON.stringify({ total, offset, ...extra });
   const parts: Uint8Array[] = [OPEN_LIST];
   rows.forEach((r, i) => {
     if (i) parts.push(COMMA);
     parts.push(r);
   });
-  parts.push(Buffer.from('],"counts":' + JSON.stringify(counts) + ',' + tail.slice(1)));
+  parts.push(Buffer.from(listTail(counts, total, offset, extra)));
   return Buffer.concat(parts);
 }
 const OPEN_LIST = Buffer.from('{"visitors":[');
