@@ -1,14 +1,14 @@
 // `node bench/cluster-tail.mjs` — where the agent list's tail goes on a cluster node holding a big
 // list, and an A/B of two server builds in one run. Postgres and Redis in temp dirs; ROWS
 // synthetic online rows (bench/list-index.mjs's shapes) written into Redis the way the nodes keep
-// the shared list; then one node per build in SERVERS (default: dist/server-base.js, a copy of
-// an older build, if present, and dist/server.js) loads it. While a writer appends RATE changed
-// rows per second to the shared feed (what the other nodes' visitors make: a row a node takes
-// in, re-sorts and re-indexes), QUERIES first pages (`limit=200`) per filter go to the nodes in
+// the shared list; then one node per build in SERVERS (default dist/server.js; for an A/B,
+// copy an older build's dist/server.js to dist/server-base.js and pass
+// SERVERS=dist/server-base.js,dist/server.js, then delete the copy: npm pack would ship it)
+// loads it. While a writer appends RATE changed rows per second to the shared feed (what the
+// other nodes' visitors make: a row a node takes in, re-sorts and re-indexes), QUERIES first pages (`limit=200`) per filter go to the nodes in
 // turn, timed to the last byte. Each node's own view comes from its /metrics over the same
 // window: the event loop's delay (p99, max) and the garbage collector's pauses by kind.
 // Prints a table; nothing is merged into bench/results (bench:cluster measures end to end).
-import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import Redis from 'ioredis';
 import { clusterEnv, startNode, startPostgres, startRedis } from './cluster-services.mjs';
@@ -30,10 +30,7 @@ const QUERIES = Number(process.env.QUERIES || 200);
 const CROWD = Number(process.env.CROWD || 0);
 /** Filters to time, and `search` (as bench:cluster: "Product N"). */
 const FILTERS = (process.env.FILTERS || 'all,active,chatting,customers,search').split(',');
-const SERVERS = (
-  process.env.SERVERS ||
-  [DIST + 'server-base.js', DIST + 'server.js'].filter((f) => existsSync(f)).join(',')
-).split(',');
+const SERVERS = (process.env.SERVERS || DIST + 'server.js').split(',');
 const auth = { authorization: 'Bearer ' + AGENT_TOKEN };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
