@@ -147,12 +147,12 @@ export function shareTransport(
   let turn = 0;
   const post = tabs.post;
   /**
-   * No other tab has spoken yet. Every tab asks (`q`) as it opens, so until one has, nobody
+   * Another tab has spoken. Every tab asks (`q`) as it opens, so until one has, nobody
    * listens: the leader does not post each server frame into an empty channel (a post is an IPC
    * per frame, and most visitors have one tab). A frame missed that way is one the new tab would
    * also have missed had it opened a moment later: its welcome brings the conversation.
    */
-  let alone = true;
+  let heard: unknown;
   // A tab may hear the same status twice (its question answered, then the leader's own news).
   const report = (s: ConnectionStatus) => s != status && listener?.status((status = s));
   /** What the leader's real transport reports to: this tab, then every other one. */
@@ -162,13 +162,13 @@ export function shareTransport(
       report(s);
     },
     frame(f) {
-      if (!alone) post({ t: 'f', f });
+      if (heard) post({ t: 'f', f });
       listener?.frame(f);
     },
   };
 
   tabs.on(parseRelayMessage, (d) => {
-    alone = false;
+    heard = 1;
     if (!listener) return;
     if (lead) {
       if (d.t == 'q') post({ t: 's', s: status });
