@@ -7,6 +7,7 @@
 //                  the newest message and has been still for a second
 // and the open latency: click on the launcher → the composer has the focus, on a fresh page each
 // time (the pointer rests on the launcher 200 ms first, as a hand does: that prefetches ui.js).
+import { loadavg } from 'node:os';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import { rollup } from 'rollup';
 import { launchChromium } from './chromium.mjs';
@@ -84,6 +85,8 @@ export async function deliver(p, n) {
 /** One page with `n` messages: open cost, then live-message cost. */
 async function longChat(browser, site, n) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // The machine's load while measured: task time is wall time, and on shared cores it grows.
+  const load0 = loadavg()[0];
   try {
     await context.addInitScript(OBSERVERS);
     const p = await context.newPage();
@@ -150,6 +153,7 @@ async function longChat(browser, site, n) {
       liveCpuMs: Math.max(0, median(rounds.map((r) => r.cpu))),
       liveWorkMs: median(rounds.map((r) => r.work)),
       rounds: rounds.length,
+      load: `${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
       openLongTasks: open.longTasks,
       openCls: open.cls,
       rows: open.rows,
