@@ -10,34 +10,16 @@
 // `node bench/long-chat-tasks.mjs [N]` on the built dist/ (N messages first: 1,000 by default;
 // SHOW=n prints the first n live periods task by task, SHOW_IDLE=n the idle ones).
 import { launchChromium } from './chromium.mjs';
-import { ensureBuilt } from './dist.mjs';
-import { snippetHtml } from './host-page.mjs';
-import { __fixture, deliver, page } from './long-chat.mjs';
-import { serveStatic } from './static-server.mjs';
+import { openChat, serveLongChat, traceDuring } from './long-chat.mjs';
 
 const N = Number(process.argv[2] || 1000);
 const LIVE = 12;
 const SHOW = Number(process.env.SHOW || 2);
 
-ensureBuilt();
-const site = await serveStatic({
-  '/': page(await snippetHtml('', {})),
-  '/fixture.js': await __fixture(),
-});
+const site = await serveLongChat();
 const browser = await launchChromium();
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const p = await context.newPage();
-  const cdp = await context.newCDPSession(p);
-  await p.goto(site.url + '/', { waitUntil: 'load' });
-  await p.locator('[data-visitor-chat] .ln').waitFor();
-  await deliver(p, N);
-  await p.evaluate(() => window.smartsupp('chat:open'));
-  await p.waitForFunction(
-    () =>
-      document.querySelector('[data-visitor-chat]').shadowRoot.querySelectorAll('.ls li.m').length >
-      0,
-  );
+  const { context, p, cdp } = await openChat(browser, site, N);
   const say = (n, gap, send = true) =>
     p.evaluate(
       async ([count, ms, on]) => {
@@ -52,31 +34,26 @@ try {
   await say(20, 100); // warm-up: JIT, ICU, first paints of a row
   await p.waitForTimeout(1000);
 
-  const events = [];
-  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
-  const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
-  await cdp.send('Tracing.start', {
-    transferMode: 'ReportEvents',
-    traceConfig: {
-      includedCategories: [
-        'devtools.timeline',
-        'disabled-by-default-devtools.timeline',
-        'disabled-by-default-devtools.timeline.frame',
-        'v8.gc',
-        'blink',
-        'cc',
-        'toplevel',
-        'blink.user_timing',
-        'v8',
-        'disabled-by-default-devtools.timeline.stack',
-      ],
+  const events = await traceDuring(
+    cdp,
+    [
+      'devtools.timeline',
+      'disabled-by-default-devtools.timeline',
+      'disabled-by-default-devtools.timeline.frame',
+      'v8.gc',
+      'blink',
+      'cc',
+      'toplevel',
+      'blink.user_timing',
+      'v8',
+      'disabled-by-default-devtools.timeline.stack',
+    ],
+    async () => {
+      await p.waitForTimeout(300);
+      await say(LIVE, 300, false);
+      await say(LIVE, 300);
     },
-  });
-  await p.waitForTimeout(300);
-  await say(LIVE, 300, false);
-  await say(LIVE, 300);
-  await cdp.send('Tracing.end');
-  await done;
+  );
 
   const main = events.find(
     (e) =>

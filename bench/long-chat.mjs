@@ -82,6 +82,48 @@ export async function deliver(p, n) {
   await p.waitForFunction((count) => window.received >= count, n, { timeout: 120_000 });
 }
 
+/**
+ * A page of `n` messages with the window open (the build under `prefix`, '' for dist/), settled
+ * for a second; `{ context, p, cdp }` with CDP's Performance domain on. For the profiles.
+ */
+export async function openChat(browser, site, n, prefix = '') {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const p = await context.newPage();
+  const cdp = await context.newCDPSession(p);
+  await cdp.send('Performance.enable');
+  await p.goto(site.url + prefix + '/', { waitUntil: 'load' });
+  await p.locator('[data-visitor-chat] .ln').waitFor();
+  await deliver(p, n);
+  await p.evaluate(() => window.smartsupp('chat:open'));
+  await p.waitForFunction(
+    () =>
+      document.querySelector('[data-visitor-chat]').shadowRoot.querySelectorAll('.ls li.m').length >
+      0,
+  );
+  await p.waitForTimeout(1000);
+  return { context, p, cdp };
+}
+
+/** The trace events of `categories` recorded while `during()` runs, over CDP session `cdp`. */
+export async function traceDuring(cdp, categories, during) {
+  const events = [];
+  const collect = (e) => events.push(...e.value);
+  cdp.on('Tracing.dataCollected', collect);
+  const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: { includedCategories: categories },
+  });
+  try {
+    await during();
+  } finally {
+    await cdp.send('Tracing.end');
+    await done;
+    cdp.off('Tracing.dataCollected', collect);
+  }
+  return events;
+}
+
 /** One page with `n` messages: open cost, then live-message cost. */
 async function longChat(browser, site, n) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -196,12 +238,14 @@ const p95 = (list) => {
   return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)];
 };
 
-export async function run() {
+/** The host page with the snippet and the memory server, served from dist/ (built if missing). */
+export async function serveLongChat() {
   ensureBuilt();
-  const site = await serveStatic({
-    '/': page(await snippetHtml('', {})),
-    '/fixture.js': await fixture(),
-  });
+  return serveStatic({ '/': page(await snippetHtml('', {})), '/fixture.js': await fixture() });
+}
+
+export async function run() {
+  const site = await serveLongChat();
   const browser = await launchChromium();
   try {
     const sizes = [];
