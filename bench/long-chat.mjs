@@ -308,7 +308,9 @@ export function render(data) {
       'time and grows when the thread waits for a core on a busy machine. ' +
       `Open latency: ${data.open.runs} fresh pages, ` +
       'the pointer on the launcher for 200 ms (prefetching ui.js) then a click, timed in the ' +
-      'page from the click to the focus in the composer. Only the rows in view are in the DOM ' +
+      'page from the click to the focus in the composer; its p95 is the slowest of those runs, ' +
+      'and moves by tens of ms between runs of the same build on a shared machine (76.6–126.7 ms ' +
+      'on 2026-12-05, nothing on the open path changed). Only the rows in view are in the DOM ' +
       `(${data.sizes.map((s) => s.rows).join(' and ')} rows after opening).`,
   ].join('\n');
 }
