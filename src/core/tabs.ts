@@ -146,12 +146,7 @@ export function shareTransport(
   /** Counts opens and resignations: a lock granted to an earlier open is handed back. */
   let turn = 0;
   const post = tabs.post;
-  /**
-   * Another tab has spoken. Every tab asks (`q`) as it opens, so until one has, nobody
-   * listens: the leader does not post each server frame into an empty channel (a post is an IPC
-   * per frame, and most visitors have one tab). A frame missed that way is one the new tab would
-   * also have missed had it opened a moment later: its welcome brings the conversation.
-   */
+  // Until another tab speaks (each asks as it opens), a post would reach no one.
   let heard: unknown;
   // A tab may hear the same status twice (its question answered, then the leader's own news).
   const report = (s: ConnectionStatus) => s != status && listener?.status((status = s));
