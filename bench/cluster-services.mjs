@@ -151,14 +151,18 @@ export async function startRedis() {
 
 /**
  * Starts one node (`env` adds to the cluster's settings); resolves {id, url, pid, kill(),
- * close()} once it listens (it listens after loading the shared list: allow for a long one).
+ * close()} once it listens (it listens after loading the shared list: allow for a long one);
+ * `file` is the server to run (another build, for an A/B).
  */
-export async function startNode(id, env, listenWithinMs = 30_000) {
+export async function startNode(id, env, listenWithinMs = 30_000, file = DIST + 'server.js') {
   const port = await freePort();
-  const child = spawn('/bin/sh', ['-c', RAISE_FILES, process.execPath, DIST + 'server.js'], {
+  // NODE_FLAGS: V8 flags for the nodes (e.g. --trace-gc, which NODE_OPTIONS refuses).
+  const flags = process.env.NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn('/bin/sh', ['-c', RAISE_FILES, process.execPath, ...flags, file], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ID: id, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // NODE_STDOUT=1 shows what a node prints (e.g. NODE_OPTIONS=--trace-gc).
+    stdio: ['ignore', process.env.NODE_STDOUT ? 'inherit' : 'ignore', 'pipe'],
   });
   let log = '';
   child.stderr.on('data', (d) => (log = (log + d).slice(-4000)));
@@ -188,6 +192,15 @@ export async function startNode(id, env, listenWithinMs = 30_000) {
   };
 }
 
+/** The settings every node of a cluster on `postgres` and `redis` gets. */
+export const clusterEnv = (postgres, redis) => ({
+  DATABASE_URL: postgres.url,
+  REDIS_URL: redis.url,
+  AGENT_TOKEN,
+  PLAN: 'pro',
+  KEYS: 'demo',
+});
+
 /** Postgres, Redis and `count` nodes; resolves {postgres, redis, nodes, env, stop()}. */
 export async function startCluster(count, extraEnv = {}) {
   const started = [];
@@ -196,14 +209,7 @@ export async function startCluster(count, extraEnv = {}) {
     started.push(postgres);
     const redis = await startRedis();
     started.push(redis);
-    const env = {
-      DATABASE_URL: postgres.url,
-      REDIS_URL: redis.url,
-      AGENT_TOKEN,
-      PLAN: 'pro',
-      KEYS: 'demo',
-      ...extraEnv,
-    };
+    const env = { ...clusterEnv(postgres, redis), ...extraEnv };
     const nodes = await Promise.all(
       Array.from({ length: count }, (_, i) => startNode(`node-${i + 1}`, env)),
     );

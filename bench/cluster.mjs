@@ -21,6 +21,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import Redis from 'ioredis';
 import { startCluster, startNode } from './cluster-services.mjs';
 import { ensureBuilt } from './dist.mjs';
+import { startLoopProbe } from './loop-probe.mjs';
 import { num, table } from './markdown.mjs';
 import { AGENT_TOKEN, fileLimits } from './reference-server.mjs';
 import { isMain, runPart } from './results.mjs';
@@ -85,6 +86,47 @@ async function steadyCount(base) {
 async function connectionsOn(base) {
   const text = await (await fetch(base + '/metrics', { headers: auth })).text();
   return Number(/^visitor_chat_connections (\d+)/m.exec(text)?.[1] ?? NaN);
+}
+
+/**
+ * A node's event-loop delay since its last scrape (p99, max) and its GC time so far, from
+ * /metrics (prom-client's process metrics), in ms.
+ */
+async function loopOn(base) {
+  const text = await (await fetch(base + '/metrics', { headers: auth })).text();
+  const value = (re) => Number(re.exec(text)?.[1] ?? NaN);
+  let gc = 0;
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_sum\{kind="\w+"\} (\S+)$/gm))
+    gc += Number(m[1]);
+  return {
+    p99: value(/^nodejs_eventloop_lag_p99_seconds (\S+)$/m) * 1000,
+    max: value(/^nodejs_eventloop_lag_max_seconds (\S+)$/m) * 1000,
+    gcMs: gc * 1000,
+  };
+}
+
+/**
+ * Runs `fn` while timing the event loops of the nodes `bases` (named `names`) and of a bare Node
+ * process (`probe`): what the nodes waited for besides their own work. Resolves [fn's result,
+ * {nodes: [{node, p99, max, gcMs}], bare: {p99, max}}].
+ */
+async function watched(bases, names, probe, fn) {
+  const before = [];
+  for (const b of bases) before.push(await loopOn(b));
+  await probe.read();
+  const result = await fn();
+  const nodes = [];
+  for (const [i, b] of bases.entries()) {
+    const after = await loopOn(b);
+    nodes.push({
+      node: names[i],
+      p99: round(after.p99, 1),
+      max: round(after.max, 1),
+      gcMs: round(after.gcMs - before[i].gcMs, 0),
+    });
+  }
+  const bare = await probe.read();
+  return [result, { nodes, bare: { p99: round(bare.p99, 1), max: round(bare.max, 1) } }];
 }
 
 /** Redis INFO memory's used_memory, in bytes. */
@@ -286,9 +328,13 @@ export async function run() {
   const [n1, n2, n3] = cluster.nodes;
   const visitors = startVisitors();
   const redis = new Redis(cluster.redis.url, { lazyConnect: false });
+  const probe = startLoopProbe();
+  const loop = {};
   const extra = [];
   try {
-    const idle = await delivery(n1.url, n2.url, 'idle');
+    const pair = [[n1.url, n2.url], ['node 1', 'node 2'], probe];
+    const [idle, idleLoop] = await watched(...pair, () => delivery(n1.url, n2.url, 'idle'));
+    loop.idle = idleLoop;
     progress('delivery, nobody else online', idle);
     const memBefore = await redisUsedMemory(redis);
     const base = await steadyCount(n1.url);
@@ -312,10 +358,12 @@ export async function run() {
     progress('storm', { ...storm, allListedMs, memBefore, memAfter });
     await visitors.ask({ cmd: 'steady', heartbeatMs: 30_000, lifetimeMs: 600_000 }, 10_000);
 
-    const loaded = await delivery(n1.url, n2.url, 'loaded');
-    progress('delivery under load', loaded);
-    const list = await listLatency(n2.url);
-    progress('list', list);
+    const [loaded, loadedLoop] = await watched(...pair, () => delivery(n1.url, n2.url, 'loaded'));
+    loop.loaded = loadedLoop;
+    progress('delivery under load', { ...loaded, loop: loadedLoop });
+    const [list, listLoop] = await watched([n2.url], ['node 2'], probe, () => listLatency(n2.url));
+    loop.list = listLoop;
+    progress('list', { list, loop: listLoop });
 
     const synthStart = Date.now();
     const added = await addSynthetic(redis, SYNTHETIC);
@@ -325,8 +373,11 @@ export async function run() {
     const loadedMs = Date.now() - synthStart;
     const listed = await onlineCount(n4.url);
     progress('synthetic', { added, listed, loadedMs, memSynthetic });
-    const list100k = await listLatency(n4.url);
-    progress('list at 100,000', list100k);
+    const [list100k, list100kLoop] = await watched([n4.url], ['node 4'], probe, () =>
+      listLatency(n4.url),
+    );
+    loop.list100k = list100kLoop;
+    progress('list at 100,000', { list: list100k, loop: list100kLoop });
 
     const onThree = await connectionsOn(n3.url);
     const before = await onlineCount(n1.url);
@@ -359,9 +410,11 @@ export async function run() {
         list: list100k,
       },
       convergence: { killed: n3.id, visitorsOnIt: onThree, ms: convergedMs },
+      loop,
     };
   } finally {
     redis.disconnect();
+    await probe.stop();
     await visitors.stop();
     for (const n of extra) await n.close().catch(() => n.kill());
     await cluster.stop();
@@ -372,6 +425,30 @@ const cores = () => availableParallelism();
 
 /** A delivery summary as `p50 / p99 / max ms`. */
 const d = (s) => `${num(s.p50, 1)} / ${num(s.p99, 1)} / ${num(s.max, 1)} ms`;
+
+/** The event-loop figures of each phase: the nodes' own and a bare Node process's. */
+function renderLoop(r) {
+  const delay = (x) => `${num(x.p99, 1)} / ${num(x.max, 1)} ms`;
+  const phases = [
+    ['delivery, nobody else online', r.loop.idle],
+    [`delivery, ${r.online.toLocaleString('en')} online`, r.loop.loaded],
+    [`list, ${r.online.toLocaleString('en')} online`, r.loop.list],
+    [`list, ${r.synthetic.listed.toLocaleString('en')} online`, r.loop.list100k],
+  ].filter(([, l]) => l);
+  return [
+    'Event-loop delay while each was measured (p99 / max; the nodes from their `/metrics`, GC time from `nodejs_gc_duration_seconds`), beside a bare Node process on the same machine that does nothing but time its own loop: what any process waited for a core.',
+    '',
+    table(
+      ['event-loop delay (p99 / max)', 'nodes (GC time)', 'bare Node process'],
+      phases.map(([name, l]) => [
+        name,
+        l.nodes.map((n) => `${n.node} ${delay(n)} (${num(n.gcMs, 0)} ms)`).join(', '),
+        delay(l.bare),
+      ]),
+      'lrr',
+    ),
+  ].join('\n');
+}
 
 export function render(r) {
   const online = r.online.toLocaleString('en');
@@ -433,6 +510,14 @@ export function render(r) {
     ),
     '',
     `Synthetic: ${r.synthetic.added.toLocaleString('en')} rows cloned from the real ones into Redis (about ${r.synthetic.perRowBytes.toLocaleString('en')} B of Redis memory each: row, mask, presence), then node 4 started and loaded the whole list (${num(r.synthetic.loadMs / 1000, 1)} s from the first write to listening).`,
+    '',
+    ...(r.storm.connected < (r.storm.requested ?? ONLINE)
+      ? [
+          '',
+          `Fewer visitors than asked were online: bench/visitors.mjs starts no new one after ${CONNECT_LIMIT_S} s, and with hellos answered in ${num(r.storm.p50Ms / 1000, 1)} s (p50) its ${r.storm.concurrency ?? 200} connections at a time started only ${(r.storm.connected + r.storm.failed).toLocaleString('en')}; the "${r.online.toLocaleString('en')} online" columns are at that crowd.`,
+        ]
+      : []),
+    ...(r.loop ? ['', renderLoop(r)] : []),
     '',
     table(
       ['presence after kill -9', ''],

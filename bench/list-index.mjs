@@ -22,7 +22,7 @@ const FILTERS = ['all', 'active', 'chatting', 'customers', 'auto-message', 'bloc
 const LIMIT = 200;
 
 const ENTRY = `
-export { createListIndex } from ${JSON.stringify(new URL('../demo/server/list-index', import.meta.url).pathname)};
+export { createListIndex, listBody, listBytes } from ${JSON.stringify(new URL('../demo/server/list-index', import.meta.url).pathname)};
 export { searchText } from ${JSON.stringify(new URL('../demo/shared/visitor-list', import.meta.url).pathname)};
 `;
 
@@ -30,7 +30,7 @@ export { searchText } from ${JSON.stringify(new URL('../demo/shared/visitor-list
  * Bundles list-index.ts and the shared searchText (types stripped) to a temporary module and
  * imports it.
  */
-async function loadIndexModule() {
+export async function loadIndexModule() {
   const bundle = await rollup({
     input: 'entry',
     plugins: [
@@ -66,7 +66,7 @@ async function loadIndexModule() {
 }
 
 /** A deterministic random in [0, 1). */
-function seeded(seed) {
+export function seeded(seed) {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;
@@ -85,7 +85,7 @@ const COUNTRIES = [
 ];
 const STATUSES = ['unserved', 'served', 'triggered', 'active', 'idle'];
 
-function rowAt(i, random) {
+export function rowAt(i, random) {
   const pick = (list) => list[Math.floor(random() * list.length)];
   const named = random() < 0.2;
   const chatting = random() < 0.1;
@@ -139,7 +139,7 @@ function time(fn) {
 const stats = (ms) => ({ p50: round(median(ms), 3), p95: round(percentile(ms, 95), 3) });
 
 export async function run() {
-  const { createListIndex, searchText } = await loadIndexModule();
+  const { createListIndex, listBody, listBytes, searchText } = await loadIndexModule();
   const sizes = [];
   for (const size of SIZES) {
     const random = seeded(size);
@@ -182,7 +182,44 @@ export async function run() {
       }
       return { query, matched: Math.round(matched / QUERIES), index: stats(idx), scan: stats(old) };
     });
-    sizes.push({ size, loadMs: round(loadMs, 0), heapMB, filters, searches });
+    // The body of a first page: each row's JSON as a string joined, then measured and encoded
+    // on the way out (as the cluster's list did), against each row's bytes kept and copied
+    // (listBytes); the same rows in the same run.
+    const counts = index.counts();
+    const extra = { plan: 'pro', lastEventId: 'e/1-0/0' };
+    const texts = new Map(rows.map((row) => [row, JSON.stringify(row)]));
+    const kept = new Map(rows.map((row) => [row, Buffer.from(texts.get(row))]));
+    const joined = [];
+    const copied = [];
+    for (let i = 0; i < QUERIES; i++) {
+      const page = index.page('all', '', 0, LIMIT).rows;
+      joined.push(
+        time(() =>
+          Buffer.from(
+            listBody(
+              page.map((r) => texts.get(r)),
+              counts,
+              size,
+              0,
+              extra,
+            ),
+          ),
+        )[0],
+      );
+      copied.push(
+        time(() =>
+          listBytes(
+            page.map((r) => kept.get(r)),
+            counts,
+            size,
+            0,
+            extra,
+          ),
+        )[0],
+      );
+    }
+    const body = { joined: stats(joined), copied: stats(copied) };
+    sizes.push({ size, loadMs: round(loadMs, 0), heapMB, filters, searches, body });
   }
   return { load: round(loadavg()[0]), sizes };
 }
@@ -204,6 +241,17 @@ export function render(r) {
         ['query (p50 / p95)', 'rows matched', 'old scan', 'index', 'scan ÷ index (p95)'],
         [
           ...s.filters.map((f) => [f.query, f.matched.toLocaleString('en'), '–', ms(f.index), '–']),
+          ...(s.body
+            ? [
+                [
+                  `page body (${LIMIT} rows): joined text → bytes`,
+                  '–',
+                  ms(s.body.joined),
+                  ms(s.body.copied),
+                  `${num(s.body.joined.p95 / s.body.copied.p95, 1)}×`,
+                ],
+              ]
+            : []),
           ...s.searches.map((x) => [
             `search: ${x.query}`,
             x.matched.toLocaleString('en'),

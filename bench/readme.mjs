@@ -41,7 +41,8 @@ export function renderSection(results) {
       'one part alone: `npm run bench:bytes`, `bench:host-page`, `bench:activity`, ' +
       '`bench:server`, `bench:agent-page`, `bench:long-chat`; the cluster figures come from ' +
       '`npm run bench:cluster` alone and are kept by `npm run bench`; `npm run bench:list-index` prints ' +
-      'the list index in process, search index against scan, and keeps no figures). It prints these tables, writes the figures to ' +
+      'the list index in process, search index against scan and a page body joined against copied, and keeps no figures; ' +
+      '`node bench/cluster-tail.mjs` puts two server builds side by side on one big shared list, with their event-loop delay and GC). It prints these tables, writes the figures to ' +
       '`bench/results/latest.json` and regenerates this section from it. Measured on ' +
       `${when.join(', ') || '–'}${total}, on:`,
     '',

@@ -249,6 +249,22 @@ function clusterTargets(c) {
     };
   };
   const worst = c?.synthetic?.list.reduce((a, b) => (b.p95 > a.p95 ? b : a));
+  /** The event-loop figures of a phase (bench/cluster.mjs `watched`) as a clause. */
+  const loopSaid = (l) => {
+    if (!l) return '';
+    const nodes = l.nodes
+      .map((n) => `${n.node} ${ms(n.p99)} / ${ms(n.max)} (GC ${ms(n.gcMs)} in all)`)
+      .join(', ');
+    // Within half again of what a process doing nothing waited, the node's own work is not it.
+    const machine = l.nodes.every((n) => n.p99 <= l.bare.p99 * 1.5 + 5);
+    return (
+      `; meanwhile the event-loop delay (p99 / max) was ${nodes}, and ${ms(l.bare.p99)} / ` +
+      `${ms(l.bare.max)} for a bare Node process doing nothing on the same machine` +
+      (machine
+        ? ': the slow answers mostly waited for a core, nearly as long as a process doing nothing did'
+        : ': the node’s own work adds to the wait for a core')
+    );
+  };
   /**
    * Why a delivery p99 is over: the path holds no timer (the feed's write batching held visitor
    * messages about 450 ms until issue 12), so what is left is waiting for a core. The load
@@ -261,7 +277,8 @@ function clusterTargets(c) {
     'visitors and whatever else ran on the machine share' +
     (c?.load
       ? ` (load average ${c.load.start} at the start, before the crowd, ${c.load.end} at the end)`
-      : '');
+      : '') +
+    loopSaid(c?.loop?.loaded);
   const delivery = (label, pick, path) =>
     one(
       `cross-node delivery p99, ${label}${at(c?.online)}`,
@@ -306,9 +323,12 @@ function clusterTargets(c) {
             'order (search-index.ts), then reads only the rows of the page; the searches ' +
             '("Product 0" … "Product 99") match up to 11 % of the rows ("Product 1" is in 111 of ' +
             'the 1,000 page titles), all of them counted for the total, on a node that shares ' +
-            'the cores with the other nodes, Postgres, Redis and the crowd'
-        : 'a page of a filter is a slice: the time is the request and the JSON, waiting for a ' +
-            'core shared with the other nodes, Postgres and Redis',
+            'the cores with the other nodes, Postgres, Redis and the crowd' +
+            loopSaid(c?.loop?.list100k)
+        : `p50 ${ms(worst?.p50)}: a page of a filter is a slice of the sorted list and a copy of ` +
+            "its rows' JSON bytes (kept per row), about 0.5 ms in process" +
+            (loopSaid(c?.loop?.list100k) ||
+              ', waiting for a core shared with the other nodes, Postgres and Redis'),
       worst?.query == 'search'
         ? 'cap the count of a broad search ("more than 1,000"); `npm run bench:list-index` times the index alone'
         : 'measure on a quieter machine (`npm run bench:list-index` times the index alone)',

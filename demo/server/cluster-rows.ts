@@ -103,6 +103,16 @@ for i = 4, #ARGV do names[i - 3] = ARGV[i] end
 return release(KEYS[5], KEYS[1], KEYS[3], KEYS[4], KEYS[2], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), names)
 `;
 
+/**
+ * A row's JSON as UTF-8 bytes of its own (not a slice of Node's shared pool, which a row kept
+ * for hours would pin with its neighbours): what the list's pages are copied from.
+ */
+function bytesOf(json: string): Buffer {
+  const b = Buffer.allocUnsafeSlow(Buffer.byteLength(json));
+  b.write(json);
+  return b;
+}
+
 /** A row from Redis (JSON), or undefined when it is not one. */
 function parse(json: string): ListRow | undefined {
   let row: ListRow | undefined;
@@ -141,7 +151,7 @@ export async function createClusterRows(o: {
 }) {
   const { client, log } = o;
   const retentionMs = o.retentionMs ?? RETENTION_MS;
-  const index = createListIndex();
+  const index = createListIndex<Buffer>();
   const rowListeners = new Set<(row: ListRow) => void>();
   let warned = false;
   const failed = (what: string) => (e: unknown) => {
@@ -153,7 +163,7 @@ export async function createClusterRows(o: {
   const take = (json: string) => {
     const row = parse(json);
     if (!row) return;
-    index.set(row, json);
+    index.set(row, bytesOf(json));
     for (const l of rowListeners) l(row);
   };
 
@@ -164,7 +174,7 @@ export async function createClusterRows(o: {
       else if (e.event == 'reset') index.clear();
     }
   });
-  const loaded: { row: ListRow; item: string }[] = [];
+  const loaded: { row: ListRow; item: Buffer }[] = [];
   let cursor = '0';
   do {
     const [next, flat] = (await client.hscan(P + 'rows', cursor, 'COUNT', 1000)) as [
@@ -174,7 +184,7 @@ export async function createClusterRows(o: {
     cursor = next;
     for (let i = 1; i < flat.length; i += 2) {
       const row = parse(flat[i]!);
-      if (row) loaded.push({ row, item: flat[i]! });
+      if (row) loaded.push({ row, item: bytesOf(flat[i]!) });
     }
   } while (cursor != '0');
   // What the log brought meanwhile is newer than what was loaded: it stays.

@@ -15,6 +15,9 @@ import type { Logger } from './log';
 const STREAM = 'vc:feed';
 const EPOCH = 'vc:feed:epoch';
 
+/** Longest the reader hands entries over before it lets other work run. */
+const TURN_MS = 4;
+
 /** Parses `<epoch>/<entry>/<index>`; undefined when it is not one of ours. */
 function parseId(id: string) {
   const m = /^([\w-]{1,40})\/(\d{1,15}-\d{1,15})\/(\*|\d{1,6})$/.exec(id);
@@ -108,10 +111,18 @@ export async function createRedisEventLog(o: {
           STREAM,
           last.entry,
         )) as [string, [string, string[]][]][] | null;
+        let turn = performance.now();
         for (const [entry, fields] of r?.[0]?.[1] ?? []) {
           const events = toEvents(entry, fields);
           last = { entry, index: events.length - 1 };
           hand(events);
+          // A long read (a node catching up, a burst of rows) is handed over in turns, so the
+          // requests and frames waiting meanwhile are answered between them.
+          if (performance.now() - turn > TURN_MS) {
+            await new Promise((go) => setImmediate(go));
+            if (closed) return;
+            turn = performance.now();
+          }
         }
         warned = false;
       } catch (e) {

@@ -1,14 +1,14 @@
 /** Small helpers of the HTTP endpoints: JSON answers and bounded bodies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** Sends a JSON answer; `body` may be an object or an already serialized string. */
+/** Sends a JSON answer; `body` may be an object, or already serialized (a string, or UTF-8 bytes). */
 export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = typeof body == 'string' ? body : JSON.stringify(body);
+  const text = typeof body == 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',

@@ -31,7 +31,8 @@ import { createConversations, type ConversationOptions } from './conversations';
 import type { EventLog, FeedEventInput } from './event-log';
 import { createDeadlines } from './deadlines';
 import { createHello, type HelloSource } from './hello';
-import { createListIndex, listBody, type ListPage } from './list-index';
+import { inTurns } from './in-turns';
+import { createListIndex, listBody, listBytes, type ListPage } from './list-index';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import {
@@ -108,6 +109,8 @@ const UNLIST_AFTER_MS = 2000;
 /** Agents going offline is told to visitors after this grace (an agent page reloading). */
 const OFFLINE_GRACE_MS = 5000;
 
+const noop = () => {};
+
 /** Sends a frame to every connection of the visitor (WebSockets and HTTP downlink). */
 function deliver(v: LiveVisitor, f: ServerFrame, except?: Conn) {
   for (const c of v.sockets) if (c !== except) c.send(f);
@@ -155,6 +158,9 @@ export function createHub(o: HubOptions) {
   let flushQueued = false;
   let agentsOnline = feed.count() > 0;
   let offlineTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Stop the walks telling every visitor the agents' state, and the rules. */
+  let stopStatus: () => void = noop;
+  let stopRules: () => void = noop;
   let warnedSecret = false;
 
   const later = (fn: () => void, ms: number) => {
@@ -537,12 +543,12 @@ export function createHub(o: HubOptions) {
    * `GET /api/visitors`: a page of the list, with `lastEventId`, the feed event the answer is
    * current with (a page resumes the feed after it, so nothing falls between list and feed).
    */
-  function list(filter: Filter, q: string, page: ListPage): string {
+  function list(filter: Filter, q: string, page: ListPage): string | Buffer {
     const extra = { plan: o.plan, lastEventId: events.lastId() };
     const needle = needleOf(q);
     if (index) {
       const { rows, total } = index.page(filter, needle, page.offset, page.limit);
-      return listBody(rows, index.counts(), total, page.offset, extra);
+      return listBytes(rows, index.counts(), total, page.offset, extra);
     }
     const l = local!;
     relist(l, now());
@@ -550,11 +556,17 @@ export function createHub(o: HubOptions) {
     return listBody(rows.map(visitorJson), l.counts(), total, page.offset, extra);
   }
 
-  /** Tells every online visitor whether agents are online. */
+  /**
+   * Tells every online visitor whether agents are online, in turns (in-turns.ts). A change that
+   * overtakes a walk stops it: the visitors not reached yet hear only the newest state.
+   */
   function broadcastStatus(online: boolean) {
     if (online == agentsOnline) return;
     agentsOnline = online;
-    for (const v of visitors.values()) if (v.online) deliver(v, { t: 'status', online });
+    stopStatus();
+    stopStatus = inTurns(visitors.values(), (v) => {
+      if (v.online) deliver(v, { t: 'status', online });
+    });
   }
 
   /** The agent feed count changed. */
@@ -724,12 +736,14 @@ export function createHub(o: HubOptions) {
     /** The auto-message rules changed: every online widget of this node gets them. */
     broadcastRules(rulesFor: (country: string | null) => AutoMessageRule[]) {
       const byCountry = new Map<string | null, AutoMessageRule[]>();
-      for (const v of visitors.values()) {
-        if (!v.online) continue;
+      // In turns, like the agents' state; newer rules overtake a walk that is not done.
+      stopRules();
+      stopRules = inTurns(visitors.values(), (v) => {
+        if (!v.online) return;
         let rules = byCountry.get(v.country);
         if (!rules) byCountry.set(v.country, (rules = rulesFor(v.country)));
         deliver(v, { t: 'rules', rules });
-      }
+      });
     },
     /** Whether agents are online, as told to visitors. */
     agentsOnline: () => agentsOnline,
@@ -737,6 +751,8 @@ export function createHub(o: HubOptions) {
     close(): Promise<void> {
       clearInterval(sweeper);
       clearTimeout(offlineTimer);
+      stopStatus();
+      stopRules();
       clearTimeout(flushTimer);
       for (const t of timers) clearTimeout(t);
       timers.clear();

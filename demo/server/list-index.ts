@@ -5,7 +5,10 @@
  * search index (the texts under its rarest trigram, in slot order, tagged with their filters),
  * then reads only the rows of the page. A single node feeds it from its own changes (hub.ts), a cluster node from
  * the shared log (cluster-rows.ts); each entry carries an item, what a page answers: the row's
- * JSON in a cluster, the live visitor on a single node.
+ * JSON as UTF-8 bytes in a cluster (a page is then a copy of bytes: see {@link listBytes}), the
+ * live visitor on a single node.
+ * Per row it holds only what it needs: at 100,000 rows every byte kept per row is heap the
+ * garbage collector walks, and its pauses are what the list's slow answers waited for.
  */
 import {
   FILTERS,
@@ -21,11 +24,13 @@ import {
 import { firstInOrder } from './first-in-order';
 import { createSearchIndex } from './search-index';
 
-/** A row held by the index: the row, its item, what the list shows of it, its search text. */
+/**
+ * A row held by the index: the row, its item, its search text. What the list shows of it
+ * ({@link rowKey}) is made again when asked, not kept: it is as large as the row's JSON.
+ */
 interface Entry<T> {
   row: ListRow;
   item: T;
-  key: string;
   hay: string;
   /** Its slot in the search index. */
   slot: number;
@@ -59,11 +64,37 @@ export function listBody(
   offset: number,
   extra: Record<string, unknown>,
 ): string {
-  const tail = JSON.stringify({ total, offset, ...extra });
-  return (
-    '{"visitors":[' + rows.join(',') + '],"counts":' + JSON.stringify(counts) + ',' + tail.slice(1)
-  );
+  return '{"visitors":[' + rows.join(',') + listTail(counts, total, offset, extra);
 }
+
+/** What follows the rows in a list body: `],"counts":…,"total":…,"offset":…,…}`. */
+function listTail(counts: Counts, total: number, offset: number, extra: Record<string, unknown>) {
+  const tail = JSON.stringify({ total, offset, ...extra });
+  return '],"counts":' + JSON.stringify(counts) + ',' + tail.slice(1);
+}
+
+/**
+ * The same body as {@link listBody} from rows already as UTF-8 bytes (a cluster node keeps each
+ * row's JSON so): a page is one copy of its rows' bytes, with no string to join, measure
+ * and encode again on every request.
+ */
+export function listBytes(
+  rows: Uint8Array[],
+  counts: Counts,
+  total: number,
+  offset: number,
+  extra: Record<string, unknown>,
+): Buffer {
+  const parts: Uint8Array[] = [OPEN_LIST];
+  rows.forEach((r, i) => {
+    if (i) parts.push(COMMA);
+    parts.push(r);
+  });
+  parts.push(Buffer.from(listTail(counts, total, offset, extra)));
+  return Buffer.concat(parts);
+}
+const OPEN_LIST = Buffer.from('{"visitors":[');
+const COMMA = Buffer.from(',');
 
 /** The index; see {@link createListIndex}. */
 export type ListIndex<T = string> = ReturnType<typeof createListIndex<T>>;
@@ -145,8 +176,8 @@ export function createListIndex<T = string>() {
   }
 
   /** A new entry, in `entries` and the search, not yet placed. */
-  function enter(row: ListRow, item: T, key: string): Entry<T> {
-    const e: Entry<T> = { row, item, key, hay: searchText(row), slot: -1 };
+  function enter(row: ListRow, item: T): Entry<T> {
+    const e: Entry<T> = { row, item, hay: searchText(row), slot: -1 };
     e.slot = search.add(e.hay, e, tagOf(row));
     entries.set(row.id, e);
     return e;
@@ -161,7 +192,7 @@ export function createListIndex<T = string>() {
     set(row: ListRow, item: T, key = rowKey(row)) {
       const old = entries.get(row.id);
       if (!row.online) return remove(row.id);
-      if (old?.key === key) {
+      if (old && rowKey(old.row) === key) {
         old.row = row;
         old.item = item;
         return;
@@ -170,13 +201,12 @@ export function createListIndex<T = string>() {
         unplace(old);
         old.row = row;
         old.item = item;
-        old.key = key;
         const hay = searchText(row);
         if (hay !== old.hay) search.update(old.slot, (old.hay = hay));
         place(old);
         return;
       }
-      place(enter(row, item, key));
+      place(enter(row, item));
     },
     /**
      * Takes many rows at once (a node loading the list at start): the rows go in unsorted, then
@@ -186,7 +216,7 @@ export function createListIndex<T = string>() {
       for (const { row, item } of rows) {
         remove(row.id);
         if (!row.online) continue;
-        const e = enter(row, item, rowKey(row));
+        const e = enter(row, item);
         countRow(counts, row, 1);
         for (const f of FILTERS) if (MATCH[f](row)) sorted[f].push(e);
       }
@@ -196,7 +226,10 @@ export function createListIndex<T = string>() {
     /** The row of an online visitor. */
     get: (id: string): ListRow | undefined => entries.get(id)?.row,
     /** What the list shows of a visitor's row (see {@link rowKey}); undefined when not listed. */
-    keyOf: (id: string) => entries.get(id)?.key,
+    keyOf(id: string) {
+      const e = entries.get(id);
+      return e && rowKey(e.row);
+    },
     has: (id: string) => entries.has(id),
     size: () => entries.size,
     /** The counts per filter (a copy). */

@@ -2,9 +2,12 @@
  * `GET /metrics` in the Prometheus text format (prom-client), for monitoring (DESIGN.md §8):
  * open connections, online visitors, frames and messages (counters: Prometheus derives the
  * per-second rates), delivery latency, and Redis and database errors. Each server has its own
- * registry (tests run several in one process).
+ * registry (tests run several in one process). Besides them, prom-client's process metrics:
+ * among them the event loop's delay since the last scrape (`nodejs_eventloop_lag_p99_seconds`,
+ * `…_max_seconds`) and the time spent in garbage collection by kind (`nodejs_gc_duration_seconds`),
+ * which say whether a slow answer waited behind other work on the node rather than took long.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Author } from '../../src/protocol';
 import type { Store } from './store';
 
@@ -29,6 +32,11 @@ export interface Metrics {
 /** Creates the metrics; `sample` is read at each scrape for the gauges. */
 export function createMetrics(sample: () => { connections: number; online: number }): Metrics {
   const registry = new Registry();
+  collectDefaultMetrics({
+    register: registry,
+    // Fine enough to tell a 5 ms pause from a 50 ms one (the defaults jump from 10 to 100 ms).
+    gcDurationBuckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+  });
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({
       name,

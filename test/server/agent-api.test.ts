@@ -185,4 +185,15 @@ describe('agent API: conversations and blocking', () => {
     expect(later.welcome.online).toBe(true);
     feed.close();
   });
+
+  it('tells every visitor of a busy node, those past the first few hundred included', async () => {
+    const s = await serve();
+    const all: Awaited<ReturnType<typeof visit>>[] = [];
+    for (let i = 0; i < 600; i += 50)
+      all.push(...(await Promise.all(Array.from({ length: 50 }, () => visit(s.url)))));
+    const feed = await sse(s.url + '/api/events', { authorization: 'Bearer ' + s.agentToken });
+    const heard = await Promise.all(all.map(({ c }) => c.next('status')));
+    expect(heard.every((f) => f.online === true)).toBe(true);
+    feed.close();
+  });
 });

@@ -4,6 +4,7 @@
  * the same order, an id from one node resumes on another, and a gap (trimmed, or Redis lost its
  * data) is answered with `reset`, never skipped silently.
  */
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventLog, LoggedEvent } from '../../demo/server/event-log';
 import { createRedisEventLog } from '../../demo/server/event-log-redis';
@@ -44,6 +45,39 @@ describe.runIf(withRedis)('the Redis feed log', () => {
     expect(ids(a.heard)).toEqual(ids(b.heard));
     expect(a.heard[0]!.map((e) => JSON.parse(e.data).n)).toEqual([1, 2]);
     expect(a.l.lastId()).toBe(b.heard[1]![0]!.id);
+  });
+
+  it('hands a long read over in turns, letting other work run between them, in order and whole', async () => {
+    const a = await node();
+    const b = await createRedisEventLog({ url: redis!.url, log: quietLogger });
+    logs.push(b);
+    const heard: number[] = [];
+    let ranBetween = -1;
+    b.subscribe((batch) => {
+      for (const e of batch) {
+        const n = JSON.parse(e.data).n as number;
+        if (n == -1)
+          // While this node is busy here, 20 batches are appended (by another client): its
+          // next read brings them all at once.
+          execFileSync('redis-cli', ['-u', redis!.url], {
+            input: Array.from(
+              { length: 20 },
+              (_, k) => `XADD vc:feed * events '${JSON.stringify([ev(k)])}'\n`,
+            ).join(''),
+          });
+        if (n == 0) setImmediate(() => (ranBetween = heard.length));
+        heard.push(n);
+      }
+      // A busy listener: 20 batches take 40 ms.
+      const end = performance.now() + 2;
+      while (performance.now() < end);
+    });
+    a.l.append([ev(-1)]);
+    await until(() => heard.length == 21);
+    expect(heard).toEqual(Array.from({ length: 21 }, (_, n) => n - 1));
+    // Other work ran after a few of the 20, not after all of them.
+    expect(ranBetween).toBeGreaterThan(1);
+    expect(ranBetween).toBeLessThan(21);
   });
 
   it('resumes on another node from any id, mid-batch included, with no gap', async () => {

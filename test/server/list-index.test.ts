@@ -4,7 +4,7 @@
  * sorting and filtering all rows would, however rows come, change and go.
  */
 import { describe, expect, it } from 'vitest';
-import { createListIndex } from '../../demo/server/list-index';
+import { createListIndex, listBody, listBytes, rowKey } from '../../demo/server/list-index';
 import {
   FILTERS,
   compareRows,
@@ -41,6 +41,9 @@ function randomRow(random: () => number, id: string): ListRow {
     lastActivityAt: 0,
   };
 }
+
+/** A row's JSON as a cluster node keeps it. */
+const bytes = (r: ListRow) => Buffer.from(JSON.stringify(r));
 
 describe('the sorted list of a cluster node', () => {
   it('pages every filter and search as a full sort would, with the same counts', () => {
@@ -226,6 +229,55 @@ describe('the sorted list of a cluster node', () => {
     expect(bulk.counts()).toEqual(one.counts());
     for (const filter of FILTERS)
       expect(bulk.page(filter, '', 0, 1000)).toEqual(one.page(filter, '', 0, 1000));
+  });
+
+  it("answers a row's new JSON at once when it changes, in its new place when what the list shows moved", () => {
+    const index = createListIndex<Buffer>();
+    const base = { ...randomRow(mulberry32(3), 'a'), online: true, status: 'idle' as Status };
+    const a = { ...base, lastActivityAt: 1 };
+    const b = { ...base, id: 'b', visitStartedAt: (base.visitStartedAt ?? 0) + 1 };
+    index.set(a, bytes(a));
+    index.set(b, bytes(b));
+    const ids = () => index.page('all', '', 0, 10).rows.map((x) => JSON.parse(String(x)).id);
+    const page = () => index.page('all', '', 0, 10).rows.map((x) => JSON.parse(String(x)));
+    expect(ids()).toEqual(['b', 'a']);
+    // Only the activity moved: same place, the new JSON answered.
+    const later = { ...a, lastActivityAt: 99 };
+    index.set(later, bytes(later));
+    expect(page()[1]).toEqual(later);
+    // A new name and status: the new JSON, the new place, the new key.
+    const served = { ...a, name: 'Grace', status: 'served' as Status };
+    index.set(served, bytes(served));
+    expect(ids()).toEqual(['a', 'b']);
+    expect(page()[0]).toEqual(served);
+    expect(index.keyOf('a')).toBe(rowKey(served));
+    expect(index.page('all', 'grace', 0, 10).total).toBe(1);
+  });
+
+  it('answers a page of rows kept as bytes with the same body as from strings', () => {
+    const random = mulberry32(8);
+    const rows = Array.from({ length: 40 }, (_, i) => ({
+      ...randomRow(random, 'r' + i),
+      name: i % 3 ? null : `Zoë – ${i}`,
+    }));
+    const text = createListIndex();
+    const kept = createListIndex<Buffer>();
+    for (const row of rows) {
+      text.set(row, JSON.stringify(row));
+      kept.set(row, bytes(row));
+    }
+    const extra = { plan: 'pro', lastEventId: 'e/1-0/2' };
+    for (const [offset, limit] of [
+      [0, 200],
+      [5, 10],
+      [100, 5],
+    ]) {
+      const t = text.page('all', '', offset!, limit!);
+      const b = kept.page('all', '', offset!, limit!);
+      expect(listBytes(b.rows, kept.counts(), b.total, offset!, extra).toString()).toBe(
+        listBody(t.rows, text.counts(), t.total, offset!, extra),
+      );
+    }
   });
 
   it('forgets every row on clear', () => {

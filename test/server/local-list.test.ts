@@ -67,7 +67,7 @@ describe("a single node's list", () => {
         for (const q of ['', 'ada', 'shop.test/cart', 'r'])
           queries.push([f, q, 0, 500], [f, q, 2, 3]);
       for (const [filter, q, offset, limit] of queries) {
-        const got = JSON.parse(s.hub.list(filter, q, { offset, limit }));
+        const got = JSON.parse(String(s.hub.list(filter, q, { offset, limit })));
         // Nothing the list answered is stale: presence read now agrees with what it holds.
         for (const v of s.hub.visitors.values() as Iterable<LiveVisitor>)
           if (isOnline(v, now, po) != v.online) return `${v.id} online is stale`;
@@ -135,6 +135,6 @@ describe("a single node's list", () => {
     expect(agrees()).toBe(true);
     now += HEARTBEAT_MS + 60_000;
     expect(agrees()).toBe(true);
-    expect(JSON.parse(s.hub.list('active', '', { offset: 0, limit: 10 })).total).toBe(0);
+    expect(JSON.parse(String(s.hub.list('active', '', { offset: 0, limit: 10 }))).total).toBe(0);
   }, 30_000);
 });

@@ -52,6 +52,17 @@ describe('GET /metrics', () => {
     expect(value('visitor_chat_db_errors_total')).toBe(0);
     expect(value('visitor_chat_redis_errors_total')).toBe(0);
   });
+
+  it("shows the event loop's delay and the garbage collector's pauses, for finding what a slow answer waited for", async () => {
+    const s = await serve();
+    const headers = { authorization: 'Bearer ' + s.agentToken };
+    await fetch(s.url + '/metrics', { headers });
+    const text = await (await fetch(s.url + '/metrics', { headers })).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(value('nodejs_eventloop_lag_p99_seconds')).toBeGreaterThanOrEqual(0);
+    expect(value('nodejs_eventloop_lag_max_seconds')).toBeGreaterThanOrEqual(0);
+    expect(text).toMatch(/^# TYPE nodejs_gc_duration_seconds histogram$/m);
+  });
 });
 
 describe('cluster settings', () => {
