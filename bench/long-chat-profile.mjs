@@ -14,9 +14,15 @@
 // messages in each; per message task time and CPU (ThreadTime), and the open latency of each.
 import { pathToFileURL } from 'node:url';
 import { launchChromium } from './chromium.mjs';
-import { DIST, ensureBuilt } from './dist.mjs';
-import { snippetHtml } from './host-page.mjs';
-import { __fixture, deliver, openLatency, page } from './long-chat.mjs';
+import { DIST } from './dist.mjs';
+import {
+  __fixture,
+  openChat,
+  openLatency,
+  page,
+  serveLongChat,
+  traceDuring,
+} from './long-chat.mjs';
 import { where } from './source-map.mjs';
 import { serveStatic } from './static-server.mjs';
 
@@ -40,25 +46,6 @@ const period = (p, send, tag) =>
     },
     [LIVE, send, tag],
   );
-
-/** A page of N messages with the window open, from the build under `prefix` ('' for dist/). */
-async function openChat(browser, site, prefix) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const p = await context.newPage();
-  const cdp = await context.newCDPSession(p);
-  await cdp.send('Performance.enable');
-  await p.goto(site.url + prefix + '/', { waitUntil: 'load' });
-  await p.locator('[data-visitor-chat] .ln').waitFor();
-  await deliver(p, N);
-  await p.evaluate(() => window.smartsupp('chat:open'));
-  await p.waitForFunction(
-    () =>
-      document.querySelector('[data-visitor-chat]').shadowRoot.querySelectorAll('.ls li.m').length >
-      0,
-  );
-  await p.waitForTimeout(1000);
-  return { context, p, cdp };
-}
 
 /** Per live message in an open window, against the idle period just before: task and CPU ms. */
 async function perMessage(p, cdp, tag) {
@@ -94,7 +81,7 @@ async function ab() {
       for (const [name, prefix] of r % 2
         ? Object.entries(builds).reverse()
         : Object.entries(builds)) {
-        const { context, p, cdp } = await openChat(browser, site, prefix);
+        const { context, p, cdp } = await openChat(browser, site, N, prefix);
         await period(p, true, 'w');
         for (let k = 0; k < 2; k++) live[name].push(await perMessage(p, cdp, r + '.' + k));
         await context.close();
@@ -122,14 +109,10 @@ async function ab() {
 }
 
 async function main() {
-  ensureBuilt();
-  const site = await serveStatic({
-    '/': page(await snippetHtml('', {})),
-    '/fixture.js': await __fixture(),
-  });
+  const site = await serveLongChat();
   const browser = await launchChromium();
   try {
-    const { context, p, cdp } = await openChat(browser, site, '');
+    const { context, p, cdp } = await openChat(browser, site, N);
     // A first batch warms the code paths up (JIT, ICU): the steady state is what is read.
     await period(p, true, 'w');
 
@@ -217,24 +200,17 @@ async function main() {
       );
 
     // ---- trace ----
-    const events = [];
-    cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
-    const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
-    await cdp.send('Tracing.start', {
-      transferMode: 'ReportEvents',
-      traceConfig: {
-        includedCategories: [
-          'devtools.timeline',
-          'disabled-by-default-devtools.timeline',
-          'blink.user_timing',
-          'v8',
-          'disabled-by-default-devtools.timeline.stack',
-        ],
-      },
-    });
-    await period(p, true, 't');
-    await cdp.send('Tracing.end');
-    await done;
+    const events = await traceDuring(
+      cdp,
+      [
+        'devtools.timeline',
+        'disabled-by-default-devtools.timeline',
+        'blink.user_timing',
+        'v8',
+        'disabled-by-default-devtools.timeline.stack',
+      ],
+      () => period(p, true, 't'),
+    );
     const renderer = events.find(
       (e) => e.name == 'thread_name' && e.args?.name == 'CrRendererMain',
     );

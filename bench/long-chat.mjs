@@ -7,6 +7,7 @@
 //                  the newest message and has been still for a second
 // and the open latency: click on the launcher → the composer has the focus, on a fresh page each
 // time (the pointer rests on the launcher 200 ms first, as a hand does: that prefetches ui.js).
+import { loadavg } from 'node:os';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import { rollup } from 'rollup';
 import { launchChromium } from './chromium.mjs';
@@ -81,9 +82,53 @@ export async function deliver(p, n) {
   await p.waitForFunction((count) => window.received >= count, n, { timeout: 120_000 });
 }
 
+/**
+ * A page of `n` messages with the window open (the build under `prefix`, '' for dist/), settled
+ * for a second; `{ context, p, cdp }` with CDP's Performance domain on. For the profiles.
+ */
+export async function openChat(browser, site, n, prefix = '') {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const p = await context.newPage();
+  const cdp = await context.newCDPSession(p);
+  await cdp.send('Performance.enable');
+  await p.goto(site.url + prefix + '/', { waitUntil: 'load' });
+  await p.locator('[data-visitor-chat] .ln').waitFor();
+  await deliver(p, n);
+  await p.evaluate(() => window.smartsupp('chat:open'));
+  await p.waitForFunction(
+    () =>
+      document.querySelector('[data-visitor-chat]').shadowRoot.querySelectorAll('.ls li.m').length >
+      0,
+  );
+  await p.waitForTimeout(1000);
+  return { context, p, cdp };
+}
+
+/** The trace events of `categories` recorded while `during()` runs, over CDP session `cdp`. */
+export async function traceDuring(cdp, categories, during) {
+  const events = [];
+  const collect = (e) => events.push(...e.value);
+  cdp.on('Tracing.dataCollected', collect);
+  const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: { includedCategories: categories },
+  });
+  try {
+    await during();
+  } finally {
+    await cdp.send('Tracing.end');
+    await done;
+    cdp.off('Tracing.dataCollected', collect);
+  }
+  return events;
+}
+
 /** One page with `n` messages: open cost, then live-message cost. */
 async function longChat(browser, site, n) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // The machine's load while measured: task time is wall time, and on shared cores it grows.
+  const load0 = loadavg()[0];
   try {
     await context.addInitScript(OBSERVERS);
     const p = await context.newPage();
@@ -150,6 +195,7 @@ async function longChat(browser, site, n) {
       liveCpuMs: Math.max(0, median(rounds.map((r) => r.cpu))),
       liveWorkMs: median(rounds.map((r) => r.work)),
       rounds: rounds.length,
+      load: `${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
       openLongTasks: open.longTasks,
       openCls: open.cls,
       rows: open.rows,
@@ -192,12 +238,14 @@ const p95 = (list) => {
   return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)];
 };
 
-export async function run() {
+/** The host page with the snippet and the memory server, served from dist/ (built if missing). */
+export async function serveLongChat() {
   ensureBuilt();
-  const site = await serveStatic({
-    '/': page(await snippetHtml('', {})),
-    '/fixture.js': await fixture(),
-  });
+  return serveStatic({ '/': page(await snippetHtml('', {})), '/fixture.js': await fixture() });
+}
+
+export async function run() {
+  const site = await serveLongChat();
   const browser = await launchChromium();
   try {
     const sizes = [];
@@ -260,7 +308,9 @@ export function render(data) {
       'time and grows when the thread waits for a core on a busy machine. ' +
       `Open latency: ${data.open.runs} fresh pages, ` +
       'the pointer on the launcher for 200 ms (prefetching ui.js) then a click, timed in the ' +
-      'page from the click to the focus in the composer. Only the rows in view are in the DOM ' +
+      'page from the click to the focus in the composer; its p95 is the slowest of those runs, ' +
+      'and moves by tens of ms between runs of the same build on a shared machine (76.6–126.7 ms ' +
+      'on 2026-12-05, nothing on the open path changed). Only the rows in view are in the DOM ' +
       `(${data.sizes.map((s) => s.rows).join(' and ')} rows after opening).`,
   ].join('\n');
 }

@@ -211,8 +211,10 @@ function longChatTargets(lc) {
         measured: `${num(x.liveMs, 2)} ms (CPU ${num(x.liveCpuMs ?? NaN, 2)} ms)`,
         met: x.liveMs <= 4,
         missedBy: `${num(x.liveMs - 4, 2)} ms`,
-        why: 'a fixed cost per message, the same at 1,000 and 10,000 messages; bench/long-chat-profile.mjs splits it: with the window closed a message still costs about 3 ms of CPU (the frame through the core, an IndexedDB write of the last 100 messages, a tab-channel post, the badge), the open window adds about 2.3 ms (one layout of the document, read back by the list: 0.7–1.9 ms; the row that leaves the window removed: 0.2–0.8 ms; Preact about 1 ms), then paint and commit; task time also counts waiting for a core (load average 6–16 on 2 cores while measured)',
-        fix: 'write the stored conversation behind the messages (coalesced), let the list follow the messages without the App re-rendering; measure on a quiet machine',
+        why:
+          'a fixed cost per message, the same at 1,000 and 10,000 messages. bench/long-chat-tasks.mjs lists the tasks one message causes (a trace, about ×1.7 slower): its own task (the frame through the core, the App and the new row rendered, the list reading its layout back, an IndexedDB transaction and put of the last 100 messages: 0.75 ms of wall time timed in the page), a frame with paint (prepaint, the list layer painted, commit), a second frame for the scroll event that following the bottom queues, the IndexedDB completion, and later a frame for the hover update that follows a scroll. Task time is above CPU by the waits: each IPC (IndexedDB transaction and put, the frame request) wakes another thread or process, which on 2 shared cores takes the core from the main thread; the tab-channel post of every frame, 0.4–0.7 ms of it, is gone for a visitor with one tab' +
+          (x.load ? '; load average ' + x.load + ' on 2 cores while measured' : ''),
+        fix: 'write the stored conversation behind the messages, coalesced (a reload then shows the newest messages with the welcome, not at boot); measure on a quiet machine',
       },
       {
         target: `long chat: \`chat:open\` at ${n} messages, long tasks and CLS`,
@@ -232,7 +234,7 @@ function longChatTargets(lc) {
     met: lc.open.p95Ms <= 100,
     missedBy: `${num(lc.open.p95Ms - 100, 1)} ms`,
     why: `median ${num(lc.open.medianMs, 1)} ms; the p95 of ${lc.open.runs} runs is the slowest one. In 23 timed opens ui.js had arrived 230–1,000 ms before the click: the tail is the click's own task (mount and the window's first render, 50–190 ms), in a trace per open about 27 ms of font look-ups (the first text in each size and weight), 15–33 ms of style, 10–14 ms of layout and about 25 ms of cold Preact code`,
-    fix: 'look the fonts up on idle time once ui.js is here (a canvas measure per size and weight took the look-ups out of the click in a trace; it needs about 85 B brotli that ui.js, at its budget, does not have yet)',
+    fix: "look the fonts up on idle time once ui.js is here: a canvas measure of the window's five sizes and weights on hover took the open p95 from 190 to 92 ms (median 55 → 52) over 12 alternated fresh pages each at load average 7 (2026-12-05); in ui.js it costs 96 B brotli, of which a leaner row check saves 49 B, 47 B short of the 16 KB budget",
   });
   return out;
 }

@@ -146,6 +146,8 @@ export function shareTransport(
   /** Counts opens and resignations: a lock granted to an earlier open is handed back. */
   let turn = 0;
   const post = tabs.post;
+  // Until another tab speaks (each asks as it opens), a post would reach no one.
+  let heard: unknown;
   // A tab may hear the same status twice (its question answered, then the leader's own news).
   const report = (s: ConnectionStatus) => s != status && listener?.status((status = s));
   /** What the leader's real transport reports to: this tab, then every other one. */
@@ -155,12 +157,13 @@ export function shareTransport(
       report(s);
     },
     frame(f) {
-      post({ t: 'f', f });
+      if (heard) post({ t: 'f', f });
       listener?.frame(f);
     },
   };
 
   tabs.on(parseRelayMessage, (d) => {
+    heard = 1;
     if (!listener) return;
     if (lead) {
       if (d.t == 'q') post({ t: 's', s: status });

@@ -61,6 +61,29 @@ describe('one connection per visitor across tabs', () => {
     for (const t of [a, b, c]) expect(t.frames).toEqual(['{"t":"typing","on":true}']);
   });
 
+  it('a lone leader posts no server frame into the channel until another tab speaks', async () => {
+    const [a, b] = tabs(2);
+    // A listener that never speaks stands for the channel's other end: it hears every post.
+    const ear = new BroadcastChannel('visitor-chat:test-' + channel);
+    closers.push(() => ear.close());
+    const heard: unknown[] = [];
+    ear.onmessage = (e) => heard.push(e.data);
+    a.open();
+    await settle();
+    a.inner.listener!.frame('{"t":"typing","on":true}');
+    await settle();
+    expect(a.frames).toEqual(['{"t":"typing","on":true}']);
+    expect(heard.filter((d) => isRecord(d) && d.t == 'f')).toEqual([]);
+    b.open();
+    await settle();
+    a.inner.listener!.frame('{"t":"typing","on":false}');
+    await settle();
+    expect(b.frames).toEqual(['{"t":"typing","on":false}']);
+    expect(heard.filter((d) => isRecord(d) && d.t == 'f')).toEqual([
+      { t: 'f', f: '{"t":"typing","on":false}' },
+    ]);
+  });
+
   it("relays the other tabs' frames through the leader's connection, in order", async () => {
     const [a, b, c] = tabs(3);
     a.open();
