@@ -152,6 +152,8 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
             blocked: false,
             visits: id.visits,
           });
+          // Over what a delayed write of the old conversation may have put back after the wipe.
+          delivery()?.save();
           // A new hello on the same connection re-binds it to the new visitor.
           if (k.state.connection == 'open') k.hello();
         });

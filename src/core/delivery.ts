@@ -17,6 +17,7 @@ export type DeliveryKernel = Pick<
   | 'newId'
   | 'emitter'
   | 'doc'
+  | 'win'
   | 'destroyed'
 >;
 
@@ -59,7 +60,7 @@ export interface Delivery {
   upsert(m: ChatMessage): boolean;
   /** A conversation is open when the visitor or an agent wrote (besides `exceptId`). */
   hasConversation(exceptId?: string): boolean;
-  /** Writes the newest messages to the device. */
+  /** Writes the newest messages to the device now (live changes write them at most once a second). */
   save(): void;
   stop(): void;
 }
@@ -68,6 +69,9 @@ export interface Delivery {
 const ACK_TIMEOUT = 15000;
 /** Messages kept on the device to show the conversation right away after a reload. */
 const KEEP_MESSAGES = 100;
+// The stored conversation is a cache (the welcome brings the newest messages; unsent ones are
+// in the outbox, written at once): written at most once a second, not per live message.
+const SAVE_LAG = 1000;
 /** Why a blocked visitor cannot send. */
 export const BLOCKED = 'you were blocked by the site; chat is unavailable';
 
@@ -88,7 +92,17 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
   /** Client id of the visitor message sent and not yet acknowledged. */
   let inflight: string | undefined;
   const set = (patch: Partial<WidgetState>) => k.set(patch);
-  const save = () => k.save('messages', k.state.messages.slice(-KEEP_MESSAGES));
+  let saveTimer: ReturnType<typeof setTimeout> | undefined;
+  const save = () => {
+    clearTimeout(saveTimer);
+    saveTimer = undefined;
+    k.save('messages', k.state.messages.slice(-KEEP_MESSAGES));
+  };
+  const later = () => void (saveTimer ||= setTimeout(save, SAVE_LAG));
+  // At once when the page is hidden or goes: it may never run a timer again.
+  const now = () => saveTimer && save();
+  const events = ['pagehide', 'visibilitychange'];
+  for (const e of events) k.win?.addEventListener(e, now);
 
   function upsert(m: ChatMessage): boolean {
     const list = k.state.messages;
@@ -151,7 +165,7 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
       startUI();
       k.emitter.emit('message_received', m);
     }
-    save();
+    later();
   }
 
   return {
@@ -183,7 +197,7 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
       const m: Message = { id: cid, cid, from: 'visitor', text, at: k.now(), ...extra };
       outbox.add(m);
       upsert({ ...m, status: 'sending' });
-      save();
+      later();
       if (k.state.autoMessage) set({ autoMessage: null });
       share(m);
       k.emitter.emit('message_sent', m);
@@ -214,13 +228,13 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
         older: !!f.more,
         loadingOlder: false,
       });
-      save();
+      later();
     },
     frame(f) {
       if (f.t == 'ack') {
         const m = outbox.ack(f.cid) || k.state.messages.find((x) => x.cid == f.cid);
         if (m) upsert({ ...m, id: f.id, at: f.at, status: 'sent' });
-        save();
+        later();
         if (!outbox.pending().length) clearTimeout(ackTimer);
         flush();
       } else if (f.t == 'msg') received(f.m);
@@ -262,6 +276,10 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
       if (!k.state.messages.some((x) => x.cid == m.cid)) upsert({ ...m, status: 'sending' });
       if (k.state.autoMessage) set({ autoMessage: null });
     },
-    stop: () => clearTimeout(ackTimer),
+    stop() {
+      clearTimeout(ackTimer);
+      now();
+      for (const e of events) k.win?.removeEventListener(e, now);
+    },
   };
 }

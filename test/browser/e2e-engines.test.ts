@@ -20,6 +20,7 @@ const WAIT = 15_000;
 const OPENING = 'Hello! Need a hand with your order?';
 const REPLY = 'Yes please, where is my parcel?';
 const ANSWER = 'On its way, it arrives tomorrow.';
+const LAST = 'Anything else?';
 
 /** `expect.poll` with this file's bound (the default second is short for a busy machine). */
 const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: WAIT });
@@ -162,5 +163,20 @@ describeEngines('the visitor side of the agent loop, against the real server', (
     await poll(() => bubbles(visitor, 'a')).toEqual([OPENING, ANSWER]);
     await poll(() => bubbles(visitor, 'v')).toEqual([REPLY]);
     await poll(stored).toEqual(['agent: ' + OPENING, 'visitor: ' + REPLY, 'agent: ' + ANSWER]);
+  });
+
+  it('a message that arrived just before a reload is there after it', async () => {
+    // The device's copy of the conversation is written up to a second late (core/delivery.ts):
+    // the reload comes well within that second, and the message must still show.
+    await api(`/api/visitors/${vid}/messages`, {
+      method: 'POST',
+      body: JSON.stringify({ text: LAST }),
+    });
+    await poll(() => bubbles(visitor, 'a')).toEqual([OPENING, ANSWER, LAST]);
+    await visitor.goto(site.url + '/');
+    await w(visitor, '.ln').waitFor();
+    if (!(await w(visitor, '[role=dialog]').count())) await w(visitor, '.ln').click();
+    await poll(() => bubbles(visitor, 'a')).toEqual([OPENING, ANSWER, LAST]);
+    await poll(() => bubbles(visitor, 'v')).toEqual([REPLY]);
   });
 });

@@ -378,4 +378,27 @@ describe('storage and consent', () => {
     expect(JSON.stringify([...storage.data])).not.toMatch(/Ada|secret/);
     expect(frames('hello').at(-1)).toMatchObject({ vid: widget.state.vid });
   });
+
+  it('logout leaves no trace of the old conversation when its delayed write lands during the wipe', async () => {
+    vi.useFakeTimers();
+    const storage = createSpyStore();
+    const { widget } = make({ storage });
+    await widget.send('secret');
+    await flush();
+    // The wipe is slow (IndexedDB): the stored conversation's delayed write comes in the middle.
+    const del = storage.del;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    storage.del = async (key) => {
+      await del(key);
+      await held;
+    };
+    await widget.run('logout');
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(JSON.stringify(storage.data.get('messages'))).toMatch(/secret/);
+    release();
+    await flush();
+    expect(widget.state.messages).toEqual([]);
+    expect(JSON.stringify([...storage.data])).not.toMatch(/secret/);
+  });
 });

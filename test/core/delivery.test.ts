@@ -15,8 +15,10 @@ afterEach(() => {
 
 const agent = (id: string, text: string, at: number): Message => ({ id, from: 'agent', text, at });
 
-function fakeKernel() {
+function fakeKernel(win?: EventTarget) {
   const sent: ClientFrame[] = [];
+  /** Every write of the stored conversation (k.save('messages', …)), as the texts written. */
+  const writes: string[][] = [];
   const warnings: string[] = [];
   const emitter = createEmitter<WidgetEvents>((w) => warnings.push(w));
   let clock = 1000;
@@ -37,6 +39,7 @@ function fakeKernel() {
     },
     store: createConsentStore(createMemoryStore(), true),
     save(key: string, value: unknown) {
+      if (key == 'messages') writes.push((value as Message[]).map((m) => m.text));
       void k.store.set(key, value);
     },
     connected: true,
@@ -51,13 +54,14 @@ function fakeKernel() {
     newId: () => 'c' + ++ids,
     emitter,
     doc: undefined,
+    win,
     destroyed: false,
   };
   const hooks = { share: vi.fn(), startUI: vi.fn() };
   const delivery = createDelivery(k as DeliveryKernel, hooks);
   const msgs = (t: ClientFrame['t'] = 'msg') => sent.filter((f) => f.t == t);
   const texts = () => k.state.messages.map((m) => m.text + ':' + (m.status || m.from));
-  return { k, hooks, delivery, sent, msgs, texts, warnings };
+  return { k, hooks, delivery, sent, msgs, texts, warnings, writes };
 }
 
 /** Acknowledges the message in flight as the server would. */
@@ -249,6 +253,64 @@ describe('delivery on a fake kernel', () => {
     await d.delivery.load();
     expect(d.texts()).toEqual(['delivered:sent', 'waiting:sending']);
     expect(d.delivery.outbox.pending()).toEqual([unsent]);
+  });
+
+  it('writes the stored conversation at most once a second for a burst of live messages', () => {
+    vi.useFakeTimers();
+    const d = fakeKernel();
+    for (let i = 1; i <= 20; i++) {
+      d.delivery.frame({ t: 'msg', m: agent('a' + i, 'live ' + i, 100 + i) });
+      vi.advanceTimersByTime(100);
+    }
+    // 20 messages over 2 s: one write a second, not one a message.
+    expect(d.writes.length).toBeLessThanOrEqual(2);
+    vi.advanceTimersByTime(1000);
+    expect(d.writes.length).toBeLessThanOrEqual(3);
+    // Nothing lost: the last write holds every message.
+    expect(d.writes.at(-1)).toEqual(Array.from({ length: 20 }, (_, i) => 'live ' + (i + 1)));
+    vi.advanceTimersByTime(5000);
+    expect(d.writes.length).toBeLessThanOrEqual(3);
+  });
+
+  it.each(['pagehide', 'visibilitychange'])(
+    'writes the conversation waiting to be stored at once on %s',
+    async (type) => {
+      vi.useFakeTimers();
+      const win = new EventTarget();
+      const d = fakeKernel(win);
+      d.delivery.frame({ t: 'msg', m: agent('a1', 'just now', 100) });
+      expect(d.writes).toEqual([]);
+      win.dispatchEvent(new Event(type));
+      expect(d.writes).toEqual([['just now']]);
+      expect(await d.k.store.get('messages')).toMatchObject([{ id: 'a1', text: 'just now' }]);
+      // The write is done: the timer has nothing left to write, and another event writes nothing.
+      vi.advanceTimersByTime(2000);
+      win.dispatchEvent(new Event(type));
+      expect(d.writes).toHaveLength(1);
+    },
+  );
+
+  it("keeps the visitor's unsent message on the device at once, whatever the stored conversation waits for", async () => {
+    vi.useFakeTimers();
+    const d = fakeKernel();
+    d.k.connected = false;
+    d.delivery.send('do not lose me');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(d.writes).toEqual([]);
+    expect(await d.k.store.get('outbox')).toMatchObject([{ text: 'do not lose me' }]);
+  });
+
+  it('writes what waits when it stops, and leaves the page alone after that', () => {
+    vi.useFakeTimers();
+    const win = new EventTarget();
+    const d = fakeKernel(win);
+    d.delivery.frame({ t: 'msg', m: agent('a1', 'last words', 100) });
+    d.delivery.stop();
+    expect(d.writes).toEqual([['last words']]);
+    // A stray frame after the stop: the page going away no longer writes for it.
+    d.delivery.frame({ t: 'msg', m: agent('a2', 'stray', 200) });
+    win.dispatchEvent(new Event('pagehide'));
+    expect(d.writes).toHaveLength(1);
   });
 
   it('leaves other frames to the caller', () => {
