@@ -111,11 +111,14 @@ export class MessageList extends Component<MessageListProps> {
     const y = top - this.base;
     const i = rowAt(this.offsets, y);
     const row = this.rowEls[i - this.start];
-    this.anchor = !this.keys.length
-      ? null
-      : row
-        ? [this.keys[i]!, top - this.bubbleTop(row), true]
-        : [this.keys[i]!, y - this.offsets[i]!, false];
+    // Following the bottom needs no anchor: each render puts the view back at the bottom, and a
+    // scroll away from it (stick false) takes one here. Not read on every live message's scroll.
+    this.anchor =
+      stick || !this.keys.length
+        ? null
+        : row
+          ? [this.keys[i]!, top - this.bubbleTop(row), true]
+          : [this.keys[i]!, y - this.offsets[i]!, false];
     const o = this.offsets;
     const n = this.keys.length;
     const nearEdge =

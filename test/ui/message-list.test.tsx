@@ -30,6 +30,20 @@ describe('the message list of a long chat', () => {
     expect(row).toHaveBeenCalledTimes(1);
   });
 
+  it("reads no row's position on a scroll while it follows the bottom, and does away from it", async () => {
+    const ui = await longChat(300);
+    const ls = ui.$('.ls')!;
+    const read = vi.spyOn(Element.prototype, 'getBoundingClientRect');
+    // At the bottom (the scroll a live message causes): nothing to anchor.
+    ls.dispatchEvent(new Event('scroll'));
+    expect(read).not.toHaveBeenCalled();
+    // Scrolled up: the row at the top of the view is the anchor, read from the DOM.
+    Object.defineProperty(ls, 'scrollHeight', { configurable: true, get: () => 5000 });
+    Object.defineProperty(ls, 'clientHeight', { configurable: true, get: () => 400 });
+    ls.dispatchEvent(new Event('scroll'));
+    expect(read).toHaveBeenCalled();
+  });
+
   it('does not render the list while the visitor types', async () => {
     const ui = await longChat(300);
     const list = vi.spyOn(MessageList.prototype, 'render');
