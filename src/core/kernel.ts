@@ -61,20 +61,8 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
   /** The newest activity other tabs of this visitor reported (this tab leads their connection). */
   let remoteAt = 0;
   const activeAt = () => Math.max(activity ? activity.lastActivityAt : 0, remoteAt);
-  const deps: IdentityDeps = {
-    get store() {
-      return k.store;
-    },
-    now,
-    newId: nanoid,
-    warn,
-    // Consent mode writes no cookie either until consent is given.
-    get cookie() {
-      return k.store.persisting ? vidCookie : undefined;
-    },
-  };
-  const load = () => loadIdentity(deps);
-  const k: KernelInternals = {
+  // The kernel is also the identity functions' deps (store, now, newId, warn, and the cookie).
+  const k: KernelInternals & IdentityDeps = {
     config,
     otherKeys,
     deriveState: (fn) => void (derive = fn),
@@ -111,6 +99,10 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
       }
     },
     store: createConsentStore(backing, !config.consentModeEnabled),
+    // Consent mode writes no cookie either until consent is given.
+    get cookie() {
+      return k.store.persisting ? vidCookie : undefined;
+    },
     save: (key, value) => void k.store.set(key, value),
     visitor: blankVisitor(),
     updateVisitor(patch, state = {}) {
@@ -158,7 +150,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
     },
     resetIdentity() {
       k.visitor = blankVisitor();
-      return (k.identity = newIdentity(deps));
+      return (k.identity = newIdentity(k));
     },
     booted: Promise.resolve(),
     destroy() {
@@ -171,7 +163,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
     },
   };
 
-  const frames = createFrameRouter(k, (id) => saveIdentity(deps, id), needChat);
+  const frames = createFrameRouter(k, (id) => saveIdentity(k, id), needChat);
   const listener: TransportListener = { frame: frames.frame, status: onStatus };
 
   function onStatus(status: ConnectionStatus) {
@@ -191,7 +183,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
         const id = k.identity;
         if (id && now() - lastTouch > 10000) {
           lastTouch = now();
-          k.identity = touchIdentity(deps, id);
+          k.identity = touchIdentity(k, id);
         }
       },
       now,
@@ -252,6 +244,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
     transport.open(listener);
   }
 
+  const load = () => loadIdentity(k);
   k.booted = boot().catch((e) => warn('failed to start: ' + String(e)));
   return k as Kernel;
 }

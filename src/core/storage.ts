@@ -59,23 +59,14 @@ export function createIdbStore({
 
   // Safari has shipped versions where open() or a transaction never settles; a bound on every
   // round trip keeps a hung IndexedDB from stalling the widget's boot.
-  const within = <T>(start: (ok: (v: T) => void, ko: (e: unknown) => void) => void) =>
-    new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(reject, timeoutMs, 'timed out');
-      const ok = (v: T) => {
-        clearTimeout(timer);
-        resolve(v);
-      };
-      const ko = (e: unknown) => {
-        clearTimeout(timer);
-        reject(e);
-      };
-      try {
-        start(ok, ko);
-      } catch (e) {
-        ko(e);
-      }
-    });
+  const within = <T>(start: (ok: (v: T) => void, ko: (e: unknown) => void) => void) => {
+    let timer: ReturnType<typeof setTimeout>;
+    // The executor's own throw rejects the promise too; the timer goes either way.
+    return new Promise<T>((ok, ko) => {
+      timer = setTimeout(ko, timeoutMs, 'timed out');
+      start(ok, ko);
+    }).finally(() => clearTimeout(timer));
+  };
 
   // Opened on first use, so a consent-mode page creates no database before consent.
   const open = () =>
