@@ -19,7 +19,6 @@ import { createWarn } from './log';
 import { pageInfo } from './pageviews';
 import { createActivityTracker, type ActivityTracker } from './activity';
 import { createHeartbeat, type Heartbeat } from './heartbeat';
-import { timers } from './timers';
 import { createTabChannel, shareTransport } from './tabs';
 import { offline } from '../transport/offline';
 import { kernelState, type WidgetState } from './state';
@@ -187,7 +186,6 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
         }
       },
       now,
-      ...timers,
     }));
     activity = createActivityTracker({
       window: w,
