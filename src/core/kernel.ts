@@ -1,4 +1,3 @@
-import { nanoid } from 'nanoid';
 import { PROTOCOL_VERSION, isRecord, type ClientFrame } from '../protocol';
 import type { ConnectionStatus, TransportListener } from '../transport/types';
 import type { WidgetEvents } from './commands';
@@ -15,6 +14,7 @@ import {
   touchIdentity,
   type IdentityDeps,
 } from './identity';
+import { newId } from './id';
 import { createWarn } from './log';
 import { pageInfo } from './pageviews';
 import { createActivityTracker, type ActivityTracker } from './activity';
@@ -78,7 +78,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
     },
     warn,
     now,
-    newId: nanoid,
+    newId,
     win,
     doc,
     device: nav ? detectDevice(nav.userAgent, nav.maxTouchPoints) : 'desktop',
