@@ -52,7 +52,6 @@ export interface Kernel {
   readonly win?: Window;
   readonly doc?: Document;
   readonly device: Device;
-  readonly language: string;
   readonly emitter: Emitter<WidgetEvents>;
   /** The current state snapshot; `set` replaces it. */
   readonly state: WidgetState;

@@ -82,7 +82,6 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
     win,
     doc,
     device: nav ? detectDevice(nav.userAgent, nav.maxTouchPoints) : 'desktop',
-    language: nav?.language || config.lang,
     emitter: createEmitter<WidgetEvents>(warn),
     state: kernelState(config, nav?.language) as WidgetState,
     subscribers: new Set(),

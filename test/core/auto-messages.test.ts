@@ -91,6 +91,22 @@ describe('auto messages', () => {
     expect(widget.state.autoMessage?.text).toBe('Need help with your cart?');
   });
 
+  it("matches a language condition against the browser's language", async () => {
+    vi.spyOn(navigator, 'language', 'get').mockReturnValue('fr-CA');
+    const rule = (id: string, lang: string) => ({
+      id,
+      text: id,
+      frequency: 'visitor',
+      conditions: [
+        { type: 'event', name: 'go' },
+        { type: 'language', in: [lang] },
+      ],
+    });
+    const { widget } = make({ rules: [rule('de', 'de'), rule('fr', 'fr')] });
+    await widget.run('trigger', 'go');
+    expect(widget.state.autoMessage?.text).toBe('fr');
+  });
+
   it('never fires while a conversation is open', async () => {
     const { widget } = make({
       rules: [
