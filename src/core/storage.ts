@@ -143,14 +143,13 @@ export interface ConsentStore extends KeyValueStore {
   readonly persisting: boolean;
 }
 
-const GONE = {};
-
 /**
  * Memory in front of a backing store, for consent mode: until `persist()`, nothing is read from
  * or written to the backing store (not even deletes, which would create an IndexedDB database).
  */
 export function createConsentStore(backing: KeyValueStore, persisting: boolean): ConsentStore {
-  // Deletes are remembered as GONE so persist() can apply them, e.g. a logout before consent.
+  // Deletes are remembered as undefined so persist() can apply them, e.g. a logout before
+  // consent (reading a key deleted or never set gives undefined either way).
   const memory = new Map<string, unknown>();
   return {
     get persisting() {
@@ -159,23 +158,21 @@ export function createConsentStore(backing: KeyValueStore, persisting: boolean):
     async get(key) {
       // Once persisting, the backing is the truth: other tabs write there too (the outbox
       // merges their entries), so this page's own copy must not hide theirs.
-      if (persisting) return backing.get(key);
-      const v = memory.get(key);
-      return v === GONE ? undefined : v;
+      return persisting ? backing.get(key) : memory.get(key);
     },
     async set(key, value) {
       memory.set(key, value);
       if (persisting) await backing.set(key, value);
     },
     async del(key) {
-      memory.set(key, GONE);
+      memory.set(key, undefined);
       if (persisting) await backing.del(key);
     },
     async persist() {
       if (persisting) return;
       persisting = true;
       await Promise.all(
-        [...memory].map(([k, v]) => (v === GONE ? backing.del(k) : backing.set(k, v))),
+        [...memory].map(([k, v]) => (v === undefined ? backing.del(k) : backing.set(k, v))),
       );
     },
   };
