@@ -150,7 +150,6 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
       k.visitor = blankVisitor();
       return (k.identity = newIdentity(k));
     },
-    booted: Promise.resolve(),
     destroy() {
       k.destroyed = true;
       activity?.stop();
@@ -159,6 +158,8 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
       k.tabs?.close();
       k.subscribers.clear();
     },
+    // Set below, once `boot` can run.
+    booted: undefined!,
   };
 
   const frames = createFrameRouter(k, (id) => saveIdentity(k, id), needChat);
