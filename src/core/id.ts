@@ -1,8 +1,4 @@
-/**
- * A random id (the visitor id, the chat layer's client ids): 32 hex digits, 128 bits from
- * `crypto.getRandomValues`. nanoid's 21 characters carry 126; its 64-character alphabet cost
- * the pre-`load` bundle about 80 B brotli.
- */
+/** A random id: 32 hex digits, 128 bits from `crypto.getRandomValues`. */
 export const newId = (): string =>
   Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) =>
     (b | 256).toString(16).slice(1),

@@ -60,7 +60,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
   /** The newest activity other tabs of this visitor reported (this tab leads their connection). */
   let remoteAt = 0;
   const activeAt = () => Math.max(activity ? activity.lastActivityAt : 0, remoteAt);
-  // The kernel is also the identity functions' deps (store, now, newId, warn, and the cookie).
+  // Also the identity functions' deps.
   const k: KernelInternals & IdentityDeps = {
     config,
     otherKeys,
@@ -158,7 +158,6 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
       k.tabs?.close();
       k.subscribers.clear();
     },
-    // Set below, once `boot` can run.
     booted: undefined!,
   };
 

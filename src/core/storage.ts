@@ -61,7 +61,6 @@ export function createIdbStore({
   // round trip keeps a hung IndexedDB from stalling the widget's boot.
   const within = <T>(start: (ok: (v: T) => void, ko: (e: unknown) => void) => void) => {
     let timer: ReturnType<typeof setTimeout>;
-    // The executor's own throw rejects the promise too; the timer goes either way.
     return new Promise<T>((ok, ko) => {
       timer = setTimeout(ko, timeoutMs, 'timed out');
       start(ok, ko);
@@ -148,8 +147,7 @@ export interface ConsentStore extends KeyValueStore {
  * or written to the backing store (not even deletes, which would create an IndexedDB database).
  */
 export function createConsentStore(backing: KeyValueStore, persisting: boolean): ConsentStore {
-  // Deletes are remembered as undefined so persist() can apply them, e.g. a logout before
-  // consent (reading a key deleted or never set gives undefined either way).
+  // Deletes are kept as undefined so persist() can apply them, e.g. a logout before consent.
   const memory = new Map<string, unknown>();
   return {
     get persisting() {
