@@ -8,6 +8,17 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** A rule, named after its language, that fires on the `go` trigger for that language. */
+const languageRule = (lang: string) => ({
+  id: lang,
+  text: lang,
+  frequency: 'visitor',
+  conditions: [
+    { type: 'event', name: 'go' },
+    { type: 'language', in: [lang] },
+  ],
+});
+
 describe('auto messages', () => {
   it('fires a rule from the welcome frame, tells the server, and emits auto_message', async () => {
     vi.useFakeTimers();
@@ -93,16 +104,7 @@ describe('auto messages', () => {
 
   it("matches a language condition against the browser's language", async () => {
     vi.spyOn(navigator, 'language', 'get').mockReturnValue('fr-CA');
-    const rule = (id: string, lang: string) => ({
-      id,
-      text: id,
-      frequency: 'visitor',
-      conditions: [
-        { type: 'event', name: 'go' },
-        { type: 'language', in: [lang] },
-      ],
-    });
-    const { widget } = make({ rules: [rule('de', 'de'), rule('fr', 'fr')] });
+    const { widget } = make({ rules: [languageRule('de'), languageRule('fr')] });
     await widget.run('trigger', 'go');
     expect(widget.state.autoMessage?.text).toBe('fr');
   });
