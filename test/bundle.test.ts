@@ -136,7 +136,7 @@ describe('dist/widget.js (the script-tag core)', () => {
     expect(() => new Script(read('widget.js'), { filename: 'widget.js' })).not.toThrow();
   });
 
-  it("uses nanoid's browser build, not Node's crypto", () => {
+  it("uses the browser's crypto, not Node's", () => {
     expect(read('widget.js')).not.toMatch(/node:|randomFillSync|require\(/);
   });
 });
@@ -159,7 +159,7 @@ describe('the npm package', () => {
     };
     visit('npm/ui.js');
     const bare = new Set([...seen.values()].flatMap((code) => importsOf(code)));
-    // Preact from the app (the file layer's client ids come from the kernel's nanoid: k.newId).
+    // Preact from the app (the file layer's client ids come from the kernel's k.newId).
     expect([...bare].filter((m) => !m.startsWith('.')).sort()).toEqual([
       'preact',
       'preact/hooks',

@@ -2,7 +2,6 @@
 export interface ActivityTracker {
   /** ms timestamp of the last real interaction on a visible page, 0 if none */
   readonly lastActivityAt: number;
-  readonly visible: boolean;
   stop(): void;
 }
 
@@ -60,9 +59,6 @@ export function createActivityTracker(options: {
   return {
     get lastActivityAt() {
       return last;
-    },
-    get visible() {
-      return visible;
     },
     stop() {
       for (const [t, type, fn] of listeners) t.removeEventListener(type, fn, opts);

@@ -48,7 +48,7 @@ export function createAutoMessages(
         visitStartedAt: k.identity?.visitStartedAt || k.pageStartedAt,
         visits: k.identity?.visits || 1,
         device: k.device,
-        language: k.language,
+        language: k.win?.navigator.language || k.config.lang,
         chatting: conversation.hasConversation() || k.state.blocked,
       };
     },

@@ -21,8 +21,9 @@ export function createHeartbeat(options: {
   lastActivityAt: () => number;
   send: (frame: HeartbeatFrame, final: boolean) => void;
   now: () => number;
-  setTimeout: typeof setTimeout;
-  clearTimeout: typeof clearTimeout;
+  /** Default: the global ones, looked up at each call (so fake timers installed later apply). */
+  setTimeout?: typeof setTimeout;
+  clearTimeout?: typeof clearTimeout;
 }): Heartbeat {
   // Destructured so the timer functions are not called with `options` as `this`, which a
   // browser's window.setTimeout refuses ("Illegal invocation").
@@ -36,10 +37,10 @@ export function createHeartbeat(options: {
   const emit = (activeAt: number, hidden?: boolean) => {
     sentActive = activeAt;
     sentAt = now();
-    send(hidden ? { t: 'hb', activeAt, hidden } : { t: 'hb', activeAt }, !!hidden);
+    send({ t: 'hb', activeAt, ...(hidden && { hidden }) }, !!hidden);
   };
   const cancel = () => {
-    if (timer !== undefined) clear(timer);
+    if (timer !== undefined) (clear || clearTimeout)(timer);
     timer = undefined;
   };
   const fire = () => {
@@ -51,7 +52,7 @@ export function createHeartbeat(options: {
     poke() {
       if (state < 2) {
         state = 0;
-        timer ??= set(fire, Math.max(0, sentAt + intervalMs - now()));
+        timer ??= (set || setTimeout)(fire, Math.max(0, sentAt + intervalMs - now()));
       }
     },
     hide() {

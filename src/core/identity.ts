@@ -1,3 +1,4 @@
+import { isNum } from '../protocol';
 import type { Warn } from './log';
 import type { KeyValueStore } from './storage';
 
@@ -28,7 +29,6 @@ export interface IdentityDeps {
 const KEY = 'identity';
 
 const isVid = (v: unknown): v is string => typeof v == 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(v);
-const isTime = (v: unknown): v is number => typeof v == 'number' && isFinite(v);
 
 /**
  * `f()`, or undefined when it throws. Cookies throw in sandboxed iframes, the adapter may be
@@ -50,9 +50,9 @@ function parse(raw: unknown): Identity | undefined {
     isVid(vid) &&
     Number.isInteger(visits) &&
     (visits as number) >= 1 &&
-    isTime(firstSeenAt) &&
-    isTime(visitStartedAt) &&
-    isTime(lastSeenAt) &&
+    isNum(firstSeenAt) &&
+    isNum(visitStartedAt) &&
+    isNum(lastSeenAt) &&
     (token === undefined || (typeof token == 'string' && token.length < 2048))
   )
     return { vid, token, visits: visits as number, firstSeenAt, visitStartedAt, lastSeenAt };

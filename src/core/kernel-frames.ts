@@ -46,7 +46,7 @@ export function createFrameRouter(
       try {
         if (t == 'welcome') {
           if (!str(f.vid) || (f.token !== undefined && !str(f.token)))
-            return bad('welcome needs a vid and an optional token (strings)');
+            return bad('welcome: invalid vid or token');
           k.welcomed = true;
           const id = k.identity;
           const vid = f.vid as string;

@@ -47,12 +47,11 @@ export interface Kernel {
   readonly otherKeys: Readonly<Record<string, unknown>>;
   readonly warn: Warn;
   readonly now: () => number;
-  /** Makes an id (nanoid): the chat layer's client ids share the kernel's copy. */
+  /** Makes an id (core/id.ts): the chat layer's client ids share the kernel's copy. */
   readonly newId: () => string;
   readonly win?: Window;
   readonly doc?: Document;
   readonly device: Device;
-  readonly language: string;
   readonly emitter: Emitter<WidgetEvents>;
   /** The current state snapshot; `set` replaces it. */
   readonly state: WidgetState;

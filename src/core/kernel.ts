@@ -1,4 +1,3 @@
-import { nanoid } from 'nanoid';
 import { PROTOCOL_VERSION, isRecord, type ClientFrame } from '../protocol';
 import type { ConnectionStatus, TransportListener } from '../transport/types';
 import type { WidgetEvents } from './commands';
@@ -15,11 +14,11 @@ import {
   touchIdentity,
   type IdentityDeps,
 } from './identity';
+import { newId } from './id';
 import { createWarn } from './log';
 import { pageInfo } from './pageviews';
 import { createActivityTracker, type ActivityTracker } from './activity';
 import { createHeartbeat, type Heartbeat } from './heartbeat';
-import { timers } from './timers';
 import { createTabChannel, shareTransport } from './tabs';
 import { offline } from '../transport/offline';
 import { kernelState, type WidgetState } from './state';
@@ -61,20 +60,8 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
   /** The newest activity other tabs of this visitor reported (this tab leads their connection). */
   let remoteAt = 0;
   const activeAt = () => Math.max(activity ? activity.lastActivityAt : 0, remoteAt);
-  const deps: IdentityDeps = {
-    get store() {
-      return k.store;
-    },
-    now,
-    newId: nanoid,
-    warn,
-    // Consent mode writes no cookie either until consent is given.
-    get cookie() {
-      return k.store.persisting ? vidCookie : undefined;
-    },
-  };
-  const load = () => loadIdentity(deps);
-  const k: KernelInternals = {
+  // Also the identity functions' deps.
+  const k: KernelInternals & IdentityDeps = {
     config,
     otherKeys,
     deriveState: (fn) => void (derive = fn),
@@ -91,11 +78,10 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
     },
     warn,
     now,
-    newId: nanoid,
+    newId,
     win,
     doc,
     device: nav ? detectDevice(nav.userAgent, nav.maxTouchPoints) : 'desktop',
-    language: nav?.language || config.lang,
     emitter: createEmitter<WidgetEvents>(warn),
     state: kernelState(config, nav?.language) as WidgetState,
     subscribers: new Set(),
@@ -111,6 +97,10 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
       }
     },
     store: createConsentStore(backing, !config.consentModeEnabled),
+    // Consent mode writes no cookie either until consent is given.
+    get cookie() {
+      return k.store.persisting ? vidCookie : undefined;
+    },
     save: (key, value) => void k.store.set(key, value),
     visitor: blankVisitor(),
     updateVisitor(patch, state = {}) {
@@ -158,9 +148,8 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
     },
     resetIdentity() {
       k.visitor = blankVisitor();
-      return (k.identity = newIdentity(deps));
+      return (k.identity = newIdentity(k));
     },
-    booted: Promise.resolve(),
     destroy() {
       k.destroyed = true;
       activity?.stop();
@@ -169,9 +158,10 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
       k.tabs?.close();
       k.subscribers.clear();
     },
+    booted: undefined!,
   };
 
-  const frames = createFrameRouter(k, (id) => saveIdentity(deps, id), needChat);
+  const frames = createFrameRouter(k, (id) => saveIdentity(k, id), needChat);
   const listener: TransportListener = { frame: frames.frame, status: onStatus };
 
   function onStatus(status: ConnectionStatus) {
@@ -191,11 +181,10 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
         const id = k.identity;
         if (id && now() - lastTouch > 10000) {
           lastTouch = now();
-          k.identity = touchIdentity(deps, id);
+          k.identity = touchIdentity(k, id);
         }
       },
       now,
-      ...timers,
     }));
     activity = createActivityTracker({
       window: w,
@@ -252,6 +241,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
     transport.open(listener);
   }
 
+  const load = () => loadIdentity(k);
   k.booted = boot().catch((e) => warn('failed to start: ' + String(e)));
   return k as Kernel;
 }

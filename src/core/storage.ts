@@ -59,23 +59,13 @@ export function createIdbStore({
 
   // Safari has shipped versions where open() or a transaction never settles; a bound on every
   // round trip keeps a hung IndexedDB from stalling the widget's boot.
-  const within = <T>(start: (ok: (v: T) => void, ko: (e: unknown) => void) => void) =>
-    new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(reject, timeoutMs, 'timed out');
-      const ok = (v: T) => {
-        clearTimeout(timer);
-        resolve(v);
-      };
-      const ko = (e: unknown) => {
-        clearTimeout(timer);
-        reject(e);
-      };
-      try {
-        start(ok, ko);
-      } catch (e) {
-        ko(e);
-      }
-    });
+  const within = <T>(start: (ok: (v: T) => void, ko: (e: unknown) => void) => void) => {
+    let timer: ReturnType<typeof setTimeout>;
+    return new Promise<T>((ok, ko) => {
+      timer = setTimeout(ko, timeoutMs, 'timed out');
+      start(ok, ko);
+    }).finally(() => clearTimeout(timer));
+  };
 
   // Opened on first use, so a consent-mode page creates no database before consent.
   const open = () =>
@@ -152,14 +142,12 @@ export interface ConsentStore extends KeyValueStore {
   readonly persisting: boolean;
 }
 
-const GONE = {};
-
 /**
  * Memory in front of a backing store, for consent mode: until `persist()`, nothing is read from
  * or written to the backing store (not even deletes, which would create an IndexedDB database).
  */
 export function createConsentStore(backing: KeyValueStore, persisting: boolean): ConsentStore {
-  // Deletes are remembered as GONE so persist() can apply them, e.g. a logout before consent.
+  // Deletes are kept as undefined so persist() can apply them, e.g. a logout before consent.
   const memory = new Map<string, unknown>();
   return {
     get persisting() {
@@ -168,23 +156,21 @@ export function createConsentStore(backing: KeyValueStore, persisting: boolean):
     async get(key) {
       // Once persisting, the backing is the truth: other tabs write there too (the outbox
       // merges their entries), so this page's own copy must not hide theirs.
-      if (persisting) return backing.get(key);
-      const v = memory.get(key);
-      return v === GONE ? undefined : v;
+      return persisting ? backing.get(key) : memory.get(key);
     },
     async set(key, value) {
       memory.set(key, value);
       if (persisting) await backing.set(key, value);
     },
     async del(key) {
-      memory.set(key, GONE);
+      memory.set(key, undefined);
       if (persisting) await backing.del(key);
     },
     async persist() {
       if (persisting) return;
       persisting = true;
       await Promise.all(
-        [...memory].map(([k, v]) => (v === GONE ? backing.del(k) : backing.set(k, v))),
+        [...memory].map(([k, v]) => (v === undefined ? backing.del(k) : backing.set(k, v))),
       );
     },
   };

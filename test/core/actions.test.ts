@@ -328,7 +328,7 @@ describe('commands', () => {
     const ready = vi.fn();
     widget.on('ready', ready);
     await widget.ready();
-    expect(widget.state.vid).toMatch(/^[\w-]{21}$/);
+    expect(widget.state.vid).toMatch(/^[\da-f]{32}$/);
     expect(ready).toHaveBeenCalledWith({ vid: widget.state.vid });
   });
 });

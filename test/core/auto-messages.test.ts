@@ -8,6 +8,17 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** A rule, named after its language, that fires on the `go` trigger for that language. */
+const languageRule = (lang: string) => ({
+  id: lang,
+  text: lang,
+  frequency: 'visitor',
+  conditions: [
+    { type: 'event', name: 'go' },
+    { type: 'language', in: [lang] },
+  ],
+});
+
 describe('auto messages', () => {
   it('fires a rule from the welcome frame, tells the server, and emits auto_message', async () => {
     vi.useFakeTimers();
@@ -89,6 +100,13 @@ describe('auto messages', () => {
     expect(widget.state.autoMessage).toBeNull();
     await widget.run('trigger', 'cart');
     expect(widget.state.autoMessage?.text).toBe('Need help with your cart?');
+  });
+
+  it("matches a language condition against the browser's language", async () => {
+    vi.spyOn(navigator, 'language', 'get').mockReturnValue('fr-CA');
+    const { widget } = make({ rules: [languageRule('de'), languageRule('fr')] });
+    await widget.run('trigger', 'go');
+    expect(widget.state.autoMessage?.text).toBe('fr');
   });
 
   it('never fires while a conversation is open', async () => {
