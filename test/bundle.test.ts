@@ -158,6 +158,7 @@ describe('the npm package', () => {
         if (spec.startsWith('.')) visit(join(dirname(file), spec).replace(/\\/g, '/'));
     };
     visit('npm/ui.js');
+    visit('index.js');
     const bare = new Set([...seen.values()].flatMap((code) => importsOf(code)));
     // Preact from the app (the file layer's client ids come from the kernel's k.newId).
     expect([...bare].filter((m) => !m.startsWith('.')).sort()).toEqual([
@@ -171,6 +172,9 @@ describe('the npm package', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.exports['./ui'].import).toBe('./dist/npm/ui.js');
     expect(Object.keys(pkg.dependencies)).toContain('preact');
+    // Nothing a consumer installs goes unused: each dependency is imported by what ships.
+    const used = new Set([...bare].map((m) => m.split('/')[0]));
+    expect(Object.keys(pkg.dependencies).filter((d) => !used.has(d))).toEqual([]);
   });
 
   it('ships the library only: no reference server, no agent page', () => {
