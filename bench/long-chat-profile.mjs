@@ -17,6 +17,8 @@ import { launchChromium } from './chromium.mjs';
 import { DIST } from './dist.mjs';
 import {
   __fixture,
+  LIVE,
+  livePeriod,
   openChat,
   openLatency,
   page,
@@ -28,31 +30,18 @@ import { serveStatic } from './static-server.mjs';
 
 const AB = process.argv[2] == 'ab' ? process.argv[3] : '';
 const N = Number(process.argv[AB ? 4 : 2] || 1000);
-const LIVE = 20;
 
 const metrics = async (cdp) =>
   Object.fromEntries(
     (await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]),
   );
 
-/** 20 messages (or none) 100 ms apart, in the page. */
-const period = (p, send, tag) =>
-  p.evaluate(
-    async ([n, on, label]) => {
-      for (let i = 1; i <= n; i++) {
-        if (on) window.chat.say(`Live message ${label}.${i}`, { name: 'Eva' });
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    [LIVE, send, tag],
-  );
-
 /** Per live message in an open window, against the idle period just before: task and CPU ms. */
 async function perMessage(p, cdp, tag) {
   const a = await metrics(cdp);
-  await period(p, false, 'i' + tag);
+  await livePeriod(p, false, 'i' + tag);
   const b = await metrics(cdp);
-  await period(p, true, 'v' + tag);
+  await livePeriod(p, true, 'v' + tag);
   const c = await metrics(cdp);
   const d = (k) => ((c[k] - b[k] - (b[k] - a[k])) * 1000) / LIVE;
   return { task: d('TaskDuration'), cpu: d('ThreadTime') };
@@ -82,7 +71,7 @@ async function ab() {
         ? Object.entries(builds).reverse()
         : Object.entries(builds)) {
         const { context, p, cdp } = await openChat(browser, site, N, prefix);
-        await period(p, true, 'w');
+        await livePeriod(p, true, 'w');
         for (let k = 0; k < 2; k++) live[name].push(await perMessage(p, cdp, r + '.' + k));
         await context.close();
       }
@@ -114,7 +103,7 @@ async function main() {
   try {
     const { context, p, cdp } = await openChat(browser, site, N);
     // A first batch warms the code paths up (JIT, ICU): the steady state is what is read.
-    await period(p, true, 'w');
+    await livePeriod(p, true, 'w');
 
     // ---- phases ----
     const keys = [
@@ -130,9 +119,9 @@ async function main() {
     const rounds = [];
     for (let r = 0; r < 3; r++) {
       const a = await metrics(cdp);
-      await period(p, false, 'i' + r);
+      await livePeriod(p, false, 'i' + r);
       const b = await metrics(cdp);
-      await period(p, true, 'p' + r);
+      await livePeriod(p, true, 'p' + r);
       const c = await metrics(cdp);
       rounds.push(Object.fromEntries(keys.map((k) => [k, (c[k] - b[k] - (b[k] - a[k])) / LIVE])));
     }
@@ -177,9 +166,9 @@ async function main() {
     const one = async (off, tag) => {
       await p.evaluate((o) => window.__switch(o), off);
       const a = await metrics(cdp);
-      await period(p, false, 'i' + tag);
+      await livePeriod(p, false, 'i' + tag);
       const b = await metrics(cdp);
-      await period(p, true, 'v' + tag);
+      await livePeriod(p, true, 'v' + tag);
       const c = await metrics(cdp);
       await p.evaluate(() => window.__switch(''));
       const d = (k) => ((c[k] - b[k] - (b[k] - a[k])) * 1000) / LIVE;
@@ -270,8 +259,8 @@ async function main() {
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
     await cdp.send('Profiler.start');
-    await period(p, true, 's1');
-    await period(p, true, 's2');
+    await livePeriod(p, true, 's1');
+    await livePeriod(p, true, 's2');
     const { profile } = await cdp.send('Profiler.stop');
     const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
     const self = new Map();

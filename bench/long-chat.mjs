@@ -19,7 +19,7 @@ import { median, round } from './stats.mjs';
 import { serveStatic } from './static-server.mjs';
 
 const SIZES = [1000, 10000];
-const LIVE = 20;
+export const LIVE = 20;
 const ROUNDS = 3;
 const OPENS = 15;
 
@@ -81,6 +81,18 @@ export async function deliver(p, n) {
   }, n);
   await p.waitForFunction((count) => window.received >= count, n, { timeout: 120_000 });
 }
+
+/** `LIVE` agent messages (or, with `send` false, none) 100 ms apart in page `p`, labelled `tag`. */
+export const livePeriod = (p, send, tag) =>
+  p.evaluate(
+    async ([live, on, label]) => {
+      for (let i = 1; i <= live; i++) {
+        if (on) window.chat.say(`Live message ${label}.${i}`, { name: 'Eva' });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    [LIVE, send, tag],
+  );
 
 /**
  * A page of `n` messages with the window open (the build under `prefix`, '' for dist/), settled
@@ -165,16 +177,7 @@ async function longChat(browser, site, n) {
     // when nothing arrives (a blinking caret, frames, other processes on a shared machine), and
     // that baseline, measured in the same page just before, is not the messages' cost. ROUNDS
     // pairs, their median: one pair on a busy machine can be off by several ms either way.
-    const period = (withMessages, k) =>
-      p.evaluate(
-        async ([live, send, pair]) => {
-          for (let i = 1; i <= live; i++) {
-            if (send) window.chat.say(`Live message ${pair}.${i}`, { name: 'Eva' });
-            await new Promise((r) => setTimeout(r, 100));
-          }
-        },
-        [LIVE, withMessages, k],
-      );
+    const period = (withMessages, k) => livePeriod(p, withMessages, k);
     const rounds = [];
     for (let r = 1; r <= ROUNDS; r++) {
       const before = await metrics(cdp);
