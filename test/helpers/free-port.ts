@@ -12,3 +12,20 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Starts a service on a free port, again on another one (5 tries) when `start` fails because
+ * the port was taken between `freePort` and the service's bind: a client socket's ephemeral port
+ * comes from the same range, so on a busy machine another test can get it first.
+ * `start(port)` rejects with the service's output, which names the bind failure.
+ */
+export async function startOnFreePort<T>(start: (port: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await start(port);
+    } catch (e) {
+      if (attempt >= 5 || !/address already in use|EADDRINUSE/i.test(String(e))) throw e;
+    }
+  }
+}

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { freePort } from './free-port';
+import { startOnFreePort } from './free-port';
 
 /** The directory of Debian's Postgres binaries (newest version), or undefined. */
 function binDir(): string | undefined {
@@ -103,7 +103,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     'UTF8',
     '--no-sync',
   ]);
-  const port = await freePort();
+  let port = 0;
   let proc: ChildProcess | undefined;
   let log = '';
   const url = (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`;
@@ -179,7 +179,11 @@ export async function startPostgres(): Promise<TestPostgres> {
     clearTimeout(t);
   }
 
-  await start();
+  await startOnFreePort((p) => {
+    port = p;
+    log = '';
+    return start();
+  });
   let n = 0;
   return {
     port,

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { freePort } from './free-port';
+import { startOnFreePort } from './free-port';
 
 const BIN = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find(
   (p) => spawnSync(p, ['--version']).status === 0,
@@ -49,7 +49,7 @@ const ping = (port: number) =>
 /** Starts redis-server. */
 export async function startRedis(): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'vc-redis-'));
-  const port = await freePort();
+  let port = 0;
   let proc: ChildProcess | undefined;
   let out = '';
   async function start() {
@@ -84,7 +84,10 @@ export async function startRedis(): Promise<TestRedis> {
     p.kill('SIGKILL');
     await exited;
   }
-  await start();
+  await startOnFreePort((p) => {
+    port = p;
+    return start();
+  });
   return {
     url: `redis://127.0.0.1:${port}`,
     async restart(downMs = 0) {
