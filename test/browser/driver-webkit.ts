@@ -9,11 +9,21 @@
  * WebDriver stays in the background (hidden), where clicks never arrive. WebDriver has one
  * current window per session: every command takes the session's lock and switches first.
  *
+ * Every command is bounded: the driver's own bounds first (script and page load, 30 s each),
+ * then the harness's (a session start 20 s, any other command 45 s), which names the command
+ * that got no answer. WebKitWebDriver never answers `POST /session` when the MiniBrowser it
+ * launched cannot open its inspector server, e.g. because another process took the free port
+ * the driver picked for it in the meantime (MiniBrowser only warns "Failed to start remote
+ * inspector server ... Address already in use" and runs on); unbounded, that was a test stalled
+ * until vitest's 90 s timeout. Such a start is retried once with a fresh driver, with a warning.
+ * `WEBKIT_TRACE=<file>` logs every command with its time.
+ *
  * A dialog (alert) left open fails the next command ("unexpected alert open"). Classic
  * WebDriver has no console or error events and no init scripts: the fixture server
  * adds engine-log.ts's recorder to the pages WebKit loads, and every command here drains it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { EngineBrowser, EngineContext } from './engines';
@@ -45,6 +55,21 @@ const KEYS: Record<string, string> = {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** `WEBKIT_TRACE=<file>`: every WebDriver command, its answer and its time, appended there. */
+function trace(line: string) {
+  if (process.env.WEBKIT_TRACE)
+    appendFileSync(process.env.WEBKIT_TRACE, new Date().toISOString() + ' ' + line + '\n');
+}
+
+/** The processes of the machine, as a tree with their states: for the trace, on a hang. */
+function processes() {
+  try {
+    return execSync('ps -e -o pid,ppid,stat,etime,time,args --forest').toString();
+  } catch (e) {
+    return String(e);
+  }
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -75,14 +100,33 @@ async function startXvfb(): Promise<{ display: string; proc: ChildProcess }> {
   return { display, proc };
 }
 
-async function stop(proc: ChildProcess) {
+async function stop(proc: ChildProcess, group = false) {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((ok) => proc.once('exit', ok));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+  // A driver leads its own process group: its MiniBrowser and WebKit processes go with it.
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      if (group && proc.pid) process.kill(-proc.pid, signal);
+      else proc.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
+  kill('SIGTERM');
+  const timer = setTimeout(() => kill('SIGKILL'), 3000);
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * How long one WebDriver command may take before the harness gives up on it. The driver's own
+ * bounds come first (script 30 s, page load 30 s: see `startSession`), so a command that
+ * reaches this one is a driver or browser that stopped answering; the error names it, instead
+ * of a bare vitest timeout at 90 s.
+ */
+const COMMAND_BOUND = 45_000;
+/** Starting a session (WebKitWebDriver launches a MiniBrowser): 1-2 s; 5.4 s seen at load 13. */
+const SESSION_BOUND = 20_000;
 
 /** One WebKitWebDriver process with one session: a small W3C WebDriver client. */
 async function startSession(display: string) {
@@ -90,18 +134,42 @@ async function startSession(display: string) {
   const driver = spawn('/usr/bin/WebKitWebDriver', ['--port=' + port], {
     env: { ...process.env, DISPLAY: display },
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   let stderr = '';
   driver.stderr!.on('data', (d) => (stderr += d));
   const base = `http://127.0.0.1:${port}`;
 
-  async function request(method: string, path: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(base + path, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as { value: unknown };
+  async function request(
+    method: string,
+    path: string,
+    body?: unknown,
+    bound = COMMAND_BOUND,
+  ): Promise<unknown> {
+    const t0 = Date.now();
+    const tag = `${port} ${method} ${path}`;
+    trace(`-> ${tag} ${body === undefined ? '' : JSON.stringify(body).slice(0, 120)}`);
+    let res: Response;
+    let json: { value: unknown };
+    try {
+      res = await fetch(base + path, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(bound),
+      });
+      json = (await res.json()) as { value: unknown };
+    } catch (e) {
+      if ((e as Error).name != 'TimeoutError') throw e;
+      if (process.env.WEBKIT_TRACE)
+        trace(`!! ${tag} no answer after ${Date.now() - t0} ms\n${processes()}`);
+      throw new Error(
+        `WebKit: WebKitWebDriver did not answer ${method} ${path} within ${bound / 1000} s` +
+          (stderr ? `; its stderr: ${stderr.slice(-500)}` : ''),
+        { cause: e },
+      );
+    }
+    trace(`<- ${tag} ${Date.now() - t0} ms ${res.status}`);
     if (!res.ok) {
       const v = json.value as { error?: string; message?: string };
       throw new Error(`WebKitWebDriver ${method} ${path}: ${v.error}: ${v.message}`);
@@ -109,33 +177,47 @@ async function startSession(display: string) {
     return json.value;
   }
 
-  for (let i = 0; ; i++) {
-    try {
-      await request('GET', '/status');
-      break;
-    } catch (e) {
-      if (driver.exitCode !== null || i > 100)
-        throw new Error(`WebKitWebDriver did not start: ${stderr || e}`);
-      await sleep(100);
+  try {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await request('GET', '/status', undefined, 2000);
+        break;
+      } catch (e) {
+        if (driver.exitCode !== null || Date.now() > deadline)
+          throw new Error(`WebKitWebDriver did not start: ${stderr || e}`, { cause: e });
+        await sleep(100);
+      }
     }
-  }
-  const created = (await request('POST', '/session', {
-    capabilities: {
-      alwaysMatch: {
-        'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
+    const created = (await request(
+      'POST',
+      '/session',
+      {
+        capabilities: {
+          alwaysMatch: {
+            'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
+            // The spec's page load bound is 300 s: every command first waits for a pending
+            // navigation, so a load that never ends would stall each one past vitest's 90 s.
+            timeouts: { script: 30_000, pageLoad: 30_000, implicit: 0 },
+          },
+        },
       },
-    },
-  })) as { sessionId: string; capabilities: { browserVersion: string } };
-  const session = `/session/${created.sessionId}`;
-  return {
-    version: 'webkitgtk/' + created.capabilities.browserVersion,
-    command: (method: string, path: string, body?: unknown) =>
-      request(method, session + path, body),
-    async quit() {
-      await request('DELETE', session).catch(() => {});
-      await stop(driver);
-    },
-  };
+      SESSION_BOUND,
+    )) as { sessionId: string; capabilities: { browserVersion: string } };
+    const session = `/session/${created.sessionId}`;
+    return {
+      version: 'webkitgtk/' + created.capabilities.browserVersion,
+      command: (method: string, path: string, body?: unknown) =>
+        request(method, session + path, body),
+      async quit() {
+        await request('DELETE', session, undefined, 10_000).catch(() => {});
+        await stop(driver, true);
+      },
+    };
+  } catch (e) {
+    await stop(driver, true);
+    throw e;
+  }
 }
 
 type Session = Awaited<ReturnType<typeof startSession>>;
@@ -334,7 +416,17 @@ export async function launch(): Promise<EngineBrowser> {
     },
     connected: () => xvfb.proc.exitCode === null && xvfb.proc.signalCode === null,
     async newContext(options = {}) {
-      const session = await startSession(xvfb.display);
+      // A new MiniBrowser that does not answer (its session never starts) is tried once more,
+      // fresh, and said so; any other failure, or a second one, is the test's error.
+      let session: Session | undefined;
+      for (let attempt = 1; !session; attempt++) {
+        try {
+          session = await startSession(xvfb.display);
+        } catch (e) {
+          if (attempt > 1 || !/did not (answer|start)/.test(String(e))) throw e;
+          console.warn(`${e}\n(WebKit: trying once more with a fresh WebKitWebDriver)`);
+        }
+      }
       version = session.version;
       const context = await newContext(session, options.viewport || { width: 1280, height: 720 });
       contexts.add(context);

@@ -55,6 +55,7 @@ describeEngines('the launcher before the UI chunk', (engine) => {
     const uiRequests = () => requests('/ui.js');
     const filesRequests = () => requests('/files.js');
     const conversationRequests = () => requests('/conversation.js');
+    const rulesRequests = () => requests('/rules.js');
     const opened = (page = await browser.newPage({ viewport: { width: 1024, height: 720 } }));
     opened.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
     opened.on('console', (m) => {
@@ -63,7 +64,14 @@ describeEngines('the launcher before the UI chunk', (engine) => {
     });
     await opened.goto(site.url + '/');
     await opened.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
-    return { page: opened, uiRequests, filesRequests, conversationRequests, release };
+    return {
+      page: opened,
+      uiRequests,
+      filesRequests,
+      conversationRequests,
+      rulesRequests,
+      release,
+    };
   }
 
   it('draws the launcher without requesting ui.js until the visitor comes near it', async () => {
@@ -92,6 +100,24 @@ describeEngines('the launcher before the UI chunk', (engine) => {
       ).chat.server.received.some((f) => f.t == 'hello'),
     );
     expect(conversationRequests()).toBe(0);
+  });
+
+  it("fetches the rule engine only once a rule could fire: the site's one rule waits for a trigger", async () => {
+    const { page, rulesRequests, release } = await visit();
+    await page.waitForFunction(() =>
+      (
+        window as unknown as { chat: { server: { received: { t: string }[] } } }
+      ).chat.server.received.some((f) => f.t == 'hello'),
+    );
+    // An absence cannot be polled for: give the welcome (20 ms away) and its rules time to land.
+    // Loading the engine for them at once would have asked for rules.js well within this.
+    await page.waitForTimeout(750);
+    expect(rulesRequests()).toBe(0);
+    await page.evaluate(() => (window as unknown as Host).smartsupp('trigger', 'tour'));
+    await expect.poll(() => rulesRequests()).toBe(1);
+    release();
+    await page.locator('[data-visitor-chat] .pv').waitFor();
+    expect(await page.locator('[data-visitor-chat] .pv .nm').textContent()).toBe('Eva from Sales');
   });
 
   it('works by keyboard before ui.js has loaded: Tab, Enter, then the composer has the focus', async () => {

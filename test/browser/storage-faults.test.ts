@@ -133,8 +133,12 @@ describeEngines('storage faults, with the real script', (engine) => {
           () =>
             new Promise<string[]>((resolve) => {
               const req = indexedDB.open('visitor-chat');
+              // Not there yet: do not create it in the widget's place; ask again.
+              req.onupgradeneeded = () => req.transaction!.abort();
+              req.onerror = () => resolve(['not yet']);
               req.onsuccess = () => {
                 const db = req.result;
+                if (!db.objectStoreNames.contains('kv')) return (db.close(), resolve(['not yet']));
                 const get = db.transaction('kv').objectStore('kv').get('identity');
                 get.onsuccess = () => {
                   db.close();
@@ -193,19 +197,28 @@ describeEngines('storage faults, with the real script', (engine) => {
   it('the object store cleared while the page runs: no warning, the widget goes on', async () => {
     const { p, ours, pageErrors } = await open('none');
     const vid = await expectWorking(p, 'before');
-    await p.evaluate(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const req = indexedDB.open('visitor-chat');
-          req.onsuccess = () => {
-            const db = req.result;
-            const tx = db.transaction('kv', 'readwrite');
-            tx.objectStore('kv').clear();
-            tx.oncomplete = () => (db.close(), resolve());
-            tx.onerror = () => reject(tx.error);
-          };
-        }),
-    );
+    // The page clears the widget's store. On a slow engine the widget may not have opened its
+    // database yet: never create it in the widget's place (that would leave it without its
+    // store), answer "not yet" and try again, so every outcome ends the promise.
+    const clearStore = () =>
+      p.evaluate(
+        () =>
+          new Promise<string>((resolve) => {
+            const req = indexedDB.open('visitor-chat');
+            req.onupgradeneeded = () => req.transaction!.abort();
+            req.onerror = () => resolve('not yet');
+            req.onblocked = () => resolve('blocked');
+            req.onsuccess = () => {
+              const db = req.result;
+              if (!db.objectStoreNames.contains('kv')) return (db.close(), resolve('not yet'));
+              const tx = db.transaction('kv', 'readwrite');
+              tx.objectStore('kv').clear();
+              tx.oncomplete = () => (db.close(), resolve('cleared'));
+              tx.onerror = () => (db.close(), resolve('error: ' + tx.error));
+            };
+          }),
+      );
+    await expect.poll(clearStore, { timeout: 10_000 }).toBe('cleared');
     expect(await expectWorking(p, 'after')).toBe(vid);
     await expectNothingThrown(p, pageErrors);
     expect(ours).toEqual([]);
