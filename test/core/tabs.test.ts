@@ -19,6 +19,9 @@ afterEach(() => closers.splice(0).forEach((c) => c()));
 
 let channel = 0;
 
+/** Waits for what the tab channel tells the other tabs (it can take a while on a busy machine). */
+const eventually = (check: () => void) => vi.waitFor(check, { timeout: 5000 });
+
 /** `n` tabs of one visitor sharing a fresh channel name, each with its own real transport. */
 function tabs(n: number, locks = createFakeLocks()) {
   const name = 'visitor-chat:test-' + ++channel;
@@ -53,9 +56,10 @@ describe('one connection per visitor across tabs', () => {
     await settle();
     b.open();
     c.open();
-    await settle();
+    await eventually(() =>
+      expect([a.status, b.status, c.status]).toEqual(['open', 'open', 'open']),
+    );
     expect([a.inner.opened, b.inner.opened, c.inner.opened]).toEqual([1, 0, 0]);
-    expect([a.status, b.status, c.status]).toEqual(['open', 'open', 'open']);
     a.inner.listener!.frame('{"t":"typing","on":true}');
     await settle();
     for (const t of [a, b, c]) expect(t.frames).toEqual(['{"t":"typing","on":true}']);
@@ -89,7 +93,11 @@ describe('one connection per visitor across tabs', () => {
     a.open();
     b.open();
     c.open();
-    await settle();
+    // The followers send only once they have heard that the leader is connected: on a busy
+    // machine the channel can take longer than a fixed pause to tell them.
+    await eventually(() =>
+      expect([a.status, b.status, c.status]).toEqual(['open', 'open', 'open']),
+    );
     expect(b.shared.send({ t: 'page', url: 'https://s.test/b', title: 'B', referrer: '' })).toBe(
       true,
     );
@@ -124,8 +132,7 @@ describe('one connection per visitor across tabs', () => {
     b.open();
     await settle();
     a.inner.listener!.status('closed');
-    await settle();
-    expect(b.status).toBe('closed');
+    await eventually(() => expect(b.status).toBe('closed'));
     expect(b.shared.send({ t: 'read', at: 1 })).toBe(false);
   });
 
@@ -331,7 +338,7 @@ describe('one channel for the relay and the mirror', () => {
       return { widget, transport };
     });
     await Promise.all(made.map((m) => m.widget.ready()));
-    const leader = await vi.waitFor(() => {
+    const leader = await eventually(() => {
       for (const { widget } of made) expect(widget.state.connection).toBe('open');
       const i = made.findIndex((m) => m.transport.server.received.length);
       expect(made[i].transport.server.received.filter((f) => f.t == 'hello')).toHaveLength(3);
@@ -355,7 +362,7 @@ describe('one channel for the relay and the mirror', () => {
       // Sent by a tab that does not lead: the leader and the third tab hear of it from it.
       const sender = widgets[(leader + 1) % 3];
       const m = await sender.send('in order');
-      await vi.waitFor(() => {
+      await eventually(() => {
         for (const w of widgets)
           expect(w.state.messages.map((x) => [x.cid, x.status])).toEqual([[m.cid, 'sent']]);
       });
@@ -412,7 +419,7 @@ describe('what another script posts to the tab channel', () => {
     });
     closers.push(() => widget.destroy());
     const { vid } = await widget.ready();
-    await vi.waitFor(() => expect(widget.state.connection).toBe('open'));
+    await eventually(() => expect(widget.state.connection).toBe('open'));
     const before = widget.state;
     const sentBefore = transport.server.received.length;
     const other = new BroadcastChannel('visitor-chat:' + vid);
@@ -429,7 +436,7 @@ describe('what another script posts to the tab channel', () => {
       other.postMessage(junk);
     // A message after the junk, so the test knows the junk has been delivered.
     other.postMessage({ t: 'w', open: true });
-    await vi.waitFor(() => expect(widget.state.open).toBe(true));
+    await eventually(() => expect(widget.state.open).toBe(true));
     expect(widget.state).toMatchObject({
       connection: before.connection,
       messages: before.messages,
