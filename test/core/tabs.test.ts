@@ -20,7 +20,7 @@ afterEach(() => closers.splice(0).forEach((c) => c()));
 let channel = 0;
 
 /** Waits for what the tab channel tells the other tabs (it can take a while on a busy machine). */
-const eventually = (check: () => void) => vi.waitFor(check, { timeout: 5000 });
+const eventually = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 5000 });
 
 /** `n` tabs of one visitor sharing a fresh channel name, each with its own real transport. */
 function tabs(n: number, locks = createFakeLocks()) {
