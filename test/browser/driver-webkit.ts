@@ -25,7 +25,7 @@
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/free-port';
 import type { EngineBrowser, EngineContext } from './engines';
 import { MINIBROWSER } from './engines';
 import { createEnginePage, type PageLog, type Viewport } from './engine-page';
@@ -68,14 +68,6 @@ function processes() {
   } catch (e) {
     return String(e);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise((ok) => server.close(ok));
-  return port;
 }
 
 /** Starts Xvfb on the first free display (it reports the number on fd 3). */
