@@ -69,7 +69,10 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
     const two = await visit(b.url, {
       page: { url: 'http://shop.test/cart', title: 'Cart', referrer: '' },
     });
-    await until(async () => (await list(b)).counts.all == 2 && (await list(a)).counts.all == 2);
+    await until(
+      async () => (await list(b)).counts.all == 2 && (await list(a)).counts.all == 2,
+      10_000,
+    );
     const [onA, onB] = [await list(a), await list(b)];
     expect(ids(onB)).toEqual(ids(onA));
     expect(onB.counts).toEqual(onA.counts);

@@ -38,9 +38,9 @@ describe.runIf(withRedis)('the Redis feed log', () => {
     const a = await node();
     const b = await node();
     a.l.append([ev(1), ev(2)]);
-    await until(() => b.heard.length == 1);
+    await until(() => b.heard.length == 1, 10_000);
     b.l.append([ev(3)]);
-    await until(() => a.heard.length == 2 && b.heard.length == 2);
+    await until(() => a.heard.length == 2 && b.heard.length == 2, 10_000);
     const ids = (h: LoggedEvent[][]) => h.map((batch) => batch.map((e) => e.id));
     expect(ids(a.heard)).toEqual(ids(b.heard));
     expect(a.heard[0]!.map((e) => JSON.parse(e.data).n)).toEqual([1, 2]);
@@ -73,7 +73,7 @@ describe.runIf(withRedis)('the Redis feed log', () => {
       while (performance.now() < end);
     });
     a.l.append([ev(-1)]);
-    await until(() => heard.length == 21);
+    await until(() => heard.length == 21, 10_000);
     expect(heard).toEqual(Array.from({ length: 21 }, (_, n) => n - 1));
     // Other work ran after a few of the 20, not after all of them.
     expect(ranBetween).toBeGreaterThan(1);
@@ -86,7 +86,7 @@ describe.runIf(withRedis)('the Redis feed log', () => {
     const start = a.l.lastId();
     a.l.append([ev(10), ev(11)]);
     a.l.append([ev(12)]);
-    await until(() => a.heard.length == 2 && b.heard.length == 2);
+    await until(() => a.heard.length == 2 && b.heard.length == 2, 10_000);
     const all = a.heard.flat();
     expect(((await b.l.since(start)) as LoggedEvent[]).map((e) => e.data)).toEqual(
       all.map((e) => e.data),
@@ -101,12 +101,12 @@ describe.runIf(withRedis)('the Redis feed log', () => {
     const a = await node(50);
     expect(await a.l.since('not-an-id')).toBe('reset');
     a.l.append([ev(20)]);
-    await until(() => a.heard.length == 1);
+    await until(() => a.heard.length == 1, 10_000);
     const old = a.heard[0]![0]!.id;
     await new Promise((r) => setTimeout(r, 100));
     // Appending trims what is older than the retention (50 ms here).
     for (let i = 0; i < 200; i++) a.l.append([ev(21 + i)]);
-    await until(() => a.heard.length == 201);
+    await until(() => a.heard.length == 201, 10_000);
     expect(await a.l.since(old)).toBe('reset');
 
     const b = await node();
