@@ -75,7 +75,7 @@ async function ab() {
         for (let k = 0; k < 2; k++) live[name].push(await perMessage(p, cdp, r + '.' + k));
         await context.close();
       }
-    for (let r = 0; r < Number(process.env.OPENS || 12); r++)
+    for (let r = 0; r < Number(process.env.OPENS ?? 12); r++)
       for (const [name, prefix] of r % 2
         ? Object.entries(builds).reverse()
         : Object.entries(builds))
@@ -91,7 +91,9 @@ async function ab() {
     const l = live[name];
     console.log(
       `  ${name.padEnd(24)} ${l.length ? med(l.map((x) => x.task)).toFixed(2) + ' / ' + med(l.map((x) => x.cpu)).toFixed(2) : '-'}` +
-        `   open ${med(opens[name]).toFixed(1)} / p95 ${p95(opens[name]).toFixed(1)} / ${max(opens[name]).toFixed(1)}` +
+        (opens[name].length
+          ? `   open ${med(opens[name]).toFixed(1)} / p95 ${p95(opens[name]).toFixed(1)} / ${max(opens[name]).toFixed(1)}`
+          : '') +
         `   (CPU each: ${l.map((x) => x.cpu.toFixed(2)).join(' ')})`,
     );
   }
@@ -198,7 +200,7 @@ async function main() {
         'v8',
         'disabled-by-default-devtools.timeline.stack',
       ],
-      () => period(p, true, 't'),
+      () => livePeriod(p, true, 't'),
     );
     const renderer = events.find(
       (e) => e.name == 'thread_name' && e.args?.name == 'CrRendererMain',
