@@ -9,7 +9,7 @@
  *
  * Class names are short on purpose (bytes): vc root, fx fixed corner, in inline (renderTo),
  * l/r side, o open, ln launcher, bd badge, pv preview, win window, hd header, bn banner,
- * lw list wrapper, ls list, sp spacer (rows left out), ld older messages, nw new-messages
+ * lw list wrapper, ls list scroller (its ol the list), sp spacer (rows left out), ld older messages, nw new-messages
  * button, m message (v visitor, a agent, b bot, t trigger, s system), bb bubble, mt meta,
  * qr quick replies, ty typing, cp composer, fm contact form, sr screen-reader only; files (what
  * their placeholders need; the rest is ui/files-styles.ts, in the file chunk): af attach button,
@@ -29,7 +29,8 @@ export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;m
 .hd :focus-visible{outline-color:var(--f)}
 .bn{background:#fef3c7;color:#78350f;font-size:13px;padding:6px 16px;text-align:center;flex:none}
 .lw{flex:1 1 0;min-height:0;position:relative;display:flex;flex-direction:column}
-.ls{flex:1 1 0;min-height:0;overflow-y:auto;overflow-anchor:none;overscroll-behavior:contain;contain:strict;list-style:none;padding:12px 14px 16px;display:flex;flex-direction:column;gap:2px;position:relative}
+.ls{flex:1 1 0;min-height:0;overflow-y:auto;overflow-anchor:none;overscroll-behavior:contain;contain:strict;display:flex;flex-direction:column-reverse}
+.ls>ol{flex:1 0 auto;list-style:none;padding:12px 14px 16px;display:flex;flex-direction:column;gap:2px;position:relative}
 .sp{flex:none}
 .ld{align-self:center;display:flex;align-items:center;min-height:32px;font-size:13px;color:#4b5563;margin:4px 0}
 .ld button{min-height:32px;padding:0 12px;border-radius:16px;color:var(--a);text-decoration:underline}
