@@ -86,6 +86,50 @@ describeEngines('live messages into a long conversation', (engine) => {
     expect(problems.splice(0)).toEqual([]);
   });
 
+  it('lays a short chat out from the top: agent rows left, visitor rows right, days centred, 6 px apart', async () => {
+    const p = (page = await browser.newPage({ viewport: { width: 1024, height: 720 } }));
+    p.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+    await p.goto(site.url + '/?history=3');
+    await p.locator('[data-visitor-chat] .ln').click();
+    await expect.poll(async () => (await view(p)).numbers.at(-1), WAIT).toBe(3);
+    await p.locator('[data-visitor-chat] #vc-in').click();
+    await p.keyboard.type('Hello from the visitor');
+    await p.keyboard.press('Enter');
+    await p.locator('[data-visitor-chat] .ls .m.v').waitFor();
+    await frames(p);
+    const boxes = await p.evaluate(() => {
+      const root = document.querySelector('[data-visitor-chat]')!.shadowRoot!;
+      const box = (el: Element) => {
+        const r = el.getBoundingClientRect();
+        return { top: r.top, bottom: r.bottom, left: r.left, right: r.right };
+      };
+      return {
+        list: box(root.querySelector('.ls')!),
+        days: Array.from(root.querySelectorAll('.ls .dy'), box),
+        agent: Array.from(root.querySelectorAll('.ls .m.a'), box),
+        visitor: Array.from(root.querySelectorAll('.ls .m.v'), box),
+      };
+    });
+    const { list, days, agent, visitor } = boxes;
+    const near = (a: number, b: number, what: string) =>
+      expect(Math.abs(a - b), `${what}: ${a} vs ${b}`).toBeLessThanOrEqual(1);
+    // The list's padding is 12 px 14 px 16 px and a day separator has 12 px above it; the first
+    // row is at the top of the list, not at its bottom.
+    expect(days.length).toBe(1);
+    near(days[0]!.top, list.top + 24, 'day separator at the top');
+    near((days[0]!.left + days[0]!.right) / 2, (list.left + list.right) / 2, 'day centred');
+    expect(agent.length).toBe(3);
+    for (const a of agent) {
+      near(a.left, list.left + 14, 'agent row left');
+      near(a.right - a.left, 0.85 * (list.right - list.left - 28), 'agent row 85% wide');
+    }
+    for (let i = 1; i < agent.length; i++)
+      near(agent[i]!.top - agent[i - 1]!.bottom, 6, 'rows apart');
+    near(visitor[0]!.right, list.right - 14, 'visitor row right');
+    near(visitor[0]!.top - agent[2]!.bottom, 6, 'visitor row below');
+    expect(visitor[0]!.right - visitor[0]!.left).toBeLessThan(0.85 * (list.right - list.left - 28));
+  });
+
   it('stays at the bottom without scrolling, and reading above, keeps the view and counts', async () => {
     const p = (page = await browser.newPage({ viewport: { width: 1024, height: 720 } }));
     p.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
