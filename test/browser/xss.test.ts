@@ -109,6 +109,10 @@ async function readRows(to: number, check: () => string[]) {
     .querySelector('[data-visitor-chat]')!
     .shadowRoot!.querySelector('.ls') as HTMLElement;
   const spacers = () => Array.from(list.querySelectorAll<HTMLElement>('li.sp'));
+  // The list's scroll origin is its bottom (scrollTop 0 there, negative above): `top()` is the
+  // view's top below the top of the content, what `to` and the coordinates here count in.
+  const max = () => list.scrollHeight - list.clientHeight;
+  const top = () => list.scrollTop + max();
   const rendered = () => {
     const view = list.getBoundingClientRect();
     return spacers().every((sp) => {
@@ -118,21 +122,21 @@ async function readRows(to: number, check: () => string[]) {
   };
   // The widget may move the view itself before it hears this scroll (while it follows the
   // bottom, a render puts the view back there): then scroll again, a few times at most.
-  const target = () => Math.min(to, list.scrollHeight - list.clientHeight);
+  const target = () => Math.min(to, max());
   for (let attempt = 0; attempt < 5; attempt++) {
     const before = list.scrollTop;
-    list.scrollTop = to;
+    list.scrollTop = to - max();
     // The widget hears the scroll (it decides whether it follows the bottom) before this returns.
     const heard = { scroll: list.scrollTop == before };
     if (!heard.scroll) list.addEventListener('scroll', () => (heard.scroll = true), { once: true });
     for (let frame = 0; (!heard.scroll || !rendered()) && frame < 300; frame++)
       await new Promise((done) => requestAnimationFrame(done));
-    if (Math.abs(list.scrollTop - target()) < list.clientHeight / 2) break;
+    if (Math.abs(top() - target()) < list.clientHeight / 2) break;
   }
   const lis = Array.from(list.querySelectorAll('li.m[aria-posinset]'));
   // Where the last row read starts and ends, in the list's scroll coordinates.
   const box = lis[lis.length - 1]?.getBoundingClientRect();
-  const origin = list.getBoundingClientRect().top - list.scrollTop;
+  const origin = list.getBoundingClientRect().top - top();
   const [lastTop, lastBottom] = box ? [box.top - origin, box.bottom - origin] : [0, 0];
   return {
     rows: lis.map((li) => [
@@ -149,15 +153,12 @@ async function readRows(to: number, check: () => string[]) {
     next:
       spacers().pop()!.offsetHeight < 1
         ? list.scrollHeight
-        : lastTop > list.scrollTop + 1
+        : lastTop > top() + 1
           ? lastTop
-          : Math.max(
-              list.scrollTop + 1,
-              Math.min(lastBottom - 1, list.scrollTop + list.clientHeight),
-            ),
+          : Math.max(top() + 1, Math.min(lastBottom - 1, top() + list.clientHeight)),
     // At the bottom (Firefox scrolls in fractions of a pixel and may stop a little short of
     // it; the list's 16 px bottom padding keeps the last row in view then).
-    end: list.scrollHeight - list.scrollTop - list.clientHeight < 8,
+    end: max() - top() < 8,
     problems: check(),
   };
 }
