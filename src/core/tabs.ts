@@ -150,10 +150,13 @@ export function shareTransport(
   let heard: unknown;
   // A tab may hear the same status twice (its question answered, then the leader's own news).
   const report = (s: ConnectionStatus) => s != status && listener?.status((status = s));
-  /** What the leader's real transport reports to: this tab, then every other one. */
+  /**
+   * What the leader's real transport reports to: this tab, then every other one. Alone, it posts
+   * nothing: a tab that opens later asks (`q`) and is answered with the status.
+   */
   const relay: TransportListener = {
     status(s) {
-      post({ t: 's', s });
+      if (heard) post({ t: 's', s });
       report(s);
     },
     frame(f) {

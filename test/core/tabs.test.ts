@@ -88,6 +88,24 @@ describe('one connection per visitor across tabs', () => {
     ]);
   });
 
+  it('a lone leader posts no status into the channel; a tab that opens later hears it', async () => {
+    const [a, b] = tabs(2);
+    const ear = new BroadcastChannel('visitor-chat:test-' + channel);
+    closers.push(() => ear.close());
+    const heard: unknown[] = [];
+    ear.onmessage = (e) => heard.push(e.data);
+    a.open();
+    await settle();
+    a.inner.listener!.status('open');
+    await settle();
+    expect(a.status).toBe('open');
+    expect(heard.filter((d) => isRecord(d) && d.t == 's')).toEqual([]);
+    b.open();
+    await eventually(() => expect(b.status).toBe('open'));
+    a.inner.listener!.status('closed');
+    await eventually(() => expect(b.status).toBe('closed'));
+  });
+
   it("relays the other tabs' frames through the leader's connection, in order", async () => {
     const [a, b, c] = tabs(3);
     a.open();
