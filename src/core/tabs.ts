@@ -202,20 +202,26 @@ export function shareTransport(
       status = 'connecting';
       const me = ++turn;
       tabs!.open();
-      post({ t: 'q' });
+      const take = () =>
+        new Promise<void>((r) => {
+          if (turn != me) return r();
+          release = r;
+          lead = true;
+          inner.open(relay);
+        });
+      // No lock manager here after all (an opaque origin): this tab connects on its own.
+      const alone = () => turn == me && ((lead = true), inner.open(relay));
+      // Free: this tab leads and asks no one (the first post into a channel costs a page ~1.5
+      // ms). Held: another tab leads; ask it for its status (it learns we are here), and queue.
       locks
-        .request(
-          name,
-          () =>
-            new Promise<void>((r) => {
-              if (turn != me) return r();
-              release = r;
-              lead = true;
-              inner.open(relay);
-            }),
-        )
-        // No lock manager here after all (an opaque origin): this tab connects on its own.
-        .catch(() => turn == me && ((lead = true), inner.open(relay)));
+        .request(name, { ifAvailable: true }, (lock) => {
+          if (lock) return take();
+          if (turn == me) {
+            post({ t: 'q' });
+            locks.request(name, take).catch(alone);
+          }
+        })
+        .catch(alone);
     },
     send(f, final) {
       if (lead) return inner.send(f, final);
