@@ -213,8 +213,9 @@ export function shareTransport(
       const alone = () => turn == me && ((lead = true), inner.open(relay));
       // Free: this tab leads and asks no one (the first post into a channel costs a page ~1.5
       // ms). Held: another tab leads; ask it for its status (it learns we are here), and queue.
+      // No prototype: a polluted Object.prototype.steal or .mode must not reach the lock manager.
       locks
-        .request(name, { ifAvailable: true }, (lock) => {
+        .request(name, { __proto__: null, ifAvailable: true } as LockOptions, (lock) => {
           if (lock) return take();
           if (turn == me) {
             post({ t: 'q' });

@@ -212,6 +212,31 @@ describe('one connection per visitor across tabs', () => {
     expect(shareTransport(inner, 'x', undefined, () => {})).toBe(inner);
   });
 
+  it("asks for the lock with options of its own only (a polluted Object.prototype.steal can't reach the lock manager)", async () => {
+    const seen: unknown[] = [];
+    const locks = createFakeLocks();
+    const request = locks.request.bind(locks);
+    locks.request = ((name: string, a: never, b: never) => {
+      if (typeof a == 'object') seen.push((a as { steal?: unknown }).steal);
+      return request(name, a, b);
+    }) as typeof locks.request;
+    const proto = Object.prototype as { steal?: boolean };
+    proto.steal = true;
+    try {
+      const t = shareTransport(
+        createRecordingTransport(),
+        'visitor-chat:steal-' + ++channel,
+        createTabWindow(locks) as never,
+        () => {},
+      );
+      closers.push(() => t.close());
+      t.open({ status: () => {}, frame: () => {} });
+    } finally {
+      delete proto.steal;
+    }
+    expect(seen).toEqual([undefined]);
+  });
+
   it('connects on its own when the lock manager refuses (an opaque origin)', async () => {
     const inner = createRecordingTransport();
     const win = createTabWindow({
