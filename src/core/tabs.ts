@@ -150,10 +150,13 @@ export function shareTransport(
   let heard: unknown;
   // A tab may hear the same status twice (its question answered, then the leader's own news).
   const report = (s: ConnectionStatus) => s != status && listener?.status((status = s));
-  /** What the leader's real transport reports to: this tab, then every other one. */
+  /**
+   * What the leader's real transport reports to: this tab, then every other one. Alone, it posts
+   * nothing: a tab that opens later asks (`q`) and is answered with the status.
+   */
   const relay: TransportListener = {
     status(s) {
-      post({ t: 's', s });
+      if (heard) post({ t: 's', s });
       report(s);
     },
     frame(f) {
@@ -199,20 +202,27 @@ export function shareTransport(
       status = 'connecting';
       const me = ++turn;
       tabs!.open();
-      post({ t: 'q' });
+      const take = () =>
+        new Promise<void>((r) => {
+          if (turn != me) return r();
+          release = r;
+          lead = true;
+          inner.open(relay);
+        });
+      // No lock manager here after all (an opaque origin): this tab connects on its own.
+      const alone = () => turn == me && ((lead = true), inner.open(relay));
+      // Free: this tab leads and asks no one (the first post into a channel costs a page ~1.5
+      // ms). Held: another tab leads; ask it for its status (it learns we are here), and queue.
+      // No prototype: a polluted Object.prototype.steal or .mode must not reach the lock manager.
       locks
-        .request(
-          name,
-          () =>
-            new Promise<void>((r) => {
-              if (turn != me) return r();
-              release = r;
-              lead = true;
-              inner.open(relay);
-            }),
-        )
-        // No lock manager here after all (an opaque origin): this tab connects on its own.
-        .catch(() => turn == me && ((lead = true), inner.open(relay)));
+        .request(name, { __proto__: null, ifAvailable: true } as LockOptions, (lock) => {
+          if (lock) return take();
+          if (turn == me) {
+            post({ t: 'q' });
+            locks.request(name, take).catch(alone);
+          }
+        })
+        .catch(alone);
     },
     send(f, final) {
       if (lead) return inner.send(f, final);

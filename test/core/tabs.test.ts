@@ -88,6 +88,24 @@ describe('one connection per visitor across tabs', () => {
     ]);
   });
 
+  it('a lone leader posts nothing into the channel (no question, no status); a tab that opens later hears its status', async () => {
+    const [a, b] = tabs(2);
+    const ear = new BroadcastChannel('visitor-chat:test-' + channel);
+    closers.push(() => ear.close());
+    const heard: unknown[] = [];
+    ear.onmessage = (e) => heard.push(e.data);
+    a.open();
+    await settle();
+    a.inner.listener!.status('open');
+    await settle();
+    expect(a.status).toBe('open');
+    expect(heard).toEqual([]);
+    b.open();
+    await eventually(() => expect(b.status).toBe('open'));
+    a.inner.listener!.status('closed');
+    await eventually(() => expect(b.status).toBe('closed'));
+  });
+
   it("relays the other tabs' frames through the leader's connection, in order", async () => {
     const [a, b, c] = tabs(3);
     a.open();
@@ -192,6 +210,31 @@ describe('one connection per visitor across tabs', () => {
     const win = createTabWindow(null);
     expect(shareTransport(inner, 'x', win as unknown as Window, () => {})).toBe(inner);
     expect(shareTransport(inner, 'x', undefined, () => {})).toBe(inner);
+  });
+
+  it("asks for the lock with options of its own only (a polluted Object.prototype.steal can't reach the lock manager)", async () => {
+    const seen: unknown[] = [];
+    const locks = createFakeLocks();
+    const request = locks.request.bind(locks);
+    locks.request = ((name: string, a: never, b: never) => {
+      if (typeof a == 'object') seen.push((a as { steal?: unknown }).steal);
+      return request(name, a, b);
+    }) as typeof locks.request;
+    const proto = Object.prototype as { steal?: boolean };
+    proto.steal = true;
+    try {
+      const t = shareTransport(
+        createRecordingTransport(),
+        'visitor-chat:steal-' + ++channel,
+        createTabWindow(locks) as never,
+        () => {},
+      );
+      closers.push(() => t.close());
+      t.open({ status: () => {}, frame: () => {} });
+    } finally {
+      delete proto.steal;
+    }
+    expect(seen).toEqual([undefined]);
   });
 
   it('connects on its own when the lock manager refuses (an opaque origin)', async () => {

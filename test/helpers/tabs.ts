@@ -17,7 +17,14 @@ export function createFakeLocks() {
   return {
     /** Names requested, in order (to see who asked for what). */
     requests: [] as string[],
-    request<T>(name: string, cb: (lock: { name: string }) => T | Promise<T>): Promise<T> {
+    /** As navigator.locks.request: `(name, cb)` or `(name, { ifAvailable }, cb)`. */
+    request<T>(
+      name: string,
+      a: { ifAvailable?: boolean } | ((lock: { name: string } | null) => T | Promise<T>),
+      b?: (lock: { name: string } | null) => T | Promise<T>,
+    ): Promise<T> {
+      const cb = typeof a == 'function' ? a : b!;
+      const ifAvailable = typeof a == 'object' && !!a.ifAvailable;
       this.requests.push(name);
       return new Promise<T>((resolve, reject) => {
         const run = () => {
@@ -27,8 +34,12 @@ export function createFakeLocks() {
             .then(resolve, reject)
             .finally(() => next(name));
         };
-        if (held.has(name)) waiting.set(name, [...(waiting.get(name) || []), run]);
-        else run();
+        if (!held.has(name)) run();
+        else if (ifAvailable)
+          Promise.resolve()
+            .then(() => cb(null))
+            .then(resolve, reject);
+        else waiting.set(name, [...(waiting.get(name) || []), run]);
       });
     },
   };
