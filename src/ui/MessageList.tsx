@@ -40,18 +40,6 @@ const ROW_GUESS = 64;
  */
 const VIEW_GUESS = 520;
 
-/**
- * How far the view's top is below the top of the scrolled content. The scroller is a
- * column-reverse flex box: its scroll origin is its bottom (scrollTop 0 there, negative above),
- * so a row added below while the view is at the bottom keeps it there with no scroll at all (a
- * scroll costs a frame of its own and a scroll event per live message).
- */
-const topOf = (el: HTMLElement) => el.scrollTop + el.scrollHeight - el.clientHeight;
-
-/** Scrolls the view's top to `top` (content coordinates, as {@link topOf} reads them). */
-const scrollTo = (el: HTMLElement, top: number) =>
-  void (el.scrollTop = top - el.scrollHeight + el.clientHeight);
-
 /** A message's row key: the client id survives the ack that gives a visitor message its id. */
 const keyOf = (m: ChatMessage) => m.cid || m.id;
 
@@ -69,8 +57,7 @@ const keyOf = (m: ChatMessage) => m.cid || m.id;
  * button appears.
  */
 export class MessageList extends Component<MessageListProps> {
-  /** The scroller (`.ls`) around the list (its one child, the rows' offset parent). */
-  private el: HTMLDivElement | null = null;
+  private el: HTMLOListElement | null = null;
   /** Measured row heights by key (the source of truth when rows move: an older page). */
   private heights = new Map<string, number>();
   /** The same heights by index in the messages last rendered. */
@@ -103,7 +90,7 @@ export class MessageList extends Component<MessageListProps> {
   /** Whose quick replies are offered, as last found (the next render reads only what came since). */
   private replies: RepliesScan | undefined;
 
-  private setEl = (el: HTMLDivElement | null) => void (this.el = el);
+  private setEl = (el: HTMLOListElement | null) => void (this.el = el);
   /**
    * The callbacks rows and buttons get: stable, reading the latest props when called, so that a
    * parent's new arrow functions neither re-render the list nor leave a row with a stale one.
@@ -118,7 +105,7 @@ export class MessageList extends Component<MessageListProps> {
   private onScroll = () => {
     const el = this.el;
     if (!el) return;
-    const top = topOf(el);
+    const top = el.scrollTop;
     const view = (this.view = el.clientHeight || VIEW_GUESS);
     const stick = isAtBottom(top, el.clientHeight, el.scrollHeight);
     const y = top - this.base;
@@ -149,7 +136,7 @@ export class MessageList extends Component<MessageListProps> {
     const el = this.el!;
     const bb = row.querySelector('.bb') || row;
     return (
-      bb.getBoundingClientRect().top - el.getBoundingClientRect().top - el.clientTop + topOf(el)
+      bb.getBoundingClientRect().top - el.getBoundingClientRect().top - el.clientTop + el.scrollTop
     );
   }
 
@@ -279,16 +266,15 @@ export class MessageList extends Component<MessageListProps> {
       );
     return (
       <div class="lw">
-        <div
+        <ol
           class="ls"
           ref={this.setEl}
-          role="region"
           aria-label={t.messages}
           tabIndex={0}
           onScroll={this.onScroll}
         >
-          <ol>{items}</ol>
-        </div>
+          {items}
+        </ol>
         {this.unseen > 0 && (
           <button type="button" class="nw" onClick={this.toBottom}>
             {count(t.below, this.unseen, this.props.lang)}
@@ -313,7 +299,7 @@ export class MessageList extends Component<MessageListProps> {
   private settle() {
     const el = this.el;
     if (!el) return;
-    const kids = el.firstElementChild!.children;
+    const kids = el.children;
     // Children: [older button], top spacer, then per row [day separator] and the message.
     let c = this.props.older ? 2 : 1;
     const tops: number[] = [];
@@ -343,16 +329,13 @@ export class MessageList extends Component<MessageListProps> {
     const shift = tops[e0 - s0]! - base - o[e0]!;
     for (let i = s0; i < o.length; i++) o[i] = i <= e0 ? tops[i - s0]! - base : o[i]! + shift;
     this.view = el.clientHeight || VIEW_GUESS;
-    // At the bottom already (the scroll origin: a live message grew the list upwards), nothing
-    // to do; setting it anyway would cost nothing, reading it costs no layout (done above).
-    if (this.stick) {
-      if (el.scrollTop) el.scrollTop = 0;
-    } else if (this.anchor) {
+    if (this.stick) el.scrollTop = el.scrollHeight;
+    else if (this.anchor) {
       const [key, delta, dom] = this.anchor;
       const j = this.keys.indexOf(key) - this.start;
       if (j >= 0 && j < rowEls.length)
-        scrollTo(el, (dom ? this.bubbleTop(rowEls[j]!) : tops[j]!) + delta);
+        el.scrollTop = (dom ? this.bubbleTop(rowEls[j]!) : tops[j]!) + delta;
     }
-    if (!this.stick) this.maybeOlder(topOf(el) - this.base, this.view);
+    if (!this.stick) this.maybeOlder(el.scrollTop - this.base, this.view);
   }
 }

@@ -9,7 +9,7 @@
  *
  * Class names are short on purpose (bytes): vc root, fx fixed corner, in inline (renderTo),
  * l/r side, o open, ln launcher, bd badge, pv preview, win window, hd header, bn banner,
- * lw list wrapper, ls list scroller (its ol the list), sp spacer (rows left out), ld older messages, nw new-messages
+ * lw list wrapper, ls list, sp spacer (rows left out), ld older messages, nw new-messages
  * button, m message (v visitor, a agent, b bot, t trigger, s system), bb bubble, mt meta,
  * qr quick replies, ty typing, cp composer, fm contact form, sr screen-reader only; files (what
  * their placeholders need; the rest is ui/files-styles.ts, in the file chunk): af attach button,
@@ -29,17 +29,14 @@ export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;m
 .hd :focus-visible{outline-color:var(--f)}
 .bn{background:#fef3c7;color:#78350f;font-size:13px;padding:6px 16px;text-align:center;flex:none}
 .lw{flex:1 1 0;min-height:0;position:relative;display:flex;flex-direction:column}
-.ls{flex:1 1 0;min-height:0;overflow-y:auto;overflow-anchor:none;overscroll-behavior:contain;contain:strict;display:flex;flex-direction:column-reverse}
-.ls>ol{flex:1 0 auto;list-style:none;padding:12px 14px 16px;position:relative}
-.sp{display:flow-root}
-.sp~.sp{margin-top:2px}
-.ld{display:flex;width:fit-content;align-items:center;min-height:32px;font-size:13px;color:#4b5563;margin:4px auto 6px}
+.ls{flex:1 1 0;min-height:0;overflow-y:auto;overflow-anchor:none;overscroll-behavior:contain;contain:strict;list-style:none;padding:12px 14px 16px;display:flex;flex-direction:column;gap:2px;position:relative}
+.sp{flex:none}
+.ld{align-self:center;display:flex;align-items:center;min-height:32px;font-size:13px;color:#4b5563;margin:4px 0}
 .ld button{min-height:32px;padding:0 12px;border-radius:16px;color:var(--a);text-decoration:underline}
 .nw{position:absolute;bottom:12px;left:50%;transform:translateX(-50%);min-height:36px;padding:0 16px;border-radius:18px;background:var(--c);color:var(--f);font-size:13px;font-weight:600;box-shadow:0 4px 12px rgba(0,0,0,.2);white-space:nowrap}
-.dy{width:fit-content;font-size:12px;color:#6b7280;margin:12px auto 0;padding-bottom:4px}
+.dy{align-self:center;font-size:12px;color:#6b7280;margin:10px 0 4px}
 .m{display:flex;flex-direction:column;align-items:flex-start;max-width:85%;margin-top:4px}
-.ls .m{margin-top:6px}
-.m.v{width:fit-content;margin-inline-start:auto;align-items:flex-end}
+.m.v{align-self:flex-end;align-items:flex-end}
 .tg{font-size:10px;font-weight:700;letter-spacing:.04em;text-transform:uppercase;background:#e5e7eb;color:#374151;border-radius:4px;padding:1px 5px;margin-inline-start:6px}
 .bb{padding:8px 12px;border-radius:18px;background:#f1f3f5;white-space:pre-wrap;overflow-wrap:anywhere}
 .bb a{color:inherit;text-decoration:underline}
@@ -47,7 +44,7 @@ export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;m
 .a .bb,.b .bb,.t .bb{border-end-start-radius:6px}
 .b .bb{background:#eef2ff}
 .t .bb{background:#fff;box-shadow:inset 0 0 0 1px #d1d5db}
-.m.s{width:fit-content;margin-inline:auto;align-items:center;max-width:90%;text-align:center;color:#4b5563;font-size:13px;font-style:italic}
+.m.s{align-self:center;align-items:center;max-width:90%;text-align:center;color:#4b5563;font-size:13px;font-style:italic}
 .s .bb{background:none;padding:2px}
 .mt{font-size:11px;color:#6b7280;margin:3px 6px 0;display:flex;align-items:center;gap:4px}
 .fl .mt{color:#b91c1c}

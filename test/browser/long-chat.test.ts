@@ -33,16 +33,11 @@ const holdOlderPages = (page: Page) =>
     w.release = () => held.splice(0).forEach((go) => go());
   });
 
-/**
- * What the message list shows: the numbers of the rendered messages, the view's position (`top`:
- * how far the view's top is below the top of the content; the scroller's own scrollTop counts
- * from its bottom, 0 there and negative above).
- */
+/** What the message list shows: the numbers of the rendered messages, the view's position. */
 const view = (page: Page) =>
   page.evaluate(() => {
     const root = document.querySelector('[data-visitor-chat]')!.shadowRoot!;
     const list = root.querySelector('.ls') as HTMLElement;
-    const below = -list.scrollTop;
     const rows = Array.from(list.querySelectorAll<HTMLElement>('li.m:not(.ty)'));
     const box = list.getBoundingClientRect();
     const number = (r: HTMLElement) =>
@@ -52,9 +47,8 @@ const view = (page: Page) =>
     const first = rows.find((r) => r.getBoundingClientRect().bottom > box.top + 1);
     return {
       numbers,
-      top: list.scrollHeight - list.clientHeight - below,
-      scrollTop: list.scrollTop,
-      atBottom: below < 2,
+      top: list.scrollTop,
+      atBottom: list.scrollHeight - list.scrollTop - list.clientHeight < 2,
       anchor: first ? number(first) : 0,
       anchorY: first ? first.getBoundingClientRect().top : 0,
       older: !!root.querySelector('.ld'),
@@ -62,16 +56,13 @@ const view = (page: Page) =>
     };
   });
 
-/**
- * Scrolls the message list's view top to `y` below the top of the content (the scroll event then
- * does what a wheel would).
- */
+/** Scrolls the message list to `y` (the scroll event then does what a wheel would). */
 const scrollTo = (page: Page, y: number | 'bottom') =>
   page.evaluate((to) => {
     const list = document
       .querySelector('[data-visitor-chat]')!
       .shadowRoot!.querySelector('.ls') as HTMLElement;
-    list.scrollTop = to == 'bottom' ? 0 : to - list.scrollHeight + list.clientHeight;
+    list.scrollTop = to == 'bottom' ? list.scrollHeight : to;
     // Two frames: the scroll event renders the rows now in view.
     return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   }, y);

@@ -109,10 +109,6 @@ async function readRows(to: number, check: () => string[]) {
     .querySelector('[data-visitor-chat]')!
     .shadowRoot!.querySelector('.ls') as HTMLElement;
   const spacers = () => Array.from(list.querySelectorAll<HTMLElement>('li.sp'));
-  // The list's scroll origin is its bottom (scrollTop 0 there, negative above): `top()` is the
-  // view's top below the top of the content, what `to` and the coordinates here count in.
-  const max = () => list.scrollHeight - list.clientHeight;
-  const top = () => list.scrollTop + max();
   const rendered = () => {
     const view = list.getBoundingClientRect();
     return spacers().every((sp) => {
@@ -122,21 +118,21 @@ async function readRows(to: number, check: () => string[]) {
   };
   // The widget may move the view itself before it hears this scroll (while it follows the
   // bottom, a render puts the view back there): then scroll again, a few times at most.
-  const target = () => Math.min(to, max());
+  const target = () => Math.min(to, list.scrollHeight - list.clientHeight);
   for (let attempt = 0; attempt < 5; attempt++) {
     const before = list.scrollTop;
-    list.scrollTop = to - max();
+    list.scrollTop = to;
     // The widget hears the scroll (it decides whether it follows the bottom) before this returns.
     const heard = { scroll: list.scrollTop == before };
     if (!heard.scroll) list.addEventListener('scroll', () => (heard.scroll = true), { once: true });
     for (let frame = 0; (!heard.scroll || !rendered()) && frame < 300; frame++)
       await new Promise((done) => requestAnimationFrame(done));
-    if (Math.abs(top() - target()) < list.clientHeight / 2) break;
+    if (Math.abs(list.scrollTop - target()) < list.clientHeight / 2) break;
   }
   const lis = Array.from(list.querySelectorAll('li.m[aria-posinset]'));
   // Where the last row read starts and ends, in the list's scroll coordinates.
   const box = lis[lis.length - 1]?.getBoundingClientRect();
-  const origin = list.getBoundingClientRect().top - top();
+  const origin = list.getBoundingClientRect().top - list.scrollTop;
   const [lastTop, lastBottom] = box ? [box.top - origin, box.bottom - origin] : [0, 0];
   return {
     rows: lis.map((li) => [
@@ -153,12 +149,15 @@ async function readRows(to: number, check: () => string[]) {
     next:
       spacers().pop()!.offsetHeight < 1
         ? list.scrollHeight
-        : lastTop > top() + 1
+        : lastTop > list.scrollTop + 1
           ? lastTop
-          : Math.max(top() + 1, Math.min(lastBottom - 1, top() + list.clientHeight)),
+          : Math.max(
+              list.scrollTop + 1,
+              Math.min(lastBottom - 1, list.scrollTop + list.clientHeight),
+            ),
     // At the bottom (Firefox scrolls in fractions of a pixel and may stop a little short of
     // it; the list's 16 px bottom padding keeps the last row in view then).
-    end: max() - top() < 8,
+    end: list.scrollHeight - list.scrollTop - list.clientHeight < 8,
     problems: check(),
   };
 }
