@@ -166,14 +166,17 @@ function hostPageTargets(first) {
       missedBy: `${num(ours.scriptDiffMs - 6, 1)} ms`,
       why:
         'most of it is the first use of each browser API the boot needs, whatever code calls it ' +
-        '(`node bench/host-page-profile.mjs apis`, each alone on the trivial page, load average ' +
-        '≈ 3, medians of 6): a script element ≈ 4.3 ms, `import()` ≈ 5.8, a WebSocket ≈ 4.5, ' +
-        'IndexedDB open + read ≈ 4.7, BroadcastChannel ≈ 2.8, Web Locks ≈ 2.5, ' +
-        '`crypto.getRandomValues` ≈ 1.4: ≈ 26 ms, of which loading one script and opening the ' +
-        'socket (≈ 9 ms) cannot go',
+        '(`node bench/host-page-profile.mjs apis`, each alone on the trivial page, medians of 8, ' +
+        'load average 2.5–4, single runs spread widely): a script element ≈ 3.9 ms, `import()` ' +
+        '≈ 1.7 more, a WebSocket ≈ 3.4, IndexedDB open + read ≈ 4.4, Web Locks ≈ 1.2, ' +
+        '`crypto.getRandomValues` ≈ 0.9, `requestIdleCallback` ≈ 0.5 (a BroadcastChannel costs ' +
+        '≈ 0 until its first post, and a tab alone now posts none): ≈ 16 ms, and drawing the ' +
+        'launcher (a shadow root, a constructed stylesheet, an SVG) ≈ 2–3 ms more, so a floor of ' +
+        '≈ 18–19 ms for this boot, of which one script and the socket (≈ 7 ms) cannot go',
       fix:
-        'fewer first uses while nobody chats: the tab channel only once a second tab exists, ' +
-        'IndexedDB only once something must be kept (a localStorage marker costs more, ≈ 7.6 ms); ' +
+        'fewer first uses while nobody chats: IndexedDB only once something must be kept (a ' +
+        'localStorage marker costs more, ≈ 7.6 ms; fewer transactions saved nothing measurable), ' +
+        'no `import()` for the chat layer where Trusted Types and nonce-only CSPs allow it; ' +
         'see `node bench/host-page-profile.mjs` for the rest',
     },
     {
