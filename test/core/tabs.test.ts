@@ -22,6 +22,15 @@ let channel = 0;
 /** Waits for what the tab channel tells the other tabs (it can take a while on a busy machine). */
 const eventually = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 5000 });
 
+/** Every post into this test's tab channel, heard by a listener that never speaks itself. */
+function overhear() {
+  const ear = new BroadcastChannel('visitor-chat:test-' + channel);
+  closers.push(() => ear.close());
+  const heard: unknown[] = [];
+  ear.onmessage = (e) => heard.push(e.data);
+  return heard;
+}
+
 /** `n` tabs of one visitor sharing a fresh channel name, each with its own real transport. */
 function tabs(n: number, locks = createFakeLocks()) {
   const name = 'visitor-chat:test-' + ++channel;
@@ -67,11 +76,7 @@ describe('one connection per visitor across tabs', () => {
 
   it('a lone leader posts no server frame into the channel until another tab speaks', async () => {
     const [a, b] = tabs(2);
-    // A listener that never speaks stands for the channel's other end: it hears every post.
-    const ear = new BroadcastChannel('visitor-chat:test-' + channel);
-    closers.push(() => ear.close());
-    const heard: unknown[] = [];
-    ear.onmessage = (e) => heard.push(e.data);
+    const heard = overhear();
     a.open();
     await settle();
     a.inner.listener!.frame('{"t":"typing","on":true}');
@@ -79,7 +84,8 @@ describe('one connection per visitor across tabs', () => {
     expect(a.frames).toEqual(['{"t":"typing","on":true}']);
     expect(heard.filter((d) => isRecord(d) && d.t == 'f')).toEqual([]);
     b.open();
-    await settle();
+    // The leader has heard the new tab once it answers its question with its status.
+    await eventually(() => expect(heard.some((d) => isRecord(d) && d.t == 's')).toBe(true));
     a.inner.listener!.frame('{"t":"typing","on":false}');
     await settle();
     expect(b.frames).toEqual(['{"t":"typing","on":false}']);
@@ -90,10 +96,7 @@ describe('one connection per visitor across tabs', () => {
 
   it('a lone leader posts nothing into the channel (no question, no status); a tab that opens later hears its status', async () => {
     const [a, b] = tabs(2);
-    const ear = new BroadcastChannel('visitor-chat:test-' + channel);
-    closers.push(() => ear.close());
-    const heard: unknown[] = [];
-    ear.onmessage = (e) => heard.push(e.data);
+    const heard = overhear();
     a.open();
     await settle();
     a.inner.listener!.status('open');
