@@ -167,14 +167,9 @@ async function main() {
     const sums = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
     const one = async (off, tag) => {
       await p.evaluate((o) => window.__switch(o), off);
-      const a = await metrics(cdp);
-      await livePeriod(p, false, 'i' + tag);
-      const b = await metrics(cdp);
-      await livePeriod(p, true, 'v' + tag);
-      const c = await metrics(cdp);
+      const per = await perMessage(p, cdp, tag);
       await p.evaluate(() => window.__switch(''));
-      const d = (k) => ((c[k] - b[k] - (b[k] - a[k])) * 1000) / LIVE;
-      return { task: d('TaskDuration'), cpu: d('ThreadTime') };
+      return per;
     };
     for (let r = 0; r < 3; r++)
       for (const [name, off] of Object.entries(variants)) sums[name].push(await one(off, r + name));
