@@ -11,6 +11,8 @@
 //                             are rules (src/core/auto-loader.ts)
 //                             ui.js carries its own Preact (a script-tag site has no bundler)
 //   files.js                  the file layer, imported by chat.js and ui.js; on ui.js's Preact
+//   form.js                   the contact form, imported by ui.js when it could be needed; on
+//                             ui.js's Preact too
 //   lang/<code>.js            one UI language table each (English is in ui.js), imported by URL
 //                             when the visitor's language is first used (src/chat.ts)
 //   agent.js, server.js       the demo agent page and the reference server: built here for
@@ -131,7 +133,7 @@ const preactShim = () => ({
   resolveId(id) {
     if (/^preact(\/hooks|\/jsx-runtime)?$/.test(id)) return resolvePath('src/ui/preact-shim.ts');
     if (/^preact(\/|$)/.test(id))
-      this.error('files.js may not import ' + id + ': ui.js hands it Preact');
+      this.error("a chunk on ui.js's Preact may not import " + id + ': ui.js hands it Preact');
     return null;
   },
 });
@@ -221,6 +223,13 @@ const configs = [
     input: 'src/files.ts',
     plugins: [preactShim(), resolveTs(), transpile(), minify()],
     output: { file: 'dist/files.js', format: 'es', sourcemap: true },
+  },
+  {
+    // The contact form, imported by URL by ui.js once it could be needed (the window open while
+    // no agent is online, or with `requireLogin`); on ui.js's Preact like the file layer.
+    input: 'src/form.ts',
+    plugins: [preactShim(), resolveTs(), transpile(), minify()],
+    output: { file: 'dist/form.js', format: 'es', sourcemap: true },
   },
   {
     // The UI's language tables, one module each (pt-br.js imports pt.js), for the script tag.

@@ -6,9 +6,10 @@ import { createRetry, type RetryOptions } from '../transport/backoff';
  * rejects: a failed load (404, network, a CORS refusal) is reported through `failed` and tried
  * again with the transports' backoff (and at once when the browser comes back online or the page
  * becomes visible), so a visitor who is online always ends up with the chat. Each call loads
- * anew: callers keep the promise.
+ * anew: callers keep the promise. A caller that shows the load (the contact form) passes
+ * `failing`: called on every failed try, with a function that tries again at once.
  */
-export type ChunkLoader = <T>(name: string) => Promise<T>;
+export type ChunkLoader = <T>(name: string, failing?: (now: () => void) => void) => Promise<T>;
 
 /** Options of {@link createChunkLoader}; the retry schedule's options are the transports'. */
 export interface ChunkLoaderOptions extends RetryOptions {
@@ -29,7 +30,7 @@ export interface ChunkLoaderOptions extends RetryOptions {
  */
 export const createChunkLoader =
   (o: ChunkLoaderOptions): ChunkLoader =>
-  <T>(name: string) =>
+  <T>(name: string, failing?: (now: () => void) => void) =>
     new Promise<T>((resolve) => {
       let tries = 0;
       const url = new URL(name, o.base).href;
@@ -44,6 +45,7 @@ export const createChunkLoader =
           (e) => {
             if (!tries++) o.failed(name, e);
             retry.later();
+            failing?.(retry.now);
           },
         );
       // Own keys only: an option left out must not be read from a polluted Object.prototype.

@@ -4,13 +4,14 @@ import type { Widget } from '../core/widget';
 import { AutoMessagePreview } from './AutoMessagePreview';
 import { ChatWindow } from './ChatWindow';
 import { Composer } from './Composer';
-import { ContactForm, FIELDS } from './ContactForm';
+import { FIELDS } from './fields';
 import { isRtl, strings } from './i18n';
 import { Launcher } from './Launcher';
 import { clean } from './clean';
 import type { Tables } from './tables';
 import { FilesContext } from './MessageFiles';
 import { useFiles, type FilesView } from './use-files';
+import { useForm, type FormLoader } from './use-form';
 import { rootClass, themeVars } from './theme';
 import { useMedia, useWidgetState } from './hooks';
 
@@ -37,13 +38,15 @@ export interface AppProps {
   tables: Tables;
   /** Loads the file layer's components (a chunk of their own); no files without. */
   filesView?: () => Promise<FilesView>;
+  /** Loads the contact form (a chunk of its own); asked for once it could be needed. */
+  formView?: FormLoader;
 }
 
 /**
  * The whole widget: launcher, auto-message preview and chat window, positioned and themed from
  * the config and `theme:color`, in the visitor's language and direction.
  */
-export function App({ widget, root, win, tables, filesView }: AppProps) {
+export function App({ widget, root, win, tables, filesView, formView }: AppProps) {
   // Own keys only, everywhere: a host page's polluted Object.prototype must not set `renderTo`,
   // `color`, a message's `name` or `replies`…
   const s = clean(useWidgetState(widget));
@@ -59,6 +62,7 @@ export function App({ widget, root, win, tables, filesView }: AppProps) {
       );
   }, [s.lang]);
   const [fx, needFiles] = useFiles(widget, root, filesView);
+  const [form, needFormView] = useForm(formView);
   // Unknown `translations` keys are told once the file layer's keys are known too.
   const t = useMemo(
     () => strings(table, s.translations, fx && warn, fx?.view.FILES_EN),
@@ -94,6 +98,12 @@ export function App({ widget, root, win, tables, filesView }: AppProps) {
     (s.needsContactForm || offline) &&
     (fields.length > 0 || cfg.privacyNoticeCheckRequired);
   const showForm = held !== null && needForm;
+  // The form loads once it could be needed, so that it is here when the visitor sends; one who
+  // sends first sees it loading (or failing, with Retry) while the message waits.
+  const formSoon = s.open && needForm;
+  useEffect(() => {
+    if (formSoon) needFormView();
+  }, [formSoon]);
 
   // The held message goes out as soon as the form is no longer needed (submitted, an
   // `identify` call, or an agent came online).
@@ -278,19 +288,35 @@ export function App({ widget, root, win, tables, filesView }: AppProps) {
             }
           >
             {showForm ? (
-              <ContactForm
-                t={t}
-                fields={fields}
-                consent={
-                  (cfg.privacyNoticeEnabled || cfg.privacyNoticeCheckRequired) && {
-                    required: cfg.privacyNoticeCheckRequired,
-                    url: cfg.privacyNoticeUrl,
+              form && typeof form != 'function' ? (
+                <form.ContactForm
+                  t={t}
+                  fields={fields}
+                  consent={
+                    (cfg.privacyNoticeEnabled || cfg.privacyNoticeCheckRequired) && {
+                      required: cfg.privacyNoticeCheckRequired,
+                      url: cfg.privacyNoticeUrl,
+                    }
                   }
-                }
-                offline={offline && !s.needsContactForm}
-                held={held}
-                onSubmit={(f) => widget.submitContactForm(f)}
-              />
+                  offline={offline && !s.needsContactForm}
+                  held={held}
+                  onSubmit={(f) => widget.submitContactForm(f)}
+                />
+              ) : form ? (
+                // The form's chunk failed to load (it goes on trying): the message still waits.
+                <div class="fm">
+                  <p class="er" role="alert">
+                    {t.formFailed}
+                  </p>
+                  <button type="button" class="bt" onClick={form}>
+                    {t.retry}
+                  </button>
+                </div>
+              ) : (
+                <div class="fm">
+                  <p role="status">{t.loading}</p>
+                </div>
+              )
             ) : (
               <Composer
                 draft={s.draft}

@@ -1,10 +1,7 @@
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Profile } from '../protocol';
+import type { Field } from './fields';
 import type { Strings } from './i18n';
-
-/** Identity fields the form can ask for, in display order. */
-export type Field = keyof Profile;
-export const FIELDS: Field[] = ['name', 'email', 'phone'];
 
 /** Same shape the core accepts for `email`. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -28,7 +25,8 @@ export interface ContactFormProps {
 }
 
 /**
- * The contact form shown before chatting (`requireLogin`) or while no agent is online. Errors
+ * The contact form shown before chatting (`requireLogin`) or while no agent is online: a chunk
+ * of its own (dist/form.js on ui.js's Preact; ui/use-form.ts loads it). Errors
  * are inline, tied to their field with `aria-invalid` and `aria-describedby`, and the first
  * invalid field gets focus. Name and email are required; the phone is optional.
  */

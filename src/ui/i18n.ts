@@ -47,6 +47,7 @@ const en = {
   badPhone: 'Please enter a valid phone number.',
   needConsent: 'Please agree to continue.',
   formFailed: 'Something went wrong. Please try again.',
+  loading: 'Loading…',
   newMessage: 'New message',
   earlier: 'Earlier messages',
   loadingOlder: 'Loading earlier messages…',

@@ -6,7 +6,7 @@
  * createWidget({ key, transport, ui: (w) => import('visitor-chat/ui').then((m) => m.mount(w)) });
  */
 import { render } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { Fragment, jsx } from 'preact/jsx-runtime';
 import type { ChunkLoader } from '../core/chunk';
 import type { Widget } from '../core/widget';
@@ -17,6 +17,7 @@ import { attachHost, type Shell } from './shell';
 import { CSS } from './styles';
 import { createTables, type Tables } from './tables';
 import type { FilesView } from './use-files';
+import type { FormLoader } from './use-form';
 import { tableChunk } from '../lang';
 import { warmFormats } from './time';
 
@@ -39,6 +40,8 @@ export interface OwnParts {
   tables: Tables;
   /** The file layer's components (a chunk of their own). */
   filesView: () => Promise<FilesView>;
+  /** The contact form's component (the npm entry's is in its bundle). */
+  formView: FormLoader;
 }
 
 /**
@@ -50,8 +53,9 @@ export interface OwnParts {
  * English come through the shell's chunk loader, and so does the file layer (`files.js`, given
  * this chunk's Preact); without it, from `own` (the npm entry, ui/npm.tsx, gives every part;
  * the script tag, when `chat:open` came before the shell was drawn, gives the shell's stylesheet
- * and `loader`; without either, English only and no files). Returns a function that removes the UI again (the widget itself
- * keeps running).
+ * and `loader`; without either, English only, no files and no contact form). The contact form
+ * (`form.js`) comes the same way as the file layer. Returns a function that removes the UI again
+ * (the widget itself keeps running).
  */
 export function mount(
   widget: Widget,
@@ -100,12 +104,22 @@ export function mount(
     createTables(chunk ? (code) => tableChunk(chunk, code) : () => Promise.resolve({}));
   const stopNotifications = startNotifications(widget, win, langs);
   warmFormats(win, widget.state.lang);
+  // The chunks on this chunk's Preact (files.js, form.js) get it before they render.
+  const parts = { jsx, Fragment, useState, useEffect, useRef, useLayoutEffect };
   const view =
     own?.filesView ||
     (chunk &&
       (() =>
         chunk<typeof import('../files')>('files.js').then((m) => {
-          m.install({ jsx, Fragment, useState, useEffect, useRef });
+          m.install(parts);
+          return m;
+        })));
+  const form: FormLoader | undefined =
+    own?.formView ||
+    (chunk &&
+      ((failing) =>
+        chunk<typeof import('../form')>('form.js', failing).then((m) => {
+          m.install(parts);
           return m;
         })));
 
@@ -120,7 +134,10 @@ export function mount(
         host,
         Object.prototype.hasOwnProperty.call(cfg, 'renderTo') ? cfg.renderTo : undefined,
       );
-    render(<App widget={widget} root={root} win={win} tables={langs} filesView={view} />, root);
+    render(
+      <App widget={widget} root={root} win={win} tables={langs} filesView={view} formView={form} />,
+      root,
+    );
     // The shell's launcher had the focus: the UI's launcher, drawn in its place, takes it.
     if (taken?.focused && !widget.state.open) root.querySelector<HTMLElement>('.ln')?.focus();
   };

@@ -8,6 +8,7 @@
  */
 import { pickLanguage } from '../core/language';
 import type { Widget } from '../core/widget';
+import * as form from './ContactForm';
 import { mount as mountUI } from './index';
 import { importTable } from './lang-imports';
 import { SHELL_CSS } from './shell-styles';
@@ -16,7 +17,7 @@ import { createTables } from './tables';
 /**
  * Renders the widget's UI (see ui/index.tsx) in the visitor's language (`lang: 'auto'`: the first
  * of `navigator.languages` the UI speaks); the file layer's components are a dynamic import, a
- * chunk of their own in the site's bundle. Returns a function that removes the UI again.
+ * chunk of their own in the site's bundle (the contact form is in this one). Returns a function that removes the UI again.
  */
 export function mount(widget: Widget): () => void {
   const nav = typeof navigator == 'object' ? navigator : undefined;
@@ -26,5 +27,8 @@ export function mount(widget: Widget): () => void {
     shellCss: SHELL_CSS,
     tables: createTables(importTable),
     filesView: () => import('./files-view'),
+    // In this bundle (≈ 2 kB minified): at hand the moment it could be needed, with no load of
+    // its own that could fail (the script tag pays for that to keep ui.js within its budget).
+    formView: () => Promise.resolve(form),
   });
 }

@@ -1,5 +1,5 @@
 /**
- * What the file layer's components (dist/files.js) import from `preact`, `preact/hooks` and
+ * What the file layer's and the contact form's components (dist/files.js, dist/form.js) import from `preact`, `preact/hooks` and
  * `preact/jsx-runtime` in the script-tag build: rollup.config.mjs points those three at this
  * module, and ui.js hands over its own Preact through {@link install} before it renders any of
  * them. One Preact on the page: hooks only work with the instance that renders them, and a
@@ -15,6 +15,7 @@ export let Fragment: typeof runtime.Fragment;
 export let useState: typeof hooks.useState;
 export let useEffect: typeof hooks.useEffect;
 export let useRef: typeof hooks.useRef;
+export let useLayoutEffect: typeof hooks.useLayoutEffect;
 
 /** The Preact functions {@link install} takes: ui.js's own. */
 export interface PreactParts {
@@ -23,6 +24,7 @@ export interface PreactParts {
   useState: typeof hooks.useState;
   useEffect: typeof hooks.useEffect;
   useRef: typeof hooks.useRef;
+  useLayoutEffect: typeof hooks.useLayoutEffect;
 }
 
 /** Gives the chunk ui.js's Preact (`jsxs` is Preact's `jsx` under another name). */
@@ -32,4 +34,5 @@ export function install(p: PreactParts): void {
   useState = p.useState;
   useEffect = p.useEffect;
   useRef = p.useRef;
+  useLayoutEffect = p.useLayoutEffect;
 }

@@ -43,6 +43,7 @@ const ar: Table = {
   badPhone: 'يرجى إدخال رقم هاتف صالح.',
   needConsent: 'يرجى الموافقة للمتابعة.',
   formFailed: 'حدث خطأ ما. يرجى المحاولة مرة أخرى.',
+  loading: 'جارٍ التحميل…',
   newMessage: 'رسالة جديدة',
   earlier: 'رسائل سابقة',
   loadingOlder: 'جارٍ تحميل الرسائل السابقة…',

@@ -43,6 +43,7 @@ const cs: Table = {
   badPhone: 'Zadejte platné telefonní číslo.',
   needConsent: 'Pro pokračování je nutný souhlas.',
   formFailed: 'Něco se pokazilo. Zkuste to znovu.',
+  loading: 'Načítání…',
   newMessage: 'Nová zpráva',
   earlier: 'Starší zprávy',
   loadingOlder: 'Načítám starší zprávy…',

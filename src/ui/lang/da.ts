@@ -42,6 +42,7 @@ const da: Table = {
   badPhone: 'Angiv et gyldigt telefonnummer.',
   needConsent: 'Giv samtykke for at fortsætte.',
   formFailed: 'Noget gik galt. Prøv igen.',
+  loading: 'Indlæser…',
   newMessage: 'Ny besked',
   earlier: 'Tidligere beskeder',
   loadingOlder: 'Indlæser tidligere beskeder…',

@@ -42,6 +42,7 @@ const de: Table = {
   badPhone: 'Bitte geben Sie eine gültige Telefonnummer ein.',
   needConsent: 'Bitte stimmen Sie zu, um fortzufahren.',
   formFailed: 'Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.',
+  loading: 'Wird geladen…',
   newMessage: 'Neue Nachricht',
   earlier: 'Frühere Nachrichten',
   loadingOlder: 'Frühere Nachrichten werden geladen…',

@@ -42,6 +42,7 @@ const es: Table = {
   badPhone: 'Introduce un número de teléfono válido.',
   needConsent: 'Acepta para continuar.',
   formFailed: 'Algo salió mal. Inténtalo de nuevo.',
+  loading: 'Cargando…',
   newMessage: 'Mensaje nuevo',
   earlier: 'Mensajes anteriores',
   loadingOlder: 'Cargando mensajes anteriores…',

@@ -42,6 +42,7 @@ const fi: Table = {
   badPhone: 'Anna kelvollinen puhelinnumero.',
   needConsent: 'Hyväksy jatkaaksesi.',
   formFailed: 'Jokin meni vikaan. Yritä uudelleen.',
+  loading: 'Ladataan…',
   newMessage: 'Uusi viesti',
   earlier: 'Aiemmat viestit',
   loadingOlder: 'Ladataan aiempia viestejä…',

@@ -42,6 +42,7 @@ const fr: Table = {
   badPhone: 'Veuillez saisir un numéro de téléphone valide.',
   needConsent: 'Veuillez accepter pour continuer.',
   formFailed: "Une erreur s'est produite. Veuillez réessayer.",
+  loading: 'Chargement…',
   newMessage: 'Nouveau message',
   earlier: 'Messages précédents',
   loadingOlder: 'Chargement des messages précédents…',

@@ -42,6 +42,7 @@ const he: Table = {
   badPhone: 'יש להזין מספר טלפון תקין.',
   needConsent: 'יש לאשר כדי להמשיך.',
   formFailed: 'משהו השתבש. נסו שוב.',
+  loading: 'טוען…',
   newMessage: 'הודעה חדשה',
   earlier: 'הודעות קודמות',
   loadingOlder: 'טוען הודעות קודמות…',

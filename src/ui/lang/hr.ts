@@ -42,6 +42,7 @@ const hr: Table = {
   badPhone: 'Unesite valjan broj telefona.',
   needConsent: 'Za nastavak je potrebna vaša suglasnost.',
   formFailed: 'Nešto je pošlo po zlu. Pokušajte ponovno.',
+  loading: 'Učitavanje…',
   newMessage: 'Nova poruka',
   earlier: 'Ranije poruke',
   loadingOlder: 'Učitavanje ranijih poruka…',

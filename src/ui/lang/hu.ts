@@ -42,6 +42,7 @@ const hu: Table = {
   badPhone: 'Kérjük, érvényes telefonszámot adjon meg.',
   needConsent: 'A folytatáshoz hozzájárulás szükséges.',
   formFailed: 'Hiba történt. Kérjük, próbálja újra.',
+  loading: 'Betöltés…',
   newMessage: 'Új üzenet',
   earlier: 'Korábbi üzenetek',
   loadingOlder: 'Korábbi üzenetek betöltése…',

@@ -42,6 +42,7 @@ const it: Table = {
   badPhone: 'Inserisci un numero di telefono valido.',
   needConsent: 'Acconsenti per continuare.',
   formFailed: 'Qualcosa è andato storto. Riprova.',
+  loading: 'Caricamento…',
   newMessage: 'Nuovo messaggio',
   earlier: 'Messaggi precedenti',
   loadingOlder: 'Caricamento dei messaggi precedenti…',

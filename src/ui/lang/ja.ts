@@ -42,6 +42,7 @@ const ja: Table = {
   badPhone: '有効な電話番号を入力してください。',
   needConsent: '続行するには同意が必要です。',
   formFailed: 'エラーが発生しました。もう一度お試しください。',
+  loading: '読み込み中…',
   newMessage: '新着メッセージ',
   earlier: '以前のメッセージ',
   loadingOlder: '以前のメッセージを読み込んでいます…',

@@ -42,6 +42,7 @@ const ko: Table = {
   badPhone: '올바른 전화번호를 입력해 주세요.',
   needConsent: '계속하려면 동의해 주세요.',
   formFailed: '문제가 발생했습니다. 다시 시도해 주세요.',
+  loading: '불러오는 중…',
   newMessage: '새 메시지',
   earlier: '이전 메시지',
   loadingOlder: '이전 메시지를 불러오는 중…',

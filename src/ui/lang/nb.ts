@@ -42,6 +42,7 @@ const nb: Table = {
   badPhone: 'Skriv inn et gyldig telefonnummer.',
   needConsent: 'Godta for å fortsette.',
   formFailed: 'Noe gikk galt. Prøv igjen.',
+  loading: 'Laster inn…',
   newMessage: 'Ny melding',
   earlier: 'Tidligere meldinger',
   loadingOlder: 'Laster inn tidligere meldinger…',

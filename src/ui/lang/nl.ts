@@ -42,6 +42,7 @@ const nl: Table = {
   badPhone: 'Voer een geldig telefoonnummer in.',
   needConsent: 'Ga akkoord om verder te gaan.',
   formFailed: 'Er ging iets mis. Probeer het opnieuw.',
+  loading: 'Laden…',
   newMessage: 'Nieuw bericht',
   earlier: 'Eerdere berichten',
   loadingOlder: 'Eerdere berichten laden…',

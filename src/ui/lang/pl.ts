@@ -43,6 +43,7 @@ const pl: Table = {
   badPhone: 'Podaj prawidłowy numer telefonu.',
   needConsent: 'Wyraź zgodę, aby kontynuować.',
   formFailed: 'Coś poszło nie tak. Spróbuj ponownie.',
+  loading: 'Ładowanie…',
   newMessage: 'Nowa wiadomość',
   earlier: 'Wcześniejsze wiadomości',
   loadingOlder: 'Wczytywanie wcześniejszych wiadomości…',

@@ -18,6 +18,7 @@ const ptBr: Table = {
   badEmail: 'Digite um e-mail válido.',
   badPhone: 'Digite um número de telefone válido.',
   formFailed: 'Algo deu errado. Tente novamente.',
+  loading: 'Carregando…',
   loadingOlder: 'Carregando mensagens anteriores…',
 };
 export default ptBr;

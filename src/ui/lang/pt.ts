@@ -42,6 +42,7 @@ const pt: Table = {
   badPhone: 'Introduza um número de telefone válido.',
   needConsent: 'Aceite para continuar.',
   formFailed: 'Algo correu mal. Tente novamente.',
+  loading: 'A carregar…',
   newMessage: 'Nova mensagem',
   earlier: 'Mensagens anteriores',
   loadingOlder: 'A carregar mensagens anteriores…',

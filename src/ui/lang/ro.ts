@@ -42,6 +42,7 @@ const ro: Table = {
   badPhone: 'Introdu un număr de telefon valid.',
   needConsent: 'Exprimă-ți acordul pentru a continua.',
   formFailed: 'Ceva nu a mers. Încearcă din nou.',
+  loading: 'Se încarcă…',
   newMessage: 'Mesaj nou',
   earlier: 'Mesaje anterioare',
   loadingOlder: 'Se încarcă mesajele anterioare…',

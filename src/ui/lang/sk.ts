@@ -43,6 +43,7 @@ const sk: Table = {
   badPhone: 'Zadajte platné telefónne číslo.',
   needConsent: 'Na pokračovanie je potrebný súhlas.',
   formFailed: 'Niečo sa pokazilo. Skúste to znova.',
+  loading: 'Načítava sa…',
   newMessage: 'Nová správa',
   earlier: 'Staršie správy',
   loadingOlder: 'Načítavam staršie správy…',

@@ -42,6 +42,7 @@ const sv: Table = {
   badPhone: 'Ange ett giltigt telefonnummer.',
   needConsent: 'Godkänn för att fortsätta.',
   formFailed: 'Något gick fel. Försök igen.',
+  loading: 'Läser in…',
   newMessage: 'Nytt meddelande',
   earlier: 'Tidigare meddelanden',
   loadingOlder: 'Läser in tidigare meddelanden…',

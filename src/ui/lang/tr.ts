@@ -42,6 +42,7 @@ const tr: Table = {
   badPhone: 'Lütfen geçerli bir telefon numarası girin.',
   needConsent: 'Devam etmek için lütfen onay verin.',
   formFailed: 'Bir şeyler ters gitti. Lütfen tekrar deneyin.',
+  loading: 'Yükleniyor…',
   newMessage: 'Yeni mesaj',
   earlier: 'Önceki mesajlar',
   loadingOlder: 'Önceki mesajlar yükleniyor…',

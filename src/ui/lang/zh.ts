@@ -42,6 +42,7 @@ const zh: Table = {
   badPhone: '请输入有效的电话号码。',
   needConsent: '请同意后继续。',
   formFailed: '出了点问题，请重试。',
+  loading: '加载中…',
   newMessage: '新消息',
   earlier: '更早的消息',
   loadingOlder: '正在加载更早的消息…',
