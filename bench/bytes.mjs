@@ -24,6 +24,7 @@ export const FILES = [
   ['http.js', 'HTTP transport (opt-in)'],
   ['ui.js', 'UI, Preact included'],
   ['files.js', 'file layer, with the window'],
+  ['form.js', 'contact form, when it could be needed'],
   ['agent.js', 'agent Visitors page'],
 ];
 

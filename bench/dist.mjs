@@ -18,6 +18,7 @@ const NEEDED = [
   'http.js',
   'ui.js',
   'files.js',
+  'form.js',
   'agent.js',
   'server.js',
 ];

@@ -4,5 +4,5 @@
  * a visitor who only chats. Like the file layer (src/files.ts), it carries no Preact: ui.js hands
  * its own over through {@link install} (see ui/preact-shim.ts).
  */
-export { ContactForm } from './ui/ContactForm';
+export * from './ui/form-view';
 export { install } from './ui/preact-shim';

@@ -105,7 +105,7 @@ describe('dist/widget.js (the script-tag core)', () => {
 
   // The chunks widget.js imports after `load`: only the UI chunk may carry Preact (the file
   // layer's components run on ui.js's, handed over by install(): src/ui/preact-shim.ts).
-  for (const file of ['chat.js', 'conversation.js', 'rules.js', 'http.js', 'files.js']) {
+  for (const file of ['chat.js', 'conversation.js', 'rules.js', 'http.js', 'files.js', 'form.js']) {
     it.runIf(existsSync(join(ROOT, 'dist', file)))(`leaves Preact out of dist/${file} too`, () => {
       const found = preactIn(read(file));
       expect(found, `Preact was bundled into dist/${file}: ` + found.join(', ')).toEqual([]);
@@ -127,10 +127,22 @@ describe('dist/widget.js (the script-tag core)', () => {
     () => {
       expect(importsOf(read('ui.js'))).toEqual([]);
       expect(importsOf(read('files.js'))).toEqual([]);
+      expect(importsOf(read('form.js'))).toEqual([]);
       expect(importsOf(read('conversation.js'))).toEqual([]);
       expect(importsOf(read('rules.js'))).toEqual([]);
     },
   );
+
+  it('leaves the contact form out of dist/ui.js: it is dist/form.js, loaded when it could be needed', () => {
+    // The form's field ids and its stylesheet's rules are the form's own; ui.js keeps what
+    // decides that a form is needed (ui/fields.ts) and its loading and failed states.
+    const ui = read('ui.js');
+    const form = read('form.js');
+    for (const trace of ['vc-f-', '.fd input', '.ck{', '.hq{']) {
+      expect(ui, trace).not.toContain(trace);
+      expect(form, trace).toContain(trace);
+    }
+  });
 
   it('is a classic script: no import or export statement', () => {
     expect(() => new Script(read('widget.js'), { filename: 'widget.js' })).not.toThrow();

@@ -62,7 +62,7 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
       );
   }, [s.lang]);
   const [fx, needFiles] = useFiles(widget, root, filesView);
-  const [form, needFormView] = useForm(formView);
+  const [form, needFormView] = useForm(root, formView);
   // Unknown `translations` keys are told once the file layer's keys are known too.
   const t = useMemo(
     () => strings(table, s.translations, fx && warn, fx?.view.FILES_EN),

@@ -8,7 +8,7 @@
  */
 import { pickLanguage } from '../core/language';
 import type { Widget } from '../core/widget';
-import * as form from './ContactForm';
+import * as form from './form-view';
 import { mount as mountUI } from './index';
 import { importTable } from './lang-imports';
 import { SHELL_CSS } from './shell-styles';

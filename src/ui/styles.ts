@@ -11,7 +11,8 @@
  * l/r side, o open, ln launcher, bd badge, pv preview, win window, hd header, bn banner,
  * lw list wrapper, ls list, sp spacer (rows left out), ld older messages, nw new-messages
  * button, m message (v visitor, a agent, b bot, t trigger, s system), bb bubble, mt meta,
- * qr quick replies, ty typing, cp composer, fm contact form, sr screen-reader only; files (what
+ * qr quick replies, ty typing, cp composer, fm contact form (what its loading and failed states
+ * need; the rest is ui/form-styles.ts, in the form chunk), sr screen-reader only; files (what
  * their placeholders need; the rest is ui/files-styles.ts, in the file chunk): af attach button,
  * fs a message's files, fc file chip.
  */
@@ -67,17 +68,8 @@ export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;m
 .cn{width:100%;font-size:12px;color:#6b7280;text-align:end;padding-inline-end:50px}
 .fm{border-top:1px solid #e5e7eb;padding:14px 16px 16px;display:flex;flex-direction:column;gap:10px;overflow-y:auto;flex:0 1 auto;min-height:0}
 .fm>*{flex:none}
-.fm h3{font-size:16px;font-weight:600}
 .fm p{font-size:13px;color:#4b5563}
-.fm .hq{background:#f3f4f6;border-radius:10px;padding:8px 12px;color:#1f2937;white-space:pre-wrap;overflow-wrap:anywhere;max-height:5.4em;overflow:hidden}
-.fd label{display:block;font-size:13px;font-weight:600;margin-bottom:4px}
-.fd input:not([type=checkbox]){width:100%;height:40px;border:1px solid #6b7280;border-radius:8px;padding:0 12px;background:#fff}
-.fd input[aria-invalid=true]{border-color:#b91c1c;outline-color:#b91c1c}
 .fm .er{color:#b91c1c;font-size:12px;margin-top:4px}
-.ck{display:flex;gap:8px;align-items:flex-start}
-.ck label{font-weight:400;margin:0}
-.ck input{width:20px;height:20px;flex:none;margin-top:1px;accent-color:var(--a)}
-.ck a{color:var(--a);font-size:13px}
 .bt{min-height:44px;border-radius:10px;background:var(--c);color:var(--f);font-weight:600;padding:0 16px}
 .af{width:40px;height:40px;border-radius:50%;flex:none;display:grid;place-items:center;background:#f3f4f6;color:#374151}
 .fs{display:flex;flex-direction:column;align-items:inherit;gap:4px;margin-top:4px}

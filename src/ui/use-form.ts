@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 
-/** The contact form's module (ui/ContactForm.tsx): a chunk of its own (dist/form.js). */
-export type FormView = typeof import('./ContactForm');
+/** The contact form's module (ui/form-view.ts): a chunk of its own (dist/form.js). */
+export type FormView = typeof import('./form-view');
 
 /**
  * Loads the contact form's module. A load that fails says so through `failing` (on every failed
@@ -11,11 +11,15 @@ export type FormView = typeof import('./ContactForm');
 export type FormLoader = (failing: (now: () => void) => void) => Promise<FormView>;
 
 /**
- * The contact form once asked for: `need()` starts loading it, once however often it is called.
+ * The contact form once asked for: `need()` starts loading it (its stylesheet adopted by `root`
+ * once here), once however often it is called.
  * The first value is the module once here, a function that tries again at once while the load
  * is failing, or undefined (not asked yet, or loading). Nothing without `load`.
  */
-export function useForm(load?: FormLoader): [FormView | (() => void) | undefined, () => void] {
+export function useForm(
+  root: ShadowRoot,
+  load?: FormLoader,
+): [FormView | (() => void) | undefined, () => void] {
   const [form, setForm] = useState<FormView | (() => void)>();
   const [need] = useState(() => {
     let asked = false;
@@ -29,7 +33,10 @@ export function useForm(load?: FormLoader): [FormView | (() => void) | undefined
           now();
         }),
       ).then(
-        (m) => setForm(m),
+        (m) => {
+          m.adopt(root);
+          setForm(m);
+        },
         () => {},
       );
     };

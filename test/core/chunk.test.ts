@@ -81,6 +81,34 @@ describe('createChunkLoader', () => {
     expect(loaded).toEqual({ name: 'chat.js' });
   });
 
+  it('tells a caller that shows the load of every failed try, and tries again at once when asked', async () => {
+    const { chunk, urls, failed } = setup(2, { random: () => 0.99 });
+    const failing: Array<() => void> = [];
+    let loaded: unknown;
+    void chunk('form.js', (now) => failing.push(now)).then((m) => (loaded = m));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(failing).toHaveLength(1);
+    expect(urls).toHaveLength(1);
+    // The visitor's Retry: no waiting for the backoff (990 ms here).
+    failing[0]!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(urls).toHaveLength(2);
+    expect(failing).toHaveLength(2);
+    failing[1]!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(urls).toHaveLength(3);
+    expect(loaded).toEqual({ name: 'form.js' });
+    // Pressed again once loaded: nothing more is asked for.
+    failing[1]!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(urls).toHaveLength(3);
+    expect(failing).toHaveLength(2);
+    // The page was told once, as for any chunk.
+    expect(failed).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(urls).toHaveLength(3);
+  });
+
   it('keeps each chunk on its own schedule', async () => {
     const { chunk, failed } = setup(1);
     const done: string[] = [];

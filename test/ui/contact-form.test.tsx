@@ -1,5 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryStore } from '../../src/core/storage';
+import { createWidget } from '../../src/core/widget';
+import { createMemoryTransport } from '../../src/transport/memory';
+import { mount } from '../../src/ui/index';
+import { SHELL_CSS } from '../../src/ui/shell-styles';
+import { createTables } from '../../src/ui/tables';
 import { cleanup, flush, mountUI } from './setup';
 
 afterEach(cleanup);
@@ -162,5 +167,147 @@ describe('the contact form', () => {
     await ui.click('.fm .bt');
     await flush();
     expect(ui.sent()).toEqual(['I want sales']);
+  });
+});
+
+describe('the contact form as a chunk of its own', () => {
+  /**
+   * The UI mounted as the script tag mounts it, with the form's module coming from `formView`:
+   * `release()` lets it arrive, `fail()` makes the load report a failed try (with `retries`
+   * counting the Retry presses). `online: false` starts with no agent online.
+   */
+  async function mountLazy(options: { requireLogin?: boolean; online?: boolean } = {}) {
+    const transport = createMemoryTransport();
+    if (options.online === false) transport.server.setOnline(false);
+    const widget = createWidget({
+      key: 't',
+      ui: false,
+      storage: createMemoryStore(),
+      logger: { warn: vi.fn() },
+      transport,
+      requireLogin: options.requireLogin,
+    });
+    await widget.ready();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let failing!: (now: () => void) => void;
+    const retries = vi.fn();
+    const formView = vi.fn((f: (now: () => void) => void) => {
+      failing = f;
+      return gate.then(() => import('../../src/ui/form-view'));
+    });
+    const unmount = mount(widget, undefined, {
+      shellCss: SHELL_CSS,
+      tables: createTables(() => Promise.resolve({})),
+      formView,
+    });
+    lazy.push(() => {
+      unmount();
+      widget.destroy();
+    });
+    await flush();
+    const root = document.querySelector('[data-visitor-chat]')!.shadowRoot!;
+    const $ = (sel: string) => root.querySelector<HTMLElement>(sel);
+    const send = async (text: string) => {
+      const input = $('#vc-in') as HTMLTextAreaElement;
+      input.value = text;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      await flush();
+      input.dispatchEvent(
+        new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }),
+      );
+      await flush();
+    };
+    const fill = async (sel: string, value: string) => {
+      const el = $(sel) as HTMLInputElement;
+      el.value = value;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      await flush();
+    };
+    const sent = () => transport.server.received.flatMap((f) => (f.t == 'msg' ? [f.text] : []));
+    const fail = async () => {
+      failing(retries);
+      await flush();
+    };
+    return { widget, transport, root, $, formView, release, fail, retries, send, fill, sent };
+  }
+  const lazy: Array<() => void> = [];
+  afterEach(() => lazy.splice(0).forEach((stop) => stop()));
+
+  it('is not asked for while agents are online, and is once the window is open with none', async () => {
+    const ui = await mountLazy();
+    await ui.widget.open();
+    await flush();
+    await ui.send('Hello');
+    expect(ui.sent()).toEqual(['Hello']);
+    expect(ui.formView).not.toHaveBeenCalled();
+    ui.transport.server.setOnline(false);
+    await flush();
+    expect(ui.formView).toHaveBeenCalledTimes(1);
+    // Once however often the window opens.
+    await ui.widget.close();
+    await ui.widget.open();
+    await flush();
+    expect(ui.formView).toHaveBeenCalledTimes(1);
+  });
+
+  it('waits for the window with requireLogin: a closed widget loads no form', async () => {
+    const ui = await mountLazy({ requireLogin: true });
+    expect(ui.formView).not.toHaveBeenCalled();
+    await ui.widget.open();
+    await flush();
+    expect(ui.formView).toHaveBeenCalledTimes(1);
+  });
+
+  it('holds a message sent before the form is here, saying it is loading, then asks and sends it', async () => {
+    const ui = await mountLazy({ online: false });
+    await ui.widget.open();
+    await flush();
+    await ui.send('Where is my order?');
+    expect(ui.sent()).toEqual([]);
+    expect(ui.$('form.cp')).toBeNull();
+    expect(ui.$('.fm [role=status]')?.textContent).toBe('Loading…');
+    expect(ui.$('.fm input')).toBeNull();
+    ui.release();
+    await vi.waitFor(() => expect(ui.$('#vc-f-name')).not.toBeNull());
+    expect(ui.$('.fm [role=status]')).toBeNull();
+    expect(ui.$('.fm .hq')?.textContent).toBe('Your message: Where is my order?');
+    expect(ui.root.activeElement?.id).toBe('vc-f-name');
+    // The form's stylesheet came with it, after the UI's own.
+    expect(ui.root.adoptedStyleSheets).toHaveLength(3);
+    await ui.fill('#vc-f-name', 'Ada Lovelace');
+    await ui.fill('#vc-f-email', 'ada@example.com');
+    (ui.$('.fm .bt') as HTMLButtonElement).click();
+    await flush();
+    expect(ui.widget.state.customer).toBe(true);
+    expect(ui.sent()).toEqual(['Where is my order?']);
+    expect(ui.$('.fm')).toBeNull();
+  });
+
+  it('says so when the form fails to load, with Retry; the held message waits for it', async () => {
+    const ui = await mountLazy({ requireLogin: true });
+    await ui.widget.open();
+    await flush();
+    await ui.send('Hi');
+    await ui.fail();
+    expect(ui.$('.fm [role=alert]')?.textContent).toBe('Something went wrong. Please try again.');
+    expect(ui.$('.fm [role=status]')).toBeNull();
+    (ui.$('.fm button') as HTMLButtonElement).click();
+    await flush();
+    expect(ui.retries).toHaveBeenCalledTimes(1);
+    expect(ui.$('.fm [role=status]')?.textContent).toBe('Loading…');
+    // The loader's own retry fails again, then the module arrives.
+    await ui.fail();
+    expect(ui.$('.fm [role=alert]')).not.toBeNull();
+    ui.release();
+    await vi.waitFor(() => expect(ui.$('#vc-f-name')).not.toBeNull());
+    expect(ui.$('.fm [role=alert]')).toBeNull();
+    expect(ui.$('.fm .hq')?.textContent).toBe('Your message: Hi');
+    expect(ui.sent()).toEqual([]);
+    await ui.fill('#vc-f-name', 'Ada');
+    await ui.fill('#vc-f-email', 'ada@example.com');
+    (ui.$('.fm .bt') as HTMLButtonElement).click();
+    await flush();
+    expect(ui.sent()).toEqual(['Hi']);
   });
 });
