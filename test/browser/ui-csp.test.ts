@@ -15,7 +15,7 @@ describeEngines('the chat UI under a strict Content-Security-Policy', (engine) =
   let site: Served;
 
   beforeAll(async () => {
-    requireBuilt('widget.js', 'chat.js', 'ui.js');
+    requireBuilt('widget.js', 'chat.js', 'ui.js', 'form.js');
     const csp =
       "default-src 'self'; script-src 'self' " + snippetFor({}).hash + "; style-src 'self'";
     site = await serve({
@@ -64,6 +64,16 @@ describeEngines('the chat UI under a strict Content-Security-Policy', (engine) =
     await page.locator('button.af').waitFor();
     expect(await page.locator('#vc-fi').evaluate((el) => getComputedStyle(el).display)).toBe(
       'none',
+    );
+    // The agents go away: the contact form's chunk (form.js) loads with the window open, and
+    // a message asks for it; its stylesheet applies too (the fields are its 40 px).
+    await chat.call(page, 'setOnline', false);
+    await page.locator('.st', { hasText: 'Away' }).waitFor();
+    await page.locator('#vc-in').fill('Anyone there?');
+    await page.keyboard.press('Enter');
+    await page.locator('#vc-f-email').waitFor({ state: 'visible' });
+    expect(await page.locator('#vc-f-email').evaluate((el) => getComputedStyle(el).height)).toBe(
+      '40px',
     );
     await page.locator('.x').click();
     await page.waitForTimeout(100);
