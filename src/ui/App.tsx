@@ -163,8 +163,12 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
     }
     wasOpen.current = s.open;
   }, [s.open]);
+  const formHere = form && typeof form != 'function';
   useLayoutEffect(() => {
     if (hadForm.current && !showForm) input.current?.focus();
+    // The composer had the focus: until the form is here (it focuses its first field), its
+    // place (the loading or failed state) takes it rather than the page.
+    else if (showForm && !formHere) dialog.current?.querySelector<HTMLElement>('.fm')?.focus();
     hadForm.current = showForm;
   }, [showForm]);
 
@@ -288,7 +292,7 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
             }
           >
             {showForm ? (
-              form && typeof form != 'function' ? (
+              formHere ? (
                 <form.ContactForm
                   t={t}
                   fields={fields}
@@ -304,7 +308,7 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
                 />
               ) : form ? (
                 // The form's chunk failed to load (it goes on trying): the message still waits.
-                <div class="fm">
+                <div class="fm" tabIndex={-1}>
                   <p class="er" role="alert">
                     {t.formFailed}
                   </p>
@@ -313,7 +317,7 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
                   </button>
                 </div>
               ) : (
-                <div class="fm">
+                <div class="fm" tabIndex={-1}>
                   <p role="status">{t.loading}</p>
                 </div>
               )

@@ -10,10 +10,10 @@ const focused = (page: EnginePage) =>
 describeEngines('the contact form as a chunk of its own (form.js)', (engine) => {
   let browser: EngineBrowser;
   let site: Served;
-  let page: EnginePage | undefined;
+  let current: EnginePage | undefined;
   /** How the server answers form.js: held until `release()`, or failing (500) while `down`. */
   let gate: Promise<void> = Promise.resolve();
-  let release: () => void = () => {};
+  let release: (() => void) | undefined;
   let down = false;
   const problems: string[] = [];
 
@@ -32,15 +32,15 @@ describeEngines('the contact form as a chunk of its own (form.js)', (engine) => 
   });
 
   afterAll(async () => {
-    release();
+    release?.();
     await browser?.close();
     await site?.close();
   });
 
   afterEach(async () => {
-    release();
+    release?.();
     down = false;
-    await page?.close();
+    await current?.close();
     expect(problems.splice(0)).toEqual([]);
   });
 
@@ -49,7 +49,7 @@ describeEngines('the contact form as a chunk of its own (form.js)', (engine) => 
     gate = new Promise<void>((r) => (release = r));
     const from = site.requests.length;
     const requests = (p: string) => site.requests.slice(from).filter((r) => r.path == p).length;
-    const opened = (page = await browser.newPage({ viewport: { width: 1024, height: 720 } }));
+    const opened = (current = await browser.newPage({ viewport: { width: 1024, height: 720 } }));
     opened.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
     opened.on('console', (m) => {
       if (m.type() == 'error' || m.text().includes('[visitor-chat]'))
@@ -96,7 +96,7 @@ describeEngines('the contact form as a chunk of its own (form.js)', (engine) => 
     );
     expect(await page.locator('#vc-f-name').count()).toBe(0);
     expect(await chat.received(page)).toEqual([]);
-    release();
+    release!();
     await page.locator('#vc-f-name').waitFor({ state: 'visible' });
     expect(await page.locator('[data-visitor-chat] .fm [role=status]').count()).toBe(0);
     expect(await page.locator('[data-visitor-chat] .fm .hq').textContent()).toBe(
@@ -133,7 +133,7 @@ describeEngines('the contact form as a chunk of its own (form.js)', (engine) => 
     await page.locator('[data-visitor-chat] .fm [role=status]').waitFor({ state: 'visible' });
     expect(await page.locator('[data-visitor-chat] .fm [role=alert]').count()).toBe(0);
     await expect.poll(() => formRequests()).toBeGreaterThan(before);
-    release();
+    release!();
     await page.locator('#vc-f-name').waitFor({ state: 'visible' });
     expect(await page.locator('[data-visitor-chat] .fm .hq').textContent()).toBe(
       'Your message: Hello?',

@@ -268,6 +268,8 @@ describe('the contact form as a chunk of its own', () => {
     expect(ui.$('form.cp')).toBeNull();
     expect(ui.$('.fm [role=status]')?.textContent).toBe('Loading…');
     expect(ui.$('.fm input')).toBeNull();
+    // The composer had the focus: its place keeps it (not the page) until the form is here.
+    expect(ui.root.activeElement).toBe(ui.$('.fm'));
     ui.release();
     await vi.waitFor(() => expect(ui.$('#vc-f-name')).not.toBeNull());
     expect(ui.$('.fm [role=status]')).toBeNull();
@@ -292,6 +294,7 @@ describe('the contact form as a chunk of its own', () => {
     await ui.fail();
     expect(ui.$('.fm [role=alert]')?.textContent).toBe('Something went wrong. Please try again.');
     expect(ui.$('.fm [role=status]')).toBeNull();
+    expect(ui.root.activeElement).toBe(ui.$('.fm'));
     (ui.$('.fm button') as HTMLButtonElement).click();
     await flush();
     expect(ui.retries).toHaveBeenCalledTimes(1);
