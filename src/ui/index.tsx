@@ -40,7 +40,7 @@ export interface OwnParts {
   tables: Tables;
   /** The file layer's components (a chunk of their own). */
   filesView: () => Promise<FilesView>;
-  /** The contact form's component (the npm entry's is in its bundle). */
+  /** Loads the contact form's module (the npm entry's is in its own bundle). */
   formView: FormLoader;
 }
 

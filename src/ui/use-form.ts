@@ -12,9 +12,9 @@ export type FormLoader = (failing: (now: () => void) => void) => Promise<FormVie
 
 /**
  * The contact form once asked for: `need()` starts loading it (its stylesheet adopted by `root`
- * once here), once however often it is called.
- * The first value is the module once here, a function that tries again at once while the load
- * is failing, or undefined (not asked yet, or loading). Nothing without `load`.
+ * once here), once however often it is called. The first value is the module once here, a
+ * function that tries again at once while the load is failing, or undefined (not asked yet, or
+ * loading). Nothing without `load`.
  */
 export function useForm(
   root: ShadowRoot,
