@@ -48,13 +48,13 @@ const keyOf = (m: ChatMessage) => m.cid || m.id;
  * delivery state (with Retry when it failed), quick replies and the agent typing indicator.
  * Bot, auto (trigger) and system messages each look different from an agent's.
  *
- * Windowed: only the rows in view plus a screen on each side are in the DOM, between two spacers
- * as high as the rows left out (measured once rendered, estimated before), so a live message
- * costs the same at 10 messages or 10,000 (`npm run bench` measures both). Scrolling near the top
- * asks for older messages; the row at the top of the view stays where it is while they arrive
- * (scroll anchoring, done here: the browser's own is off for the list). A new message scrolls to
- * the bottom only when the visitor was there already (or wrote it); otherwise a "new messages"
- * button appears.
+ * Windowed: only the rows in view plus half a screen on each side are in the DOM, between two
+ * spacers as high as the rows left out (measured once rendered, estimated before), so a live
+ * message costs the same at 10 messages or 10,000 (`npm run bench` measures both). Scrolling
+ * near the top asks for older messages; the row at the top of the view stays where it is while
+ * they arrive (scroll anchoring, done here: the browser's own is off for the list). A new message
+ * scrolls to the bottom only when the visitor was there already (or wrote it); otherwise a "new
+ * messages" button appears.
  */
 export class MessageList extends Component<MessageListProps> {
   private el: HTMLOListElement | null = null;
@@ -64,6 +64,13 @@ export class MessageList extends Component<MessageListProps> {
   private rows: Rows<ChatMessage> | undefined;
   private measured = 0;
   private sum = 0;
+  /**
+   * Height of a row never rendered: the mean of those measured, taken again only once a quarter
+   * more rows have been measured. Each change moves every offset after the first row not yet
+   * measured, so a live message (one row more measured) must not change it every time.
+   */
+  private est = ROW_GUESS;
+  private estAt = 0;
   /** Following the bottom: the visitor is there (or has not scrolled yet). */
   private stick = true;
   /**
@@ -80,7 +87,7 @@ export class MessageList extends Component<MessageListProps> {
   private base = 0;
   /** What the last render drew: its rows, which of them have a day separator, the offsets. */
   private keys: string[] = [];
-  private offsets: Float64Array = new Float64Array(1);
+  private offsets: number[] = [0];
   private start = 0;
   private end = 0;
   private seps: boolean[] = [];
@@ -98,8 +105,6 @@ export class MessageList extends Component<MessageListProps> {
   private askOlder = () => this.props.onOlder();
   private retry = (cid: string) => this.props.onRetry(cid);
   private reply = (m: ChatMessage, value: string) => this.props.onReply(m, value);
-
-  private estimate = () => (this.measured ? this.sum / this.measured : ROW_GUESS);
 
   /** Scroll: where the view is, in model terms; more rows or older messages when needed. */
   private onScroll = () => {
@@ -182,12 +187,20 @@ export class MessageList extends Component<MessageListProps> {
       else if (!this.stick && was >= 0) this.unseen += n - 1 - was;
     }
     this.last = last;
-    const offsets = rowOffsets(rows.heights, this.estimate());
+    let from = rows.kept;
+    if (this.measured > this.estAt * 1.25) {
+      this.est = this.sum / this.measured;
+      this.estAt = this.measured;
+      from = 0;
+    }
+    // Only the rows appended since the last render are added to the offsets it left (settle
+    // keeps them as the DOM has them); anything else adds them all up again.
+    const offsets = rowOffsets(rows.heights, this.est, from ? this.offsets : [], from);
     const total = offsets[n]!;
     let top = bottomTop(total, this.view);
     const a = this.anchor && !this.stick ? keys.indexOf(this.anchor[0]) : -1;
     if (a >= 0) top = offsets[a]! + this.anchor![1];
-    const [start, end] = visibleRows(offsets, top, this.view, this.view);
+    const [start, end] = visibleRows(offsets, top, this.view, this.view / 2);
     this.keys = keys;
     this.offsets = offsets;
     this.start = start;
@@ -321,13 +334,17 @@ export class MessageList extends Component<MessageListProps> {
       this.heights.set(key, h);
       this.rows!.heights[this.start + j] = h;
     }
-    // The offsets as the DOM now has them: measured rows in the window, spacers as drawn.
+    // The offsets as the DOM now has them: measured rows in the window, spacers as drawn. Not
+    // from a list that is not laid out (in a hidden container every top reads 0): the next
+    // render adds to these offsets rather than adding them all up again.
     const o = this.offsets;
     const s0 = this.start;
     const e0 = this.end;
-    const base = (this.base = tops[0]! - o[s0]!);
-    const shift = tops[e0 - s0]! - base - o[e0]!;
-    for (let i = s0; i < o.length; i++) o[i] = i <= e0 ? tops[i - s0]! - base : o[i]! + shift;
+    if (el.clientHeight) {
+      const base = (this.base = tops[0]! - o[s0]!);
+      const shift = tops[e0 - s0]! - base - o[e0]!;
+      for (let i = s0; i < o.length; i++) o[i] = i <= e0 ? tops[i - s0]! - base : o[i]! + shift;
+    }
     this.view = el.clientHeight || VIEW_GUESS;
     if (this.stick) el.scrollTop = el.scrollHeight;
     else if (this.anchor) {

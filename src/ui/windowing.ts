@@ -8,15 +8,18 @@
 export interface Rows<T> {
   items: readonly T[];
   keys: string[];
-  heights: Float64Array;
+  heights: number[];
+  /** How many leading rows were carried over from the previous rows at the same index. */
+  kept: number;
 }
 
 /**
  * `items`' keys and measured heights, carried over from `prev` for every item that is the same
  * object at the same index, looked up in `measured` by key for the others (an older page
  * prepended, a message replaced). Items only appended since `prev` (a live message: the old
- * last item is the same object at the same index) copy the old rows in bulk and look at the new
- * ones alone, so a live message costs the same at 1,000 messages or 10,000.
+ * last item is the same object at the same index) extend `prev`'s own arrays, which the caller
+ * gives up, and only the new items are looked at: a live message costs the same at 1,000
+ * messages or 10,000.
  */
 export function alignRows<T>(
   prev: Rows<T> | undefined,
@@ -25,20 +28,15 @@ export function alignRows<T>(
   measured: ReadonlyMap<string, number>,
 ): Rows<T> {
   const n = items.length;
-  const heights = new Float64Array(n);
   const was = prev?.items;
   const m = was ? was.length : 0;
-  let i = 0;
-  let keys: string[] = [];
   // The old last item at its old index: nothing came in above it (items are distinct objects).
-  if (m && m <= n && items[m - 1] === was![m - 1]) {
-    // A message replaced in place keeps its key (the client id survives the ack) and its
-    // height is the one measured under that key: the old rows stand as they are.
-    keys = prev!.keys.slice();
-    heights.set(prev!.heights);
-    i = m;
-  }
-  for (; i < n; i++) {
+  // A message replaced in place keeps its key (the client id survives the ack) and its height
+  // is the one measured under that key: the old rows stand as they are.
+  const kept = m && m <= n && items[m - 1] === was![m - 1] ? m : 0;
+  const keys = kept ? prev!.keys : [];
+  const heights = kept ? prev!.heights : [];
+  for (let i = kept; i < n; i++) {
     const item = items[i]!;
     if (was && was[i] === item) {
       keys[i] = prev!.keys[i]!;
@@ -46,24 +44,33 @@ export function alignRows<T>(
     } else {
       keys[i] = keyOf(item);
       // Nothing measured yet (the window's first render): no lookup per row of a long chat.
-      if (measured.size) heights[i] = measured.get(keys[i]) ?? 0;
+      heights[i] = (measured.size && measured.get(keys[i]!)) || 0;
     }
   }
-  return { items, keys, heights };
+  return { items, keys, heights, kept };
 }
 
 /**
  * Where each row starts, from the top of the first: `offsets[i]` for row `i` and
  * `offsets[n]` for the total height. A row not measured yet (height 0) counts as `estimate`.
+ * Given `into` (offsets already right for the rows before `from`), only the rows from `from`
+ * on are added up, into it.
  */
-export function rowOffsets(heights: Float64Array, estimate: number): Float64Array {
-  const out = new Float64Array(heights.length + 1);
-  for (let i = 0; i < heights.length; i++) out[i + 1] = out[i]! + (heights[i]! || estimate);
-  return out;
+export function rowOffsets(
+  heights: readonly number[],
+  estimate: number,
+  into: number[] = [0],
+  from = 0,
+): number[] {
+  const n = heights.length;
+  into.length = n + 1;
+  into[0] = 0;
+  for (let i = from; i < n; i++) into[i + 1] = into[i]! + (heights[i]! || estimate);
+  return into;
 }
 
 /** The row under `y` (the last row at or past the end, 0 for an empty list). */
-export function rowAt(offsets: Float64Array, y: number): number {
+export function rowAt(offsets: readonly number[], y: number): number {
   let lo = 0;
   let hi = offsets.length - 2;
   if (hi < 0) return 0;
@@ -81,7 +88,7 @@ export function rowAt(offsets: Float64Array, y: number): number {
  * cost of a render does not grow with the length of the conversation.
  */
 export function visibleRows(
-  offsets: Float64Array,
+  offsets: readonly number[],
   top: number,
   viewport: number,
   margin: number,

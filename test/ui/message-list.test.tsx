@@ -33,13 +33,17 @@ describe('the message list of a long chat', () => {
   it("reads no row's position on a scroll while it follows the bottom, and does away from it", async () => {
     const ui = await longChat(300);
     const ls = ui.$('.ls')!;
+    // A list laid out (happy-dom lays nothing out): a live message renders it at its bottom.
+    Object.defineProperty(ls, 'scrollHeight', { configurable: true, get: () => 5000 });
+    Object.defineProperty(ls, 'clientHeight', { configurable: true, get: () => 400 });
+    ui.server.say('Live one', { name: 'Eva' });
+    await flush();
     const read = vi.spyOn(Element.prototype, 'getBoundingClientRect');
     // At the bottom (the scroll a live message causes): nothing to anchor.
     ls.dispatchEvent(new Event('scroll'));
     expect(read).not.toHaveBeenCalled();
     // Scrolled up: the row at the top of the view is the anchor, read from the DOM.
-    Object.defineProperty(ls, 'scrollHeight', { configurable: true, get: () => 5000 });
-    Object.defineProperty(ls, 'clientHeight', { configurable: true, get: () => 400 });
+    ls.scrollTop = 0;
     ls.dispatchEvent(new Event('scroll'));
     expect(read).toHaveBeenCalled();
   });

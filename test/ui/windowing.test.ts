@@ -66,9 +66,28 @@ describe('windowing maths', () => {
     expect(after.keys[5000]).toBe('m5000');
     expect(after.heights[9999]).toBe(40);
     expect(after.heights[10_000]).toBe(25);
-    // The old rows are copies: a height measured later lands in the new rows only.
-    after.heights[0] = 12;
-    expect(before.heights[0]).toBe(0);
+    // The rows carried over are the old arrays, extended: nothing of the old length is copied.
+    expect(after.kept).toBe(10_000);
+    expect(after.keys).toBe(before.keys);
+    expect(after.heights).toBe(before.heights);
+    // Anything but an append (an older page) starts new arrays; the old rows stay as they were.
+    const older = alignRows(after, [{ id: 'older' }, ...live], (x) => x.id, new Map());
+    expect(older.kept).toBe(0);
+    expect(older.keys.slice(0, 2)).toEqual(['older', 'm0']);
+    expect(after.keys[0]).toBe('m0');
+  });
+
+  it('adds up only the rows from a given one, onto offsets already right before it', () => {
+    const heights = [10, 0, 30, 0, 50];
+    const whole = offsetsOf(heights, 20);
+    expect(whole).toEqual([0, 10, 30, 60, 80, 130]);
+    // The first three rows' offsets as an earlier render left them, then two rows more.
+    const earlier = offsetsOf(heights.slice(0, 3), 20);
+    const grown = offsetsOf(heights, 20, earlier, 3);
+    expect(grown).toBe(earlier);
+    expect(grown).toEqual(whole);
+    // Rows before `from` are not read again: a wrong earlier offset is kept as it is.
+    expect(offsetsOf(heights, 20, [0, 10, 30, 61], 3)).toEqual([0, 10, 30, 61, 81, 131]);
   });
 
   it('finds the row under a position, clamped to the list', () => {
