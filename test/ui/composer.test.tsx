@@ -1,9 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createWidget } from '../../src/core/widget';
-import { createMemoryStore } from '../../src/core/storage';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryTransport } from '../../src/transport/memory';
 import { mount } from '../../src/ui/npm';
-import { cleanup, flush, mountUI } from './setup';
+import { cleanup, flush, mountUI, readyWidget } from './setup';
 
 afterEach(cleanup);
 
@@ -80,14 +78,7 @@ describe('a UI mounted on an open chat', () => {
     // The launcher shell opened the chat; ui.js mounts and the visitor types and presses Enter
     // at once, before the browser paints (a busy page delays the frame by hundreds of ms).
     const transport = createMemoryTransport();
-    const widget = createWidget({
-      key: 't',
-      ui: false,
-      storage: createMemoryStore(),
-      logger: { warn: vi.fn() },
-      transport,
-    });
-    await widget.ready();
+    const widget = await readyWidget(transport);
     await widget.open();
     await flush();
     const unmount = mount(widget);

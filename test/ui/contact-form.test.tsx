@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryStore } from '../../src/core/storage';
-import { createWidget } from '../../src/core/widget';
 import { createMemoryTransport } from '../../src/transport/memory';
 import { mount } from '../../src/ui/index';
 import { SHELL_CSS } from '../../src/ui/shell-styles';
 import { createTables } from '../../src/ui/tables';
-import { cleanup, flush, mountUI } from './setup';
+import { cleanup, flush, mountUI, readyWidget } from './setup';
 
 afterEach(cleanup);
 
@@ -179,15 +178,7 @@ describe('the contact form as a chunk of its own', () => {
   async function mountLazy(options: { requireLogin?: boolean; online?: boolean } = {}) {
     const transport = createMemoryTransport();
     if (options.online === false) transport.server.setOnline(false);
-    const widget = createWidget({
-      key: 't',
-      ui: false,
-      storage: createMemoryStore(),
-      logger: { warn: vi.fn() },
-      transport,
-      requireLogin: options.requireLogin,
-    });
-    await widget.ready();
+    const widget = await readyWidget(transport, { requireLogin: options.requireLogin });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let failing!: (now: () => void) => void;

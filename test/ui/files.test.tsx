@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fileKind, fileSize } from '../../src/ui/file-size';
-import { createMemoryStore } from '../../src/core/storage';
-import { createWidget } from '../../src/core/widget';
 import { createMemoryTransport } from '../../src/transport/memory';
 import { mount } from '../../src/ui/index';
 import { SHELL_CSS } from '../../src/ui/shell-styles';
 import { createTables } from '../../src/ui/tables';
 import { createFakeXHR, storedFile } from '../helpers/fake-xhr';
-import { cleanup, flush, mountUI } from './setup';
+import { cleanup, flush, mountUI, readyWidget } from './setup';
 
 afterEach(() => {
   cleanup();
@@ -239,15 +237,7 @@ describe('the file layer as a chunk of its own', () => {
   /** The UI mounted as the npm entry does, but with the file layer held until `release()`. */
   async function mountHeld() {
     const transport = createMemoryTransport();
-    const widget = createWidget({
-      key: 't',
-      ui: false,
-      server: SERVER,
-      storage: createMemoryStore(),
-      logger: { warn: vi.fn() },
-      transport,
-    });
-    await widget.ready();
+    const widget = await readyWidget(transport, { server: SERVER });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const filesView = vi.fn(() => gate.then(() => import('../../src/ui/files-view')));

@@ -10,6 +10,26 @@ export { flush };
 
 const mounted: Array<() => void> = [];
 
+/**
+ * A core without a UI on `transport` and a memory store, once ready: for the tests that mount the
+ * UI themselves (lazy chunks, a UI that mounts on an open chat).
+ */
+export async function readyWidget(
+  transport: WidgetOptions['transport'],
+  options: Partial<WidgetOptions> = {},
+) {
+  const widget = createWidget({
+    key: 't',
+    ui: false,
+    storage: createMemoryStore(),
+    logger: { warn: vi.fn() },
+    ...options,
+    transport,
+  });
+  await widget.ready();
+  return widget;
+}
+
 /** A widget with the UI mounted, and helpers to query its shadow root and drive it. */
 export async function mountUI(
   options: Partial<WidgetOptions> & { storage?: KeyValueStore; online?: boolean } = {},
@@ -17,15 +37,7 @@ export async function mountUI(
   const transport = createMemoryTransport();
   if (options.online === false) transport.server.setOnline(false);
   const logger = { warn: vi.fn() };
-  const widget = createWidget({
-    key: 't',
-    ui: false,
-    storage: createMemoryStore(),
-    logger,
-    ...options,
-    transport,
-  });
-  await widget.ready();
+  const widget = await readyWidget(transport, { logger, ...options });
   await flush();
   const unmount = mount(widget);
   mounted.push(() => {
