@@ -106,22 +106,17 @@ export function mount(
   warmFormats(win, widget.state.lang);
   // The chunks on this chunk's Preact (files.js, form.js) get it before they render.
   const parts = { jsx, Fragment, useState, useEffect, useRef, useLayoutEffect };
+  const onPreact =
+    chunk &&
+    (<M extends { install(p: typeof parts): void }>(
+      name: string,
+      failing?: (now: () => void) => void,
+    ) => chunk<M>(name, failing).then((m) => (m.install(parts), m)));
   const view =
-    own?.filesView ||
-    (chunk &&
-      (() =>
-        chunk<typeof import('../files')>('files.js').then((m) => {
-          m.install(parts);
-          return m;
-        })));
+    own?.filesView || (onPreact && (() => onPreact<typeof import('../files')>('files.js')));
   const form: FormLoader | undefined =
     own?.formView ||
-    (chunk &&
-      ((failing) =>
-        chunk<typeof import('../form')>('form.js', failing).then((m) => {
-          m.install(parts);
-          return m;
-        })));
+    (onPreact && ((failing) => onPreact<typeof import('../form')>('form.js', failing)));
 
   let attached = false;
   const attach = () => {

@@ -17,7 +17,8 @@ import { createTables } from './tables';
 /**
  * Renders the widget's UI (see ui/index.tsx) in the visitor's language (`lang: 'auto'`: the first
  * of `navigator.languages` the UI speaks); the file layer's components are a dynamic import, a
- * chunk of their own in the site's bundle (the contact form is in this one). Returns a function that removes the UI again.
+ * chunk of their own in the site's bundle (the contact form is in this one). Returns a function
+ * that removes the UI again.
  */
 export function mount(widget: Widget): () => void {
   const nav = typeof navigator == 'object' ? navigator : undefined;
