@@ -12,6 +12,7 @@
 // `node bench/long-chat-profile.mjs ab OTHER_DIST [N]` compares instead: fresh pages of dist/
 // and of another build (a copy of dist/ taken before a change), alternated, the same live
 // messages in each; per message task time and CPU (ThreadTime), and the open latency of each.
+// ROUNDS (3) pages of each build, two samples a page; OPENS (12) open latencies of each.
 import { pathToFileURL } from 'node:url';
 import { launchChromium } from './chromium.mjs';
 import { DIST } from './dist.mjs';
@@ -66,7 +67,7 @@ async function ab() {
   const live = Object.fromEntries(Object.keys(builds).map((k) => [k, []]));
   const opens = Object.fromEntries(Object.keys(builds).map((k) => [k, []]));
   try {
-    for (let r = 0; r < (process.env.OPENS_ONLY ? 0 : 3); r++)
+    for (let r = 0; r < (process.env.OPENS_ONLY ? 0 : Number(process.env.ROUNDS ?? 3)); r++)
       for (const [name, prefix] of r % 2
         ? Object.entries(builds).reverse()
         : Object.entries(builds)) {

@@ -224,8 +224,10 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
   };
 
   // ---- theme and position, as custom properties set through the CSSOM ----
+  // The contrast maths only when the theme or config changed, not on every message.
+  const vars = useMemo(() => themeVars(s), [s.theme, s.config]);
   const style: Record<string, string | undefined> = {
-    ...themeVars(s),
+    ...vars,
     // `initial`, not unset: the host page's own `--vh` would be inherited into the shadow root.
     '--vh': viewport ? viewport[0] + 'px' : 'initial',
     '--vt': viewport ? viewport[1] + 'px' : 'initial',

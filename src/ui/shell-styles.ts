@@ -22,12 +22,12 @@ svg{width:22px;height:22px;display:block}
 .fx.r .pv,.fx.r .win{right:0}
 .fx.l .pv,.fx.l .win{left:0}
 :focus-visible{outline:2px solid var(--a);outline-offset:2px}
-.ln{width:56px;height:56px;border-radius:50%;background:var(--c);color:var(--f);display:grid;place-items:center;position:relative;box-shadow:0 4px 16px rgba(0,0,0,.22);transition:transform .15s}
+.ln{width:56px;height:56px;border-radius:50%;background:var(--c);color:var(--f);display:grid;place-items:center;position:relative;box-shadow:0 4px 16px #00000038;transition:transform .15s}
 .ln:hover{transform:scale(1.06)}
 .ln svg{width:28px;height:28px}
 .ln:focus-visible{outline:0;box-shadow:0 0 0 3px #fff,0 0 0 5px #111827}
 .bd{position:absolute;top:-4px;inset-inline-end:-4px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;line-height:22px;text-align:center;box-shadow:0 0 0 2px #fff}
-.pv{position:relative;width:300px;max-width:calc(100vw - 24px);background:#fff;border-radius:14px;box-shadow:0 8px 32px rgba(0,0,0,.2);animation:vc-in .2s ease-out}
+.pv{position:relative;width:300px;max-width:calc(100vw - 24px);background:#fff;border-radius:14px;box-shadow:0 8px 32px #0003;animation:vc-in .2s ease-out}
 .pvb{display:block;width:100%;padding:14px 16px;padding-inline-end:44px;text-align:start;border-radius:14px}
 .pvb .nm{display:block;margin:0 0 4px;font-weight:600;color:#374151}
 .pvt{display:-webkit-box;-webkit-line-clamp:4;-webkit-box-orient:vertical;overflow:hidden;overflow-wrap:anywhere}
@@ -36,6 +36,6 @@ svg{width:22px;height:22px;display:block}
 @keyframes vc-in{from{opacity:0;transform:translateY(10px)}}
 .nm{font-size:12px;color:#6b7280;margin:8px 6px 2px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
-@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}
-@media (forced-colors:active){.ln,.sd,.bt,.bb,.pv,.win{border:1px solid CanvasText}}
+@media(prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}
+@media(forced-colors:active){.ln,.sd,.bt,.bb,.pv,.win{border:1px solid CanvasText}}
 `;

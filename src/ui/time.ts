@@ -43,8 +43,23 @@ export const warmFormats = (win: Window, lang: string) =>
     }
   });
 
-/** A key that is equal for two times on the same local day. */
-export const dayKey = (at: number) => new Date(at).toDateString();
+/** The local day `dayKey` last named: its key and where it starts and ends. */
+let day = { key: '', from: 0, to: -1 };
+
+/**
+ * A key that is equal for two times on the same local day. The rows of a window are mostly of
+ * one day: a time inside the last day named is answered without a Date.
+ */
+export function dayKey(at: number): string {
+  if (at >= day.from && at < day.to) return day.key;
+  const d = new Date(at);
+  const key = d.toDateString();
+  d.setHours(0, 0, 0, 0);
+  const from = d.getTime();
+  d.setDate(d.getDate() + 1);
+  day = { key, from, to: d.getTime() };
+  return key;
+}
 
 /** "Today", "Yesterday" or the localised date (with the year when it is not this year's). */
 export function dayLabel(at: number, now: number, t: Strings, lang: string): string {

@@ -95,6 +95,16 @@ describe('a polluted Object.prototype', () => {
     expect(second[500]).toEqual(replaced);
     expect(Object.getPrototypeOf(second[1000])).toBeNull();
     expect(second[1000]).toEqual({ id: 'new', text: 'y' });
+    // An older page prepended moves every item: each is still found by its own copy.
+    const older = { id: 'old', text: 'z' };
+    const third = clean([older, ...next]);
+    expect(third[1]).toBe(second[0]);
+    expect(third[1001]).toBe(second[1000]);
+    expect(third[0]).toEqual(older);
+    // A shorter list (a welcome replaced it): its items keep their copies too.
+    const fourth = clean(next.slice(0, 10));
+    expect(fourth).toHaveLength(10);
+    expect(fourth[9]).toBe(first[9]);
   });
 
   it('the agent page: a visitor whose id is `constructor` or `toString` is not typing', () => {

@@ -52,6 +52,18 @@ describe('date formats', () => {
     expect(timeFormat('not a tag!')).toBe(timeFormat('not a tag!'));
   });
 
+  it('day keys: equal within one local day, different across midnight, in any order asked', async () => {
+    const { dayKey } = await import('../../src/ui/time');
+    const at = (d: number, h: number, m = 0) => new Date(2026, 5, d, h, m).getTime();
+    expect(dayKey(at(1, 12))).toBe(dayKey(at(1, 0)));
+    expect(dayKey(at(1, 23, 59))).toBe(new Date(2026, 5, 1).toDateString());
+    expect(dayKey(at(2, 0))).toBe(new Date(2026, 5, 2).toDateString());
+    expect(dayKey(at(1, 23, 59))).toBe(new Date(2026, 5, 1).toDateString());
+    expect(dayKey(at(1, 0) - 1)).toBe(new Date(2026, 4, 31).toDateString());
+    expect(dayKey(NaN)).toBe('Invalid Date');
+    expect(dayKey(at(3, 9))).toBe(new Date(2026, 5, 3).toDateString());
+  });
+
   it('none on a page view where nobody touches the launcher; hovering it warms the times on idle time, which the opened window reuses', async () => {
     const s = setup();
     stops.push(() => s.widget.destroy());
