@@ -95,6 +95,29 @@ describe('count', () => {
     expect(count('Note: {n} left', 1, 'en')).toBe('Note: 1 left');
     expect(count('one:{n} item|other:{n} items', 1, 'not a tag!')).toBe('1 items');
   });
+
+  it('makes the plural rules of a language once, not on every count', () => {
+    const real = Intl.PluralRules;
+    const intl = Intl as { PluralRules: typeof real };
+    let made = 0;
+    intl.PluralRules = function (...args: ConstructorParameters<typeof real>) {
+      made++;
+      return new real(...args);
+    } as unknown as typeof Intl.PluralRules;
+    try {
+      const forms = 'one:{n} unread|other:{n} unread messages';
+      expect([1, 2, 3].map((n) => count(forms, n, 'sk'))).toEqual([
+        '1 unread',
+        '2 unread messages',
+        '3 unread messages',
+      ]);
+      expect(made).toBe(1);
+      expect(count(forms, 1, 'not a tag!')).toBe('1 unread messages');
+      expect(count(forms, 1, 'not a tag!')).toBe('1 unread messages');
+    } finally {
+      intl.PluralRules = real;
+    }
+  });
 });
 
 describe('tableOf and pickLanguage', () => {
