@@ -125,7 +125,17 @@ const declarations = (entries) => ({
 const resolveTs = () =>
   resolve({ browser: true, extensions: ['.ts', '.tsx', '.mjs', '.js', '.json'] });
 
-const minify = () => terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: false } });
+/**
+ * Minifies; `preamble` is a line put first. ON_LOAD is V8's explicit compile hint for a script
+ * whose functions nearly all run as soon as it loads (widget.js's boot, chat.js's launcher and
+ * presence): Chromium compiles them while the script streams in, off the main thread, instead
+ * of lazily on the main thread at each first call. On a page where nobody chats that took the
+ * widget's script time in the first 4 s from ≈ 28 to ≈ 18 ms (`bench/host-page-profile.mjs ab`;
+ * hinting either file alone did not show). Other engines read a comment.
+ */
+const minify = (preamble) =>
+  terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: false, preamble } });
+const ON_LOAD = '//# allFunctionsCalledOnLoad';
 
 /** Resolves Preact's modules to src/ui/preact-shim.ts (see there); anything else from Preact fails. */
 const preactShim = () => ({
@@ -174,13 +184,13 @@ const configs = [
   },
   {
     input: 'src/main.ts',
-    plugins: [resolveTs(), transpile(), minify()],
+    plugins: [resolveTs(), transpile(), minify(ON_LOAD)],
     output: { file: 'dist/widget.js', format: 'iife', sourcemap: true },
   },
   {
     // The chat layer widget.js imports after the page's `load` event (see src/main.ts).
     input: 'src/chat.ts',
-    plugins: [resolveTs(), transpile(), minify()],
+    plugins: [resolveTs(), transpile(), minify(ON_LOAD)],
     output: { file: 'dist/chat.js', format: 'es', sourcemap: true },
   },
   {
