@@ -165,7 +165,11 @@ function hostPageTargets(first) {
       met: ours.scriptDiffMs <= 6,
       missedBy: `${num(ours.scriptDiffMs - 6, 1)} ms`,
       why:
-        'most of it is the first use of each browser API the boot needs, whatever code calls it ' +
+        'widget.js and chat.js carry V8’s compile hint (their functions compile off the main ' +
+        'thread while the files stream in), which took alternated A/Bs of 20–30 page loads from ' +
+        '≈ 28 to ≈ 18 ms median (`node bench/host-page-profile.mjs ab`); this table’s 11 loads ' +
+        'swing by several ms from run to run. What is left is ' +
+        'mostly the first use of each browser API the boot needs, whatever code calls it ' +
         '(`node bench/host-page-profile.mjs apis`, each alone on the trivial page, medians of 8, ' +
         'load average 2.5–4, single runs spread widely): a script element ≈ 3.9 ms, `import()` ' +
         '≈ 1.7 more, a WebSocket ≈ 3.4, IndexedDB open + read ≈ 4.4, Web Locks ≈ 1.2, ' +
