@@ -127,11 +127,13 @@ const resolveTs = () =>
 
 /**
  * Minifies; `preamble` is a line put first. ON_LOAD is V8's explicit compile hint for a script
- * whose functions nearly all run as soon as it loads (widget.js's boot, chat.js's launcher and
- * presence): Chromium compiles them while the script streams in, off the main thread, instead
- * of lazily on the main thread at each first call. On a page where nobody chats that took the
- * widget's script time in the first 4 s from ≈ 28 to ≈ 18 ms (`bench/host-page-profile.mjs ab`;
- * hinting either file alone did not show). Other engines read a comment.
+ * whose functions nearly all run as soon as it loads: widget.js's boot, chat.js's launcher and
+ * presence, ui.js's first render of the window (it loads when the visitor opens the chat, or
+ * on hover just before). Chromium compiles them while the script streams in, off the main
+ * thread, instead of lazily on the main thread at each first call. On a page where nobody
+ * chats that took the widget's script in the first 4 s from ≈ 28 to ≈ 18 ms, and the open
+ * latency from ≈ 51 to ≈ 35 ms median (`bench/host-page-profile.mjs ab`,
+ * `bench/long-chat-profile.mjs ab`). Other engines read a comment.
  */
 const minify = (preamble) =>
   terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: false, preamble } });
@@ -223,7 +225,7 @@ const configs = [
     // The chat UI for the script tag, imported by URL next to widget.js: Preact bundled (and
     // nowhere else in the script-tag build). npm consumers get dist/npm/ui.js instead.
     input: 'src/ui/index.tsx',
-    plugins: [resolveTs(), transpile(), minify()],
+    plugins: [resolveTs(), transpile(), minify(ON_LOAD)],
     output: { file: 'dist/ui.js', format: 'es', sourcemap: true },
   },
   {

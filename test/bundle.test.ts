@@ -152,14 +152,14 @@ describe('dist/widget.js (the script-tag core)', () => {
     expect(read('widget.js')).not.toMatch(/node:|randomFillSync|require\(/);
   });
 
-  it("starts, like chat.js, with V8's compile hint for code that runs on load, and only they do", () => {
+  it("starts, like chat.js and ui.js, with V8's compile hint for code that runs on load, and only they do", () => {
     // The hint has Chromium compile every function while the file streams in, off the main
-    // thread (rollup.config.mjs): right for the boot and the launcher, wasteful for a chunk
-    // whose code mostly waits for the visitor.
+    // thread (rollup.config.mjs): right for the boot, the launcher and the window's first
+    // render, wasteful for a chunk whose code mostly waits for the visitor.
     const hint = '//# allFunctionsCalledOnLoad\n';
-    expect(read('widget.js').startsWith(hint)).toBe(true);
-    expect(read('chat.js').startsWith(hint)).toBe(true);
-    for (const chunk of ['ui.js', 'conversation.js', 'rules.js', 'files.js', 'form.js'])
+    for (const file of ['widget.js', 'chat.js', 'ui.js'])
+      expect(read(file).startsWith(hint), file).toBe(true);
+    for (const chunk of ['conversation.js', 'rules.js', 'files.js', 'form.js', 'http.js'])
       expect(read(chunk), chunk).not.toContain('allFunctionsCalledOnLoad');
   });
 });
