@@ -1,0 +1,48 @@
+// @vitest-environment node
+/**
+ * The upload directory (demo/server/files-disk.ts) on its own: a write that fails leaves no
+ * part file behind, however early it fails.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDiskBlobs } from '../../demo/server/files-disk';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A source refused before its first chunk (the size cap, or a type found wrong at once). */
+// eslint-disable-next-line require-yield
+async function* refused(): AsyncGenerator<Buffer> {
+  throw new Error('too_large');
+}
+
+describe('disk blobs', () => {
+  it('a write whose source fails before its first chunk leaves no part file, even one opened late', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vc-blobs-'));
+    dirs.push(dir);
+    const blobs = createDiskBlobs(dir);
+    for (let i = 0; i < 20; i++)
+      await expect(blobs.write('id' + i, refused())).rejects.toThrow('too_large');
+    // The write stream opens its file asynchronously: one still opening when the write gave up
+    // would create its part file after the clean-up, a few ms later.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a write that completes is renamed to its id, with no part file left', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vc-blobs-'));
+    dirs.push(dir);
+    const blobs = createDiskBlobs(dir);
+    await blobs.write(
+      'ok',
+      (async function* () {
+        yield Buffer.from([1, 2, 3]);
+      })(),
+    );
+    expect(readdirSync(dir)).toEqual(['ok']);
+  });
+});
