@@ -275,7 +275,7 @@ async function firstSeconds(browser, site, path) {
     const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
     const scripts = site.served.map((x) => x.path);
     const scriptBrotli = site.served.reduce((sum, x) => sum + x.brotli, 0);
-    const bytes = received;
+    const firstBytes = received;
     // The same visitor's next page view, in the same context: the browser has the scripts in its
     // cache, the widget its stored visitor. CDP's metrics start again with the new document.
     // What the later page views of a visit cost; the first is the worst case.
@@ -289,7 +289,7 @@ async function firstSeconds(browser, site, path) {
       scriptMs: m.ScriptDuration * 1000,
       taskMs: m.TaskDuration * 1000,
       laterScriptMs: later.ScriptDuration * 1000,
-      bytes,
+      bytes: firstBytes,
       scriptBrotli,
       scripts,
     };
