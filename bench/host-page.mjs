@@ -276,9 +276,10 @@ async function firstSeconds(browser, site, path) {
     const scripts = site.served.map((x) => x.path);
     const scriptBrotli = site.served.reduce((sum, x) => sum + x.brotli, 0);
     const firstBytes = received;
-    // The same visitor's next page view, in the same context: the browser has the scripts in its
-    // cache, the widget its stored visitor. CDP's metrics start again with the new document.
-    // What the later page views of a visit cost; the first is the worst case.
+    // The same visitor's next page view, in the same tab: the widget has its stored visitor and
+    // the browser has run these scripts once (they are fetched again: served no-store). CDP's
+    // metrics start again with the new document. What the later page views of a visit cost
+    // (with a CDN's cacheable scripts they may cost less); the first is the worst case.
     const again = Date.now();
     await page.goto(site.url + path, { waitUntil: 'commit', timeout: 15_000 });
     await page.waitForTimeout(Math.max(0, FIRST_MS - (Date.now() - again)));
@@ -511,9 +512,10 @@ function renderFirst(first) {
     `Median of ${first.runs} runs of each page, in turn, each in a fresh context, CPU ×1; ` +
       `CDP metrics read ${first.ms / 1000} s after navigation; differences from the baseline ` +
       'page (one trivial inline script) of the same run. "Next page view": the same page ' +
-      'loaded again in the same context right after, read 4 s after its navigation too (the ' +
-      'browser has the scripts in its cache, the widget a stored visitor): what the ' +
-      'later page views of a visit cost; the targets are read on the first. ' +
+      'loaded again in the same tab right after, read 4 s after its navigation too (the ' +
+      'browser has run its scripts once, though it fetches them again: the server sends them ' +
+      'no-store; the widget has a stored visitor): what the later page views of a visit cost; ' +
+      'the targets are read on the first. ' +
       'Rocket.Chat Livechat is its npm ' +
       `release ${first.rocket}'s \`build/\` folder loaded by the snippet of its widget-demo.html, ` +
       'served from the same 127.0.0.1 server (no Rocket.Chat server answers: it boots offline). ' +
