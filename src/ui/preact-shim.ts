@@ -3,8 +3,9 @@
  * from `preact`, `preact/hooks` and `preact/jsx-runtime` in the script-tag build:
  * rollup.config.mjs points those three at this module, and ui.js hands over its own Preact
  * through {@link install} before it renders any of them. One Preact on the page: hooks only work
- * with the instance that renders them, and a second copy would cost the chunk 4 kB. Live bindings: the chunk's code reads these `let`s as
- * they are when it runs, not when it was loaded. (The npm build and the tests use Preact itself.)
+ * with the instance that renders them, and a second copy would cost the chunk 4 kB. Live
+ * bindings: the chunk's code reads these `let`s as they are when it runs, not when it was
+ * loaded. (The npm build and the tests use Preact itself.)
  */
 import type * as hooks from 'preact/hooks';
 import type * as runtime from 'preact/jsx-runtime';
