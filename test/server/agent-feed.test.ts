@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createAgentFeed, FEED_WRITE_MS } from '../../demo/server/agent-feed';
+import { createAgentFeed, FEED_WRITE_MS, MESSAGE_WRITE_MS } from '../../demo/server/agent-feed';
 import { createMemoryEventLog } from '../../demo/server/event-log';
 import { quietLogger } from '../../demo/server/log';
 import { countRow, noCounts, type Counts, type ListRow } from '../../demo/shared/visitor-list';
@@ -199,7 +199,7 @@ function fakeResponse() {
     end: () => res.emit('close'),
     destroy: () => res.emit('close'),
   });
-  return { res: res as unknown as ServerResponse, text: () => chunks.join('') };
+  return { res: res as unknown as ServerResponse, text: () => chunks.join(''), chunks };
 }
 
 describe("the agent feed's writes", () => {
@@ -217,19 +217,48 @@ describe("the agent feed's writes", () => {
     return { feed, out, row, message };
   }
 
-  it('writes a chat message at once, after the rows that waited before it, however busy the feed', async () => {
+  it('writes a chat message within MESSAGE_WRITE_MS, after the rows that waited before it, however busy the feed', async () => {
     const { feed, out, row, message } = await openFeed();
     row('first');
     expect(out.text()).toContain('"first"');
     row('held');
     expect(out.text()).not.toContain('"held"');
-    // No time passes: the message goes without waiting for the write timer.
+    // The message shortens the wait from FEED_WRITE_MS to MESSAGE_WRITE_MS after the last write.
     message('hello?');
+    await vi.advanceTimersByTimeAsync(MESSAGE_WRITE_MS - 1);
+    expect(out.text()).not.toContain('"hello?"');
+    await vi.advanceTimersByTimeAsync(1);
     const text = out.text();
     expect(text).toContain('"hello?"');
     expect(text.indexOf('"held"')).toBeGreaterThan(text.indexOf('"first"'));
     expect(text.indexOf('"hello?"')).toBeGreaterThan(text.indexOf('"held"'));
     expect(text.match(/^id: /gm)).toHaveLength(3);
+    feed.close();
+  });
+
+  it('writes a chat message at once when the feed has been quiet for MESSAGE_WRITE_MS', async () => {
+    const { feed, out, row, message } = await openFeed();
+    row('first');
+    await vi.advanceTimersByTimeAsync(MESSAGE_WRITE_MS);
+    message('hello?');
+    expect(out.text()).toContain('"hello?"');
+    feed.close();
+  });
+
+  it('writes a burst of chat messages together, at most every MESSAGE_WRITE_MS, none lost or reordered', async () => {
+    const { feed, out, message } = await openFeed();
+    const before = out.chunks.length;
+    // 35 messages a second for one second, as 1,000 chats send at the bench's peak.
+    for (let i = 0; i < 35; i++) {
+      message('m' + i);
+      await vi.advanceTimersByTimeAsync(1000 / 35);
+    }
+    await vi.advanceTimersByTimeAsync(MESSAGE_WRITE_MS);
+    const sent = out.chunks.slice(before);
+    expect(sent.length).toBeGreaterThanOrEqual(10);
+    expect(sent.length).toBeLessThanOrEqual(12);
+    const texts = [...sent.join('').matchAll(/"text":"(m\d+)"/g)].map((m) => m[1]);
+    expect(texts).toEqual(Array.from({ length: 35 }, (_, i) => 'm' + i));
     feed.close();
   });
 
