@@ -12,7 +12,7 @@ import {
   needleOf,
   type ListRow,
 } from '../shared/visitor-list';
-import { isUrgentEvent } from '../shared/feed-urgency';
+import { urgencyOf } from '../shared/feed-urgency';
 import { ApiError, type Api, type WriteAnswer } from './api';
 import type { FeedState } from './feed';
 import { displayName } from './format';
@@ -374,8 +374,8 @@ export function createStore(
   const urgent = (events: FeedEvent[]) =>
     events.some(
       (e) =>
-        isUrgentEvent(e.type) &&
         e.type == 'message' &&
+        urgencyOf(e.type, e.data?.message) == 'now' &&
         isMessage(e.data?.message) &&
         announced(e.data.visitorId, e.data.message),
     );

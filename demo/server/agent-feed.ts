@@ -5,7 +5,7 @@
  * every 25 s. The number of open feeds is what "agents online" means to the visitors.
  */
 import type { ServerResponse } from 'node:http';
-import { isUrgentEvent } from '../shared/feed-urgency';
+import { urgencyOf } from '../shared/feed-urgency';
 import type { EventLog, LoggedEvent } from './event-log';
 import type { Logger } from './log';
 import { compressedOut, pickEncoding, type StreamOut } from './stream-compression';
@@ -27,12 +27,13 @@ export const MAX_REPLAY_CHARS = 512 * 1024;
 export const FEED_WRITE_MS = 500;
 
 /**
- * A chat message is written at once when the feed has not written for this long, else when this
- * long has passed since the last write, with the messages and rows that came meanwhile. At
- * 10,000 visitors and 1,000 chats the feed carried about 35 chat messages a second, each written
- * (and read by the page, a task each) on its own; in bursts of at most ten a second the page's
- * main thread did 17 % less work (1,516 → 1,255 ms a minute, a recorded feed replayed), for at
- * most this much added wait on a busy feed.
+ * A chat message that is not a visitor's (an agent's, the bot's, an auto message) is written at
+ * once when the feed has not written for this long, else when this long has passed since the
+ * last write, with what came meanwhile. A visitor's message is written at once
+ * (demo/shared/feed-urgency.ts). At 10,000 visitors and 1,000 chats the feed carried about 35
+ * chat messages a second, half of them the bot's, each written (and read by the page, a task
+ * each) on its own; with this, `npm run bench:agent-page` read 1,442 → 1,011 ms of main-thread
+ * task CPU a minute (with the list's smaller overscan).
  */
 export const MESSAGE_WRITE_MS = 100;
 
@@ -46,6 +47,13 @@ export interface AgentFeed {
   /** Open feeds. */
   count(): number;
   close(): void;
+}
+
+/** The `message` of a `message` event's data, or undefined where it does not parse. */
+function messageOf(data: string): unknown {
+  try {
+    return (JSON.parse(data) as { message?: unknown } | null)?.message;
+  } catch {}
 }
 
 /** One event in the stream format. */
@@ -78,7 +86,8 @@ export function createAgentFeed(o: {
   ping.unref();
   // Whole batches, several per write: the rows of a flush and their counts reach the page in
   // one write, and a busy feed wakes the page (and the compressor) at most every writeMs, or
-  // every messageWriteMs while a chat message waits (with what came before it, in order).
+  // every messageWriteMs while another chat message waits; a visitor's message goes at once
+  // (each with what came before it, in order).
   const writeMs = o.writeMs ?? FEED_WRITE_MS;
   const messageWriteMs = o.messageWriteMs ?? MESSAGE_WRITE_MS;
   let pending = '';
@@ -98,7 +107,13 @@ export function createAgentFeed(o: {
   const unsubscribe = o.events.subscribe((batch) => {
     if (!streams.size) return;
     pending += batch.map(frameOf).join('');
-    const due = wroteAt + (batch.some((e) => isUrgentEvent(e.event)) ? messageWriteMs : writeMs);
+    let wait = writeMs;
+    for (const e of batch) {
+      const u = urgencyOf(e.event, e.event == 'message' ? messageOf(e.data) : undefined);
+      if (u == 'now') return writeAll();
+      if (u == 'soon') wait = messageWriteMs;
+    }
+    const due = wroteAt + wait;
     const t = Date.now();
     if (due <= t) return writeAll();
     if (due >= writeDue) return;

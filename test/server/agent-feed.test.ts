@@ -212,19 +212,42 @@ describe("the agent feed's writes", () => {
     const out = fakeResponse();
     await feed.open(out.res);
     const row = (id: string) => events.append([{ event: 'visitor', data: `{"id":"${id}"}` }]);
-    const message = (text: string) =>
-      events.append([{ event: 'message', data: `{"visitorId":"a","message":{"text":"${text}"}}` }]);
+    const message = (text: string, from = 'bot') =>
+      events.append([
+        {
+          event: 'message',
+          data: `{"visitorId":"a","message":{"from":"${from}","text":"${text}"}}`,
+        },
+      ]);
     return { feed, out, row, message };
   }
 
-  it('writes a chat message within MESSAGE_WRITE_MS, after the rows that waited before it, however busy the feed', async () => {
+  it("writes a visitor's message at once, after the rows that waited before it, however busy the feed", async () => {
+    const { feed, out, row, message } = await openFeed();
+    row('first');
+    expect(out.text()).toContain('"first"');
+    row('held');
+    message('bot reply');
+    expect(out.text()).not.toContain('"held"');
+    // No time passes: the visitor's message goes without waiting for the write timer.
+    message('hello?', 'visitor');
+    const text = out.text();
+    expect(text).toContain('"hello?"');
+    expect(text.indexOf('"held"')).toBeGreaterThan(text.indexOf('"first"'));
+    expect(text.indexOf('"bot reply"')).toBeGreaterThan(text.indexOf('"held"'));
+    expect(text.indexOf('"hello?"')).toBeGreaterThan(text.indexOf('"bot reply"'));
+    expect(text.match(/^id: /gm)).toHaveLength(4);
+    feed.close();
+  });
+
+  it("writes another chat message (the bot's, an agent's) within MESSAGE_WRITE_MS, after the rows that waited before it", async () => {
     const { feed, out, row, message } = await openFeed();
     row('first');
     expect(out.text()).toContain('"first"');
     row('held');
     expect(out.text()).not.toContain('"held"');
     // The message shortens the wait from FEED_WRITE_MS to MESSAGE_WRITE_MS after the last write.
-    message('hello?');
+    message('hello?', 'agent');
     await vi.advanceTimersByTimeAsync(MESSAGE_WRITE_MS - 1);
     expect(out.text()).not.toContain('"hello?"');
     await vi.advanceTimersByTimeAsync(1);
@@ -236,7 +259,7 @@ describe("the agent feed's writes", () => {
     feed.close();
   });
 
-  it('writes a chat message at once when the feed has been quiet for MESSAGE_WRITE_MS', async () => {
+  it("writes the bot's message at once when the feed has been quiet for MESSAGE_WRITE_MS", async () => {
     const { feed, out, row, message } = await openFeed();
     row('first');
     await vi.advanceTimersByTimeAsync(MESSAGE_WRITE_MS);
@@ -245,20 +268,25 @@ describe("the agent feed's writes", () => {
     feed.close();
   });
 
-  it('writes a burst of chat messages together, at most every MESSAGE_WRITE_MS, none lost or reordered', async () => {
+  it("writes a burst of the bot's messages together, at most every MESSAGE_WRITE_MS, and every visitor message on its own, none lost or reordered", async () => {
     const { feed, out, message } = await openFeed();
-    const before = out.chunks.length;
-    // 35 messages a second for one second, as 1,000 chats send at the bench's peak.
-    for (let i = 0; i < 35; i++) {
-      message('m' + i);
-      await vi.advanceTimersByTimeAsync(1000 / 35);
+    // 35 messages a second for one second each, as 1,000 chats send at the bench's peak.
+    for (const [from, least, most] of [
+      ['bot', 10, 12],
+      ['visitor', 35, 35],
+    ] as const) {
+      const before = out.chunks.length;
+      for (let i = 0; i < 35; i++) {
+        message(from + i, from);
+        await vi.advanceTimersByTimeAsync(1000 / 35);
+      }
+      await vi.advanceTimersByTimeAsync(MESSAGE_WRITE_MS);
+      const sent = out.chunks.slice(before);
+      expect(sent.length).toBeGreaterThanOrEqual(least);
+      expect(sent.length).toBeLessThanOrEqual(most);
+      const texts = [...sent.join('').matchAll(/"text":"(\w+)"/g)].map((m) => m[1]);
+      expect(texts).toEqual(Array.from({ length: 35 }, (_, i) => from + i));
     }
-    await vi.advanceTimersByTimeAsync(MESSAGE_WRITE_MS);
-    const sent = out.chunks.slice(before);
-    expect(sent.length).toBeGreaterThanOrEqual(10);
-    expect(sent.length).toBeLessThanOrEqual(12);
-    const texts = [...sent.join('').matchAll(/"text":"(m\d+)"/g)].map((m) => m[1]);
-    expect(texts).toEqual(Array.from({ length: 35 }, (_, i) => 'm' + i));
     feed.close();
   });
 
