@@ -394,7 +394,10 @@ export function render(data) {
         : 'The old page could not be built from git in this run.') +
       (data.limitedBy
         ? ` ${data.visitors} visitors was the most the ${data.limitedBy} allowed.`
-        : ''),
+        : '') +
+      ' The crowd and the server share the cores with the page, so its task time moves by a few ' +
+      'hundred ms a minute between runs: to decide a change to the page, ' +
+      '`node bench/agent-page-replay.mjs` replays a recorded feed to alternated builds.',
   ].join('\n');
 }
 
