@@ -20,6 +20,7 @@
 // them): CPU and wall ms a minute and tasks a minute; then the medians.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { traceTasks } from './agent-page.mjs';
 import { launchChromium } from './chromium.mjs';
 import { DIST, ensureBuilt } from './dist.mjs';
 import { AGENT_TOKEN, fileLimits, startReferenceServer } from './reference-server.mjs';
@@ -164,29 +165,15 @@ async function load(browser, recording, dir, mergeMs) {
     `http://127.0.0.1:${server.address().port}`,
   );
   try {
-    const cdp = await context.newCDPSession(page);
-    const events = [];
-    cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
-    await cdp.send('Tracing.start', {
-      traceConfig: { includedCategories: ['toplevel', '__metadata'] },
-      transferMode: 'ReportEvents',
-    });
+    const stop = await traceTasks(await context.newCDPSession(page));
     await sleep(WINDOW_MS);
-    const complete = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
-    await cdp.send('Tracing.end');
-    await complete;
-    const mains = new Set(
-      events
-        .filter((e) => e.ph == 'M' && e.name == 'thread_name' && e.args?.name == 'CrRendererMain')
-        .map((e) => e.pid + ':' + e.tid),
-    );
-    const tasks = events.filter(
-      (e) =>
-        e.ph == 'X' && e.name == 'ThreadControllerImpl::RunTask' && mains.has(e.pid + ':' + e.tid),
-    );
+    const traced = await stop();
     const perMin = 60_000 / WINDOW_MS;
-    const sum = (key) => (tasks.reduce((n, e) => n + (e[key] || 0), 0) / 1000) * perMin;
-    return { cpu: sum('tdur'), wall: sum('dur'), tasks: tasks.length * perMin };
+    return {
+      cpu: traced.cpuMs * perMin,
+      wall: traced.wallMs * perMin,
+      tasks: traced.tasks * perMin,
+    };
   } finally {
     await context.close();
     server.close();

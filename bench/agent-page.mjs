@@ -77,7 +77,7 @@ async function mainThread(cdp) {
  * threads than cores a task waits for a core while it runs, so its wall time grows and its CPU
  * time does not: the two sums tell how much of the task time was the page's own work.
  */
-async function traceTasks(cdp) {
+export async function traceTasks(cdp) {
   const events = [];
   const collect = (e) => events.push(...e.value);
   cdp.on('Tracing.dataCollected', collect);
