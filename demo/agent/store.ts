@@ -12,7 +12,6 @@ import {
   needleOf,
   type ListRow,
 } from '../shared/visitor-list';
-import { urgencyOf } from '../shared/feed-urgency';
 import { ApiError, type Api, type WriteAnswer } from './api';
 import type { FeedState } from './feed';
 import { displayName } from './format';
@@ -369,13 +368,13 @@ export function createStore(
 
   /**
    * Whether a batch is applied without waiting out APPLY_INTERVAL_MS: it holds a message the
-   * agent is told of (the messages of other chats move their rows with the next batch).
+   * agent is told of (the messages of other chats move their rows with the next batch). Those
+   * are visitors' messages, the ones the feed writes at once (demo/shared/feed-urgency.ts).
    */
   const urgent = (events: FeedEvent[]) =>
     events.some(
       (e) =>
         e.type == 'message' &&
-        urgencyOf(e.type, e.data?.message) == 'now' &&
         isMessage(e.data?.message) &&
         announced(e.data.visitorId, e.data.message),
     );
