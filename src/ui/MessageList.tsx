@@ -73,6 +73,8 @@ export class MessageList extends Component<MessageListProps> {
   private estAt = 0;
   /** Following the bottom: the visitor is there (or has not scrolled yet). */
   private stick = true;
+  /** The list's scrollTop as last placed or seen here; -1 while it is not laid out. */
+  private top = -1;
   /**
    * The message at the top of the view and how far the view's top is below its bubble (`dom`),
    * or below its row's top in the model when its row was not rendered. The bubble, not the row:
@@ -110,7 +112,13 @@ export class MessageList extends Component<MessageListProps> {
   private onScroll = () => {
     const el = this.el;
     if (!el) return;
-    const top = el.scrollTop;
+    if (this.place(el)) this.forceUpdate();
+    this.maybeOlder(this.top - this.base, this.view);
+  };
+
+  /** Reads where the view is (follows the bottom? which row is at its top?); whether to redraw. */
+  private place(el: HTMLOListElement) {
+    const top = (this.top = el.scrollTop);
     const view = (this.view = el.clientHeight || VIEW_GUESS);
     const stick = isAtBottom(top, el.clientHeight, el.scrollHeight);
     const y = top - this.base;
@@ -132,9 +140,8 @@ export class MessageList extends Component<MessageListProps> {
     const changed = stick != this.stick || (stick && this.unseen > 0);
     this.stick = stick;
     if (stick) this.unseen = 0;
-    if (nearEdge || changed) this.forceUpdate();
-    this.maybeOlder(y, view);
-  };
+    return nearEdge || changed;
+  }
 
   /** Where a message's bubble starts in the list's scrolled content. */
   private bubbleTop(row: HTMLElement) {
@@ -176,6 +183,10 @@ export class MessageList extends Component<MessageListProps> {
   }
 
   render({ messages, typing, t, lang, now, older, loadingOlder }: MessageListProps) {
+    const el = this.el;
+    // The visitor scrolled up and a render comes before the scroll event (sent with the next
+    // frame): take the scroll now, or this render would put the view back at the bottom.
+    if (el && this.stick && el.scrollTop < this.top - 1) this.place(el);
     const n = messages.length;
     const rows = (this.rows = alignRows(this.rows, messages, keyOf, this.heights));
     const keys = rows.keys;
@@ -353,6 +364,7 @@ export class MessageList extends Component<MessageListProps> {
       if (j >= 0 && j < rowEls.length)
         el.scrollTop = (dom ? this.bubbleTop(rowEls[j]!) : tops[j]!) + delta;
     }
-    if (!this.stick) this.maybeOlder(el.scrollTop - this.base, this.view);
+    this.top = el.clientHeight ? el.scrollTop : -1;
+    if (!this.stick) this.maybeOlder(this.top - this.base, this.view);
   }
 }

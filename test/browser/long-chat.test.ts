@@ -175,4 +175,46 @@ describeBrowser('a long conversation in the chat window, in Chromium', () => {
     await expect.poll(async () => (await view(page)).numbers.at(-1), WAIT).toBe(122);
     expect((await view(page)).atBottom).toBe(true);
   });
+
+  it('keeps a scroll up that a render overtakes (a message drawn before the scroll event comes)', async () => {
+    const page = await open(120);
+    // The browser sends a scroll event with the next frame, and a message can be drawn before
+    // it. Here the list's scroll events are held back until the message is drawn, so the render
+    // always comes first; it used to put the view back at the bottom the visitor had just left.
+    const before = await page.evaluate(async () => {
+      const root = document.querySelector('[data-visitor-chat]')!.shadowRoot!;
+      const list = root.querySelector('.ls') as HTMLElement;
+      let hold = true;
+      const stop = (e: Event) => void (hold && e.stopImmediatePropagation());
+      root.addEventListener('scroll', stop, true);
+      list.scrollTop = list.scrollHeight - list.clientHeight - 300;
+      const box = list.getBoundingClientRect();
+      const first = Array.from(list.querySelectorAll<HTMLElement>('li.m')).find(
+        (r) => r.getBoundingClientRect().bottom > box.top + 1,
+      )!;
+      const seen = {
+        anchor: Number(/^Message (\d+)/.exec(first.querySelector('.bb')!.textContent!)![1]),
+        anchorY: first.getBoundingClientRect().top,
+      };
+      (window as unknown as { chat: { server: { say(t: string): void } } }).chat.server.say(
+        'Message 121 arrives live',
+      );
+      const drawn = () =>
+        !!root.querySelector('.nw') ||
+        list.scrollHeight - list.scrollTop - list.clientHeight < 2 ||
+        [...list.querySelectorAll('.bb')].some((b) => b.textContent!.startsWith('Message 121'));
+      const end = performance.now() + 5000;
+      while (!drawn() && performance.now() < end)
+        await new Promise((r) => requestAnimationFrame(r));
+      hold = false;
+      root.removeEventListener('scroll', stop, true);
+      return seen;
+    });
+    await expect.poll(async () => (await view(page)).pill, WAIT).toBe('1 new message ↓');
+    const after = await view(page);
+    expect(after.atBottom).toBe(false);
+    expect(after.anchor).toBe(before.anchor);
+    expect(Math.abs(after.anchorY - before.anchorY)).toBeLessThanOrEqual(2);
+    expect(inOrder(after.numbers)).toBe(true);
+  });
 });
