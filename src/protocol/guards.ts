@@ -12,14 +12,18 @@ export const isStr = (v: unknown, max = MAX_TEXT): v is string =>
 /** A finite number. */
 export const isNum = (v: unknown): v is number => typeof v == 'number' && isFinite(v);
 
-/** Rebuilds every object without a prototype: a polluted `Object.prototype` (a host page's, or
- * a server's) adds no fields to a frame, and `__proto__` keys stay plain data. */
+/** The prototype of a frame's objects: an empty object without one (see `bare`). */
+const NONE = Object.create(null) as object;
+
+/** Rebuilds every object on a prototype that has none: a polluted `Object.prototype` (a host
+ * page's, or a server's) adds no fields to a frame, and `__proto__` keys stay plain data. Not
+ * Object.create(null) itself: V8 keeps such objects in slow dictionary mode. */
 const bare = (_: string, v: unknown) =>
-  isRecord(v) ? Object.assign(Object.create(null) as object, v) : v;
+  isRecord(v) ? Object.assign(Object.create(NONE) as object, v) : v;
 
 /**
- * A frame as a prototype-free object (its nested objects too): parses a JSON string, copies a
- * value through JSON; a reason string when it is not one.
+ * A frame as an object outside Object.prototype's reach (its nested objects too): parses a JSON
+ * string, copies a value through JSON; a reason string when it is not one.
  */
 export function toRecord(input: unknown): Record<string, unknown> | string {
   let f;

@@ -21,17 +21,24 @@ export function hardenPreact(): void {
   hooked = true;
   const prev = options.vnode;
   const P = Object.prototype as Record<string, unknown>;
-  const bare = (o: object) => Object.assign(Object.create(null), o);
+  // Not Object.create(null), and no `delete`: either leaves an object in V8's dictionary mode,
+  // and Preact reads every prop of every vnode on each render. Copies onto an empty prototype
+  // that itself has none stay in fast mode and keep Object.prototype out of reach just the same.
+  const none = Object.create(null) as object;
+  const bare = <T extends object>(o: T) => Object.assign(Object.create(none) as object, o) as T;
   options.vnode = (v) => {
     if (v.type) {
-      const p = (v.props = bare(v.props));
-      if (typeof v.type == 'string') {
+      const el = typeof v.type == 'string';
+      if (!el) v.props = bare(v.props);
+      else {
+        const o = v.props as Record<string, unknown>;
+        const p = Object.create(none) as Record<string, unknown>;
+        v.props = p as typeof v.props;
+        const keys = Object.keys(o);
+        for (const k of keys) p[k == 'class' ? 'className' : k] = o[k];
+        if (keys.includes('class')) p.className = o.class;
         // eslint-disable-next-line guard-for-in
         if (v.ref) for (const k in P) if (p[k] === P[k]) delete p[k];
-        if ('class' in p) {
-          p.className = p.class;
-          delete p.class;
-        }
         if (typeof p.style == 'object' && p.style) p.style = bare(p.style);
       }
     }

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseServerFrame, toRecord } from '../../src/protocol';
 import { completeConfig } from '../../src/core/chat-config';
@@ -5,6 +6,8 @@ import { createKernel } from '../../src/core/kernel';
 import { createMemoryStore } from '../../src/core/storage';
 import { warnUnknownKeys } from '../../src/core/smartsupp-keys';
 import { clean } from '../../src/ui/clean';
+import { hardenPreact } from '../../src/ui/harden';
+import { h } from 'preact';
 import { typingOf } from '../../demo/agent/store';
 
 /** The keys an attacker puts in JSON; merged carelessly, each pollutes Object.prototype. */
@@ -14,6 +17,16 @@ const EVIL =
 const evil = (json: string) => json.replace(/\{(?!\})/g, '{' + EVIL + ',');
 
 const P = Object.prototype as Record<string, unknown>;
+
+/**
+ * Whether `o` reads nothing from Object.prototype: its prototype is null, or an empty object whose
+ * own prototype is null (what the copies use: V8 keeps them in fast mode, unlike
+ * Object.create(null), and they inherit nothing all the same).
+ */
+const inheritsNothing = (o: object) => {
+  const p = Object.getPrototypeOf(o) as object | null;
+  return p === null || (Object.getPrototypeOf(p) === null && Reflect.ownKeys(p).length == 0);
+};
 
 afterEach(() => {
   expect(Object.keys(Object.prototype)).toEqual([]);
@@ -35,8 +48,10 @@ describe('__proto__, constructor and prototype keys', () => {
     for (const json of frames) {
       const raw = toRecord(evil(json));
       expect(typeof raw).toBe('object');
-      // The keys stay plain data on prototype-free objects.
-      expect(Object.getPrototypeOf(raw)).toBe(null);
+      // The keys stay plain data on objects that inherit nothing.
+      const o = raw as { m?: object };
+      expect(inheritsNothing(o)).toBe(true);
+      expect(inheritsNothing(o.m ?? o)).toBe(true);
       expect(Object.keys(raw)).toContain('__proto__');
       const f = parseServerFrame(evil(json));
       expect(f).toEqual(parseServerFrame(json));
@@ -56,6 +71,27 @@ describe('__proto__, constructor and prototype keys', () => {
     expect(k.config.key).toBe('k');
     expect(k.config.color).toBe('#123456');
     expect(warnings).toEqual(['ignoring unknown config keys: __proto__, constructor, prototype']);
+  });
+});
+
+describe('objects that inherit nothing', () => {
+  it("stay in V8's fast mode: frames, the UI's copies of state, Preact's props (read on every render)", () => {
+    setFlagsFromString('--allow-natives-syntax');
+    const fast = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
+    // The control: what Object.create(null) makes is a dictionary, slower to read.
+    expect(fast(Object.create(null) as object)).toBe(false);
+    const f = toRecord('{"t":"msg","m":{"id":"a","from":"agent","text":"x","at":1}}') as {
+      m: object;
+    };
+    expect(fast(f)).toBe(true);
+    expect(fast(f.m)).toBe(true);
+    const s = clean({ messages: [{ id: 'a', from: 'agent', text: 'Hi', at: 1 }] });
+    expect(fast(s)).toBe(true);
+    expect(fast(s.messages[0]!)).toBe(true);
+    hardenPreact();
+    const v = h('li', { class: 'm a', 'aria-posinset': 3 });
+    expect(inheritsNothing(v.props)).toBe(true);
+    expect(fast(v.props)).toBe(true);
   });
 });
 
@@ -93,7 +129,8 @@ describe('a polluted Object.prototype', () => {
     expect(second[999]).toBe(first[999]);
     expect(second[500]).not.toBe(first[500]);
     expect(second[500]).toEqual(replaced);
-    expect(Object.getPrototypeOf(second[1000])).toBeNull();
+    expect(inheritsNothing(second[1000]!)).toBe(true);
+    expect(inheritsNothing(second[500]!)).toBe(true);
     expect(second[1000]).toEqual({ id: 'new', text: 'y' });
     // An older page prepended moves every item: each is still found by its own copy.
     const older = { id: 'old', text: 'z' };
