@@ -6,8 +6,8 @@ let hooked = false;
  * A host page may have added enumerable keys to Object.prototype (a careless library, or an
  * attack). Preact reads props with for-in and `name in dom`, which walk it: an inherited
  * `dangerouslySetInnerHTML` or `style` would reach every element, and an inherited `class`
- * makes Preact set `dom.class` instead of the attribute. So every element's props get a null
- * prototype (and so does a style object); an element with a `ref` has its props copied by
+ * makes Preact set `dom.class` instead of the attribute. So every element's props are copied
+ * onto a prototype that has none (and so is a style object); an element with a `ref` has its props copied by
  * jsx() with for-in, so what came from Object.prototype is dropped again; `class` is set as
  * `className`, a real DOM property. test/browser/hostile.test.ts proves it. (Not defended:
  * `on*` keys with a primitive value, which make Preact's own event code throw, and keys named
@@ -34,11 +34,14 @@ export function hardenPreact(): void {
         const o = v.props as Record<string, unknown>;
         const p = Object.create(none) as Record<string, unknown>;
         v.props = p as typeof v.props;
-        const keys = Object.keys(o);
+        // An element with a `ref` has its props copied by jsx() with for-in: what came from
+        // Object.prototype (its enumerable keys, with their values) is left out again.
+        const inherited: string[] = [];
+        // eslint-disable-next-line guard-for-in
+        if (v.ref) for (const k in P) inherited.push(k);
+        const keys = Object.keys(o).filter((k) => !inherited.includes(k) || o[k] !== P[k]);
         for (const k of keys) p[k == 'class' ? 'className' : k] = o[k];
         if (keys.includes('class')) p.className = o.class;
-        // eslint-disable-next-line guard-for-in
-        if (v.ref) for (const k in P) if (p[k] === P[k]) delete p[k];
         if (typeof p.style == 'object' && p.style) p.style = bare(p.style);
       }
     }

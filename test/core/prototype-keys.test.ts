@@ -8,6 +8,7 @@ import { warnUnknownKeys } from '../../src/core/smartsupp-keys';
 import { clean } from '../../src/ui/clean';
 import { hardenPreact } from '../../src/ui/harden';
 import { h } from 'preact';
+import { jsx } from 'preact/jsx-runtime';
 import { typingOf } from '../../demo/agent/store';
 
 /** The keys an attacker puts in JSON; merged carelessly, each pollutes Object.prototype. */
@@ -114,6 +115,22 @@ describe('a polluted Object.prototype', () => {
     expect(clean({ ...state }).messages).toBe(s.messages);
     delete P.name;
     delete P.replies;
+  });
+
+  it("Preact's props: an inherited class or title is not copied onto an element with a ref", () => {
+    hardenPreact();
+    const ref = { current: null };
+    P.class = 'evil';
+    P.title = 'evil';
+    const polluted = jsx('div', { ref, id: 'a' }).props as Record<string, unknown>;
+    const own = jsx('div', { ref, class: 'm', title: 'ok' }).props as Record<string, unknown>;
+    delete P.class;
+    delete P.title;
+    expect(Object.keys(polluted)).toEqual(['id']);
+    expect(polluted.className).toBeUndefined();
+    expect(Object.keys(own).sort()).toEqual(['className', 'title']);
+    expect(own.className).toBe('m');
+    expect(inheritsNothing(own)).toBe(true);
   });
 
   it("a long list's next version: the shared items keep their copies, a replaced or new one is copied", () => {
