@@ -6,7 +6,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Blobs } from './store';
 
@@ -36,10 +36,15 @@ export function createDiskBlobs(dir: string): Blobs {
         throw e;
       }));
       const part = join(dir, PART + id);
+      const out = createWriteStream(part, { flags: 'wx' });
       try {
-        await pipeline(Readable.from(source), createWriteStream(part, { flags: 'wx' }));
+        await pipeline(Readable.from(source), out);
         await rename(part, final);
       } catch (e) {
+        // The stream opens its file on a worker thread: a source that failed at once leaves it
+        // still opening, and an unlink on another thread would come first and find nothing.
+        // The stream is destroyed by now; once it has closed, its file (if any) is there.
+        await finished(out).catch(() => {});
         await gone(part).catch(() => {});
         throw e;
       }

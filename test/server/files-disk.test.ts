@@ -3,6 +3,7 @@
  * The upload directory (demo/server/files-disk.ts) on its own: a write that fails leaves no
  * part file behind, however early it fails.
  */
+import { pbkdf2 } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,10 +26,19 @@ describe('disk blobs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vc-blobs-'));
     dirs.push(dir);
     const blobs = createDiskBlobs(dir);
-    for (let i = 0; i < 20; i++)
-      await expect(blobs.write('id' + i, refused())).rejects.toThrow('too_large');
-    // The write stream opens its file asynchronously: one still opening when the write gave up
-    // would create its part file after the clean-up, a few ms later.
+    // The write stream opens its file on a libuv worker thread, and the clean-up's unlink runs on
+    // another: one still opening when the write gave up would create its part file after the
+    // unlink. The race is rare (1–2 writes in 100 here, more on a loaded CI machine), so many
+    // writes, with the other workers kept busy as a loaded server's are.
+    let busy = true;
+    const spin = () => void (busy && pbkdf2('x', 'y', 2000, 32, 'sha256', spin));
+    spin();
+    try {
+      for (let i = 0; i < 500; i++)
+        await expect(blobs.write('id' + i, refused())).rejects.toThrow('too_large');
+    } finally {
+      busy = false;
+    }
     await new Promise((r) => setTimeout(r, 100));
     expect(readdirSync(dir)).toEqual([]);
   });
