@@ -125,8 +125,10 @@ const POLLUTION: Record<string, string> = {
   // What Preact reads on props and the DOM.
   dangerouslySetInnerHTML: "{ __html: '<img src=x onerror=__pwn(4)>' }",
   __html: "'<img src=x onerror=__pwn(5)>'",
+  // Two values: with one, a `class` turned into `className` would be dropped as the inherited
+  // `className` and go unseen.
   class: "'polluted'",
-  className: "'polluted'",
+  className: "'polluted-name'",
   style: "{ display: 'none', color: 'red' }",
   display: "'none'",
   dir: "'rtl'",
