@@ -7,13 +7,15 @@ const made = new WeakMap<object, unknown>();
  * fifth of one at 10,000 messages).
  */
 let lastIn: readonly unknown[] = [];
-/**
- * The copies' prototype: it has none itself, so Object.prototype stays out of reach, and the
- * copies stay in V8's fast mode (an object made by Object.create(null) is a dictionary, slower
- * to read, and the list reads every message in view on each render).
- */
-const NONE = Object.create(null) as object;
 let lastOut: readonly unknown[] = [];
+
+/**
+ * The prototype of the UI's prototype-free copies (here, and Preact's props in harden.ts): it
+ * has none itself, so Object.prototype stays out of reach, and the copies stay in V8's fast
+ * mode (an object made by Object.create(null) is a dictionary, slower to read, and a render
+ * reads every message in view and every prop).
+ */
+export const NONE = Object.create(null) as object;
 
 /**
  * `value` with every plain object in it copied to an object whose prototype has none (arrays are

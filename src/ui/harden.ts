@@ -1,15 +1,21 @@
 import { options } from 'preact';
+import { NONE } from './clean';
 
 let hooked = false;
+
+// Not Object.create(null), and no `delete`: either leaves an object in V8's dictionary mode, and
+// Preact reads every prop of every vnode on each render (see NONE).
+const bare = <T extends object>(o: T) => Object.assign(Object.create(NONE) as object, o) as T;
 
 /**
  * A host page may have added enumerable keys to Object.prototype (a careless library, or an
  * attack). Preact reads props with for-in and `name in dom`, which walk it: an inherited
  * `dangerouslySetInnerHTML` or `style` would reach every element, and an inherited `class`
  * makes Preact set `dom.class` instead of the attribute. So every element's props are copied
- * onto a prototype that has none (and so is a style object); an element with a `ref` has its props copied by
- * jsx() with for-in, so what came from Object.prototype is dropped again; `class` is set as
- * `className`, a real DOM property. test/browser/hostile.test.ts proves it. (Not defended:
+ * onto a prototype that has none (and so is a style object); an element with a `ref` has its
+ * props copied by jsx() with for-in, so what came from Object.prototype is dropped again;
+ * `class` is set as `className`, a real DOM property. test/browser/hostile.test.ts proves it.
+ * (Not defended:
  * `on*` keys with a primitive value, which make Preact's own event code throw, and keys named
  * after attributes that are no DOM property, like `aria-label` or `for`, which Preact then
  * sets as properties.)
@@ -21,25 +27,18 @@ export function hardenPreact(): void {
   hooked = true;
   const prev = options.vnode;
   const P = Object.prototype as Record<string, unknown>;
-  // Not Object.create(null), and no `delete`: either leaves an object in V8's dictionary mode,
-  // and Preact reads every prop of every vnode on each render. Copies onto an empty prototype
-  // that itself has none stay in fast mode and keep Object.prototype out of reach just the same.
-  const none = Object.create(null) as object;
-  const bare = <T extends object>(o: T) => Object.assign(Object.create(none) as object, o) as T;
   options.vnode = (v) => {
     if (v.type) {
-      const el = typeof v.type == 'string';
-      if (!el) v.props = bare(v.props);
+      if (typeof v.type != 'string') v.props = bare(v.props);
       else {
         const o = v.props as Record<string, unknown>;
-        const p = Object.create(none) as Record<string, unknown>;
+        const p = Object.create(NONE) as Record<string, unknown>;
         v.props = p as typeof v.props;
+        let keys = Object.keys(o);
         // An element with a `ref` has its props copied by jsx() with for-in: what came from
         // Object.prototype (its enumerable keys, with their values) is left out again.
-        const inherited: string[] = [];
         // eslint-disable-next-line guard-for-in
-        if (v.ref) for (const k in P) inherited.push(k);
-        const keys = Object.keys(o).filter((k) => !inherited.includes(k) || o[k] !== P[k]);
+        if (v.ref) for (const k in P) if (o[k] === P[k]) keys = keys.filter((x) => x != k);
         for (const k of keys) p[k == 'class' ? 'className' : k] = o[k];
         if (keys.includes('class')) p.className = o.class;
         if (typeof p.style == 'object' && p.style) p.style = bare(p.style);
