@@ -107,10 +107,10 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
   function upsert(m: ChatMessage): boolean {
     const list = k.state.messages;
     const i = list.findIndex((x) => x.id == m.id || (m.cid !== undefined && x.cid == m.cid));
-    const copy = list.slice();
+    // One copy (a push onto a slice copies it again).
+    const copy = i >= 0 ? list.slice() : list.concat([m]);
     const last = list[list.length - 1];
     if (i >= 0) copy[i] = { ...list[i], ...m };
-    else copy.push(m);
     // A new message after the last one (the usual live case) needs no sort of a long list.
     set({
       messages:

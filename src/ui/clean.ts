@@ -37,7 +37,8 @@ export function clean<T>(value: T): T {
       // in one native slice; only the rest are looked up (or copied) one by one.
       let i = 0;
       while (i < value.length && value[i] === lastIn[i]) i++;
-      copy = lastOut.slice(0, i).concat(value.slice(i).map(clean));
+      // All shared (a live message): one copy.
+      copy = (i < lastOut.length ? lastOut.slice(0, i) : lastOut).concat(value.slice(i).map(clean));
       if (value.length > 32) {
         lastIn = value;
         lastOut = copy as unknown[];

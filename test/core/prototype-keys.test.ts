@@ -149,6 +149,13 @@ describe('a polluted Object.prototype', () => {
     expect(inheritsNothing(second[1000]!)).toBe(true);
     expect(inheritsNothing(second[500]!)).toBe(true);
     expect(second[1000]).toEqual({ id: 'new', text: 'y' });
+    // A live message: everything shared, one item appended; the last copy is not changed.
+    const appended = clean([...next, { id: 'live', text: 'w' }]);
+    expect(appended).toHaveLength(1002);
+    expect(appended[1000]).toBe(second[1000]);
+    expect(appended[1001]).toEqual({ id: 'live', text: 'w' });
+    expect(inheritsNothing(appended[1001]!)).toBe(true);
+    expect(second).toHaveLength(1001);
     // An older page prepended moves every item: each is still found by its own copy.
     const older = { id: 'old', text: 'z' };
     const third = clean([older, ...next]);
