@@ -7,6 +7,8 @@
 //                  the newest message and has been still for a second
 // and the open latency: click on the launcher → the composer has the focus, on a fresh page each
 // time (the pointer rests on the launcher 200 ms first, as a hand does: that prefetches ui.js).
+// The live message is also measured, the same way in the same run, on a bare list without the
+// widget (barePage): the least any chat window costs this browser and machine per message.
 import { loadavg } from 'node:os';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import { rollup } from 'rollup';
@@ -20,7 +22,7 @@ import { serveStatic } from './static-server.mjs';
 
 const SIZES = [1000, 10000];
 export const LIVE = 20;
-const ROUNDS = 7;
+const ROUNDS = 11;
 const OPENS = 15;
 
 /** Long tasks and layout shifts, counted from page start (the page resets them when it wants). */
@@ -32,6 +34,70 @@ const OBSERVERS = `(() => {
     for (const e of l.getEntries()) if (!e.hadRecentInput) b.cls += e.value;
   }).observe({ type: 'layout-shift', buffered: true });
 })();`;
+
+/**
+ * The floor: a chat window of the widget's size and look in plain DOM, no widget, no framework,
+ * no shadow root. `window.chat.say(text)` does in a task of its own the least any chat list
+ * does for a live message: append a row (bubble and time), drop the top row as a windowed list
+ * does, read the layout back, scroll to the bottom and announce the message in a live region.
+ * The composer has the focus (its caret blinks), as in the widget's window.
+ */
+export const barePage = () => `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Shop</title><style>
+body{margin:0;font:15px/1.45 system-ui,sans-serif}
+.win{position:fixed;right:20px;bottom:96px;width:376px;height:640px;display:flex;flex-direction:column;background:#fff;border-radius:16px;box-shadow:0 12px 48px rgba(0,0,0,.24);overflow:hidden}
+.hd{height:68px;flex:none;background:#2563eb}
+ol{flex:1 1 0;min-height:0;overflow-y:auto;list-style:none;margin:0;padding:12px 14px 16px;display:flex;flex-direction:column;gap:2px}
+li{display:flex;flex-direction:column;align-items:flex-start;max-width:85%;margin-top:4px}
+.bb{padding:8px 12px;border-radius:18px;background:#f1f3f5;white-space:pre-wrap;overflow-wrap:anywhere}
+.mt{font-size:11px;color:#6b7280;margin:3px 6px 0}
+textarea{flex:none;height:40px;margin:10px;border:0;border-radius:20px;background:#f3f4f6;resize:none;font:inherit}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
+</style></head><body><main><h1>Shop</h1></main>
+<div class="win"><div class="hd"></div><ol aria-label="Messages"></ol><textarea></textarea></div>
+<div class="sr" aria-live="polite"></div>
+<script>
+const list = document.querySelector('ol');
+const live = document.querySelector('[aria-live]');
+const time = new Intl.DateTimeFormat('en', { timeStyle: 'short' });
+const add = (text) => {
+  const li = document.createElement('li');
+  const bb = document.createElement('div');
+  bb.className = 'bb';
+  bb.textContent = text;
+  const mt = document.createElement('span');
+  mt.className = 'mt';
+  mt.textContent = time.format(Date.now());
+  li.append(bb, mt);
+  list.append(li);
+};
+for (let i = 1; i <= 30; i++) add('Message ' + i + ': ' + 'lorem ipsum '.repeat(i % 7));
+list.scrollTop = list.scrollHeight;
+document.querySelector('textarea').focus();
+window.chat = {
+  say: (text) =>
+    setTimeout(() => {
+      add(text);
+      list.firstElementChild.remove();
+      void list.lastElementChild.offsetTop;
+      list.scrollTop = list.scrollHeight;
+      live.textContent = 'Eva: ' + text;
+    }),
+};
+</script></body></html>`;
+
+/** The bare page ({@link barePage}) open in a context of its own: `{ p, cdp, close() }`. */
+async function openBare(browser, site) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const p = await context.newPage();
+  const cdp = await context.newCDPSession(p);
+  await cdp.send('Performance.enable');
+  await p.goto(site.url + '/bare', { waitUntil: 'load' });
+  await p.waitForTimeout(1000);
+  // Frozen until its turn (livePairs): no caret, no frames while the widget's page is measured.
+  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+  return { p, cdp, close: () => context.close() };
+}
 
 /** The page's memory server, bundled from dist/index.js into a classic script. */
 async function fixture() {
@@ -136,8 +202,60 @@ export async function traceDuring(cdp, categories, during) {
   return events;
 }
 
-/** One page with `n` messages: open cost, then live-message cost. */
-async function longChat(browser, site, n) {
+/**
+ * The live-message cost in each of `pages` (`{ p, cdp }`): the same LIVE × 100 ms with and
+ * without messages, the open window costing task time even when nothing arrives (a blinking
+ * caret, frames, other processes on a shared machine), and that baseline, measured in the same
+ * page just before, is not the messages' cost. ROUNDS pairs, their median: one pair on a busy
+ * machine can be off by several ms either way. The pages take their pairs in turn, round by
+ * round, so that a busy spell of the machine falls on all of them. A first batch, not counted,
+ * warms the live path up (JIT, ICU) as the profile and A/B scripts do
+ * (bench/long-chat-profile.mjs): the steady state is what is read.
+ */
+async function livePairs(pages) {
+  // A page waiting for its turn is frozen (no tasks, no frames, no caret): it must not take a
+  // core from the page being measured.
+  const turn = (i) =>
+    Promise.all(
+      pages.map(({ cdp }, j) =>
+        cdp.send('Page.setWebLifecycleState', { state: i == j ? 'active' : 'frozen' }),
+      ),
+    );
+  for (const [i, { p }] of pages.entries()) {
+    await turn(i);
+    await livePeriod(p, true, 'w');
+  }
+  const rounds = pages.map(() => []);
+  for (let r = 1; r <= ROUNDS; r++)
+    for (const [i, { p, cdp }] of pages.entries()) {
+      await turn(i);
+      await p.waitForTimeout(200);
+      const before = await metrics(cdp);
+      await livePeriod(p, false, r);
+      const idle = await metrics(cdp);
+      await livePeriod(p, true, r);
+      const after = await metrics(cdp);
+      const d = (k) => ((after[k] - idle[k] - (idle[k] - before[k])) * 1000) / LIVE;
+      rounds[i].push({
+        task: d('TaskDuration'),
+        cpu: d('ThreadTime'),
+        work: d('ScriptDuration') + d('LayoutDuration') + d('RecalcStyleDuration'),
+      });
+    }
+  await turn(-1);
+  return rounds.map((list) => ({
+    liveMs: Math.max(0, median(list.map((r) => r.task))),
+    liveCpuMs: Math.max(0, median(list.map((r) => r.cpu))),
+    liveWorkMs: median(list.map((r) => r.work)),
+    rounds: list.length,
+  }));
+}
+
+/**
+ * One page with `n` messages: open cost, then live-message cost, its pairs alternating with the
+ * bare page's (`bare`, `{ p, cdp }`).
+ */
+async function longChat(browser, site, n, bare) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   // The machine's load while measured: task time is wall time, and on shared cores it grows.
   const load0 = loadavg()[0];
@@ -173,34 +291,11 @@ async function longChat(browser, site, n) {
         rows: root.querySelectorAll('.ls li.m').length,
       };
     }, last);
-    // The same 20 × 100 ms with and without messages: the open window costs task time even
-    // when nothing arrives (a blinking caret, frames, other processes on a shared machine), and
-    // that baseline, measured in the same page just before, is not the messages' cost. ROUNDS
-    // pairs, their median: one pair on a busy machine can be off by several ms either way.
-    const period = (withMessages, k) => livePeriod(p, withMessages, k);
-    // A first batch, not counted, warms the live path up (JIT, ICU) as the profile and A/B
-    // scripts do (bench/long-chat-profile.mjs): the steady state is what is read.
-    await period(true, 'w');
-    const rounds = [];
-    for (let r = 1; r <= ROUNDS; r++) {
-      const before = await metrics(cdp);
-      await period(false, r);
-      const idle = await metrics(cdp);
-      await period(true, r);
-      const after = await metrics(cdp);
-      const d = (k) => ((after[k] - idle[k] - (idle[k] - before[k])) * 1000) / LIVE;
-      rounds.push({
-        task: d('TaskDuration'),
-        cpu: d('ThreadTime'),
-        work: d('ScriptDuration') + d('LayoutDuration') + d('RecalcStyleDuration'),
-      });
-    }
+    const [live, floor] = await livePairs([{ p, cdp }, bare]);
     return {
       n,
-      liveMs: Math.max(0, median(rounds.map((r) => r.task))),
-      liveCpuMs: Math.max(0, median(rounds.map((r) => r.cpu))),
-      liveWorkMs: median(rounds.map((r) => r.work)),
-      rounds: rounds.length,
+      ...live,
+      floor,
       load: `${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
       openLongTasks: open.longTasks,
       openCls: open.cls,
@@ -247,7 +342,11 @@ const p95 = (list) => {
 /** The host page with the snippet and the memory server, served from dist/ (built if missing). */
 export async function serveLongChat() {
   ensureBuilt();
-  return serveStatic({ '/': page(await snippetHtml('', {})), '/fixture.js': await fixture() });
+  return serveStatic({
+    '/': page(await snippetHtml('', {})),
+    '/fixture.js': await fixture(),
+    '/bare': barePage(),
+  });
 }
 
 export async function run() {
@@ -255,7 +354,12 @@ export async function run() {
   const browser = await launchChromium();
   try {
     const sizes = [];
-    for (const n of SIZES) sizes.push(await longChat(browser, site, n));
+    const bare = await openBare(browser, site);
+    try {
+      for (const n of SIZES) sizes.push(await longChat(browser, site, n, bare));
+    } finally {
+      await bare.close();
+    }
     const opens = [];
     for (let i = 0; i < OPENS; i++) opens.push(await openLatency(browser, site));
     return {
@@ -265,6 +369,12 @@ export async function run() {
         liveMs: round(s.liveMs),
         liveCpuMs: round(s.liveCpuMs),
         liveWorkMs: round(s.liveWorkMs),
+        floor: {
+          liveMs: round(s.floor.liveMs),
+          liveCpuMs: round(s.floor.liveCpuMs),
+          liveWorkMs: round(s.floor.liveWorkMs),
+          rounds: s.floor.rounds,
+        },
         openCls: round(s.openCls, 4),
       })),
       open: { runs: opens.length, medianMs: round(median(opens)), p95Ms: round(p95(opens)) },
@@ -287,6 +397,17 @@ export function render(data) {
         `style ${num(s.liveWorkMs, 2)} ms)`,
       met(s.liveMs <= 4),
     ],
+    ...(s.floor
+      ? [
+          [
+            'live message, the bare list (no widget), in turn with the row above',
+            '–',
+            `${num(s.floor.liveMs, 2)} ms (main-thread CPU ${num(s.floor.liveCpuMs, 2)} ms): ` +
+              `the widget’s own share ${num(s.liveMs - s.floor.liveMs, 2)} ms`,
+            '–',
+          ],
+        ]
+      : []),
     [
       `\`chat:open\`, ${s.n.toLocaleString('en')} messages: long tasks, CLS`,
       '0, 0',
@@ -313,6 +434,13 @@ export function render(data) {
       `before in the same page, per message; the median of ${data.sizes[0]?.rounds ?? ROUNDS} ` +
       'such pairs. Main-thread CPU is CDP ThreadTime taken the same way: task time is wall ' +
       'time and grows when the thread waits for a core on a busy machine. ' +
+      (data.sizes[0]?.floor
+        ? 'The bare list is a window of the same size and look in plain DOM, no widget, no ' +
+          'framework: per message it appends a row, drops the top one, reads the layout back, ' +
+          'scrolls to the bottom and announces the message in a live region. Its pairs alternate ' +
+          'with the widget page’s, round by round: what any chat window costs this browser and ' +
+          'machine at that time, and the widget’s own share is what it costs beyond that. '
+        : '') +
       `Open latency: ${data.open.runs} fresh pages, ` +
       'the pointer on the launcher for 200 ms (prefetching ui.js) then a click, timed in the ' +
       'page from the click to the focus in the composer; its p95 is the slowest of those runs, ' +
