@@ -402,8 +402,10 @@ export function render(data) {
           [
             'live message, the bare list (no widget), in turn with the row above',
             '–',
-            `${num(s.floor.liveMs, 2)} ms (main-thread CPU ${num(s.floor.liveCpuMs, 2)} ms): ` +
-              `the widget’s own share ${num(s.liveMs - s.floor.liveMs, 2)} ms`,
+            `${num(s.floor.liveMs, 2)} ms (main-thread CPU ${num(s.floor.liveCpuMs, 2)} ms; ` +
+              `script + layout + style ${num(s.floor.liveWorkMs, 2)} ms): the widget’s own ` +
+              `share ${num(s.liveMs - s.floor.liveMs, 2)} ms, ` +
+              `${num(s.liveWorkMs - s.floor.liveWorkMs, 2)} of it in script + layout + style`,
             '–',
           ],
         ]
