@@ -39,7 +39,8 @@ export function hardenPreact(): void {
         // Object.prototype (its enumerable keys, with their values) is left out again.
         // eslint-disable-next-line guard-for-in
         if (v.ref) for (const k in P) if (o[k] === P[k]) keys = keys.filter((x) => x != k);
-        for (const k of keys) p[k == 'class' ? 'className' : k] = o[k];
+        for (const k of keys) if (k != 'class') p[k] = o[k];
+        // `class` wins over `className` whatever their order.
         if (keys.includes('class')) p.className = o.class;
         if (typeof p.style == 'object' && p.style) p.style = bare(p.style);
       }
