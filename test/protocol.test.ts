@@ -5,6 +5,7 @@ import {
   parseClientFrame,
   parseMessage,
   parseServerFrame,
+  toRecord,
 } from '../src/protocol';
 
 describe('parseServerFrame', () => {
@@ -74,6 +75,50 @@ describe('parseServerFrame', () => {
     );
     expect(f).toEqual({ t: 'msg', m: { id: 'a', from: 'agent', text: 'x', at: 1 } });
     expect(({} as Record<string, unknown>).evil).toBeUndefined();
+  });
+});
+
+describe('toRecord', () => {
+  it('copies every object of a frame off Object.prototype, arrays and nesting included', () => {
+    const f = toRecord(
+      '{"t":"x","a":[{"b":{"c":1}},2,null],"__proto__":{"evil":1},"constructor":"k"}',
+    ) as Record<string, any>;
+    for (const o of [f, f.a[0], f.a[0].b]) {
+      expect(Object.getPrototypeOf(o)).not.toBe(Object.prototype);
+      expect(Object.getPrototypeOf(Object.getPrototypeOf(o))).toBeNull();
+    }
+    expect(Array.isArray(f.a)).toBe(true);
+    expect(f.a[0].b.c).toBe(1);
+    // `__proto__` and `constructor` stay plain data: own keys, no prototype swapped in.
+    expect(Object.keys(f)).toEqual(['t', 'a', '__proto__', 'constructor']);
+    expect(f.__proto__).toEqual({ evil: 1 });
+    expect(f.evil).toBeUndefined();
+    expect(f.constructor).toBe('k');
+    // A value that is not a string goes through JSON the same way (undefined and functions drop).
+    expect(toRecord({ t: 'y', n: { m: [1] }, f: () => 1 })).toEqual({ t: 'y', n: { m: [1] } });
+  });
+
+  it('ignores keys a host page added to Object.prototype', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.injected = 'yes';
+    try {
+      const f = toRecord('{"t":"x","m":{"id":"a"}}') as Record<string, any>;
+      expect(f.injected).toBeUndefined();
+      expect(f.m.injected).toBeUndefined();
+    } finally {
+      delete proto.injected;
+    }
+  });
+
+  it('answers a reason, not a throw, for a frame nested too deeply or not an object', () => {
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    expect(toRecord(deep)).toBe('frame is nested too deeply');
+    expect(toRecord('{"a":' + '{"a":'.repeat(200_000) + '1' + '}'.repeat(200_001))).toBe(
+      'frame is nested too deeply',
+    );
+    expect(toRecord('[{"t":1}]')).toBe('frame is not an object');
+    expect(toRecord('"t"')).toBe('frame is not an object');
+    expect(toRecord('{"t":')).toBe('frame is not JSON');
   });
 });
 
