@@ -1,7 +1,7 @@
 import type { ComponentChildren, Ref } from 'preact';
 import type { ChatMessage } from '../core/state';
 import type { Strings } from './i18n';
-import { CloseIcon, ChatIcon } from './icons';
+import { CloseIcon } from './icons';
 import { MessageList } from './MessageList';
 
 /** Props of {@link ChatWindow}. */
@@ -72,7 +72,7 @@ export function ChatWindow(p: ChatWindowProps) {
     >
       <header class="hd">
         <span class="av" aria-hidden="true">
-          {agent ? initials(agent) : <ChatIcon />}
+          {agent ? initials(agent) : <span class="ic" />}
         </span>
         <div class="tt">
           <h2 id="vc-t">{agent || t.title}</h2>

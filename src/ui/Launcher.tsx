@@ -1,6 +1,6 @@
 import type { Ref } from 'preact';
 import { count, type Strings } from './i18n';
-import { ChatIcon, DownIcon } from './icons';
+import { DownIcon } from './icons';
 
 /** Props of {@link Launcher}. */
 export interface LauncherProps {
@@ -29,7 +29,7 @@ export function Launcher({ open, unread, t, lang, buttonRef, onClick }: Launcher
       aria-controls={open ? 'vc-w' : undefined}
       onClick={onClick}
     >
-      {open ? <DownIcon /> : <ChatIcon />}
+      {open ? <DownIcon /> : <span class="ic" />}
       {unread > 0 && (
         <span class="bd" aria-hidden="true">
           {unread > 99 ? '99+' : unread}

@@ -1,4 +1,4 @@
-import { CHAT_PATH, CLOSE_PATH } from './icon-paths';
+import { CLOSE_PATH } from './icon-paths';
 
 /** Inline SVG icons (drawn as elements, never parsed from markup), hidden from assistive tech. */
 const icon = (d: string, stroke?: boolean) => (
@@ -16,8 +16,6 @@ const icon = (d: string, stroke?: boolean) => (
   </svg>
 );
 
-/** Speech bubble: the launcher while the window is closed. */
-export const ChatIcon = () => icon(CHAT_PATH);
 /** A cross: close and dismiss buttons. */
 export const CloseIcon = () => icon(CLOSE_PATH, true);
 /** A chevron: the launcher while the window is open (it minimises). */

@@ -8,8 +8,8 @@
  * on white (or dark text), `--x`/`--y` offsets, `--z` z-index, `--vh`/`--vt` visual viewport.
  *
  * Class names are short on purpose (bytes): vc root, fx fixed corner, in inline (renderTo),
- * l/r side, o open, ln launcher, bd badge, pv preview, win window, hd header, bn banner,
- * lw list wrapper, ls list, sp spacer (rows left out), ld older messages, nw new-messages
+ * l/r side, o open, ln launcher, ic its speech bubble (CSS, no SVG), bd badge, pv preview,
+ * win window, hd header, bn banner, lw list wrapper, ls list, sp spacer (rows left out), ld older messages, nw new-messages
  * button, m message (v visitor, a agent, b bot, t trigger, s system), bb bubble, mt meta,
  * qr quick replies, ty typing, cp composer, fm contact form (what its loading and failed states
  * need; the rest is ui/form-styles.ts, in the form chunk), sr screen-reader only; files (what
@@ -20,6 +20,7 @@ export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;m
 .in .win{max-height:none;height:560px}
 .hd{background:var(--c);color:var(--f);display:flex;align-items:center;gap:12px;padding:14px;padding-inline:16px 10px;flex:none}
 .av{width:40px;height:40px;border-radius:50%;flex:none;display:grid;place-items:center;font-weight:600;background:rgba(255,255,255,.24);box-shadow:inset 0 0 0 1px rgba(255,255,255,.35)}
+.av .ic{width:18px;height:15px}
 .tt{flex:1;min-width:0}
 .tt h2{font-size:16px;font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .st{font-size:13px;display:flex;align-items:center;gap:6px}

@@ -1,6 +1,7 @@
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeEngines, launchEngine, type EngineBrowser, type EnginePage } from './engines';
-import { requireBuilt, type Served } from './harness';
+import { describeBrowser, launchBrowser, requireBuilt, type Served } from './harness';
 import { chat, serveShop, shopPage } from './ui-harness';
 
 /** The page's command function and what the test records there. */
@@ -9,6 +10,25 @@ type Host = Window & { smartsupp(...args: unknown[]): void; unread: number[] };
 /** Runs `fn` on the widget's shadow root in the page. */
 const inRoot = <T>(page: EnginePage, fn: (root: ShadowRoot) => T) =>
   page.evaluate<T>(`(${fn})(document.querySelector('[data-visitor-chat]').shadowRoot)`);
+
+/**
+ * The launcher's speech bubble (CSS on an empty element, no SVG): its size, its colour and its
+ * tail's, against the launcher's text colour, and whether the root holds any SVG.
+ */
+const bubble = (root: ShadowRoot) => {
+  const ln = root.querySelector('.ln') as HTMLElement;
+  const ic = ln.querySelector('.ic') as HTMLElement;
+  const r = ic.getBoundingClientRect();
+  const s = getComputedStyle(ic);
+  return {
+    size: [r.width, r.height],
+    fill: s.backgroundColor == getComputedStyle(ln).color,
+    tail: getComputedStyle(ic, '::after').borderTopColor == getComputedStyle(ln).color,
+    shown: s.backgroundColor != getComputedStyle(ln).backgroundColor,
+    svg: !!root.querySelector('.ln svg'),
+  };
+};
+const BUBBLE = { size: [23, 19], fill: true, tail: true, shown: true, svg: false };
 
 describeEngines('the launcher before the UI chunk', (engine) => {
   let browser: EngineBrowser;
@@ -91,6 +111,7 @@ describeEngines('the launcher before the UI chunk', (engine) => {
     });
     // The hostile page CSS does not reach it; it sits where the UI's launcher sits.
     expect(info).toEqual({ label: 'Open chat', box: [12, 24, 56], bg: 'rgb(37, 99, 235)' });
+    expect(await inRoot(page, bubble)).toEqual(BUBBLE);
     await page.locator('[data-visitor-chat] .ln').hover();
     await expect.poll(() => uiRequests()).toBe(1);
     // Nobody chats (the welcome came with an empty conversation): conversation.js never loads.
@@ -223,5 +244,47 @@ describeEngines('the launcher before the UI chunk', (engine) => {
     // Opened once: a click that also reached the new launcher (a toggle) did not close it again.
     await page.waitForTimeout(300);
     expect(await page.locator('[data-visitor-chat] .win').count()).toBe(1);
+  });
+});
+
+// Chromium only: forced colours are emulated through CDP (Playwright's emulateMedia); the
+// Firefox and WebKit leg skips this suite (WebKit has no forced-colours mode at all).
+describeBrowser('the launcher in forced colors (Windows High Contrast), in Chromium', () => {
+  let browser: Browser;
+  let site: Served;
+
+  beforeAll(async () => {
+    requireBuilt('widget.js', 'chat.js', 'ui.js');
+    site = await serveShop({ '/': shopPage() });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  it('draws its speech bubble in the system text colour, before and after ui.js takes over', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // Forced colours replace the brand colours: the launcher's background becomes the system's
+    // button face, and a bubble left in the brand's text colour (white) would vanish on it.
+    await page.emulateMedia({ forcedColors: 'active' });
+    await page.goto(site.url + '/');
+    const ln = page.locator('[data-visitor-chat] .ln');
+    await ln.waitFor({ state: 'visible' });
+    const inRootHere = <T>(fn: (root: ShadowRoot) => T) =>
+      page.evaluate<T>(`(${fn})(document.querySelector('[data-visitor-chat]').shadowRoot)`);
+    expect(await inRootHere(bubble)).toEqual(BUBBLE);
+    // The UI's own launcher (ui.js loads when the pointer comes near) draws the same bubble.
+    await ln.hover();
+    await chat.say(page, 'Hello', { name: 'Eva' });
+    await page.waitForFunction(
+      () => !!document.querySelector('[data-visitor-chat]')!.shadowRoot!.querySelector('.sr'),
+    );
+    expect(await inRootHere(bubble)).toEqual(BUBBLE);
+    expect(errors).toEqual([]);
+    await page.close();
   });
 });
