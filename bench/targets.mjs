@@ -181,8 +181,11 @@ function hostPageTargets(first) {
         '≈ 1.7 more, a WebSocket ≈ 3.4, IndexedDB open + read ≈ 4.4, Web Locks ≈ 1.2, ' +
         '`crypto.getRandomValues` ≈ 0.9, `requestIdleCallback` ≈ 0.5 (a BroadcastChannel costs ' +
         '≈ 0 until its first post, and a tab alone now posts none): ≈ 16 ms, and drawing the ' +
-        'launcher (a shadow root, a constructed stylesheet, an SVG) ≈ 2–3 ms more, so a floor of ' +
-        '≈ 18–19 ms for this boot, of which one script and the socket (≈ 7 ms) cannot go',
+        'launcher (a shadow root, a constructed stylesheet) ≈ 2 ms more, so a floor of ' +
+        '≈ 18 ms for this boot, of which one script and the socket (≈ 7 ms) cannot go. The ' +
+        'launcher’s speech bubble is CSS since 2026-12-05: the first SVG element cost the shell’s ' +
+        'draw ≈ 1.6 ms (alone on the trivial page, medians of 30: 5.2 ms with it, 3.6 without), ' +
+        'a gain this table’s 11 loads do not resolve (+23.8 ms before, +24.1 after)',
       fix:
         'fewer first uses while nobody chats: IndexedDB only once something must be kept (a ' +
         'localStorage marker costs more, ≈ 7.6 ms; fewer transactions saved nothing measurable), ' +
