@@ -185,7 +185,8 @@ function hostPageTargets(first) {
         '≈ 18 ms for this boot, of which one script and the socket (≈ 7 ms) cannot go. The ' +
         'launcher’s speech bubble is CSS since 2026-12-05: the first SVG element cost the shell’s ' +
         'draw ≈ 1.6 ms (alone on the trivial page, medians of 30: 5.2 ms with it, 3.6 without), ' +
-        'a gain this table’s 11 loads do not resolve (+23.8 ms before, +24.1 after)',
+        'a gain this table’s 11 loads do not resolve (+23.8 ms in the last run before, +24.1 and ' +
+        '+23.1 in two runs after)',
       fix:
         'fewer first uses while nobody chats: IndexedDB only once something must be kept (a ' +
         'localStorage marker costs more, ≈ 7.6 ms; fewer transactions saved nothing measurable), ' +
