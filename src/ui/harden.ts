@@ -15,10 +15,9 @@ const bare = <T extends object>(o: T) => Object.assign(Object.create(NONE) as ob
  * onto a prototype that has none (and so is a style object); an element with a `ref` has its
  * props copied by jsx() with for-in, so what came from Object.prototype is dropped again;
  * `class` is set as `className`, a real DOM property. test/browser/hostile.test.ts proves it.
- * (Not defended:
- * `on*` keys with a primitive value, which make Preact's own event code throw, and keys named
- * after attributes that are no DOM property, like `aria-label` or `for`, which Preact then
- * sets as properties.)
+ * (Not defended: `on*` keys with a primitive value, which make Preact's own event code throw,
+ * and keys named after attributes that are no DOM property, like `aria-label` or `for`, which
+ * Preact then sets as properties.)
  *
  * Installs Preact option hooks once (every mounted UI shares them).
  */

@@ -9,8 +9,8 @@
  *
  * Class names are short on purpose (bytes): vc root, fx fixed corner, in inline (renderTo),
  * l/r side, o open, ln launcher, ic its speech bubble (CSS, no SVG), bd badge, pv preview,
- * win window, hd header, bn banner, lw list wrapper, ls list, sp spacer (rows left out), ld older messages, nw new-messages
- * button, m message (v visitor, a agent, b bot, t trigger, s system), bb bubble, mt meta,
+ * win window, hd header, bn banner, lw list wrapper, ls list, sp spacer (rows left out), ld
+ * older messages, nw new-messages button, m message (v visitor, a agent, b bot, t trigger, s system), bb bubble, mt meta,
  * qr quick replies, ty typing, cp composer, fm contact form (what its loading and failed states
  * need; the rest is ui/form-styles.ts, in the form chunk), sr screen-reader only; files (what
  * their placeholders need; the rest is ui/files-styles.ts, in the file chunk): af attach button,

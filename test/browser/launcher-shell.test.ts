@@ -7,9 +7,12 @@ import { chat, serveShop, shopPage } from './ui-harness';
 /** The page's command function and what the test records there. */
 type Host = Window & { smartsupp(...args: unknown[]): void; unread: number[] };
 
-/** Runs `fn` on the widget's shadow root in the page. */
-const inRoot = <T>(page: EnginePage, fn: (root: ShadowRoot) => T) =>
-  page.evaluate<T>(`(${fn})(document.querySelector('[data-visitor-chat]').shadowRoot)`);
+/** Runs `fn` on the widget's shadow root in the page (an engine's page or Playwright's). */
+const inRoot = <T>(
+  page: { evaluate(expression: string): Promise<unknown> },
+  fn: (root: ShadowRoot) => T,
+) =>
+  page.evaluate(`(${fn})(document.querySelector('[data-visitor-chat]').shadowRoot)`) as Promise<T>;
 
 /**
  * The launcher's speech bubble (CSS on an empty element, no SVG): its size, its colour and its
@@ -274,16 +277,14 @@ describeBrowser('the launcher in forced colors (Windows High Contrast), in Chrom
     await page.goto(site.url + '/');
     const ln = page.locator('[data-visitor-chat] .ln');
     await ln.waitFor({ state: 'visible' });
-    const inRootHere = <T>(fn: (root: ShadowRoot) => T) =>
-      page.evaluate<T>(`(${fn})(document.querySelector('[data-visitor-chat]').shadowRoot)`);
-    expect(await inRootHere(bubble)).toEqual(BUBBLE);
+    expect(await inRoot(page, bubble)).toEqual(BUBBLE);
     // The UI's own launcher (ui.js loads when the pointer comes near) draws the same bubble.
     await ln.hover();
     await chat.say(page, 'Hello', { name: 'Eva' });
     await page.waitForFunction(
       () => !!document.querySelector('[data-visitor-chat]')!.shadowRoot!.querySelector('.sr'),
     );
-    expect(await inRootHere(bubble)).toEqual(BUBBLE);
+    expect(await inRoot(page, bubble)).toEqual(BUBBLE);
     expect(errors).toEqual([]);
     await page.close();
   });
