@@ -156,7 +156,10 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
       // Opened by the site or a rule while the visitor types in the page: do not steal focus.
       const busy =
         a && a != root.host && (a.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName));
-      if (!busy) dialog.current?.querySelector<HTMLElement>('textarea,input')?.focus();
+      // The composer, or the contact form's first field; never the file layer's hidden input,
+      // which comes first in the window once that layer has loaded (focus would stay outside).
+      if (!busy)
+        dialog.current?.querySelector<HTMLElement>('textarea,input:not([type=file])')?.focus();
     } else if (!s.open && focusBack.current) {
       focusBack.current = false;
       launcher.current?.focus();

@@ -242,5 +242,14 @@ describeEngines('the chat UI', (engine) => {
     await page.keyboard.press('Escape');
     await page.locator('[role=dialog]').waitFor({ state: 'detached' });
     await expect.poll(active).toBe('ln');
+    // Opened again: the focus goes to the composer every time, not only the first.
+    for (let i = 0; i < 2; i++) {
+      await page.keyboard.press('Enter');
+      await page.locator('[role=dialog]').waitFor();
+      await expect.poll(active).toBe('vc-in');
+      await page.keyboard.press('Escape');
+      await page.locator('[role=dialog]').waitFor({ state: 'detached' });
+      await expect.poll(active).toBe('ln');
+    }
   });
 });

@@ -75,6 +75,18 @@ describeEngines('the chat UI on a phone', (engine) => {
     }
     await page.keyboard.press('Escape');
     await page.locator('.ln').waitFor({ state: 'visible' });
+    // Opened again by keyboard: the composer has the focus (not the page), and Escape closes.
+    const active = () =>
+      page.evaluate(() => {
+        const root = document.querySelector('[data-visitor-chat]')!.shadowRoot!;
+        return document.activeElement == root.host ? root.activeElement?.id || 'widget' : 'page';
+      });
+    await expect.poll(active).toBe('widget');
+    await page.keyboard.press('Enter');
+    await page.locator('[role=dialog]').waitFor();
+    await expect.poll(active).toBe('vc-in');
+    await page.keyboard.press('Escape');
+    await page.locator('.ln').waitFor({ state: 'visible' });
     expect(errors).toEqual([]);
     await page.close();
   });
