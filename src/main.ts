@@ -82,7 +82,8 @@ function lazyTransport(load: Promise<Transport>): Transport {
         : (src && new URL(src).searchParams.get('server')) || '';
     let transport = raw.transport as Transport | string | undefined;
     if (server && typeof transport != 'object') {
-      const options = { url: server, key: String(raw.key), window };
+      // The config has it too, wherever it came from: the file layer reads it there.
+      const options = { url: (raw.server = server), key: String(raw.key), window };
       transport =
         transport == 'http'
           ? lazyTransport(

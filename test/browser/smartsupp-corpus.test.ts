@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
@@ -64,12 +65,14 @@ describeBrowser("Smartsupp's generated code and plugins, unchanged but for the l
   let site: Served;
   const contexts: BrowserContext[] = [];
   const api = agentApi(() => server.url, TOKEN);
+  const uploads = mkdtempSync(join(tmpdir(), 'vc-corpus-'));
 
   beforeAll(async () => {
     requireBuilt('widget.js', 'chat.js', 'ui.js');
     server = await startRealServer({
       agentToken: TOKEN,
       keys: ['XYZ123456', 'shopware-key', 'YOUR_SMARTSUPP_CODE'],
+      uploadDir: uploads,
     });
     const loader = '/widget.js?server=' + encodeURIComponent(server.url);
     const page = (file: string) =>
@@ -88,6 +91,7 @@ describeBrowser("Smartsupp's generated code and plugins, unchanged but for the l
     await browser?.close();
     await site?.close();
     await server?.close();
+    rmSync(uploads, { recursive: true, force: true });
   });
 
   /** Opens `path` in a fresh context; `logs` gets every console message and page error. */
@@ -147,6 +151,29 @@ describeBrowser("Smartsupp's generated code and plugins, unchanged but for the l
       bottom: 65,
       background: 'rgb(15, 118, 110)',
     });
+    expect(logs).toEqual([]);
+  });
+
+  it('sends a file when the server is named only in the loader URL', async () => {
+    const { page, logs } = await open('/shopware6');
+    const vid = await vidOf(page);
+    await page.evaluate(() =>
+      (window as unknown as { smartsupp(c: string, f: File): void }).smartsupp(
+        'chat:file',
+        new File(['Order 1042: two mugs'], 'order.txt', { type: 'text/plain' }),
+      ),
+    );
+    await expect
+      .poll(
+        () =>
+          api<{ messages: { from: string; attachments?: { name: string }[] }[] }>(
+            '/api/visitors/' + vid,
+          ).then((v) =>
+            v.messages.flatMap((m) => (m.attachments || []).map((f) => m.from + ' ' + f.name)),
+          ),
+        { timeout: WAIT },
+      )
+      .toEqual(['visitor order.txt']);
     expect(logs).toEqual([]);
   });
 
