@@ -21,9 +21,12 @@ export function fileSize(bytes: number, lang: string): string {
   }
 }
 
-/** The short kind of a file from its MIME type: "PDF", "PNG", "TXT". */
+/**
+ * The short kind of a file from its MIME type: "PDF", "PNG", "TXT"; parameters are left out
+ * (`text/plain; charset=utf-8` is "TXT").
+ */
 export const fileKind = (type: string) =>
-  (type.split('/')[1] || type || '?')
+  (type.split(/[/;]/)[1] || type || '?')
     .replace(/^plain$/, 'txt')
     .slice(0, 10)
     .toUpperCase();

@@ -174,6 +174,8 @@ describe('files in the chat window', () => {
   it('names file kinds and sizes for people', () => {
     expect(fileKind('application/pdf')).toBe('PDF');
     expect(fileKind('text/plain')).toBe('TXT');
+    expect(fileKind('text/plain; charset=utf-8')).toBe('TXT');
+    expect(fileKind('application/json;charset=UTF-8')).toBe('JSON');
     expect(fileSize(1400, 'en')).toBe('1.4 kB');
     expect(fileSize(3_200_000, 'en')).toBe('3.2 MB');
   });
