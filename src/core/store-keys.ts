@@ -7,4 +7,5 @@ export const STORE_KEYS = [
   'consent',
   'uploads',
   'rating',
+  'unread',
 ];

@@ -103,10 +103,14 @@ export function installChat(
     theme: { color: config.color, gradient: false },
     autoMessage: null,
   });
-  // `unread` fires on every change of the count, whoever changed it.
+  // `unread` fires on every change of the count, whoever changed it. The count is kept on the
+  // device: a reload or the next page shows the badge until the chat is opened.
   let unread = 0;
   k.subscribers.add((s) => {
-    if (s.unread != unread) emitter.emit('unread', (unread = s.unread));
+    if (s.unread != unread) {
+      emitter.emit('unread', (unread = s.unread));
+      k.save('unread', unread);
+    }
   });
 
   // ---- the conversation (delivery, outbox, message frames) loads when one starts ----
@@ -195,6 +199,9 @@ export function installChat(
   async function boot() {
     await k.booted;
     k.tabs?.on(parseChatTabMessage, onTab);
+    // Stored data is outside input: a whole count, or nothing.
+    const n = (await k.store.get('unread')) as number;
+    if (Number.isInteger(n) && n > 0) set({ unread: n });
     const stored = async (key: string) =>
       ((await k.store.get(key)) as unknown[] | undefined)?.length;
     // A conversation on the device (or messages an earlier page left unsent) loads it now.

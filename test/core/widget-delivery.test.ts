@@ -126,6 +126,47 @@ describe('delivery', () => {
     expect(unread).toEqual([1, 2, 0]);
   });
 
+  it('keeps the unread count across a reload until the chat is opened', async () => {
+    const storage = createSpyStore();
+    const first = make({ storage });
+    await first.widget.ready();
+    await flush();
+    first.server.say('Your order has shipped.', { name: 'Eva' });
+    first.server.say('Anything else?', { name: 'Eva' });
+    await flush();
+    expect(first.widget.state.unread).toBe(2);
+    first.widget.destroy();
+
+    // The next page: the badge comes back, and the page hears the count.
+    const second = make({ storage });
+    const unread: number[] = [];
+    second.widget.on('unread', (n) => unread.push(n));
+    await second.widget.ready();
+    await flush();
+    expect(second.widget.state.unread).toBe(2);
+    expect(unread).toEqual([2]);
+    await second.widget.open();
+    await flush();
+    second.widget.destroy();
+
+    const third = make({ storage });
+    await third.widget.ready();
+    await flush();
+    expect(third.widget.state.unread).toBe(0);
+  });
+
+  it('ignores a stored unread count that is not a whole positive number', async () => {
+    for (const bad of ['3', -1, 1.5, NaN, { n: 1 }, null]) {
+      const storage = createSpyStore();
+      await storage.set('unread', bad);
+      const { widget } = make({ storage });
+      await widget.ready();
+      await flush();
+      expect(widget.state.unread, String(bad)).toBe(0);
+      widget.destroy();
+    }
+  });
+
   it('de-duplicates a message delivered twice', async () => {
     const { widget, server } = make();
     await widget.ready();
