@@ -241,7 +241,13 @@ function Composer({ d, store }: { d: VisitorDetail; store: Store }) {
             {refused || hint}
           </p>
         )}
-        <button type="submit" class="primary" disabled={!!refused || store.busy.value}>
+        <button
+          type="submit"
+          class="primary"
+          disabled={!!refused || store.busy.value}
+          title="Ctrl+Enter (⌘+Enter) in the text box sends too"
+          aria-keyshortcuts="Control+Enter Meta+Enter"
+        >
           {opening ? 'Open a conversation' : 'Send'}
         </button>
       </div>

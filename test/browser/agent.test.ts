@@ -81,6 +81,24 @@ describeBrowser('the agent Visitors page against the reference server, in Chromi
     await agent.locator('.messages', { hasText: 'Thanks, agent!' }).waitFor();
     await agent.locator(`.row[data-id="${vid}"]`, { hasText: 'Thanks, agent!' }).waitFor();
 
+    // Side by side (from 1100 px), nothing of the reply form (the text box, the file input,
+    // Send) reaches into the identity column beside it.
+    await agent.locator('.composer input[type=file]').waitFor();
+    for (const width of [1100, 1280, 1440]) {
+      await agent.setViewportSize({ width, height: 800 });
+      const edges = await agent.evaluate(() => {
+        const right = (el: Element) => el.getBoundingClientRect().right;
+        const parts = [...document.querySelectorAll('.composer, .composer *')];
+        return {
+          form: Math.max(...parts.map(right)),
+          column: right(document.querySelector('.detail-chat')!),
+          info: document.querySelector('.detail-info')!.getBoundingClientRect().left,
+        };
+      });
+      expect(edges.form, `at ${width} px`).toBeLessThanOrEqual(edges.column + 0.5);
+      expect(edges.column, `at ${width} px`).toBeLessThan(edges.info);
+    }
+
     // Block: the widget hears it, and the visitor is listed under Blocked.
     await agent.locator('.detail-head .block').click();
     await visitor.waitForFunction(() =>
