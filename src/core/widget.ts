@@ -77,9 +77,12 @@ export function installChat(
   warnUnknownKeys(completeConfig(k), warn, known);
   deriveState(k);
   // Said here rather than by the kernel, like the unknown keys: the text costs bytes before `load`.
-  if (typeof config.transport != 'object' && (config.transport || config.server))
+  // No server at all is said too: a snippet pasted without one would sit offline in silence.
+  if (typeof config.transport != 'object')
     warn(
-      'pass a transport object (createWebSocketTransport, ...) to use a server; running offline',
+      (config.transport || config.server
+        ? 'pass a transport object (createWebSocketTransport, ...) to use a server'
+        : 'no chat server set (_smartsupp.server, or widget.js?server=...)') + '; running offline',
     );
   const queue: Array<() => void> = [];
   const readyFns: Array<(s: WidgetState) => void> = [];

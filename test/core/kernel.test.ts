@@ -68,6 +68,8 @@ describe('presence kernel (before the chat layer loads)', () => {
     expect(warned().slice(1)).toEqual([
       'config "zIndex" must be a number; using the default',
       'ignoring unknown config keys: bogus',
+      // No transport and no server: said, not left to be found out.
+      'no chat server set (_smartsupp.server, or widget.js?server=...); running offline',
     ]);
   });
 
