@@ -43,15 +43,20 @@ export const initials = (name: string) =>
 /**
  * Who the visitor is talking to: the name on the latest agent message, or while no agent has
  * written, on the latest bot message (a bot chiming in does not hide the human serving the chat).
+ * Agents who wrote without a name leave no name to show, and not the bot's either.
  */
 export function lastAgentName(messages: ChatMessage[]): string | undefined {
   let bot: string | undefined;
+  let agent = false;
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
-    if (m.from == 'agent' && m.name) return m.name;
+    if (m.from == 'agent') {
+      if (m.name) return m.name;
+      agent = true;
+    }
     if (m.from == 'bot') bot ||= m.name;
   }
-  return bot;
+  return agent ? undefined : bot;
 }
 
 /**

@@ -43,6 +43,19 @@ describe('the chat window', () => {
     expect(ui.text('.av')).toBe('HB');
   });
 
+  it('stops naming the bot in the header once an agent without a name has written', async () => {
+    const ui = await mountUI();
+    await ui.open();
+    ui.server.say('Hello, I am a bot.', { from: 'bot', name: 'Helper Bot' });
+    await flush();
+    expect(ui.text('#vc-t')).toBe('Helper Bot');
+    // A person took over (the reference agent page sends no name): not the bot any more.
+    ui.server.say('Hi, a person here.', { from: 'agent' });
+    await flush();
+    expect(ui.text('#vc-t')).toBe('Chat with us');
+    expect(ui.$('.av .ic')).not.toBeNull();
+  });
+
   it('lists who wrote what, with times and day separators', async () => {
     const ui = await mountUI();
     const now = Date.now();
