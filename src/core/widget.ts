@@ -202,15 +202,21 @@ export function installChat(
   async function boot() {
     await k.booted;
     k.tabs?.on(parseChatTabMessage, onTab);
-    // Stored data is outside input: a whole count, or nothing.
-    const n = (await k.store.get('unread')) as number;
-    if (Number.isInteger(n) && n > 0) set({ unread: n });
     const stored = async (key: string) =>
       ((await k.store.get(key)) as unknown[] | undefined)?.length;
     // A conversation on the device (or messages an earlier page left unsent) loads it now.
     // A failure is warned about (core/gate.ts) and the next need loads again: boot goes on.
-    if (typeof conversation != 'function' || (await stored('messages')) || (await stored('outbox')))
+    if (
+      typeof conversation != 'function' ||
+      (await stored('messages')) ||
+      (await stored('outbox'))
+    ) {
       await gate.load().catch(() => {});
+      // The unread count goes with a conversation on the device: a page view without one reads
+      // nothing more. Stored data is outside input: a whole count, or nothing.
+      const n = (await k.store.get('unread')) as number;
+      if (Number.isInteger(n) && n > 0) set({ unread: n });
+    }
     if (k.destroyed) return;
     // Files a reload cut off upload again now, not when the window next opens (core/files.ts).
     if (await stored('uploads')) void useFiles();

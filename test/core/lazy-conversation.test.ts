@@ -114,6 +114,26 @@ describe('the conversation layer, loaded when a conversation starts', () => {
     expect(widget.state.messages.map((m) => m.text)).toEqual(['stored']);
   });
 
+  it('reads the stored unread count only with a conversation on the device', async () => {
+    // Nothing stored: a page view reads no count (one IndexedDB transaction less).
+    const empty = createSpyStore();
+    const get = vi.spyOn(empty, 'get');
+    const first = make({ storage: empty });
+    await first.widget.ready();
+    await flush();
+    expect(get.mock.calls.map((c) => c[0])).not.toContain('unread');
+    expect(first.widget.state.unread).toBe(0);
+
+    const storage = createSpyStore();
+    await storage.set('messages', [{ id: 's1', from: 'agent', text: 'stored', at: 1 }]);
+    await storage.set('unread', 1);
+    const transport = createMemoryTransport({ server: { welcome: false } });
+    const { widget, release } = make({ storage, transport });
+    release();
+    await widget.ready();
+    expect(widget.state.unread).toBe(1);
+  });
+
   it('starts loading when the chat opens, without holding the window', async () => {
     const { widget, load } = make();
     await widget.ready();
