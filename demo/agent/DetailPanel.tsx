@@ -216,9 +216,16 @@ function Composer({ d, store }: { d: VisitorDetail; store: Store }) {
         maxLength={4000}
         disabled={!!refused}
         aria-describedby={refused || hint ? 'composer-why' : undefined}
-        placeholder={opening ? 'Hi! Can I help you find something?' : 'Write a reply…'}
+        placeholder={
+          opening ? 'Hi! Can I help you find something?' : 'Write a reply… (Shift+Enter: new line)'
+        }
         onKeyDown={(e) => {
-          if (e.key == 'Enter' && (e.ctrlKey || e.metaKey)) void submit(e);
+          // Enter sends, as in the visitor's widget; Shift+Enter is a new line. Not while an
+          // input method composes (its Enter picks a word), nor while a send is on its way.
+          if (e.key == 'Enter' && !e.shiftKey && !e.isComposing) {
+            e.preventDefault();
+            if (!store.busy.value) void submit(e);
+          }
         }}
       />
       <div class="composer-bar">
@@ -241,13 +248,7 @@ function Composer({ d, store }: { d: VisitorDetail; store: Store }) {
             {refused || hint}
           </p>
         )}
-        <button
-          type="submit"
-          class="primary"
-          disabled={!!refused || store.busy.value}
-          title="Ctrl+Enter (⌘+Enter) in the text box sends too"
-          aria-keyshortcuts="Control+Enter Meta+Enter"
-        >
+        <button type="submit" class="primary" disabled={!!refused || store.busy.value}>
           {opening ? 'Open a conversation' : 'Send'}
         </button>
       </div>

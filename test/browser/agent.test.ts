@@ -81,6 +81,19 @@ describeBrowser('the agent Visitors page against the reference server, in Chromi
     await agent.locator('.messages', { hasText: 'Thanks, agent!' }).waitFor();
     await agent.locator(`.row[data-id="${vid}"]`, { hasText: 'Thanks, agent!' }).waitFor();
 
+    // The agent answers by keyboard: Shift+Enter is a new line, Enter sends.
+    await agent.locator('#composer-text').focus();
+    await agent.keyboard.type('Two lines:');
+    await agent.keyboard.press('Shift+Enter');
+    await agent.keyboard.type('here is the second');
+    await agent.keyboard.press('Enter');
+    await visitor.waitForFunction(() =>
+      (window as unknown as VisitorWindow).got.some(
+        (e) => e.text == 'Two lines:\nhere is the second',
+      ),
+    );
+    await expect.poll(() => agent.locator('#composer-text').inputValue()).toBe('');
+
     // Side by side (from 1100 px), nothing of the reply form (the text box, the file input,
     // Send) reaches into the identity column beside it.
     await agent.locator('.composer input[type=file]').waitFor();
