@@ -107,12 +107,13 @@ export function installChat(
     autoMessage: null,
   });
   // `unread` fires on every change of the count, whoever changed it. The count is kept on the
-  // device: a reload or the next page shows the badge until the chat is opened.
+  // device (`kept`: not written back when read) until the chat is opened.
   let unread = 0;
+  let kept = 0;
   k.subscribers.add((s) => {
     if (s.unread != unread) {
       emitter.emit('unread', (unread = s.unread));
-      k.save('unread', unread);
+      if (unread != kept) k.save('unread', (kept = unread));
     }
   });
 
@@ -212,10 +213,9 @@ export function installChat(
       (await stored('outbox'))
     ) {
       await gate.load().catch(() => {});
-      // The unread count goes with a conversation on the device: a page view without one reads
-      // nothing more. Stored data is outside input: a whole count, or nothing.
+      // The unread count goes with a stored conversation; stored data is outside input.
       const n = (await k.store.get('unread')) as number;
-      if (Number.isInteger(n) && n > 0) set({ unread: n });
+      if (Number.isInteger(n) && n > 0) set({ unread: (kept = n) });
     }
     if (k.destroyed) return;
     // Files a reload cut off upload again now, not when the window next opens (core/files.ts).

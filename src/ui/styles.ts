@@ -10,11 +10,11 @@
  * Class names are short on purpose (bytes): vc root, fx fixed corner, in inline (renderTo),
  * l/r side, o open, ln launcher, ic its speech bubble (CSS, no SVG), bd badge, pv preview,
  * win window, hd header, bn banner, lw list wrapper, ls list, sp spacer (rows left out), ld
- * older messages, nw new-messages button, m message (v visitor, a agent, b bot, t trigger, s system), bb bubble, mt meta,
- * qr quick replies, ty typing, cp composer, fm contact form (what its loading and failed states
- * need; the rest is ui/form-styles.ts, in the form chunk), sr screen-reader only; files (what
- * their placeholders need; the rest is ui/files-styles.ts, in the file chunk): af attach button,
- * fs a message's files, fc file chip.
+ * older messages, nw new-messages button, m message (v visitor, a agent, b bot, t trigger,
+ * s system), bb bubble, mt meta, qr quick replies, ty typing, cp composer, fm contact form (what
+ * its loading and failed states need; the rest is ui/form-styles.ts, in the form chunk), sr
+ * screen-reader only; files (what their placeholders need; the rest is ui/files-styles.ts, in
+ * the file chunk): af attach button, fs a message's files, fc file chip.
  */
 export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;max-height:calc(100dvh - var(--y) - 96px);background:#fff;border-radius:16px;box-shadow:0 12px 48px rgba(0,0,0,.24);display:flex;flex-direction:column;overflow:hidden;animation:vc-in .18s ease-out}
 .in .win{max-height:none;height:560px}

@@ -137,7 +137,8 @@ describe('delivery', () => {
     expect(first.widget.state.unread).toBe(2);
     first.widget.destroy();
 
-    // The next page: the badge comes back, and the page hears the count.
+    // The next page: the badge comes back, and the page hears the count (not written again).
+    const writes = storage.writes.length;
     const second = make({ storage });
     const unread: number[] = [];
     second.widget.on('unread', (n) => unread.push(n));
@@ -145,6 +146,7 @@ describe('delivery', () => {
     await flush();
     expect(second.widget.state.unread).toBe(2);
     expect(unread).toEqual([2]);
+    expect(storage.writes.slice(writes)).not.toContain('unread');
     await second.widget.open();
     await flush();
     second.widget.destroy();
