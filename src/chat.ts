@@ -52,7 +52,7 @@ export function startChat(k: Kernel, chunk: ChunkLoader): Widget {
         (m) => void m.mount(w, shell, shell ? undefined : { shellCss: SHELL_CSS }, chunk),
       ),
     (w) => {
-      if (k.doc) shell = createShell(w, k.doc, () => void fetchUI().catch(() => {}), chunk);
+      if (k.doc) shell = createShell(w, k.doc, () => void fetchUI().catch(() => {}), chunk, k.warn);
     },
     undefined,
     // The file layer (files.js): the first `sendFile` or `chat:file`, or ui.js when it shows files.

@@ -6,6 +6,7 @@
  */
 import { count } from './ui/shell-strings';
 import type { ChunkLoader } from './core/chunk';
+import type { Warn } from './core/log';
 import { pickLanguage, tableOf } from './core/language';
 import type { Widget } from './core/widget';
 import type { Table } from './ui/i18n';
@@ -19,18 +20,20 @@ export const tableChunk = (chunk: ChunkLoader, code: string) =>
 
 /**
  * The table for `lang` (none for English or a language without one) and the plural rules.
- * `lang: 'auto'` is settled here, once: the kernel went by the browser's first language (this
- * layer is loaded when that is not English), the UI takes the first one it speaks from all of
- * `navigator.languages`.
+ * `lang: 'auto'` is settled here, once, if the language is still the browser's first one the
+ * kernel went by (this layer is loaded when that is not English; a `language` command before
+ * wins): the UI takes the first one it speaks from all of `navigator.languages`. A language
+ * without a table is warned about (English is shown).
  */
-export const load = (lang: string, chunk: ChunkLoader, widget: Widget) => {
-  const s = widget.state;
-  if (s.config.lang == 'auto' && !picked) {
+export const load = (lang: string, chunk: ChunkLoader, widget: Widget, warn?: Warn) => {
+  const auto = widget.state.config.lang == 'auto' && !picked && lang == navigator.language;
+  if (auto) {
     picked = true;
     const best = pickLanguage(navigator.languages);
     if (best != lang) widget.exec(['language', best]);
   }
   const code = tableOf(lang);
+  if (!code && !auto) warn?.('language "' + lang + '" has no translation; showing English');
   return (code && code != 'en' ? tableChunk(chunk, code) : Promise.resolve<Table>({})).then(
     (t) => ({ t, count }),
   );

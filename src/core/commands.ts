@@ -327,5 +327,8 @@ export function runCommand(
 ): Message | string | void {
   if (typeof name != 'string' || !Object.prototype.hasOwnProperty.call(COMMANDS, name))
     return 'unknown command "' + String(name).slice(0, 50) + '"';
+  // Arguments to a command that takes none would otherwise be dropped without a word.
+  if (/^(chat:(open|close|show|hide)|logout)$/.test(name) && args.some((v) => v !== undefined))
+    actions.warn(name + ' takes no arguments; they are ignored');
   return COMMANDS[name as CommandName](actions, args);
 }

@@ -115,6 +115,11 @@ export function installChat(
       emitter.emit('unread', (unread = s.unread));
       if (unread != kept) k.save('unread', (kept = unread));
     }
+    // A server that refuses for good (a wrong key, an origin it does not allow) is not retried.
+    if (s.connection == 'stopped' && !s.blocked)
+      warn(
+        'the chat server refused the connection for good: check the key and its allowed origins',
+      );
   });
 
   // ---- the conversation (delivery, outbox, message frames) loads when one starts ----

@@ -22,7 +22,8 @@ import { createTables } from './tables';
  */
 export function mount(widget: Widget): () => void {
   const nav = typeof navigator == 'object' ? navigator : undefined;
-  if (widget.state.config.lang == 'auto' && nav)
+  // Only while the language is still the browser's first one: a `language` command before wins.
+  if (widget.state.config.lang == 'auto' && nav && widget.state.lang == nav.language)
     widget.exec(['language', pickLanguage(nav.languages || [])]);
   return mountUI(widget, undefined, {
     shellCss: SHELL_CSS,

@@ -12,6 +12,7 @@ import { base, fill, isRtl, pick, SHELL_EN } from './shell-strings';
 import { SHELL_CSS } from './shell-styles';
 import type { LangModule } from '../chat';
 import type { ChunkLoader } from '../core/chunk';
+import type { Warn } from '../core/log';
 import { rootClass, themeVars } from './theme';
 import type { AutoMessage } from '../core/state';
 import type { Widget } from '../core/widget';
@@ -51,6 +52,8 @@ export function createShell(
   doc: Document,
   prefetch: () => void,
   chunk: ChunkLoader,
+  /** Says a language has no table (the widget's warning function). */
+  warn?: Warn,
 ): Shell {
   const win = doc.defaultView || window;
   const make = <K extends keyof HTMLElementTagNameMap>(tag: K, cls: string) => {
@@ -134,7 +137,7 @@ export function createShell(
       langs[lang] = 0;
       // Drawn again in the visitor's language once it is here; English until then.
       chunk<LangModule>('lang.js')
-        .then((m) => m.load(lang, chunk, widget))
+        .then((m) => m.load(lang, chunk, widget, warn))
         .then((l) => {
           langs[lang] = l;
           shown = null;

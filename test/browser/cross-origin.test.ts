@@ -22,12 +22,12 @@ const TOKEN = 'cross-origin-agent-token-0123456789';
 const WAIT = 10_000;
 
 /** A shop page: the generated snippet, then page code that uses the command API before load. */
-const shopPage = (widgetUrl: string, server: string) => `<!doctype html>
+const shopPage = (widgetUrl: string, server: string, key = 'demo') => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>Shop</title>
-${buildSnippetHtml(widgetUrl, { key: 'demo', server })}
+${buildSnippetHtml(widgetUrl, { key, server })}
 <script>
   window.got = [];
   window.errors = [];
@@ -181,5 +181,22 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
     await expect.poll(() => nameOf(vid), { timeout: WAIT }).toBe('Ada Lovelace');
     await page.evaluate(() => (window as unknown as ShopWindow).smartsupp('chat:send', 'Back'));
     await expect.poll(() => messagesOf(vid), { timeout: WAIT }).toContain('visitor: Back');
+  });
+
+  it('tells the site owner once when the server refuses the account key, and does not retry', async () => {
+    const shop = await serve({
+      '/': shopPage(server.url + '/widget.js', server.url, 'not-my-key'),
+    });
+    sites.push(shop);
+    const { page, consoleLines } = await open(shop.url + '/');
+    await page.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
+    const refused =
+      'warning: [visitor-chat] the chat server refused the connection for good: check the key and its allowed origins';
+    await expect
+      .poll(() => consoleLines.filter((l) => l.includes('[visitor-chat]')))
+      .toEqual([refused]);
+    // Still one line a while later: not repeated, no page error.
+    await page.waitForTimeout(1500);
+    expect(consoleLines.filter((l) => /visitor-chat|pageerror/.test(l))).toEqual([refused]);
   });
 });

@@ -45,6 +45,25 @@ describe('commands', () => {
     ]);
   });
 
+  it('says when a command that takes no arguments is given some, and still runs it', async () => {
+    const { widget, warnings } = make();
+    await widget.ready();
+    widget.exec(['chat:open', 'bogus']);
+    widget.exec(['chat:hide', { now: true }]);
+    widget.exec(['chat:show', undefined]);
+    await flush();
+    expect(widget.state).toMatchObject({ open: true, visible: true });
+    expect(warnings()).toEqual([
+      '[visitor-chat] chat:open takes no arguments; they are ignored',
+      '[visitor-chat] chat:hide takes no arguments; they are ignored',
+    ]);
+    const vid = widget.state.vid;
+    widget.exec(['logout', 'x']);
+    await flush();
+    expect(widget.state.vid).not.toBe(vid);
+    expect(warnings()).toContain('[visitor-chat] logout takes no arguments; they are ignored');
+  });
+
   it('rejects typed calls with a clear error', async () => {
     const { widget } = make();
     await expect(widget.run('language', 'not a language')).rejects.toThrow(

@@ -189,6 +189,12 @@ function httpServer(behaviour: Behaviour & { status?: number; streamFails?: bool
   };
 }
 
+/** The one warning a site owner gets when the server refuses for good. */
+const REFUSED =
+  '[visitor-chat] the chat server refused the connection for good: check the key and its allowed origins';
+const refusals = (logger: { warn: ReturnType<typeof vi.fn> }) =>
+  logger.warn.mock.calls.filter((c) => c[0] == REFUSED).length;
+
 const widgets: Widget[] = [];
 function widget(transport: Transport) {
   const logger = { warn: vi.fn() };
@@ -289,7 +295,7 @@ describe('"do not reconnect" stops the widget for good', () => {
     'WebSocket close %i: one connection in 10 minutes, whatever the page does',
     async (code) => {
       const server = webSocketServer({ closeAfterWelcome: code });
-      const { w } = widget(server.transport(seededRandom(code)));
+      const { w, logger } = widget(server.transport(seededRandom(code)));
       await vi.advanceTimersByTimeAsync(1000);
       expect(w.state.connection).toBe('stopped');
       // online, the tab shown again, a back/forward-cache restore: none of them reconnects.
@@ -299,6 +305,8 @@ describe('"do not reconnect" stops the widget for good', () => {
       await vi.advanceTimersByTimeAsync(1000);
       expect(server.attempts).toHaveLength(1);
       expect(w.state.connection).toBe('stopped');
+      // Said once to the site owner, not at every state change since.
+      expect(refusals(logger)).toBe(1);
       // A message written now is kept (not lost, not sent anywhere).
       await w.send('still here');
       expect(w.state.messages.map((m) => [m.text, m.status])).toEqual([['still here', 'sending']]);
@@ -309,12 +317,13 @@ describe('"do not reconnect" stops the widget for good', () => {
     'WebSocket close %i before any frame (refused at the upgrade): one connection',
     async (code) => {
       const server = webSocketServer({ closeOnOpen: code });
-      const { w } = widget(server.transport(seededRandom(code)));
+      const { w, logger } = widget(server.transport(seededRandom(code)));
       await vi.advanceTimersByTimeAsync(TEN_MINUTES);
       nudge();
       await vi.advanceTimersByTimeAsync(1000);
       expect(server.attempts).toHaveLength(1);
       expect(w.state.connection).toBe('stopped');
+      expect(refusals(logger)).toBe(1);
     },
   );
 
@@ -322,7 +331,7 @@ describe('"do not reconnect" stops the widget for good', () => {
     'HTTP %i: one request in 10 minutes, whatever the page does',
     async (status) => {
       const server = httpServer({ status });
-      const { w } = widget(server.transport(seededRandom(status)));
+      const { w, logger } = widget(server.transport(seededRandom(status)));
       await vi.advanceTimersByTimeAsync(1000);
       expect(w.state.connection).toBe('stopped');
       nudge();
@@ -332,6 +341,7 @@ describe('"do not reconnect" stops the widget for good', () => {
       expect(server.posts).toHaveLength(1);
       expect(server.streams).toHaveLength(0);
       expect(w.state.connection).toBe('stopped');
+      expect(refusals(logger)).toBe(1);
     },
   );
 });
@@ -350,12 +360,14 @@ describe('a blocked visitor makes no reconnect storm', () => {
 
   it('WebSocket: a blocked visitor closed with 4003 stops after one connection', async () => {
     const server = webSocketServer({ blocked: true, closeAfterWelcome: 4003 });
-    const { w } = widget(server.transport(seededRandom(2)));
+    const { w, logger } = widget(server.transport(seededRandom(2)));
     await vi.advanceTimersByTimeAsync(TEN_MINUTES);
     nudge();
     await vi.advanceTimersByTimeAsync(1000);
     expect(server.attempts).toHaveLength(1);
     expect(w.state).toMatchObject({ blocked: true, connection: 'stopped' });
+    // Blocked is not a setup mistake: nothing for the site owner to fix.
+    expect(refusals(logger)).toBe(0);
   });
 
   it('HTTP: a blocked visitor whose event stream stays up makes one hello and no resends', async () => {

@@ -1,8 +1,11 @@
 import { readdirSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LANGUAGES, pickLanguage, tableOf } from '../../src/core/language';
 import { count, EN, type Table } from '../../src/ui/i18n';
 import { IMPORTED, importTable } from '../../src/ui/lang-imports';
+import { mount } from '../../src/ui/npm';
+import { createMemoryTransport } from '../../src/transport/memory';
+import { cleanup, flush, readyWidget } from './setup';
 
 // vitest runs from the project root.
 const files = readdirSync('src/ui/lang').map((f) => f.replace(/\.ts$/, ''));
@@ -145,5 +148,35 @@ describe('Brazilian Portuguese', () => {
     expect(br.title).toBe('Fale conosco');
     expect(pt.title).toBe('Fale connosco');
     expect(br.send).toBe(pt.send);
+  });
+});
+
+describe("lang: 'auto' in the npm UI (mount)", () => {
+  afterEach(cleanup);
+
+  async function mountAuto(browser: string[], before?: string) {
+    const langs = vi.spyOn(navigator, 'languages', 'get').mockReturnValue(browser);
+    const lang = vi.spyOn(navigator, 'language', 'get').mockReturnValue(browser[0]!);
+    try {
+      const widget = await readyWidget(createMemoryTransport(), { lang: 'auto' });
+      if (before) await widget.run('language', before);
+      const unmount = mount(widget);
+      await flush();
+      const state = widget.state.lang;
+      unmount();
+      widget.destroy();
+      return state;
+    } finally {
+      langs.mockRestore();
+      lang.mockRestore();
+    }
+  }
+
+  it('picks the first browser language the UI speaks', async () => {
+    expect(await mountAuto(['gd', 'de-AT'])).toBe('de-at');
+  });
+
+  it('keeps a language the site set by command before the UI mounted', async () => {
+    expect(await mountAuto(['en-US', 'de'], 'fr')).toBe('fr');
   });
 });

@@ -12,14 +12,14 @@ afterEach(() => {
 });
 
 /** A headless widget on the memory transport with the launcher shell drawn for it. */
-async function drawn(options: Parameters<typeof setup>[0] = {}) {
+async function drawn(options: Parameters<typeof setup>[0] = {}, warn?: (m: string) => void) {
   const s = setup(options);
   stops.push(() => s.widget.destroy());
   await s.widget.ready();
   await flush();
   const prefetch = vi.fn();
   const chunks: string[] = [];
-  const shell = createShell(s.widget, document, prefetch, sourceChunks(chunks));
+  const shell = createShell(s.widget, document, prefetch, sourceChunks(chunks), warn);
   const host = document.querySelector<HTMLElement>('[data-visitor-chat]')!;
   const root = host.shadowRoot!;
   const $ = (sel: string) => root.querySelector<HTMLElement>(sel);
@@ -187,6 +187,43 @@ describe('the launcher shell in other languages', () => {
     expect($('.pv .nm')!.textContent).toBe('الدعم');
     expect($('.pvx')!.getAttribute('aria-label')).toBe('إغلاق');
     expect($('.vc')!.dir).toBe('rtl');
+  });
+
+  it('says when a language has no table, from the config or a command, and shows English', async () => {
+    const warn = vi.fn();
+    const { widget, $, chunks } = await drawn({ lang: 'xx' }, warn);
+    await vi.waitFor(() =>
+      expect(warn).toHaveBeenCalledWith('language "xx" has no translation; showing English'),
+    );
+    expect($('.ln')!.getAttribute('aria-label')).toBe('Open chat');
+    await widget.run('language', 'qq-QQ');
+    await vi.waitFor(() =>
+      expect(warn).toHaveBeenCalledWith('language "qq-qq" has no translation; showing English'),
+    );
+    // A language with a table says nothing.
+    await widget.run('language', 'fr-CA');
+    await vi.waitFor(() => expect($('.ln')!.getAttribute('aria-label')).toBe('Ouvrir le chat'));
+    expect(warn).toHaveBeenCalledTimes(2);
+    // No table is asked for a language without one.
+    expect(chunks.filter((c) => c != 'lang.js')).toEqual(['lang/fr.js']);
+  });
+
+  it("keeps a language set by command over lang: 'auto' (an English browser)", async () => {
+    const langs = vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['en-US', 'de']);
+    const lang = vi.spyOn(navigator, 'language', 'get').mockReturnValue('en-US');
+    try {
+      const warn = vi.fn();
+      const { widget, $ } = await drawn({ lang: 'auto' }, warn);
+      expect(widget.state.lang).toBe('en-US');
+      await widget.run('language', 'fr');
+      await vi.waitFor(() => expect($('.ln')!.getAttribute('aria-label')).toBe('Ouvrir le chat'));
+      await flush();
+      expect(widget.state.lang).toBe('fr');
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      langs.mockRestore();
+      lang.mockRestore();
+    }
   });
 
   it("settles lang: 'auto' on the first of navigator.languages the UI speaks", async () => {
