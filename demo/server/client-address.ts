@@ -75,6 +75,23 @@ export function clientAddress(
   return at;
 }
 
+/**
+ * The scheme the client used, `https` or `http`, from `X-Forwarded-Proto` (its first value, as
+ * the proxy nearest the client set it) when `trust` says the peer is a proxy we believe;
+ * undefined otherwise (the caller's own scheme then: this server speaks plain HTTP).
+ */
+export function forwardedProto(
+  peer: string | undefined,
+  header: string | string[] | undefined,
+  trust: TrustProxy | undefined,
+): 'https' | 'http' | undefined {
+  if (!trust || !peer || header === undefined) return undefined;
+  const at = plainAddress(peer);
+  if ('proxies' in trust && !trust.proxies.check(at, family(at))) return undefined;
+  const first = String(header).split(',')[0]!.trim().toLowerCase();
+  return first == 'https' || first == 'http' ? first : undefined;
+}
+
 /** What a hello is told about its request: the user agent and the client's address. */
 export const requestSource = (
   req: {

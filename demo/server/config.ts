@@ -68,9 +68,47 @@ const EMAIL = /^[^\s@<>(),;:"]{1,64}@[A-Za-z0-9.-]{1,253}$/;
 
 const PLANS: readonly string[] = ['free', 'standard', 'pro'];
 
+/** Every setting name readSettings reads (filled as it reads them). */
+const NAMES = new Set<string>();
+
+/** Edit distance with adjacent transpositions (`REDIS_ULR` is one from `REDIS_URL`). */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * Warnings for variables in `env` that look like a misspelt setting (`REDIS_ULR`, `DATABSE_URL`):
+ * one edit from a setting's name, two for names of 8 letters or more. A misspelt setting is
+ * otherwise ignored without a word, and a node would run on SQLite or without Redis.
+ */
+export function misspelledSettings(env: Record<string, string | undefined>): string[] {
+  if (!NAMES.size) readSettings({});
+  const out: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (NAMES.has(name) || !/^[A-Z][A-Z0-9_]+$/.test(name)) continue;
+    for (const known of NAMES)
+      if (distance(name, known) <= (known.length >= 8 ? 2 : 1)) {
+        out.push(`${name} is not a setting; did you mean ${known}? (it is ignored)`);
+        break;
+      }
+  }
+  return out;
+}
+
 /** Reads `Settings` from `env`; throws `Error('NAME must be …')` on a bad value. */
 export function readSettings(env: Record<string, string | undefined>): Settings {
   const get = (name: string) => {
+    NAMES.add(name);
     const v = env[name]?.trim();
     return v ? v : undefined;
   };

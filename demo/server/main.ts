@@ -4,9 +4,12 @@
  * cleanly on SIGINT / SIGTERM.
  */
 import { fileURLToPath } from 'node:url';
-import { readSettings, type Settings } from './config';
+import { misspelledSettings, readSettings, type Settings } from './config';
 import { copySqliteToPostgres } from './copy-sqlite';
 import { startServer } from './server';
+
+// First: a misspelt setting may be why what follows fails (REDIS_URL without DATABSE_URL).
+for (const w of misspelledSettings(process.env)) console.warn(`visitor-chat: ${w}`);
 
 let settings: Settings;
 try {

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { buildSnippet } from '../../src/loader';
+import { forwardedProto, type TrustProxy } from './client-address';
 
 const PAGES: Record<string, [title: string, lead: string]> = {
   '/': [
@@ -112,6 +113,11 @@ export interface PagesOptions {
   baseUrl: () => string;
   /** Send a strict Content-Security-Policy on the demo pages (default true). */
   csp?: boolean;
+  /**
+   * `TRUST_PROXY`: a trusted proxy's `X-Forwarded-Proto: https` makes the demo pages' server
+   * `https://` (behind nginx with TLS, a `http://` server would be blocked as mixed content).
+   */
+  trustProxy?: TrustProxy;
 }
 
 /** Creates the page handler; `handle` answers GET/HEAD requests outside `/api/` and `/v1/`. */
@@ -128,8 +134,13 @@ export function createPages(o: PagesOptions) {
     url: URL,
     [title, lead]: [string, string],
   ) {
+    // The address the browser used: the Host header as it came (a proxy must pass the port:
+    // nginx's `$http_host`, not `$host`) and the scheme a trusted proxy says it was.
     const host = req.headers.host;
-    const server = host && HOST.test(host) ? 'http://' + host : o.baseUrl();
+    const scheme =
+      forwardedProto(req.socket.remoteAddress, req.headers['x-forwarded-proto'], o.trustProxy) ||
+      'http';
+    const server = host && HOST.test(host) ? scheme + '://' + host : o.baseUrl();
     const config: Record<string, unknown> = { key: o.siteKey, server };
     // `/?transport=http` tries the HTTP transport instead of the WebSocket.
     if (url.searchParams.get('transport') == 'http') config.transport = 'http';

@@ -268,6 +268,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     siteKey: settings.keys[0]!,
     baseUrl: () => base,
     csp: options.csp,
+    trustProxy: settings.trustProxy,
   });
 
   /** `/metrics`: for the agent token or METRICS_TOKEN only (counts say how busy a site is). */

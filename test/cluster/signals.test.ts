@@ -57,6 +57,18 @@ describe('the server process', () => {
     expect(r.out).toMatch(/REDIS_URL needs DATABASE_URL/);
   });
 
+  it('says which setting a misspelt name was meant to be, first, before what it causes', async () => {
+    const r = await runNode({
+      DATABSE_URL: 'postgres://127.0.0.1:1/chat',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DB: join(dir, 'x.db'),
+    });
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(
+      /DATABSE_URL is not a setting; did you mean DATABASE_URL\? \(it is ignored\)[\s\S]*REDIS_URL needs DATABASE_URL/,
+    );
+  });
+
   it('copy-sqlite needs DATABASE_URL, and an unknown command is refused', async () => {
     const copy = await runNode({ DB: join(dir, 'x.db') }, ['copy-sqlite']);
     expect(copy.code).toBe(2);

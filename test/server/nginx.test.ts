@@ -88,6 +88,21 @@ describe.runIf(withNginx)('nginx as docs/DEPLOY.md configures it', () => {
     expect((await stream.next('message', (f) => f.t == 'msg', 3000)).m.text).toBe('streamed');
   });
 
+  it('names itself on the demo pages with its own port, and answers a body over its limit in JSON', async () => {
+    const s = await serve({ trustProxy: { hops: 1 } });
+    proxy = await startNginx([s.port]);
+    const html = await (await fetch(proxy.url + '/')).text();
+    expect(html).toContain(`_smartsupp.server=${JSON.stringify(proxy.url)}`);
+    const res = await fetch(proxy.url + '/api/visitors/x/messages', {
+      method: 'POST',
+      headers: { authorization: 'Bearer ' + s.agentToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'x'.repeat(200_000) }),
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toMatchObject({ error: 'too_large' });
+  });
+
   it('sends requests past a node that is down', async () => {
     const up = await serve();
     const down = await serve();

@@ -1,7 +1,7 @@
 // @vitest-environment node
 /** What operators and load balancers read: `/healthz`, `/metrics`, and the cluster settings. */
 import { describe, expect, it } from 'vitest';
-import { readSettings } from '../../demo/server/config';
+import { misspelledSettings, readSettings } from '../../demo/server/config';
 import { serve, visit } from './helpers';
 
 describe('GET /healthz', () => {
@@ -80,6 +80,37 @@ describe('cluster settings', () => {
       nodeId: 'web-1',
       metricsToken: 'metrics-token-0123456789',
     });
+  });
+
+  it('points out a misspelt setting, and nothing else in the environment', () => {
+    expect(
+      misspelledSettings({
+        REDIS_ULR: 'redis://x',
+        DATABSE_URL: 'postgres://x/y',
+        AGENT_TOKNE: 'x',
+        PORTS: '80',
+        // What a shell, a container or a CI runner sets besides: none of them is one.
+        HOME: '/root',
+        HOSTNAME: 'web-1',
+        LANG: 'C',
+        PATH: '/bin',
+        NODE_ENV: 'production',
+        TERM: 'xterm',
+        USER: 'root',
+        PWD: '/',
+        CI: 'true',
+        // Settings, spelt right.
+        DEMO: '0',
+        PORT: '80',
+        KEYS: 'a',
+        TRUST_PROXY: '1',
+      }),
+    ).toEqual([
+      'REDIS_ULR is not a setting; did you mean REDIS_URL? (it is ignored)',
+      'DATABSE_URL is not a setting; did you mean DATABASE_URL? (it is ignored)',
+      'AGENT_TOKNE is not a setting; did you mean AGENT_TOKEN? (it is ignored)',
+      'PORTS is not a setting; did you mean PORT? (it is ignored)',
+    ]);
   });
 
   it('refuses REDIS_URL without DATABASE_URL, saying why', () => {

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serve } from './helpers';
@@ -25,6 +26,29 @@ describe('demo pages and static files', () => {
     }
     const http = await (await fetch(s.url + '/?transport=http')).text();
     expect(http).toContain('_smartsupp.transport="http"');
+  });
+
+  it('names the server by the address the browser used: the Host port, and https from a trusted proxy', async () => {
+    /** The demo page's `_smartsupp.server` for a request with these headers. */
+    const serverOf = (url: string, headers: Record<string, string>) =>
+      new Promise<string>((resolve, reject) => {
+        request(url + '/', { headers }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve(/_smartsupp\.server=("[^"]*")/.exec(body)![1]!));
+        })
+          .on('error', reject)
+          .end();
+      });
+    const plain = await serve();
+    const https = { host: 'chat.example.com:8443', 'x-forwarded-proto': 'https' };
+    // Anyone can send X-Forwarded-Proto: without TRUST_PROXY it is not believed.
+    expect(await serverOf(plain.url, https)).toBe('"http://chat.example.com:8443"');
+    const proxied = await serve({ trustProxy: { hops: 1 } });
+    expect(await serverOf(proxied.url, https)).toBe('"https://chat.example.com:8443"');
+    expect(await serverOf(proxied.url, { host: 'chat.example.com' })).toBe(
+      '"http://chat.example.com"',
+    );
   });
 
   it('serves the agent page, the site files and what exists in dist/', async () => {
