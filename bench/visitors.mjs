@@ -15,12 +15,19 @@
 //                                  `lifetimeMs` moves the exit below to that long from now
 //   {cmd: 'stop'}                  closes every socket and exits
 // The process also exits on its own after LIFETIME_MS, or when the parent goes away.
+//
+// Or on its own, as a crowd for a server you run (e.g. to try the agent page at scale):
+//   node bench/visitors.mjs http://127.0.0.1:8080 10000 [minutes]      (KEY=demo by default)
+// connects them, keeps them beating every 30 s (one in ten chatting) for `minutes` (default 10),
+// prints what it is doing, and stops on Ctrl+C.
 import { WebSocket } from 'ws';
 import { percentile } from './stats.mjs';
 
 const CONCURRENCY = 200;
 const CONNECT_TIMEOUT_MS = 90_000;
 const LIFETIME_MS = 240_000;
+const CLI = !process.send;
+const KEY = process.env.KEY || 'demo';
 
 let lifetime = setTimeout(() => process.exit(3), LIFETIME_MS);
 lifetime.unref();
@@ -36,7 +43,7 @@ function hello(vid, n) {
   return {
     t: 'hello',
     v: 1,
-    key: 'demo',
+    key: KEY,
     vid,
     visits: 1 + (n % 3),
     firstSeenAt: now - (n % 3) * 86_400_000,
@@ -59,7 +66,7 @@ function open(url, n) {
   const started = performance.now();
   return new Promise((resolve) => {
     const vid = 'bench' + process.pid + 'v' + String(n).padStart(6, '0');
-    const ws = new WebSocket(url + '/v1/ws?key=demo');
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + '/v1/ws?key=' + encodeURIComponent(KEY));
     const done = (ok) => {
       clearTimeout(t);
       resolve(ok);
@@ -150,6 +157,32 @@ function stop() {
   for (const t of timers) clearTimeout(t);
   for (const v of visitors) v.ws.terminate();
   process.exit(0);
+}
+
+if (CLI) {
+  const [url, count = '100', minutes = '10'] = process.argv.slice(2);
+  const n = Number(count);
+  const min = Number(minutes);
+  if (!/^(https?|wss?):\/\/[^\s/]+\/?$/.test(url || '') || !(n >= 1) || !(min > 0)) {
+    console.error('usage: node bench/visitors.mjs http://127.0.0.1:8080 [count=100] [minutes=10]');
+    process.exit(2);
+  }
+  const base = url.replace(/\/$/, '');
+  console.log(`connecting ${n} visitors to ${base} (key ${KEY}), ${CONCURRENCY} at a time...`);
+  const r = await connect({ url: base, count: n });
+  console.log(
+    `${r.connected} connected, ${r.failed} failed in ${(r.ms / 1000).toFixed(1)} s ` +
+      `(hello to welcome: p50 ${r.p50Ms?.toFixed(0)} ms, p99 ${r.p99Ms?.toFixed(0)} ms)`,
+  );
+  if (!r.connected) process.exit(1);
+  steady({ heartbeatMs: 30_000, lifetimeMs: min * 60_000 });
+  console.log(
+    `heartbeats every 30 s, one in ten chatting; stopping in ${min} min (Ctrl+C stops now)`,
+  );
+  clearTimeout(lifetime);
+  lifetime = setTimeout(stop, min * 60_000);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 process.on('message', async (m) => {

@@ -1,7 +1,6 @@
 // `npm start`: builds dist/ when it is missing or older than the sources, then runs the reference
-// server (dist/server.js, built from demo/server/). Settings come from the environment:
-// PORT, HOST, AGENT_TOKEN, DB, PLAN, ACTIVE_WINDOW_MS, HEARTBEAT_MS, USER_HASH_SECRET,
-// ALLOWED_ORIGINS, KEYS (see demo/server/README.md).
+// server (dist/server.js, built from demo/server/). Settings come from the environment (the
+// table in demo/server/README.md).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,7 +23,7 @@ const outputs = ['widget.js', 'loader.js', 'server.js'].map((f) => join(dist, f)
 const built = outputs.every(existsSync) ? Math.min(...outputs.map((f) => statSync(f).mtimeMs)) : 0;
 const sources = Math.max(
   newest(join(root, 'src')),
-  ...['server', 'agent']
+  ...['server', 'agent', 'shared']
     .map((d) => join(root, 'demo', d))
     .filter(existsSync)
     .map(newest),

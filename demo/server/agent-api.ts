@@ -46,9 +46,16 @@ async function readText(req: IncomingMessage, res: ServerResponse) {
   if (body.text.length > MAX_TEXT)
     return void sendError(res, 400, 'bad_request', `text must be at most ${MAX_TEXT} characters`);
   if (body.name !== undefined && (typeof body.name != 'string' || body.name.length > 200))
-    return void sendError(res, 400, 'bad_request', 'name must be a string of at most 200');
+    return void sendError(
+      res,
+      400,
+      'bad_request',
+      'name must be a string of at most 200 characters',
+    );
   return { text: body.text, name: (body.name as string | undefined)?.trim() || undefined };
 }
+
+const BLOCKED = 'unblock the visitor before writing to it';
 
 /** `extra` plus `visitor`, as JSON, from the cached visitor string. */
 const withVisitor = (v: LiveVisitor, extra: Record<string, unknown>) =>
@@ -88,8 +95,7 @@ export function createAgentApi(o: AgentApiOptions) {
           );
         const body = await readText(req, res);
         if (!body) return;
-        if (v.blockedAt != null)
-          return sendError(res, 409, 'blocked', 'unblock the visitor before writing to it');
+        if (v.blockedAt != null) return sendError(res, 409, 'blocked', BLOCKED);
         const r = (await hub.agentMessage(v, body.text, body.name, true))!;
         sendJson(
           res,
@@ -107,6 +113,8 @@ export function createAgentApi(o: AgentApiOptions) {
       async POST(v, req, res) {
         const body = await readText(req, res);
         if (!body) return;
+        // A blocked visitor's widget is gone: what is written would wait for no one.
+        if (v.blockedAt != null) return sendError(res, 409, 'blocked', BLOCKED);
         const r = await hub.agentMessage(v, body.text, body.name, false);
         if (!r)
           return sendError(
@@ -129,6 +137,7 @@ export function createAgentApi(o: AgentApiOptions) {
         if (text.length > MAX_TEXT || (name?.length ?? 0) > 200)
           return sendError(res, 400, 'bad_request', `text must be at most ${MAX_TEXT}, name 200`);
         if (!o.files) return sendError(res, 404, 'not_found', 'this server takes no files');
+        if (v.blockedAt != null) return sendError(res, 409, 'blocked', BLOCKED);
         if (!v.conversation)
           return sendError(
             res,

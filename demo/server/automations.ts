@@ -98,11 +98,19 @@ export async function createAutomations(o: AutomationsOptions, seed: unknown[] =
 
   await reload();
   let polling = false;
+  /** Whether the last poll failed: an outage is logged when it starts and when it ends, not every poll. */
+  let failing = false;
   const poller = setInterval(() => {
     if (polling) return;
     polling = true;
     reload()
-      .catch((e) => log.warn('automations: reload failed: ' + String(e)))
+      .then(
+        () => failing && ((failing = false), log.info('automations: reloading again')),
+        (e) => {
+          if (!failing) log.warn('automations: reload failed (retrying every poll): ' + String(e));
+          failing = true;
+        },
+      )
       .finally(() => (polling = false));
   }, o.pollMs ?? 1000);
   poller.unref();

@@ -86,17 +86,23 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+/** The name of every setting, sorted (for the docs' check). */
+export function settingNames(): string[] {
+  if (!NAMES.size) readSettings({});
+  return [...NAMES].sort();
+}
+
 /**
  * Warnings for variables in `env` that look like a misspelt setting (`REDIS_ULR`, `DATABSE_URL`):
  * one edit from a setting's name, two for names of 8 letters or more. A misspelt setting is
  * otherwise ignored without a word, and a node would run on SQLite or without Redis.
  */
 export function misspelledSettings(env: Record<string, string | undefined>): string[] {
-  if (!NAMES.size) readSettings({});
+  const names = settingNames();
   const out: string[] = [];
   for (const name of Object.keys(env)) {
-    if (NAMES.has(name) || !/^[A-Z][A-Z0-9_]+$/.test(name)) continue;
-    for (const known of NAMES)
+    if (names.includes(name) || !/^[A-Z][A-Z0-9_]+$/.test(name)) continue;
+    for (const known of names)
       if (distance(name, known) <= (known.length >= 8 ? 2 : 1)) {
         out.push(`${name} is not a setting; did you mean ${known}? (it is ignored)`);
         break;

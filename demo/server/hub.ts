@@ -585,6 +585,8 @@ export function createHub(o: HubOptions) {
   async function agentAction<T>(v: LiveVisitor, act: () => Promise<T>): Promise<T> {
     const r = await serial(v.id, async () => {
       await fresh(v);
+      // Online and active as the cluster sees them (the answer shows the visitor), as detail does.
+      refresh(v, now(), po);
       return act();
     });
     told(v);

@@ -139,6 +139,37 @@ describe('agent API: conversations and blocking', () => {
     expect((await api(s, 'GET', '/api/visitors?filter=blocked')).json.counts.blocked).toBe(0);
   });
 
+  it("refuses to write into a blocked visitor's open conversation, messages and files alike", async () => {
+    const s = await serve();
+    const { c, vid } = await visit(s.url);
+    expect((await api(s, 'POST', `/api/visitors/${vid}/conversation`, { text: 'hi' })).status).toBe(
+      201,
+    );
+    await api(s, 'POST', `/api/visitors/${vid}/block`);
+    await c.next('blocked');
+    const msg = await api(s, 'POST', `/api/visitors/${vid}/messages`, { text: 'still there?' });
+    expect(msg.status).toBe(409);
+    expect(msg.json).toEqual({
+      error: 'blocked',
+      message: 'unblock the visitor before writing to it',
+    });
+    const file = await fetch(`${s.url}/api/visitors/${vid}/files`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer ' + s.agentToken, 'x-filename': 'a.txt' },
+      body: 'hello',
+    });
+    expect(file.status).toBe(409);
+    expect((await file.json()).error).toBe('blocked');
+    const texts = (await api(s, 'GET', '/api/visitors/' + vid)).json.messages.map(
+      (m: { text: string }) => m.text,
+    );
+    expect(texts).toEqual(['hi']);
+    await api(s, 'DELETE', `/api/visitors/${vid}/block`);
+    expect((await api(s, 'POST', `/api/visitors/${vid}/messages`, { text: 'back' })).status).toBe(
+      201,
+    );
+  });
+
   it('welcomes a blocked visitor as blocked after a reload', async () => {
     const s = await serve();
     const { vid, token } = await visit(s.url);

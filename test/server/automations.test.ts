@@ -344,3 +344,42 @@ describe('automations: figures', () => {
     expect(await stats(s, id)).toEqual({ shown: 1, replied: 1, conversations: 1 });
   });
 });
+
+describe('automations poll during a database outage', () => {
+  it('logs the outage once when it starts and once when it ends, not at every poll', async () => {
+    const { createAutomations } = await import('../../demo/server/automations');
+    const { openSqliteStore } = await import('../../demo/server/store-sqlite');
+    const store = openSqliteStore(':memory:');
+    let down = false;
+    const revision = store.automationsRevision.bind(store);
+    store.automationsRevision = () =>
+      down ? Promise.reject(new Error('connect ECONNREFUSED')) : revision();
+    const lines: string[] = [];
+    const log = {
+      info: (m: string) => lines.push('info ' + m),
+      warn: (m: string) => lines.push('warn ' + m),
+      error: (m: string) => lines.push('error ' + m),
+    };
+    const automations = await createAutomations({
+      store,
+      log,
+      now: Date.now,
+      pollMs: 10,
+      onRules: () => {},
+    });
+    try {
+      lines.length = 0;
+      down = true;
+      await new Promise((r) => setTimeout(r, 120));
+      down = false;
+      await until(async () => lines.some((l) => l.startsWith('info')), 2000);
+      expect(lines).toEqual([
+        'warn automations: reload failed (retrying every poll): Error: connect ECONNREFUSED',
+        'info automations: reloading again',
+      ]);
+    } finally {
+      automations.close();
+      await store.close();
+    }
+  });
+});

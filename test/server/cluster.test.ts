@@ -122,7 +122,10 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
     c.send({ t: 'typing', on: true });
     await feed.next('typing', (d) => d.visitorId == vid && d.on, 10_000);
 
-    expect((await api(b, 'POST', `/api/visitors/${vid}/block`)).status).toBe(200);
+    const blocked = await api(b, 'POST', `/api/visitors/${vid}/block`);
+    expect(blocked.status).toBe(200);
+    // Node B answers with the visitor as it is: online (on node A), blocked.
+    expect(blocked.json.visitor).toMatchObject({ online: true, active: true, blocked: true });
     await c.next('blocked', 10_000);
     await until(async () => (await list(a, '?filter=blocked')).total == 1, 10_000);
     // Node A knows it too: a message from the blocked visitor is refused there.
@@ -138,6 +141,18 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
       .map((m: Frame) => m.text);
     expect(texts).toEqual(['Hello from A', 'Hi from B']);
   }, 30_000);
+
+  it('answers an agent action on node B with the visitor as the cluster sees it (online on A)', async () => {
+    const [a, b] = await cluster(2);
+    const { c, vid } = await visit(a.url);
+    await until(async () => (await list(b)).counts.all == 1, 10_000);
+    const blocked = await api(b, 'POST', `/api/visitors/${vid}/block`);
+    expect(blocked.status).toBe(200);
+    expect(blocked.json.visitor).toMatchObject({ id: vid, online: true, blocked: true });
+    await c.next('blocked', 10_000);
+    const unblocked = await api(b, 'DELETE', `/api/visitors/${vid}/block`);
+    expect(unblocked.json.visitor).toMatchObject({ id: vid, online: true, blocked: false });
+  });
 
   it('opens a proactive chat from node B into a visitor on node A, who answers in it', async () => {
     const [a, b] = await cluster(2);

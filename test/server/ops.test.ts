@@ -2,6 +2,7 @@
 /** What operators and load balancers read: `/healthz`, `/metrics`, and the cluster settings. */
 import { describe, expect, it } from 'vitest';
 import { misspelledSettings, readSettings } from '../../demo/server/config';
+import { freePort } from '../helpers/free-port';
 import { serve, visit } from './helpers';
 
 describe('GET /healthz', () => {
@@ -111,6 +112,32 @@ describe('cluster settings', () => {
       'AGENT_TOKNE is not a setting; did you mean AGENT_TOKEN? (it is ignored)',
       'PORTS is not a setting; did you mean PORT? (it is ignored)',
     ]);
+  });
+
+  it("lists every setting in the README's table and in demo/server/README.md", async () => {
+    const { readFileSync } = await import('node:fs');
+    const { settingNames } = await import('../../demo/server/config');
+    const names = settingNames();
+    expect(names.length).toBeGreaterThan(20);
+    for (const file of ['README.md', 'demo/server/README.md']) {
+      const doc = readFileSync(file, 'utf8');
+      const missing = names.filter((n) => !doc.includes('| `' + n + '`'));
+      expect(missing, file).toEqual([]);
+    }
+  });
+
+  it('names DATABASE_URL when Postgres does not answer at start', async () => {
+    const { startServer } = await import('../../demo/server/server');
+    const { quietLogger } = await import('../../demo/server/log');
+    const port = await freePort();
+    await expect(
+      startServer({
+        port: 0,
+        host: '127.0.0.1',
+        databaseUrl: `postgres://chat@127.0.0.1:${port}/chat`,
+        log: quietLogger,
+      }),
+    ).rejects.toThrow(/^DATABASE_URL: Postgres does not answer \(.*ECONNREFUSED/);
   });
 
   it('refuses REDIS_URL without DATABASE_URL, saying why', () => {
