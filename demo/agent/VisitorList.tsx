@@ -186,7 +186,11 @@ export function VisitorList({ store }: { store: Store }) {
   const [scrollTop, setScrollTop] = useState(0);
   const [viewH, rowH] = useMeasured(viewport);
   const [activeId, setActiveId] = useState<string | null>(null);
-  const focusNext = useRef(false);
+  /** The row keyboard moved to, focused once rendered. */
+  const focusNext = useRef('');
+  /** A row a key asked for past the loaded ones, while they load (-1: none), and its ask. */
+  const [jump, setJump] = useState(-1);
+  const asked = useRef<object>(null);
 
   let active = activeId ? rows.findIndex((v) => v.id == activeId) : -1;
   if (active < 0) active = 0;
@@ -203,16 +207,43 @@ export function VisitorList({ store }: { store: Store }) {
     if (more && (nearEnd || rows.length == 0)) void store.loadMore();
   }, [more, nearEnd, rows.length]);
 
-  // Keyboard moves focus to a row that may just have been rendered.
+  // While a jump loads, the view follows the loaded end, where its progress shows.
   useEffect(() => {
-    if (!focusNext.current) return;
-    focusNext.current = false;
+    const el = viewport.current;
+    if (jump >= 0 && el) el.scrollTop = el.scrollHeight;
+  }, [jump, rows.length]);
+
+  // Keyboard moves focus to a row that may just have been rendered.
+  // (Not before: a render already on its way when a jump ends still has the old row.)
+  useEffect(() => {
+    if (focusNext.current != activeId) return;
+    focusNext.current = '';
     viewport.current?.querySelector<HTMLElement>(`.row[data-index="${active}"]`)?.focus();
   });
 
+  /**
+   * Moves to row `i`; one past the loaded rows (End, Page Down at their end) is loaded first,
+   * busy meanwhile, unless another key or a click comes before it is.
+   */
+  function go(i: number) {
+    const ask = (asked.current = {});
+    setJump(-1);
+    if (i < rows.length || !more) return moveTo(i);
+    setJump(i);
+    void store.loadUntil(i + 1).then(() => {
+      if (asked.current != ask) return;
+      setJump(-1);
+      // Not when the agent has gone elsewhere meanwhile (the search box, the tabs).
+      const el = viewport.current;
+      if (el?.contains(el.ownerDocument.activeElement)) moveTo(i);
+    });
+  }
+
   function moveTo(i: number) {
-    const n = Math.max(0, Math.min(rows.length - 1, i));
-    const v = rows[n];
+    // The rows now: a jump moves once its pages are in.
+    const list = store.rows.value;
+    const n = Math.max(0, Math.min(list.length - 1, i));
+    const v = list[n];
     if (!v) return;
     const el = viewport.current;
     if (el) {
@@ -221,8 +252,7 @@ export function VisitorList({ store }: { store: Store }) {
       else if ((n + 1) * h > el.scrollTop + vh) el.scrollTop = (n + 1) * h - vh;
       setScrollTop(el.scrollTop);
     }
-    focusNext.current = true;
-    setActiveId(v.id);
+    setActiveId((focusNext.current = v.id));
   }
 
   function onKeyDown(e: TargetedKeyboardEvent<HTMLDivElement>) {
@@ -233,11 +263,11 @@ export function VisitorList({ store }: { store: Store }) {
       PageDown: active + page,
       PageUp: active - page,
       Home: 0,
-      End: rows.length - 1,
+      End: Infinity,
     };
     if (e.key in keys) {
       e.preventDefault();
-      moveTo(keys[e.key]!);
+      go(keys[e.key]!);
     } else if (e.key == 'Enter' || e.key == ' ') {
       const v = rows[active];
       if (!v) return;
@@ -247,6 +277,8 @@ export function VisitorList({ store }: { store: Store }) {
   }
 
   function pick(id: string) {
+    asked.current = null;
+    setJump(-1);
     setActiveId(id);
     store.select(id);
   }
@@ -256,7 +288,7 @@ export function VisitorList({ store }: { store: Store }) {
       id="visitor-panel"
       role="tabpanel"
       aria-labelledby={'tab-' + filter}
-      aria-busy={store.listBusy.value}
+      aria-busy={store.listBusy.value || jump >= 0}
       class={'list' + (compact ? ' compact' : '')}
     >
       {compact && (
@@ -305,7 +337,7 @@ export function VisitorList({ store }: { store: Store }) {
           </div>
           {more && (
             <p class="loading-more" style={{ top: rows.length * h + 'px' }}>
-              Loading more visitors…
+              Loading more visitors…{jump >= 0 && ` (${rows.length} of ${setSize})`}
             </p>
           )}
         </div>

@@ -5,6 +5,7 @@
 import { batch, computed, signal } from '@preact/signals';
 import {
   COUNT_OF,
+  LIST_LIMIT,
   compareRows,
   countRow,
   listed,
@@ -102,7 +103,6 @@ export function createStore(
   const plan = signal<Plan | null>(null);
   const planRequired = signal(false);
   const loaded = signal(false);
-  const loadingMore = signal(false);
   /** A list request is waiting (debounce) or out: the list shows the previous answer. */
   const listBusy = signal(false);
   const listError = signal('');
@@ -208,18 +208,27 @@ export function createStore(
     }
   }
 
-  /** Fetches the next page when the agent scrolls to the end of the loaded rows. */
-  async function loadMore() {
-    if (loadingMore.value || !hasMore.value || !loaded.value) return;
+  /** The page request out, which a second ask joins. */
+  let pending: Promise<boolean> | undefined;
+
+  /**
+   * Fetches the next page (`limit` rows) when the agent scrolls to the end of the loaded rows,
+   * or joins the one out. True when it added rows to the same list.
+   */
+  function loadMore(limit = PAGE_SIZE): Promise<boolean> {
+    if (!hasMore.value || !loaded.value) return Promise.resolve(false);
+    return (pending ??= fetchMore(limit).finally(() => (pending = undefined)));
+  }
+
+  async function fetchMore(limit: number) {
     const seq = listSeq;
     const { filter: f, needle } = shown.value;
-    loadingMore.value = true;
     try {
       const res = await api.list(f, query.value.trim(), {
-        limit: PAGE_SIZE,
+        limit,
         offset: visitors.value.length,
       });
-      if (seq != listSeq) return;
+      if (seq != listSeq) return false;
       const known = new Set(visitors.value.map((v) => v.id));
       const more = (Array.isArray(res.visitors) ? res.visitors.filter(isVisitor) : []).filter(
         (v) => !known.has(v.id) && listed(v, f) && matchesNeedle(v, needle),
@@ -229,11 +238,19 @@ export function createStore(
         if (typeof res.total == 'number') searchTotal.value = res.total;
         complete = !more.length || visitors.value.length >= searchTotal.value;
       });
+      return more.length > 0;
     } catch (e) {
       fail(e, listError);
-    } finally {
-      loadingMore.value = false;
+      return false;
     }
+  }
+
+  /**
+   * Loads pages of LIST_LIMIT rows until `n` rows are loaded, the list has no more, a request
+   * fails or the list is another (a key that goes past the loaded rows: End, Page Down).
+   */
+  async function loadUntil(n: number) {
+    while (rows.value.length < n && (await loadMore(LIST_LIMIT)));
   }
 
   function scheduleLoad(delay: number) {
@@ -410,7 +427,6 @@ export function createStore(
     planRequired,
     canOpen,
     loaded,
-    loadingMore,
     listBusy,
     listError,
     unauthorized,
@@ -432,6 +448,7 @@ export function createStore(
     hasMore,
     load,
     loadMore,
+    loadUntil,
     /** The last feed event applied (where a reconnecting feed resumes). */
     lastEventId: () => lastEventId,
 

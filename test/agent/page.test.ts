@@ -44,13 +44,15 @@ interface Setup {
   counts?: Counts;
   plan?: string;
   detail?: (id: string) => Partial<VisitorDetail>;
-  handle?: (c: Call) => { status?: number; body?: unknown } | undefined;
+  handle?: (c: Call) => Answer | Promise<Answer>;
   hash?: string;
   narrow?: boolean;
   storage?: ReturnType<typeof memoryStorage>;
   frame?: (run: () => void) => void;
   automations?: () => Promise<typeof import('../../demo/agent/automations/main')>;
 }
+
+type Answer = { status?: number; body?: unknown } | undefined;
 
 let unmount: (() => void) | undefined;
 
@@ -615,6 +617,9 @@ const paged =
     };
   };
 
+/** The focused row's place in the list. */
+const at = () => Number(document.activeElement!.getAttribute('aria-posinset'));
+
 /** A key press on the focused element. */
 const key = (k: string) =>
   document.activeElement!.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
@@ -733,10 +738,11 @@ describe('the Visitors page at scale', () => {
     $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
     key('ArrowDown');
     await until(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('2'));
-    // End: the last loaded row (50 of 180; the next page is on its way).
+    // End: the last visitor (180 of 180), though only 50 were loaded: it loads the rest first.
     key('End');
-    await until(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('50'));
+    await until(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('180'));
     expect(document.activeElement!.getAttribute('aria-setsize')).toBe('180');
+    expect((document.activeElement as HTMLElement).dataset.id).toBe('c00179');
     expect(listbox.contains(document.activeElement)).toBe(true);
     expect($$('[role=option]').length).toBeLessThan(60);
     key('Home');
@@ -756,12 +762,87 @@ describe('the Visitors page at scale', () => {
     expect(firstList.url.searchParams.get('limit')).toBe('50');
     expect(firstList.url.searchParams.get('offset')).toBe('0');
     $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
-    key('End');
+    // Four pages down (row 45 of the 50 loaded): near their end.
+    for (let i = 1; i <= 4; i++) {
+      expect(api.listParams()).toHaveLength(1);
+      key('PageDown');
+      await until(() =>
+        expect(document.activeElement!.getAttribute('aria-posinset')).toBe(String(1 + 11 * i)),
+      );
+    }
     await until(() => expect(api.listParams()).toHaveLength(2));
     const more = api.calls.filter((c) => c.url.pathname == '/api/visitors')[1]!;
     expect(more.url.searchParams.get('offset')).toBe('50');
     expect(more.url.searchParams.get('limit')).toBe('100');
     await until(() => expect(text('.loading-more')).toBe('Loading more visitors…'));
+  });
+
+  it('End loads page after page up to the last visitor, busy meanwhile, then focuses it', async () => {
+    const list = crowd(1234);
+    const gates: (() => void)[] = [];
+    const { api } = start({
+      handle: (c) => {
+        const a = paged(list)(c);
+        if (!a || c.url.searchParams.get('offset') == '0') return a;
+        return new Promise((ok) => gates.push(() => ok(a)));
+      },
+    });
+    await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    const panel = $('#visitor-panel')!;
+    const pages = () =>
+      api.calls
+        .filter((c) => c.url.pathname == '/api/visitors')
+        .map((c) => c.url.searchParams.get('offset') + '+' + c.url.searchParams.get('limit'));
+    $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
+    key('End');
+    // Large pages (LIST_LIMIT rows), one after the other; focus stays put while they load.
+    for (const [i, page] of ['50+500', '550+500', '1050+500'].entries()) {
+      await until(() => expect(pages()).toHaveLength(i + 2));
+      expect(pages()[i + 1]).toBe(page);
+      expect(panel.getAttribute('aria-busy')).toBe('true');
+      expect(text('.loading-more')).toContain(`${50 + 500 * i} of 1234`);
+      expect(document.activeElement!.getAttribute('aria-posinset')).toBe('1');
+      gates.shift()!();
+    }
+    await until(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('1234'));
+    expect(document.activeElement!.getAttribute('aria-setsize')).toBe('1234');
+    expect((document.activeElement as HTMLElement).dataset.id).toBe('c01233');
+    expect(panel.getAttribute('aria-busy')).toBe('false');
+    expect($$('[role=option]').length).toBeLessThan(60);
+    expect(pages()).toHaveLength(4);
+  });
+
+  it('Page Down past the loaded rows waits for the next page instead of stopping short', async () => {
+    const gates: (() => void)[] = [];
+    start({
+      handle: (c) => {
+        const a = paged(crowd(180))(c);
+        if (!a || c.url.searchParams.get('offset') == '0') return a;
+        return new Promise((ok) => gates.push(() => ok(a)));
+      },
+    });
+    await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
+    // A page is 11 rows (720 px view, 60 px rows, less one): 1, 12, 23, 34, 45.
+    for (let i = 1; i <= 4; i++) {
+      key('PageDown');
+      await until(() => expect(at()).toBe(1 + 11 * i));
+    }
+    // Near the end of the 50 loaded rows: the next page is asked for, and held.
+    await until(() => expect(gates).toHaveLength(1));
+    key('PageDown');
+    await settle();
+    expect(at()).toBe(45);
+    gates.shift()!();
+    await until(() => expect(at()).toBe(56));
+    // Another key while a jump waits takes its place: End, then Home, lands on Home.
+    key('End');
+    await until(() => expect(gates).toHaveLength(1));
+    key('Home');
+    await until(() => expect(at()).toBe(1));
+    gates.shift()!();
+    await settle();
+    expect(at()).toBe(1);
   });
 
   it('applies the events after the list answer and skips those already in it', async () => {

@@ -215,4 +215,61 @@ describeBrowser('the agent Visitors page under a burst, in Chromium', () => {
     await agent.setViewportSize({ width: 1200, height: 800 });
     await expect.poll(placed).toBe(wide);
   });
+
+  it('reaches the last visitor with End from a fresh load, page after page, the DOM bounded', async () => {
+    // 600 online: the first answer holds 50, so End needs two more pages.
+    for (let i = 0; i < 400; i += 50) {
+      const more = await Promise.all(
+        Array.from({ length: 50 }, (_, j) => visitor(server.url, 1000 + i + j)),
+      );
+      sockets.push(...more.map((v) => v.ws));
+    }
+    await expect
+      .poll(async () => (await api<List>('/api/visitors?limit=1')).counts.all, { timeout: 15_000 })
+      .toBe(600);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const pages: string[] = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname == '/api/visitors') pages.push(u.searchParams.get('offset') ?? '');
+    });
+    try {
+      await page.goto(server.url + '/agent#token=' + TOKEN);
+      await page.locator('.feed.live').waitFor();
+      const first = page.locator('[role=option][tabindex="0"]');
+      await first.waitFor();
+      expect(await first.getAttribute('aria-setsize')).toBe('600');
+      await first.focus();
+      const focused = () =>
+        page.evaluate(() => {
+          const a = document.activeElement;
+          return [a?.getAttribute('aria-posinset'), a?.getAttribute('aria-setsize')];
+        });
+      await page.keyboard.press('End');
+      await expect.poll(focused, { timeout: 10_000 }).toEqual(['600', '600']);
+      const last = await api<List>('/api/visitors?limit=1&offset=599');
+      expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.id)).toBe(
+        last.visitors[0]!.id,
+      );
+      expect(await page.locator('#visitor-panel').getAttribute('aria-busy')).toBe('false');
+      // The last row is in view, and the list is still virtual.
+      expect(
+        await page.evaluate(() => {
+          const view = document.querySelector('.viewport')!.getBoundingClientRect();
+          const row = document.activeElement!.getBoundingClientRect();
+          return row.top >= view.top && row.bottom <= view.bottom + 1;
+        }),
+      ).toBe(true);
+      expect(await page.locator('[role=option]').count()).toBeLessThan(60);
+      expect(pages.slice(0, 3)).toEqual(['0', '50', '550']);
+      // Back up and down again: the rows are all there now, no request.
+      await page.keyboard.press('Home');
+      await expect.poll(focused).toEqual(['1', '600']);
+      await page.keyboard.press('End');
+      await expect.poll(focused).toEqual(['600', '600']);
+      expect(pages).toHaveLength(3);
+    } finally {
+      await page.close();
+    }
+  });
 });
