@@ -106,6 +106,22 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
     else if (w) w[0](m as Message);
   };
 
+  /** Uploads done that wait for one picked before them: the messages go in the order picked. */
+  const done = new Map<string, Attachment[]>();
+  function flush() {
+    for (const u of state.uploads) {
+      const attachments = done.get(u.cid);
+      if (!attachments) {
+        if (u.error) continue;
+        return;
+      }
+      done.delete(u.cid);
+      const sent = post('', { id: u.cid, cid: u.cid, attachments });
+      drop(u.cid);
+      settle(u.cid, typeof sent == 'string' ? new Error('[visitor-chat] ' + sent) : sent);
+    }
+  }
+
   function start(u: Upload) {
     let url: string;
     try {
@@ -121,6 +137,7 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
       xhrs.delete(u.cid);
       patch(u.cid, { error, progress: 0 });
       settle(u.cid, new Error('[visitor-chat] the upload failed: ' + error));
+      flush();
     };
     x.upload.onprogress = (e) =>
       e.lengthComputable && patch(u.cid, { progress: e.loaded / e.total });
@@ -134,9 +151,8 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
       // The server's answer is checked like the attachments of any message it sends.
       const attachments = x.status == 201 && parseAttachments([f]);
       if (!attachments) return fail(ERRORS[x.status] || (x.status >= 500 ? 'server' : 'network'));
-      const sent = post('', { id: u.cid, cid: u.cid, attachments });
-      drop(u.cid);
-      settle(u.cid, typeof sent == 'string' ? new Error('[visitor-chat] ' + sent) : sent);
+      done.set(u.cid, attachments);
+      flush();
     };
     x.open('POST', url);
     x.setRequestHeader('Content-Type', u.type || 'application/octet-stream');
@@ -233,6 +249,7 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
       xhrs.delete(cid);
       settle(cid, new Error('[visitor-chat] the upload was cancelled'));
       drop(cid);
+      flush();
     },
     retry(cid) {
       const u = state.uploads.find((x) => x.cid == cid);

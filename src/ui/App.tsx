@@ -116,7 +116,12 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
 
   const send = (text: string) => {
     if (needForm) setHeld(text);
-    else widget.send(text).catch(noop);
+    else {
+      widget.send(text).catch(noop);
+      // Sent with the button: the focus stays in the composer (the emptied button is disabled
+      // and would drop it to the page, and a phone's keyboard with it).
+      input.current?.focus();
+    }
     widget.setDraft('');
   };
   const announce = (text: string) => {

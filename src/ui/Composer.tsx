@@ -63,7 +63,14 @@ export function Composer({
         }}
         onPaste={onPaste}
       />
-      <button class="sd" type="submit" aria-label={t.send} disabled={!draft.trim()}>
+      <button
+        class="sd"
+        type="submit"
+        aria-label={t.send}
+        disabled={!draft.trim()}
+        // A tap or click keeps the focus (and a phone's keyboard) in the text box.
+        onMouseDown={(e) => e.preventDefault()}
+      >
         <SendIcon />
       </button>
       {near && (

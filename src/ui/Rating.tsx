@@ -23,7 +23,7 @@ export function Rating({ step, files, t, announce }: RatingProps) {
   const [error, setError] = useState('');
   useEffect(() => announce(step == 'ask' ? t.rateAsk : t.thanks), [step]);
   const close = (
-    <button type="button" class="mo" aria-label={t.close} onClick={files.skipRating}>
+    <button type="button" class="mo" aria-label={t.dismiss} onClick={files.skipRating}>
       <CloseIcon />
     </button>
   );

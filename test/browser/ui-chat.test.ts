@@ -112,8 +112,14 @@ describeEngines('the chat UI', (engine) => {
     await expect.poll(() => page.locator('.bd').count()).toBe(0);
     expect(await page.locator('#vc-t').textContent()).toBe('Eva Novak');
     await page.locator('#vc-in').fill('I need help with my order');
-    await page.keyboard.press('Enter');
+    // A click on Send leaves the focus (and a phone's keyboard) in the text box.
+    await page.locator('.sd').click();
     await expect.poll(() => chat.received(page)).toEqual(['I need help with my order']);
+    expect(
+      await page.evaluate(
+        () => document.querySelector('[data-visitor-chat]')!.shadowRoot!.activeElement?.id,
+      ),
+    ).toBe('vc-in');
     await expect.poll(() => page.locator('.m.v .mt').textContent()).toContain('Sent');
     await chat.say(page, 'Sure, what is the order number? See https://example.com/orders', {
       name: 'Eva Novak',
@@ -239,6 +245,15 @@ describeEngines('the chat UI', (engine) => {
     await page.keyboard.type('second line');
     await page.keyboard.press('Enter');
     await expect.poll(() => chat.received(page)).toEqual(['Hi, keyboard only here\nsecond line']);
+    // Send by its button: Tab to it, Enter; the focus comes back to the text box, not the page.
+    await page.keyboard.type('by the button');
+    await page.keyboard.press('Tab');
+    await expect.poll(active).toBe('sd');
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => chat.received(page))
+      .toEqual(['Hi, keyboard only here\nsecond line', 'by the button']);
+    await expect.poll(active).toBe('vc-in');
     await page.keyboard.press('Escape');
     await page.locator('[role=dialog]').waitFor({ state: 'detached' });
     await expect.poll(active).toBe('ln');

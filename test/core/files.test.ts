@@ -94,6 +94,55 @@ describe('sending a file', () => {
     expect(seen).toEqual([[stored('f2', png())]]);
   });
 
+  it('sends files picked together in the order picked, whichever upload ends first', async () => {
+    const { widget, files, requests, frames } = await ready();
+    const ids = () =>
+      frames('msg').map((f) => (f as { attachments: { id: string }[] }).attachments[0]!.id);
+    const a = new File([new Uint8Array([1, 2, 3])], 'a.png', { type: 'image/png' });
+    const b = new File([new Uint8Array([4, 5])], 'b.pdf', { type: 'application/pdf' });
+    const c = new File([new Uint8Array([6])], 'c.png', { type: 'image/png' });
+    const sent = [a, b, c].map((f) => widget.sendFile(f).catch((e: Error) => e.message));
+    await flush();
+    expect(requests).toHaveLength(3);
+    // c and b finish first: they wait for a.
+    requests[2]!.respond(201, { file: stored('fc', c) });
+    requests[1]!.respond(201, { file: stored('fb', b) });
+    await flush();
+    expect(frames('msg')).toEqual([]);
+    expect(files.state.uploads.map((u) => u.name)).toEqual(['a.png', 'b.pdf', 'c.png']);
+    requests[0]!.respond(201, { file: stored('fa', a) });
+    await flush();
+    expect(ids()).toEqual(['fa', 'fb', 'fc']);
+    expect(files.state.uploads).toEqual([]);
+    expect((await Promise.all(sent)).map((m) => (m as { text: string }).text)).toEqual([
+      '',
+      '',
+      '',
+    ]);
+    // One that fails does not hold the next back; one cancelled neither.
+    const d = widget.sendFile(a).catch((e: Error) => e.message);
+    const e = widget.sendFile(b).catch((e: Error) => e.message);
+    await flush();
+    requests[4]!.respond(201, { file: stored('fe', b) });
+    await flush();
+    expect(frames('msg')).toHaveLength(3);
+    requests[3]!.respond(413, { error: 'too_large' });
+    await flush();
+    expect(ids()).toEqual(['fa', 'fb', 'fc', 'fe']);
+    expect(await d).toBe('[visitor-chat] the upload failed: big');
+    await e;
+    const g = widget.sendFile(a).catch((e: Error) => e.message);
+    void widget.sendFile(c);
+    await flush();
+    requests[6]!.respond(201, { file: stored('fg', c) });
+    await flush();
+    expect(frames('msg')).toHaveLength(4);
+    files.cancel(files.state.uploads.find((u) => u.name == 'a.png' && !u.error)!.cid);
+    expect(await g).toBe('[visitor-chat] the upload was cancelled');
+    await flush();
+    expect(ids()).toEqual(['fa', 'fb', 'fc', 'fe', 'fg']);
+  });
+
   it('stops an upload that is cancelled before it finishes: nothing is sent', async () => {
     const { widget, files, requests, frames } = await ready();
     const sent = widget.sendFile(png());

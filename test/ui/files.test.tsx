@@ -201,6 +201,8 @@ describe('rating and the options menu', () => {
     ]);
     expect(ratings).toEqual([{ value: 'bad', comment: 'too slow' }]);
     expect(ui.text('.rg p')).toBe('Thank you for your feedback!');
+    // Its × closes the card, not the chat: it is not named like the window's close button.
+    expect(ui.$('.rg .mo')!.getAttribute('aria-label')).toBe('Dismiss');
     await ui.click('.rg .mo');
     expect(ui.$('.rg')).toBeNull();
   });
