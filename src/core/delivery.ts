@@ -220,6 +220,8 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
         f.more && f.messages.length ? shown.findIndex((m) => m.id == f.messages![0].id) : -1;
       set({
         messages: shown.slice(0, Math.max(0, from)).concat(
+          // Auto messages live on the device only: kept while the server has no conversation.
+          f.messages.length ? [] : shown.filter((m) => m.from == 'trigger'),
           (f.messages as ChatMessage[]).map(sent),
           pending
             .filter((m) => !known.has(m.cid))

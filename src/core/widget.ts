@@ -227,7 +227,8 @@ export function installChat(
     if (await stored('uploads')) void useFiles();
     const c = {
       hasConversation: () => !!delivery()?.hasConversation(),
-      upsert: (m: ChatMessage) => gate.need((x) => x.delivery.upsert(m)),
+      // Kept on the device at once, like the unread count it adds to (a reload keeps both).
+      upsert: (m: ChatMessage) => gate.need((x) => (x.delivery.upsert(m), x.delivery.save())),
     };
     auto =
       typeof rules == 'function'

@@ -109,6 +109,42 @@ describe('auto messages', () => {
     expect(widget.state.autoMessage?.text).toBe('fr');
   });
 
+  it('keeps a fired auto message and its unread count across a reload, until opened', async () => {
+    const storage = createSpyStore();
+    const rules = [
+      {
+        id: 'cart',
+        text: 'Need help?',
+        frequency: 'visitor',
+        conditions: [{ type: 'event', name: 'cart' }],
+      },
+    ];
+    const first = make({ storage, rules });
+    await first.widget.run('trigger', 'cart');
+    expect(first.widget.state.unread).toBe(1);
+    await flush();
+    first.widget.destroy();
+
+    // The next page: the badge is back, and the message is there when the chat opens.
+    const second = make({ storage, rules });
+    await second.widget.ready();
+    await flush();
+    expect(second.widget.state.unread).toBe(1);
+    expect(second.widget.state.messages.map((m) => [m.from, m.text])).toEqual([
+      ['trigger', 'Need help?'],
+    ]);
+    // Shown once per visitor: not fired again.
+    await second.widget.run('trigger', 'cart');
+    expect(second.widget.state.unread).toBe(1);
+    await second.widget.open();
+    await flush();
+    second.widget.destroy();
+    const third = make({ storage, rules });
+    await third.widget.ready();
+    await flush();
+    expect(third.widget.state.unread).toBe(0);
+  });
+
   it('never fires while a conversation is open', async () => {
     const { widget } = make({
       rules: [
