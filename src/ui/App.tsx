@@ -275,7 +275,9 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
             onRetry={(cid) => widget.retry(cid)}
             onReply={reply}
             menu={
-              fx ? (
+              // Transcript and End chat need a conversation on the server: an auto message alone
+              // (kept on the device only) is none, and a transcript of nothing would fail.
+              fx && s.messages.some((m) => m.from != 'trigger') ? (
                 <fx.view.ChatMenu
                   files={fx.files}
                   t={t}

@@ -222,8 +222,26 @@ describe('rating and the options menu', () => {
     expect(ui.text('#vc-rq')).toBe('How was this conversation?');
   });
 
+  it('offers the options menu once there is a conversation, not for an auto message alone', async () => {
+    const ui = await mountWithFiles();
+    expect(ui.$('.mn')).toBeNull();
+    ui.server.push({
+      t: 'msg',
+      m: { id: 'am-1', from: 'trigger', text: 'Need help?', at: Date.now() },
+    } as never);
+    await flush();
+    expect(ui.$('.mn')).toBeNull();
+    // The header keeps its layout: a placeholder holds the menu's place.
+    expect(ui.$('.hd .mo')).not.toBeNull();
+    await ui.widget.send('hello');
+    await flush();
+    expect(ui.$('.mn summary')).not.toBeNull();
+  });
+
   it('emails the transcript, and hides the offer when the server sends no email', async () => {
     const ui = await mountWithFiles();
+    await ui.widget.send('hello');
+    await flush();
     ui.fetch.mockResolvedValue(new Response('', { status: 501 }));
     ui.$<HTMLDetailsElement>('.mn')!.open = true;
     await flush();
@@ -265,6 +283,8 @@ describe('the file layer as a chunk of its own', () => {
     const ui = await mountHeld();
     expect(ui.filesView).not.toHaveBeenCalled();
     await ui.widget.open();
+    // A conversation, so that the options menu has something to offer once it is here.
+    ui.transport.server.say('Hello');
     await flush();
     expect(ui.filesView).toHaveBeenCalledTimes(1);
     expect(ui.root.querySelector('.cp .af')!.tagName).toBe('SPAN');
