@@ -10,9 +10,9 @@ import type { Logger } from './log';
 import { changed, type Conn, type LiveVisitor } from './presence';
 import type { Store, StoredConversation } from './store';
 import type { Registry } from './visitor-registry';
+import { closedText } from './closed-text';
 
 /** Text of the message a closed conversation ends with. */
-const CLOSED_TEXT = 'The conversation was closed. Write again any time.';
 
 /** What conversations need from the hub. */
 export interface ConversationOptions {
@@ -177,7 +177,7 @@ export function createConversations(o: ConversationOptions) {
     async closeConversation(v: LiveVisitor): Promise<boolean> {
       const c = v.conversation;
       if (!c) return false;
-      await post(v, c, { from: 'system', text: CLOSED_TEXT, at: now() });
+      await post(v, c, { from: 'system', text: closedText(v.language), at: now() });
       await store.closeConversation(c.id, now());
       v.conversation = null;
       changed(v);

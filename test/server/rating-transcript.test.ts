@@ -36,6 +36,28 @@ describe('rating', () => {
     expect(await metrics.text()).toMatch(/visitor_chat_ratings_total\{value="bad"\} 1/);
   });
 
+  it("says the conversation was closed in the widget's language, English for one it does not speak", async () => {
+    const s = await serve();
+    const { closedText, CLOSED_LANGUAGES } = await import('../../demo/server/closed-text');
+    const { LANGUAGES } = await import('../../src/core/language');
+    // Every language of the widget has its own.
+    expect([...CLOSED_LANGUAGES].sort()).toEqual([...LANGUAGES].sort());
+    for (const [lang, text] of [
+      ['fr-CA', 'La conversation a été fermée. Écrivez-nous quand vous voulez.'],
+      ['pt-BR', 'A conversa foi encerrada. Escreva para nós de novo quando quiser.'],
+      ['gd', 'The conversation was closed. Write again any time.'],
+    ]) {
+      const who = await visit(s.url, { lang });
+      who.c.send({ t: 'msg', cid: 'a', text: 'bye', at: Date.now() });
+      await who.c.next('ack');
+      who.c.send({ t: 'end' });
+      let m = await who.c.next('msg');
+      while (m.m.from != 'system') m = await who.c.next('msg');
+      expect(m.m.text).toBe(text);
+      expect(closedText(lang)).toBe(text);
+    }
+  });
+
   it('ends the conversation from the widget like an agent close: closed frame, system message, not chatting', async () => {
     const s = await serve();
     const who = await visit(s.url);

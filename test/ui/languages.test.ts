@@ -148,6 +148,10 @@ describe('Brazilian Portuguese', () => {
     expect(br.title).toBe('Fale conosco');
     expect(pt.title).toBe('Fale connosco');
     expect(br.send).toBe(pt.send);
+    // Files are "arquivos" in Brazil, "ficheiros" in Portugal.
+    expect(pt.attach).toBe('Anexar um ficheiro');
+    expect(br.attach).toBe('Anexar um arquivo');
+    for (const [k, v] of Object.entries(br)) if (/ficheiro/.test(v)) expect.fail(k + ': ' + v);
   });
 });
 

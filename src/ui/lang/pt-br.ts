@@ -20,5 +20,18 @@ const ptBr: Table = {
   formFailed: 'Algo deu errado. Tente novamente.',
   loading: 'Carregando…',
   loadingOlder: 'Carregando mensagens anteriores…',
+  attach: 'Anexar um arquivo',
+  drop: 'Solte aqui um arquivo para enviá-lo',
+  uploading: 'Enviando {name}…',
+  upBig: 'O arquivo é grande demais.',
+  upType: 'Este tipo de arquivo não é permitido.',
+  upGone: 'O arquivo não está mais disponível.',
+  download: 'Baixar {name}',
+  rateAsk: 'Como foi esta conversa?',
+  good: 'Boa',
+  bad: 'Ruim',
+  thanks: 'Obrigado pelo seu feedback!',
+  transcript: 'Baixar a transcrição',
+  end: 'Encerrar o chat',
 };
 export default ptBr;
