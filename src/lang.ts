@@ -26,14 +26,17 @@ export const tableChunk = (chunk: ChunkLoader, code: string) =>
  * without a table is warned about (English is shown).
  */
 export const load = (lang: string, chunk: ChunkLoader, widget: Widget, warn?: Warn) => {
-  const auto = widget.state.config.lang == 'auto' && !picked && lang == navigator.language;
+  const now = widget.state.lang;
+  const auto = widget.state.config.lang == 'auto' && !picked && now == navigator.language;
   if (auto) {
     picked = true;
     const best = pickLanguage(navigator.languages);
-    if (best != lang) widget.exec(['language', best]);
+    if (best != now) widget.exec(['language', best]);
   }
   const code = tableOf(lang);
-  if (!code && !auto) warn?.('language "' + lang + '" has no translation; showing English');
+  // Not for a language a command has replaced meanwhile.
+  if (!code && !auto && lang == now)
+    warn?.('language "' + lang + '" has no translation; showing English');
   return (code && code != 'en' ? tableChunk(chunk, code) : Promise.resolve<Table>({})).then(
     (t) => ({ t, count }),
   );

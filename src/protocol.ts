@@ -207,6 +207,8 @@ export interface ChatStateFrame {
    * hello carries it from then on; reading it on every page view would start ICU).
    */
   timeZone?: string;
+  /** The widget's language as the window opens (a `language` command may have changed it since the hello). */
+  lang?: string;
 }
 
 /** The visitor read everything up to this time. */

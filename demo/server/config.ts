@@ -93,6 +93,25 @@ export function settingNames(): string[] {
 }
 
 /**
+ * Whether `name` looks like `known` mistyped rather than a variable of its own: one edit (two in
+ * names of 8 letters or more, within the same first word); not a known name with a number
+ * after it (`PORT0`), nor a known name with another last word of its own (`NODE_IP` is not
+ * `NODE_ID`, `STORE_DIR` not `STORE_IP`: only the same letters, or one more or fewer, count).
+ */
+function looksMisspelt(name: string, known: string): boolean {
+  const d = distance(name, known);
+  const [a, b] = [name.split('_'), known.split('_')];
+  if (d > (known.length >= 8 && a[0] == b[0] ? 2 : 1)) return false;
+  if (name.replace(/\d+$/, '') == known) return false;
+  if (a.length == b.length && a.length > 1 && a.slice(0, -1).join() == b.slice(0, -1).join()) {
+    const [x, y] = [a.at(-1)!, b.at(-1)!];
+    const anagram = [...x].sort().join() == [...y].sort().join();
+    return anagram || (Math.abs(x.length - y.length) == 1 && distance(x, y) == 1);
+  }
+  return true;
+}
+
+/**
  * Warnings for variables in `env` that look like a misspelt setting (`REDIS_ULR`, `DATABSE_URL`):
  * one edit from a setting's name, two for names of 8 letters or more. A misspelt setting is
  * otherwise ignored without a word, and a node would run on SQLite or without Redis.
@@ -103,7 +122,7 @@ export function misspelledSettings(env: Record<string, string | undefined>): str
   for (const name of Object.keys(env)) {
     if (names.includes(name) || !/^[A-Z][A-Z0-9_]+$/.test(name)) continue;
     for (const known of names)
-      if (distance(name, known) <= (known.length >= 8 ? 2 : 1)) {
+      if (looksMisspelt(name, known)) {
         out.push(`${name} is not a setting; did you mean ${known}? (it is ignored)`);
         break;
       }

@@ -465,8 +465,11 @@ export function createHub(o: HubOptions) {
         break;
       case 'chat':
         // The widget reads the time zone when its window first opens (not in every hello).
-        if (f.timeZone && f.timeZone != v.timeZone) {
-          v.timeZone = f.timeZone;
+        // Its language too: a `language` command may have changed it since the hello (the
+        // closing message is in it).
+        if ((f.timeZone && f.timeZone != v.timeZone) || (f.lang && f.lang != v.language)) {
+          v.timeZone = f.timeZone || v.timeZone;
+          v.language = f.lang || v.language;
           changed(v);
           await saved(v);
         }
@@ -686,8 +689,11 @@ export function createHub(o: HubOptions) {
      */
     async frame(v: LiveVisitor, f: ClientFrame, reply: Conn) {
       o.metrics?.frame();
-      // Every opening carries the zone the widget knows: only a new one changes the visitor.
-      const zone = f.t == 'chat' && !!f.timeZone && f.timeZone != v.timeZone;
+      // Every opening carries the zone and language the widget knows: only a new one changes
+      // the visitor.
+      const zone =
+        f.t == 'chat' &&
+        ((!!f.timeZone && f.timeZone != v.timeZone) || (!!f.lang && f.lang != v.language));
       const r = await serial(v.id, () => frameNow(v, f, reply));
       if (STORED_BY.has(f.t) || zone) told(v);
       return r;

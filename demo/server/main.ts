@@ -9,7 +9,11 @@ import { copySqliteToPostgres } from './copy-sqlite';
 import { startServer } from './server';
 
 // First: a misspelt setting may be why what follows fails (REDIS_URL without DATABSE_URL).
-for (const w of misspelledSettings(process.env)) console.warn(`visitor-chat: ${w}`);
+try {
+  for (const w of misspelledSettings(process.env)) console.warn(`visitor-chat: ${w}`);
+} catch {
+  // Only a hint: the settings' own check below says what is wrong.
+}
 
 let settings: Settings;
 try {

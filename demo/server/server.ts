@@ -113,17 +113,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     for (const v of hub?.visitors.values() ?? []) if (cluster ? v.here : v.online) online++;
     return { connections: connections(), online };
   });
-  const opened = await openStore({ db: settings.db, databaseUrl: settings.databaseUrl, log }).catch(
-    (e: Error) => {
+  // In a promise: the SQLite store opens (and fails) synchronously.
+  const opened = await Promise.resolve()
+    .then(() => openStore({ db: settings.db, databaseUrl: settings.databaseUrl, log }))
+    .catch((e: Error) => {
       // Name the setting: "connect ECONNREFUSED 127.0.0.1:5432" alone does not say what to fix.
       throw new Error(
         settings.databaseUrl
-          ? `DATABASE_URL: Postgres does not answer (${e.message})`
+          ? `DATABASE_URL: cannot connect to or set up Postgres (${e.message})`
           : `DB: cannot open the SQLite file ${settings.db} (${e.message})`,
         { cause: e },
       );
-    },
-  );
+    });
   const store = countingStore(opened, metrics.dbError);
   const automations = await createAutomations(
     {

@@ -101,7 +101,7 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
       const timeZone =
         k.visitor.timeZone || attempt(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
       if (timeZone != k.visitor.timeZone) k.updateVisitor({ timeZone });
-      k.send({ t: 'chat', open: true, timeZone });
+      k.send({ t: 'chat', open: true, timeZone, lang: k.state.lang });
       emitter.emit('chat_open', true);
     },
     close() {

@@ -96,7 +96,14 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
   const save = () => {
     clearTimeout(saveTimer);
     saveTimer = undefined;
-    k.save('messages', k.state.messages.slice(-KEEP_MESSAGES));
+    const list = k.state.messages;
+    const unread = list.length - k.state.unread;
+    // Auto messages live on the device only while unread (the last `unread` messages): once the
+    // chat has been opened, the next page does not show them again or load this layer for them.
+    k.save(
+      'messages',
+      list.filter((m, i) => m.from != 'trigger' || i >= unread).slice(-KEEP_MESSAGES),
+    );
   };
   const later = () => void (saveTimer ||= setTimeout(save, SAVE_LAG));
   // At once when the page is hidden or goes: it may never run a timer again.

@@ -248,6 +248,7 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
       xhrs.get(cid)?.abort();
       xhrs.delete(cid);
       settle(cid, new Error('[visitor-chat] the upload was cancelled'));
+      done.delete(cid);
       drop(cid);
       flush();
     },

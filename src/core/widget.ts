@@ -114,6 +114,8 @@ export function installChat(
     if (s.unread != unread) {
       emitter.emit('unread', (unread = s.unread));
       if (unread != kept) k.save('unread', (kept = unread));
+      // Read: the stored auto messages go (core/delivery.ts keeps them only while unread).
+      if (!unread) delivery()?.save();
     }
     // A server that refuses for good (a wrong key, an origin it does not allow) is not retried.
     if (s.connection == 'stopped' && !s.blocked)
@@ -228,7 +230,12 @@ export function installChat(
     const c = {
       hasConversation: () => !!delivery()?.hasConversation(),
       // Kept on the device at once, like the unread count it adds to (a reload keeps both).
-      upsert: (m: ChatMessage) => gate.need((x) => (x.delivery.upsert(m), x.delivery.save())),
+      upsert: (m: ChatMessage) =>
+        gate.need((x) => {
+          x.delivery.upsert(m);
+          // After the auto message's unread count is set (core/delivery.ts keeps it while unread).
+          void Promise.resolve().then(x.delivery.save);
+        }),
     };
     auto =
       typeof rules == 'function'

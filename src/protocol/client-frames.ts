@@ -1,5 +1,6 @@
 import type {
   ClientFrame,
+  ChatStateFrame,
   Device,
   HelloFrame,
   IdentifyFrame,
@@ -230,12 +231,14 @@ export function parseClientFrame(input: unknown): ClientFrame | string {
     case 'am':
       if (!isStr(f.rule, 100) || !f.rule) return 'am.rule must be a non-empty string';
       return isStr(f.text) ? { t: 'am', rule: f.rule, text: f.text } : 'am.text must be a string';
-    case 'chat':
+    case 'chat': {
       if (!isBool(f.open)) return 'chat.open must be a boolean';
-      // A hint, as in the hello: a zone this runtime does not know is dropped.
-      return isStr(f.timeZone, 64) && validZone(f.timeZone)
-        ? { t: 'chat', open: f.open, timeZone: f.timeZone }
-        : { t: 'chat', open: f.open };
+      const c: ChatStateFrame = { t: 'chat', open: f.open };
+      // Hints, as in the hello: a zone this runtime does not know is dropped, a bad lang too.
+      if (isStr(f.timeZone, 64) && validZone(f.timeZone)) c.timeZone = f.timeZone;
+      if (isStr(f.lang, 35) && f.lang) c.lang = f.lang;
+      return c;
+    }
     case 'read':
       return isNum(f.at) ? { t: 'read', at: f.at } : 'read.at must be a number';
     case 'hist': {

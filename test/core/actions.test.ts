@@ -129,10 +129,15 @@ describe('commands', () => {
       expect(made).toBe(0);
 
       await first.widget.open();
-      expect(first.frames('chat')).toEqual([{ t: 'chat', open: true, timeZone: zone }]);
+      expect(first.frames('chat')).toEqual([{ t: 'chat', open: true, timeZone: zone, lang: 'en' }]);
       await first.widget.close();
       await first.widget.open();
-      expect(first.frames('chat')[2]).toEqual({ t: 'chat', open: true, timeZone: zone });
+      expect(first.frames('chat')[2]).toEqual({
+        t: 'chat',
+        open: true,
+        timeZone: zone,
+        lang: 'en',
+      });
       expect(made).toBe(1);
       await flush();
 
@@ -156,7 +161,7 @@ describe('commands', () => {
       const { widget, frames } = make();
       await widget.ready();
       await expect(widget.open()).resolves.toBeUndefined();
-      expect(frames('chat')).toEqual([{ t: 'chat', open: true }]);
+      expect(frames('chat')).toEqual([{ t: 'chat', open: true, lang: 'en' }]);
       expect(widget.state.open).toBe(true);
     } finally {
       Intl.DateTimeFormat = real;

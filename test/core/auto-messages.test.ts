@@ -138,11 +138,42 @@ describe('auto messages', () => {
     expect(second.widget.state.unread).toBe(1);
     await second.widget.open();
     await flush();
+    // Read: still shown on this page, but no longer kept for the next.
+    expect(second.widget.state.messages).toHaveLength(1);
+    expect(storage.data.get('messages')).toEqual([]);
     second.widget.destroy();
     const third = make({ storage, rules });
     await third.widget.ready();
     await flush();
     expect(third.widget.state.unread).toBe(0);
+    expect(third.widget.state.messages).toEqual([]);
+  });
+
+  it('keeps only the auto messages not read yet, not one per visit for good', async () => {
+    const storage = createSpyStore();
+    const rule = (id: string) => ({
+      id,
+      text: 'Hello from ' + id,
+      frequency: 'visitor',
+      conditions: [{ type: 'event', name: id }],
+    });
+    const rules = [rule('a'), rule('b')];
+    const first = make({ storage, rules });
+    await first.widget.run('trigger', 'a');
+    await first.widget.open();
+    await first.widget.close();
+    await first.widget.run('trigger', 'b');
+    await flush();
+    expect(first.widget.state.messages.map((m) => m.text)).toEqual([
+      'Hello from a',
+      'Hello from b',
+    ]);
+    first.widget.destroy();
+    const second = make({ storage, rules });
+    await second.widget.ready();
+    await flush();
+    expect(second.widget.state.messages.map((m) => m.text)).toEqual(['Hello from b']);
+    expect(second.widget.state.unread).toBe(1);
   });
 
   it('never fires while a conversation is open', async () => {

@@ -141,6 +141,19 @@ describe('sending a file', () => {
     expect(await g).toBe('[visitor-chat] the upload was cancelled');
     await flush();
     expect(ids()).toEqual(['fa', 'fb', 'fc', 'fe', 'fg']);
+    // Done but waiting for one picked before it, then cancelled: never sent.
+    void widget.sendFile(a).catch(() => {});
+    const i = widget.sendFile(b).catch((e: Error) => e.message);
+    await flush();
+    requests[8]!.respond(201, { file: stored('fi', b) });
+    await flush();
+    files.cancel(files.state.uploads.find((u) => u.name == 'b.pdf')!.cid);
+    expect(await i).toBe('[visitor-chat] the upload was cancelled');
+    requests[7]!.respond(201, { file: stored('fh', a) });
+    await flush();
+    expect(ids()).toEqual(['fa', 'fb', 'fc', 'fe', 'fg', 'fh']);
+    // Only the one refused as too big is left, to be removed.
+    expect(files.state.uploads.map((u) => u.error)).toEqual(['big']);
   });
 
   it('stops an upload that is cancelled before it finishes: nothing is sent', async () => {

@@ -109,6 +109,14 @@ describe('hello.timeZone', () => {
         t: 'chat',
         open: true,
       });
+    // The widget's language comes with it; a bad one is dropped, the frame kept.
+    expect(parseClientFrame({ t: 'chat', open: true, lang: 'fr-CA' })).toEqual({
+      t: 'chat',
+      open: true,
+      lang: 'fr-CA',
+    });
+    for (const lang of ['', 42, 'x'.repeat(36), null])
+      expect(parseClientFrame({ t: 'chat', open: true, lang })).toEqual({ t: 'chat', open: true });
   });
 });
 

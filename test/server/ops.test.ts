@@ -87,6 +87,7 @@ describe('cluster settings', () => {
     expect(
       misspelledSettings({
         REDIS_ULR: 'redis://x',
+        UPLOAD_DIRS: '/srv/up',
         DATABSE_URL: 'postgres://x/y',
         AGENT_TOKNE: 'x',
         PORTS: '80',
@@ -100,6 +101,17 @@ describe('cluster settings', () => {
         USER: 'root',
         PWD: '/',
         CI: 'true',
+        // Kubernetes, Docker, Marathon and others: variables of their own, not typos.
+        NODE_IP: '10.0.0.3',
+        POD_IP: '10.0.0.4',
+        HOST_IP: '10.0.0.5',
+        KUBERNETES_PORT: 'tcp://10.96.0.1:443',
+        NODE_VERSION: '20.20.0',
+        SITE_URL: 'https://shop.example.com',
+        PORT0: '31000',
+        STORE_ID: '7',
+        STORE_DIR: '/srv',
+        REDIS_HOST: 'cache',
         // Settings, spelt right.
         DEMO: '0',
         PORT: '80',
@@ -108,6 +120,7 @@ describe('cluster settings', () => {
       }),
     ).toEqual([
       'REDIS_ULR is not a setting; did you mean REDIS_URL? (it is ignored)',
+      'UPLOAD_DIRS is not a setting; did you mean UPLOAD_DIR? (it is ignored)',
       'DATABSE_URL is not a setting; did you mean DATABASE_URL? (it is ignored)',
       'AGENT_TOKNE is not a setting; did you mean AGENT_TOKEN? (it is ignored)',
       'PORTS is not a setting; did you mean PORT? (it is ignored)',
@@ -126,7 +139,7 @@ describe('cluster settings', () => {
     }
   });
 
-  it('names DATABASE_URL when Postgres does not answer at start', async () => {
+  it('names DATABASE_URL or DB when the database cannot be opened at start', async () => {
     const { startServer } = await import('../../demo/server/server');
     const { quietLogger } = await import('../../demo/server/log');
     const port = await freePort();
@@ -137,7 +150,11 @@ describe('cluster settings', () => {
         databaseUrl: `postgres://chat@127.0.0.1:${port}/chat`,
         log: quietLogger,
       }),
-    ).rejects.toThrow(/^DATABASE_URL: Postgres does not answer \(.*ECONNREFUSED/);
+    ).rejects.toThrow(/^DATABASE_URL: cannot connect to or set up Postgres \(.*ECONNREFUSED/);
+    // A SQLite file that cannot be opened names DB.
+    await expect(
+      startServer({ port: 0, host: '127.0.0.1', db: '/nonexistent-dir/x.db', log: quietLogger }),
+    ).rejects.toThrow(/^DB: cannot open the SQLite file \/nonexistent-dir\/x\.db \(/);
   });
 
   it('refuses REDIS_URL without DATABASE_URL, saying why', () => {

@@ -58,6 +58,19 @@ describe('rating', () => {
     }
   });
 
+  it('follows a language the widget changed after its hello (the chat frame as the window opens)', async () => {
+    const s = await serve();
+    const who = await visit(s.url, { lang: 'en' });
+    who.c.send({ t: 'chat', open: true, lang: 'de-AT' });
+    who.c.send({ t: 'msg', cid: 'a', text: 'tschüss', at: Date.now() });
+    await who.c.next('ack');
+    expect((await api(s, 'GET', '/api/visitors/' + who.vid)).json.language).toBe('de-AT');
+    who.c.send({ t: 'end' });
+    let m = await who.c.next('msg');
+    while (m.m.from != 'system') m = await who.c.next('msg');
+    expect(m.m.text).toBe('Das Gespräch wurde beendet. Schreiben Sie uns jederzeit wieder.');
+  });
+
   it('ends the conversation from the widget like an agent close: closed frame, system message, not chatting', async () => {
     const s = await serve();
     const who = await visit(s.url);

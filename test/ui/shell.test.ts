@@ -226,6 +226,24 @@ describe('the launcher shell in other languages', () => {
     }
   });
 
+  it("keeps a language set by command while the language layer loads (lang: 'auto')", async () => {
+    const langs = vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['gd', 'de-AT']);
+    const lang = vi.spyOn(navigator, 'language', 'get').mockReturnValue('gd');
+    try {
+      const warn = vi.fn();
+      // The shell asks for lang.js for the browser's `gd`; the site says French before it is here.
+      const { widget, $ } = await drawn({ lang: 'auto' }, warn);
+      widget.exec(['language', 'fr']);
+      await vi.waitFor(() => expect($('.ln')!.getAttribute('aria-label')).toBe('Ouvrir le chat'));
+      await flush();
+      expect(widget.state.lang).toBe('fr');
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      langs.mockRestore();
+      lang.mockRestore();
+    }
+  });
+
   it("settles lang: 'auto' on the first of navigator.languages the UI speaks", async () => {
     const langs = vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['gd', 'de-AT', 'fr']);
     const lang = vi.spyOn(navigator, 'language', 'get').mockReturnValue('gd');
