@@ -120,7 +120,7 @@ export function installChat(
     // A server that refuses for good (a wrong key, an origin it does not allow) is not retried.
     if (s.connection == 'stopped' && !s.blocked)
       warn(
-        'the chat server refused the connection for good: check the key and its allowed origins',
+        'the chat server refused the connection for good (its log says why): check the key and its allowed origins',
       );
   });
 

@@ -191,7 +191,7 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
     const { page, consoleLines } = await open(shop.url + '/');
     await page.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
     const refused =
-      'warning: [visitor-chat] the chat server refused the connection for good: check the key and its allowed origins';
+      'warning: [visitor-chat] the chat server refused the connection for good (its log says why): check the key and its allowed origins';
     await expect
       .poll(() => consoleLines.filter((l) => l.includes('[visitor-chat]')))
       .toEqual([refused]);

@@ -191,7 +191,7 @@ function httpServer(behaviour: Behaviour & { status?: number; streamFails?: bool
 
 /** The one warning a site owner gets when the server refuses for good. */
 const REFUSED =
-  '[visitor-chat] the chat server refused the connection for good: check the key and its allowed origins';
+  '[visitor-chat] the chat server refused the connection for good (its log says why): check the key and its allowed origins';
 const refusals = (logger: { warn: ReturnType<typeof vi.fn> }) =>
   logger.warn.mock.calls.filter((c) => c[0] == REFUSED).length;
 
