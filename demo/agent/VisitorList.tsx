@@ -252,7 +252,10 @@ export function VisitorList({ store }: { store: Store }) {
       else if ((n + 1) * h > el.scrollTop + vh) el.scrollTop = (n + 1) * h - vh;
       setScrollTop(el.scrollTop);
     }
-    setActiveId((focusNext.current = v.id));
+    // The same row (Home on the first): no render comes, so nothing must wait for one (a later
+    // feed render would take the focus back from wherever the agent went meanwhile).
+    focusNext.current = v.id == activeId ? '' : v.id;
+    setActiveId(v.id);
   }
 
   function onKeyDown(e: TargetedKeyboardEvent<HTMLDivElement>) {

@@ -754,6 +754,25 @@ describe('the Visitors page at scale', () => {
     expect(api.requests()).toContain('GET /api/visitors/c00001');
   });
 
+  it('leaves the focus where the agent took it after Home on the first row, when the feed renders', async () => {
+    const list = crowd(20);
+    const { api } = start({ handle: paged(list) });
+    await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
+    key('ArrowDown');
+    await until(() => expect(at()).toBe(2));
+    key('Home');
+    await until(() => expect(at()).toBe(1));
+    // Home again, on the row it is on: nothing to render.
+    key('Home');
+    await until(() => expect(at()).toBe(1));
+    const search = $<HTMLInputElement>('input[type=search]')!;
+    search.focus();
+    api.push('visitor', { ...list[0]!, name: 'Guest zero' });
+    await until(() => expect(text('[role=listbox]')).toContain('Guest zero'));
+    expect(document.activeElement).toBe(search);
+  });
+
   it('asks for the next page only when the agent reaches the end of the loaded rows', async () => {
     const { api } = start({ handle: paged(crowd(450)) });
     await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
