@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mount } from '../../src/ui/index';
 import { createShell } from '../../src/ui/shell';
+import type { Widget } from '../../src/core/widget';
 import { createMemoryTransport } from '../../src/transport/memory';
 import { sourceChunks } from '../helpers/lang-chunks';
 import { flush, setup } from '../helpers/widget';
@@ -208,14 +209,18 @@ describe('the launcher shell in other languages', () => {
     expect(chunks.filter((c) => c != 'lang.js')).toEqual(['lang/fr.js']);
   });
 
-  it("keeps a language set by command over lang: 'auto' (an English browser)", async () => {
-    const langs = vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['en-US', 'de']);
-    const lang = vi.spyOn(navigator, 'language', 'get').mockReturnValue('en-US');
+  /**
+   * With the browser's languages `browser` and `lang: 'auto'`: `act` sets French by command
+   * (before or while the language layer loads); French stays, and nothing is warned about.
+   */
+  async function frenchByCommand(browser: string[], act: (w: Widget) => Promise<unknown> | void) {
+    const langs = vi.spyOn(navigator, 'languages', 'get').mockReturnValue(browser);
+    const lang = vi.spyOn(navigator, 'language', 'get').mockReturnValue(browser[0]!);
     try {
       const warn = vi.fn();
       const { widget, $ } = await drawn({ lang: 'auto' }, warn);
-      expect(widget.state.lang).toBe('en-US');
-      await widget.run('language', 'fr');
+      expect(widget.state.lang).toBe(browser[0]);
+      await act(widget);
       await vi.waitFor(() => expect($('.ln')!.getAttribute('aria-label')).toBe('Ouvrir le chat'));
       await flush();
       expect(widget.state.lang).toBe('fr');
@@ -224,25 +229,14 @@ describe('the launcher shell in other languages', () => {
       langs.mockRestore();
       lang.mockRestore();
     }
-  });
+  }
 
-  it("keeps a language set by command while the language layer loads (lang: 'auto')", async () => {
-    const langs = vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['gd', 'de-AT']);
-    const lang = vi.spyOn(navigator, 'language', 'get').mockReturnValue('gd');
-    try {
-      const warn = vi.fn();
-      // The shell asks for lang.js for the browser's `gd`; the site says French before it is here.
-      const { widget, $ } = await drawn({ lang: 'auto' }, warn);
-      widget.exec(['language', 'fr']);
-      await vi.waitFor(() => expect($('.ln')!.getAttribute('aria-label')).toBe('Ouvrir le chat'));
-      await flush();
-      expect(widget.state.lang).toBe('fr');
-      expect(warn).not.toHaveBeenCalled();
-    } finally {
-      langs.mockRestore();
-      lang.mockRestore();
-    }
-  });
+  it("keeps a language set by command over lang: 'auto' (an English browser)", () =>
+    frenchByCommand(['en-US', 'de'], (w) => w.run('language', 'fr')));
+
+  // The shell asks for lang.js for the browser's `gd`; the site says French before it is here.
+  it("keeps a language set by command while the language layer loads (lang: 'auto')", () =>
+    frenchByCommand(['gd', 'de-AT'], (w) => w.exec(['language', 'fr'])));
 
   it("settles lang: 'auto' on the first of navigator.languages the UI speaks", async () => {
     const langs = vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['gd', 'de-AT', 'fr']);
