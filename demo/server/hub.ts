@@ -10,6 +10,7 @@ import {
   HISTORY_PAGE,
   type Attachment,
   type ClientFrame,
+  type ChatStateFrame,
   type HelloFrame,
   type HistoryFrame,
   type Message,
@@ -467,7 +468,7 @@ export function createHub(o: HubOptions) {
         // The widget reads the time zone when its window first opens (not in every hello).
         // Its language too: a `language` command may have changed it since the hello (the
         // closing message is in it).
-        if ((f.timeZone && f.timeZone != v.timeZone) || (f.lang && f.lang != v.language)) {
+        if (teaches(v, f)) {
           v.timeZone = f.timeZone || v.timeZone;
           v.language = f.lang || v.language;
           changed(v);
@@ -585,6 +586,10 @@ export function createHub(o: HubOptions) {
     return registry.flushDirty();
   }
   /** An agent's action on a visitor: on what the store holds now, and told to the other nodes. */
+  /** Whether a `chat` frame brings a time zone or language the visitor did not have. */
+  const teaches = (v: LiveVisitor, f: ChatStateFrame) =>
+    (!!f.timeZone && f.timeZone != v.timeZone) || (!!f.lang && f.lang != v.language);
+
   async function agentAction<T>(v: LiveVisitor, act: () => Promise<T>): Promise<T> {
     const r = await serial(v.id, async () => {
       await fresh(v);
@@ -691,9 +696,7 @@ export function createHub(o: HubOptions) {
       o.metrics?.frame();
       // Every opening carries the zone and language the widget knows: only a new one changes
       // the visitor.
-      const zone =
-        f.t == 'chat' &&
-        ((!!f.timeZone && f.timeZone != v.timeZone) || (!!f.lang && f.lang != v.language));
+      const zone = f.t == 'chat' && teaches(v, f);
       const r = await serial(v.id, () => frameNow(v, f, reply));
       if (STORED_BY.has(f.t) || zone) told(v);
       return r;

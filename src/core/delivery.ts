@@ -96,13 +96,13 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
   const save = () => {
     clearTimeout(saveTimer);
     saveTimer = undefined;
-    const list = k.state.messages;
-    const unread = list.length - k.state.unread;
+    const kept = k.state.messages.slice(-KEEP_MESSAGES);
+    const read = kept.length - k.state.unread;
     // Auto messages live on the device only while unread (the last `unread` messages): once the
     // chat has been opened, the next page does not show them again or load this layer for them.
     k.save(
       'messages',
-      list.filter((m, i) => m.from != 'trigger' || i >= unread).slice(-KEEP_MESSAGES),
+      kept.filter((m, i) => m.from != 'trigger' || i >= read),
     );
   };
   const later = () => void (saveTimer ||= setTimeout(save, SAVE_LAG));
