@@ -186,11 +186,21 @@ function hostPageTargets(first) {
         'launcher’s speech bubble is CSS since 2026-12-05: the first SVG element cost the shell’s ' +
         'draw ≈ 1.6 ms (alone on the trivial page, medians of 30: 5.2 ms with it, 3.6 without), ' +
         'a gain this table’s 11 loads do not resolve (+23.8 ms in the last run before, +24.1 and ' +
-        '+23.1 in two runs after)',
+        '+23.1 in two runs after). On 2026-12-06 an A/A of 12 alternated loads of one build ' +
+        '(`node bench/host-page-profile.mjs ab`) read script ms medians of 28.4 and 35.1 ms, but ' +
+        '14.3 and 15.4 ms of thread time in the page’s top-level script tasks (from a trace): ' +
+        'the rest of script ms is the main thread waiting for a core, which the browser’s other ' +
+        'processes, the server and the bench share on this 2-core machine. Tried that day and ' +
+        'not kept (alternated loads of both builds, `node bench/host-page-profile.mjs ab`: the ' +
+        'thread time of the page’s script tasks, the page’s own included, from a trace): chat.js ' +
+        'as a classic script (a script element, its exports handed over on ' +
+        '`document.currentScript`) instead of `import()`, 15.0 → 18.2 ms ' +
+        'median of 12, worse; the boot’s IndexedDB reads asked together and read in shared ' +
+        'transactions (7 → 4 transactions in the first 4 s), 17.4 → 17.2 ms median of 20, ' +
+        'within the spread, for 120 B more widget.js',
       fix:
         'fewer first uses while nobody chats: IndexedDB only once something must be kept (a ' +
-        'localStorage marker costs more, ≈ 7.6 ms; fewer transactions saved nothing measurable), ' +
-        'no `import()` for the chat layer where Trusted Types and nonce-only CSPs allow it; ' +
+        'localStorage marker costs more, ≈ 7.6 ms; fewer transactions saved nothing measurable); ' +
         'see `node bench/host-page-profile.mjs` for the rest',
     },
     {
