@@ -6,7 +6,7 @@
  * import { createWidget } from 'visitor-chat';
  * createWidget({ key, transport, ui: (w) => import('visitor-chat/ui').then((m) => m.mount(w)) });
  */
-import { pickLanguage } from '../core/language';
+import { pickLanguage, tableOf } from '../core/language';
 import type { Widget } from '../core/widget';
 import * as form from './form-view';
 import { mount as mountUI } from './index';
@@ -25,7 +25,20 @@ export function mount(widget: Widget): () => void {
   // Only while the language is still the browser's first one: a `language` command before wins.
   if (widget.state.config.lang == 'auto' && nav && widget.state.lang == nav.language)
     widget.exec(['language', pickLanguage(nav.languages || [])]);
-  return mountUI(widget, undefined, {
+  // A language without a table shows English: said once each, as the script tag's lang.js does.
+  const told = new Set<string>();
+  const tell = ({ lang }: { lang: string }) => {
+    if (tableOf(lang) || told.has(lang)) return;
+    told.add(lang);
+    try {
+      console.warn('[visitor-chat] language "' + lang + '" has no translation; showing English');
+    } catch {
+      // A host page whose console.warn throws must not break the UI.
+    }
+  };
+  tell(widget.state);
+  const stop = widget.subscribe(tell);
+  const unmount = mountUI(widget, undefined, {
     shellCss: SHELL_CSS,
     tables: createTables(importTable),
     filesView: () => import('./files-view'),
@@ -33,4 +46,8 @@ export function mount(widget: Widget): () => void {
     // its own that could fail (the script tag pays for that to keep ui.js within its budget).
     formView: () => Promise.resolve(form),
   });
+  return () => {
+    stop();
+    unmount();
+  };
 }

@@ -184,3 +184,34 @@ describe("lang: 'auto' in the npm UI (mount)", () => {
     expect(await mountAuto(['en-US', 'de'], 'fr')).toBe('fr');
   });
 });
+
+describe('a language without a table in the npm UI (mount)', () => {
+  afterEach(cleanup);
+
+  it('says so once per language, as lang.js does for the script tag, and stops when unmounted', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const widget = await readyWidget(createMemoryTransport(), { lang: 'xx' });
+      const unmount = mount(widget);
+      await flush();
+      const said = () =>
+        warn.mock.calls.map(([m]) => String(m)).filter((m) => m.includes('has no translation'));
+      expect(said()).toEqual(['[visitor-chat] language "xx" has no translation; showing English']);
+      await widget.run('language', 'fr');
+      await widget.run('language', 'en-GB');
+      await widget.run('language', 'xx');
+      await widget.run('language', 'yy');
+      await flush();
+      expect(said()).toEqual([
+        '[visitor-chat] language "xx" has no translation; showing English',
+        '[visitor-chat] language "yy" has no translation; showing English',
+      ]);
+      unmount();
+      await widget.run('language', 'zz');
+      expect(said()).toHaveLength(2);
+      widget.destroy();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
