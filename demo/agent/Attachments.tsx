@@ -50,7 +50,7 @@ function One({ a, read }: { a: Attachment; read: ReadFile }) {
           <>
             <span class="file-name">{a.name}</span>
             <span class="file-meta">
-              {fileKind(a.type)} · {fileSize(a.size, 'en')}
+              {fileKind(a.type, a.name)} · {fileSize(a.size, 'en')}
             </span>
           </>
         )}

@@ -68,7 +68,7 @@ export function ChipBody({
         {f.name}
       </span>
       <span class="fz">
-        {fileKind(f.type)} · {fileSize(f.size, lang)}
+        {fileKind(f.type, f.name)} · {fileSize(f.size, lang)}
       </span>
     </>
   );

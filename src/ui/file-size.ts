@@ -23,10 +23,14 @@ export function fileSize(bytes: number, lang: string): string {
 
 /**
  * The short kind of a file from its MIME type: "PDF", "PNG", "TXT"; parameters are left out
- * (`text/plain; charset=utf-8` is "TXT").
+ * (`text/plain; charset=utf-8` is "TXT"). A type that names no kind in a few letters (a
+ * vendor's `vnd.…`, an unregistered `x-…`, `octet-stream`, none at all) gives way to the name's
+ * extension: a Word file is "DOCX", not "VND.OPENXM", a Windows program "EXE", not "X-MSDOWNLO".
  */
-export const fileKind = (type: string) =>
-  (type.split(/[/;]/)[1] || type || '?')
-    .replace(/^plain$/, 'txt')
-    .slice(0, 10)
-    .toUpperCase();
+export const fileKind = (type: string, name = '') => {
+  const sub = (type.split(/[/;]/)[1] || type).replace(/^plain$/, 'txt');
+  return (
+    (/^(?!x-|vnd\.).{1,8}$/i.test(sub) ? sub : /\.(\w{1,8})$/.exec(name)?.[1] || sub.slice(0, 8)) ||
+    '?'
+  ).toUpperCase();
+};

@@ -176,6 +176,16 @@ describe('files in the chat window', () => {
     expect(fileKind('text/plain')).toBe('TXT');
     expect(fileKind('text/plain; charset=utf-8')).toBe('TXT');
     expect(fileKind('application/json;charset=UTF-8')).toBe('JSON');
+    expect(fileKind('image/svg+xml', 'logo.svg')).toBe('SVG+XML');
+    // A type that says nothing in a few letters gives way to the name's extension.
+    const docx = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+    expect(fileKind(docx, 'Offer 2026.docx')).toBe('DOCX');
+    expect(fileKind('application/x-msdownload', 'setup.exe')).toBe('EXE');
+    expect(fileKind('application/octet-stream', 'disk.img')).toBe('IMG');
+    expect(fileKind('', 'notes.md')).toBe('MD');
+    // Without an extension: the type's first letters, or "?" when there is nothing at all.
+    expect(fileKind(docx, 'Offer')).toBe('VND.OPEN');
+    expect(fileKind('', 'README')).toBe('?');
     expect(fileSize(1400, 'en')).toBe('1.4 kB');
     expect(fileSize(3_200_000, 'en')).toBe('3.2 MB');
   });
