@@ -25,10 +25,12 @@ export function mount(widget: Widget): () => void {
   // Only while the language is still the browser's first one: a `language` command before wins.
   if (widget.state.config.lang == 'auto' && nav && widget.state.lang == nav.language)
     widget.exec(['language', pickLanguage(nav.languages || [])]);
-  // A language without a table shows English: said once each, as the script tag's lang.js does.
+  // A language without a table shows English: said once each, as the script tag's lang.js does
+  // (not the browser's own under `lang: 'auto'`, which the pick above replaces, maybe later).
   const told = new Set<string>();
+  const auto = widget.state.config.lang == 'auto';
   const tell = ({ lang }: { lang: string }) => {
-    if (tableOf(lang) || told.has(lang)) return;
+    if (tableOf(lang) || told.has(lang) || (auto && lang == nav?.language)) return;
     told.add(lang);
     try {
       console.warn('[visitor-chat] language "' + lang + '" has no translation; showing English');

@@ -4,6 +4,8 @@ import { LANGUAGES, pickLanguage, tableOf } from '../../src/core/language';
 import { count, EN, type Table } from '../../src/ui/i18n';
 import { IMPORTED, importTable } from '../../src/ui/lang-imports';
 import { mount } from '../../src/ui/npm';
+import { createWidget } from '../../src/core/widget';
+import { createMemoryStore } from '../../src/core/storage';
 import { createMemoryTransport } from '../../src/transport/memory';
 import { cleanup, flush, readyWidget } from './setup';
 
@@ -187,6 +189,37 @@ describe("lang: 'auto' in the npm UI (mount)", () => {
 
 describe('a language without a table in the npm UI (mount)', () => {
   afterEach(cleanup);
+
+  it("says nothing of the browser's own language that lang: 'auto' replaces", async () => {
+    const langs = vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['gd', 'de-AT']);
+    const lang = vi.spyOn(navigator, 'language', 'get').mockReturnValue('gd');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      // Mounted before the widget is ready: the pick waits for it, the state does not.
+      const widget = createWidget({
+        key: 't',
+        ui: false,
+        storage: createMemoryStore(),
+        logger: { warn: vi.fn() },
+        transport: createMemoryTransport(),
+        lang: 'auto',
+      });
+      const unmount = mount(widget);
+      await widget.ready();
+      await flush();
+      expect(widget.state.lang).toBe('de-at');
+      await widget.run('language', 'xx');
+      expect(warn.mock.calls.map(([m]) => String(m))).toEqual([
+        '[visitor-chat] language "xx" has no translation; showing English',
+      ]);
+      unmount();
+      widget.destroy();
+    } finally {
+      langs.mockRestore();
+      lang.mockRestore();
+      warn.mockRestore();
+    }
+  });
 
   it('says so once per language, as lang.js does for the script tag, and stops when unmounted', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
