@@ -12,8 +12,6 @@ import type { Store, StoredConversation } from './store';
 import type { Registry } from './visitor-registry';
 import { closedText } from './closed-text';
 
-/** Text of the message a closed conversation ends with. */
-
 /** What conversations need from the hub. */
 export interface ConversationOptions {
   store: Store;

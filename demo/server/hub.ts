@@ -585,11 +585,11 @@ export function createHub(o: HubOptions) {
     registry.sweep();
     return registry.flushDirty();
   }
-  /** An agent's action on a visitor: on what the store holds now, and told to the other nodes. */
   /** Whether a `chat` frame brings a time zone or language the visitor did not have. */
   const teaches = (v: LiveVisitor, f: ChatStateFrame) =>
     (!!f.timeZone && f.timeZone != v.timeZone) || (!!f.lang && f.lang != v.language);
 
+  /** An agent's action on a visitor: on what the store holds now, and told to the other nodes. */
   async function agentAction<T>(v: LiveVisitor, act: () => Promise<T>): Promise<T> {
     const r = await serial(v.id, async () => {
       await fresh(v);

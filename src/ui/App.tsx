@@ -14,19 +14,12 @@ import { useFiles, type FilesView } from './use-files';
 import { useForm, type FormLoader } from './use-form';
 import { rootClass, themeVars } from './theme';
 import { useMedia, useWidgetState } from './hooks';
+import { warn } from './warn';
 
 export { DEFAULT_COLOR } from './theme';
 /** What Tab can reach inside the dialog, for the focus trap of the full-screen (modal) window. */
 const FOCUSABLE = 'summary,button:not(:disabled),textarea,input:not(.fi),a[href],[tabindex="0"]';
 const noop = () => {};
-/** The UI's own warnings (unknown `translations` keys): the console, prefixed like the core's. */
-const warn = (message: string) => {
-  try {
-    console.warn('[visitor-chat] ' + message);
-  } catch {
-    // A host page whose console.warn throws must not break the UI.
-  }
-};
 
 /** Props of {@link App}. */
 export interface AppProps {

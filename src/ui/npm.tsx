@@ -13,6 +13,7 @@ import { mount as mountUI } from './index';
 import { importTable } from './lang-imports';
 import { SHELL_CSS } from './shell-styles';
 import { createTables } from './tables';
+import { warn } from './warn';
 
 /**
  * Renders the widget's UI (see ui/index.tsx) in the visitor's language (`lang: 'auto'`: the first
@@ -27,16 +28,14 @@ export function mount(widget: Widget): () => void {
     widget.exec(['language', pickLanguage(nav.languages || [])]);
   // A language without a table shows English: said once each, as the script tag's lang.js does
   // (not the browser's own under `lang: 'auto'`, which the pick above replaces, maybe later).
+  // Every state change comes here (each message too): only a new language is looked at.
   const told = new Set<string>();
   const auto = widget.state.config.lang == 'auto';
   const tell = ({ lang }: { lang: string }) => {
-    if (tableOf(lang) || told.has(lang) || (auto && lang == nav?.language)) return;
+    if (told.has(lang)) return;
     told.add(lang);
-    try {
-      console.warn('[visitor-chat] language "' + lang + '" has no translation; showing English');
-    } catch {
-      // A host page whose console.warn throws must not break the UI.
-    }
+    if (!tableOf(lang) && !(auto && lang == nav?.language))
+      warn('language "' + lang + '" has no translation; showing English');
   };
   tell(widget.state);
   const stop = widget.subscribe(tell);
