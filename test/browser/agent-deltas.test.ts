@@ -261,7 +261,14 @@ describeBrowser('the agent Visitors page under a burst, in Chromium', () => {
         }),
       ).toBe(true);
       expect(await page.locator('[role=option]').count()).toBeLessThan(60);
-      expect(pages.slice(0, 3)).toEqual(['0', '50', '550']);
+      // The first answer's 50, then two pages of 500 from where the loaded rows end: 50, or a
+      // few less when a visitor who went idle meanwhile sorted past them (the list drops a row
+      // that leaves its loaded part; it comes with a later page).
+      const [a, b, c] = pages.map(Number);
+      expect(a).toBe(0);
+      expect(b).toBeGreaterThan(40);
+      expect(b).toBeLessThanOrEqual(50);
+      expect(c).toBe(b! + 500);
       // Back up and down again: the rows are all there now, no request.
       await page.keyboard.press('Home');
       await expect.poll(focused).toEqual(['1', '600']);
