@@ -8,6 +8,8 @@
 //   - then SWITCHES filter-tab clicks and SEARCHES searches (typed, then Enter), each timed in the
 //     page from the click or key to the answer painted (the list panel no longer `aria-busy`,
 //     then two animation frames);
+//   - then End on the first row of the All tab, freshly loaded: the time to the last visitor
+//     focused and painted, the bytes and list requests it took;
 //   - the same window for the old page (bench/old-agent-page.mjs) against the same crowd.
 import { cpus, loadavg } from 'node:os';
 import { launchChromium } from './chromium.mjs';
@@ -144,6 +146,35 @@ function timed(page, act, arg) {
   );
 }
 
+/**
+ * In the page: End on the list's first row; resolves the ms until the last row has the focus (its
+ * `aria-posinset` is the list's size), the list is no longer busy and two frames were painted.
+ */
+function timedEnd(page) {
+  return page.evaluate(async () => {
+    // oxlint-disable-next-line unicorn/consistent-function-scoping
+    const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+    const row = document.querySelector('[role=option][tabindex="0"]');
+    row.focus();
+    const t0 = performance.now();
+    row.dispatchEvent(new KeyboardEvent('keydown', { key: 'End', bubbles: true }));
+    const last = () => {
+      const a = document.activeElement;
+      const pos = a?.getAttribute('aria-posinset');
+      return !!pos && pos == a.getAttribute('aria-setsize');
+    };
+    const busy = () =>
+      document.getElementById('visitor-panel')?.getAttribute('aria-busy') == 'true';
+    while (!last() || busy()) {
+      if (performance.now() > t0 + 60_000) return NaN;
+      await frame();
+    }
+    await frame();
+    await frame();
+    return performance.now() - t0;
+  });
+}
+
 /** One page (`/agent.js` as built, or the old one) left alone for WINDOW_MS, then interactions. */
 async function measurePage(browser, server, old) {
   const proxy = await startCountingProxy(
@@ -209,7 +240,15 @@ async function measurePage(browser, server, old) {
       const search = [];
       for (let i = 0; i < SEARCHES; i++)
         search.push(await timed(page, 'search', 'products/' + ((i * 37) % 1000)));
+      // End from a fresh load of the All tab (the search cleared): only the list's last page.
+      await timed(page, 'search', '');
+      const endBytes = proxy.bytes();
+      const endRequests = proxy.requests('/api/visitors').length;
+      const endMs = await timedEnd(page);
       interactions = {
+        endMs: round(endMs, 0),
+        endKb: round((proxy.bytes() - endBytes) / 1000, 1),
+        endRequests: proxy.requests('/api/visitors').length - endRequests,
         filterP50: round(percentile(finite(filter), 50), 1),
         filterP95: round(percentile(finite(filter), 95), 1),
         searchP50: round(percentile(finite(search), 50), 1),
@@ -346,6 +385,17 @@ export function render(data) {
       '–',
       met(i.searchP95 <= T.interactionP95),
     ],
+    ...(i.endMs === undefined
+      ? []
+      : [
+          [
+            'End on the first row: the last visitor focused and painted',
+            '–',
+            `${num(i.endMs, 0)} ms, ${num(i.endKb, 1)} kB in ${i.endRequests} request${i.endRequests == 1 ? '' : 's'}`,
+            '–',
+            '',
+          ],
+        ]),
   ];
   return [
     '### Agent Visitors page',
@@ -385,7 +435,10 @@ export function render(data) {
       `${SWITCHES} filter-tab clicks and ${SEARCHES} searches (typed, then Enter), timed in the ` +
       'page from the click to the answer painted (list no longer `aria-busy`, two animation ' +
       'frames): wall time, which includes the waits for a core of the page, the proxy and the ' +
-      'server. ' +
+      'server. Then End on the first row of the All tab just loaded (the search cleared): ' +
+      'from the key to the last visitor focused, the list no longer busy and two frames ' +
+      'painted, with what the proxy counted meanwhile (the list asks for its last page only; ' +
+      'the rows between load as the agent scrolls or moves up to them). ' +
       (o
         ? `"Old page": the page of commit ${data.oldCommit} (before the delta feed: it refetched ` +
           'the list, up to 500 rows, at most once a second while feed events came, and rendered ' +

@@ -2,7 +2,9 @@
  * The visitor list: a virtualized listbox. Only the rows in view plus a margin are in the DOM
  * (constant size at any crowd), each an option with its position in the whole list
  * (`aria-posinset`/`aria-setsize`), one tab stop, arrow keys, Page Up/Down, Home and End to move,
- * Enter or a click to open the detail panel. Full or compact ("active only") layout.
+ * Enter or a click to open the detail panel. Full or compact ("active only") layout. End loads
+ * only the list's last page: the rows between the two loaded parts are one slot (a gap) until
+ * they load, on the side of it the view is on.
  */
 import { memo } from './memo';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
@@ -50,6 +52,8 @@ interface RowProps {
   v: Visitor;
   store: Store;
   index: number;
+  /** The row's place in the whole list (0-based). */
+  pos: number;
   setSize: number;
   top: number;
   focusable: boolean;
@@ -101,7 +105,7 @@ const RowBody = memo(function RowBody({
  * only the rows whose visitor (or place) changed; selection, typing and the clock are signals
  * read here, so they still reach the row. Clicks are handled once, by the listbox.
  */
-const Row = memo(function Row({ v, store, index, setSize, top, focusable }: RowProps) {
+const Row = memo(function Row({ v, store, index, pos, setSize, top, focusable }: RowProps) {
   const selected = store.selectedId.value == v.id;
   return (
     <div
@@ -110,7 +114,7 @@ const Row = memo(function Row({ v, store, index, setSize, top, focusable }: RowP
       data-id={v.id}
       data-index={index}
       aria-selected={selected}
-      aria-posinset={index + 1}
+      aria-posinset={pos + 1}
       aria-setsize={setSize}
       tabIndex={focusable ? 0 : -1}
       style={{ top: top + 'px' }}
@@ -138,6 +142,24 @@ export function windowOf(
   for (let i = first; i < end; i++) out.push(i);
   for (const k of keep) if (k >= 0 && k < count && (k < first || k >= end)) out.push(k);
   return out.sort((a, b) => a - b);
+}
+
+/**
+ * Where the rows go: the first part's rows at their index, then (once End loaded the list's
+ * last rows) one slot for the gap of rows not loaded, then the end part. `pos` is a row's place
+ * in the whole list (0-based): the end part's count back from the list's end.
+ */
+export function layoutOf(count: number, tailLength: number, total: number) {
+  const head = count - tailLength;
+  const gap = tailLength ? 1 : 0;
+  return {
+    head,
+    gap,
+    slot: (i: number) => (i < head ? i : i + gap),
+    /** The row in a slot; -1 for the gap. */
+    row: (s: number) => (s < head ? s : s == head && gap ? -1 : s - gap),
+    pos: (i: number) => (i < head ? i : Math.max(i, total - tailLength + (i - head))),
+  };
 }
 
 /**
@@ -190,6 +212,8 @@ export function VisitorList({ store }: { store: Store }) {
   const focusNext = useRef('');
   /** A row a key asked for past the loaded ones, while they load (-1: none), and its ask. */
   const [jump, setJump] = useState(-1);
+  /** A key's page (End, across the gap) is loading. */
+  const [waiting, setWaiting] = useState(false);
   const asked = useRef<object>(null);
 
   let active = activeId ? rows.findIndex((v) => v.id == activeId) : -1;
@@ -197,15 +221,40 @@ export function VisitorList({ store }: { store: Store }) {
   const selectedId = store.selectedId.value;
   const selected = selectedId ? rows.findIndex((v) => v.id == selectedId) : -1;
   const h = rowH;
-  const shown = windowOf(rows.length, scrollTop, viewH || DEFAULT_VIEW_H, h, [active, selected]);
+  const total = store.total.value;
+  const at = layoutOf(rows.length, compact ? 0 : store.tail.value.length, total);
+  const view = viewH || DEFAULT_VIEW_H;
+  const slots = windowOf(rows.length + at.gap, scrollTop, view, h, [
+    at.slot(active),
+    selected < 0 ? -1 : at.slot(selected),
+  ]);
+  const shown = slots.map(at.row).filter((i) => i >= 0);
   const more = store.hasMore.value && !compact;
-  const setSize = compact ? rows.length : Math.max(store.total.value, rows.length);
+  const setSize = compact ? rows.length : Math.max(total, rows.length);
 
-  // Near the end of the loaded rows: the next page.
-  const nearEnd = shown.length > 0 && shown[shown.length - 1]! >= rows.length - OVERSCAN;
+  // Near the end of the loaded rows: the next page. Near the gap before the end part: the page
+  // on the side of it the view is on (below the middle of the view: after the first part).
+  const nearEnd = !at.gap && shown.length > 0 && shown[shown.length - 1]! >= rows.length - OVERSCAN;
+  const nearGap = at.gap > 0 && slots.some((s) => Math.abs(s - at.head) <= OVERSCAN);
+  const gapBelow = at.head * h >= scrollTop + view / 2;
   useEffect(() => {
-    if (more && (nearEnd || rows.length == 0)) void store.loadMore();
-  }, [more, nearEnd, rows.length]);
+    if (nearGap) void (gapBelow ? store.loadMore() : store.loadAbove());
+    else if (more && (nearEnd || rows.length == 0)) void store.loadMore();
+  }, [more, nearEnd, nearGap, gapBelow, rows.length]);
+
+  // Rows loaded above the end part push it down: a view on it (the gap above the middle of the
+  // view, or out of view above) stays on the same rows, whatever comes in above them.
+  const anchor = useRef<{ id: string; slot: number; below: boolean } | null>(null);
+  useLayoutEffect(() => {
+    const el = viewport.current;
+    const was = anchor.current;
+    const i = was ? rows.findIndex((v) => v.id == was.id) : -1;
+    if (el && was && !was.below && i >= 0 && at.slot(i) != was.slot) {
+      el.scrollTop += (at.slot(i) - was.slot) * h;
+      setScrollTop(el.scrollTop);
+    }
+    anchor.current = at.gap ? { id: rows[at.head]!.id, slot: at.head + 1, below: gapBelow } : null;
+  });
 
   // While a jump loads, the view follows the loaded end, where its progress shows.
   useEffect(() => {
@@ -221,21 +270,53 @@ export function VisitorList({ store }: { store: Store }) {
     viewport.current?.querySelector<HTMLElement>(`.row[data-index="${active}"]`)?.focus();
   });
 
+  /** Runs `load`, busy meanwhile, then moves where `then` says, unless another key came first. */
+  function after(load: Promise<unknown>, then: () => number) {
+    const ask = (asked.current = {});
+    setWaiting(true);
+    void load.then(() => {
+      if (asked.current != ask) return;
+      setWaiting(false);
+      // Not when the agent has gone elsewhere meanwhile (the search box, the tabs).
+      const el = viewport.current;
+      if (el?.contains(el.ownerDocument.activeElement)) moveTo(then());
+    });
+  }
+
   /**
-   * Moves to row `i`; one past the loaded rows (End, Page Down at their end) is loaded first,
-   * busy meanwhile, unless another key or a click comes before it is.
+   * Moves to row `i`. The list's end (End) loads its last page first, and a move across the gap
+   * before it the page on the other side; one past the loaded rows (Page Down at their end) is
+   * loaded first. Busy meanwhile, unless another key or a click comes before it is.
    */
   function go(i: number) {
     const ask = (asked.current = {});
     setJump(-1);
-    if (i < rows.length || !more) return moveTo(i);
-    setJump(i);
-    void store.loadUntil(i + 1).then(() => {
-      if (asked.current != ask) return;
-      setJump(-1);
-      // Not when the agent has gone elsewhere meanwhile (the search box, the tabs).
-      const el = viewport.current;
-      if (el?.contains(el.ownerDocument.activeElement)) moveTo(i);
+    setWaiting(false);
+    if (i == Infinity)
+      return more && !at.gap
+        ? after(store.loadEnd(), () => store.rows.value.length - 1)
+        : moveTo(rows.length - 1);
+    if (i == 0 || !at.gap) {
+      if (i < rows.length || !more) return moveTo(i);
+      setJump(i);
+      void store.loadUntil(i + 1).then(() => {
+        if (asked.current != ask) return;
+        setJump(-1);
+        const el = viewport.current;
+        if (el?.contains(el.ownerDocument.activeElement)) moveTo(i);
+      });
+      return;
+    }
+    const from = rows[active];
+    const down = active < at.head && i >= at.head;
+    if (!from || !(down || (active >= at.head && i < at.head))) return moveTo(i);
+    // Across the gap: from the row it starts at, as far as the loaded rows go.
+    const step = i - active;
+    after(down ? store.loadMore() : store.loadAbove(), () => {
+      const list = store.rows.value;
+      const now = layoutOf(list.length, store.tail.value.length, store.total.value);
+      const j = list.findIndex((v) => v.id == from.id) + step;
+      return !now.gap ? j : down ? Math.min(j, now.head - 1) : Math.max(j, now.head);
     });
   }
 
@@ -248,8 +329,9 @@ export function VisitorList({ store }: { store: Store }) {
     const el = viewport.current;
     if (el) {
       const vh = el.clientHeight || viewH || DEFAULT_VIEW_H;
-      if (n * h < el.scrollTop) el.scrollTop = n * h;
-      else if ((n + 1) * h > el.scrollTop + vh) el.scrollTop = (n + 1) * h - vh;
+      const s = layoutOf(list.length, compact ? 0 : store.tail.value.length, 0).slot(n);
+      if (s * h < el.scrollTop) el.scrollTop = s * h;
+      else if ((s + 1) * h > el.scrollTop + vh) el.scrollTop = (s + 1) * h - vh;
       setScrollTop(el.scrollTop);
     }
     // The same row (Home on the first): no render comes, so nothing must wait for one (a later
@@ -282,6 +364,7 @@ export function VisitorList({ store }: { store: Store }) {
   function pick(id: string) {
     asked.current = null;
     setJump(-1);
+    setWaiting(false);
     setActiveId(id);
     store.select(id);
   }
@@ -291,7 +374,7 @@ export function VisitorList({ store }: { store: Store }) {
       id="visitor-panel"
       role="tabpanel"
       aria-labelledby={'tab-' + filter}
-      aria-busy={store.listBusy.value || jump >= 0}
+      aria-busy={store.listBusy.value || jump >= 0 || waiting}
       class={'list' + (compact ? ' compact' : '')}
     >
       {compact && (
@@ -332,15 +415,18 @@ export function VisitorList({ store }: { store: Store }) {
                 v={rows[i]!}
                 store={store}
                 index={i}
+                pos={at.pos(i)}
                 setSize={setSize}
-                top={i * h}
+                top={at.slot(i) * h}
                 focusable={i == active}
               />
             ))}
           </div>
           {more && (
-            <p class="loading-more" style={{ top: rows.length * h + 'px' }}>
-              Loading more visitors…{jump >= 0 && ` (${rows.length} of ${setSize})`}
+            <p class="loading-more" style={{ top: (at.gap ? at.head : rows.length) * h + 'px' }}>
+              Loading more visitors…
+              {jump >= 0 && ` (${rows.length} of ${setSize})`}
+              {at.gap > 0 && ` (${Math.max(1, total - rows.length)} not loaded yet)`}
             </p>
           )}
         </div>

@@ -97,6 +97,12 @@ export function createStore(
 ) {
   /** The loaded rows of the list, in the shared list order: a prefix of what the server holds. */
   const visitors = signal<Visitor[]>([]);
+  /**
+   * The rows at the end of the list, after a gap of rows not loaded: a suffix of what the server
+   * holds, loaded by End so that the last rows do not wait for every row before them. Empty
+   * until then, and again once the two parts meet (they are joined into `visitors`).
+   */
+  const tail = signal<Visitor[]>([]);
   const counts = signal<Counts | null>(null);
   const filter = signal<Filter>('all');
   const query = signal('');
@@ -134,12 +140,19 @@ export function createStore(
     const { filter: f, needle } = shown.value;
     return !needle && c ? c[COUNT_OF[f]] : searchTotal.value;
   });
+  /** The loaded rows, the end part after the first: every row the page holds, in order. */
+  const loadedRows = computed(() =>
+    tail.value.length ? visitors.value.concat(tail.value) : visitors.value,
+  );
   /** The rows to show: only active visitors in the compact view. */
   const rows = computed(() =>
-    compact.value ? visitors.value.filter((v) => v.active) : visitors.value,
+    compact.value ? loadedRows.value.filter((v) => v.active) : loadedRows.value,
   );
-  /** More rows are on the server than loaded. */
-  const hasMore = computed(() => visitors.value.length < total.value);
+  /** More rows are on the server than loaded (after the first part, or between the two). */
+  const hasMore = computed(() => loadedRows.value.length < total.value);
+  /** A loaded row by id, in either part. */
+  const findRow = (id: string) =>
+    visitors.value.find((v) => v.id == id) || tail.value.find((v) => v.id == id);
 
   let listSeq = 0;
   let loadTimer: ReturnType<typeof setTimeout> | undefined;
@@ -183,6 +196,7 @@ export function createStore(
       sinceRequest = null;
       batch(() => {
         visitors.value = list.sort(compareRows);
+        tail.value = [];
         shown.value = { filter: f, needle };
         searchTotal.value = typeof res.total == 'number' ? res.total : list.length;
         complete = list.length >= searchTotal.value;
@@ -208,49 +222,115 @@ export function createStore(
     }
   }
 
-  /** The page request out, which a second ask joins. */
-  let pending: Promise<boolean> | undefined;
+  /** The page request out (which a second ask of the same kind joins), and its kind. */
+  let pending: { kind: string; p: Promise<boolean> } | undefined;
 
   /**
-   * Fetches the next page (`limit` rows) when the agent scrolls to the end of the loaded rows,
-   * or joins the one out. True when it added rows to the same list.
+   * Runs one page request of `kind` after the one out, if any; an ask of the kind already out
+   * joins it. Rows the answer holds that the page already has are left out.
+   */
+  function page(kind: string, run: (seq: number) => Promise<boolean>): Promise<boolean> {
+    if (pending?.kind == kind) return pending.p;
+    const seq = listSeq;
+    const p = (pending?.p || Promise.resolve(false))
+      .then(() => (seq == listSeq && loaded.value ? run(seq) : false))
+      .catch((e) => {
+        fail(e, listError);
+        return false;
+      })
+      .finally(() => {
+        if (pending?.p == p) pending = undefined;
+      });
+    pending = { kind, p };
+    return p;
+  }
+
+  /** The rows of a page answer that belong in the list and are not loaded yet. */
+  function newRows(res: { visitors?: unknown }) {
+    const { filter: f, needle } = shown.value;
+    const known = new Set(loadedRows.value.map((v) => v.id));
+    return (Array.isArray(res.visitors) ? res.visitors.filter(isVisitor) : []).filter(
+      (v) => !known.has(v.id) && listed(v, f) && matchesNeedle(v, needle),
+    );
+  }
+
+  /** Asks for `limit` rows from `offset` of the list shown; null when the list changed meanwhile. */
+  async function fetchPage(seq: number, offset: number, limit: number) {
+    const res = await api.list(shown.value.filter, query.value.trim(), { limit, offset });
+    if (seq != listSeq) return null;
+    if (typeof res.total == 'number') searchTotal.value = res.total;
+    return res;
+  }
+
+  /** Both parts and `rows` as one list again: the gap between them is loaded. */
+  function join(rows: Visitor[]) {
+    visitors.value = visitors.value.concat(rows, tail.value).sort(compareRows);
+    tail.value = [];
+  }
+
+  /**
+   * Fetches the next page (`limit` rows) after the first part when the agent scrolls to its end,
+   * or joins the one out. True when it added rows.
    */
   function loadMore(limit = PAGE_SIZE): Promise<boolean> {
     if (!hasMore.value || !loaded.value) return Promise.resolve(false);
-    return (pending ??= fetchMore(limit).finally(() => (pending = undefined)));
-  }
-
-  async function fetchMore(limit: number) {
-    const seq = listSeq;
-    const { filter: f, needle } = shown.value;
-    try {
-      const res = await api.list(f, query.value.trim(), {
-        limit,
-        offset: visitors.value.length,
-      });
-      if (seq != listSeq) return false;
-      const known = new Set(visitors.value.map((v) => v.id));
-      const more = (Array.isArray(res.visitors) ? res.visitors.filter(isVisitor) : []).filter(
-        (v) => !known.has(v.id) && listed(v, f) && matchesNeedle(v, needle),
-      );
+    return page('more', async (seq) => {
+      const offset = visitors.value.length;
+      const res = await fetchPage(seq, offset, limit);
+      if (!res || !hasMore.value) return false;
+      const more = newRows(res);
+      const end = tail.value[0];
       batch(() => {
-        visitors.value = [...visitors.value, ...more].sort(compareRows);
-        if (typeof res.total == 'number') searchTotal.value = res.total;
-        complete = !more.length || visitors.value.length >= searchTotal.value;
+        // The answer reaches the end part (or the list's end): one list again.
+        if (end && offset + limit >= total.value - tail.value.length) join(more);
+        else {
+          const before = end ? more.filter((v) => compareRows(v, end) < 0) : more;
+          visitors.value = visitors.value.concat(before).sort(compareRows);
+        }
+        complete = !tail.value.length && (!more.length || visitors.value.length >= total.value);
       });
       return more.length > 0;
-    } catch (e) {
-      fail(e, listError);
-      return false;
-    }
+    });
   }
 
   /**
-   * Loads pages of LIST_LIMIT rows until `n` rows are loaded, the list has no more, a request
-   * fails or the list is another (a key that goes past the loaded rows: End, Page Down).
+   * Fetches the `limit` rows before the end part (scrolling up to it, a key across the gap), or
+   * joins the one out; with no end part yet, the list's last `limit` rows become it. True when it
+   * added rows.
+   */
+  function loadAbove(limit = PAGE_SIZE): Promise<boolean> {
+    if (!hasMore.value || !loaded.value) return Promise.resolve(false);
+    return page('above', async (seq) => {
+      const start = total.value - tail.value.length;
+      const offset = Math.max(visitors.value.length, start - limit);
+      const res = await fetchPage(seq, offset, Math.max(1, start - offset));
+      if (!res || !hasMore.value) return false;
+      const above = newRows(res);
+      const after = visitors.value[visitors.value.length - 1];
+      batch(() => {
+        if (offset <= visitors.value.length) join(above);
+        else
+          tail.value = (after ? above.filter((v) => compareRows(v, after) > 0) : above)
+            .concat(tail.value)
+            .sort(compareRows);
+        complete = !tail.value.length && visitors.value.length >= total.value;
+      });
+      return above.length > 0;
+    });
+  }
+
+  /**
+   * End: the list's last rows, unless they are loaded. One page whatever the crowd, instead of
+   * every page before them; the rows between load as the agent scrolls or moves up to them.
+   */
+  const loadEnd = () => (tail.value.length ? Promise.resolve(true) : loadAbove(FIRST_PAGE));
+
+  /**
+   * Loads pages of LIST_LIMIT rows until `n` rows are loaded in the first part, the list has no
+   * more, a request fails or the list is another (Page Down past the loaded rows).
    */
   async function loadUntil(n: number) {
-    while (rows.value.length < n && (await loadMore(LIST_LIMIT)));
+    while (visitors.value.length < n && (await loadMore(LIST_LIMIT)));
   }
 
   function scheduleLoad(delay: number) {
@@ -281,30 +361,46 @@ export function createStore(
 
   /**
    * Puts a row where the shared list order says, or takes it out when it no longer belongs
-   * (offline, another filter, not matching the search). A row that sorts after the loaded ones
-   * waits for its page. `ownCounts`: the row comes from an API answer, not the feed, so the
-   * counts move here with it (the feed's own `counts` come in its batch).
+   * (offline, another filter, not matching the search). A row that sorts after the loaded ones,
+   * or into the gap before the end part, waits for its page. `ownCounts`: the row comes from an
+   * API answer, not the feed, so the counts move here with it (the feed's own `counts` come in
+   * its batch).
    */
   function upsert(full: Visitor, ownCounts = false) {
     // A detail (with messages and pages) may come in: the list keeps only the visitor fields.
     const { messages: _m, pages: _p, ...v } = full as VisitorDetail;
     const { filter: f, needle } = shown.value;
-    const list = visitors.value;
-    const i = list.findIndex((x) => x.id == v.id);
-    const prev: ListRow | undefined =
-      i >= 0 ? list[i] : detail.value?.id == v.id ? detail.value : undefined;
-    const next = i >= 0 ? list.slice(0, i).concat(list.slice(i + 1)) : list.slice();
-    let inserted = false;
+    const without = (list: Visitor[]) => {
+      const i = list.findIndex((x) => x.id == v.id);
+      return i < 0
+        ? undefined
+        : { row: list[i]!, rest: list.slice(0, i).concat(list.slice(i + 1)) };
+    };
+    const inHead = without(visitors.value);
+    const inTail = inHead ? undefined : without(tail.value);
+    const was = inHead || inTail;
+    const prev: ListRow | undefined = was
+      ? was.row
+      : detail.value?.id == v.id
+        ? detail.value
+        : undefined;
+    const head = inHead ? inHead.rest : visitors.value.slice();
+    const end = inTail ? inTail.rest : tail.value.slice();
+    const edge = tail.value[0];
+    let into: Visitor[] | undefined;
     if (listed(v, f) && matchesNeedle(v, needle)) {
-      const at = insertionPoint(next, v);
-      if (at < next.length || complete) {
-        next.splice(at, 0, v);
-        inserted = true;
-      }
+      const at = insertionPoint(head, v);
+      if (at < head.length || (complete && !end.length)) into = head;
+      // At or after the end part's first row as it was (that row itself, changed in place,
+      // stays when it still sorts there): the rows of the gap all sort before it.
+      else if (edge && compareRows(v, edge) >= 0) into = end;
+      into?.splice(into == head ? at : insertionPoint(end, v), 0, v);
     }
-    if (i >= 0 || inserted) visitors.value = next;
-    if (needle && i < 0 && inserted) searchTotal.value++;
-    if (needle && i >= 0 && !inserted) searchTotal.value = Math.max(0, searchTotal.value - 1);
+    const inserted = !!into;
+    if (inHead || into == head) visitors.value = head;
+    if (inTail || into == end) tail.value = end;
+    if (needle && !was && inserted) searchTotal.value++;
+    if (needle && was && !inserted) searchTotal.value = Math.max(0, searchTotal.value - 1);
     if (ownCounts && prev && counts.value) {
       const c = { ...counts.value };
       countRow(c, prev, -1);
@@ -317,7 +413,7 @@ export function createStore(
 
   function addMessage(visitorId: string, m: Message) {
     // The row's own event follows with its new state; until then it moves with its message.
-    const row = visitors.value.find((v) => v.id == visitorId);
+    const row = findRow(visitorId);
     if (row) upsert({ ...row, lastMessage: m });
     const d = detail.value;
     if (d && d.id == visitorId && !d.messages.some((x) => x.id == m.id))
@@ -337,7 +433,7 @@ export function createStore(
   }
 
   function nameOf(id: string) {
-    const v = detail.value?.id == id ? detail.value : visitors.value.find((x) => x.id == id);
+    const v = detail.value?.id == id ? detail.value : findRow(id);
     return v ? displayName(v) : 'a visitor';
   }
 
@@ -379,7 +475,7 @@ export function createStore(
    * first of a new chat in the list (not every message of a thousand chats).
    */
   function announced(visitorId: string, message: Message) {
-    const row = visitors.value.find((v) => v.id == visitorId);
+    const row = findRow(visitorId);
     return message.from == 'visitor' && (visitorId == selectedId.value || (!!row && !row.chatting));
   }
 
@@ -420,6 +516,7 @@ export function createStore(
 
   return {
     visitors,
+    tail,
     counts,
     filter,
     query,
@@ -448,6 +545,8 @@ export function createStore(
     hasMore,
     load,
     loadMore,
+    loadEnd,
+    loadAbove,
     loadUntil,
     /** The last feed event applied (where a reconnecting feed resumes). */
     lastEventId: () => lastEventId,
@@ -471,7 +570,7 @@ export function createStore(
       batch(() => {
         selectedId.value = id;
         actionError.value = detailError.value = '';
-        const known = id && visitors.value.find((v) => v.id == id);
+        const known = id && findRow(id);
         detail.value = known ? { ...known, messages: [], pages: [] } : null;
       });
       if (id) void loadDetail(id);

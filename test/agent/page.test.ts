@@ -796,7 +796,7 @@ describe('the Visitors page at scale', () => {
     await until(() => expect(text('.loading-more')).toBe('Loading more visitors…'));
   });
 
-  it('End loads page after page up to the last visitor, busy meanwhile, then focuses it', async () => {
+  it('End loads only the last page, busy meanwhile, then focuses the last visitor; the rows between load on the way back up', async () => {
     const list = crowd(1234);
     const gates: (() => void)[] = [];
     const { api } = start({
@@ -814,21 +814,140 @@ describe('the Visitors page at scale', () => {
         .map((c) => c.url.searchParams.get('offset') + '+' + c.url.searchParams.get('limit'));
     $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
     key('End');
-    // Large pages (LIST_LIMIT rows), one after the other; focus stays put while they load.
-    for (const [i, page] of ['50+500', '550+500', '1050+500'].entries()) {
-      await until(() => expect(pages()).toHaveLength(i + 2));
-      expect(pages()[i + 1]).toBe(page);
-      expect(panel.getAttribute('aria-busy')).toBe('true');
-      expect(text('.loading-more')).toContain(`${50 + 500 * i} of 1234`);
-      expect(document.activeElement!.getAttribute('aria-posinset')).toBe('1');
-      gates.shift()!();
-    }
-    await until(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('1234'));
+    // One page: the list's last 50 rows, not the 1,184 before them. Focus stays while it loads.
+    await until(() => expect(pages()).toEqual(['0+50', '1184+50']));
+    expect(panel.getAttribute('aria-busy')).toBe('true');
+    expect(at()).toBe(1);
+    gates.shift()!();
+    await until(() => expect(at()).toBe(1234));
     expect(document.activeElement!.getAttribute('aria-setsize')).toBe('1234');
     expect((document.activeElement as HTMLElement).dataset.id).toBe('c01233');
     expect(panel.getAttribute('aria-busy')).toBe('false');
     expect($$('[role=option]').length).toBeLessThan(60);
-    expect(pages()).toHaveLength(4);
+    // The gap between the two loaded parts says what it holds.
+    expect(text('.loading-more')).toBe('Loading more visitors… (1134 not loaded yet)');
+    // Up through the last page: no request; each row knows its place in the whole list.
+    key('ArrowUp');
+    await until(() => expect(at()).toBe(1233));
+    for (let i = 1; i <= 4; i++) {
+      key('PageUp');
+      await until(() => expect(at()).toBe(1233 - 11 * i));
+    }
+    expect((document.activeElement as HTMLElement).dataset.id).toBe('c01188');
+    // Near the first row of the last page: the page above it is asked for before it is needed.
+    await until(() => expect(pages()).toHaveLength(3));
+    expect(pages()[2]).toBe('1084+100');
+    expect(panel.getAttribute('aria-busy')).toBe('false');
+    // A key past that row waits for it, busy, then moves.
+    key('PageUp');
+    await settle();
+    expect(panel.getAttribute('aria-busy')).toBe('true');
+    expect(at()).toBe(1189);
+    gates.shift()!();
+    await until(() => expect(at()).toBe(1178));
+    expect((document.activeElement as HTMLElement).dataset.id).toBe('c01177');
+    expect(panel.getAttribute('aria-busy')).toBe('false');
+    expect(text('.loading-more')).toBe('Loading more visitors… (1034 not loaded yet)');
+    // Home: the first rows are loaded.
+    key('Home');
+    await until(() => expect(at()).toBe(1));
+    expect((document.activeElement as HTMLElement).dataset.id).toBe('c00000');
+    // End again: the last page is loaded.
+    key('End');
+    await until(() => expect(at()).toBe(1234));
+    expect(pages()).toHaveLength(3);
+  });
+
+  it('joins the two parts into one list when the rows between them are loaded', async () => {
+    const { api } = start({ handle: paged(crowd(180)) });
+    await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    const pages = () =>
+      api.calls
+        .filter((c) => c.url.pathname == '/api/visitors')
+        .map((c) => c.url.searchParams.get('offset') + '+' + c.url.searchParams.get('limit'));
+    $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
+    key('End');
+    await until(() => expect(at()).toBe(180));
+    expect(pages()).toEqual(['0+50', '130+50']);
+    // Up through the last page: near its first row, the 80 rows between the two parts come in
+    // one request, and the parts are one list.
+    for (let i = 0; i < 50; i++) {
+      key('ArrowUp');
+      await until(() => expect(at()).toBe(179 - i));
+    }
+    expect(pages()).toEqual(['0+50', '130+50', '50+80']);
+    expect((document.activeElement as HTMLElement).dataset.id).toBe('c00129');
+    // One list: no gap, nothing more to load, and every place right.
+    await settle();
+    expect($('.loading-more')).toBeNull();
+    key('Home');
+    await until(() => expect(at()).toBe(1));
+    key('End');
+    await until(() => expect(at()).toBe(180));
+    expect(pages()).toHaveLength(3);
+  });
+
+  it('joins them too when the first part, loaded down, reaches the end part', async () => {
+    const { api } = start({ handle: paged(crowd(180)) });
+    await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    const pages = () =>
+      api.calls
+        .filter((c) => c.url.pathname == '/api/visitors')
+        .map((c) => c.url.searchParams.get('offset') + '+' + c.url.searchParams.get('limit'));
+    $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
+    key('End');
+    await until(() => expect(at()).toBe(180));
+    key('Home');
+    await until(() => expect(at()).toBe(1));
+    for (let i = 1; i <= 4; i++) {
+      key('PageDown');
+      await until(() => expect(at()).toBe(1 + 11 * i));
+    }
+    // The next page after the first 50 covers the rows up to the last page: one list.
+    await until(() => expect(pages()).toEqual(['0+50', '130+50', '50+100']));
+    await until(() => expect($('.loading-more')).toBeNull());
+    for (let i = 5; i <= 16; i++) {
+      key('PageDown');
+      await until(() => expect(at()).toBe(Math.min(180, 1 + 11 * i)));
+    }
+    expect((document.activeElement as HTMLElement).dataset.id).toBe('c00176');
+    expect(pages()).toHaveLength(3);
+  });
+
+  it('puts a feed row into the end part where it sorts, and leaves one that sorts into the gap for its page', async () => {
+    const list = crowd(600);
+    const { api } = start({ handle: paged(list) });
+    await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
+    key('End');
+    await until(() => expect(at()).toBe(600));
+    // A visitor who arrives sorting last: the new last row, counted.
+    const late = visitor({ id: 'late', name: 'Latecomer', visitStartedAt: 1 });
+    api.pushBatch([
+      { event: 'visitor', data: late },
+      { event: 'counts', data: { ...COUNTS, all: 601, active: 601, chatting: 0 } },
+    ]);
+    await until(() => expect(rowOf('late')).toBeTruthy());
+    expect(rowOf('late')!.getAttribute('aria-posinset')).toBe('601');
+    expect(rowOf('c00599')!.getAttribute('aria-posinset')).toBe('600');
+    expect(rowOf('c00599')!.getAttribute('aria-setsize')).toBe('601');
+    // The end part's first row changed in place: it stays (the gap does not grow).
+    expect(text('.loading-more')).toBe('Loading more visitors… (500 not loaded yet)');
+    api.push('visitor', { ...list[550]!, name: 'First of the end' });
+    await settle();
+    await vi.advanceTimersByTimeAsync(600);
+    expect(text('.loading-more')).toBe('Loading more visitors… (500 not loaded yet)');
+    // A row of the end part renamed: shown; one that sorts into the gap: not shown, counted.
+    const mid = visitor({ id: 'mid', name: 'Middle', visitStartedAt: 1_000_000 - 300.5 });
+    api.pushBatch([
+      { event: 'visitor', data: { ...list[598]!, name: 'Renamed' } },
+      { event: 'visitor', data: mid },
+      { event: 'counts', data: { ...COUNTS, all: 602, active: 602, chatting: 0 } },
+    ]);
+    await until(() => expect(rowOf('c00598')!.textContent).toContain('Renamed'));
+    expect(rowOf('mid')).toBeNull();
+    expect(rowOf('late')!.getAttribute('aria-posinset')).toBe('602');
+    expect(api.listParams()).toHaveLength(2);
   });
 
   it('Page Down past the loaded rows waits for the next page instead of stopping short', async () => {
