@@ -281,11 +281,14 @@ describeBrowser('the agent Visitors page under a burst, in Chromium', () => {
             Math.round(row.top - view.top),
           ] as const;
         });
-      while (pages.length < 3) {
+      for (let i = 0; i < 40 && pages.length < 3; i++) {
         await page.keyboard.press('PageUp');
         await page.waitForTimeout(50);
       }
-      expect(pages[2]).toBe('450');
+      // The 100 rows before the last page: from 450, or a few rows either side when visitors
+      // whose rows changed meanwhile joined or left the last page (as the first answer's 50
+      // above can be a few less).
+      expect(Math.abs(Number(pages[2]) - 450)).toBeLessThanOrEqual(20);
       const [id, visible] = await inView();
       expect(visible).toBe(true);
       await page.waitForTimeout(300);
