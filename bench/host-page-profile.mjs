@@ -15,8 +15,8 @@
 // busy machine, where the main thread waits for a core inside a script) over the trivial page.
 //
 // `node bench/host-page-profile.mjs apis [RUNS]`: what the first use of each browser API the
-// widget needs costs this Chromium on its own (script ms over the trivial page, each in an
-// inline script of its own page): the floor under the widget's boot.
+// widget needs costs this Chromium on its own (script CPU and script ms over the trivial page,
+// each in an inline script of its own page, traced): the floor under the widget's boot.
 import { pathToFileURL } from 'node:url';
 import { launchChromium } from './chromium.mjs';
 import { DIST, ensureBuilt } from './dist.mjs';
@@ -161,24 +161,32 @@ const apiPages = (ws) => ({
   'crypto.getRandomValues (nanoid)': `crypto.getRandomValues(new Uint8Array(21))`,
   'localStorage.getItem': `localStorage.getItem('x')`,
   'document.cookie read': `document.cookie`,
+  'document.cookie write and read': `document.cookie='vc=1;max-age=31536000;path=/;SameSite=Lax';document.cookie`,
   requestIdleCallback: `requestIdleCallback(()=>{})`,
 });
 
-/** Median script ms over the trivial page of each API page, alternated run by run. */
+/**
+ * Median script ms (wall) and script CPU ms (traced thread time) over the trivial page of each
+ * API page, alternated run by run.
+ */
 async function apis(browser, site, names) {
   const diff = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < RUNS; r++) {
     const order = r % 2 ? [...names].reverse() : names;
-    const base = (await load(browser, site, '/empty')).ScriptDuration;
-    for (const n of order)
-      diff[n].push(
-        ((await load(browser, site, '/api' + names.indexOf(n))).ScriptDuration - base) * 1000,
-      );
+    const base = await load(browser, site, '/empty', traced);
+    for (const n of order) {
+      const one = await load(browser, site, '/api' + names.indexOf(n), traced);
+      diff[n].push((one.ScriptDuration - base.ScriptDuration) * 1000);
+      cpu[n].push(scriptCpu(one.extra) - scriptCpu(base.extra));
+    }
   }
-  console.log(`## first use of each API: script ms over the trivial page, median of ${RUNS}`);
-  for (const [n, l] of Object.entries(diff))
+  console.log(
+    `## first use of each API over the trivial page, median of ${RUNS}: script CPU ms (traced thread time), script ms (wall)`,
+  );
+  for (const n of names)
     console.log(
-      `  ${median(l).toFixed(2).padStart(6)} ms  ${n}   (each: ${l.map((x) => x.toFixed(1)).join(' ')})`,
+      `  ${median(cpu[n]).toFixed(2).padStart(6)} ms CPU  ${median(diff[n]).toFixed(2).padStart(6)} ms wall  ${n}   (CPU each: ${cpu[n].map((x) => x.toFixed(1)).join(' ')})`,
     );
 }
 

@@ -197,11 +197,17 @@ function hostPageTargets(first) {
         '`document.currentScript`) instead of `import()`, 15.0 → 18.2 ms ' +
         'median of 12, worse; the boot’s IndexedDB reads asked together and read in shared ' +
         'transactions (7 → 4 transactions in the first 4 s), 17.4 → 17.2 ms median of 20, ' +
-        'within the spread, for 120 B more widget.js',
+        'within the spread, for 120 B more widget.js. The same first uses in thread time ' +
+        '(`node bench/host-page-profile.mjs apis 10`, traced, medians of 10, 2026-12-06): a ' +
+        'script element and `import()` together 4.3 ms, a WebSocket 0.9, IndexedDB open + read ' +
+        '1.5, Web Locks 0.9, `crypto.getRandomValues` 1.1, `requestIdleCallback` 1.5, a ' +
+        'BroadcastChannel 0.9: ≈ 11 ms, about all the thread time the boot takes over the ' +
+        'trivial page (≈ 11–14 ms). Keeping the visitor in a cookie (write and read 1.0 ms) or ' +
+        'localStorage (1.0 ms) instead of IndexedDB would save ≈ 0.5 ms, inside the spread',
       fix:
-        'fewer first uses while nobody chats: IndexedDB only once something must be kept (a ' +
-        'localStorage marker costs more, ≈ 7.6 ms; fewer transactions saved nothing measurable); ' +
-        'see `node bench/host-page-profile.mjs` for the rest',
+        'fewer first uses while nobody chats (each costs ≈ 1 ms of thread time, whichever ' +
+        'storage or code makes it; fewer IndexedDB transactions saved nothing measurable); see ' +
+        '`node bench/host-page-profile.mjs` for the rest',
     },
     {
       target: label('scripts before any interaction, brotli'),
