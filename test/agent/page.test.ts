@@ -620,6 +620,23 @@ const paged =
 /** The focused row's place in the list. */
 const at = () => Number(document.activeElement!.getAttribute('aria-posinset'));
 
+/** The list requests among `calls`, as `offset+limit`. */
+const listPages = (calls: Call[]) =>
+  calls
+    .filter((c) => c.url.pathname == '/api/visitors')
+    .map((c) => c.url.searchParams.get('offset') + '+' + c.url.searchParams.get('limit'));
+
+/** A list of 180 with End pressed on its first row: its last 50 rows loaded after the first 50. */
+async function endOf180() {
+  const { api } = start({ handle: paged(crowd(180)) });
+  await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+  $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
+  key('End');
+  await until(() => expect(at()).toBe(180));
+  expect(listPages(api.calls)).toEqual(['0+50', '130+50']);
+  return () => listPages(api.calls);
+}
+
 /** A key press on the focused element. */
 const key = (k: string) =>
   document.activeElement!.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
@@ -808,10 +825,7 @@ describe('the Visitors page at scale', () => {
     });
     await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
     const panel = $('#visitor-panel')!;
-    const pages = () =>
-      api.calls
-        .filter((c) => c.url.pathname == '/api/visitors')
-        .map((c) => c.url.searchParams.get('offset') + '+' + c.url.searchParams.get('limit'));
+    const pages = () => listPages(api.calls);
     $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
     key('End');
     // One page: the list's last 50 rows, not the 1,184 before them. Focus stays while it loads.
@@ -859,16 +873,7 @@ describe('the Visitors page at scale', () => {
   });
 
   it('joins the two parts into one list when the rows between them are loaded', async () => {
-    const { api } = start({ handle: paged(crowd(180)) });
-    await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
-    const pages = () =>
-      api.calls
-        .filter((c) => c.url.pathname == '/api/visitors')
-        .map((c) => c.url.searchParams.get('offset') + '+' + c.url.searchParams.get('limit'));
-    $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
-    key('End');
-    await until(() => expect(at()).toBe(180));
-    expect(pages()).toEqual(['0+50', '130+50']);
+    const pages = await endOf180();
     // Up through the last page: near its first row, the 80 rows between the two parts come in
     // one request, and the parts are one list.
     for (let i = 0; i < 50; i++) {
@@ -888,15 +893,7 @@ describe('the Visitors page at scale', () => {
   });
 
   it('joins them too when the first part, loaded down, reaches the end part', async () => {
-    const { api } = start({ handle: paged(crowd(180)) });
-    await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
-    const pages = () =>
-      api.calls
-        .filter((c) => c.url.pathname == '/api/visitors')
-        .map((c) => c.url.searchParams.get('offset') + '+' + c.url.searchParams.get('limit'));
-    $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
-    key('End');
-    await until(() => expect(at()).toBe(180));
+    const pages = await endOf180();
     key('Home');
     await until(() => expect(at()).toBe(1));
     for (let i = 1; i <= 4; i++) {
