@@ -229,7 +229,7 @@ export function VisitorList({ store }: { store: Store }) {
     selected < 0 ? -1 : at.slot(selected),
   ]);
   const shown = slots.map(at.row).filter((i) => i >= 0);
-  const more = store.hasMore.value && !compact;
+  const more = store.more.value;
   const setSize = compact ? rows.length : Math.max(total, rows.length);
 
   // Near the end of the loaded rows: the next page. Near the gap before the end part: the page
@@ -237,10 +237,12 @@ export function VisitorList({ store }: { store: Store }) {
   const nearEnd = !at.gap && shown.length > 0 && shown[shown.length - 1]! >= rows.length - OVERSCAN;
   const nearGap = at.gap > 0 && slots.some((s) => Math.abs(s - at.head) <= OVERSCAN);
   const gapBelow = at.head * h >= scrollTop + view / 2;
+  // (The loaded rows' count too: a page of the compact view may add no row it shows.)
+  const loadedCount = store.visitors.value.length;
   useEffect(() => {
     if (nearGap) void (gapBelow ? store.loadMore() : store.loadAbove());
     else if (more && (nearEnd || rows.length == 0)) void store.loadMore();
-  }, [more, nearEnd, nearGap, gapBelow, rows.length]);
+  }, [more, nearEnd, nearGap, gapBelow, rows.length, loadedCount]);
 
   // Rows loaded above the end part push it down: a view on it (the gap above the middle of the
   // view, or out of view above) stays on the same rows, whatever comes in above them.
@@ -292,7 +294,8 @@ export function VisitorList({ store }: { store: Store }) {
     const ask = (asked.current = {});
     setJump(-1);
     setWaiting(false);
-    if (i == Infinity)
+    // (The compact view's last row is its last active visitor: the pages up to the first idle.)
+    if (i == Infinity && !compact)
       return more && !at.gap
         ? after(store.loadEnd(), () => store.rows.value.length - 1)
         : moveTo(rows.length - 1);
@@ -425,7 +428,7 @@ export function VisitorList({ store }: { store: Store }) {
           {more && (
             <p class="loading-more" style={{ top: (at.gap ? at.head : rows.length) * h + 'px' }}>
               Loading more visitors…
-              {jump >= 0 && ` (${rows.length} of ${setSize})`}
+              {jump >= 0 && !compact && ` (${rows.length} of ${setSize})`}
               {at.gap > 0 && ` (${Math.max(1, total - rows.length)} not loaded yet)`}
             </p>
           )}

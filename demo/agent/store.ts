@@ -144,12 +144,24 @@ export function createStore(
   const loadedRows = computed(() =>
     tail.value.length ? visitors.value.concat(tail.value) : visitors.value,
   );
-  /** The rows to show: only active visitors in the compact view. */
+  /**
+   * The rows to show: only the first part's active visitors in the compact view (the end part
+   * holds the list's last rows, idle ones, as the list sorts idle visitors last).
+   */
   const rows = computed(() =>
-    compact.value ? loadedRows.value.filter((v) => v.active) : loadedRows.value,
+    compact.value ? visitors.value.filter((v) => v.active) : loadedRows.value,
   );
   /** More rows are on the server than loaded (after the first part, or between the two). */
   const hasMore = computed(() => loadedRows.value.length < total.value);
+  /**
+   * More rows to show may come: in the compact view, only until the first idle visitor loaded
+   * (every active one sorts before it).
+   */
+  const more = computed(
+    () =>
+      hasMore.value &&
+      (!compact.value || visitors.value[visitors.value.length - 1]?.status != 'idle'),
+  );
   /** A loaded row by id, in either part. */
   const findRow = (id: string) =>
     visitors.value.find((v) => v.id == id) || tail.value.find((v) => v.id == id);
@@ -326,11 +338,12 @@ export function createStore(
   const loadEnd = () => (tail.value.length ? Promise.resolve(true) : loadAbove(FIRST_PAGE));
 
   /**
-   * Loads pages of LIST_LIMIT rows until `n` rows are loaded in the first part, the list has no
-   * more, a request fails or the list is another (Page Down past the loaded rows).
+   * Loads pages of LIST_LIMIT rows until `n` rows are loaded in the first part, there are no
+   * more to show, a request fails or the list is another (Page Down past the loaded rows; End
+   * in the compact view).
    */
   async function loadUntil(n: number) {
-    while (visitors.value.length < n && (await loadMore(LIST_LIMIT)));
+    while (visitors.value.length < n && more.value && (await loadMore(LIST_LIMIT)));
   }
 
   function scheduleLoad(delay: number) {
@@ -543,6 +556,7 @@ export function createStore(
     rows,
     total,
     hasMore,
+    more,
     load,
     loadMore,
     loadEnd,

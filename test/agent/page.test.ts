@@ -568,6 +568,32 @@ describe('the Visitors page', () => {
     expect($$('.detail .unlinked').map((s) => s.textContent)).toContain('<b>bold</b>');
   });
 
+  it('loads more active visitors in the compact view as the agent moves down, up to the first idle one', async () => {
+    const list = crowd(1500).map((v, i) =>
+      i < 700 ? v : { ...v, active: false, status: 'idle' as const },
+    );
+    const { api } = start({ narrow: true, handle: paged(list) });
+    await until(() => expect($$('.row[data-id]').length).toBeGreaterThan(0));
+    expect($('.list')!.classList.contains('compact')).toBe(true);
+    const pages = () => listPages(api.calls);
+    $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
+    // Near the end of the first 50: the next page, as in the full view.
+    for (let i = 1; i <= 4; i++) {
+      key('PageDown');
+      await until(() => expect(at()).toBe(1 + 11 * i));
+    }
+    await until(() => expect(pages()).toEqual(['0+50', '50+100']));
+    // End: pages up to the first idle visitor (the list sorts them last), then its last active one.
+    key('End');
+    await until(() => expect((document.activeElement as HTMLElement).dataset.id).toBe('c00699'));
+    expect(at()).toBe(700);
+    expect(pages()).toEqual(['0+50', '50+100', '150+500', '650+500']);
+    expect(rowOf('c00700')).toBeNull();
+    await settle();
+    expect($('.loading-more')).toBeNull();
+    expect(pages()).toHaveLength(4);
+  });
+
   it('shows only active visitors in the compact view, automatic on narrow screens', async () => {
     const { media } = start({ narrow: true });
     await until(() => expect($$('.row[data-id]')).toHaveLength(2));

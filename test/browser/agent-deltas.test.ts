@@ -313,4 +313,42 @@ describeBrowser('the agent Visitors page under a burst, in Chromium', () => {
       await page.close();
     }
   });
+
+  it('at phone size (the compact view) loads more active visitors as the agent goes down, and End reaches the last one', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 800 } });
+    const pages: string[] = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname == '/api/visitors') pages.push(u.searchParams.get('offset') ?? '');
+    });
+    try {
+      await page.goto(server.url + '/agent#token=' + TOKEN);
+      await page.locator('.list.compact').waitFor();
+      const first = page.locator('[role=option][tabindex="0"]');
+      await first.waitFor();
+      await first.focus();
+      await page.keyboard.press('End');
+      const last = () =>
+        page.evaluate(() => {
+          const a = document.activeElement;
+          const busy = document.getElementById('visitor-panel')?.getAttribute('aria-busy');
+          return busy == 'false' &&
+            a?.getAttribute('aria-posinset') == a?.getAttribute('aria-setsize')
+            ? (a as HTMLElement).dataset.id
+            : null;
+        });
+      await expect.poll(last, { timeout: 10_000 }).not.toBeNull();
+      // Past the first answer's 50 rows: the compact view loaded on (it used to stop there).
+      expect(pages.length).toBeGreaterThan(1);
+      const { counts } = await api<List>('/api/visitors?limit=1');
+      const size = Number(
+        await page.evaluate(() => document.activeElement!.getAttribute('aria-setsize')),
+      );
+      expect(size).toBeGreaterThan(50);
+      expect(Math.abs(size - counts.active)).toBeLessThanOrEqual(5);
+      expect(await page.locator('[role=option]').count()).toBeLessThan(60);
+    } finally {
+      await page.close();
+    }
+  });
 });
