@@ -10,18 +10,8 @@ import type { Api } from '../../demo/agent/api';
 import { createStore } from '../../demo/agent/store';
 import type { Counts, Visitor } from '../../demo/agent/types';
 import { compareRows, countRow, noCounts } from '../../demo/shared/visitor-list';
+import { seededRandom } from '../helpers/random';
 import { visitor } from './fake-api';
-
-/** A small seeded generator (mulberry32), so a failure replays. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STATES = ['unserved', 'served', 'triggered', 'active', 'idle'] as const;
 
@@ -55,7 +45,7 @@ function createServer(n: number) {
 describe('the Visitors list in two parts, under a changing crowd', () => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     it(`keeps the first rows and the last rows the server's, and joins them into its list (seed ${seed})`, async () => {
-      const rnd = random(seed);
+      const rnd = seededRandom(seed);
       const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
       const server = createServer(600);
       let now = 0;

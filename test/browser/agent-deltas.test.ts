@@ -51,6 +51,18 @@ function visitor(base: string, n: number): Promise<{ vid: string; ws: WebSocket 
 }
 
 describeBrowser('the agent Visitors page under a burst, in Chromium', () => {
+  /** A fresh agent page `width` px wide, and the offsets of the list pages it asks for. */
+  async function openAgent(width: number) {
+    const page = await browser.newPage({ viewport: { width, height: 800 } });
+    const pages: string[] = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname == '/api/visitors') pages.push(u.searchParams.get('offset') ?? '');
+    });
+    await page.goto(server.url + '/agent#token=' + TOKEN);
+    return { page, pages };
+  }
+
   let browser: Browser;
   let server: RealServer;
   let agent: Page;
@@ -227,14 +239,8 @@ describeBrowser('the agent Visitors page under a burst, in Chromium', () => {
     await expect
       .poll(async () => (await api<List>('/api/visitors?limit=1')).counts.all, { timeout: 15_000 })
       .toBe(600);
-    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-    const pages: string[] = [];
-    page.on('request', (r) => {
-      const u = new URL(r.url());
-      if (u.pathname == '/api/visitors') pages.push(u.searchParams.get('offset') ?? '');
-    });
+    const { page, pages } = await openAgent(1200);
     try {
-      await page.goto(server.url + '/agent#token=' + TOKEN);
       await page.locator('.feed.live').waitFor();
       const first = page.locator('[role=option][tabindex="0"]');
       await first.waitFor();
@@ -315,14 +321,8 @@ describeBrowser('the agent Visitors page under a burst, in Chromium', () => {
   });
 
   it('at phone size (the compact view) loads more active visitors as the agent goes down, and End reaches the last one', async () => {
-    const page = await browser.newPage({ viewport: { width: 390, height: 800 } });
-    const pages: string[] = [];
-    page.on('request', (r) => {
-      const u = new URL(r.url());
-      if (u.pathname == '/api/visitors') pages.push(u.searchParams.get('offset') ?? '');
-    });
+    const { page, pages } = await openAgent(390);
     try {
-      await page.goto(server.url + '/agent#token=' + TOKEN);
       await page.locator('.list.compact').waitFor();
       const first = page.locator('[role=option][tabindex="0"]');
       await first.waitFor();
