@@ -12,6 +12,7 @@ import { EMAIL_ADDRESS, type Mailer } from './mailer';
 import type { LiveVisitor } from './presence';
 import type { Store } from './store';
 import { transcriptText } from './transcript';
+import { transcriptWords } from './transcript-words';
 import { createQueryAuth, unavailable } from './visitor-auth';
 
 /** Most messages a transcript holds (the newest). */
@@ -41,14 +42,18 @@ export function createTranscriptHttp(o: TranscriptHttpOptions) {
     const c = v.conversation ?? (await store.lastConversation(v.id));
     if (!c) return undefined;
     const messages = await store.messages(c.id, MAX_MESSAGES);
+    // In the language the widget speaks to the visitor (its hello's `lang`).
+    const words = transcriptWords(v.language);
     const text = transcriptText(messages, {
       visitorName: v.name,
       openedAt: c.openedAt,
       closedAt: c.closedAt,
       base: o.baseUrl(),
+      words,
     });
     return {
       text,
+      subject: words.subject,
       filename: `chat-transcript-${new Date(c.openedAt).toISOString().slice(0, 10)}.txt`,
     };
   }
@@ -110,7 +115,7 @@ export function createTranscriptHttp(o: TranscriptHttpOptions) {
     // Sent in the background: the answer does not wait for SMTP (failures are logged, counted).
     void o.mailer.send('transcript', {
       to,
-      subject: 'Your chat transcript',
+      subject: t.subject,
       text: t.text,
       attachment: { filename: t.filename, content: t.text },
     });

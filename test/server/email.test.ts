@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSmtpSink } from '../helpers/smtp-sink';
 import { PNG, upload } from './file-helpers';
-import { serve, sse, visit } from './helpers';
+import { api, serve, sse, visit } from './helpers';
 
 const sinks: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -123,5 +123,23 @@ describe('transcript email', () => {
     expect([a!.to, b!.to].sort()).toEqual([['ada@example.com'], ['copy@example.com']]);
     expect(a!.subject).toBe('Your chat transcript');
     expect(a!.text).toMatch(/\] Ada: Keep a copy/);
+  });
+
+  it("sends it in the widget's language, subject included", async () => {
+    const smtp = await sink();
+    const s = await serve({ smtpUrl: smtp.url, mailFrom: 'chat@shop.test' });
+    const who = await visit(s.url, { lang: 'de-AT', profile: { email: 'ada@example.com' } });
+    who.c.send({ t: 'msg', cid: 'a', text: 'Bitte eine Kopie', at: Date.now() });
+    await who.c.next('ack');
+    await api(s, 'POST', `/api/visitors/${who.vid}/messages`, { text: 'Gern', name: 'Eva' });
+    const q = new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token });
+    const res = await fetch(`${s.url}/v1/transcript/email?${q}`, { method: 'POST' });
+    expect(res.status).toBe(202);
+    const [mail] = await smtp.count(1);
+    expect(mail!.subject).toBe('Ihr Chatverlauf');
+    expect(mail!.text).toMatch(/^Chatverlauf\r?\nBegonnen: /);
+    expect(mail!.text).toMatch(/\] Besucher: Bitte eine Kopie\r?\n/);
+    // German nouns keep their capital after a name.
+    expect(mail!.text).toMatch(/\] Eva \(Mitarbeiter\): Gern\r?\n/);
   });
 });

@@ -144,6 +144,57 @@ describe('transcript', () => {
     expect((await fetch(`${s.url}/v1/transcript?${q}`)).status).toBe(401);
   });
 
+  it("speaks the widget's language: every language of the widget has its words, English for one it does not speak", async () => {
+    const { TRANSCRIPT_WORDS, transcriptWords, EN } =
+      await import('../../demo/server/transcript-words');
+    const { LANGUAGES } = await import('../../src/core/language');
+    expect(Object.keys(TRANSCRIPT_WORDS).sort()).toEqual([...LANGUAGES].sort());
+    for (const [lang, w] of Object.entries(TRANSCRIPT_WORDS)) {
+      const all = [
+        w.title,
+        w.started,
+        w.ended,
+        w.attachment,
+        w.subject,
+        ...Object.values(w.authors),
+      ];
+      expect(
+        all.every((x) => typeof x == 'string' && x.trim() == x && x.length > 0),
+        lang,
+      ).toBe(true);
+      // Its own words, not English left in (names such as "Bot" and "System" may be the same).
+      if (lang != 'en') expect([w.title, w.started, w.subject], lang).not.toContain(EN.title);
+    }
+    expect(transcriptWords('pt-BR')).toBe(TRANSCRIPT_WORDS['pt-br']);
+    expect(transcriptWords('de-AT')).toBe(TRANSCRIPT_WORDS.de);
+    expect(transcriptWords('gd')).toBe(EN);
+    expect(transcriptWords('constructor')).toBe(EN);
+    expect(transcriptWords(null)).toBe(EN);
+
+    // A Czech visitor downloads a Czech transcript: the words, not the messages, are translated.
+    const s = await serve();
+    const who = await visit(s.url, { lang: 'cs', profile: { name: 'Ada' } });
+    const q = new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token });
+    const file = (await upload(s, who, PNG, 'screen.png')).json.file;
+    who.c.send({
+      t: 'msg',
+      cid: 'a',
+      text: 'Hello',
+      at: Date.now(),
+      attachments: [{ id: file.id }],
+    });
+    await who.c.next('ack');
+    await api(s, 'POST', `/api/visitors/${who.vid}/messages`, { text: 'Hi Ada', name: 'Eva' });
+    await api(s, 'POST', `/api/visitors/${who.vid}/messages`, { text: 'Anyone?' });
+    await api(s, 'DELETE', `/api/visitors/${who.vid}/conversation`);
+    const text = await (await fetch(`${s.url}/v1/transcript?${q}`)).text();
+    expect(text).toMatch(/^Přepis chatu\nZahájeno: \d{4}-\d\d-\d\dT[\d:.]+Z\nUkončeno: \d{4}-/);
+    expect(text).toMatch(/\] Ada: Hello\n/);
+    expect(text).toContain(`    Příloha: screen.png (image/png, ${PNG.length} B)`);
+    expect(text).toMatch(/\] Eva \(operátor\): Hi Ada\n/);
+    expect(text).toMatch(/\] Operátor: Anyone\?\n/);
+  });
+
   it('answers 501 to an email request without SMTP_URL', async () => {
     const s = await serve();
     const who = await visit(s.url);
