@@ -44,6 +44,12 @@ export const APPLY_INTERVAL_MS = 500;
 /** A batch waits at most this long for an animation frame (frames stop in a hidden tab). */
 export const FRAME_FALLBACK_MS = 100;
 
+/**
+ * Rows asked for past where the end part should start (see loadAbove in createStore): more
+ * than the list's total can lag the server's between two counts.
+ */
+export const OVERLAP = 10;
+
 /** Rows asked for when scrolling reaches the end of the loaded ones. */
 export const PAGE_SIZE = 100;
 
@@ -281,6 +287,17 @@ export function createStore(
   }
 
   /**
+   * The rows of a page answer before the first one of the end part (all of them when it holds
+   * none), and whether it reached the end part or the list's end (fewer rows than `asked`).
+   */
+  function upTo(res: { visitors?: unknown }, asked: number) {
+    const got = Array.isArray(res.visitors) ? res.visitors.filter(isVisitor) : [];
+    const end = new Set(tail.value.map((v) => v.id));
+    const k = got.findIndex((v) => end.has(v.id));
+    return { rows: k < 0 ? got : got.slice(0, k), reached: k >= 0 || got.length < asked };
+  }
+
+  /**
    * Fetches the next page (`limit` rows) after the first part when the agent scrolls to its end,
    * or joins the one out. True when it added rows.
    */
@@ -290,11 +307,12 @@ export function createStore(
       const offset = visitors.value.length;
       const res = await fetchPage(seq, offset, limit);
       if (!res || !hasMore.value) return false;
-      const more = newRows(res);
+      const { rows, reached } = upTo(res, limit);
+      const more = newRows({ visitors: rows });
       const end = tail.value[0];
       batch(() => {
-        // The answer reaches the end part (or the list's end): one list again.
-        if (end && offset + limit >= total.value - tail.value.length) join(more);
+        // The answer reached the end part: one list again.
+        if (end && reached) join(more);
         else {
           const before = end ? more.filter((v) => compareRows(v, end) < 0) : more;
           visitors.value = visitors.value.concat(before).sort(compareRows);
@@ -309,25 +327,41 @@ export function createStore(
    * Fetches the `limit` rows before the end part (scrolling up to it, a key across the gap), or
    * joins the one out; with no end part yet, the list's last `limit` rows become it. True when it
    * added rows.
+   *
+   * Where the end part starts is counted back from the list's total, which can lag the
+   * server's by a few rows (the feed's counts come at most once a second; a search's total moves
+   * only with the rows the page holds): the page asks for OVERLAP rows more, and takes the
+   * answer only when it reaches the end part (or the list's end), else asks once more from the
+   * server's total in the answer. A part never has a hole.
    */
   function loadAbove(limit = PAGE_SIZE): Promise<boolean> {
     if (!hasMore.value || !loaded.value) return Promise.resolve(false);
     return page('above', async (seq) => {
-      const start = total.value - tail.value.length;
-      const offset = Math.max(visitors.value.length, start - limit);
-      const res = await fetchPage(seq, offset, Math.max(1, start - offset));
-      if (!res || !hasMore.value) return false;
-      const above = newRows(res);
-      const after = visitors.value[visitors.value.length - 1];
-      batch(() => {
-        if (offset <= visitors.value.length) join(above);
-        else
-          tail.value = (after ? above.filter((v) => compareRows(v, after) > 0) : above)
-            .concat(tail.value)
-            .sort(compareRows);
-        complete = !tail.value.length && visitors.value.length >= total.value;
-      });
-      return above.length > 0;
+      let n = total.value;
+      for (let tries = 0; tries < 2; tries++) {
+        const start = n - tail.value.length;
+        const offset = Math.max(visitors.value.length, start - limit);
+        const asked = Math.max(1, start - offset) + OVERLAP;
+        const res = await fetchPage(seq, offset, asked);
+        if (!res || !hasMore.value) return false;
+        const { rows, reached } = upTo(res, asked);
+        if (!reached) {
+          if (typeof res.total == 'number') n = res.total;
+          continue;
+        }
+        const above = newRows({ visitors: rows });
+        const after = visitors.value[visitors.value.length - 1];
+        batch(() => {
+          if (offset <= visitors.value.length) join(above);
+          else
+            tail.value = (after ? above.filter((v) => compareRows(v, after) > 0) : above)
+              .concat(tail.value)
+              .sort(compareRows);
+          complete = !tail.value.length && visitors.value.length >= total.value;
+        });
+        return above.length > 0;
+      }
+      return false;
     });
   }
 

@@ -659,7 +659,7 @@ async function endOf180() {
   $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
   key('End');
   await until(() => expect(at()).toBe(180));
-  expect(listPages(api.calls)).toEqual(['0+50', '130+50']);
+  expect(listPages(api.calls)).toEqual(['0+50', '130+60']);
   return () => listPages(api.calls);
 }
 
@@ -855,7 +855,7 @@ describe('the Visitors page at scale', () => {
     $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
     key('End');
     // One page: the list's last 50 rows, not the 1,184 before them. Focus stays while it loads.
-    await until(() => expect(pages()).toEqual(['0+50', '1184+50']));
+    await until(() => expect(pages()).toEqual(['0+50', '1184+60']));
     expect(panel.getAttribute('aria-busy')).toBe('true');
     expect(at()).toBe(1);
     gates.shift()!();
@@ -876,7 +876,7 @@ describe('the Visitors page at scale', () => {
     expect((document.activeElement as HTMLElement).dataset.id).toBe('c01188');
     // Near the first row of the last page: the page above it is asked for before it is needed.
     await until(() => expect(pages()).toHaveLength(3));
-    expect(pages()[2]).toBe('1084+100');
+    expect(pages()[2]).toBe('1084+110');
     expect(panel.getAttribute('aria-busy')).toBe('false');
     // A key past that row waits for it, busy, then moves.
     key('PageUp');
@@ -906,7 +906,7 @@ describe('the Visitors page at scale', () => {
       key('ArrowUp');
       await until(() => expect(at()).toBe(179 - i));
     }
-    expect(pages()).toEqual(['0+50', '130+50', '50+80']);
+    expect(pages()).toEqual(['0+50', '130+60', '50+90']);
     expect((document.activeElement as HTMLElement).dataset.id).toBe('c00129');
     // One list: no gap, nothing more to load, and every place right.
     await settle();
@@ -927,7 +927,7 @@ describe('the Visitors page at scale', () => {
       await until(() => expect(at()).toBe(1 + 11 * i));
     }
     // The next page after the first 50 covers the rows up to the last page: one list.
-    await until(() => expect(pages()).toEqual(['0+50', '130+50', '50+100']));
+    await until(() => expect(pages()).toEqual(['0+50', '130+60', '50+100']));
     await until(() => expect($('.loading-more')).toBeNull());
     for (let i = 5; i <= 16; i++) {
       key('PageDown');
