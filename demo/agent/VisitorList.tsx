@@ -201,7 +201,14 @@ function useMeasured(viewport: RefObject<HTMLDivElement | null>): [number, numbe
 export function VisitorList({ store }: { store: Store }) {
   const rows = store.rows.value;
   const compact = store.compact.value;
-  const hidden = compact ? store.visitors.value.length - rows.length : 0;
+  // Hidden by the compact view: on the All tab (no search) every online visitor not active, from
+  // the counts; elsewhere those among the loaded rows.
+  const c = store.counts.value;
+  const hidden = !compact
+    ? 0
+    : store.filter.value == 'all' && !store.query.value.trim() && c
+      ? c.all - c.active
+      : store.visitors.value.length - rows.length;
   const filter = store.filter.value;
   const label = FILTERS.find(([f]) => f == filter)?.[1] || '';
   const viewport = useRef<HTMLDivElement>(null);

@@ -589,6 +589,8 @@ describe('the Visitors page', () => {
     expect(at()).toBe(700);
     expect(pages()).toEqual(['0+50', '50+100', '150+500', '650+500']);
     expect(rowOf('c00700')).toBeNull();
+    // The idle visitors hidden, all of them (from the counts), not only the loaded ones.
+    expect(text('.note')).toBe('Compact view: active visitors only (800 idle hidden).');
     await settle();
     expect($('.loading-more')).toBeNull();
     expect(pages()).toHaveLength(4);
@@ -631,7 +633,12 @@ const paged =
     if (c.method != 'GET' || c.url.pathname != '/api/visitors') return undefined;
     const offset = Number(c.url.searchParams.get('offset') || 0);
     const limit = Number(c.url.searchParams.get('limit') || 500);
-    const counts = { ...COUNTS, all: list.length, active: list.length, chatting: 0 };
+    const counts = {
+      ...COUNTS,
+      all: list.length,
+      active: list.filter((v) => v.active).length,
+      chatting: 0,
+    };
     return {
       body: {
         visitors: list.slice(offset, offset + limit),
