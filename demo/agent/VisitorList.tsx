@@ -279,12 +279,17 @@ export function VisitorList({ store }: { store: Store }) {
     viewport.current?.querySelector<HTMLElement>(`.row[data-index="${active}"]`)?.focus();
   });
 
-  /** Runs `load`, busy meanwhile, then moves where `then` says, unless another key came first. */
-  function after(load: Promise<unknown>, then: () => number) {
+  /**
+   * Runs `load`, busy meanwhile, then moves where `then` says, unless another key or a click came
+   * first. `jumpTo`: the row a key asked for past the loaded rows, whose progress the list shows.
+   */
+  function after(load: Promise<unknown>, then: () => number, jumpTo = -1) {
     const ask = (asked.current = {});
-    setWaiting(true);
+    if (jumpTo >= 0) setJump(jumpTo);
+    else setWaiting(true);
     void load.then(() => {
       if (asked.current != ask) return;
+      setJump(-1);
       setWaiting(false);
       // Not when the agent has gone elsewhere meanwhile (the search box, the tabs).
       const el = viewport.current;
@@ -298,7 +303,7 @@ export function VisitorList({ store }: { store: Store }) {
    * loaded first. Busy meanwhile, unless another key or a click comes before it is.
    */
   function go(i: number) {
-    const ask = (asked.current = {});
+    asked.current = {};
     setJump(-1);
     setWaiting(false);
     // (The compact view's last row is its last active visitor: the pages up to the first idle.)
@@ -306,17 +311,8 @@ export function VisitorList({ store }: { store: Store }) {
       return more && !at.gap
         ? after(store.loadEnd(), () => store.rows.value.length - 1)
         : moveTo(rows.length - 1);
-    if (i == 0 || !at.gap) {
-      if (i < rows.length || !more) return moveTo(i);
-      setJump(i);
-      void store.loadUntil(i + 1).then(() => {
-        if (asked.current != ask) return;
-        setJump(-1);
-        const el = viewport.current;
-        if (el?.contains(el.ownerDocument.activeElement)) moveTo(i);
-      });
-      return;
-    }
+    if (i == 0 || !at.gap)
+      return i < rows.length || !more ? moveTo(i) : after(store.loadUntil(i + 1), () => i, i);
     const from = rows[active];
     const down = active < at.head && i >= at.head;
     if (!from || !(down || (active >= at.head && i < at.head))) return moveTo(i);

@@ -243,10 +243,7 @@ export function createStore(
   /** The page request out (which a second ask of the same kind joins), and its kind. */
   let pending: { kind: string; p: Promise<boolean> } | undefined;
 
-  /**
-   * Runs one page request of `kind` after the one out, if any; an ask of the kind already out
-   * joins it. Rows the answer holds that the page already has are left out.
-   */
+  /** Runs one page request of `kind` after the one out, if any; an ask of the kind already out joins it. */
   function page(kind: string, run: (seq: number) => Promise<boolean>): Promise<boolean> {
     if (pending?.kind == kind) return pending.p;
     const seq = listSeq;
