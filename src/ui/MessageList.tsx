@@ -48,9 +48,10 @@ const keyOf = (m: ChatMessage) => m.cid || m.id;
  * delivery state (with Retry when it failed), quick replies and the agent typing indicator.
  * Bot, auto (trigger) and system messages each look different from an agent's.
  *
- * Windowed: only the rows in view plus half a screen on each side are in the DOM, between two
- * spacers as high as the rows left out (measured once rendered, estimated before), so a live
- * message costs the same at 10 messages or 10,000 (`npm run bench` measures both). Scrolling
+ * Windowed: only the rows in view plus half a screen on each side (up to a whole screen while
+ * live messages push the rows above out, a few at a time) are in the DOM, between two spacers as
+ * high as the rows left out (measured once rendered, estimated before), so a live message costs
+ * the same at 10 messages or 10,000 (`npm run bench` measures both). Scrolling
  * near the top asks for older messages; the row at the top of the view stays where it is while
  * they arrive (scroll anchoring, done here: the browser's own is off for the list). A new message
  * scrolls to the bottom only when the visitor was there already (or wrote it); otherwise a "new
@@ -211,7 +212,16 @@ export class MessageList extends Component<MessageListProps> {
     let top = bottomTop(total, this.view);
     const a = this.anchor && !this.stick ? keys.indexOf(this.anchor[0]) : -1;
     if (a >= 0) top = offsets[a]! + this.anchor![1];
-    const [start, end] = visibleRows(offsets, top, this.view, this.view / 2);
+    const margin = this.view / 2;
+    let [start, end] = visibleRows(offsets, top, this.view, margin);
+    // Rows only appended since the last render (a live message): the window's edges stay where
+    // they were while they still cover the margin and reach no further than twice it. The top
+    // rows then leave the DOM a few at a time, not one per message.
+    if (rows.kept && this.end <= n) {
+      const [wideStart, wideEnd] = visibleRows(offsets, top, this.view, 2 * margin);
+      if (this.start >= wideStart && this.start <= start) start = this.start;
+      if (this.end <= wideEnd && this.end >= end) end = this.end;
+    }
     this.keys = keys;
     this.offsets = offsets;
     this.start = start;

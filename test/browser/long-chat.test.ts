@@ -132,6 +132,27 @@ describeBrowser('a long conversation in the chat window, in Chromium', () => {
     expect(v.older).toBe(true);
   });
 
+  it('drops the rows above a few at a time, not one per live message, and stays at the bottom', async () => {
+    const page = await open(300);
+    const first: number[] = [(await view(page)).numbers[0]!];
+    let most = 0;
+    for (let n = 301; n <= 330; n++) {
+      await chat.say(page, `Message ${n} arrives live`);
+      await expect.poll(async () => (await view(page)).numbers.at(-1), WAIT).toBe(n);
+      const v = await view(page);
+      expect(v.atBottom).toBe(true);
+      expect(inOrder(v.numbers)).toBe(true);
+      most = Math.max(most, v.numbers.length);
+      if (v.numbers[0] != first.at(-1)) first.push(v.numbers[0]!);
+    }
+    // 30 messages, each taller than a tenth of the view: the window's top edge moved, but only
+    // when the rows above passed twice the margin (it used to move with every message).
+    expect(first.length).toBeGreaterThan(1);
+    expect(first.length).toBeLessThan(10);
+    // Still a window: a few screens of rows, not the 80 that came.
+    expect(most).toBeLessThan(50);
+  });
+
   it('keeps order and the row in view in place while an older page loads', async () => {
     const page = await open(300);
     await holdOlderPages(page);
