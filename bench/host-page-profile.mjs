@@ -95,6 +95,9 @@ const top = (map, runs, n = 25) =>
 /** One inline script per page, each the first use of one API the widget's boot needs. */
 const apiPages = (ws) => ({
   'a classic script inserted (widget.js)': `var c=document.createElement('script');c.async=true;c.src='/one.js';document.head.appendChild(c)`,
+  // Head HTML rather than a script: the same file fetched by the HTML parser (the plain-tag install).
+  'a classic script in the HTML, async': `<script async src="/one.js"></script>`,
+  'fetch() (any fetch a script starts)': `fetch('/one.js')`,
   'import() of a module (chat.js)': `import('/lang.js')`,
   'both of the above': `var c=document.createElement('script');c.async=true;c.src='/one.js';document.head.appendChild(c);import('/lang.js')`,
   'new WebSocket': `new WebSocket(${JSON.stringify(ws)})`,
@@ -149,7 +152,10 @@ async function main() {
       '/one.js': 'window.one = 1',
       ...(AB && { '/b/snippet': snippet('/b') }),
       ...Object.fromEntries(
-        Object.values(api).map((js, i) => ['/api' + i, hostPage(`<script>${js}</script>`)]),
+        Object.values(api).map((js, i) => [
+          '/api' + i,
+          hostPage(js.startsWith('<') ? js : `<script>${js}</script>`),
+        ]),
       ),
     },
     AB ? { '/b': AB } : {},
