@@ -3,6 +3,7 @@
 //   npm/ui.js                 npm `visitor-chat/ui`: the chat UI importing `preact` (external)
 //   loader.js + loader.d.ts   the snippet's source, importable from Node (demo server, README)
 //   snippet.js, snippet.html  the paste-in one-liner, generated from loader.js (never hand-copied)
+//   install.html              the plain script-tag install (config + stub, then widget.js), the same way
 //   widget.js                 script-tag core: classic IIFE, everything bundled, minified, no Preact
 //   chat.js, http.js, ui.js   ES-module chunks widget.js imports by URL after `load` (src/main.ts);
 //   conversation.js           delivery, outbox, message frames: imported by chat.js when a
@@ -150,15 +151,19 @@ const preactShim = () => ({
   },
 });
 
-/** Writes dist/snippet.js and dist/snippet.html from the freshly built dist/loader.js. */
+/**
+ * Writes dist/snippet.js, dist/snippet.html and dist/install.html (the plain script-tag install)
+ * from the freshly built dist/loader.js.
+ */
 const snippet = () => ({
   name: 'snippet',
   async writeBundle() {
     const url = pathToFileURL('dist/loader.js').href + '?t=' + Date.now();
-    const { CDN_URL, buildSnippet, buildSnippetHtml } = await import(url);
+    const { CDN_URL, buildSnippet, buildSnippetHtml, buildTagInstallHtml } = await import(url);
     const config = { key: 'YOUR_KEY' };
     await writeFile('dist/snippet.js', buildSnippet(CDN_URL, config) + '\n');
     await writeFile('dist/snippet.html', buildSnippetHtml(CDN_URL, config));
+    await writeFile('dist/install.html', buildTagInstallHtml(CDN_URL, config));
   },
 });
 

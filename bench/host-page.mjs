@@ -87,14 +87,15 @@ export async function snippetHtml(server, config = {}) {
 }
 
 /**
- * The README's other install (the one Trusted Types need): the config in an inline script, then
- * widget.js in a plain `async` script tag, which the HTML parser fetches. The snippet's script
- * element is fetched on a script's request instead, and Chromium's first such fetch costs the
- * page's main thread ≈ 2 ms more (`node bench/host-page-profile.mjs apis`).
+ * The README's other install (the one Trusted Types need), as `buildTagInstallHtml` prints it:
+ * the config and the queue stub inline, then widget.js in a plain `async` script tag, which the
+ * HTML parser fetches. The snippet's script element is fetched at a script's request instead,
+ * which Chromium makes that script wait for (`node bench/host-page-profile.mjs apis`).
  */
-export const tagInstall = (server) =>
-  `<script>window._smartsupp = { key: 'demo', server: ${JSON.stringify(server)} };</script>\n` +
-  '<script async src="/widget.js"></script>\n';
+export async function tagInstall(server) {
+  const { buildTagInstallHtml } = await import(pathToFileURL(DIST + 'loader.js').href);
+  return buildTagInstallHtml('/widget.js', { key: 'demo', server });
+}
 
 /** Waits (at most `ms`) until the widget's shadow root has content. */
 const uiMounted = (page, ms = 15_000) =>
@@ -409,7 +410,7 @@ export async function run() {
     {
       '/empty': page,
       '/snippet': hostPage(await snippetHtml(server.url)),
-      '/tag': hostPage(tagInstall(server.url)),
+      '/tag': hostPage(await tagInstall(server.url)),
       ...(rocket && { '/rocket': hostPage(rocketSnippet) }),
     },
     rocket ? { '/livechat': rocket } : {},

@@ -77,16 +77,7 @@ function literal(value: unknown, what: string): string {
  * @example buildSnippet('https://cdn.jsdelivr.net/npm/visitor-chat/dist/widget.js', { key: 'YOUR_KEY' })
  */
 export function buildSnippet(src: string, config: Record<string, unknown> = {}): string {
-  let js = 'var _smartsupp=_smartsupp||{};';
-  const keys = Object.keys(config).filter((k) => k != 'key');
-  if ('key' in config) keys.unshift('key');
-  for (const k of keys) {
-    if (config[k] === undefined) continue;
-    // `_smartsupp.__proto__ = …` would replace the config object's prototype, not add a key.
-    if (k == '__proto__') throw new TypeError('visitor-chat: "__proto__" is not a config key');
-    const target = /^[A-Za-z_$][\w$]*$/.test(k) ? '.' + k : '[' + literal(k, 'a key') + ']';
-    js += `_smartsupp${target}=${literal(config[k], `config.${k}`)};`;
-  }
+  const js = configJs(config);
   // Byte budget (≤ 400 B with a CDN URL): Smartsupp's shape, `d.scripts[0]` for its
   // `getElementsByTagName('script')[0]`, `!0` for `true`, and `insertBefore(c, undefined)`, which
   // appends (WebIDL turns `undefined` into `null`), for the page without any script.
@@ -97,6 +88,51 @@ export function buildSnippet(src: string, config: Record<string, unknown> = {}):
     'c.async=!0;c.src=' +
     literal(src, 'src') +
     ';(s?s.parentNode:d.head||d.documentElement).insertBefore(c,s)})(document);'
+  );
+}
+
+/** `var _smartsupp=_smartsupp||{};` then one assignment per key (`key` first, undefined left out). */
+function configJs(config: Record<string, unknown>): string {
+  let js = 'var _smartsupp=_smartsupp||{};';
+  const keys = Object.keys(config).filter((k) => k != 'key');
+  if ('key' in config) keys.unshift('key');
+  for (const k of keys) {
+    if (config[k] === undefined) continue;
+    // `_smartsupp.__proto__ = …` would replace the config object's prototype, not add a key.
+    if (k == '__proto__') throw new TypeError('visitor-chat: "__proto__" is not a config key');
+    const target = /^[A-Za-z_$][\w$]*$/.test(k) ? '.' + k : '[' + literal(k, 'a key') + ']';
+    js += `_smartsupp${target}=${literal(config[k], `config.${k}`)};`;
+  }
+  return js;
+}
+
+/** `value` for a double-quoted HTML attribute. */
+const attr = (value: string) => value.replace(/[&"<>]/g, (ch) => '&#' + ch.charCodeAt(0) + ';');
+
+/**
+ * The other install, for a page's HTML: the `_smartsupp` config and the queue stub in an inline
+ * script (so `smartsupp(...)` calls queue from the start, as with the snippet), then `src` in an
+ * `async` script tag. The HTML parser fetches it: lighter for the page than the snippet, whose
+ * script element makes the script that inserts it wait for the fetch to start (README,
+ * `npm run bench:host-page`), and the install Trusted Types allow. Not Smartsupp's shape:
+ * keep the snippet where that matters. `nonce` goes on both tags (a CSP with nonces).
+ *
+ * @example buildTagInstallHtml('https://cdn.jsdelivr.net/npm/visitor-chat/dist/widget.js', { key: 'YOUR_KEY' })
+ */
+export function buildTagInstallHtml(
+  src: string,
+  config: Record<string, unknown> = {},
+  nonce?: string,
+): string {
+  if (typeof src != 'string') throw new TypeError('visitor-chat: src must be a string');
+  // '' is no nonce (a template's empty value); anything else must be a nonce's characters.
+  if (nonce !== undefined && (typeof nonce != 'string' || !/^[\w+/=-]*$/.test(nonce)))
+    throw new TypeError('visitor-chat: a nonce is base64 or base64url characters only');
+  const n = nonce ? ` nonce="${nonce}"` : '';
+  return (
+    `<script${n}>\n${configJs(config)}` +
+    'window.smartsupp||(function(){var o=smartsupp=function(){o._.push(arguments)};o._=[]})();' +
+    `\n</script>\n<script${n} async src="${attr(src)}"></script>\n`
   );
 }
 

@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Window } from 'happy-dom';
-import { CDN_URL, buildSnippet, buildSnippetHtml, loader } from '../src/loader';
+import {
+  CDN_URL,
+  buildSnippet,
+  buildSnippetHtml,
+  buildTagInstallHtml,
+  loader,
+} from '../src/loader';
 
 type Stub = ((...args: unknown[]) => void) & { _: IArguments[] };
 type Page = Window & { smartsupp?: Stub; _smartsupp?: Record<string, unknown> };
@@ -208,5 +214,75 @@ describe('buildSnippet', () => {
   it('fits the 400-byte budget with the published CDN URL and a placeholder key', () => {
     const js = buildSnippet(CDN_URL, { key: 'YOUR_KEY' });
     expect(new TextEncoder().encode(js + '\n').length).toBeLessThanOrEqual(400);
+  });
+});
+
+describe('buildTagInstallHtml', () => {
+  it('pasted in a page, sets _smartsupp and a stub that queues, then the widget in an async tag', () => {
+    const html = buildTagInstallHtml(SRC, { key: 'abc', orientation: 'left', offsetY: 40 });
+    const w = page(`<html><head><title>t</title>${html}</head><body></body></html>`);
+    const [inline, tag] = Array.from(w.document.scripts);
+    // The parser's own script element, not one a script inserts.
+    expect(tag!.getAttribute('src')).toBe(SRC);
+    expect(tag!.hasAttribute('async')).toBe(true);
+    expect(inline!.hasAttribute('src')).toBe(false);
+    runInline(w);
+    expect(w._smartsupp).toEqual({ key: 'abc', orientation: 'left', offsetY: 40 });
+    w.smartsupp!('name', 'Ada');
+    w.smartsupp!('on', 'message_sent', fn);
+    expect(queued(w)).toEqual([
+      ['name', 'Ada'],
+      ['on', 'message_sent', fn],
+    ]);
+    // Nothing inserted: the HTML holds the one script tag there is.
+    expect(injected(w)).toHaveLength(1);
+    expect(w.document.scripts).toHaveLength(2);
+  });
+
+  it('writes the config exactly as the snippet does', () => {
+    const config = { lang: 'fr', key: 'K', hideWidget: undefined, zIndex: 5 };
+    const snippet = buildSnippet(SRC, config);
+    const config0 = snippet.slice(0, snippet.indexOf('window.smartsupp'));
+    expect(config0).toBe(
+      'var _smartsupp=_smartsupp||{};_smartsupp.key="K";_smartsupp.lang="fr";_smartsupp.zIndex=5;',
+    );
+    expect(buildTagInstallHtml(SRC, config)).toContain(config0 + 'window.smartsupp||');
+  });
+
+  it('leaves an existing window.smartsupp and its queue alone', () => {
+    const w = page(PAGES['no script at all']!);
+    runSnippet(w, buildSnippet(SRC));
+    const stub = w.smartsupp!;
+    stub('name', 'Ada');
+    const html = buildTagInstallHtml(SRC, { key: 'abc' });
+    runSnippet(w, html.slice(html.indexOf('>') + 1, html.indexOf('</script>')));
+    expect(w.smartsupp).toBe(stub);
+    expect(queued(w)).toEqual([['name', 'Ada']]);
+  });
+
+  it('escapes config values and the src so nothing breaks out of the page', () => {
+    const hostile = { key: `a"b'c`, lang: '</script><script>alert(1)</script>', color: '\u2028' };
+    const src = 'https://cdn.example/w.js?a="><script>alert(1)</script>&b=<!--';
+    const html = buildTagInstallHtml(src, hostile);
+    const w = page(`<html><head>${html}</head><body><p id="after">ok</p></body></html>`);
+    expect(w.document.scripts).toHaveLength(2);
+    expect(w.document.scripts[1]!.getAttribute('src')).toBe(src);
+    expect(w.document.getElementById('after')!.textContent).toBe('ok');
+    runInline(w);
+    expect(w._smartsupp).toEqual(hostile);
+  });
+
+  it('puts a nonce on both tags, and refuses one that is not base64', () => {
+    const html = buildTagInstallHtml(SRC, { key: 'abc' }, 'r4nd0m+/=_-');
+    const w = page(`<html><head>${html}</head><body></body></html>`);
+    expect(Array.from(w.document.scripts).map((s) => s.getAttribute('nonce'))).toEqual([
+      'r4nd0m+/=_-',
+      'r4nd0m+/=_-',
+    ]);
+    expect(() => buildTagInstallHtml(SRC, {}, '" onload="alert(1)')).toThrow(TypeError);
+    expect(buildTagInstallHtml(SRC, {}, '')).not.toContain('nonce');
+    expect(() => buildTagInstallHtml(SRC, JSON.parse('{"__proto__": {"p": 1}}'))).toThrow(
+      TypeError,
+    );
   });
 });

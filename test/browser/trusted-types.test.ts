@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
 import { startRealServer, type RealServer } from './real-server';
-import { buildSnippet } from '../../src/loader';
+import { buildSnippet, buildTagInstallHtml } from '../../src/loader';
 
 /**
  * A strict Content-Security-Policy with Trusted Types enforced, against the real reference
@@ -19,9 +19,10 @@ import { buildSnippet } from '../../src/loader';
  *
  * The paste-in snippet assigns a string to `script.src`, which Trusted Types refuses (and
  * `trusted-types 'none'` forbids the policy it would need): such sites install the widget with
- * a plain `<script src=".../widget.js" async>` after `window._smartsupp` (README, "Content
- * Security Policy"). The last test proves the snippet is refused there, so the README's advice
- * stays true.
+ * a plain `<script src=".../widget.js" async>` after `window._smartsupp` and the queue stub
+ * (README, "Content Security Policy"), as `buildTagInstallHtml` prints it: the page here is that
+ * install, with a call queued before widget.js has run. The last test proves the snippet is
+ * refused there, so the README's advice stays true.
  */
 const TOKEN = 'tt-agent-token-0123456789abcdef0123';
 const TT = "require-trusted-types-for 'script'; trusted-types 'none'";
@@ -58,14 +59,13 @@ describeBrowser('Trusted Types and a nonce-only CSP, in Chromium', () => {
     const csp =
       `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'self'; ` +
       `connect-src ${ws}; img-src 'self'; object-src 'none'; base-uri 'none'; ${TT}`;
-    const config = JSON.stringify({ key: 'demo', server: server.url });
     const head = `<meta charset="utf-8"><title>Shop</title>`;
     site = await serve({
-      // The install Trusted Types sites use: config, then the script by URL.
+      // The install Trusted Types sites use: config and stub, then the script by URL.
       '/': {
         body: `<!doctype html><html lang="en"><head>${head}
-<script nonce="${nonce}">window._smartsupp = ${config};</script>
-<script nonce="${nonce}" src="/widget.js" async></script>
+${buildTagInstallHtml('/widget.js', { key: 'demo', server: server.url }, nonce)}
+<script nonce="${nonce}">smartsupp('name', 'Queued before widget.js');</script>
 </head><body><h1>Shop</h1></body></html>`,
         headers: { 'content-security-policy': csp },
       },
@@ -143,7 +143,8 @@ describeBrowser('Trusted Types and a nonce-only CSP, in Chromium', () => {
     // answers through its composer.
     const a = await open();
     await a.page.goto(proxyUrl + '/agent#token=' + TOKEN);
-    await a.page.locator(`.row[data-id="${vid}"]`).click();
+    // The name the page queued before widget.js had run came through the install's stub.
+    await a.page.locator(`.row[data-id="${vid}"]`, { hasText: 'Queued before widget.js' }).click();
     await a.page.locator('.messages', { hasText: 'Hello under Trusted Types' }).waitFor();
     await a.page.locator('#composer-text').fill('Answered under Trusted Types');
     await a.page.getByRole('button', { name: 'Send' }).click();
