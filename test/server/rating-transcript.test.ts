@@ -8,6 +8,17 @@ import { describe, expect, it } from 'vitest';
 import { PNG, upload } from './file-helpers';
 import { api, serve, sse, until, visit } from './helpers';
 
+type Server = Awaited<ReturnType<typeof serve>>;
+type Visitor = Awaited<ReturnType<typeof visit>>;
+
+/** The visitor sends `text` with screen.png attached, acknowledged; resolves the uploaded file. */
+async function sendWithFile(s: Server, who: Visitor, text: string) {
+  const file = (await upload(s, who, PNG, 'screen.png')).json.file;
+  who.c.send({ t: 'msg', cid: 'a', text, at: Date.now(), attachments: [{ id: file.id }] });
+  await who.c.next('ack');
+  return file;
+}
+
 describe('rating', () => {
   it('tells the widget the agent closed the conversation, and the rating reaches the agent API and feed', async () => {
     const s = await serve();
@@ -111,15 +122,7 @@ describe('transcript', () => {
     const who = await visit(s.url, { profile: { name: 'Ada' } });
     const q = new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token });
     expect((await fetch(`${s.url}/v1/transcript?${q}`)).status).toBe(404);
-    const file = (await upload(s, who, PNG, 'screen.png')).json.file;
-    who.c.send({
-      t: 'msg',
-      cid: 'a',
-      text: 'Hello\nSecond line',
-      at: Date.now(),
-      attachments: [{ id: file.id }],
-    });
-    await who.c.next('ack');
+    const file = await sendWithFile(s, who, 'Hello\nSecond line');
     await api(s, 'POST', `/api/visitors/${who.vid}/messages`, { text: 'Hi Ada', name: 'Eva' });
     const res = await fetch(`${s.url}/v1/transcript?${q}`);
     expect(res.status).toBe(200);
@@ -175,15 +178,7 @@ describe('transcript', () => {
     const s = await serve();
     const who = await visit(s.url, { lang: 'cs', profile: { name: 'Ada' } });
     const q = new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token });
-    const file = (await upload(s, who, PNG, 'screen.png')).json.file;
-    who.c.send({
-      t: 'msg',
-      cid: 'a',
-      text: 'Hello',
-      at: Date.now(),
-      attachments: [{ id: file.id }],
-    });
-    await who.c.next('ack');
+    await sendWithFile(s, who, 'Hello');
     await api(s, 'POST', `/api/visitors/${who.vid}/messages`, { text: 'Hi Ada', name: 'Eva' });
     await api(s, 'POST', `/api/visitors/${who.vid}/messages`, { text: 'Anyone?' });
     await api(s, 'DELETE', `/api/visitors/${who.vid}/conversation`);
