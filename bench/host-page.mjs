@@ -97,6 +97,23 @@ export async function tagInstall(server) {
   return buildTagInstallHtml('/widget.js', { key: 'demo', server });
 }
 
+/**
+ * The least any widget installed by the snippet does on a page where nobody chats, in a script
+ * of a few lines: the snippet's script element loads it, and it opens a WebSocket to the server
+ * (the visitor's presence) and draws a launcher button in a shadow root. No storage, no visitor
+ * id, no second chunk. Served as HTML, which classic scripts accept. Its row in the first-4-s
+ * table is a floor for the targets, measured in the same run.
+ */
+export const floorScript = (server) => `(function (d) {
+  new WebSocket(${JSON.stringify(server.replace(/^http/, 'ws') + '/v1/ws?key=demo')});
+  var host = d.createElement('div');
+  var b = d.createElement('button');
+  b.textContent = 'Chat';
+  b.style.cssText = 'position:fixed;right:20px;bottom:20px;width:60px;height:60px;border:0;border-radius:50%;background:#2563eb;color:#fff';
+  host.attachShadow({ mode: 'open' }).appendChild(b);
+  d.documentElement.appendChild(host);
+})(document);`;
+
 /** Waits (at most `ms`) until the widget's shadow root has content. */
 const uiMounted = (page, ms = 15_000) =>
   page.waitForFunction(
@@ -267,6 +284,11 @@ const FIRST = [
     label: 'visitor-chat, plain script-tag install, nobody chats',
     path: '/tag',
   },
+  {
+    name: 'floor',
+    label: 'the least a snippet widget does: its script opens a WebSocket, draws a button',
+    path: '/floor',
+  },
   { name: 'rocket', label: `Rocket.Chat Livechat ${ROCKET}, nobody chats`, path: '/rocket' },
 ];
 
@@ -411,6 +433,8 @@ export async function run() {
       '/empty': page,
       '/snippet': hostPage(await snippetHtml(server.url)),
       '/tag': hostPage(await tagInstall(server.url)),
+      '/floor': hostPage((await snippetHtml(server.url)).replace('/widget.js', '/floor.js')),
+      '/floor.js': floorScript(server.url),
       ...(rocket && { '/rocket': hostPage(rocketSnippet) }),
     },
     rocket ? { '/livechat': rocket } : {},
@@ -555,6 +579,12 @@ function renderFirst(first) {
       'browser has run its scripts once, though it fetches them again: the server sends them ' +
       'no-store; the widget has a stored visitor): what the later page views of a visit cost; ' +
       'the targets are read on the first. ' +
+      (first.pages.some((p) => p.name == 'floor')
+        ? 'The floor row is no widget: the snippet, pointed at a script of a few lines that ' +
+          'opens a WebSocket to the reference server and draws a button in a shadow root ' +
+          '(`floorScript` in bench/host-page.mjs; served inline as a page, so it lists no ' +
+          'script file), the least any widget the snippet installs does where nobody chats. '
+        : '') +
       'Rocket.Chat Livechat is its npm ' +
       `release ${first.rocket}'s \`build/\` folder loaded by the snippet of its widget-demo.html, ` +
       'served from the same 127.0.0.1 server (no Rocket.Chat server answers: it boots offline). ' +
