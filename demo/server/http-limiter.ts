@@ -8,7 +8,10 @@ import { createBucket, type Bucket, type RateOptions } from './rate-limit';
 
 /** A set of buckets sharing one rate; see {@link createHttpLimiter}. */
 export interface HttpLimiter {
-  /** Takes `n` tokens from the bucket of `id`; when it is empty, answers 429 and returns true. */
+  /**
+   * Takes `n` tokens (at most a full bucket) from the bucket of `id`; when it has too few,
+   * answers 429 and returns true.
+   */
   limited(res: ServerResponse, id: string, n: number, headers: Record<string, string>): boolean;
   /** Forgets buckets unused for a minute. */
   sweep(): void;
@@ -22,8 +25,11 @@ export function createHttpLimiter(rate: RateOptions): HttpLimiter {
       let b = buckets.get(id);
       if (!b) buckets.set(id, (b = { bucket: createBucket(rate), at: 0 }));
       b.at = Date.now();
-      if (b.bucket.take(n)) return false;
-      const wait = Math.max(1, Math.ceil(b.bucket.waitMs(Math.min(n, rate.burst)) / 1000));
+      // A request may carry more than a full bucket (a batch of up to 100 frames): it takes a
+      // full bucket, or it could never pass however long its client waited.
+      const cost = Math.min(n, rate.burst);
+      if (b.bucket.take(cost)) return false;
+      const wait = Math.max(1, Math.ceil(b.bucket.waitMs(cost) / 1000));
       sendError(res, 429, 'rate_limited', 'too many requests', {
         ...headers,
         'retry-after': String(wait),

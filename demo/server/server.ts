@@ -348,7 +348,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
     // A request Node could not parse; a peer that went away is not worth a line.
     if (e.code != 'ECONNRESET') log.warn(`http: bad request refused: ${e.code ?? e.message}`);
-    socket.destroy();
+    // Answered, so that a proxy in front passes a 4xx on rather than a 502 of its own.
+    const status =
+      e.code == 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : e.code == 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
+    const res = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && !res?.headersSent)
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    else socket.destroy();
   });
 
   try {

@@ -60,14 +60,15 @@ export function bearer(req: IncomingMessage, url: URL): string | undefined {
 /**
  * The check of the file and transcript endpoints: `key`, `vid` and the token in the query
  * (`token=`, or a bearer token). Resolves the visitor, or answers (404 unknown key, 401 no or a
- * wrong token, 400 unknown visitor) and resolves undefined. `before` runs once the vid is known
- * to be an id and before the store is read (a rate limit); it answers and returns true to stop.
+ * wrong token, 400 unknown visitor) and resolves undefined. `limit` runs once the token is
+ * right (a rate limit: a request with a wrong token must not use up the visitor's budget); it
+ * answers and returns true to stop.
  */
 export function createQueryAuth(
   hub: Hub,
   log: Logger,
   keys: string[],
-  before?: (res: ServerResponse, vid: string, cors: Record<string, string>) => boolean,
+  limit?: (res: ServerResponse, vid: string, cors: Record<string, string>) => boolean,
 ) {
   const authorize = createVisitorAuth(hub, log);
   return async (
@@ -96,7 +97,7 @@ export function createQueryAuth(
       sendError(res, 400, 'bad_request', 'vid must be an id (1 to 100 of A-Z a-z 0-9 _ -)', cors);
       return undefined;
     }
-    if (before?.(res, vid, cors)) return undefined;
-    return authorize(res, vid, token, cors);
+    const v = await authorize(res, vid, token, cors);
+    return v && !res.destroyed && limit?.(res, vid, cors) ? undefined : v;
   };
 }

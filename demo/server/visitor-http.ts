@@ -158,7 +158,14 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
       return sendError(res, 400, 'bad_request', 'frames must hold 1 to 100 frames', cors);
     const list: ClientFrame[] = [];
     for (const item of body.frames) {
-      if (Buffer.byteLength(JSON.stringify(item) ?? '') > MAX_FRAME)
+      let size;
+      try {
+        size = Buffer.byteLength(JSON.stringify(item) ?? '');
+      } catch {
+        // Thousands of nested levels overflow the stack (parseClientFrame says the same).
+        return sendError(res, 400, 'bad_request', 'frame is nested too deeply', cors);
+      }
+      if (size > MAX_FRAME)
         return sendError(res, 413, 'too_large', `a frame is larger than ${MAX_FRAME} bytes`, cors);
       const f = parseClientFrame(item);
       // sendError logs the reason (logRefusals).
@@ -167,7 +174,9 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
         return sendError(res, 400, 'bad_request', 'hello must be the first frame', cors);
       list.push(f);
     }
-    if (limited(res, 'v ' + body.vid, list.length, cors)) return;
+    // The visitor's rate budget is taken once it has proven who it is (below): a request with a
+    // wrong token must not use it up, or anyone who read `smartsupp.vid` in the page could keep
+    // that visitor refused.
     const out: ServerFrame[] = [];
     const reply: Conn = { send: (f) => out.push(f) };
     let v: LiveVisitor | undefined;
@@ -188,10 +197,12 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
       if (r == 'invalid_token')
         return sendError(res, 401, 'invalid_token', 'wrong visitor token', cors);
       v = r.visitor;
+      if (limited(res, 'v ' + v.id, list.length, cors)) return;
       const d = downlink(v);
       d.helloSeq = d.seq;
       out.push(r.welcome);
     } else if (!(v = await authorize(res, body.vid, body.token, cors))) return;
+    else if (limited(res, 'v ' + body.vid, list.length, cors)) return;
     try {
       for (const f of list) if (f.t != 'hello') await hub.frame(v, f, reply);
     } catch (e) {
@@ -209,9 +220,8 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
   ) {
     const vid = url.searchParams.get('vid') || '';
     if (!VID.test(vid)) return void (await authorize(res, undefined, undefined, cors));
-    if (limited(res, 'v ' + vid, 1, cors)) return;
     const v = await authorize(res, vid, url.searchParams.get('token'), cors);
-    if (!v || res.destroyed) return;
+    if (!v || res.destroyed || limited(res, 'v ' + vid, 1, cors)) return;
     const d = downlink(v);
     res.writeHead(200, {
       ...cors,
@@ -241,9 +251,8 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
   ) {
     const vid = url.searchParams.get('vid') || '';
     if (!VID.test(vid)) return void (await authorize(res, undefined, undefined, cors));
-    if (limited(res, 'v ' + vid, 1, cors)) return;
     const v = await authorize(res, vid, url.searchParams.get('token'), cors);
-    if (!v || res.destroyed) return;
+    if (!v || res.destroyed || limited(res, 'v ' + vid, 1, cors)) return;
     const d = downlink(v);
     const after = start(d, url.searchParams.get('after'));
     const answer = () => {

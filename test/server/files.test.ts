@@ -183,6 +183,14 @@ describe('uploads', () => {
     expect(r.status).toBe(429);
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
   });
+
+  it('takes no upload budget from a visitor for uploads with a wrong token', async () => {
+    const s = await serve({ maxUploadBytes: LIMIT, uploadRate: { rate: 0.01, burst: 2 } });
+    const who = await visit(s.url);
+    for (let i = 0; i < 5; i++)
+      expect((await upload(s, { vid: who.vid, token: 'wrong-token' }, PNG)).status).toBe(401);
+    expect((await upload(s, who, PNG)).status).toBe(201);
+  });
 });
 
 describe('serving files', () => {
@@ -207,6 +215,22 @@ describe('serving files', () => {
     expect(agent.body.equals(PNG)).toBe(true);
     expect((await download(s, file.url + '?access_token=' + s.agentToken)).status).toBe(200);
     expect((await download(s, file.url + '?access_token=wrong-token-0123456789')).status).toBe(401);
+  });
+
+  it('closes the file it opened for another visitor’s request or a HEAD (no descriptor left open)', async () => {
+    const s = await serve({ maxUploadBytes: LIMIT });
+    const a = await visit(s.url);
+    const b = await visit(s.url);
+    const { file } = (await upload(s, a, PNG, 'a.png')).json;
+    const fds = () => readdirSync('/proc/self/fd').length;
+    expect((await download(s, file.url, b)).status).toBe(404);
+    const before = fds();
+    for (let i = 0; i < 30; i++) expect((await download(s, file.url, b)).status).toBe(404);
+    const q = new URLSearchParams({ key: 'demo', vid: a.vid, token: a.token });
+    for (let i = 0; i < 30; i++)
+      expect((await fetch(`${s.url}${file.url}?${q}`, { method: 'HEAD' })).status).toBe(200);
+    // A few for sockets come and go; one left per request would be 60.
+    expect(fds() - before).toBeLessThan(20);
   });
 
   it('sends nosniff, a sandboxing CSP and private caching; images inline, PDF and text as downloads', async () => {

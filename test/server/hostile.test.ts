@@ -768,22 +768,34 @@ describe('hostile input: every other refusal is logged too', () => {
     // An upgrade elsewhere, and a request Node cannot parse.
     const before = lines();
     const { createConnection } = await import('node:net');
+    // Each answered with a status line (a proxy in front would answer 502 to a bare close).
+    const answers: string[] = [];
     for (const request of [
       'GET /nope HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
       'BREW /pot HTCPCP/1.0\r\n\r\n',
       'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n',
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
     ]) {
       const sock = createConnection({ host: '127.0.0.1', port: s.port });
+      let got = '';
       sock.on('error', () => {});
-      sock.resume();
+      sock.on('data', (d) => (got += d));
       sock.write(request);
       await new Promise((r) => sock.on('close', r));
+      answers.push(got.split('\r\n')[0]!);
     }
-    await until(() => lines() >= before + 3);
+    expect(answers).toEqual([
+      'HTTP/1.1 404 Not Found',
+      'HTTP/1.1 400 Bad Request',
+      'HTTP/1.1 400 Bad Request',
+      'HTTP/1.1 431 Request Header Fields Too Large',
+    ]);
+    await until(() => lines() >= before + 4);
     expect(log.lines.slice(before)).toEqual([
       expect.stringMatching(/upgrade of \/nope refused: 404/),
       expect.stringMatching(/bad request refused: HPE_/),
       expect.stringMatching(/bad request refused: HPE_/),
+      expect.stringMatching(/bad request refused: HPE_HEADER_OVERFLOW/),
     ]);
     expect(log.lines.filter((l) => l.startsWith('ERROR'))).toEqual([]);
   });

@@ -165,6 +165,43 @@ describe('visitor HTTP transport', () => {
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 
+  it('lets a batch larger than the bucket through once it is full, and tells when', async () => {
+    const s = await serve({ rate: { rate: 20, burst: 40 } });
+    const { vid, token } = await httpHello(s);
+    const frames = Array.from({ length: 60 }, () => ({ t: 'hb', activeAt: 1 }));
+    // The hello took a token: the bucket is not full yet, and Retry-After says when it is.
+    const first = await post(s, { vid, token, frames });
+    expect(first.status).toBe(429);
+    await new Promise((r) => setTimeout(r, Number(first.headers.get('retry-after')) * 1000));
+    expect((await post(s, { vid, token, frames })).status).toBe(200);
+  });
+
+  it('takes no rate budget from a visitor for requests with a wrong token', async () => {
+    const s = await serve({ rate: { rate: 20, burst: 40 } });
+    const { vid, token } = await httpHello(s);
+    const hb = [{ t: 'hb', activeAt: 1 }];
+    for (let i = 0; i < 45; i++) {
+      expect((await post(s, { vid, token: 'stolen-vid-wrong-token', frames: hb })).status).toBe(
+        401,
+      );
+      expect((await post(s, { vid, frames: [hello({ vid, token: 'wrong' })] })).status).toBe(401);
+    }
+    const q = `key=demo&vid=${vid}&token=wrong`;
+    for (let i = 0; i < 45; i++)
+      expect((await fetch(`${s.url}/v1/poll?${q}&after=0`)).status).toBe(401);
+    expect((await post(s, { vid, token, frames: hb })).status).toBe(200);
+  });
+
+  it('answers 400 to a frame nested too deeply to measure, and stays up', async () => {
+    const s = await serve();
+    const { vid, token } = await httpHello(s);
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    const r = await post(s, `{"vid":"${vid}","token":"${token}","frames":[${deep}]}`);
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ error: 'bad_request', message: 'frame is nested too deeply' });
+    expect((await post(s, { vid, token, frames: [{ t: 'hb', activeAt: 1 }] })).status).toBe(200);
+  });
+
   it('keeps an HTTP visitor online for HEARTBEAT_MS + 60 s after its last request', async () => {
     let now = Date.now();
     const s = await serve({ now: () => now, heartbeatMs: 30_000 });
