@@ -84,6 +84,10 @@ function lazyTransport(load: Promise<Transport>): Transport {
     if (server && typeof transport != 'object') {
       // The config has it too, wherever it came from: the file layer reads it there.
       const options = { url: (raw.server = server), key: String(raw.key), window };
+      if (transport && transport != 'http' && transport != 'websocket')
+        console.warn(
+          `[visitor-chat] config "transport" must be 'websocket', 'http' or a transport object; using WebSocket`,
+        );
       transport =
         transport == 'http'
           ? lazyTransport(

@@ -326,7 +326,8 @@ export function runCommand(
   args: unknown[],
 ): Message | string | void {
   if (typeof name != 'string' || !Object.prototype.hasOwnProperty.call(COMMANDS, name))
-    return 'unknown command "' + String(name).slice(0, 50) + '"';
+    // Not `String(name)`: an object's own toString may throw.
+    return 'unknown command "' + (typeof name == 'string' ? name.slice(0, 50) : typeof name) + '"';
   // Arguments to a command that takes none would otherwise be dropped without a word.
   if (/^(chat:(open|close|show|hide)|logout)$/.test(name) && args.some((v) => v !== undefined))
     actions.warn(name + ' takes no arguments; they are ignored');

@@ -272,7 +272,10 @@ export function installChat(
         done('command "' + String(name) + '" failed: ' + String(e));
       }
     };
-    if (name == 'chat:send') gate.need(go);
+    // Strict: a page's object for a name must not run its toString here (it may throw).
+    if (name === 'chat:send') gate.need(go);
+    // A listener is added at once: one queued behind a `chat:send` still hears `ready`.
+    else if (name === 'on') go();
     else gate.after(go);
   }
 

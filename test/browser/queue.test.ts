@@ -29,6 +29,11 @@ ${buildSnippetHtml('/widget.js', { key: 'test-key' })}
 <body><h1>Shop</h1></body>
 </html>`;
 
+/** A page whose config names a transport that does not exist, with a server. */
+const PIGEON = `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>
+${buildSnippetHtml('/widget.js', { key: 'test-key', server: 'http://127.0.0.1:9', transport: 'carrier-pigeon' })}
+</head><body><h1>Shop</h1></body></html>`;
+
 interface Sent {
   sent: { id: string; cid: string; from: string; text: string; at: number };
 }
@@ -45,7 +50,11 @@ describeEngines('the snippet queue', (engine) => {
 
   beforeAll(async () => {
     requireBuilt('widget.js');
-    site = await serve({ '/': PAGE, '/widget.js': { file: 'widget.js', delay: 300 } });
+    site = await serve({
+      '/': PAGE,
+      '/pigeon': PIGEON,
+      '/widget.js': { file: 'widget.js', delay: 300 },
+    });
     browser = await launchEngine(engine);
   });
 
@@ -133,6 +142,22 @@ describeEngines('the snippet queue', (engine) => {
     expect(consoleMessages.filter((m) => m.type() == 'error').map((m) => m.text())).toEqual([]);
     expect(site.requests.filter((r) => r.path == '/widget.js')).toHaveLength(1);
 
+    await page.close();
+  });
+
+  it('warns about a transport name it does not know and uses WebSocket', async () => {
+    const page = await browser.newPage();
+    const texts: string[] = [];
+    const pageErrors: string[] = [];
+    page.on('console', (m) => texts.push(m.text()));
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(site.url + '/pigeon');
+    await page.waitForFunction(() => typeof (window as unknown as Page).smartsupp.vid == 'string');
+    expect(texts.filter((t) => t.includes('transport'))).toEqual([
+      `[visitor-chat] config "transport" must be 'websocket', 'http' or a transport object; using WebSocket`,
+    ]);
+    expect(texts.filter((t) => /running offline|failed to start/.test(t))).toEqual([]);
+    expect(pageErrors).toEqual([]);
     await page.close();
   });
 });

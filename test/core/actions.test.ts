@@ -21,6 +21,27 @@ describe('commands', () => {
     expect(log).toEqual(['ready Ada', 'sent hello']);
   });
 
+  it('drops a queued call whose name throws when read as text, and runs the rest of the queue', async () => {
+    const { widget, warnings } = make();
+    const log: string[] = [];
+    const hostile = {
+      toString() {
+        throw new Error('gotcha');
+      },
+    };
+    widget.exec([hostile]);
+    widget.exec([Object.create(null)]);
+    widget.exec(['name', 'After Bad']);
+    widget.exec([() => log.push('callback ' + widget.state.profile.name)]);
+    widget.on('ready', () => log.push('ready'));
+    await widget.ready();
+    await flush();
+    expect(log).toEqual(['callback After Bad', 'ready']);
+    expect(widget.state.profile.name).toBe('After Bad');
+    expect(warnings().filter((w) => w.includes('unknown command "object"'))).toHaveLength(1);
+    expect(warnings().some((w) => /failed to start/.test(w))).toBe(false);
+  });
+
   it('warns once for an unknown command and never throws', async () => {
     const { widget, warnings } = make();
     await widget.ready();

@@ -55,6 +55,20 @@ describe('the conversation layer, loaded when a conversation starts', () => {
     expect(load).not.toHaveBeenCalled();
   });
 
+  it('lets a listener queued behind a chat:send hear ready (it is added at once)', async () => {
+    const { widget, release } = make();
+    const heard: unknown[] = [];
+    const sent: string[] = [];
+    widget.exec(['chat:send', 'hello']);
+    widget.exec(['on', 'ready', (e: unknown) => heard.push(e)]);
+    widget.exec(['on', 'message_sent', (m: { text: string }) => sent.push(m.text)]);
+    await widget.ready();
+    release();
+    await flush();
+    expect(heard).toEqual([{ vid: widget.state.vid }]);
+    expect(sent).toEqual(['hello']);
+  });
+
   it('queues frames and commands that come while it loads, and handles them after, in order', async () => {
     const { widget, server, load, release, frames } = make();
     await widget.ready();
