@@ -159,11 +159,13 @@ const snippet = () => ({
   name: 'snippet',
   async writeBundle() {
     const url = pathToFileURL('dist/loader.js').href + '?t=' + Date.now();
-    const { CDN_URL, buildSnippet, buildSnippetHtml, buildTagInstallHtml } = await import(url);
+    const { WIDGET_URL, buildSnippet, buildSnippetHtml, buildTagInstallHtml } = await import(url);
+    // The snippet with the key only (its 400-byte budget): the README adds the `server` line.
     const config = { key: 'YOUR_KEY' };
-    await writeFile('dist/snippet.js', buildSnippet(CDN_URL, config) + '\n');
-    await writeFile('dist/snippet.html', buildSnippetHtml(CDN_URL, config));
-    await writeFile('dist/install.html', buildTagInstallHtml(CDN_URL, config));
+    await writeFile('dist/snippet.js', buildSnippet(WIDGET_URL, config) + '\n');
+    await writeFile('dist/snippet.html', buildSnippetHtml(WIDGET_URL, config));
+    const server = new URL(WIDGET_URL).origin;
+    await writeFile('dist/install.html', buildTagInstallHtml(WIDGET_URL, { ...config, server }));
   },
 });
 

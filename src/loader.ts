@@ -4,7 +4,17 @@
  * both in the same documents and requires the same effects, so the two cannot drift apart.
  */
 
-/** Where the published snippet loads the widget from (dist/snippet.js, README). */
+/**
+ * Where the generated installs (dist/snippet.js, dist/snippet.html, dist/install.html, README)
+ * load the widget from: the chat server, which serves `widget.js` and its chunks (the reference
+ * server does, at `/widget.js`, to pages on any origin it allows). Put your server's host in.
+ */
+export const WIDGET_URL = 'https://chat.example.com/widget.js';
+
+/**
+ * Where jsDelivr would serve a release published to npm as `visitor-chat`. Not published yet: an
+ * install must load `widget.js` from its chat server ({@link WIDGET_URL}).
+ */
 export const CDN_URL = 'https://cdn.jsdelivr.net/npm/visitor-chat/dist/widget.js';
 
 /** The queue stub the snippet installs as `window.smartsupp`: it only records its calls. */
@@ -34,7 +44,7 @@ export function installStub(win: Window): SmartsuppStub {
  * Installs the queue stub and starts loading the widget script, unless `w.smartsupp` exists.
  * Same shape as Smartsupp's snippet; additionally works on a page without any `<script>`.
  *
- * @example loader(window, document, 'https://cdn.jsdelivr.net/npm/visitor-chat/dist/widget.js')
+ * @example loader(window, document, 'https://chat.example.com/widget.js')
  */
 export function loader(win: Window, d: Document, src: string): void {
   if ((win as SnippetWindow).smartsupp) return;
@@ -74,7 +84,7 @@ function literal(value: unknown, what: string): string {
  * (`key` first) then the queue stub that loads `src` async. Keys whose value is `undefined` are
  * left out; values that JSON cannot express (functions, elements…) throw a `TypeError`.
  *
- * @example buildSnippet('https://cdn.jsdelivr.net/npm/visitor-chat/dist/widget.js', { key: 'YOUR_KEY' })
+ * @example buildSnippet('https://chat.example.com/widget.js', { key: 'YOUR_KEY', server: 'https://chat.example.com' })
  */
 export function buildSnippet(src: string, config: Record<string, unknown> = {}): string {
   const js = configJs(config);
@@ -117,7 +127,7 @@ const attr = (value: string) => value.replace(/[&"<>]/g, (ch) => '&#' + ch.charC
  * `npm run bench:host-page`), and the install Trusted Types allow. Not Smartsupp's shape:
  * keep the snippet where that matters. `nonce` goes on both tags (a CSP with nonces).
  *
- * @example buildTagInstallHtml('https://cdn.jsdelivr.net/npm/visitor-chat/dist/widget.js', { key: 'YOUR_KEY' })
+ * @example buildTagInstallHtml('https://chat.example.com/widget.js', { key: 'YOUR_KEY', server: 'https://chat.example.com' })
  */
 export function buildTagInstallHtml(
   src: string,

@@ -21,7 +21,7 @@ import { rollup } from 'rollup';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import ts from 'typescript';
-import { CDN_URL, buildSnippet, buildSnippetHtml } from '../src/loader';
+import { WIDGET_URL, buildSnippet, buildSnippetHtml, buildTagInstallHtml } from '../src/loader';
 import { requireBuilt } from './browser/harness';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -90,10 +90,18 @@ describe('the Preact detector', () => {
 
 describe('dist/snippet.js and dist/snippet.html (the paste-in snippet)', () => {
   it('are the one-liner buildSnippet generates, within the 400-byte budget', () => {
-    const js = buildSnippet(CDN_URL, { key: 'YOUR_KEY' });
+    const js = buildSnippet(WIDGET_URL, { key: 'YOUR_KEY' });
     expect(read('snippet.js')).toBe(js + '\n');
     expect(Buffer.byteLength(read('snippet.js'))).toBeLessThanOrEqual(400);
-    expect(read('snippet.html')).toBe(buildSnippetHtml(CDN_URL, { key: 'YOUR_KEY' }));
+    expect(read('snippet.html')).toBe(buildSnippetHtml(WIDGET_URL, { key: 'YOUR_KEY' }));
+  });
+
+  it('load widget.js from the chat server, and dist/install.html names that server', () => {
+    expect(read('snippet.js')).toContain('"https://chat.example.com/widget.js"');
+    expect(read('install.html')).toBe(
+      buildTagInstallHtml(WIDGET_URL, { key: 'YOUR_KEY', server: 'https://chat.example.com' }),
+    );
+    expect(read('install.html')).toContain('_smartsupp.server="https://chat.example.com"');
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Window } from 'happy-dom';
 import {
-  CDN_URL,
+  WIDGET_URL,
   buildSnippet,
   buildSnippetHtml,
   buildTagInstallHtml,
@@ -212,7 +212,7 @@ describe('buildSnippet', () => {
   });
 
   it('fits the 400-byte budget with the published CDN URL and a placeholder key', () => {
-    const js = buildSnippet(CDN_URL, { key: 'YOUR_KEY' });
+    const js = buildSnippet(WIDGET_URL, { key: 'YOUR_KEY' });
     expect(new TextEncoder().encode(js + '\n').length).toBeLessThanOrEqual(400);
   });
 });

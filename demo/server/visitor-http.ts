@@ -290,7 +290,7 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
       const cors: Record<string, string> = origin
         ? { 'access-control-allow-origin': origin, vary: 'Origin' }
         : {};
-      if (!originAllowed(origin, o.allowedOrigins))
+      if (!originAllowed(origin, o.allowedOrigins, req.headers.host))
         return sendError(res, 403, 'origin', 'this Origin may not use the chat');
       if (req.method == 'OPTIONS') {
         res.writeHead(204, {

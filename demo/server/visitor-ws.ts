@@ -174,7 +174,7 @@ export function createVisitorSockets(o: VisitorSocketOptions) {
       wss.handleUpgrade(req, socket, head, (ws) => {
         // Accepted, then closed with a code: a refused upgrade looks like a network error
         // (1006) to the client, which would retry; 1008 and 4004 make it stop.
-        if (!originAllowed(req.headers.origin, o.allowedOrigins)) {
+        if (!originAllowed(req.headers.origin, o.allowedOrigins, req.headers.host)) {
           log.warn(`ws ${req.socket.remoteAddress}: origin ${req.headers.origin} refused`);
           return ws.close(1008, 'origin not allowed');
         }

@@ -703,6 +703,10 @@ describe('hostile input: Origin', () => {
     good.send(hello());
     expect((await good.next('welcome')).t).toBe('welcome');
     expect(s.hub.visitors.size).toBe(1);
+    // The server's own pages (the demo site it prints) are not in the list and are allowed.
+    const own = await connect(s.url, { origin: new URL(s.url).origin });
+    own.send(hello());
+    expect((await own.next('welcome')).t).toBe('welcome');
   });
 
   it('refuses the HTTP endpoints to a refused Origin with 403 and logs it', async () => {
@@ -736,6 +740,14 @@ describe('hostile input: Origin', () => {
     const ok = await fetch(s.url + frames!.path, frames);
     expect(ok.status).toBe(200);
     expect(ok.headers.get('access-control-allow-origin')).toBe(allowed);
+    const own = new URL(s.url).origin;
+    const h2 = hello();
+    const mine = await fetch(s.url + '/v1/frames?key=demo', {
+      method: 'POST',
+      headers: { origin: own, 'content-type': 'text/plain' },
+      body: JSON.stringify({ vid: h2.vid, frames: [h2] }),
+    });
+    expect(mine.status).toBe(200);
   });
 });
 
