@@ -124,7 +124,17 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
     needForm ? setHeld(value) : widget.pickQuickReply(m.id, value).catch(noop);
 
   // ---- announcements: new agent, bot, auto and system messages, not the whole list ----
-  seen.current ||= new Set(s.messages.map((m) => m.id));
+  // What was here when the UI mounted is history, but for the unread messages: the UI loads for
+  // a message that arrives (a proactive one, a reply on the next page), and that one is news.
+  if (!seen.current) {
+    seen.current = new Set();
+    let news = s.unread;
+    for (let i = s.messages.length; i--;) {
+      const m = s.messages[i]!;
+      if (news > 0 && m.from != 'visitor') news--;
+      else seen.current.add(m.id);
+    }
+  }
   // Layout effects here and for marking read: a plain effect waits for an animation frame, and
   // asking for one on every live message costs a frame of its own.
   useLayoutEffect(() => {
@@ -164,6 +174,18 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
     }
     wasOpen.current = s.open;
   }, [s.open]);
+  // A control that goes away with this render while it has the focus (a quick reply, the rating
+  // once sent or dismissed) leaves the focus in the window: the composer, or the form's first
+  // field. Read before the DOM changes; a visitor who clicked out into the page is not followed.
+  const focusHere = !!(
+    s.open &&
+    root.activeElement &&
+    dialog.current?.contains(root.activeElement)
+  );
+  useLayoutEffect(() => {
+    if (focusHere && s.open && !root.activeElement)
+      dialog.current?.querySelector<HTMLElement>('textarea,input:not([type=file])')?.focus();
+  });
   const formHere = form && typeof form != 'function';
   useLayoutEffect(() => {
     if (hadForm.current && !showForm) input.current?.focus();
@@ -206,10 +228,15 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
     focusBack.current = true;
     widget.close().catch(noop);
   };
+  // The preview goes with its buttons: the focus goes to the launcher, not to the page.
+  const dismiss = () => {
+    widget.dismissAutoMessage();
+    launcher.current?.focus();
+  };
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key == 'Escape') {
       if (s.open) close();
-      else if (s.autoMessage) widget.dismissAutoMessage();
+      else if (s.autoMessage) dismiss();
       else return;
       e.stopPropagation();
     } else if (e.key == 'Tab' && modal && s.open && dialog.current) {
@@ -248,7 +275,7 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
             message={s.autoMessage}
             t={t}
             onOpen={() => widget.open().catch(noop)}
-            onDismiss={() => widget.dismissAutoMessage()}
+            onDismiss={dismiss}
           />
         )}
         {s.open && (

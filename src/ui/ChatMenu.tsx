@@ -28,8 +28,24 @@ export function ChatMenu({ files, t, email, conversation }: ChatMenuProps) {
     setMail(null);
   };
   const root = () => menu.current!.getRootNode() as ParentNode;
+  // Closed from inside (End chat, Escape): the focus goes back to its button, not to the page.
+  const shut = () => {
+    menu.current!.querySelector('summary')!.focus();
+    menu.current!.open = false;
+  };
   return (
-    <details class="mn" ref={menu} onToggle={() => setNote('')}>
+    <details
+      class="mn"
+      ref={menu}
+      onToggle={() => setNote('')}
+      onKeyDown={(e) => {
+        // Escape closes the menu first, and the window only after.
+        if (e.key == 'Escape' && menu.current!.open) {
+          shut();
+          e.stopPropagation();
+        }
+      }}
+    >
       <summary class="mo" aria-label={t.more} title={t.more}>
         <MoreIcon />
       </summary>
@@ -74,7 +90,7 @@ export function ChatMenu({ files, t, email, conversation }: ChatMenuProps) {
             type="button"
             onClick={() => {
               if (files.end()) done(t.formFailed);
-              else menu.current!.open = false;
+              else shut();
             }}
           >
             {t.end}

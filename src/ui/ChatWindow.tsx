@@ -75,7 +75,9 @@ export function ChatWindow(p: ChatWindowProps) {
       aria-modal={p.modal || undefined}
       ref={p.dialogRef}
     >
-      <header class="hd">
+      {/* Not a <header>: outside an article or section it is the page's banner landmark, and
+          the host page has its own. */}
+      <div class="hd">
         <span class="av" aria-hidden="true">
           {agent ? initials(agent) : <span class="ic" />}
         </span>
@@ -90,7 +92,7 @@ export function ChatWindow(p: ChatWindowProps) {
         <button type="button" class="x" aria-label={t.close} onClick={p.onClose}>
           <CloseIcon />
         </button>
-      </header>
+      </div>
       {p.banner && (
         <p class="bn" role="status">
           {p.banner}

@@ -22,8 +22,20 @@ export function Rating({ step, files, t, announce }: RatingProps) {
   const [comment, setComment] = useState('');
   const [error, setError] = useState('');
   useEffect(() => announce(step == 'ask' ? t.rateAsk : t.thanks), [step]);
+  // The card's controls go away when it is sent or dismissed: the focus moves to the composer
+  // first, not to the page.
+  const toComposer = (e: Event) =>
+    ((e.currentTarget as Element).getRootNode() as ShadowRoot).getElementById('vc-in')?.focus();
   const close = (
-    <button type="button" class="mo" aria-label={t.dismiss} onClick={files.skipRating}>
+    <button
+      type="button"
+      class="mo"
+      aria-label={t.dismiss}
+      onClick={(e) => {
+        toComposer(e);
+        files.skipRating();
+      }}
+    >
       <CloseIcon />
     </button>
   );
@@ -45,7 +57,10 @@ export function Rating({ step, files, t, announce }: RatingProps) {
       aria-labelledby="vc-rq"
       onSubmit={(e) => {
         e.preventDefault();
-        if (value) setError(files.rate(value, comment) ? t.formFailed : '');
+        if (!value) return;
+        const failed = files.rate(value, comment);
+        setError(failed ? t.formFailed : '');
+        if (!failed) toComposer(e);
       }}
     >
       <p id="vc-rq">{t.rateAsk}</p>

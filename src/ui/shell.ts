@@ -103,10 +103,15 @@ export function createShell(
     launcher.addEventListener(type, prefetch, { passive: true });
   box.addEventListener('keydown', (e) => {
     if (e.key == 'Escape' && widget.state.autoMessage && !widget.state.open) {
-      widget.dismissAutoMessage();
+      dismiss();
       e.stopPropagation();
     }
   });
+  // The preview goes with its buttons: the focus goes to the launcher, not to the page.
+  const dismiss = () => {
+    widget.dismissAutoMessage();
+    launcher.focus();
+  };
   let preview: HTMLElement | undefined;
   let shown: AutoMessage | null = null;
   let over = false;
@@ -121,10 +126,10 @@ export function createShell(
     text.dir = 'auto';
     text.textContent = m.text;
     open.append(name, text);
-    const dismiss = button('pvx', () => widget.dismissAutoMessage());
-    dismiss.setAttribute('aria-label', t.dismiss);
-    dismiss.append(icon(CLOSE_PATH, true));
-    pv.append(open, dismiss);
+    const x = button('pvx', dismiss);
+    x.setAttribute('aria-label', t.dismiss);
+    x.append(icon(CLOSE_PATH, true));
+    pv.append(open, x);
     return pv;
   }
 

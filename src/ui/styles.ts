@@ -29,6 +29,7 @@ export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;m
 .x,.mo{width:36px;height:36px;border-radius:8px;color:inherit;display:grid;place-items:center;cursor:pointer}
 .x:hover,.mo:hover{background:rgba(127,127,127,.25)}
 .hd :focus-visible{outline-color:var(--f)}
+.ls:focus-visible{outline-offset:-2px}
 .bn{background:#fef3c7;color:#78350f;font-size:13px;padding:6px 16px;text-align:center;flex:none}
 .lw{flex:1 1 0;min-height:0;position:relative;display:flex;flex-direction:column}
 .ls{flex:1 1 0;min-height:0;overflow-y:auto;overflow-anchor:none;overscroll-behavior:contain;contain:strict;list-style:none;padding:12px 14px 16px;display:flex;flex-direction:column;gap:2px;position:relative}
@@ -61,7 +62,7 @@ export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;m
 @keyframes vc-b{30%{transform:translateY(-4px);opacity:.6}}
 .cp{border-top:1px solid #e5e7eb;padding:10px;padding-inline-start:14px;display:flex;flex-wrap:wrap;align-items:flex-end;gap:8px;flex:none}
 .cp textarea{flex:1;min-width:0;min-height:40px;max-height:132px;field-sizing:content;resize:none;border:0;border-radius:20px;background:#f3f4f6;padding:9px 14px;line-height:1.45}
-.cp textarea::placeholder{color:#6b7280}
+.cp textarea::placeholder{color:#4b5563}
 .sd{width:40px;height:40px;border-radius:50%;flex:none;background:var(--c);color:var(--f);display:grid;place-items:center}
 .sd:disabled{opacity:.45;cursor:default}
 .sd svg{width:20px;height:20px}

@@ -39,9 +39,12 @@ describe('the auto-message preview', () => {
     await ui.widget.run('trigger', 'go');
     await flush();
     expect(ui.$('.pvx')!.getAttribute('aria-label')).toBe('Dismiss');
+    ui.$('.pvx')!.focus();
     await ui.click('.pvx');
     expect(ui.$('.pv')).toBeNull();
     expect(ui.widget.state.open).toBe(false);
+    // Its buttons are gone: the focus goes to the launcher, not to the page.
+    expect(ui.root.activeElement).toBe(ui.$('.ln'));
   });
 
   it('shows a proactive agent message the same way', async () => {
@@ -67,11 +70,13 @@ describe('quick replies', () => {
     await flush();
     const buttons = ui.$$('.qr button');
     expect(buttons.map((b) => b.textContent)).toEqual(['Pricing', 'Human']);
+    buttons[0]!.focus();
     await ui.click(buttons[0]);
     await flush();
     expect(ui.sent()).toEqual(['Tell me about pricing']);
-    // Answered: the buttons go away.
+    // Answered: the buttons go away, and the focus goes to the composer, not to the page.
     expect(ui.$('.qr')).toBeNull();
+    expect(ui.root.activeElement).toBe(ui.$('textarea'));
   });
 
   it('shows only on the latest message that has them', async () => {

@@ -205,7 +205,10 @@ describe('rating and the options menu', () => {
     await ui.click(bad!);
     expect(bad!.getAttribute('aria-pressed')).toBe('true');
     await ui.type('#vc-rc', 'too slow');
+    ui.$('.rg .bt')!.focus();
     await ui.click('.rg .bt');
+    // The form gave way to the thanks: the focus stays in the window, on the composer.
+    expect(ui.root.activeElement).toBe(ui.$('textarea:not(#vc-rc)'));
     expect(ui.server.received.filter((f) => f.t == 'rate')).toEqual([
       { t: 'rate', value: 'bad', comment: 'too slow' },
     ]);
@@ -213,8 +216,10 @@ describe('rating and the options menu', () => {
     expect(ui.text('.rg p')).toBe('Thank you for your feedback!');
     // Its × closes the card, not the chat: it is not named like the window's close button.
     expect(ui.$('.rg .mo')!.getAttribute('aria-label')).toBe('Dismiss');
+    ui.$('.rg .mo')!.focus();
     await ui.click('.rg .mo');
     expect(ui.$('.rg')).toBeNull();
+    expect(ui.root.activeElement).toBe(ui.$('textarea'));
   });
 
   it('ends the chat from the options menu, which asks for a rating', async () => {
@@ -226,10 +231,30 @@ describe('rating and the options menu', () => {
     menu.open = true;
     await flush();
     const end = ui.$$('.mb > button').find((b) => b.textContent == 'End chat')!;
+    end.focus();
     await ui.click(end);
     expect(ui.server.received.filter((f) => f.t == 'end')).toEqual([{ t: 'end' }]);
     expect(menu.open).toBe(false);
+    // The menu closed around the focus: it goes back to the menu's button.
+    expect(ui.root.activeElement).toBe(ui.$('.mn summary'));
     expect(ui.text('#vc-rq')).toBe('How was this conversation?');
+  });
+
+  it('closes the options menu on Escape, and the window only on the next one', async () => {
+    const ui = await mountWithFiles();
+    await ui.widget.send('hello');
+    await flush();
+    const menu = ui.$<HTMLDetailsElement>('.mn')!;
+    menu.open = true;
+    await flush();
+    const first = ui.$('.mb > button')!;
+    first.focus();
+    await ui.key(first, 'Escape');
+    expect(menu.open).toBe(false);
+    expect(ui.widget.state.open).toBe(true);
+    expect(ui.root.activeElement).toBe(ui.$('.mn summary'));
+    await ui.key(ui.$('.mn summary')!, 'Escape');
+    expect(ui.widget.state.open).toBe(false);
   });
 
   it('offers the options menu once there is a conversation, not for an auto message alone', async () => {

@@ -91,10 +91,13 @@ describe('the launcher shell (drawn without Preact)', () => {
     expect($('.pv .pvt')!.textContent).toBe(html);
     expect($('.pv img')).toBeNull();
     expect($('.pvx')!.getAttribute('aria-label')).toBe('Dismiss');
+    $('.pvx')!.focus();
     $('.pvx')!.click();
     await flush();
     expect($('.pv')).toBeNull();
     expect(widget.state.autoMessage).toBeNull();
+    // Its buttons are gone: the focus goes to the launcher, not to the page.
+    expect(($('.ln')!.getRootNode() as ShadowRoot).activeElement).toBe($('.ln'));
     server.say('Another');
     await flush();
     expect($('.pv')).toBeNull();

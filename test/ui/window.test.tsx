@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, flush, mountUI, withHistory } from './setup';
+import { createMemoryTransport } from '../../src/transport/memory';
+import { mount } from '../../src/ui/npm';
+import { cleanup, flush, mountUI, readyWidget, withHistory } from './setup';
 
 afterEach(() => {
   cleanup();
@@ -14,6 +16,8 @@ describe('the chat window', () => {
     const title = ui.root.getElementById(dialog.getAttribute('aria-labelledby')!)!;
     expect(title.textContent).toBe('Chat with us');
     expect(dialog.hasAttribute('aria-modal')).toBe(false);
+    // No landmark of its own: a <header> here would be a second banner beside the page's.
+    expect(ui.$$('header,footer,main,nav,aside')).toEqual([]);
   });
 
   it("shows the last agent's name and initials, and whether agents are online", async () => {
@@ -203,6 +207,23 @@ describe('the chat window', () => {
     expect(live.textContent).toBe('Eva: Welcome!');
     // The list itself is not a live region.
     expect(ui.$('.ls')!.hasAttribute('aria-live')).toBe(false);
+  });
+
+  it('announces the message the UI loaded for, not the history before it', async () => {
+    const transport = createMemoryTransport();
+    transport.server.messages.push({ id: 'old', from: 'agent', text: 'Earlier today', at: 1 });
+    const widget = await readyWidget(transport);
+    await flush();
+    transport.server.say('Can I help you?', { name: 'Eva' });
+    await flush();
+    expect(widget.state.unread).toBe(1);
+    // The UI mounts now, as ui.js does once it has loaded for that message.
+    const unmount = mount(widget);
+    await flush();
+    const root = document.querySelector('[data-visitor-chat]')!.shadowRoot!;
+    expect(root.querySelector('[aria-live=polite]')!.textContent).toBe('Eva: Can I help you?');
+    unmount();
+    widget.destroy();
   });
 
   it('marks messages read while the window is open', async () => {
