@@ -194,6 +194,7 @@ function Composer({ d, store }: { d: VisitorDetail; store: Store }) {
         : '';
   async function submit(e: Event) {
     e.preventDefault();
+    if (store.busy.value) return;
     const el = input.current;
     const t = (el?.value || '').trim();
     if (!t) {
@@ -224,7 +225,7 @@ function Composer({ d, store }: { d: VisitorDetail; store: Store }) {
           // input method composes (its Enter picks a word), nor while a send is on its way.
           if (e.key == 'Enter' && !e.shiftKey && !e.isComposing) {
             e.preventDefault();
-            if (!store.busy.value) void submit(e);
+            void submit(e);
           }
         }}
       />
@@ -234,7 +235,9 @@ function Composer({ d, store }: { d: VisitorDetail; store: Store }) {
             Attach a file
             <input
               type="file"
-              disabled={!!refused || store.busy.value}
+              disabled={!!refused}
+              aria-disabled={store.busy.value || undefined}
+              onClick={(e) => store.busy.value && e.preventDefault()}
               onChange={(e) => {
                 const el = e.currentTarget;
                 const f = el.files?.[0];
@@ -243,12 +246,19 @@ function Composer({ d, store }: { d: VisitorDetail; store: Store }) {
             />
           </label>
         )}
-        {(refused || hint) && (
-          <p id="composer-why" class="why">
-            {refused || hint}
-          </p>
-        )}
-        <button type="submit" class="primary" disabled={!!refused || store.busy.value}>
+        {/* Always there, so that a hint is announced when it appears (a live region added
+            with its text is not). */}
+        <p id="composer-why" class="why" role="status">
+          {refused || hint}
+        </p>
+        {/* Busy is aria-disabled, not disabled: a disabled button drops the keyboard focus to
+            the page, and an agent working by keyboard would start again from the top. */}
+        <button
+          type="submit"
+          class="primary"
+          disabled={!!refused}
+          aria-disabled={store.busy.value || undefined}
+        >
           {opening ? 'Open a conversation' : 'Send'}
         </button>
       </div>
@@ -267,11 +277,16 @@ export function DetailPanel({ store }: { store: Store }) {
   if (!d) return null;
   const now = store.now.value;
   function close() {
-    const rows = heading.current?.ownerDocument.querySelectorAll<HTMLElement>('.row[data-id]');
-    const row = [...(rows || [])].find((r) => r.dataset.id == d!.id);
+    const doc = heading.current?.ownerDocument;
+    const id = d!.id;
     store.select(null);
-    // Back to the row this panel came from, when it is still listed.
-    row?.focus();
+    // Back to the row this panel came from, when it is still listed: once the list shows again
+    // (a narrow screen hides it behind the panel, and a hidden row cannot take the focus).
+    setTimeout(() =>
+      [...(doc?.querySelectorAll<HTMLElement>('.row[data-id]') || [])]
+        .find((r) => r.dataset.id == id)
+        ?.focus(),
+    );
   }
   return (
     <aside
@@ -290,8 +305,8 @@ export function DetailPanel({ store }: { store: Store }) {
         <button
           type="button"
           class={'block' + (d.blocked ? '' : ' danger')}
-          disabled={store.busy.value}
-          onClick={() => store.toggleBlock()}
+          aria-disabled={store.busy.value || undefined}
+          onClick={() => store.busy.value || store.toggleBlock()}
         >
           {d.blocked ? 'Unblock' : 'Block'}
         </button>

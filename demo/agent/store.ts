@@ -197,6 +197,9 @@ export function createStore(
    * Fetches the first page of the list for the current filter and search, then applies the
    * feed events that came after the answer's `lastEventId` (no gap, no event applied twice).
    */
+  /** The next list answer comes for the agent's filter or search: it is announced. */
+  let announceList = false;
+
   async function load() {
     clearTimeout(loadTimer);
     loadTimer = undefined;
@@ -222,6 +225,15 @@ export function createStore(
         if (res.plan) plan.value = res.plan;
         listError.value = '';
         loaded.value = true;
+        // The answer to the agent's own filter or search is said, not only drawn.
+        if (announceList) {
+          announceList = false;
+          const q = query.value.trim();
+          const n = searchTotal.value;
+          const what = n == 1 ? '1 visitor' : n.toLocaleString('en') + ' visitors';
+          const verb = n == 1 ? 'matches' : 'match';
+          say(q ? (n ? `${what} ${verb} “${q}”` : `No visitor matches “${q}”.`) : what);
+        }
         const at = typeof res.lastEventId == 'string' ? res.lastEventId : '';
         const i = at ? came.findIndex((e) => e.id == at) : -1;
         const live = feedState.value == 'live';
@@ -600,6 +612,7 @@ export function createStore(
     setFilter(f: Filter, debounce = false) {
       if (f == filter.value) return;
       filter.value = f;
+      announceList = true;
       scheduleLoad(debounce ? FILTER_DEBOUNCE_MS : 0);
     },
 
@@ -607,6 +620,7 @@ export function createStore(
     setQuery(q: string, atOnce = false) {
       if (q == query.value && !atOnce) return;
       query.value = q;
+      announceList = true;
       scheduleLoad(atOnce ? 0 : SEARCH_DEBOUNCE_MS);
     },
 

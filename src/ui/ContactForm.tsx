@@ -34,11 +34,16 @@ export function ContactForm({ t, fields, consent, offline, held, onSubmit }: Con
   // No prototypes: a key a host page added to Object.prototype (`name`…) is not a value or an error.
   const [values, setValues] = useState<Record<string, string>>(bare);
   const [agreed, setAgreed] = useState(false);
-  const [tried, setTried] = useState(false);
+  const [tries, setTries] = useState(0);
   const [failed, setFailed] = useState(false);
   const form = useRef<HTMLFormElement>(null);
 
   useLayoutEffect(() => form.current?.querySelector('input')?.focus(), []);
+  // After a refused submit has drawn its errors: the first invalid field takes the focus, its
+  // error already tied to it, so a screen reader says it with the field.
+  useLayoutEffect(() => {
+    if (tries) form.current?.querySelector<HTMLElement>('[aria-invalid]')?.focus();
+  }, [tries]);
 
   const errors: Record<string, string> = bare();
   for (const f of fields) {
@@ -49,14 +54,13 @@ export function ContactForm({ t, fields, consent, offline, held, onSubmit }: Con
     else if (f == 'phone' && !PHONE.test(v)) errors[f] = t.badPhone;
   }
   if (consent && consent.required && !agreed) errors.consent = t.needConsent;
-  const shown = tried ? errors : bare();
+  const shown = tries ? errors : bare();
 
   const submit = (e: Event) => {
     e.preventDefault();
-    setTried(true);
+    setTries(tries + 1);
     setFailed(false);
-    const first = Object.keys(errors)[0];
-    if (first) return form.current?.querySelector<HTMLElement>('#vc-f-' + first)?.focus();
+    if (Object.keys(errors).length) return;
     const out: Profile & { consent?: boolean } = {};
     for (const f of fields) if (values[f]?.trim()) out[f] = values[f].trim();
     if (consent) out.consent = agreed;

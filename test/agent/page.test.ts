@@ -248,6 +248,12 @@ describe('the Visitors page', () => {
       ['all', null],
       ['all', 'ada'],
     ]);
+    // The answer is said, not only drawn (a screen reader hears what the search found).
+    await until(() =>
+      expect(text('[aria-live=polite]')).toMatch(
+        /^(\d+ visitors? match(es)?|No visitor matches) “ada”/,
+      ),
+    );
     // Enter does not wait; the list says it is busy until the answer is in.
     type(search, 'lovelace');
     search.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
@@ -445,6 +451,13 @@ describe('the Visitors page', () => {
     await openDetail('anon-id');
     const submit = $<HTMLButtonElement>('.composer button[type=submit]')!;
     expect(submit.textContent).toBe('Open a conversation');
+    // Nothing written: a hint, in a live region that was there before it (so it is announced).
+    const why = $('#composer-why')!;
+    expect(why.getAttribute('role')).toBe('status');
+    submit.click();
+    await until(() => expect(text('#composer-why')).toBe('Write a message first.'));
+    expect($('#composer-why')).toBe(why);
+    expect(api.requests()).not.toContain('POST /api/visitors/anon-id/conversation');
     type($<HTMLTextAreaElement>('#composer-text')!, '  Hi there!  ');
     submit.click();
     await until(() => expect(api.requests()).toContain('POST /api/visitors/anon-id/conversation'));

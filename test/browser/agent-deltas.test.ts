@@ -223,6 +223,21 @@ describeBrowser('the agent Visitors page under a burst, in Chromium', () => {
     await expect.poll(() => compact.isChecked()).toBe(true);
     await compact.uncheck();
     await expect.poll(placed).toBeGreaterThan(wide * 1.5);
+    // Nothing in a row is cut off by its fixed height (stats and the last message were), here
+    // and on a phone.
+    const clipped = () =>
+      agent.evaluate(() =>
+        [...document.querySelectorAll('.vlist .row')].flatMap((row) => {
+          const bottom = row.getBoundingClientRect().bottom;
+          return [...row.children]
+            .filter((c) => c.getBoundingClientRect().bottom > bottom + 0.5)
+            .map((c) => c.className);
+        }),
+      );
+    expect(await clipped()).toEqual([]);
+    await agent.setViewportSize({ width: 320, height: 900 });
+    expect(await clipped()).toEqual([]);
+    await agent.setViewportSize({ width: 560, height: 900 });
     // Back to the start: the first measure again.
     await agent.setViewportSize({ width: 1200, height: 800 });
     await expect.poll(placed).toBe(wide);

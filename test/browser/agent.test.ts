@@ -112,12 +112,27 @@ describeBrowser('the agent Visitors page against the reference server, in Chromi
       expect(edges.column, `at ${width} px`).toBeLessThan(edges.info);
     }
 
-    // Block: the widget hears it, and the visitor is listed under Blocked.
-    await agent.locator('.detail-head .block').click();
+    // On a narrow screen the panel hides the list: Escape goes back to the visitor's row all the
+    // same (the focus used to fall to the page), and Enter opens it again.
+    await agent.setViewportSize({ width: 800, height: 800 });
+    await agent.locator('#d-title').focus();
+    await agent.keyboard.press('Escape');
+    await expect
+      .poll(() => agent.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.id))
+      .toBe(vid);
+    await agent.keyboard.press('Enter');
+    await agent.locator('.detail-head .block').waitFor();
+    await agent.setViewportSize({ width: 1280, height: 800 });
+
+    // Block, by keyboard: the widget hears it, the visitor is listed under Blocked, and the
+    // focus stays on the button while the request runs (a disabled button dropped it).
+    await agent.locator('.detail-head .block').focus();
+    await agent.keyboard.press('Enter');
     await visitor.waitForFunction(() =>
       (window as unknown as VisitorWindow).got.some((e) => e.event == 'blocked'),
     );
     await agent.locator('.detail-head .block', { hasText: 'Unblock' }).waitFor();
+    expect(await agent.evaluate(() => document.activeElement?.className)).toBe('block');
     await agent.getByRole('tab', { name: /^Blocked/ }).click();
     await agent.locator(`.row[data-id="${vid}"]`, { hasText: 'Blocked' }).waitFor();
     await expect

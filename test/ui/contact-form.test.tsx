@@ -31,7 +31,16 @@ describe('the contact form', () => {
     await ui.key('#vc-in', 'Enter');
     await ui.type('#vc-f-email', 'not-an-email');
     await ui.type('#vc-f-phone', 'call me');
+    // What a screen reader finds on the field as the focus lands: its error is there already.
+    const landed: (string | null)[] = [];
+    ui.$('.fm')!.addEventListener('focusin', (e) => {
+      const el = e.target as HTMLElement;
+      landed.push(el.getAttribute('aria-invalid'), el.getAttribute('aria-describedby'));
+    });
+    ui.$('.fm .bt')!.focus();
+    landed.length = 0;
     await ui.click('.fm .bt');
+    expect(landed).toEqual(['true', 'vc-e-name']);
     const check = (field: string, message: string) => {
       const input = ui.$('#vc-f-' + field)!;
       expect(input.getAttribute('aria-invalid')).toBe('true');
