@@ -13,6 +13,13 @@ export interface RatingProps {
 }
 
 /**
+ * The card's controls go away when it is sent or dismissed: the focus moves to the composer
+ * first, not to the page.
+ */
+const toComposer = (e: Event) =>
+  ((e.currentTarget as Element).getRootNode() as ShadowRoot).getElementById('vc-in')?.focus();
+
+/**
  * The rating asked once the conversation is closed (by an agent, or the visitor's End chat):
  * good or bad (toggle buttons), an optional comment, Send; then a thank-you. Announced in the
  * live region rather than taking the focus from a visitor who is typing.
@@ -22,10 +29,6 @@ export function Rating({ step, files, t, announce }: RatingProps) {
   const [comment, setComment] = useState('');
   const [error, setError] = useState('');
   useEffect(() => announce(step == 'ask' ? t.rateAsk : t.thanks), [step]);
-  // The card's controls go away when it is sent or dismissed: the focus moves to the composer
-  // first, not to the page.
-  const toComposer = (e: Event) =>
-    ((e.currentTarget as Element).getRootNode() as ShadowRoot).getElementById('vc-in')?.focus();
   const close = (
     <button
       type="button"
