@@ -8,4 +8,5 @@ export const STORE_KEYS = [
   'uploads',
   'rating',
   'unread',
+  'draft',
 ];

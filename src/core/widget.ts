@@ -224,6 +224,9 @@ export function installChat(
       const n = (await k.store.get('unread')) as number;
       if (Number.isInteger(n) && n > 0) set({ unread: (kept = n) });
     }
+    // What the visitor was writing on the last page; stored data is outside input.
+    const draft = await k.store.get('draft');
+    if (typeof draft == 'string') set({ draft: draft.slice(0, MAX_TEXT) });
     if (k.destroyed) return;
     // Files a reload cut off upload again now, not when the window next opens (core/files.ts).
     if (await stored('uploads')) void useFiles();
@@ -356,6 +359,8 @@ export function installChat(
       const typing = text.length > 0;
       if (typing != k.state.draft.length > 0) k.send({ t: 'typing', on: typing });
       set({ draft: text.slice(0, MAX_TEXT) });
+      // Kept on the device: the next page (or a reload) finds what the visitor was writing.
+      k.save('draft', k.state.draft);
     },
     destroy() {
       auto?.stop();

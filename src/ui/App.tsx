@@ -104,17 +104,18 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
     if (held !== null && !needForm) {
       setHeld(null);
       widget.send(held).catch(noop);
+      widget.setDraft('');
     }
   }, [held, needForm]);
 
   const send = (text: string) => {
-    if (needForm) setHeld(text);
-    else {
-      widget.send(text).catch(noop);
-      // Sent with the button: the focus stays in the composer (the emptied button is disabled
-      // and would drop it to the page, and a phone's keyboard with it).
-      input.current?.focus();
-    }
+    // Held, it stays the draft (kept on the device) until it is sent: a visitor who leaves the
+    // page before the form finds it in the composer on the next one.
+    if (needForm) return setHeld(text);
+    widget.send(text).catch(noop);
+    // Sent with the button: the focus stays in the composer (the emptied button is disabled
+    // and would drop it to the page, and a phone's keyboard with it).
+    input.current?.focus();
     widget.setDraft('');
   };
   const announce = (text: string) => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { flush, trackWidgets } from '../helpers/widget';
+import { createSpyStore, flush, trackWidgets } from '../helpers/widget';
 
 // The facade and boot of the headless widget (core/widget.ts): config, the lazy UI, strings.
 const make = trackWidgets(afterEach);
@@ -157,5 +157,33 @@ describe('translations', () => {
       '[visitor-chat] translations.title must be a string of at most 500 characters',
     );
     expect(widget.state.translations.title).toBe('Besoin d’aide ?');
+  });
+});
+
+describe('the draft', () => {
+  it('is kept on the device: the next page finds it, a logout wipes it', async () => {
+    const storage = createSpyStore();
+    const first = make({ storage });
+    await first.widget.ready();
+    first.widget.setDraft('Where is my ord');
+    first.widget.setDraft('Where is my order?');
+    await flush();
+    first.widget.destroy();
+    const next = make({ storage });
+    await next.widget.ready();
+    expect(next.widget.state.draft).toBe('Where is my order?');
+    await next.widget.run('logout');
+    await flush();
+    const after = make({ storage });
+    await after.widget.ready();
+    expect(after.widget.state.draft).toBe('');
+  });
+
+  it('drops a stored draft that is not text', async () => {
+    const storage = createSpyStore();
+    await storage.set('draft', { text: 'no' });
+    const { widget } = make({ storage });
+    await widget.ready();
+    expect(widget.state.draft).toBe('');
   });
 });

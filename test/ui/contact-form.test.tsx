@@ -63,10 +63,13 @@ describe('the contact form', () => {
     await ui.open();
     await ui.type('#vc-in', 'Where is my order?');
     await ui.key('#vc-in', 'Enter');
+    // Held, it stays the draft (kept on the device) until it is sent.
+    expect(ui.widget.state.draft).toBe('Where is my order?');
     await ui.type('#vc-f-name', 'Ada Lovelace');
     await ui.type('#vc-f-email', 'ada@example.com');
     await ui.click('.fm .bt');
     await flush();
+    expect(ui.widget.state.draft).toBe('');
     expect(ui.widget.state.customer).toBe(true);
     expect(ui.widget.state.profile).toMatchObject({
       name: 'Ada Lovelace',
