@@ -17,7 +17,10 @@ export interface ChunkLoaderOptions extends RetryOptions {
   base: string;
   /** Imports a module by URL (the script-tag entry passes `(url) => import(url)`). */
   import: (url: string) => Promise<unknown>;
-  /** Called on the first failure of each load (not on every retry): warn, emit `error`. */
+  /**
+   * Called on the first failure of each load (not on every retry), 99 ms after it (a load the
+   * page's unloading cut off is not reported): warn, emit `error`.
+   */
   failed: (name: string, error: unknown) => void;
 }
 
@@ -43,7 +46,9 @@ export const createChunkLoader =
             resolve(m as T);
           },
           (e) => {
-            if (!tries++) o.failed(name, e);
+            // Said a moment later: a load cut off by the page going away (a link, a reload)
+            // fails too, and that page is gone before then.
+            if (!tries++) setTimeout(o.failed, 99, name, e);
             retry.later();
             failing?.(retry.now);
           },

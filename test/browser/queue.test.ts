@@ -157,7 +157,8 @@ describeEngines('the snippet queue', (engine) => {
       `[visitor-chat] config "transport" must be 'websocket', 'http' or a transport object; using WebSocket`,
     ]);
     expect(texts.filter((t) => /running offline|failed to start/.test(t))).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    // Nothing thrown (Firefox reports the socket nobody answers, on port 9, as a page error).
+    expect(pageErrors.filter((e) => !/establish a connection/.test(e))).toEqual([]);
     await page.close();
   });
 });
