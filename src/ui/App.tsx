@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { tableOf } from '../core/language';
 import type { ChatMessage } from '../core/state';
 import type { Widget } from '../core/widget';
 import { AutoMessagePreview } from './AutoMessagePreview';
@@ -53,6 +54,16 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
         () => loaded((n) => n + 1),
         (e) => warn('the ' + s.lang + ' strings failed to load (English meanwhile): ' + e),
       );
+  }, [s.lang]);
+  // A language without a table, switched to after the UI is here (`language`): said once each.
+  // The one it mounted in was said before (the launcher shell's lang.js, the npm entry).
+  const told = useRef<Set<string>>(null);
+  useEffect(() => {
+    if (!told.current) told.current = new Set([s.lang]);
+    else if (!told.current.has(s.lang) && !tableOf(s.lang)) {
+      told.current.add(s.lang);
+      warn('language "' + s.lang + '" has no translation; showing English');
+    }
   }, [s.lang]);
   const [fx, needFiles] = useFiles(widget, root, filesView);
   const [form, needFormView] = useForm(root, formView);

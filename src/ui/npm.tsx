@@ -26,20 +26,13 @@ export function mount(widget: Widget): () => void {
   // Only while the language is still the browser's first one: a `language` command before wins.
   if (widget.state.config.lang == 'auto' && nav && widget.state.lang == nav.language)
     widget.exec(['language', pickLanguage(nav.languages || [])]);
-  // A language without a table shows English: said once each, as the script tag's lang.js does
-  // (not the browser's own under `lang: 'auto'`, which the pick above replaces, maybe later).
-  // Every state change comes here (each message too): only a new language is looked at.
-  const told = new Set<string>();
-  const auto = widget.state.config.lang == 'auto';
-  const tell = ({ lang }: { lang: string }) => {
-    if (told.has(lang)) return;
-    told.add(lang);
-    if (!tableOf(lang) && !(auto && lang == nav?.language))
-      warn('language "' + lang + '" has no translation; showing English');
-  };
-  tell(widget.state);
-  const stop = widget.subscribe(tell);
-  const unmount = mountUI(widget, undefined, {
+  // A language without a table shows English: said, as the script tag's lang.js does (not the
+  // browser's own under `lang: 'auto'`, which the pick above replaces). One switched to later is
+  // said by the UI (App).
+  const lang = widget.state.lang;
+  if (!tableOf(lang) && !(widget.state.config.lang == 'auto' && lang == nav?.language))
+    warn('language "' + lang + '" has no translation; showing English');
+  return mountUI(widget, undefined, {
     shellCss: SHELL_CSS,
     tables: createTables(importTable),
     filesView: () => import('./files-view'),
@@ -47,8 +40,4 @@ export function mount(widget: Widget): () => void {
     // its own that could fail (the script tag pays for that to keep ui.js within its budget).
     formView: () => Promise.resolve(form),
   });
-  return () => {
-    stop();
-    unmount();
-  };
 }

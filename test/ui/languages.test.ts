@@ -4,6 +4,7 @@ import { LANGUAGES, pickLanguage, tableOf } from '../../src/core/language';
 import { count, EN, type Table } from '../../src/ui/i18n';
 import { IMPORTED, importTable } from '../../src/ui/lang-imports';
 import { mount } from '../../src/ui/npm';
+import { mount as mountScriptTagUI } from '../../src/ui/index';
 import { createWidget } from '../../src/core/widget';
 import { createMemoryStore } from '../../src/core/storage';
 import { createMemoryTransport } from '../../src/transport/memory';
@@ -209,6 +210,7 @@ describe('a language without a table in the npm UI (mount)', () => {
       await flush();
       expect(widget.state.lang).toBe('de-at');
       await widget.run('language', 'xx');
+      await flush();
       expect(warn.mock.calls.map(([m]) => String(m))).toEqual([
         '[visitor-chat] language "xx" has no translation; showing English',
       ]);
@@ -242,6 +244,26 @@ describe('a language without a table in the npm UI (mount)', () => {
       unmount();
       await widget.run('language', 'zz');
       expect(said()).toHaveLength(2);
+      widget.destroy();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('says so in the script-tag UI too, for a language switched to once it is here', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      // The UI as ui.js mounts it when `chat:open` came before the launcher shell: no shell,
+      // so no lang.js to say it.
+      const widget = await readyWidget(createMemoryTransport());
+      const unmount = mountScriptTagUI(widget);
+      await flush();
+      await widget.run('language', 'xx');
+      await flush();
+      expect(warn.mock.calls.map(([m]) => String(m))).toEqual([
+        '[visitor-chat] language "xx" has no translation; showing English',
+      ]);
+      unmount();
       widget.destroy();
     } finally {
       warn.mockRestore();
