@@ -230,7 +230,9 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
 
   if (s.connection == 'open') connected.current = true;
   const banner =
-    s.connection == 'stopped'
+    // Refused for good, or no chat server set at all (the kernel runs on no transport): nothing
+    // the visitor writes can go out, and "Sending…" alone would not say so.
+    s.connection == 'stopped' || typeof cfg.transport != 'object'
       ? t.stopped
       : s.connection != 'open' && connected.current
         ? t.reconnecting

@@ -226,6 +226,23 @@ describe('the chat window', () => {
     widget.destroy();
   });
 
+  it('says the chat is unavailable when no chat server is set (nothing written can go out)', async () => {
+    const widget = await readyWidget(undefined);
+    const unmount = mount(widget);
+    await widget.open();
+    await flush();
+    const root = document.querySelector('[data-visitor-chat]')!.shadowRoot!;
+    expect(root.querySelector('.bn[role=status]')?.textContent).toBe(
+      'Chat is unavailable right now.',
+    );
+    unmount();
+    widget.destroy();
+    // With a transport that connects, no banner.
+    const ui = await mountUI();
+    await ui.open();
+    expect(ui.$('.bn')).toBeNull();
+  });
+
   it('marks messages read while the window is open', async () => {
     const ui = await mountUI();
     ui.server.say('one');
