@@ -477,6 +477,9 @@ export function createStore(
   }
 
   function applyAnswer(id: string, a: WriteAnswer) {
+    // Feed events that came before this answer are older than it: applied first, they cannot
+    // put back what it changed (a Block shown as not blocked until the next batch).
+    if (queued.length) applyQueued();
     if (isVisitor(a.visitor)) upsert(a.visitor, true);
     else if (isVisitor(a)) upsert(a, true);
     if (isMessage(a.message)) addMessage(id, a.message);
@@ -722,8 +725,9 @@ export function createStore(
       actionError.value = '';
       try {
         const a = blocking ? await api.block(d.id) : await api.unblock(d.id);
-        if (!isVisitor(a.visitor)) upsert({ ...(detail.value || d), blocked: blocking }, true);
         applyAnswer(d.id, a);
+        if (!isVisitor(a.visitor) && !isVisitor(a))
+          upsert({ ...(detail.value || d), blocked: blocking }, true);
         say(displayName(d) + (blocking ? ' is blocked' : ' is unblocked'));
       } catch (e) {
         fail(e, actionError);

@@ -536,6 +536,25 @@ describe('the Visitors page', () => {
     expect(tab('Blocked').textContent).toBe('Blocked 0');
   });
 
+  it('keeps what Block did when feed events from before it are applied after its answer', async () => {
+    const { api, frames } = await startFramed();
+    await openDetail('anon-id');
+    // A row update the feed sent before the block (not blocked), waiting for its frame.
+    api.push('visitor', { ...ANON, name: 'Grace' });
+    await settle();
+    const button = () => $<HTMLButtonElement>('.detail-head .block')!;
+    // Answered without the clock moving: the batch is still waiting for its frame.
+    button().click();
+    await settle();
+    expect(api.requests()).toContain('POST /api/visitors/anon-id/block');
+    expect(button().textContent).toBe('Unblock');
+    for (const run of frames.splice(0)) run();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(button().textContent).toBe('Unblock');
+    expect(rowOf('anon-id')!.textContent).toContain('Grace');
+    expect(rowOf('anon-id')!.textContent).toContain('Blocked');
+  });
+
   it('shows API errors with their message', async () => {
     start({
       handle: (c) =>

@@ -132,7 +132,9 @@ describeBrowser('the agent Visitors page against the reference server, in Chromi
       (window as unknown as VisitorWindow).got.some((e) => e.event == 'blocked'),
     );
     await agent.locator('.detail-head .block', { hasText: 'Unblock' }).waitFor();
-    expect(await agent.evaluate(() => document.activeElement?.className)).toBe('block');
+    expect(await agent.evaluate(() => document.activeElement?.classList.contains('block'))).toBe(
+      true,
+    );
     await agent.getByRole('tab', { name: /^Blocked/ }).click();
     await agent.locator(`.row[data-id="${vid}"]`, { hasText: 'Blocked' }).waitFor();
     await expect
