@@ -46,7 +46,7 @@ export function createConversations(o: ConversationOptions) {
     v: LiveVisitor,
     c: StoredConversation,
     m: Omit<Message, 'id'>,
-    except?: Conn,
+    except?: Conn | 'visitor',
   ): Promise<Message> {
     const startedAt = performance.now();
     const stored = await store.addMessage(c.id, v.id, m);
@@ -54,7 +54,8 @@ export function createConversations(o: ConversationOptions) {
     if (m.from == 'agent') c.lastAgentAt = m.at;
     v.lastMessage = stored;
     changed(v);
-    o.deliver(v, { t: 'msg', m: stored }, except);
+    // 'visitor': not to the widgets at all (they show that message already).
+    if (except != 'visitor') o.deliver(v, { t: 'msg', m: stored }, except);
     o.messageStored(v, stored, startedAt);
     o.emit(v);
     await store.saveConversation(c);
@@ -128,6 +129,13 @@ export function createConversations(o: ConversationOptions) {
       let c = v.conversation;
       const opened = !c;
       if (!c) c = v.conversation = await store.createConversation(v.id, 'visitor', t);
+      // A conversation the visitor starts in answer to this visit's auto message begins with
+      // it: the agent sees what was answered, and a reload shows it too. The widgets show it
+      // already (on the device): it is not sent to them.
+      const am = v.lastAm;
+      v.lastAm = undefined;
+      if (opened && am && v.amVisit == v.visits)
+        await post(v, c, { from: 'trigger', text: am.text, at: Math.min(am.at, t) }, 'visitor');
       o.setTyping(v, false);
       const sent: Omit<Message, 'id'> = { cid: f.cid, from: 'visitor', text: f.text, at: t };
       if (files) sent.attachments = files;

@@ -77,6 +77,28 @@ describeBrowser('the agent Automations screen against the reference server, in C
     // The screen's figure moves on its own (re-read while open).
     await expect.poll(() => row.locator('.shown').textContent(), { timeout: 20_000 }).toBe('1');
 
+    // The visitor answers it: the conversation begins with it, for the agent and after a reload
+    // (it was on the visitor's device only: the agent saw an answer to nothing).
+    const SALE = 'Spring sale: <b>20 %</b> off today!';
+    await visitor.locator('[data-visitor-chat] .pvb').click();
+    await visitor.locator('#vc-in').fill('Sure, tell me more');
+    await visitor.keyboard.press('Enter');
+    const vid = await visitor.evaluate(
+      () => (window as unknown as { smartsupp: { vid: string } }).smartsupp.vid,
+    );
+    const said = async () =>
+      (
+        await api<{ messages: { from: string; text: string }[] }>('/api/visitors/' + vid)
+      ).messages.map((m) => m.from + ': ' + m.text);
+    await expect.poll(said).toEqual(['trigger: ' + SALE, 'visitor: Sure, tell me more']);
+    await visitor.reload();
+    await visitor.locator('[data-visitor-chat] .ln').waitFor();
+    if (!(await visitor.locator('[data-visitor-chat] [role=dialog]').count()))
+      await visitor.locator('[data-visitor-chat] .ln').click();
+    await expect
+      .poll(() => visitor.locator('[data-visitor-chat] .ls .m .bb').allTextContents())
+      .toEqual([SALE, 'Sure, tell me more']);
+
     // The switch turns it off on the server.
     await toggle.click();
     await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('false');

@@ -330,6 +330,31 @@ describe('automations: figures', () => {
     expect(list[0].stats).toEqual({ shown: 2, replied: 1, conversations: 1 });
   });
 
+  it('begins a conversation the visitor starts in answer to an auto message with it, for the agent', async () => {
+    const s = await serve({ demo: false });
+    const a = await visit(s.url);
+    a.c.send({ t: 'am', rule: 'r-pricing', text: 'Need a hand choosing a plan?' });
+    await until(() => s.hub.visitors.get(a.vid)?.lastAm !== undefined);
+    a.c.send({ t: 'msg', cid: 'r1', text: 'Yes, which plan?', at: Date.now() });
+    await a.c.next('ack');
+    a.c.send({ t: 'msg', cid: 'r2', text: 'Hello?', at: Date.now() });
+    await a.c.next('ack');
+    const messages = (await api(s, 'GET', `/api/visitors/${a.vid}`)).json.messages;
+    expect(messages.map((m: { from: string; text: string }) => m.from + ': ' + m.text)).toEqual([
+      'trigger: Need a hand choosing a plan?',
+      'visitor: Yes, which plan?',
+      'visitor: Hello?',
+    ]);
+    // The widget shows it already: it was not sent back to it.
+    expect(a.c.frames.filter((f) => f.t == 'msg' && f.m.from == 'trigger')).toEqual([]);
+    // A visitor who was shown none starts with its own message.
+    const b = await visit(s.url);
+    b.c.send({ t: 'msg', cid: 'b1', text: 'Hi', at: Date.now() });
+    await b.c.next('ack');
+    const theirs = (await api(s, 'GET', `/api/visitors/${b.vid}`)).json.messages;
+    expect(theirs.map((m: { from: string }) => m.from)).toEqual(['visitor']);
+  });
+
   it('counts a flow greeting, an answer to it and its hand-over', async () => {
     const s = await serve({ demo: false });
     const { id } = (await api(s, 'POST', '/api/automations', twoSteps)).json.automation;
