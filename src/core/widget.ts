@@ -85,6 +85,8 @@ export function installChat(
         : 'no chat server set (_smartsupp.server, or widget.js?server=...)') + '; running offline',
     );
   const queue: Array<() => void> = [];
+  /** The visitor typed since the draft was last kept on the device. */
+  let typed = false;
   const readyFns: Array<(s: WidgetState) => void> = [];
   let auto: AutoMessages | undefined;
   let uiStarted = false;
@@ -224,7 +226,14 @@ export function installChat(
       const n = (await k.store.get('unread')) as number;
       if (Number.isInteger(n) && n > 0) set({ unread: (kept = n) });
     }
-    // What the visitor was writing on the last page; stored data is outside input.
+    // What the visitor was writing on the last page; stored data is outside input. Kept when
+    // this page is hidden or goes, if it wrote anything (not once per keystroke; a tab where
+    // nothing was typed does not empty another's draft).
+    for (const e of ['pagehide', 'visibilitychange'])
+      win?.addEventListener(e, () => {
+        if (typed) k.save('draft', k.state.draft);
+        typed = false;
+      });
     const draft = await k.store.get('draft');
     if (typeof draft == 'string') set({ draft: draft.slice(0, MAX_TEXT) });
     if (k.destroyed) return;
@@ -359,8 +368,7 @@ export function installChat(
       const typing = text.length > 0;
       if (typing != k.state.draft.length > 0) k.send({ t: 'typing', on: typing });
       set({ draft: text.slice(0, MAX_TEXT) });
-      // Kept on the device: the next page (or a reload) finds what the visitor was writing.
-      k.save('draft', k.state.draft);
+      typed = true;
     },
     destroy() {
       auto?.stop();

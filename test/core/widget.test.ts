@@ -167,6 +167,8 @@ describe('the draft', () => {
     await first.widget.ready();
     first.widget.setDraft('Where is my ord');
     first.widget.setDraft('Where is my order?');
+    // Kept when the page goes (not on every keystroke).
+    window.dispatchEvent(new Event('pagehide'));
     await flush();
     first.widget.destroy();
     const next = make({ storage });
