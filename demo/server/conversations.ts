@@ -132,8 +132,12 @@ export function createConversations(o: ConversationOptions) {
       // A conversation the visitor starts in answer to this visit's auto message begins with
       // it: the agent sees what was answered, and a reload shows it too. The widgets show it
       // already (on the device): it is not sent to them.
-      const am = v.lastAm;
-      v.lastAm = undefined;
+      const am = v.pendingAm;
+      if (am) {
+        v.pendingAm = null;
+        // Written now: no node (nor this one after a restart) may begin a later one with it.
+        await o.registry.save(v).catch((e) => o.log.warn(`visitor ${v.id}: not written yet: ${e}`));
+      }
       if (opened && am && v.amVisit == v.visits)
         await post(v, c, { from: 'trigger', text: am.text, at: Math.min(am.at, t) }, 'visitor');
       o.setTyping(v, false);

@@ -448,7 +448,7 @@ export function createHub(o: HubOptions) {
       case 'am':
         await store.addAutoMessageShow(v.id, v.visits, f.rule, f.text, t);
         v.amVisit = v.visits;
-        v.lastAm = { text: f.text, at: t };
+        v.pendingAm = { text: f.text, at: t };
         changed(v);
         await saved(v);
         break;

@@ -129,6 +129,9 @@ export const PG_MIGRATIONS: string[] = [
    ALTER TABLE conversations ADD COLUMN rating_comment TEXT;
    ALTER TABLE conversations ADD COLUMN rated_at BIGINT;
    ALTER TABLE visitors ADD COLUMN rating TEXT;`,
+  // 5: the auto message a conversation the visitor starts next begins with (JSON), stored so
+  // any node of a cluster, or the server after a restart, knows it.
+  `ALTER TABLE visitors ADD COLUMN pending_am TEXT;`,
 ];
 
 /** The advisory lock key of the migration runner (any constant every node agrees on). */

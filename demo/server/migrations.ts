@@ -117,6 +117,9 @@ export const MIGRATIONS: string[] = [
    ALTER TABLE conversations ADD COLUMN rating_comment TEXT;
    ALTER TABLE conversations ADD COLUMN rated_at INTEGER;
    ALTER TABLE visitors ADD COLUMN rating TEXT;`,
+  // 5: the auto message a conversation the visitor starts next begins with (JSON), stored so
+  // any node of a cluster, or the server after a restart, knows it.
+  `ALTER TABLE visitors ADD COLUMN pending_am TEXT;`,
 ];
 
 /** Runs the migrations the database has not seen yet; returns the resulting version. */

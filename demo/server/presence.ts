@@ -41,11 +41,6 @@ export interface LiveVisitor extends StoredVisitor {
   dirty: boolean;
   /** In a cluster: this node told the connection registry it holds the visitor. */
   here: boolean;
-  /**
-   * The auto message this visit last showed (the `am` frame): a conversation the visitor starts
-   * in this visit begins with it, so the agent sees what the visitor answered. This node only.
-   */
-  lastAm?: { text: string; at: number };
 }
 
 /** What presence depends on (the settings in demo/server/README.md). */

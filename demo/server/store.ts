@@ -50,11 +50,23 @@ export interface StoredVisitor {
   ip: string | null;
   /** Visit number in which an auto message was last shown (0: never). */
   amVisit: number;
+  /**
+   * The auto message last shown (the widget's `am` frame), until the visitor's next message: a
+   * conversation the visitor starts in the same visit begins with it, so the agent sees what
+   * was answered. Stored, so any node (and a restarted one) starts that conversation the same.
+   */
+  pendingAm: PendingAutoMessage | null;
   /** The rating of the visitor's last rated conversation. */
   rating: Rating | null;
 }
 
 export type { Rating } from '../shared/visitor-list';
+
+/** See {@link StoredVisitor.pendingAm}. */
+export interface PendingAutoMessage {
+  text: string;
+  at: number;
+}
 
 /** An uploaded file's metadata (its bytes are in the {@link Blobs}). */
 export interface StoredFile {
@@ -129,6 +141,7 @@ export function newStoredVisitor(
     timeZone: null,
     ip: null,
     amVisit: 0,
+    pendingAm: null,
     rating: null,
   };
 }
@@ -284,6 +297,7 @@ export const VISITOR_FIELDS = [
   ['time_zone', 'timeZone'],
   ['ip', 'ip'],
   ['am_visit', 'amVisit'],
+  ['pending_am', 'pendingAm'],
   ['rating', 'rating'],
 ] as const satisfies readonly (readonly [string, keyof StoredVisitor])[];
 
@@ -330,8 +344,22 @@ export function toVisitor(r: Row, log: Logger): StoredVisitor {
     timeZone: (r.time_zone as string | null) ?? null,
     ip: (r.ip as string | null) ?? null,
     amVisit: r.am_visit as number,
+    pendingAm: readPendingAm(r.pending_am),
     rating: readRating(r.rating),
   };
+}
+
+/** A stored pending auto message read back (validated: a bad column reads as none). */
+function readPendingAm(json: unknown): PendingAutoMessage | null {
+  if (typeof json != 'string') return null;
+  try {
+    const { text, at } = JSON.parse(json);
+    return typeof text == 'string' && typeof at == 'number' && Number.isFinite(at)
+      ? { text, at }
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A stored rating read back (validated: a bad column reads as none). */
@@ -423,8 +451,8 @@ export function visitorValues(v: StoredVisitor): unknown[] {
   return VISITOR_FIELDS.map(([, k]) =>
     k == 'variables'
       ? JSON.stringify(v.variables)
-      : k == 'rating'
-        ? v.rating && JSON.stringify(v.rating)
+      : k == 'rating' || k == 'pendingAm'
+        ? v[k] && JSON.stringify(v[k])
         : k == 'customer' || k == 'verified'
           ? v[k]
             ? 1

@@ -334,7 +334,7 @@ describe('automations: figures', () => {
     const s = await serve({ demo: false });
     const a = await visit(s.url);
     a.c.send({ t: 'am', rule: 'r-pricing', text: 'Need a hand choosing a plan?' });
-    await until(() => s.hub.visitors.get(a.vid)?.lastAm !== undefined);
+    await until(() => s.hub.visitors.get(a.vid)?.pendingAm != null);
     a.c.send({ t: 'msg', cid: 'r1', text: 'Yes, which plan?', at: Date.now() });
     await a.c.next('ack');
     a.c.send({ t: 'msg', cid: 'r2', text: 'Hello?', at: Date.now() });

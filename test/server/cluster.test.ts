@@ -170,6 +170,40 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
     expect(detail.json.messages.map((m: Frame) => m.text)).toEqual(['Need help?', 'Yes please']);
   }, 30_000);
 
+  it('begins a conversation started on node B with the auto message shown on node A, once', async () => {
+    const [a, b] = await cluster(2);
+    const first = await visit(a.url);
+    const { vid, token } = first;
+    first.c.send({ t: 'am', rule: 'r-plans', text: 'Need a hand choosing a plan?' });
+    await until(() => a.hub.visitors.get(vid)?.pendingAm != null, 10_000);
+    await until(async () => (await list(b, '?filter=auto-message')).total == 1, 10_000);
+    first.c.close();
+    await until(async () => (await list(b)).counts.all == 0, 10_000);
+    const said = async (s: Node) =>
+      (await api(s, 'GET', '/api/visitors/' + vid)).json.messages
+        .filter((m: Frame) => m.from != 'bot')
+        .map((m: Frame) => m.from + ': ' + m.text);
+
+    // The same visit goes on through node B.
+    const second = await visit(b.url, { vid, token });
+    second.c.send({ t: 'msg', cid: 'c1', text: 'Yes, which one?', at: Date.now() });
+    await second.c.next('ack', 10_000);
+    expect(await said(b)).toEqual([
+      'trigger: Need a hand choosing a plan?',
+      'visitor: Yes, which one?',
+    ]);
+
+    // Answered: a conversation started later in the visit, back on node A, begins without it.
+    second.c.send({ t: 'end' });
+    await until(async () => !(await api(a, 'GET', '/api/visitors/' + vid)).json.chatting, 10_000);
+    second.c.close();
+    const third = await visit(a.url, { vid, token });
+    third.c.send({ t: 'msg', cid: 'c2', text: 'One more thing', at: Date.now() });
+    await third.c.next('ack', 10_000);
+    expect(await said(a)).toEqual(['visitor: One more thing']);
+    third.c.close();
+  }, 30_000);
+
   it('serves an HTTP visitor whose frames go to node B and whose event stream comes from node C', async () => {
     const [a, b, c] = await cluster(3);
     const h = hello();

@@ -80,6 +80,65 @@ describe('persistence', () => {
     back.c.close();
   });
 
+  it('begins the conversation with the auto message shown before a restart, once', async () => {
+    const db = join(dir, 'auto-message.db');
+    const first = await serve({ db, demo: false });
+    const { c, vid, token } = await visit(first.url);
+    c.send({ t: 'am', rule: 'r-plans', text: 'Need a hand choosing a plan?' });
+    await until(() => first.hub.visitors.get(vid)?.pendingAm != null);
+    await first.close();
+
+    // The same visit, on the restarted server.
+    const second = await serve({ db, demo: false });
+    const back = await visit(second.url, { vid, token });
+    back.c.send({ t: 'msg', cid: 'a1', text: 'Yes, which one?', at: Date.now() });
+    await back.c.next('ack');
+    const said = async () =>
+      (await api(second, 'GET', '/api/visitors/' + vid)).json.messages.map(
+        (m: { from: string; text: string }) => m.from + ': ' + m.text,
+      );
+    expect(await said()).toEqual([
+      'trigger: Need a hand choosing a plan?',
+      'visitor: Yes, which one?',
+    ]);
+    // Answered: a conversation started later in the visit, after another restart, begins with
+    // the visitor's own message.
+    back.c.send({ t: 'end' });
+    await until(async () => !(await api(second, 'GET', '/api/visitors/' + vid)).json.chatting);
+    back.c.close();
+    await second.close();
+    const third = await serve({ db, demo: false });
+    const again = await visit(third.url, { vid, token });
+    again.c.send({ t: 'msg', cid: 'a2', text: 'One more thing', at: Date.now() });
+    await again.c.next('ack');
+    const messages = (await api(third, 'GET', '/api/visitors/' + vid)).json.messages;
+    expect(messages.map((m: { from: string }) => m.from)).toEqual(['visitor']);
+    again.c.close();
+    await third.close();
+  });
+
+  it('reads a stored pending auto message that fails validation as none', async () => {
+    const db = join(dir, 'bad-am.db');
+    const first = await serve({ db, demo: false });
+    const { vid, token } = await visit(first.url);
+    await first.close();
+    const raw = new Database(db);
+    raw
+      .prepare('UPDATE visitors SET pending_am = ?, am_visit = 1 WHERE id = ?')
+      .run('{"text":5}', vid);
+    raw.close();
+
+    const second = await serve({ db, demo: false });
+    const back = await visit(second.url, { vid, token });
+    expect(second.hub.visitors.get(vid)?.pendingAm).toBeNull();
+    back.c.send({ t: 'msg', cid: 'b1', text: 'Hi', at: Date.now() });
+    await back.c.next('ack');
+    const messages = (await api(second, 'GET', '/api/visitors/' + vid)).json.messages;
+    expect(messages.map((m: { from: string }) => m.from)).toEqual(['visitor']);
+    back.c.close();
+    await second.close();
+  });
+
   it('reads stored variables that fail validation as none, and says so', async () => {
     const db = join(dir, 'bad-vars.db');
     const first = await serve({ db });
