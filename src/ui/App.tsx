@@ -13,7 +13,7 @@ import type { Tables } from './tables';
 import { FilesContext } from './MessageFiles';
 import { useFiles, type FilesView } from './use-files';
 import { useForm, type FormLoader } from './use-form';
-import { rootClass, themeVars } from './theme';
+import { rootClass, windowVars } from './theme';
 import { useMedia, useWidgetState } from './hooks';
 import { warn } from './warn';
 
@@ -267,7 +267,7 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
 
   // ---- theme and position, as custom properties set through the CSSOM ----
   // The contrast maths only when the theme or config changed, not on every message.
-  const vars = useMemo(() => themeVars(s), [s.theme, s.config]);
+  const vars = useMemo(() => windowVars(s), [s.theme, s.config]);
   const style: Record<string, string | undefined> = {
     ...vars,
     // `initial`, not unset: the host page's own `--vh` would be inherited into the shadow root.

@@ -4,8 +4,8 @@
  * `<style>` element and no style attribute, so a strict CSP (`style-src 'self'`) allows it.
  * Dynamic values (brand colours, offsets, z-index, viewport height) arrive as custom
  * properties set through the CSSOM on the root element:
- * `--c` brand background (colour or gradient), `--f` text on it, `--a` brand colour readable
- * on white (or dark text), `--x`/`--y` offsets, `--z` z-index, `--vh`/`--vt` visual viewport.
+ * `--c` brand background (colour or gradient), `--f` text on it, `--o` a shade away from `--f`
+ * over it (the avatar), `--a` brand colour readable on white (or dark text), `--x`/`--y` offsets, `--z` z-index, `--vh`/`--vt` visual viewport.
  *
  * Class names are short on purpose (bytes): vc root, fx fixed corner, in inline (renderTo),
  * l/r side, o open, ln launcher, ic its speech bubble (CSS, no SVG), bd badge, pv preview,
@@ -19,7 +19,7 @@
 export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;max-height:calc(100dvh - var(--y) - 96px);background:#fff;border-radius:16px;box-shadow:0 12px 48px rgba(0,0,0,.24);display:flex;flex-direction:column;overflow:hidden;animation:vc-in .18s ease-out}
 .in .win{max-height:none;height:560px}
 .hd{background:var(--c);color:var(--f);display:flex;align-items:center;gap:12px;padding:14px;padding-inline:16px 10px;flex:none}
-.av{width:40px;height:40px;border-radius:50%;flex:none;display:grid;place-items:center;font-weight:600;background:rgba(255,255,255,.24);box-shadow:inset 0 0 0 1px rgba(255,255,255,.35)}
+.av{width:40px;height:40px;border-radius:50%;flex:none;display:grid;place-items:center;font-weight:600;background:var(--o)}
 .av .ic{width:18px;height:15px}
 .tt{flex:1;min-width:0}
 .tt h2{font-size:16px;font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
@@ -61,7 +61,7 @@ export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;m
 .ty i:nth-child(4){animation-delay:.3s}
 @keyframes vc-b{30%{transform:translateY(-4px);opacity:.6}}
 .cp{border-top:1px solid #e5e7eb;padding:10px;padding-inline-start:14px;display:flex;flex-wrap:wrap;align-items:flex-end;gap:8px;flex:none}
-.cp textarea{flex:1;min-width:0;min-height:40px;max-height:132px;field-sizing:content;resize:none;border:0;border-radius:20px;background:#f3f4f6;padding:9px 14px;line-height:1.45}
+.cp textarea{flex:1;min-width:0;min-height:40px;max-height:132px;field-sizing:content;resize:none;border:0;border-radius:20px;background:#f3f4f6;box-shadow:inset 0 0 0 1px #7b8494;padding:9px 14px;line-height:1.45}
 .cp textarea::placeholder{color:#4b5563}
 .sd{width:40px;height:40px;border-radius:50%;flex:none;background:var(--c);color:var(--f);display:grid;place-items:center}
 .sd:disabled{opacity:.45;cursor:default}

@@ -24,6 +24,17 @@ export function themeVars(s: Pick<WidgetState, 'theme' | 'config'>): Record<stri
   };
 }
 
+/**
+ * {@link themeVars} and what only the chat window uses: `--o`, the agent avatar's disc on the
+ * header, a shade away from the header's text so its initials read at least as well as that
+ * text (a white veil under white text did not: 3.4:1 on the default blue).
+ */
+export function windowVars(s: Pick<WidgetState, 'theme' | 'config'>): Record<string, string> {
+  const vars = themeVars(s);
+  vars['--o'] = vars['--f'] == DARK ? 'rgba(255,255,255,.35)' : 'rgba(0,0,0,.18)';
+  return vars;
+}
+
 /** The root element's classes: corner or inline, side (mirrored in RTL), open. */
 export function rootClass(s: Pick<WidgetState, 'config' | 'lang' | 'open'>): string {
   const right = (s.config.orientation == 'right') != isRtl(s.lang);

@@ -95,6 +95,32 @@ describe('the launcher', () => {
     expect(vc().getPropertyValue('--a')).toBe('#111827');
   });
 
+  it("reads the agent avatar's initials at least as well as the header text, on any brand", async () => {
+    const hex = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+    const lum = (rgb: number[]) =>
+      rgb.reduce((sum, c, i) => {
+        const v = c / 255;
+        const l = v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        return sum + l * [0.2126, 0.7152, 0.0722][i]!;
+      }, 0);
+    const ratio = (a: number[], b: number[]) =>
+      (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
+    const ui = await mountUI();
+    // The default blue, a red, a slate and a violet take white text; a yellow and an orange dark.
+    for (const brand of ['#2563eb', '#e11d48', '#64748b', '#7c3aed', '#facc15', '#ff6600']) {
+      await ui.widget.run('theme:color', brand);
+      await flush();
+      const style = ui.$('.vc')!.style;
+      const text = hex(style.getPropertyValue('--f'));
+      const veil = /^rgba\((\d+),(\d+),(\d+),([\d.]+)\)$/.exec(style.getPropertyValue('--o'));
+      expect(veil, brand).not.toBeNull();
+      const [r, g, b, a] = veil!.slice(1).map(Number) as [number, number, number, number];
+      const disc = hex(brand).map((c, i) => c * (1 - a) + [r, g, b][i]! * a);
+      expect(ratio(text, disc), brand).toBeGreaterThanOrEqual(ratio(text, hex(brand)));
+      expect(ratio(text, disc), brand).toBeGreaterThanOrEqual(4.5);
+    }
+  });
+
   it('uses a gradient when theme:color sets color2 with colorGradient', async () => {
     const ui = await mountUI();
     await ui.widget.run('theme:color', {
