@@ -136,8 +136,12 @@ const resolveTs = () =>
  * latency from ≈ 51 to ≈ 35 ms median (`bench/host-page-profile.mjs ab`,
  * `bench/long-chat-profile.mjs ab`). Other engines read a comment.
  */
-const minify = (preamble) =>
-  terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: false, preamble } });
+const minify = (preamble, compress) =>
+  terser({
+    ecma: 2020,
+    compress: { passes: 2, ...compress },
+    format: { comments: false, preamble },
+  });
 const ON_LOAD = '//# allFunctionsCalledOnLoad';
 
 /** Resolves Preact's modules to src/ui/preact-shim.ts (see there); anything else from Preact fails. */
@@ -193,7 +197,7 @@ const configs = [
   },
   {
     input: 'src/main.ts',
-    plugins: [resolveTs(), transpile(), minify(ON_LOAD)],
+    plugins: [resolveTs(), transpile(), minify(ON_LOAD, { unsafe_arrows: true })],
     output: { file: 'dist/widget.js', format: 'iife', sourcemap: true },
   },
   {

@@ -30,16 +30,6 @@ const BOOTED = '__visitorChat';
 const src = (document.currentScript as HTMLScriptElement | null)?.src;
 const base = src || location.href;
 
-/** A transport whose code is still loading: it connects once the chunk has arrived. */
-function lazyTransport(load: Promise<Transport>): Transport {
-  let t: Transport | undefined;
-  return {
-    open: (l) => void load.then((real) => (t = real).open(l)),
-    send: (frame, final) => !!t && t.send(frame, final),
-    close: () => t?.close(),
-  };
-}
-
 (function boot() {
   try {
     let stub = w.smartsupp;
@@ -80,19 +70,15 @@ function lazyTransport(load: Promise<Transport>): Transport {
       typeof raw.server == 'string'
         ? raw.server
         : (src && new URL(src).searchParams.get('server')) || '';
-    let transport = raw.transport as Transport | string | undefined;
-    if (server && typeof transport != 'object') {
+    // The transport the server needs; the config's own `transport` is left for the kernel to check
+    // (a name that is neither 'websocket' nor 'http' is warned about there: WebSocket is used).
+    let link: Transport | Promise<Transport> | undefined;
+    if (server && typeof raw.transport != 'object') {
       // The config has it too, wherever it came from: the file layer reads it there.
       const options = { url: (raw.server = server), key: String(raw.key), window };
-      if (transport && transport != 'http' && transport != 'websocket')
-        console.warn(
-          `[visitor-chat] config "transport" must be 'websocket', 'http' or a transport object; using WebSocket`,
-        );
-      transport =
-        transport == 'http'
-          ? lazyTransport(
-              chunk<typeof import('./http')>('http.js').then((m) => m.createHttpTransport(options)),
-            )
+      link =
+        raw.transport == 'http'
+          ? chunk<typeof import('./http')>('http.js').then((m) => m.createHttpTransport(options))
           : createWebSocketTransport(options);
     }
     let widget: Widget | undefined;
@@ -103,10 +89,7 @@ function lazyTransport(load: Promise<Transport>): Transport {
         for (const args of q.splice(0)) wd.exec(args as ArrayLike<unknown>);
       }));
     // Still no prototype: the kernel reads options such as `storage` and `now` from it too.
-    k = createKernel(
-      Object.assign(raw, { transport, window }) as unknown as KernelOptions,
-      loadChat,
-    );
+    k = createKernel(Object.assign(raw, { window }) as unknown as KernelOptions, loadChat, link);
     s.vid = null;
     // Every change of the visitor id (boot, welcome, logout) goes through the state.
     k.subscribers.add((state) => (s.vid = state.vid));

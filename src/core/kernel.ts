@@ -1,5 +1,5 @@
 import { PROTOCOL_VERSION, isRecord, type ClientFrame } from '../protocol';
-import type { ConnectionStatus, TransportListener } from '../transport/types';
+import type { ConnectionStatus, Transport, TransportListener } from '../transport/types';
 import type { WidgetEvents } from './commands';
 import { resolveConfig } from './config';
 import { resolveKeys } from './config-check';
@@ -35,9 +35,15 @@ const DB_NAME = 'visitor-chat';
 /**
  * Creates and boots the presence kernel. Never throws for bad options: it warns instead.
  * `needChat` is called when a frame needs the chat layer and it is not attached yet (the
- * script-tag build loads it then).
+ * script-tag build loads it then). `link`, from the script-tag build, is the transport to the
+ * config's `server` (or the promise of it, while its chunk loads: the connection opens once it
+ * has come): it replaces the config's `transport` once that has been checked.
  */
-export function createKernel(options: KernelOptions, needChat?: () => void): Kernel {
+export function createKernel(
+  options: KernelOptions,
+  needChat?: () => void,
+  link?: Transport | Promise<Transport>,
+): Kernel {
   const warn = createWarn(options.logger === undefined ? globalThis.console : options.logger);
   const otherKeys: Record<string, unknown> = Object.create(null);
   const config = resolveConfig(options, warn, otherKeys);
@@ -46,7 +52,8 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
   const nav = win?.navigator;
   const now = options.now || Date.now;
   // A `transport` or `server` without a transport object is warned about by the chat layer.
-  const given = config.transport;
+  const given = (config.transport = (link || config.transport) as Transport | undefined);
+  // Until boot, nothing sends (the connection is not open) and close() may be all it hears.
   let transport = typeof given == 'object' ? given : offline;
   const idb = () => win?.indexedDB;
   const backing = options.storage || createIdbStore({ indexedDB: idb, warn });
@@ -154,7 +161,7 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
       k.destroyed = true;
       activity?.stop();
       heartbeat?.stop();
-      transport.close();
+      transport.close?.();
       k.tabs?.close();
       k.subscribers.clear();
     },
@@ -227,7 +234,10 @@ export function createKernel(options: KernelOptions, needChat?: () => void): Ker
     const name = 'visitor-chat:' + id.vid;
     const tabs = (k.tabs = createTabChannel(win, name));
     tabs?.open();
-    if (given == transport)
+    // The HTTP transport's chunk may still be on its way (main.ts).
+    transport = await transport;
+    if (k.destroyed) return;
+    if (transport != offline)
       transport = shareTransport(
         transport,
         name,

@@ -154,7 +154,7 @@ describeEngines('the snippet queue', (engine) => {
     await page.goto(site.url + '/pigeon');
     await page.waitForFunction(() => typeof (window as unknown as Page).smartsupp.vid == 'string');
     expect(texts.filter((t) => t.includes('transport'))).toEqual([
-      `[visitor-chat] config "transport" must be 'websocket', 'http' or a transport object; using WebSocket`,
+      `[visitor-chat] config "transport" must be 'websocket', 'http' or a transport object; using the default`,
     ]);
     expect(texts.filter((t) => /running offline|failed to start/.test(t))).toEqual([]);
     // Nothing thrown (Firefox reports the socket nobody answers, on port 9, as a page error).

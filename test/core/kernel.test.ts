@@ -115,6 +115,47 @@ describe('presence kernel (before the chat layer loads)', () => {
   });
 });
 
+describe("the script tag's link to its server", () => {
+  it('checks the config transport, then connects through the link; one still loading opens when it comes', async () => {
+    const transport = createMemoryTransport();
+    const logger = { warn: vi.fn() };
+    let arrive!: (t: typeof transport) => void;
+    const link = new Promise<typeof transport>((ok) => (arrive = ok));
+    const k = createKernel(
+      { key: 'k', transport: 'pigeon' as 'http', storage: createSpyStore(), logger },
+      undefined,
+      link,
+    );
+    kernels.push(k);
+    expect(logger.warn.mock.calls.map((c) => c[0])).toEqual([
+      `[visitor-chat] config "transport" must be 'websocket', 'http' or a transport object; using the default`,
+    ]);
+    await flush();
+    // Booted as far as it can: the visitor has an id, nothing is connected yet.
+    expect(k.state.vid).toEqual(expect.any(String));
+    expect(k.state.connection).not.toBe('open');
+    arrive(transport);
+    await k.booted;
+    await flush();
+    expect(k.state.connection).toBe('open');
+    expect(transport.server.received[0]).toMatchObject({ t: 'hello', vid: k.state.vid });
+  });
+
+  it('never opens a link that arrives after the kernel was destroyed', async () => {
+    const transport = createMemoryTransport();
+    const open = vi.spyOn(transport, 'open');
+    let arrive!: (t: typeof transport) => void;
+    const link = new Promise<typeof transport>((ok) => (arrive = ok));
+    const k = createKernel({ key: 'k', storage: createSpyStore() }, undefined, link);
+    await flush();
+    k.destroy();
+    arrive(transport);
+    await k.booted;
+    await flush();
+    expect(open).not.toHaveBeenCalled();
+  });
+});
+
 describe('visitor id reassigned by the server', () => {
   it('adopts the id and token of a welcome that names another visitor, and keeps them', async () => {
     const transport = createMemoryTransport({ server: { welcome: false } });
