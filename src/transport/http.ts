@@ -36,7 +36,6 @@ export interface HttpTransportOptions extends RetryOptions {
 export function createHttpTransport(options: HttpTransportOptions): Transport {
   const base = options.url.replace(/^ws/, 'http').replace(/\/$/, '') + '/v1/';
   const key = 'key=' + encodeURIComponent(options.key);
-  const post = base + 'frames?' + key;
   const request = options.fetch || globalThis.fetch;
   const ES = options.EventSource || globalThis.EventSource;
   const nav = globalThis.navigator;
@@ -58,6 +57,9 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
   let events: EventSource | undefined;
   const report = (s: Parameters<TransportListener['status']>[0]) => listener?.status(s);
   const body = (frames: ClientFrame[]) => JSON.stringify({ vid, token, frames });
+  // The vid rides in the query too, for a load balancer that keeps a visitor's requests on one
+  // node (docs/DEPLOY.md); the body's is the one the server reads.
+  const post = () => base + 'frames?' + key + '&vid=' + enc(vid);
   const connect = () => {
     up = true;
     report('open');
@@ -111,7 +113,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     // (Empty when a final send took the queue while the timer ran.)
     if (batch.length)
       try {
-        const res = await request(post, { method: 'POST', body: body(batch) });
+        const res = await request(post(), { method: 'POST', body: body(batch) });
         if (g != gen) return;
         // A malformed or oversized batch is dropped, not retried: resending cannot fix it.
         if (res.status == 400 || res.status == 413)
@@ -191,8 +193,8 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
         try {
           const data = body(queue);
           queue = [];
-          if (!beacon?.(post, new Blob([data], { type: 'text/plain' })))
-            request(post, { method: 'POST', body: data, keepalive: true }).catch(() => {});
+          if (!beacon?.(post(), new Blob([data], { type: 'text/plain' })))
+            request(post(), { method: 'POST', body: data, keepalive: true }).catch(() => {});
         } catch {
           /* no Blob or no fetch: nothing more can be done as the page goes away */
         }

@@ -7,14 +7,21 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nginxAvailable, startNginx, type TestNginx } from '../helpers/nginx';
+import { usePostgres } from '../helpers/postgres';
+import { redisAvailable, startRedis, type TestRedis } from '../helpers/redis';
 import { PDF, upload } from './file-helpers';
-import { hello, serve, sse, visit } from './helpers';
+import { api, hello, serve, sse, until, visit } from './helpers';
 
 const withNginx = nginxAvailable();
+const postgres = usePostgres();
+const withRedis = redisAvailable();
 let proxy: TestNginx | undefined;
+let redis: TestRedis | undefined;
 afterEach(async () => {
   await proxy?.stop();
   proxy = undefined;
+  await redis?.stop();
+  redis = undefined;
 });
 
 describe('docs/DEPLOY.md', () => {
@@ -117,3 +124,69 @@ describe.runIf(withNginx)('nginx as docs/DEPLOY.md configures it', () => {
     expect(welcome.t).toBe('welcome');
   });
 });
+
+describe.runIf(withNginx && postgres.available && withRedis)(
+  'nginx as docs/DEPLOY.md configures it, in front of a cluster',
+  () => {
+    it("keeps an HTTP-transport visitor's polls on one node: each frame once, each poll waits", async () => {
+      const databaseUrl = await postgres.server().freshDatabase();
+      redis = await startRedis();
+      const timing = { beatMs: 100, ttlMs: 400 };
+      const nodes = [];
+      for (const nodeId of ['node-a', 'node-b', 'node-c'])
+        nodes.push(
+          await serve({ databaseUrl, redisUrl: redis.url, nodeId, presenceTiming: timing }),
+        );
+      proxy = await startNginx(nodes.map((n) => n.port));
+      const vid = 'nginx-poll-visitor';
+      // As src/transport/http.ts asks: the vid in the query of every request.
+      const res = await fetch(`${proxy.url}/v1/frames?key=demo&vid=${vid}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ vid, frames: [hello({ vid })] }),
+      });
+      const welcome = (await res.json()).frames[0];
+      expect(welcome.t).toBe('welcome');
+      const q = `key=demo&vid=${vid}&token=${encodeURIComponent(welcome.token)}`;
+      const texts: string[] = [];
+      let polls = 0;
+      const stop = new AbortController();
+      const loop = (async () => {
+        let after = '';
+        while (!stop.signal.aborted) {
+          polls++;
+          const r = await fetch(`${proxy!.url}/v1/poll?${q}${after}`, { signal: stop.signal });
+          const answer = await r.json();
+          for (const f of answer.frames) if (f.t == 'msg') texts.push(f.m.text);
+          after = '&after=' + answer.seq;
+        }
+      })().catch(() => {});
+      // The agent writes through nginx too: any node.
+      const sent = ['one', 'two', 'three', 'four', 'five', 'six'];
+      expect(
+        (
+          await api({ ...nodes[0]!, url: proxy.url }, 'POST', `/api/visitors/${vid}/conversation`, {
+            text: sent[0],
+          })
+        ).status,
+      ).toBe(201);
+      for (const text of sent.slice(1)) {
+        await new Promise((ok) => setTimeout(ok, 150));
+        const r = await api(
+          { ...nodes[0]!, url: proxy.url },
+          'POST',
+          `/api/visitors/${vid}/messages`,
+          { text },
+        );
+        expect(r.status).toBe(201);
+      }
+      await until(() => texts.length >= sent.length, 10_000);
+      await new Promise((ok) => setTimeout(ok, 300));
+      stop.abort();
+      await loop;
+      expect(texts).toEqual(sent);
+      // A poll waits for the next frame: about one per message, not a spin.
+      expect(polls).toBeLessThan(sent.length * 3);
+    }, 30_000);
+  },
+);

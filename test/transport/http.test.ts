@@ -91,7 +91,8 @@ function setup(
   return { transport, statuses, frames, calls, posts, fetch, welcomed };
 }
 
-const FRAMES_URL = 'https://chat.example.com/v1/frames?key=demo';
+/** The visitor id rides in the query too (a load balancer routes by it). */
+const FRAMES_URL = 'https://chat.example.com/v1/frames?key=demo&vid=V';
 
 describe('HTTP transport', () => {
   beforeEach(() => {
