@@ -188,6 +188,14 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     throw new Error(
       'REDIS_URL needs DATABASE_URL: the nodes of a cluster share a Postgres database (a SQLite file cannot be shared)',
     );
+  // A node meant for a cluster whose REDIS_URL is misspelt would run alone on the cluster's
+  // database, with a list and a presence of its own behind the load balancer: it does not start.
+  if (redisUrl === undefined && databaseUrl !== undefined)
+    for (const name of Object.keys(env))
+      if (/^[A-Z][A-Z0-9_]+$/.test(name) && looksMisspelt(name, 'REDIS_URL'))
+        throw new Error(
+          `${name} is not a setting; did you mean REDIS_URL? Without REDIS_URL this node would run alone on the database of DATABASE_URL (rename it, or unset it for one node)`,
+        );
   const nodeId = get('NODE_ID') ?? `${hostname()}-${process.pid}`;
   if (!/^[\w.-]{1,100}$/.test(nodeId))
     throw new Error(

@@ -83,6 +83,24 @@ describe('cluster settings', () => {
     });
   });
 
+  it('does not start a node whose REDIS_URL is misspelt beside a DATABASE_URL', () => {
+    const env = { DATABASE_URL: 'postgres://db/chat', REDIS_ULR: 'redis://cache:6379' };
+    expect(() => readSettings(env)).toThrow(
+      'REDIS_ULR is not a setting; did you mean REDIS_URL? Without REDIS_URL this node would run alone on the database of DATABASE_URL (rename it, or unset it for one node)',
+    );
+    // Spelt right, or on SQLite (one node anyway): it starts.
+    expect(
+      readSettings({ DATABASE_URL: 'postgres://db/chat', REDIS_URL: 'redis://cache:6379' })
+        .redisUrl,
+    ).toBe('redis://cache:6379');
+    expect(readSettings({ REDIS_ULR: 'redis://cache:6379' }).databaseUrl).toBeUndefined();
+    // Other variables of the platform are not mistaken for it.
+    expect(
+      readSettings({ DATABASE_URL: 'postgres://db/chat', REDIS_HOST: 'cache', REDIS_PORT: '6379' })
+        .redisUrl,
+    ).toBeUndefined();
+  });
+
   it('points out a misspelt setting, and nothing else in the environment', () => {
     expect(
       misspelledSettings({
