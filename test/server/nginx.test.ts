@@ -123,6 +123,21 @@ describe.runIf(withNginx)('nginx as docs/DEPLOY.md configures it', () => {
     const { welcome } = await visit(proxy.url);
     expect(welcome.t).toBe('welcome');
   });
+
+  it('answers in JSON when no node answers', async () => {
+    const down = await serve();
+    const downPort = down.port;
+    await down.close();
+    proxy = await startNginx([downPort]);
+    const res = await fetch(proxy.url + '/api/visitors/x/messages', {
+      method: 'POST',
+      headers: { authorization: 'Bearer x', 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'anyone?' }),
+    });
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toMatchObject({ error: 'unavailable' });
+  });
 });
 
 describe.runIf(withNginx && postgres.available && withRedis)(
