@@ -13,6 +13,7 @@
 import Redis from 'ioredis';
 import { isRecord, type ServerFrame } from '../../src/protocol';
 import type { Logger } from './log';
+import { redisReason } from './redis-errors';
 
 const CHANNEL = 'vc:visitors';
 const AGENTS = 'vc:agents';
@@ -43,7 +44,7 @@ export async function createClusterBus(o: {
   let warned = false;
   const failed = (what: string) => (e: unknown) => {
     o.onError?.();
-    if (!warned) o.log.warn(`redis bus: ${what} failed: ${(e as Error)?.message ?? e}`);
+    if (!warned) o.log.warn(`redis bus: ${what} failed: ${redisReason(e)}`);
     warned = true;
   };
 

@@ -19,6 +19,7 @@ import { FILTERS, COUNT_OF, type ListRow } from '../shared/visitor-list';
 import { RETENTION_MS, type EventLog } from './event-log';
 import { createListIndex } from './list-index';
 import type { Logger } from './log';
+import { redisReason } from './redis-errors';
 
 const P = 'vc:';
 /** Count names in FILTERS order, as the `counts` event carries them. */
@@ -156,7 +157,7 @@ export async function createClusterRows(o: {
   let warned = false;
   const failed = (what: string) => (e: unknown) => {
     o.onError?.();
-    if (!warned) log.warn(`redis list: ${what} failed: ${(e as Error)?.message ?? e}`);
+    if (!warned) log.warn(`redis list: ${what} failed: ${redisReason(e)}`);
     warned = true;
   };
 

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Connections } from './connections';
 import type { Logger } from './log';
+import { redisReason } from './redis-errors';
 
 const P = 'vc:';
 const CHANNEL = P + 'presence';
@@ -161,7 +162,7 @@ export async function createRedisConnections(o: {
   const failed = (what: string) => (e: unknown) => {
     stale = true;
     o.onError?.();
-    if (!failing) o.log.warn(`redis: ${what} failed: ${(e as Error)?.message ?? e}`);
+    if (!failing) o.log.warn(`redis: ${what} failed: ${redisReason(e)}`);
     failing = true;
   };
   const publish = (vid: string, online: boolean) =>

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { RETENTION_MS, type EventLog, type FeedEventInput, type LoggedEvent } from './event-log';
 import type { Logger } from './log';
+import { redisReason } from './redis-errors';
 
 const STREAM = 'vc:feed';
 const EPOCH = 'vc:feed:epoch';
@@ -46,7 +47,7 @@ export async function createRedisEventLog(o: {
 
   const failed = (what: string) => (e: unknown) => {
     o.onError?.();
-    if (!warned) o.log.warn(`redis feed log: ${what} failed: ${(e as Error)?.message ?? e}`);
+    if (!warned) o.log.warn(`redis feed log: ${what} failed: ${redisReason(e)}`);
     warned = true;
   };
 
