@@ -27,7 +27,7 @@ describe('redisReason', () => {
     });
     client.on('error', () => {});
     await client.connect().catch(() => {});
-    const e = await client.get('x').catch((e: unknown) => e);
+    const e = await client.get('x').catch((error: unknown) => error);
     client.disconnect();
     expect(redisReason(e)).toMatch(/^Redis does not answer \(.+\)$/);
   });

@@ -3,6 +3,17 @@ import { cleanup, flush, mountUI } from './setup';
 
 afterEach(cleanup);
 
+/** WCAG contrast of two colours given as [r, g, b] (0-255), and `#rrggbb` read as one. */
+const hex = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+const lum = (rgb: number[]) =>
+  rgb.reduce((sum, c, i) => {
+    const v = c / 255;
+    const l = v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    return sum + l * [0.2126, 0.7152, 0.0722][i]!;
+  }, 0);
+const ratio = (a: number[], b: number[]) =>
+  (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
+
 describe('mount', () => {
   it('renders into an open shadow root on a data-visitor-chat host appended to body', async () => {
     const ui = await mountUI();
@@ -96,15 +107,6 @@ describe('the launcher', () => {
   });
 
   it("reads the agent avatar's initials at least as well as the header text, on any brand", async () => {
-    const hex = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
-    const lum = (rgb: number[]) =>
-      rgb.reduce((sum, c, i) => {
-        const v = c / 255;
-        const l = v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-        return sum + l * [0.2126, 0.7152, 0.0722][i]!;
-      }, 0);
-    const ratio = (a: number[], b: number[]) =>
-      (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
     const ui = await mountUI();
     // The default blue, a red, a slate and a violet take white text; a yellow and an orange dark.
     for (const brand of ['#2563eb', '#e11d48', '#64748b', '#7c3aed', '#facc15', '#ff6600']) {
