@@ -9,7 +9,8 @@ export interface WidgetOptions extends KernelOptions {
   /**
    * `false` (or nothing) runs headless. A function mounts a UI: the core calls it once, after
    * the page's `load` event on idle time, or at once when a message arrives or the chat opens.
-   * What it returns is ignored (a rejected promise is warned about).
+   * A function it returns (or resolves to), such as `mount`'s, is called by `destroy()` to take
+   * the UI off the page; a rejected promise is warned about.
    * @example ui: (w) => import('visitor-chat/ui').then((m) => m.mount(w))
    */
   ui?: false | ((widget: Widget) => unknown);
@@ -67,6 +68,10 @@ export interface Widget {
   dismissAutoMessage(): void;
   /** Updates the composer text (and tells the server the visitor is typing). */
   setDraft(text: string): void;
-  /** Stops everything: listeners, timers, the transport. */
+  /**
+   * Stops everything: listeners, timers, the transport, and the UI of the `ui` option when it
+   * gave back a function that removes it (`mount` does). What waits (`ready()`, commands) then
+   * rejects, and so does every later call.
+   */
   destroy(): void;
 }

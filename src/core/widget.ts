@@ -1,4 +1,4 @@
-import { MAX_TEXT, parseEventFrame, type Message, type ServerFrame } from '../protocol';
+import { MAX_TEXT, isRecord, parseEventFrame, type Message, type ServerFrame } from '../protocol';
 import { createActions } from './actions';
 import { loadAutoMessages } from './auto-loader';
 import { ruleWait } from './rule-wait';
@@ -10,6 +10,10 @@ import { deriveState } from './derive';
 import { createFiles, type Files } from './files';
 import { createGate } from './gate';
 import { afterLoadIdle } from './idle';
+import { createWarn } from './log';
+import { guardStore, guardTransport } from './npm-guards';
+import type { KeyValueStore } from './storage';
+import type { Transport } from '../transport/types';
 import { createKernel, type Kernel } from './kernel';
 import { LAYERS, type ChatLayers, type FilesModule } from './layers';
 import { createPageTracker } from './pageviews';
@@ -30,15 +34,41 @@ export type { Widget, WidgetOptions } from './widget-types';
  * await widget.send('Hello');
  */
 export function createWidget(options: WidgetOptions): Widget {
-  const k = createKernel(options);
+  const given = isRecord(options) ? options : ({} as WidgetOptions);
+  const warn = createWarn(given.logger === undefined ? globalThis.console : given.logger);
+  if (given !== options)
+    warn('createWidget needs an options object ({ key, transport, ... }); running offline');
+  // A copy: what the page handed over stays as it was.
+  const o: WidgetOptions = { ...given };
+  if (o.now !== undefined && typeof o.now != 'function') {
+    warn('option "now" must be a function returning ms; using Date.now');
+    delete o.now;
+  }
+  const t = o.transport as Partial<Transport> | undefined;
+  if (
+    t &&
+    typeof t.open == 'function' &&
+    typeof t.send == 'function' &&
+    typeof t.close == 'function'
+  )
+    o.transport = guardTransport(t as Transport, warn);
+  const s = o.storage as Partial<KeyValueStore> | undefined;
+  if (s !== undefined)
+    if (s && typeof s.get == 'function' && typeof s.set == 'function' && typeof s.del == 'function')
+      o.storage = guardStore(s as KeyValueStore, warn);
+    else {
+      warn('option "storage" must have get, set and del functions; using IndexedDB');
+      delete o.storage;
+    }
+  const k = createKernel(o);
   const { win, doc } = k;
   // The UI after the page's `load`, on idle time (at once without a page).
   const onReady = (_: Widget, startUI: () => void) =>
     win && doc ? afterLoadIdle(win, startUI) : startUI();
   return installChat(
     k,
-    options.ui,
-    options.ui ? onReady : undefined,
+    o.ui,
+    o.ui ? onReady : undefined,
     NPM_OPTIONS,
     () => Promise.resolve({ createFiles }),
     LAYERS,
@@ -52,6 +82,9 @@ export {
   type FilesModule,
   type RulesModule,
 } from './layers';
+
+/** What a call on a destroyed widget gets. */
+const destroyed = () => new Error('[visitor-chat] the widget was destroyed');
 
 /**
  * Adds the chat layer (commands, state, tab mirroring, the UI hook) to a presence kernel; the
@@ -88,6 +121,9 @@ export function installChat(
   /** The visitor typed since the draft was last kept on the device. */
   let typed = false;
   const readyFns: Array<(s: WidgetState) => void> = [];
+  /** Rejects a promise a call is waiting on (ready, a command), when destroy() comes first. */
+  const waiting = new Set<(e: Error) => void>();
+  let unmount: (() => void) | undefined;
   let auto: AutoMessages | undefined;
   let uiStarted = false;
   let files: Promise<Files> | undefined;
@@ -187,7 +223,14 @@ export function installChat(
     if (uiStarted || !ui || k.destroyed) return;
     uiStarted = true;
     try {
-      Promise.resolve(ui(widget)).catch(fail);
+      // What it resolves to, when a function (mount's), takes the UI off the page on destroy().
+      Promise.resolve(ui(widget))
+        .then((off) => {
+          if (typeof off != 'function') return;
+          if (k.destroyed) off();
+          else unmount = off as () => void;
+        })
+        .catch(fail);
     } catch (e) {
       fail(e);
     }
@@ -293,14 +336,17 @@ export function installChat(
 
   /** Runs a command once ready; resolves with what its action returned (`chat:send`: the message). */
   const run = <T = void>(name: unknown, args: unknown[]) =>
-    new Promise<T>((resolve, reject) =>
+    new Promise<T>((resolve, reject) => {
+      if (k.destroyed) return reject(destroyed());
+      waiting.add(reject);
       whenReady(() =>
         runNow(name, args, (r) => {
+          waiting.delete(reject);
           if (typeof r == 'string') reject(new Error('[visitor-chat] ' + r));
           else resolve(r as T);
         }),
-      ),
-    );
+      );
+    });
 
   const widget: Widget = {
     get state() {
@@ -333,13 +379,20 @@ export function installChat(
       }
     },
     ready: () =>
-      new Promise((resolve) => (k.state.ready ? resolve(k.state) : readyFns.push(resolve))),
+      new Promise((resolve, reject) => {
+        if (k.destroyed) return reject(destroyed());
+        if (k.state.ready) return resolve(k.state);
+        waiting.add(reject);
+        readyFns.push((s) => (waiting.delete(reject), resolve(s)));
+      }),
     open: () => run('chat:open', []),
     close: () => run('chat:close', []),
     // The command validator's checks, so `send` and `chat:send` accept the same texts.
     send: (text) => run<Message>('chat:send', [text]),
     sendFile: (file) =>
-      new Promise<Files>((r) => whenReady(() => r(useFiles()))).then((x) => x.send(file)),
+      k.destroyed
+        ? Promise.reject(destroyed())
+        : new Promise<Files>((r) => whenReady(() => r(useFiles()))).then((x) => x.send(file)),
     files: useFiles,
     async submitContactForm(fields) {
       const { consent, ...profile } = fields;
@@ -375,6 +428,10 @@ export function installChat(
       pages?.stop();
       delivery()?.stop();
       k.destroy();
+      unmount?.();
+      unmount = undefined;
+      for (const reject of waiting) reject(destroyed());
+      waiting.clear();
     },
   };
 
