@@ -201,11 +201,28 @@ describe('the npm package', () => {
     // The file layer's components are a chunk of their own for the site's bundler.
     expect([...seen.keys()].some((f) => /\/files-view-[\w-]+\.js$/.test(f))).toBe(true);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-    expect(pkg.exports['./ui'].import).toBe('./dist/npm/ui.js');
+    expect(pkg.exports['./ui'].default).toBe('./dist/npm/ui.js');
     expect(Object.keys(pkg.dependencies)).toContain('preact');
     // Nothing a consumer installs goes unused: each dependency is imported by what ships.
     const used = new Set([...bare].map((m) => m.split('/')[0]));
     expect(Object.keys(pkg.dependencies).filter((d) => !used.has(d))).toEqual([]);
+  });
+
+  it('loads by require() too (Node 20.19+ requires an ES module), and exports its package.json', () => {
+    // A script in a CommonJS project, run by Node as a consumer's would be (the package's own
+    // name resolves to itself through "exports").
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--no-warnings',
+        '-e',
+        "const w = require('visitor-chat'); const ui = require('visitor-chat/ui');" +
+          "const l = require('visitor-chat/loader'); const p = require('visitor-chat/package.json');" +
+          'console.log(typeof w.createWidget, typeof ui.mount, typeof l.buildSnippet, p.name)',
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(out.trim()).toBe('function function function visitor-chat');
   });
 
   it('ships the library only: no reference server, no agent page', () => {
