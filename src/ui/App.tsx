@@ -376,14 +376,18 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
                 onDraft={(text) => widget.setDraft(text)}
                 onSend={send}
                 attach={
-                  fx ? (
+                  // Files go to the chat server: without one (an npm widget on a transport
+                  // of its own and no `server` option) there is nothing to attach to.
+                  !cfg.server ? undefined : fx ? (
                     <fx.view.Attach files={fx.files} t={t} announce={announce} />
                   ) : (
                     // Holds the attach button's place until the file layer is here.
                     <span class="af" />
                   )
                 }
-                onPaste={fx && fx.view.paste({ files: fx.files, t, announce })}
+                onPaste={
+                  cfg.server && fx ? fx.view.paste({ files: fx.files, t, announce }) : undefined
+                }
               />
             )}
           </ChatWindow>

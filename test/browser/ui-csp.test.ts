@@ -16,10 +16,13 @@ describeEngines('the chat UI under a strict Content-Security-Policy', (engine) =
 
   beforeAll(async () => {
     requireBuilt('widget.js', 'chat.js', 'ui.js', 'form.js');
+    // The chat server is the fixture in the page; `server` is where files would go (none do
+    // here): with it the window has the file layer, whose stylesheet is checked too.
+    const config = { server: 'https://chat.example.com' };
     const csp =
-      "default-src 'self'; script-src 'self' " + snippetFor({}).hash + "; style-src 'self'";
+      "default-src 'self'; script-src 'self' " + snippetFor(config).hash + "; style-src 'self'";
     site = await serve({
-      '/': { body: shopPage({}, RECORD), headers: { 'content-security-policy': csp } },
+      '/': { body: shopPage(config, RECORD), headers: { 'content-security-policy': csp } },
       '/record-csp.js': { body: RECORDER, contentType: 'text/javascript' },
       '/fixture.js': { body: await buildFixture(), contentType: 'text/javascript' },
       '/shop.css': { body: 'body{font-family:sans-serif}', contentType: 'text/css' },

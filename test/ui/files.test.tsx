@@ -49,6 +49,15 @@ describe('files in the chat window', () => {
     expect(clicked).toHaveBeenCalledTimes(1);
   });
 
+  it('offers no attach button without a chat server to send files to (an npm transport alone)', async () => {
+    const ui = await mountUI();
+    await ui.open();
+    await flush(20);
+    expect(ui.$('textarea')).not.toBeNull();
+    expect(ui.$('.af')).toBeNull();
+    expect(ui.$('#vc-fi')).toBeNull();
+  });
+
   it('shows a picked file with its progress, then as a chip with name, kind and size', async () => {
     const ui = await mountWithFiles();
     pick(ui.root, [pdf()]);
