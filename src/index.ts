@@ -19,6 +19,7 @@ export type {
 } from './core/commands';
 export type { AutoMessage, ChatMessage, Delivery, Theme, WidgetState } from './core/state';
 export type { KeyValueStore } from './core/storage';
+export type { Logger } from './core/log';
 export { createMemoryStore } from './core/storage';
 export type { AutoMessageRule, Condition } from './core/rules';
 export { createMemoryTransport } from './transport/memory';
