@@ -22,6 +22,12 @@ import { warn } from './warn';
  * that removes the UI again.
  */
 export function mount(widget: Widget): () => void {
+  // Once per widget: a second call gives back the first one's unmount (two UIs would fight).
+  const up = mounted.get(widget);
+  if (up) {
+    warn('mount: this widget has a UI already');
+    return up;
+  }
   const nav = typeof navigator == 'object' ? navigator : undefined;
   // Only while the language is still the browser's first one: a `language` command before wins.
   if (widget.state.config.lang == 'auto' && nav && widget.state.lang == nav.language)
@@ -32,7 +38,7 @@ export function mount(widget: Widget): () => void {
   const lang = widget.state.lang;
   if (!tableOf(lang) && !(widget.state.config.lang == 'auto' && lang == nav?.language))
     warn('language "' + lang + '" has no translation; showing English');
-  return mountUI(widget, undefined, {
+  const unmount = mountUI(widget, undefined, {
     shellCss: SHELL_CSS,
     tables: createTables(importTable),
     filesView: () => import('./files-view'),
@@ -40,4 +46,14 @@ export function mount(widget: Widget): () => void {
     // its own that could fail (the script tag pays for that to keep ui.js within its budget).
     formView: () => Promise.resolve(form),
   });
+  const off = () => {
+    if (mounted.get(widget) != off) return;
+    mounted.delete(widget);
+    unmount();
+  };
+  mounted.set(widget, off);
+  return off;
 }
+
+/** The UI each widget has, by its unmount function. */
+const mounted = new WeakMap<Widget, () => void>();

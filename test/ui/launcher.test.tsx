@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mount } from '../../src/ui/npm';
 import { cleanup, flush, mountUI } from './setup';
 
 afterEach(cleanup);
@@ -45,6 +46,28 @@ describe('mount', () => {
     ui.server.say('still there?');
     await flush();
     expect(document.querySelector('[data-visitor-chat]')).toBeNull();
+  });
+
+  it('mounts one UI per widget: a second call warns and gives back the first unmount', async () => {
+    const ui = await mountUI();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const again = mount(ui.widget);
+      await flush();
+      expect(document.querySelectorAll('[data-visitor-chat]')).toHaveLength(1);
+      expect(warn.mock.calls.map((c) => c[0])).toEqual([
+        '[visitor-chat] mount: this widget has a UI already',
+      ]);
+      again();
+      expect(document.querySelector('[data-visitor-chat]')).toBeNull();
+      // Once it is off, the widget may have a UI again.
+      const third = mount(ui.widget);
+      await flush();
+      expect(document.querySelectorAll('[data-visitor-chat]')).toHaveLength(1);
+      third();
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 
