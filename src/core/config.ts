@@ -96,7 +96,8 @@ const url =
   (schemes: RegExp): Check =>
   (v) =>
     str(v) && schemes.test(v as string);
-const isTransport: Check = (v) =>
+/** `'websocket'`, `'http'`, or a transport object (`open`, `send` and `close` functions). */
+export const isTransport: Check = (v) =>
   v === 'websocket' ||
   v === 'http' ||
   (typeof v == 'object' &&

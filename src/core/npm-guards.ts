@@ -23,12 +23,7 @@ export function guardTransport(t: Transport, warn: Warn): Transport {
   };
   return {
     open(listener) {
-      let threw = true;
-      attempt('open', () => {
-        t.open(listener);
-        threw = false;
-      });
-      if (threw) listener.status('closed');
+      if (!attempt('open', () => (t.open(listener), true))) listener.status('closed');
     },
     send: (frame, final) => attempt('send', () => t.send(frame, final)) === true,
     close: () => void attempt('close', () => t.close()),

@@ -13,7 +13,7 @@ import { afterLoadIdle } from './idle';
 import { createWarn } from './log';
 import { guardStore, guardTransport } from './npm-guards';
 import type { KeyValueStore } from './storage';
-import type { Transport } from '../transport/types';
+import { isTransport } from './config';
 import { createKernel, type Kernel } from './kernel';
 import { LAYERS, type ChatLayers, type FilesModule } from './layers';
 import { createPageTracker } from './pageviews';
@@ -44,14 +44,8 @@ export function createWidget(options: WidgetOptions): Widget {
     warn('option "now" must be a function returning ms; using Date.now');
     delete o.now;
   }
-  const t = o.transport as Partial<Transport> | undefined;
-  if (
-    t &&
-    typeof t.open == 'function' &&
-    typeof t.send == 'function' &&
-    typeof t.close == 'function'
-  )
-    o.transport = guardTransport(t as Transport, warn);
+  if (typeof o.transport == 'object' && isTransport(o.transport))
+    o.transport = guardTransport(o.transport, warn);
   const s = o.storage as Partial<KeyValueStore> | undefined;
   if (s !== undefined)
     if (s && typeof s.get == 'function' && typeof s.set == 'function' && typeof s.del == 'function')
