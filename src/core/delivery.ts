@@ -19,6 +19,7 @@ export type DeliveryKernel = Pick<
   | 'doc'
   | 'win'
   | 'destroyed'
+  | 'identity'
 >;
 
 /** What the delivery state machine calls back into the chat layer for. */
@@ -163,16 +164,25 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
       if (m.cid) outbox.ack(m.cid);
       upsert({ ...m, status: 'sent' });
       flush();
-    } else if (upsert(m)) {
-      const patch: Partial<WidgetState> = { agentTyping: false };
-      if (!k.state.open || k.doc?.visibilityState == 'hidden') patch.unread = k.state.unread + 1;
-      if (!k.state.open && !hasConversation(m.id))
-        patch.autoMessage = { rule: m.id, text: m.text, name: m.name, replies: m.replies };
-      set(patch);
-      startUI();
-      k.emitter.emit('message_received', m);
-    }
+    } else if (upsert(m)) arrived([m], hasConversation(m.id));
     later();
+  }
+
+  /**
+   * Agent, bot or system messages the visitor has not seen: the unread count, the preview of a
+   * conversation's first message while the window is closed, the UI and `message_received`.
+   * `had`: a conversation was shown before them.
+   */
+  function arrived(list: Message[], had: boolean) {
+    const m = list[list.length - 1];
+    const patch: Partial<WidgetState> = { agentTyping: false };
+    if (!k.state.open || k.doc?.visibilityState == 'hidden')
+      patch.unread = k.state.unread + list.length;
+    if (!k.state.open && !had)
+      patch.autoMessage = { rule: m.id, text: m.text, name: m.name, replies: m.replies };
+    set(patch);
+    startUI();
+    for (const x of list) k.emitter.emit('message_received', x);
   }
 
   return {
@@ -223,6 +233,21 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
       const known = new Set(f.messages.map((m) => m.cid).filter(Boolean));
       for (const m of f.messages) if (m.cid) outbox.ack(m.cid);
       const shown = k.state.messages;
+      // What agents wrote while this device was not connected (between two pages, while the
+      // connection was down, while the visitor was away) comes here, not live: it counts as
+      // arrived. New is what is newer than the newest message the device has from the server
+      // (server times); on a device with none, what was written since it first saw this visitor
+      // id (its clock): history from before, seen on another sub-domain or never here, is not.
+      let since = k.identity ? k.identity.firstSeenAt : Infinity;
+      const ids = new Set<string>();
+      for (const m of shown)
+        if (m.from != 'trigger' && m.status != 'sending' && m.status != 'failed') {
+          if (!ids.size) since = 0;
+          ids.add(m.id);
+          if (m.at > since) since = m.at;
+        }
+      const fresh = f.messages.filter((m) => m.from != 'visitor' && m.at > since && !ids.has(m.id));
+      const had = hasConversation();
       const from =
         f.more && f.messages.length ? shown.findIndex((m) => m.id == f.messages![0].id) : -1;
       set({
@@ -237,6 +262,7 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
         older: !!f.more,
         loadingOlder: false,
       });
+      if (fresh.length) arrived(fresh, had);
       later();
     },
     frame(f) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryTransport } from '../../src/transport/memory';
+import { createMemoryTransport, type MemoryTransport } from '../../src/transport/memory';
 import { createSpyStore, flush, trackWidgets } from '../helpers/widget';
 
 // Delivery end to end (core/delivery.ts through the widget and the memory transport);
@@ -167,6 +167,101 @@ describe('delivery', () => {
       expect(widget.state.unread, String(bad)).toBe(0);
       widget.destroy();
     }
+  });
+
+  // What agents write while no page of the visitor is connected comes in the next welcome:
+  // it must count as arrived (badge, preview, event), and what the device saw must not.
+  describe('messages written while the visitor was not connected', () => {
+    /** A page of the visitor: a widget on the shared store and server, and what it heard. */
+    function page(storage: ReturnType<typeof createSpyStore>, transport: MemoryTransport) {
+      const p = make({ storage, transport });
+      const received: string[] = [];
+      p.widget.on('message_received', (m) => received.push(m.text));
+      return { ...p, received };
+    }
+
+    it('counts an agent reply written between two pages, once', async () => {
+      const storage = createSpyStore();
+      const transport = createMemoryTransport();
+      const first = page(storage, transport);
+      await first.widget.ready();
+      await flush();
+      await first.widget.send('Do you ship to Norway?');
+      await flush();
+      first.widget.destroy();
+      // The visitor is on their way to the next page when the agent answers.
+      transport.server.say('Yes, in 3 days.', { name: 'Eva' });
+
+      const second = page(storage, transport);
+      await second.widget.ready();
+      await flush();
+      expect(second.widget.state.messages.map((m) => m.text)).toEqual([
+        'Do you ship to Norway?',
+        'Yes, in 3 days.',
+      ]);
+      expect(second.received).toEqual(['Yes, in 3 days.']);
+      expect(second.widget.state.unread).toBe(1);
+      // The conversation was under way: no preview bubble, as for a live reply.
+      expect(second.widget.state.autoMessage).toBeNull();
+      second.widget.destroy();
+
+      // The page after that has seen it: the badge stays, nothing arrives twice.
+      const third = page(storage, transport);
+      await third.widget.ready();
+      await flush();
+      expect(third.received).toEqual([]);
+      expect(third.widget.state.unread).toBe(1);
+    });
+
+    it("shows an agent's first message written between two pages as a preview", async () => {
+      const storage = createSpyStore();
+      const transport = createMemoryTransport();
+      const first = page(storage, transport);
+      await first.widget.ready();
+      await flush();
+      first.widget.destroy();
+      transport.server.say('Hi! Can I help you find a size?', { name: 'Eva' });
+
+      const second = page(storage, transport);
+      await second.widget.ready();
+      await flush();
+      expect(second.received).toEqual(['Hi! Can I help you find a size?']);
+      expect(second.widget.state.unread).toBe(1);
+      expect(second.widget.state.autoMessage).toMatchObject({
+        text: 'Hi! Can I help you find a size?',
+        name: 'Eva',
+      });
+    });
+
+    it('counts what was written while the connection was down, on the same page', async () => {
+      const { widget, server, received } = page(createSpyStore(), createMemoryTransport());
+      await widget.ready();
+      await flush();
+      server.say('Are you still there?');
+      await flush();
+      server.disconnect();
+      await flush();
+      server.say('I will be here if you need me.');
+      server.connect();
+      await flush();
+      expect(received).toEqual(['Are you still there?', 'I will be here if you need me.']);
+      expect(widget.state.unread).toBe(2);
+    });
+
+    it('does not count history from before this device first saw the visitor', async () => {
+      // As on a second sub-domain that takes the visitor id from the shared cookie: the server
+      // has the conversation, this device has never shown it.
+      const transport = createMemoryTransport();
+      const old = transport.server.say('Welcome back!');
+      old.at = Date.now() - 60_000;
+      const { widget, received } = page(createSpyStore(), transport);
+      await widget.ready();
+      await flush();
+      expect(widget.state.messages.map((m) => m.text)).toEqual(['Welcome back!']);
+      expect(received).toEqual([]);
+      expect(widget.state.unread).toBe(0);
+      expect(widget.state.autoMessage).toBeNull();
+    });
   });
 
   it('de-duplicates a message delivered twice', async () => {
