@@ -237,7 +237,15 @@ export function VisitorList({ store }: { store: Store }) {
   ]);
   const shown = slots.map(at.row).filter((i) => i >= 0);
   const more = store.more.value;
-  const setSize = compact ? rows.length : Math.max(total, rows.length);
+  // The compact view's size: on the All tab the active count (c.active); elsewhere the rows
+  // loaded once no more can come, and unknown (ARIA's -1) while more may.
+  const setSize = !compact
+    ? Math.max(total, rows.length)
+    : filter == 'all' && !store.query.value.trim() && c
+      ? Math.max(c.active, rows.length)
+      : more
+        ? -1
+        : rows.length;
 
   // Near the end of the loaded rows: the next page. Near the gap before the end part: the page
   // on the side of it the view is on (below the middle of the view: after the first part).

@@ -8,11 +8,15 @@ import type { Kernel } from './kernel';
 export function deriveState(k: Kernel): void {
   const { config } = k;
   let shownByApi = !config.hideWidget;
+  // Hidden on phones until the chat is opened (`chat:open`, as for `hideWidget`, or a message
+  // that opens it): a site that hides the launcher there opens the chat from its own button.
+  let phoneHidden = config.hideMobileWidget && k.device == 'mobile';
   k.deriveState((s, patch) => {
     const v = k.visitor;
     // Own keys only: `in` would see a `visible` a host added to Object.prototype.
     if (has(patch, 'visible')) shownByApi = !!patch.visible;
-    s.visible = shownByApi && !s.blocked && !(config.hideMobileWidget && k.device == 'mobile');
+    if (has(patch, 'open') && patch.open) phoneHidden = false;
+    s.visible = shownByApi && !s.blocked && !phoneHidden;
     s.customer = v.customer;
     s.profile = v.profile;
     s.variables = v.variables;

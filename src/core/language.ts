@@ -12,11 +12,13 @@ export const LANGUAGES =
 
 /**
  * The table a language tag uses, or `''` when there is none: `fr-CA` → `fr`, `pt-BR` → `pt-br`
- * (other Portuguese → `pt`), `zh-TW` → `zh`, `no`/`nn` → `nb`, `iw` → `he`.
+ * (other Portuguese → `pt`), `zh-TW` → `zh`, `no`/`nn` → `nb`, `iw` → `he`; and Smartsupp's own
+ * codes `cn` and `tw` (Chinese) → `zh`, `br` (Brazilian Portuguese, not Breton) → `pt-br`.
  */
 export function tableOf(lang: string): string {
   const l = lang.toLowerCase().replace(/_/g, '-');
-  if (/^pt-br\b/.test(l)) return 'pt-br';
+  if (/^pt-br\b/.test(l) || l == 'br') return 'pt-br';
+  if (l == 'cn' || l == 'tw') return 'zh';
   const b = l.split('-')[0]!;
   const code = b == 'no' || b == 'nn' ? 'nb' : b == 'iw' ? 'he' : b;
   return LANGUAGES.includes(code) ? code : '';

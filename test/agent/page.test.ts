@@ -609,6 +609,8 @@ describe('the Visitors page', () => {
     expect($('.list')!.classList.contains('compact')).toBe(true);
     const pages = () => listPages(api.calls);
     $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
+    // The set is the active visitors (the counts'), not the 50 rows loaded so far.
+    expect(document.activeElement!.getAttribute('aria-setsize')).toBe('700');
     // Near the end of the first 50: the next page, as in the full view.
     for (let i = 1; i <= 4; i++) {
       key('PageDown');

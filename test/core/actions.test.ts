@@ -305,6 +305,32 @@ describe('commands', () => {
     expect(widget.state.visible).toBe(true);
   });
 
+  it('hideMobileWidget: hidden on a phone, chat:show keeps it so, chat:open shows and opens it', async () => {
+    const nav = window.navigator;
+    const ua = Object.getOwnPropertyDescriptor(nav, 'userAgent');
+    Object.defineProperty(nav, 'userAgent', {
+      configurable: true,
+      value: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1',
+    });
+    try {
+      const { widget } = make({ hideMobileWidget: true });
+      await widget.ready();
+      expect(widget.state.visible).toBe(false);
+      await widget.run('chat:show');
+      expect(widget.state.visible).toBe(false);
+      await widget.run('chat:open');
+      expect(widget.state).toMatchObject({ visible: true, open: true });
+      // Once opened, closing leaves the launcher, as after chat:open with hideWidget.
+      await widget.run('chat:close');
+      expect(widget.state).toMatchObject({ visible: true, open: false });
+      await widget.run('chat:hide');
+      expect(widget.state.visible).toBe(false);
+    } finally {
+      if (ua) Object.defineProperty(nav, 'userAgent', ua);
+      else delete (nav as { userAgent?: string }).userAgent;
+    }
+  });
+
   it('chat:close fires messenger_close; chat:open fires chat_open', async () => {
     const { widget } = make();
     const events: string[] = [];

@@ -136,6 +136,12 @@ describe('tableOf and pickLanguage', () => {
     expect(['xx', 'gd', '', 'constructor', '__proto__'].map(tableOf)).toEqual(['', '', '', '', '']);
   });
 
+  it("take Smartsupp's own codes: cn and tw (Chinese), br (Brazilian Portuguese)", () => {
+    expect(['cn', 'tw', 'br', 'BR', 'CN'].map(tableOf)).toEqual(['zh', 'zh', 'pt-br', 'pt-br', 'zh']);
+    // Only as whole codes: a tag with a region is BCP 47's (br-FR is Breton, which has no table).
+    expect(['br-FR', 'cn-x'].map(tableOf)).toEqual(['', '']);
+  });
+
   it("lang: 'auto' takes the first browser language the UI speaks, else English", () => {
     expect(pickLanguage(['gd', 'fr-CA', 'de'])).toBe('fr-CA');
     expect(pickLanguage(['en-US', 'fr'])).toBe('en-US');
