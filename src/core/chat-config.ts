@@ -1,5 +1,5 @@
 import { isHexColor } from './color';
-import { bool, num, str, type Schema } from './config-check';
+import { bool, num, resolveKeys, str, type Schema } from './config-check';
 import type { Kernel } from './kernel';
 
 /* The config keys only the chat layer and the UI read, checked here: not before `load`. */
@@ -42,9 +42,12 @@ for (const k of BOOLEANS.split(' ')) {
  * warnUnknownKeys.
  */
 export function completeConfig(k: Kernel): string[] {
-  const unknown = k.completeConfig(SCHEMA, DEFAULTS);
-  const c = k.config as typeof k.config & { alignX?: 'left' | 'right' };
+  const unknown: string[] = [];
   const other = k.otherKeys;
+  const c = Object.assign(k.config, DEFAULTS) as typeof k.config & { alignX?: 'left' | 'right' };
+  resolveKeys(other, SCHEMA, c as unknown as Record<string, unknown>, k.warn, (key) =>
+    unknown.push(key),
+  );
   // Smartsupp's chat-code generator writes alignX for the side; orientation is today's name.
   if (c.alignX && !('orientation' in other)) c.orientation = c.alignX;
   // alignY 'side' measured offsetY from the top; ours counts from the bottom, so it would misplace.

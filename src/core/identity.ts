@@ -22,8 +22,14 @@ export interface IdentityDeps {
   now: () => number;
   newId: () => string;
   warn: Warn;
-  /** Mirrors the vid in a cookie (the `cookieDomain` option) to share it across sub-domains. */
-  cookie?: { read(): string | undefined; write(vid: string): void };
+  /**
+   * Mirrors the vid and its token in a cookie (the `cookieDomain` option) to share the visitor
+   * across sub-domains: `read` gives the two (no token: `''`).
+   */
+  cookie?: {
+    read(): [vid: string, token: string] | null | undefined;
+    write(vid: string, token?: string): void;
+  };
 }
 
 const KEY = 'identity';
@@ -58,8 +64,9 @@ function parse(raw: unknown): Identity | undefined {
     return { vid, token, visits: visits as number, firstSeenAt, visitStartedAt, lastSeenAt };
 }
 
-const fresh = (vid: string, t: number): Identity => ({
+const fresh = (vid: string, t: number, token?: string): Identity => ({
   vid,
+  token,
   visits: 1,
   firstSeenAt: t,
   visitStartedAt: t,
@@ -73,14 +80,14 @@ const seen = (id: Identity, t: number): Identity =>
     : { ...id, lastSeenAt: t };
 
 async function save(deps: IdentityDeps, id: Identity): Promise<Identity> {
-  if (id.token === undefined) delete id.token;
+  if (!id.token) delete id.token;
   try {
     await deps.store.set(KEY, id);
   } catch {
     // Our stores never reject; a custom one might, and the visitor still has an id for this page.
     deps.warn('could not save the visitor identity');
   }
-  attempt(() => deps.cookie?.write(id.vid));
+  attempt(() => deps.cookie?.write(id.vid, id.token));
   return id;
 }
 
@@ -93,10 +100,11 @@ export async function loadIdentity(deps: IdentityDeps): Promise<Identity> {
   } catch {}
   let id = parse(raw);
   if (raw !== undefined && !id) deps.warn('stored identity was invalid; starting a new visitor');
-  const fromCookie = attempt(() => deps.cookie?.read());
-  // The cookie is shared by sub-domains, so its vid wins; counts (and the token) belong to the
-  // stored vid, so they are kept only when the two agree.
-  if (isVid(fromCookie) && fromCookie != id?.vid) id = fresh(fromCookie, t);
+  const [fromCookie, token] = attempt(() => deps.cookie?.read()) || [];
+  // The cookie is shared by sub-domains, so its vid wins, with the token it carries (without
+  // it the server would start a new visitor); counts belong to the stored vid, so they are
+  // kept only when the two agree.
+  if (isVid(fromCookie) && fromCookie != id?.vid) id = fresh(fromCookie, t, token);
   return save(deps, id ? seen(id, t) : fresh(deps.newId(), t));
 }
 
@@ -126,7 +134,10 @@ export function isReturning(identity: Identity): boolean {
 }
 
 /**
- * Cookie adapter for `cookieDomain`: `vc_vid`, path `/`, that domain, two years, SameSite=Lax.
+ * Cookie adapter for `cookieDomain`: `vc_vid` (the vid, then `.` and the token once the server
+ * gave one: docs/PROTOCOL.md keeps tokens to URL-safe characters; a `;` could only add
+ * attributes that ours, written after it, override), path `/`, that domain, two years,
+ * SameSite=Lax.
  * Built from `document` at the edge; its calls may throw (sandboxed iframes), which
  * the identity functions absorb.
  */
@@ -137,7 +148,11 @@ export function createVidCookie(
   // Only domain characters: a `;` in the config must not add cookie attributes.
   const attrs = '; path=/; domain=' + domain.replace(/[^\w.-]/g, '') + '; SameSite=Lax; max-age=';
   return {
-    read: () => /(?:^|;\s*)vc_vid=([^;]*)/.exec(doc.cookie)?.[1],
-    write: (vid) => void (doc.cookie = 'vc_vid=' + vid + attrs + 63072000),
+    read: () => {
+      const m = /(?:^|;\s*)vc_vid=([^.;]*)\.?([^;]*)/.exec(doc.cookie);
+      return m && [m[1]!, m[2]!];
+    },
+    write: (vid, token) =>
+      void (doc.cookie = 'vc_vid=' + vid + (token ? '.' + token : '') + attrs + 63072000),
   };
 }

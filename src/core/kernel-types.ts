@@ -5,7 +5,6 @@
 import type { ClientFrame, Device, PageInfo } from '../protocol';
 import type { WidgetEvents } from './commands';
 import type { Config, ResolvedConfig } from './config';
-import type { Schema } from './config-check';
 import type { Emitter } from './emitter';
 import type { Identity } from './identity';
 import type { Logger, Warn } from './log';
@@ -35,14 +34,9 @@ export interface KernelOptions extends Config {
 export interface Kernel {
   /**
    * The config: the keys the kernel reads, checked; the chat layer completes it with its own
-   * (core/chat-config.ts) before anything reads those.
+   * (core/chat-config.ts, from `otherKeys`) before anything reads those.
    */
   readonly config: ResolvedConfig;
-  /**
-   * Completes the config with the chat layer's `schema` (over `defaults`), checked like the
-   * kernel's keys; returns the names of keys neither knows.
-   */
-  completeConfig(schema: Schema, defaults: object): string[];
   /** The config keys the kernel does not read, unchecked, on a prototype-free object. */
   readonly otherKeys: Readonly<Record<string, unknown>>;
   readonly warn: Warn;

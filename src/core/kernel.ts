@@ -2,7 +2,6 @@ import { PROTOCOL_VERSION, isRecord, type ClientFrame } from '../protocol';
 import type { ConnectionStatus, Transport, TransportListener } from '../transport/types';
 import type { WidgetEvents } from './commands';
 import { resolveConfig } from './config';
-import { resolveKeys } from './config-check';
 import { detectDevice } from './device';
 import { createEmitter } from './emitter';
 import { createFrameRouter } from './kernel-frames';
@@ -72,17 +71,6 @@ export function createKernel(
     config,
     otherKeys,
     deriveState: (fn) => void (derive = fn),
-    completeConfig(schema, defaults) {
-      const unknown: string[] = [];
-      resolveKeys(
-        otherKeys,
-        schema,
-        Object.assign(config, defaults) as unknown as Record<string, unknown>,
-        warn,
-        (key) => unknown.push(key),
-      );
-      return unknown;
-    },
     warn,
     now,
     newId,

@@ -89,6 +89,8 @@ async function startChromium(): Promise<Shared<Browser>> {
       '--disable-component-update',
       '--no-first-run',
       '--disable-sync',
+      // Sub-domains of one site, all on this machine (identity.test.ts: `cookieDomain`).
+      '--host-resolver-rules=MAP *.shop.test 127.0.0.1',
     ],
   });
   return { value: browser, alive: () => browser.isConnected(), close: () => browser.close() };

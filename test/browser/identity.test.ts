@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { buildSnippetHtml } from '../../src/loader';
 import { describeBrowser, launchBrowser, requireBuilt, serve, type Served } from './harness';
-import { startRealServer, type RealServer } from './real-server';
+import { agentApi, startRealServer, type RealServer } from './real-server';
 
 /**
  * The visitor's id and token in real Chromium, on a busy machine: IndexedDB writes take a while
@@ -130,5 +130,65 @@ describeBrowser('the visitor id and token on a slow IndexedDB (Chromium)', () =>
     await page.waitForFunction(() => (window as unknown as Win).__ready === true);
     expect(await page.evaluate(() => (window as unknown as Win).smartsupp.vid)).toBe(first.vid);
     await page.close();
+  });
+});
+
+describeBrowser('cookieDomain: one visitor across sub-domains (Chromium)', () => {
+  const TOKEN = 'identity-test-agent-token';
+  let browser: Browser;
+  let server: RealServer;
+  let site: Served;
+  const api = agentApi(() => server.url, TOKEN);
+  const textsOf = async (vid: string) =>
+    (await api<{ messages: { text: string }[] }>('/api/visitors/' + vid)).messages.map(
+      (m) => m.text,
+    );
+
+  beforeAll(async () => {
+    requireBuilt('widget.js', 'chat.js');
+    server = await startRealServer({ keys: [KEY], agentToken: TOKEN });
+    // Smartsupp's snippet with its cookieDomain line; a.shop.test and b.shop.test are both this
+    // machine (harness.ts maps *.shop.test), two origins with their own storage, one cookie jar.
+    site = await serve({
+      '/':
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>' +
+        buildSnippetHtml('/widget.js', {
+          key: KEY,
+          server: server.url,
+          cookieDomain: '.shop.test',
+        }) +
+        '<script>smartsupp(function () { window.__ready = true; });</script>' +
+        '</head><body><h1>Shop</h1></body></html>',
+    });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await server?.close();
+  });
+
+  it('keeps the visitor and the conversation from a.shop.test on b.shop.test and back', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT);
+    const port = new URL(site.url).port;
+    const open = async (host: string) => {
+      await page.goto(`http://${host}:${port}/`);
+      await page.waitForFunction(() => (window as unknown as Win).__ready === true);
+      await page.waitForFunction(() => !!(window as unknown as Win).smartsupp.vid);
+      return page.evaluate(() => (window as unknown as Win).smartsupp.vid!);
+    };
+    const vid = await open('a.shop.test');
+    await page.evaluate(() => (window as unknown as Win).smartsupp('chat:send', 'Hello from a'));
+    await expect.poll(() => textsOf(vid)).toEqual(['Hello from a']);
+    // The other sub-domain: its own empty storage; the cookie brings the id and its token.
+    expect(await open('b.shop.test')).toBe(vid);
+    await page.evaluate(() => (window as unknown as Win).smartsupp('chat:send', 'And from b'));
+    await expect.poll(() => textsOf(vid)).toEqual(['Hello from a', 'And from b']);
+    // Back on the first: still the same visitor.
+    expect(await open('a.shop.test')).toBe(vid);
+    await context.close();
   });
 });

@@ -39,8 +39,12 @@ function setup(extra: Partial<IdentityDeps> = {}) {
 function memoryCookie(initial?: string) {
   const jar = { value: initial };
   const cookie: NonNullable<IdentityDeps['cookie']> = {
-    read: () => jar.value,
-    write: (vid) => void (jar.value = vid),
+    // As the document's adapter reads its value: the vid, then the token after the first dot.
+    read: () => {
+      const m = jar.value === undefined ? null : /^([^.]*)\.?(.*)$/.exec(jar.value);
+      return m && [m[1]!, m[2]!];
+    },
+    write: (vid, token) => void (jar.value = token ? vid + '.' + token : vid),
   };
   return { jar, cookie };
 }
@@ -290,6 +294,25 @@ describe('vid cookie', () => {
     expect(id.visits).toBe(1);
   });
 
+  it('carries the token with the vid, so a sibling sub-domain continues the same visitor', async () => {
+    const { jar, cookie } = memoryCookie();
+    // www: the server's welcome gave the visitor a token (a JWT-like one, dots and all).
+    const www = setup({ cookie });
+    const first = await loadIdentity(www.deps);
+    saveIdentity(www.deps, { ...first, token: 'eyJ0.eyJ2.sig_-' });
+    await flush();
+    expect(jar.value).toBe(first.vid + '.eyJ0.eyJ2.sig_-');
+    // shop: its own empty store, the same cookie jar; the hello then proves the vid is ours.
+    const shop = setup({ cookie });
+    const id = await loadIdentity(shop.deps);
+    expect(id).toMatchObject({ vid: first.vid, token: 'eyJ0.eyJ2.sig_-', visits: 1 });
+    // Back on www: the same visitor, its counts kept.
+    expect(await loadIdentity(www.deps)).toMatchObject({
+      vid: first.vid,
+      token: 'eyJ0.eyJ2.sig_-',
+    });
+  });
+
   it('keeps the counts when the cookie holds the stored id', async () => {
     const { store, clock, deps } = setup({ cookie: memoryCookie('same-vid-1').cookie });
     await store.set('identity', {
@@ -364,6 +387,18 @@ describe('createVidCookie', () => {
     ]);
   });
 
+  it('writes the token after the vid, and reads the two back from a real document', () => {
+    const doc = documentAt('https://shop.example.com/');
+    doc.cookie = 'other=1';
+    const cookie = createVidCookie(doc, 'example.com');
+    cookie.write('abcdefgh12', 'eyJ0.eyJ2.sig_-');
+    expect(doc.cookie).toContain('vc_vid=abcdefgh12.eyJ0.eyJ2.sig_-');
+    expect(cookie.read()).toEqual(['abcdefgh12', 'eyJ0.eyJ2.sig_-']);
+    // Before the server gave a token: the vid alone.
+    cookie.write('abcdefgh12');
+    expect(cookie.read()).toEqual(['abcdefgh12', '']);
+  });
+
   it('cannot be made to add cookie attributes through the domain', () => {
     const written: string[] = [];
     const doc = {
@@ -381,10 +416,10 @@ describe('createVidCookie', () => {
     const doc = documentAt('https://shop.example.com/cart');
     doc.cookie = 'first=1';
     const cookie = createVidCookie(doc, 'example.com');
-    expect(cookie.read()).toBeUndefined();
+    expect(cookie.read()).toBeNull();
     cookie.write('V1StGXR8_Z5jdHi6B-myT');
     doc.cookie = 'xvc_vid=not-ours';
-    expect(cookie.read()).toBe('V1StGXR8_Z5jdHi6B-myT');
+    expect(cookie.read()).toEqual(['V1StGXR8_Z5jdHi6B-myT', '']);
   });
 
   it('a page with empty storage picks up the vid from the document cookie', async () => {
