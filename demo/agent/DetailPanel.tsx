@@ -158,7 +158,9 @@ function Conversation({ d, store }: { d: VisitorDetail; store: Store }) {
     <section aria-labelledby="d-chat" class="chat">
       <h3 id="d-chat">Conversation {d.chatting ? '' : '(none open)'}</h3>
       {count ? (
-        <ol class="messages">
+        // Scrolls on its own: a tab stop, so the keyboard scrolls it in every browser (Chromium
+        // makes such a box focusable itself; Safari does not).
+        <ol class="messages" tabIndex={0} aria-labelledby="d-chat">
           {d.messages.map((m, i) => (
             <li key={m.id} class={'msg from-' + m.from} ref={i == count - 1 ? end : undefined}>
               <span class="msg-head">
@@ -180,7 +182,15 @@ function Conversation({ d, store }: { d: VisitorDetail; store: Store }) {
   );
 }
 
+/**
+ * What the agent was writing to each visitor and has not sent, per page (its store): kept when
+ * the panel closes (Escape, another visitor) and back when it opens again for that visitor.
+ */
+const draftsOf = new WeakMap<Store, Map<string, string>>();
+
 function Composer({ d, store }: { d: VisitorDetail; store: Store }) {
+  const drafts = draftsOf.get(store) ?? new Map<string, string>();
+  draftsOf.set(store, drafts);
   const [hint, setHint] = useState('');
   const input = useRef<HTMLTextAreaElement>(null);
   const opening = !d.chatting;
@@ -203,7 +213,10 @@ function Composer({ d, store }: { d: VisitorDetail; store: Store }) {
       return;
     }
     setHint('');
-    if ((await store.send(t)) && el) el.value = '';
+    if ((await store.send(t)) && el) {
+      el.value = '';
+      drafts.delete(d.id);
+    }
   }
   return (
     <form class="composer" onSubmit={submit} aria-labelledby="d-compose">
@@ -215,6 +228,12 @@ function Composer({ d, store }: { d: VisitorDetail; store: Store }) {
         ref={input}
         rows={3}
         maxLength={4000}
+        defaultValue={drafts.get(d.id) || ''}
+        onInput={(e) => {
+          const text = e.currentTarget.value;
+          if (text) drafts.set(d.id, text);
+          else drafts.delete(d.id);
+        }}
         disabled={!!refused}
         aria-describedby={refused || hint ? 'composer-why' : undefined}
         placeholder={
@@ -280,12 +299,18 @@ export function DetailPanel({ store }: { store: Store }) {
     const doc = heading.current?.ownerDocument;
     const id = d!.id;
     store.select(null);
-    // Back to the row this panel came from, when it is still listed: once the list shows again
-    // (a narrow screen hides it behind the panel, and a hidden row cannot take the focus).
+    // Back to the row this panel came from, once the list shows again (a narrow screen hides it
+    // behind the panel, and a hidden row cannot take the focus); when the row has left the
+    // loaded list (a reply sorted it past them, an unblock moved it off the Blocked tab), the
+    // list's own tab stop, else the list panel: never the page.
     setTimeout(() =>
-      [...(doc?.querySelectorAll<HTMLElement>('.row[data-id]') || [])]
-        .find((r) => r.dataset.id == id)
-        ?.focus(),
+      (
+        [...(doc?.querySelectorAll<HTMLElement>('.row[data-id]') || [])].find(
+          (r) => r.dataset.id == id,
+        ) ||
+        doc?.querySelector<HTMLElement>('.row[tabindex="0"]') ||
+        doc?.getElementById('visitor-panel')
+      )?.focus(),
     );
   }
   return (

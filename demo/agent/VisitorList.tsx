@@ -221,9 +221,18 @@ export function VisitorList({ store }: { store: Store }) {
   const [jump, setJump] = useState(-1);
   /** A key's page (End, across the gap) is loading. */
   const [waiting, setWaiting] = useState(false);
+  const panel = useRef<HTMLElement>(null);
+  /** The keyboard focus is in the list (a row has it, or had it when the feed removed it). */
+  const focusIn = useRef(false);
+  /** The row that just lost the focus (this task): a render that removed it moves the focus. */
+  const blurred = useRef<Node | null>(null);
+  /** The active row at the last render: its visitor, slot, index and place in the view. */
+  const followed = useRef<{ id: string; slot: number; index: number; offset: number } | null>(null);
   const asked = useRef<object>(null);
 
   let active = activeId ? rows.findIndex((v) => v.id == activeId) : -1;
+  /** The active visitor is a loaded row (not gone offline, nor sorted past the loaded rows). */
+  const listed = active >= 0;
   if (active < 0) active = 0;
   const selectedId = store.selectedId.value;
   const selected = selectedId ? rows.findIndex((v) => v.id == selectedId) : -1;
@@ -278,6 +287,50 @@ export function VisitorList({ store }: { store: Store }) {
     const el = viewport.current;
     if (jump >= 0 && el) el.scrollTop = el.scrollHeight;
   }, [jump, rows.length]);
+
+  // The agent's place while the feed re-sorts the list under it. The keyboard focus stays on its
+  // visitor, and the view moves with that row, so it stays where it was on screen; when its
+  // visitor leaves the loaded rows (offline, or sorted past them), the focus goes to the row now
+  // in its place, or to the panel when none is left, not to the page.
+  useLayoutEffect(() => {
+    const el = viewport.current;
+    const was = followed.current;
+    const doc = panel.current?.ownerDocument;
+    const removed = !!blurred.current && !blurred.current.isConnected;
+    if ((focusIn.current || removed) && doc && was) {
+      const lost = !doc.activeElement || doc.activeElement == doc.body;
+      if (listed && was.id == activeId && el?.contains(doc.activeElement)) {
+        // Where it was in the view, unless that has been seen to already (rows loaded above the
+        // end part move the view with them, above); not on a scroll (the row keeps its slot).
+        const slot = at.slot(active);
+        const top = slot * h - was.offset;
+        if (slot != was.slot && Math.abs(el.scrollTop - top) > 1) {
+          el.scrollTop = top;
+          setScrollTop(el.scrollTop);
+        }
+      } else if (lost && !listed) {
+        const i = Math.min(was.index, rows.length - 1);
+        // The row now in its place is drawn where it was (its focus makes it the active one).
+        const row = el?.querySelector<HTMLElement>(`.row[data-index="${i}"]`);
+        if (row) row.focus();
+        else if (rows.length) moveTo(i);
+        else {
+          panel.current?.focus();
+          focusIn.current = false;
+        }
+      }
+    }
+    followed.current = listed
+      ? {
+          id: activeId!,
+          slot: at.slot(active),
+          index: active,
+          offset: at.slot(active) * h - (el?.scrollTop ?? 0),
+        }
+      : rows.length
+        ? was
+        : null;
+  });
 
   // Keyboard moves focus to a row that may just have been rendered.
   // (Not before: a render already on its way when a jump ends still has the old row.)
@@ -386,7 +439,10 @@ export function VisitorList({ store }: { store: Store }) {
   return (
     <section
       id="visitor-panel"
+      ref={panel}
       role="tabpanel"
+      // A tab stop when it holds no row to focus (an empty tab), as the ARIA tabs pattern asks.
+      tabIndex={rows.length ? -1 : 0}
       aria-labelledby={'tab-' + filter}
       aria-busy={store.listBusy.value || jump >= 0 || waiting}
       class={'list' + (compact ? ' compact' : '')}
@@ -418,6 +474,22 @@ export function VisitorList({ store }: { store: Store }) {
             class="vlist"
             style={{ height: (rows.length + (more ? 1 : 0)) * h + 'px' }}
             onKeyDown={onKeyDown}
+            onFocusIn={(e) => {
+              focusIn.current = true;
+              blurred.current = null;
+              // A row focused by Tab or a click is the agent's place too, not only a key's.
+              const id = (e.target as Element).closest?.('.row[data-id]')?.getAttribute('data-id');
+              if (id && id != activeId) setActiveId(id);
+            }}
+            onFocusOut={(e) => {
+              const to = e.relatedTarget as Node | null;
+              if (to && e.currentTarget.contains(to)) return;
+              // Elsewhere on the page, or away from it. Some engines blur a focused row as the
+              // list removes it: the render that did is told by `blurred`, for this task only.
+              focusIn.current = false;
+              const row = (blurred.current = e.target as Node);
+              setTimeout(() => blurred.current == row && (blurred.current = null));
+            }}
             onClick={(e) => {
               const id = (e.target as Element).closest?.('.row[data-id]')?.getAttribute('data-id');
               if (id) pick(id);

@@ -838,6 +838,89 @@ describe('the Visitors page at scale', () => {
     expect(api.requests()).toContain('GET /api/visitors/c00001');
   });
 
+  // The feed re-sorts the list under an agent working by keyboard: the focus must stay on a row.
+  describe('the keyboard focus while the feed moves the rows', () => {
+    /** Visitors who start a chat: they sort above everyone else. */
+    const newChats = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        visitor({ id: 'chat' + i, name: 'Chat ' + i, status: 'unserved', chatting: true }),
+      );
+
+    it('stays on its visitor, which the view follows, after Tab alone (no key used)', async () => {
+      const list = crowd(40);
+      const { api } = start({ handle: paged(list) });
+      await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+      await until(() => expect(api.feedOpen()).toBe(true));
+      // Tab into the list: its tab stop, the first row.
+      $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
+      expect((document.activeElement as HTMLElement).dataset.id).toBe('c00000');
+      const view = $('.viewport')!;
+      const before = view.scrollTop;
+      for (const v of newChats(20)) api.push('visitor', v);
+      // The feed's batches: the first at once, the rest at most twice a second. Twenty rows go
+      // in above it: the same visitor keeps the focus, now 21st (the new chats are above the
+      // view, so not in the DOM), and the view moved down with it (rows are 60 px until
+      // measured; happy-dom measures none).
+      await until(() => expect(at()).toBe(21));
+      await settle();
+      expect((document.activeElement as HTMLElement).dataset?.id).toBe('c00000');
+      expect(view.scrollTop - before).toBe(20 * 60);
+      // The keys go on from there.
+      key('ArrowDown');
+      await until(() => expect((document.activeElement as HTMLElement).dataset.id).toBe('c00001'));
+    });
+
+    it('goes to the row in its place when its visitor leaves the list, not to the page', async () => {
+      const list = crowd(40);
+      const { api } = start({ handle: paged(list) });
+      await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+      await until(() => expect(api.feedOpen()).toBe(true));
+      $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
+      key('ArrowDown');
+      await until(() => expect(at()).toBe(2));
+      key('ArrowDown');
+      await until(() => expect(at()).toBe(3));
+      api.push('visitor', { ...list[2]!, online: false });
+      await until(() => expect(rowOf('c00002')).toBeNull());
+      await until(() => expect((document.activeElement as HTMLElement).dataset?.id).toBe('c00003'));
+      expect(at()).toBe(3);
+    });
+
+    it('closing the panel of a visitor who left the list focuses the list, not the page', async () => {
+      const list = crowd(40);
+      const { api } = start({ handle: paged(list) });
+      await until(() => expect(api.feedOpen()).toBe(true));
+      await openDetail('c00002');
+      api.push('visitor', { ...list[2]!, online: false });
+      await until(() => expect(rowOf('c00002')).toBeNull());
+      $('.detail')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+      await until(() => expect($('.detail')).toBeNull());
+      await vi.advanceTimersByTimeAsync(0);
+      expect(document.activeElement!.getAttribute('role')).toBe('option');
+    });
+  });
+
+  it('keeps an unsent reply per visitor when the panel closes, until it is sent', async () => {
+    const { api } = start({ plan: 'pro' });
+    await openDetail('ada-id');
+    const draft = () => $<HTMLTextAreaElement>('#composer-text')!;
+    type(draft(), 'Your order ships tomorrow');
+    $('.detail')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    await until(() => expect($('.detail')).toBeNull());
+    // Another visitor's reply box starts empty; Ada's has the draft back.
+    await openDetail('anon-id');
+    expect(draft().value).toBe('');
+    await openDetail('ada-id');
+    expect(draft().value).toBe('Your order ships tomorrow');
+    $<HTMLButtonElement>('.composer button[type=submit]')!.click();
+    await until(() => expect(api.requests()).toContain('POST /api/visitors/ada-id/messages'));
+    await until(() => expect(draft().value).toBe(''));
+    $('.detail')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    await until(() => expect($('.detail')).toBeNull());
+    await openDetail('ada-id');
+    expect(draft().value).toBe('');
+  });
+
   it('leaves the focus where the agent took it after Home on the first row, when the feed renders', async () => {
     const list = crowd(20);
     const { api } = start({ handle: paged(list) });

@@ -137,7 +137,13 @@ describe('tableOf and pickLanguage', () => {
   });
 
   it("take Smartsupp's own codes: cn and tw (Chinese), br (Brazilian Portuguese)", () => {
-    expect(['cn', 'tw', 'br', 'BR', 'CN'].map(tableOf)).toEqual(['zh', 'zh', 'pt-br', 'pt-br', 'zh']);
+    expect(['cn', 'tw', 'br', 'BR', 'CN'].map(tableOf)).toEqual([
+      'zh',
+      'zh',
+      'pt-br',
+      'pt-br',
+      'zh',
+    ]);
     // Only as whole codes: a tag with a region is BCP 47's (br-FR is Breton, which has no table).
     expect(['br-FR', 'cn-x'].map(tableOf)).toEqual(['', '']);
   });
