@@ -189,8 +189,7 @@ function Conversation({ d, store }: { d: VisitorDetail; store: Store }) {
 const draftsOf = new WeakMap<Store, Map<string, string>>();
 
 function Composer({ d, store }: { d: VisitorDetail; store: Store }) {
-  const drafts = draftsOf.get(store) ?? new Map<string, string>();
-  draftsOf.set(store, drafts);
+  const drafts = draftsOf.get(store) ?? draftsOf.set(store, new Map()).get(store)!;
   const [hint, setHint] = useState('');
   const input = useRef<HTMLTextAreaElement>(null);
   const opening = !d.chatting;

@@ -204,10 +204,12 @@ export function VisitorList({ store }: { store: Store }) {
   // Hidden by the compact view: on the All tab (no search) every online visitor not active, from
   // the counts; elsewhere those among the loaded rows.
   const c = store.counts.value;
+  /** On the All tab without a search the counts tell the compact view's size (`c.active`). */
+  const counted = store.filter.value == 'all' && !store.query.value.trim() ? c : null;
   const hidden = !compact
     ? 0
-    : store.filter.value == 'all' && !store.query.value.trim() && c
-      ? c.all - c.active
+    : counted
+      ? counted.all - counted.active
       : store.visitors.value.length - rows.length;
   const filter = store.filter.value;
   const label = FILTERS.find(([f]) => f == filter)?.[1] || '';
@@ -246,12 +248,12 @@ export function VisitorList({ store }: { store: Store }) {
   ]);
   const shown = slots.map(at.row).filter((i) => i >= 0);
   const more = store.more.value;
-  // The compact view's size: on the All tab the active count (c.active); elsewhere the rows
+  // The compact view's size: the active count where the counts tell it; elsewhere the rows
   // loaded once no more can come, and unknown (ARIA's -1) while more may.
   const setSize = !compact
     ? Math.max(total, rows.length)
-    : filter == 'all' && !store.query.value.trim() && c
-      ? Math.max(c.active, rows.length)
+    : counted
+      ? Math.max(counted.active, rows.length)
       : more
         ? -1
         : rows.length;
