@@ -66,10 +66,14 @@ const base = src || location.href;
     );
     // A Smartsupp snippet switches with one URL: the server may ride on this script's own URL
     // (never the page's: a link must not point a visitor's chat elsewhere).
-    const server =
+    // A host without a scheme ('chat.example.com', '//chat.example.com') is that host over HTTPS,
+    // not a path on this page's own server. A server that cannot be reached is named in the
+    // console by the chat layer, as the widget used it.
+    const server = (
       typeof raw.server == 'string'
         ? raw.server
-        : (src && new URL(src).searchParams.get('server')) || '';
+        : (src && new URL(src).searchParams.get('server')) || ''
+    ).replace(/^(?!\w+:\/\/|$)\/*/, 'https://');
     // The transport the server needs; the config's own `transport` is left for the kernel to check
     // (a name that is neither 'websocket' nor 'http' is warned about there: WebSocket is used).
     let link: Transport | Promise<Transport> | undefined;

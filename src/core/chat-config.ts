@@ -17,6 +17,7 @@ const DEFAULTS: Record<string, unknown> = {
   rules: [],
 };
 
+const url = (schemes: RegExp) => (v: unknown) => str(v) && schemes.test(v as string);
 const side = (v: unknown) => v === 'left' || v === 'right';
 
 /** The chat layer's keys, with their checks. */
@@ -27,7 +28,9 @@ const SCHEMA: Schema = {
   offsetY: [num, 'a number'],
   zIndex: [num, 'a number'],
   color: [isHexColor, "a colour like '#1a73e8'"],
-  privacyNoticeUrl: [(v) => str(v) && /^https?:\/\//.test(v as string), 'an http(s) URL'],
+  privacyNoticeUrl: [url(/^https?:\/\//), 'an http(s) URL'],
+  // Read by the file layer and the UI; the transport was built from it before `load` (main.ts).
+  server: [url(/^(https?|wss?):\/\//), 'an http(s) or ws(s) URL'],
   renderTo: [(v) => str(v) || (v as Node | null)?.nodeType === 1, 'an element or an element id'],
   rules: [Array.isArray, 'a list of rules'],
 };

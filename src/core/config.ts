@@ -92,10 +92,6 @@ const DEFAULTS = {
   marketingConsent: false,
 };
 
-const url =
-  (schemes: RegExp): Check =>
-  (v) =>
-    str(v) && schemes.test(v as string);
 /** `'websocket'`, `'http'`, or a transport object (`open`, `send` and `close` functions). */
 export const isTransport: Check = (v) =>
   v === 'websocket' ||
@@ -106,10 +102,9 @@ export const isTransport: Check = (v) =>
     typeof (v as Transport).send == 'function' &&
     typeof (v as Transport).close == 'function');
 
-/** The keys the kernel reads, with their checks. */
+/** The keys the kernel reads, with their checks (`server` is the chat layer's: core/chat-config.ts). */
 const SCHEMA: Schema = {
   key: [str, 'a non-empty string'],
-  server: [url(/^(https?|wss?):\/\//), 'an http(s) or ws(s) URL'],
   transport: [isTransport, "'websocket', 'http' or a transport object"],
   lang: [str, 'a non-empty string'],
   cookieDomain: [str, 'a non-empty string'],

@@ -16,6 +16,10 @@ export function deriveState(k: Kernel): void {
     // Own keys only: `in` would see a `visible` a host added to Object.prototype.
     if (has(patch, 'visible')) shownByApi = !!patch.visible;
     if (has(patch, 'open') && patch.open) phoneHidden = false;
+    // Reached once a `welcome` came (the HTTP transport says `open` before its first answer); an
+    // attempt that failed before makes it false, until one comes.
+    if (k.welcomed) s.reached = true;
+    else if (s.connection == 'closed' && s.reached == null) s.reached = false;
     s.visible = shownByApi && !s.blocked && !phoneHidden;
     s.customer = v.customer;
     s.profile = v.profile;

@@ -33,6 +33,13 @@ export interface WidgetState {
   /** Visitor id, once known. */
   vid: string | null;
   connection: ConnectionStatus;
+  /**
+   * The chat server was reached on this page: `true` once it answered (a `welcome`), `false`
+   * when an attempt failed before it ever did (the transport keeps retrying), `undefined` before
+   * the first attempt ended. A chat layer loaded while the connection is down after a failed
+   * attempt starts from `false` (the kernel keeps no history).
+   */
+  reached?: boolean;
   /** The widget should be shown (config, `chat:show`/`chat:hide`, not blocked, not hidden on mobile). */
   visible: boolean;
   /** The chat window is open. */
@@ -86,7 +93,7 @@ export type ChatStateKey =
  * the chat layer has told it how (core/derive.ts).
  */
 export type DerivedStateKey =
-  'visible' | 'profile' | 'variables' | 'customer' | 'group' | 'needsContactForm';
+  'visible' | 'profile' | 'variables' | 'customer' | 'group' | 'needsContactForm' | 'reached';
 
 /** The state the presence kernel starts with, before a chat layer is installed. */
 export type KernelState = Omit<WidgetState, ChatStateKey | DerivedStateKey>;

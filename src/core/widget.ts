@@ -142,12 +142,25 @@ export function installChat(
   // device (`kept`: not written back when read) until the chat is opened.
   let unread = 0;
   let kept = 0;
+  let unreachable = '';
   k.subscribers.add((s) => {
     if (s.unread != unread) {
       emitter.emit('unread', (unread = s.unread));
       if (unread != kept) k.save('unread', (kept = unread));
       // Read: the stored auto messages go (core/delivery.ts keeps them only while unread).
       if (!unread) delivery()?.save();
+    }
+    // Never reached on this page: a server that is down, a wrong address, TLS or a proxy. Said
+    // once (and to the page's `error` listeners); the transport keeps retrying with backoff.
+    if (s.reached === false && !unreachable && typeof config.transport == 'object') {
+      unreachable =
+        'cannot reach the chat server' +
+        (config.server ? ' at ' + config.server : '') +
+        ': check that it runs and the address';
+      warn(unreachable);
+      // After the commands the snippet queued have run: their `on('error', fn)` hear it.
+      const error = { code: 'unreachable', message: unreachable };
+      Promise.resolve().then(() => emitter.emit('error', error));
     }
     // A server that refuses for good (a wrong key, an origin it does not allow) is not retried.
     if (s.connection == 'stopped' && !s.blocked)

@@ -87,7 +87,6 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
   const wasOpen = useRef(false);
   const focusBack = useRef(false);
   const hadForm = useRef(false);
-  const connected = useRef(false);
   // The file layer loads with the chat window, or for a message with files (MessageFiles).
   const filesCtx = useMemo(() => ({ fx, lang: s.lang, need: needFiles }), [fx, s.lang]);
   useEffect(() => {
@@ -228,15 +227,17 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
 
   if (!s.visible) return null;
 
-  if (s.connection == 'open') connected.current = true;
   const banner =
-    // Refused for good, or no chat server set at all (the kernel runs on no transport): nothing
-    // the visitor writes can go out, and "Sending…" alone would not say so.
+    // Refused for good, no chat server set at all (the kernel runs on no transport), or never
+    // reached on this page: nothing the visitor writes can go out, and "Sending…" alone would
+    // not say so.
     s.connection == 'stopped' || typeof cfg.transport != 'object'
       ? t.stopped
-      : s.connection != 'open' && connected.current
-        ? t.reconnecting
-        : null;
+      : s.reached === false
+        ? t.stopped
+        : s.reached && s.connection != 'open'
+          ? t.reconnecting
+          : null;
 
   const close = () => {
     focusBack.current = true;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildSnippetHtml } from '../../src/loader';
 import { describeEngines, launchEngine, type EngineBrowser } from './engines';
+import { freePort } from '../helpers/free-port';
 import { requireBuilt, serve, type Served } from './harness';
 
 /**
@@ -34,6 +35,21 @@ const PIGEON = `<!doctype html><html><head><meta charset="utf-8"><title>Shop</ti
 ${buildSnippetHtml('/widget.js', { key: 'test-key', server: 'http://127.0.0.1:9', transport: 'carrier-pigeon' })}
 </head><body><h1>Shop</h1></body></html>`;
 
+/**
+ * A page whose server is written without a scheme, as a site owner might: a host and port where
+ * nothing listens. The widget takes it as https:// (never a path on the page's own server), and
+ * says it cannot reach it.
+ */
+const noScheme = (
+  server: string,
+) => `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>
+${buildSnippetHtml('/widget.js', { key: 'test-key', server })}
+<script>
+  window.errors = [];
+  smartsupp('on', 'error', function (e) { errors.push(e.code + ': ' + e.message); });
+</script>
+</head><body><h1>Shop</h1></body></html>`;
+
 interface Sent {
   sent: { id: string; cid: string; from: string; text: string; at: number };
 }
@@ -42,17 +58,21 @@ type Page = Window & {
   stub: unknown;
   before: { queued: number; log: number; async: boolean; scripts: (string | null)[] };
   smartsupp: ((...args: unknown[]) => void) & { vid?: unknown; _: unknown };
+  errors: string[];
 };
 
 describeEngines('the snippet queue', (engine) => {
   let browser: EngineBrowser;
   let site: Served;
+  let closedPort: number;
 
   beforeAll(async () => {
     requireBuilt('widget.js');
     site = await serve({
       '/': PAGE,
       '/pigeon': PIGEON,
+      // A loopback port nothing listens on: the connection is refused at once.
+      '/no-scheme': noScheme('127.0.0.1:' + (closedPort = await freePort())),
       '/widget.js': { file: 'widget.js', delay: 300 },
     });
     browser = await launchEngine(engine);
@@ -159,6 +179,34 @@ describeEngines('the snippet queue', (engine) => {
     expect(texts.filter((t) => /running offline|failed to start/.test(t))).toEqual([]);
     // Nothing thrown (Firefox reports the socket nobody answers, on port 9, as a page error).
     expect(pageErrors.filter((e) => !/establish a connection/.test(e))).toEqual([]);
+    await page.close();
+  });
+
+  it('takes a server written without a scheme as https://, and says once that it cannot reach it', async () => {
+    const page = await browser.newPage();
+    const texts: string[] = [];
+    page.on('console', (m) => texts.push(m.text()));
+    await page.goto(site.url + '/no-scheme');
+    const message = `cannot reach the chat server at https://127.0.0.1:${closedPort}: check that it runs and the address`;
+    // The warning comes with the chat layer, after `load`, once an attempt has failed.
+    await page.waitForFunction(() => (window as unknown as Page).errors.length > 0);
+    expect(await page.evaluate(() => (window as unknown as Page).errors)).toEqual([
+      'unreachable: ' + message,
+    ]);
+    // Opening the chat says so in the window (the transport keeps retrying meanwhile).
+    await page.evaluate(() => (window as unknown as Page).smartsupp('chat:open'));
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-visitor-chat]')?.shadowRoot?.querySelector('.bn')
+          ?.textContent == 'Chat is unavailable right now.',
+    );
+    // Let the transport retry at least once more: still one warning, one event.
+    await page.waitForTimeout(1500);
+    expect(texts.filter((t) => t.includes('cannot reach'))).toEqual(['[visitor-chat] ' + message]);
+    expect(await page.evaluate(() => (window as unknown as Page).errors)).toHaveLength(1);
+    // The config check accepts what the widget used; nothing went to the page's own server.
+    expect(texts.filter((t) => t.includes('"server"'))).toEqual([]);
+    expect(site.requests.filter((r) => r.path.includes('127.0.0.1'))).toEqual([]);
     await page.close();
   });
 });

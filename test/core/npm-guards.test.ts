@@ -39,6 +39,8 @@ describe('a transport of your own that throws', () => {
     expect(widget.state.connection).toBe('closed');
     expect(logger.warn.mock.calls.map((c) => c[0])).toEqual([
       "[visitor-chat] the transport's open() threw: Error: bad URL",
+      // Reported closed before any answer: the server was never reached.
+      '[visitor-chat] cannot reach the chat server: check that it runs and the address',
     ]);
     // close() throwing does not make destroy() throw.
     expect(() => widget.destroy()).not.toThrow();

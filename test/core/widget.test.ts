@@ -23,6 +23,15 @@ describe('config', () => {
     ]);
   });
 
+  it('warns about a server that is not an http(s) or ws(s) URL, with the chat layer', async () => {
+    const { widget, warnings } = make({ server: 'ftp://chat.example.com' });
+    await widget.ready();
+    expect(widget.state.config.server).toBeUndefined();
+    expect(warnings()).toEqual([
+      '[visitor-chat] config "server" must be an http(s) or ws(s) URL; using the default',
+    ]);
+  });
+
   it("accepts every key Smartsupp's generator, plugins and docs write, without a warning", async () => {
     const { widget, warnings } = make({
       // ChatGenerator::render with every option (tests/chat_code.txt) …

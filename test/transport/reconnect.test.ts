@@ -196,10 +196,11 @@ const refusals = (logger: { warn: ReturnType<typeof vi.fn> }) =>
   logger.warn.mock.calls.filter((c) => c[0] == REFUSED).length;
 
 const widgets: Widget[] = [];
-function widget(transport: Transport) {
+function widget(transport: Transport, server?: string) {
   const logger = { warn: vi.fn() };
   const w = createWidget({
     key: 'demo',
+    server,
     transport,
     storage: createMemoryStore(),
     logger,
@@ -344,6 +345,59 @@ describe('"do not reconnect" stops the widget for good', () => {
       expect(refusals(logger)).toBe(1);
     },
   );
+});
+
+describe('a server the widget never reaches', () => {
+  const UNREACHABLE =
+    '[visitor-chat] cannot reach the chat server at https://chat.example.com: check that it runs and the address';
+  const unreachable = (logger: { warn: ReturnType<typeof vi.fn> }) =>
+    logger.warn.mock.calls.filter((c) => c[0] == UNREACHABLE).length;
+
+  it.each(['WebSocket', 'HTTP'])(
+    '%s: said once (console and error event) over 10 minutes of retries; nothing once it is reached',
+    async (kind) => {
+      const server =
+        kind == 'WebSocket' ? webSocketServer({ refuse: true }) : httpServer({ refuse: true });
+      // (The transport has the URL itself; the config's `server` is what the warning names.)
+      const { w, logger } = widget(server.transport(seededRandom(7)), 'https://chat.example.com');
+      const errors: unknown[] = [];
+      w.on('error', (e) => errors.push(e));
+      await vi.advanceTimersByTimeAsync(TEN_MINUTES);
+      expect(server.attempts.length).toBeGreaterThan(20);
+      expect(w.state.reached).toBe(false);
+      expect(unreachable(logger)).toBe(1);
+      expect(errors).toEqual([{ code: 'unreachable', message: UNREACHABLE.slice(15) }]);
+      expect(refusals(logger)).toBe(0);
+
+      // The server comes up: reached; dropped later, it is "reconnecting", not unreachable.
+      server.state.behaviour.refuse = false;
+      await vi.advanceTimersByTimeAsync(BACKOFF_CAP + 100);
+      expect(w.state.connection).toBe('open');
+      expect(w.state.reached).toBe(true);
+      server.state.behaviour.refuse = true;
+      if (kind == 'WebSocket') (server as ReturnType<typeof webSocketServer>).closeAll(1006);
+      else w.destroy();
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(w.state.reached).toBe(true);
+      expect(unreachable(logger)).toBe(1);
+      expect(errors).toHaveLength(1);
+    },
+  );
+
+  it('a server reached at once is never said to be unreachable, through drops and restarts', async () => {
+    const server = webSocketServer();
+    const { w, logger } = widget(server.transport(seededRandom(3)));
+    const errors: unknown[] = [];
+    w.on('error', (e) => errors.push(e));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(w.state.reached).toBe(true);
+    server.state.behaviour.refuse = true;
+    server.closeAll(1012);
+    await vi.advanceTimersByTimeAsync(TEN_MINUTES);
+    expect(w.state.connection).toBe('closed');
+    expect(logger.warn.mock.calls.filter((c) => /cannot reach/.test(c[0]))).toEqual([]);
+    expect(errors).toEqual([]);
+  });
 });
 
 describe('a blocked visitor makes no reconnect storm', () => {

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createMemoryTransport } from '../../src/transport/memory';
+import type { Transport, TransportListener } from '../../src/transport/types';
 import { mount } from '../../src/ui/npm';
 import { cleanup, flush, mountUI, readyWidget, withHistory } from './setup';
 
@@ -163,6 +164,44 @@ describe('the chat window', () => {
     ui.server.connect();
     await flush();
     expect(ui.$('.bn')).toBeNull();
+  });
+
+  it('says the chat is unavailable while the server has never been reached, until it answers', async () => {
+    // A server that refuses the first attempt (down, or a wrong address); it comes up later.
+    const memory = createMemoryTransport();
+    let listener: TransportListener | undefined;
+    const transport: Transport = {
+      open(l) {
+        listener = l;
+        l.status('connecting');
+        setTimeout(() => l.status('closed'), 0);
+      },
+      send: (frame, final) => memory.send(frame, final),
+      close: () => memory.close(),
+    };
+    const widget = await readyWidget(transport);
+    const unmount = mount(widget);
+    onTestFinished(() => {
+      unmount();
+      widget.destroy();
+    });
+    await widget.open();
+    const root = document.querySelector('[data-visitor-chat]')!.shadowRoot!;
+    const banner = () => root.querySelector('.bn')?.textContent ?? null;
+    await vi.waitFor(() => expect(banner()).toBe('Chat is unavailable right now.'));
+    expect(root.querySelector('.bn')!.getAttribute('role')).toBe('status');
+    // A retry under way still says so: no flicker with every attempt.
+    listener!.status('connecting');
+    await flush();
+    expect(banner()).toBe('Chat is unavailable right now.');
+    // The server answers: no banner; dropped later, it is a lost connection.
+    memory.open(listener!);
+    await vi.waitFor(() => expect(widget.state.reached).toBe(true));
+    await flush();
+    expect(banner()).toBeNull();
+    memory.server.disconnect();
+    await flush();
+    expect(banner()).toBe('Connection lost. Reconnecting…');
   });
 
   it('closes with Escape and the close button', async () => {
