@@ -4,7 +4,7 @@
  * Before the page's `load` event only the presence kernel runs (identity, activity, page views,
  * the connection). The chat layer (`chat.js`: commands, outbox, rules, the launcher drawn without
  * Preact) loads after `load` on idle time — or at once when a message arrives or a command is
- * called after load — and then runs the commands the snippet queued in `smartsupp._`, in order.
+ * called after load, or `chat:send` is called before it — and then runs the commands the snippet queued in `smartsupp._`, in order.
  * The UI (`ui.js`, Preact) loads only when the chat is used (see chat.ts). Later `smartsupp(...)` calls run at once,
  * without replacing the `window.smartsupp` function object the page already holds.
  */
@@ -101,17 +101,21 @@ const base = src || location.href;
     let queue = s._;
     if (!Array.isArray(queue)) queue = s._ = [];
     const q = queue;
+    // A message sent before `load` does not wait in this queue, which leaving the page would
+    // lose: the chat layer loads at once and its outbox keeps the message on the device.
+    const urgent = (args: unknown) => (args as ArrayLike<unknown>)[0] == 'chat:send';
     // Later calls still do `o._.push(arguments)`: after load they run at once.
     q.push = (...items: unknown[]) => {
       for (const args of items) {
         if (widget) widget.exec(args as ArrayLike<unknown>);
         else {
           Array.prototype.push.call(q, args);
-          if (document.readyState == 'complete') loadChat();
+          if (document.readyState == 'complete' || urgent(args)) loadChat();
         }
       }
       return q.length;
     };
+    if (q.some(urgent)) loadChat();
     afterLoadIdle(window, loadChat);
   } catch (e) {
     console.warn('[visitor-chat] failed to start: ' + String(e));

@@ -199,4 +199,34 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
     await page.waitForTimeout(1500);
     expect(consoleLines.filter((l) => /visitor-chat|pageerror/.test(l))).toEqual([refused]);
   });
+
+  it('sends a message the page sent before its load event at once, not after load (the visitor may leave first)', async () => {
+    // The shop's page sends a message from its own code, and an image keeps it from `load`.
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const page = shopPage(server.url + '/widget.js', server.url).replace(
+      '</script>\n</head>',
+      "  smartsupp('chat:send', 'Sent before load');\n</script>\n</head>",
+    );
+    const shop = await serve({
+      '/': page.replace('<p>Products.</p>', '<p>Products.</p><img src="/slow.png" alt="">'),
+      '/slow.png': { body: '', contentType: 'image/png', hold: () => held },
+    });
+    sites.push(shop);
+    try {
+      const context = await browser.newContext();
+      contexts.push(context);
+      const tab = await context.newPage();
+      tab.setDefaultTimeout(WAIT);
+      await tab.goto(shop.url + '/', { waitUntil: 'domcontentloaded' });
+      const vid = await vidOf(tab);
+      await expect
+        .poll(() => messagesOf(vid), { timeout: WAIT })
+        .toEqual(['visitor: Sent before load']);
+      // Still before `load`: the message did not wait for it.
+      expect(await tab.evaluate(() => document.readyState)).not.toBe('complete');
+    } finally {
+      release();
+    }
+  });
 });
