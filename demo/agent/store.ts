@@ -531,11 +531,14 @@ export function createStore(
 
   /**
    * Whether a visitor's message is one the agent is told of: the open conversation's, and the
-   * first of a new chat in the list (not every message of a thousand chats).
+   * first of a new chat (not every message of a thousand chats). The server marks that one
+   * (`first`), so a new chat is told of whether or not its row is loaded in the window.
    */
-  function announced(visitorId: string, message: Message) {
+  function announced(visitorId: string, message: Message, first: unknown) {
+    if (message.from != 'visitor') return false;
+    if (first === true || visitorId == selectedId.value) return true;
     const row = findRow(visitorId);
-    return message.from == 'visitor' && (visitorId == selectedId.value || (!!row && !row.chatting));
+    return !!row && !row.chatting;
   }
 
   /**
@@ -548,7 +551,7 @@ export function createStore(
       (e) =>
         e.type == 'message' &&
         isMessage(e.data?.message) &&
-        announced(e.data.visitorId, e.data.message),
+        announced(e.data.visitorId, e.data.message, e.data.first),
     );
 
   /** Applies one feed event (inside a batch). */
@@ -560,8 +563,8 @@ export function createStore(
     } else if (e.type == 'counts' && isCounts(e.data)) {
       counts.value = e.data;
     } else if (e.type == 'message' && e.data && isMessage(e.data.message)) {
-      const { visitorId, message } = e.data;
-      const announce = announced(visitorId, message);
+      const { visitorId, message, first } = e.data;
+      const announce = announced(visitorId, message, first);
       addMessage(visitorId, message);
       if (message.from == 'visitor') {
         if (typingOf(typing.value, visitorId))

@@ -52,7 +52,7 @@ export interface VisitorList {
 export type FeedEvent = { id?: string } & (
   | { type: 'visitor'; data: Visitor }
   | { type: 'counts'; data: Counts }
-  | { type: 'message'; data: { visitorId: string; message: Message } }
+  | { type: 'message'; data: { visitorId: string; message: Message; first?: boolean } }
   | { type: 'typing'; data: { visitorId: string; on: boolean } }
   | { type: 'reset'; data: unknown }
 );

@@ -25,7 +25,8 @@ export interface ConversationOptions {
   /** The visitor changed: tell the agent feed. */
   emit(v: LiveVisitor): void;
   /** A message was stored and delivered (`startedAt`: performance.now() when it arrived). */
-  messageStored(v: LiveVisitor, m: Message, startedAt: number): void;
+  /** `opened`: a visitor's message that opened the conversation (a new chat). */
+  messageStored(v: LiveVisitor, m: Message, startedAt: number, opened?: boolean): void;
   setTyping(v: LiveVisitor, on: boolean): void;
   /** Runs `fn` after `ms` unless the hub closed. */
   later(fn: () => void, ms: number): void;
@@ -47,6 +48,7 @@ export function createConversations(o: ConversationOptions) {
     c: StoredConversation,
     m: Omit<Message, 'id'>,
     except?: Conn | 'visitor',
+    opened?: boolean,
   ): Promise<Message> {
     const startedAt = performance.now();
     const stored = await store.addMessage(c.id, v.id, m);
@@ -56,7 +58,7 @@ export function createConversations(o: ConversationOptions) {
     changed(v);
     // 'visitor': not to the widgets at all (they show that message already).
     if (except != 'visitor') o.deliver(v, { t: 'msg', m: stored }, except);
-    o.messageStored(v, stored, startedAt);
+    o.messageStored(v, stored, startedAt, opened);
     o.emit(v);
     await store.saveConversation(c);
     return stored;
@@ -143,7 +145,7 @@ export function createConversations(o: ConversationOptions) {
       o.setTyping(v, false);
       const sent: Omit<Message, 'id'> = { cid: f.cid, from: 'visitor', text: f.text, at: t };
       if (files) sent.attachments = files;
-      const m = await post(v, c, sent, reply);
+      const m = await post(v, c, sent, reply, opened);
       reply.send({ t: 'ack', cid: f.cid, id: m.id, at: m.at });
       // Figures: an answer to this visit's last auto message, or to the flow waiting for one.
       if (v.amVisit == v.visits || c.bot.startsWith('at:'))

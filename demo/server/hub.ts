@@ -363,8 +363,12 @@ export function createHub(o: HubOptions) {
     botDelayMs: o.botDelayMs ?? 700,
     deliver: send,
     emit,
-    messageStored(v, m: Message, startedAt: number) {
-      events.append([{ event: 'message', data: JSON.stringify({ visitorId: v.id, message: m }) }]);
+    messageStored(v, m: Message, startedAt: number, opened?: boolean) {
+      // `first`: the agent page announces a new chat whether or not its row is loaded.
+      const data = opened
+        ? { visitorId: v.id, message: m, first: true }
+        : { visitorId: v.id, message: m };
+      events.append([{ event: 'message', data: JSON.stringify(data) }]);
       o.metrics?.message(m.from);
       o.metrics?.delivered((performance.now() - startedAt) / 1000);
       o.onStored?.(v, m);

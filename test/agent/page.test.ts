@@ -302,6 +302,40 @@ describe('the Visitors page', () => {
     expect(api.listParams()).toHaveLength(1);
   });
 
+  it('announces a new chat the server marks as first, whether or not its row is loaded', async () => {
+    const { api } = start();
+    await until(() => expect(rowOf('ada-id')).toBeTruthy());
+    await until(() => expect(api.feedOpen()).toBe(true));
+    // A visitor outside the loaded rows (another tab's, or far down a long list).
+    api.push('message', {
+      visitorId: 'far-id',
+      message: { id: 'm4', from: 'visitor', text: 'Where is my order?', at: Date.now() },
+      first: true,
+    });
+    await until(() =>
+      expect(text('[aria-live=polite]')).toContain(
+        'New message from a visitor: Where is my order?',
+      ),
+    );
+    // The row came chatting before its message (one batch): still a new chat.
+    api.push('visitor', { ...IDLE, name: 'Grace', status: 'new', chatting: true });
+    api.push('message', {
+      visitorId: 'idle-id',
+      message: { id: 'm5', from: 'visitor', text: 'Hi there', at: Date.now() },
+      first: true,
+    });
+    await until(() =>
+      expect(text('[aria-live=polite]')).toContain('New message from Grace: Hi there'),
+    );
+    // Her next message is not the first: not announced.
+    api.push('message', {
+      visitorId: 'idle-id',
+      message: { id: 'm6', from: 'visitor', text: 'Anyone?', at: Date.now() },
+    });
+    await until(() => expect(rowOf('idle-id')!.textContent).toContain('Anyone?'));
+    expect(text('[aria-live=polite]')).toContain('Hi there');
+  });
+
   it('applies a feed batch in the next animation frame, or after 100 ms when none comes (a hidden tab)', async () => {
     const { api, frames } = await startFramed();
     api.push('visitor', { ...ANON, name: 'Grace' });

@@ -65,6 +65,27 @@ describe('the agent feed', () => {
     expect(new Set(reference.events.map((e) => e.id)).size).toBe(reference.events.length);
   });
 
+  it("marks a visitor's message that opens a chat as first, and no other", async () => {
+    const s = await serve();
+    const feed = await sse(s.url + '/api/events', AUTH(s.agentToken));
+    const a = await visit(s.url, { profile: { name: 'Ada' } });
+    const say = async (cid: string, text: string) => {
+      a.c.send({ t: 'msg', cid, text, at: Date.now() });
+      await a.c.next('ack');
+      return feed.next('message', (d) => d.visitorId == a.vid && d.message.text == text);
+    };
+    expect((await say('f1', 'first question')).first).toBe(true);
+    expect((await say('f2', 'second')).first).toBeUndefined();
+    // An agent answers and closes the chat: the visitor's next message opens a new one.
+    const vid = encodeURIComponent(a.vid);
+    const reply = await api(s, 'POST', `/api/visitors/${vid}/messages`, { text: 'Hi' });
+    expect(reply.status).toBe(201);
+    expect((await feed.next('message', (d) => d.message.from == 'agent')).first).toBeUndefined();
+    const closed = await api(s, 'DELETE', `/api/visitors/${vid}/conversation`);
+    expect(closed.status).toBe(200);
+    expect((await say('f3', 'one more thing')).first).toBe(true);
+  });
+
   it('answers an unknown or too old Last-Event-ID with reset, whose id resumes cleanly', async () => {
     const s = await serve();
     await visit(s.url);
