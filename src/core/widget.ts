@@ -142,7 +142,17 @@ export function installChat(
   // device (`kept`: not written back when read) until the chat is opened.
   let unread = 0;
   let kept = 0;
-  let unreachable = '';
+  /** Connection problems said already (each once a page). */
+  const said = new Set<string>();
+  /** Says a connection problem once: in the console, and to the page's `error` listeners. */
+  const report = (code: string, message: string) => {
+    if (said.has(code)) return;
+    said.add(code);
+    warn(message);
+    // Behind the commands the snippet queued (they wait for `ready`, and come in after this
+    // layer installs): their `on('error', fn)` hear it.
+    Promise.resolve().then(() => whenReady(() => emitter.emit('error', { code, message })));
+  };
   k.subscribers.add((s) => {
     if (s.unread != unread) {
       emitter.emit('unread', (unread = s.unread));
@@ -150,21 +160,19 @@ export function installChat(
       // Read: the stored auto messages go (core/delivery.ts keeps them only while unread).
       if (!unread) delivery()?.save();
     }
-    // Never reached on this page: a server that is down, a wrong address, TLS or a proxy. Said
-    // once (and to the page's `error` listeners); the transport keeps retrying with backoff.
-    if (s.reached === false && !unreachable && typeof config.transport == 'object') {
-      unreachable =
+    // Never reached on this page: a server that is down, a wrong address, TLS or a proxy. The
+    // transport keeps retrying with backoff.
+    if (s.reached === false && typeof config.transport == 'object')
+      report(
+        'unreachable',
         'cannot reach the chat server' +
-        (config.server ? ' at ' + config.server : '') +
-        ': check that it runs and the address';
-      warn(unreachable);
-      // After the commands the snippet queued have run: their `on('error', fn)` hear it.
-      const error = { code: 'unreachable', message: unreachable };
-      Promise.resolve().then(() => emitter.emit('error', error));
-    }
+          (config.server ? ' at ' + config.server : '') +
+          ': check that it runs and the address',
+      );
     // A server that refuses for good (a wrong key, an origin it does not allow) is not retried.
     if (s.connection == 'stopped' && !s.blocked)
-      warn(
+      report(
+        'refused',
         'the chat server refused the connection for good (its log says why): check the key and its allowed origins',
       );
   });

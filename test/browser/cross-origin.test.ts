@@ -198,6 +198,10 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
     // Still one line a while later: not repeated, no page error.
     await page.waitForTimeout(1500);
     expect(consoleLines.filter((l) => /visitor-chat|pageerror/.test(l))).toEqual([refused]);
+    // The page's queued `on('error', fn)` heard it too, once.
+    expect(await page.evaluate(() => (window as unknown as ShopWindow).errors)).toEqual([
+      { code: 'refused', message: refused.slice('warning: [visitor-chat] '.length) },
+    ]);
   });
 
   it('sends a message the page sent before its load event at once, not after load (the visitor may leave first)', async () => {

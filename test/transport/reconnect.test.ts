@@ -207,7 +207,10 @@ function widget(transport: Transport, server?: string) {
     ui: false,
   });
   widgets.push(w);
-  return { w, logger };
+  /** What the page's `error` listeners heard. */
+  const errors: unknown[] = [];
+  w.on('error', (e) => errors.push(e));
+  return { w, logger, errors };
 }
 
 /** A pageshow event as a back/forward-cache restore fires it (`persisted: true`). */
@@ -296,7 +299,7 @@ describe('"do not reconnect" stops the widget for good', () => {
     'WebSocket close %i: one connection in 10 minutes, whatever the page does',
     async (code) => {
       const server = webSocketServer({ closeAfterWelcome: code });
-      const { w, logger } = widget(server.transport(seededRandom(code)));
+      const { w, logger, errors } = widget(server.transport(seededRandom(code)));
       await vi.advanceTimersByTimeAsync(1000);
       expect(w.state.connection).toBe('stopped');
       // online, the tab shown again, a back/forward-cache restore: none of them reconnects.
@@ -308,6 +311,8 @@ describe('"do not reconnect" stops the widget for good', () => {
       expect(w.state.connection).toBe('stopped');
       // Said once to the site owner, not at every state change since.
       expect(refusals(logger)).toBe(1);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(errors).toEqual([{ code: 'refused', message: REFUSED.slice(15) }]);
       // A message written now is kept (not lost, not sent anywhere).
       await w.send('still here');
       expect(w.state.messages.map((m) => [m.text, m.status])).toEqual([['still here', 'sending']]);
@@ -318,13 +323,15 @@ describe('"do not reconnect" stops the widget for good', () => {
     'WebSocket close %i before any frame (refused at the upgrade): one connection',
     async (code) => {
       const server = webSocketServer({ closeOnOpen: code });
-      const { w, logger } = widget(server.transport(seededRandom(code)));
+      const { w, logger, errors } = widget(server.transport(seededRandom(code)));
       await vi.advanceTimersByTimeAsync(TEN_MINUTES);
       nudge();
       await vi.advanceTimersByTimeAsync(1000);
       expect(server.attempts).toHaveLength(1);
       expect(w.state.connection).toBe('stopped');
       expect(refusals(logger)).toBe(1);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(errors).toEqual([{ code: 'refused', message: REFUSED.slice(15) }]);
     },
   );
 
@@ -332,7 +339,7 @@ describe('"do not reconnect" stops the widget for good', () => {
     'HTTP %i: one request in 10 minutes, whatever the page does',
     async (status) => {
       const server = httpServer({ status });
-      const { w, logger } = widget(server.transport(seededRandom(status)));
+      const { w, logger, errors } = widget(server.transport(seededRandom(status)));
       await vi.advanceTimersByTimeAsync(1000);
       expect(w.state.connection).toBe('stopped');
       nudge();
@@ -343,6 +350,8 @@ describe('"do not reconnect" stops the widget for good', () => {
       expect(server.streams).toHaveLength(0);
       expect(w.state.connection).toBe('stopped');
       expect(refusals(logger)).toBe(1);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(errors).toEqual([{ code: 'refused', message: REFUSED.slice(15) }]);
     },
   );
 });
@@ -359,9 +368,10 @@ describe('a server the widget never reaches', () => {
       const server =
         kind == 'WebSocket' ? webSocketServer({ refuse: true }) : httpServer({ refuse: true });
       // (The transport has the URL itself; the config's `server` is what the warning names.)
-      const { w, logger } = widget(server.transport(seededRandom(7)), 'https://chat.example.com');
-      const errors: unknown[] = [];
-      w.on('error', (e) => errors.push(e));
+      const { w, logger, errors } = widget(
+        server.transport(seededRandom(7)),
+        'https://chat.example.com',
+      );
       await vi.advanceTimersByTimeAsync(TEN_MINUTES);
       expect(server.attempts.length).toBeGreaterThan(20);
       expect(w.state.reached).toBe(false);
@@ -386,9 +396,7 @@ describe('a server the widget never reaches', () => {
 
   it('a server reached at once is never said to be unreachable, through drops and restarts', async () => {
     const server = webSocketServer();
-    const { w, logger } = widget(server.transport(seededRandom(3)));
-    const errors: unknown[] = [];
-    w.on('error', (e) => errors.push(e));
+    const { w, logger, errors } = widget(server.transport(seededRandom(3)));
     await vi.advanceTimersByTimeAsync(1000);
     expect(w.state.reached).toBe(true);
     server.state.behaviour.refuse = true;
