@@ -2,7 +2,10 @@
 
 const units = ['byte', 'kilobyte', 'megabyte'];
 
-/** A file size for people: "820 byte", "1.4 kB", "3.2 MB" in the visitor's language. */
+/**
+ * A file size for people: "820 bytes", "1.4 kB", "3.2 MB" in the visitor's language (bytes in
+ * words: the short form is "820 byte" in English, "820 o" in French).
+ */
 export function fileSize(bytes: number, lang: string): string {
   let i = 0;
   while (bytes >= 1000 && i < 2) {
@@ -13,7 +16,7 @@ export function fileSize(bytes: number, lang: string): string {
     return new Intl.NumberFormat(lang, {
       style: 'unit',
       unit: units[i],
-      unitDisplay: 'short',
+      unitDisplay: i ? 'short' : 'long',
       maximumFractionDigits: 1,
     }).format(bytes);
   } catch {

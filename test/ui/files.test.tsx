@@ -195,6 +195,9 @@ describe('files in the chat window', () => {
     // Without an extension: the type's first letters, or "?" when there is nothing at all.
     expect(fileKind(docx, 'Offer')).toBe('VND.OPEN');
     expect(fileKind('', 'README')).toBe('?');
+    expect(fileSize(1, 'en')).toBe('1 byte');
+    expect(fileSize(25, 'en')).toBe('25 bytes');
+    expect(fileSize(25, 'fr').replace(/\s/, ' ')).toBe('25 octets');
     expect(fileSize(1400, 'en')).toBe('1.4 kB');
     expect(fileSize(3_200_000, 'en')).toBe('3.2 MB');
   });
