@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { MIGRATIONS } from './migrations';
 import { migratePostgres } from './migrations-postgres';
+import { pgParams } from './store-postgres';
 
 /** The tables in an order that satisfies the foreign keys, and whether each has an identity id. */
 const TABLES: [string, boolean][] = [
@@ -59,7 +60,7 @@ export async function copySqliteToPostgres(file: string, url: string): Promise<C
           );
           await client.query(
             `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${rows.join(', ')}`,
-            params,
+            pgParams(params),
           );
           copied += batch.length;
           batch = [];

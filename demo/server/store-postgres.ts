@@ -57,6 +57,15 @@ const LAST_MESSAGE = `SELECT m.* FROM conversations c
 const BUMP = `INSERT INTO meta (key, value) VALUES ('automations_revision', '1')
   ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text`;
 
+/**
+ * Query parameters as Postgres takes them: a text value cannot hold NUL (U+0000: "invalid byte
+ * sequence for encoding UTF8"), which a visitor's message, name or page title may carry. It is
+ * stored as U+FFFD, where an error would refuse the message (and its resends) for good. SQLite
+ * keeps it as is.
+ */
+export const pgParams = (params: unknown[]) =>
+  params.map((p) => (typeof p == 'string' && p.includes('\0') ? p.replaceAll('\0', '\ufffd') : p));
+
 /** Opens a pool on `url`, migrates the database, and returns the store. */
 export async function openPostgresStore(url: string, log: Logger): Promise<Store> {
   const pool = new pg.Pool({
@@ -82,9 +91,10 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
   }
 
   const rows = async (sql: string, params: unknown[] = []) =>
-    (await pool.query(sql, params)).rows as Row[];
+    (await pool.query(sql, pgParams(params))).rows as Row[];
   const one = async (sql: string, params: unknown[]) => (await rows(sql, params))[0];
-  const run = async (sql: string, params: unknown[]) => void (await pool.query(sql, params));
+  const run = async (sql: string, params: unknown[]) =>
+    void (await pool.query(sql, pgParams(params)));
   /** Runs `fn` in a transaction on one pooled client. */
   async function transaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await pool.connect();
@@ -106,7 +116,7 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, enabled = excluded.enabled,
        body = excluded.body, updated_at = excluded.updated_at`,
-      [a.id, a.kind, a.enabled ? 1 : 0, a.body, a.createdAt, a.updatedAt],
+      pgParams([a.id, a.kind, a.enabled ? 1 : 0, a.body, a.createdAt, a.updatedAt]),
     );
     await c.query(BUMP);
   }
@@ -146,7 +156,7 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
       const c = await pool.connect();
       try {
         await c.query('BEGIN');
-        for (const v of list) await c.query(SAVE_VISITOR, [...visitorValues(v), v.id]);
+        for (const v of list) await c.query(SAVE_VISITOR, pgParams([...visitorValues(v), v.id]));
         await c.query('COMMIT');
       } catch (e) {
         await c.query('ROLLBACK').catch(() => {});

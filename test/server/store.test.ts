@@ -62,6 +62,25 @@ describe.each(engines)('the %s store', (_name, open) => {
     await s.close();
   });
 
+  it('stores text with NUL characters (which Postgres text refuses) without an error', async () => {
+    const s = await open();
+    // Postgres keeps U+FFFD in its place (store-postgres.ts, pgParams); SQLite keeps it.
+    const nul = _name == 'Postgres' ? '\ufffd' : '\u0000';
+    const v = visitor('nul', { name: 'Ada\u0000', variables: { note: 'a\u0000b' } });
+    await s.insertVisitor(v);
+    expect(await s.loadVisitor('nul')).toMatchObject({
+      name: 'Ada' + nul,
+      // (JSON text: the NUL is written as the escape \u0000, which any text column takes.)
+      variables: { note: 'a\u0000b' },
+    });
+    await s.saveVisitors([{ ...v, email: 'x\u0000@test' }]);
+    expect((await s.loadVisitor('nul'))!.email).toBe('x' + nul + '@test');
+    const c = await s.createConversation('nul', 'visitor', 50);
+    await s.addMessage(c.id, 'nul', { cid: 'n1', from: 'visitor', text: 'hi\u0000there', at: 60 });
+    expect(await s.messageByCid('nul', 'n1')).toMatchObject({ text: 'hi' + nul + 'there' });
+    await s.close();
+  });
+
   it('reads a visitor with its open conversation and last message in one call, as three reads give', async () => {
     const s = await open();
     const v = visitor('st', { name: 'Ada', variables: { plan: 'pro' }, blockedAt: 9 });
