@@ -800,7 +800,9 @@ describe('files and ratings on the Visitors page', () => {
   });
 });
 
-describe('the Visitors page at scale', () => {
+// Keyboard walks of dozens of steps, each waiting for its render: about 2 s on a quiet machine,
+// over 5 s when CI runs the browser suites beside them.
+describe('the Visitors page at scale', { timeout: 30_000 }, () => {
   it('applies a burst of 500 deltas from the feed, rows and counts together, without a list request', async () => {
     const { api, store } = start();
     await until(() => expect(api.feedOpen()).toBe(true));
