@@ -24,8 +24,13 @@ interface Stub {
   vid?: string | null;
 }
 
-const w = window as unknown as { smartsupp?: Stub; _smartsupp?: unknown };
+/** Set by the widget that runs: hands it the stub of a snippet that ran again (see boot). */
 const BOOTED = '__visitorChat';
+const w = window as unknown as {
+  smartsupp?: Stub;
+  _smartsupp?: unknown;
+  [BOOTED]?: (stub: unknown) => void;
+};
 // Chunks sit next to this script: captured now, `currentScript` is null once we return.
 const src = (document.currentScript as HTMLScriptElement | null)?.src;
 const base = src || location.href;
@@ -33,14 +38,16 @@ const base = src || location.href;
 (function boot() {
   try {
     let stub = w.smartsupp;
-    if (stub && (stub as unknown as Record<string, unknown>)[BOOTED]) {
-      console.warn('[visitor-chat] the widget script was loaded twice: ignored');
+    // One widget a page. A snippet pasted twice without Smartsupp's `window.smartsupp ||` guard
+    // put a new stub in place: the running widget takes it over, with the calls it queued.
+    if (w[BOOTED]) {
+      w[BOOTED](stub);
+      console.warn('[visitor-chat] widget.js loaded twice: ignored');
       return;
     }
     // Loaded without the snippet: install the same stub the snippet would have.
     if (typeof stub != 'function') stub = installStub(window);
-    const s = stub;
-    Object.defineProperty(s, BOOTED, { value: true });
+    let s = stub;
     let k: Kernel | undefined;
     // A chunk that fails to load says so (once) and is retried with backoff (core/chunk.ts).
     const chunk = createChunkLoader({
@@ -98,9 +105,7 @@ const base = src || location.href;
     // Every change of the visitor id (boot, welcome, logout) goes through the state.
     k.subscribers.add((state) => (s.vid = state.vid));
 
-    let queue = s._;
-    if (!Array.isArray(queue)) queue = s._ = [];
-    const q = queue;
+    const q = Array.isArray(s._) ? s._ : (s._ = []);
     // A message sent before `load` does not wait in this queue, which leaving the page would
     // lose: the chat layer loads at once and its outbox keeps the message on the device.
     const urgent = (args: unknown) => (args as ArrayLike<unknown>)[0] == 'chat:send';
@@ -117,6 +122,16 @@ const base = src || location.href;
     };
     if (q.some(urgent)) loadChat();
     afterLoadIdle(window, loadChat);
+    // (A stub holds an array of calls: the snippet's makes one.)
+    w[BOOTED] = (t) => {
+      if (t && (t as Stub)._ != q) {
+        const calls = (t as Stub)._!;
+        (s = t as Stub)._ = q;
+        // The state's subscribers run: `vid` is written on the new stub.
+        k!.set({});
+        q.push(...calls);
+      }
+    };
   } catch (e) {
     console.warn('[visitor-chat] failed to start: ' + String(e));
   }

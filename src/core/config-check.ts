@@ -1,3 +1,4 @@
+import { isNum } from '../protocol/guards';
 import type { Warn } from './log';
 
 /** Checks a config value. */
@@ -8,8 +9,8 @@ export type Schema = Record<string, [Check, string]>;
 
 /** A non-empty string of sane length. */
 export const str: Check = (v) => typeof v == 'string' && v.length > 0 && v.length < 2048;
-/** A finite number. */
-export const num: Check = (v) => typeof v == 'number' && isFinite(v);
+/** A finite number (the protocol's check: one function in the bundle). */
+export const num: Check = isNum;
 /** A boolean. */
 export const bool: Check = (v) => typeof v == 'boolean';
 /** Whether `o` has its own key `k` (never one from a polluted Object.prototype). */

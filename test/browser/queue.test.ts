@@ -50,6 +50,29 @@ ${buildSnippetHtml('/widget.js', { key: 'test-key', server })}
 </script>
 </head><body><h1>Shop</h1></body></html>`;
 
+/**
+ * A snippet without Smartsupp's `window.smartsupp ||` guard, as a plugin or a tag manager may
+ * write it, pasted twice: the second copy puts a new stub in place, queues a call on it and
+ * loads widget.js again (after the first has booted).
+ */
+const unguarded = (name: string) => `<script>
+  var _smartsupp = { key: 'test-key' };
+  (function () {
+    var o = (window.smartsupp = function () { o._.push(arguments); });
+    o._ = [];
+    smartsupp('name', '${name}');
+    smartsupp(function () { window.ran.push('${name}'); });
+    var c = document.createElement('script');
+    c.async = true;
+    c.src = '/widget.js';
+    document.head.appendChild(c);
+  })();
+</script>`;
+const TWICE = `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>
+<script>window.ran = [];</script>
+${unguarded('First')}
+</head><body><h1>Shop</h1></body></html>`;
+
 interface Sent {
   sent: { id: string; cid: string; from: string; text: string; at: number };
 }
@@ -59,6 +82,7 @@ type Page = Window & {
   before: { queued: number; log: number; async: boolean; scripts: (string | null)[] };
   smartsupp: ((...args: unknown[]) => void) & { vid?: unknown; _: unknown };
   errors: string[];
+  ran: string[];
 };
 
 describeEngines('the snippet queue', (engine) => {
@@ -71,6 +95,11 @@ describeEngines('the snippet queue', (engine) => {
     site = await serve({
       '/': PAGE,
       '/pigeon': PIGEON,
+      '/twice': TWICE,
+      '/second.js': {
+        body: unguarded('Second').replace(/^<script>|<\/script>$/g, ''),
+        contentType: 'text/javascript',
+      },
       // A loopback port nothing listens on: the connection is refused at once.
       '/no-scheme': noScheme('127.0.0.1:' + (closedPort = await freePort())),
       '/widget.js': { file: 'widget.js', delay: 300 },
@@ -207,6 +236,46 @@ describeEngines('the snippet queue', (engine) => {
     // The config check accepts what the widget used; nothing went to the page's own server.
     expect(texts.filter((t) => t.includes('"server"'))).toEqual([]);
     expect(site.requests.filter((r) => r.path.includes('127.0.0.1'))).toEqual([]);
+    await page.close();
+  });
+
+  it('runs one widget when an unguarded snippet runs twice, and takes over the second stub and its calls', async () => {
+    const page = await browser.newPage();
+    const texts: string[] = [];
+    page.on('console', (m) => texts.push(m.text()));
+    await page.goto(site.url + '/twice');
+    await page.waitForFunction(() => (window as unknown as Page).ran.length == 1);
+    const vid = await page.evaluate(() => (window as unknown as Page).smartsupp.vid);
+    expect(vid).toMatch(/\S/);
+    // The snippet again (the page's own code, as a tag manager would run it).
+    await page.evaluate(() => {
+      const c = document.createElement('script');
+      c.src = '/second.js';
+      document.head.appendChild(c);
+    });
+    await page.waitForFunction(() => (window as unknown as Page).ran.length == 2);
+    await page.waitForTimeout(500);
+    const after = await page.evaluate(() => {
+      const w = window as unknown as Page;
+      return {
+        ran: w.ran,
+        hosts: document.querySelectorAll('[data-visitor-chat]').length,
+        vid: w.smartsupp.vid,
+      };
+    });
+    expect(after).toEqual({ ran: ['First', 'Second'], hosts: 1, vid });
+    expect(texts.filter((t) => t.includes('loaded twice'))).toEqual([
+      '[visitor-chat] widget.js loaded twice: ignored',
+    ]);
+    // Calls on the page's current stub reach the running widget.
+    await page.evaluate(() => (window as unknown as Page).smartsupp('chat:open'));
+    await page.waitForFunction(
+      () =>
+        !!document.querySelector('[data-visitor-chat]')?.shadowRoot?.querySelector('[role=dialog]'),
+    );
+    expect(await page.evaluate(() => document.querySelectorAll('[data-visitor-chat]').length)).toBe(
+      1,
+    );
     await page.close();
   });
 });
