@@ -175,6 +175,8 @@ export function createStore(
   let listSeq = 0;
   let loadTimer: ReturnType<typeof setTimeout> | undefined;
   let detailTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Bumped when the open visitor's panel changes from an answer or the feed (see loadDetail). */
+  let detailChanges = 0;
   /** The last feed event applied, and those that came while a list request was out. */
   let lastEventId = '';
   let sinceRequest: FeedEvent[] | null = null;
@@ -399,15 +401,26 @@ export function createStore(
   async function loadDetail(id: string) {
     clearTimeout(detailTimer);
     detailTimer = undefined;
+    const since = detailChanges;
     try {
       const d = await api.get(id);
       if (selectedId.value != id) return;
+      const messages = Array.isArray(d.messages) ? d.messages.filter(isMessage) : [];
+      const pages = Array.isArray(d.pages) ? d.pages : [];
+      const now = detail.value;
       batch(() => {
-        detail.value = {
-          ...d,
-          messages: Array.isArray(d.messages) ? d.messages.filter(isMessage) : [],
-          pages: Array.isArray(d.pages) ? d.pages : [],
-        };
+        if (since != detailChanges && now?.id == id) {
+          // The visitor changed while this answer was on its way (Block answered, a feed event):
+          // its fields are older than what the panel shows, its messages and pages are not.
+          const { messages: had, pages: _p, ...fields } = now;
+          const ids = new Set(messages.map((m) => m.id));
+          detail.value = {
+            ...d,
+            ...fields,
+            messages: messages.concat(had.filter((m) => !ids.has(m.id))),
+            pages,
+          };
+        } else detail.value = { ...d, messages, pages };
         detailError.value = '';
       });
     } catch (e) {
@@ -464,7 +477,10 @@ export function createStore(
       counts.value = c;
     }
     const d = detail.value;
-    if (d && d.id == v.id) detail.value = { ...d, ...v, messages: d.messages, pages: d.pages };
+    if (d && d.id == v.id) {
+      detail.value = { ...d, ...v, messages: d.messages, pages: d.pages };
+      detailChanges++;
+    }
   }
 
   function addMessage(visitorId: string, m: Message) {
@@ -472,8 +488,10 @@ export function createStore(
     const row = findRow(visitorId);
     if (row) upsert({ ...row, lastMessage: m });
     const d = detail.value;
-    if (d && d.id == visitorId && !d.messages.some((x) => x.id == m.id))
+    if (d && d.id == visitorId && !d.messages.some((x) => x.id == m.id)) {
       detail.value = { ...d, lastMessage: m, messages: [...d.messages, m] };
+      detailChanges++;
+    }
   }
 
   function applyAnswer(id: string, a: WriteAnswer) {

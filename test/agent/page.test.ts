@@ -589,6 +589,51 @@ describe('the Visitors page', () => {
     expect(rowOf('anon-id')!.textContent).toContain('Blocked');
   });
 
+  it('keeps what Block did when a detail read sent before it is answered after it', async () => {
+    // The panel's refresh (after a feed event) reads the visitor; the server answers it late,
+    // with what it had before the block.
+    let release = () => {};
+    let held: Promise<void> | undefined;
+    const stale = {
+      ...ANON,
+      name: 'Grace',
+      messages: [{ id: 'old', from: 'visitor', text: 'Hi', at: 1 }],
+      pages: [],
+    };
+    const { api } = start({
+      handle: (c) =>
+        held && c.method == 'GET' && c.url.pathname == '/api/visitors/anon-id'
+          ? held.then(() => ({ body: stale }))
+          : undefined,
+    });
+    await openDetail('anon-id');
+    await until(() => expect(api.feedOpen()).toBe(true));
+    held = new Promise<void>((r) => (release = r));
+    api.push('visitor', { ...ANON, name: 'Grace' });
+    await until(() =>
+      expect(api.requests().filter((r) => r == 'GET /api/visitors/anon-id')).toHaveLength(2),
+    );
+    const button = () => $<HTMLButtonElement>('.detail-head .block')!;
+    button().click();
+    await until(() => expect(button().textContent).toBe('Unblock'));
+    // A message of the feed comes while the read is out.
+    api.push('message', {
+      visitorId: 'anon-id',
+      message: { id: 'new', from: 'visitor', text: 'Still there?', at: Date.now() },
+    });
+    await until(() => expect(text('.messages')).toContain('Still there?'));
+    release();
+    await until(() => expect(text('.messages')).toContain('Hi'));
+    // The late answer brought the messages it had; not the visitor as it was before the block.
+    expect(button().textContent).toBe('Unblock');
+    expect(text('.detail .badges')).toContain('Blocked');
+    expect($$('.messages li').map((li) => li.textContent)).toEqual([
+      expect.stringContaining('Hi'),
+      expect.stringContaining('Still there?'),
+    ]);
+    expect(text('.detail h2')).toBe('Grace');
+  });
+
   it('shows API errors with their message', async () => {
     start({
       handle: (c) =>
