@@ -146,7 +146,9 @@ describeBrowser('cookieDomain: one visitor across sub-domains (Chromium)', () =>
 
   beforeAll(async () => {
     requireBuilt('widget.js', 'chat.js');
-    server = await startRealServer({ keys: [KEY], agentToken: TOKEN });
+    // No demo automations: their bot answers the first message after 0.7 s, which a loaded
+    // machine reaches before the last check below (this test is about the visitor's identity).
+    server = await startRealServer({ keys: [KEY], agentToken: TOKEN, demo: false });
     // Smartsupp's snippet with its cookieDomain line; a.shop.test and b.shop.test are both this
     // machine (harness.ts maps *.shop.test), two origins with their own storage, one cookie jar.
     site = await serve({
