@@ -365,9 +365,7 @@ export function createHub(o: HubOptions) {
     emit,
     messageStored(v, m: Message, startedAt: number, opened?: boolean) {
       // `first`: the agent page announces a new chat whether or not its row is loaded.
-      const data = opened
-        ? { visitorId: v.id, message: m, first: true }
-        : { visitorId: v.id, message: m };
+      const data = { visitorId: v.id, message: m, ...(opened && { first: true }) };
       events.append([{ event: 'message', data: JSON.stringify(data) }]);
       o.metrics?.message(m.from);
       o.metrics?.delivered((performance.now() - startedAt) / 1000);

@@ -231,13 +231,11 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
     // Refused for good, no chat server set at all (the kernel runs on no transport), or never
     // reached on this page: nothing the visitor writes can go out, and "Sending…" alone would
     // not say so.
-    s.connection == 'stopped' || typeof cfg.transport != 'object'
+    s.connection == 'stopped' || typeof cfg.transport != 'object' || s.reached === false
       ? t.stopped
-      : s.reached === false
-        ? t.stopped
-        : s.reached && s.connection != 'open'
-          ? t.reconnecting
-          : null;
+      : s.reached && s.connection != 'open'
+        ? t.reconnecting
+        : null;
 
   const close = () => {
     focusBack.current = true;
