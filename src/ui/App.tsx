@@ -210,17 +210,24 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
     if (s.open && s.unread && doc.visibilityState != 'hidden') widget.markRead();
   });
 
-  // ---- the on-screen keyboard shrinks the visual viewport: keep the composer above it ----
+  // ---- full-screen: the page behind does not scroll (a finger on the header or the composer
+  // would scroll it), and the on-screen keyboard's smaller visual viewport keeps the composer
+  // above it ----
   useEffect(() => {
+    if (!modal || !s.open) return;
+    // The page root's own inline value is put back on close.
+    const h = doc.documentElement.style;
+    const was = h.overflow;
+    h.overflow = 'hidden';
     const vv = win.visualViewport;
-    if (!vv || !modal || !s.open) return;
-    const update = () => setViewport([vv.height, vv.offsetTop]);
+    const update = () => vv && setViewport([vv.height, vv.offsetTop]);
     update();
-    vv.addEventListener('resize', update);
-    vv.addEventListener('scroll', update);
+    vv?.addEventListener('resize', update);
+    vv?.addEventListener('scroll', update);
     return () => {
-      vv.removeEventListener('resize', update);
-      vv.removeEventListener('scroll', update);
+      h.overflow = was;
+      vv?.removeEventListener('resize', update);
+      vv?.removeEventListener('scroll', update);
       setViewport(null);
     };
   }, [modal, s.open]);

@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEngines, launchEngine, type EngineBrowser } from './engines';
-import { requireBuilt, type Served } from './harness';
-import { chat, uiMounted, uiTookOver, serveShop } from './ui-harness';
+import type { Browser } from 'playwright-core';
+import { describeBrowser, launchBrowser, requireBuilt, type Served } from './harness';
+import { chat, uiMounted, uiTookOver, serveShop, shopPage } from './ui-harness';
 
 const SHOTS = resolve(import.meta.dirname, 'artifacts');
 
@@ -89,5 +90,67 @@ describeEngines('the chat UI on a phone', (engine) => {
     await page.locator('.ln').waitFor({ state: 'visible' });
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+/**
+ * A finger dragged on the full-screen window's header or composer (not the message list, which
+ * contains its own overscroll) would scroll the page behind it: Chromium only, for its touch
+ * gestures (CDP `Input.synthesizeScrollGesture`).
+ */
+describeBrowser('the page behind the full-screen chat on a phone', () => {
+  let browser: Browser;
+  let site: Served;
+
+  beforeAll(async () => {
+    requireBuilt('widget.js', 'chat.js', 'ui.js');
+    // A long page, scrolled a little, its root's own overflow set inline (kept after the chat).
+    const long = shopPage()
+      .replace('</main>', '<div style="height:4000px">A long page</div></main>')
+      .replace('<html lang="en">', '<html lang="en" style="overflow: auto">');
+    site = await serveShop({ '/': long });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  it('does not scroll while the chat is open, and scrolls again once closed', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 375, height: 667 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    // A finger moved 200 px (up, or down) in ten steps (CDP's synthesized touch scroll gesture
+    // does not scroll in headless Chromium; touch events do, as a phone's do).
+    const swipe = async (x: number, y: number, up = true) => {
+      const at = (dy: number) => [{ x, y: up ? y - dy : y + dy }];
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(0) });
+      for (let i = 1; i <= 10; i++)
+        await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at(i * 20) });
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+      await page.waitForTimeout(200);
+    };
+    const scrollY = () => page.evaluate(() => Math.round(window.scrollY));
+    await page.goto(site.url + '/');
+    await page.evaluate(() => window.scrollTo(0, 200));
+    await page.locator('[data-visitor-chat] .ln').tap();
+    await page.locator('[role=dialog]').waitFor();
+    const header = (await page.locator('[role=dialog] .hd').boundingBox())!;
+    const composer = (await page.locator('.cp').boundingBox())!;
+    await swipe(header.x + 100, header.y + header.height / 2, false);
+    await swipe(composer.x + 100, composer.y + composer.height - 4);
+    expect(await scrollY()).toBe(200);
+    await page.keyboard.press('Escape');
+    await page.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
+    expect(await page.evaluate(() => document.documentElement.style.overflow)).toBe('auto');
+    await swipe(187, 400);
+    await expect.poll(scrollY).toBeGreaterThan(200);
+    await context.close();
   });
 });
