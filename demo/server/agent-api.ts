@@ -73,9 +73,10 @@ function wholeParam(url: URL, name: string, fallback: number, min: number): numb
   return n >= min && n <= MAX_PAGE ? n : undefined;
 }
 
+/** 405 with the methods a route takes (HEAD wherever GET is: Node sends its headers only). */
 const notAllowed = (res: ServerResponse, allow: string[]) =>
   sendError(res, 405, 'method_not_allowed', 'use ' + allow.join(' or '), {
-    allow: allow.join(', '),
+    allow: allow.flatMap((m) => (m == 'GET' ? ['GET', 'HEAD'] : m)).join(', '),
   });
 
 /** Creates the API; `handle` answers every request under `/api/`. */
@@ -200,10 +201,18 @@ export function createAgentApi(o: AgentApiOptions) {
           'send Authorization: Bearer <AGENT_TOKEN> (the token printed by the server)',
           { 'www-authenticate': 'Bearer' },
         );
-      const method = req.method || 'GET';
+      // HEAD is answered as GET is, without the body (Node drops what is written for it).
+      const method = req.method == 'HEAD' ? 'GET' : req.method || 'GET';
       const path = url.pathname;
       if (path == '/api/events') {
         if (method != 'GET') return notAllowed(res, ['GET']);
+        if (req.method == 'HEAD') {
+          res.writeHead(200, {
+            'content-type': 'text/event-stream; charset=utf-8',
+            'cache-control': 'no-store',
+          });
+          return void res.end();
+        }
         const last = req.headers['last-event-id'];
         // EventSource sends the header; `lastEventId` in the query serves clients that cannot.
         const after = (typeof last == 'string' ? last : url.searchParams.get('lastEventId')) || '';

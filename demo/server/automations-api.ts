@@ -46,11 +46,11 @@ export function createAutomationsApi(o: AutomationsApiOptions) {
     sendJson(res, status, { automation: withStats(a, await o.stats()) });
 
   async function collection(req: IncomingMessage, res: ServerResponse) {
-    if (req.method == 'GET') {
+    if (req.method == 'GET' || req.method == 'HEAD') {
       const stats = await o.stats();
       return sendJson(res, 200, { automations: automations.all().map((a) => withStats(a, stats)) });
     }
-    if (req.method != 'POST') return notAllowed(res, 'GET, POST');
+    if (req.method != 'POST') return notAllowed(res, 'GET, HEAD, POST');
     const b = await body(req, res);
     if (!b) return;
     if (b.id !== undefined)
@@ -66,6 +66,7 @@ export function createAutomationsApi(o: AutomationsApiOptions) {
     if (!a) return sendError(res, 404, 'not_found', 'no automation with this id');
     switch (req.method) {
       case 'GET':
+      case 'HEAD':
         return one(res, 200, a);
       case 'PUT': {
         const b = await body(req, res);
@@ -97,7 +98,7 @@ export function createAutomationsApi(o: AutomationsApiOptions) {
         await automations.remove(id);
         return sendJson(res, 200, { deleted: id });
       default:
-        return notAllowed(res, 'GET, PUT, PATCH, DELETE');
+        return notAllowed(res, 'GET, HEAD, PUT, PATCH, DELETE');
     }
   }
 

@@ -51,7 +51,35 @@ describe('agent API: errors', () => {
     const wrong = await api(s, 'PUT', `/api/visitors/${vid}/block`);
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('POST, DELETE');
-    expect((await api(s, 'POST', '/api/visitors')).status).toBe(405);
+    const post = await api(s, 'POST', '/api/visitors');
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('answers HEAD as GET, headers only, on every route that reads', async () => {
+    const s = await serve();
+    const { vid } = await visit(s.url);
+    for (const path of ['/api/visitors?filter=active', `/api/visitors/${vid}`, '/api/events']) {
+      const get = await fetch(s.url + path, {
+        headers: { authorization: 'Bearer ' + s.agentToken },
+      });
+      // The feed's stream stays open: its headers are all this needs.
+      await get.body?.cancel();
+      const head = await fetch(s.url + path, {
+        method: 'HEAD',
+        headers: { authorization: 'Bearer ' + s.agentToken },
+      });
+      expect(head.status, path).toBe(200);
+      expect(head.headers.get('content-type'), path).toBe(get.headers.get('content-type'));
+      expect(await head.text(), path).toBe('');
+    }
+    // What GET refuses, HEAD refuses too: the status without the body.
+    expect((await api(s, 'HEAD', '/api/visitors?filter=nope')).status).toBe(400);
+    expect((await api(s, 'HEAD', '/api/visitors/nobody')).status).toBe(404);
+    expect((await api(s, 'HEAD', '/api/visitors', undefined, null)).status).toBe(401);
+    expect((await api(s, 'HEAD', `/api/visitors/${vid}/block`)).headers.get('allow')).toBe(
+      'POST, DELETE',
+    );
   });
 
   it('refuses proactive conversations on the free plan with 403 plan_required', async () => {

@@ -108,7 +108,13 @@ describe('automations: the agent API', () => {
         (await api(s, method, '/api/automations/nope', method == 'GET' ? undefined : pricing))
           .status,
       ).toBe(404);
-    expect((await api(s, 'POST', '/api/automations/' + id, pricing)).status).toBe(405);
+    const post = await api(s, 'POST', '/api/automations/' + id, pricing);
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD, PUT, PATCH, DELETE');
+    for (const path of ['/api/automations', '/api/automations/' + id]) {
+      const head = await api(s, 'HEAD', path);
+      expect([head.status, head.json], path).toEqual([200, undefined]);
+    }
     expect(
       (await api(s, 'GET', '/api/automations', undefined, 'wrong-token-0123456789')).status,
     ).toBe(401);
