@@ -17,6 +17,8 @@ const DEFAULTS: Record<string, unknown> = {
   rules: [],
 };
 
+/** A number, or one as a string (`'20'`, `'20px'`); completeConfig makes it a number. */
+const px = (v: unknown) => num(v) || (typeof v == 'string' && /^-?\d+(\.\d+)?(px)?$/.test(v));
 const url = (schemes: RegExp) => (v: unknown) => str(v) && schemes.test(v as string);
 const side = (v: unknown) => v === 'left' || v === 'right';
 
@@ -24,9 +26,9 @@ const side = (v: unknown) => v === 'left' || v === 'right';
 const SCHEMA: Schema = {
   orientation: [side, "'left' or 'right'"],
   alignX: [side, "'left' or 'right'"],
-  offsetX: [num, 'a number'],
-  offsetY: [num, 'a number'],
-  zIndex: [num, 'a number'],
+  offsetX: [px, 'a number'],
+  offsetY: [px, 'a number'],
+  zIndex: [px, 'a number'],
   color: [isHexColor, "a colour like '#1a73e8'"],
   privacyNoticeUrl: [url(/^https?:\/\//), 'an http(s) URL'],
   // Read by the file layer and the UI; the transport was built from it before `load` (main.ts).
@@ -51,6 +53,7 @@ export function completeConfig(k: Kernel): string[] {
   resolveKeys(other, SCHEMA, c as unknown as Record<string, unknown>, k.warn, (key) =>
     unknown.push(key),
   );
+  for (const n of ['offsetX', 'offsetY', 'zIndex'] as const) c[n] = parseFloat(c[n] as never);
   // Smartsupp's chat-code generator writes alignX for the side; orientation is today's name.
   if (c.alignX && !('orientation' in other)) c.orientation = c.alignX;
   // alignY 'side' measured offsetY from the top; ours counts from the bottom, so it would misplace.

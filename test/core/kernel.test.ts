@@ -48,7 +48,15 @@ describe('presence kernel (before the chat layer loads)', () => {
 
   it("leaves the chat layer's config keys to it: checked and warned about when it installs", async () => {
     const logger = { warn: vi.fn() };
-    const config = { key: 'k', zIndex: 'top', offsetX: 40, heartbeatMs: 5, bogus: 1 };
+    const config = {
+      key: 'k',
+      zIndex: 'top',
+      offsetX: 40,
+      // A hand-written snippet's numbers as strings are the numbers they say.
+      offsetY: '30px',
+      heartbeatMs: 5,
+      bogus: 1,
+    };
     const k = createKernel({ ...(config as object), key: 'k', storage: createSpyStore(), logger });
     kernels.push(k);
     const warned = () => logger.warn.mock.calls.map((c) => String(c[0]).slice(15));
@@ -61,6 +69,7 @@ describe('presence kernel (before the chat layer loads)', () => {
     expect(k.config).toMatchObject({
       zIndex: 10000000,
       offsetX: 40,
+      offsetY: 30,
       orientation: 'right',
       heartbeatMs: 30000,
     });
@@ -71,6 +80,36 @@ describe('presence kernel (before the chat layer loads)', () => {
       // No transport and no server: said, not left to be found out.
       'no chat server set (_smartsupp.server, or widget.js?server=...); running offline',
     ]);
+  });
+
+  it("takes the position keys' numbers written as strings, and warns about what is no number", () => {
+    const cases: [unknown, number | undefined][] = [
+      ['20', 20],
+      ['12.5px', 12.5],
+      ['-4', -4],
+      [0, 0],
+      ['20em', undefined],
+      ['', undefined],
+      [' 20', undefined],
+      [['20'], undefined],
+      [Number.NaN, undefined],
+    ];
+    for (const [value, want] of cases) {
+      const logger = { warn: vi.fn() };
+      const k = createKernel({
+        key: 'k',
+        offsetX: value as number,
+        storage: createSpyStore(),
+        logger,
+      });
+      kernels.push(k);
+      installChat(k, undefined, undefined, ['storage', 'logger'], undefined, LAYERS);
+      const said = logger.warn.mock.calls.map((c) => String(c[0]));
+      expect([k.config.offsetX, said.some((m) => m.includes('"offsetX"'))], String(value)).toEqual([
+        want ?? 12,
+        want === undefined,
+      ]);
+    }
   });
 
   it('applies the blocked state without the chat layer', async () => {
