@@ -13,7 +13,7 @@ import type { Tables } from './tables';
 import { FilesContext } from './MessageFiles';
 import { useFiles, type FilesView } from './use-files';
 import { useForm, type FormLoader } from './use-form';
-import { rootClass, windowVars } from './theme';
+import { isInline, rootClass, windowVars } from './theme';
 import { useMedia, useWidgetState } from './hooks';
 import { warn } from './warn';
 
@@ -73,7 +73,7 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
     [table, s.translations, fx],
   );
   const rtl = isRtl(s.lang);
-  const inline = !!cfg.renderTo;
+  const inline = isInline(root.host);
   const modal = useMedia(win, '(max-width: 480px)') && !inline;
   const launcher = useRef<HTMLButtonElement>(null);
   const dialog = useRef<HTMLDivElement>(null);
@@ -284,7 +284,7 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
   return (
     <FilesContext.Provider value={filesCtx}>
       <div
-        class={rootClass(s)}
+        class={rootClass(s, inline)}
         dir={rtl ? 'rtl' : 'ltr'}
         lang={s.lang}
         style={style}

@@ -13,7 +13,7 @@ import { SHELL_CSS } from './shell-styles';
 import type { LangModule } from '../chat';
 import type { ChunkLoader } from '../core/chunk';
 import type { Warn } from '../core/log';
-import { rootClass, themeVars } from './theme';
+import { isInline, rootClass, themeVars } from './theme';
 import type { AutoMessage } from '../core/state';
 import type { Widget } from '../core/widget';
 
@@ -151,7 +151,7 @@ export function createShell(
     }
     const l = langs[lang];
     const t = pick(SHELL_EN, l ? l.t : undefined, s.translations);
-    box.className = rootClass(s);
+    box.className = rootClass(s, isInline(host));
     box.dir = isRtl(s.lang) ? 'rtl' : 'ltr';
     box.lang = s.lang;
     const vars = themeVars(s);
@@ -177,15 +177,16 @@ export function createShell(
     if (!box.parentNode) root.append(box);
   }
 
-  box.append(launcher);
-  draw();
-  const stop = widget.subscribe(draw);
+  // Placed first: where it went (renderTo, or the corner when not found) decides the layout.
   const cfg = widget.state.config;
   attachHost(
     doc,
     host,
     Object.prototype.hasOwnProperty.call(cfg, 'renderTo') ? cfg.renderTo : undefined,
   );
+  box.append(launcher);
+  draw();
+  const stop = widget.subscribe(draw);
 
   return {
     takeOver() {

@@ -35,8 +35,18 @@ export function windowVars(s: Pick<WidgetState, 'theme' | 'config'>): Record<str
   return vars;
 }
 
-/** The root element's classes: corner or inline, side (mirrored in RTL), open. */
-export function rootClass(s: Pick<WidgetState, 'config' | 'lang' | 'open'>): string {
+/**
+ * The root element's classes: corner or inline, side (mirrored in RTL), open. Inline when the
+ * host is in the `renderTo` element, not when the config merely names one: a `renderTo` not
+ * found puts the host at the end of `<body>`, in the corner.
+ */
+export function rootClass(
+  s: Pick<WidgetState, 'config' | 'lang' | 'open'>,
+  inline: boolean,
+): string {
   const right = (s.config.orientation == 'right') != isRtl(s.lang);
-  return 'vc ' + (s.config.renderTo ? 'in ' : 'fx ') + (right ? 'r' : 'l') + (s.open ? ' o' : '');
+  return 'vc ' + (inline ? 'in ' : 'fx ') + (right ? 'r' : 'l') + (s.open ? ' o' : '');
 }
+
+/** Whether `host` was put in a `renderTo` element (see attachHost), not at the end of `<body>`. */
+export const isInline = (host: Element) => host.parentNode != host.ownerDocument.body;

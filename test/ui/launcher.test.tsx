@@ -39,6 +39,21 @@ describe('mount', () => {
     box.remove();
   });
 
+  it('stays in the page corner when config.renderTo names no element', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const ui = await mountUI({ renderTo: 'no-such-box' });
+      expect(ui.host.parentElement).toBe(document.body);
+      expect(ui.$('.vc')!.className).toContain('fx');
+      expect(ui.$('.vc')!.className).not.toContain('in');
+      expect(warn).toHaveBeenCalledWith(
+        '[visitor-chat] renderTo "no-such-box" not found; using the page corner',
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('unmounts: the host is removed and state changes render nothing', async () => {
     const ui = await mountUI();
     ui.unmount();

@@ -48,6 +48,32 @@ describe('the launcher shell (drawn without Preact)', () => {
     expect(box.style.getPropertyValue('--f')).toBe('#111827');
   });
 
+  it('draws in the page corner when renderTo names no element, and inline when it does', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const missing = await drawn({ renderTo: 'chatbox' });
+      expect(missing.host.parentElement).toBe(document.body);
+      expect(missing.$('.vc')!.className).toBe('vc fx r');
+      expect(warn.mock.calls.map((c) => c[0])).toEqual([
+        '[visitor-chat] renderTo "chatbox" not found; using the page corner',
+      ]);
+      // The UI that takes over the shell's host keeps it in the corner (and full-screen on a
+      // phone): it asks where the host is, not what the config names.
+      missing.shell.takeOver();
+      stops.splice(0).forEach((stop) => stop());
+      missing.host.remove();
+      const box = document.createElement('section');
+      box.id = 'chat-box';
+      document.body.append(box);
+      const found = await drawn({ renderTo: 'chat-box' });
+      expect(found.host.parentElement).toBe(box);
+      expect(found.$('.vc')!.className).toBe('vc in r');
+      box.remove();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('shows the unread count in a badge and in the accessible name, in the visitor language', async () => {
     const { widget, server, $ } = await drawn({ lang: 'fr' });
     server.say('Bonjour');
