@@ -15,6 +15,9 @@
  * its loading and failed states need; the rest is ui/form-styles.ts, in the form chunk), sr
  * screen-reader only; files (what their placeholders need; the rest is ui/files-styles.ts, in
  * the file chunk): af attach button, fs a message's files, fc file chip.
+ *
+ * Text fields are 16 px on a phone or a touch screen (the last rule): iOS Safari zooms the page
+ * in when a smaller one gets the focus.
  */
 export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;max-height:calc(100dvh - var(--y) - 96px);background:#fff;border-radius:16px;box-shadow:0 12px 48px rgba(0,0,0,.24);display:flex;flex-direction:column;overflow:hidden;animation:vc-in .18s ease-out}
 .in .win{max-height:none;height:560px}
@@ -80,6 +83,6 @@ export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;m
 .fx .win{position:fixed;left:0;right:0;top:var(--vt,0);width:auto;max-width:none;height:100vh;height:var(--vh,100dvh);max-height:none;border-radius:0;padding:0 env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left);animation:none}
 .fx .hd{padding-top:calc(14px + env(safe-area-inset-top))}
 .fx.o .ln,.fx.o .pv{display:none}
-.cp textarea{font-size:16px}
 }
+@media (max-width:480px),(pointer:coarse){.vc input,.vc textarea{font-size:16px}}
 `;

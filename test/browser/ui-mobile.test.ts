@@ -153,4 +153,36 @@ describeBrowser('the page behind the full-screen chat on a phone', () => {
     await expect.poll(scrollY).toBeGreaterThan(200);
     await context.close();
   });
+
+  it('has text fields of 16 px on a touch screen, so iOS Safari does not zoom in on them', async () => {
+    // A phone held sideways: wider than 480 px (the window floats), but a touch screen.
+    const sizes = async (hasTouch: boolean) => {
+      const width = hasTouch ? 667 : 1280;
+      const context = await browser.newContext({ viewport: { width, height: 375 }, hasTouch });
+      const page = await context.newPage();
+      await page.goto(site.url + '/');
+      await page.locator('[data-visitor-chat] .ln').click();
+      await page.locator('#vc-in').waitFor();
+      // The contact form (its own chunk and stylesheet): asked for when nobody is online.
+      await chat.call(page, 'setOnline', false);
+      await page.locator('.st', { hasText: 'Away' }).waitFor();
+      await page.locator('#vc-in').fill('Anyone there?');
+      await page.keyboard.press('Enter');
+      await page.locator('#vc-f-email').waitFor({ state: 'visible' });
+      const font = await page.evaluate(() =>
+        [
+          ...document
+            .querySelector('[data-visitor-chat]')!
+            .shadowRoot!.querySelectorAll('textarea, input:not([type=checkbox]):not([type=file])'),
+        ].map((el) => el.id + ' ' + getComputedStyle(el).fontSize),
+      );
+      await context.close();
+      return font;
+    };
+    const touch = await sizes(true);
+    expect(touch.length).toBeGreaterThanOrEqual(2);
+    expect(touch.filter((f) => !f.endsWith(' 16px'))).toEqual([]);
+    // With a mouse, fields keep the window's 15 px.
+    expect((await sizes(false)).filter((f) => !f.endsWith(' 15px'))).toEqual([]);
+  });
 });
