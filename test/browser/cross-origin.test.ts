@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildSnippetHtml } from '../../src/loader';
@@ -202,6 +203,32 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
     expect(await page.evaluate(() => (window as unknown as ShopWindow).errors)).toEqual([
       { code: 'refused', message: refused.slice('warning: [visitor-chat] '.length) },
     ]);
+  });
+
+  it("works under the README's CSP for this install: the snippet's hash and the chat server's origin in script-src", async () => {
+    const html = shopPage(server.url + '/widget.js', server.url);
+    // The hashes of the page's inline scripts as they are on it (the snippet with its key and
+    // server, and the page's own): what a site owner pastes.
+    const hashes = [...html.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)].map(
+      (m) => "'sha256-" + createHash('sha256').update(m[1]!).digest('base64') + "'",
+    );
+    expect(hashes).toHaveLength(2);
+    const origin = new URL(server.url).origin;
+    const csp =
+      `default-src 'none'; script-src ${hashes.join(' ')} ${origin}; style-src 'self'; ` +
+      `connect-src ${origin} ${origin.replace(/^http/, 'ws')}; img-src blob:`;
+    const shop = await serve({ '/': { body: html, headers: { 'content-security-policy': csp } } });
+    sites.push(shop);
+    const { page, consoleLines, chunks } = await open(shop.url + '/');
+    await page.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
+    const vid = await vidOf(page);
+    await page.evaluate(() => (window as unknown as ShopWindow).smartsupp('chat:send', 'Hi'));
+    await expect.poll(() => messagesOf(vid), { timeout: WAIT }).toContain('visitor: Hi');
+    await page.locator('[data-visitor-chat] .ln').click();
+    await page.locator('[data-visitor-chat] button.af').waitFor();
+    expect(chunks).toEqual({ 'chat.js': '*', 'ui.js': '*', 'files.js': '*' });
+    // A refused load is a console error in Chromium ("Refused to load the script…").
+    expect(consoleLines.filter((l) => /^error|pageerror|visitor-chat/.test(l))).toEqual([]);
   });
 
   it('sends a message the page sent before its load event at once, not after load (the visitor may leave first)', async () => {
