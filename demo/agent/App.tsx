@@ -82,6 +82,8 @@ export function App(p: { store: Store; onRetry?: () => void; onAutomations?: () 
           type="search"
           class="search"
           aria-label="Search visitors"
+          // The server takes searches of up to 200 characters.
+          maxLength={200}
           placeholder="Search name, email, phone, id, page, variables"
           value={store.query.value}
           onInput={(e) => store.setQuery(e.currentTarget.value)}

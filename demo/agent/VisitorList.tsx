@@ -521,10 +521,14 @@ export function VisitorList({ store }: { store: Store }) {
       ) : (
         store.loaded.value && (
           <p class="empty">
-            {store.query.value.trim()
-              ? 'No visitor matches “' + store.query.value.trim() + '”.'
-              : compact && store.visitors.value.length
-                ? 'No active visitors here: switch the compact view off to see the idle ones.'
+            {compact && store.visitors.value.length
+              ? // Idle visitors matched, and the compact view hides them: not "no match".
+                (store.query.value.trim()
+                  ? 'No active visitor matches “' + store.query.value.trim() + '”'
+                  : 'No active visitors here') +
+                ': switch the compact view off to see the idle ones.'
+              : store.query.value.trim()
+                ? 'No visitor matches “' + store.query.value.trim() + '”.'
                 : EMPTY[filter]}
           </p>
         )

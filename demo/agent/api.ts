@@ -19,6 +19,14 @@ export class ApiError extends Error {
 /** What the page needs from `window`: fetch, bound. */
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
+/**
+ * What the page says for refusals whose server message is written for integrators (it names
+ * API routes): said for the agent instead.
+ */
+const FOR_AGENTS: Record<string, string> = {
+  no_conversation: 'The conversation was closed meanwhile: open one to write.',
+};
+
 /** The answer to the write calls: the server may send the message, the visitor, or nothing useful. */
 export type WriteAnswer = { message?: Message; visitor?: Visitor } & Partial<Message>;
 
@@ -57,8 +65,13 @@ export function createCall(fetchFn: Fetch, token: string, base = ''): Call {
         headers,
         body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
       });
-    } catch (e) {
-      throw new ApiError(0, 'network', 'Cannot reach the server (' + String(e) + ').');
+    } catch {
+      // The browser's own text ("TypeError: Failed to fetch") tells an agent nothing more.
+      throw new ApiError(
+        0,
+        'network',
+        'Cannot reach the server: check the connection, then try again.',
+      );
     }
     if (res.ok && path.startsWith('/v1/files/')) return (await res.blob()) as T;
     let data: unknown = null;
@@ -72,9 +85,10 @@ export function createCall(fetchFn: Fetch, token: string, base = ''): Call {
       const code = typeof d.error == 'string' ? d.error : 'http_' + res.status;
       // The reference server always explains; a proxy's bare error page does not.
       const message =
-        typeof d.message == 'string' && d.message
+        (Object.hasOwn(FOR_AGENTS, code) && FOR_AGENTS[code]) ||
+        (typeof d.message == 'string' && d.message
           ? d.message
-          : 'The server answered ' + res.status + ' (' + code + ').';
+          : 'The server answered ' + res.status + ' (' + code + ').');
       throw new ApiError(res.status, code, message);
     }
     return (data ?? {}) as T;

@@ -646,6 +646,36 @@ describe('the Visitors page', () => {
     await until(() => expect(text('.detail [role=alert]')).toBe('Database is locked'));
   });
 
+  it("says refusals written for integrators in the agent's words, and the server's own message otherwise", async () => {
+    let answer: { status: number; body: unknown } | 'throw' = 'throw';
+    start({
+      handle: (c) => {
+        if (!c.url.pathname.endsWith('/block')) return undefined;
+        if (answer == 'throw') throw new TypeError('Failed to fetch');
+        return answer;
+      },
+    });
+    await openDetail('anon-id');
+    const block = () => $<HTMLButtonElement>('.detail-head .block')!.click();
+    const alert = () => text('.detail [role=alert]');
+    block();
+    await until(() =>
+      expect(alert()).toBe('Cannot reach the server: check the connection, then try again.'),
+    );
+    answer = {
+      status: 409,
+      body: { error: 'no_conversation', message: 'open one with POST …/conversation' },
+    };
+    block();
+    await until(() =>
+      expect(alert()).toBe('The conversation was closed meanwhile: open one to write.'),
+    );
+    // A code that is a name on every object is no key of the page's texts.
+    answer = { status: 409, body: { error: 'constructor', message: 'Refused.' } };
+    block();
+    await until(() => expect(alert()).toBe('Refused.'));
+  });
+
   it('tells the agent when the token is refused', async () => {
     start({ handle: () => ({ status: 401, body: { error: 'unauthorized' } }) });
     await until(() => expect(text('[role=alert]')).toContain('token was refused'));
@@ -726,6 +756,29 @@ describe('the Visitors page', () => {
     toggle.checked = true;
     toggle.dispatchEvent(new Event('change', { bubbles: true }));
     await until(() => expect($$('.row[data-id]')).toHaveLength(2));
+  });
+
+  it('says an idle match is hidden by the compact view, not that nothing matches', async () => {
+    const { store } = start({
+      narrow: true,
+      // The server's search: only the idle visitor matches "idle".
+      handle: (c) =>
+        c.method == 'GET' && c.url.pathname == '/api/visitors' && c.url.searchParams.get('q')
+          ? { body: { visitors: [IDLE], counts: COUNTS, total: 1 } }
+          : undefined,
+    });
+    await until(() => expect($$('.row[data-id]')).toHaveLength(2));
+    store.setQuery('idle', true);
+    await until(() => expect($$('.row[data-id]')).toHaveLength(0));
+    expect(text('.note')).toContain('1 idle hidden');
+    expect(text('.empty')).toBe(
+      'No active visitor matches “idle”: switch the compact view off to see the idle ones.',
+    );
+  });
+
+  it('takes searches up to the 200 characters the server does', async () => {
+    start();
+    expect($<HTMLInputElement>('input[type=search]')!.maxLength).toBe(200);
   });
 });
 
