@@ -4,17 +4,7 @@
  */
 import type { Variable, Visitor } from './types';
 
-/** A short, stable label for an anonymous visitor: "Visitor #3F2A" (FNV-1a of the id). */
-export function anonymousLabel(id: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
-  return 'Visitor #' + ((h >>> 0) & 0xffff).toString(16).toUpperCase().padStart(4, '0');
-}
-
-/** The visitor's name, else email or phone, else the anonymous label. */
-export function displayName(v: Pick<Visitor, 'id' | 'name' | 'email' | 'phone'>): string {
-  return (v.name || '').trim() || v.email || v.phone || anonymousLabel(v.id);
-}
+export { anonymousLabel, displayName } from '../shared/visitor-list';
 
 /** "45 s", "12 min", "2 h 05", "3 d". */
 export function formatDuration(ms: number): string {

@@ -150,11 +150,27 @@ export const sameCounts = (a: Counts, b: Counts) =>
 export const listed = (r: ListRow, filter: Filter) => r.online && MATCH[filter](r);
 
 /**
+ * A short, stable label for an anonymous visitor: "Visitor #3F2A1B" (24 bits of the id's FNV-1a:
+ * among 10,000 visitors about three pairs share one; 16 bits gave hundreds).
+ */
+export function anonymousLabel(id: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
+  return 'Visitor #' + ((h >>> 0) & 0xffffff).toString(16).toUpperCase().padStart(6, '0');
+}
+
+/** The name the page shows: the visitor's name, else email or phone, else the anonymous label. */
+export const displayName = (v: Pick<ListRow, 'id' | 'name' | 'email' | 'phone'>): string =>
+  (v.name || '').trim() || v.email || v.phone || anonymousLabel(v.id);
+
+/**
  * The lowercase text `q` searches (docs/AGENT-API.md): name, email, phone, id, current page URL and
- * title, country code and name, variable values (the value of a labelled one).
+ * title, country code and name, variable values (the value of a labelled one), and the anonymous
+ * label the page shows for a visitor without name, email or phone.
  */
 export function searchText(r: ListRow): string {
   const parts: unknown[] = [
+    !((r.name || '').trim() || r.email || r.phone) && anonymousLabel(r.id),
     r.name,
     r.email,
     r.phone,
@@ -171,7 +187,7 @@ export function searchText(r: ListRow): string {
       parts.push(x !== null && typeof x == 'object' ? x.value : x);
     }
   return parts
-    .filter((p) => p != null && p !== '')
+    .filter((p) => p != null && p !== '' && p !== false)
     .map(String)
     .join('\n')
     .toLowerCase();

@@ -189,7 +189,7 @@ describe('the Visitors page', () => {
     expect(ada.textContent).toContain('Is there a discount?');
 
     const anon = rowOf('anon-id')!;
-    expect(anon.querySelector('.name')!.textContent).toMatch(/^Visitor #[0-9A-F]{4}$/);
+    expect(anon.querySelector('.name')!.textContent).toMatch(/^Visitor #[0-9A-F]{6}$/);
     expect(anon.querySelector('svg')!.getAttribute('aria-label')).toBe('Auto message');
     expect(rowOf('idle-id')!.querySelector('svg')!.getAttribute('aria-label')).toBe('Idle');
     expect(rowOf('idle-id')!.textContent).toContain('Tablet');

@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { compareRows, type ListRow } from '../../demo/shared/visitor-list';
+import { anonymousLabel, compareRows, type ListRow } from '../../demo/shared/visitor-list';
 import { api, serve, until, visit } from './helpers';
 
 type V = { id: string };
@@ -135,6 +135,9 @@ describe('presence, filters and search', () => {
     expect(await search('secure check')).toEqual([bob.vid]);
     expect(await search('nobody-matches-this')).toEqual([]);
     expect(await search('ada', 'chatting')).toEqual([]);
+    // The anonymous visitor by the label the agent page shows it under ("Visitor #3F2A1B").
+    expect(await search(anonymousLabel(bob.vid))).toEqual([bob.vid]);
+    expect(await search(anonymousLabel(ada.vid))).toEqual([]);
     // Variables set later are searchable too.
     bob.c.send({ t: 'vars', vars: { coupon: 'SPRING24' } });
     await until(async () => (await search('spring24')).length == 1);

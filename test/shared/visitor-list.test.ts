@@ -5,6 +5,8 @@ import {
   countRow,
   FILTERS,
   listed,
+  anonymousLabel,
+  displayName,
   matchesNeedle,
   needleOf,
   noCounts,
@@ -75,6 +77,25 @@ describe('the list semantics shared by server and page', () => {
       expect(matchesNeedle(r, needleOf(q)), q).toBe(true);
     expect(matchesNeedle(r, needleOf('orders'))).toBe(false);
     expect(matchesNeedle(r, needleOf(''))).toBe(true);
+    // Named, the visitor is not found by the label an anonymous one would show.
+    expect(matchesNeedle(r, needleOf(anonymousLabel(r.id)))).toBe(false);
+  });
+
+  it('finds an anonymous visitor by the label the page shows, "Visitor #3F2A1B"', () => {
+    const r = row({ id: 'anon-42', name: '  ' });
+    const label = displayName(r);
+    expect(label).toMatch(/^Visitor #[0-9A-F]{6}$/);
+    for (const q of [label, label.slice('Visitor #'.length), label.slice(-6).toLowerCase()])
+      expect(matchesNeedle(r, needleOf(q)), q).toBe(true);
+    // Few share one: 10,000 ids like the widget's, not the 760 pairs of a 16-bit label.
+    const seen = new Set<string>();
+    let shared = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const l = anonymousLabel('v' + i.toString(36) + 'x' + ((i * 7919) % 10007).toString(36));
+      if (seen.has(l)) shared++;
+      seen.add(l);
+    }
+    expect(shared).toBeLessThan(20);
   });
 
   it('orders by rank, then newest message or visit, then id', () => {
