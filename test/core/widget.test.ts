@@ -11,7 +11,7 @@ describe('config', () => {
   it('warns about wrong types and unknown keys and uses defaults', async () => {
     const { widget, warnings } = make({
       orientation: 'top' as 'left',
-      zIndex: '9' as unknown as number,
+      zIndex: 'top' as unknown as number,
       bogus: 1,
     } as object);
     await widget.ready();
