@@ -87,17 +87,19 @@ export function createAgentApi(o: AgentApiOptions) {
     '': { GET: async (v, _q, res) => sendJson(res, 200, await hub.detail(v)) },
     conversation: {
       async POST(v, req, res) {
-        if (o.plan == 'free')
+        const body = await readText(req, res);
+        if (!body) return;
+        if (v.blockedAt != null) return sendError(res, 409, 'blocked', BLOCKED);
+        // The free plan opens none, but writes into one the visitor opened (200, as elsewhere).
+        const free = o.plan == 'free';
+        const r = await hub.agentMessage(v, body.text, body.name, !free);
+        if (!r)
           return sendError(
             res,
             403,
             'plan_required',
             'Opening a conversation needs the STANDARD or PRO plan (PLAN=standard or PLAN=pro).',
           );
-        const body = await readText(req, res);
-        if (!body) return;
-        if (v.blockedAt != null) return sendError(res, 409, 'blocked', BLOCKED);
-        const r = (await hub.agentMessage(v, body.text, body.name, true))!;
         sendJson(
           res,
           r.opened ? 201 : 200,

@@ -91,6 +91,21 @@ describe('agent API: errors', () => {
     expect((await api(s, 'GET', '/api/visitors')).json.plan).toBe('free');
   });
 
+  it('on the free plan, writes into a conversation the visitor opened, and checks the body first', async () => {
+    const s = await serve({ plan: 'free' });
+    const { c, vid } = await visit(s.url);
+    const path = `/api/visitors/${vid}/conversation`;
+    expect((await api(s, 'POST', path, { text: '' })).status).toBe(400);
+    c.send({ t: 'msg', cid: 'v1', text: 'Hello?', at: Date.now() });
+    await until(async () => (await api(s, 'GET', '/api/visitors/' + vid)).json.chatting === true);
+    const r = await api(s, 'POST', path, { text: 'Hi, how can I help?' });
+    expect([r.status, r.json.opened, r.json.message?.text]).toEqual([
+      200,
+      false,
+      'Hi, how can I help?',
+    ]);
+  });
+
   it('answers 409 no_conversation for a message without an open conversation', async () => {
     const s = await serve();
     const { vid } = await visit(s.url);
