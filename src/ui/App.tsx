@@ -15,6 +15,7 @@ import { useFiles, type FilesView } from './use-files';
 import { useForm, type FormLoader } from './use-form';
 import { isInline, rootClass, windowVars } from './theme';
 import { useMedia, useWidgetState } from './hooks';
+import { PHONE } from './styles';
 import { warn } from './warn';
 
 export { DEFAULT_COLOR } from './theme';
@@ -74,7 +75,7 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
   );
   const rtl = isRtl(s.lang);
   const inline = isInline(root.host);
-  const modal = useMedia(win, '(max-width: 480px)') && !inline;
+  const modal = useMedia(win, PHONE) && !inline;
   const launcher = useRef<HTMLButtonElement>(null);
   const dialog = useRef<HTMLDivElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
@@ -221,13 +222,15 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
     h.overflow = 'hidden';
     const vv = win.visualViewport;
     const update = () => vv && setViewport([vv.height, vv.offsetTop]);
+    const listen = (on: boolean) => {
+      for (const e of ['resize', 'scroll'])
+        vv?.[on ? 'addEventListener' : 'removeEventListener'](e, update);
+    };
     update();
-    vv?.addEventListener('resize', update);
-    vv?.addEventListener('scroll', update);
+    listen(true);
     return () => {
       h.overflow = was;
-      vv?.removeEventListener('resize', update);
-      vv?.removeEventListener('scroll', update);
+      listen(false);
       setViewport(null);
     };
   }, [modal, s.open]);

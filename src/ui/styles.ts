@@ -16,9 +16,15 @@
  * screen-reader only; files (what their placeholders need; the rest is ui/files-styles.ts, in
  * the file chunk): af attach button, fs a message's files, fc file chip.
  *
- * Text fields are 16 px on a phone or a touch screen (the last rule): iOS Safari zooms the page
+ * Text fields are 16 px on a touch screen (the last rule): iOS Safari zooms the page
  * in when a smaller one gets the focus.
  */
+/**
+ * Where the window is full-screen (a modal dialog): a phone either way up, a small window. A
+ * phone held sideways (667×375) left the floating window a strip of messages.
+ */
+export const PHONE = '(max-width:480px),(max-height:480px)';
+
 export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;max-height:calc(100dvh - var(--y) - 96px);background:#fff;border-radius:16px;box-shadow:0 12px 48px rgba(0,0,0,.24);display:flex;flex-direction:column;overflow:hidden;animation:vc-in .18s ease-out}
 .in .win{max-height:none;height:560px}
 .hd{background:var(--c);color:var(--f);display:flex;align-items:center;gap:12px;padding:14px;padding-inline:16px 10px;flex:none}
@@ -79,10 +85,10 @@ export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;m
 .af{width:40px;height:40px;border-radius:50%;flex:none;display:grid;place-items:center;background:#f3f4f6;color:#374151}
 .fs{display:flex;flex-direction:column;align-items:inherit;gap:4px;margin-top:4px}
 .fc{display:grid;grid-template-columns:auto minmax(0,1fr);column-gap:8px;align-items:center;text-align:start;max-width:260px;padding:8px 12px;border-radius:12px;background:#f1f3f5;color:#1f2937}
-@media (max-width:480px){
+@media ${PHONE}{
 .fx .win{position:fixed;left:0;right:0;top:var(--vt,0);width:auto;max-width:none;height:100vh;height:var(--vh,100dvh);max-height:none;border-radius:0;padding:0 env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left);animation:none}
 .fx .hd{padding-top:calc(14px + env(safe-area-inset-top))}
 .fx.o .ln,.fx.o .pv{display:none}
 }
-@media (max-width:480px),(pointer:coarse){.vc input,.vc textarea{font-size:16px}}
+@media ${PHONE},(pointer:coarse){.vc input,.vc textarea{font-size:16px}}
 `;

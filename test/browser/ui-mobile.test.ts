@@ -154,11 +154,28 @@ describeBrowser('the page behind the full-screen chat on a phone', () => {
     await context.close();
   });
 
+  it('opens full-screen on a phone held sideways, and floats on a desktop window', async () => {
+    const box = async (width: number, height: number) => {
+      const context = await browser.newContext({ viewport: { width, height }, hasTouch: true });
+      const page = await context.newPage();
+      await page.goto(site.url + '/');
+      await page.locator('[data-visitor-chat] .ln').click();
+      await page.locator('#vc-in').waitFor();
+      const b = await page.locator('[role=dialog]').boundingBox();
+      const modal = await page.locator('[role=dialog]').getAttribute('aria-modal');
+      await context.close();
+      return [b, modal];
+    };
+    expect(await box(667, 375)).toEqual([{ x: 0, y: 0, width: 667, height: 375 }, 'true']);
+    const [desk, modal] = await box(1280, 800);
+    expect([(desk as { width: number }).width, modal]).toEqual([376, null]);
+  });
+
   it('has text fields of 16 px on a touch screen, so iOS Safari does not zoom in on them', async () => {
     // A phone held sideways: wider than 480 px (the window floats), but a touch screen.
     const sizes = async (hasTouch: boolean) => {
-      const width = hasTouch ? 667 : 1280;
-      const context = await browser.newContext({ viewport: { width, height: 375 }, hasTouch });
+      const viewport = hasTouch ? { width: 667, height: 375 } : { width: 1280, height: 800 };
+      const context = await browser.newContext({ viewport, hasTouch });
       const page = await context.newPage();
       await page.goto(site.url + '/');
       await page.locator('[data-visitor-chat] .ln').click();
