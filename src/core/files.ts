@@ -76,6 +76,8 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
 
   /** `?key=…&vid=…&token=…`, or a reason why the server cannot be asked. */
   function query(): string | Error {
+    // A destroyed widget sends nothing: an upload would be stored with no message to carry it.
+    if (k.destroyed) return new Error('[visitor-chat] the widget was destroyed');
     const server = k.config.server;
     const vid = k.state.vid;
     if (!server) return new Error('[visitor-chat] files need the `server` option');

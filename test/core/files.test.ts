@@ -42,6 +42,16 @@ async function ready(options: Parameters<typeof setup>[0] = {}) {
 }
 
 describe('sending a file', () => {
+  it('refuses once the widget is destroyed: nothing is uploaded for no one to see', async () => {
+    const { widget, files, requests } = await ready();
+    widget.destroy();
+    await expect(files.send(png())).rejects.toThrow('[visitor-chat] the widget was destroyed');
+    await expect((await widget.files()).send(png())).rejects.toThrow('the widget was destroyed');
+    await expect(widget.sendFile(png())).rejects.toThrow('the widget was destroyed');
+    await flush();
+    expect(requests).toHaveLength(0);
+  });
+
   it('uploads it with the visitor token, shows its progress, then sends it as a message with the file id', async () => {
     const { widget, files, requests, server, frames } = await ready();
     const f = png();
