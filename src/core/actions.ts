@@ -35,6 +35,8 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
   const { delivery, share, startUI } = d;
   const set = k.set;
   const blockedError = () => (k.state.blocked ? BLOCKED : undefined);
+  /** `translations` by the language they were given for (codes only: no prototype keys). */
+  const byLang: Record<string, Record<string, string>> = {};
 
   function markRead() {
     if (k.state.unread) set({ unread: 0 });
@@ -86,9 +88,9 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
       k.send({ t: 'group', group });
     },
     language(code) {
-      set({
-        lang: code.toLowerCase(),
-      });
+      const lang = code.toLowerCase();
+      // Overrides are the current language's: another one shows its own table (or its own).
+      set({ lang, translations: byLang[lang] || {} });
     },
     open() {
       if (k.state.blocked) return BLOCKED;
@@ -181,7 +183,7 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
       d.auto()?.event(name);
     },
     translations(strings) {
-      set({ translations: { ...k.state.translations, ...strings } });
+      set({ translations: (byLang[k.state.lang] = { ...k.state.translations, ...strings }) });
     },
     file(f) {
       // Without the '[visitor-chat] ' of the rejection: warn adds its own.

@@ -167,6 +167,18 @@ describe('translations', () => {
     );
     expect(widget.state.translations.title).toBe('Besoin d’aide ?');
   });
+
+  it("are the language's they were given for: another language shows its own, and back again", async () => {
+    const { widget } = make({ lang: 'de' });
+    await widget.run('translations', { title: 'Brauchen Sie Hilfe?' });
+    await widget.run('language', 'fr');
+    expect([widget.state.lang, widget.state.translations]).toEqual(['fr', {}]);
+    await widget.run('translations', { title: 'Besoin d’aide ?' });
+    await widget.run('language', 'DE');
+    expect(widget.state.translations).toEqual({ title: 'Brauchen Sie Hilfe?' });
+    await widget.run('language', 'fr');
+    expect(widget.state.translations).toEqual({ title: 'Besoin d’aide ?' });
+  });
 });
 
 describe('the draft', () => {
