@@ -266,6 +266,15 @@ export function installChat(
     });
   }
 
+  // The draft, kept when the page is hidden or goes (boot adds, destroy removes the listeners).
+  const keepDraft = () => {
+    if (typed) k.save('draft', k.state.draft);
+    typed = false;
+  };
+  const listenDraft = (how: 'add' | 'remove') => {
+    for (const e of ['pagehide', 'visibilitychange']) win?.[`${how}EventListener`](e, keepDraft);
+  };
+
   // ---- boot: after the kernel, load the conversation, then run what was queued, in order ----
   async function boot() {
     await k.booted;
@@ -287,11 +296,7 @@ export function installChat(
     // What the visitor was writing on the last page; stored data is outside input. Kept when
     // this page is hidden or goes, if it wrote anything (not once per keystroke; a tab where
     // nothing was typed does not empty another's draft).
-    for (const e of ['pagehide', 'visibilitychange'])
-      win?.addEventListener(e, () => {
-        if (typed) k.save('draft', k.state.draft);
-        typed = false;
-      });
+    listenDraft('add');
     const draft = await k.store.get('draft');
     if (typeof draft == 'string') set({ draft: draft.slice(0, MAX_TEXT) });
     if (k.destroyed) return;
@@ -439,6 +444,7 @@ export function installChat(
       typed = true;
     },
     destroy() {
+      listenDraft('remove');
       auto?.stop();
       pages?.stop();
       delivery()?.stop();

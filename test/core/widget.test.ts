@@ -202,6 +202,30 @@ describe('the draft', () => {
     expect(after.widget.state.draft).toBe('');
   });
 
+  it('stops keeping it once the widget is destroyed: its page listeners go with it', async () => {
+    const storage = createSpyStore();
+    const added = vi.spyOn(window, 'addEventListener');
+    const removed = vi.spyOn(window, 'removeEventListener');
+    try {
+      const { widget } = make({ storage });
+      await widget.ready();
+      widget.setDraft('Half a question');
+      widget.destroy();
+      // The chat layer's: visibilitychange is only its own on window (the kernel's tab relay
+      // keeps a pagehide listener of its own).
+      const left = (type: string) =>
+        added.mock.calls.filter((c) => c[0] == type).length -
+        removed.mock.calls.filter((c) => c[0] == type).length;
+      expect(left('visibilitychange')).toBe(0);
+      window.dispatchEvent(new Event('pagehide'));
+      await flush();
+      expect(await storage.get('draft')).toBeUndefined();
+    } finally {
+      added.mockRestore();
+      removed.mockRestore();
+    }
+  });
+
   it('drops a stored draft that is not text', async () => {
     const storage = createSpyStore();
     await storage.set('draft', { text: 'no' });
