@@ -68,7 +68,8 @@ export function ChipBody({
         {f.name}
       </span>
       <span class="fz">
-        {fileKind(f.type, f.name)} · {fileSize(f.size, lang)}
+        {/* The size isolated: in Arabic its number and unit must not mix with the Latin kind. */}
+        {fileKind(f.type, f.name)} · <bdi>{fileSize(f.size, lang)}</bdi>
       </span>
     </>
   );

@@ -75,6 +75,8 @@ describe('files in the chat window', () => {
     expect(ui.$('.up')).toBeNull();
     const chip = ui.$('.m.v .fc')!;
     expect(chip.textContent).toBe('offer.pdf' + 'PDF · ' + fileSize(pdf().size, 'en'));
+    // The size is its own bidi run (Arabic's "1.5 م.ب" beside a Latin "PDF" split apart).
+    expect(chip.querySelector('.fz bdi')!.textContent).toBe(fileSize(pdf().size, 'en'));
     expect(chip.getAttribute('title')).toBe('Download offer.pdf');
     expect(ui.$('.m.v .bb')).toBeNull();
   });
