@@ -77,5 +77,5 @@ export type Post = (text: string, extra: Partial<Message>) => Message | string;
 export interface FilesEnv {
   XMLHttpRequest?: typeof XMLHttpRequest;
   fetch?: typeof fetch;
-  URL?: Pick<typeof URL, 'createObjectURL'>;
+  URL?: Pick<typeof URL, 'createObjectURL' | 'revokeObjectURL'>;
 }

@@ -176,6 +176,8 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
     root.appendChild(a);
     a.click();
     a.remove();
+    // Its blob is freed once the download has surely started (at once could cancel it).
+    setTimeout(() => U.revokeObjectURL(a.href), 6e4);
   }
 
   /** Asks for a rating, or stops asking, here and after a reload. */

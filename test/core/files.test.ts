@@ -442,9 +442,21 @@ describe('rating and transcript', () => {
       clicked.push(a.download + ' ' + a.getAttribute('href'));
       e.preventDefault();
     });
-    await files.transcript(root);
-    expect(String(fetch.mock.calls[0]![0])).toMatch(/\/v1\/transcript\?key=test-key&vid=/);
-    expect(clicked).toEqual(['chat-transcript.txt blob:t']);
-    expect(root.children).toHaveLength(0);
+    const revoked = vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => {});
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      await files.transcript(root);
+      expect(String(fetch.mock.calls[0]![0])).toMatch(/\/v1\/transcript\?key=test-key&vid=/);
+      expect(clicked).toEqual(['chat-transcript.txt blob:t']);
+      expect(root.children).toHaveLength(0);
+      // Its blob is let go a minute later, not kept for the page's life (nor freed before the
+      // download could start).
+      expect(revoked).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(60_000);
+      expect(revoked.mock.calls).toEqual([['blob:t']]);
+    } finally {
+      vi.useRealTimers();
+      revoked.mockRestore();
+    }
   });
 });
