@@ -296,7 +296,7 @@ export function installChat(
     // What the visitor was writing on the last page; stored data is outside input. Kept when
     // this page is hidden or goes, if it wrote anything (not once per keystroke; a tab where
     // nothing was typed does not empty another's draft).
-    listenDraft('add');
+    if (!k.destroyed) listenDraft('add');
     const draft = await k.store.get('draft');
     if (typeof draft == 'string') set({ draft: draft.slice(0, MAX_TEXT) });
     if (k.destroyed) return;

@@ -220,6 +220,11 @@ describe('the draft', () => {
       window.dispatchEvent(new Event('pagehide'));
       await flush();
       expect(await storage.get('draft')).toBeUndefined();
+      // Destroyed before its boot got there: none added after.
+      make({ storage }).widget.destroy();
+      await flush();
+      await flush();
+      expect(left('visibilitychange')).toBe(0);
     } finally {
       added.mockRestore();
       removed.mockRestore();
