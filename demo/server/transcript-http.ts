@@ -50,6 +50,8 @@ export function createTranscriptHttp(o: TranscriptHttpOptions) {
       closedAt: c.closedAt,
       base: o.baseUrl(),
       words,
+      lang: v.language,
+      timeZone: v.timeZone,
     });
     return {
       text,

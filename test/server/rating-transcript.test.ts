@@ -117,7 +117,7 @@ describe('rating', () => {
 });
 
 describe('transcript', () => {
-  it('downloads the conversation as text: UTC times, author names, files by name and URL', async () => {
+  it('downloads the conversation as text: times (UTC without a zone), author names, files by name and URL', async () => {
     const s = await serve();
     const who = await visit(s.url, { profile: { name: 'Ada' } });
     const q = new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token });
@@ -131,8 +131,10 @@ describe('transcript', () => {
       /^attachment; filename="chat-transcript-\d{4}-\d\d-\d\d\.txt"$/,
     );
     const text = await res.text();
-    expect(text).toMatch(/^Chat transcript\nStarted: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\n/);
-    expect(text).toMatch(/\[\d{4}-\d\d-\d\dT[\d:.]+Z\] Ada: Hello\n {4}Second line\n/);
+    // No time zone came from this visitor's widget: UTC, said.
+    const day = /[A-Z][a-z]{2} \d{1,2}, \d{4}, \d\d:\d\d [AP]M UTC/.source;
+    expect(text).toMatch(new RegExp(`^Chat transcript\nStarted: ${day}\n`));
+    expect(text).toMatch(new RegExp(`\\[${day}\\] Ada: Hello\n {4}Second line\n`));
     expect(text).toContain(
       `    Attachment: screen.png (image/png, ${PNG.length} B) ${s.url}/v1/files/${file.id}\n`,
     );
@@ -140,11 +142,39 @@ describe('transcript', () => {
     // The last conversation once it is closed, with its end.
     await api(s, 'DELETE', `/api/visitors/${who.vid}/conversation`);
     const closed = await (await fetch(`${s.url}/v1/transcript?${q}`)).text();
-    expect(closed).toMatch(/\nEnded: \d{4}-/);
+    expect(closed).toMatch(new RegExp(`\nEnded: ${day}\n`));
     expect(closed).toContain('Hi Ada');
     const other = await visit(s.url);
     q.set('token', other.token);
     expect((await fetch(`${s.url}/v1/transcript?${q}`)).status).toBe(401);
+  });
+
+  it("gives times in the visitor's language and time zone, sizes in its numbers", async () => {
+    const { transcriptText } = await import('../../demo/server/transcript');
+    const { transcriptWords } = await import('../../demo/server/transcript-words');
+    const at = Date.UTC(2026, 11, 7, 3, 49);
+    const messages = [
+      {
+        id: 'm1',
+        from: 'visitor' as const,
+        text: 'Hallo',
+        at,
+        attachments: [{ id: 'f', name: 'a.pdf', size: 2048, type: 'application/pdf', url: '/f' }],
+      },
+    ];
+    const info = { visitorName: 'Ada', openedAt: at, base: 'https://chat.test' };
+    const de = transcriptText(messages, {
+      ...info,
+      words: transcriptWords('de'),
+      lang: 'de',
+      timeZone: 'Europe/Berlin',
+    });
+    expect(de).toContain('[7. Dez. 2026, 04:49 MEZ] Ada: Hallo\n');
+    expect(de).toContain('(application/pdf, 2,0 kB)');
+    // A zone or a language Intl does not know (both come from the widget): UTC, English.
+    const odd = transcriptText(messages, { ...info, lang: 'constructor', timeZone: 'Mars/Base' });
+    expect(odd).toContain('[Dec 7, 2026, 03:49 AM UTC] Ada: Hallo\n');
+    expect(odd).toContain('(application/pdf, 2.0 kB)');
   });
 
   it("speaks the widget's language: every language of the widget has its words, English for one it does not speak", async () => {
@@ -183,7 +213,8 @@ describe('transcript', () => {
     await api(s, 'POST', `/api/visitors/${who.vid}/messages`, { text: 'Anyone?' });
     await api(s, 'DELETE', `/api/visitors/${who.vid}/conversation`);
     const text = await (await fetch(`${s.url}/v1/transcript?${q}`)).text();
-    expect(text).toMatch(/^Přepis chatu\nZahájeno: \d{4}-\d\d-\d\dT[\d:.]+Z\nUkončeno: \d{4}-/);
+    // Czech times too ("7. 12. 2026 4:49 UTC": no zone came from this widget).
+    expect(text).toMatch(/^Přepis chatu\nZahájeno: \d{1,2}\. \d{1,2}\. \d{4}.* UTC\nUkončeno: \d/);
     expect(text).toMatch(/\] Ada: Hello\n/);
     expect(text).toContain(`    Příloha: screen.png (image/png, ${PNG.length} B)`);
     expect(text).toMatch(/\] Eva \(operátor\): Hi Ada\n/);
