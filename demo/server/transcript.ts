@@ -26,18 +26,15 @@ export interface TranscriptInfo {
 
 /** A size for people: `532 B`, `12.3 kB`, `4.1 MB` (`12,3 kB` in German). */
 export function humanSize(n: number, lang = 'en'): string {
-  const num = (x: number, unit: string) => {
-    let f: Intl.NumberFormat;
-    try {
-      f = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-    } catch {
-      f = new Intl.NumberFormat('en', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-    }
-    return f.format(x) + ' ' + unit;
-  };
   if (n < 1000) return n + ' B';
-  if (n < 1e6) return num(n / 1e3, 'kB');
-  return num(n / 1e6, 'MB');
+  const one = { minimumFractionDigits: 1, maximumFractionDigits: 1 };
+  let f: Intl.NumberFormat;
+  try {
+    f = new Intl.NumberFormat(lang, one);
+  } catch {
+    f = new Intl.NumberFormat('en', one);
+  }
+  return n < 1e6 ? f.format(n / 1e3) + ' kB' : f.format(n / 1e6) + ' MB';
 }
 
 const iso = (t: number) => new Date(t).toISOString();
