@@ -325,9 +325,11 @@ export function runCommand(
   name: unknown,
   args: unknown[],
 ): Message | string | void {
-  if (typeof name != 'string' || !Object.prototype.hasOwnProperty.call(COMMANDS, name))
-    // Not `String(name)`: an object's own toString may throw.
-    return 'unknown command "' + (typeof name == 'string' ? name.slice(0, 50) : typeof name) + '"';
+  // Not `String(name)`: an object's own toString may throw.
+  if (typeof name != 'string')
+    return 'a command name is a string, not ' + (name === null ? 'null' : typeof name);
+  if (!Object.prototype.hasOwnProperty.call(COMMANDS, name))
+    return 'unknown command "' + name.slice(0, 50) + '"';
   // Arguments to a command that takes none would otherwise be dropped without a word.
   if (/^(chat:(open|close|show|hide)|logout)$/.test(name) && args.some((v) => v !== undefined))
     actions.warn(name + ' takes no arguments; they are ignored');

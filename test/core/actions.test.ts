@@ -31,6 +31,8 @@ describe('commands', () => {
     };
     widget.exec([hostile]);
     widget.exec([Object.create(null)]);
+    widget.exec([null]);
+    widget.exec([42]);
     widget.exec(['name', 'After Bad']);
     widget.exec([() => log.push('callback ' + widget.state.profile.name)]);
     widget.on('ready', () => log.push('ready'));
@@ -38,7 +40,16 @@ describe('commands', () => {
     await flush();
     expect(log).toEqual(['callback After Bad', 'ready']);
     expect(widget.state.profile.name).toBe('After Bad');
-    expect(warnings().filter((w) => w.includes('unknown command "object"'))).toHaveLength(1);
+    expect(
+      warnings().filter((w) => w.includes('a command name is a string, not object')),
+    ).toHaveLength(1);
+    expect(
+      warnings().filter((w) => w.includes('a command name is a string, not null')),
+    ).toHaveLength(1);
+    expect(
+      warnings().filter((w) => w.includes('a command name is a string, not number')),
+    ).toHaveLength(1);
+    expect(warnings().some((w) => w.includes('unknown command'))).toBe(false);
     expect(warnings().some((w) => /failed to start/.test(w))).toBe(false);
   });
 
