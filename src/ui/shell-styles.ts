@@ -26,7 +26,7 @@ svg{width:22px;height:22px;display:block}
 .ln:hover{transform:scale(1.06)}
 .ic{width:23px;height:19px;margin-bottom:2px;border-radius:50%;background:currentColor;position:relative;forced-color-adjust:none}
 .ic::after{content:'';position:absolute;left:3px;bottom:-4px;border-top:7px solid;border-right:5px solid transparent;transform:rotate(12deg)}
-.ln:focus-visible{outline:0;box-shadow:0 0 0 3px #fff,0 0 0 5px #111827}
+.ln:focus-visible{outline-color:#0000;box-shadow:0 0 0 3px #fff,0 0 0 5px #111827}
 .bd{position:absolute;top:-4px;inset-inline-end:-4px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;line-height:22px;text-align:center;box-shadow:0 0 0 2px #fff}
 .pv{position:relative;width:300px;max-width:calc(100vw - 24px);background:#fff;border-radius:14px;box-shadow:0 8px 32px #0003;animation:vc-in .2s ease-out}
 .pvb{display:block;width:100%;padding:14px 16px;padding-inline-end:44px;text-align:start;border-radius:14px}
@@ -38,5 +38,5 @@ svg{width:22px;height:22px;display:block}
 .nm{font-size:12px;color:#6b7280;margin:8px 6px 2px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 @media(prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}
-@media(forced-colors:active){.ln,.sd,.bt,.bb,.pv,.win{border:1px solid CanvasText}.ic{color:CanvasText}.ln .ic{color:ButtonText}}
+@media(forced-colors:active){.ln,.sd,.bt,.bb,.pv,.win,.vc .qr button,.vc .cp textarea{border:1px solid CanvasText}.ic{color:CanvasText}.ln .ic{color:ButtonText}}
 `;

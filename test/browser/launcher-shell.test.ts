@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeEngines, launchEngine, type EngineBrowser, type EnginePage } from './engines';
 import { describeBrowser, launchBrowser, requireBuilt, type Served } from './harness';
+import { shownAt } from './pixels';
 import { chat, serveShop, shopPage } from './ui-harness';
 
 /** The page's command function and what the test records there. */
@@ -338,6 +339,43 @@ describeBrowser('the launcher in forced colors (Windows High Contrast), in Chrom
     await page.mouse.move(0, 0);
     expect(await bubbleOnScreen(page)).toEqual(drawn);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+  it('shows the focused launcher, the composer and the quick replies by their outlines', async () => {
+    const page = await browser.newPage();
+    await page.emulateMedia({ forcedColors: 'active' });
+    await page.goto(site.url + '/');
+    const ln = page.locator('[data-visitor-chat] .ln');
+    await ln.waitFor({ state: 'visible' });
+    // The focus ring was box-shadows only, which forced colours drop: focused and not looked alike.
+    const ring = async () => {
+      const b = (await ln.boundingBox())!;
+      return shownAt(
+        page,
+        { x: b.x - 3, y: b.y + b.height / 2 },
+        { x: b.x - 12, y: b.y + b.height / 2 },
+      );
+    };
+    expect(await ring()).toBe(false);
+    // From the top of the page, Shift+Tab comes to the last thing on it: the launcher.
+    await page.keyboard.press('Shift+Tab');
+    await expect.poll(() => inRoot(page, (root) => root.activeElement?.className)).toBe('ln');
+    expect(await ring()).toBe(true);
+    // The composer and the quick replies were boxes drawn by box-shadows or a background alone:
+    // forced colours left a bare caret and the replies' labels as plain text.
+    await ln.click();
+    await chat.say(page, 'Pick one:', { from: 'bot', replies: [{ label: 'Pricing', value: 'p' }] });
+    const edge = async (selector: string) => {
+      const b = (await page
+        .locator('[data-visitor-chat] ' + selector)
+        .first()
+        .boundingBox())!;
+      const y = b.y + b.height / 2;
+      return shownAt(page, { x: b.x + 0.5, y }, { x: b.x - 3, y });
+    };
+    await page.locator('[data-visitor-chat] .qr button').waitFor();
+    expect(await edge('.qr button')).toBe(true);
+    expect(await edge('.cp textarea')).toBe(true);
     await page.close();
   });
 });
