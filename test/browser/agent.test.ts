@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { describeBrowser, launchBrowser, requireBuilt } from './harness';
+import { shownAt } from './pixels';
 import { startRealServer, type RealServer } from './real-server';
 import { watchedPages } from './watched-pages';
 
@@ -33,6 +34,39 @@ describeBrowser('the agent Visitors page against the reference server, in Chromi
     await closeAll();
     await browser?.close();
     await server?.close();
+  });
+
+  it('marks the current tab and the open visitor in forced colors (Windows High Contrast)', async () => {
+    const visitor = await open(server.url + '/');
+    await visitor.waitForFunction(() => !!(window as unknown as VisitorWindow).smartsupp?.vid);
+    const vid = await visitor.evaluate(() => (window as unknown as VisitorWindow).smartsupp.vid);
+    const agent = await open(server.url + '/agent#token=' + TOKEN);
+    await agent.emulateMedia({ forcedColors: 'active' });
+    await agent.getByRole('tab', { name: /^All/ }).click();
+    const row = agent.locator(`.row[data-id="${vid}"]`);
+    await row.waitFor();
+    // A tab's underline against the inside of the tab just above it.
+    const underlined = async (name: RegExp) => {
+      const b = (await agent.getByRole('tab', { name }).boundingBox())!;
+      const x = b.x + b.width / 2;
+      return shownAt(agent, { x, y: b.y + b.height - 1.5 }, { x, y: b.y + b.height - 6 });
+    };
+    // The row's start edge against its inside.
+    const marked = async () => {
+      const b = (await row.boundingBox())!;
+      const y = b.y + b.height / 2;
+      return shownAt(agent, { x: b.x + 2, y }, { x: b.x + 6.5, y });
+    };
+    // Forced colours turned every tab's transparent underline black and dropped the row's
+    // inset bar: all tabs looked current, and the open visitor like any other.
+    expect(await underlined(/^All/)).toBe(true);
+    expect(await underlined(/^Active/)).toBe(false);
+    expect(await marked()).toBe(false);
+    await row.click();
+    await agent.locator('.detail h2').waitFor();
+    expect(await marked()).toBe(true);
+    await agent.close();
+    await visitor.close();
   });
 
   it('shows a live visitor, chats with it both ways and blocks it', async () => {
