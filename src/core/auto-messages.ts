@@ -81,6 +81,8 @@ export function createAutoMessages(
       );
       k.send({ t: 'am', rule: rule.id, text: rule.text });
       startUI();
+      // Smartsupp's `message_received` too, before `auto_message`.
+      k.emitter.emit('message_received', m);
       k.emitter.emit('auto_message', auto);
     },
   });

@@ -67,8 +67,8 @@ export function startNotifications(widget: Widget, win: Window, tables: Tables):
   doc.addEventListener('visibilitychange', onVisibility);
   const offs = [
     widget.subscribe(blink),
+    // Auto messages too: they come as `message_received` before their `auto_message`.
     widget.on('message_received', beep),
-    widget.on('auto_message', beep),
   ];
   return () => {
     doc.removeEventListener('visibilitychange', onVisibility);

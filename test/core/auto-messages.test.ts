@@ -39,7 +39,11 @@ describe('auto messages', () => {
     });
     const { widget, frames } = make({ transport });
     const fired = vi.fn();
+    const order: string[] = [];
     widget.on('auto_message', fired);
+    widget.on('auto_message', () => order.push('auto_message'));
+    // As Smartsupp has it, an auto message is a message the visitor received.
+    widget.on('message_received', (m) => order.push('message_received ' + m.from + ' ' + m.text));
     await widget.ready();
     await flush();
     await vi.advanceTimersByTimeAsync(19000);
@@ -48,6 +52,7 @@ describe('auto messages', () => {
     expect(fired).toHaveBeenCalledWith(
       expect.objectContaining({ rule: 'pricing', text: 'Any questions about plans?' }),
     );
+    expect(order).toEqual(['message_received trigger Any questions about plans?', 'auto_message']);
     expect(widget.state.autoMessage?.text).toBe('Any questions about plans?');
     expect(widget.state.unread).toBe(1);
     await flush();

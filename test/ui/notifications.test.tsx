@@ -71,6 +71,29 @@ describe('notifications', () => {
     expect(beeps).toHaveLength(1);
   });
 
+  it('beep once for an auto message, which comes as message_received and auto_message', async () => {
+    const beeps = fakeAudio();
+    const ui = await mountUI({ sound: true });
+    ui.server.push({
+      t: 'rules',
+      rules: [
+        {
+          id: 'hi',
+          text: 'Need help?',
+          frequency: 'visit',
+          conditions: [{ type: 'event', name: 'go' }],
+        },
+      ],
+    });
+    await flush();
+    const got: string[] = [];
+    ui.widget.on('message_received', () => got.push('message_received'));
+    ui.widget.on('auto_message', () => got.push('auto_message'));
+    ui.widget.exec(['trigger', 'go']);
+    await vi.waitFor(() => expect(got).toEqual(['message_received', 'auto_message']));
+    expect(beeps).toHaveLength(1);
+  });
+
   it('stay silent by default', async () => {
     const beeps = fakeAudio();
     const ui = await mountUI();
