@@ -141,6 +141,23 @@ describe('commands', () => {
     ]);
   });
 
+  it('phone takes a number as the site stored it, and refuses text without digits', async () => {
+    const { widget, warnings } = make();
+    await widget.ready();
+    for (const phone of ['+1 555 123 4567 ext. 89', '0800-FLOWERS', '+420 (777) 123.456', '123']) {
+      await widget.run('phone', phone);
+      expect(widget.state.profile.phone).toBe(phone);
+    }
+    expect(warnings()).toEqual([]);
+    for (const phone of ['call me', '', '   ', '1'.repeat(51), '555\n123', 42])
+      widget.exec(['phone', phone]);
+    await flush();
+    expect(widget.state.profile.phone).toBe('123');
+    expect(warnings()).toEqual([
+      '[visitor-chat] phone must be a phone number (with digits) of at most 50 characters',
+    ]);
+  });
+
   it("learns the visitor's time zone when the chat opens, never on boot, and sends it in every later hello", async () => {
     // The first Intl.DateTimeFormat of a page starts ICU (50-250 ms in Chromium): a visitor who
     // never opens the chat must not pay for it on every page view.
