@@ -115,9 +115,19 @@ export async function createAutomations(o: AutomationsOptions, seed: unknown[] =
   }, o.pollMs ?? 1000);
   poller.unref();
 
-  /** Writes `a` and reloads, so the answer and the widgets see the change at once. */
+  /**
+   * Writes `a` and reloads, so the answer and the widgets see the change at once. One flow at
+   * most greets new conversations: a flow saved as the greeting takes it from any other (which
+   * stays as it was otherwise), so the flow the site owner just marked is the one that answers.
+   */
   async function save(a: Automation): Promise<Automation> {
     const t = o.now();
+    if (a.kind == 'bot' && a.greeting)
+      for (const other of list)
+        if (other.kind == 'bot' && other.greeting && other.id != a.id) {
+          const { greeting: _, ...rest } = other;
+          await store.saveAutomation(toStored(rest, created.get(other.id) ?? t, t));
+        }
     await store.saveAutomation(toStored(a, created.get(a.id) ?? t, t));
     await reload();
     return list.find((x) => x.id == a.id) ?? a;
@@ -131,7 +141,7 @@ export async function createAutomations(o: AutomationsOptions, seed: unknown[] =
     rules: rulesFor,
     /** The enabled flow with this id (a conversation's bot), if any. */
     bot: (id: string) => list.find((a): a is Bot => a.kind == 'bot' && a.enabled && a.id == id),
-    /** The first enabled flow marked as the greeting of new conversations. */
+    /** The enabled flow marked as the greeting of new conversations (one at most is marked). */
     greeting: () => list.find((a): a is Bot => a.kind == 'bot' && a.enabled && !!a.greeting),
     /** Validates and stores a new automation; a message naming the wrong field when invalid. */
     async create(raw: unknown): Promise<Automation | string> {

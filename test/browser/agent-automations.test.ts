@@ -167,8 +167,32 @@ describeBrowser('the agent Automations screen against the reference server, in C
     await agent.getByRole('tab', { name: /^Customers/ }).click();
     await agent.locator('.row[data-id]', { hasText: 'ada@example.com' }).waitFor();
 
-    // Deleting asks once more, then the flow is gone from the screen and the server.
+    // One flow greets: a second one marked as the greeting says it takes over, and does.
     await agent.getByRole('button', { name: 'Automations' }).click();
+    await agent.getByRole('button', { name: 'New chatbot flow' }).click();
+    await agent.getByLabel('Name (also the author of its messages)').fill('Night shift');
+    await agent.getByText('“Helper” greets new conversations now.').waitFor();
+    await agent.getByLabel('Greets new conversations').check();
+    await agent
+      .getByText('Saved, this flow greets in place of “Helper”: one flow greets.')
+      .waitFor();
+    await agent.getByLabel('Step 1: message').fill('We are away; leave a message.');
+    await agent.getByRole('button', { name: 'Save' }).click();
+    await agent.getByRole('switch', { name: 'Night shift' }).waitFor();
+    const kind = (name: string) =>
+      agent
+        .locator('tr', { has: agent.getByRole('rowheader', { name }) })
+        .locator('td')
+        .first();
+    await expect
+      .poll(() => kind('Night shift').textContent())
+      .toBe('Chatbot flow, greets new conversations');
+    expect(await kind('Helper').textContent()).toBe('Chatbot flow');
+    await agent.getByRole('button', { name: 'Delete Night shift' }).click();
+    await agent.getByRole('button', { name: 'Confirm: delete Night shift' }).click();
+    await agent.getByRole('switch', { name: 'Night shift' }).waitFor({ state: 'detached' });
+
+    // Deleting asks once more, then the flow is gone from the screen and the server.
     await agent.getByRole('button', { name: 'Delete Helper' }).click();
     await agent.getByRole('button', { name: 'Confirm: delete Helper' }).click();
     await agent.getByRole('switch', { name: 'Helper' }).waitFor({ state: 'detached' });

@@ -361,6 +361,31 @@ describe('automations: figures', () => {
     expect(theirs.map((m: { from: string }) => m.from)).toEqual(['visitor']);
   });
 
+  it('lets one flow greet: the flow marked last takes the greeting from the demo bot', async () => {
+    const s = await serve();
+    const greeters = async () =>
+      (await api(s, 'GET', '/api/automations')).json.automations
+        .filter((a: { greeting?: boolean }) => a.greeting)
+        .map((a: { name: string }) => a.name);
+    expect(await greeters()).toEqual(['Acme bot']);
+    const made = await api(s, 'POST', '/api/automations', twoSteps);
+    expect(made.status).toBe(201);
+    expect(await greeters()).toEqual(['Helper']);
+    // The demo bot keeps everything else: switched on, its steps, not greeting.
+    const acme = (await api(s, 'GET', '/api/automations')).json.automations.find(
+      (a: { name: string }) => a.name == 'Acme bot',
+    );
+    expect(acme).toMatchObject({ enabled: true, kind: 'bot' });
+    expect(acme).not.toHaveProperty('greeting');
+    const { c } = await visit(s.url);
+    c.send({ t: 'msg', cid: 'g1', text: 'Hello, I have a question', at: Date.now() });
+    expect((await c.next('msg')).m).toMatchObject({ name: 'Helper', text: 'Hi! Want news?' });
+    // Marked again, the demo bot greets again, and the other one no longer does.
+    const put = await api(s, 'PUT', '/api/automations/' + acme.id, { ...acme, greeting: true });
+    expect(put.status).toBe(200);
+    expect(await greeters()).toEqual(['Acme bot']);
+  });
+
   it('counts a flow greeting, an answer to it and its hand-over', async () => {
     const s = await serve({ demo: false });
     const { id } = (await api(s, 'POST', '/api/automations', twoSteps)).json.automation;

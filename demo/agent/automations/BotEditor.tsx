@@ -21,6 +21,8 @@ import { FormEnd, useSave } from './form-end';
 interface Props {
   call: Call;
   initial: BotForm;
+  /** The other flow that greets new conversations now, if any: one flow at most greets. */
+  greeter?: string | undefined;
   onDone(saved: Automation | null): void;
 }
 
@@ -162,7 +164,7 @@ function Preview({ f }: { f: BotForm }) {
   );
 }
 
-export function BotEditor({ call, initial, onDone }: Props) {
+export function BotEditor({ call, initial, onDone, greeter }: Props) {
   const [f, setF] = useState(initial);
   const { save, error, busy } = useSave(call, onDone);
   const set = (patch: Partial<BotForm>) => setF({ ...f, ...patch });
@@ -188,10 +190,18 @@ export function BotEditor({ call, initial, onDone }: Props) {
           <input
             type="checkbox"
             checked={f.greeting}
+            aria-describedby={greeter ? 'bot-greeting-hint' : undefined}
             onChange={(e) => set({ greeting: e.currentTarget.checked })}
           />{' '}
           Greets new conversations
         </label>
+        {greeter && (
+          <p class="hint" id="bot-greeting-hint">
+            {f.greeting
+              ? `Saved, this flow greets in place of “${greeter}”: one flow greets.`
+              : `“${greeter}” greets new conversations now.`}
+          </p>
+        )}
         <StepSelect
           label="Starts at"
           value={f.start}

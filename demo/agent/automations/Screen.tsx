@@ -19,6 +19,10 @@ type Row = Automation & { stats: AutomationStats };
 const path = (id: string) => '/api/automations/' + encodeURIComponent(id);
 const label = (a: Automation) => (a.kind == 'bot' ? a.name : a.name || a.text);
 
+/** The name of the flow other than `id` that greets new conversations (one at most does). */
+const greeter = (rows: Row[] | null, id: string | undefined) =>
+  rows?.find((a) => a.kind == 'bot' && a.greeting && a.id != id)?.name;
+
 export function AutomationsScreen({ call, onBack }: { call: Call; onBack(): void }) {
   const [rows, setRows] = useState<Row[] | null>(null);
   const [error, setError] = useState('');
@@ -90,7 +94,7 @@ export function AutomationsScreen({ call, onBack }: { call: Call; onBack(): void
       {editing ? (
         <AutoMessageEditor call={call} initial={editing} onDone={done} />
       ) : bot ? (
-        <BotEditor call={call} initial={bot} onDone={done} />
+        <BotEditor call={call} initial={bot} onDone={done} greeter={greeter(rows, bot.id)} />
       ) : (
         <div class="toolbar">
           <button type="button" class="primary" onClick={() => setEditing(emptyForm())}>
@@ -124,7 +128,13 @@ export function AutomationsScreen({ call, onBack }: { call: Call; onBack(): void
             {rows.map((a) => (
               <tr key={a.id} data-id={a.id}>
                 <th scope="row">{label(a)}</th>
-                <td>{a.kind == 'bot' ? 'Chatbot flow' : 'Auto message'}</td>
+                <td>
+                  {a.kind != 'bot'
+                    ? 'Auto message'
+                    : a.greeting
+                      ? 'Chatbot flow, greets new conversations'
+                      : 'Chatbot flow'}
+                </td>
                 <td class="shown">{a.stats.shown}</td>
                 <td class="replied">{a.stats.replied}</td>
                 <td class="conversations">{a.stats.conversations}</td>
