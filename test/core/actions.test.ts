@@ -149,8 +149,7 @@ describe('commands', () => {
       expect(widget.state.profile.phone).toBe(phone);
     }
     expect(warnings()).toEqual([]);
-    for (const phone of ['call me', '', '   ', '1'.repeat(51), '555\n123', 42])
-      widget.exec(['phone', phone]);
+    for (const phone of ['call me', '', '   ', '1'.repeat(51), 42]) widget.exec(['phone', phone]);
     await flush();
     expect(widget.state.profile.phone).toBe('123');
     expect(warnings()).toEqual([
