@@ -332,7 +332,9 @@ export function runCommand(
   if (typeof name != 'string')
     return 'a command name is a string, not ' + (name === null ? 'null' : typeof name);
   if (!Object.prototype.hasOwnProperty.call(COMMANDS, name))
-    return 'unknown command "' + name.slice(0, 50) + '"';
+    // Not "unknown": most are Smartsupp's commands this widget does not have (README, "Moving
+    // from Smartsupp"), not typos.
+    return 'command "' + name.slice(0, 50) + '" is not supported: ignored';
   // Arguments to a command that takes none would otherwise be dropped without a word.
   if (/^(chat:(open|close|show|hide)|logout)$/.test(name) && args.some((v) => v !== undefined))
     actions.warn(name + ' takes no arguments; they are ignored');

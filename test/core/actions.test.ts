@@ -49,17 +49,30 @@ describe('commands', () => {
     expect(
       warnings().filter((w) => w.includes('a command name is a string, not number')),
     ).toHaveLength(1);
-    expect(warnings().some((w) => w.includes('unknown command'))).toBe(false);
+    expect(warnings().some((w) => w.includes('is not supported'))).toBe(false);
     expect(warnings().some((w) => /failed to start/.test(w))).toBe(false);
   });
 
-  it('warns once for an unknown command and never throws', async () => {
+  it('warns once for a command it does not have and never throws', async () => {
     const { widget, warnings } = make();
     await widget.ready();
     expect(() => widget.exec(['chat:opne'])).not.toThrow();
     widget.exec(['chat:opne']);
-    expect(warnings().filter((w) => w.includes('unknown command "chat:opne"'))).toHaveLength(1);
+    expect(
+      warnings().filter((w) => w.includes('command "chat:opne" is not supported: ignored')),
+    ).toHaveLength(1);
     expect(warnings()[0]).toMatch(/^\[visitor-chat\] /);
+  });
+
+  it("says a command is not supported, not unknown: most are Smartsupp's this widget does not have", async () => {
+    const { widget, warnings } = make();
+    await widget.ready();
+    widget.exec(['recording:disable', true]);
+    widget.exec(['theme:colors', { primary: '#ff0000' }]);
+    expect(warnings()).toEqual([
+      '[visitor-chat] command "recording:disable" is not supported: ignored',
+      '[visitor-chat] command "theme:colors" is not supported: ignored',
+    ]);
   });
 
   it('drops a bad argument with a clear warning and changes nothing', async () => {
