@@ -269,5 +269,5 @@ describe('agent API: conversations and blocking', () => {
     const heard = await Promise.all(all.map(({ c }) => c.next('status')));
     expect(heard.every((f) => f.online === true)).toBe(true);
     feed.close();
-  });
+  }, 30_000);
 });

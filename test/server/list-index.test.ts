@@ -160,7 +160,7 @@ describe('the sorted list of a cluster node', () => {
           }
         }
     }
-  });
+  }, 30_000);
 
   it('answers short needles and needles in nearly every row as a scan would, on thousands of rows', () => {
     const random = mulberry32(2024);
@@ -217,7 +217,7 @@ describe('the sorted list of a cluster node', () => {
         else put(shopper(id));
       }
     }
-  });
+  }, 30_000);
 
   it('loads many rows at once in the order and counts one insertion at a time gives', () => {
     const random = mulberry32(5);
