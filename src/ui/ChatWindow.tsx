@@ -93,11 +93,11 @@ export function ChatWindow(p: ChatWindowProps) {
           <CloseIcon />
         </button>
       </div>
-      {p.banner && (
-        <p class="bn" role="status">
-          {p.banner}
-        </p>
-      )}
+      {/* Always there, empty (and unseen) but for its text: a live region added with its text
+          in it is often not read out. */}
+      <p class="bn" role="status">
+        {p.banner}
+      </p>
       <MessageList
         messages={p.messages}
         typing={p.agentTyping ? agent || t.agent : null}

@@ -39,7 +39,7 @@ export const CSS = `.win{width:376px;max-width:calc(100vw - 24px);height:640px;m
 .x:hover,.mo:hover{background:rgba(127,127,127,.25)}
 .hd :focus-visible{outline-color:var(--f)}
 .ls:focus-visible{outline-offset:-2px}
-.bn{background:#fef3c7;color:#78350f;font-size:13px;padding:6px 16px;text-align:center;flex:none}
+.bn:not(:empty){background:#fef3c7;color:#78350f;font-size:13px;padding:6px 16px;text-align:center;flex:none}
 .lw{flex:1 1 0;min-height:0;position:relative;display:flex;flex-direction:column}
 .ls{flex:1 1 0;min-height:0;overflow-y:auto;overflow-anchor:none;overscroll-behavior:contain;contain:strict;list-style:none;padding:12px 14px 16px;display:flex;flex-direction:column;gap:2px;position:relative}
 .sp{flex:none}

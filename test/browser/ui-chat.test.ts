@@ -137,6 +137,13 @@ describeEngines('the chat UI', (engine) => {
     });
     await page.locator('.qr button').first().waitFor();
     await shot(page, 'open-chat');
+    // The status banner's live region is in the window, empty and taking no room, while the
+    // connection is fine.
+    expect(
+      await page
+        .locator('.bn[role=status]')
+        .evaluate((e) => [e.textContent, e.getBoundingClientRect().height]),
+    ).toEqual(['', 0]);
 
     await page.locator('.x').click();
     await page.locator('[role=dialog]').waitFor({ state: 'detached' });
