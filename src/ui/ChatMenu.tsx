@@ -66,8 +66,17 @@ export function ChatMenu({ files, t, email, conversation }: ChatMenuProps) {
             onSubmit={(e) => {
               e.preventDefault();
               void files.emailTranscript(mail).then((r) => {
-                if (r == 'unavailable') setNoMail(true);
-                done(r == 'sent' ? t.mailSent : r == 'unavailable' ? t.noMail : t.formFailed);
+                // Failed: the form and the address stay, to send again.
+                if (r == 'failed') return setNote(t.formFailed);
+                // The form (and the focus in it) goes: the focus moves to its button first, or
+                // to the download when email is not offered at all.
+                menu
+                  .current!.querySelector<HTMLElement>(
+                    r == 'sent' ? '[aria-expanded]' : '.mb button',
+                  )!
+                  .focus();
+                if (r != 'sent') setNoMail(true);
+                done(r == 'sent' ? t.mailSent : t.noMail);
               });
             }}
           >
@@ -96,9 +105,11 @@ export function ChatMenu({ files, t, email, conversation }: ChatMenuProps) {
             {t.end}
           </button>
         )}
-        {/* Not `note && …`: its '' would be a text node, rewritten (to '') on every render of
-            the App, and a text change here lays the whole document out again per live message. */}
-        {note ? <p role="status">{note}</p> : null}
+        {/* A live region while the menu is open, empty until it has something to say (one
+            added with its text in it is often not read out). Not `{note}`: its '' would be a
+            text node, rewritten on every render of the App, and a text change here lays the
+            whole document out again per live message. */}
+        <p role="status">{note || null}</p>
       </div>
     </details>
   );

@@ -38,5 +38,5 @@ export const FILES_CSS = `
 .mb form{display:flex;flex-direction:column;gap:6px;padding:6px 12px}
 .mb label{font-size:13px;font-weight:600}
 .mb input{height:40px;border:1px solid #6b7280;border-radius:8px;padding:0 10px;background:#fff}
-.mb p{font-size:13px;padding:6px 12px}
+.mb p:not(:empty){font-size:13px;padding:6px 12px}
 `;

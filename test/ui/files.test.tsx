@@ -301,6 +301,39 @@ describe('rating and the options menu', () => {
     await flush();
     expect(ui.text('.mb p')).toBe('Emailing transcripts is not available.');
     expect(offer()).toBeUndefined();
+    // The form went with the focus in it: the focus is on the menu's download, not the page.
+    expect(ui.root.activeElement?.textContent).toBe('Download transcript');
+  });
+
+  it('keeps the focus in the menu once the transcript is sent, and the address when sending failed', async () => {
+    const ui = await mountWithFiles();
+    await ui.widget.send('hello');
+    await flush();
+    ui.$<HTMLDetailsElement>('.mn')!.open = true;
+    await flush();
+    // The menu's live region is there, empty, before it has anything to say.
+    const region = ui.$('.mb p[role=status]')!;
+    expect(region.textContent).toBe('');
+    const offer = () => ui.$$('.mb > button').find((b) => b.textContent == 'Email transcript')!;
+    await ui.click(offer());
+    await ui.type('#vc-tm', 'ada@example.com');
+    ui.$<HTMLInputElement>('#vc-tm')!.focus();
+    const submit = async (says: string) => {
+      ui.$('.mb form')!.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+      await vi.waitFor(() => expect(region.textContent).toBe(says));
+      await flush();
+    };
+    // A failure keeps the form, the address and the focus: the visitor sends again.
+    ui.fetch.mockResolvedValue(new Response('', { status: 500 }));
+    await submit('Something went wrong. Please try again.');
+    expect(ui.$<HTMLInputElement>('#vc-tm')!.value).toBe('ada@example.com');
+    expect(ui.root.activeElement?.id).toBe('vc-tm');
+    // Sent: the form goes, and the focus is on its button, not on the page.
+    ui.fetch.mockResolvedValue(new Response(null, { status: 202 }));
+    await submit('The transcript is on its way.');
+    expect(ui.$('.mb p[role=status]')).toBe(region);
+    expect(ui.$('#vc-tm')).toBeNull();
+    expect(ui.root.activeElement).toBe(offer());
   });
 });
 
