@@ -97,8 +97,13 @@ export function settingNames(): string[] {
  * names of 8 letters or more, within the same first word); not a known name with a number
  * after it (`PORT0`), nor a known name with another last word of its own (`NODE_IP` is not
  * `NODE_ID`, `STORE_DIR` not `STORE_IP`: only the same letters, or one more or fewer, count).
+ * A last word `URI` is read as `URL`: the two name the same thing, and other tools spell it so
+ * (`REDIS_URI`, `DATABASE_URI`).
  */
 function looksMisspelt(name: string, known: string): boolean {
+  if (name == known) return false;
+  name = name.replace(/_URI$/, '_URL');
+  if (name == known) return true;
   const d = distance(name, known);
   const [a, b] = [name.split('_'), known.split('_')];
   if (d > (known.length >= 8 && a[0] == b[0] ? 2 : 1)) return false;

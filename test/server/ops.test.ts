@@ -101,6 +101,32 @@ describe('cluster settings', () => {
     ).toBeUndefined();
   });
 
+  it('reads a last word URI as URL: REDIS_URI beside DATABASE_URL stops the node, DATABASE_URI is pointed out', () => {
+    expect(() =>
+      readSettings({ DATABASE_URL: 'postgres://db/chat', REDIS_URI: 'redis://cache:6379' }),
+    ).toThrow(
+      'REDIS_URI is not a setting; did you mean REDIS_URL? Without REDIS_URL this node would run alone on the database of DATABASE_URL (rename it, or unset it for one node)',
+    );
+    expect(
+      misspelledSettings({ DATABASE_URI: 'postgres://db/chat', REDIS_URI: 'redis://x' }),
+    ).toEqual([
+      'DATABASE_URI is not a setting; did you mean DATABASE_URL? (it is ignored)',
+      'REDIS_URI is not a setting; did you mean REDIS_URL? (it is ignored)',
+    ]);
+    // Other last words stay their own, and so does a URI no setting is a URL of.
+    expect(
+      misspelledSettings({ REDIS_URN: 'x', REDIS_URIS: 'x', SITE_URI: 'x', STORE_URI: 'x' }),
+    ).toEqual([]);
+    // With REDIS_URL set, REDIS_URI is only pointed out.
+    expect(
+      readSettings({
+        DATABASE_URL: 'postgres://db/chat',
+        REDIS_URL: 'redis://cache:6379',
+        REDIS_URI: 'redis://cache:6379',
+      }).redisUrl,
+    ).toBe('redis://cache:6379');
+  });
+
   it('points out a misspelt setting, and nothing else in the environment', () => {
     expect(
       misspelledSettings({
