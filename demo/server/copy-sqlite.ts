@@ -4,6 +4,8 @@
  * one transaction, then moves the id sequences past the copied rows. Run it once, with the
  * server stopped, when moving a one-node install to Postgres (docs/DEPLOY.md).
  */
+import { accessSync, constants, statSync, type Stats } from 'node:fs';
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { MIGRATIONS } from './migrations';
@@ -29,15 +31,51 @@ const BATCH = 500;
 /** How many rows of each table were copied. */
 export type CopyReport = Record<string, number>;
 
+/**
+ * Opens `file` read-only and returns it with its schema version; an error names the resolved
+ * path and what is wrong with it (SQLite alone says "unable to open database file").
+ */
+function openSqlite(file: string): { lite: Database.Database; path: string; version: number } {
+  const path = resolve(file);
+  const where = path == file ? path : `${path} (${JSON.stringify(file)} from ${process.cwd()})`;
+  let kind: Stats;
+  try {
+    kind = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(
+      code == 'ENOENT' || code == 'ENOTDIR'
+        ? `no SQLite file at ${where}: it does not exist`
+        : `cannot read the SQLite file ${where} (${code})`,
+    );
+  }
+  if (kind.isDirectory()) throw new Error(`${where} is a directory, not a SQLite file`);
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (e) {
+    throw new Error(
+      `cannot read the SQLite file ${where} (${(e as NodeJS.ErrnoException).code}): run as a user who may read it`,
+    );
+  }
+  let lite: Database.Database | undefined;
+  try {
+    lite = new Database(path, { readonly: true, fileMustExist: true });
+    const version = lite.pragma('user_version', { simple: true }) as number;
+    return { lite, path, version };
+  } catch (e) {
+    lite?.close();
+    throw new Error(`cannot read ${where} as a SQLite database (${(e as Error).message})`);
+  }
+}
+
 /** Copies `file` into the Postgres database at `url`; rejects (copying nothing) on any problem. */
 export async function copySqliteToPostgres(file: string, url: string): Promise<CopyReport> {
-  const lite = new Database(file, { readonly: true, fileMustExist: true });
+  const { lite, path, version } = openSqlite(file);
   const client = new pg.Client({ connectionString: url });
   try {
-    const version = lite.pragma('user_version', { simple: true }) as number;
     if (version != MIGRATIONS.length)
       throw new Error(
-        `${file} is at schema version ${version}; start this server once on it (it migrates to ${MIGRATIONS.length}), stop it, then copy`,
+        `${path} is at schema version ${version}; start this server once on it (it migrates to ${MIGRATIONS.length}), stop it, then copy`,
       );
     await client.connect();
     await migratePostgres(client);
