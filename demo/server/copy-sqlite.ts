@@ -8,28 +8,71 @@ import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { DEMO_AUTOMATIONS } from './demo-automations';
 import { MIGRATIONS } from './migrations';
 import { migratePostgres } from './migrations-postgres';
-import { pgParams } from './store-postgres';
+import { BUMP_AUTOMATIONS, pgParams } from './store-postgres';
 
-/** The tables in an order that satisfies the foreign keys, and whether each has an identity id. */
-const TABLES: [string, boolean][] = [
-  ['visitors', false],
-  ['visits', true],
-  ['page_views', true],
-  ['conversations', true],
-  ['messages', true],
-  ['blocks', true],
-  ['auto_message_shows', true],
-  ['automations', false],
-  ['meta', false],
+/**
+ * The tables in an order that satisfies the foreign keys: whether each has an identity id, and
+ * what a row does when the target has one with the same key (a node that started on the empty
+ * database added its examples and the `meta` flags; the file's win). The automations revision
+ * is not copied: the target's moves on instead, so a node that read it reloads.
+ */
+const TABLES: { table: string; identity?: true; upsert?: string; where?: string }[] = [
+  { table: 'visitors' },
+  { table: 'visits', identity: true },
+  { table: 'page_views', identity: true },
+  { table: 'conversations', identity: true },
+  { table: 'messages', identity: true },
+  { table: 'blocks', identity: true },
+  { table: 'auto_message_shows', identity: true },
+  {
+    table: 'automations',
+    upsert: `ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, enabled = excluded.enabled,
+      body = excluded.body, created_at = excluded.created_at, updated_at = excluded.updated_at`,
+  },
+  {
+    table: 'meta',
+    upsert: 'ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    where: "key != 'automations_revision'",
+  },
 ];
 
 /** Rows per INSERT (Postgres allows 65,535 parameters per statement). */
 const BATCH = 500;
 
-/** How many rows of each table were copied. */
-export type CopyReport = Record<string, number>;
+/** The ids of the examples a node adds to a new database (DEMO, demo-automations.ts). */
+const EXAMPLE_IDS = DEMO_AUTOMATIONS.map((a) => (a as { id: string }).id);
+
+/** What was copied. */
+export interface CopyReport {
+  /** Rows copied, per table. */
+  rows: Record<string, number>;
+  /**
+   * The target's automations before the copy: the examples a node added at its first start and
+   * nobody changed (removed: the file's automations stand, its deleted examples staying
+   * deleted), those the file replaced (same id), and those kept (made or changed there).
+   */
+  automations: { examplesRemoved: number; replaced: string[]; kept: string[] };
+}
+
+/** The report as lines for the terminal. */
+export function describeCopy(report: CopyReport): string[] {
+  const out = Object.entries(report.rows).map(([table, n]) => `${table}: ${n}`);
+  const { examplesRemoved, replaced, kept } = report.automations;
+  if (examplesRemoved)
+    out.push(
+      `the ${examplesRemoved} example automations a node added to the new database were removed (the file's automations stand)`,
+    );
+  if (replaced.length)
+    out.push(
+      `${replaced.length} automations changed in Postgres were replaced by the file's of the same id: ${replaced.join(', ')}`,
+    );
+  if (kept.length)
+    out.push(`${kept.length} automations made in Postgres were kept: ${kept.join(', ')}`);
+  return out;
+}
 
 /**
  * Opens `file` read-only and returns it with its schema version; an error names the resolved
@@ -82,12 +125,29 @@ export async function copySqliteToPostgres(file: string, url: string): Promise<C
     const existing = await client.query('SELECT count(*)::int AS n FROM visitors');
     if (existing.rows[0].n > 0)
       throw new Error('the Postgres database already has visitors: copy into an empty database');
-    const report: CopyReport = {};
+    const report: CopyReport = {
+      rows: {},
+      automations: { examplesRemoved: 0, replaced: [], kept: [] },
+    };
     await client.query('BEGIN');
     try {
-      for (const [table, identity] of TABLES) {
+      // An example a node seeded was written once (created_at = updated_at); an agent's change
+      // writes updated_at again.
+      const removed = await client.query(
+        'DELETE FROM automations WHERE id = ANY($1) AND created_at = updated_at',
+        [EXAMPLE_IDS],
+      );
+      report.automations.examplesRemoved = removed.rowCount ?? 0;
+      const mine = new Set(
+        (lite.prepare('SELECT id FROM automations').all() as { id: string }[]).map((r) => r.id),
+      );
+      for (const { id } of (await client.query('SELECT id FROM automations ORDER BY id')).rows)
+        report.automations[mine.has(id) ? 'replaced' : 'kept'].push(id);
+      for (const { table, identity, upsert, where } of TABLES) {
         let copied = 0;
-        const select = lite.prepare(`SELECT * FROM ${table} ORDER BY rowid`);
+        const select = lite.prepare(
+          `SELECT * FROM ${table} ${where ? 'WHERE ' + where : ''} ORDER BY rowid`,
+        );
         let batch: Record<string, unknown>[] = [];
         const flush = async () => {
           if (!batch.length) return;
@@ -97,7 +157,7 @@ export async function copySqliteToPostgres(file: string, url: string): Promise<C
             (r) => '(' + cols.map((c) => (params.push(r[c]), '$' + params.length)).join(', ') + ')',
           );
           await client.query(
-            `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${rows.join(', ')}`,
+            `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${rows.join(', ')} ${upsert ?? ''}`,
             pgParams(params),
           );
           copied += batch.length;
@@ -113,8 +173,9 @@ export async function copySqliteToPostgres(file: string, url: string): Promise<C
           await client.query(
             `SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT COALESCE(max(id), 0) + 1 FROM ${table}), false)`,
           );
-        report[table] = copied;
+        report.rows[table] = copied;
       }
+      await client.query(BUMP_AUTOMATIONS);
       await client.query('COMMIT');
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});

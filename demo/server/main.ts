@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { misspelledSettings, readSettings, type Settings } from './config';
-import { copySqliteToPostgres } from './copy-sqlite';
+import { copySqliteToPostgres, describeCopy } from './copy-sqlite';
 import { startServer } from './server';
 
 // First: a misspelt setting may be why what follows fails (REDIS_URL without DATABSE_URL).
@@ -32,7 +32,7 @@ if (process.argv[2] == 'copy-sqlite') {
   try {
     const report = await copySqliteToPostgres(file, settings.databaseUrl);
     console.log(`visitor-chat: copied ${file} into Postgres:`);
-    for (const [table, n] of Object.entries(report)) console.log(`  ${table}: ${n}`);
+    for (const line of describeCopy(report)) console.log(`  ${line}`);
     process.exit(0);
   } catch (e) {
     console.error(`visitor-chat: copy-sqlite: ${(e as Error).message}`);

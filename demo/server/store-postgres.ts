@@ -54,7 +54,7 @@ const LAST_MESSAGE = `SELECT m.* FROM conversations c
   WHERE c.visitor_id = $1 ORDER BY c.id DESC LIMIT 1`;
 
 /** Moves the automations revision on (in the transaction of the write). */
-const BUMP = `INSERT INTO meta (key, value) VALUES ('automations_revision', '1')
+export const BUMP_AUTOMATIONS = `INSERT INTO meta (key, value) VALUES ('automations_revision', '1')
   ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text`;
 
 /**
@@ -118,7 +118,7 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
        body = excluded.body, updated_at = excluded.updated_at`,
       pgParams([a.id, a.kind, a.enabled ? 1 : 0, a.body, a.createdAt, a.updatedAt]),
     );
-    await c.query(BUMP);
+    await c.query(BUMP_AUTOMATIONS);
   }
 
   return {
@@ -322,7 +322,7 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
     deleteAutomation: (id) =>
       transaction(async (c) => {
         const r = await c.query('DELETE FROM automations WHERE id = $1', [id]);
-        if (r.rowCount) await c.query(BUMP);
+        if (r.rowCount) await c.query(BUMP_AUTOMATIONS);
         return !!r.rowCount;
       }),
     seedAutomations: (list) =>

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative as relativePath } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { copySqliteToPostgres } from '../../demo/server/copy-sqlite';
+import { copySqliteToPostgres, describeCopy } from '../../demo/server/copy-sqlite';
 import { usePostgres } from '../helpers/postgres';
 import { api, serve, visit } from './helpers';
 
@@ -58,8 +58,8 @@ describe.runIf(withPostgres)('copy-sqlite', () => {
 
     const databaseUrl = await postgres.server().freshDatabase();
     const report = await copySqliteToPostgres(db, databaseUrl);
-    expect(report).toMatchObject({ visitors: 2, conversations: 1, blocks: 1 });
-    expect(report.messages).toBe(before.messages.length);
+    expect(report.rows).toMatchObject({ visitors: 2, conversations: 1, blocks: 1 });
+    expect(report.rows.messages).toBe(before.messages.length);
 
     const moved = await serve({ databaseUrl });
     const back = await visit(moved.url, { vid, token, visits: 2 });
@@ -77,6 +77,56 @@ describe.runIf(withPostgres)('copy-sqlite', () => {
     const next = await back.c.next('ack');
     const ids = before.messages.map((m: { id: string }) => Number(m.id));
     expect(Number(next.id)).toBeGreaterThan(Math.max(...ids));
+  });
+
+  it("copies into a database a node has started on: its untouched examples give way to the file's automations, what was made there stays", async () => {
+    type Automation = { id: string; [k: string]: unknown };
+    const list = async (s: Awaited<ReturnType<typeof serve>>) =>
+      (await api(s, 'GET', '/api/automations')).json!.automations as Automation[];
+    const edit = async (s: Awaited<ReturnType<typeof serve>>, id: string, change: object) => {
+      const a = (await list(s)).find((x) => x.id == id)!;
+      expect((await api(s, 'PUT', '/api/automations/' + id, { ...a, ...change })).status).toBe(200);
+    };
+    const made = { kind: 'auto-message', frequency: 'visit', conditions: [] };
+    // The one node: an example changed, one deleted, one made.
+    const db = join(dir, 'examples.db');
+    const old = await serve({ db });
+    await visit(old.url);
+    await edit(old, 'pricing-20s', { text: 'Changed on SQLite' });
+    await api(old, 'DELETE', '/api/automations/demo-trigger');
+    await api(old, 'POST', '/api/automations', { ...made, text: 'Made on SQLite' });
+    const before = await list(old);
+    expect(before).toHaveLength(4);
+    await old.close();
+    // A node started on the new database (its 4 examples), where an agent changed one and
+    // made one before the copy.
+    const databaseUrl = await postgres.server().freshDatabase();
+    const first = await serve({ databaseUrl });
+    expect((await list(first)).map((a) => a.id).sort()).toEqual(
+      ['acme-bot', 'demo-trigger', 'pricing-20s', 'returning-welcome'].sort(),
+    );
+    await edit(first, 'acme-bot', { name: 'Changed in Postgres' });
+    const own = (
+      await api(first, 'POST', '/api/automations', { ...made, text: 'Made in Postgres' })
+    ).json!.automation as Automation;
+    await first.close();
+
+    const report = await copySqliteToPostgres(db, databaseUrl);
+    expect(report.automations).toEqual({
+      examplesRemoved: 3,
+      replaced: ['acme-bot'],
+      kept: [own.id],
+    });
+    expect(report.rows.automations).toBe(4);
+    expect(describeCopy(report)).toContain(`1 automations made in Postgres were kept: ${own.id}`);
+
+    const moved = await serve({ databaseUrl });
+    const after = await list(moved);
+    // The file's automations as they were (the deleted example stays deleted), and the one
+    // made in Postgres.
+    expect(after.filter((a) => a.id != own.id)).toEqual(before);
+    expect(after.find((a) => a.id == own.id)).toMatchObject({ text: 'Made in Postgres' });
+    expect(after.map((a) => a.id)).not.toContain('demo-trigger');
   });
 
   it('refuses to copy into a database that already has visitors, changing nothing', async () => {
