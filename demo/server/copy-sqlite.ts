@@ -1,14 +1,17 @@
 /**
  * `node dist/server.js copy-sqlite [FILE]` (with DATABASE_URL): copies an existing SQLite
- * database (default: DB, else ./visitor-chat.db) into an empty Postgres database, ids kept, in
- * one transaction, then moves the id sequences past the copied rows. Run it once, with the
- * server stopped, when moving a one-node install to Postgres (docs/DEPLOY.md).
+ * database (default: DB, else ./visitor-chat.db) and the uploaded files of its node (UPLOAD_DIR)
+ * into a Postgres database without visitors, ids kept, in one transaction, then moves the id
+ * sequences past the copied rows. Run it once, with the server stopped, when moving a one-node
+ * install to Postgres (docs/DEPLOY.md).
  */
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { DEMO_AUTOMATIONS } from './demo-automations';
+import { createDiskBlobs } from './files-disk';
+import { createPostgresBlobs } from './files-postgres';
 import { MIGRATIONS } from './migrations';
 import { migratePostgres } from './migrations-postgres';
 import { BUMP_AUTOMATIONS, pgParams } from './store-postgres';
@@ -21,6 +24,7 @@ import { BUMP_AUTOMATIONS, pgParams } from './store-postgres';
  */
 const TABLES: { table: string; identity?: true; upsert?: string; where?: string }[] = [
   { table: 'visitors' },
+  { table: 'files' },
   { table: 'visits', identity: true },
   { table: 'page_views', identity: true },
   { table: 'conversations', identity: true },
@@ -55,7 +59,16 @@ export interface CopyReport {
    * deleted), those the file replaced (same id), and those kept (made or changed there).
    */
   automations: { examplesRemoved: number; replaced: string[]; kept: string[] };
+  /**
+   * The uploaded files' bytes, from `dir` (UPLOAD_DIR, resolved) into Postgres: how many files
+   * and bytes were copied, and the ids of the files whose bytes were not there (their rows are
+   * copied as they were: their links answered 404 on the old node too).
+   */
+  files: { dir: string; copied: number; bytes: number; missing: string[] };
 }
+
+/** Ids of missing files named in the report's lines (all are in the report). */
+const NAMED = 20;
 
 /** The report as lines for the terminal. */
 export function describeCopy(report: CopyReport): string[] {
@@ -71,6 +84,14 @@ export function describeCopy(report: CopyReport): string[] {
     );
   if (kept.length)
     out.push(`${kept.length} automations made in Postgres were kept: ${kept.join(', ')}`);
+  const { dir, copied, bytes, missing } = report.files;
+  out.push(`uploaded files: ${copied} (${bytes} bytes) from ${dir}`);
+  if (missing.length)
+    out.push(
+      `${missing.length} uploaded files were not in ${dir} (their messages keep the attachment, which answers 404 as before): ` +
+        missing.slice(0, NAMED).join(', ') +
+        (missing.length > NAMED ? ` and ${missing.length - NAMED} more` : ''),
+    );
   return out;
 }
 
@@ -111,8 +132,17 @@ function openSqlite(file: string): { lite: Database.Database; path: string; vers
   }
 }
 
-/** Copies `file` into the Postgres database at `url`; rejects (copying nothing) on any problem. */
-export async function copySqliteToPostgres(file: string, url: string): Promise<CopyReport> {
+/**
+ * Copies `file`, and the bytes of its uploaded files from `uploadDir`, into the Postgres
+ * database at `url`; rejects (copying nothing) on any problem. A file whose bytes are not in
+ * `uploadDir` is reported, not a problem; a `uploadDir` that does not exist while there are
+ * files is one (the wrong directory, most likely).
+ */
+export async function copySqliteToPostgres(
+  file: string,
+  url: string,
+  uploadDir: string,
+): Promise<CopyReport> {
   const { lite, path, version } = openSqlite(file);
   const client = new pg.Client({ connectionString: url });
   try {
@@ -125,9 +155,16 @@ export async function copySqliteToPostgres(file: string, url: string): Promise<C
     const existing = await client.query('SELECT count(*)::int AS n FROM visitors');
     if (existing.rows[0].n > 0)
       throw new Error('the Postgres database already has visitors: copy into an empty database');
+    const dir = resolve(uploadDir);
+    const files = lite.prepare('SELECT id FROM files ORDER BY rowid').pluck().all() as string[];
+    if (files.length && !statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+      throw new Error(
+        `${path} has ${files.length} uploaded files, but their directory ${dir} does not exist: set UPLOAD_DIR to the old node's (to copy without their bytes, to an empty directory)`,
+      );
     const report: CopyReport = {
       rows: {},
       automations: { examplesRemoved: 0, replaced: [], kept: [] },
+      files: { dir, copied: 0, bytes: 0, missing: [] },
     };
     await client.query('BEGIN');
     try {
@@ -176,6 +213,25 @@ export async function copySqliteToPostgres(file: string, url: string): Promise<C
         report.rows[table] = copied;
       }
       await client.query(BUMP_AUTOMATIONS);
+      const disk = createDiskBlobs(dir);
+      const db = createPostgresBlobs(client);
+      for (const id of files) {
+        const bytes = await disk.read(id);
+        if (!bytes) {
+          report.files.missing.push(id);
+          continue;
+        }
+        await db.write(
+          id,
+          (async function* () {
+            for await (const chunk of bytes) {
+              report.files.bytes += chunk.length;
+              yield chunk;
+            }
+          })(),
+        );
+        report.files.copied++;
+      }
       await client.query('COMMIT');
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});

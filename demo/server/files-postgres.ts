@@ -9,8 +9,11 @@ import type { Blobs } from './store';
 /** Bytes per stored chunk. */
 const CHUNK = 256 * 1024;
 
-/** The Blobs of a pool (the store's). */
-export function createPostgresBlobs(pool: pg.Pool): Blobs {
+/**
+ * The Blobs of a pool (the store's), or of one client: `copy-sqlite` writes the files it copies
+ * in its transaction.
+ */
+export function createPostgresBlobs(pool: Pick<pg.ClientBase, 'query'>): Blobs {
   const remove = (ids: string[]) =>
     pool.query('DELETE FROM file_chunks WHERE file_id = ANY($1)', [ids]).then(() => {});
   return {

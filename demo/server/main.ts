@@ -30,7 +30,7 @@ if (process.argv[2] == 'copy-sqlite') {
     process.exit(2);
   }
   try {
-    const report = await copySqliteToPostgres(file, settings.databaseUrl);
+    const report = await copySqliteToPostgres(file, settings.databaseUrl, settings.uploadDir);
     console.log(`visitor-chat: copied ${file} into Postgres:`);
     for (const line of describeCopy(report)) console.log(`  ${line}`);
     process.exit(0);

@@ -6,6 +6,7 @@ import { join, relative as relativePath } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { copySqliteToPostgres, describeCopy } from '../../demo/server/copy-sqlite';
 import { usePostgres } from '../helpers/postgres';
+import { download, PDF, PNG, upload } from './file-helpers';
 import { api, serve, visit } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'vc-copy-'));
@@ -19,17 +20,17 @@ describe('copy-sqlite, a file it cannot copy', () => {
 
   it('names the resolved path and says that it does not exist', async () => {
     const missing = join(dir, 'missing.db');
-    await expect(copySqliteToPostgres(missing, url)).rejects.toThrow(
+    await expect(copySqliteToPostgres(missing, url, dir)).rejects.toThrow(
       `no SQLite file at ${missing}: it does not exist`,
     );
     const relative = relativePath(process.cwd(), missing);
-    await expect(copySqliteToPostgres(relative, url)).rejects.toThrow(
+    await expect(copySqliteToPostgres(relative, url, dir)).rejects.toThrow(
       `no SQLite file at ${missing} (${JSON.stringify(relative)} from ${process.cwd()}): it does not exist`,
     );
   });
 
   it('says when the path is a directory or not a SQLite database', async () => {
-    await expect(copySqliteToPostgres(dir, url)).rejects.toThrow(
+    await expect(copySqliteToPostgres(dir, url, dir)).rejects.toThrow(
       `${dir} is a directory, not a SQLite file`,
     );
     const text = join(dir, 'notes.txt');
@@ -37,7 +38,7 @@ describe('copy-sqlite, a file it cannot copy', () => {
       text,
       'not a database, but long enough to have a header page of its own. '.repeat(10),
     );
-    await expect(copySqliteToPostgres(text, url)).rejects.toThrow(
+    await expect(copySqliteToPostgres(text, url, dir)).rejects.toThrow(
       `cannot read ${text} as a SQLite database (file is not a database)`,
     );
   });
@@ -57,7 +58,7 @@ describe.runIf(withPostgres)('copy-sqlite', () => {
     await old.close();
 
     const databaseUrl = await postgres.server().freshDatabase();
-    const report = await copySqliteToPostgres(db, databaseUrl);
+    const report = await copySqliteToPostgres(db, databaseUrl, old.settings.uploadDir);
     expect(report.rows).toMatchObject({ visitors: 2, conversations: 1, blocks: 1 });
     expect(report.rows.messages).toBe(before.messages.length);
 
@@ -111,7 +112,7 @@ describe.runIf(withPostgres)('copy-sqlite', () => {
     ).json!.automation as Automation;
     await first.close();
 
-    const report = await copySqliteToPostgres(db, databaseUrl);
+    const report = await copySqliteToPostgres(db, databaseUrl, old.settings.uploadDir);
     expect(report.automations).toEqual({
       examplesRemoved: 3,
       replaced: ['acme-bot'],
@@ -129,13 +130,76 @@ describe.runIf(withPostgres)('copy-sqlite', () => {
     expect(after.map((a) => a.id)).not.toContain('demo-trigger');
   });
 
+  it("copies the uploaded files' bytes into Postgres, served whole there, and names the files whose bytes are missing", async () => {
+    const db = join(dir, 'files.db');
+    const uploads = join(dir, 'uploads');
+    const old = await serve({ db, uploadDir: uploads });
+    const who = await visit(old.url);
+    // Over one 256 KiB chunk of Postgres: stored as two.
+    const TEXT = Buffer.from('A line of the order history.\n'.repeat(12_000));
+    const png = (await upload(old, who, PNG, 'shot.png')).json.file;
+    const text = (await upload(old, who, TEXT, 'history.txt')).json.file;
+    const lost = (await upload(old, who, PDF, 'lost.pdf')).json.file;
+    const files = [{ id: png.id }, { id: text.id }, { id: lost.id }];
+    who.c.send({ t: 'msg', cid: 'f1', text: 'files', at: Date.now(), attachments: files });
+    await who.c.next('ack');
+    await old.close();
+    rmSync(join(uploads, lost.id));
+
+    const databaseUrl = await postgres.server().freshDatabase();
+    const report = await copySqliteToPostgres(db, databaseUrl, uploads);
+    expect(report.rows.files).toBe(3);
+    expect(report.files).toEqual({
+      dir: uploads,
+      copied: 2,
+      bytes: PNG.length + TEXT.length,
+      missing: [lost.id],
+    });
+    expect(describeCopy(report)).toEqual(
+      expect.arrayContaining([
+        `uploaded files: 2 (${PNG.length + TEXT.length} bytes) from ${uploads}`,
+        `1 uploaded files were not in ${uploads} (their messages keep the attachment, which answers 404 as before): ${lost.id}`,
+      ]),
+    );
+
+    const moved = await serve({ databaseUrl, uploadDir: join(dir, 'unused') });
+    const back = await visit(moved.url, { vid: who.vid, token: who.token, visits: 2 });
+    const sent = back.welcome.messages.find((m: { cid?: string }) => m.cid == 'f1');
+    expect(sent.attachments).toEqual([png, text, lost]);
+    const got = await download(moved, png.url, who);
+    expect(got.status).toBe(200);
+    expect(got.body.equals(PNG)).toBe(true);
+    const long = await download(moved, text.url, who);
+    expect(long.status).toBe(200);
+    expect(long.body.equals(TEXT)).toBe(true);
+    expect((await download(moved, lost.url, who)).status).toBe(404);
+  });
+
+  it('refuses to copy files from an upload directory that does not exist, changing nothing', async () => {
+    const db = join(dir, 'nodir.db');
+    const uploads = join(dir, 'nodir-uploads');
+    const old = await serve({ db, uploadDir: uploads });
+    const who = await visit(old.url);
+    await upload(old, who, PNG, 'shot.png');
+    await old.close();
+    const databaseUrl = await postgres.server().freshDatabase();
+    const elsewhere = join(dir, 'not-there');
+    await expect(copySqliteToPostgres(db, databaseUrl, elsewhere)).rejects.toThrow(
+      `${db} has 1 uploaded files, but their directory ${elsewhere} does not exist: set UPLOAD_DIR to the old node's (to copy without their bytes, to an empty directory)`,
+    );
+    // Nothing copied: the right directory then works.
+    expect((await copySqliteToPostgres(db, databaseUrl, uploads)).files.copied).toBe(1);
+  });
+
   it('refuses to copy into a database that already has visitors, changing nothing', async () => {
     const db = join(dir, 'twice.db');
     const s = await serve({ db });
     await visit(s.url);
     await s.close();
     const databaseUrl = await postgres.server().freshDatabase();
-    await copySqliteToPostgres(db, databaseUrl);
-    await expect(copySqliteToPostgres(db, databaseUrl)).rejects.toThrow(/already has visitors/);
+    await copySqliteToPostgres(db, databaseUrl, s.settings.uploadDir);
+    await expect(copySqliteToPostgres(db, databaseUrl, s.settings.uploadDir)).rejects.toThrow(
+      /already has visitors/,
+    );
   });
 });
