@@ -111,6 +111,7 @@ function openSqlite(file: string): { lite: Database.Database; path: string; vers
       code == 'ENOENT' || code == 'ENOTDIR'
         ? `no SQLite file at ${where}: it does not exist`
         : `cannot read the SQLite file ${where} (${code})`,
+      { cause: e },
     );
   }
   if (kind.isDirectory()) throw new Error(`${where} is a directory, not a SQLite file`);
@@ -119,6 +120,7 @@ function openSqlite(file: string): { lite: Database.Database; path: string; vers
   } catch (e) {
     throw new Error(
       `cannot read the SQLite file ${where} (${(e as NodeJS.ErrnoException).code}): run as a user who may read it`,
+      { cause: e },
     );
   }
   let lite: Database.Database | undefined;
@@ -128,7 +130,9 @@ function openSqlite(file: string): { lite: Database.Database; path: string; vers
     return { lite, path, version };
   } catch (e) {
     lite?.close();
-    throw new Error(`cannot read ${where} as a SQLite database (${(e as Error).message})`);
+    throw new Error(`cannot read ${where} as a SQLite database (${(e as Error).message})`, {
+      cause: e,
+    });
   }
 }
 
