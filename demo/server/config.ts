@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { parseTrustProxy, type TrustProxy } from './client-address';
+import { databaseUrlProblem } from './database-url';
 
 /** The plans: proactive conversations need `standard` or `pro`. */
 export type Plan = 'free' | 'standard' | 'pro';
@@ -186,6 +187,8 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
   const databaseUrl = get('DATABASE_URL');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/./.test(databaseUrl))
     throw new Error('DATABASE_URL must be a Postgres URL like postgres://user:pass@host:5432/db');
+  const urlProblem = databaseUrl === undefined ? undefined : databaseUrlProblem(databaseUrl);
+  if (urlProblem) throw new Error(urlProblem);
   const redisUrl = get('REDIS_URL');
   if (redisUrl !== undefined && !/^rediss?:\/\/./.test(redisUrl))
     throw new Error('REDIS_URL must be a Redis URL like redis://host:6379');

@@ -9,6 +9,7 @@ import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { databaseUrlProblem, postgresConnectError } from './database-url';
 import { DEMO_AUTOMATIONS } from './demo-automations';
 import { createDiskBlobs } from './files-disk';
 import { createPostgresBlobs } from './files-postgres';
@@ -148,14 +149,21 @@ export async function copySqliteToPostgres(
   uploadDir: string,
 ): Promise<CopyReport> {
   const { lite, path, version } = openSqlite(file);
-  const client = new pg.Client({ connectionString: url });
+  let opened: pg.Client | undefined;
   try {
     if (version != MIGRATIONS.length)
       throw new Error(
         `${path} is at schema version ${version}; start this server once on it (it migrates to ${MIGRATIONS.length}), stop it, then copy`,
       );
-    await client.connect();
-    await migratePostgres(client);
+    const problem = databaseUrlProblem(url);
+    if (problem) throw new Error(problem);
+    const client = (opened = new pg.Client({ connectionString: url }));
+    try {
+      await client.connect();
+      await migratePostgres(client);
+    } catch (e) {
+      throw new Error(postgresConnectError(e, url), { cause: e });
+    }
     const existing = await client.query('SELECT count(*)::int AS n FROM visitors');
     if (existing.rows[0].n > 0)
       throw new Error('the Postgres database already has visitors: copy into an empty database');
@@ -244,6 +252,6 @@ export async function copySqliteToPostgres(
     return report;
   } finally {
     lite.close();
-    await client.end().catch(() => {});
+    await opened?.end().catch(() => {});
   }
 }

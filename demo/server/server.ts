@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createAgentApi } from './agent-api';
 import { createAutomations } from './automations';
 import { createAutomationsApi } from './automations-api';
+import { postgresConnectError } from './database-url';
 import { DEMO_AUTOMATIONS } from './demo-automations';
 import { createAgentFeed } from './agent-feed';
 import { joinCluster, type Cluster } from './cluster';
@@ -120,7 +121,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       // Name the setting: "connect ECONNREFUSED 127.0.0.1:5432" alone does not say what to fix.
       throw new Error(
         settings.databaseUrl
-          ? `DATABASE_URL: cannot connect to or set up Postgres (${e.message})`
+          ? postgresConnectError(e, settings.databaseUrl)
           : `DB: cannot open the SQLite file ${settings.db} (${e.message})`,
         { cause: e },
       );

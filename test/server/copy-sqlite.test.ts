@@ -44,6 +44,19 @@ describe('copy-sqlite, a file it cannot copy', () => {
   });
 });
 
+describe('copy-sqlite, a DATABASE_URL it cannot use', () => {
+  it('says what is wrong with the URL or the connection, naming DATABASE_URL', async () => {
+    const db = join(dir, 'ready.db');
+    await (await serve({ db })).close();
+    await expect(
+      copySqliteToPostgres(db, 'postgres://chat:pa#ss@127.0.0.1:1/chat', dir),
+    ).rejects.toThrow(/^DATABASE_URL cannot be read as a URL \(Invalid URL\): percent-encode/);
+    await expect(copySqliteToPostgres(db, 'postgres://chat@127.0.0.1:1/chat', dir)).rejects.toThrow(
+      /^DATABASE_URL: cannot connect to or set up Postgres \(connect ECONNREFUSED 127\.0\.0\.1:1\)/,
+    );
+  });
+});
+
 describe.runIf(withPostgres)('copy-sqlite', () => {
   it('copies a SQLite database into Postgres: the same visitors, tokens, messages and ids', async () => {
     const db = join(dir, 'old.db');
