@@ -12,7 +12,11 @@
  * change together. The script keeps a row only while the visitor is in the presence set
  * (`vc:online`, connections-redis.ts), so a node with a stale view cannot bring back a visitor
  * that went offline, and an offline row goes out once, by whichever node is first.
- * Every node keeps the list in memory (list-index.ts), fed from the log in log order.
+ * Every node keeps the list in memory (list-index.ts), fed from the log in log order. What it
+ * keeps outlives Redis: while Redis is down a node answers the list it had (and the rows it
+ * could not write: its own visitors stay listed on it), and after Redis lost its data (the log's
+ * `reset`) it keeps its rows until the nodes have written theirs back; then it unlists, for
+ * every node, the visitors no node holds any more (they left, or their node died, meanwhile).
  */
 import type Redis from 'ioredis';
 import { FILTERS, COUNT_OF, type ListRow } from '../shared/visitor-list';
@@ -54,7 +58,9 @@ end
 /**
  * KEYS: rows, masks, counts, online, stream, counts:at, counts:dirty, pending.
  * ARGV: min stream id, now ms, counts interval ms, number of names, names…, number of rows,
- * then per row: vid, online (1/0), mask, row JSON. Returns how many events went to the feed.
+ * then per row: vid, online (1, or 0; 2: offline, its event sent even when Redis holds no row,
+ * for the nodes that still list it after Redis lost its data), mask, row JSON. Returns how many
+ * events went to the feed.
  */
 const WRITE =
   RELEASE +
@@ -68,6 +74,7 @@ local n = tonumber(ARGV[at])
 for i = 0, n - 1 do
   local vid = ARGV[at + 1 + i * 4]
   local on = ARGV[at + 2 + i * 4] == '1'
+  local announce = ARGV[at + 2 + i * 4] == '2'
   local mask = tonumber(ARGV[at + 3 + i * 4])
   local json = ARGV[at + 4 + i * 4]
   local listed = redis.call('SISMEMBER', KEYS[4], vid) == 1
@@ -76,7 +83,7 @@ for i = 0, n - 1 do
     redis.call('HSET', KEYS[1], vid, json)
     keep = true
   elseif not on and not listed then
-    keep = redis.call('HDEL', KEYS[1], vid) == 1
+    keep = redis.call('HDEL', KEYS[1], vid) == 1 or announce
     mask = 0
   end
   if keep then
@@ -129,6 +136,8 @@ function parse(json: string): ListRow | undefined {
 export interface RowWrite {
   vid: string;
   online: boolean;
+  /** Offline, and told to the feed even when Redis holds no row for it (after a data loss). */
+  announce?: boolean;
   mask: number;
   json: string;
 }
@@ -148,6 +157,11 @@ export async function createClusterRows(o: {
   /** Least time between two `counts` events (DESIGN.md §8: at most 1/s). */
   countsMs: number;
   retentionMs?: number;
+  /**
+   * After Redis lost its data, how long the rows kept from before wait for the nodes to write
+   * theirs back before those of visitors no node holds are unlisted (several heartbeats).
+   */
+  settleMs: number;
   onError?: () => void;
 }) {
   const { client, log } = o;
@@ -161,18 +175,70 @@ export async function createClusterRows(o: {
     warned = true;
   };
 
+  /** Rows kept from before Redis lost its data that no node has written back yet. */
+  const unconfirmed = new Set<string>();
+  let settleTimer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+
   const take = (json: string) => {
     const row = parse(json);
     if (!row) return;
+    unconfirmed.delete(row.id);
     index.set(row, bytesOf(json));
     for (const l of rowListeners) l(row);
   };
+
+  /**
+   * Redis lost its data (the log started again). Emptying the list here would show agents no
+   * visitor until every node wrote its rows back, and none for as long as Redis stayed down
+   * if it went down again meanwhile: the rows stay, and wait to be written back.
+   */
+  function lost() {
+    for (const id of index.ids()) unconfirmed.add(id);
+    settleLater();
+  }
+
+  function settleLater() {
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(() => void settle(), o.settleMs);
+    settleTimer.unref();
+  }
+
+  /**
+   * The nodes had their time to write their rows back: the visitors still unconfirmed and in
+   * nobody's presence set are unlisted, for every node (the write checks presence again,
+   * atomically). Redis failing: tried again later, the rows kept meanwhile.
+   */
+  async function settle() {
+    settleTimer = undefined;
+    const ids = [...unconfirmed];
+    let done = true;
+    try {
+      for (let i = 0; i < ids.length && done; i += 1000) {
+        const some = ids.slice(i, i + 1000);
+        const held = await client.smismember(P + 'online', ...some);
+        const gone: RowWrite[] = [];
+        some.forEach((vid, j) => {
+          const row = index.get(vid);
+          if (held[j] || !row || !unconfirmed.has(vid)) return;
+          const json = JSON.stringify({ ...row, online: false, active: false });
+          gone.push({ vid, online: false, announce: true, mask: 0, json });
+        });
+        done = await writeSome(gone);
+        if (done) for (const vid of some) unconfirmed.delete(vid);
+      }
+    } catch (e) {
+      failed('reading who is online')(e);
+      done = false;
+    }
+    if (!done && !closed) settleLater();
+  }
 
   // Subscribe first, then load: what changes while loading comes after in the log and wins.
   const unsubscribe = o.events.subscribe((batch) => {
     for (const e of batch) {
       if (e.event == 'visitor') take(e.data);
-      else if (e.event == 'reset') index.clear();
+      else if (e.event == 'reset') lost();
     }
   });
   const loaded: { row: ListRow; item: Buffer }[] = [];
@@ -225,15 +291,23 @@ export async function createClusterRows(o: {
       for (let i = 0; i < rows.length; i += 500) await writeSome(rows.slice(i, i + 500));
     },
     close() {
+      closed = true;
       clearInterval(flushTimer);
+      clearTimeout(settleTimer);
       unsubscribe();
     },
   };
 
-  function writeSome(rows: RowWrite[]): Promise<void> {
+  /**
+   * Writes rows; resolves false when Redis did not take them. This node's list takes them then
+   * all the same (its own visitors stay listed on it, with their changes, while Redis is down);
+   * the node writes them again once Redis answers (connections-redis.ts `resync`).
+   */
+  function writeSome(rows: RowWrite[]): Promise<boolean> {
+    if (!rows.length) return Promise.resolve(true);
     const args: (string | number)[] = [minId(), Date.now(), o.countsMs, NAMES.length, ...NAMES];
     args.push(rows.length);
-    for (const r of rows) args.push(r.vid, r.online ? 1 : 0, r.mask, r.json);
+    for (const r of rows) args.push(r.vid, r.online ? 1 : r.announce ? 2 : 0, r.mask, r.json);
     return client
       .eval(
         WRITE,
@@ -248,7 +322,16 @@ export async function createClusterRows(o: {
         P + 'pending',
         ...args,
       )
-      .then(() => void (warned = false))
-      .catch(failed('writing rows'));
+      .then(
+        () => {
+          warned = false;
+          return true;
+        },
+        (e: unknown) => {
+          failed('writing rows')(e);
+          for (const r of rows) take(r.json);
+          return false;
+        },
+      );
   }
 }

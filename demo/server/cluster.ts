@@ -45,6 +45,8 @@ export async function joinCluster(o: ClusterOptions) {
     events,
     log: o.log,
     countsMs: o.countsMs,
+    // The nodes write their rows back at their first heartbeat once Redis answers again.
+    settleMs: ttlMs + beatMs,
     onError() {
       o.onError?.();
       // Rows that did not reach Redis are written again with the next heartbeat.

@@ -231,6 +231,8 @@ export function createListIndex<T = string>() {
       return e && rowKey(e.row);
     },
     has: (id: string) => entries.has(id),
+    /** The ids of the rows held. */
+    ids: () => entries.keys(),
     size: () => entries.size,
     /** The counts per filter (a copy). */
     counts: (): Counts => ({ ...counts }),
