@@ -114,8 +114,14 @@ const noop = () => {};
 
 /** Sends a frame to every connection of the visitor (WebSockets and HTTP downlink). */
 function deliver(v: LiveVisitor, f: ServerFrame, except?: Conn) {
+  if (f.t == 'msg') sentUpTo(v, [f.m]);
   for (const c of v.sockets) if (c !== except) c.send(f);
   if (v.http && v.http !== except) v.http.send(f);
+}
+
+/** Notes that the visitor's connections were sent `messages` (see `LiveVisitor.sentId`). */
+function sentUpTo(v: LiveVisitor, messages: readonly Message[]) {
+  for (const m of messages) v.sentId = Math.max(v.sentId, Number(m.id) || 0);
 }
 
 /** The hub; see {@link createHub}. */
@@ -604,6 +610,48 @@ export function createHub(o: HubOptions) {
     return r;
   }
 
+  /**
+   * Redis was unreachable for this node, or for a node that wrote to the visitors in `only`:
+   * the frames the nodes sent each other meanwhile are lost (pub/sub keeps nothing), though the
+   * messages are stored. Each visitor this node holds (of `only`) is read again and sent what it
+   * missed, over the connections it has: no reconnect. One visitor at a time, so many visitors
+   * are not many reads of the store at once.
+   */
+  async function catchUp(only?: string[]) {
+    const held = only
+      ? only.map((id) => visitors.get(id)).filter((v) => v !== undefined)
+      : [...visitors.values()];
+    for (const v of held)
+      if (v.here)
+        await serial(v.id, () => catchUpOne(v)).catch((e) =>
+          log.warn(`visitor ${v.id}: not brought up to date: ${e}`),
+        );
+  }
+
+  /**
+   * The visitor's messages stored after the newest one its connections were sent (in the
+   * conversation it had, then its conversation now: at most a page of each), its conversation
+   * closing and its block or unblock, in that order. The widget shows a message once whatever
+   * it is sent (by id).
+   */
+  async function catchUpOne(v: LiveVisitor) {
+    const had = v.conversation?.id;
+    const wasBlocked = v.blockedAt != null;
+    await registry.reload(v);
+    const has = v.conversation?.id;
+    const missed = async (id: number | undefined) => {
+      if (id === undefined) return;
+      for (const m of await store.messages(id, HISTORY_PAGE))
+        if (Number(m.id) > v.sentId) deliver(v, { t: 'msg', m });
+    };
+    await missed(had);
+    if (had !== undefined && had !== has) deliver(v, { t: 'closed' });
+    if (has !== had) await missed(has);
+    if (wasBlocked != (v.blockedAt != null))
+      deliver(v, { t: v.blockedAt != null ? 'blocked' : 'unblocked' });
+    emit(v);
+  }
+
   if (cluster) listenToCluster(cluster);
   /** What the other nodes say: frames for visitors held here, changes, offline visitors. */
   function listenToCluster(c: Cluster) {
@@ -618,6 +666,8 @@ export function createHub(o: HubOptions) {
       }
       deliver(v, f);
     });
+    c.bus.onBack(() => void catchUp());
+    c.bus.onMissed((vids) => void catchUp(vids));
     c.bus.onChanged((vid) => {
       const v = visitors.get(vid);
       if (v)
@@ -687,7 +737,10 @@ export function createHub(o: HubOptions) {
       const held = cluster && visitors.get(f.vid);
       if (held) await registry.serial(held.id, () => fresh(held));
       const r = await hello(f, from);
-      if (typeof r != 'string') told(r.visitor);
+      if (typeof r != 'string') {
+        sentUpTo(r.visitor, r.welcome.messages ?? []);
+        told(r.visitor);
+      }
       return r;
     },
     /**

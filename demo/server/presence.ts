@@ -41,6 +41,11 @@ export interface LiveVisitor extends StoredVisitor {
   dirty: boolean;
   /** In a cluster: this node told the connection registry it holds the visitor. */
   here: boolean;
+  /**
+   * The newest message id this node sent the visitor's connections (a `welcome`'s included):
+   * after Redis was unreachable, what the visitor missed is what the store holds after it.
+   */
+  sentId: number;
 }
 
 /** What presence depends on (the settings in demo/server/README.md). */

@@ -59,6 +59,7 @@ export function createRegistry(o: RegistryOptions) {
       json: null,
       dirty: false,
       here: false,
+      sentId: 0,
     });
     visitors.set(v.id, v);
     return v;

@@ -8,6 +8,8 @@
  *   went down again).
  * - While Redis is down every node keeps the list it had, and a node lists the visitors that
  *   connect to it meanwhile.
+ * - Agent messages stored while Redis is down, and the conversation's closing, reach a widget
+ *   connected to another node once it is back, without a reconnect, each message once.
  */
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,4 +149,32 @@ describe.runIf(services)('three nodes while Redis restarts, flaps and is down', 
     one.c.close();
     await until(async () => !(await listed(b, one.vid)).all.includes(one.vid), RELISTED_WITHIN);
   }, 90_000);
+
+  it('brings a widget on one node the agent messages and the close made through another while Redis was down, once each, without a reconnect', async () => {
+    const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+    const { c, vid } = await visit(a.url);
+    await call(b, 'POST', `/api/visitors/${vid}/conversation`, { text: 'Before' });
+    expect((await c.next('msg', 10_000)).m.text).toBe('Before');
+    await cluster.stopRedis();
+    const texts = ['While Redis was down', 'And a second one'];
+    for (const text of texts) {
+      const r = await call(b, 'POST', `/api/visitors/${vid}/messages`, { text });
+      expect(r.status).toBe(201);
+    }
+    expect((await call(b, 'DELETE', `/api/visitors/${vid}/conversation`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(c.frames.filter((f) => f.t == 'msg')).toHaveLength(1);
+    await cluster.startRedis();
+    const back = Date.now();
+    for (const text of texts) expect((await c.next('msg', RELISTED_WITHIN)).m.text).toBe(text);
+    expect((await c.next('msg', RELISTED_WITHIN)).m.from).toBe('system');
+    await c.next('closed', RELISTED_WITHIN);
+    expect(Date.now() - back).toBeLessThan(RELISTED_WITHIN);
+    // No reconnect (one welcome), and no message twice.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(c.frames.filter((f) => f.t == 'welcome')).toHaveLength(1);
+    const ids = c.frames.filter((f) => f.t == 'msg').map((f) => f.m.id);
+    expect(ids).toHaveLength(new Set(ids).size);
+    expect(ids).toHaveLength(4);
+  }, 60_000);
 });
