@@ -694,19 +694,23 @@ export function createHub(o: HubOptions) {
         emit(v);
       }
     });
-    /** The list loses the row once (the write is refused while the visitor is online again). */
-    const unlist = (vid: string) => {
+    /**
+     * The list loses the row once (the write is refused while the visitor is online again).
+     * `announce`: the offline event goes out even when Redis holds no row for it (lost with
+     * Redis's data before this node wrote it back), so the other nodes' lists lose it too.
+     */
+    const unlist = (vid: string, announce?: boolean) => {
       const row = index!.get(vid);
       if (!row) return;
       const json = JSON.stringify({ ...row, online: false, active: false });
-      void c.rows.write([{ vid, online: false, mask: 0, json }]);
+      void c.rows.write([{ vid, online: false, announce, mask: 0, json }]);
     };
     c.connections.onChange((vid, online, mine) => {
       if (online) return;
       // Offline everywhere: the node that made it so (its last connection went, or its reaper
-      // found a dead node) unlists the row; the others do it later if that node could not
-      // (it was leaving).
-      if (mine) unlist(vid);
+      // found a dead node) unlists the row, and says so; the others do it later if that node
+      // could not (it was leaving).
+      if (mine) unlist(vid, true);
       else later(() => unlist(vid), UNLIST_AFTER_MS);
     });
     c.connections.onRestored(() => {

@@ -296,6 +296,23 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
     await until(async () => (await list(b)).counts.all == 0, 10_000);
   }, 30_000);
 
+  it('unlists everywhere a visitor who leaves while Redis holds no row for it', async () => {
+    // After Redis lost its data, a node's list keeps its rows until their nodes write them back
+    // (cluster-rows.ts); a visitor who leaves before its node did must still go from every list.
+    const [a, b] = await cluster(2);
+    const one = await visit(a.url);
+    await until(async () => (await list(b)).counts.all == 1, 10_000);
+    const client = new Redis(redis!.url);
+    try {
+      expect(await client.hdel('vc:rows', one.vid)).toBe(1);
+    } finally {
+      client.disconnect();
+    }
+    one.c.close();
+    await until(async () => (await list(b)).counts.all == 0, 10_000);
+    expect(ids(await list(a))).toEqual([]);
+  }, 30_000);
+
   it('shows the whole list again after Redis restarts', async () => {
     const [a, b] = await cluster(2);
     const one = await visit(a.url);
