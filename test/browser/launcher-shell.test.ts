@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeEngines, launchEngine, type EngineBrowser, type EnginePage } from './engines';
 import { describeBrowser, launchBrowser, requireBuilt, type Served } from './harness';
-import { shownAt } from './pixels';
+import { differ, drawn, shownAt } from './pixels';
 import { chat, serveShop, shopPage } from './ui-harness';
 
 /** The page's command function and what the test records there. */
@@ -256,9 +256,7 @@ describeEngines('the launcher before the UI chunk', (engine) => {
 /**
  * What the launcher's speech bubble looks like on screen, read from a screenshot of the launcher:
  * whether the middle of the bubble and its tail stand out from the launcher's face beside them
- * (every channel of the face's colour within 96 of the pixel's counts as the same). Pixels, not
- * computed styles: how getComputedStyle reports colours under forced colours differs between
- * Chromium versions, what is drawn does not.
+ * (every channel of the face's colour within 96 of the pixel's counts as the same).
  */
 const bubbleOnScreen = async (page: Page) => {
   const at = await inRoot(page, (root) => {
@@ -268,35 +266,16 @@ const bubbleOnScreen = async (page: Page) => {
     };
     return { ln: box(root.querySelector('.ln')!), ic: box(root.querySelector('.ln .ic')!) };
   });
-  const png = await page.screenshot({ clip: at.ln, animations: 'disabled' });
-  return page.evaluate(
-    async ({ b64, ln, ic }) => {
-      const img = new Image();
-      img.src = 'data:image/png;base64,' + b64;
-      await img.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = img.width;
-      canvas.height = img.height;
-      const g = canvas.getContext('2d')!;
-      g.drawImage(img, 0, 0);
-      // Screenshot pixels per CSS pixel (1 unless the page is zoomed).
-      const k = img.width / ln.width;
-      const px = (x: number, y: number) =>
-        g.getImageData(Math.round((x - ln.x) * k), Math.round((y - ln.y) * k), 1, 1).data;
-      // The face: inside the round launcher, left of the bubble.
-      const face = px(ln.x + ln.width * 0.18, ln.y + ln.height / 2);
-      const stands = (x: number, y: number) => {
-        const p = px(x, y);
-        return [0, 1, 2].some((i) => Math.abs(p[i] - face[i]) > 96);
-      };
-      // The tail hangs below the bubble's left half: count the pixels there that stand out.
-      let tail = 0;
-      for (let y = ic.y + ic.height + 1; y < ic.y + ic.height + 4; y++)
-        for (let x = ic.x; x < ic.x + ic.width / 2; x++) tail += +stands(x, y);
-      return { bubble: stands(ic.x + ic.width / 2, ic.y + ic.height / 2), tail: tail > 2 };
-    },
-    { b64: png.toString('base64'), ln: at.ln, ic: at.ic },
-  );
+  const { ln, ic } = at;
+  const px = await drawn(page, ln, Math.round);
+  // The face: inside the round launcher, left of the bubble.
+  const face = px({ x: ln.x + ln.width * 0.18, y: ln.y + ln.height / 2 });
+  const stands = (x: number, y: number) => differ(px({ x, y }), face);
+  // The tail hangs below the bubble's left half: count the pixels there that stand out.
+  let tail = 0;
+  for (let y = ic.y + ic.height + 1; y < ic.y + ic.height + 4; y++)
+    for (let x = ic.x; x < ic.x + ic.width / 2; x++) tail += +stands(x, y);
+  return { bubble: stands(ic.x + ic.width / 2, ic.y + ic.height / 2), tail: tail > 2 };
 };
 
 // Chromium only: forced colours are emulated through CDP (Playwright's emulateMedia); the
