@@ -114,14 +114,14 @@ const noop = () => {};
 
 /** Sends a frame to every connection of the visitor (WebSockets and HTTP downlink). */
 function deliver(v: LiveVisitor, f: ServerFrame, except?: Conn) {
-  if (f.t == 'msg') sentUpTo(v, [f.m]);
+  if (f.t == 'msg') noteSent(v, f.m.id);
   for (const c of v.sockets) if (c !== except) c.send(f);
   if (v.http && v.http !== except) v.http.send(f);
 }
 
-/** Notes that the visitor's connections were sent `messages` (see `LiveVisitor.sentId`). */
-function sentUpTo(v: LiveVisitor, messages: readonly Message[]) {
-  for (const m of messages) v.sentId = Math.max(v.sentId, Number(m.id) || 0);
+/** Notes that the visitor's connections were sent message `id` (see `LiveVisitor.sentId`). */
+function noteSent(v: LiveVisitor, id: string) {
+  v.sentId = Math.max(v.sentId, Number(id) || 0);
 }
 
 /** The hub; see {@link createHub}. */
@@ -742,7 +742,7 @@ export function createHub(o: HubOptions) {
       if (held) await registry.serial(held.id, () => fresh(held));
       const r = await hello(f, from);
       if (typeof r != 'string') {
-        sentUpTo(r.visitor, r.welcome.messages ?? []);
+        for (const m of r.welcome.messages ?? []) noteSent(r.visitor, m.id);
         told(r.visitor);
       }
       return r;
