@@ -339,7 +339,9 @@ describeBrowser('the launcher in forced colors (Windows High Contrast), in Chrom
     // From the top of the page, Shift+Tab comes to the last thing on it: the launcher.
     await page.keyboard.press('Shift+Tab');
     await expect.poll(() => inRoot(page, (root) => root.activeElement?.className)).toBe('ln');
-    expect(await ring()).toBe(true);
+    // Polled, as the checks below: each try measures the box again, and a page still settling
+    // (a scrollbar coming, a frame not yet drawn) moves or delays what is drawn.
+    await expect.poll(ring).toBe(true);
     // The composer and the quick replies were boxes drawn by box-shadows or a background alone:
     // forced colours left a bare caret and the replies' labels as plain text.
     await ln.click();
@@ -353,8 +355,8 @@ describeBrowser('the launcher in forced colors (Windows High Contrast), in Chrom
       return shownAt(page, { x: b.x + 0.5, y }, { x: b.x - 3, y });
     };
     await page.locator('[data-visitor-chat] .qr button').waitFor();
-    expect(await edge('.qr button')).toBe(true);
-    expect(await edge('.cp textarea')).toBe(true);
+    await expect.poll(() => edge('.qr button')).toBe(true);
+    await expect.poll(() => edge('.cp textarea')).toBe(true);
     await page.close();
   });
 });
