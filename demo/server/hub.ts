@@ -635,16 +635,29 @@ export function createHub(o: HubOptions) {
    * it is sent (by id).
    */
   async function catchUpOne(v: LiveVisitor) {
-    const had = v.conversation?.id;
+    let had = v.conversation?.id;
     const wasBlocked = v.blockedAt != null;
     await registry.reload(v);
     const has = v.conversation?.id;
+    /** Sends what the widget was not sent of conversation `id`; resolves how many messages. */
     const missed = async (id: number | undefined) => {
-      if (id === undefined) return;
-      for (const m of await store.messages(id, HISTORY_PAGE))
-        if (Number(m.id) > v.sentId) deliver(v, { t: 'msg', m });
+      let n = 0;
+      if (id !== undefined)
+        for (const m of await store.messages(id, HISTORY_PAGE))
+          if (Number(m.id) > v.sentId) {
+            n++;
+            deliver(v, { t: 'msg', m });
+          }
+      return n;
     };
-    await missed(had);
+    if (had !== undefined) await missed(had);
+    else {
+      // The change that told this node of a conversation can be lost with Redis while the
+      // agent's first message reached the widget: the conversation the widget was in is then
+      // the visitor's newest, if that holds messages the widget was not sent.
+      const last = await store.lastConversation(v.id);
+      if (last && last.id !== has && (await missed(last.id))) had = last.id;
+    }
     if (had !== undefined && had !== has) deliver(v, { t: 'closed' });
     if (has !== had) await missed(has);
     if (wasBlocked != (v.blockedAt != null))
@@ -742,7 +755,10 @@ export function createHub(o: HubOptions) {
       if (held) await registry.serial(held.id, () => fresh(held));
       const r = await hello(f, from);
       if (typeof r != 'string') {
+        // The widget is now up to date with what is stored: its conversation's messages came in
+        // the welcome, and an earlier conversation's are not sent again after an outage.
         for (const m of r.welcome.messages ?? []) noteSent(r.visitor, m.id);
+        if (r.visitor.lastMessage) noteSent(r.visitor, r.visitor.lastMessage.id);
         told(r.visitor);
       }
       return r;

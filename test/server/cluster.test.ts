@@ -313,6 +313,45 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
     expect(ids(await list(a))).toEqual([]);
   }, 30_000);
 
+  it('brings a widget what it missed while Redis was down of a conversation its node had not heard of, and the close', async () => {
+    const [a, b] = await cluster(2);
+    const one = await visit(a.url);
+    await api(b, 'POST', `/api/visitors/${one.vid}/conversation`, { text: 'Before' });
+    expect((await one.c.next('msg')).m.text).toBe('Before');
+    // Node B tells the others a visitor changed a moment after the agent's frame: when Redis goes
+    // down in that moment, node A delivered the message but never heard of the conversation.
+    const held = a.hub.visitors.get(one.vid)!;
+    await until(() => held.conversation != null, 5000);
+    held.conversation = null;
+    await redis!.pause();
+    const r = await api(b, 'POST', `/api/visitors/${one.vid}/messages`, { text: 'While down' });
+    expect(r.status).toBe(201);
+    expect((await api(b, 'DELETE', `/api/visitors/${one.vid}/conversation`)).status).toBe(200);
+    await redis!.resume();
+    expect((await one.c.next('msg', 15_000)).m.text).toBe('While down');
+    expect((await one.c.next('msg', 15_000)).m.from).toBe('system');
+    await one.c.next('closed', 15_000);
+  }, 40_000);
+
+  it('does not bring a widget again, after Redis was down, a conversation closed before it connected', async () => {
+    const [a, b] = await cluster(2);
+    const first = await visit(b.url);
+    await api(b, 'POST', `/api/visitors/${first.vid}/conversation`, { text: 'Earlier' });
+    expect((await api(b, 'DELETE', `/api/visitors/${first.vid}/conversation`)).status).toBe(200);
+    first.c.close();
+    const again = await visit(a.url, { vid: first.vid, token: first.token, visits: 2 });
+    expect(again.welcome.messages ?? []).toEqual([]);
+    let back = false;
+    a.cluster!.bus.onBack(() => (back = true));
+    await redis!.restart(500);
+    await until(() => back, 15_000);
+    // The node's catch-up runs on the same signal; then a message sent now is the next frame.
+    await new Promise((r) => setTimeout(r, 1000));
+    await api(b, 'POST', `/api/visitors/${first.vid}/conversation`, { text: 'Now' });
+    expect((await again.c.next('msg', 15_000)).m.text).toBe('Now');
+    expect(again.c.frames.filter((f) => f.t == 'closed')).toEqual([]);
+  }, 40_000);
+
   it('shows the whole list again after Redis restarts', async () => {
     const [a, b] = await cluster(2);
     const one = await visit(a.url);
