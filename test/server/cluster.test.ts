@@ -333,6 +333,35 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
     await one.c.next('closed', 15_000);
   }, 40_000);
 
+  it('brings a widget its block made through another node while Redis was down, once Redis is back', async () => {
+    const [a, b] = await cluster(2);
+    const one = await visit(a.url);
+    await redis!.pause();
+    expect((await api(b, 'POST', `/api/visitors/${one.vid}/block`)).status).toBe(200);
+    await redis!.resume();
+    await one.c.next('blocked', 15_000);
+  }, 40_000);
+
+  it('brings a widget what another node could not publish while its own link to Redis stayed up', async () => {
+    const [a, b] = await cluster(2);
+    const one = await visit(a.url);
+    await api(b, 'POST', `/api/visitors/${one.vid}/conversation`, { text: 'Before' });
+    expect((await one.c.next('msg')).m.text).toBe('Before');
+    // Every publish fails (node B's link, say), while node A's subscription stays up: node A
+    // hears of nothing coming back, so only node B saying which visitors it missed helps.
+    const publish = Redis.prototype.publish;
+    Redis.prototype.publish = (() => Promise.reject(new Error('link down'))) as never;
+    try {
+      const r = await api(b, 'POST', `/api/visitors/${one.vid}/messages`, { text: 'Unpublished' });
+      expect(r.status).toBe(201);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(one.c.frames.filter((f) => f.t == 'msg')).toHaveLength(1);
+    } finally {
+      Redis.prototype.publish = publish;
+    }
+    expect((await one.c.next('msg', 15_000)).m.text).toBe('Unpublished');
+  }, 40_000);
+
   it('does not bring a widget again, after Redis was down, a conversation closed before it connected', async () => {
     const [a, b] = await cluster(2);
     const first = await visit(b.url);
