@@ -107,6 +107,9 @@ export const COUNTS_INTERVAL_MS = 1000;
 /** A visitor offline everywhere is unlisted by the other nodes after this, if still listed. */
 const UNLIST_AFTER_MS = 2000;
 
+/** A widget brought up to date after Redis was unreachable gets at most this many history pages. */
+const CATCH_UP_PAGES = 10;
+
 /** Agents going offline is told to visitors after this grace (an agent page reloading). */
 const OFFLINE_GRACE_MS = 5000;
 
@@ -630,7 +633,7 @@ export function createHub(o: HubOptions) {
 
   /**
    * The visitor's messages stored after the newest one its connections were sent (in the
-   * conversation it had, then its conversation now: at most a page of each), its conversation
+   * conversation it had, then its conversation now: at most 500 of each), its conversation
    * closing and its block or unblock, in that order. The widget shows a message once whatever
    * it is sent (by id).
    */
@@ -639,16 +642,22 @@ export function createHub(o: HubOptions) {
     const wasBlocked = v.blockedAt != null;
     await registry.reload(v);
     const has = v.conversation?.id;
-    /** Sends what the widget was not sent of conversation `id`; resolves how many messages. */
+    /**
+     * Sends what the widget was not sent of conversation `id`, oldest first: pages back to the
+     * newest message it was sent, at most {@link CATCH_UP_PAGES}. Resolves how many.
+     */
     const missed = async (id: number | undefined) => {
-      let n = 0;
-      if (id !== undefined)
-        for (const m of await store.messages(id, HISTORY_PAGE))
-          if (Number(m.id) > v.sentId) {
-            n++;
-            deliver(v, { t: 'msg', m });
-          }
-      return n;
+      if (id === undefined) return 0;
+      const news: Message[] = [];
+      let page = await store.messages(id, HISTORY_PAGE);
+      for (let n = 1; ; n++) {
+        const after = page.filter((m) => Number(m.id) > v.sentId);
+        news.unshift(...after);
+        if (after.length < HISTORY_PAGE || n == CATCH_UP_PAGES) break;
+        page = await store.messagesBefore(id, Number(page[0]!.id), HISTORY_PAGE);
+      }
+      for (const m of news) deliver(v, { t: 'msg', m });
+      return news.length;
     };
     if (had !== undefined) await missed(had);
     else {

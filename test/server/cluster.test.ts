@@ -333,6 +333,21 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
     await one.c.next('closed', 15_000);
   }, 40_000);
 
+  it('brings a widget every message written while Redis was down, more than a history page, in order', async () => {
+    const [a, b] = await cluster(2);
+    const one = await visit(a.url);
+    await api(b, 'POST', `/api/visitors/${one.vid}/conversation`, { text: 'Before' });
+    expect((await one.c.next('msg')).m.text).toBe('Before');
+    await redis!.pause();
+    const texts = Array.from({ length: 120 }, (_, i) => 'While down ' + i);
+    for (const text of texts)
+      expect((await api(b, 'POST', `/api/visitors/${one.vid}/messages`, { text })).status).toBe(
+        201,
+      );
+    await redis!.resume();
+    for (const text of texts) expect((await one.c.next('msg', 15_000)).m.text).toBe(text);
+  }, 40_000);
+
   it('brings a widget its block made through another node while Redis was down, once Redis is back', async () => {
     const [a, b] = await cluster(2);
     const one = await visit(a.url);
