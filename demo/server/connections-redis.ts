@@ -167,6 +167,15 @@ export async function createRedisConnections(o: {
   };
   const publish = (vid: string, online: boolean) =>
     redis.publish(CHANNEL, JSON.stringify({ vid, online, by: self })).catch(failed('publish'));
+  /**
+   * A change this node made: its listeners hear it at once and the others through the channel.
+   * Not through the channel here too: this node's subscription may be coming back (Redis just
+   * restarted), and a visitor whose holder did not hear it leave stayed listed everywhere.
+   */
+  const made = (vid: string, online: boolean) => {
+    for (const l of changeListeners) l(vid, online, true);
+    void publish(vid, online);
+  };
 
   redis.on('error', () => {});
   sub.on('error', () => {});
@@ -180,8 +189,8 @@ export async function createRedisConnections(o: {
     } catch {
       return;
     }
-    if (typeof m.vid != 'string' || typeof m.online != 'boolean') return;
-    for (const l of changeListeners) l(m.vid, m.online, m.by === self);
+    if (typeof m.vid != 'string' || typeof m.online != 'boolean' || m.by === self) return;
+    for (const l of changeListeners) l(m.vid, m.online, false);
   });
 
   /** Writes this node's connections back (after Redis lost them, or under a new incarnation). */
@@ -190,7 +199,7 @@ export async function createRedisConnections(o: {
     for (const [vid, n] of local) batch.eval(RESTORE, 3, ...keys(vid), inc, vid, n);
     const results = (await batch.exec()) ?? [];
     let i = 0;
-    for (const vid of local.keys()) if ((results[i++]?.[1] as number) == 1) publish(vid, true);
+    for (const vid of local.keys()) if ((results[i++]?.[1] as number) == 1) made(vid, true);
   }
 
   /** Drops what Redis holds for this incarnation that `local` no longer has. */
@@ -198,7 +207,7 @@ export async function createRedisConnections(o: {
     const held = (await redis.smembers(P + 'inc:' + inc)) as string[];
     for (const vid of held)
       if (!local.has(vid) && (await redis.eval(FORGET, 3, ...keys(vid), inc, vid)) == 1)
-        publish(vid, false);
+        made(vid, false);
   }
 
   async function beat() {
@@ -228,7 +237,7 @@ export async function createRedisConnections(o: {
       for (const l of restoreListeners) l();
     }
     const gone = (await redis.eval(REAP, 2, P + 'nodes', P + 'online', P, now)) as string[];
-    for (const vid of gone) publish(vid, false);
+    for (const vid of gone) made(vid, false);
     if (failing) o.log.info('redis: answering again');
     failing = false;
   }
@@ -250,7 +259,7 @@ export async function createRedisConnections(o: {
       local.set(vid, (local.get(vid) ?? 0) + 1);
       redis
         .eval(OPEN, 3, ...keys(vid), inc, vid)
-        .then((r) => void (r == 1 && publish(vid, true)))
+        .then((r) => void (r == 1 && made(vid, true)))
         .catch(failed('opening a connection'));
     },
     closed(vid) {
@@ -259,7 +268,7 @@ export async function createRedisConnections(o: {
       else if (!local.delete(vid)) return;
       redis
         .eval(CLOSE, 3, ...keys(vid), inc, vid)
-        .then((r) => void (r == 1 && publish(vid, false)))
+        .then((r) => void (r == 1 && made(vid, false)))
         .catch(failed('closing a connection'));
     },
     isOnline: async (vid) => (await redis.hlen(P + 'conns:' + vid)) > 0,

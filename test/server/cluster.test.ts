@@ -396,6 +396,33 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
     expect(again.c.frames.filter((f) => f.t == 'closed')).toEqual([]);
   }, 40_000);
 
+  it("unlists everywhere a visitor who leaves while the nodes' subscriptions are reconnecting", async () => {
+    const [a, b] = await cluster(2);
+    const one = await visit(a.url);
+    await until(async () => (await list(b)).counts.all == 1, 10_000);
+    // As right after a Redis restart: the commands go through, the subscriptions are not back
+    // yet. The node the visitor leaves did not hear its own "offline", so nobody unlisted it.
+    const killer = new Redis(redis!.url);
+    try {
+      const end = Date.now() + 1000;
+      const killing = (async () => {
+        while (Date.now() < end) {
+          await killer.client('KILL', 'TYPE', 'pubsub');
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 100));
+      one.c.close();
+      await killing;
+    } finally {
+      killer.disconnect();
+    }
+    await until(
+      async () => (await list(a)).counts.all == 0 && (await list(b)).counts.all == 0,
+      10_000,
+    );
+  }, 30_000);
+
   it('shows the whole list again after Redis restarts', async () => {
     const [a, b] = await cluster(2);
     const one = await visit(a.url);
