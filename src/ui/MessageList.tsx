@@ -192,7 +192,7 @@ export class MessageList extends Component<MessageListProps> {
     const rows = (this.rows = alignRows(this.rows, messages, keyOf, this.heights));
     const keys = rows.keys;
     const last = n ? keys[n - 1]! : '';
-    if (last != this.last && this.last) {
+    if (n && last != this.last && this.last) {
       const was = keys.lastIndexOf(this.last);
       // The visitor's own message brings the view down; others wait behind the button.
       if (messages[n - 1]!.from == 'visitor') this.stick = true;

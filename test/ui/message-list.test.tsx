@@ -60,4 +60,28 @@ describe('the message list of a long chat', () => {
     expect(ui.widget.state.draft).toBe('Hello there');
     expect(list).not.toHaveBeenCalled();
   });
+
+  it('empties an open window whose welcome brings no messages, throwing nothing', async () => {
+    // The reference server's welcome after an agent closed the conversation: a reconnect, or a
+    // second tab's, with the window open.
+    const ui = await longChat(3);
+    const thrown = vi.fn();
+    window.addEventListener('error', thrown);
+    try {
+      ui.server.closeConversation();
+      ui.server.messages.length = 0;
+      ui.server.disconnect();
+      await flush();
+      ui.server.connect();
+      await flush();
+      expect(ui.widget.state.messages).toEqual([]);
+      expect(ui.$$('.m .bb')).toEqual([]);
+      ui.server.say('A new one');
+      await flush();
+      expect(ui.$$('.m .bb').map((b) => b.textContent)).toEqual(['A new one']);
+      expect(thrown).not.toHaveBeenCalled();
+    } finally {
+      window.removeEventListener('error', thrown);
+    }
+  });
 });
