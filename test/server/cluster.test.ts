@@ -407,7 +407,7 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
       const end = Date.now() + 1000;
       const killing = (async () => {
         while (Date.now() < end) {
-          await killer.client('KILL', 'TYPE', 'pubsub');
+          await killer.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
           await new Promise((r) => setTimeout(r, 5));
         }
       })();
