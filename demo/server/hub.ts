@@ -456,13 +456,26 @@ export function createHub(o: HubOptions) {
         changed(v);
         await saved(v);
         break;
-      case 'am':
-        await store.addAutoMessageShow(v.id, v.visits, f.rule, f.text, t);
+      case 'am': {
+        // One of the site's auto messages for this visitor, in the site's words: taken as sent,
+        // a visitor could put any text at the start of a conversation labelled as the site's
+        // (and in its transcript), and raise any rule's figures.
+        const rule = o.rules(v.country).find((r) => r.id == f.rule);
+        if (!rule) {
+          reply.send({
+            t: 'err',
+            code: 'bad_frame',
+            message: `am.rule: this visitor has no auto message "${f.rule}"`,
+          });
+          break;
+        }
+        await store.addAutoMessageShow(v.id, v.visits, rule.id, rule.text, t);
         v.amVisit = v.visits;
-        v.pendingAm = { text: f.text, at: t };
+        v.pendingAm = { text: rule.text, at: t };
         changed(v);
         await saved(v);
         break;
+      }
       case 'typing':
         if (v.blockedAt == null) setTyping(v, f.on);
         break;

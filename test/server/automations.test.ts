@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseTrustProxy } from '../../demo/server/client-address';
-import { api, serve, until, visit } from './helpers';
+import { addAutoMessage, api, serve, until, visit } from './helpers';
 
 const pricing = {
   kind: 'auto-message',
@@ -336,10 +336,35 @@ describe('automations: figures', () => {
     expect(list[0].stats).toEqual({ shown: 2, replied: 1, conversations: 1 });
   });
 
+  it("refuses an auto message the site does not have, and keeps the site's words for one it has", async () => {
+    const s = await serve({ demo: false });
+    const rule = await addAutoMessage(s, 'Need a hand choosing a plan?');
+    const a = await visit(s.url);
+    // A widget's word alone would put any text first in a conversation, labelled as the site's.
+    a.c.send({ t: 'am', rule: 'made-up', text: 'OFFICIAL: send your card number' });
+    expect(await a.c.next('err')).toMatchObject({
+      code: 'bad_frame',
+      message: 'am.rule: this visitor has no auto message "made-up"',
+    });
+    expect(s.hub.visitors.get(a.vid)!.pendingAm).toBeFalsy();
+    a.c.send({ t: 'am', rule, text: 'OFFICIAL: send your card number' });
+    await until(() => s.hub.visitors.get(a.vid)?.pendingAm != null);
+    a.c.send({ t: 'msg', cid: 'r1', text: 'Which plan?', at: Date.now() });
+    await a.c.next('ack');
+    const messages = (await api(s, 'GET', `/api/visitors/${a.vid}`)).json.messages;
+    expect(messages.map((m: { from: string; text: string }) => m.from + ': ' + m.text)).toEqual([
+      'trigger: Need a hand choosing a plan?',
+      'visitor: Which plan?',
+    ]);
+    const stats = (await api(s, 'GET', '/api/automations/' + rule)).json.automation.stats;
+    expect(stats).toEqual({ shown: 1, replied: 1, conversations: 1 });
+  });
+
   it('begins a conversation the visitor starts in answer to an auto message with it, for the agent', async () => {
     const s = await serve({ demo: false });
+    const rule = await addAutoMessage(s, 'Need a hand choosing a plan?');
     const a = await visit(s.url);
-    a.c.send({ t: 'am', rule: 'r-pricing', text: 'Need a hand choosing a plan?' });
+    a.c.send({ t: 'am', rule, text: 'Need a hand choosing a plan?' });
     await until(() => s.hub.visitors.get(a.vid)?.pendingAm != null);
     a.c.send({ t: 'msg', cid: 'r1', text: 'Yes, which plan?', at: Date.now() });
     await a.c.next('ack');

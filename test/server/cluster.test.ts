@@ -10,7 +10,7 @@ import Redis from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { usePostgres } from '../helpers/postgres';
 import { redisAvailable, startRedis, type TestRedis } from '../helpers/redis';
-import { api, hello, serve, sse, until, visit, type Frame } from './helpers';
+import { addAutoMessage, api, hello, serve, sse, until, visit, type Frame } from './helpers';
 
 const postgres = usePostgres();
 const withRedis = redisAvailable();
@@ -172,9 +172,10 @@ describe.runIf(postgres.available && withRedis)('a cluster of nodes', () => {
 
   it('begins a conversation started on node B with the auto message shown on node A, once', async () => {
     const [a, b] = await cluster(2);
+    const rule = await addAutoMessage(a, 'Need a hand choosing a plan?');
     const first = await visit(a.url);
     const { vid, token } = first;
-    first.c.send({ t: 'am', rule: 'r-plans', text: 'Need a hand choosing a plan?' });
+    first.c.send({ t: 'am', rule, text: 'Need a hand choosing a plan?' });
     await until(() => a.hub.visitors.get(vid)?.pendingAm != null, 10_000);
     await until(async () => (await list(b, '?filter=auto-message')).total == 1, 10_000);
     first.c.close();

@@ -171,6 +171,22 @@ export async function visit(
   return { c, welcome, vid: h.vid, token: (welcome.token ?? over.token) as string };
 }
 
+/**
+ * Adds an auto message (shown on a `/pricing` page) to the server's automations; resolves its
+ * rule id, the one a widget's `am` frame names.
+ */
+export async function addAutoMessage(server: RunningServer, text: string): Promise<string> {
+  const r = await api(server, 'POST', '/api/automations', {
+    kind: 'auto-message',
+    name: 'Plans',
+    text,
+    frequency: 'visit',
+    conditions: [{ type: 'url', contains: '/pricing' }],
+  });
+  if (r.status != 201) throw new Error('auto message not added: ' + JSON.stringify(r.json));
+  return r.json!.automation.id;
+}
+
 /** Calls the agent API with the test token (or `token`). */
 export async function api(
   server: RunningServer,

@@ -6,7 +6,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../demo/server/store-sqlite';
 import { MIGRATIONS } from '../../demo/server/migrations';
 import Database from 'better-sqlite3';
-import { api, connect, hello, recordingLogger, serve, until, visit } from './helpers';
+import {
+  addAutoMessage,
+  api,
+  connect,
+  hello,
+  recordingLogger,
+  serve,
+  until,
+  visit,
+} from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'visitor-chat-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,8 +92,9 @@ describe('persistence', () => {
   it('begins the conversation with the auto message shown before a restart, once', async () => {
     const db = join(dir, 'auto-message.db');
     const first = await serve({ db, demo: false });
+    const rule = await addAutoMessage(first, 'Need a hand choosing a plan?');
     const { c, vid, token } = await visit(first.url);
-    c.send({ t: 'am', rule: 'r-plans', text: 'Need a hand choosing a plan?' });
+    c.send({ t: 'am', rule, text: 'Need a hand choosing a plan?' });
     await until(() => first.hub.visitors.get(vid)?.pendingAm != null);
     await first.close();
 
