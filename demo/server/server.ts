@@ -67,6 +67,10 @@ export interface ServerOptions extends Partial<Settings> {
   fileSweepMs?: number;
   /** Transcript emails per visitor (default 3 at once, then one a minute). */
   emailRate?: RateOptions;
+  /** Transcript emails per client address (default 10 at once, then 10 an hour). */
+  emailAddressRate?: RateOptions;
+  /** Transcript emails per node (default 50 at once, then 200 an hour). */
+  emailNodeRate?: RateOptions;
   /** How long an offline notification waits for more of the visitor's frames (default 2 s). */
   notifySettleMs?: number;
 }
@@ -198,6 +202,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const fileSweep = setInterval(() => {
     uploads.sweep();
     emails.sweep();
+    emailsByAddress.sweep();
     void files.sweep().catch((e) => log.warn('files: sweep failed: ' + String(e)));
   }, options.fileSweepMs ?? 3_600_000);
   fileSweep.unref();
@@ -233,6 +238,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   const uploads = createHttpLimiter(options.uploadRate ?? { rate: 0.5, burst: 10 });
   const emails = createHttpLimiter(options.emailRate ?? { rate: 1 / 60, burst: 3 });
+  const emailsByAddress = createHttpLimiter(
+    options.emailAddressRate ?? { rate: 10 / 3600, burst: 10 },
+  );
+  const emailsByNode = createHttpLimiter(options.emailNodeRate ?? { rate: 200 / 3600, burst: 50 });
   const visitorHttp = createVisitorHttp({
     ...common,
     more: [
@@ -251,6 +260,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         keys: settings.keys,
         mailer,
         limiter: emails,
+        addressLimiter: emailsByAddress,
+        nodeLimiter: emailsByNode,
+        trustProxy: settings.trustProxy,
         baseUrl: publicBase,
       }),
     ],

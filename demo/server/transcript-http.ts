@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRecord } from '../../src/protocol';
 import { TOO_LARGE, readJson, sendError, sendJson } from './http-json';
+import { clientAddress, type TrustProxy } from './client-address';
 import type { HttpLimiter } from './http-limiter';
 import type { Hub } from './hub';
 import type { Logger } from './log';
@@ -28,6 +29,15 @@ export interface TranscriptHttpOptions {
   mailer?: Mailer;
   /** Transcript emails per visitor. */
   limiter: HttpLimiter;
+  /**
+   * Transcript emails per client address, and per node: a new visitor costs one `hello`, so a
+   * limit per visitor alone let anyone send any text from MAIL_FROM to any inbox, as fast as it
+   * asked.
+   */
+  addressLimiter?: HttpLimiter;
+  nodeLimiter?: HttpLimiter;
+  /** Reads the client's address behind the proxies TRUST_PROXY names. */
+  trustProxy?: TrustProxy;
   /** Base of the file links (PUBLIC_URL, else the server's address). */
   baseUrl(): string;
 }
@@ -36,6 +46,7 @@ export interface TranscriptHttpOptions {
 export function createTranscriptHttp(o: TranscriptHttpOptions) {
   const { hub, store, log } = o;
   const visitor = createQueryAuth(hub, log, o.keys);
+  let warnedNode = false;
 
   /** The transcript of the open (else last) conversation; undefined when there is none. */
   async function transcript(v: LiveVisitor) {
@@ -112,6 +123,18 @@ export function createTranscriptHttp(o: TranscriptHttpOptions) {
         cors,
       );
     if (o.limiter.limited(res, 't ' + v.id, 1, cors)) return;
+    const from = clientAddress(
+      req.socket.remoteAddress,
+      req.headers['x-forwarded-for'],
+      o.trustProxy,
+    );
+    if (o.addressLimiter?.limited(res, String(from), 1, cors)) return;
+    if (o.nodeLimiter?.limited(res, '', 1, cors)) {
+      if (!warnedNode) log.warn('transcript emails: the limit per node was reached (429 for now)');
+      warnedNode = true;
+      return;
+    }
+    warnedNode = false;
     const t = await transcript(v);
     if (!t) return sendError(res, 404, 'no_conversation', 'there is no conversation yet', cors);
     // Sent in the background: the answer does not wait for SMTP (failures are logged, counted).

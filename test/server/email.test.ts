@@ -5,6 +5,7 @@
  * changes nothing but a counter, and transcripts are emailed on request.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseTrustProxy } from '../../demo/server/client-address';
 import { startSmtpSink } from '../helpers/smtp-sink';
 import { PNG, upload } from './file-helpers';
 import { api, serve, sse, visit } from './helpers';
@@ -123,6 +124,56 @@ describe('transcript email', () => {
     expect([a!.to, b!.to].sort()).toEqual([['ada@example.com'], ['copy@example.com']]);
     expect(a!.subject).toBe('Your chat transcript');
     expect(a!.text).toMatch(/\] Ada: Keep a copy/);
+  });
+
+  it('limits transcript emails per client address and per node, not only per visitor', async () => {
+    // A new visitor costs one hello: with a limit per visitor alone, anyone could send any text
+    // from MAIL_FROM to any inbox (a security audit sent 90 in 1.3 s).
+    const smtp = await sink();
+    const s = await serve({
+      smtpUrl: smtp.url,
+      mailFrom: 'chat@shop.test',
+      emailAddressRate: { rate: 1 / 3600, burst: 3 },
+    });
+    const ask = async () => {
+      const who = await visit(s.url);
+      who.c.send({ t: 'msg', cid: 'a', text: 'Your account is suspended', at: Date.now() });
+      await who.c.next('ack');
+      const q = new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token });
+      return fetch(`${s.url}/v1/transcript/email?${q}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'victim@example.org' }),
+      });
+    };
+    for (let i = 0; i < 3; i++) expect((await ask()).status).toBe(202);
+    const refused = await ask();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    expect((await smtp.count(3)).length).toBe(3);
+
+    // Per node: whatever addresses the requests come from.
+    const t = await serve({
+      smtpUrl: smtp.url,
+      mailFrom: 'chat@shop.test',
+      trustProxy: parseTrustProxy('1'),
+      emailNodeRate: { rate: 1 / 3600, burst: 2 },
+    });
+    const from = async (address: string) => {
+      const who = await visit(t.url);
+      who.c.send({ t: 'msg', cid: 'a', text: 'Hello', at: Date.now() });
+      await who.c.next('ack');
+      const q = new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token });
+      return (
+        await fetch(`${t.url}/v1/transcript/email?${q}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': address },
+          body: JSON.stringify({ email: 'someone@example.org' }),
+        })
+      ).status;
+    };
+    expect([await from('198.51.100.1'), await from('198.51.100.2')]).toEqual([202, 202]);
+    expect(await from('198.51.100.3')).toBe(429);
   });
 
   it("sends it in the widget's language, subject included", async () => {
