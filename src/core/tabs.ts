@@ -188,17 +188,18 @@ export function shareTransport(
   }
 
   // Entering the back/forward cache: let another tab lead; the `pageshow` restore reopens us.
-  win.addEventListener('pagehide', (e) => {
+  const hide = (e: PageTransitionEvent) => {
     if (e.persisted && listener) {
       report('closed');
       resign();
     }
-  });
+  };
 
   return {
     open(l) {
       if (listener) return lead && inner.open(relay);
       listener = l;
+      win.addEventListener('pagehide', hide);
       status = 'connecting';
       const me = ++turn;
       tabs!.open();
@@ -230,6 +231,9 @@ export function shareTransport(
       post({ t: 'o', o: f, x: final });
       return true;
     },
-    close: resign,
+    close() {
+      resign();
+      win.removeEventListener('pagehide', hide);
+    },
   };
 }

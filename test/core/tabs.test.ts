@@ -208,6 +208,22 @@ describe('one connection per visitor across tabs', () => {
     expect(b.inner.opened).toBe(0);
   });
 
+  it('leaves no listener on the window once closed, however often it opened (an app that mounts the widget per route)', async () => {
+    const [a] = tabs(1);
+    const left = new Set<unknown>();
+    vi.spyOn(a.win, 'addEventListener').mockImplementation((_type, fn) => void left.add(fn));
+    vi.spyOn(a.win, 'removeEventListener').mockImplementation((_type, fn) => void left.delete(fn));
+    for (let i = 0; i < 3; i++) {
+      a.open();
+      await settle();
+      expect(left.size).toBe(1);
+      a.shared.close();
+      await settle();
+      // Each kept the relay, its transport and the tab channel alive.
+      expect(left.size).toBe(0);
+    }
+  });
+
   it('without Web Locks every tab keeps its own connection (the fallback)', () => {
     const inner = createRecordingTransport();
     const win = createTabWindow(null);
