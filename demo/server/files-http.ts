@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { requestSource, type TrustProxy } from './client-address';
 import { INLINE_TYPES } from './file-types';
 import type { Files } from './files';
 import { lingerForBody, sendError, sendJson } from './http-json';
@@ -25,6 +26,10 @@ export interface FilesHttpOptions {
   agentToken: string;
   /** Uploads per visitor. */
   limiter: HttpLimiter;
+  /** Uploads per client address, whatever visitors it claims to be. */
+  addressLimiter: HttpLimiter;
+  /** Whose `X-Forwarded-For` names the client's address (TRUST_PROXY). */
+  trustProxy?: TrustProxy;
 }
 
 /** `Content-Disposition` with the name as RFC 6266 wants it (an ASCII fallback, then UTF-8). */
@@ -58,9 +63,22 @@ function unread(body: AsyncIterable<Buffer>) {
 export function createFilesHttp(o: FilesHttpOptions) {
   const { hub, files, log } = o;
   const visitor = createQueryAuth(hub, log, o.keys);
-  // Uploads are limited per visitor (once the token is right) before anything is read.
-  const uploader = createQueryAuth(hub, log, o.keys, (res, vid, cors) =>
-    o.limiter.limited(res, 'f ' + vid, 1, cors),
+  // Uploads are limited per visitor (once the token is right) before anything is read, and per
+  // client address: a new visitor costs one hello, so visitors alone bound nothing. The
+  // visitor's bucket is asked first, so one visitor past its own limit takes nothing from the
+  // others behind the same address (an office behind one NAT).
+  const uploader = createQueryAuth(
+    hub,
+    log,
+    o.keys,
+    (res, vid, cors, req) =>
+      o.limiter.limited(res, 'f ' + vid, 1, cors) ||
+      o.addressLimiter.limited(
+        res,
+        'fa ' + (requestSource(req, o.trustProxy).address ?? ''),
+        1,
+        cors,
+      ),
   );
 
   async function upload(

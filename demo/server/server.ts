@@ -63,6 +63,8 @@ export interface ServerOptions extends Partial<Settings> {
   presenceTiming?: Partial<HeartbeatTiming>;
   /** Uploads per visitor (default 10 at once, then one every 2 s). */
   uploadRate?: RateOptions;
+  /** Uploads per client address, all its visitors together (default 40 at once, then one every 2 s). */
+  uploadAddressRate?: RateOptions;
   /** How often files past FILE_RETENTION_DAYS are deleted (default hourly). */
   fileSweepMs?: number;
   /** Transcript emails per visitor (default 3 at once, then one a minute). */
@@ -201,6 +203,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   const fileSweep = setInterval(() => {
     uploads.sweep();
+    uploadAddresses.sweep();
     emails.sweep();
     emailsByAddress.sweep();
     void files.sweep().catch((e) => log.warn('files: sweep failed: ' + String(e)));
@@ -237,6 +240,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxBuffered: options.maxBuffered,
   });
   const uploads = createHttpLimiter(options.uploadRate ?? { rate: 0.5, burst: 10 });
+  const uploadAddresses = createHttpLimiter(options.uploadAddressRate ?? { rate: 0.5, burst: 40 });
   const emails = createHttpLimiter(options.emailRate ?? { rate: 1 / 60, burst: 3 });
   const emailsByAddress = createHttpLimiter(
     options.emailAddressRate ?? { rate: 10 / 3600, burst: 10 },
@@ -252,6 +256,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         keys: settings.keys,
         agentToken: settings.agentToken,
         limiter: uploads,
+        addressLimiter: uploadAddresses,
+        trustProxy: settings.trustProxy,
       }),
       createTranscriptHttp({
         hub,

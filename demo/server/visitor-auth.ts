@@ -68,7 +68,12 @@ export function createQueryAuth(
   hub: Hub,
   log: Logger,
   keys: string[],
-  limit?: (res: ServerResponse, vid: string, cors: Record<string, string>) => boolean,
+  limit?: (
+    res: ServerResponse,
+    vid: string,
+    cors: Record<string, string>,
+    req: IncomingMessage,
+  ) => boolean,
 ) {
   const authorize = createVisitorAuth(hub, log);
   return async (
@@ -98,6 +103,6 @@ export function createQueryAuth(
       return undefined;
     }
     const v = await authorize(res, vid, token, cors);
-    return v && !res.destroyed && limit?.(res, vid, cors) ? undefined : v;
+    return v && !res.destroyed && limit?.(res, vid, cors, req) ? undefined : v;
   };
 }

@@ -184,6 +184,29 @@ describe('uploads', () => {
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it('limits uploads per client address too, whatever visitors it says it is (TRUST_PROXY honoured)', async () => {
+    const s = await serve({
+      maxUploadBytes: LIMIT,
+      uploadRate: { rate: 0.01, burst: 2 },
+      uploadAddressRate: { rate: 0.01, burst: 5 },
+      trustProxy: { hops: 1 },
+    });
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    let ok = 0;
+    for (let i = 0; i < 4; i++) {
+      const who = await visit(s.url);
+      for (let j = 0; j < 2; j++)
+        if ((await upload(s, who, PNG, 'a.png', from('203.0.113.7'))).status == 201) ok++;
+    }
+    expect(ok).toBe(5);
+    const who = await visit(s.url);
+    const r = await upload(s, who, PNG, 'a.png', from('203.0.113.7'));
+    expect(r.status).toBe(429);
+    expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another address (another office) has a bucket of its own.
+    expect((await upload(s, who, PNG, 'a.png', from('198.51.100.2'))).status).toBe(201);
+  });
+
   it('takes no upload budget from a visitor for uploads with a wrong token', async () => {
     const s = await serve({ maxUploadBytes: LIMIT, uploadRate: { rate: 0.01, burst: 2 } });
     const who = await visit(s.url);
