@@ -21,6 +21,12 @@ const MULTIPART_OVERHEAD = 64 * 1024;
 /** An upload cut off or a row deleted leaves bytes; they go after this long. */
 const ORPHAN_MS = 3_600_000;
 
+/**
+ * An upload no message carries goes after this long (rows and bytes): a visitor's upload is sent
+ * at once, so one still unsent is left over, or someone filling the disk.
+ */
+const UNSENT_MS = 3_600_000;
+
 /** Why an upload was refused: the HTTP status and the reason. */
 export interface Refusal {
   status: 400 | 413 | 415;
@@ -172,19 +178,27 @@ export function createFiles(o: FilesOptions) {
       }
       return out;
     },
-    /** Deletes files past the retention and bytes no file names; resolves how many went. */
+    /**
+     * Deletes files past the retention, uploads no message carries after an hour, and bytes no
+     * file names; resolves how many went.
+     */
     async sweep(): Promise<number> {
       let n = 0;
-      if (o.retentionDays > 0) {
-        const before = now() - o.retentionDays * 86_400_000;
+      const drain = async (list: (limit: number) => Promise<string[]>) => {
         for (;;) {
-          const ids = await store.filesBefore(before, 500);
+          const ids = await list(500);
           if (!ids.length) break;
           await store.deleteFiles(ids);
           await blobs.delete(ids);
           n += ids.length;
         }
+      };
+      if (o.retentionDays > 0) {
+        const before = now() - o.retentionDays * 86_400_000;
+        await drain((limit) => store.filesBefore(before, limit));
       }
+      const unsent = now() - UNSENT_MS;
+      await drain((limit) => store.unsentFilesBefore(unsent, limit));
       n += await blobs.sweep(now() - ORPHAN_MS, async (ids) => {
         const rows = await store.files(ids);
         return new Set(rows.map((f) => f.id));

@@ -132,6 +132,12 @@ export const PG_MIGRATIONS: string[] = [
   // 5: the auto message a conversation the visitor starts next begins with (JSON), stored so
   // any node of a cluster, or the server after a restart, knows it.
   `ALTER TABLE visitors ADD COLUMN pending_am TEXT;`,
+  // 6: whether a message carries the file (as SQLite's 6).
+  `ALTER TABLE files ADD COLUMN attached SMALLINT NOT NULL DEFAULT 0;
+   UPDATE files SET attached = 1 WHERE id IN (
+     SELECT a->>'id' FROM messages, jsonb_array_elements(messages.attachments::jsonb) AS a
+     WHERE messages.attachments IS NOT NULL);
+   CREATE INDEX files_unattached ON files (at) WHERE attached = 0;`,
 ];
 
 /** The advisory lock key of the migration runner (any constant every node agrees on). */

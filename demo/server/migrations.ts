@@ -120,6 +120,13 @@ export const MIGRATIONS: string[] = [
   // 5: the auto message a conversation the visitor starts next begins with (JSON), stored so
   // any node of a cluster, or the server after a restart, knows it.
   `ALTER TABLE visitors ADD COLUMN pending_am TEXT;`,
+  // 6: whether a message carries the file (1 once one does). An upload no message carries is
+  // deleted after an hour (files.ts); the files of the messages stored before are marked here.
+  `ALTER TABLE files ADD COLUMN attached INTEGER NOT NULL DEFAULT 0;
+   UPDATE files SET attached = 1 WHERE id IN (
+     SELECT json_extract(a.value, '$.id') FROM messages, json_each(messages.attachments) AS a
+     WHERE messages.attachments IS NOT NULL);
+   CREATE INDEX files_unattached ON files (at) WHERE attached = 0;`,
 ];
 
 /** Runs the migrations the database has not seen yet; returns the resulting version. */

@@ -222,8 +222,11 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
       const replies = m.replies ? JSON.stringify(m.replies) : null;
       const files = m.attachments ? JSON.stringify(m.attachments) : null;
       // Two nodes storing the same visitor message (a resend racing its first try) keep one.
+      // Its files are marked as sent in the same statement (a resend marks them again).
       const r = await one(
-        `INSERT INTO messages (conversation_id, visitor_id, cid, author, name, text, replies,
+        `WITH sent AS (UPDATE files SET attached = 1
+           WHERE id IN (SELECT a->>'id' FROM jsonb_array_elements($8::text::jsonb) AS a))
+         INSERT INTO messages (conversation_id, visitor_id, cid, author, name, text, replies,
          attachments, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (visitor_id, cid) WHERE cid IS NOT NULL DO NOTHING RETURNING id`,
         [conversationId, vid, m.cid ?? null, m.from, m.name ?? null, m.text, replies, files, m.at],
@@ -278,6 +281,13 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
         before,
         limit,
       ]);
+      return r.map((x) => x.id as string);
+    },
+    async unsentFilesBefore(before, limit) {
+      const r = await rows(
+        'SELECT id FROM files WHERE attached = 0 AND at < $1 ORDER BY at LIMIT $2',
+        [before, limit],
+      );
       return r.map((x) => x.id as string);
     },
     async deleteFiles(ids) {

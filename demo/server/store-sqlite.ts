@@ -79,6 +79,14 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
        VALUES (@id, @visitorId, @author, @name, @type, @size, @at)`,
     ),
     filesBefore: db.prepare('SELECT id FROM files WHERE at < ? ORDER BY at LIMIT ?'),
+    unsentFilesBefore: db.prepare(
+      'SELECT id FROM files WHERE attached = 0 AND at < ? ORDER BY at LIMIT ?',
+    ),
+    // The ids of a message's attachments (their JSON, as the message stores it).
+    attach: db.prepare(
+      `UPDATE files SET attached = 1
+       WHERE id IN (SELECT json_extract(value, '$.id') FROM json_each(?))`,
+    ),
     byCid: db.prepare('SELECT * FROM messages WHERE visitor_id = ? AND cid = ?'),
     messagesBefore: db.prepare(
       'SELECT * FROM messages WHERE conversation_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
@@ -209,17 +217,20 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
     async addMessage(conversationId, vid, m): Promise<Message> {
       const replies = m.replies ? JSON.stringify(m.replies) : null;
       const files = m.attachments ? JSON.stringify(m.attachments) : null;
-      const info = q.addMessage.run(
-        conversationId,
-        vid,
-        m.cid ?? null,
-        m.from,
-        m.name ?? null,
-        m.text,
-        replies,
-        files,
-        m.at,
-      );
+      const info = db.transaction(() => {
+        if (files) q.attach.run(files);
+        return q.addMessage.run(
+          conversationId,
+          vid,
+          m.cid ?? null,
+          m.from,
+          m.name ?? null,
+          m.text,
+          replies,
+          files,
+          m.at,
+        );
+      })();
       return { ...m, id: String(info.lastInsertRowid) };
     },
     async messageByCid(vid, cid) {
@@ -253,6 +264,9 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
     },
     async filesBefore(before, limit) {
       return (q.filesBefore.all(before, limit) as Row[]).map((r) => r.id as string);
+    },
+    async unsentFilesBefore(before, limit) {
+      return (q.unsentFilesBefore.all(before, limit) as Row[]).map((r) => r.id as string);
     },
     async deleteFiles(ids) {
       if (!ids.length) return;

@@ -211,7 +211,10 @@ export interface Store {
   createConversation(vid: string, by: 'visitor' | 'agent', at: number): Promise<StoredConversation>;
   saveConversation(c: StoredConversation): Promise<void>;
   closeConversation(id: number, at: number): Promise<void>;
-  /** Stores a message (its `id` is ignored) and returns it with the server id. */
+  /**
+   * Stores a message (its `id` is ignored) and returns it with the server id. The files it
+   * carries are marked as sent in the same write, so the sweep of unsent uploads keeps them.
+   */
   addMessage(conversationId: number, vid: string, m: Omit<Message, 'id'>): Promise<Message>;
   messageByCid(vid: string, cid: string): Promise<Message | undefined>;
   /** The conversation's last `limit` messages, oldest first. */
@@ -227,6 +230,8 @@ export interface Store {
   files(ids: string[]): Promise<StoredFile[]>;
   /** Ids of up to `limit` files uploaded before `before`, oldest first (the retention sweep). */
   filesBefore(before: number, limit: number): Promise<string[]>;
+  /** Ids of up to `limit` files uploaded before `before` that no message carries, oldest first. */
+  unsentFilesBefore(before: number, limit: number): Promise<string[]>;
   deleteFiles(ids: string[]): Promise<void>;
   /** The bytes of files, when this engine keeps them (Postgres); else a directory does. */
   blobs?: Blobs;

@@ -1,6 +1,6 @@
 /** Helpers of the file tests: sample files, and uploads and downloads as the widget makes them. */
 import type { RunningServer } from '../../demo/server/server';
-import type { Frame } from './helpers';
+import type { Frame, visit } from './helpers';
 
 /** A real 1×1 PNG. */
 export const PNG = Buffer.from(
@@ -56,4 +56,11 @@ export async function download(
   const q = who ? '?' + new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token }) : '';
   const res = await fetch(s.url + url + q, { headers });
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()), headers: res.headers };
+}
+
+/** Sends files the visitor uploaded in a message of its own; resolves its ack. */
+export async function sendFiles(who: Awaited<ReturnType<typeof visit>>, ids: string[]) {
+  const cid = 'files-' + ids.join('-');
+  who.c.send({ t: 'msg', cid, text: '', at: Date.now(), attachments: ids.map((id) => ({ id })) });
+  return who.c.next('ack');
 }

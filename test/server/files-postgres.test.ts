@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { usePostgres } from '../helpers/postgres';
-import { download, PDF, PNG, upload } from './file-helpers';
+import { download, PDF, PNG, sendFiles, upload } from './file-helpers';
 import { serve, visit } from './helpers';
 
 const postgres = usePostgres();
@@ -65,6 +65,30 @@ describe.runIf(postgres.available)('files on Postgres', () => {
       expect(await s.files.sweep()).toBe(1);
       const left = await db.query('SELECT DISTINCT file_id FROM file_chunks');
       expect(left.rows.map((r) => r.file_id)).toEqual([kept.id]);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('deletes an upload no message carries after an hour, row and chunks, and keeps one sent', async () => {
+    const databaseUrl = await postgres.server().freshDatabase();
+    let now = Date.now();
+    const s = await serve({ databaseUrl, now: () => now });
+    const who = await visit(s.url);
+    const sent = (await upload(s, who, PNG, 'sent.png')).json.file;
+    const unsent = (await upload(s, who, PNG, 'unsent.png')).json.file;
+    await sendFiles(who, [sent.id]);
+    now += 50 * 60_000;
+    expect(await s.files.sweep()).toBe(0);
+    now += 20 * 60_000;
+    expect(await s.files.sweep()).toBe(1);
+    expect((await download(s, unsent.url, who)).status).toBe(404);
+    expect((await download(s, sent.url, who)).status).toBe(200);
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      const left = await db.query('SELECT DISTINCT file_id FROM file_chunks');
+      expect(left.rows.map((r) => r.file_id)).toEqual([sent.id]);
     } finally {
       await db.end();
     }

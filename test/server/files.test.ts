@@ -10,7 +10,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { download, PDF, PNG, upload } from './file-helpers';
+import { download, PDF, PNG, sendFiles, upload } from './file-helpers';
 import { recordingLogger, serve, until, visit } from './helpers';
 
 const LIMIT = 4096;
@@ -287,13 +287,31 @@ describe('retention', () => {
     const s = await serve({ maxUploadBytes: LIMIT, fileRetentionDays: 2, now: () => now });
     const who = await visit(s.url);
     const old = (await upload(s, who, PNG, 'old.png')).json.file;
+    await sendFiles(who, [old.id]);
     now += 86_400_000;
     const recent = (await upload(s, who, PNG, 'new.png')).json.file;
+    await sendFiles(who, [recent.id]);
     now += 1.5 * 86_400_000;
     expect(await s.files.sweep()).toBe(1);
     expect((await download(s, old.url, who)).status).toBe(404);
     expect(existsSync(s.settings.uploadDir + '/' + old.id)).toBe(false);
     expect((await download(s, recent.url, who)).status).toBe(200);
+  });
+
+  it('deletes an upload no message carries after an hour, row and bytes, and keeps one sent', async () => {
+    let now = Date.now();
+    const s = await serve({ maxUploadBytes: LIMIT, now: () => now });
+    const who = await visit(s.url);
+    const sent = (await upload(s, who, PNG, 'sent.png')).json.file;
+    const unsent = (await upload(s, who, PNG, 'unsent.png')).json.file;
+    await sendFiles(who, [sent.id]);
+    now += 50 * 60_000;
+    expect(await s.files.sweep()).toBe(0);
+    now += 20 * 60_000;
+    expect(await s.files.sweep()).toBe(1);
+    expect((await download(s, unsent.url, who)).status).toBe(404);
+    expect(existsSync(join(s.settings.uploadDir, unsent.id))).toBe(false);
+    expect((await download(s, sent.url, who)).status).toBe(200);
   });
 
   it('deletes an hour-old cut-off upload and bytes no file row names, not a file still listed', async () => {

@@ -3,11 +3,21 @@
  * The Store interface, run against both implementations: SQLite always, Postgres when its
  * binaries are installed (CI installs them; elsewhere the suite says loudly that it skipped).
  */
-import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
 import { quietLogger } from '../../demo/server/log';
 import { MIGRATIONS } from '../../demo/server/migrations';
 import { PG_MIGRATIONS } from '../../demo/server/migrations-postgres';
-import { newStoredVisitor, type Store, type StoredVisitor } from '../../demo/server/store';
+import {
+  attachmentOf,
+  newStoredVisitor,
+  type Store,
+  type StoredVisitor,
+} from '../../demo/server/store';
 import { openPostgresStore } from '../../demo/server/store-postgres';
 import { openSqliteStore } from '../../demo/server/store-sqlite';
 import { usePostgres } from '../helpers/postgres';
@@ -21,6 +31,42 @@ const visitor = (id: string, over: Partial<StoredVisitor> = {}): StoredVisitor =
 const page = (n: number) => ({ url: `http://shop.test/${n}`, title: `Page ${n}`, referrer: '' });
 
 const postgres = usePostgres();
+
+const temporary: string[] = [];
+afterAll(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A store opened on a database made at schema version 5 holding what `sql` inserted (the same
+ * statements on both engines), so the migrations after 5 run on those rows.
+ */
+async function atVersion5(engine: string, sql: string[]): Promise<Store> {
+  if (engine == 'SQLite') {
+    const dir = mkdtempSync(join(tmpdir(), 'vc-store-'));
+    temporary.push(dir);
+    const file = join(dir, 'v5.db');
+    const db = new Database(file);
+    for (const m of MIGRATIONS.slice(0, 5)) db.exec(m);
+    db.pragma('user_version = 5');
+    for (const q of sql) db.exec(q);
+    db.close();
+    return openSqliteStore(file);
+  }
+  const url = await postgres.server().freshDatabase();
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query(
+    'CREATE TABLE schema_version (version INTEGER NOT NULL, migrated_at BIGINT NOT NULL)',
+  );
+  for (const [i, m] of PG_MIGRATIONS.slice(0, 5).entries()) {
+    await c.query(m);
+    await c.query('INSERT INTO schema_version (version, migrated_at) VALUES ($1, 0)', [i + 1]);
+  }
+  for (const q of sql) await c.query(q);
+  await c.end();
+  return openPostgresStore(url, quietLogger);
+}
 const withPostgres = postgres.available;
 
 const engines: [string, () => Promise<Store>][] = [
@@ -240,6 +286,58 @@ describe.each(engines)('the %s store', (_name, open) => {
       am: { shown: 2, replied: 1, conversations: 1 },
       bot: { shown: 1, replied: 1, conversations: 1 },
     });
+    await s.close();
+  });
+
+  it('lists the files no message carries, and not those a message carries', async () => {
+    const s = await open();
+    await s.insertVisitor(visitor('u'));
+    const file = (id: string, at: number) => ({
+      id,
+      visitorId: 'u',
+      author: 'visitor' as const,
+      name: id + '.png',
+      type: 'image/png',
+      size: 3,
+      at,
+    });
+    for (const [id, at] of [
+      ['sent', 10],
+      ['loose', 11],
+      ['late', 50],
+    ] as const)
+      await s.addFile(file(id, at));
+    expect(await s.unsentFilesBefore(40, 10)).toEqual(['sent', 'loose']);
+    const c = await s.createConversation('u', 'visitor', 20);
+    const [sent] = await s.files(['sent']);
+    const m = { cid: 'f', from: 'visitor' as const, text: '', at: 30 };
+    await s.addMessage(c.id, 'u', { ...m, attachments: [attachmentOf(sent!)] });
+    expect(await s.unsentFilesBefore(40, 10)).toEqual(['loose']);
+    expect(await s.unsentFilesBefore(100, 1)).toEqual(['loose']);
+    expect(await s.unsentFilesBefore(100, 10)).toEqual(['loose', 'late']);
+    // A message without files marks nothing.
+    await s.addMessage(c.id, 'u', { ...m, cid: 'g' });
+    expect(await s.unsentFilesBefore(100, 10)).toEqual(['loose', 'late']);
+    await s.close();
+  });
+
+  it('marks the files of messages stored before the schema knew what was sent (migration 6)', async () => {
+    const s = await atVersion5(_name, [
+      `INSERT INTO visitors (id, token_hash, first_seen_at, last_seen_at, visit_started_at)
+       VALUES ('old', 'h', 1, 1, 1)`,
+      `INSERT INTO files (id, visitor_id, author, name, type, size, at) VALUES
+       ('sent-1', 'old', 'visitor', 'a.png', 'image/png', 3, 1),
+       ('sent-2', 'old', 'visitor', 'b.png', 'image/png', 3, 2),
+       ('loose', 'old', 'visitor', 'c.png', 'image/png', 3, 3)`,
+      `INSERT INTO conversations (visitor_id, opened_by, opened_at) VALUES ('old', 'visitor', 1)`,
+      `INSERT INTO messages (conversation_id, visitor_id, author, text, at, attachments)
+       VALUES ((SELECT id FROM conversations), 'old', 'visitor', '', 4,
+       '[{"id":"sent-1","name":"a.png","size":3,"type":"image/png","url":"/v1/files/sent-1"},` +
+        `{"id":"sent-2","name":"b.png","size":3,"type":"image/png","url":"/v1/files/sent-2"}]'),
+       ((SELECT id FROM conversations), 'old', 'visitor', 'no files', 5, NULL)`,
+    ]);
+    expect(s.version).toBe(MIGRATIONS.length);
+    expect(await s.unsentFilesBefore(100, 10)).toEqual(['loose']);
     await s.close();
   });
 
