@@ -1,8 +1,9 @@
 /**
  * What an upload is, told from its bytes as they stream in, never from its name or the
- * Content-Type the sender claims (DESIGN.md §9): images, PDF and plain text by their magic
- * numbers, text by being valid UTF-8 without NUL that does not look like HTML or SVG. Archives
- * (a zip bomb's shape) are refused by name even when text is allowed.
+ * Content-Type the sender claims (DESIGN.md §9): images and PDF by their magic numbers, text by
+ * being valid UTF-8 without NUL and without markup. Archives (a zip bomb's shape) are refused by
+ * their magic numbers even when text is allowed. The stored name ends in an extension of the
+ * type found ({@link nameFor}), so a saved file opens as what it is.
  */
 import type { UploadType } from './config';
 
@@ -15,6 +16,34 @@ export const MEDIA_TYPES: Record<UploadType, string> = {
   pdf: 'application/pdf',
   txt: 'text/plain; charset=utf-8',
 };
+
+/**
+ * The extensions a stored name may end in for each kind, the first appended when it ends in none
+ * of them. Text keeps only extensions that every system opens as text, never as a page or a
+ * program (`.html`, `.svg`, `.js`, `.bat`…).
+ */
+export const EXTENSIONS: Record<UploadType, readonly string[]> = {
+  png: ['png'],
+  jpeg: ['jpg', 'jpeg'],
+  gif: ['gif'],
+  webp: ['webp'],
+  pdf: ['pdf'],
+  txt: ['txt', 'log', 'csv', 'tsv', 'md'],
+};
+
+/** Longest stored name (as `cleanName` in files.ts). */
+const MAX_NAME = 255;
+
+/**
+ * `name` ending in an extension of `kind`: kept when it has one (in any case), else with the
+ * first appended (`invoice.html` as text is `invoice.html.txt`), shortened to fit 255 characters.
+ */
+export function nameFor(name: string, kind: UploadType): string {
+  const ext = /\.([^.]*)$/.exec(name)?.[1]?.toLowerCase();
+  if (ext !== undefined && EXTENSIONS[kind].includes(ext)) return name;
+  const add = '.' + EXTENSIONS[kind][0];
+  return name.slice(0, MAX_NAME - add.length) + add;
+}
 
 /** Types a browser may show inline (raster images); everything else is a download. */
 export const INLINE_TYPES: ReadonlySet<string> = new Set([
@@ -49,15 +78,17 @@ const MAGIC: [UploadType | null, string, (b: Buffer) => boolean][] = [
   [null, 'a rar archive', (b) => starts(b, ascii('Rar!'))],
 ];
 
-/** Markup a browser would render: a text file that starts with a tag, or holds one of these. */
-const MARKUP =
-  /^\s*<[A-Za-z!?/]|<\s*(html|head|body|script|svg|iframe|object|embed|style|meta|link|xml|!doctype|\?xml)\b/i;
+/**
+ * Markup anywhere in a text file: a `<` followed by a letter, `!`, `?` or `/`, which an HTML
+ * parser reads as the start of a tag, a comment or a doctype (HTML, SVG and XML all need one).
+ * A `<` followed by anything else (`a < b`, `<=`, `<3`, `<<`) is text to every parser.
+ * Searched in the whole file: a page padded with text before its first tag still runs when
+ * saved and opened.
+ */
+const MARKUP = /<[A-Za-z!?/]/;
 
-/** How much of a text file is searched for markup. */
-const MARKUP_SCAN = 4096;
-
-/** The verdict: the media type, or why the bytes are refused. */
-export type Verdict = { type: string } | { refused: string };
+/** The verdict: the kind and its media type, or why the bytes are refused. */
+export type Verdict = { kind: UploadType; type: string } | { refused: string };
 
 /** A type check fed chunk by chunk; `push` returns a refusal as soon as one is certain. */
 export interface TypeCheck {
@@ -71,7 +102,8 @@ export function checkType(allowed: readonly UploadType[]): TypeCheck {
   let kind: UploadType | undefined;
   let refused: string | undefined;
   let decoder: TextDecoder | undefined;
-  let scanned = '';
+  // The last character decoded, so that a `<` at the end of one chunk meets what follows it.
+  let before = '';
 
   const names = allowed.join(', ');
   const classify = (b: Buffer) => {
@@ -92,11 +124,9 @@ export function checkType(allowed: readonly UploadType[]): TypeCheck {
     } catch {
       return (refused = 'the file is not UTF-8 text');
     }
-    if (scanned.length < MARKUP_SCAN) {
-      scanned += s.slice(0, MARKUP_SCAN - scanned.length);
-      if (MARKUP.test(scanned))
-        refused = 'the file looks like HTML or SVG, which is never accepted';
-    }
+    if (MARKUP.test(before + s))
+      refused = 'the file holds markup (HTML, SVG or XML), which is never accepted as text';
+    if (s) before = s.at(-1)!;
     return refused;
   };
 
@@ -119,7 +149,7 @@ export function checkType(allowed: readonly UploadType[]): TypeCheck {
       if (!refused && kind == 'txt') text(Buffer.alloc(0), true);
       if (refused) return { refused };
       if (kind === undefined) return { refused: 'the file is empty' };
-      return { type: MEDIA_TYPES[kind] };
+      return { kind, type: MEDIA_TYPES[kind] };
     },
   };
 }

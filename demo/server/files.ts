@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Attachment } from '../../src/protocol';
 import type { UploadType } from './config';
-import { checkType } from './file-types';
+import { checkType, nameFor } from './file-types';
 import type { Logger } from './log';
 import { boundaryOf, multipartFile } from './multipart';
 import { attachmentOf, type Blobs, type Store, type StoredFile } from './store';
@@ -140,7 +140,14 @@ export function createFiles(o: FilesOptions) {
         ? { status: 415, error: 'unsupported_type', message: verdict.refused }
         : { status: 400, error: 'empty', message: 'the file is empty' };
     }
-    const file: StoredFile = { id, ...owner, name, type: verdict.type, size, at: now() };
+    const file: StoredFile = {
+      id,
+      ...owner,
+      name: nameFor(name, verdict.kind),
+      type: verdict.type,
+      size,
+      at: now(),
+    };
     try {
       await store.addFile(file);
     } catch (e) {

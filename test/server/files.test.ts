@@ -16,12 +16,16 @@ import { recordingLogger, serve, until, visit } from './helpers';
 const LIMIT = 4096;
 
 describe('uploads', () => {
-  it('accepts a PNG named .pdf as a PNG, with an unguessable id and a server path', async () => {
+  it('accepts a PNG named .pdf as a PNG named .png, with an unguessable id and a server path', async () => {
     const s = await serve({ maxUploadBytes: LIMIT });
     const who = await visit(s.url);
     const r = await upload(s, who, PNG, 'invoice.pdf', { 'content-type': 'application/pdf' });
     expect(r.status).toBe(201);
-    expect(r.json.file).toMatchObject({ name: 'invoice.pdf', size: PNG.length, type: 'image/png' });
+    expect(r.json.file).toMatchObject({
+      name: 'invoice.pdf.png',
+      size: PNG.length,
+      type: 'image/png',
+    });
     expect(r.json.file.id).toMatch(/^[\w-]{24}$/);
     expect(r.json.file.url).toBe('/v1/files/' + r.json.file.id);
     const back = await download(s, r.json.file.url, who);
@@ -62,6 +66,27 @@ describe('uploads', () => {
     const ok = await upload(s, who, Buffer.from('Order 1234 – merci ✓\n'), 'order.txt');
     expect(ok.status).toBe(201);
     expect(ok.json.file.type).toBe('text/plain; charset=utf-8');
+  });
+
+  it('refuses a text file with HTML after 4 KiB of text, and downloads text named .html as .txt', async () => {
+    const s = await serve({ maxUploadBytes: LIMIT * 4 });
+    const who = await visit(s.url);
+    const page = Buffer.from(
+      'Invoice details below.' + ' '.repeat(4096) + '<html><script>alert(1)</script></html>',
+    );
+    const r = await upload(s, who, page, 'invoice.html', { 'content-type': 'text/plain' });
+    expect(r.status).toBe(415);
+    expect(r.json.message).toMatch(/markup/);
+    const plain = await upload(
+      s,
+      who,
+      Buffer.from('Total: 12 EUR, due if a < b\n'),
+      'invoice.html',
+    );
+    expect(plain.status).toBe(201);
+    expect(plain.json.file.name).toBe('invoice.html.txt');
+    const d = (await download(s, plain.json.file.url, who)).headers.get('content-disposition');
+    expect(d).toBe(`attachment; filename="invoice.html.txt"; filename*=UTF-8''invoice.html.txt`);
   });
 
   it('accepts exactly MAX_UPLOAD_BYTES and refuses one byte more (413), also when streamed', async () => {
