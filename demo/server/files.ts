@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Attachment } from '../../src/protocol';
 import type { UploadType } from './config';
+import { withoutBidi } from './bidi-controls';
 import { checkType, nameFor } from './file-types';
 import type { Logger } from './log';
 import { boundaryOf, multipartFile } from './multipart';
@@ -39,11 +40,14 @@ const refused = (refusal: Refusal) => Object.assign(new Error(refusal.message), 
 const refusalOf = (e: unknown): Refusal | undefined =>
   e instanceof Error ? (e as Error & { refusal?: Refusal }).refusal : undefined;
 
+/** C0 controls and DEL, which no header may carry. */
+// oxlint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f]/g;
+
 /** A file name as the uploader gave it, made safe to show and to put in a header. */
 export function cleanName(raw: string): string {
   const base = raw.split(/[/\\]/).pop() ?? '';
-  // oxlint-disable-next-line no-control-regex
-  const name = base.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '').trim();
+  const name = withoutBidi(base).replace(CONTROLS, '').trim();
   return name.slice(0, 255) || 'file';
 }
 

@@ -11,6 +11,7 @@ import {
   type HelloFrame,
   type WelcomeFrame,
 } from '../../src/protocol';
+import { pageWithoutBidi } from './bidi-controls';
 import { countryOf } from './country';
 import type { Logger } from './log';
 import { changed, type LiveVisitor } from './presence';
@@ -77,18 +78,19 @@ export function createHello(o: HelloOptions) {
     const rows: (() => Promise<void>)[] = [];
     const visits = Math.min(f.visits, 1e6);
     const newVisit = visits > v.visits;
+    const page = pageWithoutBidi(f.page);
     if (newVisit) {
       v.visits = visits;
       v.visitStartedAt = t;
-      v.referrer = f.page.referrer;
-      rows.push(() => store.addVisit(v.id, visits, t, f.page.referrer));
+      v.referrer = page.referrer;
+      rows.push(() => store.addVisit(v.id, visits, t, page.referrer));
     }
     // A reconnect on the same page is not a page view; a new page or a new visit is.
-    if (created || newVisit || f.page.url != v.pageUrl) {
+    if (created || newVisit || page.url != v.pageUrl) {
       const visit = v.visits;
-      rows.push(() => store.addPageView(v.id, visit, f.page, t));
-      pageViewed(v, f.page, t);
-    } else v.pageTitle = f.page.title;
+      rows.push(() => store.addPageView(v.id, visit, page, t));
+      pageViewed(v, page, t);
+    } else v.pageTitle = page.title;
     const ua = parseUserAgent(from.userAgent);
     v.device = f.device;
     v.language = f.lang || null;

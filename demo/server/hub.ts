@@ -25,6 +25,7 @@ import {
   type ListRow,
 } from '../shared/visitor-list';
 import type { AgentFeed } from './agent-feed';
+import { pageWithoutBidi } from './bidi-controls';
 import type { Cluster } from './cluster';
 import type { RowWrite } from './cluster-rows';
 import type { Plan } from './config';
@@ -426,11 +427,13 @@ export function createHub(o: HubOptions) {
         setActivity(v, f.activeAt, t);
         if (refresh(v, t, po)) emit(v);
         break;
-      case 'page':
-        pageViewed(v, f, t);
-        await store.addPageView(v.id, v.visits, f, t);
+      case 'page': {
+        const page = pageWithoutBidi(f);
+        pageViewed(v, page, t);
+        await store.addPageView(v.id, v.visits, page, t);
         await saved(v);
         break;
+      }
       case 'msg':
         try {
           // An agent on another node may have opened a conversation an instant ago (its frame

@@ -3,6 +3,7 @@
  * functions over the LiveVisitor; writing it to the store is the caller's part.
  */
 import type { PageInfo, Profile, VariableValue } from '../../src/protocol';
+import { withoutBidi } from './bidi-controls';
 import { changed, type LiveVisitor } from './presence';
 
 /** Most variables one visitor keeps (a visitor cannot grow its stored row without bound). */
@@ -23,11 +24,14 @@ export function setActivity(v: LiveVisitor, at: number, t: number) {
   v.dirty = true;
 }
 
-/** Applies identity fields; an empty string clears one. Returns whether the email changed. */
+/**
+ * Applies identity fields (without bidi controls); an empty string clears one. Returns whether
+ * the email changed.
+ */
 export function applyProfile(v: LiveVisitor, p: Profile): boolean {
   const email = v.email;
   for (const k of ['name', 'email', 'phone'] as const)
-    if (p[k] !== undefined) v[k] = p[k]!.trim() || null;
+    if (p[k] !== undefined) v[k] = withoutBidi(p[k]!).trim() || null;
   if (v.name || v.email || v.phone) v.customer = true;
   changed(v);
   return v.email != email;
@@ -35,7 +39,8 @@ export function applyProfile(v: LiveVisitor, p: Profile): boolean {
 
 /**
  * Merges changed variables, each taking its label from `labels` or having none any more; false
- * (nothing changed) when the result would exceed MAX_VARIABLES.
+ * (nothing changed) when the result would exceed MAX_VARIABLES. Keys, labels and text values
+ * lose their bidi controls.
  */
 export function mergeVariables(
   v: LiveVisitor,
@@ -43,17 +48,23 @@ export function mergeVariables(
   labels: Record<string, string> = {},
 ): boolean {
   const next = { ...v.variables };
-  for (const k of Object.keys(vars))
-    next[k] = Object.prototype.hasOwnProperty.call(labels, k)
-      ? { label: labels[k]!, value: vars[k]! }
-      : vars[k]!;
+  for (const k of Object.keys(vars)) {
+    const raw = vars[k]!;
+    const value = typeof raw == 'string' ? withoutBidi(raw) : raw;
+    next[withoutBidi(k)] = Object.prototype.hasOwnProperty.call(labels, k)
+      ? { label: withoutBidi(labels[k]!), value }
+      : value;
+  }
   changed(v);
   if (Object.keys(next).length > MAX_VARIABLES) return false;
   v.variables = next;
   return true;
 }
 
-/** The visitor arrived on a page at `t` (the caller stores the page view). */
+/**
+ * The visitor arrived on a page at `t` (the caller stores the page view; both take the page
+ * through `pageWithoutBidi`).
+ */
 export function pageViewed(v: LiveVisitor, page: PageInfo, t: number) {
   v.pageViews++;
   v.pageUrl = page.url;
