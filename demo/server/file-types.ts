@@ -79,13 +79,18 @@ const MAGIC: [UploadType | null, string, (b: Buffer) => boolean][] = [
 ];
 
 /**
- * Markup anywhere in a text file: a `<` followed by a letter, `!`, `?` or `/`, which an HTML
- * parser reads as the start of a tag, a comment or a doctype (HTML, SVG and XML all need one).
- * A `<` followed by anything else (`a < b`, `<=`, `<3`, `<<`) is text to every parser.
- * Searched in the whole file: a page padded with text before its first tag still runs when
- * saved and opened.
+ * Markup anywhere in a text file: a comment, doctype or processing instruction (`<!`, `<?`), a
+ * closing tag, or an opening tag a browser acts on (scripts, frames, embeds, styles, links,
+ * images, media, forms). Searched in the whole file: a page padded with text before its first
+ * tag still runs when saved and opened. Other `<`s are text: `a < b`, `<=`, `<3`, and the
+ * addresses of a mail header or a log (`Ada <ada@example.com>`), which a rule refusing any `<`
+ * and a letter would refuse.
  */
-const MARKUP = /<[A-Za-z!?/]/;
+const MARKUP =
+  /<[!?]|<\/[a-z]|<(?:html|head|body|script|svg|math|i?frame|frameset|object|embed|style|meta|link|base|img|image|video|audio|source|track|a|area|map|form|input|button|textarea|select|details|dialog|template|xml)\b/i;
+
+/** Any tag at the start of a file (after white space) makes it markup, whichever tag it is. */
+const OPENS_WITH_TAG = /^<[a-z]/i;
 
 /** The verdict: the kind and its media type, or why the bytes are refused. */
 export type Verdict = { kind: UploadType; type: string } | { refused: string };
@@ -102,8 +107,10 @@ export function checkType(allowed: readonly UploadType[]): TypeCheck {
   let kind: UploadType | undefined;
   let refused: string | undefined;
   let decoder: TextDecoder | undefined;
-  // The last character decoded, so that a `<` at the end of one chunk meets what follows it.
+  // The end of what was decoded, so that a tag cut by a chunk's end meets the rest of it.
   let before = '';
+  // The file's first characters, until two that are not white space came.
+  let opening: string | undefined = '';
 
   const names = allowed.join(', ');
   const classify = (b: Buffer) => {
@@ -124,9 +131,19 @@ export function checkType(allowed: readonly UploadType[]): TypeCheck {
     } catch {
       return (refused = 'the file is not UTF-8 text');
     }
-    if (MARKUP.test(before + s))
+    const seen = before + s;
+    // A word the chunk's end cuts (`<a` of `<ada@…`) is judged whole, with the next chunk.
+    let markup = MARKUP.test(last ? seen : seen.replace(/[a-z]+$/i, ''));
+    if (opening !== undefined) {
+      opening = (opening + s).trimStart();
+      if (opening.length >= 2 || last) {
+        markup ||= OPENS_WITH_TAG.test(opening);
+        opening = undefined;
+      }
+    }
+    if (markup)
       refused = 'the file holds markup (HTML, SVG or XML), which is never accepted as text';
-    if (s) before = s.at(-1)!;
+    before = seen.slice(-16);
     return refused;
   };
 

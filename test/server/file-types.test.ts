@@ -29,10 +29,18 @@ describe('checkType', () => {
       '<?xml version="1.0"?><x/>',
       '<!-- a comment -->',
       '</p>',
+      '<iframe src=https://evil.test>',
+      '<base href=https://evil.test/>',
     ]) {
       expect(verdict(markup)).toHaveProperty('refused');
       expect(verdict(pad + markup)).toMatchObject({ refused: expect.stringMatching(/markup/) });
     }
+  });
+
+  it('refuses a file that opens with any tag', () => {
+    expect(verdict('  \n<p>Hello')).toHaveProperty('refused');
+    expect(verdict('<b>bold', 1)).toHaveProperty('refused');
+    expect(verdict('<3 you')).toEqual({ kind: 'txt', type: 'text/plain; charset=utf-8' });
   });
 
   it('finds a tag cut in two by chunks', () => {
@@ -48,6 +56,8 @@ describe('checkType', () => {
       'if a < b and b <= c then a <3 c << d\n',
       'id,price\n1,<5\n2,< 10\n',
       '2026-12-07T08:00:00Z WARN latency < 200 ms (p99 <250ms)\n',
+      'From: Ada Lovelace <ada@example.com>\nTo: <bob@example.org>\n',
+      'List<String> names = new ArrayList<>();\n',
     ])
       expect(verdict(text, 3)).toEqual({ kind: 'txt', type: 'text/plain; charset=utf-8' });
   });
