@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRecord } from '../../src/protocol';
 import { TOO_LARGE, readJson, sendError, sendJson } from './http-json';
-import { clientAddress, type TrustProxy } from './client-address';
+import { requestSource, type TrustProxy } from './client-address';
 import type { HttpLimiter } from './http-limiter';
 import type { Hub } from './hub';
 import type { Logger } from './log';
@@ -123,12 +123,8 @@ export function createTranscriptHttp(o: TranscriptHttpOptions) {
         cors,
       );
     if (o.limiter.limited(res, 't ' + v.id, 1, cors)) return;
-    const from = clientAddress(
-      req.socket.remoteAddress,
-      req.headers['x-forwarded-for'],
-      o.trustProxy,
-    );
-    if (o.addressLimiter?.limited(res, String(from), 1, cors)) return;
+    const from = requestSource(req, o.trustProxy).address ?? '';
+    if (o.addressLimiter?.limited(res, from, 1, cors)) return;
     if (o.nodeLimiter?.limited(res, '', 1, cors)) {
       if (!warnedNode) log.warn('transcript emails: the limit per node was reached (429 for now)');
       warnedNode = true;
