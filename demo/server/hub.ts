@@ -123,10 +123,34 @@ function deliver(v: LiveVisitor, f: ServerFrame, except?: Conn) {
   if (v.http && v.http !== except) v.http.send(f);
 }
 
-/** Notes that the visitor's connections were sent message `id` (see `LiveVisitor.sentId`). */
-function noteSent(v: LiveVisitor, id: string) {
-  v.sentId = Math.max(v.sentId, Number(id) || 0);
+/** The message ids above `LiveVisitor.sentId` a visitor's record of what it was sent keeps. */
+const SENT_KEPT = 100;
+
+/**
+ * Notes that the visitor's connections were sent message `id` (see `LiveVisitor.sent`); `upTo`:
+ * and every older message (a `welcome`: the widget has the conversation up to its newest).
+ */
+function noteSent(v: LiveVisitor, id: string, upTo = false) {
+  const n = Number(id) || 0;
+  if (n <= v.sentId) return;
+  if (upTo) {
+    v.sentId = n;
+    for (const s of v.sent) if (s <= n) v.sent.delete(s);
+    return;
+  }
+  v.sent.add(n);
+  if (v.sent.size > SENT_KEPT) {
+    const oldest = Math.min(...v.sent);
+    v.sent.delete(oldest);
+    v.sentId = oldest;
+  }
 }
+
+/** Whether the visitor's connections were sent message `id` (or have it: see `noteSent`). */
+const wasSent = (v: LiveVisitor, id: string) => {
+  const n = Number(id) || 0;
+  return n <= v.sentId || v.sent.has(n);
+};
 
 /** The hub; see {@link createHub}. */
 export type Hub = ReturnType<typeof createHub>;
@@ -648,7 +672,8 @@ export function createHub(o: HubOptions) {
   }
 
   /**
-   * The visitor's messages stored after the newest one its connections were sent (in the
+   * The visitor's messages its connections were not sent (those stored on another node while
+   * Redis was down may be older than ones that reached it from this node meanwhile; in the
    * conversation it had, then its conversation now: at most 500 of each), its conversation
    * closing and its block or unblock, in that order. The widget shows a message once whatever
    * it is sent (by id).
@@ -659,18 +684,19 @@ export function createHub(o: HubOptions) {
     await registry.reload(v);
     const has = v.conversation?.id;
     /**
-     * Sends what the widget was not sent of conversation `id`, oldest first: pages back to the
-     * newest message it was sent, at most {@link CATCH_UP_PAGES}. Resolves how many.
+     * Sends what the widget was not sent of conversation `id`, oldest first: pages back to
+     * `sentId` (what it has for sure), at most {@link CATCH_UP_PAGES}. Resolves how many.
      */
     const missed = async (id: number | undefined) => {
       if (id === undefined) return 0;
       const news: Message[] = [];
       let page = await store.messages(id, HISTORY_PAGE);
       for (let n = 1; ; n++) {
-        const after = page.filter((m) => Number(m.id) > v.sentId);
-        news.unshift(...after);
-        if (after.length < HISTORY_PAGE || n == CATCH_UP_PAGES) break;
-        page = await store.messagesBefore(id, Number(page[0]!.id), HISTORY_PAGE);
+        news.unshift(...page.filter((m) => !wasSent(v, m.id)));
+        const oldest = page[0];
+        if (!oldest || page.length < HISTORY_PAGE || Number(oldest.id) <= v.sentId) break;
+        if (n == CATCH_UP_PAGES) break;
+        page = await store.messagesBefore(id, Number(oldest.id), HISTORY_PAGE);
       }
       for (const m of news) deliver(v, { t: 'msg', m });
       return news.length;
@@ -782,8 +808,8 @@ export function createHub(o: HubOptions) {
       if (typeof r != 'string') {
         // The widget is now up to date with what is stored: its conversation's messages came in
         // the welcome, and an earlier conversation's are not sent again after an outage.
-        for (const m of r.welcome.messages ?? []) noteSent(r.visitor, m.id);
-        if (r.visitor.lastMessage) noteSent(r.visitor, r.visitor.lastMessage.id);
+        for (const m of r.welcome.messages ?? []) noteSent(r.visitor, m.id, true);
+        if (r.visitor.lastMessage) noteSent(r.visitor, r.visitor.lastMessage.id, true);
         told(r.visitor);
       }
       return r;

@@ -42,10 +42,17 @@ export interface LiveVisitor extends StoredVisitor {
   /** In a cluster: this node told the connection registry it holds the visitor. */
   here: boolean;
   /**
-   * The newest message id this node sent the visitor's connections (a `welcome`'s included):
-   * after Redis was unreachable, what the visitor missed is what the store holds after it.
+   * Message ids up to this one the visitor's connections have (a `welcome`'s newest, or older
+   * than every id in `sent`): after Redis was unreachable, what the visitor missed is what the
+   * store holds after it and not in `sent`.
    */
   sentId: number;
+  /**
+   * The ids above `sentId` this node sent the visitor's connections (at most SENT_KEPT). Not
+   * only the newest: a message stored on another node while Redis was down has a lower id than
+   * the visitor's own, or an agent's written here, that reached the widget meanwhile.
+   */
+  sent: Set<number>;
 }
 
 /** What presence depends on (the settings in demo/server/README.md). */

@@ -60,6 +60,7 @@ export function createRegistry(o: RegistryOptions) {
       dirty: false,
       here: false,
       sentId: 0,
+      sent: new Set<number>(),
     });
     visitors.set(v.id, v);
     return v;

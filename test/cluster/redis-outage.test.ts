@@ -177,4 +177,34 @@ describe.runIf(services)('three nodes while Redis restarts, flaps and is down', 
     expect(ids).toHaveLength(new Set(ids).size);
     expect(ids).toHaveLength(4);
   }, 60_000);
+
+  it('brings a widget the agent messages stored through another node while Redis was down, though newer messages reached it from its own node meanwhile', async () => {
+    const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+    const { c, vid } = await visit(a.url);
+    await call(b, 'POST', `/api/visitors/${vid}/conversation`, { text: 'Before' });
+    expect((await c.next('msg', 10_000)).m.text).toBe('Before');
+    await cluster.stopRedis();
+    const missed = ['Through the other node', 'And one more'];
+    for (const text of missed)
+      expect((await call(b, 'POST', `/api/visitors/${vid}/messages`, { text })).status).toBe(201);
+    // Newer messages reach the widget from its own node: the visitor's (acknowledged) and an
+    // agent's written there. They are stored after the two above, so the newest message the
+    // widget was sent is not the newest it has.
+    c.send({ t: 'msg', cid: 'mine', text: 'The visitor writes meanwhile', at: Date.now() });
+    await c.next('ack', 10_000);
+    expect((await call(a, 'POST', `/api/visitors/${vid}/messages`, { text: 'Local' })).status).toBe(
+      201,
+    );
+    expect((await c.next('msg', 10_000)).m.text).toBe('Local');
+    await cluster.startRedis();
+    const texts = async () =>
+      c.frames.filter((f) => f.t == 'msg' && f.m.from == 'agent').map((f) => f.m.text as string);
+    await until(
+      async () => missed.every((t) => c.frames.some((f) => f.t == 'msg' && f.m.text == t)),
+      RELISTED_WITHIN,
+    );
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(c.frames.filter((f) => f.t == 'welcome')).toHaveLength(1);
+    expect((await texts()).sort()).toEqual(['Before', 'Local', ...missed].sort());
+  }, 60_000);
 });
