@@ -15,7 +15,7 @@
 import Redis from 'ioredis';
 import { isRecord, type ServerFrame } from '../../src/protocol';
 import type { Logger } from './log';
-import { redisReason } from './redis-errors';
+import { connectRedis, redisReason } from './redis-errors';
 
 const CHANNEL = 'vc:visitors';
 const AGENTS = 'vc:agents';
@@ -38,7 +38,7 @@ export async function createClusterBus(o: {
   const sub = new Redis(o.url, options);
   pub.on('error', () => {});
   sub.on('error', () => {});
-  await Promise.all([pub.connect(), sub.connect()]);
+  await connectRedis(pub, sub);
   await sub.subscribe(CHANNEL);
   const frameListeners = new Set<(vid: string, f: ServerFrame) => void>();
   const changeListeners = new Set<(vid: string) => void>();

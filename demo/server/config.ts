@@ -192,6 +192,11 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
   const redisUrl = get('REDIS_URL');
   if (redisUrl !== undefined && !/^rediss?:\/\/./.test(redisUrl))
     throw new Error('REDIS_URL must be a Redis URL like redis://host:6379');
+  if (redisUrl !== undefined && !URL.canParse(redisUrl))
+    // ioredis reads it with URL: it would fail at the first connection with "Invalid URL".
+    throw new Error(
+      'REDIS_URL cannot be read as a URL (Invalid URL): percent-encode the special characters of its password: # as %23, / as %2F, ? as %3F, @ as %40, : as %3A, % as %25, a space as %20 (redis://:p%23ss@cache.example.com:6379)',
+    );
   if (redisUrl !== undefined && databaseUrl === undefined)
     throw new Error(
       'REDIS_URL needs DATABASE_URL: the nodes of a cluster share a Postgres database (a SQLite file cannot be shared)',

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Connections } from './connections';
 import type { Logger } from './log';
-import { redisReason } from './redis-errors';
+import { connectRedis, redisReason } from './redis-errors';
 
 const P = 'vc:';
 const CHANNEL = P + 'presence';
@@ -179,7 +179,7 @@ export async function createRedisConnections(o: {
 
   redis.on('error', () => {});
   sub.on('error', () => {});
-  await Promise.all([redis.connect(), sub.connect()]);
+  await connectRedis(redis, sub);
   // ioredis subscribes again by itself after a reconnect.
   await sub.subscribe(CHANNEL);
   sub.on('message', (_channel: string, raw: string) => {

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { RETENTION_MS, type EventLog, type FeedEventInput, type LoggedEvent } from './event-log';
 import type { Logger } from './log';
-import { redisReason } from './redis-errors';
+import { connectRedis, redisReason } from './redis-errors';
 
 const STREAM = 'vc:feed';
 const EPOCH = 'vc:feed:epoch';
@@ -40,7 +40,7 @@ export async function createRedisEventLog(o: {
   const reader = new Redis(o.url, { ...options, maxRetriesPerRequest: null });
   redis.on('error', () => {});
   reader.on('error', () => {});
-  await Promise.all([redis.connect(), reader.connect()]);
+  await connectRedis(redis, reader);
   const listeners = new Set<(batch: LoggedEvent[]) => void>();
   let closed = false;
   let warned = false;

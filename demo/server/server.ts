@@ -29,6 +29,7 @@ import { consoleLogger, type Logger } from './log';
 import { countingStore, createMetrics } from './metrics';
 import { createPages } from './pages';
 import type { RateOptions } from './rate-limit';
+import { redisReason } from './redis-errors';
 import { newToken, safeEqual } from './secrets';
 import { openStore } from './open-store';
 import { createVisitorHttp } from './visitor-http';
@@ -156,9 +157,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     } catch (e) {
       automations.close();
       await store.close();
-      throw new Error(`REDIS_URL: Redis does not answer (${(e as Error).message})`, {
-        cause: e,
-      });
+      throw new Error(`REDIS_URL: ${redisReason(e)}`, { cause: e });
     }
   }
   const health = createHealth({

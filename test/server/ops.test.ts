@@ -207,6 +207,18 @@ describe('cluster settings', () => {
     );
   });
 
+  it('refuses a REDIS_URL that is not a URL (a password not percent-encoded), saying how to encode it', () => {
+    // ioredis threw "Invalid URL" at the first connection: exit 1, naming no password.
+    const env = { DATABASE_URL: 'postgres://x/y', REDIS_URL: 'redis://:p#ss/w@cache:6379' };
+    expect(() => readSettings(env)).toThrow(
+      /^REDIS_URL cannot be read as a URL \(Invalid URL\): percent-encode .*# as %23/,
+    );
+    expect(() => readSettings(env)).not.toThrow(/p#ss/);
+    expect(readSettings({ ...env, REDIS_URL: 'redis://:p%23ss%2Fw@cache:6379/2' }).redisUrl).toBe(
+      'redis://:p%23ss%2Fw@cache:6379/2',
+    );
+  });
+
   it('refuses URLs of the wrong kind and bad node names', () => {
     expect(() => readSettings({ DATABASE_URL: 'mysql://x/y' })).toThrow(/DATABASE_URL must be/);
     expect(() => readSettings({ DATABASE_URL: 'postgres://x/y', REDIS_URL: 'http://x' })).toThrow(
