@@ -148,7 +148,16 @@ export function createAgentApi(o: AgentApiOptions) {
             'no_conversation',
             'the visitor has no open conversation: open one with POST …/conversation',
           );
-        const r = await o.files.receive(req, { visitorId: v.id, author: 'agent' });
+        let r;
+        try {
+          r = await o.files.receive(req, { visitorId: v.id, author: 'agent' });
+        } catch (e) {
+          // The agent went away mid-file (the page closed, a lost network, this node stopping):
+          // nothing was kept, and the database is not the cause (it was logged as unreachable).
+          if (req.socket.destroyed)
+            return o.log?.warn(`agent api: visitor ${v.id}: upload cut off, nothing kept`);
+          throw e;
+        }
         if ('status' in r) return sendError(res, r.status, r.error, r.message);
         const sent = await hub.agentMessage(v, text, name, false, [attachmentOf(r)]);
         if (!sent)

@@ -173,6 +173,39 @@ describe('uploads', () => {
     expect(again.status).toBe(201);
   });
 
+  it('logs an agent upload cut off mid-file as cut off, not as the database being down', async () => {
+    // An agent closing the page, a dropped network or this node stopping: the log said
+    // "agent api: store unreachable: Error: aborted" and "503 unavailable: the database is
+    // unavailable", a false database alarm.
+    const log = recordingLogger();
+    const s = await serve({ maxUploadBytes: LIMIT, log });
+    const who = await visit(s.url);
+    const open = await fetch(`${s.url}/api/visitors/${who.vid}/conversation`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer ' + s.agentToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'Hello' }),
+    });
+    expect(open.status).toBe(201);
+    const dir = s.settings.uploadDir;
+    const req = request(`${s.url}/api/visitors/${who.vid}/files`, {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer ' + s.agentToken,
+        'content-length': String(LIMIT),
+        'x-filename': 'half.pdf',
+      },
+    });
+    req.on('error', () => {});
+    req.write(PDF);
+    await until(() => existsSync(dir) && readdirSync(dir).some((n) => n.startsWith('.part-')));
+    req.destroy();
+    await until(() => log.lines.some((l) => l.includes('upload cut off, nothing kept')));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(log.lines.filter((l) => /store unreachable|database is unavailable/.test(l))).toEqual(
+      [],
+    );
+  });
+
   it('takes a multipart/form-data upload with its file name', async () => {
     const s = await serve({ maxUploadBytes: LIMIT });
     const who = await visit(s.url);
