@@ -203,4 +203,36 @@ describeBrowser('the agent Automations screen against the reference server, in C
     ).not.toContain('Helper');
     expect(problems).toEqual([]);
   });
+  it('fits a 320 px screen: the table scrolls in its own box, the forms in one column', async () => {
+    await api('/api/automations', {
+      method: 'POST',
+      body: JSON.stringify({
+        kind: 'auto-message',
+        enabled: true,
+        name: 'Narrow',
+        text: 'Hello',
+        frequency: 'visit',
+        conditions: [],
+      }),
+    });
+    const agent = await open(server.url + '/agent#token=' + TOKEN, {
+      viewport: { width: 320, height: 568 },
+    });
+    const wide = () => agent.evaluate(() => document.documentElement.scrollWidth);
+    await agent.getByRole('button', { name: 'Automations' }).click();
+    await agent.getByRole('switch', { name: 'Narrow' }).waitFor();
+    expect(await wide()).toBe(320);
+    // Still a table to assistive tech: rows, a row header, cells.
+    await agent.getByRole('rowheader', { name: 'Narrow' }).waitFor();
+    await agent.getByRole('button', { name: 'New chatbot flow' }).click();
+    await agent.getByRole('button', { name: 'Step 1: add button' }).click();
+    await agent.getByLabel('Step 1: message').fill('A first step with a long message to name it');
+    await agent.getByRole('button', { name: 'Add step' }).click();
+    expect(await wide()).toBe(320);
+    await agent.getByRole('button', { name: 'Cancel' }).click();
+    await agent.getByRole('button', { name: 'Delete Narrow' }).click();
+    await agent.getByRole('button', { name: 'Confirm: delete Narrow' }).click();
+    await agent.getByRole('switch', { name: 'Narrow' }).waitFor({ state: 'detached' });
+    expect(problems).toEqual([]);
+  });
 });
