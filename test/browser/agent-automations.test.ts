@@ -235,4 +235,69 @@ describeBrowser('the agent Automations screen against the reference server, in C
     await agent.getByRole('switch', { name: 'Narrow' }).waitFor({ state: 'detached' });
     expect(problems).toEqual([]);
   });
+
+  it('keeps the keyboard focus on the screen as forms and rows come and go', async () => {
+    await api('/api/automations', {
+      method: 'POST',
+      body: JSON.stringify({
+        kind: 'auto-message',
+        enabled: true,
+        name: 'Kept',
+        text: 'Hello',
+        frequency: 'visit',
+        conditions: [],
+      }),
+    });
+    const agent = await open(server.url + '/agent#token=' + TOKEN, {
+      viewport: { width: 320, height: 568 },
+    });
+    const focused = () =>
+      agent.evaluate(() => {
+        const a = document.activeElement!;
+        return a.getAttribute('aria-label') || a.textContent!.trim() || a.tagName;
+      });
+    const press = async (name: string | RegExp) => {
+      await agent.getByRole('button', { name, exact: typeof name == 'string' }).focus();
+      await agent.keyboard.press('Enter');
+    };
+    await press('Automations');
+    await agent.getByRole('switch', { name: 'Kept' }).waitFor();
+    await expect.poll(focused).toBe('Automations');
+
+    // Keep puts the Delete button back, and the focus on it.
+    await press('Delete Kept');
+    await expect.poll(focused).toBe('Confirm: delete Kept');
+    await press('Keep');
+    await expect.poll(focused).toBe('Delete Kept');
+
+    // A new form takes the focus to its first field; a removed condition gives it to Add
+    // condition; Cancel gives it back to the heading. None drops it to the page.
+    await press('New auto message');
+    await expect.poll(focused).toBe('INPUT');
+    expect(await agent.evaluate(() => document.activeElement!.closest('label')!.textContent)).toBe(
+      'Name (for this list)',
+    );
+    await press('Add condition');
+    await press('Remove condition 1');
+    await expect.poll(focused).toBe('Add condition');
+    await press('Cancel');
+    await expect.poll(focused).toBe('Automations');
+
+    // The chatbot form: a step's button, then the step.
+    await press('New chatbot flow');
+    await expect.poll(focused).toBe('INPUT');
+    await press('Add step');
+    await press('Step 2: add button');
+    await press('Remove step 2, button 1');
+    await expect.poll(focused).toBe('Step 2: add button');
+    await press('Remove step 2');
+    await expect.poll(focused).toBe('Add step');
+    await press('Cancel');
+
+    // Back to Visitors: on the button that opened the screen.
+    await press('Back to Visitors');
+    await expect.poll(focused).toBe('Automations');
+    expect(await agent.locator('#automations').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
 });

@@ -16,7 +16,7 @@ import {
   type ChoiceDraft,
   type StepDraft,
 } from './bot-form';
-import { FormEnd, useSave } from './form-end';
+import { FormEnd, toAdd, useSave } from './form-end';
 
 interface Props {
   call: Call;
@@ -103,7 +103,10 @@ function Choices(p: {
             <button
               type="button"
               aria-label={'Remove ' + name.toLowerCase()}
-              onClick={() => onChange(list.filter((_, j) => j != i))}
+              onClick={(e) => {
+                toAdd(e);
+                onChange(list.filter((_, j) => j != i));
+              }}
             >
               Remove
             </button>
@@ -274,7 +277,13 @@ export function BotEditor({ call, initial, onDone, greeter }: Props) {
                     {n + ': then hand over to an agent'}
                   </label>
                   {f.steps.length > 1 && (
-                    <button type="button" onClick={() => setF(removeStep(f, s.id))}>
+                    <button
+                      type="button"
+                      onClick={(e) => {
+                        toAdd(e);
+                        setF(removeStep(f, s.id));
+                      }}
+                    >
                       {'Remove ' + n.toLowerCase()}
                     </button>
                   )}

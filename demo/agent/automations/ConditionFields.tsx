@@ -1,6 +1,7 @@
 /** One row of the condition builder: its type, then the inputs that type needs. */
 import type { ConditionDraft, ConditionType } from './conditions';
 import { CONDITION_TYPES, DEVICES, newCondition, WEEKDAYS } from './conditions';
+import { toAdd } from './form-end';
 
 interface Props {
   n: number;
@@ -133,7 +134,14 @@ export function ConditionFields(props: Props) {
         ))}
       </select>
       {inputs}
-      <button type="button" onClick={onRemove} aria-label={`Remove condition ${n}`}>
+      <button
+        type="button"
+        onClick={(e) => {
+          toAdd(e);
+          onRemove();
+        }}
+        aria-label={`Remove condition ${n}`}
+      >
         Remove
       </button>
     </li>

@@ -39,11 +39,18 @@ export function AutomationsScreen({ call, onBack }: { call: Call; onBack(): void
     }, fail);
 
   useEffect(() => {
-    title.current?.focus();
     void load();
     const t = setInterval(load, REFRESH_MS);
     return () => clearInterval(t);
   }, []);
+  // The screen opens on its heading; a form that opens (New, Edit) takes the focus to its first
+  // field, and one that closes (Save, Cancel) gives it back to the heading: the button that
+  // opened or closed it is gone or far below, and the focus would drop to the page.
+  const form = editing || bot;
+  useEffect(() => {
+    const h = title.current;
+    (form ? h?.closest('main')?.querySelector<HTMLElement>('form input') : h)?.focus();
+  }, [form]);
 
   async function toggle(a: Row) {
     try {
@@ -170,7 +177,15 @@ export function AutomationsScreen({ call, onBack }: { call: Call; onBack(): void
                       >
                         Delete for good
                       </button>
-                      <button type="button" onClick={() => setDeleting('')}>
+                      <button
+                        type="button"
+                        onClick={(e) => {
+                          // The Delete button comes back in its place and takes the focus.
+                          const cell = e.currentTarget.parentNode!;
+                          setDeleting('');
+                          setTimeout(() => (cell.lastChild as HTMLElement).focus());
+                        }}
+                      >
                         Keep
                       </button>
                     </>

@@ -31,6 +31,17 @@ export function useSave(call: Call, onDone: (saved: Automation | null) => void) 
   return { save, error, busy };
 }
 
+/**
+ * For a Remove button's click: its item goes, and the focus with it would drop to the page; it
+ * goes to the list's Add button instead (after the list of conditions or steps, or last in a
+ * step's buttons or keywords), enabled again by the removal if it was at the limit.
+ */
+export function toAdd(e: Event) {
+  const list = (e.currentTarget as Element).closest('ol,.choices')!;
+  const add = list.tagName == 'OL' ? list.nextElementSibling : list.lastElementChild;
+  setTimeout(() => (add as HTMLElement).focus());
+}
+
 export function FormEnd(p: {
   enabled: boolean;
   onEnabled(on: boolean): void;

@@ -28,6 +28,8 @@ export function mountAutomations(env: AutomationsEnv) {
     render(null, box);
     box.remove();
     root.hidden = false;
+    // Back on the Visitors page, on the button that opened the screen (its Back button is gone).
+    root.querySelector<HTMLElement>('.top button')?.focus();
   };
   render(
     <AutomationsScreen call={createCall(env.fetch, env.token, env.base)} onBack={close} />,
