@@ -175,9 +175,11 @@ function Conversation({ d, store }: { d: VisitorDetail; store: Store }) {
       ) : (
         <p class="muted">No messages yet.</p>
       )}
-      {(typingOf(store.typing.value, d.id) ?? d.typing) && (
-        <p class="typing">{displayName(d)} is typing…</p>
-      )}
+      {/* A live region, always there (one added with its text is often not read out): a
+          screen reader hears that the visitor is writing, as the agent sees it. */}
+      <p class="typing" role="status">
+        {(typingOf(store.typing.value, d.id) ?? d.typing) && displayName(d) + ' is typing…'}
+      </p>
     </section>
   );
 }

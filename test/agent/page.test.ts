@@ -263,6 +263,20 @@ describe('the Visitors page', () => {
     await until(() => expect($('[role=tabpanel]')!.getAttribute('aria-busy')).toBe('false'));
   });
 
+  it('says in a live region, there before it, that the open visitor is typing', async () => {
+    const { api } = start();
+    await openDetail('ada-id');
+    await until(() => expect(api.feedOpen()).toBe(true));
+    const region = $('.detail .typing')!;
+    expect(region.getAttribute('role')).toBe('status');
+    expect(region.textContent).toBe('');
+    api.push('typing', { visitorId: 'ada-id', on: true });
+    await until(() => expect(region.textContent).toBe('Ada Lovelace is typing…'));
+    expect($('.detail .typing')).toBe(region);
+    api.push('typing', { visitorId: 'ada-id', on: false });
+    await until(() => expect(region.textContent).toBe(''));
+  });
+
   it('updates a row live from the feed and drops a visitor that goes offline', async () => {
     const { api } = start();
     await until(() => expect(rowOf('anon-id')).toBeTruthy());
