@@ -100,7 +100,10 @@ export function ChatWindow(p: ChatWindowProps) {
       </p>
       <MessageList
         messages={p.messages}
-        typing={p.agentTyping ? agent || t.agent : null}
+        // Only agents type: a bot's name (the header's while no agent has written) is not theirs.
+        typing={
+          p.agentTyping ? lastAgentName(p.messages.filter((m) => m.from != 'bot')) || t.agent : null
+        }
         t={t}
         lang={p.lang}
         now={Date.now()}

@@ -153,6 +153,22 @@ describe('the chat window', () => {
     expect(ui.$('.ty')).toBeNull();
   });
 
+  it('does not name the bot as the one typing: only agents type', async () => {
+    const ui = await mountUI();
+    await ui.open();
+    ui.server.say('Hello, I am a bot.', { from: 'bot', name: 'Helper Bot' });
+    ui.server.push({ t: 'typing', on: true });
+    await flush();
+    // A person is writing, not the bot the header still names.
+    expect(ui.text('#vc-t')).toBe('Helper Bot');
+    expect(ui.text('.ty .sr')).toBe('Support is typing…');
+    ui.server.say('Hi, Eva here.', { name: 'Eva' });
+    ui.server.say('Beep.', { from: 'bot', name: 'Helper Bot' });
+    ui.server.push({ t: 'typing', on: true });
+    await flush();
+    expect(ui.text('.ty .sr')).toBe('Eva is typing…');
+  });
+
   it('shows a reconnecting banner after the connection drops, and hides it once back', async () => {
     const ui = await mountUI();
     await ui.open();
