@@ -323,6 +323,12 @@ export function DetailPanel({ store }: { store: Store }) {
       }}
     >
       <header class="detail-head">
+        {/* Two buttons, one shown at a time, each where it is seen, so that Tab meets it there:
+            "← Back to the list" above the name where the panel takes the list's place (narrow
+            screens), "Close" last, beside Block. One button moved up by CSS came after Block. */}
+        <button type="button" class="close back" onClick={close}>
+          ← Back to the list
+        </button>
         <StateIcon status={d.status} />
         <h2 id="d-title" tabIndex={-1} ref={heading}>
           {displayName(d)}
@@ -336,9 +342,8 @@ export function DetailPanel({ store }: { store: Store }) {
         >
           {d.blocked ? 'Unblock' : 'Block'}
         </button>
-        <button type="button" class="close" onClick={close}>
-          <span class="back">← Back to the list</span>
-          <span class="shut">Close</span>
+        <button type="button" class="close shut" onClick={close}>
+          Close
         </button>
       </header>
       <p class="status-line">

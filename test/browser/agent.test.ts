@@ -69,6 +69,38 @@ describeBrowser('the agent Visitors page against the reference server, in Chromi
     await visitor.close();
   });
 
+  it('on a phone, Tab meets "Back to the list" where it is seen, above the name', async () => {
+    const visitor = await open(server.url + '/pricing');
+    await visitor.waitForFunction(() => !!(window as unknown as VisitorWindow).smartsupp?.vid);
+    const vid = await visitor.evaluate(() => (window as unknown as VisitorWindow).smartsupp.vid);
+    const agent = await open(server.url + '/agent#token=' + TOKEN, {
+      viewport: { width: 375, height: 667 },
+    });
+    const row = agent.locator(`.row[data-id="${vid}"]`);
+    await row.waitFor();
+    await row.focus();
+    await agent.keyboard.press('Enter');
+    const title = agent.locator('.detail h2');
+    await expect.poll(() => title.evaluate((h) => h == document.activeElement)).toBe(true);
+    const focused = () => agent.evaluate(() => document.activeElement!.textContent!.trim());
+    const back = (await agent.getByRole('button', { name: '← Back to the list' }).boundingBox())!;
+    expect(back.y).toBeLessThan((await title.boundingBox())!.y);
+    // Backwards from the name: the button just above it, not the page's tabs.
+    await agent.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('← Back to the list');
+    // Forwards from the name: Block, then on to the page's links (no hidden Close between).
+    await title.focus();
+    await agent.keyboard.press('Tab');
+    expect(await focused()).toBe('Block');
+    await agent.keyboard.press('Tab');
+    expect(await focused()).not.toBe('Close');
+    await agent.getByRole('button', { name: '← Back to the list' }).focus();
+    await agent.keyboard.press('Enter');
+    await expect.poll(() => row.evaluate((r) => r == document.activeElement)).toBe(true);
+    await agent.close();
+    await visitor.close();
+  });
+
   it('shows a live visitor, chats with it both ways and blocks it', async () => {
     // The visitor browses the demo site and does something (activity makes it "Active").
     const visitor = await open(server.url + '/');
