@@ -232,6 +232,15 @@ export function VisitorList({ store }: { store: Store }) {
   const followed = useRef<{ id: string; slot: number; index: number; offset: number } | null>(null);
   const asked = useRef<object>(null);
 
+  // A new filter or search starts at the top of its list. So does a viewport drawn anew (rows
+  // after an empty tab or a search with no match): the window is drawn for it, not for where the
+  // last list was scrolled (only its first row showed until the agent scrolled).
+  const { filter: shownFilter, needle } = store.shown.value;
+  useLayoutEffect(() => {
+    if (viewport.current) viewport.current.scrollTop = 0;
+    setScrollTop(0);
+  }, [shownFilter, needle, !rows.length]);
+
   let active = activeId ? rows.findIndex((v) => v.id == activeId) : -1;
   /** The active visitor is a loaded row (not gone offline, nor sorted past the loaded rows). */
   const listed = active >= 0;

@@ -600,6 +600,8 @@ export function createStore(
     counts,
     filter,
     query,
+    /** The filter and search the loaded rows answer. */
+    shown,
     plan,
     planRequired,
     canOpen,

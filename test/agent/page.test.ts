@@ -1298,6 +1298,42 @@ describe('the Visitors page at scale', { timeout: 30_000 }, () => {
     await until(() => expect(rowOf('anon-id')!.textContent).toContain('Newer'));
   });
 
+  it('draws the top rows of a list shown after an empty tab, and starts a new filter at the top', async () => {
+    const list = crowd(180);
+    const all = paged(list);
+    start({
+      handle: (c) =>
+        c.url.searchParams.get('filter') == 'blocked'
+          ? { body: { visitors: [], counts: COUNTS, total: 0 } }
+          : all(c),
+    });
+    await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    const drawn = () => $$('[role=option]').map((o) => Number(o.getAttribute('aria-posinset')));
+    // The agent scrolls down the All tab (rows are 60 px until measured).
+    const view = $('.viewport')!;
+    view.scrollTop = 40 * 60;
+    view.dispatchEvent(new Event('scroll'));
+    await until(() => expect(drawn()).toContain(45));
+    // Another filter: its list from the top.
+    tab('Active').click();
+    await until(() => expect(tab('Active').getAttribute('aria-selected')).toBe('true'));
+    await until(() => expect($('[role=tabpanel]')!.getAttribute('aria-busy')).toBe('false'));
+    await until(() => expect(drawn().slice(0, 3)).toEqual([1, 2, 3]));
+    expect($('.viewport')!.scrollTop).toBe(0);
+    // Scrolled down again, then an empty tab, then back: the rows at the top are drawn, not
+    // only the first one with the window of the old scroll position below it.
+    $('.viewport')!.scrollTop = 40 * 60;
+    $('.viewport')!.dispatchEvent(new Event('scroll'));
+    await until(() => expect(drawn()).toContain(45));
+    tab('Blocked').click();
+    await until(() => expect(text('.empty')).toBe('No blocked visitors.'));
+    tab('All').click();
+    await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    await settle();
+    expect($('.viewport')!.scrollTop).toBe(0);
+    expect(drawn().slice(0, 3)).toEqual([1, 2, 3]);
+  });
+
   it('says what an empty tab means', async () => {
     const { api } = start({
       handle: (c) =>
