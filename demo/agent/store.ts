@@ -315,10 +315,13 @@ export function createStore(
   function loadMore(limit = PAGE_SIZE): Promise<boolean> {
     if (!hasMore.value || !loaded.value) return Promise.resolve(false);
     return page('more', async (seq) => {
-      const offset = visitors.value.length;
-      const res = await fetchPage(seq, offset, limit);
+      // From OVERLAP rows back: a row that left above the loaded ones on the server (its event
+      // still on the way) moves the server's rows up by one, the next row past `offset`.
+      const offset = Math.max(0, visitors.value.length - OVERLAP);
+      const asked = limit + visitors.value.length - offset;
+      const res = await fetchPage(seq, offset, asked);
       if (!res || !hasMore.value) return false;
-      const { rows, reached } = upTo(res, limit);
+      const { rows, reached } = upTo(res, asked);
       const more = newRows({ visitors: rows });
       const end = tail.value[0];
       batch(() => {

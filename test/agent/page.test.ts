@@ -739,12 +739,12 @@ describe('the Visitors page', () => {
       key('PageDown');
       await until(() => expect(at()).toBe(1 + 11 * i));
     }
-    await until(() => expect(pages()).toEqual(['0+50', '50+100']));
+    await until(() => expect(pages()).toEqual(['0+50', '40+110']));
     // End: pages up to the first idle visitor (the list sorts them last), then its last active one.
     key('End');
     await until(() => expect((document.activeElement as HTMLElement).dataset.id).toBe('c00699'));
     expect(at()).toBe(700);
-    expect(pages()).toEqual(['0+50', '50+100', '150+500', '650+500']);
+    expect(pages()).toEqual(['0+50', '40+110', '140+510', '640+510']);
     expect(rowOf('c00700')).toBeNull();
     // The idle visitors hidden, all of them (from the counts), not only the loaded ones.
     expect(text('.note')).toBe('Compact view: active visitors only (800 idle hidden).');
@@ -1106,8 +1106,9 @@ describe('the Visitors page at scale', { timeout: 30_000 }, () => {
     }
     await until(() => expect(api.listParams()).toHaveLength(2));
     const more = api.calls.filter((c) => c.url.pathname == '/api/visitors')[1]!;
-    expect(more.url.searchParams.get('offset')).toBe('50');
-    expect(more.url.searchParams.get('limit')).toBe('100');
+    // From 10 rows back (a row that left above moves the server's rows up).
+    expect(more.url.searchParams.get('offset')).toBe('40');
+    expect(more.url.searchParams.get('limit')).toBe('110');
     await until(() => expect(text('.loading-more')).toBe('Loading more visitors…'));
   });
 
@@ -1199,7 +1200,7 @@ describe('the Visitors page at scale', { timeout: 30_000 }, () => {
       await until(() => expect(at()).toBe(1 + 11 * i));
     }
     // The next page after the first 50 covers the rows up to the last page: one list.
-    await until(() => expect(pages()).toEqual(['0+50', '130+60', '50+100']));
+    await until(() => expect(pages()).toEqual(['0+50', '130+60', '40+110']));
     await until(() => expect($('.loading-more')).toBeNull());
     for (let i = 5; i <= 16; i++) {
       key('PageDown');
@@ -1332,6 +1333,21 @@ describe('the Visitors page at scale', { timeout: 30_000 }, () => {
     await settle();
     expect($('.viewport')!.scrollTop).toBe(0);
     expect(drawn().slice(0, 3)).toEqual([1, 2, 3]);
+  });
+
+  it('loads the next page without losing the row after the loaded ones when a row above has just left', async () => {
+    const list = crowd(180);
+    const { api, store } = start({ handle: paged(list) });
+    await until(() => expect(store.visitors.value).toHaveLength(50));
+    await until(() => expect(api.feedOpen()).toBe(true));
+    // c00010 leaves: the server's list changes at once, its feed event comes a moment later.
+    const [gone] = list.splice(10, 1);
+    await store.loadMore();
+    api.push('visitor', { ...gone!, online: false });
+    await until(() => expect(store.visitors.value.some((v) => v.id == 'c00010')).toBe(false));
+    const ids = store.visitors.value.map((v) => v.id);
+    expect(ids).toContain('c00050');
+    expect(ids).toEqual(list.slice(0, ids.length).map((v) => v.id));
   });
 
   it('says what an empty tab means', async () => {
