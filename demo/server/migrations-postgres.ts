@@ -146,9 +146,12 @@ const LOCK = 0x76632d6d; // "vc-m"
 /**
  * Runs the migrations the database has not seen yet, each in its own transaction, under a
  * session advisory lock (a node starting at the same time waits, then finds them done).
- * Returns the resulting version.
+ * Returns the resulting version; `migrated` hears of the migrations run here, if any.
  */
-export async function migratePostgres(c: ClientBase): Promise<number> {
+export async function migratePostgres(
+  c: ClientBase,
+  migrated?: (from: number, to: number) => void,
+): Promise<number> {
   await c.query('SELECT pg_advisory_lock($1)', [LOCK]);
   try {
     await c.query(
@@ -174,6 +177,7 @@ export async function migratePostgres(c: ClientBase): Promise<number> {
         throw e;
       }
     }
+    if (version < PG_MIGRATIONS.length) migrated?.(version, PG_MIGRATIONS.length);
     return PG_MIGRATIONS.length;
   } finally {
     await c.query('SELECT pg_advisory_unlock($1)', [LOCK]);

@@ -129,8 +129,11 @@ export const MIGRATIONS: string[] = [
    CREATE INDEX files_unattached ON files (at) WHERE attached = 0;`,
 ];
 
-/** Runs the migrations the database has not seen yet; returns the resulting version. */
-export function migrate(db: Database): number {
+/**
+ * Runs the migrations the database has not seen yet; returns the resulting version. `migrated`
+ * hears of the migrations run, if any.
+ */
+export function migrate(db: Database, migrated?: (from: number, to: number) => void): number {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length)
     throw new Error(
@@ -141,5 +144,6 @@ export function migrate(db: Database): number {
       db.exec(MIGRATIONS[i]!);
       db.pragma(`user_version = ${i + 1}`);
     })();
+  if (version < MIGRATIONS.length) migrated?.(version, MIGRATIONS.length);
   return MIGRATIONS.length;
 }

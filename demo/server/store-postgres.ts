@@ -28,6 +28,21 @@ import {
 /** How long a query waits for a connection before it fails (Postgres down). */
 const CONNECT_MS = 3000;
 
+/** Socket errors of a connection that could not be made or was lost. */
+const SOCKET_ERRORS = /^E(CONNREFUSED|CONNRESET|TIMEDOUT|PIPE|NOTFOUND|HOSTUNREACH|AI_AGAIN)$/;
+
+/**
+ * Whether `e` says Postgres is not answering (rather than refusing one query): no connection,
+ * a connection lost, or the server shutting down or starting (SQLSTATE classes 08 and 57P).
+ */
+export function unreachable(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code == 'string' && (/^(08|57P)/.test(code) || SOCKET_ERRORS.test(code))) return true;
+  return /^(Connection terminated|timeout exceeded when trying to connect)/.test(
+    e instanceof Error ? e.message : '',
+  );
+}
+
 /** int8 (BIGINT, ids and ms times) as numbers: both stay far below 2^53. */
 const types = {
   getTypeParser: ((oid: number, format?: string) =>
@@ -81,7 +96,9 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
   try {
     const c = await pool.connect();
     try {
-      version = await migratePostgres(c);
+      version = await migratePostgres(c, (from, to) =>
+        log.info(`postgres: schema migrated from version ${from} to ${to}`),
+      );
     } finally {
       c.release();
     }
@@ -90,14 +107,35 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
     throw e;
   }
 
+  /**
+   * Said once when Postgres stops answering and once when it answers again: each failed call
+   * otherwise says only its own error, where its caller logs one, and nothing said it was back.
+   */
+  let down = false;
+  const watch = <T>(p: Promise<T>): Promise<T> =>
+    p.then(
+      (v) => {
+        if (down) log.info('postgres: answering again');
+        down = false;
+        return v;
+      },
+      (e: unknown) => {
+        if (!down && unreachable(e)) {
+          down = true;
+          log.warn(
+            'postgres: not answering (' + (e instanceof Error ? e.message : String(e)) + ')',
+          );
+        }
+        throw e;
+      },
+    );
   const rows = async (sql: string, params: unknown[] = []) =>
-    (await pool.query(sql, pgParams(params))).rows as Row[];
+    (await watch(pool.query(sql, pgParams(params)))).rows as Row[];
   const one = async (sql: string, params: unknown[]) => (await rows(sql, params))[0];
-  const run = async (sql: string, params: unknown[]) =>
-    void (await pool.query(sql, pgParams(params)));
+  const run = async (sql: string, params: unknown[]) => void (await rows(sql, params));
   /** Runs `fn` in a transaction on one pooled client. */
   async function transaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await pool.connect();
+    const c = await watch(pool.connect());
     try {
       await c.query('BEGIN');
       const out = await fn(c);
@@ -153,7 +191,7 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
     saveVisitor: (v) => run(SAVE_VISITOR, [...visitorValues(v), v.id]),
     async saveVisitors(list: StoredVisitor[]) {
       if (!list.length) return;
-      const c = await pool.connect();
+      const c = await watch(pool.connect());
       try {
         await c.query('BEGIN');
         for (const v of list) await c.query(SAVE_VISITOR, pgParams([...visitorValues(v), v.id]));

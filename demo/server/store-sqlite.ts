@@ -35,7 +35,9 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 2000');
-  const version = migrate(db);
+  const version = migrate(db, (from, to) =>
+    log.info(`sqlite: schema migrated from version ${from} to ${to}`),
+  );
 
   const q = {
     visitor: db.prepare('SELECT * FROM visitors WHERE id = ?'),

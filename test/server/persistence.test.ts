@@ -171,13 +171,26 @@ describe('persistence', () => {
     back.c.close();
   });
 
-  it('migrates a new database to the latest schema version, once', async () => {
+  it('migrates a new database to the latest schema version, once, and says so in the log', async () => {
     const file = join(dir, 'schema.db');
-    const a = openSqliteStore(file);
+    const info: string[] = [];
+    const log = { ...recordingLogger(), info: (m: string) => info.push(m) };
+    const a = openSqliteStore(file, log);
     expect(a.version).toBe(MIGRATIONS.length);
     await a.close();
-    const b = openSqliteStore(file);
+    expect(info).toEqual([`sqlite: schema migrated from version 0 to ${MIGRATIONS.length}`]);
+    const b = openSqliteStore(file, log);
     expect(b.version).toBe(MIGRATIONS.length);
     await b.close();
+    expect(info).toHaveLength(1);
+    // A database a version behind (as an older server left it) is taken up from there.
+    const old = new Database(file);
+    old.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+    old.exec('DROP INDEX files_unattached; ALTER TABLE files DROP COLUMN attached');
+    old.close();
+    await openSqliteStore(file, log).close();
+    expect(info[1]).toBe(
+      `sqlite: schema migrated from version ${MIGRATIONS.length - 1} to ${MIGRATIONS.length}`,
+    );
   });
 });

@@ -5,6 +5,8 @@
  * outbox, agent writes answer 503), and nothing is lost once it is back.
  */
 import { describe, expect, it } from 'vitest';
+import { PG_MIGRATIONS } from '../../demo/server/migrations-postgres';
+import { unreachable } from '../../demo/server/store-postgres';
 import { usePostgres } from '../helpers/postgres';
 import { api, connect, hello, serve, until, visit } from './helpers';
 
@@ -43,7 +45,14 @@ describe.runIf(withPostgres)('the server on Postgres', () => {
 
   it('while Postgres is down acknowledges nothing, answers agent writes 503, and loses nothing once it is back', async () => {
     const databaseUrl = await postgres.server().freshDatabase();
-    const s = await serve({ databaseUrl });
+    const lines: string[] = [];
+    const log = {
+      info: (m: string) => lines.push(m),
+      warn: (m: string) => lines.push(m),
+      error: (m: string) => lines.push(m),
+    };
+    const s = await serve({ databaseUrl, log });
+    expect(lines).toContain(`postgres: schema migrated from version 0 to ${PG_MIGRATIONS.length}`);
     const { c, vid, token } = await visit(s.url);
     c.send({ t: 'msg', cid: 'before', text: 'first', at: Date.now() });
     await c.next('ack');
@@ -77,5 +86,34 @@ describe.runIf(withPostgres)('the server on Postgres', () => {
     const talk = detail.messages.filter((m: { from: string }) => m.from != 'bot');
     expect(talk.map((m: { text: string }) => m.text)).toEqual(['first', 'while down', 'back']);
     expect((await fetch(s.url + '/healthz')).status).toBe(200);
+    // The outage is said once as it starts and once as it ends, not for every failed call.
+    const outage = lines.filter((l) => /^postgres: (not )?answering/.test(l));
+    expect(outage).toHaveLength(2);
+    expect(outage[0]).toMatch(/^postgres: not answering \(.+\)$/);
+    expect(outage[1]).toBe('postgres: answering again');
   }, 90_000);
+});
+
+describe('what counts as Postgres not answering', () => {
+  it('is a connection that could not be made or was lost, not a query refused', () => {
+    const err = (message: string, code?: string) => Object.assign(new Error(message), { code });
+    for (const e of [
+      err('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'),
+      err('read ECONNRESET', 'ECONNRESET'),
+      err('terminating connection due to administrator command', '57P01'),
+      err('the database system is starting up', '57P03'),
+      err('connection failure', '08006'),
+      err('Connection terminated unexpectedly'),
+      err('timeout exceeded when trying to connect'),
+    ])
+      expect(unreachable(e), e.message).toBe(true);
+    for (const e of [
+      err('duplicate key value violates unique constraint', '23505'),
+      err('syntax error at or near "x"', '42601'),
+      err('value too long', '22001'),
+      'a string',
+      null,
+    ])
+      expect(unreachable(e), String(e)).toBe(false);
+  });
 });
