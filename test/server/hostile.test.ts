@@ -180,7 +180,7 @@ describe('hostile input: visitor WebSocket', () => {
     console.log(
       `ws flood: ${total} frames, outcomes ${JSON.stringify(tally(seen, (k) => k))}, ${log.lines.length} log lines, ${Math.round(ms)} ms`,
     );
-  }, 30_000);
+  }, 90_000);
 
   it('closes 1009 on a frame over 16 KiB, in whatever shape it comes, and logs it', async () => {
     const log = recordingLogger();
@@ -343,7 +343,7 @@ describe('hostile input: visitor HTTP endpoint', () => {
     console.log(
       `http flood: ${corpus.length} requests, statuses ${JSON.stringify(tally(statuses, (x) => x))}, ${Math.round(performance.now() - started)} ms`,
     );
-  }, 30_000);
+  }, 90_000);
 
   it('closes an event stream whose reader stopped once its unsent bytes pass the cap', async () => {
     const log = recordingLogger();
