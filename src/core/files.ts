@@ -226,7 +226,6 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
       return new Promise((resolve, reject) => {
         if (typeof Blob != 'function' || !(file instanceof Blob))
           return reject(new Error('[visitor-chat] sendFile needs a File or Blob'));
-        if (!file.size) return reject(new Error('[visitor-chat] the file is empty'));
         if (k.state.blocked)
           return reject(
             new Error('[visitor-chat] you were blocked by the site; chat is unavailable'),
@@ -242,6 +241,12 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
           progress: 0,
           file,
         };
+        if (!file.size) {
+          // Shown as failed with its 0 bytes (never uploaded, no Retry): a visitor who picked
+          // it sees why nothing was sent.
+          set({ uploads: state.uploads.concat({ ...u, error: 'empty', file: undefined }) });
+          return reject(new Error('[visitor-chat] the file is empty'));
+        }
         waiting.set(u.cid, [resolve, reject]);
         set({ uploads: state.uploads.concat(u) });
         save();

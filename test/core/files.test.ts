@@ -300,8 +300,19 @@ describe('chat:file and sendFile', () => {
   });
 
   it('refuses an empty file, and any file without the server option', async () => {
-    const { widget } = await ready();
+    const { widget, files, requests } = await ready();
     await expect(widget.sendFile(new Blob([]))).rejects.toThrow('[visitor-chat] the file is empty');
+    // The visitor who picked it sees it failed (no Retry: there is no file to send), not nothing.
+    await expect(
+      widget.sendFile(new File([], 'empty.txt', { type: 'text/plain' })),
+    ).rejects.toThrow('[visitor-chat] the file is empty');
+    expect(files.state.uploads.map((u) => [u.name, u.size, u.error, u.file])).toEqual([
+      ['file', 0, 'empty', undefined],
+      ['empty.txt', 0, 'empty', undefined],
+    ]);
+    expect(requests).toEqual([]);
+    files.remove(files.state.uploads[0]!.cid);
+    expect(files.state.uploads.map((u) => u.name)).toEqual(['empty.txt']);
     const other = make({ server: undefined });
     await expect(other.widget.sendFile(png())).rejects.toThrow(
       '[visitor-chat] files need the `server` option',
