@@ -110,6 +110,10 @@ function parseAutoMessage(o: Record<string, unknown>, id: string): AutoMessage |
   if (sender !== undefined && !isText(sender, 200)) return 'sender must be a string of 1 to 200';
   const country = parseCountries(own(o, 'country'));
   if (typeof country == 'string') return country;
+  const text = own(o, 'text');
+  // The widget's parser says only "a non-empty string" of a text that is too long.
+  if (typeof text == 'string' && text.length > MAX_TEXT)
+    return `text must be a non-empty string of at most ${MAX_TEXT}`;
   // The widget's own parser decides the rest; its message names the field it refused.
   const rule: Record<string, unknown> = {
     id,
@@ -151,9 +155,25 @@ function parseCountries(v: unknown): string[] | undefined | string {
   const out = new Set<string>();
   for (const c of v) {
     if (typeof c != 'string' || !/^[a-z]{2}$/i.test(c)) return bad;
-    out.add(c.toUpperCase());
+    // UK is not an ISO 3166-1 code (visitors there are located as GB): taken as GB.
+    out.add(c.toUpperCase() == 'UK' ? 'GB' : c.toUpperCase());
   }
   return [...out];
+}
+
+const regions = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+
+/**
+ * What the agent API refuses in a new or replaced automation beyond {@link parseAutomation}
+ * (which reads stored rows too, kept as they were): an auto message's text of spaces only (an
+ * empty bubble), and a country code no country has (`XX`, `EU`: the rule would never show).
+ */
+export function refuseNew(a: Automation): string | undefined {
+  if (a.kind != 'auto-message') return;
+  if (!a.text.trim()) return `text must be a non-empty string of at most ${MAX_TEXT}`;
+  const i = (a.country ?? []).findIndex((c) => !regions.of(c) || /^(EU|EZ|QO|UN|ZZ)$/.test(c));
+  if (i >= 0)
+    return `country[${i}]: ${a.country![i]} is not a country code (ISO 3166-1 alpha-2, e.g. FR; the United Kingdom is GB)`;
 }
 
 /** A list of `{…, next}` choices (buttons or keyword matches) of a step. */

@@ -6,7 +6,14 @@
  */
 import { nanoid } from 'nanoid';
 import type { AutoMessageRule } from '../../src/core/rules';
-import { parseAutomation, toRule, type AutoMessage, type Automation, type Bot } from './automation';
+import {
+  parseAutomation,
+  refuseNew,
+  toRule,
+  type AutoMessage,
+  type Automation,
+  type Bot,
+} from './automation';
 import type { Logger } from './log';
 import type { Store, StoredAutomation } from './store';
 
@@ -146,12 +153,12 @@ export async function createAutomations(o: AutomationsOptions, seed: unknown[] =
     /** Validates and stores a new automation; a message naming the wrong field when invalid. */
     async create(raw: unknown): Promise<Automation | string> {
       const a = parseAutomation(raw, nanoid(12));
-      return typeof a == 'string' ? a : save(a);
+      return typeof a == 'string' ? a : (refuseNew(a) ?? save(a));
     },
     /** Replaces automation `id` (which must exist) with `raw`. */
     async replace(id: string, raw: unknown): Promise<Automation | string> {
       const a = parseAutomation(raw, id);
-      return typeof a == 'string' ? a : save(a);
+      return typeof a == 'string' ? a : (refuseNew(a) ?? save(a));
     },
     /** Switches automation `id` (which must exist) on or off. */
     setEnabled: (a: Automation, enabled: boolean) => save({ ...a, enabled }),

@@ -197,7 +197,39 @@ describe('automations: live delivery to widgets', () => {
         /^country must be a list of 1 to 250 two-letter country codes/,
       );
     }
+    // Two letters that no country has would make a rule that never shows: refused, by index.
+    for (const [country, i] of [
+      [['XX'], 0],
+      [['FR', 'EU'], 1],
+      [['zz'], 0],
+    ] as const) {
+      const r = await api(s, 'POST', '/api/automations', { ...pricing, country });
+      expect(r.status).toBe(400);
+      expect(r.json.message).toMatch(
+        new RegExp(`^country\\[${i}\\]: \\w\\w is not a country code`),
+      );
+    }
     expect((await api(s, 'GET', '/api/automations')).json.automations).toEqual([]);
+    // UK, the usual name, is not ISO's: visitors there are located as GB, so it is taken as GB.
+    const uk = await api(s, 'POST', '/api/automations', {
+      ...pricing,
+      country: ['uk', 'IE', 'GB'],
+    });
+    expect(uk.status).toBe(201);
+    expect(uk.json.automation.country).toEqual(['GB', 'IE']);
+  });
+
+  it('says what is wrong with an auto message text of spaces only or past 4000 characters', async () => {
+    const s = await serve({ demo: false });
+    for (const text of ['   ', 'a'.repeat(4001)]) {
+      const r = await api(s, 'POST', '/api/automations', { ...pricing, text });
+      expect(r.status).toBe(400);
+      expect(r.json.message).toBe('text must be a non-empty string of at most 4000');
+    }
+    const made = (await api(s, 'POST', '/api/automations', pricing)).json.automation;
+    const put = await api(s, 'PUT', '/api/automations/' + made.id, { ...pricing, text: ' ' });
+    expect(put.status).toBe(400);
+    expect((await api(s, 'GET', '/api/automations')).json.automations).toHaveLength(1);
   });
 
   it('reaches widgets on another node sharing the database', async () => {
