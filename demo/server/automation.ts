@@ -166,11 +166,21 @@ const regions = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none'
 /**
  * What the agent API refuses in a new or replaced automation beyond {@link parseAutomation}
  * (which reads stored rows too, kept as they were): an auto message's text of spaces only (an
- * empty bubble), and a country code no country has (`XX`, `EU`: the rule would never show).
+ * empty bubble), and what would make it never show: visits with min above max, a schedule from
+ * an hour to the same hour, a country code no country has (`XX`, `EU`).
  */
 export function refuseNew(a: Automation): string | undefined {
   if (a.kind != 'auto-message') return;
   if (!a.text.trim()) return `text must be a non-empty string of at most ${MAX_TEXT}`;
+  for (const [n, c] of a.conditions.entries()) {
+    const never =
+      c.type == 'visits' && c.min !== undefined && c.max !== undefined && c.min > c.max
+        ? 'visits.min is above visits.max'
+        : c.type == 'schedule' && c.from !== undefined && c.from === c.to
+          ? 'schedule.from and schedule.to are the same hour'
+          : '';
+    if (never) return `conditions[${n}]: ${never}: the message would never show`;
+  }
   const i = (a.country ?? []).findIndex((c) => !regions.of(c) || /^(EU|EZ|QO|UN|ZZ)$/.test(c));
   if (i >= 0)
     return `country[${i}]: ${a.country![i]} is not a country code (ISO 3166-1 alpha-2, e.g. FR; the United Kingdom is GB)`;

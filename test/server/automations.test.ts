@@ -219,12 +219,24 @@ describe('automations: live delivery to widgets', () => {
     expect(uk.json.automation.country).toEqual(['GB', 'IE']);
   });
 
-  it('says what is wrong with an auto message text of spaces only or past 4000 characters', async () => {
+  it('says what is wrong with an auto message text of spaces only or past 4000 characters, or conditions that never hold', async () => {
     const s = await serve({ demo: false });
     for (const text of ['   ', 'a'.repeat(4001)]) {
       const r = await api(s, 'POST', '/api/automations', { ...pricing, text });
       expect(r.status).toBe(400);
       expect(r.json.message).toBe('text must be a non-empty string of at most 4000');
+    }
+    // Conditions that can never all hold: refused, naming the condition.
+    for (const [c, said] of [
+      [{ type: 'visits', min: 5, max: 2 }, 'visits.min is above visits.max'],
+      [{ type: 'schedule', from: 9, to: 9 }, 'schedule.from and schedule.to are the same hour'],
+    ] as const) {
+      const r = await api(s, 'POST', '/api/automations', {
+        ...pricing,
+        conditions: [pricing.conditions[0], c],
+      });
+      expect(r.status).toBe(400);
+      expect(r.json.message).toBe(`conditions[1]: ${said}: the message would never show`);
     }
     const made = (await api(s, 'POST', '/api/automations', pricing)).json.automation;
     const put = await api(s, 'PUT', '/api/automations/' + made.id, { ...pricing, text: ' ' });
