@@ -21,6 +21,8 @@ export interface Upload {
   error?: UploadError;
   /** The file itself; gone after a reload where the device could not keep it. */
   file?: Blob;
+  /** The file's bytes, once read: what the device keeps of it. */
+  buf?: ArrayBuffer;
 }
 
 /** The visitor's part of the rating: asked after the conversation closed, then thanked. */

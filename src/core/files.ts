@@ -64,7 +64,10 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
         size: u.size,
         type: u.type,
         at: u.at,
-        file: u.file,
+        // The bytes, not the Blob: WebKit's private browsing (Safari's, and every automated
+        // WebKit) cannot store a Blob in IndexedDB, and that one failed write put all of the
+        // widget's storage on memory for the page.
+        file: u.buf,
       })),
     );
   const patch = (cid: string, p: Partial<Upload>) =>
@@ -191,7 +194,7 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
       if (r === 1 && !state.rating) set({ rating: 'ask' });
     });
 
-  // Uploads a reload cut off: the device kept the file (IndexedDB stores Blobs) or it is gone.
+  // Uploads a reload cut off: the device kept the file's bytes, or they are gone.
   void k.booted
     .then(() => k.store.get(KEY))
     .then((raw) => {
@@ -207,7 +210,7 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
             type: String(r.type).slice(0, 100),
             at: Number(r.at) || 0,
             progress: 0,
-            file: r.file instanceof Blob ? r.file : undefined,
+            file: r.file instanceof ArrayBuffer ? new Blob([r.file]) : undefined,
           });
       if (!back.length) return;
       set({ uploads: back.concat(state.uploads) });
@@ -249,8 +252,12 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
         }
         waiting.set(u.cid, [resolve, reject]);
         set({ uploads: state.uploads.concat(u) });
-        save();
         start(u);
+        // Kept on the device once its bytes are read (without them when they cannot be).
+        file.arrayBuffer().then((buf) => {
+          patch(u.cid, { buf });
+          save();
+        }, save);
       });
     },
     cancel(cid) {

@@ -244,6 +244,15 @@ describe('sending a file', () => {
     expect(second.frames('msg')).toHaveLength(1);
   });
 
+  it('keeps the bytes of an upload on the device, not the Blob (WebKit private browsing refuses a Blob in IndexedDB)', async () => {
+    const { storage } = await cutOff();
+    const [kept] = (await storage.get('uploads')) as Array<{ file: unknown }>;
+    expect(kept.file).toBeInstanceOf(ArrayBuffer);
+    expect(new Uint8Array(kept.file as ArrayBuffer)).toEqual(
+      new Uint8Array(await png().arrayBuffer()),
+    );
+  });
+
   it('restarts an upload cut off by a reload as the chat layer starts, before any UI asks for it', async () => {
     const page = await cutOff();
     const xhr = createFakeXHR();
