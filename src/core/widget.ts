@@ -114,6 +114,7 @@ export function installChat(
   const queue: Array<() => void> = [];
   /** The visitor typed since the draft was last kept on the device. */
   let typed = false;
+  let draftTimer: ReturnType<typeof setTimeout> | undefined;
   const readyFns: Array<(s: WidgetState) => void> = [];
   /** Rejects a promise a call is waiting on (ready, a command), when destroy() comes first. */
   const waiting = new Set<(e: Error) => void>();
@@ -442,8 +443,12 @@ export function installChat(
       if (typing != k.state.draft.length > 0) k.send({ t: 'typing', on: typing });
       set({ draft: text.slice(0, MAX_TEXT) });
       typed = true;
+      // Also once typing pauses: a write as the page goes may not finish (a reload lost it).
+      clearTimeout(draftTimer);
+      draftTimer = setTimeout(keepDraft, 1000);
     },
     destroy() {
+      clearTimeout(draftTimer);
       listenDraft('remove');
       auto?.stop();
       pages?.stop();

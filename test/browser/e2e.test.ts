@@ -307,4 +307,24 @@ describeBrowser('issue 4 end to end: widget UI, agent page, real server, restart
     await expect.poll(agentMessages, { timeout: WAIT }).toEqual([OPENING, REPLY, API_TEXT]);
     await agent.getByRole('button', { name: 'Send', exact: true }).waitFor();
   });
+
+  it('keeps what the visitor typed and did not send across a reload (README: the draft)', async () => {
+    await openChat();
+    await widget('textarea').fill('Half a thought');
+    // A person stops typing, then reloads a moment later.
+    await visitor.waitForTimeout(1500);
+    await visitor.reload();
+    await openChat();
+    await expect
+      .poll(() => widget('textarea').inputValue(), { timeout: WAIT })
+      .toBe('Half a thought');
+    // Sent, it is no draft: the next page starts empty.
+    await widget('textarea').press('Enter');
+    await expect.poll(() => bubbles('v'), { timeout: WAIT }).toEqual([REPLY, 'Half a thought']);
+    await visitor.waitForTimeout(1500);
+    await visitor.reload();
+    await openChat();
+    await expect.poll(() => bubbles('v'), { timeout: WAIT }).toEqual([REPLY, 'Half a thought']);
+    expect(await widget('textarea').inputValue()).toBe('');
+  });
 });

@@ -202,6 +202,33 @@ describe('the draft', () => {
     expect(after.widget.state.draft).toBe('');
   });
 
+  it('is kept once typing pauses for a second, once for a burst of keys', async () => {
+    const storage = createSpyStore();
+    const { widget } = make({ storage });
+    await widget.ready();
+    vi.useFakeTimers();
+    try {
+      for (const text of ['W', 'Wh', 'Whe', 'When']) {
+        widget.setDraft(text);
+        vi.advanceTimersByTime(300);
+      }
+      expect(storage.writes.filter((k) => k == 'draft')).toEqual([]);
+      vi.advanceTimersByTime(700);
+      expect(storage.writes.filter((k) => k == 'draft')).toEqual(['draft']);
+      expect(storage.data.get('draft')).toBe('When');
+      // Nothing typed since: the page going writes nothing more.
+      window.dispatchEvent(new Event('pagehide'));
+      expect(storage.writes.filter((k) => k == 'draft')).toHaveLength(1);
+      // Typed, then destroyed before the pause: nothing is written after destroy.
+      widget.setDraft('When does');
+      widget.destroy();
+      vi.advanceTimersByTime(2000);
+      expect(storage.writes.filter((k) => k == 'draft')).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('stops keeping it once the widget is destroyed: its page listeners go with it', async () => {
     const storage = createSpyStore();
     const added = vi.spyOn(window, 'addEventListener');
