@@ -55,7 +55,7 @@ const list = (v: unknown, ok: (v: unknown) => unknown) =>
 
 const STR: Check = [isStr, 'a string'];
 const TEXT: Check = [(v) => isStr(v) && v && v.length <= MAX_TEXT, 'a non-empty string'];
-const NUM: Check = [isNum, 'a number ≥ 0'];
+const NUM: Check = [isNum, 'a number from 0 to 1e9'];
 const HOUR: Check = [(v) => isNum(v, 24), 'an hour 0-24'];
 
 /** What each field must be; `type.field` overrides `field`. */

@@ -562,6 +562,7 @@ describe('parseRules', () => {
         rule('hours', [{ type: 'schedule', from: 25 }]),
         { ...rule('replies', []), replies: [{ value: 'no label' }] },
         { ...rule('conds', []), conditions: 'all' },
+        { ...rule('long', []), delayMs: 2e9 },
       ],
       warn,
     );
@@ -575,13 +576,14 @@ describe('parseRules', () => {
       ),
       'auto-message rule "unknown" dropped: conditions[0]: unknown type "scroll"',
       "auto-message rule \"freq\" dropped: frequency must be 'visit' or 'visitor'",
-      'auto-message rule "neg" dropped: conditions[1]: timeOnPage.seconds must be a number ≥ 0',
+      'auto-message rule "neg" dropped: conditions[1]: timeOnPage.seconds must be a number from 0 to 1e9',
       'auto-message rule "good" dropped: duplicate id',
       'auto-message rule "watch" dropped: conditions[0]: device.in must be a list of desktop, mobile, tablet',
       'auto-message rule "empty-url" dropped: conditions[0]: url needs contains or regex',
       'auto-message rule "hours" dropped: conditions[0]: schedule.from must be an hour 0-24',
       'auto-message rule "replies" dropped: replies must be a list of {label, value}',
       'auto-message rule "conds" dropped: conditions must be a list',
+      'auto-message rule "long" dropped: delayMs must be a number from 0 to 1e9',
     ]);
   });
 

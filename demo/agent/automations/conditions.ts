@@ -48,7 +48,7 @@ export function newCondition(type: ConditionType = 'url'): ConditionDraft {
 
 /**
  * An input's number, absent when empty; text that is not a number is sent as it is, so the
- * server's message ("… must be a number ≥ 0") tells the agent rather than a silent drop.
+ * server's message ("… must be a number from 0 to 1e9") tells the agent rather than a silent drop.
  */
 function num(s: string): number | string | undefined {
   const t = s.trim();
