@@ -202,7 +202,8 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
       const known = new Set(state.uploads.map((u) => u.cid));
       const back: Upload[] = [];
       for (const r of raw)
-        if (isRecord(r) && typeof r.cid == 'string' && !known.has(r.cid))
+        if (isRecord(r) && typeof r.cid == 'string' && !known.has(r.cid)) {
+          const buf = r.file instanceof ArrayBuffer ? r.file : undefined;
           back.push({
             cid: r.cid,
             name: String(r.name).slice(0, 255),
@@ -210,8 +211,11 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
             type: String(r.type).slice(0, 100),
             at: Number(r.at) || 0,
             progress: 0,
-            file: r.file instanceof ArrayBuffer ? new Blob([r.file]) : undefined,
+            // The bytes stay too: the next write of the list keeps them.
+            buf,
+            file: buf && new Blob([buf]),
           });
+        }
       if (!back.length) return;
       set({ uploads: back.concat(state.uploads) });
       for (const u of back) start(u);

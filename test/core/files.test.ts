@@ -253,6 +253,20 @@ describe('sending a file', () => {
     );
   });
 
+  it('keeps the bytes of an upload a reload restarted when the device copy is written again', async () => {
+    const page = await cutOff();
+    const { files } = await ready(page);
+    await flush(10);
+    // Another upload comes and goes: the list is written again, the restarted one with it.
+    void files.send(png()).catch(() => {});
+    await flush(10);
+    files.cancel(files.state.uploads[files.state.uploads.length - 1]!.cid);
+    await flush(10);
+    const kept = (await page.storage.get('uploads')) as Array<{ name: string; file: unknown }>;
+    expect(kept.map((u) => u.name)).toEqual(['shot.png']);
+    expect(kept[0]!.file).toBeInstanceOf(ArrayBuffer);
+  });
+
   it('restarts an upload cut off by a reload as the chat layer starts, before any UI asks for it', async () => {
     const page = await cutOff();
     const xhr = createFakeXHR();
