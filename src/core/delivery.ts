@@ -112,11 +112,23 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
   const events = ['pagehide', 'visibilitychange'];
   for (const e of events) k.win?.addEventListener(e, now);
 
+  /**
+   * The ids and client ids in `known` (the list written last), and old ids: a message in none of
+   * them is new without a walk of a long chat (0.3 ms at 10,000). Another list is read again.
+   */
+  let known: ChatMessage[] | undefined;
+  let ids = new Set<string | undefined>();
+
   function upsert(m: ChatMessage): boolean {
     const list = k.state.messages;
-    const i = list.findIndex((x) => x.id == m.id || (m.cid !== undefined && x.cid == m.cid));
+    if (list !== known) ids = new Set(list.flatMap((x) => [x.id, x.cid]));
+    const i =
+      ids.has(m.id) || (m.cid !== undefined && ids.has(m.cid))
+        ? list.findIndex((x) => x.id == m.id || (m.cid !== undefined && x.cid == m.cid))
+        : -1;
+    ids.add(m.id).add(m.cid);
     // One copy (a push onto a slice copies it again).
-    const copy = i >= 0 ? list.slice() : list.concat([m]);
+    const copy = (known = i >= 0 ? list.slice() : list.concat([m]));
     const last = list[list.length - 1];
     if (i >= 0) copy[i] = { ...list[i], ...m };
     // A new message after the last one (the usual live case) needs no sort of a long list.

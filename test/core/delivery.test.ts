@@ -156,6 +156,37 @@ describe('delivery on a fake kernel', () => {
     expect(received).toHaveLength(1);
   });
 
+  it('tells a new live message from a known one without reading a long chat, and still updates known ones', () => {
+    const d = fakeKernel();
+    // 2,000 messages whose ids count their reads.
+    let reads = 0;
+    const counted = (i: number) => {
+      const m = agent('', 'm' + i, i) as ChatMessage;
+      Object.defineProperty(m, 'id', { get: () => (reads++, 'm' + i), enumerable: true });
+      return m;
+    };
+    d.k.set({ messages: Array.from({ length: 2000 }, (_, i) => counted(i)) });
+    d.delivery.frame({ t: 'msg', m: agent('n1', 'new 1', 5000) });
+    reads = 0;
+    for (let i = 2; i <= 5; i++)
+      d.delivery.frame({ t: 'msg', m: agent('n' + i, 'new ' + i, 5000 + i) });
+    // A walk of the list reads every id: 2,000 a message. One each is the first message's (is
+    // a conversation open?: it says so).
+    expect(reads).toBe(4);
+    expect(d.k.state.messages).toHaveLength(2005);
+    // Known ones are still found: the same message again, a message the list had before.
+    d.delivery.frame({ t: 'msg', m: agent('n3', 'new 3, edited', 5003) });
+    d.delivery.frame({ t: 'msg', m: agent('m7', 'seven, edited', 7) });
+    expect(d.k.state.messages).toHaveLength(2005);
+    expect(d.k.state.messages[7]!.text).toBe('seven, edited');
+    expect(d.k.state.messages[2002]!.text).toBe('new 3, edited');
+    // A list put in place by something else (a welcome, a history page) is read again.
+    d.k.set({ messages: [agent('w1', 'welcome', 1)] as ChatMessage[] });
+    d.delivery.frame({ t: 'msg', m: agent('w1', 'welcome, edited', 1) });
+    d.delivery.frame({ t: 'msg', m: agent('n1', 'new 1 again', 5000) });
+    expect(d.texts()).toEqual(['welcome, edited:agent', 'new 1 again:agent']);
+  });
+
   it('offers no popup for an agent reply inside a conversation', () => {
     const d = fakeKernel();
     d.delivery.send('question');
