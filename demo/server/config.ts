@@ -40,6 +40,12 @@ export interface Settings {
   trustProxy?: TrustProxy;
   /** Keep each visitor's last address (STORE_IP=1); by default only its country is kept. */
   storeIp: boolean;
+  /**
+   * How many visitors one client address may stand for (VISITORS_PER_ADDRESS, default 1000: an
+   * office, a campus or a carrier's NAT): the per-address limits on uploads and transcript
+   * emails scale with it (server.ts, {@link addressRates}).
+   */
+  visitorsPerAddress: number;
   /** Where uploaded files go without DATABASE_URL (created when the first file arrives). */
   uploadDir: string;
   /** Largest upload, in bytes (MAX_UPLOAD_BYTES, default 10 MiB). */
@@ -58,6 +64,25 @@ export interface Settings {
   notifyIntervalMs: number;
   /** The server's public address, for links in emails (PUBLIC_URL); default: where it listens. */
   publicUrl?: string;
+}
+
+/**
+ * The per-address budgets for `visitors` honest visitors behind one address (VISITORS_PER_ADDRESS):
+ * uploads max(40, n/10) at once, then max(0.5, n/1000) a second; transcript emails max(10, n/20)
+ * at once, then max(10, n/10) an hour. Up to 400 visitors these are the limits of before (40 then
+ * one every 2 s; 10 then 10 an hour); the per-visitor and per-node limits do not change.
+ */
+export function addressRates(visitors: number) {
+  return {
+    upload: {
+      rate: Math.max(0.5, visitors / 1000),
+      burst: Math.max(40, Math.floor(visitors / 10)),
+    },
+    email: {
+      rate: Math.max(10, visitors / 10) / 3600,
+      burst: Math.max(10, Math.floor(visitors / 20)),
+    },
+  };
 }
 
 /** The file types an upload can be (file-types.ts tells them from the bytes). */
@@ -260,6 +285,7 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     metricsToken,
     trustProxy: parseTrustProxy(get('TRUST_PROXY')),
     storeIp: storeIp == '1' || storeIp == 'true',
+    visitorsPerAddress: int('VISITORS_PER_ADDRESS', 1000, 1, 1_000_000),
     uploadDir: get('UPLOAD_DIR') ?? './uploads',
     maxUploadBytes: int('MAX_UPLOAD_BYTES', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     uploadTypes: uploadTypes as UploadType[],

@@ -14,7 +14,7 @@ import { createAgentFeed } from './agent-feed';
 import { joinCluster, type Cluster } from './cluster';
 import type { HeartbeatTiming } from './connections-redis';
 import { createMemoryEventLog, type EventLog } from './event-log';
-import { readSettings, type Settings } from './config';
+import { addressRates, readSettings, type Settings } from './config';
 import { createDiskBlobs } from './files-disk';
 import { createFiles, type Files } from './files';
 import { createFilesHttp } from './files-http';
@@ -64,13 +64,19 @@ export interface ServerOptions extends Partial<Settings> {
   presenceTiming?: Partial<HeartbeatTiming>;
   /** Uploads per visitor (default 10 at once, then one every 2 s). */
   uploadRate?: RateOptions;
-  /** Uploads per client address, all its visitors together (default 40 at once, then one every 2 s). */
+  /**
+   * Uploads per client address, all its visitors together (default from VISITORS_PER_ADDRESS: 100
+   * at once, then one a second, for 1000; config.ts `addressRates`).
+   */
   uploadAddressRate?: RateOptions;
   /** How often files past FILE_RETENTION_DAYS are deleted (default hourly). */
   fileSweepMs?: number;
   /** Transcript emails per visitor (default 3 at once, then one a minute). */
   emailRate?: RateOptions;
-  /** Transcript emails per client address (default 10 at once, then 10 an hour). */
+  /**
+   * Transcript emails per client address (default from VISITORS_PER_ADDRESS: 50 at once, then 100
+   * an hour, for 1000; config.ts `addressRates`).
+   */
   emailAddressRate?: RateOptions;
   /** Transcript emails per node (default 50 at once, then 200 an hour). */
   emailNodeRate?: RateOptions;
@@ -239,11 +245,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxBuffered: options.maxBuffered,
   });
   const uploads = createHttpLimiter(options.uploadRate ?? { rate: 0.5, burst: 10 });
-  const uploadAddresses = createHttpLimiter(options.uploadAddressRate ?? { rate: 0.5, burst: 40 });
+  // Per client address: scaled for the visitors one address may stand for (VISITORS_PER_ADDRESS).
+  const perAddress = addressRates(settings.visitorsPerAddress);
+  const uploadAddresses = createHttpLimiter(options.uploadAddressRate ?? perAddress.upload);
   const emails = createHttpLimiter(options.emailRate ?? { rate: 1 / 60, burst: 3 });
-  const emailsByAddress = createHttpLimiter(
-    options.emailAddressRate ?? { rate: 10 / 3600, burst: 10 },
-  );
+  const emailsByAddress = createHttpLimiter(options.emailAddressRate ?? perAddress.email);
   const emailsByNode = createHttpLimiter(options.emailNodeRate ?? { rate: 200 / 3600, burst: 50 });
   const visitorHttp = createVisitorHttp({
     ...common,

@@ -126,6 +126,28 @@ describe('transcript email', () => {
     expect(a!.text).toMatch(/\] Ada: Keep a copy/);
   });
 
+  it('emails the transcripts of 30 visitors behind one address (an office NAT) by default', async () => {
+    // Before VISITORS_PER_ADDRESS the 11th visitor of an office in an hour got 429 (10 an hour).
+    const smtp = await sink();
+    const s = await serve({ smtpUrl: smtp.url, mailFrom: 'chat@shop.test' });
+    const codes = [];
+    for (let i = 0; i < 30; i++) {
+      const who = await visit(s.url);
+      who.c.send({ t: 'msg', cid: 'a', text: 'Please send me this', at: Date.now() });
+      await who.c.next('ack');
+      const q = new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token });
+      const r = await fetch(`${s.url}/v1/transcript/email?${q}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `v${i}@office.example` }),
+      });
+      codes.push(r.status);
+      who.c.close();
+    }
+    expect(codes).toEqual(Array(30).fill(202));
+    expect((await smtp.count(30)).length).toBe(30);
+  });
+
   it('limits transcript emails per client address and per node, not only per visitor', async () => {
     // A new visitor costs one hello: with a limit per visitor alone, anyone could send any text
     // from MAIL_FROM to any inbox (a security audit sent 90 in 1.3 s).

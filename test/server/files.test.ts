@@ -265,6 +265,21 @@ describe('uploads', () => {
     expect((await upload(s, who, PNG, 'a.png', from('198.51.100.2'))).status).toBe(201);
   });
 
+  it('lets 60 visitors behind one address (an office NAT) upload a file each by default; VISITORS_PER_ADDRESS=1 keeps 40', async () => {
+    // Before VISITORS_PER_ADDRESS the 41st visitor of an office was refused (40 at once per address).
+    const run = async (visitorsPerAddress?: number) => {
+      const s = await serve({ maxUploadBytes: LIMIT, visitorsPerAddress });
+      const who = await Promise.all(Array.from({ length: 60 }, () => visit(s.url)));
+      const codes = [];
+      for (const w of who) codes.push((await upload(s, w, PNG)).status);
+      return codes;
+    };
+    expect(await run()).toEqual(Array(60).fill(201));
+    const old = await run(1);
+    expect(old.filter((c) => c == 201).length).toBeGreaterThanOrEqual(40);
+    expect(old).toContain(429);
+  });
+
   it('takes no upload budget from a visitor for uploads with a wrong token', async () => {
     const s = await serve({ maxUploadBytes: LIMIT, uploadRate: { rate: 0.01, burst: 2 } });
     const who = await visit(s.url);

@@ -1,7 +1,7 @@
 // @vitest-environment node
 /** What operators and load balancers read: `/healthz`, `/metrics`, and the cluster settings. */
 import { describe, expect, it } from 'vitest';
-import { misspelledSettings, readSettings } from '../../demo/server/config';
+import { addressRates, misspelledSettings, readSettings } from '../../demo/server/config';
 import { freePort } from '../helpers/free-port';
 import { serve, visit } from './helpers';
 
@@ -81,6 +81,24 @@ describe('cluster settings', () => {
       nodeId: 'web-1',
       metricsToken: 'metrics-token-0123456789',
     });
+  });
+
+  it('reads VISITORS_PER_ADDRESS (default 1000) and scales the per-address limits with it', () => {
+    expect(readSettings({}).visitorsPerAddress).toBe(1000);
+    expect(readSettings({ VISITORS_PER_ADDRESS: '5000' }).visitorsPerAddress).toBe(5000);
+    expect(() => readSettings({ VISITORS_PER_ADDRESS: '0' })).toThrow(
+      'VISITORS_PER_ADDRESS must be a whole number from 1 to 1000000, not "0"',
+    );
+    // 1: the limits of before; 1000: 100 uploads then one a second, 50 emails then 100 an hour.
+    expect(addressRates(1)).toEqual({
+      upload: { rate: 0.5, burst: 40 },
+      email: { rate: 10 / 3600, burst: 10 },
+    });
+    expect(addressRates(1000)).toEqual({
+      upload: { rate: 1, burst: 100 },
+      email: { rate: 100 / 3600, burst: 50 },
+    });
+    expect(addressRates(5000).upload).toEqual({ rate: 5, burst: 500 });
   });
 
   it('does not start a node whose REDIS_URL is misspelt beside a DATABASE_URL', () => {
