@@ -60,7 +60,7 @@ export interface Files {
   download(a: Attachment, root: ParentNode): Promise<void>;
   /** The conversation as a text file. */
   transcript(root: ParentNode): Promise<void>;
-  /** Has the server email the transcript; `unavailable` when it sends no email (404, 501). */
+  /** Has the server email the transcript; `unavailable` when it sends no email (404, 501) or no more for now (429). */
   emailTranscript(email: string): Promise<EmailResult>;
   /** The conversation was closed by an agent: ask for a rating (again after a reload, until given). */
   closed(): void;

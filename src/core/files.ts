@@ -307,7 +307,13 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({ email }),
         });
-        return r.ok ? 'sent' : r.status == 404 || r.status == 501 ? 'unavailable' : 'failed';
+        // 429 (too many asked from this address or server for now): the option goes like a server
+        // without email's; "try again" would fail for minutes. The download stays.
+        return r.ok
+          ? 'sent'
+          : r.status == 404 || r.status == 429 || r.status == 501
+            ? 'unavailable'
+            : 'failed';
       } catch {
         return 'failed';
       }

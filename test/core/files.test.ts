@@ -459,6 +459,11 @@ describe('rating and transcript', () => {
     expect(await files.emailTranscript('ada@example.com')).toBe('unavailable');
     fetch.mockResolvedValueOnce(new Response('', { status: 500 }));
     expect(await files.emailTranscript('ada@example.com')).toBe('failed');
+    // Past the server's limits (429, for minutes): not "try again", which would fail again.
+    fetch.mockResolvedValueOnce(
+      new Response('{"error":"rate_limited"}', { status: 429, headers: { 'Retry-After': '300' } }),
+    );
+    expect(await files.emailTranscript('ada@example.com')).toBe('unavailable');
   });
 
   it('downloads the transcript as a text file through a link inside the given root', async () => {
