@@ -272,6 +272,11 @@ export interface WelcomeFrame {
   more?: boolean;
   /** Auto-message rules for this site; see core/rules.ts for their shape. */
   rules?: unknown[];
+  /**
+   * The largest file `POST /v1/files` takes, in bytes (a positive integer): the widget refuses a
+   * larger one at once instead of uploading it to be told `413`. Absent: no limit is known.
+   */
+  maxFile?: number;
 }
 
 /** A visitor message was stored: `cid` is now known as `id`. */

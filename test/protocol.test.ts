@@ -169,6 +169,16 @@ describe('history frames (protocol 2)', () => {
     expect(parseServerFrame({ ...w, more: true })).toMatchObject({ more: true });
     expect(parseServerFrame({ ...w, more: 'yes' })).not.toHaveProperty('more');
   });
+
+  it('reads welcome.maxFile only when it is a positive integer, and keeps the frame otherwise', () => {
+    const w = { t: 'welcome', vid: 'v', messages: [] };
+    expect(parseServerFrame({ ...w, maxFile: 10485760 })).toMatchObject({ maxFile: 10485760 });
+    for (const maxFile of [0, -1, 1.5, '10', null, true, {}, []]) {
+      const f = parseServerFrame({ ...w, maxFile });
+      expect(f).toMatchObject({ t: 'welcome', vid: 'v' });
+      expect(f).not.toHaveProperty('maxFile');
+    }
+  });
 });
 
 describe('files, rating and closed frames (DESIGN.md §9)', () => {

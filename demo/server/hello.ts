@@ -39,6 +39,8 @@ export interface HelloOptions {
   emit(v: LiveVisitor): void;
   /** Keep the connection's address (STORE_IP=1); otherwise only its country is kept. */
   storeIp?: boolean;
+  /** The largest upload (MAX_UPLOAD_BYTES), told in `welcome.maxFile`. */
+  maxUploadBytes?: number;
 }
 
 /** Where a hello came from: the client's address (client-address.ts) and its user agent. */
@@ -123,6 +125,8 @@ export function createHello(o: HelloOptions) {
       messages: [],
       rules: o.rules(v.country),
     };
+    // The widget refuses a larger file at once: a browser shows the 413 only after the upload.
+    if (o.maxUploadBytes) welcome.maxFile = o.maxUploadBytes;
     // The newest page only (one more read tells whether older ones exist): a reload of a long
     // chat does not pull the whole conversation; the widget asks with `hist` as it scrolls.
     const recent = v.conversation

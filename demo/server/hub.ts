@@ -84,6 +84,8 @@ export interface HubOptions extends PresenceOptions {
   cluster?: Cluster;
   /** Keep each visitor's address (STORE_IP=1). */
   storeIp?: boolean;
+  /** The largest upload (MAX_UPLOAD_BYTES), told to widgets in `welcome.maxFile`. */
+  maxUploadBytes?: number;
   /** Hears every stored message (offline notifications, notify.ts). */
   onStored?(v: LiveVisitor, m: Message): void;
   /** Uploaded files (files.ts): what a visitor message may attach. */
@@ -388,6 +390,7 @@ export function createHub(o: HubOptions) {
     agentsOnline: () => agentsOnline,
     emit,
     storeIp: o.storeIp,
+    maxUploadBytes: o.maxUploadBytes,
   });
   const talk = createConversations({
     store,

@@ -248,11 +248,16 @@ export function createFiles(k: Kernel, post: Post, env: FilesEnv = {}): Files {
           progress: 0,
           file,
         };
-        if (!file.size) {
-          // Shown as failed with its 0 bytes (never uploaded, no Retry): a visitor who picked
-          // it sees why nothing was sent.
-          set({ uploads: state.uploads.concat({ ...u, error: 'empty', file: undefined }) });
-          return reject(new Error('[visitor-chat] the file is empty'));
+        // Empty, or over the server's `welcome.maxFile` (a browser shows a 413 only once all is
+        // sent): shown as failed at once, never uploaded, no Retry.
+        const error = file.size ? file.size > k.maxFile! && 'big' : 'empty';
+        if (error) {
+          set({ uploads: state.uploads.concat({ ...u, error, file: undefined }) });
+          return reject(
+            new Error(
+              '[visitor-chat] ' + (file.size ? 'the upload failed: big' : 'the file is empty'),
+            ),
+          );
         }
         waiting.set(u.cid, [resolve, reject]);
         set({ uploads: state.uploads.concat(u) });

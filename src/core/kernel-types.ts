@@ -72,6 +72,11 @@ export interface Kernel {
   hello(): void;
   /** A `welcome` arrived on this connection (the outbox may be flushed). */
   readonly welcomed: boolean;
+  /**
+   * The largest file the server takes, from the last `welcome` (`maxFile`), set by the chat
+   * layer; the file layer refuses a larger one at once. Undefined: not known.
+   */
+  maxFile?: number;
   /** The page this tab shows, as last reported (the chat layer tracks single-page-app views). */
   readonly page: PageInfo;
   readonly pageStartedAt: number;

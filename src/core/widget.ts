@@ -206,6 +206,8 @@ export function installChat(
   function onFrame(raw: Record<string, unknown>) {
     const e = parseEventFrame(raw);
     if (typeof e == 'string') return warn('ignored a server frame: ' + e);
+    if (e?.t == 'welcome' && raw.maxFile !== e.maxFile)
+      warn('ignored welcome.maxFile: it must be a positive integer');
     const go = (c = gate.get()) => {
       const f = c ? c.parse(raw, e) : e!;
       if (typeof f == 'string') warn('ignored a server frame: ' + f);
@@ -225,6 +227,7 @@ export function installChat(
       auto?.welcome(f.rules);
       d?.flush(true);
       auto?.check();
+      k.maxFile = f.maxFile;
     } else if (d?.frame(f)) return;
     else if (f.t == 'rules') auto?.setRules(f.rules);
     else if (f.t == 'typing') set({ agentTyping: f.on });

@@ -47,6 +47,9 @@ export function parseEventFrame(f: Record<string, unknown>): ServerFrame | strin
         if (!Array.isArray(f.rules)) return 'welcome.rules must be a list';
         out.rules = f.rules;
       }
+      // Dropped unless a positive integer (the chat layer warns).
+      const max = f.maxFile as number;
+      if (Number.isInteger(max) && max > 0) out.maxFile = max;
       return out;
     }
     case 'ack':

@@ -50,6 +50,8 @@ export interface MemoryServerOptions {
   ack: boolean;
   /** Auto-message rules sent in `welcome`. */
   rules?: unknown[];
+  /** The largest file the site's server takes, in bytes, sent as `welcome.maxFile`. */
+  maxFile?: number;
 }
 
 /** A transport whose server lives in the same page: for tests, the demo and offline playgrounds. */
@@ -113,6 +115,7 @@ export function createMemoryTransport(
           messages: messages.slice(-WELCOME_MESSAGES),
           more: messages.length > WELCOME_MESSAGES,
           rules: server.options.rules,
+          maxFile: server.options.maxFile,
         });
     } else if (frame.t == 'hist') {
       const end = messages.findIndex((m) => m.id == frame.before);

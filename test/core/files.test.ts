@@ -200,6 +200,49 @@ describe('sending a file', () => {
     expect(files.state.uploads).toEqual([]);
   });
 
+  it("refuses a file over the welcome's maxFile at once as too big, without uploading it", async () => {
+    // png() is 7 bytes: one over a 6-byte limit, one of exactly 7 still goes up.
+    const transport = createMemoryTransport({ server: { maxFile: 6 } });
+    const { widget, files, requests, frames, warnings } = await ready({ transport });
+    await expect(widget.sendFile(png())).rejects.toThrow('[visitor-chat] the upload failed: big');
+    expect(files.state.uploads.map((u) => [u.name, u.size, u.error, u.file])).toEqual([
+      ['shot.png', 7, 'big', undefined],
+    ]);
+    widget.exec(['chat:file', png()]);
+    await flush();
+    expect(warnings()).toEqual(['[visitor-chat] the upload failed: big']);
+    expect(requests).toEqual([]);
+    expect(frames('msg')).toEqual([]);
+    // A later welcome with a larger limit (the site raised it) lets the same file through.
+    transport.server.options.maxFile = 7;
+    transport.server.disconnect();
+    transport.server.connect();
+    await flush();
+    void widget.sendFile(png()).catch(() => {});
+    await flush();
+    expect(requests).toHaveLength(1);
+  });
+
+  it('ignores a maxFile that is not a positive integer, with a warning, and uploads as before', async () => {
+    for (const bad of [0, -5, 2.5, '6', null, { n: 6 }, [6]]) {
+      const transport = createMemoryTransport({
+        server: { maxFile: bad as unknown as number },
+      });
+      const { widget, files, requests, warnings } = await ready({ transport });
+      expect(warnings()).toEqual([
+        '[visitor-chat] ignored welcome.maxFile: it must be a positive integer',
+      ]);
+      const sent = widget.sendFile(png());
+      await flush();
+      expect(requests).toHaveLength(1);
+      expect(files.state.uploads[0]!.error).toBeUndefined();
+      // The server's 413 still tells, as with a server that sends no limit.
+      requests[0]!.respond(413, { error: 'too_large' });
+      await expect(sent).rejects.toThrow('[visitor-chat] the upload failed: big');
+      widget.destroy();
+    }
+  });
+
   it('treats a network failure or a malformed answer as a failed upload, never as a message', async () => {
     const { widget, files, requests, frames } = await ready();
     const a = widget.sendFile(png());

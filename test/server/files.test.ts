@@ -89,6 +89,13 @@ describe('uploads', () => {
     expect(d).toBe(`attachment; filename="invoice.html.txt"; filename*=UTF-8''invoice.html.txt`);
   });
 
+  it('tells the widget MAX_UPLOAD_BYTES in welcome.maxFile, so it refuses a larger file before uploading', async () => {
+    const s = await serve({ maxUploadBytes: LIMIT });
+    expect((await visit(s.url)).welcome.maxFile).toBe(LIMIT);
+    const d = await serve();
+    expect((await visit(d.url)).welcome.maxFile).toBe(10 * 1024 * 1024);
+  });
+
   it('accepts exactly MAX_UPLOAD_BYTES and refuses one byte more (413), also when streamed', async () => {
     const s = await serve({ maxUploadBytes: LIMIT });
     const who = await visit(s.url);
