@@ -74,11 +74,15 @@ export async function joinCluster(o: ClusterOptions) {
     },
     /** Whether Redis answers (for /healthz). */
     ping: () => bus.ping(),
-    /** Leaves: this node's connections are removed at once, its timers stop. */
-    async close() {
+    /**
+     * Leaves: this node's connections are removed at once, its timers stop. Resolves false when
+     * Redis did not take the removal (they go offline after the heartbeat TTL instead).
+     */
+    async close(): Promise<boolean> {
       rows.close();
-      await Promise.all([connections.close(), bus.close()]);
+      const [left] = await Promise.all([connections.close(), bus.close()]);
       events.close();
+      return left !== false;
     },
   };
 }

@@ -286,8 +286,11 @@ export async function createRedisConnections(o: {
       frozen = true;
       return () => void (frozen = false);
     },
-    /** Leaves cleanly: this node's connections are removed at once, not after its TTL. */
-    async close() {
+    /**
+     * Leaves cleanly: this node's connections are removed at once, not after its TTL. Resolves
+     * false when Redis did not take that (they go offline once the TTL runs out).
+     */
+    async close(): Promise<boolean> {
       closed = true;
       clearInterval(timer);
       try {
@@ -300,8 +303,10 @@ export async function createRedisConnections(o: {
           inc,
         )) as string[];
         await Promise.all(gone.map((vid) => publish(vid, false)));
+        return true;
       } catch (e) {
         failed('leaving')(e);
+        return false;
       } finally {
         redis.disconnect();
         sub.disconnect();

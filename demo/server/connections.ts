@@ -25,7 +25,8 @@ export interface Connections {
    * partition, a long pause): it must close its sockets rather than serve stale state.
    */
   onFenced(listener: () => void): void;
-  close(): Promise<void>;
+  /** Leaves; false when this node's connections could not be removed from the shared store. */
+  close(): Promise<boolean | void>;
 }
 
 /** One node: counts in memory. */

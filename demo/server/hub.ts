@@ -888,8 +888,11 @@ export function createHub(o: HubOptions) {
     },
     /** Whether agents are online, as told to visitors. */
     agentsOnline: () => agentsOnline,
-    /** Stops the timers and writes what is pending. */
-    close(): Promise<void> {
+    /**
+     * Stops the timers and writes what is pending (after a batch already under way); resolves
+     * how many visitors' activity could not be written (the store did not answer).
+     */
+    async close(): Promise<number> {
       clearInterval(sweeper);
       clearTimeout(offlineTimer);
       stopStatus();
@@ -897,7 +900,11 @@ export function createHub(o: HubOptions) {
       clearTimeout(flushTimer);
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      return registry.flushDirty();
+      await registry.flushDirty();
+      await registry.flushDirty();
+      let unwritten = 0;
+      for (const v of visitors.values()) if (v.dirty) unwritten++;
+      return unwritten;
     },
   };
 }

@@ -68,11 +68,19 @@ try {
     console.log(`${signal}: stopping…`);
     // DESIGN.md §8: exit within 10 s whatever hangs (a database that does not answer).
     setTimeout(() => {
-      console.error('visitor-chat: could not stop cleanly within 9 s');
+      console.error(
+        'visitor-chat: could not stop cleanly within 9 s (the database or Redis did not answer): what was pending may not be written',
+      );
       process.exit(1);
     }, 9000).unref();
+    // Exit 0 only when everything pending was written: a process manager (and whoever reads its
+    // status) must not take a stop that lost writes for a clean one.
     server.close().then(
-      () => process.exit(0),
+      (unfinished) => {
+        if (unfinished.length == 0) process.exit(0);
+        console.error(`visitor-chat: stopped uncleanly: ${unfinished.join('; ')}`);
+        process.exit(1);
+      },
       () => process.exit(1),
     );
   };

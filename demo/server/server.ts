@@ -98,8 +98,12 @@ export interface RunningServer {
   cluster?: Cluster;
   /** Uploaded files (its `sweep` runs every `fileSweepMs`). */
   files: Files;
-  /** Stops accepting, closes every connection, writes what is pending, closes the database. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, closes every connection, writes what is pending, closes the database.
+   * Resolves what it could not do (empty: a clean stop), e.g. activity not written because the
+   * database did not answer; each is logged as it fails.
+   */
+  close(): Promise<string[]>;
 }
 
 /** Starts the server and resolves once it listens. */
@@ -407,7 +411,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const port = (server.address() as AddressInfo).port;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   base = `http://${host}:${port}`;
-  let closing: Promise<void> | undefined;
+  let closing: Promise<string[]> | undefined;
 
   return {
     url: base,
@@ -419,7 +423,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     cluster,
     files,
     close() {
-      return (closing ??= new Promise<void>((resolve) => {
+      return (closing ??= new Promise<string[]>((resolve) => {
+        const unfinished: string[] = [];
         clearInterval(fileSweep);
         notifier?.close();
         sockets.close();
@@ -430,11 +435,23 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         events.close();
         server.close(() => {
           flushed
-            .then(() => cluster?.close())
-            .then(() => store.close())
-            .catch((e) => log.error('closing the store: ' + String(e)))
+            .then(async (unwritten) => {
+              if (unwritten > 0)
+                unfinished.push(
+                  `the activity of ${unwritten} visitor${unwritten == 1 ? '' : 's'} (last seen, page views) was not written: the database did not answer`,
+                );
+              if ((await cluster?.close()) === false)
+                unfinished.push(
+                  "this node's visitors were not removed from Redis: they go offline after the heartbeat TTL",
+                );
+              await store.close();
+            })
+            .catch((e) => {
+              log.error('closing the store: ' + String(e));
+              unfinished.push('the database connections did not close: ' + String(e));
+            })
             .then(() => mailer?.close())
-            .then(resolve);
+            .then(() => resolve(unfinished));
         });
         server.closeAllConnections();
       }));

@@ -8,7 +8,8 @@ export interface RealServer {
   url: string;
   /** The agent page with its token in the fragment. */
   agentUrl: string;
-  close(): Promise<void>;
+  /** Resolves what the server could not finish (empty: a clean stop). */
+  close(): Promise<string[]>;
 }
 
 export async function startRealServer(options: Record<string, unknown> = {}): Promise<RealServer> {

@@ -44,7 +44,7 @@ async function harness(
       api(vid + '/conversation', { method: 'POST', body: JSON.stringify({ text }) }).then(() => {}),
     drop: client.drop,
     traffic: client.traffic,
-    dispose: server.close,
+    dispose: async () => void (await server.close()),
   };
 }
 
