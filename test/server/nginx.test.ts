@@ -5,7 +5,9 @@
  * and with two nodes a node that is down is skipped.
  */
 import { readFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port';
 import { nginxAvailable, startNginx, type TestNginx } from '../helpers/nginx';
 import { usePostgres } from '../helpers/postgres';
 import { redisAvailable, startRedis, type TestRedis } from '../helpers/redis';
@@ -123,6 +125,55 @@ describe.runIf(withNginx)('nginx as docs/DEPLOY.md configures it', () => {
     const { welcome } = await visit(proxy.url);
     expect(welcome.t).toBe('welcome');
   });
+
+  it('passes a GET past a hung node within seconds, and does not send it a POST twice', async () => {
+    // A hung node (SIGSTOP, a stuck event loop): the kernel still accepts its connections, so
+    // only a timeout tells nginx; it was proxy_read_timeout's 75 s for every request.
+    const seen: string[] = [];
+    const held = new Set<Socket>();
+    const hung = createServer((s) => {
+      held.add(s);
+      s.on('data', (d) => seen.push(String(d).split('\r\n')[0]!));
+    });
+    const hungPort = await freePort();
+    await new Promise<void>((r) => hung.listen(hungPort, '127.0.0.1', r));
+    const up = await serve({ port: await freePort() });
+    try {
+      proxy = await startNginx([hungPort, up.port]);
+      const timed = async (path: string, init?: RequestInit) => {
+        const t = Date.now();
+        const res = await fetch(proxy!.url + path, init);
+        await res.arrayBuffer();
+        return { status: res.status, ms: Date.now() - t };
+      };
+      // Until one GET was given to the hung node (each has an even chance).
+      for (let i = 0; i < 30 && !seen.some((l) => l.startsWith('GET')); i++) {
+        const r = await timed(i % 2 ? '/' : '/healthz');
+        expect(r.status).toBe(200);
+        expect(r.ms).toBeLessThan(15_000);
+      }
+      expect(seen.some((l) => l.startsWith('GET'))).toBe(true);
+      // Past fail_timeout (5 s) the hung node is tried again: a POST it got is not resent.
+      await new Promise((r) => setTimeout(r, 5500));
+      const post = () =>
+        timed('/api/visitors/x/typing', {
+          method: 'POST',
+          headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' },
+          body: JSON.stringify({ on: true }),
+        });
+      let posted = { status: 0, ms: 0 };
+      for (let i = 0; i < 30 && !seen.some((l) => l.startsWith('POST')); i++) {
+        posted = await post();
+        expect(posted.ms).toBeLessThan(15_000);
+      }
+      expect(seen.filter((l) => l.startsWith('POST'))).toHaveLength(1);
+      // The last POST was the hung node's: nginx's JSON 502, not the other node's 401.
+      expect(posted.status).toBe(502);
+    } finally {
+      for (const s of held) s.destroy();
+      hung.close();
+    }
+  }, 120_000);
 
   it('answers in JSON when no node answers', async () => {
     const down = await serve();
