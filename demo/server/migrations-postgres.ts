@@ -5,6 +5,7 @@
  * others find the work done. Never edit a shipped migration: add one (to both lists).
  */
 import type { ClientBase } from 'pg';
+import { SchemaTooNew } from './migrations';
 
 /** Times are ms epochs (BIGINT, read back as numbers); ids are identity columns. */
 export const PG_MIGRATIONS: string[] = [
@@ -159,10 +160,7 @@ export async function migratePostgres(
     );
     const r = await c.query('SELECT max(version) AS v FROM schema_version');
     const version = Number(r.rows[0]?.v ?? 0);
-    if (version > PG_MIGRATIONS.length)
-      throw new Error(
-        `the database is at schema version ${version}, newer than this server (${PG_MIGRATIONS.length})`,
-      );
+    if (version > PG_MIGRATIONS.length) throw new SchemaTooNew(version, PG_MIGRATIONS.length);
     for (let i = version; i < PG_MIGRATIONS.length; i++) {
       await c.query('BEGIN');
       try {

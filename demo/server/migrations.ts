@@ -130,15 +130,26 @@ export const MIGRATIONS: string[] = [
 ];
 
 /**
+ * The database was migrated by a newer release: this one refuses it rather than run on a schema
+ * it does not know (it would write rows the newer code reads differently; docs/DEPLOY.md,
+ * "Upgrades and rollbacks"). Both stores throw it; the server names the setting before it.
+ */
+export class SchemaTooNew extends Error {
+  constructor(version: number, known: number) {
+    super(
+      `the database is at schema version ${version}, newer than this server (${known}): a newer release migrated it; run that release or a newer one, or restore the backup taken before the upgrade`,
+    );
+    this.name = 'SchemaTooNew';
+  }
+}
+
+/**
  * Runs the migrations the database has not seen yet; returns the resulting version. `migrated`
  * hears of the migrations run, if any.
  */
 export function migrate(db: Database, migrated?: (from: number, to: number) => void): number {
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > MIGRATIONS.length)
-    throw new Error(
-      `the database is at schema version ${version}, newer than this server (${MIGRATIONS.length})`,
-    );
+  if (version > MIGRATIONS.length) throw new SchemaTooNew(version, MIGRATIONS.length);
   for (let i = version; i < MIGRATIONS.length; i++)
     db.transaction(() => {
       db.exec(MIGRATIONS[i]!);

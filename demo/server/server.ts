@@ -31,6 +31,7 @@ import { createPages } from './pages';
 import type { RateOptions } from './rate-limit';
 import { redisReason } from './redis-errors';
 import { newToken, safeEqual } from './secrets';
+import { SchemaTooNew } from './migrations';
 import { openStore } from './open-store';
 import { createVisitorHttp } from './visitor-http';
 import { createVisitorSockets } from './visitor-ws';
@@ -135,6 +136,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const opened = await Promise.resolve()
     .then(() => openStore({ db: settings.db, databaseUrl: settings.databaseUrl, log }))
     .catch((e: Error) => {
+      // A newer release's schema: what to do is in its message, not in "cannot connect".
+      if (e instanceof SchemaTooNew)
+        throw new Error(
+          `${settings.databaseUrl ? 'DATABASE_URL' : `DB ${settings.db}`}: ${e.message}`,
+          { cause: e },
+        );
       // Name the setting: "connect ECONNREFUSED 127.0.0.1:5432" alone does not say what to fix.
       throw new Error(
         settings.databaseUrl

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, visit } from '../server/helpers';
 import { runNode, startNode } from './node-process';
@@ -67,6 +68,23 @@ describe('the server process', () => {
     expect(r.out).toMatch(
       /DATABSE_URL is not a setting; did you mean DATABASE_URL\? \(it is ignored\)[\s\S]*REDIS_URL needs DATABASE_URL/,
     );
+  });
+
+  it('refuses a database a newer release migrated, saying what to do', async () => {
+    // An older node in a rolling upgrade, or a rollback without the backup (docs/DEPLOY.md).
+    const file = join(dir, 'newer.db');
+    const db = new Database(file);
+    db.pragma('user_version = 999');
+    db.close();
+    const r = await runNode({ DB: file });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(
+      `cannot start: DB ${file}: the database is at schema version 999, newer than this server (`,
+    );
+    expect(r.out).toMatch(
+      /\): a newer release migrated it; run that release or a newer one, or restore the backup taken before the upgrade/,
+    );
+    expect(r.out).not.toMatch(/cannot open the SQLite file/);
   });
 
   it('copy-sqlite needs DATABASE_URL, and an unknown command is refused', async () => {
