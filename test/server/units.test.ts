@@ -154,6 +154,7 @@ describe('readSettings', () => {
       mailFrom: expect.stringMatching(/^visitor-chat@/),
       notifyIntervalMs: 300000,
       publicUrl: undefined,
+      visitorsPerAddress: 1000,
     });
     expect(readSettings({ DEMO: '0' }).demo).toBe(false);
     expect(() => readSettings({ DEMO: 'no' })).toThrow('DEMO must be 1 or 0');
