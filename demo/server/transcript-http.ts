@@ -11,7 +11,7 @@ import type { Hub } from './hub';
 import type { Logger } from './log';
 import { EMAIL_ADDRESS, type Mailer } from './mailer';
 import type { LiveVisitor } from './presence';
-import type { Store } from './store';
+import type { Store, StoredConversation } from './store';
 import { transcriptText } from './transcript';
 import { transcriptWords } from './transcript-words';
 import { createQueryAuth, unavailable } from './visitor-auth';
@@ -48,10 +48,12 @@ export function createTranscriptHttp(o: TranscriptHttpOptions) {
   const visitor = createQueryAuth(hub, log, o.keys);
   let warnedNode = false;
 
-  /** The transcript of the open (else last) conversation; undefined when there is none. */
-  async function transcript(v: LiveVisitor) {
-    const c = v.conversation ?? (await store.lastConversation(v.id));
-    if (!c) return undefined;
+  /** The open (else last) conversation; undefined when there is none. */
+  const conversationOf = async (v: LiveVisitor) =>
+    v.conversation ?? (await store.lastConversation(v.id));
+
+  /** The transcript of `c`, one of `v`'s conversations. */
+  async function transcript(v: LiveVisitor, c: StoredConversation) {
     const messages = await store.messages(c.id, MAX_MESSAGES);
     // In the language the widget speaks to the visitor (its hello's `lang`).
     const words = transcriptWords(v.language);
@@ -79,8 +81,9 @@ export function createTranscriptHttp(o: TranscriptHttpOptions) {
   ) {
     const v = await visitor(req, res, url, cors);
     if (!v) return;
-    const t = await transcript(v);
-    if (!t) return sendError(res, 404, 'no_conversation', 'there is no conversation yet', cors);
+    const c = await conversationOf(v);
+    if (!c) return sendError(res, 404, 'no_conversation', 'there is no conversation yet', cors);
+    const t = await transcript(v, c);
     res.writeHead(200, {
       ...cors,
       'content-type': 'text/plain; charset=utf-8',
@@ -122,6 +125,10 @@ export function createTranscriptHttp(o: TranscriptHttpOptions) {
           : 'email must be an email address',
         cors,
       );
+    const c = await conversationOf(v);
+    if (!c) return sendError(res, 404, 'no_conversation', 'there is no conversation yet', cors);
+    // Only a request that will send an email spends the budgets (the visitor's, its address's,
+    // the node's): a refused or pointless one (400, 404 above) costs an honest visitor nothing.
     if (o.limiter.limited(res, 't ' + v.id, 1, cors)) return;
     const from = requestSource(req, o.trustProxy).address ?? '';
     if (o.addressLimiter?.limited(res, from, 1, cors)) return;
@@ -131,8 +138,7 @@ export function createTranscriptHttp(o: TranscriptHttpOptions) {
       return;
     }
     warnedNode = false;
-    const t = await transcript(v);
-    if (!t) return sendError(res, 404, 'no_conversation', 'there is no conversation yet', cors);
+    const t = await transcript(v, c);
     // Sent in the background: the answer does not wait for SMTP (failures are logged, counted).
     void o.mailer.send('transcript', {
       to,

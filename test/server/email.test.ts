@@ -198,6 +198,47 @@ describe('transcript email', () => {
     expect(await from('198.51.100.3')).toBe(429);
   });
 
+  it('charges no email budget for a request that sends nothing (no conversation yet)', async () => {
+    // The tokens were taken before the 404: a visitor without a conversation spent its own
+    // budget and its address's (an office's honest visitors) on requests that sent no email.
+    const smtp = await sink();
+    const s = await serve({
+      smtpUrl: smtp.url,
+      mailFrom: 'chat@shop.test',
+      emailAddressRate: { rate: 1 / 3600, burst: 2 },
+      emailNodeRate: { rate: 1 / 3600, burst: 2 },
+    });
+    const post = (
+      who: { vid: string; token: string },
+      body: unknown = { email: 'a@example.org' },
+    ) =>
+      fetch(
+        `${s.url}/v1/transcript/email?${new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token })}`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+      );
+    const idle = await visit(s.url);
+    for (let i = 0; i < 4; i++) {
+      const r = await post(idle);
+      expect(r.status).toBe(404);
+      expect(((await r.json()) as { error: string }).error).toBe('no_conversation');
+      expect((await post(idle, { email: 'not an address' })).status).toBe(400);
+    }
+    idle.c.send({ t: 'msg', cid: 'a', text: 'Now there is one', at: Date.now() });
+    await idle.c.next('ack');
+    expect((await post(idle)).status).toBe(202);
+    const other = await visit(s.url);
+    other.c.send({ t: 'msg', cid: 'a', text: 'Me too', at: Date.now() });
+    await other.c.next('ack');
+    expect((await post(other)).status).toBe(202);
+    // The budget of 2 is spent by the 2 emails sent, and only by them.
+    expect((await post(other)).status).toBe(429);
+    expect((await smtp.count(2)).length).toBe(2);
+  });
+
   it("sends it in the widget's language, subject included", async () => {
     const smtp = await sink();
     const s = await serve({ smtpUrl: smtp.url, mailFrom: 'chat@shop.test' });
