@@ -1,7 +1,9 @@
 // @vitest-environment node
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { readSettings } from '../../demo/server/config';
+import type { ServerResponse } from 'node:http';
+import { describe, expect, it, vi } from 'vitest';
+import { addressRates, readSettings } from '../../demo/server/config';
+import { createHttpLimiter } from '../../demo/server/http-limiter';
 import { createBucket } from '../../demo/server/rate-limit';
 import { checkUserHash } from '../../demo/server/secrets';
 import { parseUserAgent } from '../../demo/server/user-agent';
@@ -225,6 +227,42 @@ describe('small parts', () => {
     expect(b.waitMs()).toBe(100);
     t += 100;
     expect(b.take()).toBe(true);
+  });
+
+  it('never gives a quiet key back more than its refill by forgetting its bucket', () => {
+    // Buckets unused for 60 s were forgotten by the hourly sweep: an address quiet when it ran
+    // got a full bucket back, so waiting about doubled the hourly transcript emails.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(0);
+      const res = { writeHead: () => res, end: () => res } as unknown as ServerResponse;
+      const rate = addressRates(1).email; // 10 at once, then 10 an hour
+      const limiter = createHttpLimiter(rate);
+      const pass = () => !limiter.limited(res, '198.51.100.7', 1, {});
+      let sent = 0;
+      for (let i = 0; i < 12; i++) if (pass()) sent++;
+      expect(sent).toBe(10);
+      // Quiet for two minutes, then the sweep: still (nearly) empty.
+      vi.setSystemTime(120_000);
+      limiter.sweep();
+      expect(pass()).toBe(false);
+      // Over the hour, with a sweep each minute and a try each second: 10 more at most.
+      for (let t = 121; t <= 3600; t++) {
+        vi.setSystemTime(t * 1000);
+        if (t % 60 == 0) limiter.sweep();
+        if (pass()) sent++;
+      }
+      expect(sent).toBeLessThanOrEqual(10 + 10);
+      expect(sent).toBeGreaterThanOrEqual(10 + 9);
+      // A bucket refilled to full is forgotten (nothing changes): a full burst again.
+      vi.setSystemTime(3600_000 * 3);
+      limiter.sweep();
+      let again = 0;
+      for (let i = 0; i < 12; i++) if (pass()) again++;
+      expect(again).toBe(10);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('checks userHash only for the right length and value', () => {
