@@ -2,6 +2,7 @@
  * The server's settings from the environment (docs/AGENT-API.md), validated: a bad value throws an
  * error that names the variable and says what it must be, so `main.ts` can print it and exit.
  */
+import { BlockList, isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { parseTrustProxy, type TrustProxy } from './client-address';
 import { databaseUrlProblem } from './database-url';
@@ -158,6 +159,31 @@ export function misspelledSettings(env: Record<string, string | undefined>): str
         break;
       }
   }
+  return out;
+}
+
+/** HOST values only this machine can reach. */
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+
+const isLoopback = (host: string) =>
+  /^localhost\.?$/i.test(host) ||
+  (isIP(host) != 0 && LOOPBACK.check(host, isIP(host) == 6 ? 'ipv6' : 'ipv4'));
+
+/**
+ * Warnings about settings that work but are risky, printed at start: `TRUST_PROXY` as a hop count
+ * believes `X-Forwarded-For` from whichever peer connects, so on a node that listens beyond
+ * loopback a client that reaches it directly chooses its own address (its country, and the
+ * per-address limits of uploads and transcript emails).
+ */
+export function settingWarnings(s: Pick<Settings, 'host' | 'trustProxy'>): string[] {
+  const out: string[] = [];
+  if (s.trustProxy && 'hops' in s.trustProxy && !isLoopback(s.host))
+    out.push(
+      `TRUST_PROXY=${s.trustProxy.hops} believes X-Forwarded-For from any client, and HOST=${s.host} is not loopback: list the proxy's addresses instead (TRUST_PROXY=10.0.0.5)`,
+    );
   return out;
 }
 

@@ -4,7 +4,7 @@
  * cleanly on SIGINT / SIGTERM.
  */
 import { fileURLToPath } from 'node:url';
-import { misspelledSettings, readSettings, type Settings } from './config';
+import { misspelledSettings, readSettings, settingWarnings, type Settings } from './config';
 import { copySqliteToPostgres, describeCopy } from './copy-sqlite';
 import { startServer } from './server';
 
@@ -44,6 +44,9 @@ if (process.argv[2] == 'copy-sqlite') {
   );
   process.exit(2);
 }
+
+// Risky but working settings (TRUST_PROXY=1 on a node reachable beyond loopback).
+for (const w of settingWarnings(settings)) console.warn(`visitor-chat: warning: ${w}`);
 
 // This file is built to dist/server.js: the project root is one level up.
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -1,9 +1,16 @@
 // @vitest-environment node
 /** What operators and load balancers read: `/healthz`, `/metrics`, and the cluster settings. */
 import { describe, expect, it } from 'vitest';
-import { addressRates, misspelledSettings, readSettings } from '../../demo/server/config';
+import {
+  addressRates,
+  misspelledSettings,
+  readSettings,
+  settingWarnings,
+} from '../../demo/server/config';
 import { freePort } from '../helpers/free-port';
 import { serve, visit } from './helpers';
+
+const warn = (env: Record<string, string>) => settingWarnings(readSettings(env));
 
 describe('GET /healthz', () => {
   it('answers 200 with the node, SQLite and memory presence on one node, without a token', async () => {
@@ -187,6 +194,30 @@ describe('cluster settings', () => {
       'AGENT_TOKNE is not a setting; did you mean AGENT_TOKEN? (it is ignored)',
       'PORTS is not a setting; did you mean PORT? (it is ignored)',
     ]);
+  });
+
+  it('warns at start when TRUST_PROXY is a hop count and HOST is not loopback', () => {
+    // A hop count believes X-Forwarded-For from any peer: safe only when the proxy alone can
+    // reach the node (HOST=127.0.0.1 behind nginx, as DEPLOY.md has it).
+    expect(warn({ HOST: '0.0.0.0', TRUST_PROXY: '1' })).toEqual([
+      "TRUST_PROXY=1 believes X-Forwarded-For from any client, and HOST=0.0.0.0 is not loopback: list the proxy's addresses instead (TRUST_PROXY=10.0.0.5)",
+    ]);
+    expect(warn({ HOST: '::', TRUST_PROXY: '2' })[0]).toMatch(/^TRUST_PROXY=2 .* HOST=:: is not/);
+    expect(warn({ HOST: '10.0.0.7', TRUST_PROXY: '1' })).toHaveLength(1);
+    expect(warn({ HOST: 'chat.internal', TRUST_PROXY: '1' })).toHaveLength(1);
+    // Loopback, or the proxies named, or no TRUST_PROXY: nothing to say.
+    for (const HOST of [
+      '127.0.0.1',
+      '127.0.0.2',
+      '::1',
+      '0:0:0:0:0:0:0:1',
+      'localhost',
+      'LocalHost',
+    ])
+      expect(warn({ HOST, TRUST_PROXY: '1' })).toEqual([]);
+    expect(warn({ TRUST_PROXY: '1' })).toEqual([]); // HOST defaults to 127.0.0.1
+    expect(warn({ HOST: '0.0.0.0', TRUST_PROXY: '10.0.0.5, 10.0.1.0/24' })).toEqual([]);
+    expect(warn({ HOST: '0.0.0.0' })).toEqual([]);
   });
 
   it("lists every setting in the README's table and in demo/server/README.md", async () => {
