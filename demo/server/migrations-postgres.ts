@@ -144,6 +144,12 @@ export const PG_MIGRATIONS: string[] = [
 /** The advisory lock key of the migration runner (any constant every node agrees on). */
 const LOCK = 0x76632d6d; // "vc-m"
 
+/** The database's schema version: how many migrations have run on it (by any release). */
+export async function pgSchemaVersion(c: Pick<ClientBase, 'query'>): Promise<number> {
+  const r = await c.query('SELECT max(version) AS v FROM schema_version');
+  return Number(r.rows[0]?.v ?? 0);
+}
+
 /**
  * Runs the migrations the database has not seen yet, each in its own transaction, under a
  * session advisory lock (a node starting at the same time waits, then finds them done).
@@ -158,8 +164,7 @@ export async function migratePostgres(
     await c.query(
       'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, migrated_at BIGINT NOT NULL)',
     );
-    const r = await c.query('SELECT max(version) AS v FROM schema_version');
-    const version = Number(r.rows[0]?.v ?? 0);
+    const version = await pgSchemaVersion(c);
     if (version > PG_MIGRATIONS.length) throw new SchemaTooNew(version, PG_MIGRATIONS.length);
     for (let i = version; i < PG_MIGRATIONS.length; i++) {
       await c.query('BEGIN');

@@ -143,12 +143,16 @@ export class SchemaTooNew extends Error {
   }
 }
 
+/** The database's schema version: how many migrations have run on it (by any release). */
+export const schemaVersion = (db: Database): number =>
+  db.pragma('user_version', { simple: true }) as number;
+
 /**
  * Runs the migrations the database has not seen yet; returns the resulting version. `migrated`
  * hears of the migrations run, if any.
  */
 export function migrate(db: Database, migrated?: (from: number, to: number) => void): number {
-  const version = db.pragma('user_version', { simple: true }) as number;
+  const version = schemaVersion(db);
   if (version > MIGRATIONS.length) throw new SchemaTooNew(version, MIGRATIONS.length);
   for (let i = version; i < MIGRATIONS.length; i++)
     db.transaction(() => {

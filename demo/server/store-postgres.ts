@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { Message } from '../../src/protocol';
 import type { Logger } from './log';
 import { createPostgresBlobs } from './files-postgres';
-import { migratePostgres } from './migrations-postgres';
+import { migratePostgres, pgSchemaVersion } from './migrations-postgres';
 import {
   STATS_SQL,
   VISITOR_FIELDS,
@@ -383,6 +383,7 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Store
         return true;
       }),
     ping: () => run('SELECT 1', []),
+    schemaVersion: () => watch(pgSchemaVersion(pool)),
     close: () => pool.end(),
   };
 }

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { consoleLogger, type Logger } from './log';
 import type { Message, PageInfo } from '../../src/protocol';
-import { migrate } from './migrations';
+import { migrate, schemaVersion as readVersion } from './migrations';
 import {
   STATS_SQL,
   VISITOR_FIELDS,
@@ -309,6 +309,9 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
     },
     async ping() {
       db.prepare('SELECT 1').get();
+    },
+    async schemaVersion() {
+      return readVersion(db);
     },
     async close() {
       if (db.open) db.close();

@@ -190,8 +190,13 @@ export interface VisitorState {
 export interface Store {
   /** Which engine: `/healthz` says it. */
   kind: 'sqlite' | 'postgres';
-  /** Schema version after migrating. */
+  /** Schema version after migrating (the one this code knows). */
   version: number;
+  /**
+   * The schema version the database is at now: above `version` once a newer release migrated it
+   * under this node (server.ts checks it now and then, and stops).
+   */
+  schemaVersion(): Promise<number>;
   loadVisitor(id: string): Promise<StoredVisitor | undefined>;
   /**
    * The visitor with its open conversation and last message (what a node holds in memory), in

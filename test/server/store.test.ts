@@ -341,6 +341,12 @@ describe.each(engines)('the %s store', (_name, open) => {
     await s.close();
   });
 
+  it('reads the schema version the database is at (the one it migrated to)', async () => {
+    const s = await open();
+    expect(await s.schemaVersion()).toBe(s.version);
+    await s.close();
+  });
+
   it('marks a database seeded even with no examples (DEMO=0 stays empty)', async () => {
     const s = await open();
     expect(await s.seedAutomations([])).toBe(true);
@@ -374,14 +380,16 @@ describe.runIf(withPostgres)('Postgres migrations', () => {
     expect(PG_MIGRATIONS.length).toBe(MIGRATIONS.length);
   });
 
-  it('refuse a database newer than the server', async () => {
+  it('refuse a database newer than the server, which a running store reads', async () => {
     const url = await postgres.server().freshDatabase();
     const s = await openPostgresStore(url, quietLogger);
-    await s.close();
     const c = new (await import('pg')).default.Client({ connectionString: url });
     await c.connect();
     await c.query('INSERT INTO schema_version (version, migrated_at) VALUES (999, 0)');
     await c.end();
+    expect(await s.schemaVersion()).toBe(999);
+    expect(s.version).toBe(PG_MIGRATIONS.length);
+    await s.close();
     await expect(openPostgresStore(url, quietLogger)).rejects.toThrow(/newer than this server/);
   });
 });
