@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { misspelledSettings, readSettings, settingWarnings, type Settings } from './config';
 import { copySqliteToPostgres, describeCopy } from './copy-sqlite';
-import { startServer } from './server';
+import { startServer, type RunningServer } from './server';
 
 // First: a misspelt setting may be why what follows fails (REDIS_URL without DATABSE_URL).
 try {
@@ -51,8 +51,39 @@ for (const w of settingWarnings(settings)) console.warn(`visitor-chat: warning: 
 // This file is built to dist/server.js: the project root is one level up.
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+let server: RunningServer | undefined;
+let stopping = false;
+/**
+ * Stops as on SIGTERM: exits 0 only when everything pending was written, and `code` (1) anyway
+ * when the stop was forced on the node (a newer release migrated the database).
+ */
+const stop = (reason: string | undefined, code = 0) => {
+  if (stopping || !server) process.exit(1);
+  stopping = true;
+  if (reason) console.log(`${reason}: stopping…`);
+  // DESIGN.md §8: exit within 10 s whatever hangs (a database that does not answer).
+  setTimeout(() => {
+    console.error(
+      'visitor-chat: could not stop cleanly within 9 s (the database or Redis did not answer): what was pending may not be written',
+    );
+    process.exit(1);
+  }, 9000).unref();
+  // Exit 0 only when everything pending was written: a process manager (and whoever reads its
+  // status) must not take a stop that lost writes for a clean one.
+  server.close().then(
+    (unfinished) => {
+      if (unfinished.length == 0) process.exit(code);
+      console.error(`visitor-chat: stopped uncleanly: ${unfinished.join('; ')}`);
+      process.exit(1);
+    },
+    () => process.exit(1),
+  );
+};
+
 try {
-  const server = await startServer({ ...settings, root });
+  // A newer release migrated the database under this node (its log line says so): it stops and
+  // exits 1, so that a process manager restarts it, and the restart refuses the newer schema.
+  server = await startServer({ ...settings, root, onSchemaNewer: () => stop(undefined, 1) });
   const s = server.settings;
   const db = s.databaseUrl ? 'Postgres' : s.db;
   const presence = s.redisUrl ? 'Redis' : 'memory';
@@ -64,29 +95,6 @@ try {
   if (!process.env.AGENT_TOKEN?.trim())
     console.log('  (AGENT_TOKEN was not set: this token is new; set AGENT_TOKEN to keep one.)');
   console.log('Press Ctrl+C to stop.');
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    console.log(`${signal}: stopping…`);
-    // DESIGN.md §8: exit within 10 s whatever hangs (a database that does not answer).
-    setTimeout(() => {
-      console.error(
-        'visitor-chat: could not stop cleanly within 9 s (the database or Redis did not answer): what was pending may not be written',
-      );
-      process.exit(1);
-    }, 9000).unref();
-    // Exit 0 only when everything pending was written: a process manager (and whoever reads its
-    // status) must not take a stop that lost writes for a clean one.
-    server.close().then(
-      (unfinished) => {
-        if (unfinished.length == 0) process.exit(0);
-        console.error(`visitor-chat: stopped uncleanly: ${unfinished.join('; ')}`);
-        process.exit(1);
-      },
-      () => process.exit(1),
-    );
-  };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 } catch (e) {

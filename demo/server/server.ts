@@ -83,6 +83,13 @@ export interface ServerOptions extends Partial<Settings> {
   emailNodeRate?: RateOptions;
   /** How long an offline notification waits for more of the visitor's frames (default 2 s). */
   notifySettleMs?: number;
+  /** How often the database's schema version is checked for a newer release's (default 10 s). */
+  schemaCheckMs?: number;
+  /**
+   * Called once (after its log line) when a newer release migrated the database under this node;
+   * it must stop the server. Default: `close()`. main.ts stops as on SIGTERM and exits 1.
+   */
+  onSchemaNewer?: (version: number) => void;
 }
 
 /** A running server. */
@@ -420,7 +427,32 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   base = `http://${host}:${port}`;
   let closing: Promise<string[]> | undefined;
 
-  return {
+  // A newer release migrated the database under this node (DEPLOY.md, "Upgrades and rollbacks"):
+  // its rows would be written with this node's old code, so it stops. A check that fails (the
+  // database not answering) does not: that is an outage, not an upgrade.
+  let checking = false;
+  const schemaCheck = setInterval(() => {
+    if (checking || closing) return;
+    checking = true;
+    opened
+      .schemaVersion()
+      .then(
+        (version) => {
+          if (version <= opened.version || closing) return;
+          clearInterval(schemaCheck);
+          log.error(
+            `${opened.kind}: the database was migrated to schema version ${version} by a newer release (this server knows ${opened.version}): stopping`,
+          );
+          if (options.onSchemaNewer) options.onSchemaNewer(version);
+          else void running.close();
+        },
+        () => {},
+      )
+      .finally(() => (checking = false));
+  }, options.schemaCheckMs ?? 10_000);
+  schemaCheck.unref();
+
+  const running: RunningServer = {
     url: base,
     agentUrl: `${base}/agent#token=${encodeURIComponent(settings.agentToken)}`,
     agentToken: settings.agentToken,
@@ -433,6 +465,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return (closing ??= new Promise<string[]>((resolve) => {
         const unfinished: string[] = [];
         clearInterval(fileSweep);
+        clearInterval(schemaCheck);
         notifier?.close();
         sockets.close();
         visitorHttp.close();
@@ -464,4 +497,5 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       }));
     },
   };
+  return running;
 }

@@ -171,6 +171,37 @@ describe('persistence', () => {
     back.c.close();
   });
 
+  it('stops a running server when a newer release migrates its database under it', async () => {
+    const db = join(dir, 'upgraded.db');
+    const log = recordingLogger();
+    const server = await serve({ db, log, schemaCheckMs: 50 });
+    const closed: string[] = [];
+    const close = server.close.bind(server);
+    server.close = () => {
+      closed.push('close');
+      return close();
+    };
+    const { c } = await visit(server.url);
+    // A database that says nothing new: the node keeps serving.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(closed).toEqual([]);
+    // The first node of a newer release migrates the file (here: only the version moves).
+    const newer = new Database(db);
+    newer.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    newer.close();
+    const line = `sqlite: the database was migrated to schema version ${MIGRATIONS.length + 1} by a newer release (this server knows ${MIGRATIONS.length}): stopping`;
+    await until(() => log.lines.includes('ERROR ' + line));
+    expect(log.lines.filter((l) => l.includes('newer release'))).toHaveLength(1);
+    // It stopped as on SIGTERM: its widgets were let go, and it no longer answers.
+    expect(closed).toEqual(['close']);
+    await c.closed;
+    await until(async () => !(await fetch(server.url + '/healthz').catch(() => undefined)));
+    // Its restart refuses the newer schema with the existing message.
+    await expect(serve({ db })).rejects.toThrow(
+      `DB ${db}: the database is at schema version ${MIGRATIONS.length + 1}, newer than this server (${MIGRATIONS.length})`,
+    );
+  });
+
   it('migrates a new database to the latest schema version, once, and says so in the log', async () => {
     const file = join(dir, 'schema.db');
     const info: string[] = [];
