@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { describeBrowser, launchBrowser, requireBuilt } from './harness';
-import { agentApi, startRealServer, type RealServer } from './real-server';
+import { agentApi, startRealServer, wsVisitor, type RealServer } from './real-server';
 
 /**
  * The Visitors page at scale in real Chromium: it keeps up with a burst of changes by applying
@@ -17,37 +17,6 @@ interface List {
   visitors: Row[];
   counts: Record<string, number>;
   total: number;
-}
-
-/** A visitor over a real WebSocket, as the widget says hello; resolves once welcomed. */
-function visitor(base: string, n: number): Promise<{ vid: string; ws: WebSocket }> {
-  const vid = 'burst-' + String(n).padStart(4, '0') + '-' + Math.random().toString(36).slice(2, 8);
-  const ws = new WebSocket(base.replace('http', 'ws') + '/v1/ws?key=demo');
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no welcome for ' + vid)), 20_000);
-    ws.on('open', () =>
-      ws.send(
-        JSON.stringify({
-          t: 'hello',
-          v: 1,
-          key: 'demo',
-          vid,
-          visits: 1,
-          firstSeenAt: Date.now(),
-          page: { url: `https://shop.example/p/${n}`, title: `Product ${n}`, referrer: '' },
-          device: 'desktop',
-          lang: 'en',
-          activeAt: Date.now(),
-        }),
-      ),
-    );
-    ws.on('message', (d) => {
-      if (JSON.parse(String(d)).t != 'welcome') return;
-      clearTimeout(t);
-      resolve({ vid, ws });
-    });
-    ws.on('error', reject);
-  });
 }
 
 describeBrowser('the agent Visitors page under a burst, in Chromium', () => {
@@ -102,7 +71,9 @@ describeBrowser('the agent Visitors page under a burst, in Chromium', () => {
     const arrived = [];
     for (let i = 0; i < 250; i += 50)
       arrived.push(
-        ...(await Promise.all(Array.from({ length: 50 }, (_, j) => visitor(server.url, i + j)))),
+        ...(await Promise.all(
+          Array.from({ length: 50 }, (_, j) => wsVisitor(server.url, i + j, 'burst')),
+        )),
       );
     for (const v of arrived) sockets.push(v.ws);
     await Promise.all(
@@ -247,7 +218,7 @@ describeBrowser('the agent Visitors page under a burst, in Chromium', () => {
     // 600 online: the first answer holds 50, so End needs two more pages.
     for (let i = 0; i < 400; i += 50) {
       const more = await Promise.all(
-        Array.from({ length: 50 }, (_, j) => visitor(server.url, 1000 + i + j)),
+        Array.from({ length: 50 }, (_, j) => wsVisitor(server.url, 1000 + i + j, 'burst')),
       );
       sockets.push(...more.map((v) => v.ws));
     }

@@ -1,3 +1,5 @@
+import WebSocket from 'ws';
+
 /**
  * The reference server (demo/server) started in-process for a browser test: a free port on
  * 127.0.0.1, an in-memory SQLite database, the `pro` plan and a quiet logger unless `options`
@@ -60,3 +62,42 @@ export const agentApi =
     if (!res.ok) throw new Error(`${init.method || 'GET'} ${path}: ${res.status} ${body}`);
     return JSON.parse(body) as T;
   };
+
+/**
+ * A visitor over a real WebSocket, as the widget says hello (id `prefix-000n-…`, page
+ * `/p/n`); resolves once welcomed.
+ */
+export function wsVisitor(
+  base: string,
+  n: number,
+  prefix: string,
+): Promise<{ vid: string; ws: WebSocket }> {
+  const vid =
+    prefix + '-' + String(n).padStart(4, '0') + '-' + Math.random().toString(36).slice(2, 8);
+  const ws = new WebSocket(base.replace('http', 'ws') + '/v1/ws?key=demo');
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no welcome for ' + vid)), 20_000);
+    ws.on('open', () =>
+      ws.send(
+        JSON.stringify({
+          t: 'hello',
+          v: 1,
+          key: 'demo',
+          vid,
+          visits: 1,
+          firstSeenAt: Date.now(),
+          page: { url: `https://shop.example/p/${n}`, title: `Product ${n}`, referrer: '' },
+          device: 'desktop',
+          lang: 'en',
+          activeAt: Date.now(),
+        }),
+      ),
+    );
+    ws.on('message', (d) => {
+      if (JSON.parse(String(d)).t != 'welcome') return;
+      clearTimeout(t);
+      resolve({ vid, ws });
+    });
+    ws.on('error', reject);
+  });
+}
