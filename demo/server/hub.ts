@@ -900,6 +900,8 @@ export function createHub(o: HubOptions) {
       clearTimeout(flushTimer);
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      // The first call joins a write already under way (it returns that one); the second writes
+      // what came after it, or tries once more what it could not write.
       await registry.flushDirty();
       await registry.flushDirty();
       let unwritten = 0;

@@ -2,22 +2,19 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type WebSocket from 'ws';
 import { describeBrowser, launchBrowser, requireBuilt } from './harness';
-import { agentApi, startRealServer, wsVisitor, type RealServer } from './real-server';
+import {
+  agentApi,
+  startRealServer,
+  wsVisitor,
+  type RealServer,
+  type VisitorList as List,
+} from './real-server';
 
 /**
  * The Visitors page at scale in real Chromium: it keeps up with a burst of changes by applying
  * the feed's deltas (no list request), and its virtual list works by keyboard.
  */
 const TOKEN = 'agent-deltas-token-0123456789';
-
-interface Row {
-  id: string;
-}
-interface List {
-  visitors: Row[];
-  counts: Record<string, number>;
-  total: number;
-}
 
 describeBrowser('the agent Visitors page under a burst, in Chromium', () => {
   /** A fresh agent page `width` px wide, and the offsets of the list pages it asks for. */

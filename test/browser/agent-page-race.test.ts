@@ -2,7 +2,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type WebSocket from 'ws';
 import { describeBrowser, launchBrowser, requireBuilt } from './harness';
-import { agentApi, startRealServer, wsVisitor, type RealServer } from './real-server';
+import {
+  agentApi,
+  startRealServer,
+  wsVisitor,
+  type RealServer,
+  type VisitorList as List,
+} from './real-server';
 
 /**
  * The Visitors page in real Chromium when the next page of the list and the live feed cross:
@@ -10,16 +16,6 @@ import { agentApi, startRealServer, wsVisitor, type RealServer } from './real-se
  * then does the answer arrive (held back by a route). The visitor who left must not come back.
  */
 const TOKEN = 'agent-page-race-token-0123456789';
-
-interface Row {
-  id: string;
-}
-interface List {
-  visitors: Row[];
-  counts: Record<string, number>;
-  total: number;
-  lastEventId?: string;
-}
 
 describeBrowser(
   'the agent Visitors page while a page of the list is on its way, in Chromium',

@@ -44,6 +44,14 @@ export async function connectAgent(server: RealServer, token: string): Promise<A
   return feed;
 }
 
+/** What `GET /api/visitors` answers, as far as the tests read it (docs/AGENT-API.md). */
+export interface VisitorList {
+  visitors: { id: string }[];
+  counts: Record<string, number>;
+  total: number;
+  lastEventId?: string;
+}
+
 /**
  * Calls the agent API of the server at `base()` (a function: a test may restart it) with the
  * Bearer token; resolves with the parsed JSON, throws with the status and body on an error.
