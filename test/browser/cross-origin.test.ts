@@ -169,6 +169,11 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
 
     await page.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
     expect(chatRequests).toBe(2);
+    // The error event is the page's own listener: on a busy machine it may come after the
+    // launcher has shown (ci91 read it empty), so wait for it rather than read it once.
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as ShopWindow).errors.length))
+      .toBe(1);
     const errors = await page.evaluate(() => (window as unknown as ShopWindow).errors);
     expect(errors).toHaveLength(1);
     expect(errors[0]!.code).toBe('chunk_failed');
