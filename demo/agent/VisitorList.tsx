@@ -272,12 +272,13 @@ export function VisitorList({ store }: { store: Store }) {
   const nearEnd = !at.gap && shown.length > 0 && shown[shown.length - 1]! >= rows.length - OVERSCAN;
   const nearGap = at.gap > 0 && slots.some((s) => Math.abs(s - at.head) <= OVERSCAN);
   const gapBelow = at.head * h >= scrollTop + view / 2;
-  // (The loaded rows' count too: a page of the compact view may add no row it shows.)
+  // (The loaded rows' count too: a page of the compact view may add no row it shows. And the
+  // list's version: a list loaded again while a page was out may have as many rows as before.)
   const loadedCount = store.visitors.value.length;
   useEffect(() => {
     if (nearGap) void (gapBelow ? store.loadMore() : store.loadAbove());
     else if (more && (nearEnd || rows.length == 0)) void store.loadMore();
-  }, [more, nearEnd, nearGap, gapBelow, rows.length, loadedCount]);
+  }, [more, nearEnd, nearGap, gapBelow, rows.length, loadedCount, store.version.value]);
 
   // Rows loaded above the end part push it down: a view on it (the gap above the middle of the
   // view, or out of view above) stays on the same rows, whatever comes in above them.

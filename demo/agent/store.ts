@@ -173,6 +173,11 @@ export function createStore(
     visitors.value.find((v) => v.id == id) || tail.value.find((v) => v.id == id);
 
   let listSeq = 0;
+  /**
+   * Bumped when a list answer replaces the rows: a view at the end of them asks for the next page
+   * again (the one out, if any, was for the list before, and is dropped).
+   */
+  const version = signal(0);
   let loadTimer: ReturnType<typeof setTimeout> | undefined;
   let detailTimer: ReturnType<typeof setTimeout> | undefined;
   /** Bumped when the open visitor's panel changes from an answer or the feed (see loadDetail). */
@@ -180,6 +185,10 @@ export function createStore(
   /** The last feed event applied, and those that came while a list request was out. */
   let lastEventId = '';
   let sinceRequest: FeedEvent[] | null = null;
+  /** The feed events applied while a page request is out (see fetchPage). */
+  let sincePage: FeedEvent[] | null = null;
+  /** Those of them newer than the page answer (see fetchPage). */
+  let newer: FeedEvent[] = [];
   /** Feed events up to this id are already in the list answer just applied. */
   let skipThrough = '';
   /** Feed events waiting for the next apply, and when the last apply was. */
@@ -227,6 +236,7 @@ export function createStore(
         if (res.plan) plan.value = res.plan;
         listError.value = '';
         loaded.value = true;
+        version.value++;
         // The answer to the agent's own filter or search is said, not only drawn.
         if (announceList) {
           announceList = false;
@@ -236,10 +246,10 @@ export function createStore(
           const verb = n == 1 ? 'matches' : 'match';
           say(q ? (n ? `${what} ${verb} “${q}”` : `No visitor matches “${q}”.`) : what);
         }
-        const at = typeof res.lastEventId == 'string' ? res.lastEventId : '';
-        const i = at ? came.findIndex((e) => e.id == at) : -1;
+        const at = res.lastEventId || '';
+        const newer = after(came, before, at);
         const live = feedState.value == 'live';
-        if (!at || at == before || i >= 0) for (const e of came.slice(i + 1)) apply(e);
+        if (newer) newer.forEach(apply);
         // Events up to `at` are still on their way: they are in this answer already.
         else if (live) skipThrough = at;
         // No feed yet (or it is down): it starts, or resumes, right after this answer.
@@ -254,13 +264,26 @@ export function createStore(
     }
   }
 
-  /** The page request out (which a second ask of the same kind joins), and its kind. */
-  let pending: { kind: string; p: Promise<boolean> } | undefined;
+  /**
+   * The events of `came` (applied since a list request went out, when `before` was the last
+   * one) that are newer than its answer, which says it is current with `lastEventId`; null when
+   * the answer is newer than them all (the events up to it are still on their way).
+   */
+  function after(came: FeedEvent[], before: string, at?: string) {
+    const i = at ? came.findIndex((e) => e.id == at) : -1;
+    return !at || at == before || i >= 0 ? came.slice(i + 1) : null;
+  }
+
+  /**
+   * The page request out (which a second ask of the same kind for the same list joins), its
+   * kind and list.
+   */
+  let pending: { kind: string; seq: number; p: Promise<boolean> } | undefined;
 
   /** Runs one page request of `kind` after the one out, if any; an ask of the kind already out joins it. */
   function page(kind: string, run: (seq: number) => Promise<boolean>): Promise<boolean> {
-    if (pending?.kind == kind) return pending.p;
     const seq = listSeq;
+    if (pending?.kind == kind && pending.seq == seq) return pending.p;
     const p = (pending?.p || Promise.resolve(false))
       .then(() => (seq == listSeq && loaded.value ? run(seq) : false))
       .catch((e) => {
@@ -270,7 +293,7 @@ export function createStore(
       .finally(() => {
         if (pending?.p == p) pending = undefined;
       });
-    pending = { kind, p };
+    pending = { kind, seq, p };
     return p;
   }
 
@@ -283,12 +306,31 @@ export function createStore(
     );
   }
 
-  /** Asks for `limit` rows from `offset` of the list shown; null when the list changed meanwhile. */
+  /**
+   * Asks for `limit` rows from `offset` of the list shown; null when the list changed meanwhile.
+   * Keeps in `newer` the feed events the page applied after the server built the answer (its
+   * `lastEventId`), for `redo`.
+   */
   async function fetchPage(seq: number, offset: number, limit: number) {
-    const res = await api.list(shown.value.filter, query.value.trim(), { limit, offset });
+    const before = lastEventId;
+    const came: FeedEvent[] = (sincePage = []);
+    const res = await api
+      .list(shown.value.filter, query.value.trim(), { limit, offset })
+      .finally(() => (sincePage = null));
     if (seq != listSeq) return null;
     if (typeof res.total == 'number') searchTotal.value = res.total;
+    newer = after(came, before, res.lastEventId) || [];
     return res;
+  }
+
+  /**
+   * Applies again, once the rows of the page answer just taken in are in (in their batch), the
+   * rows of the feed events newer than it: a row of the answer never overrides them (a visitor
+   * who left is not put back, a row does not go back to an older state, a visitor who arrived
+   * among its rows is not left out until its next change), and each moves where it now sorts.
+   */
+  function redo() {
+    for (const e of newer) if (e.type == 'visitor' && isVisitor(e.data)) upsert(e.data);
   }
 
   /** Both parts and `rows` as one list again: the gap between them is loaded. */
@@ -332,6 +374,7 @@ export function createStore(
           visitors.value = visitors.value.concat(before).sort(compareRows);
         }
         complete = !tail.value.length && (!more.length || visitors.value.length >= total.value);
+        redo();
       });
       return more.length > 0;
     });
@@ -372,6 +415,7 @@ export function createStore(
               .concat(tail.value)
               .sort(compareRows);
           complete = !tail.value.length && visitors.value.length >= total.value;
+          redo();
         });
         return above.length > 0;
       }
@@ -535,6 +579,7 @@ export function createStore(
     batch(() => {
       for (const e of events) {
         if (e.id) lastEventId = e.id;
+        sincePage?.push(e);
         if (skipThrough) {
           if (e.id == skipThrough) skipThrough = '';
           continue;
@@ -599,6 +644,7 @@ export function createStore(
 
   return {
     visitors,
+    version,
     tail,
     counts,
     filter,

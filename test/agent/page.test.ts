@@ -1112,6 +1112,42 @@ describe('the Visitors page at scale', { timeout: 30_000 }, () => {
     await until(() => expect(text('.loading-more')).toBe('Loading more visitors…'));
   });
 
+  it('asks again for the next page when the list was reloaded while it was on its way, the view still at the end', async () => {
+    const list = crowd(150);
+    let hold: (() => void) | undefined;
+    const { api, store } = start({
+      handle: (c) => {
+        const answer = paged(list)(c);
+        // The first next page is held until the test lets it go.
+        if (!answer || c.url.searchParams.get('offset') == '0' || hold) return answer;
+        return new Promise((ok) => (hold = () => ok(answer)));
+      },
+    });
+    await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    await until(() => expect(api.feedOpen()).toBe(true));
+    $<HTMLElement>('[role=option][tabindex="0"]')!.focus();
+    for (let i = 1; i <= 4; i++) {
+      key('PageDown');
+      await until(() =>
+        expect(document.activeElement!.getAttribute('aria-posinset')).toBe(String(1 + 11 * i)),
+      );
+    }
+    await until(() => expect(hold).toBeTruthy());
+    // The server says the feed lost events: the page loads its list again (the same 50 rows).
+    api.push('reset', {}, 'r1');
+    await until(() => expect(api.listParams()).toHaveLength(3));
+    await settle();
+    // The page that was out belongs to the list before: dropped. The view is still at the end
+    // of the loaded rows, so the next page is asked for again, and comes.
+    hold!();
+    await until(() => expect(api.listParams()).toHaveLength(4));
+    const again = api.calls.filter((c) => c.url.pathname == '/api/visitors')[3]!;
+    expect(again.url.searchParams.get('offset')).toBe('40');
+    await until(() => expect($('[role=option]')!.getAttribute('aria-setsize')).toBe('150'));
+    await until(() => expect(store.visitors.value.length).toBe(150));
+    expect(store.visitors.value.map((v) => v.id)).toEqual(list.map((v) => v.id));
+  });
+
   it('End loads only the last page, busy meanwhile, then focuses the last visitor; the rows between load on the way back up', async () => {
     const list = crowd(1234);
     const gates: (() => void)[] = [];
