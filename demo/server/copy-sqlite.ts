@@ -16,6 +16,7 @@ import { createPostgresBlobs } from './files-postgres';
 import { MIGRATIONS } from './migrations';
 import { migratePostgres } from './migrations-postgres';
 import { BUMP_AUTOMATIONS, pgParams } from './store-postgres';
+import { tryNodeLock } from './store-sqlite';
 
 /**
  * The tables in an order that satisfies the foreign keys: whether each has an identity id, and
@@ -150,7 +151,19 @@ export async function copySqliteToPostgres(
 ): Promise<CopyReport> {
   const { lite, path, version } = openSqlite(file);
   let opened: pg.Client | undefined;
+  let node: { release(): void } | null = null;
   try {
+    // What a server running on the file writes during the copy would not be copied.
+    let running = false;
+    try {
+      running = !(node = tryNodeLock(path));
+    } catch {
+      // No lock file can be made beside it (a read-only directory): no server writes there.
+    }
+    if (running)
+      throw new Error(
+        `a visitor-chat server is running on ${path}: stop it first, then copy (what it writes meanwhile would not be copied)`,
+      );
     if (version != MIGRATIONS.length)
       throw new Error(
         `${path} is at schema version ${version}; start this server once on it (it migrates to ${MIGRATIONS.length}), stop it, then copy`,
@@ -252,6 +265,7 @@ export async function copySqliteToPostgres(
     return report;
   } finally {
     lite.close();
+    node?.release();
     await opened?.end().catch(() => {});
   }
 }

@@ -2,6 +2,8 @@
  * The SQLite store (better-sqlite3, WAL), behind prepared statements: the default, one file,
  * nothing to install. Its calls are synchronous; the Store interface is async for Postgres.
  */
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { consoleLogger, type Logger } from './log';
 import type { Message, PageInfo } from '../../src/protocol';
@@ -27,17 +29,82 @@ import {
 const SAVE_VISITOR = `UPDATE visitors SET ${VISITOR_FIELDS.map(([c]) => c + ' = ?').join(', ')}
   WHERE id = ?`;
 
+/** How long a node starting on a SQLite file waits for the node before it there to stop. */
+export const NODE_LOCK_WAIT_MS = 10_000;
+
+/**
+ * One node per SQLite file. A second server on the same file (a second `npm start`, a process
+ * manager's cluster mode) would keep its own visitors, presence and feed: each agent page would
+ * see some visitors only, and a visitor's messages would reach only the agents of their node.
+ * So the node holds, while it runs, an exclusive SQLite lock on a file beside the database
+ * (`<file>-node`), which the operating system drops when the process ends, however it ends
+ * (kill -9 included); the database itself stays readable (a backup, the sqlite3 shell).
+ * Waits up to `waitMs` for a node still stopping (a restart), saying so, then throws a clear
+ * error.
+ */
+export function holdNodeLock(
+  file: string,
+  waitMs = NODE_LOCK_WAIT_MS,
+  log: Logger = consoleLogger,
+): { release(): void } {
+  const path = resolve(file);
+  const other = `another visitor-chat server is using ${path}`;
+  const lock =
+    tryNodeLock(path, 0) ||
+    (log.warn(`${other}: waiting up to ${Math.round(waitMs / 1000)} s for it to stop`),
+    tryNodeLock(path, waitMs));
+  if (!lock)
+    throw new Error(
+      `${other}: one SQLite file serves one node. Stop that server, or give this one its own DB ` +
+        'file; for more than one node, use Postgres and Redis (DATABASE_URL and REDIS_URL, ' +
+        'docs/DEPLOY.md)',
+    );
+  return lock;
+}
+
+/** The node lock of the SQLite file `file` (see holdNodeLock), or null while a node holds it. */
+export function tryNodeLock(file: string, waitMs = 0): { release(): void } | null {
+  // The file's real path: another name for it (a symbolic link) takes the same lock.
+  let real = resolve(file);
+  try {
+    real = realpathSync(real);
+  } catch {
+    // Not there yet: the server creates it.
+  }
+  const lock = new Database(real + '-node');
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.pragma(`busy_timeout = ${Math.max(0, Math.round(waitMs))}`);
+    lock.exec('BEGIN EXCLUSIVE');
+  } catch (e) {
+    lock.close();
+    if ((e as { code?: string }).code == 'SQLITE_BUSY') return null;
+    throw e;
+  }
+  return { release: () => lock.open && lock.close() };
+}
+
 /** Opens (or creates) the database at `file` (`:memory:` allowed) and migrates it. */
 export function openSqliteStore(file: string, log: Logger = consoleLogger): Store {
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  // WAL + NORMAL: a commit survives a process crash; only a power cut may lose the last ones.
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 2000');
-  const version = migrate(db, (from, to) =>
-    log.info(`sqlite: schema migrated from version ${from} to ${to}`),
-  );
+  let node: { release(): void } | undefined;
+  let version: number;
+  try {
+    // Before anything is written (WAL, migrations): a second node changes nothing.
+    if (file && file != ':memory:') node = holdNodeLock(file, NODE_LOCK_WAIT_MS, log);
+    db.pragma('journal_mode = WAL');
+    // WAL + NORMAL: a commit survives a process crash; only a power cut may lose the last ones.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 2000');
+    version = migrate(db, (from, to) =>
+      log.info(`sqlite: schema migrated from version ${from} to ${to}`),
+    );
+  } catch (e) {
+    db.close();
+    node?.release();
+    throw e;
+  }
 
   const q = {
     visitor: db.prepare('SELECT * FROM visitors WHERE id = ?'),
@@ -315,6 +382,7 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
     },
     async close() {
       if (db.open) db.close();
+      node?.release();
     },
   };
 }

@@ -14,8 +14,14 @@ export interface NodeProcess {
   exited: Promise<number | string>;
 }
 
-/** Starts `dist/server.js` with `env` added; resolves once it prints its demo URL. */
-export async function startNode(env: Record<string, string>): Promise<NodeProcess> {
+/**
+ * Starts `dist/server.js` with `env` added; resolves once it prints its demo URL. `onOutput`
+ * sees what it printed so far, each time it prints.
+ */
+export async function startNode(
+  env: Record<string, string>,
+  onOutput?: (out: string) => void,
+): Promise<NodeProcess> {
   const proc = spawn(process.execPath, [join(process.cwd(), 'dist', 'server.js')], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -30,6 +36,7 @@ export async function startNode(env: Record<string, string>): Promise<NodeProces
     const t = setTimeout(() => reject(new Error('no URL within 45 s: ' + out)), 45_000);
     const read = (d: Buffer) => {
       out += d;
+      onOutput?.(out);
       const m = /Demo site: +(http:\/\/\S+?)\/?$/m.exec(out);
       if (m) {
         clearTimeout(t);

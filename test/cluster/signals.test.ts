@@ -52,6 +52,42 @@ describe('the server process', () => {
     }
   }, 40_000);
 
+  it('refuses a second node on one SQLite file, saying why, while the first serves on; a restart waits for the node stopping', async () => {
+    const db = join(dir, 'one-node.db');
+    const first = await startNode({ DB: db, AGENT_TOKEN });
+    const healthy = async (url: string) => (await fetch(url + '/healthz')).status;
+    try {
+      // A second `npm start` (or a process manager's cluster mode) on the same file.
+      const second = await runNode({ DB: db, AGENT_TOKEN, PORT: '0' });
+      expect(second.code).toBe(1);
+      expect(second.out).toContain(
+        `another visitor-chat server is using ${db}: waiting up to 10 s for it to stop`,
+      );
+      expect(second.out).toMatch(
+        /one SQLite file serves one node[\s\S]*DATABASE_URL and REDIS_URL/,
+      );
+      expect(await healthy(first.url)).toBe(200);
+      // A restart: the next node starts while this one stops, and takes the file once it has.
+      let waiting!: () => void;
+      const waits = new Promise<void>((ok) => (waiting = ok));
+      const next = startNode({ DB: db, AGENT_TOKEN, PORT: '0' }, (out) => {
+        if (out.includes('waiting up to 10 s for it to stop')) waiting();
+      });
+      await waits;
+      first.proc.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      const again = await next;
+      try {
+        expect(await healthy(again.url)).toBe(200);
+      } finally {
+        again.proc.kill('SIGTERM');
+        expect(await again.exited).toBe(0);
+      }
+    } finally {
+      first.proc.kill('SIGTERM');
+    }
+  }, 60_000);
+
   it('exits 2 with a clear message when REDIS_URL comes without DATABASE_URL', async () => {
     const r = await runNode({ REDIS_URL: 'redis://127.0.0.1:6379', DB: join(dir, 'x.db') });
     expect(r.code).toBe(2);

@@ -42,6 +42,23 @@ describe('copy-sqlite, a file it cannot copy', () => {
       `cannot read ${text} as a SQLite database (file is not a database)`,
     );
   });
+
+  it('refuses a file a server is running on, saying to stop it first; copies once it stopped', async () => {
+    const db = join(dir, 'running.db');
+    const s = await serve({ db });
+    await visit(s.url);
+    try {
+      await expect(copySqliteToPostgres(db, url, s.settings.uploadDir)).rejects.toThrow(
+        `a visitor-chat server is running on ${db}: stop it first, then copy (what it writes meanwhile would not be copied)`,
+      );
+    } finally {
+      await s.close();
+    }
+    // Stopped: the copy goes on to Postgres (which does not answer at this URL).
+    await expect(copySqliteToPostgres(db, url, s.settings.uploadDir)).rejects.toThrow(
+      /DATABASE_URL/,
+    );
+  });
 });
 
 describe('copy-sqlite, a DATABASE_URL it cannot use', () => {

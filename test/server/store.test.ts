@@ -4,7 +4,7 @@
  * binaries are installed (CI installs them; elsewhere the suite says loudly that it skipped).
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -19,7 +19,7 @@ import {
   type StoredVisitor,
 } from '../../demo/server/store';
 import { openPostgresStore } from '../../demo/server/store-postgres';
-import { openSqliteStore } from '../../demo/server/store-sqlite';
+import { holdNodeLock, openSqliteStore } from '../../demo/server/store-sqlite';
 import { usePostgres } from '../helpers/postgres';
 
 const visitor = (id: string, over: Partial<StoredVisitor> = {}): StoredVisitor => ({
@@ -357,6 +357,59 @@ describe.each(engines)('the %s store', (_name, open) => {
     ).toBe(false);
     expect(await s.listAutomations()).toEqual([]);
     await s.close();
+  });
+});
+
+describe('one node per SQLite file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vc-node-lock-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const warned = () => {
+    const lines: string[] = [];
+    return { lines, log: { ...quietLogger, warn: (m: string) => lines.push(m) } };
+  };
+
+  it('refuses a second node on the file, after saying it waits, and leaves the file readable', async () => {
+    const file = join(dir, 'chat.db');
+    const first = openSqliteStore(file, quietLogger);
+    await first.insertVisitor(visitor('v1'));
+    const { lines, log } = warned();
+    const started = Date.now();
+    expect(() => holdNodeLock(file, 1000, log)).toThrow(
+      `another visitor-chat server is using ${file}: one SQLite file serves one node. Stop that ` +
+        'server, or give this one its own DB file; for more than one node, use Postgres and ' +
+        'Redis (DATABASE_URL and REDIS_URL, docs/DEPLOY.md)',
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(lines).toEqual([
+      `another visitor-chat server is using ${file}: waiting up to 1 s for it to stop`,
+    ]);
+    // The database itself stays readable and writable by others (a backup, the sqlite3 shell).
+    const shell = new Database(file);
+    expect(shell.prepare('SELECT count(*) AS n FROM visitors').get()).toEqual({ n: 1 });
+    shell.close();
+    // Once the first node has stopped, the next one starts on the file.
+    await first.close();
+    const next = openSqliteStore(file, quietLogger);
+    expect(await next.loadVisitor('v1')).toBeTruthy();
+    await next.close();
+  });
+
+  it('takes the same lock through another name of the file (a symbolic link)', async () => {
+    const file = join(dir, 'linked.db');
+    const first = openSqliteStore(file, quietLogger);
+    symlinkSync(file, join(dir, 'link.db'));
+    expect(() => holdNodeLock(join(dir, 'link.db'), 0, warned().log)).toThrow(
+      /another visitor-chat server is using .*link\.db: one SQLite file serves one node/,
+    );
+    await first.close();
+    holdNodeLock(join(dir, 'link.db'), 0, warned().log).release();
+  });
+
+  it('does not lock a database in memory', async () => {
+    const a = openSqliteStore(':memory:', quietLogger);
+    const b = openSqliteStore(':memory:', quietLogger);
+    await a.close();
+    await b.close();
   });
 });
 
