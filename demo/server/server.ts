@@ -75,6 +75,11 @@ export interface ServerOptions extends Partial<Settings> {
   /** Transcript emails per visitor (default 3 at once, then one a minute). */
   emailRate?: RateOptions;
   /**
+   * Transcript downloads per visitor (default 5 at once, then one every 10 s): each reads up to
+   * 10,000 messages from the database.
+   */
+  downloadRate?: RateOptions;
+  /**
    * Transcript emails per client address (default from VISITORS_PER_ADDRESS: 50 at once, then 100
    * an hour, for 1000; config.ts `addressRates`).
    */
@@ -229,6 +234,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     uploadAddresses.sweep();
     emails.sweep();
     emailsByAddress.sweep();
+    downloads.sweep();
     void files.sweep().catch((e) => log.warn('files: sweep failed: ' + String(e)));
   }, options.fileSweepMs ?? 3_600_000);
   fileSweep.unref();
@@ -267,6 +273,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const perAddress = addressRates(settings.visitorsPerAddress);
   const uploadAddresses = createHttpLimiter(options.uploadAddressRate ?? perAddress.upload);
   const emails = createHttpLimiter(options.emailRate ?? { rate: 1 / 60, burst: 3 });
+  const downloads = createHttpLimiter(options.downloadRate ?? { rate: 0.1, burst: 5 });
   const emailsByAddress = createHttpLimiter(options.emailAddressRate ?? perAddress.email);
   const emailsByNode = createHttpLimiter(options.emailNodeRate ?? { rate: 200 / 3600, burst: 50 });
   const visitorHttp = createVisitorHttp({
@@ -289,6 +296,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         keys: settings.keys,
         mailer,
         limiter: emails,
+        downloadLimiter: downloads,
         addressLimiter: emailsByAddress,
         nodeLimiter: emailsByNode,
         trustProxy: settings.trustProxy,

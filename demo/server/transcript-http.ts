@@ -35,6 +35,8 @@ export interface TranscriptHttpOptions {
    * asked.
    */
   addressLimiter?: HttpLimiter;
+  /** Downloads per visitor: each reads up to MAX_MESSAGES messages. */
+  downloadLimiter?: HttpLimiter;
   nodeLimiter?: HttpLimiter;
   /** Reads the client's address behind the proxies TRUST_PROXY names. */
   trustProxy?: TrustProxy;
@@ -80,7 +82,7 @@ export function createTranscriptHttp(o: TranscriptHttpOptions) {
     cors: Record<string, string>,
   ) {
     const v = await visitor(req, res, url, cors);
-    if (!v) return;
+    if (!v || o.downloadLimiter?.limited(res, v.id, 1, cors)) return;
     const c = await conversationOf(v);
     if (!c) return sendError(res, 404, 'no_conversation', 'there is no conversation yet', cors);
     const t = await transcript(v, c);

@@ -149,6 +149,26 @@ describe('transcript', () => {
     expect((await fetch(`${s.url}/v1/transcript?${q}`)).status).toBe(401);
   });
 
+  it('limits downloads per visitor (5 at once, then one every 10 s): 429 with Retry-After, others unaffected', async () => {
+    const s = await serve();
+    const who = await visit(s.url);
+    const other = await visit(s.url);
+    who.c.send({ t: 'msg', cid: 'd1', text: 'Hello', at: Date.now() });
+    await who.c.next('ack');
+    const url = (v: { vid: string; token: string }) =>
+      `${s.url}/v1/transcript?${new URLSearchParams({ key: 'demo', vid: v.vid, token: v.token })}`;
+    for (let i = 0; i < 5; i++) expect((await fetch(url(who))).status).toBe(200);
+    const refused = await fetch(url(who));
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(10);
+    expect((await refused.json()).error).toBe('rate_limited');
+    // Another visitor's bucket is its own (no conversation: 404, not 429).
+    expect((await fetch(url(other))).status).toBe(404);
+    // A wrong token is refused before any bucket is touched.
+    expect((await fetch(url({ vid: who.vid, token: other.token }))).status).toBe(401);
+  });
+
   it("gives times in the visitor's language and time zone, sizes in its numbers", async () => {
     const { transcriptText } = await import('../../demo/server/transcript');
     const { transcriptWords } = await import('../../demo/server/transcript-words');
