@@ -33,6 +33,7 @@ import { redisReason } from './redis-errors';
 import { newToken, safeEqual } from './secrets';
 import { SchemaTooNew } from './migrations';
 import { openStore } from './open-store';
+import { SqliteInUse } from './store-sqlite';
 import { createVisitorHttp } from './visitor-http';
 import { createVisitorSockets } from './visitor-ws';
 
@@ -148,6 +149,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const opened = await Promise.resolve()
     .then(() => openStore({ db: settings.db, databaseUrl: settings.databaseUrl, log }))
     .catch((e: Error) => {
+      // Another node on the SQLite file: its message names the file and what to do.
+      if (e instanceof SqliteInUse) throw e;
       // A newer release's schema: what to do is in its message, not in "cannot connect".
       if (e instanceof SchemaTooNew)
         throw new Error(

@@ -29,6 +29,9 @@ import {
 const SAVE_VISITOR = `UPDATE visitors SET ${VISITOR_FIELDS.map(([c]) => c + ' = ?').join(', ')}
   WHERE id = ?`;
 
+/** Another node holds the SQLite file (see holdNodeLock); the message says what to do. */
+export class SqliteInUse extends Error {}
+
 /** How long a node starting on a SQLite file waits for the node before it there to stop. */
 export const NODE_LOCK_WAIT_MS = 10_000;
 
@@ -54,7 +57,7 @@ export function holdNodeLock(
     (log.warn(`${other}: waiting up to ${Math.round(waitMs / 1000)} s for it to stop`),
     tryNodeLock(path, waitMs));
   if (!lock)
-    throw new Error(
+    throw new SqliteInUse(
       `${other}: one SQLite file serves one node. Stop that server, or give this one its own DB ` +
         'file; for more than one node, use Postgres and Redis (DATABASE_URL and REDIS_URL, ' +
         'docs/DEPLOY.md)',
@@ -381,8 +384,11 @@ export function openSqliteStore(file: string, log: Logger = consoleLogger): Stor
       return readVersion(db);
     },
     async close() {
-      if (db.open) db.close();
-      node?.release();
+      try {
+        if (db.open) db.close();
+      } finally {
+        node?.release();
+      }
     },
   };
 }
