@@ -326,6 +326,7 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
                   t={t}
                   email={s.profile.email}
                   conversation={s.messages.some((m) => m.from == 'visitor' || m.from == 'agent')}
+                  server={cfg.server}
                 />
               ) : (
                 // Where the options menu comes with the file layer: the header does not move.

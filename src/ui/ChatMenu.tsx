@@ -11,6 +11,11 @@ export interface ChatMenuProps {
   email?: string;
   /** A conversation is open (End chat is offered). */
   conversation: boolean;
+  /**
+   * The chat server's URL: the transcript is its (download and email); without one (an npm
+   * widget on a transport of its own and no `server` option) they are not offered.
+   */
+  server?: string;
 }
 
 /**
@@ -18,10 +23,10 @@ export interface ChatMenuProps {
  * it): download the transcript, have it emailed (hidden for good once the server says it sends
  * no email), end the chat.
  */
-export function ChatMenu({ files, t, email, conversation }: ChatMenuProps) {
+export function ChatMenu({ files, t, email, conversation, server }: ChatMenuProps) {
   const menu = useRef<HTMLDetailsElement>(null);
   const [mail, setMail] = useState<string | null>(null);
-  const [noMail, setNoMail] = useState(false);
+  const [noMail, setNoMail] = useState(!server);
   const [note, setNote] = useState('');
   const done = (text: string) => {
     setNote(text);
@@ -50,12 +55,14 @@ export function ChatMenu({ files, t, email, conversation }: ChatMenuProps) {
         <MoreIcon />
       </summary>
       <div class="mb">
-        <button
-          type="button"
-          onClick={() => files.transcript(root()).catch(() => done(t.formFailed))}
-        >
-          {t.transcript}
-        </button>
+        {server && (
+          <button
+            type="button"
+            onClick={() => files.transcript(root()).catch(() => done(t.formFailed))}
+          >
+            {t.transcript}
+          </button>
+        )}
         {!noMail && (
           <button type="button" aria-expanded={mail !== null} onClick={() => setMail(email || '')}>
             {t.mailTranscript}

@@ -58,6 +58,20 @@ describe('files in the chat window', () => {
     expect(ui.$('#vc-fi')).toBeNull();
   });
 
+  it('offers no transcript without a chat server to ask for it, End chat still (an npm transport alone)', async () => {
+    const fetch = vi.fn(async () => new Response('', { status: 500 }));
+    vi.stubGlobal('fetch', fetch);
+    const ui = await mountUI();
+    await ui.open();
+    await ui.widget.send('hello');
+    await vi.waitFor(() => expect(ui.$('.mn summary')).not.toBeNull(), { timeout: 10_000 });
+    ui.$<HTMLDetailsElement>('.mn')!.open = true;
+    await flush();
+    // Download and email would always fail ("Something went wrong. Please try again.").
+    expect(ui.$$('.mb > button').map((b) => b.textContent)).toEqual(['End chat']);
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
   it('shows a picked file with its progress, then as a chip with name, kind and size', async () => {
     const ui = await mountWithFiles();
     pick(ui.root, [pdf()]);
