@@ -255,15 +255,8 @@ describe('dist/index.js (the npm entry)', () => {
     ['node16', { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 }],
   ] as const) {
     it(`type-checks for a consumer using moduleResolution ${name}`, () => {
-      requireBuilt('index.d.ts');
-      const dir = mkdtempSync(join(tmpdir(), 'visitor-chat-consumer-'));
-      try {
-        mkdirSync(join(dir, 'node_modules'));
-        symlinkSync(ROOT, join(dir, 'node_modules', 'visitor-chat'), 'dir');
-        writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
-        const file = join(dir, 'consumer.ts');
-        writeFileSync(
-          file,
+      expect(
+        consumerDiagnostics(
           [
             `import { createWidget, createMemoryTransport } from 'visitor-chat';`,
             `import type { Widget } from 'visitor-chat';`,
@@ -276,27 +269,61 @@ describe('dist/index.js (the npm entry)', () => {
             `export const mountUi: (w: Widget) => unknown = mount;`,
             `void notAnExport;`,
           ].join('\n'),
-        );
-        const program = ts.createProgram([file], {
-          ...options,
-          target: ts.ScriptTarget.ES2022,
-          lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-          strict: true,
-          noEmit: true,
-          types: [],
-          // Checks our .d.ts files too: skipLibCheck would hide a broken declaration.
-          skipLibCheck: false,
-          skipDefaultLibCheck: true,
-          preserveSymlinks: false,
-        });
-        const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => {
-          const where = d.file ? d.file.fileName.replace(ROOT, '<pkg>').replace(dir, '<app>') : '';
-          return where + ': ' + ts.flattenDiagnosticMessageText(d.messageText, '\n');
-        });
-        expect(diagnostics).toEqual([]);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+          options,
+        ),
+      ).toEqual([]);
     });
   }
+
+  it("type-checks the README's npm API examples as written", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('\n## npm API'),
+      readme.indexOf('\n## The chat UI'),
+    );
+    const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBe(2);
+    for (const block of blocks)
+      expect(
+        consumerDiagnostics(
+          // `render` is the reader's own; `export {}` makes the file a module (top-level await).
+          'declare function render(state: unknown): void;\n' + block + '\nexport {};',
+          { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler },
+        ),
+      ).toEqual([]);
+  });
 });
+
+/**
+ * Type-checks `source` as a consumer's file in an app that installed the package (a symlink to
+ * this repository), strict, with our .d.ts files checked too; returns the diagnostics.
+ */
+function consumerDiagnostics(source: string, options: ts.CompilerOptions): string[] {
+  requireBuilt('index.d.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'visitor-chat-consumer-'));
+  try {
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(ROOT, join(dir, 'node_modules', 'visitor-chat'), 'dir');
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+    const file = join(dir, 'consumer.ts');
+    writeFileSync(file, source);
+    const program = ts.createProgram([file], {
+      ...options,
+      target: ts.ScriptTarget.ES2022,
+      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+      strict: true,
+      noEmit: true,
+      types: [],
+      // Checks our .d.ts files too: skipLibCheck would hide a broken declaration.
+      skipLibCheck: false,
+      skipDefaultLibCheck: true,
+      preserveSymlinks: false,
+    });
+    return ts.getPreEmitDiagnostics(program).map((d) => {
+      const where = d.file ? d.file.fileName.replace(ROOT, '<pkg>').replace(dir, '<app>') : '';
+      return where + ': ' + ts.flattenDiagnosticMessageText(d.messageText, '\n');
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
