@@ -40,7 +40,8 @@ export function applyProfile(v: LiveVisitor, p: Profile): boolean {
 /**
  * Merges changed variables, each taking its label from `labels` or having none any more; false
  * (nothing changed) when the result would exceed MAX_VARIABLES. Keys, labels and text values
- * lose their bidi controls.
+ * lose their bidi controls; a key that is empty or `__proto__` without them (`__\u202aproto__`
+ * passes the frame check) is dropped: assigned, `__proto__` would set the object's prototype.
  */
 export function mergeVariables(
   v: LiveVisitor,
@@ -51,7 +52,9 @@ export function mergeVariables(
   for (const k of Object.keys(vars)) {
     const raw = vars[k]!;
     const value = typeof raw == 'string' ? withoutBidi(raw) : raw;
-    next[withoutBidi(k)] = Object.prototype.hasOwnProperty.call(labels, k)
+    const key = withoutBidi(k);
+    if (!key || key == '__proto__') continue;
+    next[key] = Object.prototype.hasOwnProperty.call(labels, k)
       ? { label: withoutBidi(labels[k]!), value }
       : value;
   }

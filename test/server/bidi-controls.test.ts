@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { withoutBidi } from '../../demo/server/bidi-controls';
+import type { LiveVisitor } from '../../demo/server/presence';
+import { mergeVariables } from '../../demo/server/visitor-changes';
 import { api, serve, until, visit } from './helpers';
 
 const RLO = '\u202e';
@@ -57,5 +59,28 @@ describe('bidi controls', () => {
       currentPage: { url: 'http://shop.test/b', title: 'Pay now' },
     });
     expect(after.pages.at(-1)).toMatchObject({ url: 'http://shop.test/b', title: 'Pay now' });
+  });
+
+  it('a variable key that is __proto__ or empty without its controls is dropped, not assigned', async () => {
+    // `__\u202aproto__` passes the frame check (only `__proto__` is refused there); stripped and
+    // assigned, it set the prototype of the visitor's variables to the labelled value.
+    const v = { variables: { plan: 'pro' } } as unknown as LiveVisitor;
+    const key = `__${RLO}proto__`;
+    expect(mergeVariables(v, { [key]: 'x', [RLO]: 'y', note: 'n' }, { [key]: 'Label' })).toBe(true);
+    expect(Object.getPrototypeOf(v.variables)).toBe(Object.prototype);
+    expect(v.variables).toEqual({ plan: 'pro', note: 'n' });
+    expect((v.variables as Record<string, unknown>).label).toBeUndefined();
+
+    const s = await serve();
+    const who = await visit(s.url, {
+      variables: { [key]: 'x', plain: 'p' },
+      variableLabels: { [key]: 'Label' },
+    });
+    expect((await api(s, 'GET', '/api/visitors/' + who.vid)).json).toMatchObject({
+      variables: { plain: 'p' },
+      variableLabels: {},
+    });
+    const live = s.hub.visitors.get(who.vid)!;
+    expect(Object.getPrototypeOf(live.variables)).toBe(Object.prototype);
   });
 });
