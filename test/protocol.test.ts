@@ -3,6 +3,7 @@ import {
   HISTORY_PAGE,
   MAX_TEXT,
   parseClientFrame,
+  parseStoredVariables,
   parseMessage,
   parseServerFrame,
   toRecord,
@@ -233,5 +234,23 @@ describe('files, rating and closed frames (DESIGN.md §9)', () => {
     );
     expect(parseClientFrame({ t: 'end', x: 1 })).toEqual({ t: 'end' });
     expect(parseServerFrame({ t: 'closed', x: 1 })).toEqual({ t: 'closed' });
+  });
+});
+
+describe('refusals that name a key of the sender', () => {
+  it('escape its control characters: a key cannot forge a line in the server log', () => {
+    const key = 'a\r\n2026-12-07T16:40:00.000Z error FORGED\u2028\u0085\u001b[31m';
+    const refusals = [
+      parseClientFrame({ t: 'vars', vars: { [key]: {} } }),
+      parseClientFrame({ t: 'vars', vars: { a: 1 }, labels: { [key]: 5 } }),
+      parseStoredVariables({ [key]: { label: '', value: 1 } }),
+    ];
+    for (const r of refusals) {
+      expect(typeof r).toBe('string');
+      expect(r).not.toMatch(/[\0-\x1f\x7f-\x9f\u2028\u2029]/);
+      expect(r).toContain('a\\u000d\\u000a2026-12-07T16:40:00.000Z error FORGED\\u2028\\u0085');
+    }
+    // A plain key is named as it was.
+    expect(parseClientFrame({ t: 'vars', vars: { plan: {} } })).toMatch(/^vars\.vars\.plan must/);
   });
 });

@@ -47,6 +47,18 @@ function parseProfile(f: Record<string, unknown>, out: Profile, what: string): s
   }
 }
 
+/**
+ * A key of the sender's as a refusal names it: control characters escaped (`\n` as `\u000a`),
+ * so a key cannot start a forged line in the server's log, where refusals are written.
+ */
+const shown = (k: string) =>
+  k
+    .slice(0, 100)
+    .replace(
+      /[\0-\x1f\x7f-\x9f\u2028\u2029]/g,
+      (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
+    );
+
 /** Longest variable label, in UTF-16 code units. */
 const LABEL_MAX = LIMITS.label;
 
@@ -71,11 +83,11 @@ function parseVars(
     const label = labelled && isRecord(x) ? x.label : undefined;
     if (label !== undefined) {
       if (!isStr(label, LABEL_MAX) || !label)
-        return what + '.' + k + '.label must be a non-empty string of at most ' + LABEL_MAX;
+        return what + '.' + shown(k) + '.label must be a non-empty string of at most ' + LABEL_MAX;
       x = (x as Record<string, unknown>).value;
     }
     if (!(isStr(x, 1000) || isNum(x) || isBool(x)))
-      return what + '.' + k + ' must be a string (at most 1000), a number or a boolean';
+      return what + '.' + shown(k) + ' must be a string (at most 1000), a number or a boolean';
     out[k] = label === undefined ? x : { label, value: x };
   }
   return out;
@@ -102,7 +114,7 @@ function parseLabels(
   for (const k of Object.keys(v)) {
     const label = v[k];
     if (!isStr(label, LABEL_MAX) || !label)
-      return what + '.' + k.slice(0, 100) + ' must be a non-empty string of at most ' + LABEL_MAX;
+      return what + '.' + shown(k) + ' must be a non-empty string of at most ' + LABEL_MAX;
     if (Object.prototype.hasOwnProperty.call(vars, k)) out[k] = label;
   }
   return out;
