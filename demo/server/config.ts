@@ -70,12 +70,15 @@ export interface Settings {
 /**
  * The per-address budgets for `visitors` honest visitors behind one address (VISITORS_PER_ADDRESS):
  * uploads max(40, n/10) at once, then max(0.5, n/1000) a second; transcript emails max(10, n/20)
- * at once, then max(10, n/10) an hour. Up to 100 visitors these are the limits of before (40 then
+ * at once, then max(10, n/10) an hour; open connections (WebSockets and event streams)
+ * max(100, 2n). Up to 100 visitors these are the limits of before (40 then
  * one every 2 s; 10 then 10 an hour; uploads alone stay so up to 400); the per-visitor and
  * per-node limits do not change.
  */
 export function addressRates(visitors: number) {
   return {
+    /** Open WebSockets and event streams at once: max(100, 2n) (a visitor in two windows). */
+    connections: Math.max(100, 2 * visitors),
     upload: {
       rate: Math.max(0.5, visitors / 1000),
       burst: Math.max(40, Math.floor(visitors / 10)),

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAddressSlots } from './address-slots';
 import { createAgentApi } from './agent-api';
 import { createAutomations } from './automations';
 import { createAutomationsApi } from './automations-api';
@@ -64,6 +65,11 @@ export interface ServerOptions extends Partial<Settings> {
   events?: EventLog;
   /** Heartbeat timing of a cluster node (`redisUrl`; tests shorten it). */
   presenceTiming?: Partial<HeartbeatTiming>;
+  /**
+   * Open WebSockets and event streams per client address (default from VISITORS_PER_ADDRESS:
+   * max(100, twice it), 2000 for 1000; config.ts `addressRates`).
+   */
+  connectionsPerAddress?: number;
   /** Uploads per visitor (default 10 at once, then one every 2 s). */
   uploadRate?: RateOptions;
   /**
@@ -258,6 +264,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onStored: notifier?.messageStored,
   });
   cluster?.bus.onAgents((online) => hub!.agentsChanged(online ? 1 : 0));
+  // Per client address: scaled for the visitors one address may stand for (VISITORS_PER_ADDRESS).
+  const perAddress = addressRates(settings.visitorsPerAddress);
   const common = {
     hub,
     log,
@@ -265,6 +273,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     allowedOrigins: settings.allowedOrigins,
     rate,
     trustProxy: settings.trustProxy,
+    // WebSockets and event streams together, per client address.
+    slots: createAddressSlots(options.connectionsPerAddress ?? perAddress.connections),
   };
   const sockets = createVisitorSockets({
     ...common,
@@ -272,8 +282,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxBuffered: options.maxBuffered,
   });
   const uploads = createHttpLimiter(options.uploadRate ?? { rate: 0.5, burst: 10 });
-  // Per client address: scaled for the visitors one address may stand for (VISITORS_PER_ADDRESS).
-  const perAddress = addressRates(settings.visitorsPerAddress);
   const uploadAddresses = createHttpLimiter(options.uploadAddressRate ?? perAddress.upload);
   const emails = createHttpLimiter(options.emailRate ?? { rate: 1 / 60, burst: 3 });
   const downloads = createHttpLimiter(options.downloadRate ?? { rate: 0.1, burst: 5 });

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRecord, parseClientFrame, type ClientFrame, type ServerFrame } from '../../src/protocol';
+import type { AddressSlots } from './address-slots';
 import { TOO_LARGE, readJson, sendError, sendJson, sendTooLarge } from './http-json';
 import { requestSource, type TrustProxy } from './client-address';
 import type { Hub } from './hub';
@@ -75,6 +76,8 @@ export interface VisitorHttpOptions {
   pingMs?: number;
   /** Unsent bytes after which an event stream is too slow and closed (default 1 MiB). */
   maxBuffered?: number;
+  /** Open connections per client address (address-slots.ts; shared with the WebSockets). */
+  slots?: AddressSlots;
   /** `/v1/files…` and `/v1/transcript…` (files-http.ts, transcript-http.ts), by path prefix. */
   more?: {
     prefix: string;
@@ -222,6 +225,16 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
     if (!VID.test(vid)) return void (await authorize(res, undefined, undefined, cors));
     const v = await authorize(res, vid, url.searchParams.get('token'), cors);
     if (!v || res.destroyed || limited(res, 'v ' + vid, 1, cors)) return;
+    const address = requestSource(req, o.trustProxy).address ?? '';
+    if (o.slots && !o.slots.take(address))
+      return sendError(
+        res,
+        429,
+        'too_many_connections',
+        `${o.slots.max} connections open from this address already`,
+        { ...cors, 'retry-after': '30' },
+      );
+    if (o.slots) res.once('close', () => o.slots!.give(address));
     const d = downlink(v);
     res.writeHead(200, {
       ...cors,

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { parseClientFrame, type ServerFrame } from '../../src/protocol';
+import type { AddressSlots } from './address-slots';
 import { requestSource, type TrustProxy } from './client-address';
 import type { Hub } from './hub';
 import type { Logger } from './log';
@@ -36,6 +37,8 @@ export interface VisitorSocketOptions {
   pingMs: number;
   /** Unsent bytes after which a socket is too slow and terminated (default {@link MAX_BUFFERED}). */
   maxBuffered?: number;
+  /** Open connections per client address (address-slots.ts); unset = no limit. */
+  slots?: AddressSlots;
 }
 
 /** Refusals of parseClientFrame that mean the peer does not speak the protocol (close 4000). */
@@ -183,6 +186,16 @@ export function createVisitorSockets(o: VisitorSocketOptions) {
           log.warn(`ws ${req.socket.remoteAddress}: closed 4004: unknown account key`);
           return ws.close(4004, 'unknown account key');
         }
+        // Too many at once from one address: 1013 (try again later), which the widget retries
+        // with backoff.
+        const address = requestSource(req, o.trustProxy).address ?? '';
+        if (o.slots && !o.slots.take(address)) {
+          log.warn(
+            `ws ${req.socket.remoteAddress}: closed 1013: ${o.slots.max} connections open from ${address} already`,
+          );
+          return ws.close(1013, 'too many connections from this address');
+        }
+        if (o.slots) ws.once('close', () => o.slots!.give(address));
         connection(ws, req, key);
       });
     },

@@ -278,6 +278,45 @@ describe('hostile input: visitor WebSocket', () => {
   }, 15_000);
 });
 
+describe('hostile input: connections from one address', () => {
+  it('holds at most connectionsPerAddress WebSockets and event streams together, then 1013 / 429', async () => {
+    const log = recordingLogger();
+    const s = await serve({ log, connectionsPerAddress: 3 });
+    // Two sockets that never say hello and a visitor: the address holds 3.
+    const idle = [await connect(s.url), await connect(s.url)];
+    const who = await visit(s.url);
+    const refused = await connect(s.url);
+    expect(await refused.closed).toEqual({
+      code: 1013,
+      reason: 'too many connections from this address',
+    });
+    const stream = await fetch(
+      `${s.url}/v1/events?key=demo&vid=${who.vid}&token=${encodeURIComponent(who.token)}`,
+    );
+    expect(stream.status).toBe(429);
+    expect(stream.headers.get('retry-after')).toBe('30');
+    expect((await stream.json()).error).toBe('too_many_connections');
+    expect(log.lines.filter((l) => /closed 1013: 3 connections open from /.test(l))).toHaveLength(
+      1,
+    );
+    // One goes: its slot is free again, for a stream or a socket.
+    idle[0]!.ws.close();
+    await idle[0]!.closed;
+    await until(async () => {
+      const again = await connect(s.url);
+      if (again.ws.readyState == WebSocket.OPEN) return true;
+      return false;
+    });
+    // Each address has its own slots: a proxied client is counted by its forwarded address.
+    const other = await serve({ connectionsPerAddress: 1, trustProxy: { hops: 1 } });
+    const a = await visit(other.url, {}, { 'x-forwarded-for': '203.0.113.7' });
+    const b = await visit(other.url, {}, { 'x-forwarded-for': '203.0.113.8' });
+    expect([a.welcome.t, b.welcome.t]).toEqual(['welcome', 'welcome']);
+    const c = await connect(other.url, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+    expect((await c.closed).code).toBe(1013);
+  });
+});
+
 describe('hostile input: visitor HTTP endpoint', () => {
   it('refuses 2,000 bad requests, each with its status and a logged reason', async () => {
     const started = performance.now();

@@ -98,10 +98,12 @@ describe('cluster settings', () => {
     );
     // 1: the limits of before; 1000: 100 uploads then one a second, 50 emails then 100 an hour.
     expect(addressRates(1)).toEqual({
+      connections: 100,
       upload: { rate: 0.5, burst: 40 },
       email: { rate: 10 / 3600, burst: 10 },
     });
     expect(addressRates(1000)).toEqual({
+      connections: 2000,
       upload: { rate: 1, burst: 100 },
       email: { rate: 100 / 3600, burst: 50 },
     });
