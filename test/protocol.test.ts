@@ -247,6 +247,7 @@ describe('refusals that name a key of the sender', () => {
     ];
     for (const r of refusals) {
       expect(typeof r).toBe('string');
+      // oxlint-disable-next-line no-control-regex
       expect(r).not.toMatch(/[\0-\x1f\x7f-\x9f\u2028\u2029]/);
       expect(r).toContain('a\\u000d\\u000a2026-12-07T16:40:00.000Z error FORGED\\u2028\\u0085');
     }

@@ -52,12 +52,11 @@ function parseProfile(f: Record<string, unknown>, out: Profile, what: string): s
  * so a key cannot start a forged line in the server's log, where refusals are written.
  */
 const shown = (k: string) =>
-  k
-    .slice(0, 100)
-    .replace(
-      /[\0-\x1f\x7f-\x9f\u2028\u2029]/g,
-      (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
-    );
+  k.slice(0, 100).replace(
+    // oxlint-disable-next-line no-control-regex
+    /[\0-\x1f\x7f-\x9f\u2028\u2029]/g,
+    (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
+  );
 
 /** Longest variable label, in UTF-16 code units. */
 const LABEL_MAX = LIMITS.label;
