@@ -172,7 +172,7 @@ LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
 LOOPBACK.addAddress('::1', 'ipv6');
 LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
 
-const isLoopback = (host: string) =>
+export const isLoopback = (host: string) =>
   /^localhost\.?$/i.test(host) ||
   (isIP(host) != 0 && LOOPBACK.check(host, isIP(host) == 6 ? 'ipv6' : 'ipv4'));
 
