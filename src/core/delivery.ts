@@ -167,6 +167,10 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
     }, ACK_TIMEOUT);
   }
 
+  /** Shows another tab's message as on its way. */
+  const adopt = (m: Message) =>
+    k.state.messages.some((x) => x.cid == m.cid) || upsert({ ...m, status: 'sending' });
+
   const hasConversation = (exceptId?: string) =>
     k.state.messages.some((m) => m.id != exceptId && (m.from == 'visitor' || m.from == 'agent'));
 
@@ -240,8 +244,7 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
       }
       // The server's newest messages replace ours from the first of them on; older ones already
       // shown stay when the server says it has older ones (a reconnect in a long chat keeps what
-      // was scrolled back to); messages still in the outbox stay on top.
-      const pending = outbox.pending();
+      // was scrolled back to); unsent messages stay on top.
       const known = new Set(f.messages.map((m) => m.cid).filter(Boolean));
       for (const m of f.messages) if (m.cid) outbox.ack(m.cid);
       const shown = k.state.messages;
@@ -267,8 +270,9 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
           // Auto messages live on the device only: kept while the server has no conversation.
           f.messages.length ? [] : shown.filter((m) => m.from == 'trigger'),
           (f.messages as ChatMessage[]).map(sent),
-          pending
-            .filter((m) => !known.has(m.cid))
+          // Unsent: this tab's and other tabs'.
+          shown
+            .filter((m) => (m.status == 'sending' || m.status == 'failed') && !known.has(m.cid))
             .map((m) => ({ ...m, status: 'sending' as const })),
         ),
         older: !!f.more,
@@ -276,6 +280,8 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
       });
       if (fresh.length) arrived(fresh, had);
       later();
+      // What a closed tab left unsent, this one sends.
+      void outbox.load().then((list) => k.destroyed || (list.map(adopt), flush()));
     },
     frame(f) {
       if (f.t == 'ack') {
@@ -320,7 +326,7 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
       // copy (one tab channel, in order: core/tabs.ts), or the server's echo of the message
       // where each tab keeps its own connection.
       if (typeof m == 'string' || !m.cid || m.from != 'visitor') return;
-      if (!k.state.messages.some((x) => x.cid == m.cid)) upsert({ ...m, status: 'sending' });
+      adopt(m);
       if (k.state.autoMessage) set({ autoMessage: null });
     },
     stop() {

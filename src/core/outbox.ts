@@ -6,7 +6,7 @@ const KEY = 'outbox';
 
 /** Visitor messages not yet acknowledged by the server, persisted, in send order. */
 export interface Outbox {
-  /** Loads what an earlier page left unacknowledged. */
+  /** Adds what an earlier page or a closed tab left unacknowledged, after this page's. */
   load(): Promise<Message[]>;
   add(message: Message): void;
   /** Removes an acknowledged message; returns it, or undefined if unknown (a duplicate ack). */
@@ -61,10 +61,9 @@ export function createOutbox(
   };
   return {
     async load() {
+      const stored = parse(await getStore().get(KEY));
       const known = new Set(list.map((m) => m.cid));
-      list = parse(await getStore().get(KEY))
-        .filter((m) => !known.has(m.cid))
-        .concat(list);
+      list = list.concat(stored.filter((m) => !known.has(m.cid) && !acked.has(m.cid!)));
       return list;
     },
     add(message) {

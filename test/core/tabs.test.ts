@@ -338,9 +338,59 @@ describe('the chat layer mirrored across tabs', () => {
     });
     await Promise.all(made.map((m) => m.widget.ready()));
     await settle(50);
-    const server = made.find((m) => m.transport.server.received.length)!.transport.server;
-    return { a: made[0].widget, b: made[1].widget, server };
+    const leader = made.find((m) => m.transport.server.received.length)!;
+    const server = leader.transport.server;
+    const follower = made.find((m) => m != leader)!;
+    return {
+      a: made[0].widget,
+      b: made[1].widget,
+      server,
+      leader: leader.widget,
+      follower: follower.widget,
+      followerServer: follower.transport.server,
+    };
   }
+
+  const shown = (w: { state: { messages: Array<{ text: string; status?: string }> } }) =>
+    w.state.messages.map((x) => [x.text, x.status]);
+
+  it('messages two tabs wrote while offline show in both once the connection is back', async () => {
+    const { leader, follower, server } = await twoWidgets();
+    server.disconnect();
+    await settle();
+    await follower.send('from the follower');
+    await settle();
+    await leader.send('from the leader');
+    await settle();
+    server.connect();
+    await settle(100);
+    expect(server.messages.map((x) => x.text).sort()).toEqual([
+      'from the follower',
+      'from the leader',
+    ]);
+    // Each tab kept the other's message through the reconnect's welcome (it dropped it before).
+    for (const w of [leader, follower])
+      expect(shown(w).sort()).toEqual([
+        ['from the follower', 'sent'],
+        ['from the leader', 'sent'],
+      ]);
+  });
+
+  it('a message the leading tab could not send goes out from the tab that takes over', async () => {
+    const { leader, follower, server, followerServer } = await twoWidgets();
+    server.disconnect();
+    await settle();
+    await leader.send('typed offline, then the tab closed');
+    await settle(50);
+    expect(shown(follower)).toEqual([['typed offline, then the tab closed', 'sending']]);
+    leader.destroy();
+    await settle(100);
+    // Only the closed tab's stored outbox had it: the new leader sends it, and shows it sent.
+    expect(followerServer.messages.map((x) => x.text)).toEqual([
+      'typed offline, then the tab closed',
+    ]);
+    expect(shown(follower)).toEqual([['typed offline, then the tab closed', 'sent']]);
+  });
 
   it('opening and closing the window in one tab does the same in the other', async () => {
     const { a, b } = await twoWidgets();
