@@ -1,6 +1,6 @@
-import type { PageInfo, VariableValue } from '../protocol';
+import type { Message, PageInfo, VariableValue } from '../protocol';
 import type { AutoMessages } from './auto-messages';
-import type { Actions } from './commands';
+import type { Actions, Listener } from './commands';
 import { BLOCKED, type Delivery } from './delivery';
 import { attempt } from './identity';
 import type { Kernel } from './kernel';
@@ -29,6 +29,19 @@ export interface ChatActions extends Actions {
   markRead(): void;
 }
 
+/**
+ * A message as `on('message_sent' | 'message_received', fn)` hands it over: ours, plus the fields
+ * of Smartsupp's message object that its sites' listeners read (`content.text`, `subType`, with
+ * `contact` for the visitor, `type`, `createdAt` as ISO text).
+ */
+const smartsuppMessage = (m: Message) => ({
+  ...m,
+  type: 'message',
+  subType: m.from == 'visitor' ? 'contact' : m.from,
+  content: { type: 'text', text: m.text, data: null },
+  createdAt: new Date(m.at).toISOString(),
+});
+
 /** What each command does, once its arguments are validated (commands.ts). */
 export function createActions(k: Kernel, d: ActionDeps): ChatActions {
   const { config, warn, now, emitter } = k;
@@ -37,6 +50,8 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
   const blockedError = () => (k.state.blocked ? BLOCKED : undefined);
   /** `translations` by the language they were given for (codes only: no prototype keys). */
   const byLang: Record<string, Record<string, string>> = {};
+  /** The listener `on` subscribed for a page's message-event function (`off` needs it). */
+  const wrapped = new WeakMap<Listener, Listener>();
 
   function markRead() {
     if (k.state.unread) set({ unread: 0 });
@@ -161,10 +176,15 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
         });
     },
     on(event, fn) {
+      if (event.startsWith('message_')) {
+        const f = fn;
+        wrapped.set(f, (fn = wrapped.get(f) || ((m) => f(smartsuppMessage(m as Message)))));
+      }
       emitter.on(event, fn);
     },
     off(event, fn) {
       emitter.off(event, fn);
+      emitter.off(event, wrapped.get(fn)!);
     },
     page(page: Partial<PageInfo>) {
       const pages = d.pages();

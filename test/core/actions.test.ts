@@ -130,6 +130,47 @@ describe('commands', () => {
     expect(warnings().some((w) => w.includes('host bug'))).toBe(true);
   });
 
+  it("on('message_sent' | 'message_received') hands over Smartsupp's message fields too", async () => {
+    // A Smartsupp site's listener reads `message.content.text` (its message object, as its
+    // websocket SDK types it); it threw inside the widget and the integration did nothing.
+    const { widget, server, warnings } = make();
+    const seen: unknown[] = [];
+    const fn = (m: { content: { text: string }; subType: string }) =>
+      seen.push([m.subType, m.content.text]);
+    widget.exec(['on', 'message_sent', fn]);
+    widget.exec(['on', 'message_received', fn]);
+    widget.exec(['on', 'message_received', fn]);
+    await widget.ready();
+    await flush();
+    const sent = vi.fn();
+    widget.exec(['on', 'message_sent', sent]);
+    await widget.run('chat:send', 'hi');
+    server.say('Hello', { name: 'Eva' });
+    await flush();
+    expect(seen).toEqual([
+      ['contact', 'hi'],
+      ['agent', 'Hello'],
+    ]);
+    const m = sent.mock.calls[0]![0];
+    expect(m).toMatchObject({
+      from: 'visitor',
+      text: 'hi',
+      type: 'message',
+      subType: 'contact',
+      content: { type: 'text', text: 'hi', data: null },
+      createdAt: new Date(m.at).toISOString(),
+    });
+    // `off` still finds what `on` subscribed; the npm `widget.on` keeps our own shape.
+    widget.exec(['off', 'message_received', fn]);
+    const own = vi.fn();
+    widget.on('message_received', own);
+    server.say('Again');
+    await flush();
+    expect(seen).toHaveLength(2);
+    expect(own.mock.calls[0]![0]).not.toHaveProperty('content');
+    expect(warnings()).toEqual([]);
+  });
+
   it('off unsubscribes a listener', async () => {
     const { widget } = make();
     const fn = vi.fn();
