@@ -15,6 +15,7 @@ const DEFAULTS: Record<string, unknown> = {
   offsetY: 24,
   zIndex: 10000000,
   rules: [],
+  triggerable: true,
 };
 
 /** A number, or one as a string (`'20'`, `'20px'`); completeConfig makes it a number. */
@@ -35,6 +36,7 @@ const SCHEMA: Schema = {
   server: [url(/^(https?|wss?):\/\//), 'an http(s) or ws(s) URL'],
   renderTo: [(v) => str(v) || (v as Node | null)?.nodeType === 1, 'an element or an element id'],
   rules: [Array.isArray, 'a list of rules'],
+  triggerable: [bool, 'a boolean'],
 };
 for (const k of BOOLEANS.split(' ')) {
   SCHEMA[k] = [bool, 'a boolean'];

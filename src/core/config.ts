@@ -37,6 +37,8 @@ export interface Config extends Partial<Record<IgnoredSmartsuppKey, unknown>> {
   privacyNoticeCheckRequired?: boolean;
   /** Mirror the visitor id in a cookie for this domain, to share it across sub-domains. */
   cookieDomain?: string;
+  /** Smartsupp's: `false` shows no auto messages on this page (default true). */
+  triggerable?: boolean;
   /** Open the chat window directly when an auto message fires (desktop). */
   openOnTrigger?: boolean;
   /** Element (or its id) to render the widget into instead of the page corner. */

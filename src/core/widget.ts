@@ -316,23 +316,30 @@ export function installChat(
           void Promise.resolve().then(x.delivery.save);
         }),
     };
-    auto =
-      typeof rules == 'function'
-        ? loadAutoMessages(
-            async () => (await rules()).createAutoMessages(k, c, startUI),
-            config.rules,
-            warn,
-            (r) =>
-              ruleWait(r, k.pageStartedAt, k.identity?.visitStartedAt || k.pageStartedAt, k.now()),
-          )
-        : rules.createAutoMessages(k, c, startUI);
+    // Smartsupp's `triggerable: false`: no auto messages on this page.
+    if (config.triggerable)
+      auto =
+        typeof rules == 'function'
+          ? loadAutoMessages(
+              async () => (await rules()).createAutoMessages(k, c, startUI),
+              config.rules,
+              warn,
+              (r) =>
+                ruleWait(
+                  r,
+                  k.pageStartedAt,
+                  k.identity?.visitStartedAt || k.pageStartedAt,
+                  k.now(),
+                ),
+            )
+          : rules.createAutoMessages(k, c, startUI);
     // Frames that arrived while the chat layer was loading, in order.
     for (const f of k.attachChat(onFrame)) onFrame(f);
     set({ ready: true });
     for (const fn of queue.splice(0)) fn();
     emitter.emit('ready', { vid: k.state.vid! });
     for (const fn of readyFns.splice(0)) fn(k.state);
-    auto.check();
+    auto?.check();
     if (!uiStarted) onReady?.(widget, startUI);
   }
 

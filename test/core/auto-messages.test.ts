@@ -20,6 +20,33 @@ const languageRule = (lang: string) => ({
 });
 
 describe('auto messages', () => {
+  it("Smartsupp's `triggerable: false` shows no auto messages on the page, without a warning", async () => {
+    // A site sets it where a popup must not come (a checkout); it was an unknown key, warned about,
+    // and the auto messages still came.
+    const rules = [
+      {
+        id: 'now',
+        text: 'Hello there',
+        frequency: 'visit',
+        conditions: [{ type: 'event', name: 'go' }],
+      },
+    ];
+    for (const triggerable of [false, true]) {
+      const transport = createMemoryTransport({ server: { rules } });
+      const { widget, frames, warnings } = make({ transport, triggerable });
+      const fired = vi.fn();
+      widget.on('auto_message', fired);
+      await widget.ready();
+      await flush();
+      await widget.run('trigger', 'go');
+      await flush();
+      expect(fired).toHaveBeenCalledTimes(triggerable ? 1 : 0);
+      expect(frames('am')).toHaveLength(triggerable ? 1 : 0);
+      expect(widget.state.autoMessage).toEqual(triggerable ? expect.anything() : null);
+      expect(warnings()).toEqual([]);
+    }
+  });
+
   it('fires a rule from the welcome frame, tells the server, and emits auto_message', async () => {
     vi.useFakeTimers();
     const transport = createMemoryTransport({
