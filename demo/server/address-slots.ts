@@ -1,12 +1,13 @@
 import { isLoopback } from './config';
 
 /**
- * Open connections per client address (WebSockets and event streams together): one address may
- * hold at most `max` at once. Without it, one client (no token needed for a WebSocket that never
- * says hello) could open sockets until the process ran out of file descriptors, and then the
- * server could accept no one (nor open a file). A loopback address is not limited: it is a proxy
- * in front whose `X-Forwarded-For` is not believed (no `TRUST_PROXY`: every visitor would share
- * its slots) or a tool on this machine (`bench/visitors.mjs`), not a client on the internet.
+ * Open connections per client address (WebSockets, event streams and waiting long-polls
+ * together): one address may hold at most `max` at once. Without it, one client (no token needed
+ * for a WebSocket that never says hello) could open sockets until the process ran out of file
+ * descriptors, and then the server could accept no one (nor open a file). A loopback address is
+ * not limited: it is a proxy in front whose `X-Forwarded-For` is not believed (no `TRUST_PROXY`:
+ * every visitor would share its slots) or a tool on this machine (`bench/visitors.mjs`), not a
+ * client on the internet.
  */
 export interface AddressSlots {
   /** Takes a slot for `address`; false when it holds `max` already. */

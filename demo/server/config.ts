@@ -70,8 +70,8 @@ export interface Settings {
 /**
  * The per-address budgets for `visitors` honest visitors behind one address (VISITORS_PER_ADDRESS):
  * uploads max(40, n/10) at once, then max(0.5, n/1000) a second; transcript emails max(10, n/20)
- * at once, then max(10, n/10) an hour; open connections (WebSockets and event streams)
- * max(100, 2n). Up to 100 visitors these are the limits of before (40 then
+ * at once, then max(10, n/10) an hour; open connections (WebSockets, event streams, waiting
+ * long-polls) max(100, 2n). Up to 100 visitors these are the limits of before (40 then
  * one every 2 s; 10 then 10 an hour; uploads alone stay so up to 400); the per-visitor and
  * per-node limits do not change.
  */

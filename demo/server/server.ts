@@ -66,8 +66,8 @@ export interface ServerOptions extends Partial<Settings> {
   /** Heartbeat timing of a cluster node (`redisUrl`; tests shorten it). */
   presenceTiming?: Partial<HeartbeatTiming>;
   /**
-   * Open WebSockets and event streams per client address (default from VISITORS_PER_ADDRESS:
-   * max(100, twice it), 2000 for 1000; config.ts `addressRates`).
+   * Open WebSockets, event streams and waiting long-polls per client address (default from
+   * VISITORS_PER_ADDRESS: max(100, twice it), 2000 for 1000; config.ts `addressRates`).
    */
   connectionsPerAddress?: number;
   /** Uploads per visitor (default 10 at once, then one every 2 s). */
@@ -273,7 +273,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     allowedOrigins: settings.allowedOrigins,
     rate,
     trustProxy: settings.trustProxy,
-    // WebSockets and event streams together, per client address.
+    // WebSockets, event streams and waiting long-polls together, per client address.
     slots: createAddressSlots(options.connectionsPerAddress ?? perAddress.connections),
   };
   const sockets = createVisitorSockets({

@@ -215,6 +215,28 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
     sendJson(res, 200, { frames: out }, cors);
   }
 
+  /**
+   * Takes one of `address`'s connection slots for an event stream or a waiting poll, given back
+   * when the response closes (answered, or the client went away); false once it answered 429
+   * `too_many_connections` with `Retry-After: 30` (the HTTP transport waits that long).
+   */
+  function takeSlot(res: ServerResponse, address: string, cors: Record<string, string>) {
+    const slots = o.slots;
+    if (!slots) return true;
+    if (!slots.take(address)) {
+      sendError(
+        res,
+        429,
+        'too_many_connections',
+        `${slots.max} connections open from this address already`,
+        { ...cors, 'retry-after': '30' },
+      );
+      return false;
+    }
+    res.once('close', () => slots.give(address));
+    return true;
+  }
+
   async function events(
     req: IncomingMessage,
     res: ServerResponse,
@@ -226,15 +248,7 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
     const v = await authorize(res, vid, url.searchParams.get('token'), cors);
     if (!v || res.destroyed || limited(res, 'v ' + vid, 1, cors)) return;
     const address = requestSource(req, o.trustProxy).address ?? '';
-    if (o.slots && !o.slots.take(address))
-      return sendError(
-        res,
-        429,
-        'too_many_connections',
-        `${o.slots.max} connections open from this address already`,
-        { ...cors, 'retry-after': '30' },
-      );
-    if (o.slots) res.once('close', () => o.slots!.give(address));
+    if (!takeSlot(res, address, cors)) return;
     const d = downlink(v);
     res.writeHead(200, {
       ...cors,
@@ -276,6 +290,9 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
       hub.touchHttp(v);
       return answer();
     }
+    // A waiting poll holds a connection like an event stream: it takes a slot of its address,
+    // or one client could hold thousands of them (its rate limit allows 20 requests a second).
+    if (!takeSlot(res, requestSource(req, o.trustProxy).address ?? '', cors)) return;
     hub.touchHttp(v, 1);
     let done = false;
     const finish = () => {

@@ -316,6 +316,60 @@ describe('hostile input: connections from one address', () => {
     for (let i = 0; i < 5; i++) local.push(await connect(s.url));
     expect(local.every((c) => c.ws.readyState == WebSocket.OPEN)).toBe(true);
   });
+
+  it('counts waiting long-polls in the same slots: 429 past them, freed when answered or dropped', async () => {
+    const s = await serve({ connectionsPerAddress: 3, trustProxy: { hops: 1 }, pollMs: 60_000 });
+    const ip = '203.0.113.9';
+    /** A visitor on the HTTP transport from `ip`, and its long-poll after a position. */
+    const visitor = async () => {
+      const h = hello();
+      const first = await fetch(s.url + '/v1/frames?key=demo', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', ...from(ip).headers },
+        body: JSON.stringify({ vid: h.vid, frames: [h] }),
+      });
+      const token = encodeURIComponent((await first.json()).frames[0].token);
+      const q = `${s.url}/v1/poll?key=demo&vid=${h.vid}&token=${token}&after=`;
+      return {
+        vid: h.vid,
+        poll: (after: number, signal?: AbortSignal) => fetch(q + after, { ...from(ip), signal }),
+      };
+    };
+    const a = await visitor();
+    const b = await visitor();
+    const waiting = (n: number) =>
+      until(() => s.hub.visitors.get(a.vid)!.streams + s.hub.visitors.get(b.vid)!.streams == n);
+    // Two polls wait (nothing to answer yet) and one socket is open: the address holds 3.
+    const dropped = new AbortController();
+    const held = b.poll(0, dropped.signal).catch(() => 'aborted');
+    const answered = a.poll(0);
+    const socket = await connect(s.url, from(ip));
+    await waiting(2);
+    const refused = await a.poll(0);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('30');
+    expect((await refused.json()).error).toBe('too_many_connections');
+    expect(await (await connect(s.url, from(ip))).closed).toMatchObject({ code: 1013 });
+    // An answered poll gives its slot back...
+    await api(s, 'POST', `/api/visitors/${a.vid}/block`);
+    expect((await (await answered).json()).frames).toEqual([{ t: 'blocked' }]);
+    await waiting(1);
+    const again = a.poll(1);
+    await waiting(2);
+    // (A poll with frames to read answers at once and holds nothing: not refused when full.)
+    expect((await (await a.poll(0)).json()).frames).toEqual([{ t: 'blocked' }]);
+    // ...and so does one whose client went away.
+    dropped.abort();
+    expect(await held).toBe('aborted');
+    await waiting(1);
+    const more = a.poll(1);
+    await waiting(2);
+    expect((await b.poll(0)).status).toBe(429);
+    socket.ws.close();
+    await api(s, 'DELETE', `/api/visitors/${a.vid}/block`);
+    expect((await (await again).json()).frames).toEqual([{ t: 'unblocked' }]);
+    expect((await (await more).json()).frames).toEqual([{ t: 'unblocked' }]);
+  });
 });
 
 describe('hostile input: visitor HTTP endpoint', () => {

@@ -326,6 +326,18 @@ describe('HTTP transport', () => {
     expect(statuses).toEqual(['open', 'closed', 'open', 'stopped']);
   });
 
+  it('waits Retry-After when a poll is refused 429 too_many_connections, without polling again', async () => {
+    const { statuses, calls, welcomed } = setup({ EventSource: undefined });
+    await welcomed();
+    const polls = () => calls.filter((c) => c.url.includes('/v1/poll'));
+    polls()[0].resolve(answer(429, { error: 'too_many_connections' }, { 'Retry-After': '30' }));
+    await vi.advanceTimersByTimeAsync(29999);
+    expect(statuses).toEqual(['open', 'closed']);
+    expect(polls()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(statuses).toEqual(['open', 'closed', 'open']);
+  });
+
   it('treats an event stream error as a dropped connection', async () => {
     const { statuses, welcomed } = setup();
     await welcomed();
