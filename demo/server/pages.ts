@@ -48,6 +48,20 @@ const AGENT_PAGE = `<!doctype html>
 </html>
 `;
 
+/**
+ * The agent page's Content-Security-Policy: what the page needs and nothing more. Its script
+ * (agent.js, and the Automations screen's chunk by `import()`) and its style sheet come from
+ * here; its requests (the agent API and its feed, by `fetch`) go here; the images it shows are
+ * thumbnails of attachments, read with the token and shown from `blob:` URLs ('self' keeps the
+ * browser's own /favicon.ico probe allowed where a browser checks it against `img-src`). Its
+ * forms are handled by script, never submitted. No page may frame it, no script may write HTML
+ * into it (Trusted Types; Preact writes none). test/browser/agent-csp.test.ts: 0 violations.
+ */
+export const AGENT_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; " +
+  "connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'; " +
+  "object-src 'none'; require-trusted-types-for 'script'; trusted-types 'none'";
+
 const BASE_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 
 /** A Host header we may echo into a page: a name or IP, an optional port. */
@@ -178,8 +192,7 @@ export function createPages(o: PagesOptions) {
           'content-type': 'text/html; charset=utf-8',
           'referrer-policy': 'no-referrer',
           'x-frame-options': 'DENY',
-          'content-security-policy':
-            "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+          'content-security-policy': AGENT_CSP,
         });
         res.end(req.method == 'HEAD' ? undefined : AGENT_PAGE);
         return true;

@@ -11,10 +11,11 @@ type Point = { x: number; y: number };
  */
 export async function drawn(page: Page, clip: Box, round: (n: number) => number = Math.floor) {
   const png = await page.screenshot({ clip, animations: 'disabled' });
+  // Decoded from bytes, not loaded from a `data:` URL: the page's CSP may refuse those images
+  // (the agent page's `img-src 'self' blob:`), and a bitmap is no image load.
   const { width, data } = await page.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = 'data:image/png;base64,' + b64;
-    await img.decode();
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const img = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
     const canvas = document.createElement('canvas');
     canvas.width = img.width;
     canvas.height = img.height;
