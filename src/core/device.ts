@@ -1,7 +1,7 @@
 import type { Device } from '../protocol';
 
 /** desktop / mobile / tablet from the user agent (and touch points for iPadOS that claims to be a Mac). */
-export function detectDevice(userAgent: string, maxTouchPoints = 0): Device {
+export function detectDevice(userAgent: string | undefined, maxTouchPoints = 0): Device {
   const ua = String(userAgent);
   // iPadOS 13+ Safari sends a Mac user agent; only the touch points tell it apart. Android
   // tablets drop "Mobile" from the user agent (Chrome's documented convention); Opera Mini

@@ -76,7 +76,7 @@ export function createKernel(
     newId,
     win,
     doc,
-    device: nav ? detectDevice(nav.userAgent, nav.maxTouchPoints) : 'desktop',
+    device: detectDevice(nav?.userAgent, nav?.maxTouchPoints),
     emitter: createEmitter<WidgetEvents>(warn),
     state: kernelState(config, nav?.language) as WidgetState,
     subscribers: new Set(),
@@ -121,16 +121,16 @@ export function createKernel(
         profile: v.profile,
         variables: v.variables,
         variableLabels: v.labels,
+        token: id.token,
+        group: v.group,
+        // Learned on opening (actions.ts): reading it here starts ICU (50-250 ms) on every page.
+        timeZone: v.timeZone,
       };
-      if (id.token) frame.token = id.token;
-      if (v.group) frame.group = v.group;
-      // Learned on opening (actions.ts): reading it here starts ICU (50-250 ms) on every page.
-      if (v.timeZone) frame.timeZone = v.timeZone;
       k.welcomed = false;
       transport.send(frame);
     },
     welcomed: false,
-    page: doc ? pageInfo(doc.URL, doc.title, doc.referrer) : pageInfo('', '', ''),
+    page: pageInfo(doc?.URL || '', doc?.title || '', doc?.referrer || ''),
     pageStartedAt: now(),
     setPage(page) {
       if (page) k.page = page;
@@ -208,10 +208,8 @@ export function createKernel(
       }
     }
     // One tab at a time: two tabs opened at once on a first visit must not make two visitors.
-    const locks = nav?.locks;
-    const id = (k.identity = await (locks
-      ? locks.request('visitor-chat:id', load).catch(load)
-      : load()));
+    const id = (k.identity = await (nav?.locks?.request('visitor-chat:id', load).catch(load) ||
+      load()));
     const v = await k.store.get('visitor');
     const stored = parseStoredVisitor(v);
     if (stored) k.visitor = stored;

@@ -63,7 +63,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
         }
       };
     } catch {
-      socket = undefined;
+      // (`socket` is still undefined.)
       report('closed');
       retry.later();
     }
@@ -86,9 +86,8 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
     close() {
       listener = undefined;
       retry.stop();
-      const ws = socket;
+      socket?.close(1000);
       socket = undefined;
-      ws?.close(1000);
     },
   };
 }
