@@ -9,6 +9,7 @@ import {
 } from '../protocol';
 import type { Variable, VariableValue } from '../protocol';
 import { isHexColor } from './color';
+import { has } from './config-check';
 import type { AutoMessage, Theme } from './state';
 
 /** Events a page can subscribe to with `on` (Smartsupp's first three, then ours). */
@@ -295,7 +296,7 @@ export const COMMANDS: Record<CommandName, Handler> = {
     const out: Partial<PageInfo> = Object.create(null);
     for (const k of ['url', 'title', 'referrer'] as const) {
       // Own fields only: a polluted Object.prototype must not supply a url or title.
-      if (!Object.prototype.hasOwnProperty.call(page, k) || page[k] === undefined) continue;
+      if (!has(page, k) || page[k] === undefined) continue;
       if (typeof page[k] != 'string') return 'page ' + k + ' must be a string';
       out[k] = page[k] as string;
     }
@@ -331,7 +332,7 @@ export function runCommand(
   // Not `String(name)`: an object's own toString may throw.
   if (typeof name != 'string')
     return 'a command name is a string, not ' + (name === null ? 'null' : typeof name);
-  if (!Object.prototype.hasOwnProperty.call(COMMANDS, name))
+  if (!has(COMMANDS, name))
     // Not "unknown": most are Smartsupp's commands this widget does not have (README, "Moving
     // from Smartsupp"), not typos.
     return 'command "' + name.slice(0, 50) + '" is not supported: ignored';

@@ -14,7 +14,7 @@ export const num: Check = isNum;
 /** A boolean. */
 export const bool: Check = (v) => typeof v == 'boolean';
 /** Whether `o` has its own key `k` (never one from a polluted Object.prototype). */
-export const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+export const has = (o: object, k: string) => ({}).hasOwnProperty.call(o, k);
 
 /**
  * Copies the own keys of `raw` that `schema` knows into `out` when their check passes (a wrong
