@@ -232,7 +232,13 @@ function hostPageTargets(first) {
         '1.5, Web Locks 0.9, `crypto.getRandomValues` 1.1, `requestIdleCallback` 1.5, a ' +
         'BroadcastChannel 0.9: ≈ 11 ms, about all the thread time the boot takes over the ' +
         'trivial page (≈ 11–14 ms). Keeping the visitor in a cookie (write and read 1.0 ms) or ' +
-        'localStorage (1.0 ms) instead of IndexedDB would save ≈ 0.5 ms, inside the spread' +
+        'localStorage (1.0 ms) instead of IndexedDB would save ≈ 0.5 ms, inside the spread. ' +
+        'On the evening of 2026-12-07 two runs of this table read +31.9 and +34.6 ms (thread ' +
+        'time 14.8 and 14.3 ms) where the morning had read +17.7 (10.0), but the floor row rose ' +
+        'as much (+13.7 and +14.4 ms, thread time 5.7 and 5.6, against +9.6 and 3.9): the ' +
+        'machine ran the same small scripts slower. An A/B of that build against the last ' +
+        "stop's (1b9163c; `node bench/host-page-profile.mjs ab`, 12 alternated loads each, the same " +
+        'hour) read 14.28 and 13.82 ms of script CPU, within the spread (12.1–20.0 per load)' +
         tagNote,
       fix:
         'fewer first uses while nobody chats (each costs ≈ 1 ms of thread time, whichever ' +
