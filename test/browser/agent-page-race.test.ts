@@ -2,7 +2,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { describeBrowser, launchBrowser, requireBuilt } from './harness';
-import { agentApi, startRealServer, type RealServer } from './real-server';
+import {
+  agentApi,
+  startRealServer,
+  wsVisitor,
+  type RealServer,
+  type VisitorList as List,
+} from './real-server';
 
 /**
  * The Visitors page in real Chromium when the next page of the list and the live feed cross:
@@ -10,47 +16,6 @@ import { agentApi, startRealServer, type RealServer } from './real-server';
  * then does the answer arrive (held back by a route). The visitor who left must not come back.
  */
 const TOKEN = 'agent-page-race-token-0123456789';
-
-interface Row {
-  id: string;
-}
-interface List {
-  visitors: Row[];
-  counts: Record<string, number>;
-  total: number;
-  lastEventId?: string;
-}
-
-/** A visitor over a real WebSocket, as the widget says hello; resolves once welcomed. */
-function visitor(base: string, n: number): Promise<{ vid: string; ws: WebSocket }> {
-  const vid = 'race-' + String(n).padStart(4, '0') + '-' + Math.random().toString(36).slice(2, 8);
-  const ws = new WebSocket(base.replace('http', 'ws') + '/v1/ws?key=demo');
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no welcome for ' + vid)), 20_000);
-    ws.on('open', () =>
-      ws.send(
-        JSON.stringify({
-          t: 'hello',
-          v: 1,
-          key: 'demo',
-          vid,
-          visits: 1,
-          firstSeenAt: Date.now(),
-          page: { url: `https://shop.example/p/${n}`, title: `Product ${n}`, referrer: '' },
-          device: 'desktop',
-          lang: 'en',
-          activeAt: Date.now(),
-        }),
-      ),
-    );
-    ws.on('message', (d) => {
-      if (JSON.parse(String(d)).t != 'welcome') return;
-      clearTimeout(t);
-      resolve({ vid, ws });
-    });
-    ws.on('error', reject);
-  });
-}
 
 describeBrowser(
   'the agent Visitors page while a page of the list is on its way, in Chromium',
@@ -67,7 +32,9 @@ describeBrowser(
       browser = await launchBrowser();
       for (let i = 0; i < 130; i += 50) {
         const batch = await Promise.all(
-          Array.from({ length: Math.min(50, 130 - i) }, (_, j) => visitor(server.url, i + j)),
+          Array.from({ length: Math.min(50, 130 - i) }, (_, j) =>
+            wsVisitor(server.url, i + j, 'race'),
+          ),
         );
         for (const v of batch) sockets.set(v.vid, v.ws);
       }
