@@ -52,10 +52,11 @@ export function holdNodeLock(
 ): { release(): void } {
   const path = resolve(file);
   const other = `another visitor-chat server is using ${path}`;
-  const lock =
-    tryNodeLock(path, 0) ||
-    (log.warn(`${other}: waiting up to ${Math.round(waitMs / 1000)} s for it to stop`),
-    tryNodeLock(path, waitMs));
+  let lock = tryNodeLock(path);
+  if (!lock) {
+    log.warn(`${other}: waiting up to ${Math.round(waitMs / 1000)} s for it to stop`);
+    lock = tryNodeLock(path, waitMs);
+  }
   if (!lock)
     throw new SqliteInUse(
       `${other}: one SQLite file serves one node. Stop that server, or give this one its own DB ` +
