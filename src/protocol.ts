@@ -101,7 +101,7 @@ export interface HelloFrame {
   v: number;
   /** Account key from the snippet. */
   key: string;
-  /** Visitor id (32 hex digits from this widget, core/id.ts; up to 100 `[\w-]` characters). */
+  /** Visitor id (four decimal 32-bit numbers joined by `-` from this widget, core/id.ts; up to 100 `[\w-]` characters). */
   vid: string;
   /** Token the server issued for this vid in an earlier welcome; absent on the first hello. */
   token?: string;

@@ -52,7 +52,8 @@ export function createHeartbeat(options: {
     poke() {
       if (state < 2) {
         state = 0;
-        timer ??= (set || setTimeout)(fire, Math.max(0, sentAt + intervalMs - now()));
+        // A delay below 0 (the interval is already over) waits no time, as 0 does.
+        timer ??= (set || setTimeout)(fire, sentAt + intervalMs - now());
       }
     },
     hide() {

@@ -20,11 +20,11 @@ export function createMemoryStore(): KeyValueStore {
 /** Options of {@link createIdbStore}. */
 export interface IdbStoreOptions {
   /**
-   * The IndexedDB factory, or a function returning it (`() => window.indexedDB` at the edge: read
-   * inside the guarded open, since the getter itself throws where storage is blocked); missing
-   * means memory only.
+   * A function returning the IndexedDB factory (`() => window.indexedDB` at the edge: called
+   * inside the guarded open, since the getter itself throws where storage is blocked); returning
+   * nothing means memory only.
    */
-  indexedDB?: IDBFactory | (() => IDBFactory | undefined) | undefined;
+  indexedDB: () => IDBFactory | undefined;
   warn: Warn;
   /** How long an open or a transaction may take before we give up on IndexedDB (ms). */
   timeoutMs?: number;
@@ -70,7 +70,7 @@ export function createIdbStore({
   // Opened on first use, so a consent-mode page creates no database before consent.
   const open = () =>
     (opened ||= within<IDBDatabase>((ok, ko) => {
-      const indexedDB = typeof factory == 'function' ? factory() : factory;
+      const indexedDB = factory();
       if (!indexedDB) return ko('missing');
       // on* handlers rather than addEventListener: fewer bytes, one listener per request.
       const req = indexedDB.open(dbName);

@@ -480,7 +480,7 @@ describe('commands', () => {
     const ready = vi.fn();
     widget.on('ready', ready);
     await widget.ready();
-    expect(widget.state.vid).toMatch(/^[\da-f]{32}$/);
+    expect(widget.state.vid).toMatch(/^\d+(-\d+){3}$/);
     expect(ready).toHaveBeenCalledWith({ vid: widget.state.vid });
   });
 });

@@ -51,7 +51,7 @@ const names = async (factory: IDBFactory) => (await factory.databases()).map((d)
 const consentStored = (factory: IDBFactory, vid: string | null) =>
   vi.waitFor(async () => {
     expect(await names(factory)).toEqual(['visitor-chat']);
-    const store = createIdbStore({ indexedDB: factory, warn: () => {} });
+    const store = createIdbStore({ indexedDB: () => factory, warn: () => {} });
     expect(await store.get('consent')).toMatchObject({ marketing: true });
     expect(await store.get('identity')).toMatchObject({ vid });
   });

@@ -11,7 +11,7 @@ const names = async (factory: IDBFactory) => (await factory.databases()).map((d)
 describe('IndexedDB store on fake-indexeddb', () => {
   it('reads back what was written and forgets what was deleted', async () => {
     const warn = vi.fn();
-    const store = createIdbStore({ indexedDB: new IDBFactory(), warn });
+    const store = createIdbStore({ indexedDB: () => new IDBFactory(), warn });
     await store.set('a', { n: 1, list: [1, 2] });
     await store.set('b', 'two');
     expect(await store.get('a')).toEqual({ n: 1, list: [1, 2] });
@@ -22,8 +22,10 @@ describe('IndexedDB store on fake-indexeddb', () => {
 
   it('keeps the data for the next page in its own database and object store', async () => {
     const factory = new IDBFactory();
-    await createIdbStore({ indexedDB: factory, warn: vi.fn() }).set('identity', { vid: 'v1' });
-    const next = createIdbStore({ indexedDB: factory, warn: vi.fn() });
+    await createIdbStore({ indexedDB: () => factory, warn: vi.fn() }).set('identity', {
+      vid: 'v1',
+    });
+    const next = createIdbStore({ indexedDB: () => factory, warn: vi.fn() });
     expect(await next.get('identity')).toEqual({ vid: 'v1' });
     expect(await names(factory)).toEqual(['visitor-chat']);
     const db = await new Promise<IDBDatabase>((resolve) => {
@@ -36,13 +38,13 @@ describe('IndexedDB store on fake-indexeddb', () => {
 
   it('creates no database before the first read or write', async () => {
     const factory = new IDBFactory();
-    createIdbStore({ indexedDB: factory, warn: vi.fn() });
+    createIdbStore({ indexedDB: () => factory, warn: vi.fn() });
     expect(await names(factory)).toEqual([]);
   });
 
   it('lets another tab delete the database instead of blocking it', async () => {
     const factory = new IDBFactory();
-    const store = createIdbStore({ indexedDB: factory, warn: vi.fn() });
+    const store = createIdbStore({ indexedDB: () => factory, warn: vi.fn() });
     await store.set('k', 1);
     const outcome = await new Promise((resolve) => {
       const req = factory.deleteDatabase('visitor-chat');
@@ -55,7 +57,7 @@ describe('IndexedDB store on fake-indexeddb', () => {
 
   it('warns once and keeps the value in memory when it cannot be cloned', async () => {
     const warn = vi.fn();
-    const store = createIdbStore({ indexedDB: new IDBFactory(), warn });
+    const store = createIdbStore({ indexedDB: () => new IDBFactory(), warn });
     const fn = () => {};
     await store.set('bad', { fn });
     expect(await store.get('bad')).toEqual({ fn });
@@ -67,13 +69,16 @@ describe('IndexedDB store on fake-indexeddb', () => {
 
   it('behind a consent store, creates no database until consent, then writes what was kept', async () => {
     const factory = new IDBFactory();
-    const store = createConsentStore(createIdbStore({ indexedDB: factory, warn: vi.fn() }), false);
+    const store = createConsentStore(
+      createIdbStore({ indexedDB: () => factory, warn: vi.fn() }),
+      false,
+    );
     await store.set('visitor', { customer: true });
     await store.del('messages');
     expect(await names(factory)).toEqual([]);
     await store.persist();
     expect(await names(factory)).toEqual(['visitor-chat']);
-    const next = createIdbStore({ indexedDB: factory, warn: vi.fn() });
+    const next = createIdbStore({ indexedDB: () => factory, warn: vi.fn() });
     expect(await next.get('visitor')).toEqual({ customer: true });
   });
 });

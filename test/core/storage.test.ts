@@ -39,7 +39,7 @@ describe('IndexedDB store', () => {
   it('reads back what was written and forgets what was deleted', async () => {
     const warn = vi.fn();
     const idb = createFakeIdb();
-    await expectWorkingStore(createIdbStore({ indexedDB: idb.indexedDB, warn }));
+    await expectWorkingStore(createIdbStore({ indexedDB: () => idb.indexedDB, warn }));
     expect(idb.databases.get('visitor-chat')?.get('kv')?.get('a')).toEqual({ n: 2 });
     expect(idb.databases.get('visitor-chat')?.get('kv')?.has('b')).toBe(false);
     expect(warn).not.toHaveBeenCalled();
@@ -47,15 +47,15 @@ describe('IndexedDB store', () => {
 
   it('persists across a reload', async () => {
     const idb = createFakeIdb();
-    const before = createIdbStore({ indexedDB: idb.indexedDB, warn: vi.fn() });
+    const before = createIdbStore({ indexedDB: () => idb.indexedDB, warn: vi.fn() });
     await before.set('identity', { vid: 'abc12345', visits: 2 });
-    const after = createIdbStore({ indexedDB: idb.indexedDB, warn: vi.fn() });
+    const after = createIdbStore({ indexedDB: () => idb.indexedDB, warn: vi.fn() });
     expect(await after.get('identity')).toEqual({ vid: 'abc12345', visits: 2 });
   });
 
   it('never uses the default keyval-store database', async () => {
     const idb = createFakeIdb();
-    await createIdbStore({ indexedDB: idb.indexedDB, warn: vi.fn() }).set('k', 1);
+    await createIdbStore({ indexedDB: () => idb.indexedDB, warn: vi.fn() }).set('k', 1);
     expect(idb.opened).toEqual(['visitor-chat']);
     expect([...idb.databases.keys()]).toEqual(['visitor-chat']);
     expect([...idb.databases.get('visitor-chat')!.keys()]).toEqual(['kv']);
@@ -63,17 +63,18 @@ describe('IndexedDB store', () => {
 
   it('uses the database name it is given', async () => {
     const idb = createFakeIdb();
-    await createIdbStore({ indexedDB: idb.indexedDB, warn: vi.fn(), dbName: 'site-chat' }).set(
-      'k',
-      1,
-    );
+    await createIdbStore({
+      indexedDB: () => idb.indexedDB,
+      warn: vi.fn(),
+      dbName: 'site-chat',
+    }).set('k', 1);
     expect(idb.opened).toEqual(['site-chat']);
     expect(idb.databases.get('site-chat')?.get('kv')?.get('k')).toBe(1);
   });
 
   it('opens no database until it is first used', async () => {
     const idb = createFakeIdb();
-    const store = createIdbStore({ indexedDB: idb.indexedDB, warn: vi.fn() });
+    const store = createIdbStore({ indexedDB: () => idb.indexedDB, warn: vi.fn() });
     await Promise.resolve();
     expect(idb.opened).toEqual([]);
     await store.get('k');
@@ -82,7 +83,7 @@ describe('IndexedDB store', () => {
 
   it('keeps working on memory and warns once when IndexedDB is missing', async () => {
     const warn = vi.fn();
-    await expectWorkingStore(createIdbStore({ indexedDB: undefined, warn }));
+    await expectWorkingStore(createIdbStore({ indexedDB: () => undefined, warn }));
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn).toHaveBeenCalledWith(
       'storage unavailable (IndexedDB missing); keeping data in memory for this page',
@@ -93,7 +94,7 @@ describe('IndexedDB store', () => {
     const warn = vi.fn();
     const idb = createFakeIdb();
     idb.switches.open = 'throw';
-    await expectWorkingStore(createIdbStore({ indexedDB: idb.indexedDB, warn }));
+    await expectWorkingStore(createIdbStore({ indexedDB: () => idb.indexedDB, warn }));
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0][0]).toContain('SecurityError');
     expect(idb.opened).toHaveLength(1);
@@ -103,7 +104,7 @@ describe('IndexedDB store', () => {
     const warn = vi.fn();
     const idb = createFakeIdb();
     idb.switches.open = 'error';
-    await expectWorkingStore(createIdbStore({ indexedDB: idb.indexedDB, warn }));
+    await expectWorkingStore(createIdbStore({ indexedDB: () => idb.indexedDB, warn }));
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0][0]).toContain('UnknownError');
   });
@@ -113,7 +114,7 @@ describe('IndexedDB store', () => {
     const warn = vi.fn();
     const idb = createFakeIdb();
     idb.switches.open = 'hang';
-    const store = createIdbStore({ indexedDB: idb.indexedDB, warn });
+    const store = createIdbStore({ indexedDB: () => idb.indexedDB, warn });
     let settled = false;
     const write = store.set('k', 'v').then(() => (settled = true));
 
@@ -136,7 +137,7 @@ describe('IndexedDB store', () => {
     const idb = createFakeIdb();
     idb.switches.open = 'hang';
     const warn = vi.fn();
-    const read = createIdbStore({ indexedDB: idb.indexedDB, warn, timeoutMs: 200 }).get('k');
+    const read = createIdbStore({ indexedDB: () => idb.indexedDB, warn, timeoutMs: 200 }).get('k');
     await vi.advanceTimersByTimeAsync(200);
     expect(await read).toBeUndefined();
     expect(warn).toHaveBeenCalledTimes(1);
@@ -146,7 +147,7 @@ describe('IndexedDB store', () => {
     vi.useFakeTimers();
     const warn = vi.fn();
     const idb = createFakeIdb();
-    const store = createIdbStore({ indexedDB: idb.indexedDB, warn });
+    const store = createIdbStore({ indexedDB: () => idb.indexedDB, warn });
     await store.set('before', 1);
     idb.switches.hangTransactions = true;
     const write = store.set('after', 2);
@@ -162,7 +163,7 @@ describe('IndexedDB store', () => {
   it('keeps what the page wrote and warns once when a write fails with QuotaExceededError', async () => {
     const warn = vi.fn();
     const idb = createFakeIdb();
-    const store = createIdbStore({ indexedDB: idb.indexedDB, warn });
+    const store = createIdbStore({ indexedDB: () => idb.indexedDB, warn });
     await store.set('small', 1);
     idb.switches.failWrites = 'QuotaExceededError';
     await expect(store.set('big', 'x'.repeat(1000))).resolves.toBeUndefined();
@@ -178,7 +179,7 @@ describe('IndexedDB store', () => {
 
   it('stays on memory for the rest of the page once IndexedDB has failed', async () => {
     const idb = createFakeIdb();
-    const store = createIdbStore({ indexedDB: idb.indexedDB, warn: vi.fn() });
+    const store = createIdbStore({ indexedDB: () => idb.indexedDB, warn: vi.fn() });
     idb.switches.failWrites = 'QuotaExceededError';
     await store.set('a', 1);
     idb.switches.failWrites = undefined;
@@ -190,9 +191,9 @@ describe('IndexedDB store', () => {
   it('keeps values it read and wrote when the database is wiped under it', async () => {
     const warn = vi.fn();
     const idb = createFakeIdb();
-    const earlier = createIdbStore({ indexedDB: idb.indexedDB, warn: vi.fn() });
+    const earlier = createIdbStore({ indexedDB: () => idb.indexedDB, warn: vi.fn() });
     await earlier.set('stored', 'from a previous page');
-    const store = createIdbStore({ indexedDB: idb.indexedDB, warn });
+    const store = createIdbStore({ indexedDB: () => idb.indexedDB, warn });
     expect(await store.get('stored')).toBe('from a previous page');
     await store.set('written', 'on this page');
 
@@ -207,7 +208,7 @@ describe('IndexedDB store', () => {
 
   it('remembers a delete when the database fails afterwards', async () => {
     const idb = createFakeIdb();
-    const store = createIdbStore({ indexedDB: idb.indexedDB, warn: vi.fn() });
+    const store = createIdbStore({ indexedDB: () => idb.indexedDB, warn: vi.fn() });
     await store.set('k', 1);
     await store.del('k');
     idb.wipe();
@@ -216,8 +217,8 @@ describe('IndexedDB store', () => {
 
   it('reads what another tab wrote while IndexedDB works', async () => {
     const idb = createFakeIdb();
-    const tab1 = createIdbStore({ indexedDB: idb.indexedDB, warn: vi.fn() });
-    const tab2 = createIdbStore({ indexedDB: idb.indexedDB, warn: vi.fn() });
+    const tab1 = createIdbStore({ indexedDB: () => idb.indexedDB, warn: vi.fn() });
+    const tab2 = createIdbStore({ indexedDB: () => idb.indexedDB, warn: vi.fn() });
     await tab1.set('k', 'first');
     await tab2.set('k', 'second');
     expect(await tab1.get('k')).toBe('second');
@@ -297,7 +298,7 @@ describe('consent store', () => {
   it('creates no IndexedDB database before consent', async () => {
     const idb = createFakeIdb();
     const store = createConsentStore(
-      createIdbStore({ indexedDB: idb.indexedDB, warn: vi.fn() }),
+      createIdbStore({ indexedDB: () => idb.indexedDB, warn: vi.fn() }),
       false,
     );
     await store.set('identity', { vid: 'mem-only-1' });
