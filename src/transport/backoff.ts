@@ -2,6 +2,9 @@
 export const BACKOFF_BASE = 1000;
 export const BACKOFF_CAP = 30000;
 
+/** How long a `msg` may go unanswered before the connection is taken for dead (the ack timeout). */
+export const SILENCE_MS = 15000;
+
 /**
  * Full-jitter exponential backoff: a delay drawn uniformly from `[0, min(cap, base × 2^attempt))`.
  * Full jitter spreads a crowd of visitors that lost the same server over the whole window.

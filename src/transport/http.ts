@@ -1,5 +1,5 @@
 import type { ClientFrame } from '../protocol';
-import { createRetry, retryAfterMs, type RetryOptions } from './backoff';
+import { createRetry, retryAfterMs, SILENCE_MS, type RetryOptions } from './backoff';
 import type { Transport, TransportListener } from './types';
 
 /** Options of {@link createHttpTransport}. */
@@ -55,6 +55,8 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
   /** The query of the running event stream or poll loop. */
   let stream = '';
   let events: EventSource | undefined;
+  /** When a `msg` was handed over that no POST has been answered since (0: none). */
+  let quiet = 0;
   const report = (s: Parameters<TransportListener['status']>[0]) => listener?.status(s);
   const body = (frames: ClientFrame[]) => JSON.stringify({ vid, token, frames });
   // The vid rides in the query too, for a load balancer that keeps a visitor's requests on one
@@ -115,6 +117,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       try {
         const res = await request(post(), { method: 'POST', body: body(batch) });
         if (g != gen) return;
+        quiet = 0;
         // A malformed or oversized batch is dropped, not retried: resending cannot fix it.
         if (res.status == 400 || res.status == 413)
           listener?.frame({ t: 'err', code: 'rejected_' + res.status });
@@ -181,6 +184,11 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     },
     send(frame, final) {
       if (!up) return false;
+      // A POST on a stalled network hangs without an error: as in the WebSocket transport.
+      if (frame.t == 'msg' && Date.now() - (quiet ||= Date.now()) >= SILENCE_MS) {
+        fail();
+        return false;
+      }
       if (frame.t == 'hello') {
         // A logout's new visitor: earlier frames belong to the old one. (Another tab's hello,
         // relayed by this one, is the same visitor: what is queued still goes.)

@@ -1,4 +1,4 @@
-import { createRetry, type RetryOptions } from './backoff';
+import { createRetry, SILENCE_MS, type RetryOptions } from './backoff';
 import type { Transport, TransportListener } from './types';
 
 /** Options of {@link createWebSocketTransport}. */
@@ -35,6 +35,8 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
   let socket: WebSocket | undefined;
   /** When this connection's `welcome` came (0: not yet). */
   let welcomedAt = 0;
+  /** When a `msg` went out that nothing has come back since (0: none; a `welcome` clears it). */
+  let quiet = 0;
   const report = (s: Parameters<TransportListener['status']>[0]) => listener?.status(s);
   const retry = createRetry(connect, options);
 
@@ -44,6 +46,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
       const ws = (socket = new WS(url));
       ws.onopen = () => report('open');
       ws.onmessage = (e) => {
+        quiet = 0;
         if (WELCOME.test(e.data)) welcomedAt ||= Date.now();
         listener?.frame(e.data);
       };
@@ -80,6 +83,14 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
     },
     send(frame) {
       if (socket?.readyState != 1) return false;
+      // Silent since a `msg` that long ago (the core resends at its ack timeout): a stalled
+      // network, which closes nothing. Dropped now, the backoff reconnects; its own close event
+      // comes a minute later, if ever, and is ignored.
+      if (frame.t == 'msg' && Date.now() - (quiet ||= Date.now()) >= SILENCE_MS) {
+        socket.close();
+        socket.onclose!({} as CloseEvent);
+        return false;
+      }
       socket.send(JSON.stringify(frame));
       return true;
     },

@@ -241,6 +241,38 @@ describe('HTTP transport', () => {
     expect(posts()[1].body!.frames.map((f) => f.t)).toEqual(['hello']);
   });
 
+  it('drops a "connection" whose POST hangs (a stalled network) once a msg is 15 s unanswered', async () => {
+    const { transport, statuses, posts, welcomed } = setup();
+    await welcomed();
+    transport.send(msg('c1'));
+    await vi.advanceTimersByTimeAsync(50);
+    expect(posts()).toHaveLength(2);
+    // No answer, no error: the core resends at its 15 s ack timeout.
+    await vi.advanceTimersByTimeAsync(14950);
+    expect(transport.send(msg('c1'))).toBe(false);
+    expect(statuses).toEqual(['open', 'closed']);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(statuses).toEqual(['open', 'closed', 'open']);
+    // The hung answer, when it comes, is ignored; the new session's welcome clears the watch.
+    posts()[1].resolve(answer(200, { frames: [{ t: 'ack', cid: 'c1', id: 'm1', at: 2 }] }));
+    await welcomed();
+    expect(transport.send(msg('c1'))).toBe(true);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(posts().at(-1)!.body!.frames).toEqual([msg('c1')]);
+    expect(statuses).toEqual(['open', 'closed', 'open']);
+  });
+
+  it('keeps a "connection" whose POSTs are answered, however slowly the core resends', async () => {
+    const { transport, statuses, posts, welcomed } = setup();
+    await welcomed();
+    transport.send(msg('c1'));
+    await vi.advanceTimersByTimeAsync(50);
+    posts()[1].resolve(answer(200, { frames: [] }));
+    await vi.advanceTimersByTimeAsync(20000);
+    expect(transport.send(msg('c1'))).toBe(true);
+    expect(statuses).toEqual(['open']);
+  });
+
   it.each([500, 502, 503])('retries a %i answer with backoff', async (status) => {
     const { statuses, posts, transport } = setup();
     transport.send(hello());

@@ -204,6 +204,51 @@ describe('WebSocket transport', () => {
     expect(calls).toBe(3);
   });
 
+  it('drops a connection that stalled (a msg unanswered for 15 s) and reconnects with the backoff', () => {
+    // A stalled network (a dropped NAT entry, a laptop waking up) closes nothing: the socket
+    // stays open and silent. The core resends a message at its 15 s ack timeout (or Retry).
+    const { transport, statuses } = setup();
+    const dead = last();
+    dead.accept();
+    dead.receive('{"t":"welcome"}');
+    expect(transport.send(msg)).toBe(true);
+    vi.advanceTimersByTime(14999);
+    expect(transport.send(msg)).toBe(true);
+    vi.advanceTimersByTime(1);
+    expect(transport.send(msg)).toBe(false);
+    expect(dead.sent).toHaveLength(2);
+    expect(dead.readyState).toBe(2);
+    expect(statuses).toEqual(['connecting', 'open', 'closed']);
+    // Its own close event, when the browser gets to it, changes nothing.
+    dead.drop(1006);
+    expect(statuses).toEqual(['connecting', 'open', 'closed']);
+    // The connection held 10 s: the backoff starts over (random 0.5: 500 ms).
+    vi.advanceTimersByTime(500);
+    expect(FakeSocket.all).toHaveLength(2);
+    last().accept();
+    // The new connection's welcome clears the watch.
+    last().receive('{"t":"welcome"}');
+    expect(transport.send(msg)).toBe(true);
+    expect(last().sent).toEqual([JSON.stringify(msg)]);
+    expect(statuses).toEqual(['connecting', 'open', 'closed', 'connecting', 'open']);
+  });
+
+  it('keeps a connection that answers: any frame back restarts the 15 s', () => {
+    const { transport, statuses } = setup();
+    last().accept();
+    expect(transport.send(msg)).toBe(true);
+    vi.advanceTimersByTime(10000);
+    last().receive('{"t":"ack"}');
+    vi.advanceTimersByTime(10000);
+    expect(transport.send(msg)).toBe(true);
+    vi.advanceTimersByTime(14999);
+    // Other frames are not answered: they never take the connection for dead.
+    expect(transport.send({ t: 'hb', activeAt: 1 })).toBe(true);
+    expect(transport.send(msg)).toBe(true);
+    expect(statuses).toEqual(['connecting', 'open']);
+    expect(FakeSocket.all).toHaveLength(1);
+  });
+
   it('close() closes the socket with 1000 and never reconnects', () => {
     const win = fakeWindow();
     const { transport, statuses } = setup({ window: win });
