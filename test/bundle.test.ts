@@ -231,7 +231,7 @@ describe('the npm package', () => {
       encoding: 'utf8',
     });
     const files: string[] = JSON.parse(out)[0].files.map((f: { path: string }) => f.path);
-    for (const f of ['dist/widget.js', 'dist/chat.js', 'dist/ui.js', 'dist/npm/ui.js'])
+    for (const f of ['dist/widget.js', 'dist/chat.js', 'dist/ui.js', 'dist/npm/ui.js', 'LICENSE'])
       expect(files).toContain(f);
     expect(files.filter((f) => /server|agent/.test(f))).toEqual([]);
     expect(files.filter((f) => !/^(dist\/|README\.md$|package\.json$|LICENSE)/.test(f))).toEqual(
