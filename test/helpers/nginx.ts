@@ -21,22 +21,28 @@ export function nginxAvailable(): boolean {
   return false;
 }
 
-/** The documented configuration with `ports` as the upstream nodes. */
-export function documentedConfig(ports: number[]) {
+/**
+ * The documented configuration with `ports` as the upstream nodes, its access log in `logDir`
+ * instead of /var/log/nginx.
+ */
+export function documentedConfig(ports: number[], logDir: string) {
   const http = readFileSync('docs/nginx/visitor-chat.conf', 'utf8');
   const nodeLine = /^( *)server 127\.0\.0\.1:8080 (.*);$/m;
   const m = nodeLine.exec(http);
   if (!m) throw new Error('docs/nginx/visitor-chat.conf has no "server 127.0.0.1:8080 …;" line');
   const nodes = ports.map((p) => `${m[1]}server 127.0.0.1:${p} ${m[2]};`).join('\n');
+  const locations = readFileSync('docs/nginx/visitor-chat-locations.conf', 'utf8');
   return {
     http: http.replace(nodeLine, nodes),
-    locations: readFileSync('docs/nginx/visitor-chat-locations.conf', 'utf8'),
+    locations: locations.replaceAll(' /var/log/nginx/', ' ' + logDir + '/'),
   };
 }
 
 /** A running nginx. */
 export interface TestNginx {
   url: string;
+  /** What nginx wrote to its access log so far (one line per finished request). */
+  accessLog(): string;
   stop(): Promise<void>;
 }
 
@@ -44,7 +50,7 @@ export interface TestNginx {
 export async function startNginx(ports: number[]): Promise<TestNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'vc-nginx-'));
   const port = await freePort();
-  const { http, locations } = documentedConfig(ports);
+  const { http, locations } = documentedConfig(ports, dir);
   writeFileSync(join(dir, 'visitor-chat.conf'), http);
   writeFileSync(join(dir, 'visitor-chat-locations.conf'), locations);
   const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
@@ -58,7 +64,8 @@ pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  # As Debian's /etc/nginx/nginx.conf: the \`combined\` format, unless the included files say otherwise.
+  access_log ${join(dir, 'access.log')};
   ${temps}
   include ${join(dir, 'visitor-chat.conf')};
   server {
@@ -93,6 +100,13 @@ http {
   }
   return {
     url,
+    accessLog: () => {
+      try {
+        return readFileSync(join(dir, 'access.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    },
     async stop() {
       if (proc.exitCode == null) {
         // SIGTERM: a fast shutdown (open sockets and streams are cut, not waited for).

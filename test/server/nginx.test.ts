@@ -11,7 +11,7 @@ import { freePort } from '../helpers/free-port';
 import { nginxAvailable, startNginx, type TestNginx } from '../helpers/nginx';
 import { usePostgres } from '../helpers/postgres';
 import { redisAvailable, startRedis, type TestRedis } from '../helpers/redis';
-import { PDF, upload } from './file-helpers';
+import { PDF, download, upload } from './file-helpers';
 import { api, hello, serve, sse, until, visit } from './helpers';
 
 const withNginx = nginxAvailable();
@@ -95,6 +95,48 @@ describe.runIf(withNginx)('nginx as docs/DEPLOY.md configures it', () => {
     await expect.poll(() => s.hub.visitors.get(vid)?.streams).toBe(1);
     await s.hub.agentMessage(s.hub.visitors.get(vid)!, 'streamed', 'Eva', true);
     expect((await stream.next('message', (f) => f.t == 'msg', 3000)).m.text).toBe('streamed');
+  });
+
+  it('writes no token to its access log: paths without their query', async () => {
+    const s = await serve();
+    proxy = await startNginx([s.port]);
+    const via = { ...s, url: proxy.url };
+    const who = await visit(proxy.url);
+    const q = new URLSearchParams({ key: 'demo', vid: who.vid, token: who.token });
+    // Each location: uploads, ordinary (a file: the visitor's, the agent's), streams, a named one.
+    const up = await upload(via, who, PDF, 'a.pdf');
+    expect(up.status).toBe(201);
+    expect((await download(via, up.json.file.url, who)).status).toBe(200);
+    const agent = await fetch(`${proxy.url}${up.json.file.url}?access_token=${s.agentToken}`);
+    expect(agent.status).toBe(200);
+    expect((await api(via, 'GET', '/api/visitors')).status).toBe(200);
+    const stream = await sse(`${proxy.url}/v1/events?${q}`);
+    await expect.poll(() => s.hub.visitors.get(who.vid)?.streams).toBe(1);
+    stream.close();
+    const big = await fetch(`${proxy.url}/v1/frames?${q}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ vid: who.vid, frames: [], pad: 'x'.repeat(200_000) }),
+    });
+    expect(big.status).toBe(413);
+    who.c.close();
+    // A line per request, once each has ended (the stream and the socket: when they close).
+    const lines = () => proxy!.accessLog().split('\n').filter(Boolean);
+    await expect.poll(() => lines().length, { timeout: 5000 }).toBeGreaterThanOrEqual(7);
+    const log = proxy.accessLog();
+    expect(log).not.toContain(who.token);
+    expect(log).not.toContain(encodeURIComponent(who.token));
+    expect(log).not.toContain(s.agentToken);
+    expect(log).not.toContain('token=');
+    for (const line of [
+      '"GET /v1/ws HTTP/1.1" 101',
+      '"POST /v1/files HTTP/1.1" 201',
+      `"GET ${up.json.file.url} HTTP/1.1" 200`,
+      '"GET /api/visitors HTTP/1.1" 200',
+      '"GET /v1/events HTTP/1.1"',
+      '"POST /v1/frames HTTP/1.1" 413',
+    ])
+      expect(log).toContain(line);
   });
 
   it('names itself on the demo pages with its own port, and answers a body over its limit in JSON', async () => {
