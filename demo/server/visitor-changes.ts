@@ -3,7 +3,7 @@
  * functions over the LiveVisitor; writing it to the store is the caller's part.
  */
 import type { PageInfo, Profile, VariableValue } from '../../src/protocol';
-import { withoutBidi } from './bidi-controls';
+import { profileField, withoutBidi } from './bidi-controls';
 import { changed, type LiveVisitor } from './presence';
 
 /** Most variables one visitor keeps (a visitor cannot grow its stored row without bound). */
@@ -25,13 +25,15 @@ export function setActivity(v: LiveVisitor, at: number, t: number) {
 }
 
 /**
- * Applies identity fields (without bidi controls); an empty string clears one. Returns whether
- * the email changed.
+ * Applies identity fields as agents see them (`profileField`: without bidi controls, zero-width
+ * and other invisible characters, runs of white space made one), so that two visitors cannot be
+ * made to look alike on the agent page; a field that is then empty clears it, as an empty
+ * string does. Returns whether the email changed.
  */
 export function applyProfile(v: LiveVisitor, p: Profile): boolean {
   const email = v.email;
   for (const k of ['name', 'email', 'phone'] as const)
-    if (p[k] !== undefined) v[k] = withoutBidi(p[k]!).trim() || null;
+    if (p[k] !== undefined) v[k] = profileField(p[k]!) || null;
   if (v.name || v.email || v.phone) v.customer = true;
   changed(v);
   return v.email != email;
