@@ -12,10 +12,11 @@
 //                             are rules (src/core/auto-loader.ts)
 //                             ui.js carries its own Preact (a script-tag site has no bundler)
 //   files.js                  the file layer, imported by chat.js and ui.js; on ui.js's Preact
-//   form.js                   the contact form, imported by ui.js when it could be needed; on
-//                             ui.js's Preact too
-//   lang/<code>.js            one UI language table each (English is in ui.js), imported by URL
-//                             when the visitor's language is first used (src/chat.ts)
+//   form.js                   the contact form and its English, imported by ui.js when it
+//                             could be needed; on ui.js's Preact too
+//   lang/<code>.js            one UI language table each (English is in ui.js, the file
+//                             layer's and the form's in their chunks), imported by URL when
+//                             the visitor's language is first used (src/chat.ts)
 //   agent.js, server.js       the demo agent page and the reference server: built here for
 //                             `npm start`, left out of the npm package (package.json `files`)
 //

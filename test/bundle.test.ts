@@ -152,6 +152,23 @@ describe('dist/widget.js (the script-tag core)', () => {
     }
   });
 
+  it("leaves the contact form's English out of dist/ui.js too: it comes with dist/form.js", () => {
+    // ui.js keeps the keys (translations are checked against them) and what the form's loading
+    // and failed states say; the form's own words are in its chunk.
+    const ui = read('ui.js');
+    const form = read('form.js');
+    for (const text of [
+      'Leave us your details',
+      'Please introduce yourself before we start.',
+      'Please enter a valid phone number.',
+      'I agree to the processing of my personal data.',
+    ]) {
+      expect(ui, text).not.toContain(text);
+      expect(form, text).toContain(text);
+    }
+    expect(ui).toContain('Something went wrong. Please try again.');
+  });
+
   it('is a classic script: no import or export statement', () => {
     expect(() => new Script(read('widget.js'), { filename: 'widget.js' })).not.toThrow();
   });

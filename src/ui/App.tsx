@@ -68,10 +68,19 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
   }, [s.lang]);
   const [fx, needFiles] = useFiles(widget, root, filesView);
   const [form, needFormView] = useForm(root, formView);
-  // Unknown `translations` keys are told once the file layer's keys are known too.
+  const formHere = form && typeof form != 'function';
+  // Unknown `translations` keys are told once the file layer's keys are known too. The contact
+  // form's English comes with its chunk (its keys are known before).
   const t = useMemo(
-    () => strings(table, s.translations, fx && warn, fx?.view.FILES_EN),
-    [table, s.translations, fx],
+    () =>
+      strings(
+        table,
+        s.translations,
+        fx && warn,
+        fx?.view.FILES_EN,
+        formHere ? form.FORM_EN : undefined,
+      ),
+    [table, s.translations, fx, form],
   );
   const rtl = isRtl(s.lang);
   const inline = isInline(root.host);
@@ -198,7 +207,6 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
     if (focusHere && s.open && !root.activeElement)
       dialog.current?.querySelector<HTMLElement>('textarea,input:not([type=file])')?.focus();
   });
-  const formHere = form && typeof form != 'function';
   useLayoutEffect(() => {
     if (hadForm.current && !showForm) input.current?.focus();
     // The composer had the focus: until the form is here (it focuses its first field), its

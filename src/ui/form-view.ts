@@ -5,6 +5,7 @@
 import { FORM_CSS } from './form-styles';
 
 export { ContactForm } from './ContactForm';
+export { FORM_EN } from './form-strings';
 
 /** Adds the contact form's stylesheet to the UI's shadow root (after the UI's own). */
 export function adopt(root: ShadowRoot): void {

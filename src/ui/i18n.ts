@@ -1,10 +1,12 @@
 /**
- * UI strings, English (built into the UI chunk; every other language is a chunk of its own in
- * ui/lang/, loaded through ui/tables.ts). `{n}` and `{name}` are placeholders filled by
+ * UI strings, English (built into the UI chunk, but for the file layer's and the contact form's,
+ * which come with their chunks; every other language is a chunk of its own in ui/lang/, loaded
+ * through ui/tables.ts). `{n}` and `{name}` are placeholders filled by
  * {@link fill}; a count's text may have plural forms (see {@link count}). Every key can be
  * overridden by the `translations` command; a key a language lacks falls back to English.
  */
 import { FILES_EN } from './files-strings';
+import { FORM_EN } from './form-strings';
 import { pick, SHELL_EN } from './shell-strings';
 
 export { count, fill, isRtl } from './shell-strings';
@@ -32,20 +34,21 @@ const en = {
   left: 'one:{n} character left|other:{n} characters left',
   reconnecting: 'Connection lost. Reconnecting…',
   stopped: 'Chat is unavailable right now.',
-  formTitle: 'Leave us your details',
-  formOffline: 'We are away right now. Leave your details and we will get back to you.',
-  formIntro: 'Please introduce yourself before we start.',
-  held: 'Your message',
-  name: 'Name',
+  // The contact form's (ui/form-strings.ts, in its chunk): known here, English once it is here.
+  formTitle: '',
+  formOffline: '',
+  formIntro: '',
+  held: '',
+  name: '',
   email: 'Email',
-  phone: 'Phone (optional)',
-  consent: 'I agree to the processing of my personal data.',
-  privacy: 'Privacy policy',
-  submit: 'Start chat',
-  required: 'Please fill in this field.',
-  badEmail: 'Please enter a valid email address.',
-  badPhone: 'Please enter a valid phone number.',
-  needConsent: 'Please agree to continue.',
+  phone: '',
+  consent: '',
+  privacy: '',
+  submit: '',
+  required: '',
+  badEmail: '',
+  badPhone: '',
+  needConsent: '',
   formFailed: 'Something went wrong. Please try again.',
   loading: 'Loading…',
   newMessage: 'New message',
@@ -54,14 +57,17 @@ const en = {
   below: 'one:{n} new message ↓|other:{n} new messages ↓',
 };
 
-/** The UI strings of one language (the file layer's included). */
+/** The UI strings of one language (the file layer's and the contact form's included). */
 export type Strings = typeof en & typeof FILES_EN;
 
 /** A language's table: {@link Strings} by key (a key left out shows in English). */
 export type Table = Partial<Strings>;
 
-/** The English table, the file layer's included (what every language table is checked against). */
-export const EN: Strings = { ...en, ...FILES_EN };
+/**
+ * The English table, the file layer's and the contact form's included (what every language table
+ * is checked against).
+ */
+export const EN: Strings = { ...en, ...FILES_EN, ...FORM_EN };
 
 /** Unknown-key warnings already printed (each once per page). */
 const warned = new Set<string>();
@@ -71,15 +77,17 @@ const warned = new Set<string>();
  * overrides (only known keys, only strings). Unknown keys are reported once through `warn` (a
  * misspelt key would otherwise change nothing without a word). The file layer's English, `files`,
  * comes with its chunk: until then its keys are not known (the UI passes no `warn` meanwhile,
- * and shows no file strings).
+ * and shows no file strings). The contact form's English, `form`, comes with its chunk too: its
+ * keys are known before (they are checked, and translated, as before), its English is not.
  */
 export function strings(
   table: Table | undefined,
   overrides: Record<string, string>,
   warn?: (message: string) => void,
   files?: typeof FILES_EN,
+  form?: typeof FORM_EN,
 ): Strings {
-  const all = { ...en, ...files } as Strings;
+  const all = { ...en, ...files, ...form } as Strings;
   const unknown = Object.keys(overrides).filter(
     (k) => !Object.prototype.hasOwnProperty.call(all, k),
   );

@@ -102,6 +102,14 @@ describeEngines('the contact form as a chunk of its own (form.js)', (engine) => 
     expect(await page.locator('[data-visitor-chat] .fm .hq').textContent()).toBe(
       'Your message: Is the Pro plan billed yearly?',
     );
+    // Its English came with it (ui.js has the keys only): the words are there, not blanks.
+    expect(await page.locator('[data-visitor-chat] .fm h3').textContent()).toBe(
+      'Leave us your details',
+    );
+    expect(await page.locator('[data-visitor-chat] label[for=vc-f-name]').textContent()).toBe(
+      'Name',
+    );
+    expect(await page.locator('[data-visitor-chat] .fm .bt').textContent()).toBe('Start chat');
     expect(await focused(page)).toBe('vc-f-name');
     // Its stylesheet came with it: the fields are the form's 40 px, not the browser's default.
     const box = await page.locator('#vc-f-email').boundingBox();

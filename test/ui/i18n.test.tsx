@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fill, isRtl, strings } from '../../src/ui/i18n';
 import { FILES_EN } from '../../src/ui/files-strings';
+import { FORM_EN } from '../../src/ui/form-strings';
 import fr from '../../src/ui/lang/fr';
 import { cleanup, flush, mountUI } from './setup';
 
@@ -40,6 +41,31 @@ describe('strings', () => {
     expect(strings(undefined, {}, undefined, FILES_EN).upBig).toBe('The file is too big.');
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]![0]).toMatch(/^translations ignores unknown keys: tytle \(/);
+  });
+
+  it("knows the contact form's keys before its English comes with its chunk, and translates them", () => {
+    const warn = vi.fn();
+    // Before the form's chunk: its keys are known (no warning), a translation of one applies.
+    const before = strings(
+      undefined,
+      { formTitle: 'Your details', submit: 'Go', fromTitle: 'x' },
+      warn,
+    );
+    expect(before.formTitle).toBe('Your details');
+    expect(before.submit).toBe('Go');
+    expect(before.loading).toBe('Loading…');
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![0]).toMatch(
+      /^translations ignores unknown keys: fromTitle \(.*\bformTitle\b/,
+    );
+    // With it: English under the language table and the translations, as for the file layer.
+    const t = strings(fr, { submit: 'Go' }, undefined, FILES_EN, FORM_EN);
+    expect(t.formTitle).toBe(fr.formTitle);
+    expect(t.submit).toBe('Go');
+    expect(strings(undefined, {}, undefined, FILES_EN, FORM_EN).badPhone).toBe(
+      'Please enter a valid phone number.',
+    );
+    expect(strings({}, {}, undefined, undefined, FORM_EN).formTitle).toBe('Leave us your details');
   });
 
   it('knows the right-to-left languages', () => {
