@@ -174,6 +174,14 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
     }
   }, [s.messages]);
 
+  // ---- the agent starting to type: said once, while the window is open ----
+  // The typing line is no live region (one added with its text in it is often not read out):
+  // its text is said here, once per start, not on every render of the list.
+  useLayoutEffect(() => {
+    const e = dialog.current?.querySelector('.ty');
+    if (e) live.current!.textContent = e.textContent;
+  }, [s.agentTyping && s.open]);
+
   // ---- focus: opening moves it to the composer; closing from inside returns it to the launcher ----
   // Layout effects: focus moves in the same update that opens or closes the window. A plain
   // effect runs after the next frame, which a busy or hidden page delays by hundreds of ms, and

@@ -274,4 +274,36 @@ describeEngines('the chat UI', (engine) => {
       await expect.poll(active).toBe('ln');
     }
   });
+
+  it('says once, in the live region, that the agent started typing', async () => {
+    const page = await visit();
+    const live = () => page.locator('[aria-live=polite]').textContent();
+    await page.locator('.ln').click();
+    await page.locator('[role=dialog]').waitFor();
+    await chat.say(page, 'Hello, I am here', { name: 'Eva Novak' });
+    await expect.poll(live).toBe('Eva Novak: Hello, I am here');
+    // The typing line is not a live region of its own: the window's live region says it.
+    await chat.push(page, { t: 'typing', on: true });
+    await page.locator('.ty').waitFor();
+    await expect.poll(live).toBe('Eva Novak is typing…');
+    // Said once per start: a repeated typing frame, or another render, does not say it again.
+    await page.evaluate(() => {
+      const l = document
+        .querySelector('[data-visitor-chat]')!
+        .shadowRoot!.querySelector('[aria-live=polite]')!;
+      l.textContent = '';
+    });
+    await chat.push(page, { t: 'typing', on: true });
+    await page.locator('#vc-in').fill('a draft');
+    await page.waitForTimeout(200);
+    expect(await live()).toBe('');
+    await chat.push(page, { t: 'typing', on: false });
+    await page.locator('.ty').waitFor({ state: 'detached' });
+    // Nothing is said while the window is closed (the launcher's label counts the messages).
+    await page.locator('.x').click();
+    await page.locator('[role=dialog]').waitFor({ state: 'detached' });
+    await chat.push(page, { t: 'typing', on: true });
+    await page.waitForTimeout(200);
+    expect(await live()).toBe('');
+  });
 });
