@@ -273,7 +273,9 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
     launcher.current?.focus();
   };
   const onKeyDown = (e: KeyboardEvent) => {
-    if (e.key == 'Escape') {
+    // An Escape that cancels an input method's composition (Japanese, Chinese…) is the IME's,
+    // as the composer's Enter is: the window stays open.
+    if (e.key == 'Escape' && !e.isComposing) {
       if (s.open) close();
       else if (s.autoMessage) dismiss();
       else return;

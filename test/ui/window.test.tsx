@@ -234,6 +234,15 @@ describe('the chat window', () => {
     expect(ui.widget.state.open).toBe(false);
   });
 
+  it('stays open on an Escape that ends an input method composition', async () => {
+    const ui = await mountUI();
+    await ui.open();
+    await ui.key('textarea', 'Escape', { isComposing: true });
+    expect(ui.widget.state.open).toBe(true);
+    await ui.key('textarea', 'Escape');
+    expect(ui.widget.state.open).toBe(false);
+  });
+
   it('moves focus to the composer on open and back to the launcher on Escape', async () => {
     const ui = await mountUI();
     await ui.click('.ln');
