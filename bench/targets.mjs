@@ -238,7 +238,10 @@ function hostPageTargets(first) {
         'as much (+13.7 and +14.4 ms, thread time 5.7 and 5.6, against +9.6 and 3.9): the ' +
         'machine ran the same small scripts slower. An A/B of that build against the last ' +
         "stop's (1b9163c; `node bench/host-page-profile.mjs ab`, 12 alternated loads each, the same " +
-        'hour) read 14.28 and 13.82 ms of script CPU, within the spread (12.1–20.0 per load)' +
+        'hour) read 14.28 and 13.82 ms of script CPU, within the spread (12.1–20.0 per load). ' +
+        'A third run later that evening, on a quiet machine (load average 0.1–2) and a build ' +
+        'with 18 B more widget.js (the stalled-connection check), read +28.0 ms (thread time ' +
+        '15.6) with the floor at +16.9 (5.7)' +
         tagNote,
       fix:
         'fewer first uses while nobody chats (each costs ≈ 1 ms of thread time, whichever ' +
