@@ -141,6 +141,8 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
   const announce = (text: string) => {
     if (live.current) live.current.textContent = text;
   };
+  /** A conversation on the server: the visitor or an agent has written. */
+  const talk = s.messages.some((m) => m.from == 'visitor' || m.from == 'agent');
   const reply = (m: ChatMessage, value: string) =>
     needForm ? setHeld(value) : widget.pickQuickReply(m.id, value).catch(noop);
 
@@ -338,12 +340,14 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
             menu={
               // Transcript and End chat need a conversation on the server: an auto message alone
               // (kept on the device only) is none, and a transcript of nothing would fail.
-              fx && s.messages.some((m) => m.from != 'trigger') ? (
+              // Without a server (an npm transport) only End chat is offered: with no
+              // conversation either (bot messages alone), the menu would open empty.
+              fx && s.messages.some((m) => m.from != 'trigger') && (cfg.server || talk) ? (
                 <fx.view.ChatMenu
                   files={fx.files}
                   t={t}
                   email={s.profile.email}
-                  conversation={s.messages.some((m) => m.from == 'visitor' || m.from == 'agent')}
+                  conversation={talk}
                   server={cfg.server}
                 />
               ) : (

@@ -72,6 +72,26 @@ describe('files in the chat window', () => {
     expect(fetch).not.toHaveBeenCalled();
   });
 
+  it('shows no options menu without a chat server while only a bot has written (it would open empty)', async () => {
+    const ui = await mountUI();
+    const sheets = ui.root.adoptedStyleSheets.length;
+    await ui.open();
+    ui.server.say('What brings you here?', { from: 'bot', name: 'Bot' });
+    await vi.waitFor(() => expect(ui.$$('li.m').length).toBeGreaterThan(0), { timeout: 10_000 });
+    // The file layer, which brings the menu, is here (its stylesheet adopted).
+    await vi.waitFor(() => expect(ui.root.adoptedStyleSheets.length).toBeGreaterThan(sheets), {
+      timeout: 10_000,
+    });
+    await flush();
+    expect(ui.$('.mn')).toBeNull();
+    // Once the visitor writes, End chat is there to offer.
+    await ui.widget.send('hello');
+    await vi.waitFor(() => expect(ui.$('.mn summary')).not.toBeNull(), { timeout: 10_000 });
+    ui.$<HTMLDetailsElement>('.mn')!.open = true;
+    await flush();
+    expect(ui.$$('.mb > button').map((b) => b.textContent)).toEqual(['End chat']);
+  });
+
   it('shows a picked file with its progress, then as a chip with name, kind and size', async () => {
     const ui = await mountWithFiles();
     pick(ui.root, [pdf()]);
