@@ -14,12 +14,20 @@ export type ReadFile = (id: string) => Promise<Blob>;
 function One({ a, read }: { a: Attachment; read: ReadFile }) {
   const [url, setUrl] = useState<string>();
   const [error, setError] = useState('');
+  // The thumbnail's blob URL holds the image in memory until revoked: an agent page open all
+  // day opens many conversations, so it goes when the thumbnail does (or one read too late).
   useEffect(() => {
+    let made: string | undefined;
+    let gone = false;
     if (isImage(a.type))
       read(a.id).then(
-        (b) => setUrl(URL.createObjectURL(b)),
+        (b) => gone || setUrl((made = URL.createObjectURL(b))),
         () => {},
       );
+    return () => {
+      gone = true;
+      if (made) URL.revokeObjectURL(made);
+    };
   }, [a.id]);
   const save = (e: Event) => {
     const root = (e.currentTarget as Element).parentElement!;
@@ -32,6 +40,8 @@ function One({ a, read }: { a: Attachment; read: ReadFile }) {
         root.append(link);
         link.click();
         link.remove();
+        // Once the browser has taken the download (a minute is plenty): not held for good.
+        setTimeout(() => URL.revokeObjectURL(link.href), 6e4);
       },
       (x) => setError('Could not load ' + a.name + ': ' + String(x.message || x)),
     );

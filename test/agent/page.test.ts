@@ -897,6 +897,48 @@ describe('files and ratings on the Visitors page', () => {
     expect($('.detail dl b')).toBeNull();
   });
 
+  it("lets go of a thumbnail's image when the conversation closes", async () => {
+    let n = 0;
+    vi.spyOn(URL, 'createObjectURL').mockImplementation(() => 'blob:agent-' + ++n);
+    const spy = vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => {});
+    // This test's URLs only (an earlier test's page may give its own back meanwhile).
+    const revoked = () =>
+      spy.mock.calls.map((c) => c[0]).filter((u) => u.startsWith('blob:agent-'));
+    start({
+      detail: () => ({
+        messages: [
+          {
+            id: 'm1',
+            from: 'visitor',
+            text: '',
+            at: Date.now(),
+            attachments: [
+              {
+                id: 'img1',
+                name: 'shot.png',
+                type: 'image/png',
+                size: 2048,
+                url: '/v1/files/img1',
+              },
+            ],
+          },
+        ],
+      }),
+      handle: (c) =>
+        c.url.pathname.startsWith('/v1/files/') ? { body: new Blob(['bytes']) } : undefined,
+    });
+    for (let i = 1; i <= 3; i++) {
+      await openDetail('ada-id');
+      await until(() => expect($('.file-thumb img')?.getAttribute('src')).toBe('blob:agent-' + i));
+      expect(revoked()).toHaveLength(i - 1);
+      $<HTMLButtonElement>('.detail .close.shut')!.click();
+      await until(() => expect($('.detail h2')).toBeNull());
+      // Each image read is given back once its thumbnail has gone.
+      await until(() => expect(revoked().at(-1)).toBe('blob:agent-' + i));
+    }
+    expect(revoked()).toEqual(['blob:agent-1', 'blob:agent-2', 'blob:agent-3']);
+  });
+
   it('sends a file into the open conversation as the raw body with its name', async () => {
     const { api } = start();
     await openDetail('ada-id');
