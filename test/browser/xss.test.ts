@@ -447,14 +447,29 @@ describeBrowser('the XSS corpus through every agent-page text sink, in Chromium'
         name: v.text.slice(0, 200),
       });
       await expect.poll(() => row.locator('.last').textContent()).toBe('Agent: ' + v.text);
-      await row.click();
+      // The rows re-sort as the demo bot's answers come: a click that landed on another row
+      // (it moved under the pointer) is made again, until this visitor is the one open.
+      await expect
+        .poll(async () => {
+          if ((await row.getAttribute('aria-selected')) != 'true') await row.click();
+          return row.getAttribute('aria-selected');
+        })
+        .toBe('true');
       const detail = agent.locator('.detail');
       // The visitor's message, the demo bot's answer, the agent's message.
       await expect
         .poll(async () =>
           (await detail.locator('.msg-text').allTextContents()).filter((t) => t == v.text),
         )
-        .toEqual([v.text, v.text]);
+        .toEqual([v.text, v.text])
+        .catch(async (e: Error) => {
+          // Say what was open instead (CI saw none of them once, under load).
+          const open = await agent.locator('.row[aria-selected=true]').getAttribute('data-id');
+          const texts = await detail.locator('.msg-text').allTextContents();
+          throw new Error(
+            `xss-${v.id}: the panel shows ${open} with ${JSON.stringify(texts)}: ${e.message}`,
+          );
+        });
       expect(await detail.locator('.msg-head strong').allTextContents()).toContain(
         v.text.slice(0, 200).trim(),
       );
