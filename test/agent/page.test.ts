@@ -855,34 +855,33 @@ const key = (k: string) =>
   document.activeElement!.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
 
 describe('files and ratings on the Visitors page', () => {
-  it('shows an image as a thumbnail and a PDF as a chip, read with the token, and the rating', async () => {
-    const created = vi.spyOn(URL, 'createObjectURL').mockReturnValue('blob:agent');
-    const file = (id: string, name: string, type: string, size: number) => ({
-      id,
-      name,
-      type,
-      size,
-      url: '/v1/files/' + id,
-    });
-    const { api } = start({
+  const file = (id: string, name: string, type: string, size: number) => ({
+    id,
+    name,
+    type,
+    size,
+    url: '/v1/files/' + id,
+  });
+  /** The page, its visitor's conversation one message with `attachments`; files read as bytes. */
+  const withFiles = (attachments: ReturnType<typeof file>[], more: object = {}) =>
+    start({
       detail: () => ({
-        rating: { value: 'bad', comment: 'too <b>slow</b>', at: Date.now() },
-        messages: [
-          {
-            id: 'm1',
-            from: 'visitor',
-            text: '',
-            at: Date.now(),
-            attachments: [
-              file('img1', 'shot.png', 'image/png', 2048),
-              file('pdf1', 'offer.pdf', 'application/pdf', 1_400_000),
-            ],
-          },
-        ],
+        ...more,
+        messages: [{ id: 'm1', from: 'visitor', text: '', at: Date.now(), attachments }],
       }),
       handle: (c) =>
         c.url.pathname.startsWith('/v1/files/') ? { body: new Blob(['bytes']) } : undefined,
     });
+
+  it('shows an image as a thumbnail and a PDF as a chip, read with the token, and the rating', async () => {
+    const created = vi.spyOn(URL, 'createObjectURL').mockReturnValue('blob:agent');
+    const { api } = withFiles(
+      [
+        file('img1', 'shot.png', 'image/png', 2048),
+        file('pdf1', 'offer.pdf', 'application/pdf', 1_400_000),
+      ],
+      { rating: { value: 'bad', comment: 'too <b>slow</b>', at: Date.now() } },
+    );
     await openDetail('ada-id');
     await until(() => expect($('.file-thumb img')).toBeTruthy());
     expect($<HTMLImageElement>('.file-thumb img')!.getAttribute('src')).toBe('blob:agent');
@@ -904,29 +903,7 @@ describe('files and ratings on the Visitors page', () => {
     // This test's URLs only (an earlier test's page may give its own back meanwhile).
     const revoked = () =>
       spy.mock.calls.map((c) => c[0]).filter((u) => u.startsWith('blob:agent-'));
-    start({
-      detail: () => ({
-        messages: [
-          {
-            id: 'm1',
-            from: 'visitor',
-            text: '',
-            at: Date.now(),
-            attachments: [
-              {
-                id: 'img1',
-                name: 'shot.png',
-                type: 'image/png',
-                size: 2048,
-                url: '/v1/files/img1',
-              },
-            ],
-          },
-        ],
-      }),
-      handle: (c) =>
-        c.url.pathname.startsWith('/v1/files/') ? { body: new Blob(['bytes']) } : undefined,
-    });
+    withFiles([file('img1', 'shot.png', 'image/png', 2048)]);
     for (let i = 1; i <= 3; i++) {
       await openDetail('ada-id');
       await until(() => expect($('.file-thumb img')?.getAttribute('src')).toBe('blob:agent-' + i));
