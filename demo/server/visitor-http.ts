@@ -216,13 +216,14 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
   }
 
   /**
-   * Takes one of `address`'s connection slots for an event stream or a waiting poll, given back
-   * when the response closes (answered, or the client went away); false once it answered 429
-   * `too_many_connections` with `Retry-After: 30` (the HTTP transport waits that long).
+   * Takes one of the client address's connection slots for an event stream or a waiting poll,
+   * given back when the response closes (answered, or the client went away); false once it
+   * answered 429 `too_many_connections` with `Retry-After: 30` (the HTTP transport waits that long).
    */
-  function takeSlot(res: ServerResponse, address: string, cors: Record<string, string>) {
+  function takeSlot(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>) {
     const slots = o.slots;
     if (!slots) return true;
+    const address = requestSource(req, o.trustProxy).address ?? '';
     if (!slots.take(address)) {
       sendError(
         res,
@@ -247,8 +248,7 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
     if (!VID.test(vid)) return void (await authorize(res, undefined, undefined, cors));
     const v = await authorize(res, vid, url.searchParams.get('token'), cors);
     if (!v || res.destroyed || limited(res, 'v ' + vid, 1, cors)) return;
-    const address = requestSource(req, o.trustProxy).address ?? '';
-    if (!takeSlot(res, address, cors)) return;
+    if (!takeSlot(req, res, cors)) return;
     const d = downlink(v);
     res.writeHead(200, {
       ...cors,
@@ -292,7 +292,7 @@ export function createVisitorHttp(o: VisitorHttpOptions) {
     }
     // A waiting poll holds a connection like an event stream: it takes a slot of its address,
     // or one client could hold thousands of them (its rate limit allows 20 requests a second).
-    if (!takeSlot(res, requestSource(req, o.trustProxy).address ?? '', cors)) return;
+    if (!takeSlot(req, res, cors)) return;
     hub.touchHttp(v, 1);
     let done = false;
     const finish = () => {

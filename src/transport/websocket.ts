@@ -35,7 +35,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
   let socket: WebSocket | undefined;
   /** When this connection's `welcome` came (0: not yet). */
   let welcomedAt = 0;
-  /** When a `msg` went out that nothing has come back since (0: none; a `welcome` clears it). */
+  /** When a `msg` went out that nothing has come back since (0: none; any frame clears it). */
   let quiet = 0;
   const report = (s: Parameters<TransportListener['status']>[0]) => listener?.status(s);
   const retry = createRetry(connect, options);
