@@ -19,8 +19,13 @@ afterEach(() => closers.splice(0).forEach((c) => c()));
 
 let channel = 0;
 
-/** Waits for what the tab channel tells the other tabs (it can take a while on a busy machine). */
-const eventually = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 5000 });
+/**
+ * Waits for what the tab channel tells the other tabs (it can take a while on a busy machine:
+ * CI runs the unit tests beside two browser legs). The file's tests get twice as long, so a
+ * failure reports what was awaited rather than the test's own timeout.
+ */
+const eventually = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 10_000 });
+vi.setConfig({ testTimeout: 20_000 });
 
 /** Every post into this test's tab channel, heard by a listener that never speaks itself. */
 function overhear() {
@@ -151,10 +156,14 @@ describe('one connection per visitor across tabs', () => {
     const [a, b] = tabs(2);
     a.open();
     b.open();
-    await settle();
+    // First the follower hears the leader is connected (not a fixed pause: see `eventually`).
+    await eventually(() => expect(b.status).toBe('open'));
+    expect(b.shared.send({ t: 'read', at: 1 })).toBe(true);
     a.inner.listener!.status('closed');
     await eventually(() => expect(b.status).toBe('closed'));
-    expect(b.shared.send({ t: 'read', at: 1 })).toBe(false);
+    expect(b.shared.send({ t: 'read', at: 2 })).toBe(false);
+    await settle();
+    expect(a.inner.sent.map((s) => s.frame)).toEqual([{ t: 'read', at: 1 }]);
   });
 
   it('another tab takes over at once when the leader closes, and the rest follow it', async () => {
