@@ -14,6 +14,7 @@ import {
   type Variable,
 } from '../../src/protocol';
 import type { Rating } from '../shared/visitor-list';
+import { profileField } from './bidi-controls';
 import type { Logger } from './log';
 
 /** A visitor as the database keeps it. */
@@ -324,14 +325,21 @@ function readVariables(json: unknown, id: string, log: Logger): Record<string, V
   return {};
 }
 
+/**
+ * A stored name, email or phone as agents see it ({@link profileField}): one stored by a release
+ * that kept invisible characters must not show as a look-alike of another visitor until the
+ * visitor sends it again. Anything else (not a string, nothing visible left) is none.
+ */
+const profileOf = (v: unknown) => (typeof v == 'string' && profileField(v)) || null;
+
 /** A visitor row (either engine) as a StoredVisitor; `log` hears stored data that fails validation. */
 export function toVisitor(r: Row, log: Logger): StoredVisitor {
   return {
     id: r.id as string,
     tokenHash: r.token_hash as string,
-    name: r.name as string | null,
-    email: r.email as string | null,
-    phone: r.phone as string | null,
+    name: profileOf(r.name),
+    email: profileOf(r.email),
+    phone: profileOf(r.phone),
     variables: readVariables(r.variables, r.id as string, log),
     group: r.grp as string | null,
     customer: !!r.customer,

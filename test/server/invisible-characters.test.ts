@@ -4,6 +4,10 @@
  * withoutInvisible): `Eva\u200b` and `Eva` look the same on the agent page, so the server takes
  * them out where it takes the profile in, and keeps the joiners and marks real names need.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { profileField, withoutInvisible } from '../../demo/server/bidi-controls';
 import { api, serve, until, visit } from './helpers';
@@ -81,5 +85,36 @@ describe('a visitor profile with invisible characters', () => {
     await until(async () => (await row(other.vid))?.name == `می${ZWNJ}خواهم`);
     other.c.send({ t: 'id', name: `${ZWSP}${ZWSP}` });
     await until(async () => (await row(other.vid))?.name === null);
+  });
+
+  it('reads a profile an earlier release stored with them as agents see it: details, list and search', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'visitor-chat-'));
+    try {
+      const db = join(dir, 'old.db');
+      const first = await serve({ db, demo: false });
+      const { vid, token, c } = await visit(first.url, { profile: { name: 'Eva' } });
+      c.close();
+      await first.close();
+      // As a release before the server cleaned profiles wrote them.
+      const raw = new Database(db);
+      raw
+        .prepare('UPDATE visitors SET name = ?, email = ?, phone = ? WHERE id = ?')
+        .run(`E${ZWSP}va  Nov\u00adáková\ufeff`, `eva${ZWSP}@shop.test`, `${ZWSP}\u2060`, vid);
+      raw.close();
+
+      const second = await serve({ db, demo: false });
+      const back = await visit(second.url, { vid, token, visits: 2 });
+      const detail = (await api(second, 'GET', '/api/visitors/' + vid)).json;
+      expect(detail).toMatchObject({ name: 'Eva Nováková', email: 'eva@shop.test', phone: null });
+      const found = (
+        await api(second, 'GET', '/api/visitors?filter=all&q=' + encodeURIComponent('eva nováková'))
+      ).json;
+      expect(found.visitors.map((r: { id: string; name: string }) => [r.id, r.name])).toEqual([
+        [vid, 'Eva Nováková'],
+      ]);
+      back.c.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
