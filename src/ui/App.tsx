@@ -304,6 +304,11 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
     '--vt': viewport ? viewport[1] + 'px' : 'initial',
   };
 
+  // What the window says (new messages, the agent typing, uploads). Full screen, the dialog is
+  // modal and a screen reader may not read what is outside it (VoiceOver on iOS): there it is
+  // inside the dialog, mounted (empty) as the window opens; elsewhere outside, as the launcher's.
+  const liveRegion = <div class="sr" aria-live="polite" ref={live} />;
+
   return (
     <FilesContext.Provider value={filesCtx}>
       <div
@@ -422,6 +427,7 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
                 }
               />
             )}
+            {modal && liveRegion}
           </ChatWindow>
         )}
         <Launcher
@@ -432,7 +438,7 @@ export function App({ widget, root, win, tables, filesView, formView }: AppProps
           buttonRef={launcher}
           onClick={() => (s.open ? close() : widget.open().catch(noop))}
         />
-        <div class="sr" aria-live="polite" ref={live} />
+        {(!modal || !s.open) && liveRegion}
       </div>
     </FilesContext.Provider>
   );

@@ -47,6 +47,12 @@ describeEngines('the chat UI on a phone', (engine) => {
     await expect.poll(() => chat.received(page)).toEqual(['Do you ship to Brno?']);
     await chat.say(page, 'Yes, in 2 days.', { name: 'Eva Novak' });
     await expect.poll(() => page.locator('.m.a').count()).toBe(2);
+    // What the window says is inside the modal dialog, where a screen reader still reads it
+    // (VoiceOver may read nothing outside an aria-modal dialog), and it said the answer.
+    const live = page.locator('[aria-live=polite]');
+    expect(await live.count()).toBe(1);
+    expect(await page.locator('[role=dialog] [aria-live=polite]').count()).toBe(1);
+    await expect.poll(() => live.textContent()).toBe('Eva Novak: Yes, in 2 days.');
 
     const box = await page.locator('[role=dialog]').boundingBox();
     expect(box).toEqual({ x: 0, y: 0, width, height: 667 });
@@ -76,6 +82,10 @@ describeEngines('the chat UI on a phone', (engine) => {
     }
     await page.keyboard.press('Escape');
     await page.locator('.ln').waitFor({ state: 'visible' });
+    // Closed, it is back beside the launcher and still says what arrives.
+    expect(await live.count()).toBe(1);
+    await chat.say(page, 'Anything else?', { name: 'Eva Novak' });
+    await expect.poll(() => live.textContent()).toBe('Eva Novak: Anything else?');
     // Opened again by keyboard: the composer has the focus (not the page), and Escape closes.
     const active = () =>
       page.evaluate(() => {
