@@ -180,7 +180,7 @@ export function checkVariables(input: unknown): Record<string, Variable> | strin
         k +
         ' must be a string (up to ' +
         LIMITS.variableValue +
-        ' characters), a number, a boolean or {label, value}'
+        ' characters), a number, a boolean or {label, value} (nothing set)'
       );
     out[k] = label ? { label: label as string, value: v as VariableValue } : (v as VariableValue);
   }

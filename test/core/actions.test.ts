@@ -337,6 +337,23 @@ describe('commands', () => {
     expect(frames('vars')).toEqual([]);
   });
 
+  it('sets none of the keys of a call with one bad value, and says so', async () => {
+    const { widget, frames, warnings } = make();
+    await widget.ready();
+    const mixed = { plan: 'pro', cart: undefined } as unknown as Record<string, string>;
+    widget.exec(['variables', mixed]);
+    await expect(widget.run('identify', { name: 'Eva', variables: mixed })).rejects.toThrow(
+      'variables.cart must be a string (up to 1000 characters), a number, a boolean or {label, value} (nothing set)',
+    );
+    await flush();
+    expect(warnings()).toContain(
+      '[visitor-chat] variables.cart must be a string (up to 1000 characters), a number, a boolean or {label, value} (nothing set)',
+    );
+    expect(frames('vars')).toEqual([]);
+    expect(frames('id')).toEqual([]);
+    expect(widget.state.customer).toBe(false);
+  });
+
   it('refuses __proto__ keys in variables without polluting Object.prototype', async () => {
     const { widget } = make();
     const evil = JSON.parse('{"__proto__": {"polluted": "yes"}}');
