@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { FeedEventName } from '../../demo/server/event-log';
+import { messageLines, timeFormat } from '../../demo/server/transcript';
+import { transcriptWords } from '../../demo/server/transcript-words';
 import { api, serve, visit } from './helpers';
 
 // docs/AGENT-API.md is the agent API's contract: what an agent client reads there must be what
@@ -60,5 +62,27 @@ describe('docs/AGENT-API.md', () => {
       if (value === null) expect(fields.get(name), name).toMatch(/\bnull\b/);
     const listed = await api(s, 'GET', '/api/visitors');
     expect(Object.keys(listed.json.visitors[0]).sort()).toEqual(Object.keys(visitor).sort());
+  });
+});
+
+describe('docs/PROTOCOL.md', () => {
+  // Found by an outside audit: it showed transcript lines with ISO 8601 UTC times, while the
+  // server writes them in the visitor's language and time zone.
+  it('shows transcript lines as the server writes them, in English and in German', () => {
+    const at = Date.parse('2026-12-04T16:00:05.000Z');
+    const line = (lang: string, zone: string | null, from: 'visitor' | 'agent', name?: string) =>
+      messageLines(
+        [{ id: '1', from, text: 'text', at, ...(name && { name }) }],
+        'Name',
+        '',
+        transcriptWords(lang),
+        timeFormat(lang, zone),
+        lang,
+      )[0]!;
+    expect(protocol).toContain('`' + line('en', null, 'visitor') + '`');
+    const de = line('de', 'Europe/Berlin', 'visitor');
+    expect(protocol).toContain('`' + de.slice(0, de.indexOf(']') + 1) + '`');
+    expect(line('en', null, 'agent', 'Eva')).toContain('] Eva (agent): text');
+    expect(protocol).toContain('`Eva (agent)`');
   });
 });
