@@ -189,6 +189,13 @@ export function createStore(
   let sincePage: FeedEvent[] | null = null;
   /** Those of them newer than the page answer (see fetchPage). */
   let newer: FeedEvent[] = [];
+  /** For each `visitor` event of them: whether its row was loaded just before it (see redo). */
+  let hadRow = new Map<FeedEvent, boolean>();
+  /** The rows of the page answer, and its total (null when it had none). */
+  let answered = new Set<string>();
+  let answerTotal: number | null = null;
+  /** Feed events up to this id are counted in the search total of a page answer already. */
+  let totalThrough = '';
   /** Feed events up to this id are already in the list answer just applied. */
   let skipThrough = '';
   /** Feed events waiting for the next apply, and when the last apply was. */
@@ -231,6 +238,7 @@ export function createStore(
         tail.value = [];
         shown.value = { filter: f, needle };
         searchTotal.value = typeof res.total == 'number' ? res.total : list.length;
+        totalThrough = '';
         complete = list.length >= searchTotal.value;
         if (isCounts(res.counts)) counts.value = res.counts;
         if (res.plan) plan.value = res.plan;
@@ -309,17 +317,26 @@ export function createStore(
   /**
    * Asks for `limit` rows from `offset` of the list shown; null when the list changed meanwhile.
    * Keeps in `newer` the feed events the page applied after the server built the answer (its
-   * `lastEventId`), for `redo`.
+   * `lastEventId`), for `redo`. The answer's `total` (a search's) counts the events up to that
+   * id: those still on their way move it no more when they come (`totalThrough`).
    */
   async function fetchPage(seq: number, offset: number, limit: number) {
     const before = lastEventId;
     const came: FeedEvent[] = (sincePage = []);
+    hadRow = new Map();
     const res = await api
       .list(shown.value.filter, query.value.trim(), { limit, offset })
       .finally(() => (sincePage = null));
     if (seq != listSeq) return null;
-    if (typeof res.total == 'number') searchTotal.value = res.total;
-    newer = after(came, before, res.lastEventId) || [];
+    const at = res.lastEventId || '';
+    const later = after(came, before, at);
+    newer = later || [];
+    totalThrough = later ? '' : at;
+    answerTotal = typeof res.total == 'number' ? res.total : null;
+    if (answerTotal != null) searchTotal.value = answerTotal;
+    answered = new Set(
+      Array.isArray(res.visitors) ? res.visitors.filter(isVisitor).map((v) => v.id) : [],
+    );
     return res;
   }
 
@@ -328,9 +345,21 @@ export function createStore(
    * rows of the feed events newer than it: a row of the answer never overrides them (a visitor
    * who left is not put back, a row does not go back to an older state, a visitor who arrived
    * among its rows is not left out until its next change), and each moves where it now sorts.
+   * A search's total is the answer's, plus or minus each of their visitors now in or out of the
+   * rows (in before: loaded before its first event, or a row of the answer).
    */
   function redo() {
-    for (const e of newer) if (e.type == 'visitor' && isVisitor(e.data)) upsert(e.data);
+    const was = new Map<string, boolean>();
+    for (const e of newer)
+      if (e.type == 'visitor' && isVisitor(e.data)) {
+        const id = e.data.id;
+        if (!was.has(id)) was.set(id, !!hadRow.get(e) || answered.has(id));
+        upsert(e.data);
+      }
+    if (answerTotal == null) return;
+    let n = answerTotal;
+    was.forEach((before, id) => (n += +!!findRow(id) - +before));
+    searchTotal.value = Math.max(0, n);
   }
 
   /** Both parts and `rows` as one list again: the gap between them is loaded. */
@@ -362,7 +391,9 @@ export function createStore(
       const offset = Math.max(0, visitors.value.length - OVERLAP);
       const asked = limit + visitors.value.length - offset;
       const res = await fetchPage(seq, offset, asked);
-      if (!res || !hasMore.value) return false;
+      if (!res) return false;
+      // The answer's total says every row is loaded: only the newer events' rows count.
+      if (!hasMore.value) return (batch(redo), false);
       const { rows, reached } = upTo(res, asked);
       const more = newRows({ visitors: rows });
       const end = tail.value[0];
@@ -400,7 +431,9 @@ export function createStore(
         const offset = Math.max(visitors.value.length, start - limit);
         const asked = Math.max(1, start - offset) + OVERLAP;
         const res = await fetchPage(seq, offset, asked);
-        if (!res || !hasMore.value) return false;
+        if (!res) return false;
+        // The answer's total says every row is loaded: only the newer events' rows count.
+        if (!hasMore.value) return (batch(redo), false);
         const { rows, reached } = upTo(res, asked);
         if (!reached) {
           if (typeof res.total == 'number') n = res.total;
@@ -579,7 +612,13 @@ export function createStore(
     batch(() => {
       for (const e of events) {
         if (e.id) lastEventId = e.id;
-        sincePage?.push(e);
+        if (sincePage) {
+          sincePage.push(e);
+          if (e.type == 'visitor' && isVisitor(e.data)) hadRow.set(e, !!findRow(e.data.id));
+        }
+        // Counted in a page answer's total already (see fetchPage).
+        const counted = totalThrough ? searchTotal.value : -1;
+        if (e.id == totalThrough) totalThrough = '';
         if (skipThrough) {
           if (e.id == skipThrough) skipThrough = '';
           continue;
@@ -587,6 +626,7 @@ export function createStore(
         sinceRequest?.push(e);
         if (e.type == 'reset') reset = true;
         else apply(e);
+        if (counted >= 0) searchTotal.value = counted;
       }
     });
     if (reset) {

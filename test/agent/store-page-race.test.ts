@@ -314,3 +314,74 @@ describe('page answers and feed events crossing at random', () => {
     });
   }
 });
+
+/** A new visitor who matches "ad" and sorts first (an unserved chat): among the loaded rows. */
+const arrival = (server: Server) => {
+  const v = server.add({ status: 'unserved', chatting: true, name: 'Ada' });
+  server.change(v);
+  return v;
+};
+/** A loaded row far above the coming page (the page's rows do not hold it) leaves. */
+const leave = (server: Server) => {
+  const v = server.list('ad')[5]!;
+  server.change({ ...v, online: false });
+  return v;
+};
+
+/**
+ * A search's total moves with the feed's rows (there are no counts for a search): a page
+ * answer's `total` is the server's as of its `lastEventId`, so a feed event on either side of
+ * it is counted once, whichever of the two reaches the page first.
+ */
+describe("a search's total when a page answer and a feed event cross", () => {
+  for (const [what, event] of [
+    ['arrives', arrival],
+    ['leaves', leave],
+  ] as const) {
+    it(`counts a matching visitor who ${what} after the answer was built, applied before it came`, async () => {
+      const { server, store, deliverFeed } = await setup(300, 'ad');
+      server.holdAnswers(true);
+      const more = store.loadMore();
+      await asked(server);
+      event(server);
+      deliverFeed();
+      expect(store.total.value).toBe(server.list('ad').length);
+      server.held.shift()!.deliver();
+      await more;
+      expectCurrent(server, store, 'ad');
+      expect(store.total.value).toBe(server.list('ad').length);
+    });
+
+    it(`counts once a matching visitor who ${what} before the answer was built, applied after it came`, async () => {
+      const { server, store, deliverFeed } = await setup(300, 'ad');
+      server.holdAnswers(true);
+      event(server);
+      const more = store.loadMore();
+      await asked(server);
+      server.held.shift()!.deliver();
+      await more;
+      deliverFeed();
+      expectCurrent(server, store, 'ad');
+      expect(store.total.value).toBe(server.list('ad').length);
+      // Later events count as ever.
+      arrival(server);
+      deliverFeed();
+      expect(store.total.value).toBe(server.list('ad').length);
+    });
+  }
+
+  it('counts each of events on both sides of the answer once (loadAbove, two answers)', async () => {
+    const { server, store, deliverFeed } = await setup(300, 'ad');
+    server.holdAnswers(true);
+    leave(server);
+    const end = store.loadEnd();
+    await asked(server);
+    arrival(server);
+    deliverFeed(2);
+    server.held.shift()!.deliver();
+    await end;
+    deliverFeed();
+    expectCurrent(server, store, 'ad');
+    expect(store.total.value).toBe(server.list('ad').length);
+  });
+});
