@@ -27,8 +27,15 @@ const FOR_AGENTS: Record<string, string> = {
   no_conversation: 'The conversation was closed meanwhile: open one to write.',
 };
 
-/** The answer to the write calls: the server may send the message, the visitor, or nothing useful. */
-export type WriteAnswer = { message?: Message; visitor?: Visitor } & Partial<Message>;
+/**
+ * The answer to the write calls: the server may send the message, the visitor, or nothing
+ * useful; `lastEventId`, the feed event the visitor's row is current with (docs/AGENT-API.md).
+ */
+export type WriteAnswer = {
+  message?: Message;
+  visitor?: Visitor;
+  lastEventId?: string;
+} & Partial<Message>;
 
 /** Agent API client. */
 export interface Api {

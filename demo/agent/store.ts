@@ -71,6 +71,10 @@ function insertionPoint(list: Visitor[], row: Visitor): number {
   return lo;
 }
 
+/** The visitor a `visitor` or `message` feed event is of. */
+const visitorOf = (e: FeedEvent) =>
+  e.type == 'visitor' ? e.data?.id : e.type == 'message' ? e.data?.visitorId : 0;
+
 function isMessage(x: unknown): x is Message {
   const m = x as Message;
   return !!m && typeof m.id == 'string' && typeof m.text == 'string' && typeof m.from == 'string';
@@ -196,6 +200,8 @@ export function createStore(
   let answerTotal: number | null = null;
   /** Feed events up to this id are counted in the search total of a page answer already. */
   let totalThrough = '';
+  /** The feed events applied while the agent's write request is out (see watch). */
+  let sinceWrite: FeedEvent[] | null = null;
   /** Feed events up to this id are already in the list answer just applied. */
   let skipThrough = '';
   /** Feed events waiting for the next apply, and when the last apply was. */
@@ -574,10 +580,27 @@ export function createStore(
     }
   }
 
-  function applyAnswer(id: string, a: WriteAnswer) {
-    // Feed events that came before this answer are older than it: applied first, they cannot
-    // put back what it changed (a Block shown as not blocked until the next batch).
+  /**
+   * Starts an agent's write request (its call follows at once): the answer is applied with
+   * the function returned, which knows the feed events applied meanwhile.
+   */
+  function watch() {
+    const before = lastEventId;
+    const came: FeedEvent[] = (sinceWrite = []);
+    return (id: string, a: WriteAnswer) => applyAnswer(id, a, came, before);
+  }
+
+  function applyAnswer(id: string, a: WriteAnswer, came: FeedEvent[], before: string) {
+    // Feed events that came before this answer are applied first, in the order sent: one from
+    // before it cannot put back what it changed (a Block shown as not blocked until the next
+    // batch).
     if (queued.length) applyQueued();
+    sinceWrite = null;
+    // The feed said something of this visitor after the feed event the answer is current with
+    // (`lastEventId`): the page shows that newer state already (a visitor who left after the
+    // block stays gone), and the counts that went with it.
+    const at = a.lastEventId;
+    if (at && after(came, before, at)?.some((e) => visitorOf(e) == id)) return;
     if (isVisitor(a.visitor)) upsert(a.visitor, true);
     else if (isVisitor(a)) upsert(a, true);
     if (isMessage(a.message)) addMessage(id, a.message);
@@ -612,6 +635,7 @@ export function createStore(
     batch(() => {
       for (const e of events) {
         if (e.id) lastEventId = e.id;
+        sinceWrite?.push(e);
         if (sincePage) {
           sincePage.push(e);
           if (e.type == 'visitor' && isVisitor(e.data)) hadRow.set(e, !!findRow(e.data.id));
@@ -788,10 +812,11 @@ export function createStore(
       busy.value = true;
       actionError.value = '';
       try {
+        const done = watch();
         const a = opening ? await api.openConversation(d.id, text) : await api.send(d.id, text);
         if (opening && !isVisitor(a.visitor))
           upsert({ ...(detail.value || d), chatting: true }, true);
-        applyAnswer(d.id, a);
+        done(d.id, a);
         say(opening ? 'Conversation opened' : 'Message sent');
         void loadDetail(d.id);
         return true;
@@ -802,6 +827,7 @@ export function createStore(
         } else fail(e, actionError);
         return false;
       } finally {
+        sinceWrite = null;
         busy.value = false;
       }
     },
@@ -813,7 +839,8 @@ export function createStore(
       busy.value = true;
       actionError.value = '';
       try {
-        applyAnswer(d.id, await api.sendFile(d.id, file, file.name));
+        const done = watch();
+        done(d.id, await api.sendFile(d.id, file, file.name));
         say('File sent');
         void loadDetail(d.id);
         return true;
@@ -821,6 +848,7 @@ export function createStore(
         fail(e, actionError);
         return false;
       } finally {
+        sinceWrite = null;
         busy.value = false;
       }
     },
@@ -836,14 +864,16 @@ export function createStore(
       busy.value = true;
       actionError.value = '';
       try {
+        const done = watch();
         const a = blocking ? await api.block(d.id) : await api.unblock(d.id);
-        applyAnswer(d.id, a);
+        done(d.id, a);
         if (!isVisitor(a.visitor) && !isVisitor(a))
           upsert({ ...(detail.value || d), blocked: blocking }, true);
         say(displayName(d) + (blocking ? ' is blocked' : ' is unblocked'));
       } catch (e) {
         fail(e, actionError);
       } finally {
+        sinceWrite = null;
         busy.value = false;
       }
     },

@@ -57,14 +57,6 @@ async function readText(req: IncomingMessage, res: ServerResponse) {
 
 const BLOCKED = 'unblock the visitor before writing to it';
 
-/** `extra` plus `visitor`, as JSON, from the cached visitor string. */
-const withVisitor = (v: LiveVisitor, extra: Record<string, unknown>) =>
-  JSON.stringify(extra).slice(0, -1) +
-  (Object.keys(extra).length ? ',' : '') +
-  '"visitor":' +
-  visitorJson(v) +
-  '}';
-
 /** A whole-number query parameter from `min` to MAX_PAGE, `fallback` when absent; undefined when bad. */
 function wholeParam(url: URL, name: string, fallback: number, min: number): number | undefined {
   const raw = url.searchParams.get(name);
@@ -82,6 +74,15 @@ const notAllowed = (res: ServerResponse, allow: string[]) =>
 /** Creates the API; `handle` answers every request under `/api/`. */
 export function createAgentApi(o: AgentApiOptions) {
   const { hub } = o;
+  /**
+   * `extra` plus `visitor` (from the cached visitor string) and `lastEventId`, the feed event
+   * the row is current with: a page that applied a later event of the visitor keeps its row.
+   */
+  const withVisitor = (v: LiveVisitor, extra: Record<string, unknown>) =>
+    JSON.stringify({ ...extra, lastEventId: hub.lastEventId() }).slice(0, -1) +
+    ',"visitor":' +
+    visitorJson(v) +
+    '}';
   /** Routes of `/api/visitors/:id/<action>`, by action then method. */
   const actions: Record<string, Record<string, Route>> = {
     '': { GET: async (v, _q, res) => sendJson(res, 200, await hub.detail(v)) },

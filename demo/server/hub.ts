@@ -798,6 +798,8 @@ export function createHub(o: HubOptions) {
 
   return {
     visitors,
+    /** The feed event the answers are current with (`lastEventId`, docs/AGENT-API.md). */
+    lastEventId: () => events.lastId(),
     /** A visitor by id, from memory or the store; undefined when unknown. */
     get: registry.get,
     /**

@@ -182,6 +182,29 @@ describe('agent API: conversations and blocking', () => {
     expect((await api(s, 'GET', '/api/visitors?filter=blocked')).json.counts.blocked).toBe(0);
   });
 
+  it('says with a write the feed event its row is current with; the feed after it holds no older row', async () => {
+    const s = await serve();
+    const { vid } = await visit(s.url);
+    const blocked = await api(s, 'POST', `/api/visitors/${vid}/block`);
+    expect(blocked.json.visitor).toMatchObject({ id: vid, blocked: true });
+    const at = blocked.json.lastEventId;
+    expect(at).toEqual(expect.any(String));
+    const feed = await sse(s.url + '/api/events', {
+      authorization: 'Bearer ' + s.agentToken,
+      'last-event-id': at,
+    });
+    const row = await feed.next('visitor', (v) => v.id == vid);
+    expect(row.blocked).toBe(true);
+    const unblocked = await api(s, 'DELETE', `/api/visitors/${vid}/block`);
+    expect(unblocked.json.visitor.blocked).toBe(false);
+    expect(unblocked.json.lastEventId).toEqual(expect.any(String));
+    expect(unblocked.json.lastEventId).not.toBe(at);
+    // The unblock's own row comes after it, in order.
+    expect((await feed.next('visitor', (v) => v.id == vid)).blocked).toBe(false);
+    const sent = await api(s, 'POST', `/api/visitors/${vid}/conversation`, { text: 'hi' });
+    expect(sent.json).toMatchObject({ opened: true, lastEventId: expect.any(String) });
+  });
+
   it("refuses to write into a blocked visitor's open conversation, messages and files alike", async () => {
     const s = await serve();
     const { c, vid } = await visit(s.url);
