@@ -12,6 +12,7 @@ import type { RefObject, TargetedKeyboardEvent } from 'preact';
 import { Badges } from './Badges';
 import { displayName, formatDuration, visitStart } from './format';
 import { StateIcon } from './icons';
+import { compareRows } from '../shared/visitor-list';
 import { typingOf, type Store } from './store';
 import { FILTERS } from './Tabs';
 import type { Filter, Message, Visitor } from './types';
@@ -344,6 +345,71 @@ export function VisitorList({ store }: { store: Store }) {
         : null;
   });
 
+  // Rows that come in above the view (arrivals, re-ranked visitors) do not move the rows the
+  // agent is reading: rows are placed by index, so the browser's scroll anchoring cannot keep
+  // them, and the view moves with them here instead (the focused row's effect above does it
+  // when the focus is in the list). Those that came in above the view since the agent left the
+  // top are counted for the "new above" button, until they are scrolled into view.
+  const kept = useRef<{ ids: [string, number, number][]; top?: Visitor; v: number } | null>(null);
+  const fresh = useRef(new Set<string>());
+  const byId = useRef<{ rows?: Visitor[]; map?: Map<string, number> }>({});
+  const [newAbove, setNewAbove] = useState(0);
+  useLayoutEffect(() => {
+    const el = viewport.current;
+    const was = kept.current;
+    const v = store.version.value;
+    const moved = store.takeMoved();
+    if (byId.current.rows != rows) byId.current = { rows };
+    const indexOf = (id: string) =>
+      (byId.current.map ??= new Map(rows.map((r, i) => [r.id, i]))).get(id) ?? -1;
+    const ok = el && was && was.v == v;
+    if (ok && !(focusIn.current && listed)) {
+      for (const [id, slot, offset] of was.ids) {
+        const i = indexOf(id);
+        if (i < 0) continue;
+        // Not on a scroll (the row keeps its slot), nor when seen to already (the end part's).
+        const top = at.slot(i) * h - offset;
+        if (at.slot(i) != slot && Math.abs(el.scrollTop - top) > 1) {
+          el.scrollTop = top;
+          setScrollTop(el.scrollTop);
+        }
+        break;
+      }
+    }
+    const st = el?.scrollTop ?? 0;
+    /** Rows in slots before this one are above the view (more than half of them hidden). */
+    const edge = Math.round(st / h);
+    const set = fresh.current;
+    if (!ok || !edge) set.clear();
+    else {
+      for (const [id, before] of moved) {
+        const i = indexOf(id);
+        // Not one that was above the view already.
+        if (i >= 0 && at.slot(i) < edge && !(before && was.top && compareRows(before, was.top) < 0))
+          set.add(id);
+      }
+      for (const id of set) {
+        const i = indexOf(id);
+        if (i < 0 || at.slot(i) >= edge) set.delete(id);
+      }
+    }
+    setNewAbove(set.size);
+    const ids: [string, number, number][] = [];
+    let top: Visitor | undefined;
+    // The rows in view and their places in it: the first of them still listed anchors the next
+    // render. None at the top: there, rows that come in above push the others down, in view.
+    const end = st > 0 ? st + view : 0;
+    for (let s = Math.floor(st / h); s * h < end; s++) {
+      const i = at.row(s);
+      const r = rows[i];
+      if (i >= 0 && r) {
+        top ??= r;
+        ids.push([r.id, s, s * h - st]);
+      }
+    }
+    kept.current = el ? { ids, top, v } : null;
+  });
+
   // Keyboard moves focus to a row that may just have been rendered.
   // (Not before: a render already on its way when a jump ends still has the old row.)
   useEffect(() => {
@@ -419,6 +485,12 @@ export function VisitorList({ store }: { store: Store }) {
     setActiveId(v.id);
   }
 
+  /** The "new above" button: to the top, and the focus on its first row (the button goes). */
+  function toTop() {
+    moveTo(0);
+    focusNext.current = rows[0]!.id;
+  }
+
   function onKeyDown(e: TargetedKeyboardEvent<HTMLDivElement>) {
     const page = Math.max(1, Math.floor((viewH || DEFAULT_VIEW_H) / h) - 1);
     const keys: Record<string, number> = {
@@ -480,6 +552,14 @@ export function VisitorList({ store }: { store: Store }) {
           ref={viewport}
           onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
         >
+          <div class="above" role="status">
+            {newAbove > 0 && (
+              <button type="button" onClick={toTop}>
+                <span aria-hidden="true">↑ </span>
+                {newAbove == 1 ? '1 new visitor above' : newAbove + ' new visitors above'}
+              </button>
+            )}
+          </div>
           <div
             role="listbox"
             aria-label={label + ' visitors'}

@@ -141,6 +141,11 @@ export function createStore(
   const searchTotal = signal(0);
   /** Every matching row is loaded, so a row the feed adds belongs in the list wherever it sorts. */
   let complete = false;
+  /**
+   * The rows put into the list (arrived or moved) since the list last took them, each with its
+   * row from before (none for an arrival): the list counts those that came in above its view.
+   */
+  let moved: [string, Visitor | undefined][] = [];
 
   const compact = computed(() => compactChoice.value ?? narrow.value);
   const canOpen = computed(() => !planRequired.value && plan.value != 'free');
@@ -552,6 +557,8 @@ export function createStore(
       into?.splice(into == head ? at : insertionPoint(end, v), 0, v);
     }
     const inserted = !!into;
+    // (Bounded: a list not drawn, the Automations screen open, does not take them.)
+    if (inserted) (moved.length > 9999 ? (moved = []) : moved).push([v.id, was?.row]);
     if (inHead || into == head) visitors.value = head;
     if (inTail || into == end) tail.value = end;
     if (needle && !was && inserted) searchTotal.value++;
@@ -746,6 +753,12 @@ export function createStore(
     loadUntil,
     /** The last feed event applied (where a reconnecting feed resumes). */
     lastEventId: () => lastEventId,
+    /** The rows put into the list since the last call, with their rows from before. */
+    takeMoved() {
+      const m = moved;
+      moved = [];
+      return m;
+    },
 
     /** Shows a filter: at once for a click, after FILTER_DEBOUNCE_MS for arrow keys (`debounce`). */
     setFilter(f: Filter, debounce = false) {

@@ -1405,6 +1405,54 @@ describe('the Visitors page at scale', { timeout: 30_000 }, () => {
     expect(ids).toEqual(list.slice(0, ids.length).map((v) => v.id));
   });
 
+  it('keeps the rows in view where they are when visitors come in above them, and offers a button up to them', async () => {
+    const list = crowd(180);
+    const { api } = start({ handle: paged(list) });
+    await until(() => expect($$('[role=option]').length).toBeGreaterThan(0));
+    await until(() => expect(api.feedOpen()).toBe(true));
+    // The agent reads further down, scrolled with the wheel (rows are 60 px until measured).
+    const view = $('.viewport')!;
+    view.scrollTop = 30 * 60;
+    view.dispatchEvent(new Event('scroll'));
+    await until(() => expect(rowOf('c00030')).toBeTruthy());
+    // The polite live region (a status) is there before anything is in it.
+    expect($('.viewport [role=status]')!.textContent).toBe('');
+    const newer = (id: string, t: number) => visitor({ id, name: id, visitStartedAt: t });
+    api.pushBatch([
+      // Two arrivals and a new chat from below the view: above it now.
+      { event: 'visitor', data: newer('new-1', 2_000_001) },
+      { event: 'visitor', data: newer('new-2', 2_000_002) },
+      { event: 'visitor', data: { ...list[45]!, visitStartedAt: 2_000_003 } },
+      // One above the view already moves up, one above it leaves: not new above.
+      { event: 'visitor', data: { ...list[10]!, visitStartedAt: 2_000_004 } },
+      { event: 'visitor', data: { ...list[5]!, online: false } },
+    ]);
+    const button = () => $$<HTMLButtonElement>('.viewport button');
+    await until(() => expect(button()).toHaveLength(1));
+    // Two more rows above: the view moved with them, Guest 30 is where it was.
+    expect(rowOf('c00030')!.style.top).toBe(32 * 60 + 'px');
+    expect(view.scrollTop).toBe(32 * 60);
+    expect(button()[0]!.textContent).toBe('↑ 3 new visitors above');
+    expect(button()[0]!.closest('[role=status]')).toBeTruthy();
+    expect(button()[0]!.type).toBe('button');
+    // The list is still one listbox of options, one tab stop.
+    expect($$('[role=option]').filter((o) => o.tabIndex == 0)).toHaveLength(1);
+    // The button: to the top, the focus on the first visitor, and the button goes.
+    button()[0]!.focus();
+    button()[0]!.click();
+    await until(() => expect(button()).toHaveLength(0));
+    expect(view.scrollTop).toBe(0);
+    await until(() => expect(document.activeElement!.getAttribute('aria-posinset')).toBe('1'));
+    expect((document.activeElement as HTMLElement).dataset.id).toBe('c00010');
+    // At the top, a new visitor is in view: nothing to point up to.
+    (document.activeElement as HTMLElement).blur();
+    api.push('visitor', newer('new-3', 2_000_005));
+    await until(() => expect(rowOf('new-3')).toBeTruthy());
+    await settle();
+    expect(view.scrollTop).toBe(0);
+    expect(button()).toHaveLength(0);
+  });
+
   it('says what an empty tab means', async () => {
     const { api } = start({
       handle: (c) =>

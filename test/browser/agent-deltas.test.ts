@@ -332,4 +332,69 @@ describeBrowser('the agent Visitors page under a burst, in Chromium', () => {
       await page.close();
     }
   });
+
+  it('keeps the rows the agent reads in place when visitors arrive above them, and offers a button up to them', async () => {
+    // Enough rows to scroll (the tests before leave hundreds; alone, it brings its own).
+    if ((await api<List>('/api/visitors?limit=1')).counts.all < 60) {
+      const crowd = await Promise.all(
+        Array.from({ length: 60 }, (_, j) => wsVisitor(server.url, 2000 + j, 'below')),
+      );
+      sockets.push(...crowd.map((v) => v.ws));
+    }
+    const { page } = await openAgent(1200);
+    try {
+      await page.locator('.feed.live').waitFor();
+      await page.locator('[role=option]').first().waitFor();
+      // The agent scrolls down with the wheel and reads the rows there.
+      const view = page.locator('.viewport');
+      await view.hover();
+      await page.mouse.wheel(0, 1500);
+      await expect.poll(() => view.evaluate((el) => el.scrollTop)).toBeGreaterThan(1000);
+      await page.waitForTimeout(300);
+      /** The first row wholly in view, and its distance from the top of the view. */
+      const reading = () =>
+        page.evaluate(() => {
+          const top = document.querySelector('.viewport')!.getBoundingClientRect().top;
+          const row = [...document.querySelectorAll<HTMLElement>('[role=option]')].find(
+            (r) => r.getBoundingClientRect().top >= top - 1,
+          )!;
+          return [row.dataset.id, Math.round(row.getBoundingClientRect().top - top)] as const;
+        });
+      const before = await reading();
+      const button = page.getByRole('button', { name: /new visitors? above/ });
+      expect(await button.count()).toBe(0);
+      const arrived = await Promise.all(
+        Array.from({ length: 3 }, (_, j) => wsVisitor(server.url, 3000 + j, 'above')),
+      );
+      sockets.push(...arrived.map((v) => v.ws));
+      await expect.poll(() => button.count(), { timeout: 10_000 }).toBe(1);
+      await expect
+        .poll(() => button.textContent(), { timeout: 10_000 })
+        .toBe('↑ 3 new visitors above');
+      // The rows in view did not move.
+      expect(await reading()).toEqual(before);
+      expect(await button.evaluate((b) => b.closest('[role=status]') != null)).toBe(true);
+      // Shown at the top of the view.
+      const [b, v] = await Promise.all([button.boundingBox(), view.boundingBox()]);
+      expect(b!.y).toBeGreaterThanOrEqual(v!.y);
+      expect(b!.y + b!.height).toBeLessThan(v!.y + 80);
+      // By keyboard: Tab from the filter tabs reaches it, before the list; Enter goes to the top,
+      // the focus on the first visitor, one of those who arrived, and the button goes.
+      await page.locator('[role=tab][aria-selected=true]').focus();
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 80))).toContain(
+        'new visitors above',
+      );
+      await page.keyboard.press('Enter');
+      await expect.poll(() => button.count()).toBe(0);
+      expect(await view.evaluate((el) => el.scrollTop)).toBe(0);
+      const first = await page.evaluate(() => [
+        document.activeElement?.getAttribute('aria-posinset'),
+        (document.activeElement as HTMLElement).dataset.id?.slice(0, 5),
+      ]);
+      expect(first).toEqual(['1', 'above']);
+    } finally {
+      await page.close();
+    }
+  });
 });
