@@ -238,6 +238,9 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
       return m;
     },
     welcome(f) {
+      // What other tabs (or a closed one) left unsent goes out with this tab's, oldest first: the
+      // first send waits for the stored outbox, else this tab's own newer message would go first.
+      void outbox.load().then((list) => k.destroyed || (list.map(adopt), flush(true)));
       if (!f.messages) {
         if (k.state.loadingOlder) set({ loadingOlder: false });
         return;
@@ -280,8 +283,6 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
       });
       if (fresh.length) arrived(fresh, had);
       later();
-      // What a closed tab left unsent, this one sends.
-      void outbox.load().then((list) => k.destroyed || (list.map(adopt), flush()));
     },
     frame(f) {
       if (f.t == 'ack') {

@@ -6,7 +6,7 @@ const KEY = 'outbox';
 
 /** Visitor messages not yet acknowledged by the server, persisted, in send order. */
 export interface Outbox {
-  /** Adds what an earlier page or a closed tab left unacknowledged, after this page's. */
+  /** Adds what an earlier page or another tab left unacknowledged; all in the order written. */
   load(): Promise<Message[]>;
   add(message: Message): void;
   /** Removes an acknowledged message; returns it, or undefined if unknown (a duplicate ack). */
@@ -51,10 +51,8 @@ export function createOutbox(
           const others = wipe
             ? []
             : parse(await store.get(KEY)).filter((m) => !mine.has(m.cid) && !acked.has(m.cid!));
-          await store.set(
-            KEY,
-            others.concat(list).sort((a, b) => a.at - b.at),
-          );
+          // In any order: a load puts them in the order written.
+          await store.set(KEY, others.concat(list));
         }),
       )
       .catch(() => {});
@@ -63,8 +61,11 @@ export function createOutbox(
     async load() {
       const stored = parse(await getStore().get(KEY));
       const known = new Set(list.map((m) => m.cid));
-      list = list.concat(stored.filter((m) => !known.has(m.cid) && !acked.has(m.cid!)));
-      return list;
+      // Oldest first, whichever tab wrote it: the order the server must store them in.
+      return (list = stored
+        .filter((m) => !known.has(m.cid) && !acked.has(m.cid!))
+        .concat(list)
+        .sort((a, b) => a.at - b.at));
     },
     add(message) {
       list = list.concat(message);

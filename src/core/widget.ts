@@ -225,9 +225,8 @@ export function installChat(
       d?.welcome(f);
       // Rules after the conversation: "never while a conversation is open" needs the server's.
       auto?.welcome(f.rules);
-      d?.flush(true);
-      auto?.check();
       k.maxFile = f.maxFile;
+      auto?.check();
     } else if (d?.frame(f)) return;
     else if (f.t == 'rules') auto?.setRules(f.rules);
     else if (f.t == 'typing') set({ agentTyping: f.on });

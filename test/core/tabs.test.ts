@@ -385,6 +385,29 @@ describe('the chat layer mirrored across tabs', () => {
       ]);
   });
 
+  it('messages two tabs wrote while offline reach the server in the order they were written', async () => {
+    const { leader, follower, server } = await twoWidgets();
+    server.disconnect();
+    await settle();
+    // The follower writes first, the leader second: the leader's connection must not send its
+    // own message ahead of the older one it reads from the stored outbox.
+    await follower.send('first, in the follower');
+    await settle();
+    await leader.send('second, in the leader');
+    await settle();
+    server.connect();
+    await settle(100);
+    expect(server.messages.map((x) => x.text)).toEqual([
+      'first, in the follower',
+      'second, in the leader',
+    ]);
+    for (const w of [leader, follower])
+      expect(shown(w)).toEqual([
+        ['first, in the follower', 'sent'],
+        ['second, in the leader', 'sent'],
+      ]);
+  });
+
   it('a message the leading tab could not send goes out from the tab that takes over', async () => {
     const { leader, follower, server, followerServer } = await twoWidgets();
     server.disconnect();
