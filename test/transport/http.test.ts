@@ -132,6 +132,16 @@ describe('HTTP transport', () => {
     expect(frames.at(-1)).toBe('{"t":"typing","on":true}');
   });
 
+  it('asks for keepalive on every batch: a reload right after Enter does not cancel the message', async () => {
+    // The page goes before the answer (the visitor pressed Enter and reloaded): a plain fetch is
+    // cancelled with the page, and the outbox write may not have finished either.
+    const { transport, posts, welcomed } = setup();
+    await welcomed();
+    transport.send(msg('c1'));
+    await vi.advanceTimersByTimeAsync(50);
+    expect(posts().map((c) => c.init?.keepalive)).toEqual([true, true]);
+  });
+
   it('keeps one POST in flight at a time and sends the token in later ones', async () => {
     const { transport, posts } = setup();
     transport.send(hello());
