@@ -61,7 +61,6 @@ export function createOutbox(
     async load() {
       const stored = parse(await getStore().get(KEY));
       const known = new Set(list.map((m) => m.cid));
-      // Oldest first, whichever tab wrote it: the order the server must store them in.
       return (list = stored
         .filter((m) => !known.has(m.cid) && !acked.has(m.cid!))
         .concat(list)
