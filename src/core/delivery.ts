@@ -238,7 +238,8 @@ export function createDelivery(k: DeliveryKernel, hooks: DeliveryHooks): Deliver
       return m;
     },
     welcome(f) {
-      // Sends after reading what other tabs left unsent: oldest first, whichever tab wrote it.
+      // What other tabs (or a closed one) left unsent goes out with this tab's, oldest first: the
+      // first send waits for the stored outbox, else this tab's own newer message would go first.
       void outbox.load().then((list) => k.destroyed || (list.map(adopt), flush(true)));
       if (!f.messages) {
         if (k.state.loadingOlder) set({ loadingOlder: false });

@@ -61,6 +61,7 @@ export function createOutbox(
     async load() {
       const stored = parse(await getStore().get(KEY));
       const known = new Set(list.map((m) => m.cid));
+      // Oldest first, whichever tab wrote it: the order the server must store them in.
       return (list = stored
         .filter((m) => !known.has(m.cid) && !acked.has(m.cid!))
         .concat(list)

@@ -115,6 +115,8 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     // (Empty when a final send took the queue while the timer ran.)
     if (batch.length)
       try {
+        // keepalive: a POST still on its way when the visitor leaves or reloads is not cancelled
+        // (the message typed just before is on no other path: the outbox write may not finish).
         const res = await request(post(), { method: 'POST', body: body(batch), keepalive: true });
         if (g != gen) return;
         quiet = 0;
