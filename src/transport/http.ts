@@ -57,6 +57,9 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
   let events: EventSource | undefined;
   /** When a `msg` was handed over that no POST has been answered since (0: none). */
   let quiet = 0;
+  /** Frames that wait for the welcome of a hello in flight (docs/PROTOCOL.md). */
+  let held: unknown[] | undefined;
+  const down = (f: unknown) => (held ? held.push(f) : listener?.frame(f));
   const report = (s: Parameters<TransportListener['status']>[0]) => listener?.status(s);
   const body = (frames: ClientFrame[]) => JSON.stringify({ vid, token, frames });
   // The vid rides in the query too, for a load balancer that keeps a visitor's requests on one
@@ -72,6 +75,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     gen++;
     up = busy = false;
     queue = [];
+    held = undefined;
     stream = '';
     events?.close();
     retry.cancel();
@@ -117,6 +121,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       try {
         // keepalive: a POST still on its way when the visitor leaves or reloads is not cancelled
         // (the message typed just before is on no other path: the outbox write may not finish).
+        if (batch[0]!.t == 'hello') held = [];
         const res = await request(post(), { method: 'POST', body: body(batch), keepalive: true });
         if (g != gen) return;
         quiet = 0;
@@ -141,6 +146,9 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       }
     // A stop or a failure bumped `gen`: nothing more to send on this "connection".
     if (g == gen) {
+      const h = held;
+      held = undefined;
+      h?.map(down);
       busy = false;
       if (queue.length) schedule();
     }
@@ -154,7 +162,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     stream = q;
     if (ES) {
       const es = (events = new ES(base + 'events?' + q));
-      es.onmessage = (e) => listener?.frame(e.data);
+      es.onmessage = (e) => down(e.data);
       // EventSource would retry by itself, but a reconnect with `hello` also resyncs the chat.
       es.onerror = () => events == es && fail();
     } else void poll(q, gen);
@@ -168,7 +176,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
         const res = await request(base + 'poll?' + q + after);
         if (!live() || !check(res)) return;
         const answer = await res.json();
-        for (const f of answer.frames) if (live()) listener?.frame(f);
+        for (const f of answer.frames) if (live()) down(f);
         if (answer.seq !== undefined) after = '&after=' + enc(answer.seq);
       }
     } catch {

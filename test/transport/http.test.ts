@@ -380,6 +380,54 @@ describe('HTTP transport', () => {
     expect(statuses).toEqual(['open', 'closed', 'open']);
   });
 
+  it("holds event-stream frames while a hello's POST is answered: its welcome comes first", async () => {
+    // Another tab's hello relayed with this tab's message, in one POST: the server builds the
+    // welcome, then stores the message and echoes it on the event stream, and the echo can come
+    // before the POST's answer. A welcome after it would replace the list without the message
+    // (acked by the echo: the ack after the welcome then finds nothing), and it vanished.
+    const { transport, frames, posts, welcomed } = setup();
+    await welcomed();
+    transport.send(hello());
+    transport.send(msg('c1'));
+    await vi.advanceTimersByTimeAsync(50);
+    expect(posts()[1].body!.frames.map((f) => f.t)).toEqual(['hello', 'msg']);
+    const echo = JSON.stringify({
+      t: 'msg',
+      m: { id: 'm1', cid: 'c1', from: 'visitor', text: 'Hi c1', at: 2 },
+    });
+    FakeEventSource.all[0].onmessage!({ data: echo });
+    expect(frames).toHaveLength(1);
+    const ack = { t: 'ack', cid: 'c1', id: 'm1', at: 2 };
+    posts()[1].resolve(answer(200, { frames: [welcome(), ack] }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(frames.slice(1)).toEqual([welcome(), ack, echo]);
+    // Other POSTs hold nothing back.
+    FakeEventSource.all[0].onmessage!({ data: '{"t":"typing","on":true}' });
+    expect(frames.at(-1)).toBe('{"t":"typing","on":true}');
+  });
+
+  it('holds polled frames too while a hello is answered, and drops them with the connection', async () => {
+    const { transport, frames, calls, posts, welcomed } = setup({ EventSource: undefined });
+    await welcomed();
+    const polls = () => calls.filter((c) => c.url.includes('/v1/poll'));
+    transport.send(hello());
+    await vi.advanceTimersByTimeAsync(50);
+    polls()[0].resolve(answer(200, { frames: [{ t: 'typing', on: true }], seq: 3 }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(frames).toHaveLength(1);
+    posts()[1].resolve(answer(200, { frames: [welcome()] }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(frames.slice(1)).toEqual([welcome(), { t: 'typing', on: true }]);
+    // A hello whose POST fails: what the poll brought meanwhile goes with the connection.
+    transport.send(hello());
+    await vi.advanceTimersByTimeAsync(50);
+    polls()[1].resolve(answer(200, { frames: [{ t: 'typing', on: false }], seq: 4 }));
+    await vi.advanceTimersByTimeAsync(0);
+    posts()[2].reject(new TypeError('offline'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(frames).toHaveLength(3);
+  });
+
   it('treats an event stream error as a dropped connection', async () => {
     const { statuses, welcomed } = setup();
     await welcomed();
