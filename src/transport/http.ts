@@ -121,7 +121,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       try {
         // keepalive: a POST still on its way when the visitor leaves or reloads is not cancelled
         // (the message typed just before is on no other path: the outbox write may not finish).
-        if (batch[0]!.t == 'hello') held = [];
+        if (batch.some((f) => f.t == 'hello')) held = [];
         const res = await request(post(), { method: 'POST', body: body(batch), keepalive: true });
         if (g != gen) return;
         quiet = 0;
