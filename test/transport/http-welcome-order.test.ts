@@ -6,10 +6,10 @@
 import { afterEach, expect, it } from 'vitest';
 import { startServer } from '../../demo/server/server';
 import { quietLogger } from '../../demo/server/log';
-import type { HelloFrame } from '../../src/protocol';
 import { createHttpTransport } from '../../src/transport/http';
 import type { Transport } from '../../src/transport/types';
 import { NodeEventSource } from './node-event-source';
+import { helloFrame } from '../helpers/hello-frame';
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let stop: (() => Promise<unknown>) | undefined;
@@ -18,19 +18,7 @@ afterEach(async () => {
   stop = undefined;
 });
 
-const hello = (vid: string, token?: string): HelloFrame => ({
-  t: 'hello',
-  v: 1,
-  key: 'demo',
-  vid,
-  ...(token ? { token } : {}),
-  visits: 1,
-  firstSeenAt: 0,
-  page: { url: 'http://site/', title: '', referrer: '' },
-  device: 'desktop',
-  lang: 'en',
-  activeAt: 0,
-});
+const hello = helloFrame;
 
 it("delivers another tab's welcome before the echo of a message sent in the same POST", async () => {
   // Two tabs share one connection; the leader relays the second tab's hello, which goes out

@@ -1,8 +1,8 @@
 // @vitest-environment node
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { HelloFrame } from '../../src/protocol';
 import { createHttpTransport } from '../../src/transport/http';
 import type { ConnectionStatus } from '../../src/transport/types';
+import { helloFrame } from '../helpers/hello-frame';
 
 interface Call {
   url: string;
@@ -26,19 +26,7 @@ class FakeEventSource {
   }
 }
 
-const hello = (vid = 'V', token?: string): HelloFrame => ({
-  t: 'hello',
-  v: 1,
-  key: 'demo',
-  vid,
-  ...(token ? { token } : {}),
-  visits: 1,
-  firstSeenAt: 0,
-  page: { url: 'http://site/', title: '', referrer: '' },
-  device: 'desktop',
-  lang: 'en',
-  activeAt: 0,
-});
+const hello = helloFrame;
 const msg = (cid: string) => ({ t: 'msg', cid, text: 'Hi ' + cid, at: 1 }) as const;
 const welcome = (token = 'T', vid = 'V') => ({ t: 'welcome', v: 1, vid, token });
 const answer = (status: number, body: unknown = {}, headers: Record<string, string> = {}) =>
