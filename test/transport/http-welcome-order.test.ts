@@ -3,20 +3,14 @@
  * The HTTP transport against the reference server: a `welcome` comes before what the event
  * stream brings of the frames sent after its hello in the same POST (as on a socket).
  */
-import { afterEach, expect, it } from 'vitest';
-import { startServer } from '../../demo/server/server';
-import { quietLogger } from '../../demo/server/log';
+import { expect, it } from 'vitest';
+import { serve } from '../server/helpers';
 import { createHttpTransport } from '../../src/transport/http';
 import type { Transport } from '../../src/transport/types';
 import { NodeEventSource } from './node-event-source';
 import { helloFrame } from '../helpers/hello-frame';
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
-let stop: (() => Promise<unknown>) | undefined;
-afterEach(async () => {
-  await stop?.();
-  stop = undefined;
-});
 
 const hello = helloFrame;
 
@@ -25,14 +19,7 @@ it("delivers another tab's welcome before the echo of a message sent in the same
   // with the leader's next message in one POST. The server builds that welcome before it stores
   // the message; the message's echo came on the event stream before the POST's answer, and the
   // welcome after it took the acked message off the list (the widget showed v0, v2, v3).
-  const server = await startServer({
-    port: 0,
-    db: ':memory:',
-    log: quietLogger,
-    demo: false,
-    rate: { rate: 1000, burst: 1000 },
-  });
-  stop = () => server.close();
+  const server = await serve({ demo: false, rate: { rate: 1000, burst: 1000 } });
   const frames: Array<{ t: string; cid?: string; m?: { cid?: string } }> = [];
   const transport: Transport = createHttpTransport({
     url: server.url,
