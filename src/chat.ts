@@ -13,6 +13,7 @@ import {
   type RulesModule,
   type Widget,
 } from './core/widget';
+import type { Transport } from './transport/types';
 import { createShell, type Shell } from './ui/shell';
 import { SHELL_CSS } from './ui/shell-styles';
 
@@ -33,6 +34,7 @@ export interface UIModule {
  * other than English loads its table, `lang/<code>.js`, the same way when it is first used.
  */
 export function startChat(k: Kernel, chunk: ChunkLoader): Widget {
+  httpWhenRefused(k, chunk);
   let ui: Promise<UIModule> | undefined;
   let shell: Shell | undefined;
   const fetchUI = () => {
@@ -64,4 +66,26 @@ export function startChat(k: Kernel, chunk: ChunkLoader): Widget {
       rules: () => chunk<RulesModule>('rules.js'),
     },
   );
+}
+
+/**
+ * The HTTP transport in the WebSocket's place when WebSockets do not get through: the server was
+ * not reached over one (a proxy or a firewall that refuses the upgrade, or a server down just
+ * then). Only for the WebSocket main.ts made because the site chose no `transport`; once a page,
+ * as soon as the first connection failed (or when this layer loads, if that was earlier). Ahead
+ * of installChat's subscribers: "cannot reach the chat server" is said only if HTTP fails too.
+ */
+function httpWhenRefused(k: Kernel, chunk: ChunkLoader) {
+  const c = k.config;
+  // (A page whose Object.prototype has a `transport` key keeps the WebSocket alone.)
+  const page = (k.win as { _smartsupp?: { transport?: unknown } } | undefined)?._smartsupp;
+  let tried = false;
+  k.subscribers.add((s) => {
+    if (tried || s.reached !== false || !c.server || page?.transport !== undefined) return;
+    tried = true;
+    // After the socket's own close handler, which has set its next try: this cancels it.
+    setTimeout((c.transport as Transport).close);
+    k.set({ reached: undefined, connection: 'connecting' });
+    void chunk<typeof import('./http')>('http.js').then((m) => m.takeOver(k));
+  });
 }

@@ -106,6 +106,12 @@ export interface Kernel {
   /** Resolves once identity is loaded and presence has started. */
   readonly booted: Promise<void>;
   readonly destroyed?: boolean;
+  /**
+   * Opens the transport again (it reconnects by itself otherwise): after a back/forward-cache
+   * restore, and once the script-tag build has put the HTTP transport in the WebSocket's place
+   * (chat.ts).
+   */
+  reopen(): void;
   destroy(): void;
 }
 

@@ -145,6 +145,9 @@ export function createKernel(
       k.visitor = blankVisitor();
       return (k.identity = newIdentity(k));
     },
+    reopen() {
+      transport.open(listener);
+    },
     destroy() {
       k.destroyed = true;
       activity?.stop();
@@ -190,7 +193,7 @@ export function createKernel(
       onPageShow: (persisted) => {
         // Restored from the back/forward cache: timers and sockets may be gone.
         if (persisted && k.state.connection != 'open' && k.state.connection != 'stopped')
-          transport.open(listener);
+          k.reopen();
       },
     });
   }

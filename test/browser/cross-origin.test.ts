@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildSnippetHtml } from '../../src/loader';
@@ -23,12 +25,17 @@ const TOKEN = 'cross-origin-agent-token-0123456789';
 const WAIT = 10_000;
 
 /** A shop page: the generated snippet, then page code that uses the command API before load. */
-const shopPage = (widgetUrl: string, server: string, key = 'demo') => `<!doctype html>
+const shopPage = (
+  widgetUrl: string,
+  server: string,
+  key = 'demo',
+  more: Record<string, unknown> = {},
+) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>Shop</title>
-${buildSnippetHtml(widgetUrl, { key, server })}
+${buildSnippetHtml(widgetUrl, { key, server, ...more })}
 <script>
   window.got = [];
   window.errors = [];
@@ -55,6 +62,41 @@ interface ApiMessage {
 async function vidOf(page: Page) {
   await page.waitForFunction(() => !!(window as unknown as ShopWindow).smartsupp.vid);
   return page.evaluate(() => (window as unknown as ShopWindow).smartsupp.vid!);
+}
+
+/**
+ * A proxy in front of the chat server that passes HTTP (streams included) but refuses every
+ * WebSocket upgrade with a 403, as some corporate proxies and hosts do.
+ */
+async function noWebSocketProxy(target: string) {
+  const to = new URL(target);
+  const seen = { upgrades: 0, posts: 0 };
+  const proxy: Server = createServer((req, res) => {
+    if (req.method == 'POST' && req.url?.startsWith('/v1/frames')) seen.posts++;
+    const out = request(
+      { host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    out.on('error', () => res.destroy());
+    req.pipe(out);
+  });
+  proxy.on('upgrade', (_req, socket) => {
+    seen.upgrades++;
+    socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+  });
+  await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', ok));
+  return {
+    url: 'http://127.0.0.1:' + (proxy.address() as AddressInfo).port,
+    seen,
+    close: () =>
+      new Promise<void>((ok) => {
+        proxy.closeAllConnections();
+        proxy.close(() => ok());
+      }),
+  };
 }
 
 describeBrowser('the README install on a page of another origin, in Chromium', () => {
@@ -263,6 +305,108 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
       expect(await tab.evaluate(() => document.readyState)).not.toBe('complete');
     } finally {
       release();
+    }
+  });
+
+  it('goes on over HTTP when a proxy refuses WebSockets, and says nothing is wrong', async () => {
+    const proxy = await noWebSocketProxy(server.url);
+    try {
+      const shop = await serve({ '/': shopPage(proxy.url + '/widget.js', proxy.url) });
+      sites.push(shop);
+      const { page, consoleLines } = await open(shop.url + '/');
+      await page.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
+      const vid = await vidOf(page);
+      // The queued `name` went over HTTP: the agent sees the visitor under that name.
+      await expect.poll(() => nameOf(vid), { timeout: WAIT }).toBe('Ada Lovelace');
+      await page.evaluate(() =>
+        (window as unknown as ShopWindow).smartsupp('chat:send', 'Hi through the proxy'),
+      );
+      await expect
+        .poll(() => messagesOf(vid), { timeout: WAIT })
+        .toContain('visitor: Hi through the proxy');
+      await api('/api/visitors/' + vid + '/messages', {
+        method: 'POST',
+        body: JSON.stringify({ text: 'Answer through the proxy' }),
+      });
+      await page.waitForFunction(() =>
+        (window as unknown as ShopWindow).got.includes('Answer through the proxy'),
+      );
+      await page.locator('[data-visitor-chat] .ln').click();
+      await page
+        .locator('[data-visitor-chat] .ls .m.a .bb')
+        .filter({ hasText: 'Answer through the proxy' })
+        .waitFor({ state: 'visible' });
+      // No "connecting" banner in the open window: it is connected.
+      expect(await page.locator('[data-visitor-chat] .bn').textContent()).toBe('');
+      // WebSocket was tried (refused once, or until the chat layer came), then no more; HTTP
+      // carried the rest.
+      const upgrades = proxy.seen.upgrades;
+      expect(upgrades).toBeGreaterThanOrEqual(1);
+      expect(proxy.seen.posts).toBeGreaterThan(0);
+      await page.waitForTimeout(2500);
+      expect(proxy.seen.upgrades).toBe(upgrades);
+      // Nothing said "cannot reach the chat server": the page's error listeners heard nothing,
+      // and the console has only the browser's own line for each refused handshake.
+      expect(await page.evaluate(() => (window as unknown as ShopWindow).errors)).toEqual([]);
+      const browserLine = /^error: WebSocket connection to .* Unexpected response code: 403$/;
+      expect(
+        consoleLines.filter(
+          (l) => /^(error|warning)|pageerror|visitor-chat/.test(l) && !browserLine.test(l),
+        ),
+      ).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("behind such a proxy, a second tab of the visitor chats over the first tab's HTTP connection", async () => {
+    const proxy = await noWebSocketProxy(server.url);
+    try {
+      const shop = await serve({ '/': shopPage(proxy.url + '/widget.js', proxy.url) });
+      sites.push(shop);
+      const { page } = await open(shop.url + '/');
+      const vid = await vidOf(page);
+      await expect.poll(() => nameOf(vid), { timeout: WAIT }).toBe('Ada Lovelace');
+      const second = await page.context().newPage();
+      second.setDefaultTimeout(WAIT);
+      await second.goto(shop.url + '/');
+      expect(await vidOf(second)).toBe(vid);
+      await second.evaluate(() =>
+        (window as unknown as ShopWindow).smartsupp('chat:send', 'From the second tab'),
+      );
+      await expect
+        .poll(() => messagesOf(vid), { timeout: WAIT })
+        .toContain('visitor: From the second tab');
+      await api('/api/visitors/' + vid + '/messages', {
+        method: 'POST',
+        body: JSON.stringify({ text: 'Heard in both tabs' }),
+      });
+      for (const tab of [page, second])
+        await tab.waitForFunction(() =>
+          (window as unknown as ShopWindow).got.includes('Heard in both tabs'),
+        );
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("keeps to WebSocket behind such a proxy when the site chose `transport: 'websocket'`, and says it cannot reach the server", async () => {
+    const proxy = await noWebSocketProxy(server.url);
+    try {
+      const shop = await serve({
+        '/': shopPage(proxy.url + '/widget.js', proxy.url, 'demo', { transport: 'websocket' }),
+      });
+      sites.push(shop);
+      const { page } = await open(shop.url + '/');
+      await page.locator('[data-visitor-chat] .ln').waitFor({ state: 'visible' });
+      await expect
+        .poll(() =>
+          page.evaluate(() => (window as unknown as ShopWindow).errors.map((e) => e.code)),
+        )
+        .toEqual(['unreachable']);
+      expect(proxy.seen.posts).toBe(0);
+    } finally {
+      await proxy.close();
     }
   });
 });
