@@ -72,20 +72,33 @@ export function startChat(k: Kernel, chunk: ChunkLoader): Widget {
  * The HTTP transport in the WebSocket's place when WebSockets do not get through: the server was
  * not reached over one (a proxy or a firewall that refuses the upgrade, or a server down just
  * then). Only for the WebSocket main.ts made because the site chose no `transport`; once a page,
- * as soon as the first connection failed (or when this layer loads, if that was earlier). Ahead
- * of installChat's subscribers: "cannot reach the chat server" is said only if HTTP fails too.
+ * as soon as the first connection failed (or when this layer loads, if that was earlier). A
+ * WebSocket this tab opens later (it leads the visitor's connection once the tab that led has
+ * closed, or after a back/forward restore) is judged alike, on its own: that this tab reached
+ * the server through the other tab's HTTP says nothing of it. Ahead of installChat's
+ * subscribers: "cannot reach the chat server" is said only if HTTP fails too.
  */
 function httpWhenRefused(k: Kernel, chunk: ChunkLoader) {
-  const c = k.config;
+  const t = k.config.transport as Transport;
+  const open = t?.open;
   // (A page whose Object.prototype has a `transport` key keeps the WebSocket alone.)
   const page = (k.win as { _smartsupp?: { transport?: unknown } } | undefined)?._smartsupp;
-  let tried = false;
-  k.subscribers.add((s) => {
-    if (tried || s.reached !== false || !c.server || page?.transport !== undefined) return;
+  // Without a `transport` the page has one only when it set a `server` (main.ts).
+  let tried = !t || page?.transport !== undefined;
+  // This tab's own WebSocket, opened later (it leads once the tab that led has closed): the
+  // server counts as not reached until it welcomes this one.
+  if (!tried)
+    t.open = (l) => {
+      open(l);
+      k.set({ reached: undefined });
+    };
+  function go() {
+    if (tried) return;
     tried = true;
     // After the socket's own close handler, which has set its next try: this cancels it.
-    setTimeout((c.transport as Transport).close);
+    setTimeout(t.close);
     k.set({ reached: undefined, connection: 'connecting' });
     void chunk<typeof import('./http')>('http.js').then((m) => m.takeOver(k));
-  });
+  }
+  k.subscribers.add((s) => s.reached === false && go());
 }

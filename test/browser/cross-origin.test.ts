@@ -390,6 +390,42 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
     }
   });
 
+  it('behind such a proxy, the second tab goes on over HTTP once the first tab, which led, is closed', async () => {
+    const proxy = await noWebSocketProxy(server.url);
+    try {
+      const shop = await serve({ '/': shopPage(proxy.url + '/widget.js', proxy.url) });
+      sites.push(shop);
+      const { page } = await open(shop.url + '/');
+      const vid = await vidOf(page);
+      await expect.poll(() => nameOf(vid), { timeout: WAIT }).toBe('Ada Lovelace');
+      const second = await page.context().newPage();
+      second.setDefaultTimeout(WAIT);
+      await second.goto(shop.url + '/');
+      expect(await vidOf(second)).toBe(vid);
+      // Its chat layer is there (it loads after `load`) while the first tab still leads.
+      await second.waitForFunction(() => document.readyState == 'complete');
+      await second.waitForTimeout(1500);
+      // The second tab leads now: its own WebSocket is refused, and it goes on over HTTP (it
+      // used to retry the WebSocket for ever, "Reconnecting…" in the window).
+      await page.close();
+      await second.evaluate(() =>
+        (window as unknown as ShopWindow).smartsupp('chat:send', 'After the first tab closed'),
+      );
+      await expect
+        .poll(() => messagesOf(vid), { timeout: WAIT })
+        .toContain('visitor: After the first tab closed');
+      const upgrades = proxy.seen.upgrades;
+      await second.waitForTimeout(2500);
+      expect(proxy.seen.upgrades).toBe(upgrades);
+      await second.locator('[data-visitor-chat] .ln').click();
+      await second.locator('[data-visitor-chat] .ls').waitFor();
+      expect(await second.locator('[data-visitor-chat] .bn').textContent()).toBe('');
+      expect(await second.evaluate(() => (window as unknown as ShopWindow).errors)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("keeps to WebSocket behind such a proxy when the site chose `transport: 'websocket'`, and says it cannot reach the server", async () => {
     const proxy = await noWebSocketProxy(server.url);
     try {
