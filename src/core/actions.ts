@@ -134,7 +134,7 @@ export function createActions(k: Kernel, d: ActionDeps): ChatActions {
     prefill(text) {
       return blockedError() || set({ draft: text });
     },
-    send: (text, at) => delivery()!.send(text.trim(), { at }),
+    send: (text) => delivery()!.send(text.trim()),
     theme(theme) {
       set({ theme });
     },

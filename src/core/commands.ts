@@ -92,11 +92,8 @@ export interface Actions {
   close(): string | void;
   show(visible: boolean): string | void;
   prefill(text: string): string | void;
-  /**
-   * Returns the message accepted into the outbox, or why it was refused. `at`: when the visitor
-   * sent it (core/widget.ts stamps it before the conversation has loaded).
-   */
-  send(text: string, at: number): Message | string;
+  /** Returns the message accepted into the outbox, or why it was refused. */
+  send(text: string): Message | string;
   theme(theme: Theme): string | void;
   consent(kind: 'analytics' | 'marketing', value: boolean): string | void;
   logout(): string | void;
@@ -258,7 +255,7 @@ export const COMMANDS: Record<CommandName, Handler> = {
     typeof t == 'string' && t.length <= MAX_TEXT
       ? a.prefill(t)
       : 'chat:message needs a text of at most ' + MAX_TEXT + ' characters',
-  'chat:send': (a, [t, at]) => textCheck('chat:send')(t) || a.send(t as string, at as number),
+  'chat:send': (a, [t]) => textCheck('chat:send')(t) || a.send(t as string),
   'theme:color': (a, [t]) => {
     const theme = checkTheme(t);
     if (typeof theme == 'string') return theme;

@@ -42,8 +42,7 @@ export interface Delivery {
   load(): Promise<void>;
   /**
    * Accepts a visitor message (already validated) into the outbox; a string says why not.
-   * `extra`: its client id and attachments, for a file the file layer uploaded (core/files.ts);
-   * its time, when the visitor sent it before the conversation had loaded (core/widget.ts).
+   * `extra`: its client id and attachments, for a file the file layer uploaded (core/files.ts).
    */
   send(text: string, extra?: Partial<Message>): Message | string;
   /** Merges a `welcome`'s messages (the server's newest) with what is shown and unsent. */

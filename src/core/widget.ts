@@ -358,10 +358,7 @@ export function installChat(
       }
     };
     // Strict: a page's object for a name must not run its toString here (it may throw).
-    if (name === 'chat:send') {
-      args = [args[0], k.now()];
-      gate.need(go);
-    }
+    if (name === 'chat:send') gate.need(go);
     // A listener is added at once: one queued behind a `chat:send` still hears `ready`.
     else if (name === 'on') go();
     else gate.after(go);

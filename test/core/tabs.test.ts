@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createKernel, type Kernel } from '../../src/core/kernel';
-import { LAYERS, createWidget, installChat, type ConversationModule } from '../../src/core/widget';
+import { createWidget } from '../../src/core/widget';
 import { parseChatTabMessage, parseRelayMessage, shareTransport } from '../../src/core/tabs';
 import type { ConnectionStatus } from '../../src/transport/types';
 import { createMemoryTransport } from '../../src/transport/memory';
@@ -406,57 +406,6 @@ describe('the chat layer mirrored across tabs', () => {
         ['first, in the follower', 'sent'],
         ['second, in the leader', 'sent'],
       ]);
-  });
-
-  it('a message written in a tab whose conversation code came only after the outage still goes first', async () => {
-    // The leader (conversation loaded) and a follower whose conversation chunk is held, as when
-    // the chat server died while it was loading (the chunk comes from that server).
-    const locks = createFakeLocks();
-    const storage = createSpyStore();
-    const transports = [createMemoryTransport(), createMemoryTransport()];
-    let release = () => {};
-    const held = new Promise<void>((r) => (release = r));
-    const tab = (i: number) => {
-      const k = createKernel({
-        key: 'tabs-chat',
-        transport: transports[i],
-        storage,
-        window: createTabWindow(locks) as unknown as Window,
-        logger: { warn: vi.fn() },
-      });
-      closers.push(() => k.destroy());
-      const load = () =>
-        (i ? held : Promise.resolve()).then(() => LAYERS.conversation as ConversationModule);
-      return installChat(k, undefined, undefined, ['storage', 'logger'], undefined, {
-        ...LAYERS,
-        conversation: load,
-      });
-    };
-    const leader = tab(0);
-    await leader.ready();
-    await settle(50);
-    const follower = tab(1);
-    await follower.ready();
-    await settle(50);
-    const server = transports[0].server;
-    expect(transports[1].server.received).toEqual([]);
-    server.disconnect();
-    await settle();
-    // Written first, in the follower: it waits there for the conversation code.
-    const first = follower.send('first, in the follower');
-    await settle(20);
-    await leader.send('second, in the leader');
-    await settle(20);
-    // The code comes while the server is still down (it is up again for plain HTTP first).
-    release();
-    await first;
-    await settle();
-    server.connect();
-    await settle(100);
-    expect(server.messages.map((x) => x.text)).toEqual([
-      'first, in the follower',
-      'second, in the leader',
-    ]);
   });
 
   it('a message the leading tab could not send goes out from the tab that takes over', async () => {
