@@ -241,7 +241,8 @@ function hostPageTargets(first) {
         'hour) read 14.28 and 13.82 ms of script CPU, within the spread (12.1–20.0 per load). ' +
         'A third run later that evening, on a quiet machine (load average 0.1–2) and a build ' +
         'with 18 B more widget.js (the stalled-connection check), read +28.0 ms (thread time ' +
-        '15.6) with the floor at +16.9 (5.7)' +
+        '15.6) with the floor at +16.9 (5.7). On 2026-12-08, a build whose chat.js is 108 B ' +
+        'larger (the HTTP fallback) read +31.3 ms (thread time 13.4) with the floor at +14.2 (4.8)' +
         tagNote,
       fix:
         'fewer first uses while nobody chats (each costs ≈ 1 ms of thread time, whichever ' +
