@@ -155,6 +155,23 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
     return { page, consoleLines, chunks };
   }
 
+  /**
+   * Two tabs of one visitor on a shop page whose widget and chat server are at `base`: the first
+   * one seen by the agent under its queued name, then the second with the same visitor id.
+   */
+  async function twoTabs(base: string) {
+    const shop = await serve({ '/': shopPage(base + '/widget.js', base) });
+    sites.push(shop);
+    const { page } = await open(shop.url + '/');
+    const vid = await vidOf(page);
+    await expect.poll(() => nameOf(vid), { timeout: WAIT }).toBe('Ada Lovelace');
+    const second = await page.context().newPage();
+    second.setDefaultTimeout(WAIT);
+    await second.goto(shop.url + '/');
+    expect(await vidOf(second)).toBe(vid);
+    return { page, second, vid };
+  }
+
   it('shows the launcher, runs the queued commands and chats both ways with the agent API', async () => {
     const shop = await serve({ '/': shopPage(server.url + '/widget.js', server.url) });
     sites.push(shop);
@@ -362,15 +379,7 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
   it("behind such a proxy, a second tab of the visitor chats over the first tab's HTTP connection", async () => {
     const proxy = await noWebSocketProxy(server.url);
     try {
-      const shop = await serve({ '/': shopPage(proxy.url + '/widget.js', proxy.url) });
-      sites.push(shop);
-      const { page } = await open(shop.url + '/');
-      const vid = await vidOf(page);
-      await expect.poll(() => nameOf(vid), { timeout: WAIT }).toBe('Ada Lovelace');
-      const second = await page.context().newPage();
-      second.setDefaultTimeout(WAIT);
-      await second.goto(shop.url + '/');
-      expect(await vidOf(second)).toBe(vid);
+      const { page, second, vid } = await twoTabs(proxy.url);
       await second.evaluate(() =>
         (window as unknown as ShopWindow).smartsupp('chat:send', 'From the second tab'),
       );
@@ -393,15 +402,7 @@ describeBrowser('the README install on a page of another origin, in Chromium', (
   it('behind such a proxy, the second tab goes on over HTTP once the first tab, which led, is closed', async () => {
     const proxy = await noWebSocketProxy(server.url);
     try {
-      const shop = await serve({ '/': shopPage(proxy.url + '/widget.js', proxy.url) });
-      sites.push(shop);
-      const { page } = await open(shop.url + '/');
-      const vid = await vidOf(page);
-      await expect.poll(() => nameOf(vid), { timeout: WAIT }).toBe('Ada Lovelace');
-      const second = await page.context().newPage();
-      second.setDefaultTimeout(WAIT);
-      await second.goto(shop.url + '/');
-      expect(await vidOf(second)).toBe(vid);
+      const { page, second, vid } = await twoTabs(proxy.url);
       // Its chat layer is there (it loads after `load`) while the first tab still leads.
       await second.waitForFunction(() => document.readyState == 'complete');
       await second.waitForTimeout(1500);
